@@ -1,0 +1,1 @@
+"""Storage: the SQLCipher database, its schema (SQLAlchemy models) and Alembic migrations."""

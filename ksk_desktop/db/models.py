@@ -1,0 +1,107 @@
+"""The schema as SQLAlchemy 2 declarative models. Migrations in ``migrations/versions`` create it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Station(Base):
+    """The one station this install serves."""
+
+    __tablename__ = "station"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20))
+    commune_code: Mapped[str] = mapped_column(String(5))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AppUser(Base):
+    __tablename__ = "app_user"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained record of who did what to which record, and when."""
+
+    __tablename__ = "audit_event"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40))  # UTC ISO-8601; text so that the hash input is exact
+    actor: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[str] = mapped_column(Text)  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)
+
+
+class OutboxItem(Base):
+    """A change that must leave the machine, written in the same transaction as the change itself."""
+
+    __tablename__ = "outbox"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    entity_version: Mapped[int] = mapped_column(Integer, default=1)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending, in_flight, sent, parked
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_outbox_state", "state", "seq"),)
+
+
+class Person(Base):
+    __tablename__ = "person"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    personal_id: Mapped[str | None] = mapped_column(String(12), unique=True)
+    old_id: Mapped[str | None] = mapped_column(String(9), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    name_fold: Mapped[str] = mapped_column(String(200), index=True)
+    sort_key: Mapped[str] = mapped_column(String(220), index=True)
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    birth_year: Mapped[int | None] = mapped_column(Integer, index=True)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    permanent_address: Mapped[str | None] = mapped_column(String(400))
+    current_address: Mapped[str | None] = mapped_column(String(400))
+    commune_code: Mapped[str | None] = mapped_column(String(5))
+    hamlet: Mapped[str | None] = mapped_column(String(120), index=True)
+    phone: Mapped[str | None] = mapped_column(String(15), index=True)
+    insurance_no: Mapped[str | None] = mapped_column(String(20), index=True)
+    target_group: Mapped[str | None] = mapped_column(String(2), index=True)
+    guardian_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"))
+    guardian_name: Mapped[str | None] = mapped_column(String(200))
+    guardian_phone: Mapped[str | None] = mapped_column(String(15))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    flags: Mapped[list[PersonFlag]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="PersonFlag.flag"
+    )
+
+
+class PersonFlag(Base):
+    """A priority flag (elderly, merit, poor, …) of one person."""
+
+    __tablename__ = "person_flag"
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    flag: Mapped[str] = mapped_column(String(20), primary_key=True)
+    __table_args__ = (Index("ix_person_flag_flag", "flag"),)

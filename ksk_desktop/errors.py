@@ -1,0 +1,74 @@
+"""Typed exceptions raised by the core. Each carries a Vietnamese message for the person in front of the app.
+
+The GUI shows ``str(exc)``; the CLI prints it on one line and exits non-zero with ``exc.exit_code``.
+"""
+
+from __future__ import annotations
+
+
+class KskError(Exception):
+    """Base class: every expected failure the user can act on."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(KskError):
+    exit_code = 2
+
+
+class StationNotFound(KskError):
+    exit_code = 3
+
+
+class StationExists(KskError):
+    exit_code = 3
+
+
+class NotAKskDatabase(KskError):
+    exit_code = 4
+
+
+class DatabaseTampered(KskError):
+    exit_code = 4
+
+
+class DatabaseTooNew(KskError):
+    exit_code = 4
+
+
+class UnsafeDatabaseSettings(KskError):
+    exit_code = 4
+
+
+class StorageError(KskError):
+    """The disk refused a write (read-only, full, I/O error); nothing was half-written."""
+
+    exit_code = 5
+
+
+class AuthenticationFailed(KskError):
+    exit_code = 6
+
+
+class AccountLocked(KskError):
+    exit_code = 6
+
+
+class PermissionDenied(KskError):
+    exit_code = 7
+
+
+class NotFound(KskError):
+    exit_code = 8
+
+
+class DuplicatePerson(KskError):
+    exit_code = 9
+
+
+class BackupError(KskError):
+    exit_code = 10

@@ -1,0 +1,48 @@
+"""Where a station's files live: the data folder and the files inside it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+
+def default_data_dir() -> Path:
+    """``KSK_DATA_DIR`` if set, else the per-user, non-roaming data folder (``%LOCALAPPDATA%`` on Windows)."""
+    env = os.environ.get("KSK_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("KSK Desktop", "KSK", roaming=False))
+
+
+@dataclass(frozen=True)
+class StationPaths:
+    root: Path
+
+    @property
+    def db(self) -> Path:
+        return self.root / "station.db"
+
+    @property
+    def keys(self) -> Path:
+        return self.root / "keys.json"
+
+    @property
+    def anchor(self) -> Path:
+        return self.root / "audit-anchor.json"
+
+    @property
+    def backups(self) -> Path:
+        return self.root / "backups"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    def sidecars(self) -> list[Path]:
+        return [self.db.with_name(self.db.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+    def exists(self) -> bool:
+        return self.keys.exists() or self.db.exists()

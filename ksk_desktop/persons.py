@@ -1,0 +1,207 @@
+"""People of the commune: validation, storage with a folded search key, audit and outbox on every change.
+
+Search, import, the person card and merging belong to the citizen-list work; this module holds the record
+itself and the rules every writer must follow.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import outbox
+from .db.models import Person, PersonFlag
+from .errors import DuplicatePerson, InvalidInput, NotFound
+from .security.roles import Perm
+from .session import StationSession
+from .station import utcnow
+from .text import fold, nfc, sort_key
+
+TARGET_GROUPS = ("a", "b", "c", "d", "đ")
+FLAGS = ("elderly", "merit", "poor", "near_poor", "disabled", "chronic", "remote_area")
+_DIGITS12 = re.compile(r"^\d{12}$")
+_DIGITS9 = re.compile(r"^\d{9}$")
+_PHONE = re.compile(r"^0\d{9,10}$")
+
+
+@dataclass
+class PersonInput:
+    full_name: str
+    personal_id: str | None = None
+    old_id: str | None = None
+    birth_date: date | None = None
+    birth_year: int | None = None
+    sex: str | None = None
+    permanent_address: str | None = None
+    current_address: str | None = None
+    commune_code: str | None = None
+    hamlet: str | None = None
+    phone: str | None = None
+    insurance_no: str | None = None
+    target_group: str | None = None
+    flags: list[str] = field(default_factory=list)
+    guardian_name: str | None = None
+    guardian_phone: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PersonInput:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def _blank(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = nfc(str(value))
+    return value or None
+
+
+def validate(data: PersonInput, today: date | None = None) -> PersonInput:
+    """Return a normalised copy (NFC, trimmed) or raise InvalidInput naming the field."""
+    today = today or date.today()
+    name = _blank(data.full_name)
+    if not name or len(name) < 2:
+        raise InvalidInput("Họ và tên không được để trống.")
+    pid = _blank(data.personal_id)
+    if pid is not None and not _DIGITS12.match(pid):
+        raise InvalidInput(f"Số định danh cá nhân phải gồm đúng 12 chữ số (nhận được {len(pid)} ký tự).")
+    old = _blank(data.old_id)
+    if old is not None and not _DIGITS9.match(old):
+        raise InvalidInput("Số CMND cũ phải gồm đúng 9 chữ số.")
+    birth_year = data.birth_year
+    if data.birth_date is not None:
+        if data.birth_date > today:
+            raise InvalidInput("Ngày sinh không được sau ngày hôm nay.")
+        birth_year = data.birth_date.year
+    if birth_year is not None and not (1880 <= birth_year <= today.year):
+        raise InvalidInput(f"Năm sinh {birth_year} không hợp lệ.")
+    sex = data.sex
+    if sex is not None and sex not in ("M", "F"):
+        raise InvalidInput("Giới tính phải là Nam (M) hoặc Nữ (F).")
+    phone = _blank(data.phone)
+    if phone is not None:
+        phone = re.sub(r"[\s.\-]", "", phone)
+        if phone.startswith("+84"):
+            phone = "0" + phone[3:]
+        if not _PHONE.match(phone):
+            raise InvalidInput(f"Số điện thoại {data.phone!r} không hợp lệ.")
+    group = _blank(data.target_group)
+    if group is not None:
+        group = group.lower()
+        if group not in TARGET_GROUPS:
+            raise InvalidInput("Nhóm đối tượng phải là một trong a, b, c, d, đ.")
+    unknown = sorted(set(data.flags) - set(FLAGS))
+    if unknown:
+        raise InvalidInput(f"Diện ưu tiên không hợp lệ: {', '.join(unknown)}.")
+    return PersonInput(
+        full_name=name, personal_id=pid, old_id=old, birth_date=data.birth_date, birth_year=birth_year,
+        sex=sex, permanent_address=_blank(data.permanent_address), current_address=_blank(data.current_address),
+        commune_code=_blank(data.commune_code), hamlet=_blank(data.hamlet), phone=phone,
+        insurance_no=(_blank(data.insurance_no) or "").upper() or None, target_group=group,
+        flags=sorted(set(data.flags)), guardian_name=_blank(data.guardian_name), guardian_phone=_blank(data.guardian_phone),
+    )
+
+
+def to_json(person: Person) -> dict:
+    return {
+        "id": person.id,
+        "personal_id": person.personal_id,
+        "old_id": person.old_id,
+        "name": person.full_name,
+        "dob": person.birth_date.isoformat() if person.birth_date else None,
+        "birth_year": person.birth_year,
+        "sex": person.sex,
+        "permanent_address": person.permanent_address,
+        "current_address": person.current_address,
+        "commune_code": person.commune_code,
+        "hamlet": person.hamlet,
+        "phone": person.phone,
+        "insurance_no": person.insurance_no,
+        "target_group": person.target_group,
+        "flags": [f.flag for f in person.flags],
+        "guardian_name": person.guardian_name,
+        "guardian_phone": person.guardian_phone,
+        "version": person.version,
+    }
+
+
+def _build(data: PersonInput) -> Person:
+    now = utcnow()
+    person = Person(
+        id=str(uuid.uuid4()), personal_id=data.personal_id, old_id=data.old_id, full_name=data.full_name,
+        name_fold=fold(data.full_name), sort_key=sort_key(data.full_name), birth_date=data.birth_date,
+        birth_year=data.birth_year, sex=data.sex, permanent_address=data.permanent_address,
+        current_address=data.current_address, commune_code=data.commune_code, hamlet=data.hamlet,
+        phone=data.phone, insurance_no=data.insurance_no, target_group=data.target_group,
+        guardian_name=data.guardian_name, guardian_phone=data.guardian_phone, version=1,
+        created_at=now, updated_at=now,
+    )
+    person.flags = [PersonFlag(flag=f) for f in data.flags]
+    return person
+
+
+def _ensure_unique(s: Session, personal_ids: list[str]) -> None:
+    if not personal_ids:
+        return
+    seen: set[str] = set()
+    for pid in personal_ids:
+        if pid in seen:
+            raise DuplicatePerson(f"Số định danh {pid} xuất hiện hai lần trong cùng một lần ghi.")
+        seen.add(pid)
+    for i in range(0, len(personal_ids), 500):
+        chunk = personal_ids[i : i + 500]
+        hit = s.scalar(select(Person.personal_id).where(Person.personal_id.in_(chunk)).limit(1))
+        if hit:
+            raise DuplicatePerson(f"Đã có người với số định danh {hit}; không tạo bản ghi trùng.")
+
+
+def create_person(ctx: StationSession, data: PersonInput) -> dict:
+    """Create one person (audited, queued for sync). Never two people with the same personal ID."""
+    ctx.require(Perm.PERSON_WRITE)
+    clean = validate(data)
+    with ctx.write() as s:
+        _ensure_unique(s, [clean.personal_id] if clean.personal_id else [])
+        person = _build(clean)
+        s.add(person)
+        s.flush()
+        payload = to_json(person)
+        ctx.audit(s, "person.create", "person", person.id, {"new": payload})
+        outbox.enqueue(s, "person", person.id, payload, person.version)
+    return payload
+
+
+def create_many(ctx: StationSession, rows: list[PersonInput], *, action: str = "person.create_batch") -> int:
+    """Create a batch of people in one transaction (all or none): one audit event lists their ids."""
+    ctx.require(Perm.PERSON_WRITE)
+    clean = [validate(r) for r in rows]
+    with ctx.write() as s:
+        _ensure_unique(s, [c.personal_id for c in clean if c.personal_id])
+        people = [_build(c) for c in clean]
+        s.add_all(people)
+        s.flush()
+        for person in people:
+            outbox.enqueue(s, "person", person.id, to_json(person), person.version)
+        ctx.audit(s, action, "person", None, {"count": len(people), "ids": [p.id for p in people]})
+    return len(people)
+
+
+def get_person(ctx: StationSession, person_id: str) -> dict:
+    """Read one person's record; the read is audited."""
+    ctx.require(Perm.PERSON_READ)
+    with ctx.write() as s:
+        person = s.get(Person, person_id)
+        if person is None:
+            raise NotFound(f"Không tìm thấy người có mã {person_id}.")
+        ctx.audit(s, "person.read", "person", person.id)
+        return to_json(person)
+
+
+def count_people(ctx: StationSession) -> int:
+    ctx.require(Perm.PERSON_READ)
+    with ctx.read() as s:
+        return s.scalar(select(func.count()).select_from(Person)) or 0

@@ -1,0 +1,1 @@
+"""Key slots, roles and permissions, login lock-out."""

@@ -1,0 +1,258 @@
+"""Key slots: the station's random 256-bit database key, wrapped once per user and once for recovery.
+
+Each slot holds the database key encrypted with AES-256-GCM under a key derived from a password (or the
+recovery key) with Argon2id. Only wrapped keys, salts and KDF parameters are stored; the keystore file
+holds nothing that opens the database without a password. Changing a password re-wraps one slot only.
+The file also keeps the login lock-out counters, which must work before the database is unlocked.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ..errors import AccountLocked, AuthenticationFailed, InvalidInput, NotAKskDatabase
+from ..fsio import atomic_write_json
+from .kdf import KdfParams, default_params
+
+FORMAT = 1
+RECOVERY_SLOT = "recovery"
+_RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: easy to read off paper
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    max_failures: int = 5
+    lockout_minutes: int = 15
+    idle_lock_minutes: int = 10
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def new_database_key() -> bytes:
+    return secrets.token_bytes(32)
+
+
+def new_recovery_key() -> str:
+    """A 30-character recovery key (150 bits) in six groups, meant to be printed once and kept in a safe."""
+    chars = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(30))
+    return "-".join(chars[i : i + 5] for i in range(0, 30, 5))
+
+
+def normalise_recovery_key(text: str) -> str:
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
+    if len(cleaned) != 30 or any(ch not in _RECOVERY_ALPHABET for ch in cleaned):
+        raise AuthenticationFailed("Khóa khôi phục không đúng định dạng (30 ký tự, 6 nhóm).")
+    return cleaned
+
+
+class KeyStore:
+    """The station's key-slot file (``keys.json`` beside the database)."""
+
+    def __init__(self, path: Path, data: dict) -> None:
+        self.path = path
+        self.data = data
+
+    # -- creation and persistence -------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path, station_id: str, station_code: str) -> KeyStore:
+        policy = LockoutPolicy()
+        data = {
+            "format": FORMAT,
+            "kind": "ksk-desktop-keystore",
+            "station_id": station_id,
+            "station_code": station_code,
+            "slots": {},
+            "lockout": {},
+            "policy": {
+                "max_failures": policy.max_failures,
+                "lockout_minutes": policy.lockout_minutes,
+                "idle_lock_minutes": policy.idle_lock_minutes,
+            },
+        }
+        return cls(path, data)
+
+    @classmethod
+    def load(cls, path: Path) -> KeyStore:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise NotAKskDatabase(f"Tệp khóa {path.name} bị hỏng hoặc không phải của KSK Desktop.") from exc
+        if not isinstance(data, dict) or data.get("kind") != "ksk-desktop-keystore":
+            raise NotAKskDatabase(f"Tệp {path.name} không phải tệp khóa của KSK Desktop.")
+        if int(data.get("format", 0)) > FORMAT:
+            from ..errors import DatabaseTooNew
+
+            raise DatabaseTooNew(
+                "Tệp khóa được tạo bởi phiên bản KSK Desktop mới hơn. Hãy cập nhật phần mềm."
+            )
+        return cls(path, data)
+
+    def save(self) -> None:
+        atomic_write_json(self.path, self.data)
+
+    @property
+    def station_id(self) -> str:
+        return self.data["station_id"]
+
+    @property
+    def policy(self) -> LockoutPolicy:
+        p = self.data.get("policy", {})
+        d = LockoutPolicy()
+        return LockoutPolicy(
+            int(p.get("max_failures", d.max_failures)),
+            int(p.get("lockout_minutes", d.lockout_minutes)),
+            int(p.get("idle_lock_minutes", d.idle_lock_minutes)),
+        )
+
+    def set_policy(self, policy: LockoutPolicy) -> None:
+        if policy.max_failures < 1 or policy.lockout_minutes < 0 or policy.idle_lock_minutes < 1:
+            raise InvalidInput("Thông số khóa tài khoản không hợp lệ.")
+        self.data["policy"] = {
+            "max_failures": policy.max_failures,
+            "lockout_minutes": policy.lockout_minutes,
+            "idle_lock_minutes": policy.idle_lock_minutes,
+        }
+        self.save()
+
+    # -- slots -------------------------------------------------------------------------------
+    def _aad(self, slot_id: str) -> bytes:
+        return f"ksk-slot|{self.station_id}|{slot_id}".encode()
+
+    def _wrap(self, slot_id: str, secret: bytes, dek: bytes, params: KdfParams | None) -> dict:
+        params = params or default_params()
+        salt = secrets.token_bytes(16)
+        nonce = secrets.token_bytes(12)
+        kek = params.derive(secret, salt)
+        wrapped = AESGCM(kek).encrypt(nonce, dek, self._aad(slot_id))
+        return {
+            "kdf": params.to_json(),
+            "salt": _b64(salt),
+            "nonce": _b64(nonce),
+            "wrapped": _b64(wrapped),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+
+    def _unwrap(self, slot_id: str, secret: bytes) -> bytes | None:
+        slot = self.data["slots"].get(slot_id)
+        if slot is None:
+            return None
+        kek = KdfParams.from_json(slot["kdf"]).derive(secret, _unb64(slot["salt"]))
+        try:
+            return AESGCM(kek).decrypt(_unb64(slot["nonce"]), _unb64(slot["wrapped"]), self._aad(slot_id))
+        except InvalidTag:
+            return None
+
+    def has_user(self, username: str) -> bool:
+        return f"user:{username}" in self.data["slots"]
+
+    def usernames(self) -> list[str]:
+        return sorted(k[5:] for k in self.data["slots"] if k.startswith("user:"))
+
+    def set_password_slot(self, username: str, password: str, dek: bytes, params: KdfParams | None = None) -> None:
+        """Create or re-wrap the slot of *username* (does not save)."""
+        self.data["slots"][f"user:{username}"] = self._wrap(f"user:{username}", password.encode(), dek, params)
+
+    def remove_password_slot(self, username: str) -> None:
+        self.data["slots"].pop(f"user:{username}", None)
+        self.data["lockout"].pop(username, None)
+
+    def set_recovery_slot(self, recovery_key: str, dek: bytes, params: KdfParams | None = None) -> None:
+        secret = normalise_recovery_key(recovery_key).encode()
+        self.data["slots"][RECOVERY_SLOT] = self._wrap(RECOVERY_SLOT, secret, dek, params)
+
+    # -- unlocking, with lock-out -------------------------------------------------------------
+    def _check_locked(self, who: str, now: datetime) -> None:
+        state = self.data["lockout"].get(who)
+        if not state or not state.get("locked_until"):
+            return
+        until = datetime.fromisoformat(state["locked_until"])
+        if now < until:
+            minutes = max(1, int((until - now).total_seconds() + 59) // 60)
+            raise AccountLocked(
+                f"Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau {minutes} phút "
+                "hoặc nhờ quản trị viên mở khóa."
+            )
+
+    def _record_failure(self, who: str, now: datetime) -> None:
+        policy = self.policy
+        state = self.data["lockout"].setdefault(who, {"failures": 0, "locked_until": None})
+        if state.get("locked_until") and now >= datetime.fromisoformat(state["locked_until"]):
+            state["failures"], state["locked_until"] = 0, None
+        state["failures"] = int(state.get("failures", 0)) + 1
+        state["last_failure"] = now.isoformat(timespec="seconds")
+        if state["failures"] >= policy.max_failures:
+            state["locked_until"] = (now + timedelta(minutes=policy.lockout_minutes)).isoformat(
+                timespec="seconds"
+            )
+        self.save()
+
+    def _record_success(self, who: str) -> None:
+        if who in self.data["lockout"]:
+            del self.data["lockout"][who]
+            self.save()
+
+    def failures(self, who: str) -> int:
+        return int(self.data["lockout"].get(who, {}).get("failures", 0))
+
+    def unlock_account(self, username: str) -> None:
+        """Clear the lock-out of *username* (an administrator's action)."""
+        self.data["lockout"].pop(username, None)
+        self.save()
+
+    def unwrap_with_password(self, username: str, password: str, now: datetime | None = None) -> bytes:
+        """Return the database key, or raise AuthenticationFailed / AccountLocked. Failures are counted."""
+        now = now or datetime.now(UTC)
+        self._check_locked(username, now)
+        slot_id = f"user:{username}"
+        if slot_id in self.data["slots"]:
+            dek = self._unwrap(slot_id, password.encode())
+        else:
+            # Spend the same time as a real attempt so that timing does not reveal which names exist.
+            default_params().derive(password.encode(), b"\0" * 16)
+            dek = None
+        if dek is None:
+            self._record_failure(username, now)
+            self._check_locked(username, now)
+            left = self.policy.max_failures - self.failures(username)
+            raise AuthenticationFailed(
+                f"Sai tên đăng nhập hoặc mật khẩu. Còn {left} lần thử trước khi tài khoản bị tạm khóa."
+            )
+        self._record_success(username)
+        return dek
+
+    def unwrap_with_recovery(self, recovery_key: str, now: datetime | None = None) -> bytes:
+        now = now or datetime.now(UTC)
+        self._check_locked(RECOVERY_SLOT, now)
+        secret = normalise_recovery_key(recovery_key).encode()
+        dek = self._unwrap(RECOVERY_SLOT, secret)
+        if dek is None:
+            self._record_failure(RECOVERY_SLOT, now)
+            raise AuthenticationFailed("Khóa khôi phục không đúng.")
+        self._record_success(RECOVERY_SLOT)
+        return dek
+
+    def anchor_key(self, dek: bytes) -> bytes:
+        """A key derived from the database key for the audit-chain anchor's MAC."""
+        return hmac.new(dek, b"ksk-audit-anchor|" + self.station_id.encode(), "sha256").digest()
+
+
+def fresh_station_id() -> str:
+    return base64.b32encode(os.urandom(10)).decode("ascii").lower()

@@ -1,0 +1,1 @@
+"""Bundled data files (catalogues, fonts, icons, form definitions), loaded with importlib.resources."""
