@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from . import __version__, audit
 from .db import migrate
@@ -69,7 +69,9 @@ def _check_snapshot(db_file: Path, key: bytes) -> dict:
             revision = migrate.check_not_newer(conn) or ""
         with db.read() as s:
             report = audit.verify(s)
-            persons = s.scalar(select(func.count()).select_from(Person)) or 0
+            # An older schema (a snapshot taken before an upgrade) may not have the person table yet.
+            has_person = s.scalar(text("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='person'"))
+            persons = (s.scalar(select(func.count()).select_from(Person)) or 0) if has_person else 0
             station_id = s.scalar(select(Station.id))
         if not report.ok:
             raise BackupError(f"Nhật ký truy cập trong bản sao lưu bị lỗi tại sự kiện {report.first_bad_seq}: {report.problem}.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from .audit import canonical_json
@@ -25,6 +25,21 @@ def enqueue(session: Session, kind: str, entity_id: str, payload: dict, entity_v
     )
     session.add(item)
     return item
+
+
+def enqueue_many(session: Session, kind: str, items: list[tuple[str, dict, int]]) -> int:
+    """Queue many (entity_id, payload, version) items with one executemany, in the caller's transaction."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rows = [
+        {"item_id": str(uuid.uuid4()), "kind": kind, "entity_id": entity_id, "entity_version": version,
+         "payload": canonical_json(payload), "created_at": now, "state": "pending", "attempts": 0}
+        for entity_id, payload, version in items
+    ]
+    if rows:
+        session.execute(insert(OutboxItem), rows)
+    return len(rows)
 
 
 def counts(session: Session) -> dict[str, int]:

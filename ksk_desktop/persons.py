@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from . import outbox
@@ -107,42 +107,42 @@ def validate(data: PersonInput, today: date | None = None) -> PersonInput:
     )
 
 
+_PAYLOAD_FIELDS = (
+    ("id", "id"), ("personal_id", "personal_id"), ("old_id", "old_id"), ("name", "full_name"),
+    ("birth_year", "birth_year"), ("sex", "sex"), ("permanent_address", "permanent_address"),
+    ("current_address", "current_address"), ("commune_code", "commune_code"), ("hamlet", "hamlet"),
+    ("phone", "phone"), ("insurance_no", "insurance_no"), ("target_group", "target_group"),
+    ("guardian_name", "guardian_name"), ("guardian_phone", "guardian_phone"), ("version", "version"),
+)
+
+
+def _payload(row: dict, flags: list[str]) -> dict:
+    """The JSON shape of a person (CLI output, audit values, outbox payload) from column values."""
+    data = {key: row[col] for key, col in _PAYLOAD_FIELDS}
+    dob = row["birth_date"]
+    data["dob"] = dob.isoformat() if dob else None
+    data["flags"] = list(flags)
+    return data
+
+
 def to_json(person: Person) -> dict:
-    return {
-        "id": person.id,
-        "personal_id": person.personal_id,
-        "old_id": person.old_id,
-        "name": person.full_name,
-        "dob": person.birth_date.isoformat() if person.birth_date else None,
-        "birth_year": person.birth_year,
-        "sex": person.sex,
-        "permanent_address": person.permanent_address,
-        "current_address": person.current_address,
-        "commune_code": person.commune_code,
-        "hamlet": person.hamlet,
-        "phone": person.phone,
-        "insurance_no": person.insurance_no,
-        "target_group": person.target_group,
-        "flags": [f.flag for f in person.flags],
-        "guardian_name": person.guardian_name,
-        "guardian_phone": person.guardian_phone,
-        "version": person.version,
-    }
+    row = {c.key: getattr(person, c.key) for c in Person.__table__.columns}
+    return _payload(row, [f.flag for f in person.flags])
 
 
-def _build(data: PersonInput) -> Person:
+def _row(data: PersonInput) -> dict:
+    """Column values of a new person (id generated here, offline, without coordination)."""
     now = utcnow()
-    person = Person(
-        id=str(uuid.uuid4()), personal_id=data.personal_id, old_id=data.old_id, full_name=data.full_name,
-        name_fold=fold(data.full_name), sort_key=sort_key(data.full_name), birth_date=data.birth_date,
-        birth_year=data.birth_year, sex=data.sex, permanent_address=data.permanent_address,
-        current_address=data.current_address, commune_code=data.commune_code, hamlet=data.hamlet,
-        phone=data.phone, insurance_no=data.insurance_no, target_group=data.target_group,
-        guardian_name=data.guardian_name, guardian_phone=data.guardian_phone, version=1,
-        created_at=now, updated_at=now,
-    )
-    person.flags = [PersonFlag(flag=f) for f in data.flags]
-    return person
+    return {
+        "id": str(uuid.uuid4()), "personal_id": data.personal_id, "old_id": data.old_id,
+        "full_name": data.full_name, "name_fold": fold(data.full_name), "sort_key": sort_key(data.full_name),
+        "birth_date": data.birth_date, "birth_year": data.birth_year, "sex": data.sex,
+        "permanent_address": data.permanent_address, "current_address": data.current_address,
+        "commune_code": data.commune_code, "hamlet": data.hamlet, "phone": data.phone,
+        "insurance_no": data.insurance_no, "target_group": data.target_group, "guardian_id": None,
+        "guardian_name": data.guardian_name, "guardian_phone": data.guardian_phone, "version": 1,
+        "created_at": now, "updated_at": now,
+    }
 
 
 def _ensure_unique(s: Session, personal_ids: list[str]) -> None:
@@ -163,31 +163,32 @@ def _ensure_unique(s: Session, personal_ids: list[str]) -> None:
 def create_person(ctx: StationSession, data: PersonInput) -> dict:
     """Create one person (audited, queued for sync). Never two people with the same personal ID."""
     ctx.require(Perm.PERSON_WRITE)
-    clean = validate(data)
-    with ctx.write() as s:
-        _ensure_unique(s, [clean.personal_id] if clean.personal_id else [])
-        person = _build(clean)
-        s.add(person)
-        s.flush()
-        payload = to_json(person)
-        ctx.audit(s, "person.create", "person", person.id, {"new": payload})
-        outbox.enqueue(s, "person", person.id, payload, person.version)
-    return payload
+    payloads = _insert(ctx, [validate(data)], action="person.create")
+    return payloads[0]
 
 
 def create_many(ctx: StationSession, rows: list[PersonInput], *, action: str = "person.create_batch") -> int:
     """Create a batch of people in one transaction (all or none): one audit event lists their ids."""
     ctx.require(Perm.PERSON_WRITE)
-    clean = [validate(r) for r in rows]
+    return len(_insert(ctx, [validate(r) for r in rows], action=action))
+
+
+def _insert(ctx: StationSession, clean: list[PersonInput], *, action: str) -> list[dict]:
+    # Core inserts, not ORM objects: a 100,000-person import must not spend its time building objects.
+    rows = [_row(c) for c in clean]
+    payloads = [_payload(r, c.flags) for r, c in zip(rows, clean, strict=True)]
     with ctx.write() as s:
         _ensure_unique(s, [c.personal_id for c in clean if c.personal_id])
-        people = [_build(c) for c in clean]
-        s.add_all(people)
-        s.flush()
-        for person in people:
-            outbox.enqueue(s, "person", person.id, to_json(person), person.version)
-        ctx.audit(s, action, "person", None, {"count": len(people), "ids": [p.id for p in people]})
-    return len(people)
+        s.execute(insert(Person), rows)
+        flags = [{"person_id": r["id"], "flag": f} for r, c in zip(rows, clean, strict=True) for f in c.flags]
+        if flags:
+            s.execute(insert(PersonFlag), flags)
+        outbox.enqueue_many(s, "person", [(p["id"], p, 1) for p in payloads])
+        if len(payloads) == 1:
+            ctx.audit(s, action, "person", payloads[0]["id"], {"new": payloads[0]})
+        else:
+            ctx.audit(s, action, "person", None, {"count": len(rows), "ids": [r["id"] for r in rows]})
+    return payloads
 
 
 def get_person(ctx: StationSession, person_id: str) -> dict:

@@ -96,6 +96,7 @@ def make_engine(path: Path, key: bytes, pool_size: int = 4) -> Engine:
         poolclass=QueuePool,
         pool_size=pool_size,
         max_overflow=4,
+        hide_parameters=True,  # never put personal data into error messages or logs
     )
 
     @event.listens_for(engine, "checkout")

@@ -1,0 +1,1 @@
+"""The ``ksk`` command line: how tests, benchmarks, scripts and support staff drive the app headless."""

@@ -1,0 +1,158 @@
+"""``ksk user …``, ``ksk audit verify``, ``ksk db check``, ``ksk backup …``: running the station safely."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .. import audit, backup, users
+from ..dbcheck import check_database
+from ..security.roles import ROLE_LABELS, Perm, Role
+from .io import emit, login, new_password, paths_of, read_secret
+
+
+def _with_session(fn):
+    """Run *fn(ctx, args)* with a logged-in session that is always closed afterwards."""
+
+    def handler(args: argparse.Namespace) -> int:
+        ctx = login(args)
+        try:
+            return fn(ctx, args)
+        finally:
+            ctx.close()
+
+    return handler
+
+
+# -- users ----------------------------------------------------------------------------------------
+def _user_add(ctx, args) -> int:
+    row = users.add_user(ctx, args.name, args.role, new_password(args), args.full_name or "")
+    emit(args, {"ok": True, **row.to_json()}, f"Đã thêm người dùng {row.username} ({ROLE_LABELS[Role(row.role)]}).")
+    return 0
+
+
+def _user_list(ctx, args) -> int:
+    rows = users.list_users(ctx)
+    lines = [f"{r.username:<16} {ROLE_LABELS[Role(r.role)]:<20} {'hoạt động' if r.active else 'vô hiệu'}"
+             f"{' (đang bị khóa)' if r.locked else ''}  {r.full_name}" for r in rows]
+    emit(args, [r.to_json() for r in rows], "\n".join(lines))
+    return 0
+
+
+def _user_passwd(ctx, args) -> int:
+    users.change_password(ctx, args.name, new_password(args))
+    emit(args, {"ok": True, "username": args.name}, f"Đã đổi mật khẩu của {args.name}.")
+    return 0
+
+
+def _user_active(active: bool):
+    def run(ctx, args) -> int:
+        users.set_active(ctx, args.name, active)
+        emit(args, {"ok": True, "username": args.name, "active": active},
+             f"Đã {'kích hoạt' if active else 'vô hiệu hóa'} {args.name}.")
+        return 0
+
+    return run
+
+
+def _user_unlock(ctx, args) -> int:
+    users.unlock(ctx, args.name)
+    emit(args, {"ok": True, "username": args.name}, f"Đã mở khóa {args.name}.")
+    return 0
+
+
+# -- audit and database checks --------------------------------------------------------------------
+def _audit_verify(ctx, args) -> int:
+    ctx.require(Perm.AUDIT_READ)
+    with ctx.read() as s:
+        report = audit.verify(s, ctx.read_anchor())
+    if report.ok:
+        human = f"Nhật ký truy cập toàn vẹn: {report.events} sự kiện, đầu chuỗi #{report.head_seq}."
+    else:
+        human = f"NHẬT KÝ BỊ CAN THIỆP: sự kiện đầu tiên sai là #{report.first_bad_seq}: {report.problem}."
+    emit(args, report.to_json(), human)
+    return 0 if report.ok else 11
+
+
+def _db_check(ctx, args) -> int:
+    ctx.require(Perm.AUDIT_READ)
+    result = check_database(ctx)
+    lines = [f"{'OK ' if c['ok'] else 'LỖI'} {c['name']}: {c['detail']}" for c in result["checks"]]
+    emit(args, result, "\n".join(lines))
+    return 0 if result["ok"] else 12
+
+
+# -- backups --------------------------------------------------------------------------------------
+def _backup_create(ctx, args) -> int:
+    info = backup.create_backup(ctx, Path(args.file))
+    emit(args, {"ok": True, **info.to_json()},
+         f"Đã tạo và kiểm tra bản sao lưu {info.path} ({info.size // 1024} KB, {info.persons} người).")
+    return 0
+
+
+def _backup_restore(args: argparse.Namespace) -> int:
+    paths = paths_of(args)
+    if getattr(args, "user", None):
+        password = read_secret(args, env="KSK_PASSWORD", stdin_flag="password_stdin", prompt="Mật khẩu: ",
+                               what="mật khẩu")
+        result = backup.restore_backup(paths, Path(args.file), username=args.user, password=password)
+    else:
+        key = read_secret(args, env="KSK_RECOVERY_KEY", stdin_flag="recovery_key_stdin",
+                          prompt="Khóa khôi phục: ", what="khóa khôi phục")
+        result = backup.restore_backup(paths, Path(args.file), recovery_key=key)
+    human = f"Đã khôi phục {result['persons']} người vào {result['restored']}."
+    if result["replaced"]:
+        human += f"\nDữ liệu cũ được giữ lại tại {result['replaced']}."
+    emit(args, {"ok": True, **result}, human)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    newpw = argparse.ArgumentParser(add_help=False)
+    newpw.add_argument("--new-password-stdin", action="store_true",
+                       help="đọc mật khẩu mới từ stdin (sau mật khẩu đăng nhập nếu dùng cả --password-stdin); "
+                            "hoặc đặt KSK_NEW_PASSWORD")
+
+    user = sub.add_parser("user", parents=[common], help="quản lý người dùng").add_subparsers(dest="user_cmd", metavar="LỆNH")
+    user.required = True
+    p = user.add_parser("add", parents=[common, newpw], help="thêm người dùng")
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.add_argument("--full-name")
+    p.set_defaults(handler=_with_session(_user_add))
+    p = user.add_parser("list", parents=[common], help="danh sách người dùng")
+    p.set_defaults(handler=_with_session(_user_list))
+    p = user.add_parser("passwd", parents=[common, newpw], help="đổi mật khẩu")
+    p.add_argument("name")
+    p.set_defaults(handler=_with_session(_user_passwd))
+    for name, active, text in (("enable", True, "kích hoạt"), ("disable", False, "vô hiệu hóa")):
+        p = user.add_parser(name, parents=[common], help=f"{text} tài khoản")
+        p.add_argument("name")
+        p.set_defaults(handler=_with_session(_user_active(active)))
+    p = user.add_parser("unlock", parents=[common], help="mở khóa tài khoản bị khóa do nhập sai mật khẩu")
+    p.add_argument("name")
+    p.set_defaults(handler=_with_session(_user_unlock))
+
+    aud = sub.add_parser("audit", parents=[common], help="nhật ký truy cập").add_subparsers(dest="audit_cmd", metavar="LỆNH")
+    aud.required = True
+    aud.add_parser("verify", parents=[common], help="kiểm tra chuỗi băm của nhật ký").set_defaults(
+        handler=_with_session(_audit_verify))
+
+    db = sub.add_parser("db", parents=[common], help="cơ sở dữ liệu").add_subparsers(dest="db_cmd", metavar="LỆNH")
+    db.required = True
+    db.add_parser("check", parents=[common], help="kiểm tra toàn vẹn, phiên bản lược đồ, nhật ký").set_defaults(
+        handler=_with_session(_db_check))
+
+    bk = sub.add_parser("backup", parents=[common], help="sao lưu và khôi phục").add_subparsers(dest="backup_cmd", metavar="LỆNH")
+    bk.required = True
+    p = bk.add_parser("create", parents=[common], help="tạo bản sao lưu mã hóa (được kiểm tra ngay)")
+    p.add_argument("file")
+    p.set_defaults(handler=_with_session(_backup_create))
+    p = bk.add_parser("restore", parents=[common],
+                      help="khôi phục bằng khóa khôi phục (KSK_RECOVERY_KEY, --recovery-key-stdin hoặc nhập) "
+                           "hoặc bằng mật khẩu quản trị viên (--user)")
+    p.add_argument("file")
+    p.add_argument("--recovery-key-stdin", action="store_true", help="đọc khóa khôi phục từ stdin")
+    p.set_defaults(handler=_backup_restore)
+
+

@@ -1,0 +1,87 @@
+"""A demo station with synthetic people and demo users, for first looks, training and benchmarks.
+
+Every name and number is synthetic. The demo users' password is stated in README.md.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+from itertools import islice
+
+from .. import persons, users
+from ..paths import StationPaths
+from ..security.roles import Perm
+from ..session import StationSession
+from ..station import init_station, login
+from .synthetic import generate_people
+
+DEMO_COMMUNE = "11680"  # Xã Kiến Thụy: a mid-sized rural commune
+DEMO_STATION_CODE = "DEMO-11680"
+DEMO_SECRET = "demo-2026"  # the one password of every demo account (printed in README.md)
+DEMO_USERS = (
+    ("admin", "admin", "Quản trị viên (mẫu)"),
+    ("truongtram", "head", "BS. Phạm Thị Hạnh"),
+    ("bacsi", "doctor", "BS. Nguyễn Văn Minh"),
+    ("letan", "reception", "ĐD. Trần Thị Lan"),
+)
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    created_station: bool
+    people_added: int
+    total_people: int
+    seconds: float
+    recovery_key: str | None
+    users: list[str]
+
+    def to_json(self) -> dict:
+        return self.__dict__.copy()
+
+
+def add_people(ctx: StationSession, n: int, seed: int, reference: date | None = None,
+               progress: callable | None = None) -> int:
+    """Add *n* synthetic residents of the station's commune, in batches of one transaction each."""
+    ctx.require(Perm.DEMO_SEED)
+    from ..station import station_info
+
+    commune = station_info(ctx).commune_code
+    offset = persons.count_people(ctx)
+    people = generate_people(n, seed=seed, commune_code=commune, reference_date=reference or date.today(),
+                             id_offset=offset)
+    added = 0
+    while True:
+        chunk = [persons.PersonInput.from_dict(p) for p in islice(people, BATCH)]
+        if not chunk:
+            break
+        added += persons.create_many(ctx, chunk, action="person.demo_batch")
+        if progress:
+            progress(added, n)
+    return added
+
+
+def create_demo(paths: StationPaths, n: int = 5000, seed: int = 2026) -> DemoResult:
+    """Create a demo station (with its demo users) and fill it with *n* synthetic people."""
+    started = time.perf_counter()
+    result = init_station(paths, station_code=DEMO_STATION_CODE, commune_code=DEMO_COMMUNE,
+                          admin_username="admin", admin_password=DEMO_SECRET,
+                          admin_full_name=DEMO_USERS[0][2], station_name="Trạm Y tế xã Kiến Thụy (dữ liệu mẫu)")
+    ctx = login(paths, "admin", DEMO_SECRET)
+    try:
+        for username, role, full_name in DEMO_USERS[1:]:
+            users.add_user(ctx, username, role, DEMO_SECRET, full_name)
+        added = add_people(ctx, n, seed)
+        total = persons.count_people(ctx)
+    finally:
+        ctx.close()
+    return DemoResult(True, added, total, round(time.perf_counter() - started, 2), result.recovery_key,
+                      [u[0] for u in DEMO_USERS])
+
+
+def seed_existing(ctx: StationSession, n: int, seed: int) -> DemoResult:
+    started = time.perf_counter()
+    added = add_people(ctx, n, seed)
+    return DemoResult(False, added, persons.count_people(ctx), round(time.perf_counter() - started, 2), None, [])

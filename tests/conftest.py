@@ -1,0 +1,55 @@
+"""Shared fixtures. Qt runs offscreen; key slots use the fast Argon2id profile (tests only)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["KSK_INSECURE_FAST_KDF"] = "1"
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from ksk_desktop.paths import StationPaths  # noqa: E402
+from ksk_desktop.station import init_station, login  # noqa: E402
+
+ADMIN = "admin"
+ADMIN_PASSWORD = "Quan-tri-2026"
+COMMUNE = "10507"
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> StationPaths:
+    return StationPaths(tmp_path / "station")
+
+
+@pytest.fixture
+def station(paths: StationPaths):
+    """A fresh real station (encrypted file on disk); returns (paths, recovery_key)."""
+    result = init_station(paths, station_code="TYT-TEST", commune_code=COMMUNE,
+                          admin_username=ADMIN, admin_password=ADMIN_PASSWORD, admin_full_name="Quản Trị")
+    return paths, result.recovery_key
+
+
+@pytest.fixture
+def admin_session(station):
+    paths, _ = station
+    ctx = login(paths, ADMIN, ADMIN_PASSWORD)
+    yield ctx
+    if not ctx.closed:
+        ctx.close()
+
+
+def run_ksk(*args: str, data_dir: Path, password: str | None = None, stdin: str | None = None,
+            env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the real ``ksk`` command line in a child process."""
+    full_env = dict(os.environ, KSK_DATA_DIR=str(data_dir))
+    full_env.pop("KSK_PASSWORD", None)
+    if password is not None:
+        full_env["KSK_PASSWORD"] = password
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "ksk_desktop.cli.main", *args], input=stdin or "",
+                          capture_output=True, text=True, env=full_env, timeout=300)

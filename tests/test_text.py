@@ -1,0 +1,34 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ksk_desktop.text import fold, nfc, sort_key
+
+VIETNAMESE = "aàảãáạăằẳẵắặâầẩẫấậbcdđeèẻẽéẹêềểễếệghiìỉĩíịklmnoòỏõóọôồổỗốộơờởỡớợpqrstuùủũúụưừửữứựvxyỳỷỹýỵ"
+
+
+def test_fold_examples():
+    assert fold("Nguyễn Văn Đức") == "nguyen van duc"
+    assert fold("ĐẶNG Thị Lưu") == "dang thi luu"
+    assert fold("  Hà   Nội ") == "ha noi"
+    # NFD input (macOS, some web pages) folds the same as NFC
+    import unicodedata
+
+    assert fold(unicodedata.normalize("NFD", "Nguyễn Thị Ánh")) == "nguyen thi anh"
+
+
+def test_nfc_collapses_and_composes():
+    import unicodedata
+
+    assert nfc(unicodedata.normalize("NFD", " Trần  Thị ")) == "Trần Thị"
+
+
+def test_sort_key_puts_given_name_first():
+    assert sort_key("Nguyễn Văn An") < sort_key("Trần Thị Bình")
+    assert sort_key("Trần Thị An").startswith("an ")
+
+
+@given(st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + " ", max_size=40))
+def test_fold_is_idempotent_and_ascii(text):
+    folded = fold(text)
+    assert fold(folded) == folded
+    assert folded.isascii()
