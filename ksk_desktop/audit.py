@@ -3,7 +3,8 @@
 Each event's hash covers its own fields and the previous event's hash, so changing, deleting or inserting
 a row breaks the chain at that row. Deleting the newest rows is caught by the anchor: after every write the
 chain head (sequence number and hash) is kept in ``audit-anchor.json`` with a MAC under a key derived from
-the database key; the city hub keeps a copy of the head at every sync.
+the database key, and events appended behind the app's back are caught because the anchor does not cover
+them; the city hub keeps a copy of the head at every sync.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .db.models import AuditEvent
-from .fsio import atomic_write_json
+from .fsio import atomic_write_bytes, atomic_write_json
 
 GENESIS = "0" * 64
 
@@ -40,7 +41,7 @@ def append(session: Session, actor: str, action: str, entity_type: str, entity_i
     # The head is looked up once per transaction and then carried along, so bulk writes stay linear.
     last = session.info.get("audit_head")
     if last is None:
-        last = head(session)
+        last = session.info["audit_base"] = head(session)
     seq, prev = last[0] + 1, last[1]
     at = datetime.now(UTC).isoformat(timespec="microseconds")
     details_json = canonical_json(details or {})
@@ -60,30 +61,65 @@ def head(session: Session) -> tuple[int, str]:
 
 
 # -- the anchor -----------------------------------------------------------------------------------
-def _anchor_mac(key: bytes, seq: int, hash_: str) -> str:
-    return hmac.new(key, f"{seq}|{hash_}".encode(), "sha256").hexdigest()
+@dataclass(frozen=True)
+class Anchor:
+    """The chain head the app last wrote (``seq``/``hash``) and the head before that transaction (``prev_…``).
+
+    The anchor moves just before COMMIT; if the power fails in between, the database still ends at
+    ``prev``, which is accepted. ``problem`` is set when the file is missing, damaged or forged.
+    """
+
+    seq: int
+    hash: str
+    prev_seq: int
+    prev_hash: str
+    problem: str | None = None
+
+    def covers(self, head: tuple[int, str]) -> bool:
+        """True if *head* is what the app itself left (the last commit, or the one before a failed commit)."""
+        return self.problem is None and head in ((self.seq, self.hash), (self.prev_seq, self.prev_hash))
 
 
-def write_anchor(path: Path, key: bytes, seq: int, hash_: str) -> None:
-    """Record the chain head; never moves the anchor backwards (another process may be ahead)."""
-    current = read_anchor(path, key)
-    if current is not None and current[0] >= seq:
-        return
-    atomic_write_json(path, {"seq": seq, "hash": hash_, "mac": _anchor_mac(key, seq, hash_)})
+def _anchor_mac(key: bytes, seq: int, hash_: str, prev_seq: int, prev_hash: str) -> str:
+    return hmac.new(key, f"{seq}|{hash_}|{prev_seq}|{prev_hash}".encode(), "sha256").hexdigest()
 
 
-def read_anchor(path: Path, key: bytes) -> tuple[int, str] | None:
-    """The stored head, or None if there is no anchor yet. A forged anchor reads as (-1, reason)."""
+def write_anchor(path: Path, key: bytes, head: tuple[int, str], prev: tuple[int, str]) -> bytes | None:
+    """Record the new chain head; return the previous anchor file's bytes (None if there was none).
+
+    Called inside the write transaction, before COMMIT, so the database's write lock orders anchors
+    written by several processes; if the commit then fails, the caller puts the previous bytes back.
+    """
+    try:
+        previous = path.read_bytes()
+    except FileNotFoundError:
+        previous = None
+    (seq, hash_), (prev_seq, prev_hash) = head, prev
+    atomic_write_json(path, {"seq": seq, "hash": hash_, "prev_seq": prev_seq, "prev_hash": prev_hash,
+                             "mac": _anchor_mac(key, seq, hash_, prev_seq, prev_hash)})
+    return previous
+
+
+def restore_anchor(path: Path, previous: bytes | None) -> None:
+    if previous is None:
+        path.unlink(missing_ok=True)
+    else:
+        atomic_write_bytes(path, previous)
+
+
+def read_anchor(path: Path, key: bytes) -> Anchor:
+    """The stored anchor; a missing, damaged or forged file gives an Anchor with ``problem`` set."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        seq, hash_, mac = int(data["seq"]), str(data["hash"]), str(data["mac"])
+        fields = (int(data["seq"]), str(data["hash"]), int(data["prev_seq"]), str(data["prev_hash"]))
+        mac = str(data["mac"])
     except FileNotFoundError:
-        return None
+        return Anchor(-1, "", -1, "", "thiếu tệp neo nhật ký (audit-anchor.json) — có thể đã bị xóa")
     except (OSError, ValueError, KeyError, TypeError):
-        return (-1, "tệp neo nhật ký bị hỏng")
-    if not hmac.compare_digest(mac, _anchor_mac(key, seq, hash_)):
-        return (-1, "tệp neo nhật ký bị giả mạo")
-    return seq, hash_
+        return Anchor(-1, "", -1, "", "tệp neo nhật ký bị hỏng")
+    if not hmac.compare_digest(mac, _anchor_mac(key, *fields)):
+        return Anchor(-1, "", -1, "", "tệp neo nhật ký bị giả mạo")
+    return Anchor(*fields)
 
 
 # -- verification ---------------------------------------------------------------------------------
@@ -103,10 +139,13 @@ class ChainReport:
         }
 
 
-def verify(session: Session, anchor: tuple[int, str] | None = None) -> ChainReport:
-    """Walk the whole chain; name the first event that was changed, deleted or inserted."""
+def verify(session: Session, anchor: Anchor | None = None) -> ChainReport:
+    """Walk the whole chain; name the first event that was changed, deleted or inserted.
+
+    Without an anchor (a backup being checked) only the chain's own links are checked.
+    """
     expected_seq, prev, count = 1, GENESIS, 0
-    hashes_at_anchor: str | None = None
+    seen: dict[int, str] = {}
     stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000)
     for ev in session.scalars(stmt):
         count += 1
@@ -122,20 +161,35 @@ def verify(session: Session, anchor: tuple[int, str] | None = None) -> ChainRepo
                                 ev.details, ev.prev_hash)
         if recomputed != ev.hash:
             return ChainReport(False, count, ev.seq, ev.hash, ev.seq, "nội dung sự kiện đã bị sửa")
-        if anchor is not None and ev.seq == anchor[0]:
-            hashes_at_anchor = ev.hash
+        if anchor is not None and ev.seq in (anchor.seq, anchor.prev_seq):
+            seen[ev.seq] = ev.hash
         prev, expected_seq = ev.hash, expected_seq + 1
     head_seq = expected_seq - 1
-    if anchor is not None:
-        if anchor[0] == -1:
-            return ChainReport(False, count, head_seq, prev, None, str(anchor[1]))
-        if anchor[0] > head_seq:
-            return ChainReport(False, count, head_seq, prev, head_seq + 1,
-                               f"các sự kiện từ số {head_seq + 1} đến {anchor[0]} đã bị xóa khỏi cuối nhật ký")
-        if anchor[0] > 0 and hashes_at_anchor != anchor[1]:
-            return ChainReport(False, count, head_seq, prev, anchor[0], "sự kiện tại điểm neo không khớp")
-    return ChainReport(True, count, head_seq, prev)
+    if anchor is None or anchor.covers((head_seq, prev)):
+        return ChainReport(True, count, head_seq, prev)
+    if anchor.problem:
+        return ChainReport(False, count, head_seq, prev, None, anchor.problem)
+    if head_seq < anchor.prev_seq or (head_seq < anchor.seq and head_seq != anchor.prev_seq):
+        return ChainReport(False, count, head_seq, prev, head_seq + 1,
+                           f"các sự kiện từ số {head_seq + 1} đến {anchor.seq} đã bị xóa khỏi cuối nhật ký")
+    if seen.get(anchor.seq) != anchor.hash:
+        return ChainReport(False, count, head_seq, prev, anchor.seq, "sự kiện tại điểm neo không khớp")
+    return ChainReport(False, count, head_seq, prev, anchor.seq + 1,
+                       f"các sự kiện từ số {anchor.seq + 1} không do phần mềm ghi (được thêm vào sau điểm neo)")
 
 
 def count_events(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+def verify_and_record(ctx) -> ChainReport:  # noqa: ANN001 - a StationSession (imported lazily: no cycle)
+    """Verify the chain as it stands, then record that it was checked (and by whom, with the result)."""
+    from .security.roles import Perm
+
+    ctx.require(Perm.AUDIT_READ)
+    with ctx.read() as s:
+        report = verify(s, ctx.read_anchor())
+    with ctx.write() as s:
+        ctx.audit(s, "audit.verify", "audit_event", None,
+                  {"ok": report.ok, "events": report.events, "first_bad_seq": report.first_bad_seq})
+    return report

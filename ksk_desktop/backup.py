@@ -221,10 +221,10 @@ def restore_backup(paths: StationPaths, src: Path, *, recovery_key: str | None =
             with db.write() as s:
                 audit.append(s, actor, "backup.restore", "station", facts["station_id"],
                              {"file": src.name, "created": manifest.get("created")})
-                head = s.info["audit_head"]
+                # The restored chain was verified above; the anchor starts afresh from it.
+                audit.write_anchor(paths.anchor, keystore.anchor_key(key), s.info["audit_head"], s.info["audit_base"])
         finally:
             db.dispose()
-        audit.write_anchor(paths.anchor, keystore.anchor_key(key), *head)
     except OSError as exc:
         raise disk_error(exc, paths.db.name) from exc
     except KskError:

@@ -50,8 +50,7 @@ def check_database(ctx: StationSession) -> dict:
         add("schema", False, str(exc))
 
     try:
-        with ctx.read() as s:
-            report = audit.verify(s, ctx.read_anchor())
+        report = audit.verify_and_record(ctx)
         add("audit_chain", report.ok,
             f"{report.events} sự kiện, toàn vẹn" if report.ok
             else f"sự kiện đầu tiên sai #{report.first_bad_seq}: {report.problem}")

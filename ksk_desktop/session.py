@@ -57,18 +57,31 @@ class StationSession:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction; after it commits, the audit anchor moves to the new chain head."""
-        with self.db.write() as session:
-            yield session
-            new_head = session.info.get("audit_head")
-        if new_head is not None:
-            audit.write_anchor(self.paths.anchor, self._anchor_key, *new_head)
+        """One transaction; the audit anchor moves to the new chain head just before it commits.
+
+        The anchor only moves if it still covers the head this transaction started from: after tampering
+        it stays put, so the evidence is not papered over by the next ordinary write.
+        """
+        moved = False
+        previous = None
+        try:
+            with self.db.write() as session:
+                yield session
+                new_head = session.info.get("audit_head")
+                base = session.info.get("audit_base")
+                if new_head is not None and self.read_anchor().covers(base):
+                    previous = audit.write_anchor(self.paths.anchor, self._anchor_key, new_head, base)
+                    moved = True
+        except BaseException:
+            if moved:  # the commit failed after the anchor moved: put it back
+                audit.restore_anchor(self.paths.anchor, previous)
+            raise
 
     def audit(self, session: Session, action: str, entity_type: str, entity_id: str | None = None,
               details: dict | None = None) -> None:
         audit.append(session, self.user.username, action, entity_type, entity_id, details)
 
-    def read_anchor(self) -> tuple[int, str] | None:
+    def read_anchor(self) -> audit.Anchor:
         return audit.read_anchor(self.paths.anchor, self._anchor_key)
 
     @property

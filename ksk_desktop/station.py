@@ -91,9 +91,8 @@ def init_station(
             audit.append(s, username, "station.init", "station", station_id,
                          {"code": station_code, "commune_code": commune_code, "schema": migrate.head_revision()})
             audit.append(s, username, "user.create", "app_user", admin.id, {"username": username, "role": "admin"})
-            head = s.info["audit_head"]
+            audit.write_anchor(paths.anchor, keystore.anchor_key(dek), s.info["audit_head"], s.info["audit_base"])
         keystore.save()
-        audit.write_anchor(paths.anchor, keystore.anchor_key(dek), *head)
     except BaseException:
         # Nothing existed before: remove the half-made station so the next attempt starts clean.
         if db is not None:
@@ -139,8 +138,12 @@ def open_database(paths: StationPaths, key: bytes) -> Database:
     return db
 
 
-def login(paths: StationPaths, username: str, password: str) -> StationSession:
-    """Offline login: the password unwraps the database key; failures count toward lock-out."""
+def login(paths: StationPaths, username: str, password: str, *, record: bool = True) -> StationSession:
+    """Offline login: the password unwraps the database key; failures count toward lock-out.
+
+    ``record=False`` leaves the login itself out of the audit trail, for checks that must look at the
+    trail before anything is added to it (they record their own event afterwards).
+    """
     keystore = load_keystore(paths)
     name = username.strip().lower()
     key = keystore.unwrap_with_password(name, password)
@@ -152,8 +155,9 @@ def login(paths: StationPaths, username: str, password: str) -> StationSession:
             raise AuthenticationFailed("Tài khoản đã bị vô hiệu hóa. Hãy liên hệ trưởng trạm hoặc quản trị viên.")
         user = CurrentUser(row.id, row.username, row.full_name, Role(row.role))
         session = StationSession(paths, keystore, db, user, key)
-        with session.write() as s:
-            session.audit(s, "login", "app_user", user.id)
+        if record:
+            with session.write() as s:
+                session.audit(s, "login", "app_user", user.id)
     except BaseException:
         db.dispose()
         raise

@@ -11,11 +11,11 @@ from ..security.roles import ROLE_LABELS, Perm, Role
 from .io import emit, login, new_password, paths_of, read_secret
 
 
-def _with_session(fn):
+def _with_session(fn, *, record: bool = True):
     """Run *fn(ctx, args)* with a logged-in session that is always closed afterwards."""
 
     def handler(args: argparse.Namespace) -> int:
-        ctx = login(args)
+        ctx = login(args, record=record)
         try:
             return fn(ctx, args)
         finally:
@@ -63,9 +63,7 @@ def _user_unlock(ctx, args) -> int:
 
 # -- audit and database checks --------------------------------------------------------------------
 def _audit_verify(ctx, args) -> int:
-    ctx.require(Perm.AUDIT_READ)
-    with ctx.read() as s:
-        report = audit.verify(s, ctx.read_anchor())
+    report = audit.verify_and_record(ctx)
     if report.ok:
         human = f"Nhật ký truy cập toàn vẹn: {report.events} sự kiện, đầu chuỗi #{report.head_seq}."
     else:
@@ -136,12 +134,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     aud = sub.add_parser("audit", parents=[common], help="nhật ký truy cập").add_subparsers(dest="audit_cmd", metavar="LỆNH")
     aud.required = True
     aud.add_parser("verify", parents=[common], help="kiểm tra chuỗi băm của nhật ký").set_defaults(
-        handler=_with_session(_audit_verify))
+        handler=_with_session(_audit_verify, record=False))
 
     db = sub.add_parser("db", parents=[common], help="cơ sở dữ liệu").add_subparsers(dest="db_cmd", metavar="LỆNH")
     db.required = True
     db.add_parser("check", parents=[common], help="kiểm tra toàn vẹn, phiên bản lược đồ, nhật ký").set_defaults(
-        handler=_with_session(_db_check))
+        handler=_with_session(_db_check, record=False))
 
     bk = sub.add_parser("backup", parents=[common], help="sao lưu và khôi phục").add_subparsers(dest="backup_cmd", metavar="LỆNH")
     bk.required = True

@@ -56,12 +56,12 @@ def paths_of(args: argparse.Namespace) -> StationPaths:
     return StationPaths(root if root else default_data_dir())
 
 
-def login(args: argparse.Namespace) -> StationSession:
+def login(args: argparse.Namespace, *, record: bool = True) -> StationSession:
     from ..station import login as station_login
 
     if not getattr(args, "user", None):
         raise AuthenticationFailed("Lệnh này cần đăng nhập: thêm --user TÊN (mật khẩu qua KSK_PASSWORD hoặc --password-stdin).")
-    return station_login(paths_of(args), args.user, user_password(args))
+    return station_login(paths_of(args), args.user, user_password(args), record=record)
 
 
 def emit(args: argparse.Namespace, data: object, human: str | None = None) -> None:
