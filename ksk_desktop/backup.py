@@ -161,12 +161,15 @@ def _read_container(path: Path) -> tuple[dict, dict, zipfile.ZipFile]:
 def verify_backup_file(path: Path, key: bytes) -> dict:
     """Check the container, the snapshot's checksum and the snapshot itself. Returns the manifest."""
     manifest, _keys, zf = _read_container(path)
-    with zf, zf.open("station.db") as src:
-        h = hashlib.sha256()
-        for chunk in iter(lambda: src.read(1 << 20), b""):
-            h.update(chunk)
-        if h.hexdigest() != manifest["db_sha256"]:
-            raise BackupError("Bản sao lưu bị hỏng: mã kiểm tra không khớp.")
+    try:
+        with zf, zf.open("station.db") as src:
+            h = hashlib.sha256()
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                h.update(chunk)
+    except (KeyError, zipfile.BadZipFile, OSError) as exc:
+        raise BackupError(f"Bản sao lưu {path.name} bị hỏng (không đọc được dữ liệu bên trong).") from exc
+    if h.hexdigest() != manifest.get("db_sha256"):
+        raise BackupError("Bản sao lưu bị hỏng: mã kiểm tra không khớp.")
     return manifest
 
 
@@ -175,7 +178,9 @@ def restore_backup(paths: StationPaths, src: Path, *, recovery_key: str | None =
     """Restore *src* into *paths*, unlocking it with the recovery key or an administrator's password."""
     src = src.expanduser().resolve()
     manifest, keys_data, zf = _read_container(src)
-    keystore = KeyStore(paths.keys, keys_data)
+    # Failed attempts against a backup file are not counted anywhere: whoever holds the file could try
+    # offline anyway, which is what Argon2id is for.
+    keystore = KeyStore(None, keys_data)
     if recovery_key:
         key = keystore.unwrap_with_recovery(recovery_key)
         actor = "recovery-key"
@@ -214,6 +219,7 @@ def restore_backup(paths: StationPaths, src: Path, *, recovery_key: str | None =
         os.replace(staged, paths.db)
         fsync_dir(paths.root)
         keystore.data["lockout"] = {}
+        keystore.path = paths.keys
         keystore.save()
         db = Database(paths.db, key)
         try:

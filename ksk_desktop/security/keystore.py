@@ -64,7 +64,7 @@ def normalise_recovery_key(text: str) -> str:
 class KeyStore:
     """The station's key-slot file (``keys.json`` beside the database)."""
 
-    def __init__(self, path: Path, data: dict) -> None:
+    def __init__(self, path: Path | None, data: dict) -> None:
         self.path = path
         self.data = data
 
@@ -106,7 +106,9 @@ class KeyStore:
         return cls(path, data)
 
     def save(self) -> None:
-        atomic_write_json(self.path, self.data)
+        """Write the file atomically. A keystore read from a backup (no path) is never written."""
+        if self.path is not None:
+            atomic_write_json(self.path, self.data)
 
     @property
     def station_id(self) -> str:
