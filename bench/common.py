@@ -1,0 +1,46 @@
+"""Shared bits for the benchmark scripts: machine description, percentiles, a cached 100k station."""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import statistics
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(os.environ.get("KSK_BENCH_DIR", Path(__file__).resolve().parent / "out"))
+
+
+def machine() -> str:
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        model = platform.processor() or "?"
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({model}), {mem:.0f} GiB, Python {platform.python_version()}"
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    return statistics.quantiles(ordered, n=100, method="inclusive")[int(p) - 1]
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def demo_station(people: int = 100_000) -> Path:
+    """A demo station with *people* synthetic people, created once and reused (bench/out/)."""
+    from ksk_desktop.demo.seed import create_demo
+    from ksk_desktop.paths import StationPaths
+
+    root = BENCH_DIR / f"station-{people}"
+    if not (root / "keys.json").exists():
+        root.parent.mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        create_demo(StationPaths(root), people)
+        print(f"(created a {people:,}-person demo station in {time.perf_counter() - t:.1f} s at {root})")
+    return root
