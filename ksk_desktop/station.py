@@ -167,3 +167,29 @@ def login(paths: StationPaths, username: str, password: str, *, record: bool = T
 def station_info(session: StationSession) -> Station:
     with session.read() as s:
         return s.scalars(select(Station)).one()
+
+
+def reset_password_with_recovery(paths: StationPaths, recovery_key: str, username: str, new_password: str) -> None:
+    """Give *username* a new password using the printed recovery key (every password forgotten)."""
+    keystore = load_keystore(paths)
+    key = keystore.unwrap_with_recovery(recovery_key)
+    name = username.strip().lower()
+    check_password(new_password, name)
+    db = open_database(paths, key)
+    try:
+        with db.read() as s:
+            row = s.scalar(select(AppUser).where(AppUser.username == name))
+        if row is None:
+            raise AuthenticationFailed(f"Không có người dùng {name!r} trong trạm này.")
+        user = CurrentUser(row.id, row.username, row.full_name, Role(row.role))
+        session = StationSession(paths, keystore, db, user, key)
+        keystore.set_password_slot(name, new_password, key)
+        with session.write() as s:
+            row = s.get(AppUser, user.id)
+            row.active = True
+            row.password_changed_at = utcnow()
+            audit.append(s, "recovery-key", "user.password_reset", "app_user", user.id, {"username": name})
+        keystore.data["lockout"].pop(name, None)
+        keystore.save()
+    finally:
+        db.dispose()

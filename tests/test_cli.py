@@ -122,3 +122,17 @@ def test_person_add_show_is_audited(tmp_path):
     assert json.loads(show.stdout)["personal_id"] == "031190999977"
     verify = run_ksk("--user", ADMIN, "audit", "verify", "--json", data_dir=data, password=ADMIN_PASSWORD)
     assert verify.returncode == 0 and json.loads(verify.stdout)["ok"] is True
+
+
+def test_forgotten_password_is_reset_with_the_recovery_key(tmp_path):
+    data, out = init(tmp_path)
+    recovery = json.loads(out.stdout)["recovery_key"]
+    for _ in range(5):  # locked out as well
+        run_ksk("--user", ADMIN, "station", data_dir=data, password="Quen-mat-khau-1")
+    bad = run_ksk("user", "reset", ADMIN, "--recovery-key-stdin", "--new-password-stdin", data_dir=data,
+                  stdin="AAAAA-BBBBB-CCCCC-DDDDD-EEEEE-FFFFF\nMat-khau-moi-88\n")
+    assert bad.returncode != 0 and "Khóa khôi phục không đúng" in bad.stderr
+    ok = run_ksk("user", "reset", ADMIN, "--recovery-key-stdin", "--new-password-stdin", data_dir=data,
+                 stdin=f"{recovery}\nMat-khau-moi-88\n")
+    assert ok.returncode == 0, ok.stderr
+    assert run_ksk("--user", ADMIN, "station", data_dir=data, password="Mat-khau-moi-88").returncode == 0

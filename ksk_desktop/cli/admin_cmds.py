@@ -55,6 +55,16 @@ def _user_active(active: bool):
     return run
 
 
+def _user_reset(args: argparse.Namespace) -> int:
+    from ..station import reset_password_with_recovery
+
+    key = read_secret(args, env="KSK_RECOVERY_KEY", stdin_flag="recovery_key_stdin", prompt="Khóa khôi phục: ",
+                      what="khóa khôi phục")
+    reset_password_with_recovery(paths_of(args), key, args.name, new_password(args))
+    emit(args, {"ok": True, "username": args.name}, f"Đã đặt lại mật khẩu cho {args.name} bằng khóa khôi phục.")
+    return 0
+
+
 def _user_unlock(ctx, args) -> int:
     users.unlock(ctx, args.name)
     emit(args, {"ok": True, "username": args.name}, f"Đã mở khóa {args.name}.")
@@ -127,6 +137,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         p = user.add_parser(name, parents=[common], help=f"{text} tài khoản")
         p.add_argument("name")
         p.set_defaults(handler=_with_session(_user_active(active)))
+    p = user.add_parser("reset", parents=[common, newpw],
+                        help="đặt lại mật khẩu bằng khóa khôi phục (khi quên mọi mật khẩu)")
+    p.add_argument("name")
+    p.add_argument("--recovery-key-stdin", action="store_true", help="đọc khóa khôi phục từ dòng đầu của stdin")
+    p.set_defaults(handler=_user_reset)
     p = user.add_parser("unlock", parents=[common], help="mở khóa tài khoản bị khóa do nhập sai mật khẩu")
     p.add_argument("name")
     p.set_defaults(handler=_with_session(_user_unlock))
