@@ -62,6 +62,10 @@ class PermissionDenied(KskError):
     exit_code = 7
 
 
+class SessionClosed(PermissionDenied):
+    """The session was locked or logged out: its key is gone."""
+
+
 class NotFound(KskError):
     exit_code = 8
 

@@ -37,7 +37,6 @@ class StationSession:
         self.db = db
         self.user = user
         self._anchor_key = keystore.anchor_key(key)
-        self._key: bytes | None = key
 
     # -- permissions ------------------------------------------------------------------------------
     def can(self, perm: Perm) -> bool:
@@ -86,15 +85,13 @@ class StationSession:
 
     @property
     def key(self) -> bytes:
-        if self._key is None:
-            raise PermissionDenied("Phiên làm việc đã khóa; hãy đăng nhập lại.")
-        return self._key
+        return self.db.key
 
     @property
     def closed(self) -> bool:
-        return self._key is None
+        return self.db.closed
 
     def close(self) -> None:
         """Lock: close every connection and forget the key."""
         self.db.dispose()
-        self._key = None
+        self._anchor_key = b""

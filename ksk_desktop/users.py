@@ -45,6 +45,7 @@ def add_user(ctx: StationSession, username: str, role: str, password: str, full_
         if s.scalar(select(AppUser.id).where(AppUser.username == name)) or ctx.keystore.has_user(name):
             raise InvalidInput(f"Tên đăng nhập {name!r} đã tồn tại.")
     # The slot is saved first; if the database write then fails, the slot is taken back out.
+    ctx.keystore.reload()
     ctx.keystore.set_password_slot(name, password, ctx.key)
     ctx.keystore.save()
     try:
@@ -54,6 +55,7 @@ def add_user(ctx: StationSession, username: str, role: str, password: str, full_
             s.add(user)
             ctx.audit(s, "user.create", "app_user", user.id, {"username": name, "role": role_.value})
     except BaseException:
+        ctx.keystore.reload()
         ctx.keystore.remove_password_slot(name)
         ctx.keystore.save()
         raise
@@ -80,20 +82,30 @@ def _get(ctx: StationSession, username: str) -> AppUser:
     return user
 
 
-def change_password(ctx: StationSession, username: str, new_password: str) -> None:
-    """Re-wrap one slot. Users change their own; managers reset others' (never a higher role's)."""
+def change_password(ctx: StationSession, username: str, new_password: str, current_password: str | None = None) -> None:
+    """Re-wrap one slot. Users change their own (proving the current password); managers reset others'
+    (never a higher role's)."""
     user = _get(ctx, username)
-    if user.username != ctx.user.username:
+    own = user.username == ctx.user.username
+    if own:
+        if current_password is None:
+            raise InvalidInput("Hãy nhập mật khẩu hiện tại để đổi mật khẩu.")
+        ctx.keystore.reload()
+        ctx.keystore.unwrap_with_password(user.username, current_password)  # counted toward lock-out
+    else:
         ctx.require(Perm.USER_MANAGE)
         _guard_role(ctx, Role(user.role))
     check_password(new_password, user.username)
-    ctx.keystore.set_password_slot(user.username, new_password, ctx.key)
+    if own and new_password == current_password:
+        raise InvalidInput("Mật khẩu mới phải khác mật khẩu hiện tại.")
     with ctx.write() as s:
         row = s.get(AppUser, user.id)
         row.password_changed_at = utcnow()
-        ctx.audit(s, "user.password", "app_user", user.id, {"username": user.username})
+        ctx.audit(s, "user.password", "app_user", user.id, {"username": user.username, "by_self": own})
     # The database row is committed before the new slot replaces the old one on disk: a crash in between
     # leaves the old password working, never neither.
+    ctx.keystore.reload()
+    ctx.keystore.set_password_slot(user.username, new_password, ctx.key)
     ctx.keystore.save()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ksk_desktop import backup, persons, users
-from ksk_desktop.errors import PermissionDenied
+from ksk_desktop.errors import AuthenticationFailed, InvalidInput, PermissionDenied
 from ksk_desktop.security.roles import PERMISSIONS, Perm, Role
 from ksk_desktop.station import login
 
@@ -47,7 +47,11 @@ def test_head_manages_staff_but_not_administrators(staff):
 def test_user_changes_own_password_without_manage_right(staff):
     ctx = login(staff, "bacsi", "Bac-si-2026")
     try:
-        users.change_password(ctx, "bacsi", "Bac-si-moi-27")
+        with pytest.raises(InvalidInput):  # one's own password needs the current one
+            users.change_password(ctx, "bacsi", "Bac-si-moi-27")
+        with pytest.raises(AuthenticationFailed):
+            users.change_password(ctx, "bacsi", "Bac-si-moi-27", "sai-mat-khau")
+        users.change_password(ctx, "bacsi", "Bac-si-moi-27", "Bac-si-2026")
         with pytest.raises(PermissionDenied):
             users.change_password(ctx, "letan", "Chiem-quyen-1")
     finally:
@@ -58,3 +62,28 @@ def test_administrator_has_no_clinical_rights():
     assert Perm.EXAM_SIGN not in PERMISSIONS[Role.ADMIN]
     assert Perm.EXAM_SIGN in PERMISSIONS[Role.DOCTOR]
     assert Perm.EXAM_SIGN not in PERMISSIONS[Role.RECEPTION]
+
+
+def test_closed_session_forgets_the_key_and_refuses_work(admin_session):
+    from ksk_desktop.errors import SessionClosed
+
+    admin_session.close()
+    assert admin_session.closed
+    with pytest.raises(SessionClosed):
+        persons.count_people(admin_session)
+    with pytest.raises(SessionClosed):
+        admin_session.key  # noqa: B018
+    with pytest.raises(SessionClosed):
+        with admin_session.db.engine.connect():  # even the engine can make no new keyed connection
+            pass
+
+
+def test_stale_keystore_does_not_erase_a_slot_added_elsewhere(admin_session):
+    other = login(admin_session.paths, "admin", "Quan-tri-2026")
+    try:
+        users.add_user(other, "letan2", "reception", "Nguoi-moi-2026")  # written by a second session (or the CLI)
+    finally:
+        other.close()
+    users.add_user(admin_session, "bs2", "doctor", "Bac-si-khac-26")  # this session's keystore copy is older
+    login(admin_session.paths, "letan2", "Nguoi-moi-2026").close()
+    login(admin_session.paths, "bs2", "Bac-si-khac-26").close()

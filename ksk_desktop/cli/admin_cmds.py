@@ -8,7 +8,7 @@ from pathlib import Path
 from .. import audit, backup, users
 from ..dbcheck import check_database
 from ..security.roles import ROLE_LABELS, Perm, Role
-from .io import emit, login, new_password, paths_of, read_secret
+from .io import emit, login, new_password, paths_of, read_secret, user_password
 
 
 def _with_session(fn, *, record: bool = True):
@@ -40,7 +40,9 @@ def _user_list(ctx, args) -> int:
 
 
 def _user_passwd(ctx, args) -> int:
-    users.change_password(ctx, args.name, new_password(args))
+    # For one's own password, the login password given to this command is the proof of the current one.
+    current = user_password(args) if args.name.strip().lower() == ctx.user.username else None
+    users.change_password(ctx, args.name, new_password(args), current)
     emit(args, {"ok": True, "username": args.name}, f"Đã đổi mật khẩu của {args.name}.")
     return 0
 

@@ -43,7 +43,12 @@ def read_secret(args: argparse.Namespace, *, env: str, stdin_flag: str, prompt: 
 
 
 def user_password(args: argparse.Namespace) -> str:
-    return read_secret(args, env="KSK_PASSWORD", stdin_flag="password_stdin", prompt="Mật khẩu: ", what="mật khẩu")
+    """The logged-in user's password, read once (stdin is consumed only the first time)."""
+    cached = getattr(args, "_password", None)
+    if cached is None:
+        cached = read_secret(args, env="KSK_PASSWORD", stdin_flag="password_stdin", prompt="Mật khẩu: ", what="mật khẩu")
+        args._password = cached
+    return cached
 
 
 def new_password(args: argparse.Namespace) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import DatabaseTampered, KskError, NotAKskDatabase, StorageError
+from ..errors import DatabaseTampered, KskError, NotAKskDatabase, SessionClosed, StorageError
 from . import migrate
 from .engine import make_engine
 
@@ -58,13 +58,23 @@ class Database:
 
     def __init__(self, path: Path, key: bytes) -> None:
         self.path = path
-        self.key = key
+        self._key: bytes | None = key
         if not path.exists():
             raise NotAKskDatabase(f"Không tìm thấy tệp dữ liệu {path}.")
-        self.engine = make_engine(path, key)
+        self.engine = make_engine(path, lambda: self.key)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         with translated_errors():
             self._probe()
+
+    @property
+    def key(self) -> bytes:
+        if self._key is None:
+            raise SessionClosed("Phiên làm việc đã khóa; hãy đăng nhập lại.")
+        return self._key
+
+    @property
+    def closed(self) -> bool:
+        return self._key is None
 
     @classmethod
     def create(cls, path: Path, key: bytes) -> Database:
@@ -86,12 +96,14 @@ class Database:
     def read(self) -> Iterator[Session]:
         """A read-only unit of work (a consistent snapshot in WAL mode)."""
         # Closing (not rolling back) ends the transaction without expiring the objects read.
+        self._check_open()
         with translated_errors(), self._sessions() as session:
             yield session
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """One user action = one transaction: committed whole (and fsynced) or not at all."""
+        self._check_open()
         with translated_errors():
             conn = self.engine.connect().execution_options(ksk_write=True)
             try:
@@ -101,5 +113,11 @@ class Database:
             finally:
                 conn.close()
 
+    def _check_open(self) -> None:
+        if self._key is None:
+            raise SessionClosed("Phiên làm việc đã khóa; hãy đăng nhập lại.")
+
     def dispose(self) -> None:
+        """Close every connection and forget the key: no new connection can be made after this."""
+        self._key = None
         self.engine.dispose()

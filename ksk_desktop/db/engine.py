@@ -9,6 +9,7 @@ on rather than run unsafely.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlcipher3
@@ -81,11 +82,11 @@ def verify_connection_settings(conn: sqlcipher3.Connection) -> None:
         )
 
 
-def make_engine(path: Path, key: bytes, pool_size: int = 4) -> Engine:
-    """An SQLAlchemy engine over the encrypted file at *path*."""
+def make_engine(path: Path, key: Callable[[], bytes], pool_size: int = 4) -> Engine:
+    """An SQLAlchemy engine over the encrypted file at *path*; *key* is asked for at each new connection."""
 
     def creator() -> sqlcipher3.Connection:
-        conn = raw_connect(path, key)
+        conn = raw_connect(path, key())
         configure_connection(conn)
         return conn
 

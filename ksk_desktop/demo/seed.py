@@ -6,6 +6,7 @@ Every name and number is synthetic. The demo users' password is stated in README
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
@@ -43,7 +44,7 @@ class DemoResult:
 
 
 def add_people(ctx: StationSession, n: int, seed: int, reference: date | None = None,
-               progress: callable | None = None) -> int:
+               progress: Callable[[int, int], None] | None = None) -> int:
     """Add *n* synthetic residents of the station's commune, in batches of one transaction each."""
     ctx.require(Perm.DEMO_SEED)
     from ..station import station_info
@@ -63,7 +64,8 @@ def add_people(ctx: StationSession, n: int, seed: int, reference: date | None = 
     return added
 
 
-def create_demo(paths: StationPaths, n: int = 5000, seed: int = 2026) -> DemoResult:
+def create_demo(paths: StationPaths, n: int = 5000, seed: int = 2026,
+                progress: Callable[[int, int], None] | None = None) -> DemoResult:
     """Create a demo station (with its demo users) and fill it with *n* synthetic people."""
     started = time.perf_counter()
     result = init_station(paths, station_code=DEMO_STATION_CODE, commune_code=DEMO_COMMUNE,
@@ -73,7 +75,7 @@ def create_demo(paths: StationPaths, n: int = 5000, seed: int = 2026) -> DemoRes
     try:
         for username, role, full_name in DEMO_USERS[1:]:
             users.add_user(ctx, username, role, DEMO_SECRET, full_name)
-        added = add_people(ctx, n, seed)
+        added = add_people(ctx, n, seed, progress=progress)
         total = persons.count_people(ctx)
     finally:
         ctx.close()

@@ -105,6 +105,11 @@ class KeyStore:
             )
         return cls(path, data)
 
+    def reload(self) -> None:
+        """Re-read the file before changing it: another process (the CLI, a second login) may have written it."""
+        if self.path is not None:
+            self.data = KeyStore.load(self.path).data
+
     def save(self) -> None:
         """Write the file atomically. A keystore read from a backup (no path) is never written."""
         if self.path is not None:
@@ -216,6 +221,7 @@ class KeyStore:
 
     def unlock_account(self, username: str) -> None:
         """Clear the lock-out of *username* (an administrator's action)."""
+        self.reload()
         self.data["lockout"].pop(username, None)
         self.save()
 

@@ -1,0 +1,77 @@
+"""The ``ksk-desktop`` entry point: parse the options, set up Qt, then run the window flow."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLocale
+from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory
+
+from ksk_desktop import __version__
+from ksk_desktop.paths import StationPaths, default_data_dir
+
+from . import ops
+from .flow import AppFlow
+from .i18n import apply_button_texts
+
+log = logging.getLogger("ksk.ui")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="ksk-desktop", description="KSK Desktop — giao diện đồ họa")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="thư mục dữ liệu của trạm (mặc định: KSK_DATA_DIR hoặc thư mục người dùng)")
+    parser.add_argument("--demo", action="store_true",
+                        help="nếu chưa có trạm, tạo trạm mẫu với dữ liệu tổng hợp rồi mở màn hình đăng nhập")
+    parser.add_argument("--version", action="version", version=f"ksk-desktop {__version__}")
+    return parser.parse_args(argv)
+
+
+def setup_application(app: QApplication) -> None:
+    QCoreApplication.setApplicationName("KSK Desktop")
+    QCoreApplication.setOrganizationName("KSK")
+    QCoreApplication.setApplicationVersion(__version__)
+    QLocale.setDefault(QLocale(QLocale.Language.Vietnamese, QLocale.Country.Vietnam))
+    fusion = QStyleFactory.create("Fusion")
+    if fusion is not None:
+        app.setStyle(fusion)
+    font = app.font()
+    if sys.platform == "win32":
+        font.setFamily("Segoe UI")  # has every Vietnamese glyph
+    font.setPointSizeF(max(font.pointSizeF(), 10.5))
+    app.setFont(font)
+    # The flow decides when to quit (between the login dialog and the main window no window is open).
+    app.setQuitOnLastWindowClosed(False)
+
+
+def _excepthook(exc_type, exc, tb) -> None:  # noqa: ANN001 - sys.excepthook signature
+    log.critical("unhandled exception", exc_info=(exc_type, exc, tb))
+    if QApplication.instance() is not None:
+        box = QMessageBox(QMessageBox.Icon.Critical, "Lỗi — KSK Desktop",
+                          f"Lỗi không mong đợi ({exc_type.__name__}). Mọi thay đổi dở dang đã được hủy; "
+                          "hãy báo cho bộ phận hỗ trợ.", QMessageBox.StandardButton.Close)
+        apply_button_texts(box)
+        box.exec()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    setup_application(app)
+    sys.excepthook = _excepthook
+    paths = StationPaths(args.data_dir.expanduser() if args.data_dir else default_data_dir())
+
+    flow = AppFlow(paths, demo=args.demo)
+    flow.finished.connect(app.quit)
+    flow.start()
+    code = app.exec()
+    ops.wait_for_workers()
+    return int(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

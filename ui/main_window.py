@@ -1,0 +1,245 @@
+"""The main window: navigation on the left, one page per function, the user and a lock button below.
+
+Locking closes the session (connections disposed, key forgotten), hides every page and asks the same
+user's password again; unlocking gives a new session that is handed to every page.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ksk_desktop.paths import StationPaths
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import station_info
+
+from .idle import IdleWatcher
+from .login_dialog import LoginDialog
+from .pages.admin import AdminPage
+from .pages.placeholder import PlaceholderPage
+from .pages.today import TodayPage
+from .widgets import heading, paragraph
+
+PAGE_TITLES = ("Hôm nay", "Người dân", "Lịch khám", "Khám", "Báo cáo", "Đồng bộ", "Quản trị")
+
+NAV_STYLE = """
+QListWidget#navigation { background: #eef2f7; border: none; border-right: 1px solid #d5dbe3; outline: 0; }
+QListWidget#navigation::item { padding: 10px 16px; color: #202124; }
+QListWidget#navigation::item:selected { background: #1a5fb4; color: white; }
+QListWidget#navigation::item:hover:!selected { background: #dde5ef; }
+"""
+
+
+class LockPanel(QWidget):
+    """What the window shows while locked: no data, only a way back in."""
+
+    unlock_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lockPanel")
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        title = heading("Màn hình đã khóa", 1, self)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.note = paragraph("Dữ liệu đã được khóa. Nhập lại mật khẩu để tiếp tục làm việc.", self)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        row = QHBoxLayout()
+        self.unlock_button = QPushButton("Mở khóa…", self)
+        self.unlock_button.clicked.connect(self.unlock_requested)
+        row.addStretch(1)
+        row.addWidget(self.unlock_button)
+        row.addStretch(1)
+        layout.addWidget(title)
+        layout.addWidget(self.note)
+        layout.addLayout(row)
+        layout.addStretch(2)
+
+
+class MainWindow(QMainWindow):
+    locked = Signal()
+    unlocked = Signal()
+    logged_out = Signal()  # the window closed so that someone can log in
+    closed = Signal()  # the window closed for good (quit)
+
+    def __init__(self, session: StationSession, paths: StationPaths, parent: QWidget | None = None,
+                 idle_timeout_ms: int | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.paths = paths
+        self._locked = False
+        self._logging_out = False
+        self.unlock_dialog: LoginDialog | None = None
+        station = station_info(session)
+        self.station_name = station.name
+        self.setWindowTitle(f"KSK Desktop — {station.name}")
+        self.resize(1200, 800)
+
+        central = QWidget(self)
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        self.workspace = QWidget(central)
+        work_layout = QHBoxLayout(self.workspace)
+        work_layout.setContentsMargins(0, 0, 0, 0)
+        work_layout.setSpacing(0)
+        self.navigation = QListWidget(self.workspace)
+        self.navigation.setObjectName("navigation")
+        self.navigation.setStyleSheet(NAV_STYLE)
+        self.navigation.setFixedWidth(190)
+        font = self.navigation.font()
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.navigation.setFont(font)
+        self.stack = QStackedWidget(self.workspace)
+        self.stack.setObjectName("pageStack")
+        self.today_page = TodayPage(None, self.stack)
+        self.admin_page = AdminPage(None, self.stack)
+        self.pages: list[QWidget] = []
+        for title in PAGE_TITLES:
+            if title == "Hôm nay":
+                page = self.today_page
+            elif title == "Quản trị":
+                page = self.admin_page
+            else:
+                page = PlaceholderPage(title, self.stack)
+            self.pages.append(page)
+            self.stack.addWidget(page)
+            self.navigation.addItem(title)
+            self.navigation.item(self.navigation.count() - 1).setSizeHint(QSize(0, 42))
+        self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.navigation.setCurrentRow(0)
+        work_layout.addWidget(self.navigation)
+        work_layout.addWidget(self.stack, 1)
+        self.lock_panel = LockPanel(central)
+        self.lock_panel.unlock_requested.connect(self._open_unlock_dialog)
+        self.lock_panel.hide()
+        central_layout.addWidget(self.workspace, 1)
+        central_layout.addWidget(self.lock_panel, 1)
+        self.setCentralWidget(central)
+
+        status = self.statusBar()
+        self.user_label = QLabel(self)
+        self.user_label.setObjectName("userLabel")
+        self.user_label.setStyleSheet("padding-left: 8px;")
+        self.station_label = QLabel(station.name, self)
+        self.station_label.setObjectName("stationLabel")
+        self.station_label.setStyleSheet("color: #5f6368; padding-left: 12px;")
+        self.lock_button = QPushButton("Khóa", self)
+        self.lock_button.setObjectName("lockButton")
+        self.lock_button.setToolTip("Khóa màn hình khi rời máy (Ctrl+L)")
+        self.lock_button.clicked.connect(self.lock)
+        self.logout_button = QPushButton("Đăng xuất", self)
+        self.logout_button.setObjectName("logoutButton")
+        self.logout_button.clicked.connect(self.log_out)
+        status.addWidget(self.user_label)
+        status.addWidget(self.station_label)
+        status.addPermanentWidget(self.lock_button)
+        status.addPermanentWidget(self.logout_button)
+        QShortcut(QKeySequence("Ctrl+L"), self, self.lock)
+
+        if idle_timeout_ms is None:
+            idle_timeout_ms = session.keystore.policy.idle_lock_minutes * 60_000
+        self.idle_watcher = IdleWatcher(idle_timeout_ms, self)
+        self.idle_watcher.idle.connect(self.lock)
+        self.set_session(session)
+        self.idle_watcher.start()
+
+    # -- session ---------------------------------------------------------------------------------------
+    def set_session(self, session: StationSession) -> None:
+        self.session = session
+        user = session.user
+        self.user_label.setText(f"{user.full_name} — {user.role_label}")
+        self.user_label.setToolTip(f"Tên đăng nhập: {user.username}")
+        for page in self.pages:
+            page.set_session(session)
+
+    def current_page_title(self) -> str:
+        return PAGE_TITLES[self.stack.currentIndex()]
+
+    def show_page(self, title: str) -> None:
+        self.navigation.setCurrentRow(PAGE_TITLES.index(title))
+
+    # -- locking ---------------------------------------------------------------------------------------
+    @property
+    def is_locked(self) -> bool:
+        return self._locked
+
+    def lock(self) -> None:
+        if self._locked or self._logging_out:
+            return
+        self._locked = True
+        self.idle_watcher.stop()
+        self._close_child_dialogs()
+        for page in self.pages:
+            page.set_session(None)
+        if not self.session.closed:
+            self.session.close()
+        self.workspace.hide()
+        self.lock_panel.show()
+        self.lock_button.setEnabled(False)
+        self.locked.emit()
+        self._open_unlock_dialog()
+
+    def _close_child_dialogs(self) -> None:
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible() and dialog is not self.unlock_dialog:
+                dialog.done(QDialog.DialogCode.Rejected)
+
+    def _open_unlock_dialog(self) -> None:
+        if not self._locked:
+            return
+        if self.unlock_dialog is not None and self.unlock_dialog.isVisible():
+            self.unlock_dialog.raise_()
+            self.unlock_dialog.activateWindow()
+            return
+        dialog = LoginDialog(self.paths, self, username=self.session.user.username, locked_user=True)
+        dialog.finished.connect(lambda result: self._unlock_finished(dialog, result))
+        self.unlock_dialog = dialog
+        dialog.open()
+
+    def _unlock_finished(self, dialog: LoginDialog, result: int) -> None:
+        if dialog is self.unlock_dialog:
+            self.unlock_dialog = None
+        dialog.deleteLater()
+        if result == QDialog.DialogCode.Accepted and dialog.session is not None:
+            self._locked = False
+            self.lock_panel.hide()
+            self.workspace.show()
+            self.lock_button.setEnabled(True)
+            self.set_session(dialog.session)
+            self.idle_watcher.start()
+            self.unlocked.emit()
+        elif result == LoginDialog.LOGGED_OUT:
+            self.log_out()
+
+    # -- leaving -----------------------------------------------------------------------------------------
+    def log_out(self) -> None:
+        """Close the session and the window; whoever shows the window then offers the login again."""
+        self._logging_out = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.idle_watcher.stop()
+        self._close_child_dialogs()
+        if self.unlock_dialog is not None:
+            self.unlock_dialog.done(QDialog.DialogCode.Rejected)
+            self.unlock_dialog = None
+        for page in self.pages:
+            page.set_session(None)
+        if not self.session.closed:
+            self.session.close()
+        super().closeEvent(event)
+        if self._logging_out:
+            self.logged_out.emit()
+        else:
+            self.closed.emit()

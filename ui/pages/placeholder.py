@@ -1,0 +1,55 @@
+"""A page for a function not built yet: says so plainly and what it will do. Shows no data."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
+
+from ksk_desktop.session import StationSession
+
+from ..widgets import heading, paragraph
+
+NOT_YET = "Chức năng này chưa có trong phiên bản này."
+
+#: What each future page will do, one sentence each.
+PLANNED: dict[str, str] = {
+    "Người dân": "Khi hoàn thành, trang này sẽ cho phép nhập danh sách người dân từ tệp Excel, "
+                 "tìm kiếm người dân và xem thẻ thông tin của từng người.",
+    "Lịch khám": "Khi hoàn thành, trang này sẽ dùng để lập đợt khám, chọn ngày khám, chia khung giờ "
+                 "và lập danh sách gọi người dân đến khám.",
+    "Khám": "Khi hoàn thành, trang này sẽ dùng để nhập phiếu khám, phân loại sức khỏe "
+            "và ký xác nhận kết quả khám.",
+    "Báo cáo": "Khi hoàn thành, trang này sẽ lập báo cáo hằng tháng và theo dõi tỷ lệ người dân "
+               "đã được khám sức khỏe.",
+    "Đồng bộ": "Khi hoàn thành, trang này sẽ đồng bộ dữ liệu của trạm với máy chủ trung tâm của thành phố.",
+}
+
+
+class PlaceholderPage(QWidget):
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        self.description = PLANNED[title]
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 28, 32, 28)
+        layout.addWidget(heading(title, 1))
+        box = QFrame(self)
+        box.setObjectName("placeholderNote")
+        box.setStyleSheet("QFrame#placeholderNote { background: #f1f4f8; border: 1px solid #d5dbe3; "
+                          "border-radius: 8px; }")
+        inner = QVBoxLayout(box)
+        inner.setContentsMargins(20, 16, 20, 16)
+        self.not_yet_label = heading(NOT_YET, 2, box)
+        self.not_yet_label.setWordWrap(True)
+        self.description_label = paragraph(self.description, box)
+        inner.addWidget(self.not_yet_label)
+        inner.addWidget(self.description_label)
+        layout.addWidget(box)
+        layout.addStretch(1)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+    def text(self) -> str:
+        return f"{self.not_yet_label.text()} {self.description_label.text()}"
+
+    def set_session(self, session: StationSession | None) -> None:
+        """Nothing to show yet, so nothing to refresh."""
