@@ -206,3 +206,23 @@ def count_people(ctx: StationSession) -> int:
     ctx.require(Perm.PERSON_READ)
     with ctx.read() as s:
         return s.scalar(select(func.count()).select_from(Person)) or 0
+
+
+def search(ctx: StationSession, query: str, limit: int = 50, birth_year: int | None = None,
+           record: bool = True) -> list[dict]:
+    """Find people by name without accents, ID (or its last digits), old ID, phone or insurance number.
+
+    ``record`` writes one audit event for the search (the GUI's search-as-you-type leaves it off and records
+    the person card that is then opened instead).
+    """
+    from . import search as finder
+
+    ctx.require(Perm.PERSON_READ)
+    if limit < 1 or limit > 1000:
+        raise InvalidInput("Số kết quả tối đa phải từ 1 đến 1000.")
+    with ctx.read() as s:
+        rows = finder.load_rows(s, finder.search_ids(s, query, limit, birth_year))
+    if record:
+        with ctx.write() as s:
+            ctx.audit(s, "person.search", "person", None, {"query": fold(query), "year": birth_year, "results": len(rows)})
+    return rows

@@ -53,6 +53,18 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _search(args: argparse.Namespace) -> int:
+    ctx = login(args)
+    try:
+        rows = persons.search(ctx, args.query, args.limit, args.year)
+    finally:
+        ctx.close()
+    lines = [f"{r['personal_id'] or '-':<12}  {r['name']:<28} {r['dob'] or r['birth_year'] or '':<10} "
+             f"{'Nam' if r['sex'] == 'M' else 'Nữ' if r['sex'] == 'F' else '':<3} {r['hamlet'] or ''}" for r in rows]
+    emit(args, rows, "\n".join(lines) if lines else "Không tìm thấy ai.")
+    return 0
+
+
 def _count(args: argparse.Namespace) -> int:
     ctx = login(args)
     try:
@@ -83,5 +95,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = person.add_parser("show", parents=[common], help="xem một người (có ghi nhật ký truy cập)")
     p.add_argument("id")
     p.set_defaults(handler=_show)
+    p = person.add_parser("search", parents=[common], help="tìm người: tên không dấu, số định danh (hoặc 4–6 số cuối), "
+                          "CMND cũ, điện thoại, số thẻ BHYT")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--year", type=int, help="chỉ người sinh năm này")
+    p.set_defaults(handler=_search)
     p = person.add_parser("count", parents=[common], help="số người trong danh sách")
     p.set_defaults(handler=_count)

@@ -1,0 +1,168 @@
+"""Finding people fast: a name typed without accents in any word order, an ID or its last digits, an old
+ID, a phone or insurance number, with an optional birth year.
+
+Ranking: an exact identifier first, then an exact full name, then names containing every typed word as a
+whole word, then names where the typed words are word prefixes; ties in Vietnamese list order (given name
+first). Each tier is one indexed query that stops as soon as it has enough rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from .text import fold
+
+_SPLIT = re.compile(r"[^0-9a-z]+")
+_NUMBER_GLUE = re.compile(r"[\s.\-+()]")
+
+
+@dataclass
+class ParsedQuery:
+    """What the person typed, sorted into identifiers, name words and a birth year."""
+
+    ids: list[str] = field(default_factory=list)  # whole identifier tokens (ID, tail, old ID, phone, insurance)
+    words: list[str] = field(default_factory=list)  # folded name words
+    birth_year: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.ids and not self.words and self.birth_year is None
+
+
+def parse_query(query: str, today: date | None = None) -> ParsedQuery:
+    """Split a free-text query. ``"duc nguyen 1985"`` → words [duc, nguyen], birth year 1985."""
+    this_year = (today or date.today()).year
+    parsed = ParsedQuery()
+    folded = fold(query)
+    glued = _NUMBER_GLUE.sub("", folded)
+    if glued.startswith("84") and len(glued) in (11, 12) and glued.isdigit():
+        glued = "0" + glued[2:]  # +84 912 345 678 → 0912345678
+    if glued.isdigit() and len(glued) >= 4:
+        parsed.ids.append(glued)  # "0912 345 678", "031.085.999.901"
+        return parsed
+    for token in _SPLIT.split(folded):
+        if not token:
+            continue
+        if token.isdigit():
+            if len(token) == 4 and 1880 <= int(token) <= this_year:
+                parsed.birth_year = int(token)
+            elif len(token) >= 4:
+                parsed.ids.append(token)
+        elif any(ch.isdigit() for ch in token):
+            parsed.ids.append(token)  # an insurance card number such as gd4311234567890
+        else:
+            parsed.words.append(token)
+    if parsed.birth_year is not None and not parsed.words and not parsed.ids:
+        # A lone 4-digit number is more often the tail of a personal ID than a birth year.
+        parsed.ids.append(str(parsed.birth_year))
+        parsed.birth_year = None
+    return parsed
+
+
+def _fts_quote(token: str) -> str:
+    return '"' + token.replace('"', "") + '"'
+
+
+def match_expression(parsed: ParsedQuery, prefix: bool) -> str | None:
+    parts = [f"ids : {_fts_quote(t)}" for t in parsed.ids]
+    parts += [f"name : {_fts_quote(w)}{'*' if prefix else ''}" for w in parsed.words]
+    return " AND ".join(parts) or None
+
+
+_COLUMNS = ("p.id, p.personal_id, p.old_id, p.full_name, p.birth_date, p.birth_year, p.sex, p.hamlet, "
+            "p.phone, p.target_group, p.insurance_no")
+
+
+DENSE = 2000  # more FTS hits than this: walk the list order and stop early instead of sorting every hit
+
+
+def _fts_tier(session: Session, expr: str, year_sql: str, params: dict, limit: int) -> list[str]:
+    """People matching an FTS expression in list order. Few hits: fetch and sort them. Many hits (a common
+    family name): walk the sort-key index and stop after *limit*; either way no query sorts 40,000 rows."""
+    hits = session.execute(text("SELECT count(*) FROM (SELECT rowid FROM person_fts WHERE person_fts MATCH :m "
+                                "LIMIT :cap)"), {"m": expr, "cap": DENSE + 1}).scalar_one()
+    if hits == 0:
+        return []
+    if year_sql:  # one birth year is ~1% of a commune: start from it and sort what is left
+        hint = "INDEXED BY ix_person_birth_year "
+    else:
+        hint = "INDEXED BY ix_person_sort_key " if hits > DENSE else ""
+    sql = (f"SELECT p.id FROM person p {hint}WHERE p.rowid IN (SELECT rowid FROM person_fts WHERE person_fts "
+           f"MATCH :m){year_sql} ORDER BY p.sort_key LIMIT :lim")
+    return list(session.execute(text(sql), {**params, "m": expr, "lim": limit}).scalars())
+
+
+def _exact_ids(session: Session, token: str, year_sql: str, params: dict, limit: int) -> list[str]:
+    """An exact personal ID, old ID, phone or insurance number, each through its own index."""
+    sql = " UNION ".join(
+        f"SELECT p.id, p.sort_key FROM person p WHERE p.{col} = :t{year_sql}"
+        for col in ("personal_id", "old_id", "phone", "insurance_no")
+    )
+    rows = session.execute(text(f"SELECT id FROM ({sql}) ORDER BY sort_key LIMIT :lim"),
+                           {**params, "t": token, "lim": limit})
+    if not token.isdigit():  # insurance numbers are stored in upper case
+        rows = session.execute(text(f"SELECT id FROM ({sql}) ORDER BY sort_key LIMIT :lim"),
+                               {**params, "t": token.upper(), "lim": limit})
+    return list(rows.scalars())
+
+
+def search_ids(session: Session, query: str, limit: int = 50, birth_year: int | None = None) -> list[str]:
+    """Person ids matching *query*, best first (see the module docstring for the ranking)."""
+    parsed = parse_query(query)
+    if birth_year is not None:
+        parsed.birth_year = birth_year
+    if parsed.empty or limit <= 0:
+        return []
+    year_sql = " AND p.birth_year = :year" if parsed.birth_year is not None else ""
+    params: dict = {"year": parsed.birth_year}
+    found: dict[str, None] = {}  # insertion-ordered set
+
+    def add(ids: list[str]) -> None:
+        for pid in ids:
+            found.setdefault(pid)
+
+    if parsed.ids and not parsed.words:
+        add(_exact_ids(session, parsed.ids[0], year_sql, params, limit))
+    if parsed.words and not parsed.ids:
+        add(session.execute(text(f"SELECT p.id FROM person p WHERE p.name_fold = :n{year_sql} ORDER BY p.sort_key "
+                                 "LIMIT :lim"), {**params, "n": " ".join(parsed.words), "lim": limit}).scalars())
+    if parsed.words or parsed.ids:
+        for prefix in (False, True):  # whole words first, then word prefixes
+            if len(found) >= limit:
+                break
+            add(_fts_tier(session, match_expression(parsed, prefix), year_sql, params, limit))
+    else:  # only a birth year
+        add(session.execute(text("SELECT p.id FROM person p WHERE p.birth_year = :year ORDER BY p.sort_key "
+                                 "LIMIT :lim"), {**params, "lim": limit}).scalars())
+    return list(found)[:limit]
+
+
+def load_rows(session: Session, ids: list[str]) -> list[dict]:
+    """The list-shaped JSON of the given people, in the given order, with their priority flags."""
+    if not ids:
+        return []
+    marks = ", ".join(f":i{n}" for n in range(len(ids)))
+    params = {f"i{n}": v for n, v in enumerate(ids)}
+    rows = {r.id: r for r in session.execute(text(f"SELECT {_COLUMNS} FROM person p WHERE p.id IN ({marks})"), params)}
+    flags: dict[str, list[str]] = {}
+    for pid, flag in session.execute(
+            text(f"SELECT person_id, flag FROM person_flag WHERE person_id IN ({marks}) ORDER BY flag"), params):
+        flags.setdefault(pid, []).append(flag)
+    out = []
+    for pid in ids:
+        r = rows.get(pid)
+        if r is None:
+            continue
+        dob = r.birth_date
+        out.append({
+            "id": r.id, "personal_id": r.personal_id, "old_id": r.old_id, "name": r.full_name,
+            "dob": dob.isoformat() if hasattr(dob, "isoformat") else dob, "birth_year": r.birth_year, "sex": r.sex,
+            "hamlet": r.hamlet, "phone": r.phone, "insurance_no": r.insurance_no,
+            "groups": [r.target_group] if r.target_group else [], "flags": flags.get(pid, []),
+        })
+    return out
