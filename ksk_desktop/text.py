@@ -30,8 +30,45 @@ def given_name(full_name: str) -> str:
     return parts[-1] if parts else ""
 
 
+# Vietnamese alphabetical order: letters with breve, circumflex or horn and đ are letters of their own.
+_ALPHABET = "a ă â b c d đ e ê f g h i j k l m n o ô ơ p q r s t u ư v w x y z".split()
+_LETTER_RANK = {letter: i for i, letter in enumerate(_ALPHABET)}
+_MODIFIERS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}  # huyền hỏi ngã sắc nặng
+
+
+def _collation_parts(word: str) -> tuple[str, str]:
+    """Primary (letters) and secondary (tones) keys of one lower-case word, as sortable ASCII strings."""
+    primary, tones = [], []
+    for ch in word:
+        decomposed = unicodedata.normalize("NFD", ch)
+        base = "".join(c for c in decomposed if c not in _TONES)
+        letter = unicodedata.normalize("NFC", base)
+        tone = next((_TONES[c] for c in decomposed if c in _TONES), 0)
+        rank = _LETTER_RANK.get(letter)
+        if rank is not None:
+            primary.append(chr(0x41 + rank))  # one ASCII character per letter, in alphabet order
+        elif letter.isdigit():
+            primary.append(letter)  # digits sort before letters
+        else:
+            continue  # punctuation does not take part in the order
+        tones.append(str(tone))
+    return "".join(primary), "".join(tones)
+
+
+def collation_key(text: str) -> str:
+    """A key that sorts Vietnamese like a person would: An < Anh < Ánh < Ân < Bình < Dũng < Đạt."""
+    words = nfc(text).lower().split(" ")
+    parts = [_collation_parts(w) for w in words if w]
+    # Letters of every word first, tones only to break ties (so "Anh" < "Ánh" < "Ân"). The separators are
+    # below every letter, so a shorter word sorts first ("An" < "Anh").
+    return " ".join(p for p, _ in parts) + "\x1f" + " ".join(t for _, t in parts)
+
+
 def sort_key(full_name: str) -> str:
-    """A stored sort key for SQL ordering: folded given name first, then the whole folded name."""
-    folded = fold(full_name)
-    words = folded.split(" ")
-    return f"{words[-1]} {folded}" if folded else ""
+    """The stored list order: by given name (the last word), then family and middle names, in Vietnamese order."""
+    name = nfc(full_name)
+    if not name:
+        return ""
+    words = name.split(" ")
+    return collation_key(words[-1]) + "\x1e" + collation_key(" ".join(words[:-1]))

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ksk_desktop.text import fold, nfc, sort_key
+from ksk_desktop.text import collation_key, fold, nfc, sort_key
 
 VIETNAMESE = "aàảãáạăằẳẵắặâầẩẫấậbcdđeèẻẽéẹêềểễếệghiìỉĩíịklmnoòỏõóọôồổỗốộơờởỡớợpqrstuùủũúụưừửữứựvxyỳỷỹýỵ"
 
@@ -22,9 +22,15 @@ def test_nfc_collapses_and_composes():
     assert nfc(unicodedata.normalize("NFD", " Trần  Thị ")) == "Trần Thị"
 
 
+def test_vietnamese_collation():
+    given = ["Đạt", "Ân", "Bình", "Anh", "Dũng", "An", "Ánh", "Ư", "U", "Uyên", "Ơn", "Ôn", "On"]
+    assert sorted(given, key=collation_key) == ["An", "Anh", "Ánh", "Ân", "Bình", "Dũng", "Đạt",
+                                                "On", "Ôn", "Ơn", "U", "Uyên", "Ư"]
+
+
 def test_sort_key_puts_given_name_first():
-    assert sort_key("Nguyễn Văn An") < sort_key("Trần Thị Bình")
-    assert sort_key("Trần Thị An").startswith("an ")
+    names = ["Trần Văn Đạt", "Nguyễn Văn Dũng", "Lê Thị An", "Bùi Anh", "Đỗ An"]
+    assert sorted(names, key=sort_key) == ["Đỗ An", "Lê Thị An", "Bùi Anh", "Nguyễn Văn Dũng", "Trần Văn Đạt"]
 
 
 @given(st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + " ", max_size=40))
