@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .audit import canonical_json
@@ -38,7 +38,7 @@ def enqueue_many(session: Session, kind: str, items: list[tuple[str, dict, int]]
         for entity_id, payload, version in items
     ]
     if rows:
-        session.execute(insert(OutboxItem), rows)
+        session.connection().execute(OutboxItem.__table__.insert(), rows)
     return len(rows)
 
 

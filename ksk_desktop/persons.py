@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import outbox
@@ -179,10 +179,10 @@ def _insert(ctx: StationSession, clean: list[PersonInput], *, action: str) -> li
     payloads = [_payload(r, c.flags) for r, c in zip(rows, clean, strict=True)]
     with ctx.write() as s:
         _ensure_unique(s, [c.personal_id for c in clean if c.personal_id])
-        s.execute(insert(Person), rows)
+        s.connection().execute(Person.__table__.insert(), rows)  # plain executemany: no ORM bookkeeping
         flags = [{"person_id": r["id"], "flag": f} for r, c in zip(rows, clean, strict=True) for f in c.flags]
         if flags:
-            s.execute(insert(PersonFlag), flags)
+            s.connection().execute(PersonFlag.__table__.insert(), flags)
         outbox.enqueue_many(s, "person", [(p["id"], p, 1) for p in payloads])
         if len(payloads) == 1:
             ctx.audit(s, action, "person", payloads[0]["id"], {"new": payloads[0]})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 _D_MAP = str.maketrans({"đ": "d", "Đ": "d"})
 
@@ -37,6 +38,7 @@ _MODIFIERS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of 
 _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}  # huyền hỏi ngã sắc nặng
 
 
+@lru_cache(maxsize=65536)  # names repeat a few thousand words over and over
 def _collation_parts(word: str) -> tuple[str, str]:
     """Primary (letters) and secondary (tones) keys of one lower-case word, as sortable ASCII strings."""
     primary, tones = [], []
