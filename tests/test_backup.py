@@ -9,6 +9,7 @@ import pytest
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
 from ksk_desktop import backup, persons
+from ksk_desktop.db import migrate
 from ksk_desktop.errors import AuthenticationFailed, BackupError, PermissionDenied
 from ksk_desktop.paths import StationPaths
 from ksk_desktop.station import login
@@ -23,7 +24,7 @@ def backed_up(admin_session, tmp_path):
 
 def test_backup_is_verified_and_encrypted(backed_up):
     _ctx, path, info = backed_up
-    assert info.persons == 50 and info.schema == "0002"
+    assert info.persons == 50 and info.schema == migrate.head_revision()
     with zipfile.ZipFile(path) as zf:
         assert sorted(zf.namelist()) == ["keys.json", "manifest.json", "station.db"]
         db = zf.read("station.db")
