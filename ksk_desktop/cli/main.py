@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import KskError
-from . import admin_cmds, person_cmds, station_cmds
+from . import admin_cmds, cccd_cmds, person_cmds, station_cmds
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     station_cmds.register(sub, common)
     admin_cmds.register(sub, common)
     person_cmds.register(sub, common)
+    cccd_cmds.register(sub, common)
     for ep in entry_points(group="ksk.cli"):
         ep.load()(sub, common)
     return parser
