@@ -116,18 +116,18 @@ _PAYLOAD_FIELDS = (
 )
 
 
-def _payload(row: dict, flags: list[str]) -> dict:
+def payload_of(row: dict, flags: list[str]) -> dict:
     """The JSON shape of a person (CLI output, audit values, outbox payload) from column values."""
     data = {key: row[col] for key, col in _PAYLOAD_FIELDS}
-    dob = row["birth_date"]
-    data["dob"] = dob.isoformat() if dob else None
+    dob = row["birth_date"]  # a date from the ORM, already ISO text from a raw SQL row
+    data["dob"] = (dob.isoformat() if isinstance(dob, date) else str(dob)) if dob else None
     data["flags"] = list(flags)
     return data
 
 
 def to_json(person: Person) -> dict:
     row = {c.key: getattr(person, c.key) for c in Person.__table__.columns}
-    return _payload(row, [f.flag for f in person.flags])
+    return payload_of(row, [f.flag for f in person.flags])
 
 
 def _row(data: PersonInput) -> dict:
@@ -174,20 +174,27 @@ def create_many(ctx: StationSession, rows: list[PersonInput], *, action: str = "
 
 
 def _insert(ctx: StationSession, clean: list[PersonInput], *, action: str) -> list[dict]:
-    # Core inserts, not ORM objects: a 100,000-person import must not spend its time building objects.
-    rows = [_row(c) for c in clean]
-    payloads = [_payload(r, c.flags) for r, c in zip(rows, clean, strict=True)]
     with ctx.write() as s:
-        _ensure_unique(s, [c.personal_id for c in clean if c.personal_id])
-        s.connection().execute(Person.__table__.insert(), rows)  # plain executemany: no ORM bookkeeping
-        flags = [{"person_id": r["id"], "flag": f} for r, c in zip(rows, clean, strict=True) for f in c.flags]
-        if flags:
-            s.connection().execute(PersonFlag.__table__.insert(), flags)
-        outbox.enqueue_many(s, "person", [(p["id"], p, 1) for p in payloads])
-        if len(payloads) == 1:
-            ctx.audit(s, action, "person", payloads[0]["id"], {"new": payloads[0]})
-        else:
-            ctx.audit(s, action, "person", None, {"count": len(rows), "ids": [r["id"] for r in rows]})
+        return insert_rows(ctx, s, clean, action=action)
+
+
+def insert_rows(ctx: StationSession, s: Session, clean: list[PersonInput], *, action: str) -> list[dict]:
+    """Insert validated people inside the caller's transaction, with their outbox items and audit event.
+
+    Core inserts, not ORM objects: a 100,000-person import must not spend its time building objects.
+    """
+    rows = [_row(c) for c in clean]
+    payloads = [payload_of(r, c.flags) for r, c in zip(rows, clean, strict=True)]
+    _ensure_unique(s, [c.personal_id for c in clean if c.personal_id])
+    s.connection().execute(Person.__table__.insert(), rows)
+    flags = [{"person_id": r["id"], "flag": f} for r, c in zip(rows, clean, strict=True) for f in c.flags]
+    if flags:
+        s.connection().execute(PersonFlag.__table__.insert(), flags)
+    outbox.enqueue_many(s, "person", [(p["id"], p, 1) for p in payloads])
+    if len(payloads) == 1:
+        ctx.audit(s, action, "person", payloads[0]["id"], {"new": payloads[0]})
+    else:
+        ctx.audit(s, action, "person", None, {"count": len(rows), "ids": [r["id"] for r in rows]})
     return payloads
 
 

@@ -65,6 +65,37 @@ def _search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..importer import import_people
+
+    ctx = login(args)
+    try:
+        result = import_people(ctx, Path(args.file), args.mapping,
+                               report_path=Path(args.report) if args.report else None)
+    finally:
+        ctx.close()
+    human = (f"Đã nhập {Path(args.file).name}: {result.created} người mới, {result.updated} cập nhật, "
+             f"{result.unchanged} không đổi, {result.rejected} dòng bị loại ({result.seconds} giây).")
+    if result.report:
+        human += f"\nDòng bị loại và lý do: {result.report}"
+    emit(args, result.to_json(), human)
+    return 0
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..importer import preview
+
+    data = preview(Path(args.file), args.mapping, rows=args.rows)
+    lines = [f"{h!r} → {f}" for h, f in data["mapping"].items()]
+    lines += [f"dòng {r['row']}: " + (r["person"]["full_name"] if r["ok"] else "LỖI " + r["reason"]) for r in data["rows"]]
+    emit(args, data, "\n".join(lines))
+    return 0
+
+
 def _count(args: argparse.Namespace) -> int:
     ctx = login(args)
     try:
@@ -101,5 +132,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--year", type=int, help="chỉ người sinh năm này")
     p.set_defaults(handler=_search)
+    p = person.add_parser("import", parents=[common], help="nhập danh sách từ .xlsx hoặc .csv")
+    p.add_argument("file")
+    p.add_argument("--mapping", help='ghép cột: JSON {"Tên cột": "trường"} hoặc đường dẫn tệp JSON')
+    p.add_argument("--report", help="nơi ghi báo cáo dòng bị loại (.xlsx); mặc định cạnh tệp nguồn")
+    p.set_defaults(handler=_import)
+    p = person.add_parser("preview", parents=[common], help="xem trước cách đọc tệp (không ghi gì)")
+    p.add_argument("file")
+    p.add_argument("--mapping")
+    p.add_argument("--rows", type=int, default=10)
+    p.set_defaults(handler=_preview)
     p = person.add_parser("count", parents=[common], help="số người trong danh sách")
     p.set_defaults(handler=_count)

@@ -1,0 +1,42 @@
+"""The rejected-rows report: the rows as they were in the file, with the reason in Vietnamese beside each."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import StorageError
+
+
+def default_report_path(source: Path) -> Path:
+    return source.with_name(f"{source.stem}-dong-bi-loai-{datetime.now():%Y%m%d-%H%M%S}.xlsx")
+
+
+def write_report(source: Path, headers: list[str], rows: list[tuple[int, list[Any], str]],
+                 dest: Path | None = None) -> Path:
+    import openpyxl
+    from openpyxl.styles import Font, PatternFill
+
+    dest = Path(dest) if dest else default_report_path(source)
+    wb = openpyxl.Workbook(write_only=False)
+    ws = wb.active
+    ws.title = "Dòng bị loại"
+    ws.append(["Dòng trong tệp gốc", "Lý do", *headers])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    red = PatternFill("solid", fgColor="FFF2CC")
+    for number, cells, reason in rows:
+        ws.append([number, reason, *[c.isoformat() if hasattr(c, "isoformat") else c for c in cells]])
+        ws.cell(row=ws.max_row, column=2).fill = red
+    ws.column_dimensions["B"].width = 48
+    ws.freeze_panes = "C2"
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    try:
+        wb.save(tmp)
+        os.replace(tmp, dest)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"Không ghi được báo cáo dòng bị loại {dest}: {exc.strerror}.") from exc
+    return dest

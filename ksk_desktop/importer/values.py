@@ -1,0 +1,171 @@
+"""Turning spreadsheet cells into person fields, with a Vietnamese reason when a cell cannot be used."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ..text import fold, nfc
+
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+class CellError(ValueError):
+    """A cell's value cannot be used; the message is the reason shown next to the rejected row."""
+
+
+def text_of(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    out = nfc(str(value)).strip().lstrip("'")  # a leading apostrophe is Excel's "store as text" mark
+    return out or None
+
+
+def parse_birth(value: Any, today: date) -> tuple[date | None, int | None]:
+    """(date of birth, birth year) from a date, an Excel serial number, dd/mm/yyyy, d/m/yyyy, mm/yyyy or yyyy."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        day = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        n = int(value)
+        if 1880 <= n <= today.year and n == value:
+            return None, n
+        if 1 <= value < 80_000:
+            day = EXCEL_EPOCH + timedelta(days=int(value))
+        else:
+            raise CellError(f"Ngày sinh {value!r} không hợp lệ")
+    else:
+        s = nfc(str(value)).strip()
+        if re.fullmatch(r"\d{4}", s):
+            year = int(s)
+            if not 1880 <= year <= today.year:
+                raise CellError(f"Năm sinh {s} không hợp lệ")
+            return None, year
+        m = re.fullmatch(r"(\d{1,2})[/.\-](\d{4})", s)
+        if m:  # month/year: only the year is kept
+            year = int(m.group(2))
+            if not (1 <= int(m.group(1)) <= 12 and 1880 <= year <= today.year):
+                raise CellError(f"Ngày sinh {s} không hợp lệ")
+            return None, year
+        m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})", s)
+        iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", s)
+        try:
+            if iso:
+                day = date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+            elif m:
+                if len(m.group(3)) != 4:
+                    raise CellError(f"Năm sinh trong {s!r} phải đủ 4 chữ số")
+                day = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))  # always day first
+            else:
+                raise CellError(f"Không đọc được ngày sinh {s!r} (dùng dd/mm/yyyy)")
+        except ValueError as exc:
+            if isinstance(exc, CellError):
+                raise
+            raise CellError(f"Ngày sinh {s} không tồn tại") from None
+    if day > today:
+        raise CellError(f"Ngày sinh {day:%d/%m/%Y} sau ngày hôm nay")
+    if day.year < 1880:
+        raise CellError(f"Ngày sinh {day:%d/%m/%Y} không hợp lệ")
+    return day, day.year
+
+
+def parse_sex(value: Any) -> str | None:
+    s = text_of(value)
+    if s is None:
+        return None
+    f = fold(s)
+    if f in ("nam", "m", "male", "trai"):
+        return "M"
+    if f in ("nu", "f", "female", "gai"):
+        return "F"
+    raise CellError(f"Giới tính {s!r} không rõ (Nam hoặc Nữ)")
+
+
+def _digits(value: Any) -> str | None:
+    s = text_of(value)
+    if s is None:
+        return None
+    cleaned = re.sub(r"[\s.\-]", "", s)
+    return cleaned or None
+
+
+def parse_personal_id(value: Any) -> tuple[str | None, str | None, str | None]:
+    """(personal ID, old ID, note). 11 digits: the leading zero a number-formatted cell dropped is restored
+    (every province code starts with 0); 9 digits: an old CMND number put in the wrong column."""
+    s = _digits(value)
+    if s is None:
+        return None, None, None
+    if not s.isdigit():
+        raise CellError(f"Số định danh {s!r} có ký tự không phải chữ số")
+    if len(s) == 12:
+        return s, None, None
+    if len(s) == 11:
+        return "0" + s, None, "đã thêm số 0 đầu bị mất của số định danh"
+    if len(s) == 9:
+        return None, s, "số 9 chữ số được hiểu là CMND cũ"
+    raise CellError(f"Số định danh phải gồm 12 chữ số (có {len(s)})")
+
+
+def parse_old_id(value: Any) -> str | None:
+    s = _digits(value)
+    if s is None:
+        return None
+    if len(s) == 8 and s.isdigit():
+        s = "0" + s  # a number-formatted cell dropped the leading zero
+    if not (s.isdigit() and len(s) in (9, 12)):
+        raise CellError(f"Số CMND {s!r} không hợp lệ (9 chữ số)")
+    return s if len(s) == 9 else None
+
+
+def parse_phone(value: Any) -> str | None:
+    s = _digits(value)
+    if s is None:
+        return None
+    s = s.replace("+", "")
+    if s.startswith("84") and len(s) == 11:
+        s = "0" + s[2:]
+    if len(s) == 9 and s.isdigit():
+        s = "0" + s  # a number-formatted cell dropped the leading zero
+    if not (s.isdigit() and s.startswith("0") and len(s) in (10, 11)):
+        raise CellError(f"Số điện thoại {s!r} không hợp lệ")
+    return s
+
+
+def parse_insurance(value: Any) -> str | None:
+    s = text_of(value)
+    if s is None:
+        return None
+    s = re.sub(r"\s", "", s).upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{13}|\d{10}", s):
+        raise CellError(f"Số thẻ BHYT {s!r} không hợp lệ (15 ký tự, ví dụ GD4313112345678)")
+    return s
+
+
+def parse_group(value: Any) -> str | None:
+    s = text_of(value)
+    if s is None:
+        return None
+    low = s.lower().replace("nhóm", "").replace("nhom", "").strip(" .:)(")
+    if low == "dd":
+        low = "đ"
+    if low in ("a", "b", "c", "d", "đ"):
+        return low
+    raise CellError(f"Nhóm đối tượng {s!r} không hợp lệ (a, b, c, d hoặc đ)")
+
+
+def parse_name(value: Any) -> str:
+    s = text_of(value)
+    if s is None:
+        raise CellError("Thiếu họ và tên")
+    s = " ".join(s.split())
+    if s.isupper():  # lists typed in capitals: "NGUYỄN VĂN ĐỨC" → "Nguyễn Văn Đức"
+        s = s.title()
+    if len(s) < 2 or any(ch.isdigit() for ch in s):
+        raise CellError(f"Họ và tên {s!r} không hợp lệ")
+    return s
