@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from .audit import canonical_json
 from .db.models import OutboxItem
 
-KINDS = frozenset({"person", "consent", "appointment", "exam", "amendment", "referral", "audit_head"})
+KINDS = frozenset({"person", "person_merge", "consent", "appointment", "exam", "amendment", "referral", "audit_head"})
 
 
 def enqueue(session: Session, kind: str, entity_id: str, payload: dict, entity_version: int = 1) -> OutboxItem:

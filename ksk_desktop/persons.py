@@ -233,3 +233,72 @@ def search(ctx: StationSession, query: str, limit: int = 50, birth_year: int | N
         with ctx.write() as s:
             ctx.audit(s, "person.search", "person", None, {"query": fold(query), "year": birth_year, "results": len(rows)})
     return rows
+
+
+EDITABLE = ("full_name", "personal_id", "old_id", "birth_date", "birth_year", "sex", "permanent_address",
+            "current_address", "hamlet", "phone", "insurance_no", "target_group", "guardian_name", "guardian_phone")
+
+
+def update_person(ctx: StationSession, person_id: str, changes: dict, flags: list[str] | None = None,
+                  *, source: str = "card", expected_version: int | None = None) -> dict:
+    """Change a person's record field by field (old and new values audited, queued for sync).
+
+    *expected_version* guards against saving over an edit made meanwhile by someone else.
+    """
+    ctx.require(Perm.PERSON_WRITE)
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise InvalidInput(f"Không sửa được trường: {', '.join(unknown)}.")
+    with ctx.write() as s:
+        person = s.get(Person, person_id)
+        if person is None:
+            raise NotFound(f"Không tìm thấy người có mã {person_id}.")
+        if expected_version is not None and person.version != expected_version:
+            raise InvalidInput("Hồ sơ vừa được người khác sửa; hãy mở lại để xem thay đổi mới nhất.")
+        before = to_json(person)
+        merged = PersonInput(**{f: getattr(person, f) for f in EDITABLE}, flags=[f.flag for f in person.flags])
+        for key, value in changes.items():
+            setattr(merged, key, value)
+        if "birth_date" in changes and changes["birth_date"] is not None:
+            merged.birth_year = None  # follows the new date
+        if flags is not None:
+            merged.flags = list(flags)
+        clean = validate(merged)
+        if clean.personal_id and clean.personal_id != person.personal_id:
+            _ensure_unique(s, [clean.personal_id])
+        for f in EDITABLE:
+            setattr(person, f, getattr(clean, f))
+        person.name_fold, person.sort_key = fold(clean.full_name), sort_key(clean.full_name)
+        if sorted(f.flag for f in person.flags) != clean.flags:
+            person.flags = [PersonFlag(flag=f) for f in clean.flags]
+        after = to_json(person)
+        diff = {k: (before[k], after[k]) for k in after if k != "version" and before[k] != after[k]}
+        if not diff:
+            return before
+        person.version += 1
+        person.updated_at = utcnow()
+        s.flush()
+        after = to_json(person)
+        ctx.audit(s, "person.update", "person", person.id, {
+            "source": source, "old": {k: o for k, (o, _n) in diff.items()}, "new": {k: n for k, (_o, n) in diff.items()}})
+        outbox.enqueue(s, "person", person.id, after, person.version)
+        return after
+
+
+def suggest_groups(birth_date: date | None, birth_year: int | None, today: date | None = None) -> dict:
+    """Target group and flags suggested from age (the person confirms): 60+ elderly, under 6 preschool,
+    6–17 pupil. Returns {"age": int|None, "target_group": str|None, "flags": [...], "reason": str}."""
+    today = today or date.today()
+    if birth_date is not None:
+        age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    elif birth_year is not None:
+        age = today.year - birth_year
+    else:
+        return {"age": None, "target_group": None, "flags": [], "reason": "chưa có ngày sinh"}
+    if age >= 60:
+        return {"age": age, "target_group": "a", "flags": ["elderly"], "reason": "người cao tuổi (từ 60 tuổi)"}
+    if age < 6:
+        return {"age": age, "target_group": "b", "flags": [], "reason": "trẻ em dưới 6 tuổi (mầm non)"}
+    if age < 18:
+        return {"age": age, "target_group": "b", "flags": [], "reason": "học sinh 6–17 tuổi"}
+    return {"age": age, "target_group": None, "flags": [], "reason": "người trưởng thành: chọn theo nghề nghiệp"}

@@ -21,10 +21,17 @@ def _parse_date(text: str) -> date:
     raise InvalidInput(f"Ngày {text!r} không hợp lệ (dùng dd/mm/yyyy).")
 
 
-def _add(args: argparse.Namespace) -> int:
-    sex = {"nam": "M", "m": "M", "nữ": "F", "nu": "F", "f": "F"}.get((args.sex or "").strip().lower()) if args.sex else None
-    if args.sex and sex is None:
+def _sex(text: str | None) -> str | None:
+    if not text:
+        return None
+    sex = {"nam": "M", "m": "M", "nữ": "F", "nu": "F", "f": "F"}.get(text.strip().lower())
+    if sex is None:
         raise InvalidInput("Giới tính phải là Nam hoặc Nữ.")
+    return sex
+
+
+def _add(args: argparse.Namespace) -> int:
+    sex = _sex(args.sex)
     data = persons.PersonInput(
         full_name=args.name, personal_id=args.personal_id, old_id=args.old_id,
         birth_date=_parse_date(args.dob) if args.dob else None, birth_year=args.birth_year, sex=sex,
@@ -96,6 +103,91 @@ def _preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def _filter(args: argparse.Namespace):
+    from ..people_list import ListFilter
+
+    group = {g.strip().lower() for g in (args.group or "").split(",") if g.strip()}
+    return ListFilter(query=args.query or "", groups=group, flags=set(args.flag or []), hamlet=args.hamlet,
+                      birth_year=args.year)
+
+
+def _list(args: argparse.Namespace) -> int:
+    from .. import people_list
+
+    ctx = login(args)
+    try:
+        flt = _filter(args)
+        total = people_list.count(ctx, flt)
+        rows = people_list.page(ctx, flt, args.offset, args.limit)
+    finally:
+        ctx.close()
+    lines = [f"{r['name']:<28} {r['dob'] or r['birth_year'] or '':<10} {r['hamlet'] or ''}" for r in rows]
+    emit(args, {"total": total, "offset": args.offset, "rows": rows}, "\n".join(lines + [f"({total} người)"]))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .. import people_list
+
+    ctx = login(args)
+    try:
+        n = people_list.export_xlsx(ctx, _filter(args), Path(args.file))
+    finally:
+        ctx.close()
+    emit(args, {"ok": True, "file": args.file, "count": n}, f"Đã xuất {n} người vào {args.file}.")
+    return 0
+
+
+def _edit(args: argparse.Namespace) -> int:
+    changes = {}
+    for key, attr in (("full_name", "name"), ("personal_id", "personal_id"), ("old_id", "old_id"),
+                      ("birth_year", "birth_year"), ("hamlet", "hamlet"), ("phone", "phone"),
+                      ("insurance_no", "insurance_no"), ("target_group", "group"),
+                      ("permanent_address", "address"), ("guardian_name", "guardian_name"),
+                      ("guardian_phone", "guardian_phone")):
+        value = getattr(args, attr)
+        if value is not None:
+            changes[key] = value or None  # an empty string clears the field
+    if args.dob is not None:
+        changes["birth_date"] = _parse_date(args.dob) if args.dob else None
+    if args.sex is not None:
+        changes["sex"] = _sex(args.sex)
+    ctx = login(args)
+    try:
+        person = persons.update_person(ctx, args.id, changes, args.flag, source="cli")
+    finally:
+        ctx.close()
+    emit(args, person, f"Đã lưu {person['name']}.")
+    return 0
+
+
+def _duplicates(args: argparse.Namespace) -> int:
+    from .. import duplicates
+
+    ctx = login(args)
+    try:
+        groups = duplicates.find(ctx)
+    finally:
+        ctx.close()
+    lines = [f"{g['reason']}: " + "; ".join(f"{p['name']} ({p['id']})" for p in g["people"]) for g in groups]
+    emit(args, groups, "\n".join(lines) if lines else "Không có hồ sơ trùng.")
+    return 0
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from .. import duplicates
+
+    ctx = login(args)
+    try:
+        result = duplicates.merge(ctx, args.keep, args.merged)
+    finally:
+        ctx.close()
+    emit(args, result, f"Đã gộp hồ sơ {args.merged} vào {args.keep}.")
+    return 0
+
+
 def _count(args: argparse.Namespace) -> int:
     ctx = login(args)
     try:
@@ -142,5 +234,32 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--mapping")
     p.add_argument("--rows", type=int, default=10)
     p.set_defaults(handler=_preview)
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument("--query", help="tìm theo tên không dấu, số định danh, điện thoại…")
+    filters.add_argument("--group", help="nhóm đối tượng, ví dụ a,b")
+    filters.add_argument("--flag", action="append", help="diện ưu tiên (lặp lại được)")
+    filters.add_argument("--hamlet", help="thôn / tổ dân phố")
+    filters.add_argument("--year", type=int, help="năm sinh")
+    p = person.add_parser("list", parents=[common, filters], help="danh sách (đã lọc), theo trang")
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--limit", type=int, default=100)
+    p.set_defaults(handler=_list)
+    p = person.add_parser("export", parents=[common, filters], help="xuất danh sách (đã lọc) ra .xlsx")
+    p.add_argument("file")
+    p.set_defaults(handler=_export)
+    p = person.add_parser("edit", parents=[common], help="sửa thông tin một người (ghi nhật ký)")
+    p.add_argument("id")
+    for opt in ("--name", "--personal-id", "--old-id", "--dob", "--sex", "--hamlet", "--phone", "--insurance-no",
+                "--group", "--address", "--guardian-name", "--guardian-phone"):
+        p.add_argument(opt)
+    p.add_argument("--birth-year", type=int)
+    p.add_argument("--flag", action="append", help="đặt lại toàn bộ diện ưu tiên (lặp lại được)")
+    p.set_defaults(handler=_edit)
+    p = person.add_parser("duplicates", parents=[common], help="tìm hồ sơ trùng")
+    p.set_defaults(handler=_duplicates)
+    p = person.add_parser("merge", parents=[common], help="gộp hồ sơ MERGED vào KEEP")
+    p.add_argument("keep")
+    p.add_argument("merged")
+    p.set_defaults(handler=_merge)
     p = person.add_parser("count", parents=[common], help="số người trong danh sách")
     p.set_defaults(handler=_count)

@@ -105,3 +105,31 @@ class PersonFlag(Base):
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     flag: Mapped[str] = mapped_column(String(20), primary_key=True)
     __table_args__ = (Index("ix_person_flag_flag", "flag"),)
+
+
+class Consent(Base):
+    """A person's consent, recorded by an operator at a time; withdrawable (withdrawal is recorded, not erased)."""
+
+    __tablename__ = "consent"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # exam | ehr_share
+    given_by: Mapped[str] = mapped_column(String(20))  # self | guardian
+    recorded_by: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(40))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(String(400))
+    __table_args__ = (Index("ix_consent_person", "person_id", "kind"),)
+
+
+class PersonMerge(Base):
+    """A duplicate that was merged into another person: its id keeps pointing at the one kept."""
+
+    __tablename__ = "person_merge"
+    merged_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kept_id: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    __table_args__ = (Index("ix_person_merge_kept", "kept_id"),)
+    merged_by: Mapped[str] = mapped_column(String(40))
+    merged_at: Mapped[datetime] = mapped_column(DateTime)
+    snapshot: Mapped[str] = mapped_column(Text)  # the merged record as it was, canonical JSON

@@ -23,6 +23,7 @@ ROLE_LABELS = {
 class Perm(StrEnum):
     PERSON_READ = "person.read"
     PERSON_WRITE = "person.write"
+    PERSON_MERGE = "person.merge"
     CHECKIN = "checkin"
     VITALS_WRITE = "vitals.write"
     HEALTH_READ = "health.read"
@@ -49,7 +50,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
         Perm.EXAM_WRITE, Perm.EXAM_SIGN, Perm.PRINT, Perm.REPORT_READ,
     }),
     Role.HEAD: frozenset({
-        Perm.PERSON_READ, Perm.PERSON_WRITE, Perm.CHECKIN, Perm.HEALTH_READ, Perm.SCHEDULE_MANAGE,
+        Perm.PERSON_READ, Perm.PERSON_WRITE, Perm.PERSON_MERGE, Perm.CHECKIN, Perm.HEALTH_READ, Perm.SCHEDULE_MANAGE,
         Perm.PRINT, Perm.REPORT_READ, Perm.USER_MANAGE, Perm.BACKUP_CREATE, Perm.AUDIT_READ, Perm.DEMO_SEED,
         Perm.SYNC_MANAGE,
     }),
@@ -60,6 +61,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
 PERM_LABELS = {
     Perm.PERSON_READ: "xem danh sách người dân",
     Perm.PERSON_WRITE: "sửa thông tin người dân",
+    Perm.PERSON_MERGE: "gộp hồ sơ trùng",
     Perm.CHECKIN: "tiếp đón, check-in",
     Perm.VITALS_WRITE: "nhập chỉ số sinh tồn",
     Perm.HEALTH_READ: "xem kết quả khám",
