@@ -98,7 +98,7 @@ def merge(ctx: StationSession, keep_id: str, merge_id: str) -> dict:
             "merged_id": merge_id, "merged": snapshot, "kept_before": before_keep, "filled": sorted(filled),
             "moved": moved})
         outbox.enqueue(s, "person_merge", merge_id, {"merged_id": merge_id, "kept_id": keep_id})
-        outbox.enqueue(s, "person", keep_id, after, keep.version)
+        outbox.enqueue(s, "person", keep_id, None, keep.version)
     return {"kept": after, "merged_id": merge_id, "filled": sorted(filled), "moved": moved}
 
 

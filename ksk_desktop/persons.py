@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import outbox
+from .db.bulk import insert_many
 from .db.models import Person, PersonFlag
 from .errors import DuplicatePerson, InvalidInput, NotFound
 from .security.roles import Perm
@@ -116,7 +117,7 @@ _PAYLOAD_FIELDS = (
 )
 
 
-def payload_of(row: dict, flags: list[str]) -> dict:
+def _payload(row: dict, flags: list[str]) -> dict:
     """The JSON shape of a person (CLI output, audit values, outbox payload) from column values."""
     data = {key: row[col] for key, col in _PAYLOAD_FIELDS}
     dob = row["birth_date"]  # a date from the ORM, already ISO text from a raw SQL row
@@ -127,12 +128,11 @@ def payload_of(row: dict, flags: list[str]) -> dict:
 
 def to_json(person: Person) -> dict:
     row = {c.key: getattr(person, c.key) for c in Person.__table__.columns}
-    return payload_of(row, [f.flag for f in person.flags])
+    return _payload(row, [f.flag for f in person.flags])
 
 
-def _row(data: PersonInput) -> dict:
+def _row(data: PersonInput, now: datetime) -> dict:
     """Column values of a new person (id generated here, offline, without coordination)."""
-    now = utcnow()
     return {
         "id": str(uuid.uuid4()), "personal_id": data.personal_id, "old_id": data.old_id,
         "full_name": data.full_name, "name_fold": fold(data.full_name), "sort_key": sort_key(data.full_name),
@@ -163,39 +163,39 @@ def _ensure_unique(s: Session, personal_ids: list[str]) -> None:
 def create_person(ctx: StationSession, data: PersonInput) -> dict:
     """Create one person (audited, queued for sync). Never two people with the same personal ID."""
     ctx.require(Perm.PERSON_WRITE)
-    payloads = _insert(ctx, [validate(data)], action="person.create")
-    return payloads[0]
+    clean = validate(data)
+    with ctx.write() as s:
+        (row,) = insert_rows(ctx, s, [clean], action="person.create")
+    return _payload(row, clean.flags)
 
 
 def create_many(ctx: StationSession, rows: list[PersonInput], *, action: str = "person.create_batch") -> int:
     """Create a batch of people in one transaction (all or none): one audit event lists their ids."""
     ctx.require(Perm.PERSON_WRITE)
-    return len(_insert(ctx, [validate(r) for r in rows], action=action))
-
-
-def _insert(ctx: StationSession, clean: list[PersonInput], *, action: str) -> list[dict]:
+    clean = [validate(r) for r in rows]
     with ctx.write() as s:
-        return insert_rows(ctx, s, clean, action=action)
+        return len(insert_rows(ctx, s, clean, action=action))
 
 
 def insert_rows(ctx: StationSession, s: Session, clean: list[PersonInput], *, action: str) -> list[dict]:
     """Insert validated people inside the caller's transaction, with their outbox items and audit event.
+    Returns the rows' column values.
 
-    Core inserts, not ORM objects: a 100,000-person import must not spend its time building objects.
+    Straight through the driver, not ORM objects: a 100,000-person import must not spend its time building
+    objects.
     """
-    rows = [_row(c) for c in clean]
-    payloads = [payload_of(r, c.flags) for r, c in zip(rows, clean, strict=True)]
+    now = utcnow()
+    rows = [_row(c, now) for c in clean]
     _ensure_unique(s, [c.personal_id for c in clean if c.personal_id])
-    s.connection().execute(Person.__table__.insert(), rows)
-    flags = [{"person_id": r["id"], "flag": f} for r, c in zip(rows, clean, strict=True) for f in c.flags]
-    if flags:
-        s.connection().execute(PersonFlag.__table__.insert(), flags)
-    outbox.enqueue_many(s, "person", [(p["id"], p, 1) for p in payloads])
-    if len(payloads) == 1:
-        ctx.audit(s, action, "person", payloads[0]["id"], {"new": payloads[0]})
+    insert_many(s, Person.__table__, rows)
+    insert_many(s, PersonFlag.__table__,
+                [{"person_id": r["id"], "flag": f} for r, c in zip(rows, clean, strict=True) for f in c.flags])
+    outbox.enqueue_many(s, "person", [(r["id"], None, 1) for r in rows])
+    if len(rows) == 1:
+        ctx.audit(s, action, "person", rows[0]["id"], {"new": _payload(rows[0], clean[0].flags)})
     else:
         ctx.audit(s, action, "person", None, {"count": len(rows), "ids": [r["id"] for r in rows]})
-    return payloads
+    return rows
 
 
 def get_person(ctx: StationSession, person_id: str) -> dict:
@@ -281,7 +281,7 @@ def update_person(ctx: StationSession, person_id: str, changes: dict, flags: lis
         after = to_json(person)
         ctx.audit(s, "person.update", "person", person.id, {
             "source": source, "old": {k: o for k, (o, _n) in diff.items()}, "new": {k: n for k, (_o, n) in diff.items()}})
-        outbox.enqueue(s, "person", person.id, after, person.version)
+        outbox.enqueue(s, "person", person.id, None, person.version)
         return after
 
 

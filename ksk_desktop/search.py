@@ -98,17 +98,12 @@ def _fts_tier(session: Session, expr: str, year_sql: str, params: dict, limit: i
 
 
 def _exact_ids(session: Session, token: str, year_sql: str, params: dict, limit: int) -> list[str]:
-    """An exact personal ID, old ID, phone or insurance number, each through its own index."""
-    sql = " UNION ".join(
-        f"SELECT p.id, p.sort_key FROM person p WHERE p.{col} = :t{year_sql}"
-        for col in ("personal_id", "old_id", "phone", "insurance_no")
-    )
-    rows = session.execute(text(f"SELECT id FROM ({sql}) ORDER BY sort_key LIMIT :lim"),
-                           {**params, "t": token, "lim": limit})
-    if not token.isdigit():  # insurance numbers are stored in upper case
-        rows = session.execute(text(f"SELECT id FROM ({sql}) ORDER BY sort_key LIMIT :lim"),
-                               {**params, "t": token.upper(), "lim": limit})
-    return list(rows.scalars())
+    """An exact personal ID, old ID, phone or insurance number (found through the index's ids column)."""
+    sql = (f"SELECT p.id FROM person p WHERE p.rowid IN (SELECT rowid FROM person_fts WHERE person_fts MATCH :m) "
+           f"AND (p.personal_id = :t OR p.old_id = :t OR p.phone = :t OR p.insurance_no = :u){year_sql} "
+           "ORDER BY p.sort_key LIMIT :lim")
+    return list(session.execute(text(sql), {**params, "m": f"ids : {_fts_quote(token)}", "t": token,
+                                            "u": token.upper(), "lim": limit}).scalars())
 
 
 def search_ids(session: Session, query: str, limit: int = 50, birth_year: int | None = None) -> list[str]:
@@ -129,8 +124,10 @@ def search_ids(session: Session, query: str, limit: int = 50, birth_year: int | 
     if parsed.ids and not parsed.words:
         add(_exact_ids(session, parsed.ids[0], year_sql, params, limit))
     if parsed.words and not parsed.ids:
-        add(session.execute(text(f"SELECT p.id FROM person p WHERE p.name_fold = :n{year_sql} ORDER BY p.sort_key "
-                                 "LIMIT :lim"), {**params, "n": " ".join(parsed.words), "lim": limit}).scalars())
+        add(session.execute(text(
+            f"SELECT p.id FROM person p WHERE p.rowid IN (SELECT rowid FROM person_fts WHERE person_fts MATCH :m) "
+            f"AND p.name_fold = :n{year_sql} ORDER BY p.sort_key LIMIT :lim"),
+            {**params, "m": match_expression(parsed, prefix=False), "n": " ".join(parsed.words), "lim": limit}).scalars())
     if parsed.words or parsed.ids:
         for prefix in (False, True):  # whole words first, then word prefixes
             if len(found) >= limit:

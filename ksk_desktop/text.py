@@ -10,7 +10,15 @@ _D_MAP = str.maketrans({"đ": "d", "Đ": "d"})
 
 def nfc(text: str) -> str:
     """Return *text* in NFC with surrounding whitespace removed and inner runs of spaces collapsed."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=131072)  # the words of Vietnamese names and places repeat endlessly
+def _fold_word(word: str) -> str:
+    lowered = unicodedata.normalize("NFC", word).lower().translate(_D_MAP)
+    return "".join(ch for ch in unicodedata.normalize("NFD", lowered) if unicodedata.category(ch) != "Mn")
 
 
 def fold(text: str) -> str:
@@ -18,11 +26,8 @@ def fold(text: str) -> str:
 
     ``fold("ĐẶNG Thị Lưu") == "dang thi luu"``.
     """
-    lowered = unicodedata.normalize("NFC", text).lower().translate(_D_MAP)
-    stripped = "".join(
-        ch for ch in unicodedata.normalize("NFD", lowered) if unicodedata.category(ch) != "Mn"
-    )
-    return " ".join(stripped.split())
+    # Folding works letter by letter, so folding word by word (cached) gives the same result.
+    return " ".join(w for w in (_fold_word(word) for word in text.split()) if w)
 
 
 def given_name(full_name: str) -> str:

@@ -59,7 +59,7 @@ class OutboxItem(Base):
     kind: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[str] = mapped_column(String(64))
     entity_version: Mapped[int] = mapped_column(Integer, default=1)
-    payload: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str | None] = mapped_column(Text)  # None: send the entity as it is when sent
     created_at: Mapped[datetime] = mapped_column(DateTime)
     state: Mapped[str] = mapped_column(String(12), default="pending")  # pending, in_flight, sent, parked
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -70,12 +70,15 @@ class OutboxItem(Base):
 
 
 class Person(Base):
+    """A resident. Identifiers and the folded name are found through the ``person_fts`` index (migration 0003);
+    only the list order, birth year and hamlet have B-tree indexes, which keeps bulk imports fast."""
+
     __tablename__ = "person"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     personal_id: Mapped[str | None] = mapped_column(String(12), unique=True)
-    old_id: Mapped[str | None] = mapped_column(String(9), index=True)
+    old_id: Mapped[str | None] = mapped_column(String(9))
     full_name: Mapped[str] = mapped_column(String(200))
-    name_fold: Mapped[str] = mapped_column(String(200), index=True)
+    name_fold: Mapped[str] = mapped_column(String(200))
     sort_key: Mapped[str] = mapped_column(String(220), index=True)
     birth_date: Mapped[date | None] = mapped_column(Date)
     birth_year: Mapped[int | None] = mapped_column(Integer, index=True)
@@ -84,9 +87,9 @@ class Person(Base):
     current_address: Mapped[str | None] = mapped_column(String(400))
     commune_code: Mapped[str | None] = mapped_column(String(5))
     hamlet: Mapped[str | None] = mapped_column(String(120), index=True)
-    phone: Mapped[str | None] = mapped_column(String(15), index=True)
-    insurance_no: Mapped[str | None] = mapped_column(String(20), index=True)
-    target_group: Mapped[str | None] = mapped_column(String(2), index=True)
+    phone: Mapped[str | None] = mapped_column(String(15))
+    insurance_no: Mapped[str | None] = mapped_column(String(20))
+    target_group: Mapped[str | None] = mapped_column(String(2))
     guardian_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"))
     guardian_name: Mapped[str | None] = mapped_column(String(200))
     guardian_phone: Mapped[str | None] = mapped_column(String(15))

@@ -140,7 +140,7 @@ def import_people(ctx: StationSession, path: Path, mapping: str | dict | None = 
 
     # 1. Read and validate every row; remember rejected rows with their reasons.
     rejected: list[tuple[int, list[Any], str]] = []
-    parsed: list[persons.PersonInput] = []
+    parsed: list[tuple[persons.PersonInput, tuple]] = []
     seen_ids: dict[str, int] = {}
     seen_keys: dict[tuple, int] = {}
     for number, cells in table.rows:
@@ -163,7 +163,7 @@ def import_people(ctx: StationSession, path: Path, mapping: str | dict | None = 
             seen_ids[data.personal_id] = number
         seen_keys.setdefault(key, number)
         data.commune_code = commune
-        parsed.append(data)
+        parsed.append((data, key))
         if cancel and cancel():
             raise ImportCancelled()
 
@@ -179,10 +179,10 @@ def import_people(ctx: StationSession, path: Path, mapping: str | dict | None = 
                 by_id[row["personal_id"]] = row
             by_key.setdefault(_match_key(row["name_fold"], row["birth_date"], row["birth_year"], row["hamlet"]), row)
         creates: list[persons.PersonInput] = []
-        for done, data in enumerate(parsed, 1):
+        for done, (data, key) in enumerate(parsed, 1):
             existing = by_id.get(data.personal_id) if data.personal_id else None
             if existing is None:
-                candidate = by_key.get(_match_key(fold(data.full_name), data.birth_date, data.birth_year, data.hamlet))
+                candidate = by_key.get(key)
                 if candidate and (not data.personal_id or not candidate["personal_id"]):
                     existing = candidate
             if existing is None:
@@ -246,9 +246,6 @@ def _update(ctx: StationSession, s, existing: dict, changes: dict) -> None:  # n
     ctx.audit(s, "person.update", "person", existing["id"], {
         "source": "import", "old": {c: o for c, (o, _n) in json_safe.items()},
         "new": {c: n for c, (_o, n) in json_safe.items()}})
-    row = s.execute(text("SELECT * FROM person WHERE id = :i"), {"i": existing["id"]}).mappings().one()
-    flags = [f for (f,) in s.execute(text("SELECT flag FROM person_flag WHERE person_id = :i ORDER BY flag"),
-                                       {"i": existing["id"]})]
-    outbox.enqueue_many(s, "person", [(existing["id"], persons.payload_of(dict(row), flags), values["version"])])
+    outbox.enqueue(s, "person", existing["id"], None, values["version"])
     existing.update({c: n for c, (_o, n) in changes.items()}, version=values["version"])
 

@@ -52,7 +52,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(30), nullable=False),
         sa.Column("entity_id", sa.String(64), nullable=False),
         sa.Column("entity_version", sa.Integer, nullable=False),
-        sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("payload", sa.Text),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("state", sa.String(12), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
