@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import KskError
-from . import admin_cmds, cccd_cmds, consent_cmds, person_cmds, station_cmds
+from . import admin_cmds, cccd_cmds, consent_cmds, person_cmds, register_cmds, station_cmds
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     person_cmds.register(sub, common)
     cccd_cmds.register(sub, common)
     consent_cmds.register(sub, common)
+    register_cmds.register_cli(sub, common)
     for ep in entry_points(group="ksk.cli"):
         ep.load()(sub, common)
     return parser

@@ -136,3 +136,16 @@ class PersonMerge(Base):
     merged_by: Mapped[str] = mapped_column(String(40))
     merged_at: Mapped[datetime] = mapped_column(DateTime)
     snapshot: Mapped[str] = mapped_column(Text)  # the merged record as it was, canonical JSON
+
+
+class CccdScan(Base):
+    """One scan of a citizen ID card's QR code: the raw payload is kept only here, encrypted with the database."""
+
+    __tablename__ = "cccd_scan"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"))
+    scanned_by: Mapped[str] = mapped_column(String(40))
+    scanned_at: Mapped[datetime] = mapped_column(DateTime)
+    raw: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(20))  # existing | created | updated | needs_confirmation
+    __table_args__ = (Index("ix_cccd_scan_person", "person_id"),)
