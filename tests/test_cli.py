@@ -136,3 +136,18 @@ def test_forgotten_password_is_reset_with_the_recovery_key(tmp_path):
                  stdin=f"{recovery}\nMat-khau-moi-88\n")
     assert ok.returncode == 0, ok.stderr
     assert run_ksk("--user", ADMIN, "station", data_dir=data, password="Mat-khau-moi-88").returncode == 0
+
+
+def test_security_policy_is_configurable_and_enforced(tmp_path):
+    data, _ = init(tmp_path)
+    out = run_ksk("--user", ADMIN, "security", "--max-failures", "3", "--lockout-minutes", "30", "--idle-minutes", "5",
+                  "--json", data_dir=data, password=ADMIN_PASSWORD)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"max_failures": 3, "lockout_minutes": 30, "idle_lock_minutes": 5}
+    for _ in range(3):
+        run_ksk("--user", ADMIN, "station", data_dir=data, password="Sai-mat-khau-9")
+    locked = run_ksk("--user", ADMIN, "station", data_dir=data, password=ADMIN_PASSWORD)
+    assert locked.returncode != 0 and "30 phút" in locked.stderr
+    bad = run_ksk("--user", ADMIN, "security", "--max-failures", "0", data_dir=tmp_path / "other",
+                  password=ADMIN_PASSWORD)
+    assert bad.returncode != 0

@@ -73,6 +73,26 @@ def _user_unlock(ctx, args) -> int:
     return 0
 
 
+def _policy(ctx, args) -> int:
+    from dataclasses import replace
+
+    ctx.require(Perm.SETTINGS_MANAGE)
+    ctx.keystore.reload()
+    policy = ctx.keystore.policy
+    changes = {k: v for k, v in (("max_failures", args.max_failures), ("lockout_minutes", args.lockout_minutes),
+                                 ("idle_lock_minutes", args.idle_minutes)) if v is not None}
+    if changes:
+        policy = replace(policy, **changes)
+        ctx.keystore.set_policy(policy)
+        with ctx.write() as s:
+            ctx.audit(s, "settings.security", "station", None, changes)
+    data = {"max_failures": policy.max_failures, "lockout_minutes": policy.lockout_minutes,
+            "idle_lock_minutes": policy.idle_lock_minutes}
+    emit(args, data, f"Khóa tài khoản sau {policy.max_failures} lần sai trong {policy.lockout_minutes} phút; "
+                     f"tự khóa màn hình sau {policy.idle_lock_minutes} phút không thao tác.")
+    return 0
+
+
 # -- audit and database checks --------------------------------------------------------------------
 def _audit_verify(ctx, args) -> int:
     report = audit.verify_and_record(ctx)
@@ -147,6 +167,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = user.add_parser("unlock", parents=[common], help="mở khóa tài khoản bị khóa do nhập sai mật khẩu")
     p.add_argument("name")
     p.set_defaults(handler=_with_session(_user_unlock))
+
+    p = sub.add_parser("security", parents=[common], help="chính sách khóa tài khoản và tự khóa màn hình")
+    p.add_argument("--max-failures", type=int, help="số lần nhập sai trước khi khóa tài khoản (mặc định 5)")
+    p.add_argument("--lockout-minutes", type=int, help="thời gian khóa tài khoản, phút (mặc định 15)")
+    p.add_argument("--idle-minutes", type=int, help="tự khóa màn hình sau số phút không thao tác (mặc định 10)")
+    p.set_defaults(handler=_with_session(_policy))
 
     aud = sub.add_parser("audit", parents=[common], help="nhật ký truy cập").add_subparsers(dest="audit_cmd", metavar="LỆNH")
     aud.required = True
