@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import outbox
 from .db.bulk import insert_many
-from .db.models import Person, PersonFlag
+from .db.models import Person, PersonFlag, Station
 from .errors import DuplicatePerson, InvalidInput, NotFound
 from .security.roles import Perm
 from .session import StationSession
@@ -24,6 +24,15 @@ from .station import utcnow
 from .text import fold, nfc, sort_key
 
 TARGET_GROUPS = ("a", "b", "c", "d", "đ")
+
+
+def target_group_labels() -> dict[str, str]:
+    """Vietnamese labels of the target groups, from resources/catalogs/target-groups.json (editable data)."""
+    import json
+
+    from .resources import read_text
+
+    return json.loads(read_text("catalogs", "target-groups.json"))["groups"]
 FLAGS = ("elderly", "merit", "poor", "near_poor", "disabled", "chronic", "remote_area")
 _DIGITS12 = re.compile(r"^\d{12}$")
 _DIGITS9 = re.compile(r"^\d{9}$")
@@ -185,6 +194,10 @@ def insert_rows(ctx: StationSession, s: Session, clean: list[PersonInput], *, ac
     objects.
     """
     now = utcnow()
+    if any(c.commune_code is None for c in clean):  # people registered here belong to the station's commune
+        commune = s.execute(select(Station.commune_code)).scalar_one()
+        for c in clean:
+            c.commune_code = c.commune_code or commune
     rows = [_row(c, now) for c in clean]
     _ensure_unique(s, [c.personal_id for c in clean if c.personal_id])
     insert_many(s, Person.__table__, rows)

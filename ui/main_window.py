@@ -27,6 +27,7 @@ from ksk_desktop.station import station_info
 from .idle import IdleWatcher
 from .login_dialog import LoginDialog
 from .pages.admin import AdminPage
+from .pages.people import PeoplePage
 from .pages.placeholder import PlaceholderPage
 from .pages.today import TodayPage
 from .widgets import heading, paragraph
@@ -104,12 +105,15 @@ class MainWindow(QMainWindow):
         self.stack.setObjectName("pageStack")
         self.today_page = TodayPage(None, self.stack)
         self.admin_page = AdminPage(None, self.stack)
+        self.people_page = PeoplePage(None, self.stack)
         self.pages: list[QWidget] = []
         for title in PAGE_TITLES:
             if title == "Hôm nay":
                 page = self.today_page
             elif title == "Quản trị":
                 page = self.admin_page
+            elif title == "Người dân":
+                page = self.people_page
             else:
                 page = PlaceholderPage(title, self.stack)
             self.pages.append(page)

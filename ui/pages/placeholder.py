@@ -13,8 +13,6 @@ NOT_YET = "Chức năng này chưa có trong phiên bản này."
 
 #: What each future page will do, one sentence each.
 PLANNED: dict[str, str] = {
-    "Người dân": "Khi hoàn thành, trang này sẽ cho phép nhập danh sách người dân từ tệp Excel, "
-                 "tìm kiếm người dân và xem thẻ thông tin của từng người.",
     "Lịch khám": "Khi hoàn thành, trang này sẽ dùng để lập đợt khám, chọn ngày khám, chia khung giờ "
                  "và lập danh sách gọi người dân đến khám.",
     "Khám": "Khi hoàn thành, trang này sẽ dùng để nhập phiếu khám, phân loại sức khỏe "
