@@ -25,7 +25,7 @@ from .db import migrate
 from .db.database import Database
 from .db.models import AppUser, Person, Station
 from .errors import AuthenticationFailed, BackupError, KskError, PermissionDenied
-from .fsio import disk_error, fsync_dir
+from .fsio import disk_error, fsync_dir, sha256_file
 from .paths import StationPaths
 from .security.keystore import KeyStore
 from .security.roles import Perm, Role, allowed
@@ -46,14 +46,6 @@ class BackupInfo:
 
     def to_json(self) -> dict:
         return self.__dict__.copy()
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _check_snapshot(db_file: Path, key: bytes) -> dict:
@@ -101,7 +93,7 @@ def _write_backup(db: Database, keystore: KeyStore, key: bytes, dest: Path) -> B
         manifest = {
             "magic": MAGIC, "format": FORMAT, "app_version": __version__,
             "created": datetime.now(UTC).isoformat(timespec="seconds"), "station_id": keystore.station_id,
-            "db_sha256": _sha256(snap), **facts,
+            "db_sha256": sha256_file(snap), **facts,
         }
         keys = dict(keystore.data, lockout={})
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:

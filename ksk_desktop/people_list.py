@@ -4,7 +4,6 @@ so that a 100,000-person list is shown a page at a time and never loaded whole."
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -106,7 +105,7 @@ def export_xlsx(ctx: StationSession, flt: ListFilter, dest: Path, progress=None)
     import openpyxl
     from openpyxl.styles import Font
 
-    from .fsio import disk_error
+    from .fsio import write_via_temp
 
     ctx.require(Perm.PERSON_READ)
     total = count(ctx, flt)
@@ -142,14 +141,7 @@ def export_xlsx(ctx: StationSession, flt: ListFilter, dest: Path, progress=None)
             ws.append(values)
         if progress:
             progress(n, total)
-    dest = Path(dest)
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    try:
-        wb.save(tmp)
-        os.replace(tmp, dest)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise disk_error(exc, dest.name) from exc
+    dest = write_via_temp(Path(dest), wb.save)
     with ctx.write() as s:
         ctx.audit(s, "person.export", "person", None, {"file": dest.name, "count": n,
                                                         "filter": {"query": flt.query, "groups": sorted(flt.groups),

@@ -8,20 +8,7 @@ from pathlib import Path
 from .. import audit, backup, users
 from ..dbcheck import check_database
 from ..security.roles import ROLE_LABELS, Perm, Role
-from .io import emit, login, new_password, paths_of, read_secret, user_password
-
-
-def _with_session(fn, *, record: bool = True):
-    """Run *fn(ctx, args)* with a logged-in session that is always closed afterwards."""
-
-    def handler(args: argparse.Namespace) -> int:
-        ctx = login(args, record=record)
-        try:
-            return fn(ctx, args)
-        finally:
-            ctx.close()
-
-    return handler
+from .io import emit, new_password, paths_of, read_secret, session_command, user_password
 
 
 # -- users ----------------------------------------------------------------------------------------
@@ -149,16 +136,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("name")
     p.add_argument("--role", required=True, choices=[r.value for r in Role])
     p.add_argument("--full-name")
-    p.set_defaults(handler=_with_session(_user_add))
+    p.set_defaults(handler=session_command(_user_add))
     p = user.add_parser("list", parents=[common], help="danh sách người dùng")
-    p.set_defaults(handler=_with_session(_user_list))
+    p.set_defaults(handler=session_command(_user_list))
     p = user.add_parser("passwd", parents=[common, newpw], help="đổi mật khẩu")
     p.add_argument("name")
-    p.set_defaults(handler=_with_session(_user_passwd))
+    p.set_defaults(handler=session_command(_user_passwd))
     for name, active, text in (("enable", True, "kích hoạt"), ("disable", False, "vô hiệu hóa")):
         p = user.add_parser(name, parents=[common], help=f"{text} tài khoản")
         p.add_argument("name")
-        p.set_defaults(handler=_with_session(_user_active(active)))
+        p.set_defaults(handler=session_command(_user_active(active)))
     p = user.add_parser("reset", parents=[common, newpw],
                         help="đặt lại mật khẩu bằng khóa khôi phục (khi quên mọi mật khẩu)")
     p.add_argument("name")
@@ -166,29 +153,29 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=_user_reset)
     p = user.add_parser("unlock", parents=[common], help="mở khóa tài khoản bị khóa do nhập sai mật khẩu")
     p.add_argument("name")
-    p.set_defaults(handler=_with_session(_user_unlock))
+    p.set_defaults(handler=session_command(_user_unlock))
 
     p = sub.add_parser("security", parents=[common], help="chính sách khóa tài khoản và tự khóa màn hình")
     p.add_argument("--max-failures", type=int, help="số lần nhập sai trước khi khóa tài khoản (mặc định 5)")
     p.add_argument("--lockout-minutes", type=int, help="thời gian khóa tài khoản, phút (mặc định 15)")
     p.add_argument("--idle-minutes", type=int, help="tự khóa màn hình sau số phút không thao tác (mặc định 10)")
-    p.set_defaults(handler=_with_session(_policy))
+    p.set_defaults(handler=session_command(_policy))
 
     aud = sub.add_parser("audit", parents=[common], help="nhật ký truy cập").add_subparsers(dest="audit_cmd", metavar="LỆNH")
     aud.required = True
     aud.add_parser("verify", parents=[common], help="kiểm tra chuỗi băm của nhật ký").set_defaults(
-        handler=_with_session(_audit_verify, record=False))
+        handler=session_command(_audit_verify, record=False))
 
     db = sub.add_parser("db", parents=[common], help="cơ sở dữ liệu").add_subparsers(dest="db_cmd", metavar="LỆNH")
     db.required = True
     db.add_parser("check", parents=[common], help="kiểm tra toàn vẹn, phiên bản lược đồ, nhật ký").set_defaults(
-        handler=_with_session(_db_check, record=False))
+        handler=session_command(_db_check, record=False))
 
     bk = sub.add_parser("backup", parents=[common], help="sao lưu và khôi phục").add_subparsers(dest="backup_cmd", metavar="LỆNH")
     bk.required = True
     p = bk.add_parser("create", parents=[common], help="tạo bản sao lưu mã hóa (được kiểm tra ngay)")
     p.add_argument("file")
-    p.set_defaults(handler=_with_session(_backup_create))
+    p.set_defaults(handler=session_command(_backup_create))
     p = bk.add_parser("restore", parents=[common],
                       help="khôi phục bằng khóa khôi phục (KSK_RECOVERY_KEY, --recovery-key-stdin hoặc nhập) "
                            "hoặc bằng mật khẩu quản trị viên (--user)")

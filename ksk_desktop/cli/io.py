@@ -75,3 +75,16 @@ def emit(args: argparse.Namespace, data: object, human: str | None = None) -> No
         print(json.dumps(data, ensure_ascii=False, indent=None if getattr(args, "json", False) else 2, default=str))
     else:
         print(human)
+
+
+def session_command(fn, *, record: bool = True):  # noqa: ANN001, ANN201 - argparse handler factory
+    """A handler running ``fn(ctx, args)`` with a logged-in session that is always closed (locked) afterwards."""
+
+    def handler(args: argparse.Namespace) -> int:
+        ctx = login(args, record=record)
+        try:
+            return fn(ctx, args)
+        finally:
+            ctx.close()
+
+    return handler

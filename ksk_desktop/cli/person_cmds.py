@@ -7,7 +7,8 @@ from datetime import date
 
 from .. import persons
 from ..errors import InvalidInput
-from .io import emit, login
+from ..session import StationSession
+from .io import emit, session_command
 
 
 def _parse_date(text: str) -> date:
@@ -30,7 +31,7 @@ def _sex(text: str | None) -> str | None:
     return sex
 
 
-def _add(args: argparse.Namespace) -> int:
+def _add(ctx: StationSession, args: argparse.Namespace) -> int:
     sex = _sex(args.sex)
     data = persons.PersonInput(
         full_name=args.name, personal_id=args.personal_id, old_id=args.old_id,
@@ -38,51 +39,35 @@ def _add(args: argparse.Namespace) -> int:
         permanent_address=args.address, current_address=args.address, hamlet=args.hamlet, phone=args.phone,
         insurance_no=args.insurance_no, target_group=args.group, flags=args.flag or [],
     )
-    ctx = login(args)
-    try:
-        from ..station import station_info
+    from ..station import station_info
 
-        data.commune_code = station_info(ctx).commune_code
-        person = persons.create_person(ctx, data)
-    finally:
-        ctx.close()
+    data.commune_code = station_info(ctx).commune_code
+    person = persons.create_person(ctx, data)
     emit(args, person, f"Đã thêm {person['name']} (mã {person['id']}).")
     return 0
 
 
-def _show(args: argparse.Namespace) -> int:
-    ctx = login(args)
-    try:
-        person = persons.get_person(ctx, args.id)
-    finally:
-        ctx.close()
+def _show(ctx: StationSession, args: argparse.Namespace) -> int:
+    person = persons.get_person(ctx, args.id)
     emit(args, person)
     return 0
 
 
-def _search(args: argparse.Namespace) -> int:
-    ctx = login(args)
-    try:
-        rows = persons.search(ctx, args.query, args.limit, args.year)
-    finally:
-        ctx.close()
+def _search(ctx: StationSession, args: argparse.Namespace) -> int:
+    rows = persons.search(ctx, args.query, args.limit, args.year)
     lines = [f"{r['personal_id'] or '-':<12}  {r['name']:<28} {r['dob'] or r['birth_year'] or '':<10} "
              f"{'Nam' if r['sex'] == 'M' else 'Nữ' if r['sex'] == 'F' else '':<3} {r['hamlet'] or ''}" for r in rows]
     emit(args, rows, "\n".join(lines) if lines else "Không tìm thấy ai.")
     return 0
 
 
-def _import(args: argparse.Namespace) -> int:
+def _import(ctx: StationSession, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..importer import import_people
 
-    ctx = login(args)
-    try:
-        result = import_people(ctx, Path(args.file), args.mapping,
-                               report_path=Path(args.report) if args.report else None)
-    finally:
-        ctx.close()
+    result = import_people(ctx, Path(args.file), args.mapping,
+                           report_path=Path(args.report) if args.report else None)
     human = (f"Đã nhập {Path(args.file).name}: {result.created} người mới, {result.updated} cập nhật, "
              f"{result.unchanged} không đổi, {result.rejected} dòng bị loại ({result.seconds} giây).")
     if result.report:
@@ -111,36 +96,28 @@ def _filter(args: argparse.Namespace):
                       birth_year=args.year)
 
 
-def _list(args: argparse.Namespace) -> int:
+def _list(ctx: StationSession, args: argparse.Namespace) -> int:
     from .. import people_list
 
-    ctx = login(args)
-    try:
-        flt = _filter(args)
-        total = people_list.count(ctx, flt)
-        rows = people_list.page(ctx, flt, args.offset, args.limit)
-    finally:
-        ctx.close()
+    flt = _filter(args)
+    total = people_list.count(ctx, flt)
+    rows = people_list.page(ctx, flt, args.offset, args.limit)
     lines = [f"{r['name']:<28} {r['dob'] or r['birth_year'] or '':<10} {r['hamlet'] or ''}" for r in rows]
     emit(args, {"total": total, "offset": args.offset, "rows": rows}, "\n".join(lines + [f"({total} người)"]))
     return 0
 
 
-def _export(args: argparse.Namespace) -> int:
+def _export(ctx: StationSession, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .. import people_list
 
-    ctx = login(args)
-    try:
-        n = people_list.export_xlsx(ctx, _filter(args), Path(args.file))
-    finally:
-        ctx.close()
+    n = people_list.export_xlsx(ctx, _filter(args), Path(args.file))
     emit(args, {"ok": True, "file": args.file, "count": n}, f"Đã xuất {n} người vào {args.file}.")
     return 0
 
 
-def _edit(args: argparse.Namespace) -> int:
+def _edit(ctx: StationSession, args: argparse.Namespace) -> int:
     changes = {}
     for key, attr in (("full_name", "name"), ("personal_id", "personal_id"), ("old_id", "old_id"),
                       ("birth_year", "birth_year"), ("hamlet", "hamlet"), ("phone", "phone"),
@@ -154,46 +131,30 @@ def _edit(args: argparse.Namespace) -> int:
         changes["birth_date"] = _parse_date(args.dob) if args.dob else None
     if args.sex is not None:
         changes["sex"] = _sex(args.sex)
-    ctx = login(args)
-    try:
-        person = persons.update_person(ctx, args.id, changes, args.flag, source="cli")
-    finally:
-        ctx.close()
+    person = persons.update_person(ctx, args.id, changes, args.flag, source="cli")
     emit(args, person, f"Đã lưu {person['name']}.")
     return 0
 
 
-def _duplicates(args: argparse.Namespace) -> int:
+def _duplicates(ctx: StationSession, args: argparse.Namespace) -> int:
     from .. import duplicates
 
-    ctx = login(args)
-    try:
-        groups = duplicates.find(ctx)
-    finally:
-        ctx.close()
+    groups = duplicates.find(ctx)
     lines = [f"{g['reason']}: " + "; ".join(f"{p['name']} ({p['id']})" for p in g["people"]) for g in groups]
     emit(args, groups, "\n".join(lines) if lines else "Không có hồ sơ trùng.")
     return 0
 
 
-def _merge(args: argparse.Namespace) -> int:
+def _merge(ctx: StationSession, args: argparse.Namespace) -> int:
     from .. import duplicates
 
-    ctx = login(args)
-    try:
-        result = duplicates.merge(ctx, args.keep, args.merged)
-    finally:
-        ctx.close()
+    result = duplicates.merge(ctx, args.keep, args.merged)
     emit(args, result, f"Đã gộp hồ sơ {args.merged} vào {args.keep}.")
     return 0
 
 
-def _count(args: argparse.Namespace) -> int:
-    ctx = login(args)
-    try:
-        n = persons.count_people(ctx)
-    finally:
-        ctx.close()
+def _count(ctx: StationSession, args: argparse.Namespace) -> int:
+    n = persons.count_people(ctx)
     emit(args, {"count": n}, str(n))
     return 0
 
@@ -214,21 +175,21 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--insurance-no", help="số thẻ BHYT")
     p.add_argument("--group", help="nhóm đối tượng a, b, c, d, đ")
     p.add_argument("--flag", action="append", help="diện ưu tiên (lặp lại được)")
-    p.set_defaults(handler=_add)
+    p.set_defaults(handler=session_command(_add))
     p = person.add_parser("show", parents=[common], help="xem một người (có ghi nhật ký truy cập)")
     p.add_argument("id")
-    p.set_defaults(handler=_show)
+    p.set_defaults(handler=session_command(_show))
     p = person.add_parser("search", parents=[common], help="tìm người: tên không dấu, số định danh (hoặc 4–6 số cuối), "
                           "CMND cũ, điện thoại, số thẻ BHYT")
     p.add_argument("query")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--year", type=int, help="chỉ người sinh năm này")
-    p.set_defaults(handler=_search)
+    p.set_defaults(handler=session_command(_search))
     p = person.add_parser("import", parents=[common], help="nhập danh sách từ .xlsx hoặc .csv")
     p.add_argument("file")
     p.add_argument("--mapping", help='ghép cột: JSON {"Tên cột": "trường"} hoặc đường dẫn tệp JSON')
     p.add_argument("--report", help="nơi ghi báo cáo dòng bị loại (.xlsx); mặc định cạnh tệp nguồn")
-    p.set_defaults(handler=_import)
+    p.set_defaults(handler=session_command(_import))
     p = person.add_parser("preview", parents=[common], help="xem trước cách đọc tệp (không ghi gì)")
     p.add_argument("file")
     p.add_argument("--mapping")
@@ -243,10 +204,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = person.add_parser("list", parents=[common, filters], help="danh sách (đã lọc), theo trang")
     p.add_argument("--offset", type=int, default=0)
     p.add_argument("--limit", type=int, default=100)
-    p.set_defaults(handler=_list)
+    p.set_defaults(handler=session_command(_list))
     p = person.add_parser("export", parents=[common, filters], help="xuất danh sách (đã lọc) ra .xlsx")
     p.add_argument("file")
-    p.set_defaults(handler=_export)
+    p.set_defaults(handler=session_command(_export))
     p = person.add_parser("edit", parents=[common], help="sửa thông tin một người (ghi nhật ký)")
     p.add_argument("id")
     for opt in ("--name", "--personal-id", "--old-id", "--dob", "--sex", "--hamlet", "--phone", "--insurance-no",
@@ -254,12 +215,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         p.add_argument(opt)
     p.add_argument("--birth-year", type=int)
     p.add_argument("--flag", action="append", help="đặt lại toàn bộ diện ưu tiên (lặp lại được)")
-    p.set_defaults(handler=_edit)
+    p.set_defaults(handler=session_command(_edit))
     p = person.add_parser("duplicates", parents=[common], help="tìm hồ sơ trùng")
-    p.set_defaults(handler=_duplicates)
+    p.set_defaults(handler=session_command(_duplicates))
     p = person.add_parser("merge", parents=[common], help="gộp hồ sơ MERGED vào KEEP")
     p.add_argument("keep")
     p.add_argument("merged")
-    p.set_defaults(handler=_merge)
+    p.set_defaults(handler=session_command(_merge))
     p = person.add_parser("count", parents=[common], help="số người trong danh sách")
-    p.set_defaults(handler=_count)
+    p.set_defaults(handler=session_command(_count))

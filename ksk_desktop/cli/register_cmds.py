@@ -6,19 +6,16 @@ import argparse
 import sys
 
 from ..registration import register
-from .io import emit, login
+from ..session import StationSession
+from .io import emit, session_command
 
 STATUS_TEXT = {"existing": "Đã có trong danh sách", "created": "Đã đăng ký người mới",
                "needs_confirmation": "Cần xác nhận"}
 
 
-def _register(args: argparse.Namespace) -> int:
+def _register(ctx: StationSession, args: argparse.Namespace) -> int:
     payload = sys.stdin.readline().rstrip("\r\n") if args.payload == "-" else args.payload
-    ctx = login(args)
-    try:
-        result = register(ctx, payload, accept=args.accept, accept_fields=args.take or None)
-    finally:
-        ctx.close()
+    result = register(ctx, payload, accept=args.accept, accept_fields=args.take or None)
     lines = [f"{STATUS_TEXT[result.status]}: {result.card.get('name')} ({result.person_id or 'chưa lưu'})"]
     lines += [f"  {d['label']}: thẻ «{d['card']}» ≠ hồ sơ «{d['stored']}»" for d in result.differences.values()]
     lines += [f"  Cảnh báo: {w}" for w in result.warnings]
@@ -32,4 +29,4 @@ def register_cli(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     p.add_argument("--accept", action="store_true", help="lấy mọi giá trị trên thẻ và xác nhận các cảnh báo")
     p.add_argument("--take", action="append", choices=["name", "dob", "sex", "old_id", "address", "id"],
                    help="chỉ lấy trường này từ thẻ (lặp lại được)")
-    p.set_defaults(handler=_register)
+    p.set_defaults(handler=session_command(_register))

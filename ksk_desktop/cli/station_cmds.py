@@ -7,8 +7,9 @@ import sys
 
 from ..demo import seed
 from ..errors import InvalidInput
+from ..session import StationSession
 from ..station import init_station, station_info
-from .io import emit, login, paths_of, read_secret
+from .io import emit, login, paths_of, read_secret, session_command
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -57,18 +58,14 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _info(args: argparse.Namespace) -> int:
+def _info(ctx: StationSession, args: argparse.Namespace) -> int:
     from .. import persons
     from ..db import migrate
 
-    ctx = login(args)
-    try:
-        st = station_info(ctx)
-        data = {"station_id": st.id, "code": st.code, "commune_code": st.commune_code, "name": st.name,
-                "schema": migrate.head_revision(), "persons": persons.count_people(ctx),
-                "user": ctx.user.username, "role": ctx.user.role.value, "data_dir": str(ctx.paths.root)}
-    finally:
-        ctx.close()
+    st = station_info(ctx)
+    data = {"station_id": st.id, "code": st.code, "commune_code": st.commune_code, "name": st.name,
+            "schema": migrate.head_revision(), "persons": persons.count_people(ctx),
+            "user": ctx.user.username, "role": ctx.user.role.value, "data_dir": str(ctx.paths.root)}
     emit(args, data, "\n".join(f"{k}: {v}" for k, v in data.items()))
     return 0
 
@@ -88,4 +85,4 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=_demo)
 
     p = sub.add_parser("station", parents=[common], help="thông tin trạm")
-    p.set_defaults(handler=_info)
+    p.set_defaults(handler=session_command(_info))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import StorageError
+from ..fsio import write_via_temp
 
 
 def default_report_path(source: Path) -> Path:
@@ -32,11 +31,4 @@ def write_report(source: Path, headers: list[str], rows: list[tuple[int, list[An
         ws.cell(row=ws.max_row, column=2).fill = red
     ws.column_dimensions["B"].width = 48
     ws.freeze_panes = "C2"
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    try:
-        wb.save(tmp)
-        os.replace(tmp, dest)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StorageError(f"Không ghi được báo cáo dòng bị loại {dest}: {exc.strerror}.") from exc
-    return dest
+    return write_via_temp(dest, wb.save)

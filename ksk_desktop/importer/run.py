@@ -3,7 +3,6 @@ transaction (or nothing), and report the rejected rows with their reasons in an 
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from sqlalchemy import text
 from .. import outbox, persons
 from ..db.models import Person
 from ..errors import InvalidInput, KskError
+from ..fsio import sha256_file
 from ..security.roles import Perm
 from ..session import StationSession
 from ..station import utcnow
@@ -88,14 +88,6 @@ def _parse_row(cells: list[Any], colmap: dict[int, str], today: date) -> tuple[p
 
 def _match_key(name_fold: str, dob: Any, year: int | None, hamlet: str | None) -> tuple:
     return (name_fold, str(dob) if dob else f"y{year}", fold(hamlet or ""))
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def preview(path: Path, mapping: str | dict | None = None, rows: int = 20, today: date | None = None) -> dict:
@@ -205,7 +197,7 @@ def import_people(ctx: StationSession, path: Path, mapping: str | dict | None = 
         result.created = len(creates)
         result.rejected = len(rejected)
         ctx.audit(s, "person.import", "person", None, {
-            "file": path.name, "sha256": _sha256(path), "created": result.created, "updated": result.updated,
+            "file": path.name, "sha256": sha256_file(path), "created": result.created, "updated": result.updated,
             "unchanged": result.unchanged, "rejected": result.rejected})
     if progress:
         progress(total, total)
