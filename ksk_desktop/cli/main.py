@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import KskError
-from . import admin_cmds, cccd_cmds, consent_cmds, person_cmds, register_cmds, station_cmds
+from . import admin_cmds, cccd_cmds, classify_cmds, consent_cmds, person_cmds, register_cmds, station_cmds
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     admin_cmds.register(sub, common)
     person_cmds.register(sub, common)
     cccd_cmds.register(sub, common)
+    classify_cmds.register(sub, common)
     consent_cmds.register(sub, common)
     register_cmds.register_cli(sub, common)
     for ep in entry_points(group="ksk.cli"):
