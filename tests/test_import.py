@@ -210,3 +210,16 @@ def test_mapping_override_and_cli_contract(station, tmp_path):
     bad = run_ksk("--user", ADMIN, "person", "import", str(tmp_path / "nope.xlsx"), data_dir=paths.root,
                   password=ADMIN_PASSWORD)
     assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_preview_shows_the_file_even_before_the_name_column_is_mapped(tmp_path):
+    from ksk_desktop.importer import preview
+
+    path = xlsx(tmp_path / "x.xlsx", [[1, "Hoàng Văn Tự", "01/02/1977", "Nam", "031077999911", "Thôn 9", "", "a"]],
+                header=["STT", "Tên người", "Ngày sinh", "Phái", "Mã số", "Thôn", "ĐT", "Loại"], title_rows=False)
+    first = preview(path)
+    assert first["problem"] and "Họ và tên" in first["problem"]
+    assert first["rows"][0]["cells"][1] == "Hoàng Văn Tự" and "ok" not in first["rows"][0]
+    assert first["mapping"]["Ngày sinh"] == "birth_date"
+    mapped = preview(path, {"Tên người": "full_name"})
+    assert mapped["problem"] is None and mapped["rows"][0]["ok"] and mapped["rows"][0]["person"]["full_name"] == "Hoàng Văn Tự"

@@ -206,3 +206,25 @@ def test_idle_watcher_counts_input_as_activity(qtbot):
         assert watcher.active and watcher._timer.remainingTime() > 100
     finally:
         watcher.stop()
+
+
+def test_a_wedge_scan_anywhere_opens_the_scanned_person(qtbot, window, admin_session):
+    from datetime import date
+
+    from ksk_desktop import persons
+    from ui.scan.synthetic import type_text
+
+    card = ("031085999901|999888701|Nguyễn Văn Thử|15041985|Nam|"
+            "Số 0 Phố Kiểm Thử, Phường Hồng Bàng, Thành phố Hải Phòng|10052021")
+    person = persons.create_person(admin_session, persons.PersonInput(
+        "Nguyễn Văn Thử", personal_id="031085999901", old_id="999888701", birth_date=date(1985, 4, 15),
+        sex="M", permanent_address="Số 0 Phố Kiểm Thử, Phường Hồng Bàng, Thành phố Hải Phòng"))
+    window.show_page("Người dân")
+    search = window.people_page.search_edit
+    search.setFocus()
+    type_text(search, card + "\r", pace_ms=2)
+    qtbot.waitUntil(lambda: window.scan_dialog is not None and window.scan_dialog.isVisible(), timeout=5000)
+    assert search.text() == ""  # the payload was not typed into the focused field
+    qtbot.waitUntil(lambda: not window.scan_dialog.busy, timeout=10_000)
+    reg = window.scan_dialog.registration
+    assert reg.status == "existing" and reg.person_id == person["id"]

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 )
 
 from ksk_desktop import importer
-from ksk_desktop.errors import InvalidInput
 from ksk_desktop.importer.columns import recognise
 from ksk_desktop.importer.sources import header_key
 from ksk_desktop.session import StationSession
@@ -101,20 +100,12 @@ def column_keys(headers: list[str]) -> list[str]:
 def read_preview(path: Path, mapping: dict[str, str | None] | None) -> dict:
     """Worker thread: the core's preview plus the first raw rows of the file, for the mapping table.
 
-    When no column is recognised as the name yet, the core refuses a preview; the headers are still shown
-    so the person can choose the name column.
+    When no column is recognised as the name yet, the preview says so in ``problem`` and reads no row; the
+    headers are still shown so the person can choose the name column.
     """
-    try:
-        result = importer.preview(path, mapping or None, rows=PREVIEW_ROWS)
-        result["problem"] = None
-    except importer.ImportFileError:
-        raise
-    except InvalidInput as exc:  # e.g. no "Họ và tên" column yet: show the columns and say what is missing
-        table = importer.read_table(path, recognise)
-        result = {"headers": table.headers, "sheet": table.sheet, "mapping": dict(mapping or {}), "rows": [],
-                  "fields": {f: label for f, (label, _) in importer.FIELDS.items()}, "problem": exc.message}
-        if not mapping:
-            result["mapping"] = {h: recognise(h) for h in table.headers if h and recognise(h)}
+    result = importer.preview(path, mapping or None, rows=PREVIEW_ROWS)
+    if result["problem"]:
+        result["rows"] = []
     table = importer.read_table(path, recognise)
     raw: list[tuple[int, list[Any]]] = []
     for number, cells in table.rows:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -30,6 +31,8 @@ from .pages.admin import AdminPage
 from .pages.people import PeoplePage
 from .pages.placeholder import PlaceholderPage
 from .pages.today import TodayPage
+from .registration_dialog import ScanResultDialog
+from .scan import install_scanner
 from .widgets import heading, paragraph
 
 PAGE_TITLES = ("Hôm nay", "Người dân", "Lịch khám", "Khám", "Báo cáo", "Đồng bộ", "Quản trị")
@@ -147,9 +150,19 @@ class MainWindow(QMainWindow):
         self.logout_button.clicked.connect(self.log_out)
         status.addWidget(self.user_label)
         status.addWidget(self.station_label)
+        self.camera_button = QPushButton("Quét CCCD bằng camera", self)
+        self.camera_button.setObjectName("cameraButton")
+        self.camera_button.setToolTip("Máy quét cầm tay: quét ở bất kỳ màn hình nào, không cần bấm nút này")
+        self.camera_button.clicked.connect(self.open_camera)
+        status.addPermanentWidget(self.camera_button)
         status.addPermanentWidget(self.lock_button)
         status.addPermanentWidget(self.logout_button)
         QShortcut(QKeySequence("Ctrl+L"), self, self.lock)
+
+        # A keyboard-wedge scan anywhere in the app opens the card of the person scanned. Installed before the
+        # idle watcher, so that the watcher (the last filter installed sees events first) still counts scans.
+        self.scan_dialog: ScanResultDialog | None = None
+        self.scanner = install_scanner(QApplication.instance(), self.on_scan)
 
         if idle_timeout_ms is None:
             idle_timeout_ms = session.keystore.policy.idle_lock_minutes * 60_000
@@ -172,6 +185,32 @@ class MainWindow(QMainWindow):
 
     def show_page(self, title: str) -> None:
         self.navigation.setCurrentRow(PAGE_TITLES.index(title))
+
+    # -- scanning ---------------------------------------------------------------------------------------
+    def on_scan(self, payload: str) -> None:
+        """A CCCD was scanned (wedge scanner, serial scanner or webcam): identify or register its holder."""
+        if self._locked or self.session.closed:
+            return  # the keys were swallowed all the same: nothing reaches the unlock dialog's password field
+        if self.scan_dialog is not None and self.scan_dialog.isVisible():
+            if self.scan_dialog.busy:
+                return
+            self.scan_dialog.done(QDialog.DialogCode.Rejected)
+        dialog = ScanResultDialog(self.session, payload, self, open_person=self._open_scanned_person)
+        dialog.finished.connect(dialog.deleteLater)
+        self.scan_dialog = dialog
+        dialog.open()
+
+    def _open_scanned_person(self, person_id: str) -> None:
+        self.show_page("Người dân")
+        self.people_page.open_person(person_id)
+
+    def open_camera(self) -> None:
+        from .scan.camera import CameraScanDialog
+
+        dialog = CameraScanDialog(self)
+        dialog.scanned.connect(self.on_scan)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
 
     # -- locking ---------------------------------------------------------------------------------------
     @property
@@ -234,6 +273,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.idle_watcher.stop()
+        self.scanner.uninstall()  # otherwise every log-in would add another filter
+        self.scanner.setParent(None)
         self._close_child_dialogs()
         if self.unlock_dialog is not None:
             self.unlock_dialog.done(QDialog.DialogCode.Rejected)

@@ -83,7 +83,13 @@ def _preview(args: argparse.Namespace) -> int:
 
     data = preview(Path(args.file), args.mapping, rows=args.rows)
     lines = [f"{h!r} → {f}" for h, f in data["mapping"].items()]
-    lines += [f"dòng {r['row']}: " + (r["person"]["full_name"] if r["ok"] else "LỖI " + r["reason"]) for r in data["rows"]]
+    if data["problem"]:
+        lines.append(f"Cần xử lý: {data['problem']}")
+    for r in data["rows"]:
+        if "ok" not in r:
+            lines.append(f"dòng {r['row']}: {r['cells']}")
+        else:
+            lines.append(f"dòng {r['row']}: " + (r["person"]["full_name"] if r["ok"] else "LỖI " + r["reason"]))
     emit(args, data, "\n".join(lines))
     return 0
 

@@ -91,24 +91,32 @@ def _match_key(name_fold: str, dob: Any, year: int | None, hamlet: str | None) -
 
 
 def preview(path: Path, mapping: str | dict | None = None, rows: int = 20, today: date | None = None) -> dict:
-    """The columns as recognised and the first rows as they would be read (nothing is written)."""
+    """The columns as recognised, the first rows raw and as they would be read, and what still needs the
+    person's attention (``problem``, e.g. no name column yet). Nothing is written."""
     today = today or date.today()
     override = load_mapping(mapping) if isinstance(mapping, str) else (mapping or {})
     table = read_table(Path(path), recognise)
-    colmap = guess_mapping(table.headers, override)
+    problem = None
+    try:
+        colmap = guess_mapping(table.headers, override)
+    except InvalidInput as exc:  # e.g. no "Họ và tên" column recognised: show the file so it can be mapped
+        problem = exc.message
+        colmap = {i: f for i, h in enumerate(table.headers) if h and (f := recognise(h))}
     sample = []
     for number, cells in table.rows:
         if len(sample) >= rows:
             break
         if all(c in (None, "") for c in cells):
             continue
-        try:
-            data, notes = _parse_row(cells, colmap, today)
-            sample.append({"row": number, "ok": True, "person": {k: v for k, v in data.__dict__.items() if v},
-                           "notes": notes})
-        except V.CellError as exc:
-            sample.append({"row": number, "ok": False, "reason": str(exc)})
-    return {"headers": table.headers, "sheet": table.sheet,
+        entry = {"row": number, "cells": [c.isoformat() if hasattr(c, "isoformat") else c for c in cells]}
+        if problem is None:
+            try:
+                data, notes = _parse_row(cells, colmap, today)
+                entry.update(ok=True, person={k: v for k, v in data.__dict__.items() if v}, notes=notes)
+            except V.CellError as exc:
+                entry.update(ok=False, reason=str(exc))
+        sample.append(entry)
+    return {"headers": table.headers, "sheet": table.sheet, "problem": problem,
             "mapping": {table.headers[i]: f for i, f in sorted(colmap.items())},
             "fields": {f: label for f, (label, _) in FIELDS.items()}, "rows": sample}
 
