@@ -7,7 +7,7 @@ user's password again; unlocking gives a new session that is handed to every pag
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -162,7 +162,11 @@ class MainWindow(QMainWindow):
         # A keyboard-wedge scan anywhere in the app opens the card of the person scanned. Installed before the
         # idle watcher, so that the watcher (the last filter installed sees events first) still counts scans.
         self.scan_dialog: ScanResultDialog | None = None
+        # It listens only while this window is on screen, and goes away with it.
         self.scanner = install_scanner(QApplication.instance(), self.on_scan)
+        self.scanner.set_enabled(False)
+        scanner = self.scanner
+        self.destroyed.connect(lambda *_: scanner.uninstall())
 
         if idle_timeout_ms is None:
             idle_timeout_ms = session.keystore.policy.idle_lock_minutes * 60_000
@@ -270,6 +274,14 @@ class MainWindow(QMainWindow):
         """Close the session and the window; whoever shows the window then offers the login again."""
         self._logging_out = True
         self.close()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.scanner.set_enabled(True)
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.scanner.set_enabled(False)
+        super().hideEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.idle_watcher.stop()
