@@ -100,9 +100,12 @@ def _keep_scan(ctx: StationSession, raw: str, person_id: str | None, outcome: st
 
 
 def register(ctx: StationSession, payload: str, *, accept: bool = False, accept_fields: list[str] | None = None,
-             group: str | None = None, flags: list[str] | None = None) -> Registration:
+             group: str | None = None, flags: list[str] | None = None, hamlet: str | None = None,
+             commune_code: str | None = None, create_new: bool = True) -> Registration:
     """Identify or register the card's holder. ``accept`` takes every card value (and confirms warnings);
-    ``accept_fields`` takes only the named ones (field-by-field choice)."""
+    ``accept_fields`` takes only the named ones (field-by-field choice). ``create_new=False`` registers nobody
+    new: an unknown card comes back as ``needs_confirmation`` with the suggestion, for the registration form
+    (the app shows it prefilled, the person picks the hamlet, then registers with ``accept``)."""
     ctx.require(Perm.PERSON_WRITE)
     card = parse_cccd(payload)  # raises InvalidCccdPayload: nothing is stored for an unreadable scan
     person_id, matched_by = find_match(ctx, card)
@@ -122,13 +125,13 @@ def register(ctx: StationSession, payload: str, *, accept: bool = False, accept_
         return result
     suggestion = persons.suggest_groups(card.dob, card.dob.year)
     result.suggestion = suggestion
-    if card.warnings and not accept:
+    if (card.warnings or not create_new) and not accept:
         _keep_scan(ctx, payload, None, "needs_confirmation")
-        return result  # a person looks at the warnings before anyone is registered
-    commune = station_info(ctx).commune_code
+        return result  # a person looks at the card (and its warnings) before anyone is registered
+    commune = commune_code or station_info(ctx).commune_code
     created = persons.create_person(ctx, persons.PersonInput(
         full_name=card.name, personal_id=card.id, old_id=card.old_id, birth_date=card.dob, sex=card.sex,
-        permanent_address=card.address, current_address=card.address, commune_code=commune,
+        permanent_address=card.address, current_address=card.address, commune_code=commune, hamlet=hamlet,
         target_group=group or suggestion["target_group"], flags=flags if flags is not None else suggestion["flags"],
     ))
     result.status, result.person_id = "created", created["id"]

@@ -121,3 +121,12 @@ def test_cli_register_contract(station):
     bad = run_ksk("--user", ADMIN, "register", "--payload", "http://x.invalid", data_dir=paths.root,
                   password=ADMIN_PASSWORD)
     assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_look_only_then_register_with_the_hamlet_picked(admin_session):
+    first = register(admin_session, CARD, create_new=False)
+    assert first.status == "needs_confirmation" and first.person_id is None and first.suggestion is not None
+    assert people(admin_session) == 0
+    done = register(admin_session, CARD, accept=True, hamlet="Thôn 3", commune_code="11680", group="c")
+    person = persons.get_person(admin_session, done.person_id)
+    assert (person["hamlet"], person["commune_code"], person["target_group"]) == ("Thôn 3", "11680", "c")

@@ -160,32 +160,33 @@ def test_a_card_with_warnings_is_registered_only_after_the_check(qtbot, admin_se
     assert opened == [pid]
 
 
-def test_a_clean_new_card_is_registered_at_once_and_consent_recorded_after(qtbot, admin_session):
+def test_a_clean_new_card_opens_the_form_and_registers_in_the_hamlet_chosen(qtbot, admin_session):
     dialog = open_dialog(qtbot, admin_session, CLEAN, [])
-    assert dialog.state == "created"
-    assert dialog.subtitle_label.text() == "Đã đăng ký người mới từ thẻ căn cước."
-    pid = dialog.registration.person_id
-    assert persons.get_person(admin_session, pid)["name"] == "Trần Thị Mẫu"
-    assert dialog.open_button.isVisible() and dialog.open_button.isDefault()
-    assert dialog.consent_button.isVisible()
-    qtbot.mouseClick(dialog.consent_button, CLICK)  # nothing ticked yet
-    assert dialog.error_label.text() == "Đánh dấu sự đồng ý cần ghi nhận trước."
+    assert dialog.state == "new" and persons.count_people(admin_session) == 0  # nobody registered yet
+    assert not dialog.confirm_check.isVisible()  # a clean card needs no extra confirmation
+    assert dialog.commune_combo.current_code() == "10507"  # the station's commune
+    dialog.hamlet_combo.setEditText("Thôn Mới")
     tick(qtbot, dialog.consent_checks["ehr_share"])
-    qtbot.mouseClick(dialog.consent_button, CLICK)
+    qtbot.mouseClick(dialog.register_button, CLICK)
     wait_idle(qtbot, dialog)
-    assert consent.has_consent(admin_session, pid, "ehr_share")
-    assert not consent.has_consent(admin_session, pid, "exam")
-    assert dialog.consent_checks["ehr_share"].text().endswith("(đã ghi nhận)")
+    assert dialog.state == "created"
+    pid = dialog.registration.person_id
+    person = persons.get_person(admin_session, pid)
+    assert (person["name"], person["hamlet"], person["commune_code"]) == ("Trần Thị Mẫu", "Thôn Mới", "10507")
+    assert consent.has_consent(admin_session, pid, "ehr_share") and not consent.has_consent(admin_session, pid, "exam")
+    assert dialog.open_button.isVisible() and dialog.open_button.isDefault()
     assert dialog.consent_button.isVisible()  # the other consent can still be recorded
+    qtbot.mouseClick(dialog.consent_button, CLICK)  # nothing ticked
+    assert dialog.error_label.text() == "Đánh dấu sự đồng ý cần ghi nhận trước."
 
 
 def test_a_childs_consent_is_given_by_the_guardian(qtbot, admin_session):
     dialog = open_dialog(qtbot, admin_session, CHILD, [])
-    assert dialog.state == "created"
+    assert dialog.state == "new"
     assert dialog.giver_combo.currentData() == "guardian"
     tick(qtbot, dialog.consent_checks["exam"])
     tick(qtbot, dialog.consent_checks["ehr_share"])
-    qtbot.mouseClick(dialog.consent_button, CLICK)
+    qtbot.mouseClick(dialog.register_button, CLICK)
     wait_idle(qtbot, dialog)
     rows = consent.of_person(admin_session, dialog.registration.person_id)
     assert sorted((r.kind, r.given_by) for r in rows) == [("ehr_share", "guardian"), ("exam", "guardian")]

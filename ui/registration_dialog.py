@@ -109,6 +109,8 @@ class ScanResultDialog(QDialog):
         self.consent_checks: dict[str, QCheckBox] = {}
         self.differences_table: QTableWidget | None = None
         self.group_combo: QComboBox | None = None
+        self.hamlet_combo: QComboBox | None = None
+        self.commune_combo = None
         self.giver_combo: QComboBox | None = None
         self.confirm_check: QCheckBox | None = None
         self.warning_labels: list[QLabel] = []
@@ -159,7 +161,8 @@ class ScanResultDialog(QDialog):
         self._set_page(loading, "loading", [self.close_button])
         self.resize(780, 240)
         ctx = session
-        self._run(lambda: register(ctx, payload), self._looked_up, self._lookup_failed)
+        # Look only: an unknown card opens the registration form; nobody is registered before "Đăng ký".
+        self._run(lambda: register(ctx, payload, create_new=False), self._looked_up, self._lookup_failed)
 
     # -- plumbing ----------------------------------------------------------------------------------------
     def _button(self, text: str, slot: Callable[[], Any]) -> QPushButton:
@@ -329,6 +332,34 @@ class ScanResultDialog(QDialog):
         row.addWidget(self.giver_combo)
         row.addStretch(1)
         layout.addLayout(row)
+        return frame
+
+    def _place_section(self, parent: QWidget) -> QFrame:
+        """Where the person lives: the commune from the catalogue (the station's by default) and the hamlet
+        from those already on the list (or a new one typed in)."""
+        from ksk_desktop.people_list import hamlets
+        from ksk_desktop.station import station_info
+
+        from .commune_combo import CommuneCombo
+
+        frame, box = _section("Nơi ở", parent)
+        grid = QGridLayout()
+        self.commune_combo = CommuneCombo(frame)
+        self.commune_combo.setObjectName("communeCombo")
+        self.commune_combo.select_code(station_info(self.session).commune_code)
+        self.hamlet_combo = QComboBox(frame)
+        self.hamlet_combo.setObjectName("hamletCombo")
+        self.hamlet_combo.setEditable(True)
+        self.hamlet_combo.addItem("")
+        for name, _count in hamlets(self.session):
+            self.hamlet_combo.addItem(name)
+        self.hamlet_combo.lineEdit().setPlaceholderText("chọn hoặc gõ tên thôn / tổ dân phố")
+        grid.addWidget(QLabel("Xã/phường", frame), 0, 0)
+        grid.addWidget(self.commune_combo, 0, 1)
+        grid.addWidget(QLabel("Thôn/Tổ dân phố", frame), 1, 0)
+        grid.addWidget(self.hamlet_combo, 1, 1)
+        grid.setColumnStretch(1, 1)
+        box.addLayout(grid)
         return frame
 
     def _checked_consents(self) -> list[str]:
@@ -529,6 +560,7 @@ class ScanResultDialog(QDialog):
             self.flag_checks[flag] = check
         box.addLayout(grid)
         right.addWidget(frame)
+        right.addWidget(self._place_section(page))
         right.addWidget(self._consent_section(page, suggestion.get("age")))
         right.addStretch(1)
 
@@ -544,8 +576,14 @@ class ScanResultDialog(QDialog):
         self.confirm_check.setFont(font)
         self.confirm_check.toggled.connect(lambda _on: self._update_register_button())
         confirm_layout.addWidget(self.confirm_check)
-        self._set_header(f"Người mới: {card.get('name', '')}", "Chưa có trong danh sách người dân. Thẻ có điểm cần "
-                         "kiểm tra: đối chiếu với thẻ thật, rồi đăng ký.")
+        if not reg.warnings:  # a clean card needs no extra confirmation
+            self.confirm_check.setChecked(True)
+            self.confirm_check.hide()
+            note = "Chưa có trong danh sách người dân. Chọn thôn/tổ dân phố, kiểm tra nhóm, rồi đăng ký."
+        else:
+            note = ("Chưa có trong danh sách người dân. Thẻ có điểm cần kiểm tra: đối chiếu với thẻ thật, rồi "
+                    "đăng ký.")
+        self._set_header(f"Người mới: {card.get('name', '')}", note)
         self._set_page(page, "new", [self.register_button, self.close_button], self.register_button, WIDE)
         self._update_register_button()
 
@@ -567,9 +605,11 @@ class ScanResultDialog(QDialog):
         ctx, payload = self.session, self.payload
         group, flags, kinds = self.chosen_group(), self.chosen_flags(), self._checked_consents()
         giver = self.giver_combo.currentData() if self.giver_combo is not None else "self"
+        hamlet = self.hamlet_combo.currentText().strip() or None if self.hamlet_combo is not None else None
+        commune = self.commune_combo.current_code() or None if self.commune_combo is not None else None
 
         def work() -> tuple[Registration, list[str], BaseException | None]:
-            reg = register(ctx, payload, accept=True, group=group, flags=flags)
+            reg = register(ctx, payload, accept=True, group=group, flags=flags, hamlet=hamlet, commune_code=commune)
             recorded, problem = _record(ctx, reg.person_id, kinds, giver)
             return reg, recorded, problem
 
