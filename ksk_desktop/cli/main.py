@@ -14,7 +14,16 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import KskError
-from . import admin_cmds, cccd_cmds, classify_cmds, consent_cmds, person_cmds, register_cmds, station_cmds
+from . import (
+    admin_cmds,
+    cccd_cmds,
+    classify_cmds,
+    consent_cmds,
+    person_cmds,
+    register_cmds,
+    schedule_cmds,
+    station_cmds,
+)
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -41,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     classify_cmds.register(sub, common)
     consent_cmds.register(sub, common)
     register_cmds.register_cli(sub, common)
+    schedule_cmds.register(sub, common)
     for ep in entry_points(group="ksk.cli"):
         ep.load()(sub, common)
     return parser

@@ -149,3 +149,137 @@ class CccdScan(Base):
     raw: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String(20))  # existing | created | updated | needs_confirmation
     __table_args__ = (Index("ix_cccd_scan_person", "person_id"),)
+
+
+# -- campaigns and scheduling (migration 0006) -----------------------------------------------------------------
+class Campaign(Base):
+    """A year's exam campaign for some target groups, with the exam form each group uses."""
+
+    __tablename__ = "campaign"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    target_groups: Mapped[str] = mapped_column(Text)  # JSON list, e.g. ["a", "b"]
+    exam_forms: Mapped[str] = mapped_column(Text)  # JSON {group: form id}
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Site(Base):
+    """Where exams happen: the station itself or a mobile site (school, factory, village hall, island…)."""
+
+    __tablename__ = "site"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(400))
+    kind: Mapped[str] = mapped_column(String(20))  # station | school | factory | village_hall | island | other
+    mobile: Mapped[bool] = mapped_column(Boolean, default=False)
+    capacity_per_hour: Mapped[int | None] = mapped_column(Integer)  # None: not set yet
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ExamDay(Base):
+    """One day of exams at one site, cut into slots of ``slot_minutes`` within the opening hours."""
+
+    __tablename__ = "exam_day"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("site.id"))
+    exam_date: Mapped[date] = mapped_column(Date)
+    opening_hours: Mapped[str] = mapped_column(String(100))  # local wall clock, "07:30-11:30,13:30-16:30"
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    capacity_per_slot: Mapped[int] = mapped_column(Integer)
+    team_note: Mapped[str | None] = mapped_column(String(400))
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __table_args__ = (Index("ux_exam_day_site_date", "site_id", "exam_date", unique=True),
+                      Index("ix_exam_day_date", "exam_date"))
+
+
+class Slot(Base):
+    """A time slot of an exam day. Start and end are the local wall-clock time (Asia/Ho_Chi_Minh) on the
+    exam date, as ``HH:MM``."""
+
+    __tablename__ = "slot"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day_id: Mapped[str] = mapped_column(ForeignKey("exam_day.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    start_time: Mapped[str] = mapped_column(String(5))
+    end_time: Mapped[str] = mapped_column(String(5))
+    capacity: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (Index("ux_slot_day_seq", "day_id", "seq", unique=True),)
+
+
+class Appointment(Base):
+    """A person's appointment in a campaign: a day and a slot, a state, a queue number once checked in."""
+
+    __tablename__ = "appointment"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaign.id"))
+    day_id: Mapped[str] = mapped_column(ForeignKey("exam_day.id"))
+    slot_id: Mapped[str] = mapped_column(ForeignKey("slot.id"))
+    status: Mapped[str] = mapped_column(String(12))  # see ksk_desktop.scheduling.status
+    queue_no: Mapped[int | None] = mapped_column(Integer)
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # 1: elderly, disabled or merit (morning slots)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    rescheduled_from: Mapped[str | None] = mapped_column(ForeignKey("appointment.id"))
+    note: Mapped[str | None] = mapped_column(String(400))
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __table_args__ = (
+        Index("ix_appointment_day", "day_id", "slot_id", "status"),
+        Index("ix_appointment_person", "person_id", "campaign_id"),
+        Index("ix_appointment_campaign", "campaign_id", "status"),
+    )
+
+
+# One active appointment per person and campaign; one queue number per day (partial unique indexes).
+Index("ux_appointment_active", Appointment.campaign_id, Appointment.person_id, unique=True,
+      sqlite_where=Appointment.status.in_(["scheduled", "notified", "checked_in", "in_exam", "examined"]))
+Index("ux_appointment_queue", Appointment.day_id, Appointment.queue_no, unique=True,
+      sqlite_where=Appointment.queue_no.isnot(None))
+
+
+class SyncState(Base):
+    """The station's link to the city hub (one row, id 1). The device credential is kept only here, inside the
+    encrypted database: never in a file, a setting or a log."""
+
+    __tablename__ = "sync_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hub_url: Mapped[str | None] = mapped_column(String(300))
+    device_id: Mapped[str | None] = mapped_column(String(36))
+    credential: Mapped[str | None] = mapped_column(Text)
+    pin_sha256: Mapped[str | None] = mapped_column(String(64))  # the hub certificate's fingerprint, if pinned
+    ca_file: Mapped[str | None] = mapped_column(String(500))
+    enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    enrolled_by: Mapped[str | None] = mapped_column(String(40))
+    pull_cursor: Mapped[int] = mapped_column(Integer, default=0)  # moves only with the pulled changes it covers
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SyncRemoteMerge(Base):
+    """A merge the hub announced (``merged_id`` now resolves to ``kept_id``), and whether it was applied here."""
+
+    __tablename__ = "sync_remote_merge"
+    merged_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kept_id: Mapped[str] = mapped_column(String(36))
+    reason: Mapped[str | None] = mapped_column(String(30))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime)  # set when merged locally (core person merge)
+    __table_args__ = (Index("ix_sync_remote_merge_kept", "kept_id"),)

@@ -76,6 +76,9 @@ def create_demo(paths: StationPaths, n: int = 5000, seed: int = 2026,
         for username, role, full_name in DEMO_USERS[1:]:
             users.add_user(ctx, username, role, DEMO_SECRET, full_name)
         added = add_people(ctx, n, seed, progress=progress)
+        from ..scheduling.demo import seed_demo_schedule
+
+        seed_demo_schedule(ctx)  # a campaign with exam days and appointments: a demo shows a real exam day
         total = persons.count_people(ctx)
     finally:
         ctx.close()

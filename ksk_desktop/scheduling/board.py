@@ -1,0 +1,65 @@
+"""The live board of an exam day (waiting, in exam, done, no-show) and the steps the exam rooms take:
+call a person in, send them back to the queue, record them examined (the exam module calls ``mark_examined``)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..security.roles import Perm
+from ..session import StationSession
+from . import appointments as appts
+from . import status as st
+from .clock import local_today
+from .day_schedule import appointment_rows
+from .errors import InvalidStatus
+
+COLUMNS = {"expected": st.EXPECTED, "waiting": (st.CHECKED_IN,), "in_exam": (st.IN_EXAM,), "done": (st.EXAMINED,),
+           "no_show": (st.NO_SHOW,)}
+
+
+def board(ctx: StationSession, day: date | None = None, site_id: str | None = None) -> dict:
+    """The day's people by column: ``waiting`` (checked in, by queue number), ``in_exam``, ``done``,
+    ``no_show``, and ``expected`` (booked, not come yet), with counts. Not audited: it refreshes all day."""
+    ctx.require(Perm.CHECKIN)
+    day = day or local_today()
+    with ctx.read() as s:
+        rows = appointment_rows(s, day, site_id)
+    out: dict = {"date": day.isoformat(), "site_id": site_id}
+    for column, states in COLUMNS.items():
+        items = [r for r in rows if r["status"] in states]
+        if column in ("waiting", "in_exam", "done"):
+            items.sort(key=lambda r: r["queue_no"] or 0)
+        out[column] = items
+    out["counts"] = {c: len(out[c]) for c in COLUMNS} | {"total": len(rows)}
+    return out
+
+
+def start_exam(ctx: StationSession, appointment_id: str) -> dict:
+    """Call a waiting person into the exam room (checked_in → in_exam)."""
+    ctx.require(Perm.CHECKIN)
+    with ctx.write() as s:
+        appt = appts.load(s, appointment_id)
+        appts.check_step(appt, st.IN_EXAM, "gọi vào khám")
+        appts.change(ctx, s, appt, "appointment.start_exam", status=st.IN_EXAM)
+        return appts.to_json(s, appt)
+
+
+def return_to_queue(ctx: StationSession, appointment_id: str) -> dict:
+    """Send a person called in back to the waiting list (in_exam → checked_in), keeping their number."""
+    ctx.require(Perm.CHECKIN)
+    with ctx.write() as s:
+        appt = appts.load(s, appointment_id)
+        if appt.status != st.IN_EXAM:
+            raise InvalidStatus(f"Lịch hẹn đang ở trạng thái “{st.LABELS[appt.status]}”, không trả về hàng chờ được.")
+        appts.change(ctx, s, appt, "appointment.requeue", status=st.CHECKED_IN)
+        return appts.to_json(s, appt)
+
+
+def mark_examined(ctx: StationSession, appointment_id: str) -> dict:
+    """Record the person examined (checked_in or in_exam → examined); called by the exam module."""
+    ctx.require(Perm.EXAM_WRITE)
+    with ctx.write() as s:
+        appt = appts.load(s, appointment_id)
+        appts.check_step(appt, st.EXAMINED, "ghi nhận đã khám")
+        appts.change(ctx, s, appt, "appointment.examined", status=st.EXAMINED)
+        return appts.to_json(s, appt)

@@ -1,0 +1,47 @@
+"""Typed errors of scheduling and the exam-day desk, each with a Vietnamese message for the person at the desk."""
+
+from __future__ import annotations
+
+from ..errors import InvalidInput, KskError
+
+
+class DateInPast(InvalidInput):
+    """A new exam day (or a move, a make-up day) dated before today."""
+
+
+class SiteCapacityMissing(InvalidInput):
+    """The site has no capacity per hour and the day gave no capacity per slot."""
+
+
+class DayOverCapacity(KskError):
+    """The slot or day has no room left (or a change would leave it over capacity)."""
+
+    exit_code = 11
+
+
+class AlreadyExamined(KskError):
+    """The person was already examined this year."""
+
+    exit_code = 12
+
+    def __init__(self, message: str, person_id: str | None = None) -> None:
+        super().__init__(message)
+        self.person_id = person_id
+
+
+class NotOnTodaysList(KskError):
+    """The scanned person (or appointment) is not on today's list. ``person_id`` lets the desk offer a walk-in;
+    ``other`` describes the person's appointment on another day, if any."""
+
+    exit_code = 13
+
+    def __init__(self, message: str, person_id: str | None = None, other: dict | None = None) -> None:
+        super().__init__(message)
+        self.person_id = person_id
+        self.other = other
+
+
+class InvalidStatus(KskError):
+    """The appointment is in a state that does not allow this step."""
+
+    exit_code = 14
