@@ -1,5 +1,10 @@
-"""Sync with the city hub and the health-record endpoint (outbox worker, transports, reference hub).
+"""Sync with the city hub (outbox worker, transport, reference hub server).
 
-Nothing here yet: the foundation only writes the outbox rows (``ksk_desktop.outbox``) that this package
-will drain. It must never import PySide6 or ``ui``.
+- ``sync.protocol``: what station and hub agree on (API prefix, kinds, statuses).
+- ``sync.hub``: the reference hub (FastAPI + uvicorn, SQLAlchemy on SQLite or PostgreSQL), ``ksk hub …``.
+- ``sync.client``: the station's transport (requests, verified HTTPS, optional pinning) and worker, ``ksk sync …``.
+- ``sync.testing``: the fault-injecting proxy and the set checker used by the fault tests and the benchmark.
+
+The outbox rows it drains are written by the core (``ksk_desktop.outbox``); its state machine lives in
+``ksk_desktop.sync_state``. This package must never import PySide6 or ``ui``.
 """

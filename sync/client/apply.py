@@ -1,0 +1,225 @@
+"""Applying what the hub sends down: roster updates and merges, with the cursor moved in the same transaction.
+
+Rules (DHIS2's, see research/reliability.md §3.2): a pulled record never overwrites a local record that has
+unsent or parked changes (the local change goes up first and comes back through the hub); replays are
+no-ops. A merge announced by the hub is carried out here with the core's person merge (``duplicates.merge``:
+references re-pointed, the merged id kept resolvable, audited, queued), under the ``sync`` actor because the
+hub — not the person at the keyboard — decided it. Every merge the hub announces is also recorded in
+``sync_remote_merge``, including those that concern no local record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ksk_desktop import duplicates, persons, sync_state
+from ksk_desktop.db.models import OutboxItem, Person, PersonFlag, PersonMerge, SyncRemoteMerge
+from ksk_desktop.errors import KskError
+from ksk_desktop.security.roles import Role
+from ksk_desktop.session import CurrentUser, StationSession
+from ksk_desktop.text import fold, sort_key
+
+SYSTEM_ACTOR = "sync"
+
+
+@dataclass
+class PullReport:
+    changes: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    merges_applied: int = 0
+    merges_recorded: int = 0
+
+    def skip(self, why: str) -> None:
+        self.skipped[why] = self.skipped.get(why, 0) + 1
+
+
+def _input(data: dict) -> persons.PersonInput:
+    dob = data.get("dob")
+    return persons.PersonInput(
+        full_name=data.get("name") or "", personal_id=data.get("personal_id"), old_id=data.get("old_id"),
+        birth_date=date.fromisoformat(dob) if dob else None, birth_year=data.get("birth_year"), sex=data.get("sex"),
+        permanent_address=data.get("permanent_address"), current_address=data.get("current_address"),
+        commune_code=data.get("commune_code"), hamlet=data.get("hamlet"), phone=data.get("phone"),
+        insurance_no=data.get("insurance_no"), target_group=data.get("target_group"),
+        flags=[f for f in (data.get("flags") or []) if f in persons.FLAGS],
+        guardian_name=data.get("guardian_name"), guardian_phone=data.get("guardian_phone"))
+
+
+def _has_local_changes(s: Session, person_id: str) -> bool:
+    return s.scalar(select(OutboxItem.seq).where(
+        OutboxItem.kind == "person", OutboxItem.entity_id == person_id,
+        OutboxItem.state.in_(("pending", "in_flight", "parked"))).limit(1)) is not None
+
+
+def _holder(s: Session, personal_id: str | None) -> str | None:
+    if not personal_id:
+        return None
+    return s.scalar(select(Person.id).where(Person.personal_id == personal_id))
+
+
+def _insert(s: Session, person_id: str, clean: persons.PersonInput, now, *, personal_id: str | None) -> None:  # noqa: ANN001
+    s.add(Person(id=person_id, personal_id=personal_id, old_id=clean.old_id, full_name=clean.full_name,
+                 name_fold=fold(clean.full_name), sort_key=sort_key(clean.full_name), birth_date=clean.birth_date,
+                 birth_year=clean.birth_year, sex=clean.sex, permanent_address=clean.permanent_address,
+                 current_address=clean.current_address, commune_code=clean.commune_code, hamlet=clean.hamlet,
+                 phone=clean.phone, insurance_no=clean.insurance_no, target_group=clean.target_group,
+                 guardian_name=clean.guardian_name, guardian_phone=clean.guardian_phone, version=1,
+                 created_at=now, updated_at=now, flags=[PersonFlag(flag=f) for f in clean.flags]))
+    s.flush()
+
+
+def apply_roster(s: Session, data: dict, report: PullReport, now) -> str | None:  # noqa: ANN001
+    """Insert or update one person from the hub; returns its id when something changed here."""
+    pid = data.get("id")
+    if not isinstance(pid, str) or not pid:
+        report.skip("invalid")
+        return None
+    if s.get(PersonMerge, pid) is not None:
+        report.skip("merged_here")  # our own merge of it is on its way up
+        return None
+    try:
+        clean = persons.validate(_input(data))
+    except (KskError, ValueError, TypeError):
+        report.skip("invalid")
+        return None
+    person = s.get(Person, pid)
+    if person is None:
+        if _holder(s, clean.personal_id) is not None:
+            report.skip("personal_id_held")  # a local record with this ID goes up and the hub merges the two
+            return None
+        _insert(s, pid, clean, now, personal_id=clean.personal_id)
+        report.inserted += 1
+        return pid
+    if _has_local_changes(s, pid):
+        report.skip("local_changes")
+        return None
+    if clean.personal_id and clean.personal_id != person.personal_id and _holder(s, clean.personal_id):
+        report.skip("personal_id_held")
+        return None
+    changed = False
+    for f in persons.EDITABLE:
+        if getattr(person, f) != getattr(clean, f):
+            setattr(person, f, getattr(clean, f))
+            changed = True
+    if clean.commune_code and person.commune_code != clean.commune_code:
+        person.commune_code, changed = clean.commune_code, True
+    if sorted(fl.flag for fl in person.flags) != clean.flags:
+        person.flags = [PersonFlag(flag=f) for f in clean.flags]
+        changed = True
+    if not changed:
+        report.unchanged += 1
+        return None
+    person.name_fold, person.sort_key = fold(person.full_name), sort_key(person.full_name)
+    person.version += 1  # an open card holding the old version will notice
+    person.updated_at = now
+    s.flush()
+    report.updated += 1
+    return pid
+
+
+def _system_session(ctx: StationSession) -> StationSession:
+    user = CurrentUser(ctx.user.id, SYSTEM_ACTOR, "Đồng bộ với máy chủ thành phố", Role.HEAD)
+    return StationSession(ctx.paths, ctx.keystore, ctx.db, user, ctx.key)
+
+
+def _record_merge(s: Session, merged_id: str, kept_id: str, reason: str | None, now, applied: bool) -> None:  # noqa: ANN001
+    row = s.get(SyncRemoteMerge, merged_id)
+    if row is None:
+        row = SyncRemoteMerge(merged_id=merged_id, kept_id=kept_id, reason=reason, received_at=now)
+        s.add(row)
+    row.kept_id = kept_id
+    if applied and row.applied_at is None:
+        row.applied_at = now
+
+
+def _resolve_local(s: Session, person_id: str) -> str:
+    for _ in range(20):
+        kept = s.scalar(select(PersonMerge.kept_id).where(PersonMerge.merged_id == person_id))
+        if kept is None:
+            return person_id
+        person_id = kept
+    return person_id
+
+
+def apply_merge(ctx: StationSession, seq: int, data: dict, report: PullReport, clock) -> None:  # noqa: ANN001
+    """Carry out (or record) one merge the hub announced; each step is idempotent, the cursor moves last."""
+    merged_id, kept_id = data.get("merged_id"), data.get("kept_id")
+    if not isinstance(merged_id, str) or not isinstance(kept_id, str) or merged_id == kept_id:
+        with ctx.write() as s:
+            report.skip("invalid")
+            sync_state.set_cursor(s, seq)
+        return
+    now = clock()
+    with ctx.write() as s:
+        local_kept = _resolve_local(s, kept_id)
+        merged_here = s.get(PersonMerge, merged_id) is not None
+        dropped = s.get(Person, merged_id)
+        if merged_here or dropped is None:
+            # Nothing of it here (or merged already): remember the mapping, so later references resolve.
+            _record_merge(s, merged_id, kept_id, data.get("reason"), now, applied=merged_here)
+            sync_state.set_cursor(s, seq)
+            report.merges_recorded += 1
+            return
+        if s.get(Person, local_kept) is None:
+            kept_data = data.get("kept")
+            try:
+                clean = persons.validate(_input(kept_data)) if isinstance(kept_data, dict) else None
+            except (KskError, ValueError, TypeError):
+                clean = None
+            if clean is None:
+                _record_merge(s, merged_id, kept_id, data.get("reason"), now, applied=False)
+                sync_state.set_cursor(s, seq)
+                report.merges_recorded += 1
+                report.skip("merge_without_kept_record")
+                return
+            # The kept record joins this station; the personal ID moves to it with the merge below.
+            held = _holder(s, clean.personal_id)
+            _insert(s, local_kept, clean, now, personal_id=None if held else clean.personal_id)
+            ctx.audit(s, "sync.pull", "person", local_kept, {"inserted_for_merge": merged_id})
+    try:
+        duplicates.merge(_system_session(ctx), local_kept, merged_id)
+        applied = True
+    except KskError:  # e.g. two different personal IDs here: left for a person to look at, recorded
+        applied = False
+        report.skip("merge_refused_here")
+    with ctx.write() as s:
+        _record_merge(s, merged_id, kept_id, data.get("reason"), clock(), applied=applied)
+        sync_state.set_cursor(s, seq)
+    if applied:
+        report.merges_applied += 1
+    else:
+        report.merges_recorded += 1
+
+
+def apply_page(ctx: StationSession, page: dict, report: PullReport, clock) -> None:  # noqa: ANN001
+    """Apply one page of changes in order; roster runs share a transaction with the cursor they cover."""
+    run: list[dict] = []
+
+    def flush_run() -> None:
+        if not run:
+            return
+        now = clock()
+        with ctx.write() as s:
+            touched = [pid for ch in run if (pid := apply_roster(s, ch["data"], report, now))]
+            if touched:
+                ctx.audit(s, "sync.pull", "person", None, {"changed": touched})
+            sync_state.set_cursor(s, run[-1]["seq"])
+        run.clear()
+
+    for ch in page["changes"]:
+        report.changes += 1
+        if ch["type"] == "roster":
+            run.append(ch)
+        else:
+            flush_run()
+            apply_merge(ctx, ch["seq"], ch["data"], report, clock)
+    flush_run()
+    with ctx.write() as s:
+        sync_state.set_cursor(s, page["next_cursor"])

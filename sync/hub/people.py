@@ -1,0 +1,198 @@
+"""People at the hub: one record per person across all stations, merged by personal ID.
+
+Two devices that register the same personal ID offline send two ids. The first to arrive is kept; the other
+id becomes an alias of it (FHIR ``replaced-by`` style), its non-empty fields fill the kept record's gaps,
+and the merge is announced in the pull feed so every device can re-point its rows. Aliases are permanent,
+so a replayed item, a late edit of the merged id or a station's own merge of the pair all land on the kept
+record and change nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from ..protocol import PERSONAL_ID_RE
+from .models import Change, HubPerson, PersonAlias
+
+_MERGE_FILL = ("personal_id", "old_id", "name", "dob", "birth_year", "sex", "permanent_address", "current_address",
+               "commune_code", "hamlet", "phone", "insurance_no", "target_group", "guardian_name", "guardian_phone")
+_DEVICE_ONLY = ("version",)  # device counters are not comparable across devices; the hub keeps its own revision
+
+
+def _canonical(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _rejected(code: str, reason: str) -> Exception:
+    from .store import ItemRejected
+
+    return ItemRejected(code, reason)
+
+
+def resolve(s: Session, person_id: str) -> str:
+    """*person_id*, or the person it was merged into (following chains)."""
+    for _ in range(32):
+        kept = s.scalar(select(PersonAlias.kept_id).where(PersonAlias.merged_id == person_id))
+        if kept is None:
+            return person_id
+        person_id = kept
+    return person_id
+
+
+def clean_person(entity_id: str, payload: dict) -> dict:
+    """The person payload checked and reduced to the fields the hub keeps; raises ItemRejected."""
+    name = payload.get("name")
+    if not isinstance(name, str) or len(name.strip()) < 2:
+        raise _rejected("bad_person", "Họ và tên trống hoặc không hợp lệ.")
+    pid = payload.get("personal_id")
+    if pid is not None and (not isinstance(pid, str) or not PERSONAL_ID_RE.match(pid)):
+        raise _rejected("bad_personal_id", "Số định danh cá nhân phải gồm đúng 12 chữ số.")
+    dob = payload.get("dob")
+    if dob is not None:
+        try:
+            date.fromisoformat(str(dob))
+        except ValueError:
+            raise _rejected("bad_person", "Ngày sinh không hợp lệ.") from None
+    if payload.get("sex") not in (None, "M", "F"):
+        raise _rejected("bad_person", "Giới tính không hợp lệ.")
+    flags = payload.get("flags") or []
+    if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
+        raise _rejected("bad_person", "Diện ưu tiên không hợp lệ.")
+    data = {k: v for k, v in payload.items() if k not in _DEVICE_ONLY}
+    data["id"] = entity_id
+    data["flags"] = sorted(set(flags))
+    return data
+
+
+def _emit(s: Session, type_: str, entity_id: str, commune: str | None, origin: str | None, payload: dict,
+          now: datetime) -> None:
+    s.add(Change(type=type_, entity_id=entity_id, commune_code=commune, origin_device_id=origin,
+                 payload=_canonical(payload), created_at=now))
+
+
+def _roster(s: Session, person: HubPerson, origin: str | None, now: datetime) -> None:
+    _emit(s, "roster", person.id, person.commune_code, origin, json.loads(person.data) | {"revision": person.revision},
+          now)
+
+
+def _same(a: dict, b: dict) -> bool:
+    return _canonical(a) == _canonical(b)
+
+
+def _fill(kept: dict, other: dict) -> dict:
+    """Kept values win; its empty fields are filled from *other*; flags are united (as the station's merge does)."""
+    out = dict(kept)
+    for field in _MERGE_FILL:
+        if out.get(field) in (None, "") and other.get(field) not in (None, ""):
+            out[field] = other[field]
+    out["flags"] = sorted(set(kept.get("flags") or []) | set(other.get("flags") or []))
+    return out
+
+
+def _merge_into(s: Session, kept: HubPerson, drop_id: str, drop_data: dict, reason: str, origin: str | None,
+                now: datetime) -> None:
+    """Link *drop_id* to *kept* for good, fill the kept record, announce both (one transaction with the item)."""
+    dropped = s.get(HubPerson, drop_id)
+    if dropped is not None:
+        s.delete(dropped)
+        s.flush()  # frees its personal ID before the kept record may take it
+    s.execute(update(PersonAlias).where(PersonAlias.kept_id == drop_id).values(kept_id=kept.id))
+    if s.get(PersonAlias, drop_id) is None:
+        s.add(PersonAlias(merged_id=drop_id, kept_id=kept.id, reason=reason, snapshot=_canonical(drop_data),
+                          created_at=now))
+    merged = _fill(json.loads(kept.data), drop_data)
+    merged["id"] = kept.id
+    _store(s, kept, merged, now)
+    _roster(s, kept, origin, now)
+    _emit(s, "merge", drop_id, kept.commune_code, origin,
+          {"merged_id": drop_id, "kept_id": kept.id, "reason": reason,
+           "kept": json.loads(kept.data) | {"revision": kept.revision}}, now)
+
+
+def _store(s: Session, person: HubPerson, data: dict, now: datetime) -> None:
+    person.data = _canonical(data)
+    person.personal_id = data.get("personal_id")
+    person.commune_code = data.get("commune_code")
+    person.revision += 1
+    person.updated_at = now
+    s.flush()
+
+
+def _by_personal_id(s: Session, personal_id: str | None) -> HubPerson | None:
+    if not personal_id:
+        return None
+    return s.scalar(select(HubPerson).where(HubPerson.personal_id == personal_id))
+
+
+def apply_person(s: Session, device, entity_id: str, payload: dict, now: datetime) -> dict:  # noqa: ANN001
+    """Create or update one person; merge when the personal ID is already held by someone else."""
+    pid_target = resolve(s, entity_id)
+    data = clean_person(pid_target, payload)
+    person = s.get(HubPerson, pid_target)
+    holder = _by_personal_id(s, data.get("personal_id"))
+    if person is None:
+        if holder is not None:  # registered elsewhere first: this id becomes an alias of the earlier record
+            _merge_into(s, holder, pid_target, data, "same_personal_id", device.id, now)
+            return {"merged_into": holder.id}
+        person = HubPerson(id=pid_target, personal_id=data.get("personal_id"), commune_code=data.get("commune_code"),
+                           data=_canonical(data), revision=1, first_device_id=device.id, created_at=now, updated_at=now)
+        s.add(person)
+        s.flush()
+        _roster(s, person, device.id, now)
+        return {} if pid_target == entity_id else {"merged_into": pid_target}
+    if holder is not None and holder.id != person.id:
+        # An edit gave this person an ID another record holds: the older record is kept.
+        keep, drop = (holder, person) if holder.created_at <= person.created_at else (person, holder)
+        drop_data = data if drop is person else json.loads(drop.data)
+        if keep is person:
+            person_data = data
+            s.delete(holder)
+            s.flush()
+            _store(s, person, person_data, now)
+            _merge_into(s, person, holder.id, json.loads(holder.data), "same_personal_id", device.id, now)
+        else:
+            _merge_into(s, keep, drop.id, drop_data, "same_personal_id", device.id, now)
+        return {"merged_into": keep.id} if keep.id != entity_id else {}
+    if _same(json.loads(person.data), data):
+        return {} if pid_target == entity_id else {"merged_into": pid_target}
+    _store(s, person, data, now)  # last arrival wins field by field; the hub's order, never device clocks
+    _roster(s, person, device.id, now)
+    return {} if pid_target == entity_id else {"merged_into": pid_target}
+
+
+def apply_station_merge(s: Session, device, payload: dict, now: datetime) -> dict:  # noqa: ANN001
+    """A station merged two of its records: make the hub agree (replay-safe: an existing link is a no-op)."""
+    merged_id, kept_id = payload.get("merged_id"), payload.get("kept_id")
+    if not isinstance(merged_id, str) or not isinstance(kept_id, str) or not merged_id or merged_id == kept_id:
+        raise _rejected("bad_merge", "Bản ghi gộp hồ sơ thiếu mã hoặc hai mã trùng nhau.")
+    m, k = resolve(s, merged_id), resolve(s, kept_id)
+    if m == k:
+        return {"merged_into": k}
+    kept, dropped = s.get(HubPerson, k), s.get(HubPerson, m)
+    if kept is not None and dropped is not None and kept.personal_id and dropped.personal_id \
+            and kept.personal_id != dropped.personal_id:
+        raise _rejected("merge_conflict", "Hai hồ sơ có hai số định danh khác nhau ở máy chủ: không gộp.")
+    if kept is None:
+        if dropped is None:  # neither has arrived yet: the link alone makes their items land on the kept id
+            s.add(PersonAlias(merged_id=m, kept_id=k, reason="station_merge", snapshot=None, created_at=now))
+            s.execute(update(PersonAlias).where(PersonAlias.kept_id == m).values(kept_id=k))
+            _emit(s, "merge", m, None, device.id, {"merged_id": m, "kept_id": k, "reason": "station_merge",
+                                                   "kept": None}, now)
+            return {"merged_into": k}
+        # Only the merged record is here: it carries on under the kept id.
+        data = json.loads(dropped.data) | {"id": k}
+        s.execute(delete(HubPerson).where(HubPerson.id == m))
+        s.flush()
+        kept = HubPerson(id=k, personal_id=data.get("personal_id"), commune_code=data.get("commune_code"),
+                         data=_canonical(data), revision=0, first_device_id=dropped.first_device_id,
+                         created_at=dropped.created_at, updated_at=now)
+        s.add(kept)
+        s.flush()
+        _merge_into(s, kept, m, json.loads(dropped.data), "station_merge", device.id, now)
+        return {"merged_into": k}
+    _merge_into(s, kept, m, json.loads(dropped.data) if dropped is not None else {}, "station_merge", device.id, now)
+    return {"merged_into": k}

@@ -1,0 +1,380 @@
+"""The hub's store: enrolment, per-item idempotent push, the pull feed, statistics.
+
+A push is one database transaction: every item's effect and its id in the permanent table of seen ids are
+committed together, so an answer lost on the way back is harmless (the retry is answered "duplicate").
+Each item is applied inside its own savepoint: a bug or bad data in one item rejects that item only.
+Writes are serialised (a lock for SQLite, an advisory lock for PostgreSQL) so the pull feed's sequence
+numbers become visible in order and a cursor can never skip a change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import secrets
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import create_engine, event, func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..protocol import KINDS, MAX_PULL_LIMIT, MAX_PUSH_ITEMS, SHA256_HEX_RE, UUID_RE
+from . import people
+from .models import AuditAlert, AuditHead, Change, Device, EnrollCode, HubBase, HubPerson, Item, PersonAlias
+
+log = logging.getLogger("ksk.hub")
+
+ENROLL_CODE_DAYS = 7
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def canonical(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+class HubError(Exception):
+    """An expected refusal, with the HTTP status the API answers."""
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadEnrollCode(HubError):
+    status = 403
+
+
+class Unauthorized(HubError):
+    status = 401
+
+
+class Revoked(HubError):
+    status = 403
+
+
+class TooLarge(HubError):
+    status = 413
+
+
+class ItemRejected(Exception):
+    """One item cannot be applied; the reason goes back to the station and is shown to a person there."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    id: str
+    station_code: str
+    station_id: str
+    commune_code: str | None
+
+
+def default_url() -> str:
+    return "sqlite:///hub.db"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for *url*; SQLite gets WAL with full fsync and explicit (IMMEDIATE for writes) transactions."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               hide_parameters=True)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 30000"):
+                cur.execute(f"PRAGMA {pragma}")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn) -> None:  # noqa: ANN001
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("hub_write") else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+class HubStore:
+    """All hub state behind one object; the web app and the ``ksk hub`` commands both use it."""
+
+    def __init__(self, url: str | None = None, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.url = url or default_url()
+        self.engine = make_engine(self.url)
+        self.clock = clock
+        self._sqlite = self.engine.dialect.name == "sqlite"
+        self._lock = threading.Lock()
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        HubBase.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- units of work ----------------------------------------------------------------------------
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self._sessions() as s:
+            yield s
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with self._lock:
+            conn = self.engine.connect().execution_options(hub_write=True)
+            try:
+                with Session(bind=conn, expire_on_commit=False) as s, s.begin():
+                    if self.engine.dialect.name == "postgresql":
+                        # One writer at a time: the change feed's sequence numbers then commit in order.
+                        s.execute(select(func.pg_advisory_xact_lock(7007)))
+                    yield s
+            finally:
+                conn.close()
+
+    # -- enrolment --------------------------------------------------------------------------------
+    def new_enroll_code(self, station_code: str, valid_days: int = ENROLL_CODE_DAYS) -> str:
+        """A one-time code for *station_code*; only its hash is stored. Shown once to the hub administrator."""
+        station_code = station_code.strip()
+        if not station_code or len(station_code) > 20:
+            raise HubError("Mã trạm không hợp lệ.")
+        raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
+        code = "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+        now = self.clock()
+        with self._write() as s:
+            s.add(EnrollCode(code_hash=sha256_hex(_norm_code(code)), station_code=station_code, created_at=now,
+                             expires_at=now + timedelta(days=valid_days)))
+        return code
+
+    def enroll(self, code: str, station_code: str, station_id: str, commune_code: str | None) -> tuple[str, str]:
+        """Trade a one-time code for a device credential. Returns (device_id, token); only the hash is kept."""
+        now = self.clock()
+        with self._write() as s:
+            row = s.get(EnrollCode, sha256_hex(_norm_code(code)))
+            if row is None or row.used_at is not None or row.expires_at < now:
+                raise BadEnrollCode("Mã đăng ký không đúng, đã dùng hoặc đã hết hạn.")
+            if row.station_code != station_code:
+                raise BadEnrollCode("Mã đăng ký này cấp cho một trạm khác.")
+            token = secrets.token_urlsafe(32)
+            device_id = str(uuid.uuid4())
+            s.add(Device(id=device_id, token_hash=sha256_hex(token), station_code=station_code,
+                         station_id=station_id[:36], commune_code=(commune_code or None), enrolled_at=now))
+            row.used_at, row.device_id = now, device_id
+        log.info("device enrolled: station=%s device=%s", station_code, device_id)
+        return device_id, token
+
+    def authenticate(self, token: str | None) -> DeviceInfo:
+        if not token:
+            raise Unauthorized("Thiết bị chưa đăng ký với máy chủ.")
+        with self._read() as s:
+            dev = s.scalar(select(Device).where(Device.token_hash == sha256_hex(token)))
+        if dev is None:
+            raise Unauthorized("Thiết bị chưa đăng ký với máy chủ.")
+        if dev.revoked_at is not None:
+            raise Revoked("Thiết bị đã bị thu hồi quyền đồng bộ.")
+        return DeviceInfo(dev.id, dev.station_code, dev.station_id, dev.commune_code)
+
+    def revoke(self, device_id: str) -> bool:
+        with self._write() as s:
+            dev = s.get(Device, device_id)
+            if dev is None:
+                return False
+            dev.revoked_at = dev.revoked_at or self.clock()
+        return True
+
+    def devices(self) -> list[dict]:
+        with self._read() as s:
+            rows = s.scalars(select(Device).order_by(Device.enrolled_at)).all()
+        return [{"device_id": d.id, "station_code": d.station_code, "commune_code": d.commune_code,
+                 "enrolled_at": d.enrolled_at.isoformat(), "revoked": d.revoked_at is not None,
+                 "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None} for d in rows]
+
+    # -- push -------------------------------------------------------------------------------------
+    def push(self, device: DeviceInfo, items: list[dict]) -> list[dict]:
+        """Apply a batch; one answer per item, in order: accepted | duplicate | rejected (with a reason)."""
+        if len(items) > MAX_PUSH_ITEMS:
+            raise TooLarge(f"Tối đa {MAX_PUSH_ITEMS} mục mỗi lần gửi.")
+        now = self.clock()
+        results: list[dict] = []
+        with self._write() as s:
+            ids = [str(it.get("item_id", "")) for it in items]
+            seen = set()
+            for i in range(0, len(ids), 500):
+                seen.update(s.scalars(select(Item.item_id).where(Item.item_id.in_(ids[i : i + 500]))).all())
+            for it in items:
+                item_id = str(it.get("item_id", ""))
+                if item_id in seen:
+                    result = {"item_id": item_id, "status": "duplicate"}
+                    if it.get("kind") == "audit_head":  # a head seen again is still compared with the newest
+                        with contextlib.suppress(ItemRejected):
+                            warning = self._check_head(s, device, it.get("payload"), now, store=False)
+                            if warning:
+                                result["warning"] = warning
+                    results.append(result)
+                    continue
+                savepoint = s.begin_nested()
+                try:
+                    extra = self._apply(s, device, it, now)
+                    s.add(Item(item_id=item_id, device_id=device.id, station_code=device.station_code,
+                               kind=it["kind"], entity_id=str(it["entity_id"]), entity_version=int(it["entity_version"]),
+                               payload=canonical(it.get("payload")) if it.get("payload") is not None else None,
+                               received_at=now))
+                    s.flush()
+                    savepoint.commit()
+                except ItemRejected as exc:
+                    savepoint.rollback()
+                    results.append({"item_id": item_id, "status": "rejected", "code": exc.code, "reason": exc.reason})
+                    continue
+                except Exception as exc:  # a hub bug must reject one item, not block the station's whole queue
+                    savepoint.rollback()
+                    log.exception("item could not be applied (kind=%s)", it.get("kind"))
+                    results.append({"item_id": item_id, "status": "rejected", "code": "hub_error",
+                                    "reason": f"Lỗi máy chủ khi xử lý mục ({type(exc).__name__}); hãy báo quản trị."})
+                    continue
+                seen.add(item_id)
+                results.append({"item_id": item_id, "status": "accepted", **extra})
+            s.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
+        return results
+
+    def _apply(self, s: Session, device: DeviceInfo, it: dict, now: datetime) -> dict:
+        item_id, kind = str(it.get("item_id", "")), it.get("kind")
+        if not UUID_RE.match(item_id):
+            raise ItemRejected("bad_item_id", "Mã mục không phải UUID.")
+        if kind not in KINDS:
+            raise ItemRejected("unknown_kind", f"Loại dữ liệu {str(kind)[:30]!r} máy chủ không nhận.")
+        entity_id = it.get("entity_id")
+        if not isinstance(entity_id, str) or not entity_id or len(entity_id) > 64:
+            raise ItemRejected("bad_entity_id", "Thiếu mã bản ghi.")
+        version = it.get("entity_version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+            raise ItemRejected("bad_version", "Phiên bản bản ghi không hợp lệ.")
+        payload = it.get("payload")
+        if not isinstance(payload, dict):
+            raise ItemRejected("bad_payload", "Thiếu nội dung bản ghi.")
+        if kind == "person":
+            return people.apply_person(s, device, entity_id, payload, now)
+        if kind == "person_merge":
+            return people.apply_station_merge(s, device, payload, now)
+        if kind == "consent":
+            if not isinstance(payload.get("person_id"), str) or payload.get("kind") not in ("exam", "ehr_share"):
+                raise ItemRejected("bad_consent", "Bản ghi đồng ý thiếu người hoặc loại đồng ý.")
+            return {}
+        if kind == "audit_head":
+            warning = self._check_head(s, device, payload, now, store=True)
+            return {"warning": warning} if warning else {}
+        return {}  # appointment, exam, amendment, referral: stored as received until their domain lands
+
+    def _check_head(self, s: Session, device: DeviceInfo, payload: object, now: datetime, *, store: bool) -> str | None:
+        """Compare a pushed audit-chain head with every head seen from this device; record tamper evidence."""
+        if not isinstance(payload, dict):
+            raise ItemRejected("bad_audit_head", "Đỉnh chuỗi nhật ký không hợp lệ.")
+        seq, hash_ = payload.get("seq"), payload.get("hash")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0 or not isinstance(hash_, str) \
+                or not SHA256_HEX_RE.match(hash_):
+            raise ItemRejected("bad_audit_head", "Đỉnh chuỗi nhật ký không hợp lệ.")
+        alerts = []
+        known = s.get(AuditHead, (device.id, seq))
+        if known is not None and known.hash != hash_:
+            alerts.append(("changed_at_seq", f"đỉnh #{seq} khác với lần đồng bộ trước"))
+        newest = s.scalar(select(func.max(AuditHead.seq)).where(AuditHead.device_id == device.id))
+        if newest is not None and seq < newest:
+            alerts.append(("went_backwards", f"đỉnh lùi từ #{newest} về #{seq}"))
+        for kind, detail in alerts:
+            s.add(AuditAlert(device_id=device.id, station_code=device.station_code, kind=kind, seq=seq,
+                             detail=detail, created_at=now))
+            log.warning("audit head alert: station=%s device=%s %s", device.station_code, device.id, kind)
+        if store and known is None:
+            s.add(AuditHead(device_id=device.id, seq=seq, hash=hash_, received_at=now))
+        if alerts:
+            return "Nhật ký truy cập của trạm không khớp với bản máy chủ đã lưu: " + "; ".join(d for _k, d in alerts) + "."
+        return None
+
+    # -- pull -------------------------------------------------------------------------------------
+    def changes(self, device: DeviceInfo, cursor: int, limit: int = 500) -> dict:
+        """Changes after *cursor* for this device: roster updates of its commune made elsewhere, and every merge
+        (with the kept record's data only for its commune and for devices that sent either record)."""
+        limit = max(1, min(limit, MAX_PULL_LIMIT))
+        cursor = max(0, cursor)
+        with self._read() as s:
+            newest = s.scalar(select(func.max(Change.seq))) or 0
+            q = (select(Change).where(Change.seq > cursor, Change.seq <= newest)
+                 .where((Change.type == "merge") | (
+                     (Change.commune_code == device.commune_code)
+                     & ((Change.origin_device_id.is_(None)) | (Change.origin_device_id != device.id))))
+                 .order_by(Change.seq).limit(limit))
+            rows = s.scalars(q).all()
+            changes = [{"seq": r.seq, "type": r.type, "entity_id": r.entity_id, "data": json.loads(r.payload)}
+                       for r in rows]
+            for ch, r in zip(changes, rows, strict=True):
+                if r.type == "merge" and r.commune_code != device.commune_code and ch["data"].get("kept") \
+                        and not self._pushed_either(s, device, ch["data"]):
+                    ch["data"]["kept"] = None  # ids only for stations that never held either record
+        more = len(rows) == limit
+        next_cursor = rows[-1].seq if more else max(newest, cursor)
+        return {"changes": changes, "catalogue": [], "next_cursor": next_cursor, "more": more}
+
+    @staticmethod
+    def _pushed_either(s: Session, device: DeviceInfo, data: dict) -> bool:
+        ids = [i for i in (data.get("merged_id"), data.get("kept_id")) if isinstance(i, str)]
+        return s.scalar(select(Item.seq).where(Item.device_id == device.id, Item.kind == "person",
+                                               Item.entity_id.in_(ids)).limit(1)) is not None
+
+    # -- reporting --------------------------------------------------------------------------------
+    def stats(self) -> dict:
+        with self._read() as s:
+            per_kind = dict(s.execute(select(Item.kind, func.count()).group_by(Item.kind)).all())
+            per_station: dict[str, dict[str, int]] = {}
+            for station, kind, n in s.execute(select(Item.station_code, Item.kind, func.count())
+                                              .group_by(Item.station_code, Item.kind)).all():
+                per_station.setdefault(station, {})[kind] = n
+            persons = s.scalar(select(func.count()).select_from(HubPerson)) or 0
+            merges = s.scalar(select(func.count()).select_from(PersonAlias)) or 0
+            devices = s.scalar(select(func.count()).select_from(Device)) or 0
+            alerts = s.execute(select(AuditAlert).order_by(AuditAlert.id)).scalars().all()
+        return {
+            "items": sum(per_kind.values()), "items_per_kind": per_kind, "items_per_station": per_station,
+            "persons": persons, "merges": merges, "devices": devices,
+            "audit_alerts": [{"station_code": a.station_code, "device_id": a.device_id, "kind": a.kind, "seq": a.seq,
+                              "detail": a.detail, "at": a.created_at.isoformat()} for a in alerts],
+        }
+
+    def item_ids(self, station_code: str | None = None) -> list[tuple[str, str, str, int]]:
+        """(item_id, kind, entity_id, entity_version) of every stored item: what the set checker reads."""
+        with self._read() as s:
+            q = select(Item.item_id, Item.kind, Item.entity_id, Item.entity_version).order_by(Item.seq)
+            if station_code:
+                q = q.where(Item.station_code == station_code)
+            return [tuple(r) for r in s.execute(q).all()]
+
+    def person(self, person_id: str) -> dict | None:
+        """A person as the hub holds it (following merges), or None."""
+        with self._read() as s:
+            kept = people.resolve(s, person_id)
+            row = s.get(HubPerson, kept)
+            return json.loads(row.data) | {"revision": row.revision} if row else None
+
+    def resolve(self, person_id: str) -> str:
+        with self._read() as s:
+            return people.resolve(s, person_id)
+
+
+def _norm_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())

@@ -1,0 +1,22 @@
+"""What the station and the hub agree on: the API prefix, item kinds, answer statuses, header names.
+
+Shared by the client and the reference hub; plain constants only (no HTTP library, no web framework).
+"""
+
+from __future__ import annotations
+
+import re
+
+API_PREFIX = "/api/v1"
+API_VERSION = "1"
+
+KINDS = frozenset({"person", "person_merge", "consent", "appointment", "exam", "amendment", "referral", "audit_head"})
+STATUSES = frozenset({"accepted", "duplicate", "rejected"})
+CHANGE_TYPES = frozenset({"roster", "merge"})
+
+MAX_PUSH_ITEMS = 1000
+MAX_PULL_LIMIT = 1000
+
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+SHA256_HEX_RE = re.compile(r"^[0-9a-f]{64}$")
+PERSONAL_ID_RE = re.compile(r"^\d{12}$")
