@@ -18,6 +18,11 @@ from .security.roles import Perm
 from .session import StationSession
 
 SEARCH_CAP = 1000  # a typed query narrows the list to at most this many best matches
+EXAM_STATUSES = {"examined": "Đã khám", "scheduled": "Đã hẹn, chưa khám", "not_yet": "Chưa khám, chưa hẹn"}
+_EXAMINED = ("EXISTS (SELECT 1 FROM appointment a JOIN campaign c ON c.id = a.campaign_id WHERE a.person_id = p.id "
+             "AND c.year = :exam_year AND a.status = 'examined')")
+_SCHEDULED = ("EXISTS (SELECT 1 FROM appointment a JOIN campaign c ON c.id = a.campaign_id WHERE a.person_id = p.id "
+              "AND c.year = :exam_year AND a.status IN ('scheduled', 'notified', 'checked_in', 'in_exam'))")
 
 
 @dataclass
@@ -27,10 +32,14 @@ class ListFilter:
     flags: set[str] = field(default_factory=set)
     hamlet: str | None = None
     birth_year: int | None = None
+    exam_status: str | None = None  # examined | scheduled | not_yet, in the campaigns of exam_year
+    exam_year: int | None = None  # default: this year
 
     def check(self) -> None:
         if self.groups - set(TARGET_GROUPS):
             raise InvalidInput("Nhóm đối tượng phải là a, b, c, d hoặc đ.")
+        if self.exam_status not in (None, *EXAM_STATUSES):
+            raise InvalidInput("Tình trạng khám phải là examined (đã khám), scheduled (đã hẹn) hoặc not_yet (chưa khám).")
         if self.flags - set(FLAGS):
             raise InvalidInput(f"Diện ưu tiên không hợp lệ: {', '.join(sorted(self.flags - set(FLAGS)))}.")
 
@@ -51,6 +60,10 @@ def _where(flt: ListFilter, s: Session) -> tuple[str, dict, list[str] | None]:
     if flt.birth_year is not None:
         clauses.append("p.birth_year = :year")
         params["year"] = flt.birth_year
+    if flt.exam_status is not None:
+        params["exam_year"] = flt.exam_year or date.today().year
+        clauses.append({"examined": _EXAMINED, "scheduled": f"NOT {_EXAMINED} AND {_SCHEDULED}",
+                        "not_yet": f"NOT {_EXAMINED} AND NOT {_SCHEDULED}"}[flt.exam_status])
     ranked = None
     if flt.query.strip():
         ranked = finder.search_ids(s, flt.query, SEARCH_CAP)

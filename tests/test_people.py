@@ -169,3 +169,35 @@ def test_cli_list_edit_consent_merge(station, tmp_path):
     assert merged["kept"]["phone"] == "0912111222"
     exported = ksk("person", "export", str(tmp_path / "x.xlsx"))
     assert exported["count"] == 1
+
+
+def test_exam_status_this_year_filter(town):
+    from datetime import timedelta
+
+    from ksk_desktop.scheduling import board, campaigns, checkin, days, planner, sites
+
+    tomorrow = date.today() + timedelta(days=1)
+    camp = campaigns.create_campaign(town, name="Khám năm nay", year=tomorrow.year, groups=["a"])
+    site = sites.add_site(town, name="Trạm y tế", capacity_per_hour=40)
+    days.add_day(town, site_id=site["id"], day=tomorrow)
+    plan = planner.plan(town, camp["id"], tomorrow, tomorrow, population=planner.Population(groups={"a"}))
+    assert plan.placed
+    total = people_list.count(town, ListFilter())
+    scheduled = people_list.count(town, ListFilter(exam_status="scheduled", exam_year=tomorrow.year))
+    not_yet = people_list.count(town, ListFilter(exam_status="not_yet", exam_year=tomorrow.year))
+    assert scheduled == len(plan.placed) and scheduled + not_yet == total
+    first = plan.placed[0].appointment_id
+    checkin.checkin_by_appointment(town, first, today=tomorrow)
+    board.start_exam(town, first)
+    users.add_user(town, "bacsi", "doctor", "Bac-si-2026")
+    doctor = login(town.paths, "bacsi", "Bac-si-2026")
+    try:
+        board.mark_examined(doctor, first)
+    finally:
+        doctor.close()
+    examined = ListFilter(exam_status="examined", exam_year=tomorrow.year)
+    assert people_list.count(town, examined) == 1
+    assert people_list.page(town, examined, 0, 5)[0]["id"] == plan.placed[0].person_id
+    assert people_list.count(town, ListFilter(exam_status="scheduled", exam_year=tomorrow.year)) == scheduled - 1
+    with pytest.raises(InvalidInput):
+        people_list.count(town, ListFilter(exam_status="maybe"))

@@ -289,3 +289,14 @@ def test_locking_forgets_the_list(qtbot, big_station, big_session):
     assert page.search_edit.text() == "" and page.count_label.text() == "—"
     assert page.session is None
     window.unlock_dialog.done(0)
+
+
+def test_exam_status_filter_is_offered_and_applied(qtbot, page):
+    combo = page.status_combo
+    assert [combo.itemText(i) for i in range(combo.count())] == ["Tất cả", "Đã khám", "Đã hẹn, chưa khám",
+                                                                  "Chưa khám, chưa hẹn"]
+    combo.setCurrentIndex(combo.findData("examined"))
+    qtbot.waitUntil(lambda: page.model.list_filter.exam_status == "examined", timeout=3000)
+    assert page.model.rowCount() == 0  # nobody has been examined on a fresh list
+    combo.setCurrentIndex(combo.findData("not_yet"))
+    qtbot.waitUntil(lambda: page.model.rowCount() == N, timeout=3000)

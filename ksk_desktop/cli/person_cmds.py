@@ -99,7 +99,7 @@ def _filter(args: argparse.Namespace):
 
     group = {g.strip().lower() for g in (args.group or "").split(",") if g.strip()}
     return ListFilter(query=args.query or "", groups=group, flags=set(args.flag or []), hamlet=args.hamlet,
-                      birth_year=args.year)
+                      birth_year=args.year, exam_status=args.status, exam_year=args.exam_year)
 
 
 def _list(ctx: StationSession, args: argparse.Namespace) -> int:
@@ -207,6 +207,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     filters.add_argument("--flag", action="append", help="diện ưu tiên (lặp lại được)")
     filters.add_argument("--hamlet", help="thôn / tổ dân phố")
     filters.add_argument("--year", type=int, help="năm sinh")
+    filters.add_argument("--status", choices=["examined", "scheduled", "not_yet"],
+                         help="tình trạng khám trong năm: đã khám, đã hẹn, chưa khám")
+    filters.add_argument("--exam-year", type=int, help="năm của tình trạng khám (mặc định năm nay)")
     p = person.add_parser("list", parents=[common, filters], help="danh sách (đã lọc), theo trang")
     p.add_argument("--offset", type=int, default=0)
     p.add_argument("--limit", type=int, default=100)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ksk_desktop import people_list
-from ksk_desktop.people_list import FLAG_LABELS, SEARCH_CAP, ListFilter
+from ksk_desktop.people_list import EXAM_STATUSES, FLAG_LABELS, SEARCH_CAP, ListFilter
 from ksk_desktop.persons import TARGET_GROUPS, target_group_labels
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
@@ -214,6 +214,15 @@ class PeoplePage(QWidget):
         self.year_edit.setFixedWidth(80)
         self.year_edit.setClearButtonEnabled(True)
         filters.addWidget(self.year_edit)
+        filters.addSpacing(14)
+        filters.addWidget(QLabel("Khám năm nay:", self))
+        self.status_combo = QComboBox(self)
+        self.status_combo.setObjectName("examStatusFilter")
+        self.status_combo.addItem("Tất cả", None)
+        for status, label in EXAM_STATUSES.items():
+            self.status_combo.addItem(label, status)
+        self.status_combo.currentIndexChanged.connect(self.apply_filter)
+        filters.addWidget(self.status_combo)
         filters.addStretch(1)
         self.clear_filters_button = QPushButton("Xóa bộ lọc", self)
         self.clear_filters_button.clicked.connect(self.clear_filters)
@@ -324,6 +333,7 @@ class PeoplePage(QWidget):
             flags={self.flag_combo.currentData()} if self.flag_combo.currentData() else set(),
             hamlet=self.hamlet_combo.currentData(),
             birth_year=int(year_text) if len(year_text) == 4 else None,
+            exam_status=self.status_combo.currentData(),
         )
 
     def apply_filter(self) -> None:
@@ -345,13 +355,15 @@ class PeoplePage(QWidget):
             self.search_timer.start()
 
     def clear_filters(self) -> None:
-        widgets = [*self.group_buttons.values(), self.flag_combo, self.hamlet_combo, self.year_edit, self.search_edit]
+        widgets = [*self.group_buttons.values(), self.flag_combo, self.hamlet_combo, self.year_edit, self.search_edit,
+                   self.status_combo]
         for w in widgets:
             w.blockSignals(True)
         for b in self.group_buttons.values():
             b.setChecked(False)
         self.flag_combo.setCurrentIndex(0)
         self.hamlet_combo.setCurrentIndex(0)
+        self.status_combo.setCurrentIndex(0)
         self.year_edit.clear()
         self.search_edit.clear()
         for w in widgets:
