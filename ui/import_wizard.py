@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -38,6 +37,7 @@ from ksk_desktop.importer.sources import header_key
 from ksk_desktop.session import StationSession
 
 from . import ops
+from .file_dialogs import ask_open_path
 from .i18n import format_number
 from .messages import error_text
 from .progress import Progress
@@ -54,18 +54,8 @@ INTRO = ("Chọn tệp Excel (.xlsx) hoặc CSV có danh sách người dân. Ph
 
 
 def ask_import_path(parent: QWidget) -> Path | None:
-    """The open-file dialog, with Vietnamese labels where Qt draws its own dialog."""
     docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    dialog = QFileDialog(parent, "Chọn tệp danh sách người dân", docs or str(Path.home()), FILE_FILTER)
-    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
-    for label, text in ((QFileDialog.DialogLabel.LookIn, "Thư mục:"), (QFileDialog.DialogLabel.FileName, "Tên tệp:"),
-                        (QFileDialog.DialogLabel.FileType, "Loại tệp:"), (QFileDialog.DialogLabel.Accept, "Mở"),
-                        (QFileDialog.DialogLabel.Reject, "Hủy")):
-        dialog.setLabelText(label, text)
-    if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
-        return None
-    return Path(dialog.selectedFiles()[0])
+    return ask_open_path(parent, "Chọn tệp danh sách người dân", docs or str(Path.home()), FILE_FILTER)
 
 
 def cell_text(value: Any) -> str:

@@ -7,13 +7,14 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from ksk_desktop import audit
 from ksk_desktop.backup import BackupInfo, create_backup
 from ksk_desktop.session import StationSession
 
 from .. import ops
+from ..file_dialogs import ask_save_path
 from ..i18n import format_datetime, format_number, format_size
 from ..messages import error_text
 from ..widgets import ERROR_STYLE, OK_STYLE, MessageLabel, paragraph
@@ -42,18 +43,7 @@ def default_backup_name(now: datetime | None = None) -> str:
 
 
 def ask_backup_path(parent: QWidget, suggested: Path) -> Path | None:
-    """The save dialog (labels in Vietnamese where Qt draws its own dialog)."""
-    dialog = QFileDialog(parent, "Lưu bản sao lưu", str(suggested), f"Bản sao lưu KSK (*{BACKUP_SUFFIX})")
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    dialog.setDefaultSuffix(BACKUP_SUFFIX.lstrip("."))
-    dialog.selectFile(suggested.name)
-    for label, text in ((QFileDialog.DialogLabel.LookIn, "Thư mục:"), (QFileDialog.DialogLabel.FileName, "Tên tệp:"),
-                        (QFileDialog.DialogLabel.FileType, "Loại tệp:"), (QFileDialog.DialogLabel.Accept, "Lưu"),
-                        (QFileDialog.DialogLabel.Reject, "Hủy")):
-        dialog.setLabelText(label, text)
-    if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
-        return None
-    return Path(dialog.selectedFiles()[0])
+    return ask_save_path(parent, "Lưu bản sao lưu", suggested, f"Bản sao lưu KSK (*{BACKUP_SUFFIX})", BACKUP_SUFFIX)
 
 
 class AuditPanel(QWidget):

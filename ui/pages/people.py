@@ -17,7 +17,6 @@ from PySide6.QtGui import QDesktopServices, QIntValidator, QKeyEvent, QKeySequen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -38,6 +37,7 @@ from ksk_desktop.session import StationSession
 
 from .. import ops
 from ..duplicates_dialog import DuplicatesDialog
+from ..file_dialogs import ask_save_path
 from ..i18n import format_number
 from ..import_wizard import ImportWizard
 from ..messages import error_text
@@ -64,17 +64,7 @@ COLUMN_WIDTHS = {NAME: 240, BIRTH: 100, SEX: 72, PERSONAL_ID: 130, HAMLET: 150, 
 
 
 def ask_export_path(parent: QWidget, suggested: Path) -> Path | None:
-    dialog = QFileDialog(parent, "Xuất danh sách ra Excel", str(suggested), "Bảng tính Excel (*.xlsx)")
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    dialog.setDefaultSuffix("xlsx")
-    dialog.selectFile(suggested.name)
-    for label, text in ((QFileDialog.DialogLabel.LookIn, "Thư mục:"), (QFileDialog.DialogLabel.FileName, "Tên tệp:"),
-                        (QFileDialog.DialogLabel.FileType, "Loại tệp:"), (QFileDialog.DialogLabel.Accept, "Lưu"),
-                        (QFileDialog.DialogLabel.Reject, "Hủy")):
-        dialog.setLabelText(label, text)
-    if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
-        return None
-    return Path(dialog.selectedFiles()[0])
+    return ask_save_path(parent, "Xuất danh sách ra Excel", suggested, "Bảng tính Excel (*.xlsx)", ".xlsx")
 
 
 class PeopleTable(QTableView):

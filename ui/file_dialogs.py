@@ -1,0 +1,34 @@
+"""File dialogs with Vietnamese labels (Qt ships no Vietnamese translation for its own dialog)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+
+def _run(dialog: QFileDialog, accept_text: str) -> Path | None:
+    for label, text in ((QFileDialog.DialogLabel.LookIn, "Thư mục:"), (QFileDialog.DialogLabel.FileName, "Tên tệp:"),
+                        (QFileDialog.DialogLabel.FileType, "Loại tệp:"), (QFileDialog.DialogLabel.Accept, accept_text),
+                        (QFileDialog.DialogLabel.Reject, "Hủy")):
+        dialog.setLabelText(label, text)
+    if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
+        return None
+    return Path(dialog.selectedFiles()[0])
+
+
+def ask_save_path(parent: QWidget, title: str, suggested: Path, file_filter: str, suffix: str) -> Path | None:
+    """Where to save a new file (*suffix* without the dot is added when the name has none)."""
+    dialog = QFileDialog(parent, title, str(suggested), file_filter)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setDefaultSuffix(suffix.lstrip("."))
+    dialog.selectFile(suggested.name)
+    return _run(dialog, "Lưu")
+
+
+def ask_open_path(parent: QWidget, title: str, folder: str, file_filter: str) -> Path | None:
+    """An existing file to open."""
+    dialog = QFileDialog(parent, title, folder, file_filter)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+    return _run(dialog, "Mở")
