@@ -95,8 +95,9 @@ def main() -> None:
         people = s.execute(text(
             "SELECT a.id, p.personal_id, p.old_id, p.full_name, p.birth_date, p.sex, p.permanent_address FROM appointment a "
             "JOIN exam_day d ON d.id = a.day_id JOIN person p ON p.id = a.person_id WHERE d.exam_date = :t "
+            "AND d.site_id = :site AND a.status = 'scheduled' "  # the demo's own exam day today is not ours
             "AND p.personal_id IS NOT NULL AND p.birth_date IS NOT NULL ORDER BY random() LIMIT :n"),
-            {"t": today.isoformat(), "n": args.scans * 2}).all()
+            {"t": today.isoformat(), "site": desk["id"], "n": args.scans * 2}).all()
     rng = random.Random(1)
     scans, barcodes = people[: args.scans], people[args.scans:]
     times, queue = [], []
