@@ -24,6 +24,7 @@ from .station import utcnow
 from .text import fold, nfc, sort_key
 
 TARGET_GROUPS = ("a", "b", "c", "d", "đ")
+BULK_INDEX_ROWS = 500  # from this many people in one write, the search index is built in one statement
 
 
 def target_group_labels() -> dict[str, str]:
@@ -200,7 +201,13 @@ def insert_rows(ctx: StationSession, s: Session, clean: list[PersonInput], *, ac
             c.commune_code = c.commune_code or commune
     rows = [_row(c, now) for c in clean]
     _ensure_unique(s, [c.personal_id for c in clean if c.personal_id])
-    insert_many(s, Person.__table__, rows)
+    if len(rows) >= BULK_INDEX_ROWS:
+        from .search import index_in_bulk
+
+        with index_in_bulk(s):
+            insert_many(s, Person.__table__, rows)
+    else:
+        insert_many(s, Person.__table__, rows)
     insert_many(s, PersonFlag.__table__,
                 [{"person_id": r["id"], "flag": f} for r, c in zip(rows, clean, strict=True) for f in c.flags])
     outbox.enqueue_many(s, "person", [(r["id"], None, 1) for r in rows])

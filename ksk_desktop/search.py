@@ -8,7 +8,9 @@ first). Each tier is one indexed query that stops as soon as it has enough rows.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -163,3 +165,30 @@ def load_rows(session: Session, ids: list[str]) -> list[dict]:
             "groups": [r.target_group] if r.target_group else [], "flags": flags.get(pid, []),
         })
     return out
+
+
+_TRIGGER_INSERT = re.compile(r"INSERT\s+INTO\s+person_fts\s*\(([^)]*)\)\s*VALUES\s*\((.*)\)\s*;\s*END\s*$",
+                             re.IGNORECASE | re.DOTALL)
+
+
+@contextlib.contextmanager
+def index_in_bulk(session: Session) -> Iterator[None]:
+    """Index the people inserted inside this block in one statement instead of row by row.
+
+    Inside the caller's transaction the insert trigger of the search index is dropped, the new rows are indexed
+    with the trigger's own expression in one INSERT … SELECT, and the trigger is put back: FTS5 indexes a batch
+    about twice as fast as single rows. DDL is transactional in SQLite, so a failure rolls all of it back.
+    """
+    trigger = session.execute(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
+                                   "AND name = 'person_fts_insert'")).scalar()
+    match = _TRIGGER_INSERT.search(trigger or "")
+    if match is None:  # an index defined differently: let the trigger do its work
+        yield
+        return
+    columns, values = match.group(1), match.group(2).replace("new.", "person.")
+    top = session.execute(text("SELECT coalesce(max(rowid), 0) FROM person")).scalar()
+    session.execute(text("DROP TRIGGER person_fts_insert"))
+    yield
+    session.execute(text(f"INSERT INTO person_fts ({columns}) SELECT {values} FROM person WHERE rowid > :top"),
+                    {"top": top})
+    session.execute(text(trigger))

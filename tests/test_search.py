@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
 from ksk_desktop import persons
+from ksk_desktop.demo.synthetic import generate_people
 from ksk_desktop.search import parse_query, search_ids
 
 P = persons.PersonInput
@@ -121,3 +122,21 @@ def test_cli_search_json(station):
     assert rows[0]["name"] == "Nguyễn Văn Đức" and rows[0]["personal_id"] == "031085999901"
     assert rows[0]["dob"] == "1985-04-15" and rows[0]["sex"] == "M" and rows[0]["hamlet"] == "Thôn 1"
     assert rows[0]["groups"] == ["c"]
+
+
+def test_bulk_writes_index_everyone_and_keep_the_trigger(admin_session):
+    many = [P.from_dict(p) for p in generate_people(persons.BULK_INDEX_ROWS + 100, seed=11, commune_code="10507",
+                                                    reference_date=date(2026, 1, 1))]
+    persons.create_many(admin_session, many)
+    with admin_session.read() as s:
+        indexed = s.execute(text("SELECT count(*) FROM person_fts WHERE person_fts MATCH 'name : a* OR name : b* OR "
+                                 "name : c* OR name : d* OR name : e* OR name : g* OR name : h* OR name : k* OR "
+                                 "name : l* OR name : m* OR name : n* OR name : o* OR name : p* OR name : q* OR "
+                                 "name : s* OR name : t* OR name : u* OR name : v* OR name : x* OR name : y* OR "
+                                 "name : i* OR name : r*'")).scalar()
+        trigger = s.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'person_fts_insert'")).scalar()
+    assert indexed == len(many) and trigger == 1
+    some = many[123]
+    assert some.full_name in names(admin_session, some.full_name)
+    persons.create_person(admin_session, P("Quách Thị Sau Cùng", birth_year=1999))  # one row: the trigger again
+    assert names(admin_session, "quach thi sau cung") == ["Quách Thị Sau Cùng"]
