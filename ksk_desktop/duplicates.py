@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from . import audit, outbox, persons
 from .db.models import Base, Person, PersonFlag, PersonMerge
@@ -105,11 +106,17 @@ def merge(ctx: StationSession, keep_id: str, merge_id: str) -> dict:
 def resolve(ctx: StationSession, person_id: str) -> str:
     """The id to use for *person_id*: itself, or the person it was merged into (following chains)."""
     with ctx.read() as s:
-        for _ in range(20):
-            kept = s.execute(text("SELECT kept_id FROM person_merge WHERE merged_id = :i"), {"i": person_id}).scalar()
-            if kept is None:
-                return person_id
-            person_id = kept
+        return resolve_in(s, person_id)
+
+
+def resolve_in(session: Session, person_id: str) -> str:
+    """:func:`resolve` inside a transaction the caller already holds."""
+    for _ in range(20):
+        kept = session.execute(text("SELECT kept_id FROM person_merge WHERE merged_id = :i"),
+                               {"i": person_id}).scalar()
+        if kept is None:
+            return person_id
+        person_id = kept
     return person_id
 
 

@@ -139,15 +139,6 @@ def _record_merge(s: Session, merged_id: str, kept_id: str, reason: str | None, 
         row.applied_at = now
 
 
-def _resolve_local(s: Session, person_id: str) -> str:
-    for _ in range(20):
-        kept = s.scalar(select(PersonMerge.kept_id).where(PersonMerge.merged_id == person_id))
-        if kept is None:
-            return person_id
-        person_id = kept
-    return person_id
-
-
 def apply_merge(ctx: StationSession, seq: int, data: dict, report: PullReport, clock) -> None:  # noqa: ANN001
     """Carry out (or record) one merge the hub announced; each step is idempotent, the cursor moves last."""
     merged_id, kept_id = data.get("merged_id"), data.get("kept_id")
@@ -158,7 +149,7 @@ def apply_merge(ctx: StationSession, seq: int, data: dict, report: PullReport, c
         return
     now = clock()
     with ctx.write() as s:
-        local_kept = _resolve_local(s, kept_id)
+        local_kept = duplicates.resolve_in(s, kept_id)
         merged_here = s.get(PersonMerge, merged_id) is not None
         dropped = s.get(Person, merged_id)
         if merged_here or dropped is None:
