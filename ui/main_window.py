@@ -107,18 +107,17 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(self.workspace)
         self.stack.setObjectName("pageStack")
         self.today_page = TodayPage(None, self.stack)
-        self.admin_page = AdminPage(None, self.stack)
         self.people_page = PeoplePage(None, self.stack)
+        self.admin_page = AdminPage(None, self.stack)
+        # One line per page; a title missing here shows the "not built yet" placeholder.
+        built: dict[str, QWidget] = {
+            "Hôm nay": self.today_page,
+            "Người dân": self.people_page,
+            "Quản trị": self.admin_page,
+        }
         self.pages: list[QWidget] = []
         for title in PAGE_TITLES:
-            if title == "Hôm nay":
-                page = self.today_page
-            elif title == "Quản trị":
-                page = self.admin_page
-            elif title == "Người dân":
-                page = self.people_page
-            else:
-                page = PlaceholderPage(title, self.stack)
+            page = built.get(title) or PlaceholderPage(title, self.stack)
             self.pages.append(page)
             self.stack.addWidget(page)
             self.navigation.addItem(title)
