@@ -1,0 +1,58 @@
+"""``ksk print schedule|calllist|ticket``: the day schedule, a hamlet's call list and a queue ticket as PDFs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..session import StationSession
+from .io import emit, session_command
+from .schedule_cmds import parse_date
+
+
+def _done(args: argparse.Namespace, printed: object, what: str) -> int:
+    data = printed.to_json()  # type: ignore[attr-defined]
+    emit(args, data, f"Đã in {what}: {data['path']} ({data['pages']} trang, {data['rows']} người).")
+    return 0
+
+
+def _schedule(ctx: StationSession, args: argparse.Namespace) -> int:
+    from ..printing.jobs import print_day_schedule
+
+    day = parse_date(args.date)
+    return _done(args, print_day_schedule(ctx, day, Path(args.output), site_id=args.site),
+                 f"lịch khám ngày {day:%d/%m/%Y}")
+
+
+def _calllist(ctx: StationSession, args: argparse.Namespace) -> int:
+    from ..printing.jobs import print_call_list
+
+    day = parse_date(args.date)
+    return _done(args, print_call_list(ctx, day, args.hamlet, Path(args.output)),
+                 f"danh sách mời khám ngày {day:%d/%m/%Y}")
+
+
+def _ticket(ctx: StationSession, args: argparse.Namespace) -> int:
+    from ..printing.jobs import print_ticket
+
+    return _done(args, print_ticket(ctx, args.appointment, Path(args.output)), "phiếu số thứ tự")
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    grp = sub.add_parser("print", parents=[common], help="in ra PDF: lịch khám, danh sách mời, phiếu số thứ tự")
+    cmds = grp.add_subparsers(dest="print_cmd", metavar="LỆNH")
+    cmds.required = True
+    p = cmds.add_parser("schedule", parents=[common], help="lịch khám một ngày (A4 ngang, có mã vạch lịch hẹn)")
+    p.add_argument("--date", required=True, help="dd/mm/yyyy")
+    p.add_argument("--site", help="chỉ một điểm khám (mã điểm khám)")
+    p.add_argument("-o", "--output", required=True, help="tệp PDF cần tạo")
+    p.set_defaults(handler=session_command(_schedule))
+    p = cmds.add_parser("calllist", parents=[common], help="danh sách mời khám của một thôn / tổ dân phố")
+    p.add_argument("--date", required=True, help="dd/mm/yyyy")
+    p.add_argument("--hamlet", required=True, help="tên thôn / tổ dân phố (không cần dấu)")
+    p.add_argument("-o", "--output", required=True, help="tệp PDF cần tạo")
+    p.set_defaults(handler=session_command(_calllist))
+    p = cmds.add_parser("ticket", parents=[common], help="in lại phiếu số thứ tự của người đã tiếp đón")
+    p.add_argument("--appointment", required=True, help="mã lịch hẹn")
+    p.add_argument("-o", "--output", required=True, help="tệp PDF cần tạo")
+    p.set_defaults(handler=session_command(_ticket))
