@@ -20,6 +20,7 @@ from . import (
     classify_cmds,
     consent_cmds,
     person_cmds,
+    print_cmds,
     register_cmds,
     schedule_cmds,
     station_cmds,
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     consent_cmds.register(sub, common)
     register_cmds.register_cli(sub, common)
     schedule_cmds.register(sub, common)
+    print_cmds.register(sub, common)
     for ep in entry_points(group="ksk.cli"):
         ep.load()(sub, common)
     return parser
