@@ -1,0 +1,59 @@
+"""The table view used by the scheduling and report pages: whole rows, keyboard first, Enter opens."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from .rows_model import RowsModel
+
+
+class RowsTable(QTableView):
+    """Rows of a :class:`RowsModel`; Enter or a double click emits ``opened(row)``."""
+
+    opened = Signal(dict)
+
+    def __init__(self, model: RowsModel, parent: QWidget | None = None, multi: bool = False) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multi
+                              else QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        header = self.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.doubleClicked.connect(self._open)
+
+    @property
+    def rows_model(self) -> RowsModel:
+        return self.model()  # type: ignore[return-value]
+
+    def current_row(self) -> dict | None:
+        index = self.currentIndex()
+        return self.rows_model.row(index.row()) if index.isValid() else None
+
+    def selected_rows(self) -> list[dict]:
+        rows = sorted({i.row() for i in self.selectionModel().selectedRows()})
+        return [r for r in (self.rows_model.row(i) for i in rows) if r is not None]
+
+    def select_first(self) -> None:
+        if self.rows_model.rowCount():
+            self.setCurrentIndex(self.rows_model.index(0, 0))
+            self.selectRow(0)
+
+    def _open(self, index: QModelIndex) -> None:
+        row = self.rows_model.row(index.row())
+        if row is not None:
+            self.opened.emit(row)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self._open(self.currentIndex())
+            return
+        super().keyPressEvent(event)
