@@ -19,6 +19,7 @@ from . import (
     cccd_cmds,
     classify_cmds,
     consent_cmds,
+    icd_cmds,
     person_cmds,
     print_cmds,
     register_cmds,
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_cmds.register_cli(sub, common)
     schedule_cmds.register(sub, common)
     print_cmds.register(sub, common)
+    icd_cmds.register(sub, common)
     for ep in entry_points(group="ksk.cli"):
         ep.load()(sub, common)
     return parser
