@@ -283,3 +283,86 @@ class SyncRemoteMerge(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime)
     applied_at: Mapped[datetime | None] = mapped_column(DateTime)  # set when merged locally (core person merge)
     __table_args__ = (Index("ix_sync_remote_merge_kept", "kept_id"),)
+
+
+# -- exams (migration 0008) ------------------------------------------------------------------------------------
+class ExamVersion(Base):
+    """One version of an exam: a draft (saved section by section, ``edit_seq`` and ``section_versions`` for
+    optimistic checks), then signed and immutable (database triggers refuse UPDATE/DELETE). An amendment is the next
+    version of the same ``exam_id``. ``document`` is the exam document as canonical JSON."""
+
+    __tablename__ = "exam_version"
+    exam_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    appointment_id: Mapped[str | None] = mapped_column(String(36))
+    form: Mapped[str] = mapped_column(String(20))
+    form_version: Mapped[int] = mapped_column(Integer)
+    exam_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))  # draft | signed
+    edit_seq: Mapped[int] = mapped_column(Integer, default=1)
+    section_versions: Mapped[str] = mapped_column(Text, default="{}")  # JSON {section id: n}
+    health_class: Mapped[int | None] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(Text)
+    amends_version: Mapped[int | None] = mapped_column(Integer)
+    amendment_reason: Mapped[str | None] = mapped_column(Text)
+    signed_by: Mapped[str | None] = mapped_column(String(40))
+    signed_at: Mapped[str | None] = mapped_column(String(40))  # ISO 8601 UTC, as signed
+    signer_key_id: Mapped[str | None] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_exam_version_person", "person_id", "exam_date"),
+                      Index("ix_exam_version_date", "exam_date", "status"),
+                      Index("ix_exam_version_appointment", "appointment_id"))
+
+
+class ExamSigningKey(Base):
+    """A doctor's Ed25519 key pair (raw keys, base64). The private key lives only inside the encrypted database."""
+
+    __tablename__ = "exam_signing_key"
+    key_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(40))
+    full_name: Mapped[str] = mapped_column(String(200))
+    public_key: Mapped[str] = mapped_column(String(64))
+    private_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    __table_args__ = (Index("ix_exam_signing_key_user", "username", "active"),)
+
+
+class Referral(Base):
+    """A referral written on a signed exam: where to, why, how urgently."""
+
+    __tablename__ = "referral"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    exam_id: Mapped[str] = mapped_column(String(36), index=False)
+    exam_version: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    destination: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(Text)
+    urgency: Mapped[str] = mapped_column(String(10))  # routine | soon | urgent
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_referral_exam", "exam_id"), Index("ix_referral_person", "person_id"))
+
+
+class FollowUp(Base):
+    """A follow-up item the station manages after an exam (hypertension, diabetes…), open until done."""
+
+    __tablename__ = "followup"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    exam_id: Mapped[str] = mapped_column(String(36))
+    exam_version: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    due_date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))  # open | done
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    done_by: Mapped[str | None] = mapped_column(String(40))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_followup_due", "status", "due_date"), Index("ix_followup_person", "person_id"))

@@ -1,0 +1,49 @@
+"""ICD-10 diagnoses on an exam, checked against the catalogue (``ksk_desktop.icd10``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InvalidInput
+from .errors import UnknownDiagnosis
+
+
+def _lookup(code: str) -> dict:
+    from .. import icd10
+
+    found = icd10.lookup(icd10.normalize_code(code))
+    if found is None:
+        raise UnknownDiagnosis(f"Mã ICD-10 {code.strip()!r} không có trong danh mục ICD-10 của Bộ Y tế.")
+    return found
+
+
+def check_codes(text: str) -> str:
+    """``"i10, e11"`` → ``"I10;E11"`` (the MoH template separates codes with ``;``); unknown codes are refused."""
+    parts = [p.strip() for p in text.replace(",", ";").split(";") if p.strip()]
+    return ";".join(_lookup(p)["code"] for p in parts)
+
+
+def check_diagnoses(raw: Any) -> list[dict]:
+    """A list of codes or ``{"code", "primary"}`` objects → ``[{"code", "name", "primary"}]``, one primary."""
+    if isinstance(raw, str):
+        raw = [p for p in raw.replace(",", ";").split(";") if p.strip()]
+    if not isinstance(raw, list):
+        raise InvalidInput("Chẩn đoán phải là danh sách mã ICD-10.")
+    out: list[dict] = []
+    for item in raw:
+        if isinstance(item, str):
+            code, primary = item, None
+        elif isinstance(item, dict) and isinstance(item.get("code"), str):
+            code, primary = item["code"], item.get("primary")
+        else:
+            raise InvalidInput("Mỗi chẩn đoán phải là một mã ICD-10 hoặc {\"code\": …, \"primary\": true|false}.")
+        found = _lookup(code)
+        if any(d["code"] == found["code"] for d in out):
+            raise InvalidInput(f"Mã ICD-10 {found['code']} được nhập hai lần.")
+        out.append({"code": found["code"], "name": found["name"], "primary": bool(primary)})
+    primaries = [d for d in out if d["primary"]]
+    if len(primaries) > 1:
+        raise InvalidInput("Chỉ một chẩn đoán là bệnh chính.")
+    if out and not primaries:
+        out[0]["primary"] = True  # the first listed is the main one, as on the paper form
+    return out

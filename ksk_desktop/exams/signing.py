@@ -1,0 +1,182 @@
+"""Sign-off: a doctor signs a complete draft with Ed25519 over the canonical JSON of the exam document (without
+its ``signature``); the version becomes immutable. Verification of a stored exam and of the QR text printed on the
+result slip.
+
+QR text format (no health data)::
+
+    KSK1|<exam id>|<version>|<key id>|<base64url signature, unpadded>
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+
+from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
+from sqlalchemy.orm import Session
+
+from .. import outbox
+from ..db.models import Appointment, ExamVersion
+from ..security.roles import Perm
+from ..session import StationSession
+from ..station import utcnow
+from . import document, keys, validation
+from .errors import InvalidSignature, SigningBlocked
+from .forms import load_form
+
+QR_PREFIX = "KSK1"
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _blocked_message(todo: dict) -> str:
+    parts = []
+    if todo["missing_required"]:
+        names = ", ".join(m["label"] for m in todo["missing_required"][:8])
+        more = f" và {len(todo['missing_required']) - 8} trường khác" if len(todo["missing_required"]) > 8 else ""
+        parts.append(f"còn thiếu {len(todo['missing_required'])} trường bắt buộc: {names}{more}")
+    if todo["unconfirmed"]:
+        parts.append("cần xác nhận giá trị bất thường: " + ", ".join(u["field"] for u in todo["unconfirmed"]))
+    parts.extend(todo["errors"])
+    return "Chưa ký được phiếu khám: " + "; ".join(parts) + "."
+
+
+def _mark_examined(ctx: StationSession, s: Session, appointment_id: str | None) -> None:
+    from ..scheduling import appointments as appts
+    from ..scheduling import status as st
+
+    if not appointment_id:
+        return
+    appt = s.get(Appointment, appointment_id)
+    if appt is not None and st.EXAMINED in st.TRANSITIONS[appt.status]:
+        appts.change(ctx, s, appt, "appointment.examined", {"by_exam_sign": True}, status=st.EXAMINED)
+
+
+def sign_row(ctx: StationSession, s: Session, row: ExamVersion, *, signed_at: datetime | None = None) -> dict:
+    """Sign the draft *row* inside the caller's transaction: checks, signature, immutable status, referral and
+    follow-up rows, outbox (``exam`` or ``amendment``), appointment examined, audit. Returns the document."""
+    from . import followups, referrals
+    from .records import person_of, recompute
+
+    doc = document.loads(row.document)
+    form = load_form(row.form, row.form_version)
+    person = person_of(s, row.person_id)
+    error = recompute(doc, form, person)
+    todo = validation.problems(doc, form, person.sex, error)
+    if any(todo.values()):
+        raise SigningBlocked(_blocked_message(todo), todo["missing_required"], todo["unconfirmed"])
+    key_id, private = keys.signing_key(s, ctx.user)
+    at = (signed_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    doc.update(status="signed", signed_by=ctx.user.username, signer_name=ctx.user.full_name, signed_at=at,
+               signer_key_id=key_id, signature=None)
+    doc["signature"] = base64.b64encode(private.sign(document.signed_bytes(doc))).decode()
+    row.document = document.dumps(doc)
+    row.health_class = doc["health_class"]
+    row.status, row.signed_by, row.signed_at = "signed", ctx.user.username, at
+    row.signer_key_id, row.signature = key_id, doc["signature"]
+    row.updated_by, row.updated_at = ctx.user.username, utcnow()
+    row.edit_seq += 1
+    s.flush()
+    referrals.record(ctx, s, doc)
+    followups.record(ctx, s, doc)
+    kind = "amendment" if doc["amends_version"] else "exam"
+    outbox.enqueue(s, kind, doc["id"], doc, doc["version"])
+    _mark_examined(ctx, s, doc["appointment_id"])
+    ctx.audit(s, "exam.sign", "exam", doc["id"], {"version": doc["version"], "key_id": key_id,
+                                                  "person": doc["person_id"]})
+    return doc
+
+
+def sign(ctx: StationSession, exam_id: str) -> dict:
+    """Sign the exam's draft as the logged-in doctor (Perm.EXAM_SIGN). Raises ``SigningBlocked`` with the list of
+    what is missing, ``ExamSigned`` if it is already signed. Returns the signed document."""
+    from .records import editable_draft
+
+    ctx.require(Perm.EXAM_SIGN)
+    with ctx.write() as s:
+        return sign_row(ctx, s, editable_draft(s, exam_id))
+
+
+def check_document(s: Session, doc: dict) -> str | None:
+    """None when *doc* carries a valid signature by a known key; else the reason, in Vietnamese."""
+    if doc.get("status") != "signed" or not doc.get("signature") or not doc.get("signer_key_id"):
+        return "phiếu khám chưa được ký"
+    public = keys.public_key(s, doc["signer_key_id"])
+    if public is None:
+        return f"không có khóa công khai {doc['signer_key_id']}"
+    try:
+        public.verify(base64.b64decode(doc["signature"]), document.signed_bytes(doc))
+    except (CryptoInvalidSignature, ValueError):
+        return "chữ ký không khớp với nội dung phiếu khám (nội dung đã bị thay đổi)"
+    return None
+
+
+def check_row(s: Session, row: ExamVersion) -> str | None:
+    """Checks the stored document's signature and that the row's own columns agree with it."""
+    doc = document.loads(row.document)
+    if (doc.get("id"), doc.get("version"), doc.get("signature")) != (row.exam_id, row.version, row.signature):
+        return "dữ liệu phiếu khám không khớp với bản đã ký"
+    if doc.get("health_class") != row.health_class or doc.get("status") != row.status:
+        return "dữ liệu phiếu khám không khớp với bản đã ký"
+    return check_document(s, doc)
+
+
+def verify(ctx: StationSession, exam_id: str, version: int | None = None) -> dict:
+    """``{"valid", "exam_id", "version", "reason"}`` for a stored exam version."""
+    from .records import version_row
+
+    ctx.require(Perm.PERSON_READ)
+    with ctx.write() as s:
+        row = version_row(s, exam_id, version)
+        problem = check_row(s, row)
+        ctx.audit(s, "exam.verify", "exam", exam_id, {"version": row.version, "valid": problem is None})
+        return {"valid": problem is None, "exam_id": exam_id, "version": row.version, "reason": problem}
+
+
+def verify_qr_text(doc: dict) -> str:
+    """The text of the result slip's QR code: exam id, version, key id and signature, no health data."""
+    if doc.get("status") != "signed" or not doc.get("signature"):
+        raise InvalidSignature("Phiếu khám chưa ký: chưa có mã QR xác thực.")
+    return "|".join([QR_PREFIX, doc["id"], str(doc["version"]), doc["signer_key_id"],
+                     _b64url(base64.b64decode(doc["signature"]))])
+
+
+def parse_qr_text(text: str) -> tuple[str, int, str, bytes]:
+    parts = (text or "").strip().split("|")
+    if len(parts) != 5 or parts[0] != QR_PREFIX:
+        raise InvalidSignature("Mã QR không phải mã xác thực phiếu khám KSK.")
+    _, exam_id, version, key_id, sig = parts
+    try:
+        return exam_id, int(version), key_id, _unb64url(sig)
+    except ValueError:
+        raise InvalidSignature("Mã QR xác thực bị hỏng.") from None
+
+
+def verify_qr(ctx: StationSession, text: str) -> dict:
+    """Check a scanned QR text against the stored signed exam. Returns ``{"valid": True, "exam_id", "version",
+    "exam_date", "signer_name", "signed_at"}`` (no health data); raises ``InvalidSignature`` with the reason."""
+    exam_id, version, key_id, signature = parse_qr_text(text)
+    ctx.require(Perm.PERSON_READ)
+    with ctx.write() as s:
+        row = s.get(ExamVersion, (exam_id, version))
+        problem = None
+        if row is None:
+            problem = "không có phiếu khám này trong dữ liệu của trạm"
+        elif row.status != "signed":
+            problem = "phiếu khám chưa được ký"
+        elif row.signer_key_id != key_id or base64.b64decode(row.signature or "") != signature:
+            problem = "chữ ký trên mã QR không khớp với phiếu khám đã lưu"
+        else:
+            problem = check_row(s, row)
+        ctx.audit(s, "exam.verify", "exam", exam_id, {"version": version, "valid": problem is None, "qr": True})
+    if problem:
+        raise InvalidSignature(f"Không hợp lệ: {problem}.")
+    doc = document.loads(row.document)
+    return {"valid": True, "exam_id": exam_id, "version": version, "exam_date": doc["exam_date"],
+            "signer_name": doc["signer_name"], "signed_at": doc["signed_at"]}

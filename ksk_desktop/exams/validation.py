@@ -1,0 +1,182 @@
+"""Checking an exam's values against its form, computing its assessment with ``ksk_desktop.clinical``, and what
+still stands between a draft and its signature (missing required fields, implausible values not confirmed)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any
+
+from ..clinical import classify
+from ..clinical.measurements import NUMERIC_FIELDS, InvalidMeasurement, parse_class
+from ..errors import InvalidInput
+from ..text import nfc
+from .diagnoses import check_codes, check_diagnoses
+from .forms import FieldDef, FormDef
+
+MAX_TEXT = 4000
+_TRUE = {"true", "1", "co", "có", "yes", "x"}
+_FALSE = {"false", "0", "khong", "không", "no"}
+
+
+def _number(f: FieldDef, raw: Any) -> int | float:
+    if f.key in NUMERIC_FIELDS:  # the clinical module's hard limits and messages
+        from ..clinical.measurements import _number as clinical_number
+
+        value = clinical_number(NUMERIC_FIELDS[f.key], raw)
+    else:
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+            raise InvalidInput(f"{f.label} phải là một số.")
+        try:
+            value = float(str(raw).strip().replace(",", ".")) if isinstance(raw, str) else float(raw)
+        except ValueError:
+            raise InvalidInput(f"{f.label} phải là một số, không phải {raw!r}.") from None
+        if not math.isfinite(value) or value < 0:
+            raise InvalidInput(f"{f.label} phải là một số không âm.")
+    if f.type == "integer" and not float(value).is_integer():
+        raise InvalidInput(f"{f.label} phải là số nguyên.")
+    return int(value) if float(value).is_integer() else value
+
+
+def coerce(f: FieldDef, raw: Any) -> Any:
+    """The stored value of *raw* in field *f* (None clears the field); InvalidInput with the field's label."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return [] if f.type == "diagnoses" else None
+    if f.type in ("number", "integer"):
+        return _number(f, raw)
+    if f.type == "bool":
+        if isinstance(raw, bool):
+            return raw
+        text = nfc(str(raw)).lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        raise InvalidInput(f"{f.label}: trả lời có hoặc không, không phải {raw!r}.")
+    if f.type == "class":
+        try:
+            return parse_class(raw, f.label)
+        except InvalidMeasurement as exc:
+            raise InvalidInput(exc.message) from None
+    if f.type == "date":
+        text = str(raw).strip()
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return datetime.strptime(text, fmt).date().isoformat()
+            except ValueError:
+                continue
+        raise InvalidInput(f"{f.label}: ngày phải có dạng dd/mm/yyyy, không phải {raw!r}.")
+    if f.type == "diagnoses":
+        return check_diagnoses(raw)
+    if not isinstance(raw, str):
+        raise InvalidInput(f"{f.label} phải là văn bản.")
+    text = nfc(raw).strip()
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"{f.label} dài quá {MAX_TEXT} ký tự.")
+    if f.type == "choice" and text not in f.choices:
+        raise InvalidInput(f"{f.label}: chọn một trong {', '.join(f.choices)}, không phải {text!r}.")
+    if f.type == "icd10_codes":
+        return check_codes(text)
+    return text
+
+
+def _age_inputs(person_birth: date | None, birth_year: int | None, exam_date: str) -> dict[str, Any]:
+    if person_birth is not None:
+        return {"birth_date": person_birth.isoformat(), "exam_date": exam_date}
+    if birth_year is not None:
+        return {"age": max(0, int(exam_date[:4]) - birth_year)}
+    return {}
+
+
+def classify_input(doc: dict, form: FormDef, sex: str | None, birth_date: date | None,
+                   birth_year: int | None) -> dict[str, Any]:
+    """The measurement object ``clinical.classify`` takes, built from the exam's values."""
+    values = doc["values"]
+    data: dict[str, Any] = {"sex": sex, "physique_table": form.physique_table,
+                            **_age_inputs(birth_date, birth_year, doc["exam_date"])}
+    data.update({k: v for k, v in values.items() if k in NUMERIC_FIELDS and v is not None})
+    if values.get("measured_lying") is not None:
+        data["measured_lying"] = values["measured_lying"]
+    data["confirmed"] = [k for k in doc["confirmed"] if k in NUMERIC_FIELDS]
+    index_classes: dict[str, int] = {}
+    for f in form.fields.values():
+        if f.type == "class" and f.feeds and values.get(f.key) is not None:
+            index_classes[f.feeds] = max(index_classes.get(f.feeds, 0), values[f.key])
+    if index_classes:
+        data["index_classes"] = index_classes
+    chosen = values.get("conclusion.health_class")
+    if chosen is not None and doc.get("health_class_reason"):
+        data["override"] = {"class": chosen, "reason": doc["health_class_reason"]}
+    return data
+
+
+def assess(doc: dict, form: FormDef, sex: str | None, birth_date: date | None,
+           birth_year: int | None) -> tuple[dict | None, str | None]:
+    """``(assessment, None)``, or ``(None, message)`` while the values cannot be classified (a half-typed
+    blood pressure, a missing sex): the draft is still saved, signing waits."""
+    try:
+        return classify(classify_input(doc, form, sex, birth_date, birth_year)), None
+    except InvalidMeasurement as exc:
+        return None, exc.message
+
+
+def health_class(doc: dict) -> int | None:
+    """The exam's class: the doctor's choice, else the suggested class (QĐ 1613: the worst index)."""
+    chosen = doc["values"].get("conclusion.health_class")
+    qd = (doc.get("assessment") or {}).get("qd1613") or {}
+    if not qd.get("applicable"):
+        return chosen
+    final = (qd.get("final") or {}).get("class")
+    suggested = (qd.get("suggested") or {}).get("class")
+    if chosen is not None and chosen != suggested and not doc.get("health_class_reason"):
+        return chosen  # signing is blocked until the reason is written (see problems)
+    return final if final is not None else chosen
+
+
+def form_warnings(doc: dict, form: FormDef) -> list[dict]:
+    """Values of the form's own numeric fields outside their plausible range (the clinical module checks its
+    measurements itself)."""
+    out = []
+    for key, value in doc["values"].items():
+        f = form.fields.get(key)
+        if f is None or f.key in NUMERIC_FIELDS or f.type not in ("number", "integer") or value is None or not f.range:
+            continue
+        lo, hi = f.range
+        if not lo <= value <= hi:
+            out.append({"field": key, "value": value, "code": "ngoai_khoang_hop_ly", "confirmed": key in doc["confirmed"],
+                        "message": f"{f.label} {value} {f.unit or ''} nằm ngoài khoảng thường gặp ({lo}–{hi}): "
+                                   "kiểm tra lại, nếu đúng thì xác nhận."})
+    return out
+
+
+def warnings(doc: dict, form: FormDef) -> list[dict]:
+    return [*((doc.get("assessment") or {}).get("warnings") or []), *form_warnings(doc, form)]
+
+
+def missing_required(doc: dict, form: FormDef, sex: str | None) -> list[dict]:
+    """Required fields still empty, in form order: ``[{"key", "label", "section"}]``."""
+    out = []
+    for s in form.sections:
+        if not s.applies(sex):
+            continue
+        for f in s.fields:
+            if not f.required or not f.applies(sex):
+                continue
+            value = doc.get(f.key) if f.document_key else doc["values"].get(f.key)
+            if value in (None, "", []):
+                out.append({"key": f.key, "label": f.label, "section": s.id})
+    return out
+
+
+def problems(doc: dict, form: FormDef, sex: str | None, assessment_error: str | None) -> dict[str, Any]:
+    """Everything that blocks signing: ``{"missing_required", "unconfirmed", "errors"}``."""
+    errors = []
+    if assessment_error:
+        errors.append(assessment_error)
+    elif doc["health_class"] is None:
+        errors.append("Chưa có phân loại sức khỏe: nhập đủ các chỉ số hoặc bác sĩ chọn loại.")
+    qd = (doc.get("assessment") or {}).get("qd1613") or {}
+    chosen = doc["values"].get("conclusion.health_class")
+    suggested = (qd.get("suggested") or {}).get("class") if qd.get("applicable") else None
+    if chosen is not None and suggested is not None and chosen != suggested and not doc.get("health_class_reason"):
+        errors.append("Bác sĩ chọn loại sức khỏe khác loại gợi ý: phải ghi lý do.")
+    unconfirmed = [{"field": w["field"], "message": w["message"]} for w in warnings(doc, form) if not w["confirmed"]]
+    return {"missing_required": missing_required(doc, form, sex), "unconfirmed": unconfirmed, "errors": errors}
