@@ -30,6 +30,8 @@ from .login_dialog import LoginDialog
 from .pages.admin import AdminPage
 from .pages.people import PeoplePage
 from .pages.placeholder import PlaceholderPage
+from .pages.reports import ReportsPage
+from .pages.schedule import SchedulePage
 from .pages.today import TodayPage
 from .registration_dialog import ScanResultDialog
 from .scan import install_scanner
@@ -114,6 +116,8 @@ class MainWindow(QMainWindow):
             "Hôm nay": self.today_page,
             "Người dân": self.people_page,
             "Quản trị": self.admin_page,
+            "Lịch khám": SchedulePage(None, self.stack),
+            "Báo cáo": ReportsPage(None, self.stack),
         }
         self.pages: list[QWidget] = []
         for title in PAGE_TITLES:

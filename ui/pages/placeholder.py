@@ -13,12 +13,8 @@ NOT_YET = "Chức năng này chưa có trong phiên bản này."
 
 #: What each future page will do, one sentence each.
 PLANNED: dict[str, str] = {
-    "Lịch khám": "Khi hoàn thành, trang này sẽ dùng để lập đợt khám, chọn ngày khám, chia khung giờ "
-                 "và lập danh sách gọi người dân đến khám.",
     "Khám": "Khi hoàn thành, trang này sẽ dùng để nhập phiếu khám, phân loại sức khỏe "
             "và ký xác nhận kết quả khám.",
-    "Báo cáo": "Khi hoàn thành, trang này sẽ lập báo cáo hằng tháng và theo dõi tỷ lệ người dân "
-               "đã được khám sức khỏe.",
     "Đồng bộ": "Khi hoàn thành, trang này sẽ đồng bộ dữ liệu của trạm với máy chủ trung tâm của thành phố.",
 }
 
