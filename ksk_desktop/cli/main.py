@@ -19,6 +19,7 @@ from . import (
     cccd_cmds,
     classify_cmds,
     consent_cmds,
+    exam_cmds,
     icd_cmds,
     person_cmds,
     print_cmds,
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     schedule_cmds.register(sub, common)
     print_cmds.register(sub, common)
     icd_cmds.register(sub, common)
+    exam_cmds.register(sub, common)
     for ep in entry_points(group="ksk.cli"):
         ep.load()(sub, common)
     return parser
