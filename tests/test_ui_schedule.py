@@ -319,3 +319,19 @@ def test_pages_in_the_main_window_and_locking(qtbot, world, station):
     schedule.set_session(None)  # what locking does: nothing stays on screen
     assert schedule.days_model.rowCount() == 0 and schedule.sites_model.rowCount() == 0
     window.close()
+
+
+def test_day_capacity_cannot_drop_below_the_people_booked(qtbot, planned, page):
+    ctx = planned["ctx"]
+    view = open_first_day(qtbot, page)
+    assert view.capacity_spin.value() == 5
+    view.capacity_spin.setValue(4)
+    qtbot.mouseClick(view.capacity_button, CLICK)
+    qtbot.waitUntil(lambda: view.error_label.isVisible(), timeout=10_000)
+    assert "đã có 5 người" in view.error_label.text() and "Chuyển bớt" in view.error_label.text()
+    assert q(ctx, "SELECT capacity_per_slot FROM exam_day WHERE id = :d", d=planned["days"][0])[0][0] == 5
+    view.capacity_spin.setValue(8)
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        qtbot.mouseClick(view.capacity_button, CLICK)
+    assert q(ctx, "SELECT capacity_per_slot FROM exam_day WHERE id = :d", d=planned["days"][0])[0][0] == 8
+    assert "còn trống 18" in view.info_label.text() and view.tree.topLevelItem(0).text(1) == "5/8 người"

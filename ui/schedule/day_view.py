@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSpinBox,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -27,7 +28,6 @@ from ksk_desktop.scheduling import appointments, day_schedule, days
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
-from ksk_desktop.station import station_info
 
 from .. import ops
 from ..i18n import format_long_date
@@ -97,6 +97,15 @@ class DayView(QDialog):
             b.setVisible(self.manage)
             actions.addWidget(b)
         actions.addStretch(1)
+        self.capacity_spin = QSpinBox(self)
+        self.capacity_spin.setObjectName("dayCapacitySpin")
+        self.capacity_spin.setRange(1, 1000)
+        self.capacity_spin.setSuffix(" người/ca")
+        self.capacity_button = QPushButton("Đổi số người mỗi ca", self)
+        self.capacity_button.clicked.connect(self.change_capacity)
+        for w in (self.capacity_spin, self.capacity_button):
+            w.setVisible(self.manage)
+            actions.addWidget(w)
         outer.addLayout(actions)
 
         printing = QHBoxLayout()
@@ -157,6 +166,7 @@ class DayView(QDialog):
             self.loaded.emit()
             return
         self.day["locked"] = d["locked"]
+        self.capacity_spin.setValue(d["capacity_per_slot"])
         self.info_label.setText(
             f"Giờ làm việc {d['opening_hours']}, ca {d['slot_minutes']} phút, {d['capacity_per_slot']} người/ca — "
             f"đã hẹn {d['booked']}/{d['capacity']}, còn trống {d['free']}"
@@ -243,6 +253,15 @@ class DayView(QDialog):
         ask(self, "Hủy lịch hẹn", f"Hủy lịch hẹn của {a['name']} ({a['start']})? Người này sẽ không còn trong "
                                   "danh sách của ngày.", cancel, "Hủy lịch hẹn")
 
+    def change_capacity(self) -> None:
+        """A new capacity per slot for the day; refused (with the reason) if a slot already holds more people."""
+        if not self.manage or self.busy or self.day_data is None:
+            return
+        ctx, day_id, n = self.session, self.day["id"], self.capacity_spin.value()
+        self._run(lambda: days.set_capacity(ctx, day_id, n),
+                  lambda r: self._changed(f"Ngày khám này nhận {r['capacity_per_slot']} người mỗi ca "
+                                          f"({r['capacity']} chỗ)."))
+
     def toggle_lock(self) -> None:
         if not self.manage or self.busy:
             return
@@ -253,30 +272,26 @@ class DayView(QDialog):
 
     # -- printing ----------------------------------------------------------------------------------------------------
     def print_day(self) -> Any:
-        if not self.printing or self.schedule is None:
+        """The day schedule of this day (the printing module checks the right, writes and audits)."""
+        if not self.printing or self.day_data is None:
             return None
-        from ksk_desktop.printing import day_schedule_pdf
+        from ksk_desktop.printing import jobs
 
-        schedule, station = self._site_schedule(), station_info(self.session)
-        name = f"lich-kham-{self.day['date']}.pdf"
-        return self.save_pdf(self, name, lambda path: day_schedule_pdf(path, schedule, station))
+        ctx, when, site_id = self.session, date.fromisoformat(self.day["date"]), self.day["site_id"]
+        return self.save_pdf(self, f"lich-kham-{self.day['date']}.pdf",
+                             lambda path: jobs.print_day_schedule(ctx, when, path, site_id=site_id))
 
     def print_call_list(self) -> Any:
-        if not self.printing or self.schedule is None or self.hamlet_combo.currentIndex() < 0:
+        """The call list of the chosen hamlet on this date, for its head to tell everyone their time."""
+        if not self.printing or self.day_data is None or self.hamlet_combo.currentIndex() < 0:
             return None
-        from ksk_desktop.printing import call_list_pdf
+        from ksk_desktop.printing import jobs
+        from ksk_desktop.printing.call_list_pdf import NO_HAMLET as PRINTED_NO_HAMLET
 
-        hamlet = self.hamlet_combo.currentData()
-        schedule, station = self._site_schedule(), station_info(self.session)
-        name = f"danh-sach-goi-{self.day['date']}.pdf"
-        return self.save_pdf(self, name, lambda path: call_list_pdf(path, schedule, hamlet, station))
-
-    def _site_schedule(self) -> dict:
-        """The schedule narrowed to this day (another site may examine the same date)."""
-        assert self.schedule is not None
-        chosen = [d for d in self.schedule["days"] if d["day_id"] == self.day["id"]]
-        return {**self.schedule, "days": chosen, "appointments": sum(
-            len(x["appointments"]) for d in chosen for x in d["slots"])}
+        hamlet = self.hamlet_combo.currentData() or PRINTED_NO_HAMLET
+        ctx, when = self.session, date.fromisoformat(self.day["date"])
+        return self.save_pdf(self, f"danh-sach-goi-{self.day['date']}.pdf",
+                             lambda path: jobs.print_call_list(ctx, when, hamlet, path))
 
     # -- state -------------------------------------------------------------------------------------------------------
     def _update_buttons(self) -> None:
@@ -286,6 +301,7 @@ class DayView(QDialog):
         self.cancel_button.setEnabled(idle and len(chosen) == 1)
         self.notify_button.setEnabled(idle and bool(chosen))
         self.lock_button.setEnabled(idle and self.day_data is not None)
+        self.capacity_button.setEnabled(idle and self.day_data is not None)
         self.lock_button.setText("Mở khóa ngày" if self.day.get("locked") else "Khóa ngày")
         loaded = idle and self.day_data is not None
         self.print_day_button.setEnabled(loaded)
