@@ -34,8 +34,11 @@ def _serve(args: argparse.Namespace) -> int:
     except ImportError:
         raise KskError("Máy chủ cần các gói fastapi và uvicorn: pip install 'ksk-desktop[hub]'.") from None
 
+    if args.fhir_max_entries < 1:
+        raise KskError("--fhir-max-entries phải từ 1 trở lên.")
     serve(db_url(args.db), host=args.host, port=args.port, ssl_certfile=args.ssl_certfile,
-          ssl_keyfile=args.ssl_keyfile, access_log=args.access_log)
+          ssl_keyfile=args.ssl_keyfile, access_log=args.access_log, fhir_url=args.fhir_url,
+          fhir_max_entries=args.fhir_max_entries, fhir_retry_s=args.fhir_retry_s)
     return 0
 
 
@@ -66,7 +69,26 @@ def _stats(args: argparse.Namespace) -> int:
              f"Thiết bị: {stats['devices']}", f"Cảnh báo nhật ký: {len(stats['audit_alerts'])}"]
     lines += [f"  {station}: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
               for station, kinds in sorted(stats["items_per_station"].items())]
+    fhir = stats["fhir"]
+    lines.append(f"Hồ sơ sức khỏe (FHIR): chờ gửi {fhir['pending']}, đã gửi {fhir['sent']}, tạm dừng {fhir['parked']}")
+    lines += [f"  #{p['id']} phiếu {p['exam_id']} v{p['version']}: {p['reason']}" for p in fhir["parked_items"]]
     _emit(args, stats, "\n".join(lines))
+    return 0
+
+
+def _fhir_retry(args: argparse.Namespace) -> int:
+    from ksk_desktop.errors import InvalidInput, NotFound
+
+    if args.id is None and not args.all:
+        raise InvalidInput("Chọn --id N (một mục) hoặc --all (mọi mục đang tạm dừng).")
+    store = _store(args)
+    try:
+        n = store.fhir_requeue(None if args.all else args.id)
+    finally:
+        store.close()
+    if n == 0 and not args.all:
+        raise NotFound(f"Không có mục tạm dừng #{args.id}.")
+    _emit(args, {"requeued": n}, f"Đã đưa {n} mục trở lại hàng đợi gửi hồ sơ sức khỏe.")
     return 0
 
 
@@ -123,6 +145,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--ssl-certfile", help="chứng chỉ TLS (PEM) để phục vụ HTTPS")
     p.add_argument("--ssl-keyfile", help="khóa riêng TLS (PEM)")
     p.add_argument("--access-log", action="store_true", help="ghi nhật ký truy cập (đường dẫn không chứa dữ liệu cá nhân)")
+    p.add_argument("--fhir-url", help="chuyển phiếu khám đã ký sang máy chủ FHIR R4 này (ví dụ http://…/fhir/R4)")
+    p.add_argument("--fhir-max-entries", type=int, default=8,
+                   help="số mục tối đa mỗi giao dịch FHIR (mặc định 8, giới hạn của Medplum)")
+    p.add_argument("--fhir-retry-s", type=float, default=2.0, help="thời gian chờ thử lại đầu tiên (giây), tăng dần")
     p.set_defaults(handler=_serve)
     p = cmds.add_parser("enroll-code", parents=[common], help="tạo mã đăng ký một lần cho một trạm")
     db_arg(p)
@@ -132,6 +158,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = cmds.add_parser("stats", parents=[common], help="số mục theo loại và theo trạm, số người, số hồ sơ đã gộp")
     db_arg(p)
     p.set_defaults(handler=_stats)
+    p = cmds.add_parser("fhir-retry", parents=[common], help="gửi lại hồ sơ sức khỏe đang tạm dừng (sau khi sửa lỗi)")
+    db_arg(p)
+    p.add_argument("--id", type=int, help="số của mục tạm dừng (xem ksk hub stats)")
+    p.add_argument("--all", action="store_true", help="mọi mục đang tạm dừng")
+    p.set_defaults(handler=_fhir_retry)
     p = cmds.add_parser("devices", parents=[common], help="các thiết bị đã đăng ký")
     db_arg(p)
     p.set_defaults(handler=_devices)

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
@@ -124,3 +134,24 @@ class AuditAlert(HubBase):
     detail: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FhirForward(HubBase):
+    """The hub's durable queue towards the FHIR health-record endpoint: one row per signed exam version.
+
+    Written in the push transaction that accepts the exam; marked ``sent`` only after the FHIR server answered
+    every entry; ``parked`` with the server's reason when it refuses the content (OperationOutcome)."""
+
+    __tablename__ = "hub_fhir_forward"
+    id: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    item_seq: Mapped[int] = mapped_column(ForeignKey("hub_item.seq"))
+    exam_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10))  # pending | sent | parked
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("exam_id", "version", name="uq_hub_fhir_forward_exam_version"),
+                      Index("ix_hub_fhir_forward_due", "state", "next_attempt_at"))

@@ -28,13 +28,23 @@ def certificate_fingerprint(pem_path: str) -> str:
 
 
 def serve(url: str, *, host: str = "127.0.0.1", port: int = 8765, ssl_certfile: str | None = None,
-          ssl_keyfile: str | None = None, access_log: bool = False) -> None:
-    """Serve ``/api/v1`` until interrupted; prints one JSON line with the address once listening."""
+          ssl_keyfile: str | None = None, access_log: bool = False, fhir_url: str | None = None,
+          fhir_max_entries: int = 8, fhir_retry_s: float = 2.0) -> None:
+    """Serve ``/api/v1`` until interrupted; prints one JSON line with the address once listening. With
+    *fhir_url*, accepted signed exams are forwarded there (``sync.fhir.forward``) from a background thread."""
     import uvicorn
 
     from .app import create_app
 
     store = HubStore(url)
+    forwarder = None
+    if fhir_url:
+        from ..fhir.client import FhirClient
+        from ..fhir.forward import ForwardConfig, Forwarder
+
+        forwarder = Forwarder(store, FhirClient(fhir_url, max_entries=fhir_max_entries),
+                              config=ForwardConfig(retry_base_s=fhir_retry_s))
+        forwarder.start()
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
@@ -49,5 +59,8 @@ def serve(url: str, *, host: str = "127.0.0.1", port: int = 8765, ssl_certfile: 
     try:
         server.run(sockets=[sock])
     finally:
+        if forwarder is not None:
+            forwarder.stop()
+            forwarder.client.close()
         store.close()
         sys.stdout.flush()

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..protocol import KINDS, MAX_PULL_LIMIT, MAX_PUSH_ITEMS, SHA256_HEX_RE, UUID_RE
-from . import people
+from . import fhirqueue, people
 from .models import AuditAlert, AuditHead, Change, Device, EnrollCode, HubBase, HubPerson, Item, PersonAlias
 
 log = logging.getLogger("ksk.hub")
@@ -126,6 +126,7 @@ class HubStore:
         self._sqlite = self.engine.dialect.name == "sqlite"
         self._lock = threading.Lock()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.forward_wake = threading.Event()  # set when an exam is queued for the FHIR forwarder
         HubBase.metadata.create_all(self.engine)
 
     def close(self) -> None:
@@ -149,6 +150,10 @@ class HubStore:
                     yield s
             finally:
                 conn.close()
+
+    def session(self, *, write: bool = False) -> contextlib.AbstractContextManager[Session]:
+        """A unit of work for hub modules outside the store (the FHIR forwarder): serialised when *write*."""
+        return self._write() if write else self._read()
 
     # -- enrolment --------------------------------------------------------------------------------
     def new_enroll_code(self, station_code: str, valid_days: int = ENROLL_CODE_DAYS) -> str:
@@ -214,6 +219,7 @@ class HubStore:
             raise TooLarge(f"Tối đa {MAX_PUSH_ITEMS} mục mỗi lần gửi.")
         now = self.clock()
         results: list[dict] = []
+        queued = False
         with self._write() as s:
             ids = [str(it.get("item_id", "")) for it in items]
             seen = set()
@@ -233,11 +239,14 @@ class HubStore:
                 savepoint = s.begin_nested()
                 try:
                     extra = self._apply(s, device, it, now)
-                    s.add(Item(item_id=item_id, device_id=device.id, station_code=device.station_code,
+                    row = Item(item_id=item_id, device_id=device.id, station_code=device.station_code,
                                kind=it["kind"], entity_id=str(it["entity_id"]), entity_version=int(it["entity_version"]),
                                payload=canonical(it.get("payload")) if it.get("payload") is not None else None,
-                               received_at=now))
+                               received_at=now)
+                    s.add(row)
                     s.flush()
+                    if row.kind in fhirqueue.FORWARD_KINDS:
+                        queued = fhirqueue.enqueue(s, row, now) or queued
                     savepoint.commit()
                 except ItemRejected as exc:
                     savepoint.rollback()
@@ -252,6 +261,8 @@ class HubStore:
                 seen.add(item_id)
                 results.append({"item_id": item_id, "status": "accepted", **extra})
             s.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
+        if queued:
+            self.forward_wake.set()
         return results
 
     def _apply(self, s: Session, device: DeviceInfo, it: dict, now: datetime) -> dict:
@@ -280,7 +291,9 @@ class HubStore:
         if kind == "audit_head":
             warning = self._check_head(s, device, payload, now, store=True)
             return {"warning": warning} if warning else {}
-        return {}  # appointment, exam, amendment, referral: stored as received until their domain lands
+        if kind in fhirqueue.FORWARD_KINDS:
+            fhirqueue.check_exam(entity_id, version, payload)  # queued for FHIR once stored (push)
+        return {}  # appointment, referral: stored as received until their domain lands
 
     def _check_head(self, s: Session, device: DeviceInfo, payload: object, now: datetime, *, store: bool) -> str | None:
         """Compare a pushed audit-chain head with every head seen from this device; record tamper evidence."""
@@ -349,12 +362,22 @@ class HubStore:
             merges = s.scalar(select(func.count()).select_from(PersonAlias)) or 0
             devices = s.scalar(select(func.count()).select_from(Device)) or 0
             alerts = s.execute(select(AuditAlert).order_by(AuditAlert.id)).scalars().all()
+            fhir = fhirqueue.counts(s)
         return {
             "items": sum(per_kind.values()), "items_per_kind": per_kind, "items_per_station": per_station,
             "persons": persons, "merges": merges, "devices": devices,
             "audit_alerts": [{"station_code": a.station_code, "device_id": a.device_id, "kind": a.kind, "seq": a.seq,
                               "detail": a.detail, "at": a.created_at.isoformat()} for a in alerts],
+            "fhir": fhir,
         }
+
+    def fhir_requeue(self, forward_id: int | None = None) -> int:
+        """Parked FHIR forwards (one, or all) back to the queue after a person fixed the cause; how many."""
+        with self._write() as s:
+            n = fhirqueue.requeue(s, forward_id, self.clock())
+        if n:
+            self.forward_wake.set()
+        return n
 
     def item_ids(self, station_code: str | None = None) -> list[tuple[str, str, str, int]]:
         """(item_id, kind, entity_id, entity_version) of every stored item: what the set checker reads."""

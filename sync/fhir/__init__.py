@@ -1,0 +1,48 @@
+"""The health-record endpoint: signed exams as HL7 FHIR R4 transaction Bundles, forwarded by the city hub.
+
+Where it happens. Stations never talk FHIR: they push exams and amendments to the hub as ordinary sync
+items (``kind`` exam | amendment, the signed exam document as payload). The hub checks the document, stores
+it once per item id and, in the same transaction, queues it once per (exam id, version) in its own table
+(``hub_fhir_forward``). With ``ksk hub serve --fhir-url URL`` a background forwarder drains that queue:
+``sent`` only after the FHIR server answered every entry, retries with backoff on network trouble or 5xx,
+``parked`` with the server's OperationOutcome text when the content is refused (``ksk hub stats``,
+``ksk hub fhir-retry``).
+
+The Bundle (``bundle.exam_bundle``), one per signed exam version, carries only what the record needs:
+
+- Patient: identifiers (the 12-digit personal ID under the VN Core CCCD system
+  ``http://fhir.hl7.org.vn/core/sid/cccd`` when known, and the hub's person UUID), name (family name first),
+  gender, birth date (or year), home address as text. No phone, insurance number, flags or guardian.
+  Conditional update ``PUT Patient?identifier=<CCCD or person UUID>``: one Patient per person, however
+  many exams, and the latest demographics win.
+- Encounter (identifier = exam id): ambulatory, finished, the exam date, the form, the station by name.
+- Observations, LOINC, category vital-signs: height 8302-2, weight 29463-7, BMI 39156-5 (the document's
+  assessment, else computed), blood-pressure panel 85354-9 with systolic 8480-6 / diastolic 8462-4
+  components, pulse 8867-4; and the QĐ 1613 health class (category exam, "Loại II" as text: there is no
+  code system for it yet). Identifier = UUIDv5(exam id + "observation/" + code).
+- Condition per ICD-10 diagnosis (``http://hl7.org/fhir/sid/icd-10``, the Vietnamese name as display),
+  identifier = UUIDv5(exam id + "condition/" + code); ServiceRequest per referral (identifier = referral
+  id; urgency routine/soon/urgent → priority routine/urgent/asap; the destination as performer display).
+- Composition, LOINC 34133-9, one per signed version (identifier = UUIDv5(exam id + "composition/vN")):
+  sections vital signs, health class, diagnoses, referrals, conclusion and advice; attester = the signing
+  doctor at the signing time; status final, or amended with ``relatesTo replaces`` the version it amends.
+
+Exactly once at the server comes from conditional requests on those deterministic identifiers, never from
+the hub remembering what it sent: version 1 uses conditional create (``ifNoneExist``) for everything but
+the Patient, so a replay — a retry, a hub killed mid-forward, the same exam pushed twice — finds what the
+first attempt made and creates nothing. An amendment (version > 1) uses conditional update (``PUT
+Type?identifier=…``) for the Encounter, Observations, Conditions and ServiceRequests, so their values change
+in place; parts the amendment dropped are re-sent as entered-in-error (ServiceRequest: revoked); its own
+Composition is new and replaces the old one, so each signed version stays readable as it was signed. A late
+copy of an older version is never sent over a newer one.
+
+Transaction size: servers cap transactions that carry conditional requests (Medplum: 8 entries). The client
+(``client.FhirClient``) sends a bigger Bundle as consecutive transactions of at most ``--fhir-max-entries``
+entries; every entry refers only to entries before it, and references to entries of an earlier part are
+rewritten to the ids the server answered. A failure part-way leaves earlier parts stored, which is harmless
+because the whole Bundle is sent again and every entry is conditional.
+
+Not here: the VN Core health-checkup document profile (``vn-core-health-checkup-document-bundle``) and the
+QĐ 1551 push envelope, whose texts were not available; the signature travels with the document to the
+hub but is not turned into a FHIR Provenance/Signature yet.
+"""

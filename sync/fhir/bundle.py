@@ -1,0 +1,321 @@
+"""One FHIR R4 transaction Bundle per signed exam version (see the package docstring for the design).
+
+``exam_bundle(person, exam, station)`` is a pure function of the exam document, the person and the station:
+the same inputs always give the same Bundle, with the same identifiers and conditional requests.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from . import codes
+from .codes import exam_part_identifier, full_url, search, uuid_identifier
+
+
+class ExamNotForwardable(ValueError):
+    """The document cannot become a health record (not signed, malformed); the message is Vietnamese."""
+
+
+def exam_bundle(person: dict, exam: dict, station: dict, previous: dict | None = None) -> dict:
+    """The transaction Bundle for one signed exam version. For an amendment, *previous* (the version it amends)
+    lets the parts that disappeared (a diagnosis, a referral, a measurement) be marked entered-in-error/revoked."""
+    _check(exam)
+    b = _Builder(person, exam, station)
+    b.patient()
+    b.encounter()
+    parts = b.parts(exam)
+    if previous is not None and b.amended:
+        _check(previous)
+        kept = {ident["value"] for ident, _ in parts}
+        for ident, res in b.parts(previous):
+            if ident["value"] not in kept:
+                b.add(_retired(res), ident, update=True)
+    for ident, res in parts:
+        b.add(res, ident, update=b.amended)
+    b.composition(parts)
+    return {"resourceType": "Bundle", "type": "transaction", "entry": b.entries}
+
+
+def is_amendment(exam: dict) -> bool:
+    return exam.get("amends_version") is not None or int(exam.get("version") or 1) > 1
+
+
+def _check(exam: dict) -> None:
+    if not isinstance(exam, dict) or exam.get("status") != "signed":
+        raise ExamNotForwardable("Phiếu khám chưa được ký: không gửi sang hồ sơ sức khỏe.")
+    for key in ("id", "person_id", "exam_date", "form"):
+        if not isinstance(exam.get(key), str) or not exam[key]:
+            raise ExamNotForwardable(f"Phiếu khám thiếu trường {key}.")
+    try:
+        date.fromisoformat(exam["exam_date"])
+    except ValueError:
+        raise ExamNotForwardable("Ngày khám không hợp lệ.") from None
+    if not isinstance(exam.get("version"), int) or exam["version"] < 1:
+        raise ExamNotForwardable("Phiên bản phiếu khám không hợp lệ.")
+
+
+def _instant(value: object, fallback: str) -> str:
+    """An ISO 8601 UTC instant to the second (``…Z``), or *fallback* (a date) when absent."""
+    if not value:
+        return fallback
+    try:
+        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ExamNotForwardable("Thời điểm ký không hợp lệ.") from None
+    dt = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _number(value: object) -> float | int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return value
+
+
+def _narrative(*paragraphs: str) -> dict:
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p)
+    return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{body}</div>'}
+
+
+def _retired(resource: dict) -> dict:
+    """A part that an amendment removed, as the server should now hold it."""
+    res = dict(resource)
+    kind = res["resourceType"]
+    if kind == "Observation":
+        res["status"] = "entered-in-error"
+    elif kind == "Condition":
+        res.pop("clinicalStatus", None)  # con-5: no clinical status on an entered-in-error condition
+        res["verificationStatus"] = {"coding": [{"system": codes.CONDITION_VERIFICATION, "code": "entered-in-error"}]}
+    elif kind == "ServiceRequest":
+        res["status"] = "revoked"
+    return res
+
+
+class _Builder:
+    def __init__(self, person: dict, exam: dict, station: dict) -> None:
+        self.person, self.exam, self.station = person, exam, station
+        self.amended = is_amendment(exam)
+        self.entries: list[dict] = []
+        self.patient_ref = ""
+        self.encounter_ref = ""
+        self.signer = exam.get("signer_name") or exam.get("signed_by") or "Bác sĩ"
+        self.station_name = station.get("name") or station.get("station_code") or "Trạm y tế"
+
+    def add(self, resource: dict, identifier: dict, *, update: bool) -> str:
+        """Append an entry: conditional update (PUT type?identifier=…) or conditional create (ifNoneExist)."""
+        kind = resource["resourceType"]
+        url = full_url(identifier)
+        if update:
+            request = {"method": "PUT", "url": f"{kind}?{search(identifier)}"}
+        else:
+            request = {"method": "POST", "url": kind, "ifNoneExist": search(identifier)}
+        self.entries.append({"fullUrl": url, "resource": resource, "request": request})
+        return url
+
+    # -- who and when -------------------------------------------------------------------------------
+    def patient(self) -> None:
+        p = self.person
+        pid = p.get("personal_id")
+        local = uuid_identifier(p["id"])
+        identifiers = [{"use": "official", "system": codes.CCCD_SYSTEM, "value": pid}] if pid else []
+        identifiers.append(local)
+        full_name = " ".join(str(p.get("name") or p.get("full_name") or "").split())
+        words = full_name.split()
+        name: dict = {"use": "official", "text": full_name}
+        if words:  # Vietnamese order: family name first, then middle and given names
+            name["family"] = words[0]
+        if len(words) > 1:
+            name["given"] = words[1:]
+        res: dict = {"resourceType": "Patient", "identifier": identifiers, "name": [name]}
+        if p.get("sex") in codes.SEX:
+            res["gender"] = codes.SEX[p["sex"]]
+        dob = p.get("dob") or p.get("birth_date")
+        if dob:
+            res["birthDate"] = str(dob)[:10]
+        elif p.get("birth_year"):
+            res["birthDate"] = f"{int(p['birth_year']):04d}"
+        address = p.get("current_address") or p.get("permanent_address")
+        if address:
+            res["address"] = [{"use": "home", "text": address, "country": "VN"}]
+        # The personal ID is the natural key; without one, the station's person id is.
+        self.patient_ref = self.add(res, identifiers[0], update=True)
+
+    def encounter(self) -> None:
+        e = self.exam
+        form = codes.FORM_LABEL.get(e["form"], e["form"])
+        res = {
+            "resourceType": "Encounter",
+            "identifier": [uuid_identifier(e["id"])],
+            "status": "finished",
+            "class": {"system": codes.ACT_CODE, "code": "AMB", "display": "ambulatory"},
+            "type": [{"text": f"Khám sức khỏe định kỳ (mẫu {form})"}],
+            "subject": {"reference": self.patient_ref},
+            "period": {"start": e["exam_date"], "end": e["exam_date"]},
+            "serviceProvider": {"display": self.station_name},
+        }
+        self.encounter_ref = self.add(res, res["identifier"][0], update=self.amended)
+
+    # -- what was found -----------------------------------------------------------------------------
+    def parts(self, exam: dict) -> list[tuple[dict, dict]]:
+        """(identifier, resource) of the Observations, Conditions and ServiceRequests of *exam*, in order."""
+        out = [*self._vitals(exam)]
+        cls = exam.get("health_class")
+        if isinstance(cls, int) and cls in codes.ROMAN:
+            res = self._observation(exam, "health-class", {"text": "Phân loại sức khỏe (QĐ 1613/BYT-QĐ)"}, "exam",
+                                    {"valueCodeableConcept": {"text": f"Loại {codes.ROMAN[cls]}"}})
+            if exam.get("health_class_reason"):
+                res[1]["note"] = [{"text": str(exam["health_class_reason"])}]
+            out.append(res)
+        seen = set()
+        for dx in exam.get("diagnoses") or []:
+            code = str(dx.get("code") or "").strip().rstrip("†*")
+            if code and code not in seen:
+                seen.add(code)
+                out.append(self._condition(exam, code, str(dx.get("name") or code)))
+        for ref in exam.get("referrals") or []:
+            if ref.get("id"):
+                out.append(self._service_request(exam, ref))
+        return out
+
+    def _vitals(self, exam: dict) -> list[tuple[dict, dict]]:
+        values = exam.get("values") or {}
+        out = []
+        for field, code, display, unit in (codes.HEIGHT, codes.WEIGHT):
+            if (v := _number(values.get(field))) is not None:
+                out.append(self._quantity(exam, code, display, v, unit))
+        if (bmi := _bmi(exam)) is not None:
+            _f, code, display, unit = codes.BMI
+            out.append(self._quantity(exam, code, display, bmi, unit))
+        components = []
+        for field, code, display, unit in (codes.SYSTOLIC, codes.DIASTOLIC):
+            if (v := _number(values.get(field))) is not None:
+                components.append({"code": {"coding": [{"system": codes.LOINC, "code": code, "display": display}]},
+                                   "valueQuantity": _qty(v, unit)})
+        if components:
+            code, display = codes.BP_PANEL
+            out.append(self._observation(exam, code, _loinc(code, display), "vital-signs", {"component": components}))
+        field, code, display, unit = codes.PULSE
+        if (v := _number(values.get(field))) is not None:
+            out.append(self._quantity(exam, code, display, v, unit))
+        return out
+
+    def _quantity(self, exam: dict, code: str, display: str, value: float, unit: str) -> tuple[dict, dict]:
+        return self._observation(exam, code, _loinc(code, display), "vital-signs", {"valueQuantity": _qty(value, unit)})
+
+    def _observation(self, exam: dict, label: str, code: dict, category: str, value: dict) -> tuple[dict, dict]:
+        ident = exam_part_identifier(exam["id"], f"observation/{label}")
+        res = {
+            "resourceType": "Observation", "identifier": [ident],
+            "status": "amended" if is_amendment(exam) else "final",
+            "category": [{"coding": [{"system": codes.OBS_CATEGORY, "code": category}]}],
+            "code": code, "subject": {"reference": self.patient_ref}, "encounter": {"reference": self.encounter_ref},
+            "effectiveDateTime": exam["exam_date"], **value,
+        }
+        return ident, res
+
+    def _condition(self, exam: dict, code: str, name: str) -> tuple[dict, dict]:
+        ident = exam_part_identifier(exam["id"], f"condition/{code}")
+        res = {
+            "resourceType": "Condition", "identifier": [ident],
+            "clinicalStatus": {"coding": [{"system": codes.CONDITION_CLINICAL, "code": "active"}]},
+            "verificationStatus": {"coding": [{"system": codes.CONDITION_VERIFICATION, "code": "confirmed"}]},
+            "category": [{"coding": [{"system": codes.CONDITION_CATEGORY, "code": "encounter-diagnosis"}]}],
+            "code": {"coding": [{"system": codes.ICD10, "code": code, "display": name}], "text": name},
+            "subject": {"reference": self.patient_ref}, "encounter": {"reference": self.encounter_ref},
+            "recordedDate": exam["exam_date"],
+        }
+        return ident, res
+
+    def _service_request(self, exam: dict, ref: dict) -> tuple[dict, dict]:
+        ident = uuid_identifier(ref["id"])
+        res: dict = {
+            "resourceType": "ServiceRequest", "identifier": [ident], "status": "active", "intent": "order",
+            "priority": codes.PRIORITY.get(ref.get("urgency") or "routine", "routine"),
+            "code": {"text": "Chuyển tuyến"},
+            "subject": {"reference": self.patient_ref}, "encounter": {"reference": self.encounter_ref},
+            "authoredOn": exam["exam_date"], "requester": {"display": self.signer},
+        }
+        if ref.get("destination"):
+            res["performer"] = [{"display": str(ref["destination"])}]
+        if ref.get("reason"):
+            res["reasonCode"] = [{"text": str(ref["reason"])}]
+        return ident, res
+
+    # -- the signed summary -------------------------------------------------------------------------
+    def composition(self, parts: list[tuple[dict, dict]]) -> None:
+        e = self.exam
+        refs = {ident["value"]: full_url(ident) for ident, _ in parts}
+
+        def section(title: str, code: tuple[str, str] | None, wanted: Callable[[dict], bool]) -> dict | None:
+            entries = [{"reference": refs[ident["value"]]} for ident, res in parts if wanted(res)]
+            if not entries:
+                return None
+            sec: dict = {"title": title, "entry": entries}
+            if code:
+                sec["code"] = _loinc(*code)
+            return sec
+
+        def of_kind(kind: str, vital: bool | None = None) -> Callable[[dict], bool]:
+            return lambda res: res["resourceType"] == kind and (vital is None or _is_vital(res) == vital)
+
+        sections = [section("Dấu hiệu sinh tồn", codes.VITALS_SECTION, of_kind("Observation", True)),
+                    section("Phân loại sức khỏe", None, of_kind("Observation", False)),
+                    section("Chẩn đoán", codes.PROBLEMS_SECTION, of_kind("Condition")),
+                    section("Chuyển tuyến", codes.REFERRAL_SECTION, of_kind("ServiceRequest"))]
+        cls = e.get("health_class")
+        conclusion = [f"Phân loại sức khỏe: Loại {codes.ROMAN[cls]}" if cls in codes.ROMAN else "",
+                      f"Kết luận: {e['conclusion']}" if e.get("conclusion") else "",
+                      f"Lời khuyên: {e['advice']}" if e.get("advice") else ""]
+        if any(conclusion):
+            sections.append({"title": "Kết luận và lời khuyên", "code": _loinc(*codes.PLAN_SECTION),
+                             "text": _narrative(*conclusion)})
+        ident = exam_part_identifier(e["id"], f"composition/v{e['version']}")
+        signed = _instant(e.get("signed_at"), e["exam_date"])
+        res: dict = {
+            "resourceType": "Composition", "identifier": ident,
+            "status": "amended" if self.amended else "final",
+            "type": {"coding": [{"system": codes.LOINC, "code": codes.SUMMARY_DOC[0], "display": codes.SUMMARY_DOC[1]}],
+                     "text": "Phiếu kết quả khám sức khỏe"},
+            "subject": {"reference": self.patient_ref}, "encounter": {"reference": self.encounter_ref},
+            "date": signed, "author": [{"display": self.signer}],
+            "title": f"Kết quả khám sức khỏe định kỳ ngày {_vn_date(e['exam_date'])}",
+            "attester": [{"mode": "legal", "time": signed, "party": {"display": self.signer}}],
+            "custodian": {"display": self.station_name},
+            "section": [s for s in sections if s],
+        }
+        if self.amended:
+            before = e.get("amends_version") or e["version"] - 1
+            res["relatesTo"] = [{"code": "replaces",
+                                 "targetIdentifier": exam_part_identifier(e["id"], f"composition/v{before}")}]
+        # Each signed version is its own document: created once, never updated (the amendment replaces it).
+        self.add(res, ident, update=False)
+
+
+def _is_vital(res: dict) -> bool:
+    return res["category"][0]["coding"][0]["code"] == "vital-signs"
+
+
+def _loinc(code: str, display: str) -> dict:
+    return {"coding": [{"system": codes.LOINC, "code": code, "display": display}]}
+
+
+def _qty(value: float, unit: str) -> dict:
+    return {"value": value, "unit": unit, "system": codes.UCUM, "code": unit}
+
+
+def _bmi(exam: dict) -> float | None:
+    bmi = (exam.get("assessment") or {}).get("bmi")
+    if isinstance(bmi, dict) and _number(bmi.get("value")) is not None:
+        return bmi["value"]
+    values = exam.get("values") or {}
+    h, w = _number(values.get("height_cm")), _number(values.get("weight_kg"))
+    if h and w and h > 0:
+        return round(w / (h / 100) ** 2, 1)
+    return None
+
+
+def _vn_date(iso: str) -> str:
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")

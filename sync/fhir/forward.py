@@ -1,0 +1,135 @@
+"""The hub's forwarder: drains the durable FHIR queue (``hub_fhir_forward``) to the health-record endpoint.
+
+One row at a time, oldest first. A row is marked ``sent`` only after the server answered every entry of the
+exam's bundle; until then it stays ``pending`` (a crash or SIGKILL of the hub mid-forward simply means it is
+sent again, and the conditional requests make the second time change nothing). Transient failures (network,
+5xx, 429) retry with exponential backoff and jitter; a refusal of the content (an OperationOutcome, or a
+document that cannot become a record) parks the row with its reason, shown by ``ksk hub stats`` and put back
+by ``ksk hub fhir-retry``. One row's trouble never holds up the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..client.worker import backoff_delay
+from ..hub import fhirqueue
+from ..hub.store import HubStore, utcnow
+from .bundle import ExamNotForwardable, exam_bundle
+from .client import FhirClient, FhirRejected, FhirUnavailable
+
+log = logging.getLogger("ksk.fhir")
+
+WAITING_FOR_PERSON = "Máy chủ chưa nhận hồ sơ người được khám; sẽ thử lại."
+
+
+@dataclass
+class ForwardConfig:
+    retry_base_s: float = 2.0
+    retry_cap_s: float = 600.0
+    batch: int = 20
+    poll_s: float = 5.0  # the longest idle wait; a push wakes the forwarder at once
+
+
+@dataclass
+class ForwardReport:
+    sent: int = 0
+    parked: int = 0
+    retried: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Forwarder:
+    """Forwards queued exams from *store* through *client*; ``start()`` runs it in a daemon thread."""
+
+    def __init__(self, store: HubStore, client: FhirClient, *, config: ForwardConfig | None = None,
+                 clock: Callable[[], datetime] = utcnow, rng: random.Random | None = None) -> None:
+        self.store, self.client = store, client
+        self.config = config or ForwardConfig()
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> threading.Thread:
+        self._thread = threading.Thread(target=self._loop, name="ksk-fhir-forward", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self.store.forward_wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # the thread must not die: the next round tries again
+                log.exception("FHIR forwarder round failed")
+            with self.store.session() as s:
+                nxt = fhirqueue.next_due(s)
+            wait = self.config.poll_s
+            if nxt is not None:
+                wait = min(wait, max(0.0, (nxt - self.clock()).total_seconds()))
+            self.store.forward_wake.wait(wait)
+            self.store.forward_wake.clear()
+
+    def run_once(self) -> ForwardReport:
+        """Forward every row that is due now."""
+        report = ForwardReport()
+        while not self._stop.is_set():
+            with self.store.session() as s:
+                ids = fhirqueue.due(s, self.clock(), self.config.batch)
+            if not ids:
+                break
+            for forward_id in ids:
+                if self._stop.is_set():
+                    break
+                self._forward(forward_id, report)
+        return report
+
+    def _forward(self, forward_id: int, report: ForwardReport) -> None:
+        with self.store.session() as s:
+            work = fhirqueue.load(s, forward_id)
+        if work is None:
+            return
+        if work.superseded:  # a newer version is already at the server: sending this one would roll it back
+            with self.store.session(write=True) as s:
+                fhirqueue.mark_sent(s, forward_id, self.clock(), "đã có phiên bản mới hơn trên máy chủ FHIR")
+            report.sent += 1
+            return
+        if work.person is None:
+            self._retry(work.id, work.attempts, WAITING_FOR_PERSON, report)
+            return
+        try:
+            bundle = exam_bundle(work.person, work.exam, work.station, previous=work.previous)
+            self.client.transaction(bundle)
+        except (ExamNotForwardable, FhirRejected) as exc:
+            reason = exc.message if isinstance(exc, FhirRejected) else str(exc)
+            with self.store.session(write=True) as s:
+                fhirqueue.mark_parked(s, forward_id, reason)
+            log.warning("FHIR forward parked: exam=%s v%s: %s", work.exam.get("id"), work.exam.get("version"), reason)
+            report.parked += 1
+            report.errors.append(reason)
+            return
+        except FhirUnavailable as exc:
+            self._retry(work.id, work.attempts, exc.message, report)
+            return
+        with self.store.session(write=True) as s:
+            fhirqueue.mark_sent(s, forward_id, self.clock())
+        report.sent += 1
+
+    def _retry(self, forward_id: int, attempts: int, reason: str, report: ForwardReport) -> None:
+        delay = backoff_delay(attempts + 1, self.config.retry_base_s, self.config.retry_cap_s, self.rng)
+        with self.store.session(write=True) as s:
+            fhirqueue.mark_retry(s, forward_id, reason, self.clock() + timedelta(seconds=delay))
+        log.info("FHIR forward %s: %s; retry in %.1f s", forward_id, reason, delay)
+        report.retried += 1
+        report.errors.append(reason)

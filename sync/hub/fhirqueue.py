@@ -1,0 +1,145 @@
+"""Exams at the hub: checking a pushed exam or amendment, and the durable queue that forwards it to FHIR.
+
+A signed exam version is accepted once (like every item, by its item id) and queued once per (exam id,
+version) in the same transaction: a crash after the answer can never lose the forward, and the same version
+pushed again under another item id is not forwarded twice. The forwarder itself (HTTP, bundle) lives in
+``sync.fhir.forward``; this module only reads and writes hub tables.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ksk_desktop.communes import commune_by_code
+
+from . import people
+from .models import Device, FhirForward, HubPerson, Item
+
+FORWARD_KINDS = ("exam", "amendment")
+FORMS = ("adult", "child", "elderly")
+
+
+def _rejected(code: str, reason: str) -> Exception:
+    from .store import ItemRejected
+
+    return ItemRejected(code, reason)
+
+
+def check_exam(entity_id: str, version: int, payload: dict) -> None:
+    """A pushed exam/amendment must be a signed exam document matching the item's entity and version."""
+    if payload.get("id") != entity_id or payload.get("version") != version:
+        raise _rejected("bad_exam", "Mã hoặc phiên bản phiếu khám không khớp với mục gửi lên.")
+    if payload.get("status") != "signed":
+        raise _rejected("exam_not_signed", "Phiếu khám chưa được ký: chỉ phiếu đã ký mới được gửi lên.")
+    if not isinstance(payload.get("person_id"), str) or payload.get("form") not in FORMS:
+        raise _rejected("bad_exam", "Phiếu khám thiếu người được khám hoặc mẫu phiếu.")
+    try:
+        date.fromisoformat(str(payload.get("exam_date")))
+    except ValueError:
+        raise _rejected("bad_exam", "Ngày khám không hợp lệ.") from None
+    if version > 1 and not isinstance(payload.get("amends_version"), int):
+        raise _rejected("bad_exam", "Phiếu sửa đổi phải ghi rõ phiên bản được sửa.")
+
+
+def enqueue(s: Session, item: Item, now: datetime) -> bool:
+    """Queue the exam version of *item* for FHIR (once per exam version); True if a row was added."""
+    exists = s.scalar(select(FhirForward.id).where(FhirForward.exam_id == item.entity_id,
+                                                   FhirForward.version == item.entity_version))
+    if exists is not None:
+        return False
+    s.add(FhirForward(item_seq=item.seq, exam_id=item.entity_id, version=item.entity_version, state="pending",
+                      attempts=0, next_attempt_at=now, created_at=now))
+    return True
+
+
+def counts(s: Session) -> dict:
+    """``{"pending", "sent", "parked", "parked_items": [...]}`` for ``ksk hub stats``."""
+    out: dict = {"pending": 0, "sent": 0, "parked": 0}
+    out.update(dict(s.execute(select(FhirForward.state, func.count()).group_by(FhirForward.state)).all()))
+    parked = s.scalars(select(FhirForward).where(FhirForward.state == "parked").order_by(FhirForward.id)
+                       .limit(100)).all()
+    out["parked_items"] = [{"id": r.id, "exam_id": r.exam_id, "version": r.version, "reason": r.last_error,
+                            "attempts": r.attempts} for r in parked]
+    return out
+
+
+def due(s: Session, now: datetime, limit: int) -> list[int]:
+    """Ids of pending rows whose time has come, oldest first."""
+    return list(s.scalars(select(FhirForward.id).where(FhirForward.state == "pending",
+                                                       FhirForward.next_attempt_at <= now)
+                          .order_by(FhirForward.id).limit(limit)).all())
+
+
+def next_due(s: Session) -> datetime | None:
+    return s.scalar(select(func.min(FhirForward.next_attempt_at)).where(FhirForward.state == "pending"))
+
+
+@dataclass(frozen=True)
+class ForwardWork:
+    """Everything the bundle needs for one queued exam version."""
+
+    id: int
+    exam: dict
+    person: dict | None  # None: the person has not reached the hub yet
+    station: dict
+    previous: dict | None  # the version an amendment amends, when the hub holds it
+    superseded: bool  # a newer version of this exam is already at the FHIR server
+    attempts: int
+
+
+def load(s: Session, forward_id: int) -> ForwardWork | None:
+    row = s.get(FhirForward, forward_id)
+    if row is None or row.state != "pending":
+        return None
+    item = s.get(Item, row.item_seq)
+    exam = json.loads(item.payload)
+    person_row = s.get(HubPerson, people.resolve(s, str(exam["person_id"])))
+    person = json.loads(person_row.data) | {"id": person_row.id} if person_row else None
+    previous = None
+    before = exam.get("amends_version")
+    if isinstance(before, int):
+        prev_payload = s.scalar(select(Item.payload).where(Item.kind.in_(FORWARD_KINDS), Item.entity_id == row.exam_id,
+                                                           Item.entity_version == before).limit(1))
+        previous = json.loads(prev_payload) if prev_payload else None
+    newer = s.scalar(select(FhirForward.id).where(FhirForward.exam_id == row.exam_id,
+                                                  FhirForward.version > row.version,
+                                                  FhirForward.state == "sent").limit(1))
+    return ForwardWork(row.id, exam, person, station(s, item.device_id, item.station_code), previous,
+                       newer is not None, row.attempts)
+
+
+def station(s: Session, device_id: str, station_code: str) -> dict:
+    """The station as the bundle names it (custodian, service provider)."""
+    commune_code = s.scalar(select(Device.commune_code).where(Device.id == device_id))
+    commune = commune_by_code(commune_code) if commune_code else None
+    name = f"Trạm y tế {commune.name[:1].lower()}{commune.name[1:]}" if commune else f"Trạm y tế {station_code}"
+    return {"name": name, "station_code": station_code, "commune_code": commune_code,
+            "commune_name": commune.name if commune else None}
+
+
+def mark_sent(s: Session, forward_id: int, now: datetime, note: str | None = None) -> None:
+    s.execute(update(FhirForward).where(FhirForward.id == forward_id)
+              .values(state="sent", sent_at=now, last_error=note, attempts=FhirForward.attempts + 1))
+
+
+def mark_parked(s: Session, forward_id: int, reason: str) -> None:
+    s.execute(update(FhirForward).where(FhirForward.id == forward_id)
+              .values(state="parked", last_error=reason[:2000], attempts=FhirForward.attempts + 1))
+
+
+def mark_retry(s: Session, forward_id: int, reason: str, at: datetime) -> None:
+    s.execute(update(FhirForward).where(FhirForward.id == forward_id)
+              .values(last_error=reason[:2000], next_attempt_at=at, attempts=FhirForward.attempts + 1))
+
+
+def requeue(s: Session, forward_id: int | None, now: datetime) -> int:
+    """Parked rows (one, or all when *forward_id* is None) back to pending; how many."""
+    q = update(FhirForward).where(FhirForward.state == "parked")
+    if forward_id is not None:
+        q = q.where(FhirForward.id == forward_id)
+    return s.execute(q.values(state="pending", next_attempt_at=now)).rowcount or 0
