@@ -107,7 +107,9 @@ def test_drill_down_lists_the_people_behind_a_figure(qtbot, page, world):
     page.table.setCurrentIndex(page.model.index(index, 0))
     QTest.keyClick(page.table, Qt.Key.Key_Return)
     dialog = page.drill_dialog
-    assert dialog is not None and dialog.model.rowCount() == cell["not_examined"]
+    assert dialog is not None and "đang đếm" in dialog.count_label.text()  # read on the worker thread
+    qtbot.waitUntil(lambda: dialog.model.ready, timeout=10_000)
+    assert dialog.model.rowCount() == cell["not_examined"]
     people = [dialog.model.row_data(r) for r in range(dialog.model.rowCount())]
     assert all(p["hamlet"] == cell["hamlet"] and p["group"] == cell["group"] for p in people)
     assert not examined & {p["person_id"] for p in people}
@@ -117,13 +119,32 @@ def test_drill_down_lists_the_people_behind_a_figure(qtbot, page, world):
     # the no-hamlet, no-group person is reachable too
     index = next(i for i, c in enumerate(cov["cells"]) if c["hamlet"] is None and c["group"] is None)
     dialog = page.drill_down(page.model.row(index))
+    qtbot.waitUntil(lambda: dialog.model.ready, timeout=10_000)
     assert [dialog.model.row_data(r)["name"] for r in range(dialog.model.rowCount())] == ["Trần Văn Lẻ"]
     dialog.reject()
     # the total row: everyone not examined, a booked one shows their day
     dialog = page.drill_down(page.model.row(page.model.rowCount() - 1))
+    qtbot.waitUntil(lambda: dialog.model.ready, timeout=10_000)
     assert dialog.model.rowCount() == cov["totals"]["not_examined"] == 246
     texts = {dialog.model.data(dialog.model.index(r, 8)) for r in range(dialog.model.rowCount())}
     assert "Chưa có lịch" in texts and any(t.startswith(TODAY.strftime("%d/%m/%Y")) for t in texts)
+    dialog.reject()
+
+
+def test_drill_down_reads_pages_far_down_the_list_off_the_gui_thread(qtbot, page, world, monkeypatch):
+    from ui.reports import not_examined
+
+    monkeypatch.setattr(not_examined, "PAGE_SIZE", 50)
+    dialog = page.drill_down(page.model.row(page.model.rowCount() - 1))
+    qtbot.waitUntil(lambda: dialog.model.ready, timeout=10_000)
+    model = dialog.model
+    assert model.rowCount() == 246 and model.is_loaded(0) and not model.is_loaded(245)
+    assert model.data(model.index(245, 1)) == "…"  # not read yet: asked for, the window goes on
+    with qtbot.waitSignal(model.page_loaded, timeout=10_000):
+        pass
+    last = model.row_data(245)
+    expected = coverage.not_examined(world["ctx"], TODAY.year, offset=245, limit=1)["rows"][0]
+    assert last == expected and model.data(model.index(245, 0)) == "246"
     dialog.reject()
 
 

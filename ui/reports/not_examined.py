@@ -7,12 +7,13 @@ from collections import OrderedDict
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from ksk_desktop.scheduling import coverage
 from ksk_desktop.session import StationSession
 
+from .. import ops
 from ..i18n import format_date, format_number
 from ..messages import error_text
 from ..person_text import SEX_LABELS, birth_text
@@ -40,34 +41,70 @@ def cell_text(n: int, row: dict, column: int) -> str:
 
 
 class NotExaminedModel(QAbstractTableModel):
+    """Pages are read on the worker thread (on 100,000 people a page far down the list takes seconds): a row not
+    read yet shows "…" until its page arrives, and the window never freezes."""
+
+    counted = Signal()  # the first page and the total have arrived (or failed: see ``error``)
+    page_loaded = Signal(int)
+
     def __init__(self, session: StationSession, year: int, hamlet: str | None, group: str | None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session, self.year, self.hamlet, self.group = session, year, hamlet, group
-        self._pages: OrderedDict[int, list[dict]] = OrderedDict()
-        first = self._fetch(0)
-        self.total = first["total"]
-        self._pages[0] = first["rows"]
+        self.total = 0
+        self.ready = False
         self.error: str | None = None
+        self._pages: OrderedDict[int, list[dict]] = OrderedDict()
+        self._pending: set[int] = set()
+        self._request(0)
 
-    def _fetch(self, number: int) -> dict:
-        return coverage.not_examined(self.session, self.year, hamlet=self.hamlet, group=self.group,
-                                     offset=number * PAGE_SIZE, limit=PAGE_SIZE)
+    def _request(self, number: int) -> None:
+        if number in self._pending:
+            return
+        self._pending.add(number)
+        ctx, year, hamlet, group = self.session, self.year, self.hamlet, self.group
+        ops.run_in_background(
+            lambda: coverage.not_examined(ctx, year, hamlet=hamlet, group=group, offset=number * PAGE_SIZE,
+                                          limit=PAGE_SIZE),
+            lambda data: self._arrived(number, data), lambda exc: self._failed(number, exc), context=self)
+
+    def _arrived(self, number: int, data: dict) -> None:
+        self._pending.discard(number)
+        self._pages[number] = data["rows"]
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        if not self.ready:
+            self.beginResetModel()
+            self.total, self.ready = data["total"], True
+            self.endResetModel()
+            self.counted.emit()
+        else:
+            first = number * PAGE_SIZE
+            last = min(self.total, first + PAGE_SIZE) - 1
+            if last >= first:
+                self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+        self.page_loaded.emit(number)
+
+    def _failed(self, number: int, exc: BaseException) -> None:
+        self._pending.discard(number)
+        self.error = error_text(exc)
+        if not self.ready:
+            self.ready = True
+            self.counted.emit()
+
+    def is_loaded(self, row: int) -> bool:
+        return row // PAGE_SIZE in self._pages
 
     def row_data(self, row: int) -> dict | None:
+        """The row if its page is here; otherwise ``None`` and the page is asked for."""
         if not 0 <= row < self.total:
             return None
         number = row // PAGE_SIZE
         rows = self._pages.get(number)
         if rows is None:
-            try:
-                rows = self._fetch(number)["rows"]
-            except Exception as exc:  # painting goes on with empty cells; the dialog shows why
-                self.error = error_text(exc)
-                return None
-            self._pages[number] = rows
-            while len(self._pages) > MAX_PAGES:
-                self._pages.popitem(last=False)
+            if self.error is None:
+                self._request(number)
+            return None
         self._pages.move_to_end(number)
         offset = row % PAGE_SIZE
         return rows[offset] if offset < len(rows) else None
@@ -99,22 +136,18 @@ class NotExaminedDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Chưa khám năm {year} — {title}")
+        self.title, self.year = title, year
         layout = QVBoxLayout(self)
-        self.error_label = ErrorLabel(self)
-        self.model: NotExaminedModel | None = None
-        try:
-            self.model = NotExaminedModel(session, year, hamlet, group, self)
-        except Exception as exc:
-            self.error_label.show_message(error_text(exc))
-        n = self.model.total if self.model else 0
-        self.count_label = heading(f"{title}: {format_number(n)} người chưa khám năm {year}", 2, self)
+        self.count_label = heading(f"{title}: đang đếm…", 2, self)
         layout.addWidget(self.count_label)
-        if self.model is not None:
-            self.table = RowsTable(self.model, self)  # type: ignore[arg-type]
-            self.table.setObjectName("notExaminedTable")
-            for column, width in enumerate((60, 220, 95, 50, 120, 150, 50, 110)):
-                self.table.setColumnWidth(column, width)
-            layout.addWidget(self.table, 1)
+        self.model = NotExaminedModel(session, year, hamlet, group, self)
+        self.model.counted.connect(self._counted)
+        self.table = RowsTable(self.model, self)  # type: ignore[arg-type]
+        self.table.setObjectName("notExaminedTable")
+        for column, width in enumerate((60, 220, 95, 50, 120, 150, 50, 110)):
+            self.table.setColumnWidth(column, width)
+        layout.addWidget(self.table, 1)
+        self.error_label = ErrorLabel(self)
         layout.addWidget(self.error_label)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -123,3 +156,8 @@ class NotExaminedDialog(QDialog):
         row.addWidget(close)
         layout.addLayout(row)
         self.resize(1100, 640)
+
+    def _counted(self) -> None:
+        if self.model.error:
+            self.error_label.show_message(self.model.error)
+        self.count_label.setText(f"{self.title}: {format_number(self.model.total)} người chưa khám năm {self.year}")
