@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import StorageError
 from ..fsio import write_via_temp
+
+T = TypeVar("T")
 
 
 def check_destination(dest: Path) -> Path:
@@ -26,17 +29,23 @@ def check_destination(dest: Path) -> Path:
     return dest.absolute()
 
 
-def write_pdf(dest: Path, render: Callable[[Path], int]) -> int:
-    """Run ``render(tmp_path) -> pages`` and move the result to *dest*; returns the number of pages."""
+def write_atomically(dest: Path, write: Callable[[Path], T]) -> T:
+    """Run ``write(tmp_path)`` and move the result to *dest* (checked first); returns what *write* returned. On
+    any failure nothing is left behind and an existing *dest* is untouched."""
     dest = check_destination(dest)
-    pages: list[int] = []
+    result: list[T] = []
 
     def run(tmp: Path) -> None:
         try:
-            pages.append(render(tmp))
+            result.append(write(tmp))
         except Exception:  # a layout error leaves no temporary file behind either (OSErrors: write_via_temp)
             tmp.unlink(missing_ok=True)
             raise
 
     write_via_temp(dest, run)
-    return pages[0]
+    return result[0]
+
+
+def write_pdf(dest: Path, render: Callable[[Path], int]) -> int:
+    """Run ``render(tmp_path) -> pages`` and move the PDF to *dest*; returns the number of pages."""
+    return write_atomically(dest, render)
