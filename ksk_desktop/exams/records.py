@@ -80,11 +80,17 @@ def _visible(ctx: StationSession, doc: dict, form: FormDef) -> dict:
     return out
 
 
-def state(ctx: StationSession, row: ExamVersion, doc: dict, person: Person, error: str | None = None) -> dict:
-    """``{"document", "edit_seq", "section_versions", "missing_required", "unconfirmed", "errors", "can_sign"}``."""
+_UNKNOWN = "?"
+
+
+def state(ctx: StationSession, row: ExamVersion, doc: dict, person: Person, error: str | None = _UNKNOWN) -> dict:
+    """``{"document", "edit_seq", "section_versions", "missing_required", "unconfirmed", "errors", "can_sign"}``.
+    *error* is what ``recompute`` returned, when the caller just ran it."""
     form = load_form(row.form, row.form_version)
-    if error is None and doc["status"] == "draft":
-        _, error = validation.assess(doc, form, person.sex, person.birth_date, person.birth_year)
+    if error is _UNKNOWN:
+        error = None
+        if doc["status"] == "draft":
+            _, error = validation.assess(doc, form, person.sex, person.birth_date, person.birth_year)
     todo = validation.problems(doc, form, person.sex, error) if doc["status"] == "draft" else \
         {"missing_required": [], "unconfirmed": [], "errors": []}
     return {"document": _visible(ctx, doc, form), "edit_seq": row.edit_seq,

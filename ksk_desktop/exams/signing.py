@@ -38,9 +38,11 @@ def _unb64url(text: str) -> bytes:
 def _blocked_message(todo: dict) -> str:
     parts = []
     if todo["missing_required"]:
-        names = ", ".join(m["label"] for m in todo["missing_required"][:8])
-        more = f" và {len(todo['missing_required']) - 8} trường khác" if len(todo["missing_required"]) > 8 else ""
-        parts.append(f"còn thiếu {len(todo['missing_required'])} trường bắt buộc: {names}{more}")
+        by_section: dict[str, list[str]] = {}
+        for m in todo["missing_required"]:
+            by_section.setdefault(m["section_title"], []).append(m["label"])
+        names = "; ".join(f"{title}: {', '.join(labels)}" for title, labels in by_section.items())
+        parts.append(f"còn thiếu {len(todo['missing_required'])} trường bắt buộc ({names})")
     if todo["unconfirmed"]:
         parts.append("cần xác nhận giá trị bất thường: " + ", ".join(u["field"] for u in todo["unconfirmed"]))
     parts.extend(todo["errors"])

@@ -38,6 +38,27 @@ def _number(f: FieldDef, raw: Any) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
+def _class_value(f: FieldDef, raw: Any) -> int | dict:
+    """1–5 (or I–V); ``{"class": n, "reason": "…"}`` when the doctor classes an index better than its measurements
+    (QĐ 1613 then wants the reason)."""
+    reason = None
+    if isinstance(raw, dict):
+        if set(raw) - {"class", "reason"} or "class" not in raw:
+            raise InvalidInput(f"{f.label}: dùng dạng {{\"class\": 2, \"reason\": \"…\"}}.")
+        reason = nfc(str(raw.get("reason") or "")).strip() or None
+        raw = raw["class"]
+    try:
+        cls = parse_class(raw, f.label)
+    except InvalidMeasurement as exc:
+        raise InvalidInput(exc.message) from None
+    return {"class": cls, "reason": reason} if reason else cls
+
+
+def class_of(value: Any) -> int | None:
+    """The class of a stored class value (a number, or ``{"class", "reason"}``)."""
+    return value["class"] if isinstance(value, dict) else value
+
+
 def coerce(f: FieldDef, raw: Any) -> Any:
     """The stored value of *raw* in field *f* (None clears the field); InvalidInput with the field's label."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -52,10 +73,7 @@ def coerce(f: FieldDef, raw: Any) -> Any:
             return text in _TRUE
         raise InvalidInput(f"{f.label}: trả lời có hoặc không, không phải {raw!r}.")
     if f.type == "class":
-        try:
-            return parse_class(raw, f.label)
-        except InvalidMeasurement as exc:
-            raise InvalidInput(exc.message) from None
+        return _class_value(f, raw)
     if f.type == "date":
         text = str(raw).strip()
         for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
@@ -96,13 +114,19 @@ def classify_input(doc: dict, form: FormDef, sex: str | None, birth_date: date |
     if values.get("measured_lying") is not None:
         data["measured_lying"] = values["measured_lying"]
     data["confirmed"] = [k for k in doc["confirmed"] if k in NUMERIC_FIELDS]
-    index_classes: dict[str, int] = {}
+    index_classes: dict[str, dict] = {}
     for f in form.fields.values():
-        if f.type == "class" and f.feeds and values.get(f.key) is not None:
-            index_classes[f.feeds] = max(index_classes.get(f.feeds, 0), values[f.key])
+        value = values.get(f.key)
+        if f.type != "class" or not f.feeds or value is None:
+            continue
+        entry = index_classes.setdefault(f.feeds, {"class": 0, "reasons": []})
+        entry["class"] = max(entry["class"], class_of(value))
+        if isinstance(value, dict) and value.get("reason"):
+            entry["reasons"].append(value["reason"])
     if index_classes:
-        data["index_classes"] = index_classes
-    chosen = values.get("conclusion.health_class")
+        data["index_classes"] = {code: {"class": e["class"], "reason": "; ".join(e["reasons"]) or None}
+                                 for code, e in index_classes.items()}
+    chosen = class_of(values.get("conclusion.health_class"))
     if chosen is not None and doc.get("health_class_reason"):
         data["override"] = {"class": chosen, "reason": doc["health_class_reason"]}
     return data
@@ -112,15 +136,22 @@ def assess(doc: dict, form: FormDef, sex: str | None, birth_date: date | None,
            birth_year: int | None) -> tuple[dict | None, str | None]:
     """``(assessment, None)``, or ``(None, message)`` while the values cannot be classified (a half-typed
     blood pressure, a missing sex): the draft is still saved, signing waits."""
+    data = classify_input(doc, form, sex, birth_date, birth_year)
     try:
-        return classify(classify_input(doc, form, sex, birth_date, birth_year)), None
+        return classify(data), None
     except InvalidMeasurement as exc:
-        return None, exc.message
+        if "index_classes" not in data and "override" not in data:
+            return None, exc.message
+        error = exc.message
+    try:  # the measurements alone still give BMI, blood pressure and flags while the doctor's classes are fixed
+        return classify({k: v for k, v in data.items() if k not in ("index_classes", "override")}), error
+    except InvalidMeasurement:
+        return None, error
 
 
 def health_class(doc: dict) -> int | None:
     """The exam's class: the doctor's choice, else the suggested class (QĐ 1613: the worst index)."""
-    chosen = doc["values"].get("conclusion.health_class")
+    chosen = class_of(doc["values"].get("conclusion.health_class"))
     qd = (doc.get("assessment") or {}).get("qd1613") or {}
     if not qd.get("applicable"):
         return chosen
@@ -152,7 +183,7 @@ def warnings(doc: dict, form: FormDef) -> list[dict]:
 
 
 def missing_required(doc: dict, form: FormDef, sex: str | None) -> list[dict]:
-    """Required fields still empty, in form order: ``[{"key", "label", "section"}]``."""
+    """Required fields still empty, in form order: ``[{"key", "label", "section", "section_title"}]``."""
     out = []
     for s in form.sections:
         if not s.applies(sex):
@@ -162,7 +193,7 @@ def missing_required(doc: dict, form: FormDef, sex: str | None) -> list[dict]:
                 continue
             value = doc.get(f.key) if f.document_key else doc["values"].get(f.key)
             if value in (None, "", []):
-                out.append({"key": f.key, "label": f.label, "section": s.id})
+                out.append({"key": f.key, "label": f.label, "section": s.id, "section_title": s.title})
     return out
 
 
@@ -174,7 +205,7 @@ def problems(doc: dict, form: FormDef, sex: str | None, assessment_error: str | 
     elif doc["health_class"] is None:
         errors.append("Chưa có phân loại sức khỏe: nhập đủ các chỉ số hoặc bác sĩ chọn loại.")
     qd = (doc.get("assessment") or {}).get("qd1613") or {}
-    chosen = doc["values"].get("conclusion.health_class")
+    chosen = class_of(doc["values"].get("conclusion.health_class"))
     suggested = (qd.get("suggested") or {}).get("class") if qd.get("applicable") else None
     if chosen is not None and suggested is not None and chosen != suggested and not doc.get("health_class_reason"):
         errors.append("Bác sĩ chọn loại sức khỏe khác loại gợi ý: phải ghi lý do.")
