@@ -9,7 +9,14 @@ import pytest
 
 from ksk_desktop.clinical.measurements import NUMERIC_FIELDS
 from ksk_desktop.errors import InvalidInput
-from ksk_desktop.exams.forms import FIELD_TYPES, ROLE_PERMS, available, canonical_form_id, load_form, moh_template
+from ksk_desktop.exams.forms import (
+    FIELD_TYPES,
+    ROLE_PERMS,
+    available,
+    canonical_form_id,
+    load_form,
+    moh_template,
+)
 from ksk_desktop.resources import read_text
 
 INDICES = {i["code"] for i in json.loads(read_text("classification", "qd1613.json"))["indices"]}

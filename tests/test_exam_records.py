@@ -17,7 +17,13 @@ from sqlalchemy import select, text
 from ksk_desktop.db.models import AuditEvent, ExamVersion, FollowUp, OutboxItem, Referral
 from ksk_desktop.errors import InvalidInput, PermissionDenied
 from ksk_desktop.exams import amendments, followups, keys, plan, records, signing
-from ksk_desktop.exams.errors import ExamSigned, InvalidSignature, SigningBlocked, UnknownDiagnosis, VersionConflict
+from ksk_desktop.exams.errors import (
+    ExamSigned,
+    InvalidSignature,
+    SigningBlocked,
+    UnknownDiagnosis,
+    VersionConflict,
+)
 
 
 @pytest.fixture
