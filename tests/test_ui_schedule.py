@@ -335,3 +335,50 @@ def test_day_capacity_cannot_drop_below_the_people_booked(qtbot, planned, page):
         qtbot.mouseClick(view.capacity_button, CLICK)
     assert q(ctx, "SELECT capacity_per_slot FROM exam_day WHERE id = :d", d=planned["days"][0])[0][0] == 8
     assert "còn trống 18" in view.info_label.text() and view.tree.topLevelItem(0).text(1) == "5/8 người"
+
+
+def pdf_text(path) -> str:
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_print_buttons_write_the_day_schedule_and_a_call_list(qtbot, planned, page, tmp_path, monkeypatch):
+    from ui import pdf_output
+
+    chosen, opened = [], []
+
+    def choose(_parent, suggested):
+        chosen.append(suggested.name)
+        return tmp_path / suggested.name
+
+    monkeypatch.setattr(pdf_output, "choose_path", choose)  # only the file dialog's choice is replaced
+    monkeypatch.setattr(pdf_output, "open_url", opened.append)
+    ctx = planned["ctx"]
+    view = open_first_day(qtbot, page)
+    qtbot.mouseClick(view.print_day_button, CLICK)
+    day = (TODAY + timedelta(days=1)).isoformat()
+    assert chosen == [f"lich-kham-{day}.pdf"] and len(opened) == 1
+    schedule = pdf_text(tmp_path / chosen[0])
+    names = [r[0] for r in q(ctx, "SELECT p.full_name FROM appointment a JOIN person p ON p.id = a.person_id "
+                                  "WHERE a.day_id = :d", d=planned["days"][0])]
+    assert len(names) == 30
+    flat = " ".join(schedule.split())
+    assert all(" ".join(n.split()) in flat for n in names)  # everyone booked that day is on it
+    assert (TODAY + timedelta(days=1)).strftime("%d/%m/%Y") in schedule
+
+    hamlets = [view.hamlet_combo.itemData(i) for i in range(view.hamlet_combo.count())]
+    assert hamlets and all(h is not None for h in hamlets)
+    hamlet = max(hamlets, key=lambda h: sum(1 for it in view.appointment_items()
+                                           if (it.data(0, APPOINTMENT_ROLE)["hamlet"] or "") == h))
+    view.hamlet_combo.setCurrentIndex(view.hamlet_combo.findData(hamlet))
+    qtbot.mouseClick(view.print_calls_button, CLICK)
+    assert chosen[-1] == f"danh-sach-goi-{day}.pdf" and len(opened) == 2
+    calls = " ".join(pdf_text(tmp_path / chosen[-1]).split())
+    mine = [n for n, h in q(ctx, "SELECT p.full_name, p.hamlet FROM appointment a JOIN person p ON p.id = a.person_id "
+                                 "JOIN exam_day d ON d.id = a.day_id WHERE d.exam_date = :t", t=day)
+            if (h or "") == hamlet]
+    others = [n for n in names if n not in mine]
+    assert mine and all(" ".join(n.split()) in calls for n in mine)
+    assert not any(" ".join(n.split()) in calls for n in others)  # only that hamlet's people
+    assert q(ctx, "SELECT count(*) FROM audit_event WHERE action IN ('print.schedule', 'print.calllist')")[0][0] == 2
