@@ -8,7 +8,6 @@ signed exam) carry their payload.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from .audit import canonical_json
 from .db.bulk import insert_many
 from .db.models import OutboxItem
+from .ids import new_id, new_ids
 
 KINDS = frozenset({"person", "person_merge", "consent", "appointment", "exam", "amendment", "referral", "audit_head"})
 
@@ -26,7 +26,7 @@ def enqueue(session: Session, kind: str, entity_id: str, payload: dict | None, e
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
     item = OutboxItem(
-        item_id=str(uuid.uuid4()), kind=kind, entity_id=entity_id, entity_version=entity_version,
+        item_id=new_id(), kind=kind, entity_id=entity_id, entity_version=entity_version,
         payload=canonical_json(payload) if payload is not None else None,
         created_at=datetime.now(UTC).replace(tzinfo=None),
         state="pending", attempts=0,
@@ -41,10 +41,10 @@ def enqueue_many(session: Session, kind: str, items: list[tuple[str, dict | None
         raise ValueError(f"unknown outbox kind {kind!r}")
     now = datetime.now(UTC).replace(tzinfo=None)
     rows = [
-        {"item_id": str(uuid.uuid4()), "kind": kind, "entity_id": entity_id, "entity_version": version,
+        {"item_id": item_id, "kind": kind, "entity_id": entity_id, "entity_version": version,
          "payload": canonical_json(payload) if payload is not None else None, "created_at": now,
          "state": "pending", "attempts": 0}
-        for entity_id, payload, version in items
+        for (entity_id, payload, version), item_id in zip(items, new_ids(len(items)), strict=True)
     ]
     insert_many(session, OutboxItem.__table__, rows)
     return len(rows)

@@ -7,7 +7,6 @@ itself and the rules every writer must follow.
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -18,6 +17,7 @@ from . import outbox
 from .db.bulk import insert_many
 from .db.models import Person, PersonFlag, Station
 from .errors import DuplicatePerson, InvalidInput, NotFound
+from .ids import new_ids
 from .security.roles import Perm
 from .session import StationSession
 from .station import utcnow
@@ -38,6 +38,7 @@ FLAGS = ("elderly", "merit", "poor", "near_poor", "disabled", "chronic", "remote
 _DIGITS12 = re.compile(r"^\d{12}$")
 _DIGITS9 = re.compile(r"^\d{9}$")
 _PHONE = re.compile(r"^0\d{9,10}$")
+_PHONE_SEPARATORS = re.compile(r"[\s.\-]")
 
 
 @dataclass
@@ -66,10 +67,9 @@ class PersonInput:
 
 
 def _blank(value: str | None) -> str | None:
-    if value is None:
+    if not value:
         return None
-    value = nfc(str(value))
-    return value or None
+    return nfc(value if type(value) is str else str(value)) or None
 
 
 def validate(data: PersonInput, today: date | None = None) -> PersonInput:
@@ -96,7 +96,7 @@ def validate(data: PersonInput, today: date | None = None) -> PersonInput:
         raise InvalidInput("Giới tính phải là Nam (M) hoặc Nữ (F).")
     phone = _blank(data.phone)
     if phone is not None:
-        phone = re.sub(r"[\s.\-]", "", phone)
+        phone = _PHONE_SEPARATORS.sub("", phone)
         if phone.startswith("+84"):
             phone = "0" + phone[3:]
         if not _PHONE.match(phone):
@@ -141,10 +141,10 @@ def to_json(person: Person) -> dict:
     return _payload(row, [f.flag for f in person.flags])
 
 
-def _row(data: PersonInput, now: datetime) -> dict:
-    """Column values of a new person (id generated here, offline, without coordination)."""
+def _row(data: PersonInput, now: datetime, person_id: str) -> dict:
+    """Column values of a new person (the id made offline, without coordination: ksk_desktop.ids)."""
     return {
-        "id": str(uuid.uuid4()), "personal_id": data.personal_id, "old_id": data.old_id,
+        "id": person_id, "personal_id": data.personal_id, "old_id": data.old_id,
         "full_name": data.full_name, "name_fold": fold(data.full_name), "sort_key": sort_key(data.full_name),
         "birth_date": data.birth_date, "birth_year": data.birth_year, "sex": data.sex,
         "permanent_address": data.permanent_address, "current_address": data.current_address,
@@ -199,7 +199,7 @@ def insert_rows(ctx: StationSession, s: Session, clean: list[PersonInput], *, ac
         commune = s.execute(select(Station.commune_code)).scalar_one()
         for c in clean:
             c.commune_code = c.commune_code or commune
-    rows = [_row(c, now) for c in clean]
+    rows = [_row(c, now, i) for c, i in zip(clean, new_ids(len(clean)), strict=True)]
     _ensure_unique(s, [c.personal_id for c in clean if c.personal_id])
     if len(rows) >= BULK_INDEX_ROWS:
         from .search import index_in_bulk

@@ -38,3 +38,11 @@ def test_fold_is_idempotent_and_ascii(text):
     folded = fold(text)
     assert fold(folded) == folded
     assert folded.isascii()
+
+
+@given(st.text(alphabet=st.one_of(st.sampled_from(VIETNAMESE + " \t\n\r\x0b\x0c\xa0\u2003\u3000\u200b\u0301"),
+                                  st.characters()), max_size=30))
+def test_nfc_fast_path_equals_the_full_normalisation(text):
+    import unicodedata
+
+    assert nfc(text) == " ".join(unicodedata.normalize("NFC", text).split())

@@ -12,21 +12,17 @@ from typing import Any
 
 from sqlalchemy import text
 
-from .. import outbox, persons
-from ..db.models import Person
+from .. import persons
 from ..errors import InvalidInput, KskError
 from ..fsio import sha256_file
 from ..security.roles import Perm
 from ..session import StationSession
-from ..station import utcnow
-from ..text import fold, sort_key
+from ..text import fold
 from . import values as V
 from .columns import FIELDS, guess_mapping, load_mapping, recognise
 from .report import write_report
 from .sources import read_table
-
-COMPARED = ("personal_id", "old_id", "full_name", "birth_date", "birth_year", "sex", "permanent_address",
-            "current_address", "hamlet", "phone", "insurance_no", "target_group")
+from .writer import ImportWriter, match_key
 
 
 class ImportCancelled(KskError):
@@ -86,10 +82,6 @@ def _parse_row(cells: list[Any], colmap: dict[int, str], today: date) -> tuple[p
         raise V.CellError(exc.message.rstrip(".")) from None
 
 
-def _match_key(name_fold: str, dob: Any, year: int | None, hamlet: str | None) -> tuple:
-    return (name_fold, str(dob) if dob else f"y{year}", fold(hamlet or ""))
-
-
 def preview(path: Path, mapping: str | dict | None = None, rows: int = 20, today: date | None = None) -> dict:
     """The columns as recognised, the first rows raw and as they would be read, and what still needs the
     person's attention (``problem``, e.g. no name column yet). Nothing is written."""
@@ -121,11 +113,17 @@ def preview(path: Path, mapping: str | dict | None = None, rows: int = 20, today
             "fields": {f: label for f, (label, _) in FIELDS.items()}, "rows": sample}
 
 
+CHUNK_ROWS = 5000
+
+
 def import_people(ctx: StationSession, path: Path, mapping: str | dict | None = None, *, report_path: Path | None = None,
                   progress: Callable[[int, int], None] | None = None, cancel: Callable[[], bool] | None = None,
                   today: date | None = None) -> ImportResult:
     """Import *path*. All valid rows are written in one transaction; nothing is written if it fails or is
-    cancelled. Re-importing the same file changes nothing."""
+    cancelled. Re-importing the same file changes nothing.
+
+    Rows are parsed and handed to :class:`ImportWriter` chunk by chunk, inside the one transaction.
+    """
     ctx.require(Perm.PERSON_WRITE)
     started = time.perf_counter()
     today = today or date.today()
@@ -137,115 +135,59 @@ def import_people(ctx: StationSession, path: Path, mapping: str | dict | None = 
                           mapping={table.headers[i]: f for i, f in sorted(colmap.items())})
     with ctx.read() as s:
         commune = s.execute(text("SELECT commune_code FROM station")).scalar_one()
+    expected = table.row_count or 0
 
-    # 1. Read and validate every row; remember rejected rows with their reasons.
+    def written(done: int) -> None:
+        if progress:
+            progress(done, max(done, expected))
+
     rejected: list[tuple[int, list[Any], str]] = []
-    parsed: list[tuple[persons.PersonInput, tuple]] = []
     seen_ids: dict[str, int] = {}
     seen_keys: dict[tuple, int] = {}
-    for number, cells in table.rows:
-        if all(c in (None, "") for c in cells):
-            continue
-        try:
-            data, notes = _parse_row(cells, colmap, today)
-        except V.CellError as exc:
-            rejected.append((number, cells, str(exc)))
-            continue
-        result.notes += len(notes)
-        key = _match_key(fold(data.full_name), data.birth_date, data.birth_year, data.hamlet)
-        if data.personal_id and data.personal_id in seen_ids:
-            rejected.append((number, cells, f"Trùng số định danh với dòng {seen_ids[data.personal_id]}"))
-            continue
-        if key in seen_keys and not data.personal_id:
-            rejected.append((number, cells, f"Trùng họ tên, ngày sinh và thôn với dòng {seen_keys[key]}"))
-            continue
-        if data.personal_id:
-            seen_ids[data.personal_id] = number
-        seen_keys.setdefault(key, number)
-        data.commune_code = commune
-        parsed.append((data, key))
+    chunk: list[tuple[persons.PersonInput, tuple]] = []
+
+    def checkpoint() -> None:
         if cancel and cancel():
             raise ImportCancelled()
 
-    # 2. Match and write, all in one transaction.
-    total = len(parsed)
     with ctx.write() as s:
-        cols = ", ".join(("id", "version", "name_fold", *COMPARED))
-        by_id: dict[str, dict] = {}
-        by_key: dict[tuple, dict] = {}
-        for row in s.execute(text(f"SELECT {cols} FROM person")).mappings():
-            row = dict(row)
-            if row["personal_id"]:
-                by_id[row["personal_id"]] = row
-            by_key.setdefault(_match_key(row["name_fold"], row["birth_date"], row["birth_year"], row["hamlet"]), row)
-        creates: list[persons.PersonInput] = []
-        for done, (data, key) in enumerate(parsed, 1):
-            existing = by_id.get(data.personal_id) if data.personal_id else None
-            if existing is None:
-                candidate = by_key.get(key)
-                if candidate and (not data.personal_id or not candidate["personal_id"]):
-                    existing = candidate
-            if existing is None:
-                creates.append(data)
-            else:
-                changes = _changes(existing, data)
-                if changes:
-                    _update(ctx, s, existing, changes)
-                    result.updated += 1
-                else:
-                    result.unchanged += 1
-            if progress and done % 1000 == 0:
-                progress(done, total)
-            if cancel and done % 1000 == 0 and cancel():
-                raise ImportCancelled()
-        for i in range(0, len(creates), 5000):
-            persons.insert_rows(ctx, s, creates[i : i + 5000], action="person.import_batch")
-            if cancel and cancel():
-                raise ImportCancelled()
-        result.created = len(creates)
-        result.rejected = len(rejected)
+        writer = ImportWriter(ctx, s, written, checkpoint)
+        for number, cells in table.rows:
+            if all(c in (None, "") for c in cells):
+                continue
+            try:
+                data, notes = _parse_row(cells, colmap, today)
+            except V.CellError as exc:
+                rejected.append((number, cells, str(exc)))
+                continue
+            result.notes += len(notes)
+            key = match_key(fold(data.full_name), data.birth_date, data.birth_year, data.hamlet)
+            if data.personal_id and data.personal_id in seen_ids:
+                rejected.append((number, cells, f"Trùng số định danh với dòng {seen_ids[data.personal_id]}"))
+                continue
+            if key in seen_keys and not data.personal_id:
+                rejected.append((number, cells, f"Trùng họ tên, ngày sinh và thôn với dòng {seen_keys[key]}"))
+                continue
+            if data.personal_id:
+                seen_ids[data.personal_id] = number
+            seen_keys.setdefault(key, number)
+            data.commune_code = commune
+            chunk.append((data, key))
+            checkpoint()
+            if len(chunk) >= CHUNK_ROWS:
+                writer.write(chunk)
+                chunk = []
+        writer.write(chunk)
+        checkpoint()
+        counts = writer.counts
         ctx.audit(s, "person.import", "person", None, {
-            "file": path.name, "sha256": sha256_file(path), "created": result.created, "updated": result.updated,
-            "unchanged": result.unchanged, "rejected": result.rejected})
+            "file": path.name, "sha256": sha256_file(path), "created": counts.created, "updated": counts.updated,
+            "unchanged": counts.unchanged, "rejected": len(rejected)})
+    result.created, result.updated, result.unchanged = counts.created, counts.updated, counts.unchanged
+    result.rejected = len(rejected)
     if progress:
-        progress(total, total)
+        progress(counts.written, counts.written)
     if rejected:
         result.report = str(write_report(path, table.headers, rejected, report_path))
     result.seconds = round(time.perf_counter() - started, 2)
     return result
-
-
-def _changes(existing: dict, data: persons.PersonInput) -> dict[str, tuple[Any, Any]]:
-    """Fields the file fills or corrects. An empty cell never erases what is stored."""
-    changes = {}
-    for col in COMPARED:
-        new = getattr(data, col)
-        old = existing[col]
-        if isinstance(old, str) and col == "birth_date":
-            old = date.fromisoformat(old)
-        if new is None or new == old:
-            continue
-        if col == "personal_id" and old:  # matched on the ID itself, or a different person: never overwrite
-            continue
-        if col == "birth_year" and data.birth_date is None and existing["birth_date"]:
-            continue  # a year-only list does not downgrade a full date
-        changes[col] = (old, new)
-    return changes
-
-
-def _update(ctx: StationSession, s, existing: dict, changes: dict) -> None:  # noqa: ANN001 - a Session
-    values = {col: new for col, (_old, new) in changes.items()}
-    if "full_name" in values:
-        values["name_fold"] = fold(values["full_name"])
-        values["sort_key"] = sort_key(values["full_name"])
-    values["version"] = existing["version"] + 1
-    values["updated_at"] = utcnow()
-    s.connection().execute(Person.__table__.update().where(Person.__table__.c.id == existing["id"]), values)
-    json_safe = {col: (str(old) if isinstance(old, date) else old, str(new) if isinstance(new, date) else new)
-                 for col, (old, new) in changes.items()}
-    ctx.audit(s, "person.update", "person", existing["id"], {
-        "source": "import", "old": {c: o for c, (o, _n) in json_safe.items()},
-        "new": {c: n for c, (_o, n) in json_safe.items()}})
-    outbox.enqueue(s, "person", existing["id"], None, values["version"])
-    existing.update({c: n for c, (_o, n) in changes.items()}, version=values["version"])
-

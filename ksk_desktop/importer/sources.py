@@ -31,6 +31,7 @@ class Table:
     rows: Iterator[tuple[int, list[Any]]]  # (row number as the user sees it, cell values)
     first_data_row: int
     sheet: str | None = None
+    row_count: int | None = None  # data rows to expect (for progress), when the reader knows it
 
 
 def _kind(path: Path) -> str:
@@ -77,16 +78,16 @@ def _decode(raw: bytes, name: str) -> str:
         raise ImportFileError(f"Không nhận ra bảng mã của tệp {name} (cần UTF-8 hoặc Windows-1258).") from exc
 
 
-def _csv_rows(path: Path) -> tuple[list[list[Any]], None]:
+def _csv_rows(path: Path) -> tuple[list[list[Any]], None, int]:
     text = _decode(path.read_bytes(), path.name)
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
     # Cells stay raw here; each is normalised once when it is parsed into a field.
     rows = [[c if c.strip() else None for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    return rows, None
+    return rows, None, len(rows)
 
 
-def _xlsx_rows(path: Path) -> tuple[Iterator[list[Any]], str]:
+def _xlsx_rows(path: Path) -> tuple[Iterator[list[Any]], str, int]:
     # calamine (Rust) reads a 100,000-row sheet in about a second and a half; openpyxl needs over ten.
     from python_calamine import CalamineWorkbook
 
@@ -103,7 +104,7 @@ def _xlsx_rows(path: Path) -> tuple[Iterator[list[Any]], str]:
         for row in sheet.iter_rows():
             yield [None if v == "" else v for v in row]
 
-    return gen(), sheet.name
+    return gen(), sheet.name, sheet.height
 
 
 def _is_texty(value: Any) -> bool:
@@ -115,7 +116,7 @@ def read_table(path: Path, recognise) -> Table:  # noqa: ANN001 - recognise(head
     """Open *path*, find the header row (the one with most recognised column names among the first rows),
     combine a two-row header under merged cells, and stream the rest."""
     kind = _kind(path)
-    rows_iter, sheet = _xlsx_rows(path) if kind == "xlsx" else _csv_rows(path)
+    rows_iter, sheet, height = _xlsx_rows(path) if kind == "xlsx" else _csv_rows(path)
     rows_iter = iter(rows_iter)
     head: list[list[Any]] = []
     for _ in range(HEADER_SCAN_ROWS + 1):
@@ -160,7 +161,7 @@ def read_table(path: Path, recognise) -> Table:  # noqa: ANN001 - recognise(head
             number += 1
             yield number, (list(r) + [None] * width)[:width]
 
-    return Table(header, data(), data_start + 1, sheet)
+    return Table(header, data(), data_start + 1, sheet, max(0, height - data_start))
 
 
 def header_key(text: str) -> str:

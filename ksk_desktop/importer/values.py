@@ -9,6 +9,14 @@ from typing import Any
 from ..text import fold, nfc
 
 EXCEL_EPOCH = date(1899, 12, 30)
+_YEAR = re.compile(r"\d{4}")
+_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{4})")
+_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
+_SEPARATORS = re.compile(r"[\s.\-]")
+_SPACES = re.compile(r"\s")
+_INSURANCE = re.compile(r"[A-Z]{2}\d{13}|\d{10}")
+_DIGIT = re.compile(r"\d")
 
 
 class CellError(ValueError):
@@ -42,19 +50,19 @@ def parse_birth(value: Any, today: date) -> tuple[date | None, int | None]:
             raise CellError(f"Ngày sinh {value!r} không hợp lệ")
     else:
         s = nfc(str(value)).strip()
-        if re.fullmatch(r"\d{4}", s):
+        if _YEAR.fullmatch(s):
             year = int(s)
             if not 1880 <= year <= today.year:
                 raise CellError(f"Năm sinh {s} không hợp lệ")
             return None, year
-        m = re.fullmatch(r"(\d{1,2})[/.\-](\d{4})", s)
+        m = _MONTH_YEAR.fullmatch(s)
         if m:  # month/year: only the year is kept
             year = int(m.group(2))
             if not (1 <= int(m.group(1)) <= 12 and 1880 <= year <= today.year):
                 raise CellError(f"Ngày sinh {s} không hợp lệ")
             return None, year
-        m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})", s)
-        iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", s)
+        m = _DMY.fullmatch(s)
+        iso = _ISO.fullmatch(s)
         try:
             if iso:
                 day = date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
@@ -91,7 +99,7 @@ def _digits(value: Any) -> str | None:
     s = text_of(value)
     if s is None:
         return None
-    cleaned = re.sub(r"[\s.\-]", "", s)
+    cleaned = _SEPARATORS.sub("", s)
     return cleaned or None
 
 
@@ -141,8 +149,8 @@ def parse_insurance(value: Any) -> str | None:
     s = text_of(value)
     if s is None:
         return None
-    s = re.sub(r"\s", "", s).upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{13}|\d{10}", s):
+    s = _SPACES.sub("", s).upper()
+    if not _INSURANCE.fullmatch(s):
         raise CellError(f"Số thẻ BHYT {s!r} không hợp lệ (15 ký tự, ví dụ GD4313112345678)")
     return s
 
@@ -166,6 +174,6 @@ def parse_name(value: Any) -> str:
     s = " ".join(s.split())
     if s.isupper():  # lists typed in capitals: "NGUYỄN VĂN ĐỨC" → "Nguyễn Văn Đức"
         s = s.title()
-    if len(s) < 2 or any(ch.isdigit() for ch in s):
+    if len(s) < 2 or _DIGIT.search(s):
         raise CellError(f"Họ và tên {s!r} không hợp lệ")
     return s
