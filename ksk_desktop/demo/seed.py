@@ -79,6 +79,9 @@ def create_demo(paths: StationPaths, n: int = 5000, seed: int = 2026,
         from ..scheduling.demo import seed_demo_schedule
 
         seed_demo_schedule(ctx)  # a campaign with exam days and appointments: a demo shows a real exam day
+        from ..exams.demo import seed_demo_exams
+
+        seed_demo_exams(paths, "bacsi", DEMO_SECRET)  # signed exams of the people examined, drafts in the room
         total = persons.count_people(ctx)
     finally:
         ctx.close()

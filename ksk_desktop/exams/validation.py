@@ -15,6 +15,7 @@ from .diagnoses import check_codes, check_diagnoses
 from .forms import FieldDef, FormDef
 
 MAX_TEXT = 4000
+QD1613_MIN_AGE = 15
 _TRUE = {"true", "1", "co", "có", "yes", "x"}
 _FALSE = {"false", "0", "khong", "không", "no"}
 
@@ -104,6 +105,13 @@ def _age_inputs(person_birth: date | None, birth_year: int | None, exam_date: st
     return {}
 
 
+def _years(birth_date: date | None, birth_year: int | None, exam_date: str) -> int:
+    on = date.fromisoformat(exam_date)
+    if birth_date is not None:
+        return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+    return on.year - birth_year if birth_year is not None else 200
+
+
 def classify_input(doc: dict, form: FormDef, sex: str | None, birth_date: date | None,
                    birth_year: int | None) -> dict[str, Any]:
     """The measurement object ``clinical.classify`` takes, built from the exam's values."""
@@ -114,6 +122,8 @@ def classify_input(doc: dict, form: FormDef, sex: str | None, birth_date: date |
     if values.get("measured_lying") is not None:
         data["measured_lying"] = values["measured_lying"]
     data["confirmed"] = [k for k in doc["confirmed"] if k in NUMERIC_FIELDS]
+    if _years(birth_date, birth_year, doc["exam_date"]) < QD1613_MIN_AGE:
+        return data  # QĐ 1613 starts at 15: the doctor's classes stay on the form, the class is the doctor's
     index_classes: dict[str, dict] = {}
     for f in form.fields.values():
         value = values.get(f.key)

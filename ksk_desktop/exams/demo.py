@@ -1,0 +1,146 @@
+"""Demo exams for ``ksk demo``: signed exams (by the demo doctor, real Ed25519) for the people examined on the
+demo's exam days, and drafts with the nurse's vitals for the people in the exam room today. Values are synthetic
+and realistic by age: children's growth, adults, the elderly with more hypertension and high glucose."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import date
+
+from sqlalchemy import select
+
+from ..db.models import Appointment, ExamDay, Person
+from ..paths import StationPaths
+from ..scheduling import status as st
+from ..security.roles import Perm
+from ..session import StationSession
+from ..station import login
+from . import document, plan
+from .forms import default_form, load_form
+from .records import apply_values, insert_version, recompute
+from .signing import sign_row
+
+
+def _age(p: Person, on: date) -> int:
+    if p.birth_date:
+        return on.year - p.birth_date.year - ((on.month, on.day) < (p.birth_date.month, p.birth_date.day))
+    return on.year - (p.birth_year or 1980)
+
+
+def _vitals(rng: random.Random, age: int, sex: str) -> dict:
+    male = sex != "F"
+    if age < 18:
+        height = (50 + 25 * min(age, 1) + 8 * min(max(age - 1, 0), 2) + 6.2 * max(min(age, 12) - 3, 0)
+                  + (6.5 if male else 4) * max(age - 12, 0))
+        height = round(min(height, 172 if male else 160) + rng.gauss(0, 4), 1)
+        weight = round(max(3.0, rng.gauss(15.8 if age < 10 else 18.5, 2.0) * (height / 100) ** 2), 1)
+        out = {"height_cm": height, "weight_kg": weight, "pulse": int(rng.gauss(92 if age < 10 else 82, 8))}
+        if age < 2:
+            out["measured_lying"] = True
+        return out
+    height = round(rng.gauss(164 if male else 154, 5.5) - max(age - 60, 0) * 0.1, 1)
+    weight = round(rng.gauss(22.0 if age < 60 else 22.8, 2.8) * (height / 100) ** 2, 1)
+    systolic = int(rng.gauss(116 + 0.55 * max(age - 30, 0), 14))
+    diastolic = int(min(systolic - 25, rng.gauss(72 + 0.2 * max(age - 30, 0), 8)))
+    return {"height_cm": height, "weight_kg": weight, "pulse": int(rng.gauss(76, 8)), "systolic": max(systolic, 95),
+            "diastolic": max(diastolic, 55)}
+
+
+def _exam_values(rng: random.Random, form: str, age: int, sex: str) -> dict:
+    v = {**_vitals(rng, age, sex)}
+    good = 10 if age < 40 else rng.choice([10, 9, 8, 8, 7])
+    v |= {"vision_right_uncorrected": rng.choice([good, good, max(good - 2, 3)]),
+          "vision_left_uncorrected": rng.choice([good, good, max(good - 1, 3)]),
+          "whisper_right_m": 5 if age < 65 else rng.choice([5, 4, 3]), "whisper_left_m": 5 if age < 65 else 4,
+          "caries_teeth": rng.choice([0, 0, 1, 2, 3]) if age < 60 else rng.choice([0, 1, 2, 4])}
+    if form == "child":
+        if rng.random() < 0.05:
+            v |= {"spine.scoliosis": True, "spine.type": "vẹo hình chữ C"}
+        return v
+    v["teeth.upper_jaw"] = v["teeth.lower_jaw"] = "Bình thường"
+    if form == "elderly":
+        fasting = rng.random() < 0.8
+        v |= {"elderly.capillary_glucose_mmol_l": round(max(3.5, rng.gauss(6.2 if fasting else 8.0, 1.6)), 1),
+              "elderly.capillary_glucose_fasting": fasting, "elderly.ecg": "Nhịp xoang đều",
+              "elderly.abdominal_ultrasound": "Chưa phát hiện bất thường"}
+        if rng.random() < 0.3:
+            v["glucose_fasting_mmol_l"] = round(max(4.0, rng.gauss(6.4, 1.5)), 1)
+    return v
+
+
+def _classes(rng: random.Random, doc: dict, form_id: str, sex: str | None) -> dict:
+    """Each specialty's class: at least what the measurements give its index (QĐ 1613), often I or II."""
+    form = load_form(form_id)
+    computed = {i["code"]: i.get("computed_class") or 1
+                for i in ((doc["assessment"] or {}).get("qd1613") or {}).get("indices") or []}
+    base = 1 if form_id == "child" else 2 if form_id == "adult" else 3
+    out = {}
+    fields = [f for sec in form.sections if sec.applies(sex) for f in sec.fields]
+    for f in fields:
+        if f.type == "class" and f.feeds and f.applies(sex):
+            out[f.key] = max(computed.get(f.feeds, 1), min(5, base + (rng.random() < 0.2) - (rng.random() < 0.4)), 1)
+    if form_id == "child":
+        out["conclusion.health_class"] = max(out.values())
+    return out
+
+
+def _conclusion(doc: dict) -> dict:
+    flags = {f["code"]: f["label"] for f in (doc["assessment"] or {}).get("flags") or []}
+    diagnoses = ["I10"] if "tang_huyet_ap" in flags else []
+    text = "; ".join(flags.values()) or "Chưa phát hiện bệnh lý"
+    advice = "Khám định kỳ hằng năm" + ("; quản lý huyết áp tại trạm" if diagnoses else "")
+    return {"diagnoses": diagnoses, "conclusion": text, "advice": advice}
+
+
+def _rows(doctor: StationSession) -> list[tuple[Appointment, Person, date]]:
+    with doctor.read() as s:
+        q = (select(Appointment, Person, ExamDay.exam_date).join(Person, Person.id == Appointment.person_id)
+             .join(ExamDay, ExamDay.id == Appointment.day_id)
+             .where(Appointment.status.in_([st.EXAMINED, st.IN_EXAM])).order_by(Appointment.id))
+        rows = list(s.execute(q).all())
+        s.expunge_all()
+        return rows
+
+
+def seed_demo_exams(paths: StationPaths, username: str, password: str, seed: int = 2026) -> dict:
+    """Create the demo's exams as the demo doctor *username*; returns ``{"signed", "drafts"}``."""
+    doctor = login(paths, username, password)
+    try:
+        doctor.require(Perm.EXAM_SIGN)
+        rng = random.Random(seed)
+        signed = drafts = 0
+        rows = _rows(doctor)
+        with doctor.write() as s:
+            for appt, person, day in rows:
+                age = _age(person, day)
+                form = load_form(default_form(age))
+                doc = document.new_document(str(uuid.uuid4()), person.id, appt.id, form.form, form.form_version, day)
+                values = _exam_values(rng, form.form, age, person.sex or "M")
+                if appt.status == st.IN_EXAM:  # the nurse has taken the vitals; the doctor is examining
+                    vitals = {k: v for k, v in values.items() if form.field(k).section == "physique"}
+                    apply_values(doctor, doc, form, vitals, check_perm=False)
+                    recompute(doc, form, person)
+                    insert_version(doctor, s, doc, section_versions={"physique": 1})
+                    doctor.audit(s, "exam.save", "exam", doc["id"], {"version": 1, "created": True, "demo": True})
+                    drafts += 1
+                    continue
+                apply_values(doctor, doc, form, values, check_perm=False)
+                recompute(doc, form, person)
+                classes = _classes(rng, doc, form.form, person.sex)
+                apply_values(doctor, doc, form, classes, check_perm=False)
+                recompute(doc, form, person)
+                apply_values(doctor, doc, form, _conclusion(doc), check_perm=False)
+                for w in ((doc["assessment"] or {}).get("warnings") or []):
+                    doc["confirmed"].append(w["field"])  # the demo doctor re-measured and confirms
+                recompute(doc, form, person)
+                suggested = plan.suggest(doc)
+                plan.apply_plan(doc, suggested["referrals"], suggested["followups"])
+                row = insert_version(doctor, s, doc)
+                doctor.audit(s, "exam.save", "exam", doc["id"], {"version": 1, "created": True, "demo": True})
+                s.flush()
+                sign_row(doctor, s, row)
+                signed += 1
+        return {"signed": signed, "drafts": drafts}
+    finally:
+        doctor.close()
