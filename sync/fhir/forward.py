@@ -82,13 +82,15 @@ class Forwarder:
             self.store.forward_wake.clear()
 
     def run_once(self) -> ForwardReport:
-        """Forward every row that is due now."""
+        """One pass over the rows that are due now (each at most once: a retry waits for the next pass)."""
         report = ForwardReport()
+        after = 0
         while not self._stop.is_set():
             with self.store.session() as s:
-                ids = fhirqueue.due(s, self.clock(), self.config.batch)
+                ids = fhirqueue.due(s, self.clock(), self.config.batch, after)
             if not ids:
                 break
+            after = ids[-1]
             for forward_id in ids:
                 if self._stop.is_set():
                     break
@@ -127,7 +129,7 @@ class Forwarder:
         report.sent += 1
 
     def _retry(self, forward_id: int, attempts: int, reason: str, report: ForwardReport) -> None:
-        delay = backoff_delay(attempts + 1, self.config.retry_base_s, self.config.retry_cap_s, self.rng)
+        delay = backoff_delay(min(attempts + 1, 30), self.config.retry_base_s, self.config.retry_cap_s, self.rng)
         with self.store.session(write=True) as s:
             fhirqueue.mark_retry(s, forward_id, reason, self.clock() + timedelta(seconds=delay))
         log.info("FHIR forward %s: %s; retry in %.1f s", forward_id, reason, delay)

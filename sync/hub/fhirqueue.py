@@ -68,9 +68,9 @@ def counts(s: Session) -> dict:
     return out
 
 
-def due(s: Session, now: datetime, limit: int) -> list[int]:
-    """Ids of pending rows whose time has come, oldest first."""
-    return list(s.scalars(select(FhirForward.id).where(FhirForward.state == "pending",
+def due(s: Session, now: datetime, limit: int, after_id: int = 0) -> list[int]:
+    """Ids (greater than *after_id*) of pending rows whose time has come, oldest first."""
+    return list(s.scalars(select(FhirForward.id).where(FhirForward.state == "pending", FhirForward.id > after_id,
                                                        FhirForward.next_attempt_at <= now)
                           .order_by(FhirForward.id).limit(limit)).all())
 

@@ -63,6 +63,12 @@ class ValidatingRepository extends MemoryRepository {
     check(resource);
     return super.updateResource(resource, options);
   }
+
+  // The memory repository's conditional create writes without going through createResource.
+  async conditionalCreate(resource, search, options) {
+    check(resource);
+    return super.conditionalCreate(resource, search, options);
+  }
 }
 
 const repo = new ValidatingRepository();

@@ -1,0 +1,143 @@
+"""End to end with real processes on loopback: a station's signed exams go out with ``ksk sync run --once`` to
+the hub (``ksk hub serve --fhir-url``), which forwards them to Medplum's FHIR engine. The FHIR server must hold
+each exam exactly once, also when the hub is SIGKILLed in the middle of forwarding and started again.
+
+The exams are queued in the station's outbox directly (kind "exam", the signed exam document as payload):
+the exams core that signs them is being written in parallel; switch to it once ``ksk_desktop.exams`` lands."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from sqlalchemy import select
+
+from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
+from ksk_desktop import outbox, persons
+from ksk_desktop.db.models import Person
+from ksk_desktop.station import login
+from sync.fhir import codes
+from sync.fhir import examples as ex
+from sync.fhir.client import FhirClient
+from sync.hub.store import HubStore
+from sync.testing.faultproxy import FaultProxy
+from sync.testing.fhirpeer import FhirPeer, node_present
+from sync.testing.hubproc import HubProcess
+from sync.testing.stations import add_people, enroll
+
+
+@pytest.fixture(scope="module")
+def medplum(tmp_path_factory):
+    if not node_present():
+        pytest.skip("Node.js is not installed on this machine: the Medplum FHIR peer cannot run")
+    peer = FhirPeer(log=tmp_path_factory.mktemp("medplum") / "medplum.log").start()
+    yield peer
+    peer.stop()
+
+
+def queue_signed_exams(ctx, n: int) -> tuple[list[dict], list[dict]]:
+    """*n* new people and one signed exam each in the outbox (people first, as the station would send them)."""
+    add_people(ctx, n, seed=hash(ctx.paths.root) % 10_000)
+    with ctx.write() as s:
+        people = [persons.to_json(p) for p in s.scalars(select(Person).order_by(Person.id)).all()]
+        exams = []
+        for i, person in enumerate(people):
+            exam = ex.exam_document(person["id"], form="elderly" if i % 2 else "adult",
+                                    diagnoses=ex.hypertension() if i % 2 else [], referrals=[ex.referral()])
+            outbox.enqueue(s, "exam", exam["id"], exam, 1)
+            exams.append(exam)
+    return people, exams
+
+
+def sync_once(paths) -> dict:
+    out = run_ksk("sync", "run", "--once", "--user", ADMIN, "--json", data_dir=paths.root, password=ADMIN_PASSWORD)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)["report"]
+
+
+def fhir_stats(db_url: str) -> dict:
+    store = HubStore(db_url)
+    try:
+        return store.stats()["fhir"]
+    finally:
+        store.close()
+
+
+def wait_sent(db_url: str, n: int, timeout: float = 90.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        stats = fhir_stats(db_url)
+        if stats["sent"] >= n or stats["parked"]:
+            return stats
+        time.sleep(0.2)
+    return fhir_stats(db_url)
+
+
+def assert_held_once(fhir: FhirClient, people: list[dict], exams: list[dict]) -> None:
+    for person, exam in zip(people, exams, strict=True):
+        patients = fhir.search("Patient", {"identifier": f"{codes.CCCD_SYSTEM}|{person['personal_id']}"})
+        assert len(patients) == 1, person["personal_id"]
+        ident = codes.uuid_identifier(exam["id"])
+        (enc,) = fhir.search("Encounter", {"identifier": f"{ident['system']}|{ident['value']}"})
+        assert enc["subject"]["reference"] == f"Patient/{patients[0]['id']}"
+        counts = {kind: len(fhir.search(kind, {"encounter": f"Encounter/{enc['id']}"}))
+                  for kind in ("Observation", "Condition", "ServiceRequest", "Composition")}
+        wanted_obs = 6 if exam["form"] == "adult" else 6  # height, weight, BMI, BP, pulse, health class
+        assert counts == {"Observation": wanted_obs, "Condition": len(exam["diagnoses"]), "ServiceRequest": 1,
+                          "Composition": 1}, counts
+
+
+def test_station_sync_reaches_the_fhir_server_once(admin_session, medplum, tmp_path):
+    ctx = admin_session
+    people, exams = queue_signed_exams(ctx, 2)
+    db = tmp_path / "hub.db"
+    db_url = f"sqlite:///{db}"
+    with HubProcess(db, extra=["--fhir-url", medplum.url, "--fhir-retry-s", "0.2"]) as hub:
+        enroll(ctx, db_url, hub.url)
+        ctx.close()
+        report = sync_once(ctx.paths)
+        assert report["accepted"] == len(people) + len(exams) and report["rejected"] == 0
+        assert wait_sent(db_url, 2) == {"pending": 0, "sent": 2, "parked": 0, "parked_items": []}
+        # The station sends the same signed exam again under a new item id (a re-queue): accepted, not re-forwarded.
+        again = login(ctx.paths, ADMIN, ADMIN_PASSWORD, record=False)
+        with again.write() as s:
+            outbox.enqueue(s, "exam", exams[0]["id"], exams[0], 1)
+        again.close()
+        assert sync_once(ctx.paths)["accepted"] == 1
+        time.sleep(0.5)
+        assert fhir_stats(db_url)["sent"] == 2
+    fhir = FhirClient(medplum.url)
+    assert_held_once(fhir, people, exams)
+    fhir.close()
+
+
+def test_hub_killed_mid_forward_and_restarted_still_once(admin_session, medplum, tmp_path):
+    ctx = admin_session
+    people, exams = queue_signed_exams(ctx, 3)
+    db = tmp_path / "hub.db"
+    db_url = f"sqlite:///{db}"
+    # Half a second on every FHIR request: each exam is two transactions, so the kill lands mid-forward.
+    with FaultProxy(("127.0.0.1", medplum.port), fail_rate=0.0, latency_s=0.5) as proxy:
+        extra = ["--fhir-url", f"{proxy.url}/fhir/R4", "--fhir-retry-s", "0.2"]
+        hub = HubProcess(db, extra=extra).start()
+        try:
+            enroll(ctx, db_url, hub.url)
+            ctx.close()
+            assert sync_once(ctx.paths)["accepted"] == len(people) + len(exams)
+            deadline = time.monotonic() + 30
+            while sum(proxy.stats.values()) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)  # the first transaction has gone through, the second is on its way
+            hub.kill()  # SIGKILL: no clean shutdown of the forwarder
+        finally:
+            hub.stop()
+        before = fhir_stats(db_url)
+        assert before["pending"] >= 1 and before["sent"] < len(exams), before  # really killed mid-forward
+        requests_before = sum(proxy.stats.values())
+        with HubProcess(db, extra=extra):
+            after = wait_sent(db_url, len(exams))
+        assert after == {"pending": 0, "sent": len(exams), "parked": 0, "parked_items": []}
+        assert sum(proxy.stats.values()) > requests_before
+    fhir = FhirClient(medplum.url)
+    assert_held_once(fhir, people, exams)
+    fhir.close()

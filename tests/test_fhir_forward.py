@@ -1,0 +1,194 @@
+"""The hub's side: pushed exams are checked, counted and queued once; the forwarder sends each to a real FHIR
+engine (Medplum behind our shim) exactly once, retries what failed for a transient reason and parks what the
+server refused, with the reason visible in the statistics."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from sqlalchemy import update
+
+from sync.fhir import codes
+from sync.fhir import examples as ex
+from sync.fhir.client import FhirClient
+from sync.fhir.forward import WAITING_FOR_PERSON, ForwardConfig, Forwarder
+from sync.hub.models import FhirForward
+from sync.hub.store import HubStore
+from sync.testing.fhirpeer import FhirPeer, node_present
+
+NOW_CONFIG = ForwardConfig(retry_base_s=0.0)  # retries due at once: the tests drive the rounds themselves
+
+
+@pytest.fixture(scope="module")
+def medplum(tmp_path_factory):
+    if not node_present():
+        pytest.skip("Node.js is not installed on this machine: the Medplum FHIR peer cannot run")
+    peer = FhirPeer(log=tmp_path_factory.mktemp("medplum") / "medplum.log").start()
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture
+def store(tmp_path):
+    hub = HubStore(f"sqlite:///{tmp_path / 'hub.db'}")
+    yield hub
+    hub.close()
+
+
+@pytest.fixture
+def device(store):
+    code = store.new_enroll_code("TYT-KT")
+    _device_id, token = store.enroll(code, "TYT-KT", str(uuid.uuid4()), "11680")
+    return store.authenticate(token)
+
+
+def item(kind: str, entity_id: str, version: int, payload: dict) -> dict:
+    return {"item_id": str(uuid.uuid4()), "kind": kind, "entity_id": entity_id, "entity_version": version,
+            "payload": payload}
+
+
+def push_person_and_exam(store, device, person, exam, kind="exam") -> list[dict]:
+    return store.push(device, [item("person", person["id"], 1, person), item(kind, exam["id"], exam["version"], exam)])
+
+
+def encounters(fhir: FhirClient, exam: dict) -> list[dict]:
+    ident = codes.uuid_identifier(exam["id"])
+    return fhir.search("Encounter", {"identifier": f"{ident['system']}|{ident['value']}"})
+
+
+def held(fhir: FhirClient, exam: dict) -> dict[str, int]:
+    (enc,) = encounters(fhir, exam)
+    return {kind: len(fhir.search(kind, {"encounter": f"Encounter/{enc['id']}"}))
+            for kind in ("Observation", "Condition", "ServiceRequest", "Composition")}
+
+
+def unique_person(**kw) -> dict:
+    return ex.person(personal_id=f"0310{uuid.uuid4().int % 10**8:08d}", **kw)
+
+
+def test_the_hub_checks_exams_and_counts_them_per_kind(store, device):
+    person = unique_person()
+    exam = ex.exam_document(person["id"])
+    draft = ex.exam_document(person["id"]) | {"status": "draft"}
+    wrong = ex.exam_document(person["id"])
+    amendment_without_base = ex.exam_document(person["id"], version=2) | {"amends_version": None}
+    answers = store.push(device, [
+        item("person", person["id"], 1, person), item("exam", exam["id"], 1, exam),
+        item("exam", draft["id"], 1, draft), item("exam", str(uuid.uuid4()), 1, wrong),
+        item("amendment", amendment_without_base["id"], 2, amendment_without_base),
+        item("referral", str(uuid.uuid4()), 1, ex.referral()),
+    ])
+    assert [a["status"] for a in answers] == ["accepted", "accepted", "rejected", "rejected", "rejected", "accepted"]
+    assert [a.get("code") for a in answers[2:5]] == ["exam_not_signed", "bad_exam", "bad_exam"]
+    again = store.push(device, [item("exam", exam["id"], 1, exam)])  # same version, new item id
+    assert again[0]["status"] == "accepted"
+    stats = store.stats()
+    assert stats["items_per_kind"] == {"person": 1, "exam": 2, "referral": 1}
+    assert stats["fhir"] == {"pending": 1, "sent": 0, "parked": 0, "parked_items": []}  # queued once per version
+
+
+def test_forwarded_once_even_when_forwarded_twice(store, device, medplum):
+    fhir = FhirClient(medplum.url)
+    person = unique_person()
+    exam = ex.exam_document(person["id"], diagnoses=ex.hypertension(), referrals=[ex.referral()])
+    push_person_and_exam(store, device, person, exam)
+    forwarder = Forwarder(store, fhir, config=NOW_CONFIG)
+    report = forwarder.run_once()
+    assert (report.sent, report.parked, report.retried) == (1, 0, 0)
+    assert store.stats()["fhir"]["sent"] == 1
+    first = held(fhir, exam)
+    assert first == {"Observation": 6, "Condition": 1, "ServiceRequest": 1, "Composition": 1}
+    # The same row forwarded a second time (as after a crash between the server's answer and our commit).
+    with store.session(write=True) as s:
+        s.execute(update(FhirForward).values(state="pending"))
+    assert forwarder.run_once().sent == 1
+    assert held(fhir, exam) == first and len(encounters(fhir, exam)) == 1
+    (patient,) = fhir.search("Patient", {"identifier": f"{codes.CCCD_SYSTEM}|{person['personal_id']}"})
+    assert patient["name"][0]["family"] == "Nguyễn"
+    fhir.close()
+
+
+def test_an_amendment_through_the_hub_updates_the_record(store, device, medplum):
+    fhir = FhirClient(medplum.url)
+    person = unique_person()
+    v1 = ex.exam_document(person["id"], diagnoses=ex.hypertension())
+    push_person_and_exam(store, device, person, v1)
+    v2 = ex.exam_document(person["id"], exam_id=v1["id"], version=2, amends_version=1,
+                          values={"height_cm": 165, "weight_kg": 58.0, "systolic": 120, "diastolic": 80, "pulse": 70},
+                          diagnoses=[])
+    assert store.push(device, [item("amendment", v1["id"], 2, v2)])[0]["status"] == "accepted"
+    assert Forwarder(store, fhir, config=NOW_CONFIG).run_once().sent == 2
+    (enc,) = encounters(fhir, v1)
+    weights = fhir.search("Observation", {"encounter": f"Encounter/{enc['id']}", "code": f"{codes.LOINC}|29463-7"})
+    assert [w["valueQuantity"]["value"] for w in weights] == [58.0]
+    (cond,) = fhir.search("Condition", {"encounter": f"Encounter/{enc['id']}"})
+    assert cond["verificationStatus"]["coding"][0]["code"] == "entered-in-error"  # v1's hypertension withdrawn
+    assert held(fhir, v1)["Composition"] == 2
+    fhir.close()
+
+
+def test_a_refusal_is_parked_with_the_servers_reason_and_can_be_retried(store, device, medplum):
+    person = unique_person()
+    exam = ex.exam_document(person["id"], diagnoses=ex.hypertension())
+    push_person_and_exam(store, device, person, exam)
+    # Misconfigured: more entries per transaction than Medplum takes; it answers with an OperationOutcome.
+    wrong = FhirClient(medplum.url, max_entries=50)
+    report = Forwarder(store, wrong, config=NOW_CONFIG).run_once()
+    assert (report.sent, report.parked) == (0, 1)
+    fhir_stats = store.stats()["fhir"]
+    assert (fhir_stats["pending"], fhir_stats["parked"]) == (0, 1)
+    (parked,) = fhir_stats["parked_items"]
+    assert parked["exam_id"] == exam["id"] and "too many entries" in parked["reason"]
+    assert Forwarder(store, wrong, config=NOW_CONFIG).run_once().sent == 0  # parked stays parked
+    assert store.fhir_requeue(parked["id"]) == 1
+    fhir = FhirClient(medplum.url)
+    assert Forwarder(store, fhir, config=NOW_CONFIG).run_once().sent == 1
+    assert store.stats()["fhir"] == {"pending": 0, "sent": 1, "parked": 0, "parked_items": []}
+    assert len(encounters(fhir, exam)) == 1
+    wrong.close()
+    fhir.close()
+
+
+def test_a_document_that_cannot_become_a_record_is_parked(store, device):
+    person = unique_person()
+    exam = ex.exam_document(person["id"]) | {"signed_at": "không rõ"}
+    push_person_and_exam(store, device, person, exam)
+    client = FhirClient("http://127.0.0.1:9/fhir/R4")  # never reached
+    assert Forwarder(store, client, config=NOW_CONFIG).run_once().parked == 1
+    assert "Thời điểm ký" in store.stats()["fhir"]["parked_items"][0]["reason"]
+
+
+def test_server_down_and_person_missing_are_retried_not_parked(store, device, medplum):
+    person = unique_person()
+    exam = ex.exam_document(person["id"])
+    store.push(device, [item("exam", exam["id"], 1, exam)])  # the person's item has not arrived yet
+    fhir = FhirClient(medplum.url)
+    report = Forwarder(store, fhir, config=NOW_CONFIG).run_once()
+    assert report.retried >= 1 and report.sent == 0 and WAITING_FOR_PERSON in report.errors
+    store.push(device, [item("person", person["id"], 1, person)])
+    down = FhirClient("http://127.0.0.1:9/fhir/R4", timeout=(1.0, 1.0))  # nothing listens on port 9
+    report = Forwarder(store, down, config=NOW_CONFIG).run_once()
+    assert report.retried >= 1 and report.sent == 0 and report.parked == 0
+    with store.session() as s:
+        row = s.query(FhirForward).one()
+        assert row.state == "pending" and row.attempts >= 2 and "kết nối" in row.last_error
+    assert Forwarder(store, fhir, config=NOW_CONFIG).run_once().sent == 1
+    assert len(encounters(fhir, exam)) == 1
+    fhir.close()
+    down.close()
+
+
+def test_hub_stats_json_shows_the_fhir_queue(store, device, tmp_path):
+    from conftest import run_ksk
+
+    person = unique_person()
+    push_person_and_exam(store, device, person, ex.exam_document(person["id"]))
+    out = run_ksk("hub", "stats", "--db", store.url, "--json", data_dir=tmp_path / "none")
+    assert out.returncode == 0, out.stderr
+    stats = json.loads(out.stdout)
+    assert stats["fhir"] == {"pending": 1, "sent": 0, "parked": 0, "parked_items": []}
+    assert stats["items_per_kind"]["exam"] == 1
+    bad = run_ksk("hub", "fhir-retry", "--db", store.url, "--id", "99", data_dir=tmp_path / "none")
+    assert bad.returncode != 0 and bad.stderr.startswith("Lỗi:")
