@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from ksk_desktop import consent, persons
 from ksk_desktop.station import login
-from ui.person_card import NOT_YET, PersonCard
+from ui.person_card import PersonCard
 
 CLICK = Qt.MouseButton.LeftButton
 
@@ -66,7 +66,7 @@ def test_opening_the_card_shows_the_record_and_is_audited(qtbot, admin_session, 
     assert card.hamlet_combo.currentText() == "Thôn 2"
     assert card.group_combo.currentData() == "c"
     assert "Sinh 05/03/1985" in card.meta_label.text() and "phiên bản 1" in card.meta_label.text()
-    assert card.not_yet_label.text() == NOT_YET
+    assert card.history_view.table.isHidden()  # no appointment or exam yet
     assert len(audit_events(admin_session, "person.read", person["id"])) == before + 1
     assert not card.guardian_box.isVisible()  # an adult
     assert not card.is_dirty()

@@ -32,17 +32,18 @@ from PySide6.QtWidgets import (
 )
 
 from ksk_desktop import consent, persons
+from ksk_desktop.person_history import person_history
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
 from ksk_desktop.station import station_info
 
 from . import ops
 from .messages import ask, error_text
+from .person_history_view import PersonHistoryView
 from .person_text import SEX_LABELS, birth_text, flag_label, parse_date_text, vietnam_time
 from .task_dialog import FormError
 from .widgets import ERROR_STYLE, MUTED_STYLE, OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
 
-NOT_YET = "Lịch hẹn và kết quả khám: chưa có trong phiên bản này."
 CONSENT_LAW = ("Cần sự đồng ý của người dân (trẻ em: người giám hộ) trước khi khám và trước khi gửi kết quả "
                "lên hồ sơ sức khỏe điện tử (Luật 91/2025/QH15).")
 LABEL_WIDTH, LABEL_WIDTH_2 = 125, 95  # label columns, shared by the form and the guardian rows
@@ -178,14 +179,9 @@ class PersonCard(QDialog):
         outer.addWidget(scroll, 1)
 
         self._build_demographics(left)
-        history = QFrame(self.content)
-        history.setObjectName("notYetNote")
-        history.setStyleSheet("QFrame#notYetNote { background: #f1f4f8; border: 1px solid #d5dbe3; border-radius: 8px; }")
-        history_layout = QVBoxLayout(history)
-        history_layout.setContentsMargins(16, 10, 16, 10)
-        self.not_yet_label = paragraph(NOT_YET, history)
-        self.not_yet_label.setObjectName("notYetLabel")
-        history_layout.addWidget(self.not_yet_label)
+        history, history_layout = section("Lịch hẹn và kết quả khám", self.content)
+        self.history_view = PersonHistoryView(history)
+        history_layout.addWidget(self.history_view)
         left.addWidget(history)
         left.addStretch(1)
         self._build_classification(right)
@@ -400,12 +396,13 @@ class PersonCard(QDialog):
     def load(self) -> None:
         ctx, pid = self.session, self.person_id
 
-        def read() -> tuple[dict, list[consent.ConsentRow]]:
-            return persons.get_person(ctx, pid), consent.of_person(ctx, pid)
+        def read() -> tuple[dict, list[consent.ConsentRow], dict]:
+            return persons.get_person(ctx, pid), consent.of_person(ctx, pid), person_history(ctx, pid)
 
-        def show(result: tuple[dict, list[consent.ConsentRow]]) -> None:
+        def show(result: tuple[dict, list[consent.ConsentRow], dict]) -> None:
             self._show_record(result[0])
             self._show_consents(result[1])
+            self.history_view.show_history(result[2])
             self.loaded.emit()
 
         self._run(read, show)

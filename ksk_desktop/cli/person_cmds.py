@@ -53,6 +53,21 @@ def _show(ctx: StationSession, args: argparse.Namespace) -> int:
     return 0
 
 
+def _history(ctx: StationSession, args: argparse.Namespace) -> int:
+    from ..person_history import person_history
+
+    h = person_history(ctx, args.id)
+    lines = [f"{a['date']} {a['start']}–{a['end']}  {a['site']}  {a['campaign']}: {a['status_label']}"
+             for a in h["appointments"]] or ["Chưa có lịch hẹn."]
+    if h["exams"] is None:
+        lines.append("(Tài khoản này không được xem kết quả khám.)")
+    else:
+        lines += [f"{e['exam_date']}  khám {e['form_label']}: {e['status_label']}"
+                  + (f", loại {e['health_class']}" if e["health_class"] else "") for e in h["exams"]] or ["Chưa có lần khám nào."]
+    emit(args, h, "\n".join(lines))
+    return 0
+
+
 def _search(ctx: StationSession, args: argparse.Namespace) -> int:
     rows = persons.search(ctx, args.query, args.limit, args.year)
     lines = [f"{r['personal_id'] or '-':<12}  {r['name']:<28} {r['dob'] or r['birth_year'] or '':<10} "
@@ -185,6 +200,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = person.add_parser("show", parents=[common], help="xem một người (có ghi nhật ký truy cập)")
     p.add_argument("id")
     p.set_defaults(handler=session_command(_show))
+    p = person.add_parser("history", parents=[common], help="lịch hẹn và các lần khám của một người")
+    p.add_argument("id")
+    p.set_defaults(handler=session_command(_history))
     p = person.add_parser("search", parents=[common], help="tìm người: tên không dấu, số định danh (hoặc 4–6 số cuối), "
                           "CMND cũ, điện thoại, số thẻ BHYT")
     p.add_argument("query")
