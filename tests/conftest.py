@@ -53,3 +53,15 @@ def run_ksk(*args: str, data_dir: Path, password: str | None = None, stdin: str 
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "ksk_desktop.cli.main", *args], input=stdin or "",
                           capture_output=True, text=True, env=full_env, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def medplum(tmp_path_factory):
+    """The FHIR test peer (Medplum's engine behind tests/peers/medplum/server.mjs) on loopback, for the session."""
+    from sync.testing.fhirpeer import FhirPeer, node_present
+
+    if not node_present():
+        pytest.skip("Node.js is not installed on this machine: the Medplum FHIR peer cannot run")
+    peer = FhirPeer(log=tmp_path_factory.mktemp("medplum") / "medplum.log").start()
+    yield peer
+    peer.stop()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
 from sqlalchemy import select
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
@@ -22,18 +21,8 @@ from sync.fhir import examples as ex
 from sync.fhir.client import FhirClient
 from sync.hub.store import HubStore
 from sync.testing.faultproxy import FaultProxy
-from sync.testing.fhirpeer import FhirPeer, node_present
 from sync.testing.hubproc import HubProcess
 from sync.testing.stations import add_people, enroll
-
-
-@pytest.fixture(scope="module")
-def medplum(tmp_path_factory):
-    if not node_present():
-        pytest.skip("Node.js is not installed on this machine: the Medplum FHIR peer cannot run")
-    peer = FhirPeer(log=tmp_path_factory.mktemp("medplum") / "medplum.log").start()
-    yield peer
-    peer.stop()
 
 
 def queue_signed_exams(ctx, n: int) -> tuple[list[dict], list[dict]]:

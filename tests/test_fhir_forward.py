@@ -16,18 +16,8 @@ from sync.fhir.client import FhirClient
 from sync.fhir.forward import WAITING_FOR_PERSON, ForwardConfig, Forwarder
 from sync.hub.models import FhirForward
 from sync.hub.store import HubStore
-from sync.testing.fhirpeer import FhirPeer, node_present
 
 NOW_CONFIG = ForwardConfig(retry_base_s=0.0)  # retries due at once: the tests drive the rounds themselves
-
-
-@pytest.fixture(scope="module")
-def medplum(tmp_path_factory):
-    if not node_present():
-        pytest.skip("Node.js is not installed on this machine: the Medplum FHIR peer cannot run")
-    peer = FhirPeer(log=tmp_path_factory.mktemp("medplum") / "medplum.log").start()
-    yield peer
-    peer.stop()
 
 
 @pytest.fixture

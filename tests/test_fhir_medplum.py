@@ -14,16 +14,6 @@ from sync.fhir import codes
 from sync.fhir import examples as ex
 from sync.fhir.bundle import exam_bundle
 from sync.fhir.client import FhirClient, FhirRejected
-from sync.testing.fhirpeer import FhirPeer, node_present
-
-
-@pytest.fixture(scope="module")
-def medplum(tmp_path_factory):
-    if not node_present():
-        pytest.skip("Node.js is not installed on this machine: the Medplum FHIR peer cannot run")
-    peer = FhirPeer(log=tmp_path_factory.mktemp("medplum") / "medplum.log").start()
-    yield peer
-    peer.stop()
 
 
 @pytest.fixture
