@@ -35,3 +35,17 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 echo ">> pip install -e .[test]"
 .venv/bin/python -m pip install -q -e ".[test]"
+
+# The FHIR test peer (tests/peers/medplum): Medplum's FHIR engine behind a small Node shim. npm installs the
+# pinned packages, including the npm package "node" (Node 22, which Medplum 5 needs; Debian 12 ships Node 18).
+if ! command -v npm >/dev/null && command -v apt-get >/dev/null; then
+  echo ">> apt-get install nodejs npm"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+if command -v npm >/dev/null; then
+  echo ">> npm ci (tests/peers/medplum)"
+  (cd tests/peers/medplum && npm ci --no-audit --no-fund --loglevel=error)
+else
+  echo ">> npm not available: the FHIR tests will be skipped"
+fi
