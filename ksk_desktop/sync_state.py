@@ -148,15 +148,21 @@ def parked(ctx: StationSession, limit: int = 1000) -> list[dict]:
              "created_at": _iso(r.created_at)} for r in rows]
 
 
+def parked_row(s: Session, item_id: str) -> OutboxItem:
+    """The outbox row of a parked item, or a Vietnamese error if there is none or it is not parked."""
+    row = s.scalar(select(OutboxItem).where(OutboxItem.item_id == item_id))
+    if row is None:
+        raise NotFound(f"Không có mục đồng bộ {item_id}.")
+    if row.state != "parked":
+        raise InvalidInput(f"Mục {item_id} không ở trạng thái bị từ chối (hiện tại: {row.state}).")
+    return row
+
+
 def retry(ctx: StationSession, item_id: str) -> dict:
     """A person re-queues a parked item (same id: the hub has never accepted it). Audited."""
     ctx.require(Perm.PERSON_WRITE)
     with ctx.write() as s:
-        row = s.scalar(select(OutboxItem).where(OutboxItem.item_id == item_id))
-        if row is None:
-            raise NotFound(f"Không có mục đồng bộ {item_id}.")
-        if row.state != "parked":
-            raise InvalidInput(f"Mục {item_id} không ở trạng thái bị từ chối (hiện tại: {row.state}).")
+        row = parked_row(s, item_id)
         reason = row.last_error
         row.state, row.last_error, row.next_attempt_at = "pending", None, None
         ctx.audit(s, "sync.retry", "outbox", item_id, {"kind": row.kind, "entity_id": row.entity_id,

@@ -32,6 +32,7 @@ from .pages.people import PeoplePage
 from .pages.placeholder import PlaceholderPage
 from .pages.reports import ReportsPage
 from .pages.schedule import SchedulePage
+from .pages.sync_page import SyncPage
 from .pages.today import TodayPage
 from .registration_dialog import ScanResultDialog
 from .scan import install_scanner
@@ -118,6 +119,7 @@ class MainWindow(QMainWindow):
             "Quản trị": self.admin_page,
             "Lịch khám": SchedulePage(None, self.stack),
             "Báo cáo": ReportsPage(None, self.stack),
+            "Đồng bộ": (sync_page := SyncPage(None, self.stack)),
         }
         self.pages: list[QWidget] = []
         for title in PAGE_TITLES:
@@ -153,6 +155,8 @@ class MainWindow(QMainWindow):
         self.logout_button.clicked.connect(self.log_out)
         status.addWidget(self.user_label)
         status.addWidget(self.station_label)
+        status.addWidget(sync_page.indicator)  # pending, last success, errors; a click opens the page
+        sync_page.indicator.clicked.connect(lambda: self.show_page("Đồng bộ"))
         self.camera_button = QPushButton("Quét CCCD bằng camera", self)
         self.camera_button.setObjectName("cameraButton")
         self.camera_button.setToolTip("Máy quét cầm tay: quét ở bất kỳ màn hình nào, không cần bấm nút này")

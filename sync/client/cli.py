@@ -18,21 +18,11 @@ EXIT_REFUSED = 6  # the hub refused this device, or its certificate did not veri
 
 
 def _enroll(ctx: StationSession, args: argparse.Namespace) -> int:
-    from .transport import HubTransport, check_hub_url, normalise_fingerprint
+    from .enrolment import enroll_station
 
-    sync_state.check_manage(ctx)
-    url = check_hub_url(args.hub)
-    pin = normalise_fingerprint(args.pin) if args.pin else None
-    ident = sync_state.station_identity(ctx)
-    transport = HubTransport(url, pin_sha256=pin, ca_file=args.ca_file)
-    try:
-        answer = transport.enroll(args.code, ident["station_code"], ident["station_id"], ident["commune_code"])
-    finally:
-        transport.close()
-    sync_state.save_enrolment(ctx, url, answer["device_id"], answer["token"], pin_sha256=pin, ca_file=args.ca_file)
-    emit(args, {"hub_url": url, "device_id": answer["device_id"], "station_code": ident["station_code"],
-                "pinned": pin is not None},
-         f"Đã đăng ký trạm {ident['station_code']} với máy chủ {url} (thiết bị {answer['device_id']}).")
+    result = enroll_station(ctx, args.hub, args.code, pin=args.pin, ca_file=args.ca_file)
+    emit(args, result, f"Đã đăng ký trạm {result['station_code']} với máy chủ {result['hub_url']} "
+                       f"(thiết bị {result['device_id']}).")
     return 0
 
 

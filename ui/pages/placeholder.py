@@ -15,7 +15,6 @@ NOT_YET = "Chức năng này chưa có trong phiên bản này."
 PLANNED: dict[str, str] = {
     "Khám": "Khi hoàn thành, trang này sẽ dùng để nhập phiếu khám, phân loại sức khỏe "
             "và ký xác nhận kết quả khám.",
-    "Đồng bộ": "Khi hoàn thành, trang này sẽ đồng bộ dữ liệu của trạm với máy chủ trung tâm của thành phố.",
 }
 
 

@@ -1,0 +1,91 @@
+"""The status-bar sync indicator: pending count and last success, or the error, or the rejected items.
+
+It only displays what the controller reports; clicking it opens the "Đồng bộ" page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton, QWidget
+
+from ksk_desktop.scheduling.clock import LOCAL_TZ, local_today
+
+from ..i18n import format_number
+from .sync_controller import SyncController
+
+GREY, GREEN, BLUE, ORANGE, RED = "#5f6368", "#1b6e2e", "#1a5fb4", "#b35c00", "#b3261e"
+
+
+def _local(iso: str) -> datetime:
+    """A stored UTC moment (``…Z``) as the wall clock in Hải Phòng."""
+    return datetime.fromisoformat(iso.rstrip("Z")).replace(tzinfo=UTC).astimezone(LOCAL_TZ).replace(tzinfo=None)
+
+
+def when_text(iso: str | None) -> str:
+    """``14:05`` today, ``25/11 14:05`` another day (local time of Hải Phòng)."""
+    if not iso:
+        return ""
+    moment = _local(iso)
+    clock = f"{moment.hour:02d}:{moment.minute:02d}"
+    return clock if moment.date() == local_today() else f"{moment.day:02d}/{moment.month:02d} {clock}"
+
+
+def short_error(error: str) -> str:
+    """The first clause of the worker's error, as the rest of a sentence after "Lỗi: "."""
+    first = error.split(" (")[0].split(". ")[0].rstrip(".")
+    return (first[:1].lower() + first[1:])[:70] if first else "không rõ"
+
+
+def describe(status: dict | None) -> tuple[str, str, str]:
+    """(text, colour, tooltip) for a status as ``sync_state.status`` gives it (plus ``running``)."""
+    if status is None:
+        return "", GREY, ""
+    pending, parked = status.get("pending", 0), status.get("parked", 0)
+    last = when_text(status.get("last_success_at"))
+    tip = [f"Máy chủ: {status.get('hub_url') or 'chưa đăng ký'}", f"Chờ gửi: {format_number(pending)}",
+           f"Bị từ chối: {format_number(parked)}", f"Lần thành công gần nhất: {last or 'chưa có'}"]
+    if status.get("last_error"):
+        tip.append(f"Lỗi gần nhất: {status['last_error']}")
+    tooltip = "\n".join(tip + ["Bấm để mở trang Đồng bộ."])
+    if not status.get("enrolled"):
+        return "Chưa đăng ký máy chủ", GREY, tooltip
+    if status.get("running"):
+        return f"Đồng bộ: đang gửi… ({format_number(pending)} chờ gửi)", BLUE, tooltip
+    if status.get("last_error"):
+        return f"Lỗi: {short_error(status['last_error'])}", RED, tooltip
+    if parked:
+        return f"{format_number(parked)} mục bị từ chối", ORANGE, tooltip
+    text = f"Đồng bộ: {format_number(pending)} chờ gửi"
+    if last:
+        text += f" · lần cuối {last}"
+    return text, GREEN if pending == 0 else BLUE, tooltip
+
+
+class SyncStatusIndicator(QPushButton):
+    """A flat button in the status bar; ``clicked`` is connected by the window to open the sync page."""
+
+    def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("syncIndicator")
+        self.setFlat(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.controller = controller
+        self.colour = GREY
+        controller.status_changed.connect(self.show_status)
+        controller.running_changed.connect(self._running)
+        self.show_status(None)
+
+    def show_status(self, status: dict | None) -> None:
+        text, colour, tooltip = describe(status)
+        self.colour = colour
+        self.setText(text)
+        self.setToolTip(tooltip)
+        self.setStyleSheet(f"QPushButton#syncIndicator {{ color: {colour}; border: none; padding: 0 8px; }}")
+        self.setVisible(bool(text))
+
+    def _running(self, running: bool) -> None:
+        status = self.controller.last_status
+        if status is not None:
+            self.show_status(status | {"running": running})

@@ -1,0 +1,185 @@
+"""Runs the station's sync worker off the GUI thread and tells the window what is going on.
+
+One controller per main window. The worker runs in its own thread (never the GUI thread, never the shared
+``ops`` pool, which would stall other pages for as long as a sync waits out a backoff); its progress comes
+back through queued Qt signals. The status (pending, parked, last success, last error) is read in the
+background by a timer and after every run. Locking or closing the window hands the controller no session:
+a running sync is cancelled and waited for briefly, the timers stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from ksk_desktop import sync_state
+from ksk_desktop.session import StationSession
+from sync.client.worker import SyncWorker, WorkerConfig
+
+from .. import ops
+from ..messages import error_text
+
+log = logging.getLogger(__name__)
+
+STATUS_INTERVAL_MS = 30_000
+STOP_WAIT_S = 3.0  # at lock/close: a request in flight is bounded by the transport's timeouts
+
+
+def gui_config() -> WorkerConfig:
+    """Shorter waits than the CLI: a person is watching, and a cancel must not hang on a long read."""
+    return WorkerConfig(max_failures=3, timeout_s=(5.0, 20.0))
+
+
+class SyncController(QObject):
+    status_changed = Signal(dict)  # sync_state.status(...) plus "running"
+    progress = Signal(dict)  # the worker's progress: phase, accepted, duplicate, rejected, pulled…
+    run_finished = Signal(dict)  # the run's report, or {"error": text} if it could not start or crashed
+    running_changed = Signal(bool)
+    _worker_done = Signal(object)  # from the worker thread
+
+    def __init__(self, parent: QObject | None = None, *,
+                 config_factory: Callable[[], WorkerConfig] = gui_config,
+                 status_interval_ms: int = STATUS_INTERVAL_MS) -> None:
+        super().__init__(parent)
+        self.session: StationSession | None = None
+        self.config_factory = config_factory
+        self.last_status: dict | None = None
+        self.last_report: dict | None = None
+        self._worker: SyncWorker | None = None
+        self._thread: threading.Thread | None = None
+        self._status_task: ops.Task | None = None
+        self._refresh_again = False
+        self._worker_done.connect(self._finished)
+        self.status_timer = QTimer(self)
+        self.status_timer.setInterval(status_interval_ms)
+        self.status_timer.timeout.connect(self.refresh)
+        self.auto_timer = QTimer(self)
+        self.auto_timer.timeout.connect(self._auto_run)
+        self.auto_minutes: int | None = None
+
+    # -- session ----------------------------------------------------------------------------------------
+    def set_session(self, session: StationSession | None) -> None:
+        if session is None:
+            self.stop()
+            self.session = None
+            self.last_status = None
+            return
+        self.session = session
+        self.status_timer.start()
+        if self.auto_minutes:
+            self.auto_timer.start()
+        self.refresh()
+
+    def stop(self, wait_s: float = STOP_WAIT_S) -> bool:
+        """Cancel a running sync and wait for it a little; stop the timers. True if nothing is left running."""
+        self.status_timer.stop()
+        self.auto_timer.stop()
+        worker, thread = self._worker, self._thread
+        if worker is not None:
+            worker.cancel()
+        if thread is not None:
+            thread.join(wait_s)
+            if thread.is_alive():
+                # It stops at its next check; anything it had in flight is resent with the same ids next time.
+                log.warning("sync thread still finishing a request after %.1f s", wait_s)
+                return False
+        return True
+
+    # -- status -----------------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def refresh(self) -> None:
+        """Read the sync status in the background; ``status_changed`` follows."""
+        ctx = self.session
+        if ctx is None or ctx.closed:
+            return
+        if self._status_task is not None and not self._status_task.done:
+            self._refresh_again = True  # the answer on its way may predate what the caller just changed
+            return
+        self._refresh_again = False
+        self._status_task = ops.run_in_background(lambda: sync_state.status(ctx), self._got_status,
+                                                  self._status_failed, context=self)
+
+    def _got_status(self, status: dict) -> None:
+        if self.session is None:
+            return
+        self.last_status = status | {"running": self.running}
+        self.status_changed.emit(self.last_status)
+        if self._refresh_again:
+            self.refresh()
+
+    def _status_failed(self, exc: BaseException) -> None:
+        if self.session is not None:  # after a lock the session is gone on purpose: nothing to say
+            log.warning("sync status could not be read: %s", error_text(exc))
+
+    # -- runs -------------------------------------------------------------------------------------------
+    def run_now(self) -> str | None:
+        """Start one sync run in the background. Returns why it could not start (Vietnamese), or None."""
+        ctx = self.session
+        if ctx is None or ctx.closed:
+            return "Phiên làm việc đã khóa."
+        if self.running:
+            return "Đang đồng bộ."
+        try:
+            worker = SyncWorker(ctx, config=self.config_factory(), on_progress=self.progress.emit)
+        except Exception as exc:  # not enrolled, or the link cannot be read
+            return error_text(exc)
+        self._worker = worker
+        self._thread = threading.Thread(target=self._body, args=(worker,), name="ksk-sync-gui", daemon=True)
+        self._thread.start()
+        self.running_changed.emit(True)
+        if self.last_status is not None:
+            self.last_status = self.last_status | {"running": True}
+            self.status_changed.emit(self.last_status)
+        return None
+
+    def _body(self, worker: SyncWorker) -> None:  # the worker thread: no widgets here
+        try:
+            result = worker.run_once().to_json()
+        except Exception as exc:  # e.g. the session was locked under it: items in flight are resent later
+            result = {"error": error_text(exc), "complete": False, "cancelled": worker.cancelled}
+        finally:
+            try:
+                worker.close()
+            except Exception:
+                log.exception("closing the sync transport failed")
+        try:
+            self._worker_done.emit(result)
+        except RuntimeError:  # the controller was deleted while the last request finished
+            pass
+
+    @Slot(object)
+    def _finished(self, result: dict) -> None:
+        if self._thread is not None:
+            self._thread.join(1.0)  # it has emitted its last word; let it end
+        self._worker = self._thread = None
+        self.last_report = result
+        self.running_changed.emit(False)
+        self.run_finished.emit(result)
+        self.refresh()
+
+    def cancel(self) -> None:
+        """Ask a running sync to stop at its next check (between requests, or at once while it waits)."""
+        if self._worker is not None:
+            self._worker.cancel()
+
+    # -- automatic sync -----------------------------------------------------------------------------------
+    def set_auto_interval(self, minutes: int | None) -> None:
+        """Sync every *minutes* while the window is open and unlocked (None or 0: only on demand)."""
+        self.auto_minutes = minutes or None
+        if self.auto_minutes:
+            self.auto_timer.setInterval(self.auto_minutes * 60_000)
+            if self.session is not None:
+                self.auto_timer.start()
+        else:
+            self.auto_timer.stop()
+
+    def _auto_run(self) -> None:
+        status = self.last_status
+        if status is not None and status.get("enrolled") and not self.running:
+            self.run_now()
