@@ -38,6 +38,22 @@ def _ticket(ctx: StationSession, args: argparse.Namespace) -> int:
     return _done(args, print_ticket(ctx, args.appointment, Path(args.output)), "phiếu số thứ tự")
 
 
+def _slip(ctx: StationSession, args: argparse.Namespace) -> int:
+    from ..exams.printouts import print_result_slip
+
+    data = print_result_slip(ctx, args.exam_id, Path(args.output))
+    emit(args, data, f"Đã in phiếu kết quả: {data['path']} ({data['pages']} trang).")
+    return 0
+
+
+def _referral(ctx: StationSession, args: argparse.Namespace) -> int:
+    from ..exams.printouts import print_referral
+
+    data = print_referral(ctx, args.referral_id, Path(args.output))
+    emit(args, data, f"Đã in giấy chuyển tuyến: {data['path']} ({data['pages']} trang).")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     grp = sub.add_parser("print", parents=[common], help="in ra PDF: lịch khám, danh sách mời, phiếu số thứ tự")
     cmds = grp.add_subparsers(dest="print_cmd", metavar="LỆNH")
@@ -56,3 +72,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--appointment", required=True, help="mã lịch hẹn")
     p.add_argument("-o", "--output", required=True, help="tệp PDF cần tạo")
     p.set_defaults(handler=session_command(_ticket))
+    p = cmds.add_parser("slip", parents=[common], help="phiếu kết quả khám (A5, mã QR xác thực) của phiếu đã ký")
+    p.add_argument("exam_id")
+    p.add_argument("-o", "--output", required=True, help="tệp PDF cần tạo")
+    p.set_defaults(handler=session_command(_slip))
+    p = cmds.add_parser("referral", parents=[common], help="giấy chuyển tuyến")
+    p.add_argument("referral_id")
+    p.add_argument("-o", "--output", required=True, help="tệp PDF cần tạo")
+    p.set_defaults(handler=session_command(_referral))
