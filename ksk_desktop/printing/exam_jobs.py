@@ -1,0 +1,73 @@
+"""Printing a signed exam for the app and scripts: the A5 result slip and a referral slip, with the permission
+checked, the exam read from the station, the PDF written atomically and one audit event (ids and counts only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from .. import persons
+from ..errors import InvalidInput, NotFound
+from ..exams import document
+from ..exams.forms import load_form
+from ..exams.records import person_of, version_row
+from ..exams.signing import verify_qr_text
+from ..security.roles import Perm
+from ..session import StationSession
+from ..station import station_info
+from .jobs import Printed
+from .output import check_destination
+from .referral_pdf import referral_slip_pdf
+from .result_slip_pdf import result_slips_pdf
+
+
+def _signed_exam(s: Session, exam_id: str, version: int | None) -> dict:
+    doc = document.loads(version_row(s, exam_id, version).document)
+    if doc["status"] != "signed":
+        raise InvalidInput("Phiếu khám chưa ký: bác sĩ ký xác nhận trước rồi mới in phiếu kết quả hay giấy "
+                           "chuyển tuyến.")
+    return doc
+
+
+def _labels(doc: dict) -> dict[str, str]:
+    return {key: f.label for key, f in load_form(doc["form"], doc["form_version"]).fields.items()}
+
+
+def result_slip(ctx: StationSession, exam_id: str, version: int | None = None) -> dict:
+    """``{"person", "exam", "verify_qr", "labels"}`` of a signed exam version (not audited: the print is)."""
+    ctx.require(Perm.HEALTH_READ)
+    with ctx.read() as s:
+        doc = _signed_exam(s, exam_id, version)
+        person = persons.to_json(person_of(s, doc["person_id"]))
+    return {"person": person, "exam": doc, "verify_qr": verify_qr_text(doc), "labels": _labels(doc)}
+
+
+def print_result_slip(ctx: StationSession, exam_id: str, dest: Path, *, version: int | None = None) -> Printed:
+    """The A5 result slip of a signed exam (the newest version by default) to *dest*."""
+    ctx.require(Perm.PRINT)
+    dest = check_destination(dest)
+    slip = result_slip(ctx, exam_id, version)
+    pages = result_slips_pdf(dest, [slip], station_info(ctx))
+    with ctx.write() as s:
+        ctx.audit(s, "print.result_slip", "exam", exam_id, {"version": slip["exam"]["version"], "pages": pages})
+    return Printed(dest, pages, 1)
+
+
+def print_referral_slip(ctx: StationSession, exam_id: str, referral_id: str, dest: Path, *,
+                        version: int | None = None) -> Printed:
+    """The referral slip of one of a signed exam's referrals to *dest*."""
+    ctx.require(Perm.PRINT)
+    ctx.require(Perm.HEALTH_READ)
+    dest = check_destination(dest)
+    with ctx.read() as s:
+        doc = _signed_exam(s, exam_id, version)
+        person = persons.to_json(person_of(s, doc["person_id"]))
+    referral = next((r for r in doc["referrals"] if r["id"] == referral_id), None)
+    if referral is None:
+        raise NotFound(f"Phiếu khám {exam_id} không có giấy chuyển tuyến {referral_id}.")
+    pages = referral_slip_pdf(dest, referral, person, doc, station_info(ctx), labels=_labels(doc))
+    with ctx.write() as s:
+        ctx.audit(s, "print.referral", "referral", referral_id, {"exam": exam_id, "version": doc["version"],
+                                                                 "pages": pages})
+    return Printed(dest, pages, 1)
