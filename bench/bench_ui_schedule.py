@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from bench.common import BENCH_DIR, demo_station, machine, pct  # noqa: E402
+from bench.common import demo_copy, machine, pct  # noqa: E402
 from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
 from ksk_desktop.paths import StationPaths  # noqa: E402
 from ksk_desktop.scheduling import campaigns, days, sites  # noqa: E402
@@ -36,17 +36,6 @@ from ui.schedule.day_dialog import to_qdate  # noqa: E402
 from ui.schedule.day_view import DayView  # noqa: E402
 
 STATION_DAYS = 143  # 280 places a day: 40,040 places
-
-
-def copy_station(people: int) -> Path:
-    source = demo_station(people)
-    dest = BENCH_DIR / f"station-{people}-ui-schedule"
-    shutil.rmtree(dest, ignore_errors=True)
-    dest.mkdir(mode=0o700)
-    for f in source.iterdir():
-        if f.is_file():
-            shutil.copy2(f, dest / f.name)
-    return dest
 
 
 class Watch:
@@ -102,7 +91,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     app = QApplication.instance() or QApplication([])
-    root = copy_station(args.people)
+    root = demo_copy(args.people, "ui-schedule")
     ctx = login(StationPaths(root), "truongtram", DEMO_SECRET)
     today = local_today()
     camp = campaigns.create_campaign(ctx, name=f"Bench UI {time.time_ns()}", year=today.year, groups="a,b,c,d,đ")

@@ -44,3 +44,29 @@ def demo_station(people: int = 100_000) -> Path:
         create_demo(StationPaths(root), people)
         print(f"(created a {people:,}-person demo station in {time.perf_counter() - t:.1f} s at {root})")
     return root
+
+
+def demo_copy(people: int, name: str) -> Path:
+    """A private copy of the shared demo station (bench/out/station-{people}-{name}), for a benchmark that writes:
+    every run starts from the same data and the shared station is untouched."""
+    import shutil
+
+    dest = BENCH_DIR / f"station-{people}-{name}"
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(demo_station(people), dest)
+    return dest
+
+
+def fresh_copy(people: int, name: str) -> Path:
+    """A private copy of the shared demo station (bench/out/station-<people>-<name>), so a benchmark that writes
+    starts from the same data every run and leaves the shared copy untouched."""
+    import shutil
+
+    source = demo_station(people)
+    dest = BENCH_DIR / f"station-{people}-{name}"
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(mode=0o700)
+    for f in source.iterdir():
+        if f.is_file():
+            shutil.copy2(f, dest / f.name)
+    return dest
