@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402
 
-from bench.common import BENCH_DIR, demo_station, machine, pct  # noqa: E402
+from bench.common import demo_copy, machine, pct  # noqa: E402
 from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
 from ksk_desktop.exams import records, signing  # noqa: E402
 from ksk_desktop.exams.errors import SigningBlocked  # noqa: E402
@@ -42,17 +41,6 @@ SECTIONS = {
 }
 
 
-def fresh_copy(people: int) -> Path:
-    source = demo_station(people)
-    dest = BENCH_DIR / f"station-{people}-exam"
-    shutil.rmtree(dest, ignore_errors=True)
-    dest.mkdir(mode=0o700)
-    for f in source.iterdir():
-        if f.is_file():
-            shutil.copy2(f, dest / f.name)
-    return dest
-
-
 def ms(values: list[float]) -> str:
     return f"p50 {pct(values, 50) * 1000:.1f} ms, p95 {pct(values, 95) * 1000:.1f} ms, max {max(values) * 1000:.1f} ms"
 
@@ -62,7 +50,7 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=100_000)
     ap.add_argument("--exams", type=int, default=300)
     args = ap.parse_args()
-    root = fresh_copy(args.people)
+    root = demo_copy(args.people, "exam")
     ctx = login(StationPaths(root), "bacsi", DEMO_SECRET)
     try:
         with ctx.read() as s:

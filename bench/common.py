@@ -56,17 +56,3 @@ def demo_copy(people: int, name: str) -> Path:
     shutil.copytree(demo_station(people), dest)
     return dest
 
-
-def fresh_copy(people: int, name: str) -> Path:
-    """A private copy of the shared demo station (bench/out/station-<people>-<name>), so a benchmark that writes
-    starts from the same data every run and leaves the shared copy untouched."""
-    import shutil
-
-    source = demo_station(people)
-    dest = BENCH_DIR / f"station-{people}-{name}"
-    shutil.rmtree(dest, ignore_errors=True)
-    dest.mkdir(mode=0o700)
-    for f in source.iterdir():
-        if f.is_file():
-            shutil.copy2(f, dest / f.name)
-    return dest
