@@ -110,6 +110,8 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(self.workspace)
         self.stack.setObjectName("pageStack")
         self.today_page = TodayPage(None, self.stack)
+        self.today_page.open_schedule.connect(lambda: self.show_page("Lịch khám"))
+        self.today_page.open_person.connect(lambda pid: self._open_scanned_person(pid))
         self.people_page = PeoplePage(None, self.stack)
         self.admin_page = AdminPage(None, self.stack)
         # One line per page; a title missing here shows the "not built yet" placeholder.
@@ -199,9 +201,13 @@ class MainWindow(QMainWindow):
 
     # -- scanning ---------------------------------------------------------------------------------------
     def on_scan(self, payload: str) -> None:
-        """A CCCD was scanned (wedge scanner, serial scanner or webcam): identify or register its holder."""
+        """A CCCD (or, at the desk, an appointment barcode) was scanned by the wedge scanner, a serial scanner or
+        the webcam: on the "Hôm nay" page of an exam day, check its holder in; elsewhere identify or register them."""
         if self._locked or self.session.closed:
             return  # the keys were swallowed all the same: nothing reaches the unlock dialog's password field
+        if self.current_page_title() == "Hôm nay" and self.today_page.accepts_scans():
+            self.today_page.handle_scan(payload)  # an exam day: the desk checks the person in
+            return
         if self.scan_dialog is not None and self.scan_dialog.isVisible():
             if self.scan_dialog.busy:
                 return

@@ -256,6 +256,14 @@ def _makeup(ctx: StationSession, args: argparse.Namespace) -> int:
     return 0
 
 
+def _noshow(ctx: StationSession, args: argparse.Namespace) -> int:
+    from ..scheduling import board
+
+    a = board.mark_no_show(ctx, args.appointment)
+    emit(args, a, f"Đã ghi nhận {a['name']} vắng mặt ngày {_dmy(a['date'])}.")
+    return 0
+
+
 def _walkin(ctx: StationSession, args: argparse.Namespace) -> int:
     from ..scheduling import checkin
 
@@ -292,6 +300,8 @@ def _checkin(ctx: StationSession, args: argparse.Namespace) -> int:
 
     if args.appointment:
         result = checkin.checkin_by_appointment(ctx, args.appointment)
+    elif args.person:
+        result = checkin.checkin_by_person(ctx, args.person, site_id=args.site)
     else:
         payload = args.payload
         if args.payload_stdin or payload == "-":
@@ -414,6 +424,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--date", help="ngày có người vắng mặt")
     p.add_argument("--appointment", action="append", help="lịch hẹn vắng mặt (lặp lại được)")
     p.set_defaults(handler=session_command(_makeup))
+    p = grp.add_parser("noshow", parents=[common], help="ghi nhận một người vắng mặt (từ ngày hẹn trở đi)")
+    p.add_argument("--appointment", required=True)
+    p.set_defaults(handler=session_command(_noshow))
     p = grp.add_parser("walkin", parents=[common], help="tiếp nhận khám ngoài lịch hôm nay")
     p.add_argument("--person", required=True)
     p.add_argument("--campaign")
@@ -436,5 +449,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     how.add_argument("--payload", help="nội dung mã QR trên CCCD ('-' để đọc từ stdin)")
     how.add_argument("--payload-stdin", action="store_true", help="đọc nội dung mã QR từ stdin")
     how.add_argument("--appointment", help="mã lịch hẹn (mã vạch trên phiếu hẹn)")
+    how.add_argument("--person", help="mã người dân (tìm theo tên khi không mang thẻ)")
     p.add_argument("--site", help="chỉ lịch hẹn tại điểm khám này")
     p.set_defaults(handler=session_command(_checkin))

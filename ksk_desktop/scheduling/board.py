@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..db.models import ExamDay
 from ..security.roles import Perm
 from ..session import StationSession
 from . import appointments as appts
 from . import status as st
-from .clock import local_today
+from .clock import local_today, show_date
 from .day_schedule import appointment_rows
 from .errors import InvalidStatus
 
@@ -52,6 +53,22 @@ def return_to_queue(ctx: StationSession, appointment_id: str) -> dict:
         if appt.status != st.IN_EXAM:
             raise InvalidStatus(f"Lịch hẹn đang ở trạng thái “{st.LABELS[appt.status]}”, không trả về hàng chờ được.")
         appts.change(ctx, s, appt, "appointment.requeue", status=st.CHECKED_IN)
+        return appts.to_json(s, appt)
+
+
+def mark_no_show(ctx: StationSession, appointment_id: str, *, today: date | None = None) -> dict:
+    """Record one expected person absent (scheduled/notified → no_show) on their exam day or later; if they come
+    after all, the desk takes them as a walk-in. End-of-day reconciliation does this for everyone still expected."""
+    ctx.require(Perm.CHECKIN)
+    today = today or local_today()
+    with ctx.write() as s:
+        appt = appts.load(s, appointment_id)
+        day = s.get(ExamDay, appt.day_id)
+        if day.exam_date > today:
+            raise InvalidStatus(f"Lịch hẹn là ngày {show_date(day.exam_date)}, chưa đến ngày: chưa ghi nhận vắng mặt "
+                                "được.")
+        appts.check_step(appt, st.NO_SHOW, "ghi nhận vắng mặt")
+        appts.change(ctx, s, appt, "appointment.no_show", status=st.NO_SHOW)
         return appts.to_json(s, appt)
 
 

@@ -149,6 +149,15 @@ def checkin_by_appointment(ctx: StationSession, appointment_id: str, *, today: d
         return _admit(ctx, s, appt, "appointment", "appointment")
 
 
+def checkin_by_person(ctx: StationSession, person_id: str, *, today: date | None = None,
+                      site_id: str | None = None) -> CheckIn:
+    """Check in a person found at the desk by name or ID number (no card with them): same rules as a scan."""
+    ctx.require(Perm.CHECKIN)
+    today = today or local_now().date()
+    with ctx.write() as s:
+        return _check_in_person(ctx, s, person_id, today, site_id, "search")
+
+
 def checkin_scan(ctx: StationSession, scanned: str, *, today: date | None = None,
                  site_id: str | None = None) -> CheckIn:
     """What the desk's scanner read: an appointment barcode or a CCCD QR payload."""
