@@ -3,12 +3,12 @@ errors with non-zero exits (no exam day, unknown hamlet, not checked in, unwrita
 
 from __future__ import annotations
 
-import json
 import subprocess
 
 import pytest
 from sqlalchemy import text
 from test_printing_schedule import TODAY, all_rows, build_day, decode, pdf_pages, pdftotext
+from test_schedule_cli import fails, ok
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
 from ksk_desktop.scheduling import checkin
@@ -16,18 +16,6 @@ from ksk_desktop.scheduling import checkin
 
 def ksk(data, *args: str) -> subprocess.CompletedProcess:
     return run_ksk("--user", ADMIN, *args, data_dir=data, password=ADMIN_PASSWORD)
-
-
-def ok(out: subprocess.CompletedProcess) -> dict:
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
-
-
-def fails(out: subprocess.CompletedProcess, code: int, words: str) -> str:
-    assert out.returncode == code, (out.returncode, out.stderr)
-    lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Lỗi: ") and words in lines[0], out.stderr
-    return lines[0]
 
 
 @pytest.fixture
@@ -72,8 +60,9 @@ def test_print_errors(world, tmp_path):
     out.mkdir()
     fails(ksk(data, "print", "schedule", "--date", "01/01/2020", "-o", str(out / "a.pdf")), 8,
           "Ngày 01/01/2020 không có ngày khám nào")
-    line = fails(ksk(data, "print", "calllist", "--date", f"{TODAY:%d/%m/%Y}", "--hamlet", "Xóm Núi", "-o",
-                     str(out / "b.pdf")), 8, "không có ai ở “Xóm Núi”")
+    unknown = ksk(data, "print", "calllist", "--date", f"{TODAY:%d/%m/%Y}", "--hamlet", "Xóm Núi", "-o", str(out / "b.pdf"))
+    fails(unknown, 8, "không có ai ở “Xóm Núi”")
+    line = unknown.stderr
     hamlets = {r["hamlet"] for r in all_rows(day["schedule"])}
     assert all(h in line for h in hamlets)
     fails(ksk(data, "print", "schedule", "--date", f"{TODAY:%d/%m/%Y}", "-o", str(out / "none" / "c.pdf")), 5,
