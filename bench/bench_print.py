@@ -22,7 +22,7 @@ from pathlib import Path
 os.environ.pop("KSK_INSECURE_FAST_KDF", None)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BENCH_DIR, demo_station, machine, pct  # noqa: E402
+from bench.common import demo_copy, machine, pct  # noqa: E402
 from ksk_desktop.clinical.assessment import classify  # noqa: E402
 from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
 from ksk_desktop.paths import StationPaths  # noqa: E402
@@ -33,13 +33,6 @@ from ksk_desktop.scheduling.clock import local_today  # noqa: E402
 from ksk_desktop.station import login, station_info  # noqa: E402
 
 ROWS = 400
-
-
-def station_copy(people: int) -> Path:
-    dest = BENCH_DIR / f"station-{people}-print"
-    shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(demo_station(people), dest)
-    return dest
 
 
 def exam_of(row: dict, rng: random.Random, today: str) -> dict:
@@ -72,7 +65,7 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=7)
     args = ap.parse_args()
-    root = station_copy(args.people)
+    root = demo_copy(args.people, "print")
     ctx = login(StationPaths(root), "truongtram", DEMO_SECRET)
     today = local_today()
     camp = campaigns.create_campaign(ctx, name=f"Bench in {time.time_ns()}", year=today.year, groups="a,c,d,đ")
