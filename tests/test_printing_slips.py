@@ -114,3 +114,15 @@ def test_referral_urgency_labels(tmp_path, urgency, label):
     out: Path = tmp_path / "r.pdf"
     referral_slip_pdf(out, doc["referrals"][0], person(), doc, STATION)
     assert f"Mức độ: {label}" in pdftotext(out)
+
+
+def test_findings_read_as_words_not_raw_values():
+    from ksk_desktop.printing.exam_text import findings
+
+    exam = {"values": {"eyes.class": 2, "internal.circulation_class": {"class": 1, "reason": "đã điều trị ổn định"},
+                       "history.smoking": True, "history.alcohol": False, "teeth.note": "Sâu răng 36",
+                       "height_cm": 160}}
+    labels = {"eyes.class": "Phân loại mắt"}
+    got = dict(findings(exam, labels))
+    assert got == {"Phân loại mắt": "Loại II", "Circulation class": "Loại I (đã điều trị ổn định)",
+                   "Smoking": "Có", "Alcohol": "Không", "Note": "Sâu răng 36"}

@@ -66,8 +66,24 @@ def findings(exam: dict, labels: dict[str, str] | None = None) -> list[tuple[str
         if "." not in key or value in (None, ""):
             continue
         label = labels.get(key) or key.split(".", 1)[1].replace("_", " ").capitalize()
-        out.append((clean(label), number(value) if isinstance(value, (bool, int, float)) else clean(value)))
+        out.append((clean(label), finding_text(key, value)))
     return out
+
+
+def finding_text(key: str, value: Any) -> str:
+    """One value in words: a class as "Loại II" (with the doctor's reason when given), yes/no, numbers, lists."""
+    if isinstance(value, dict) and "class" in value:  # a class the doctor gave with a reason
+        text = finding_text(key, value["class"])
+        return text + (f" ({clean(value['reason'])})" if value.get("reason") else "")
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if key.endswith("class") and isinstance(value, int) and value in ROMAN:
+        return f"Loại {ROMAN[value]}"
+    if isinstance(value, (int, float)):
+        return number(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(finding_text(key, v) for v in value)
+    return clean(str(value))
 
 
 def diagnoses(exam: dict) -> list[str]:
