@@ -368,8 +368,11 @@ def test_without_an_exam_day_the_page_says_so_and_scans_open_the_card(qtbot, sta
     assert not page.has_exam_day and page.stack.currentWidget() is page.no_day
     assert "không có ngày khám" in page.no_day_text.text() and not page.end_day_button.isVisible()
     window.on_scan(STRANGER)
-    assert window.scan_dialog is not None  # the old behaviour: identify or register
-    window.scan_dialog.done(0)
+    dialog = window.scan_dialog
+    assert dialog is not None  # the old behaviour: identify or register
+    qtbot.waitUntil(lambda: dialog.state != "loading", timeout=10_000)
+    assert dialog.state == "new" and page.checkin_panel.result.state == "empty"
+    dialog.done(0)
     qtbot.mouseClick(page.schedule_button, CLICK)
     assert window.current_page_title() == "Lịch khám"
 
@@ -414,3 +417,69 @@ def test_the_wedge_scanner_reaches_the_desk_only_on_the_today_page(qtbot, world,
     assert window.scan_dialog.registration.person_id == first.person_id
     assert page.checkin_panel.result.queue_label.text() == "2"
     window.scan_dialog.done(0)
+
+
+# -- a full day, and the queue ticket -------------------------------------------------------------------------------
+def unbooked(ctx, n: int) -> list[str]:
+    return [r.id for r in q(ctx, "SELECT id FROM person WHERE personal_id IS NOT NULL AND birth_date IS NOT NULL AND "
+                                 "id NOT IN (SELECT person_id FROM appointment) ORDER BY id LIMIT :n", n=n)]
+
+
+def test_a_full_day_offers_over_capacity_only_to_whoever_manages_schedules(qtbot, world, sessions):
+    ctx = world["ctx"]
+    *fill, late, later = unbooked(ctx, 11)
+    for pid in fill:  # the 9 free places go to walk-ins
+        checkin.walk_in(ctx, pid, day_id=world["today"], now=MORNING)
+    reception = sessions(RECEPTION)
+    page = make_page(qtbot, reception)
+    assert page.board_panel.counters["free"].value_label.text() == "0"
+    page.flow.walk_in(late)
+    wait_result(qtbot, page, "choice")
+    result = page.checkin_panel.result
+    assert result.head_label.text() == "Hôm nay đã kín chỗ" and "đã kín chỗ" in result.text_label.text()
+    assert [b.objectName() for b in result.choice_buttons] == ["choiceSkip"]
+    assert not q(ctx, "SELECT id FROM appointment WHERE person_id = :p", p=late)
+
+    head_page = make_page(qtbot, ctx)  # the administrator may manage schedules
+    head_page.flow.walk_in(later)
+    wait_result(qtbot, head_page, "choice")
+    head_result = head_page.checkin_panel.result
+    assert [b.objectName() for b in head_result.choice_buttons] == ["choiceOverCapacity", "choiceSkip"]
+    qtbot.mouseClick(head_result.choice("choiceOverCapacity"), CLICK)
+    wait_result(qtbot, head_page, "checked_in")
+    assert head_result.queue_label.text() == "10"  # after the nine walk-ins
+    (appt,) = q(ctx, "SELECT status, walk_in FROM appointment WHERE person_id = :p", p=later)
+    assert appt.status == "checked_in" and appt.walk_in
+
+
+def test_the_queue_ticket_is_printed_after_check_in(qtbot, world, sessions, tmp_path, monkeypatch):
+    import subprocess
+
+    from ui import pdf_output
+
+    saved: list = []
+    monkeypatch.setattr(pdf_output, "choose_path", lambda _parent, suggested: tmp_path / suggested.name)
+    monkeypatch.setattr(pdf_output, "open_url", saved.append)
+    reception = sessions(RECEPTION)
+    page = make_page(qtbot, reception)
+    panel = page.checkin_panel
+    assert panel.print_button.isVisible() and not panel.print_button.isEnabled()  # nothing to print yet
+    appt = booked_today(reception, world["today"])[0]
+    page.flow.appointment(appt.id)
+    wait_result(qtbot, page, "checked_in")
+    assert panel.print_button.isEnabled()
+    qtbot.mouseClick(panel.print_button, CLICK)
+    assert len(saved) == 1
+    pdf = tmp_path / f"phieu-so-thu-tu-1-{TODAY.isoformat()}.pdf"
+    text_ = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    name = q(reception, "SELECT full_name FROM person WHERE id = :p", p=appt.person_id)[0][0]
+    assert "SỐ THỨ TỰ KHÁM" in text_ and name in text_
+    assert q(reception, "SELECT count(*) FROM audit_event WHERE action = 'print.ticket' AND entity_id = :a",
+             a=appt.id)[0][0] == 1
+
+    panel.auto_print_check.setChecked(True)  # every check-in prints its ticket straight away
+    second = booked_today(reception, world["today"])[1]
+    page.flow.appointment(second.id)
+    wait_result(qtbot, page, "checked_in")
+    qtbot.waitUntil(lambda: len(saved) == 2, timeout=5_000)
+    assert (tmp_path / f"phieu-so-thu-tu-2-{TODAY.isoformat()}.pdf").exists()

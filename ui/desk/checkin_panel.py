@@ -151,9 +151,9 @@ class CheckinPanel(QWidget):
         self.search_note.hide()
         self.code_edit.setFocus()
 
-    def set_printing(self, available: bool, allowed: bool) -> None:
-        """Show the ticket controls only when the user may print and the printing module is installed."""
-        self.printing_available = available and allowed
+    def set_printing(self, allowed: bool) -> None:
+        """Show the ticket controls only to a user who may print."""
+        self.printing_available = allowed
         self.print_button.setVisible(self.printing_available)
         self.auto_print_check.setVisible(self.printing_available)
         self._update_print()
