@@ -1,0 +1,80 @@
+"""Correcting a signed exam: the signed values in the same form, the doctor changes what was wrong and writes why;
+``amendments.amend`` makes version n+1 (signed at once by the amending doctor, audited). The signed version is
+never touched."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from ksk_desktop.errors import KskError
+from ksk_desktop.exams import amendments
+from ksk_desktop.exams.errors import SigningBlocked
+from ksk_desktop.exams.forms import load_form
+from ksk_desktop.session import StationSession
+
+from ..i18n import apply_button_texts
+from ..widgets import ErrorLabel, paragraph
+from .form_view import FormView
+
+
+class AmendDialog(QDialog):
+    amended = Signal(dict)  # the new signed document
+
+    def __init__(self, ctx: StationSession, doc: dict, sex: str | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.doc = ctx, doc
+        self.setWindowTitle("Sửa đổi (đính chính) phiếu khám đã ký")
+        self.resize(820, 640)
+        layout = QVBoxLayout(self)
+        layout.addWidget(paragraph(f"Phiếu đã ký (phiên bản {doc['version']}) không bị sửa: một phiên bản mới "
+                                   "được lập với những thay đổi dưới đây và lý do, rồi được ký bởi bạn.", self))
+        layout.addWidget(QLabel("Lý do đính chính (bắt buộc):", self))
+        self.reason_edit = QLineEdit(self)
+        self.reason_edit.setObjectName("amendReason")
+        layout.addWidget(self.reason_edit)
+        self.form = FormView(self)
+        self.form.build(load_form(doc["form"], doc["form_version"]), sex, ctx.can, ctx.paths.root)
+        self.form.load(doc)
+        self.baseline = {key: e.value() for key, e in self.form.editors.items()}
+        layout.addWidget(self.form, 1)
+        self.confirm_check = QCheckBox("Tôi đã kiểm tra lại các giá trị ngoài khoảng thường gặp trong phần sửa", self)
+        self.confirm_check.setObjectName("amendConfirm")
+        layout.addWidget(self.confirm_check)
+        self.error_label = ErrorLabel(self)
+        layout.addWidget(self.error_label)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        apply_button_texts(self.buttons)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Lập phiên bản đính chính và ký")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.reason_edit.setFocus()
+
+    def changes(self) -> dict:
+        """The fields whose value differs from the signed version."""
+        return {key: e.value() for key, e in self.form.editors.items() if e.value() != self.baseline[key]}
+
+    def submit(self) -> None:
+        reason = self.reason_edit.text().strip()
+        if not reason:
+            self.error_label.show_message("Hãy ghi lý do đính chính.")
+            self.reason_edit.setFocus()
+            return
+        changes = self.changes()
+        if not changes:
+            self.error_label.show_message("Chưa sửa trường nào so với bản đã ký.")
+            return
+        confirm = list(changes) if self.confirm_check.isChecked() else []
+        try:
+            doc = amendments.amend(self.ctx, self.doc["id"], reason, changes, confirm=confirm)
+        except SigningBlocked as exc:
+            self.error_label.show_message(exc.message + (" Nếu các giá trị đó là đúng, đánh dấu ô kiểm tra lại ở "
+                                                         "trên rồi bấm lại." if exc.unconfirmed else ""))
+            return
+        except KskError as exc:
+            self.error_label.show_message(exc.message)
+            return
+        self.amended.emit(doc)
+        self.accept()

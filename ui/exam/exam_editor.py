@@ -1,0 +1,360 @@
+"""One exam on screen: the form in the centre, the live assessment on the right, the bar with save, sign-off,
+amendment and printing below. Saves go section by section to ``records.save_section`` (autosave), the plan to
+``plan.set_plan``; a conflict reloads the exam and keeps what the user typed, to re-apply with one click."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from ksk_desktop import persons
+from ksk_desktop.errors import KskError
+from ksk_desktop.exams import plan, records, signing
+from ksk_desktop.exams.errors import SigningBlocked, VersionConflict
+from ksk_desktop.exams.forms import FormDef, load_form
+from ksk_desktop.scheduling.clock import local_today
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+
+from ..messages import ask, show_error
+from ..widgets import MessageLabel, heading
+from . import exam_printing
+from .amend_dialog import AmendDialog
+from .assessment_panel import AssessmentPanel
+from .autosave import AUTOSAVE_MS, SectionAutosave
+from .display import iso_date
+from .form_view import FormView
+from .plan_editor import PlanEditor
+from .sign_panel import SignPanel
+
+PLAN = plan.PLAN_SECTION
+SEX_LABELS = {"M": "Nam", "F": "Nữ"}
+
+
+def blocked_text(exc: SigningBlocked) -> str:
+    """What stands between the draft and its signature, one line each."""
+    lines = []
+    if exc.missing:
+        lines.append("Còn thiếu các trường bắt buộc:")
+        lines += [f"  • {m.get('section_title', m['section'])}: {m['label']}" for m in exc.missing]
+    if exc.unconfirmed:
+        lines.append("Cần kiểm tra và xác nhận giá trị bất thường (ô “Xác nhận” bên phải):")
+        lines += [f"  • {u['message']}" for u in exc.unconfirmed]
+    return "\n".join(lines) or exc.message
+
+
+
+class ExamEditor(QWidget):
+    changed = Signal()  # the exam was saved, signed or amended (the page refreshes its lists)
+
+    def __init__(self, parent: QWidget | None = None, autosave_ms: int = AUTOSAVE_MS) -> None:
+        super().__init__(parent)
+        self.ctx: StationSession | None = None
+        self.state: dict | None = None
+        self.form_def: FormDef | None = None
+        self.person: dict = {}
+        self.pending_reapply: tuple[str, dict[str, Any]] | None = None
+        self.plan_editor: PlanEditor | None = None
+        self.dialog: AmendDialog | None = None
+        self.autosave = SectionAutosave(self._save, self, autosave_ms)
+
+        self.header = heading("Chọn một người ở danh sách bên trái để mở phiếu khám.", 2, self)
+        self.header.setObjectName("examHeader")
+        self.header.setWordWrap(True)
+        self.conflict_bar = QWidget(self)
+        bar = QHBoxLayout(self.conflict_bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        self.conflict_label = MessageLabel(self.conflict_bar, "color: #8a5a00;")
+        self.conflict_label.setObjectName("conflictLabel")
+        self.reapply_button = QPushButton("Áp dụng lại phần tôi đã nhập", self.conflict_bar)
+        self.reapply_button.setObjectName("reapplyButton")
+        self.reapply_button.clicked.connect(self.reapply)
+        bar.addWidget(self.conflict_label, 1)
+        bar.addWidget(self.reapply_button)
+        self.conflict_bar.hide()
+        self.form = FormView(self)
+        self.form.edited.connect(self.autosave.mark)
+        self.form.section_left.connect(self.autosave.save_now)
+        self.bar = SignPanel(self)
+        self.assessment = AssessmentPanel(self)
+        self.assessment.confirm_requested.connect(self.confirm)
+        self.assessment.field_requested.connect(self.form.focus_field)
+
+        centre = QWidget(self)
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.header)
+        column.addWidget(self.conflict_bar)
+        column.addWidget(self.form, 1)
+        column.addWidget(self.bar)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(centre)
+        split.addWidget(self.assessment)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        self.assessment.setMinimumWidth(300)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(split)
+        self.bar.save_button.clicked.connect(self.save_all)
+        self.bar.sign_button.clicked.connect(self.request_sign)
+        self.bar.amend_button.clicked.connect(self.open_amend)
+        self.bar.print_button.clicked.connect(self.print_slip)
+        self.bar.referral_button.clicked.connect(self._print_referral_clicked)
+        shortcut = QShortcut(QKeySequence.StandardKey.Save, self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self.save_all)
+        self.form.setEnabled(False)
+
+    # -- session and opening -------------------------------------------------------------------------------------
+    @property
+    def exam_id(self) -> str | None:
+        return self.state["document"]["id"] if self.state else None
+
+    @property
+    def document(self) -> dict:
+        return self.state["document"] if self.state else {}
+
+    def set_session(self, ctx: StationSession | None) -> None:
+        if ctx is None and self.ctx is not None and not self.ctx.closed and self.state:
+            self.autosave.flush()  # locking: keep what was typed
+        self.ctx = ctx
+        self.autosave.reset()
+        self.state, self.form_def, self.person = None, None, {}
+        self.form.clear()
+        self.form.setEnabled(False)
+        self.header.setText("Chọn một người ở danh sách bên trái để mở phiếu khám.")
+        self.conflict_bar.hide()
+        self.assessment.show_state(None)
+        self.bar.update_for(ctx, None)
+        self.bar.saved_label.clear_message()
+        self.bar.error_label.clear_message()
+
+    def open_person(self, person_id: str, appointment_id: str | None = None) -> bool:
+        """Today's exam of the person: the one already started (or signed) today, else a new draft."""
+        ctx = self.ctx
+        if ctx is None or not self.leave():
+            return False
+        try:
+            today = [e for e in records.list_exams(ctx, person_id=person_id, exam_date=local_today())] \
+                if ctx.can(Perm.HEALTH_READ) else []
+            if today:
+                state = records.load(ctx, today[0]["id"])
+            else:
+                state = records.open_draft(ctx, person_id, appointment_id=appointment_id)
+        except KskError as exc:
+            self.bar.error_label.show_message(exc.message)
+            return False
+        self._open(state)
+        return True
+
+    def load_exam(self, exam_id: str, version: int | None = None) -> bool:
+        ctx = self.ctx
+        if ctx is None or (exam_id != self.exam_id and not self.leave()):
+            return False
+        try:
+            state = records.load(ctx, exam_id, version)
+        except KskError as exc:
+            self.bar.error_label.show_message(exc.message)
+            return False
+        self._open(state)
+        return True
+
+    def leave(self) -> bool:
+        """Save what is pending before another exam is opened; False (and the error shown) if that failed."""
+        return not self.autosave.dirty or self.autosave.flush()
+
+    def _open(self, state: dict) -> None:
+        ctx = self.ctx
+        doc = state["document"]
+        self.autosave.reset()
+        self.conflict_bar.hide()
+        self.pending_reapply = None
+        self.person = persons.get_person(ctx, doc["person_id"])
+        self.form_def = load_form(doc["form"], doc["form_version"])
+        self.form.build(self.form_def, self.person.get("sex"), ctx.can, ctx.paths.root)
+        self.plan_editor = None
+        if ctx.can(Perm.EXAM_WRITE) and ctx.can(Perm.HEALTH_READ):
+            self.plan_editor = PlanEditor(self.form)
+            self.form.addTab(self.plan_editor, "Chuyển tuyến, theo dõi")
+            self.plan_editor.edited.connect(lambda: self.autosave.mark(PLAN))
+            self.plan_editor.save_requested.connect(lambda: self.autosave.mark(PLAN) or self.autosave.save_now(PLAN))
+            self.plan_editor.suggest_requested.connect(self.suggest_plan)
+        self.form.setEnabled(True)
+        self.bar.saved_label.clear_message()
+        self.bar.error_label.clear_message()
+        self._show(state)
+        first = self.form.first_editable()
+        if first is not None and self.document.get("status") == "draft":
+            self.form.focus_field(first.field.key)
+
+    def _show(self, state: dict, sections: list[str] | None = None) -> None:
+        """Show *state*: the values (of *sections*, or all), the assessment, the bar, the header."""
+        self.state = state
+        doc = state["document"]
+        signed = doc["status"] == "signed"
+        self.form.load(doc, sections)
+        self.form.set_all_read_only(signed)
+        if self.plan_editor is not None and (sections is None or PLAN in sections):
+            self.plan_editor.set_plan(doc.get("referrals") or [], doc.get("followups") or [])
+        if self.plan_editor is not None:
+            self.plan_editor.set_read_only(signed)
+        self.assessment.show_state(state, read_only=signed)
+        self.bar.update_for(self.ctx, state)
+        status = "Đã ký" if signed else "Bản nháp"
+        self.header.setText(f"{self.person.get('name', '')} — {SEX_LABELS.get(self.person.get('sex'), '')} — "
+                            f"ngày khám {iso_date(doc['exam_date'])} — {self.form_def.title} — phiên bản {doc['version']}"
+                            f" — {status}")
+
+    # -- saving ------------------------------------------------------------------------------------------------------
+    def _save(self, section: str, confirm: list[str] | tuple[str, ...] = ()) -> bool:
+        ctx, state = self.ctx, self.state
+        if ctx is None or state is None or state["document"]["status"] != "draft":
+            return False
+        expected = state["section_versions"].get(section, 0)
+        try:
+            if section == PLAN:
+                if self.plan_editor is None:
+                    return True
+                referrals, followups = self.plan_editor.plan()
+                new = plan.set_plan(ctx, self.exam_id, referrals, followups, expected_version=expected)
+            else:
+                values = self.form.section_values(section) if self.form.editable(section) else {}
+                new = records.save_section(ctx, self.exam_id, section, values, expected_version=expected,
+                                           confirm=confirm)
+        except VersionConflict as exc:
+            self._conflict(section, exc)
+            return False
+        except KskError as exc:
+            self.bar.saved_label.clear_message()
+            self.bar.error_label.show_message(exc.message)
+            return False
+        self.autosave.clean(section)
+        self.form.saved(section)
+        self._show(new, [section])
+        self.bar.error_label.clear_message()
+        self.bar.saved_label.show_message(f"Đã lưu lúc {datetime.now():%H:%M}")
+        self.changed.emit()
+        return True
+
+    def save_all(self) -> bool:
+        """Ctrl+S: save every section with unsaved edits."""
+        return self.autosave.flush()
+
+    def confirm(self, field: str) -> None:
+        """The user confirms an implausible value (with the section's pending edits, if any)."""
+        if self.form_def is None:
+            return
+        section = self.form_def.field(field).section
+        if self._save(section, confirm=[field]):
+            self.autosave.clean(section)
+
+    def _conflict(self, section: str, exc: VersionConflict) -> None:
+        """Someone saved *section* meanwhile: reload, keep what the user typed there to re-apply, and keep the
+        other unsaved sections as typed."""
+        mine = self.plan_editor.plan() if section == PLAN and self.plan_editor else self.form.section_values(section)
+        others = {sid: self.form.section_values(sid) for sid in self.autosave.dirty if sid not in (section, PLAN)}
+        self.autosave.reset()
+        try:
+            fresh = records.load(self.ctx, self.exam_id)
+        except KskError as reload_error:
+            self.bar.error_label.show_message(reload_error.message)
+            return
+        self._show(fresh)
+        for sid, values in others.items():
+            self.form.put_values(values)
+            self.autosave.mark(sid)
+        self.pending_reapply = (section, mine)
+        self.conflict_label.show_message(f"{exc.message} Đã tải lại bản mới nhất; phần bạn vừa nhập vẫn được "
+                                         "giữ lại: bấm “Áp dụng lại” để ghi đè bằng phần của bạn.")
+        self.conflict_bar.show()
+
+    def reapply(self) -> None:
+        if self.pending_reapply is None:
+            return
+        section, mine = self.pending_reapply
+        self.pending_reapply = None
+        self.conflict_bar.hide()
+        if section == PLAN and self.plan_editor is not None:
+            self.plan_editor.set_plan(*mine)
+        else:
+            self.form.put_values(mine)
+        self.autosave.mark(section)
+        self.autosave.save_now(section)
+
+    # -- plan ----------------------------------------------------------------------------------------------------------
+    def suggest_plan(self) -> None:
+        if self.ctx is None or self.exam_id is None or self.plan_editor is None:
+            return
+        if not self.autosave.flush():
+            return
+        try:
+            suggested = plan.suggest_for(self.ctx, self.exam_id)
+        except KskError as exc:
+            self.plan_editor.error_label.show_message(exc.message)
+            return
+        self.plan_editor.set_plan(suggested["referrals"], suggested["followups"])
+        self.plan_editor.error_label.show_message(
+            "" if suggested["referrals"] or suggested["followups"] else "Kết quả khám không cần chuyển tuyến hay "
+                                                                         "theo dõi thêm.")
+        self.autosave.mark(PLAN)
+
+    # -- signing, amending, printing -------------------------------------------------------------------------------------
+    def request_sign(self) -> None:
+        if self.state is None:
+            return
+        if not self.autosave.flush():
+            return
+        ask(self, "Ký xác nhận phiếu khám",
+            f"Ký xác nhận phiếu khám của {self.person.get('name', '')}? Sau khi ký, phiếu không sửa được nữa; "
+            "muốn sửa phải lập phiếu đính chính có ghi lý do.", self.sign_now, "Ký xác nhận")
+
+    def sign_now(self) -> bool:
+        ctx, exam_id = self.ctx, self.exam_id
+        if ctx is None or exam_id is None:
+            return False
+        try:
+            signing.sign(ctx, exam_id)
+        except SigningBlocked as exc:
+            show_error(self, "Chưa ký được phiếu khám", blocked_text(exc))
+            self.load_exam(exam_id)
+            return False
+        except KskError as exc:
+            show_error(self, "Không ký được phiếu khám", exc)
+            return False
+        self.load_exam(exam_id)
+        self.bar.saved_label.show_message("Đã ký xác nhận phiếu khám.")
+        self.changed.emit()
+        return True
+
+    def open_amend(self) -> AmendDialog | None:
+        if self.ctx is None or self.state is None:
+            return None
+        dialog = AmendDialog(self.ctx, self.document, self.person.get("sex"), self)
+        dialog.amended.connect(lambda doc: (self.load_exam(doc["id"]), self.changed.emit()))
+        dialog.finished.connect(dialog.deleteLater)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def print_slip(self) -> None:
+        if self.ctx is not None and self.state is not None:
+            exam_printing.print_result_slip(self, self.ctx, self.document, self.person.get("name", ""))
+
+    def print_referral(self, referral_id: str) -> None:
+        if self.ctx is not None and self.state is not None:
+            exam_printing.print_referral_slip(self, self.ctx, self.document, referral_id, self.person.get("name", ""))
+
+    def _print_referral_clicked(self) -> None:
+        referrals = self.document.get("referrals") or []
+        if len(referrals) == 1:
+            self.print_referral(referrals[0]["id"])
+            return
+        menu = QMenu(self)
+        for r in referrals:
+            menu.addAction(f"{r['destination']}: {r['reason'][:60]}", lambda rid=r["id"]: self.print_referral(rid))
+        menu.popup(self.bar.referral_button.mapToGlobal(self.bar.referral_button.rect().bottomLeft()))
