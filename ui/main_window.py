@@ -28,6 +28,7 @@ from ksk_desktop.station import station_info
 from .idle import IdleWatcher
 from .login_dialog import LoginDialog
 from .pages.admin import AdminPage
+from .pages.exams import ExamsPage
 from .pages.people import PeoplePage
 from .pages.placeholder import PlaceholderPage
 from .pages.reports import ReportsPage
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
             "Người dân": self.people_page,
             "Quản trị": self.admin_page,
             "Lịch khám": SchedulePage(None, self.stack),
+            "Khám": ExamsPage(None, self.stack),
             "Báo cáo": ReportsPage(None, self.stack),
             "Đồng bộ": (sync_page := SyncPage(None, self.stack)),
         }

@@ -13,8 +13,6 @@ NOT_YET = "Chức năng này chưa có trong phiên bản này."
 
 #: What each future page will do, one sentence each.
 PLANNED: dict[str, str] = {
-    "Khám": "Khi hoàn thành, trang này sẽ dùng để nhập phiếu khám, phân loại sức khỏe "
-            "và ký xác nhận kết quả khám.",
 }
 
 
