@@ -97,8 +97,10 @@ def world(admin_session):
 # -- campaigns, sites, days -------------------------------------------------------------------------------------------
 def test_campaign_site_and_day_rules(admin_session):
     ctx = admin_session
-    c = campaigns.create_campaign(ctx, name="Đợt 1", year=2026, groups="a, DD ,b", exam_forms={"b": "hoc-sinh"})
-    assert c["groups"] == ["a", "b", "đ"] and c["exam_forms"] == {"a": "elderly", "b": "hoc-sinh", "đ": "adult-periodic"}
+    c = campaigns.create_campaign(ctx, name="Đợt 1", year=2026, groups="a, DD ,b", exam_forms={"b": "child-pupil"})
+    assert c["groups"] == ["a", "b", "đ"] and c["exam_forms"] == {"a": "elderly", "b": "child", "đ": "adult"}
+    with pytest.raises(InvalidInput, match="Mẫu phiếu khám 'hoc-sinh' không có"):
+        campaigns.create_campaign(ctx, name="Đợt 2", year=2026, groups="b", exam_forms={"b": "hoc-sinh"})
     with pytest.raises(InvalidInput, match="Đã có đợt khám"):
         campaigns.create_campaign(ctx, name="Đợt 1", year=2026, groups="a")
     with pytest.raises(InvalidInput, match="Nhóm đối tượng 'x'"):

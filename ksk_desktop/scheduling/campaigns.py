@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..db.models import Campaign
 from ..errors import InvalidInput, NotFound
+from ..exams.forms import canonical_form_id
 from ..persons import TARGET_GROUPS
 from ..security.roles import Perm
 from ..session import StationSession
@@ -16,8 +17,7 @@ from ..station import utcnow
 from ..text import nfc
 
 #: Exam form per target group unless the campaign says otherwise (form definitions live in resources/).
-DEFAULT_FORMS = {"a": "elderly", "b": "child-pupil", "c": "adult-periodic", "d": "adult-periodic",
-                 "đ": "adult-periodic"}
+DEFAULT_FORMS = {"a": "elderly", "b": "child", "c": "adult", "d": "adult", "đ": "adult"}
 
 
 def parse_groups(text: str | list[str] | set[str]) -> list[str]:
@@ -60,7 +60,7 @@ def create_campaign(ctx: StationSession, *, name: str, year: int, groups: str | 
             raise InvalidInput(f"Mẫu phiếu cho nhóm {key} nhưng đợt khám không có nhóm này.")
         if not nfc(form):
             raise InvalidInput(f"Mẫu phiếu khám của nhóm {key} không được để trống.")
-        forms[key] = nfc(form)
+        forms[key] = canonical_form_id(nfc(form))  # a form that exists (aliases such as child-pupil accepted)
     now = utcnow()
     with ctx.write() as s:
         if s.scalar(select(Campaign.id).where(Campaign.year == year, Campaign.name == name)):
