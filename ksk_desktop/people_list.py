@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 from . import search as finder
 from .errors import InvalidInput
 from .persons import FLAGS, TARGET_GROUPS
+from .scheduling.examined import examined_ids_sql
 from .security.roles import Perm
 from .session import StationSession
 
 SEARCH_CAP = 1000  # a typed query narrows the list to at most this many best matches
 EXAM_STATUSES = {"examined": "Đã khám", "scheduled": "Đã hẹn, chưa khám", "not_yet": "Chưa khám, chưa hẹn"}
-_EXAMINED = ("EXISTS (SELECT 1 FROM appointment a JOIN campaign c ON c.id = a.campaign_id WHERE a.person_id = p.id "
-             "AND c.year = :exam_year AND a.status = 'examined')")
+_EXAMINED = f"p.id IN ({examined_ids_sql(':exam_year')})"
 _SCHEDULED = ("EXISTS (SELECT 1 FROM appointment a JOIN campaign c ON c.id = a.campaign_id WHERE a.person_id = p.id "
               "AND c.year = :exam_year AND a.status IN ('scheduled', 'notified', 'checked_in', 'in_exam'))")
 

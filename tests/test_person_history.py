@@ -96,3 +96,37 @@ def test_card_of_a_person_without_visits_says_so_and_admin_sees_no_exams(qtbot, 
     qtbot.waitUntil(lambda: card.record is not None, timeout=10_000)
     assert card.history_view.table.isHidden()
     assert card.history_view.note_label.text() == f"{EMPTY} {NO_HEALTH_READ}"
+
+
+def test_a_signed_exam_without_appointment_counts_as_examined_everywhere(station, admin_session):
+    """Walk-ins examined without an appointment and imported exams count: list, coverage, planner, check-in."""
+    from datetime import date
+
+    from ksk_desktop import people_list
+    from ksk_desktop.people_list import ListFilter
+    from ksk_desktop.scheduling import coverage, planner
+    from ksk_desktop.scheduling.errors import AlreadyExamined
+
+    paths, _ = station
+    add_staff(admin_session)
+    examined = add_person(admin_session, name="Phạm Văn Khám")
+    other = add_person(admin_session, name="Vũ Thị Chưa", birth=date(1982, 2, 2), sex="F")
+    today = date.today()
+    doctor = staff(paths, DOCTOR)
+    try:
+        exam_id = records.open_draft(doctor, examined, exam_date=today)["document"]["id"]
+        fill_adult(doctor, exam_id)
+        signing.sign(doctor, exam_id)
+    finally:
+        doctor.close()
+    year = today.year
+    listed = people_list.page(admin_session, ListFilter(exam_status="examined", exam_year=year), 0, 10)
+    assert [r["id"] for r in listed] == [examined]
+    assert coverage.coverage(admin_session, year)["totals"]["examined"] == 1
+    camp = campaigns.create_campaign(admin_session, name="Khám bổ sung", year=year, groups=["a", "b", "c", "d", "đ"])
+    site = sites.add_site(admin_session, name="Nhà văn hóa thôn", capacity_per_hour=40)
+    days.add_day(admin_session, site_id=site["id"], day=today)
+    plan = planner.plan(admin_session, camp["id"], today, today, dry_run=True)
+    assert {p.person_id for p in plan.placed} == {other}
+    with pytest.raises(AlreadyExamined):
+        checkin.walk_in(admin_session, examined, campaign_id=camp["id"], now=datetime.now().replace(hour=8, minute=5))

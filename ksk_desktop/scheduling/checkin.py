@@ -28,6 +28,7 @@ from . import status as st
 from . import sync_payload
 from .clock import hhmm, local_now, show_date
 from .errors import AlreadyExamined, DayOverCapacity, InvalidStatus, NotOnTodaysList
+from .examined import examined_on
 from .planner import priority_of
 
 
@@ -78,10 +79,7 @@ def _admit(ctx: StationSession, s: Session, appt: Appointment, how: str, matched
 
 def _examined_this_year(s: Session, person_id: str, year: int) -> str | None:
     """The date the person was examined this year, if they were."""
-    return s.execute(text(
-        "SELECT d.exam_date FROM appointment a JOIN campaign c ON c.id = a.campaign_id JOIN exam_day d "
-        "ON d.id = a.day_id WHERE a.person_id = :p AND a.status = 'examined' AND c.year = :y "
-        "ORDER BY d.exam_date DESC LIMIT 1"), {"p": person_id, "y": year}).scalar()
+    return examined_on(s, person_id, year)
 
 
 def _check_in_person(ctx: StationSession, s: Session, person_id: str, today: date, site_id: str | None,

@@ -2,7 +2,7 @@
 target group, with the list of those not examined and an .xlsx export. Nobody is left out: people with no
 hamlet or no group are counted under their own heading.
 
-"Examined this year" means an appointment in ``examined`` state in a campaign of that year.
+"Examined this year" is the rule of :mod:`ksk_desktop.scheduling.examined`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ..security.roles import Perm
 from ..session import StationSession
 from ..text import collation_key
 from . import status as st
+from .examined import examined_ids_sql
 
 NO_HAMLET = ""  # filter value for people with no hamlet recorded
 NO_HAMLET_LABEL = "(chưa ghi thôn / tổ dân phố)"
@@ -28,8 +29,7 @@ _BOOKED = tuple(x for x in st.ACTIVE if x != st.EXAMINED)
 
 
 def _examined(year_param: str = ":y") -> str:
-    return ("SELECT a.person_id FROM appointment a JOIN campaign c ON c.id = a.campaign_id "
-            f"WHERE a.status = 'examined' AND c.year = {year_param}")
+    return examined_ids_sql(year_param)
 
 
 def _booked() -> str:

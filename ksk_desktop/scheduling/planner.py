@@ -55,6 +55,7 @@ from . import sync_payload
 from .campaigns import parse_groups
 from .clock import local_today, show_date
 from .days import MORNING_ENDS
+from .examined import examined_ids_sql
 
 PRIORITY_FLAGS = ("elderly", "disabled", "merit")
 ELDERLY_AGE = 60
@@ -357,9 +358,7 @@ def _compute(s: Session, campaign_id: str, date_from: date, date_to: date, site_
                    "FROM person p" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.sort_key", params)
     examined: set = set()
     if population.not_examined_this_year:
-        examined = {r[0] for r in _raw(s, "SELECT DISTINCT a.person_id FROM appointment a JOIN campaign c "
-                                          "ON c.id = a.campaign_id WHERE a.status = 'examined' AND c.year = :y",
-                                       {"y": campaign.year})}
+        examined = {r[0] for r in _raw(s, examined_ids_sql(), {"y": campaign.year})}
     priority_ids = {r[0] for r in _raw(
         s, f"SELECT DISTINCT person_id FROM person_flag WHERE flag IN ({st.sql_list(PRIORITY_FLAGS)})")}
 
