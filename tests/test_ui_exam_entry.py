@@ -5,6 +5,8 @@ with another doctor that keeps what was typed."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import exam_ui_support as support
 from exam_support import DOCTOR2, INTERNAL, staff
 from exam_ui_support import editor_of, make_page, message_boxes, wait_saved
@@ -180,3 +182,20 @@ def test_a_conflict_reloads_and_keeps_what_was_typed(qtbot, world, doctor):
     assert values["internal.respiratory"] == "Phổi thông khí tốt"
     assert values["internal.circulation"] == "Tim đều"
     other.close()
+
+
+def test_opening_another_person_shows_nothing_of_the_first(qtbot, world, doctor, admin_session):
+    from exam_support import add_person
+
+    other = add_person(admin_session, "Lê Văn Cường", date(1970, 1, 2), "M")
+    page = make_page(qtbot, doctor)
+    assert page.open_exam(world[1])
+    first = page.editor.exam_id
+    page.editor.form.focus_field("height_cm")
+    QTest.keyClicks(QApplication.focusWidget(), "170")
+    assert page.open_exam(other)  # the pending edit is saved before the other exam opens
+    assert page.editor.exam_id != first and editor_of(page, "height_cm").value() is None
+    assert page.editor.form.section_values("physique") == {}
+    assert records.load(doctor, first)["document"]["values"]["height_cm"] == 170
+    assert page.open_exam(world[1]) and page.editor.exam_id == first
+    assert editor_of(page, "height_cm").value() == "170"

@@ -125,7 +125,8 @@ class ExamEditor(QWidget):
         self.ctx = ctx
         self.autosave.reset()
         self.state, self.form_def, self.person = None, None, {}
-        self.form.clear()
+        self.form.forget()
+        self.plan_editor = None
         self.form.setEnabled(False)
         self.header.setText("Chọn một người ở danh sách bên trái để mở phiếu khám.")
         self.conflict_bar.hide()
@@ -176,9 +177,10 @@ class ExamEditor(QWidget):
         self.pending_reapply = None
         self.person = persons.get_person(ctx, doc["person_id"])
         self.form_def = load_form(doc["form"], doc["form_version"])
-        self.form.build(self.form_def, self.person.get("sex"), ctx.can, ctx.paths.root)
-        self.plan_editor = None
-        if ctx.can(Perm.EXAM_WRITE) and ctx.can(Perm.HEALTH_READ):
+        rebuilt = self.form.build(self.form_def, self.person.get("sex"), ctx.can, ctx.paths.root)
+        if rebuilt:
+            self.plan_editor = None
+        if rebuilt and ctx.can(Perm.EXAM_WRITE) and ctx.can(Perm.HEALTH_READ):
             self.plan_editor = PlanEditor(self.form)
             self.form.addTab(self.plan_editor, "Chuyển tuyến, theo dõi")
             self.plan_editor.edited.connect(lambda: self.autosave.mark(PLAN))
