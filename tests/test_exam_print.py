@@ -12,9 +12,9 @@ from exam_support import DOCTOR, ENT, EYES, INTERNAL, OTHER, STAFF_PASSWORD, add
 from PIL import Image
 
 from conftest import run_ksk
+from ksk_desktop.errors import InvalidInput
 from ksk_desktop.exams import records, signing
-from ksk_desktop.exams.errors import InvalidSignature
-from ksk_desktop.exams.printouts import print_result_slip
+from ksk_desktop.printing.exam_jobs import print_result_slip
 
 
 def _text(pdf) -> str:
@@ -33,7 +33,7 @@ def test_result_slip_and_referral_slip(station, admin_session, tmp_path) -> None
                   **{k: v for part in OTHER.values() for k, v in part.items()}}
         draft = records.import_exam(doctor, {"person_id": pid, "form": "adult", "exam_date": "2026-11-20",
                                              "values": values, "diagnoses": ["I10"], "conclusion": "THA độ 3"})
-        with pytest.raises(InvalidSignature):
+        with pytest.raises(InvalidInput, match="chưa ký"):
             print_result_slip(doctor, draft["id"], tmp_path / "draft.pdf")
         from ksk_desktop.exams import plan
 

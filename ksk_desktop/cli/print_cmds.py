@@ -39,19 +39,15 @@ def _ticket(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _slip(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..exams.printouts import print_result_slip
+    from ..printing.exam_jobs import print_result_slip
 
-    data = print_result_slip(ctx, args.exam_id, Path(args.output))
-    emit(args, data, f"Đã in phiếu kết quả: {data['path']} ({data['pages']} trang).")
-    return 0
+    return _done(args, print_result_slip(ctx, args.exam_id, Path(args.output)), "phiếu kết quả")
 
 
 def _referral(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..exams.printouts import print_referral
+    from ..printing.exam_jobs import print_referral
 
-    data = print_referral(ctx, args.referral_id, Path(args.output))
-    emit(args, data, f"Đã in giấy chuyển tuyến: {data['path']} ({data['pages']} trang).")
-    return 0
+    return _done(args, print_referral(ctx, args.referral_id, Path(args.output)), "giấy chuyển tuyến")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from .. import persons
+from ..db.models import Referral
 from ..errors import InvalidInput, NotFound
 from ..exams import document
 from ..exams.forms import load_form
@@ -71,3 +72,13 @@ def print_referral_slip(ctx: StationSession, exam_id: str, referral_id: str, des
         ctx.audit(s, "print.referral", "referral", referral_id, {"exam": exam_id, "version": doc["version"],
                                                                  "pages": pages})
     return Printed(dest, pages, 1)
+
+
+def print_referral(ctx: StationSession, referral_id: str, dest: Path) -> Printed:
+    """The referral slip of a recorded referral (``ksk print referral ID``): the exam version it came from."""
+    with ctx.read() as s:
+        ref = s.get(Referral, referral_id)
+        if ref is None:
+            raise NotFound(f"Không tìm thấy giấy chuyển tuyến có mã {referral_id}.")
+        exam_id, version = ref.exam_id, ref.exam_version
+    return print_referral_slip(ctx, exam_id, referral_id, dest, version=version)
