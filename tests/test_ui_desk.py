@@ -483,3 +483,27 @@ def test_the_queue_ticket_is_printed_after_check_in(qtbot, world, sessions, tmp_
     wait_result(qtbot, page, "checked_in")
     qtbot.waitUntil(lambda: len(saved) == 2, timeout=5_000)
     assert (tmp_path / f"phieu-so-thu-tu-2-{TODAY.isoformat()}.pdf").exists()
+
+
+def test_open_exam_from_the_board_shows_the_persons_exam_on_the_exam_page(qtbot, world, station, sessions):
+    paths, _ = station
+    doctor = sessions(DOCTOR)
+    window = MainWindow(doctor, paths, idle_timeout_ms=600_000)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.today_page
+    page.clock = lambda: MORNING
+    page.refresh_board()
+    qtbot.waitUntil(lambda: page.has_exam_day, timeout=10_000)
+    first = booked_today(doctor, world["today"])[0]
+    checkin.checkin_by_appointment(doctor, first.id, today=TODAY)
+    page.refresh_board()
+    wait_board(qtbot, page, lambda: (board_row(page, first.id) or {}).get("status") == "checked_in")
+    assert page.board_panel.select(first.id)
+    button = page.board_panel.buttons["open_exam"]
+    assert button.isVisible() and button.isEnabled()
+    button.click()
+    assert window.current_page_title() == "Khám"
+    editor = window.exams_page.editor
+    qtbot.waitUntil(lambda: editor.document.get("person_id") == first.person_id, timeout=10_000)
+    assert editor.document["appointment_id"] == first.id and editor.document["status"] == "draft"

@@ -113,6 +113,8 @@ class MainWindow(QMainWindow):
         self.today_page = TodayPage(None, self.stack)
         self.today_page.open_schedule.connect(lambda: self.show_page("Lịch khám"))
         self.today_page.open_person.connect(lambda pid: self._open_scanned_person(pid))
+        self.exams_page = ExamsPage(None, self.stack)
+        self.today_page.exam_requested.connect(self._open_exam)
         self.people_page = PeoplePage(None, self.stack)
         self.admin_page = AdminPage(None, self.stack)
         # One line per page; a title missing here shows the "not built yet" placeholder.
@@ -121,7 +123,7 @@ class MainWindow(QMainWindow):
             "Người dân": self.people_page,
             "Quản trị": self.admin_page,
             "Lịch khám": SchedulePage(None, self.stack),
-            "Khám": ExamsPage(None, self.stack),
+            "Khám": self.exams_page,
             "Báo cáo": ReportsPage(None, self.stack),
             "Đồng bộ": (sync_page := SyncPage(None, self.stack)),
         }
@@ -218,6 +220,10 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(dialog.deleteLater)
         self.scan_dialog = dialog
         dialog.open()
+
+    def _open_exam(self, person_id: str, appointment_id: str) -> None:
+        self.show_page("Khám")
+        self.exams_page.open_exam(person_id, appointment_id)
 
     def _open_scanned_person(self, person_id: str) -> None:
         self.show_page("Người dân")

@@ -35,6 +35,7 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...], Perm]] = {
     "requeue": ("Trả về hàng chờ", (st.IN_EXAM,), Perm.CHECKIN),
     "examined": ("Đã khám xong", (st.CHECKED_IN, st.IN_EXAM), Perm.EXAM_WRITE),
     "no_show": ("Vắng mặt", st.EXPECTED, Perm.CHECKIN),
+    "open_exam": ("Mở phiếu khám", (st.CHECKED_IN, st.IN_EXAM, st.EXAMINED), Perm.VITALS_WRITE),
 }
 
 

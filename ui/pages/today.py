@@ -57,6 +57,7 @@ class TodayPage(QWidget):
     desk_refreshed = Signal()  # the desk's board was read (or failed)
     open_schedule = Signal()  # "go to Lịch khám"
     open_person = Signal(str)  # a person's record, from the desk
+    exam_requested = Signal(str, str)  # (person id, appointment id): open the exam form on the Khám page
 
     def __init__(self, session: StationSession | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -346,6 +347,11 @@ class TodayPage(QWidget):
         if key == "checkin":
             self._select_after = appointment_id
             self.flow.appointment(appointment_id)
+            return
+        if key == "open_exam":
+            row = self.board_panel.selected_row()
+            if row is not None and row.get("appointment_id") == appointment_id:
+                self.exam_requested.emit(row["person_id"], appointment_id)
             return
         today = self.clock().date()
         fn: Callable[[], dict]
