@@ -66,15 +66,22 @@ class PersonInput:
         return cls(**known)
 
 
-def _blank(value: str | None) -> str | None:
+def _normalise(value: str | None) -> str | None:
     if not value:
         return None
     return nfc(value if type(value) is str else str(value)) or None
 
 
-def validate(data: PersonInput, today: date | None = None) -> PersonInput:
-    """Return a normalised copy (NFC, trimmed) or raise InvalidInput naming the field."""
+def _as_is(value: str | None) -> str | None:
+    return value or None
+
+
+def validate(data: PersonInput, today: date | None = None, *, normalised: bool = False) -> PersonInput:
+    """Return a normalised copy (NFC, trimmed) or raise InvalidInput naming the field. ``normalised``: the
+    caller already made every text field NFC and trimmed (the importer does, cell by cell), so only the rules
+    are checked."""
     today = today or date.today()
+    _blank = _as_is if normalised else _normalise
     name = _blank(data.full_name)
     if not name or len(name) < 2:
         raise InvalidInput("Họ và tên không được để trống.")
@@ -187,9 +194,11 @@ def create_many(ctx: StationSession, rows: list[PersonInput], *, action: str = "
         return len(insert_rows(ctx, s, clean, action=action))
 
 
-def insert_rows(ctx: StationSession, s: Session, clean: list[PersonInput], *, action: str) -> list[dict]:
+def insert_rows(ctx: StationSession, s: Session, clean: list[PersonInput], *, action: str,
+                ids_checked: bool = False) -> list[dict]:
     """Insert validated people inside the caller's transaction, with their outbox items and audit event.
-    Returns the rows' column values.
+    Returns the rows' column values. ``ids_checked``: the caller already knows no personal ID is taken (the
+    importer matched every row against the whole list); the unique index still guards it.
 
     Straight through the driver, not ORM objects: a 100,000-person import must not spend its time building
     objects.
@@ -200,7 +209,8 @@ def insert_rows(ctx: StationSession, s: Session, clean: list[PersonInput], *, ac
         for c in clean:
             c.commune_code = c.commune_code or commune
     rows = [_row(c, now, i) for c, i in zip(clean, new_ids(len(clean)), strict=True)]
-    _ensure_unique(s, [c.personal_id for c in clean if c.personal_id])
+    if not ids_checked:
+        _ensure_unique(s, [c.personal_id for c in clean if c.personal_id])
     if len(rows) >= BULK_INDEX_ROWS:
         from .search import index_in_bulk
 

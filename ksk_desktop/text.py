@@ -31,7 +31,10 @@ def fold(text: str) -> str:
     ``fold("ĐẶNG Thị Lưu") == "dang thi luu"``.
     """
     # Folding works letter by letter, so folding word by word (cached) gives the same result.
-    return " ".join(w for w in (_fold_word(word) for word in text.split()) if w)
+    words = list(map(_fold_word, text.split()))
+    if "" in words:  # a "word" of marks only folds to nothing
+        words = [w for w in words if w]
+    return " ".join(words)
 
 
 def given_name(full_name: str) -> str:

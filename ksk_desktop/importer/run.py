@@ -77,7 +77,7 @@ def _parse_row(cells: list[Any], colmap: dict[int, str], today: date) -> tuple[p
         insurance_no=V.parse_insurance(got.get("insurance_no")), target_group=V.parse_group(got.get("target_group")),
     )
     try:
-        return persons.validate(data, today), notes
+        return persons.validate(data, today, normalised=True), notes
     except InvalidInput as exc:
         raise V.CellError(exc.message.rstrip(".")) from None
 

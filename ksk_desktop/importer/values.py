@@ -17,6 +17,7 @@ _SEPARATORS = re.compile(r"[\s.\-]")
 _SPACES = re.compile(r"\s")
 _INSURANCE = re.compile(r"[A-Z]{2}\d{13}|\d{10}")
 _DIGIT = re.compile(r"\d")
+_SEXES = {"Nam": "nam", "Nữ": "nu", "nam": "nam", "nữ": "nu", "NAM": "nam", "NỮ": "nu"}  # the usual spellings
 
 
 class CellError(ValueError):
@@ -28,7 +29,7 @@ def text_of(value: Any) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    out = nfc(str(value)).strip().lstrip("'")  # a leading apostrophe is Excel's "store as text" mark
+    out = nfc(value if type(value) is str else str(value)).lstrip("'")  # a leading apostrophe is Excel's "store as text" mark
     return out or None
 
 
@@ -87,7 +88,7 @@ def parse_sex(value: Any) -> str | None:
     s = text_of(value)
     if s is None:
         return None
-    f = fold(s)
+    f = _SEXES.get(s) or fold(s)
     if f in ("nam", "m", "male", "trai"):
         return "M"
     if f in ("nu", "f", "female", "gai"):

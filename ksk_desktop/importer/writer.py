@@ -80,7 +80,8 @@ class ImportWriter:
             else:
                 self.counts.unchanged += 1
         if creates:
-            persons.insert_rows(self.ctx, self.s, creates, action="person.import_batch")
+            # Every personal ID here was matched against the whole list and the rest of the file already.
+            persons.insert_rows(self.ctx, self.s, creates, action="person.import_batch", ids_checked=True)
             self.counts.created += len(creates)
             self._checkpoint()
         self.counts.written += len(chunk)
