@@ -94,10 +94,11 @@ class Forwarder:
             for forward_id in ids:
                 if self._stop.is_set():
                     break
-                self._forward(forward_id, report)
+                self.forward(forward_id, report)
         return report
 
-    def _forward(self, forward_id: int, report: ForwardReport) -> None:
+    def forward(self, forward_id: int, report: ForwardReport) -> None:
+        """Forward one queued exam version now (whatever its due time), recording the outcome in *report*."""
         with self.store.session() as s:
             work = fhirqueue.load(s, forward_id)
         if work is None:
