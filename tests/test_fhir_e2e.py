@@ -2,13 +2,15 @@
 the hub (``ksk hub serve --fhir-url``), which forwards them to Medplum's FHIR engine. The FHIR server must hold
 each exam exactly once, also when the hub is SIGKILLed in the middle of forwarding and started again.
 
-The exams are queued in the station's outbox directly (kind "exam", the signed exam document as payload):
-the exams core that signs them is being written in parallel; switch to it once ``ksk_desktop.exams`` lands."""
+Most exams here are queued in the station's outbox directly (kind "exam", a signed document in the shared
+shape) so that many people can be made quickly; one test signs and amends an exam through the real exams core
+(``ksk_desktop.exams``) to hold the bundle to what the core really produces."""
 
 from __future__ import annotations
 
 import json
 import time
+from datetime import date
 
 from sqlalchemy import select
 
@@ -129,4 +131,41 @@ def test_hub_killed_mid_forward_and_restarted_still_once(admin_session, medplum,
         assert sum(proxy.stats.values()) > requests_before
     fhir = FhirClient(medplum.url)
     assert_held_once(fhir, people, exams)
+    fhir.close()
+
+
+def test_an_exam_signed_and_amended_by_the_exams_core_reaches_fhir(admin_session, medplum, tmp_path):
+    from exam_support import DOCTOR, EXAM_DATE, add_staff, fill_adult, staff
+
+    from ksk_desktop.exams import amendments, records, signing
+
+    ctx = admin_session
+    add_staff(ctx)
+    person = persons.create_person(ctx, persons.PersonInput(full_name="Phạm Văn Đức", personal_id="031070004321",
+                                                            birth_date=date(1970, 3, 4), sex="M", hamlet="Thôn 1"))
+    doctor = staff(ctx.paths, DOCTOR)
+    exam_id = records.open_draft(doctor, person["id"], exam_date=EXAM_DATE)["document"]["id"]
+    fill_adult(doctor, exam_id)
+    v1 = signing.sign(doctor, exam_id)
+    v2 = amendments.amend(doctor, exam_id, "Cân lại: 63 kg", {"weight_kg": 63})
+    doctor.close()
+    assert (v1["version"], v2["version"], v2["amends_version"]) == (1, 2, 1)
+    db = tmp_path / "hub.db"
+    db_url = f"sqlite:///{db}"
+    with HubProcess(db, extra=["--fhir-url", medplum.url, "--fhir-retry-s", "0.2"]) as hub:
+        enroll(ctx, db_url, hub.url)
+        ctx.close()
+        report = sync_once(ctx.paths)
+        assert report["rejected"] == 0, report
+        assert wait_sent(db_url, 2) == {"pending": 0, "sent": 2, "parked": 0, "parked_items": []}
+    fhir = FhirClient(medplum.url)
+    (patient,) = fhir.search("Patient", {"identifier": f"{codes.CCCD_SYSTEM}|031070004321"})
+    assert patient["name"][0]["text"] == "Phạm Văn Đức" and patient["gender"] == "male"
+    ident = codes.uuid_identifier(exam_id)
+    (enc,) = fhir.search("Encounter", {"identifier": f"{ident['system']}|{ident['value']}"})
+    weights = fhir.search("Observation", {"encounter": f"Encounter/{enc['id']}", "code": f"{codes.LOINC}|29463-7"})
+    assert [(w["valueQuantity"]["value"], w["status"]) for w in weights] == [(63, "amended")]
+    comps = fhir.search("Composition", {"encounter": f"Encounter/{enc['id']}"})
+    assert sorted(c["status"] for c in comps) == ["amended", "final"]
+    assert {c["attester"][0]["party"]["display"] for c in comps} == {"BS. Nguyễn Văn Minh"}
     fhir.close()
