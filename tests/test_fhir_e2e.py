@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import select
@@ -79,15 +80,21 @@ def assert_held_once(fhir: FhirClient, people: list[dict], exams: list[dict]) ->
                           "Composition": 1}, counts
 
 
+@contextmanager
+def synced_through_hub(ctx, tmp_path, fhir_url: str):
+    """A hub forwarding to *fhir_url*; the station enrols, closes its session and syncs once. Yields (hub db, report)."""
+    db = tmp_path / "hub.db"
+    db_url = f"sqlite:///{db}"
+    with HubProcess(db, extra=["--fhir-url", fhir_url, "--fhir-retry-s", "0.2"]) as hub:
+        enroll(ctx, db_url, hub.url)
+        ctx.close()
+        yield db_url, sync_once(ctx.paths)
+
+
 def test_station_sync_reaches_the_fhir_server_once(admin_session, medplum, tmp_path):
     ctx = admin_session
     people, exams = queue_signed_exams(ctx, 2)
-    db = tmp_path / "hub.db"
-    db_url = f"sqlite:///{db}"
-    with HubProcess(db, extra=["--fhir-url", medplum.url, "--fhir-retry-s", "0.2"]) as hub:
-        enroll(ctx, db_url, hub.url)
-        ctx.close()
-        report = sync_once(ctx.paths)
+    with synced_through_hub(ctx, tmp_path, medplum.url) as (db_url, report):
         assert report["accepted"] == len(people) + len(exams) and report["rejected"] == 0
         assert wait_sent(db_url, 2) == {"pending": 0, "sent": 2, "parked": 0, "parked_items": []}
         # The station sends the same signed exam again under a new item id (a re-queue): accepted, not re-forwarded.
@@ -150,12 +157,7 @@ def test_an_exam_signed_and_amended_by_the_exams_core_reaches_fhir(admin_session
     v2 = amendments.amend(doctor, exam_id, "Cân lại: 63 kg", {"weight_kg": 63})
     doctor.close()
     assert (v1["version"], v2["version"], v2["amends_version"]) == (1, 2, 1)
-    db = tmp_path / "hub.db"
-    db_url = f"sqlite:///{db}"
-    with HubProcess(db, extra=["--fhir-url", medplum.url, "--fhir-retry-s", "0.2"]) as hub:
-        enroll(ctx, db_url, hub.url)
-        ctx.close()
-        report = sync_once(ctx.paths)
+    with synced_through_hub(ctx, tmp_path, medplum.url) as (db_url, report):
         assert report["rejected"] == 0, report
         assert wait_sent(db_url, 2) == {"pending": 0, "sent": 2, "parked": 0, "parked_items": []}
     fhir = FhirClient(medplum.url)
