@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QWidget
+
+
+def documents_folder() -> Path:
+    """The user's Documents folder (home when the system has none): where saved files are offered first."""
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(docs) if docs else Path.home()
+
+
+def with_suffix(path: Path, suffix: str) -> Path:
+    """*path* ending in *suffix* (``".xlsx"``), added when the name typed has another or none."""
+    return path if path.suffix.lower() == suffix else path.with_name(path.name + suffix)
 
 
 def _run(dialog: QFileDialog, accept_text: str) -> Path | None:

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,7 +37,7 @@ from ksk_desktop.importer.sources import header_key
 from ksk_desktop.session import StationSession
 
 from . import ops
-from .file_dialogs import ask_open_path
+from .file_dialogs import ask_open_path, documents_folder
 from .i18n import format_number
 from .messages import error_text
 from .progress import Progress
@@ -54,8 +54,7 @@ INTRO = ("Chọn tệp Excel (.xlsx) hoặc CSV có danh sách người dân. Ph
 
 
 def ask_import_path(parent: QWidget) -> Path | None:
-    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return ask_open_path(parent, "Chọn tệp danh sách người dân", docs or str(Path.home()), FILE_FILTER)
+    return ask_open_path(parent, "Chọn tệp danh sách người dân", str(documents_folder()), FILE_FILTER)
 
 
 def cell_text(value: Any) -> str:

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, Qt, QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ksk_desktop.printing.output import write_atomically
 
-from .file_dialogs import ask_save_path
+from .file_dialogs import ask_save_path, documents_folder, with_suffix
 from .messages import show_error
 
 
@@ -27,7 +27,7 @@ open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl
 
 
 def default_folder() -> Path:
-    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
+    return documents_folder()
 
 
 def save_pdf(parent: QWidget, suggested_name: str, write: Callable[[Path], None]) -> Path | None:
@@ -36,8 +36,7 @@ def save_pdf(parent: QWidget, suggested_name: str, write: Callable[[Path], None]
     dest = choose_path(parent, default_folder() / suggested_name)
     if dest is None:
         return None
-    if dest.suffix.lower() != ".pdf":
-        dest = dest.with_name(dest.name + ".pdf")
+    dest = with_suffix(dest, ".pdf")
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
         write_atomically(dest, write)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from ksk_desktop import audit
@@ -14,7 +14,7 @@ from ksk_desktop.backup import BackupInfo, create_backup
 from ksk_desktop.session import StationSession
 
 from .. import ops
-from ..file_dialogs import ask_save_path
+from ..file_dialogs import ask_save_path, documents_folder
 from ..i18n import format_datetime, format_number, format_size
 from ..messages import error_text
 from ..widgets import ERROR_STYLE, OK_STYLE, MessageLabel, paragraph
@@ -134,8 +134,7 @@ class BackupPanel(QWidget):
         if self.session is not None and self.session.paths.backups.is_dir():
             folder = self.session.paths.backups
         else:
-            docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-            folder = Path(docs) if docs else Path.home()
+            folder = documents_folder()
         return folder / default_backup_name()
 
     def start_backup(self) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QStandardPaths, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QIntValidator, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,7 +37,7 @@ from ksk_desktop.session import StationSession
 
 from .. import ops
 from ..duplicates_dialog import DuplicatesDialog
-from ..file_dialogs import ask_save_path
+from ..file_dialogs import ask_save_path, documents_folder, with_suffix
 from ..i18n import format_number
 from ..import_wizard import ImportWizard
 from ..messages import error_text
@@ -474,9 +474,7 @@ class PeoplePage(QWidget):
 
     # -- export --------------------------------------------------------------------------------------------------------
     def suggested_export_path(self) -> Path:
-        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        folder = Path(docs) if docs else Path.home()
-        return folder / f"danh-sach-nguoi-dan-{datetime.now():%Y%m%d-%H%M}.xlsx"
+        return documents_folder() / f"danh-sach-nguoi-dan-{datetime.now():%Y%m%d-%H%M}.xlsx"
 
     @property
     def exporting(self) -> bool:
@@ -490,8 +488,7 @@ class PeoplePage(QWidget):
         dest = self.choose_export_path(self, self.suggested_export_path())
         if dest is None or ctx is not self.session:
             return
-        if dest.suffix.lower() != ".xlsx":
-            dest = dest.with_name(dest.name + ".xlsx")
+        dest = with_suffix(dest, ".xlsx")
         self.error_label.clear_message()
         self.status_label.clear_message()
         self.open_export_button.hide()

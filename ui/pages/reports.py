@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -28,7 +28,7 @@ from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
 
 from .. import ops
-from ..file_dialogs import ask_save_path
+from ..file_dialogs import ask_save_path, documents_folder, with_suffix
 from ..i18n import format_number
 from ..messages import error_text
 from ..progress import Progress
@@ -252,9 +252,7 @@ class ReportsPage(QWidget):
         return self.export_task is not None and not self.export_task.done
 
     def suggested_export_path(self) -> Path:
-        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        folder = Path(docs) if docs else Path.home()
-        return folder / f"do-bao-phu-{self.year_spin.value()}-{datetime.now():%Y%m%d-%H%M}.xlsx"
+        return documents_folder() / f"do-bao-phu-{self.year_spin.value()}-{datetime.now():%Y%m%d-%H%M}.xlsx"
 
     def start_export(self) -> None:
         ctx = self.session
@@ -264,8 +262,7 @@ class ReportsPage(QWidget):
         dest = self.choose_export_path(self, self.suggested_export_path())
         if dest is None or ctx is not self.session:
             return
-        if dest.suffix.lower() != ".xlsx":
-            dest = dest.with_name(dest.name + ".xlsx")
+        dest = with_suffix(dest, ".xlsx")
         self.status_label.clear_message()
         self.error_label.clear_message()
         progress = Progress()  # no parent: the worker may still report after this page is gone
