@@ -126,3 +126,12 @@ def test_findings_read_as_words_not_raw_values():
     got = dict(findings(exam, labels))
     assert got == {"Phân loại mắt": "Loại II", "Circulation class": "Loại I (đã điều trị ổn định)",
                    "Smoking": "Có", "Alcohol": "Không", "Note": "Sâu răng 36"}
+
+
+def test_address_names_the_hamlet_once():
+    from ksk_desktop.printing.exam_text import person_address
+
+    assert person_address({"hamlet": "Thôn 3", "current_address": "Thôn 3, Xã Kiến Thụy"}) == "Thôn 3, Xã Kiến Thụy"
+    assert person_address({"hamlet": "Thôn 3", "current_address": "Thôn 30, Xã Kiến Thụy"}) == \
+        "Thôn 3, Thôn 30, Xã Kiến Thụy"
+    assert person_address({"hamlet": "Thôn 3", "permanent_address": None}) == "Thôn 3"

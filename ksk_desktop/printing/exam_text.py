@@ -7,12 +7,13 @@ from typing import Any
 
 from ..clinical.measurements import NUMERIC_FIELDS
 from ..clinical.qd1613 import class_label
+from ..exams.plan import FOLLOWUP_KINDS
+from ..text import fold
 from .fonts import clean
 from .formats import dmy, number
 
 FORM_LABELS = {"adult": "người trưởng thành", "child": "trẻ em, học sinh", "elderly": "người cao tuổi"}
 URGENCY_LABELS = {"routine": "thường quy", "soon": "sớm, trong vài ngày", "urgent": "khẩn cấp"}
-FOLLOWUP_LABELS = {"hypertension": "Theo dõi tăng huyết áp", "diabetes": "Theo dõi đái tháo đường"}
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}
 _NOT_VITALS = {"age", "age_months", "systolic", "diastolic"}
 
@@ -27,9 +28,11 @@ def person_dob(person: dict) -> str | None:
 
 
 def person_address(person: dict) -> str:
-    parts = [clean(person.get("hamlet")), clean(person.get("current_address") or person.get("permanent_address")
-                                                 or person.get("address"))]
-    return ", ".join(p for p in parts if p)
+    hamlet = clean(person.get("hamlet"))
+    address = clean(person.get("current_address") or person.get("permanent_address") or person.get("address"))
+    if hamlet and address and fold(hamlet) in (fold(part) for part in address.split(",")):
+        return address  # "Thôn 3, Xã …" already names the hamlet
+    return ", ".join(p for p in (hamlet, address) if p)
 
 
 def vitals(exam: dict) -> list[tuple[str, str]]:
@@ -110,7 +113,7 @@ def health_class(exam: dict) -> str:
 def followups(exam: dict) -> list[str]:
     out = []
     for f in exam.get("followups") or []:
-        text = FOLLOWUP_LABELS.get(f.get("kind"), clean(f.get("kind")).capitalize())
+        text = FOLLOWUP_KINDS.get(f.get("kind"), clean(f.get("kind")).capitalize())
         if f.get("due_date"):
             text += f": hẹn ngày {dmy(f['due_date'])}"
         if f.get("note"):
