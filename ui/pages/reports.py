@@ -154,6 +154,8 @@ class ReportsPage(QWidget):
         bottom.addWidget(self.export_progress)
         body.addLayout(bottom)
         layout.addWidget(self.body, 1)
+        self.filler = QWidget(self)  # takes the body's room while the body is hidden (no right to read)
+        layout.addWidget(self.filler, 1)
         self.status_label = MessageLabel(self, OK_STYLE)
         self.error_label = ErrorLabel(self)
         layout.addWidget(self.status_label)
@@ -182,6 +184,7 @@ class ReportsPage(QWidget):
         self.error_label.clear_message()
         readable = self.can_read()
         self.body.setVisible(readable)
+        self.filler.setVisible(not readable)
         self.no_read_label.setVisible(session is not None and not readable)
         if readable:
             self.reload()

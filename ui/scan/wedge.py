@@ -150,6 +150,8 @@ class WedgeScanFilter(QObject):
         return self
 
     def uninstall(self) -> None:
+        if not shiboken6.isValid(self):  # already deleted with the application (the window closed at exit)
+            return
         self.flush()
         app = QCoreApplication.instance()
         if app is not None:
