@@ -199,3 +199,30 @@ def test_opening_another_person_shows_nothing_of_the_first(qtbot, world, doctor,
     assert records.load(doctor, first)["document"]["values"]["height_cm"] == 170
     assert page.open_exam(world[1]) and page.editor.exam_id == first
     assert editor_of(page, "height_cm").value() == "170"
+
+
+def test_an_index_class_better_than_the_measurements_takes_the_doctors_reason(qtbot, world, doctor, nurse):
+    from exam_support import VITALS
+
+    draft = records.open_draft(nurse, world[1])
+    high_bp = {**VITALS, "systolic": 165, "diastolic": 100}  # the measurements class circulation III or worse
+    records.save_section(nurse, draft["document"]["id"], "physique", high_bp, expected_version=0)
+    page = make_page(qtbot, doctor)
+    assert page.open_exam(world[1])
+    form = page.editor.form
+    # The nurse took the vitals: the doctor lands on the first required field that is still empty and theirs.
+    first = QApplication.focusWidget()
+    assert first is not None and form.sections[form.currentIndex()].id != "admin"
+    circulation = editor_of(page, "internal.circulation_class")
+    assert circulation.reason_edit is not None and circulation.widget.isAncestorOf(circulation.reason_edit)
+    form.focus_field("internal.circulation_class")
+    circulation.combo.setCurrentIndex(circulation.combo.findData(1))
+    QTest.keyClick(circulation.combo, Qt.Key.Key_Tab)  # Tab reaches the reason
+    assert QApplication.focusWidget() is circulation.reason_edit
+    type_text(circulation.reason_edit, "đo lại sau nghỉ 15 phút: 128/82", 1.0)
+    wait_saved(qtbot, page)
+    saved = records.load(doctor, page.editor.exam_id)["document"]["values"]["internal.circulation_class"]
+    assert saved == {"class": 1, "reason": "đo lại sau nghỉ 15 phút: 128/82"}
+    assert page.editor.load_exam(page.editor.exam_id)
+    shown = editor_of(page, "internal.circulation_class")
+    assert shown.combo.currentData() == 1 and shown.reason_edit.text() == "đo lại sau nghỉ 15 phút: 128/82"

@@ -190,7 +190,9 @@ class ExamEditor(QWidget):
         self.bar.saved_label.clear_message()
         self.bar.error_label.clear_message()
         self._show(state)
-        first = self.form.first_editable()
+        # Where this user has work: the first required field still empty that they may fill (the doctor opening
+        # a draft whose vitals the nurse took lands on the first specialty), else the first field they may fill.
+        first = self.form.first_to_fill([m["key"] for m in state.get("missing_required") or []])
         if first is not None and self.document.get("status") == "draft":
             self.form.focus_field(first.field.key)
 

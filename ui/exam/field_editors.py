@@ -68,6 +68,10 @@ class FieldEditor(QObject):
     def set_read_only(self, read_only: bool) -> None:
         self.focus_widget.setEnabled(not read_only)
 
+    def tab_widgets(self) -> list[QWidget]:
+        """The widgets Tab walks through, in order."""
+        return [self.focus_widget]
+
     def _edited(self, *_: Any) -> None:
         if not self._loading:
             self.changed.emit()
@@ -145,19 +149,45 @@ class ComboEditor(FieldEditor):
         self.combo.setMinimumWidth(140)
         self.focus_widget = self.widget = self.combo
         self.combo.currentIndexChanged.connect(self._edited)
+        #: A QĐ 1613 index class may be better than its measurements say, with the doctor's reason: typed here
+        #: (Tab reaches it; Enter skips it, so the usual flow stays one key per field).
+        self.reason_edit: QLineEdit | None = None
+        if field.type == "class" and field.feeds:
+            box = QWidget(parent)
+            row = QHBoxLayout(box)
+            row.setContentsMargins(0, 0, 0, 0)
+            self.combo.setParent(box)
+            self.reason_edit = QLineEdit(box)
+            self.reason_edit.setObjectName(f"reason:{field.key}")
+            self.reason_edit.setAccessibleName(f"{field.label}: lý do")
+            self.reason_edit.setPlaceholderText("Lý do, khi xếp loại tốt hơn số đo")
+            self.reason_edit.textEdited.connect(self._edited)
+            row.addWidget(self.combo)
+            row.addWidget(self.reason_edit, 1)
+            self.widget = box
 
     def value(self) -> Any:
-        return self.combo.currentData()
+        cls = self.combo.currentData()
+        reason = self.reason_edit.text().strip() if self.reason_edit is not None else ""
+        return {"class": cls, "reason": reason} if cls is not None and reason else cls
 
     def _show(self, value: Any) -> None:
+        reason = ""
         if isinstance(value, dict):  # a class with the doctor's reason
-            value = value.get("class")
+            value, reason = value.get("class"), value.get("reason") or ""
         index = next((i for i in range(self.combo.count()) if self.combo.itemData(i) == value
                       and (value is not None or i == 0)), 0)
         self.combo.setCurrentIndex(index)
+        if self.reason_edit is not None:
+            self.reason_edit.setText(reason)
 
     def set_read_only(self, read_only: bool) -> None:
         self.combo.setEnabled(not read_only)
+        if self.reason_edit is not None:
+            self.reason_edit.setReadOnly(read_only)
+
+    def tab_widgets(self) -> list[QWidget]:
+        return [self.combo] if self.reason_edit is None else [self.combo, self.reason_edit]
 
 
 

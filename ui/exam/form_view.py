@@ -132,8 +132,9 @@ class FormView(QTabWidget):
                 editor.focus_widget.installEventFilter(self._enter)
             self.editors[f.key] = editor
             editors.append(editor)
-        for a, b in zip(editors, editors[1:], strict=False):
-            QWidget.setTabOrder(a.focus_widget, b.focus_widget)
+        chain = [w for e in editors for w in e.tab_widgets()]
+        for a, b in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(a, b)
         self.section_editors[section.id] = editors
         box.addLayout(grid)
         box.addStretch(1)
@@ -153,7 +154,8 @@ class FormView(QTabWidget):
             for editor in editors:
                 f = editor.field
                 value = doc.get(f.key) if f.document_key else values.get(f.key)
-                if f.key == "conclusion.health_class" or f.type == "class":
+                if (f.key == "conclusion.health_class" or f.type == "class") and \
+                        getattr(editor, "reason_edit", None) is None:  # a class with a reason keeps it
                     value = value.get("class") if isinstance(value, dict) else value
                 if not _same(editor, value):
                     editor.set_value(value)
@@ -200,6 +202,14 @@ class FormView(QTabWidget):
         self.widget(self.currentIndex()).ensureWidgetVisible(editor.widget)
         editor.focus_widget.setFocus(Qt.FocusReason.OtherFocusReason)
         return True
+
+    def first_to_fill(self, missing: list[str]) -> FieldEditor | None:
+        """The first of the *missing* required fields this user may fill, else the first editable field."""
+        for key in missing:
+            editor = self.editors.get(key)
+            if editor is not None and self.editable(editor.field.section):
+                return editor
+        return self.first_editable()
 
     def first_editable(self) -> FieldEditor | None:
         for section in self.sections:
