@@ -79,9 +79,16 @@ class _Runnable(QRunnable):
         try:
             result = self._fn()
         except BaseException as exc:  # every failure goes back to the GUI thread
-            self._task.failed.emit(exc)
+            self._emit(self._task.failed, exc)
         else:
-            self._task.finished.emit(result)
+            self._emit(self._task.finished, result)
+
+    @staticmethod
+    def _emit(signal, value: Any) -> None:  # noqa: ANN001 - a bound Qt signal
+        try:
+            signal.emit(value)
+        except RuntimeError:  # the task went with the application (a late answer at exit): nobody to tell
+            log.debug("background result dropped: its task no longer exists")
 
 
 def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
