@@ -1,7 +1,8 @@
 """Sync N items from a station to a local hub end to end (target: 10,000 in ≤ 60 s, client RSS growth ≤ 50 MB).
 
-Exams do not exist yet (the exam issue has not landed), so the items are people: each is serialised from the
-encrypted station database when it goes out, exactly as the worker sends them. The hub runs in a child
+The items are people, the most numerous kind (a commune's list): each is serialised from the encrypted station
+database when it goes out, exactly as the worker sends them. Signed exams carry their document in the outbox row
+and cost the same to send; their forwarding to the FHIR server is measured by bench_fhir.py. The hub runs in a child
 process (``ksk hub serve``, SQLite, loopback); the worker runs here so its memory can be measured.
 
 The baseline is raw HTTP: the same request bodies (same batches) POSTed with ``requests`` to a uvicorn app
@@ -73,7 +74,7 @@ def main() -> int:
     from sync.testing.stations import PASSWORD, add_people, enroll, hub_rows, new_station
 
     print(f"machine: {machine()}")
-    print(f"items: {args.items:,} people (exams do not exist yet; a person is the item synced), batches of {args.batch}")
+    print(f"items: {args.items:,} people (a person is the item synced), batches of {args.batch}")
     with tempfile.TemporaryDirectory(prefix="ksk-bench-sync-") as tmp:
         tmp = Path(tmp)
         paths = new_station(tmp / "station")
