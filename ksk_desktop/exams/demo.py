@@ -84,7 +84,7 @@ def _classes(rng: random.Random, doc: dict, form_id: str, sex: str | None) -> di
         if f.type == "class" and f.feeds and f.applies(sex):
             found = base + (rng.random() < bump) + (rng.random() < 0.02)
             out[f.key] = max(computed.get(f.feeds, 1), min(5, found))
-    if form_id == "child":
+    if not ((doc["assessment"] or {}).get("qd1613") or {}).get("applicable"):  # under 15: the doctor classes
         out["conclusion.health_class"] = max(out.values())
     return out
 
@@ -107,6 +107,41 @@ def _rows(doctor: StationSession) -> list[tuple[Appointment, Person, date]]:
         return rows
 
 
+def _sign_new(doctor: StationSession, s, rng: random.Random, person: Person, appointment_id: str | None,  # noqa: ANN001
+              day: date) -> None:
+    """A complete exam of *person* on *day* with synthetic values, signed by *doctor* inside transaction *s*."""
+    age = _age(person, day)
+    form = load_form(default_form(age))
+    doc = document.new_document(str(uuid.uuid4()), person.id, appointment_id, form.form, form.form_version, day)
+    apply_values(doctor, doc, form, _exam_values(rng, form.form, age, person.sex or "M"), check_perm=False)
+    recompute(doc, form, person)
+    apply_values(doctor, doc, form, _classes(rng, doc, form.form, person.sex), check_perm=False)
+    recompute(doc, form, person)
+    conclusion = _conclusion(doc)
+    if form.field("conclusion.health_class").required and doc["values"].get("conclusion.health_class") is None:
+        conclusion["conclusion.health_class"] = doc["health_class"]  # the doctor agrees with the suggestion
+    apply_values(doctor, doc, form, conclusion, check_perm=False)
+    for w in ((doc["assessment"] or {}).get("warnings") or []):
+        doc["confirmed"].append(w["field"])  # the demo doctor re-measured and confirms
+    recompute(doc, form, person)
+    suggested = plan.suggest(doc)
+    plan.apply_plan(doc, suggested["referrals"], suggested["followups"])
+    row = insert_version(doctor, s, doc)
+    doctor.audit(s, "exam.save", "exam", doc["id"], {"version": 1, "created": True, "demo": True})
+    s.flush()
+    sign_row(doctor, s, row)
+
+
+def sign_synthetic_exams(doctor: StationSession, person_ids: list[str], day: date, seed: int = 7) -> int:
+    """Signed exams with synthetic values for *person_ids* on *day*, in one transaction (benchmarks)."""
+    doctor.require(Perm.EXAM_SIGN)
+    rng = random.Random(seed)
+    with doctor.write() as s:
+        for person_id in person_ids:
+            _sign_new(doctor, s, rng, s.get(Person, person_id), None, day)
+    return len(person_ids)
+
+
 def seed_demo_exams(paths: StationPaths, username: str, password: str, seed: int = 2026) -> dict:
     """Create the demo's exams as the demo doctor *username*; returns ``{"signed", "drafts"}``."""
     doctor = login(paths, username, password)
@@ -117,11 +152,12 @@ def seed_demo_exams(paths: StationPaths, username: str, password: str, seed: int
         rows = _rows(doctor)
         with doctor.write() as s:
             for appt, person, day in rows:
-                age = _age(person, day)
-                form = load_form(default_form(age))
-                doc = document.new_document(str(uuid.uuid4()), person.id, appt.id, form.form, form.form_version, day)
-                values = _exam_values(rng, form.form, age, person.sex or "M")
                 if appt.status == st.IN_EXAM:  # the nurse has taken the vitals; the doctor is examining
+                    age = _age(person, day)
+                    form = load_form(default_form(age))
+                    doc = document.new_document(str(uuid.uuid4()), person.id, appt.id, form.form,
+                                                form.form_version, day)
+                    values = _exam_values(rng, form.form, age, person.sex or "M")
                     vitals = {k: v for k, v in values.items() if form.field(k).section == "physique"}
                     apply_values(doctor, doc, form, vitals, check_perm=False)
                     recompute(doc, form, person)
@@ -129,21 +165,7 @@ def seed_demo_exams(paths: StationPaths, username: str, password: str, seed: int
                     doctor.audit(s, "exam.save", "exam", doc["id"], {"version": 1, "created": True, "demo": True})
                     drafts += 1
                     continue
-                apply_values(doctor, doc, form, values, check_perm=False)
-                recompute(doc, form, person)
-                classes = _classes(rng, doc, form.form, person.sex)
-                apply_values(doctor, doc, form, classes, check_perm=False)
-                recompute(doc, form, person)
-                apply_values(doctor, doc, form, _conclusion(doc), check_perm=False)
-                for w in ((doc["assessment"] or {}).get("warnings") or []):
-                    doc["confirmed"].append(w["field"])  # the demo doctor re-measured and confirms
-                recompute(doc, form, person)
-                suggested = plan.suggest(doc)
-                plan.apply_plan(doc, suggested["referrals"], suggested["followups"])
-                row = insert_version(doctor, s, doc)
-                doctor.audit(s, "exam.save", "exam", doc["id"], {"version": 1, "created": True, "demo": True})
-                s.flush()
-                sign_row(doctor, s, row)
+                _sign_new(doctor, s, rng, person, appt.id, day)
                 signed += 1
         return {"signed": signed, "drafts": drafts}
     finally:
