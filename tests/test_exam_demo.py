@@ -38,3 +38,28 @@ def test_demo_creates_signed_exams_and_drafts(paths) -> None:
         assert "height_cm" in draft["document"]["values"] and not draft["can_sign"]
     finally:
         ctx.close()
+
+
+def test_synthetic_exams_sign_for_every_age(station, admin_session) -> None:
+    """Children (the doctor classes them), teenagers on the child form past 15 (QĐ 1613 applies), adults and the
+    elderly: every synthetic exam is complete, signed and verifies."""
+    from datetime import date
+
+    from exam_support import DOCTOR, add_person, add_staff, staff
+
+    from ksk_desktop.exams.demo import sign_synthetic_exams
+
+    paths, _ = station
+    add_staff(admin_session)
+    births = [date(2021, 3, 1), date(2010, 6, 1), date(1990, 1, 1), date(1950, 5, 5)]
+    ids = [add_person(admin_session, name=f"Người Thử {i}", birth=b, sex="MF"[i % 2]) for i, b in enumerate(births)]
+    doctor = staff(paths, DOCTOR)
+    try:
+        assert sign_synthetic_exams(doctor, ids, date(2026, 11, 20)) == 4
+        rows = records.list_exams(doctor)
+        assert sorted(r["form"] for r in rows) == ["adult", "child", "child", "elderly"]
+        assert {r["status"] for r in rows} == {"signed"} and all(r["health_class"] for r in rows)
+        for r in rows:
+            signing.verify(doctor, r["id"])
+    finally:
+        doctor.close()
