@@ -321,3 +321,17 @@ def test_import_checks_like_typing_and_list_filters(clinic) -> None:
     assert len(records.list_exams(clinic["doctor"], status="signed")) == 1
     assert len(records.list_exams(clinic["doctor"], exam_date=date(2026, 11, 21))) == 1
     assert records.list_exams(clinic["doctor"], person_id="nobody") == []
+
+
+def test_a_code_of_the_stations_imported_icd_list_is_accepted(clinic, tmp_path) -> None:
+    from ksk_desktop.icd10_import import import_icd_list
+
+    exam_id = _draft(clinic)
+    with pytest.raises(UnknownDiagnosis, match="ksk icd import"):  # says how to get the full MoH list
+        records.save_section(clinic["doctor"], exam_id, "conclusion", {"diagnoses": ["A00.0"]}, expected_version=0)
+    listing = tmp_path / "dmicdme.csv"
+    listing.write_text("MA_ICD,TEN_ICD\nA00.0,\"Bệnh tả do Vibrio cholerae 01, typ sinh học cholerae\"\n",
+                       encoding="utf-8")
+    import_icd_list(clinic["admin"], listing)
+    st = records.save_section(clinic["doctor"], exam_id, "conclusion", {"diagnoses": ["a00.0"]}, expected_version=0)
+    assert st["document"]["diagnoses"][0]["name"].startswith("Bệnh tả do Vibrio")

@@ -1,29 +1,33 @@
-"""ICD-10 diagnoses on an exam, checked against the catalogue (``ksk_desktop.icd10``)."""
+"""ICD-10 diagnoses on an exam, checked against the catalogue (``ksk_desktop.icd10``): the bundled list and the
+station's imported MoH list (under *data_dir*, the station folder)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
 from .errors import UnknownDiagnosis
 
 
-def _lookup(code: str) -> dict:
+def _lookup(code: str, data_dir: Path | None) -> dict:
     from .. import icd10
 
-    found = icd10.lookup(icd10.normalize_code(code))
+    found = icd10.lookup(icd10.normalize_code(code), data_dir)
     if found is None:
-        raise UnknownDiagnosis(f"Mã ICD-10 {code.strip()!r} không có trong danh mục ICD-10 của Bộ Y tế.")
+        raise UnknownDiagnosis(
+            f"Mã ICD-10 {code.strip()!r} không có trong danh mục ICD-10 của trạm. Nếu đây là mã đúng của danh mục "
+            "Bộ Y tế, quản trị viên nhập danh mục đầy đủ (ksk icd import) rồi nhập lại.")
     return found
 
 
-def check_codes(text: str) -> str:
+def check_codes(text: str, data_dir: Path | None = None) -> str:
     """``"i10, e11"`` → ``"I10;E11"`` (the MoH template separates codes with ``;``); unknown codes are refused."""
     parts = [p.strip() for p in text.replace(",", ";").split(";") if p.strip()]
-    return ";".join(_lookup(p)["code"] for p in parts)
+    return ";".join(_lookup(p, data_dir)["code"] for p in parts)
 
 
-def check_diagnoses(raw: Any) -> list[dict]:
+def check_diagnoses(raw: Any, data_dir: Path | None = None) -> list[dict]:
     """A list of codes or ``{"code", "primary"}`` objects → ``[{"code", "name", "primary"}]``, one primary."""
     if isinstance(raw, str):
         raw = [p for p in raw.replace(",", ";").split(";") if p.strip()]
@@ -37,7 +41,7 @@ def check_diagnoses(raw: Any) -> list[dict]:
             code, primary = item["code"], item.get("primary")
         else:
             raise InvalidInput("Mỗi chẩn đoán phải là một mã ICD-10 hoặc {\"code\": …, \"primary\": true|false}.")
-        found = _lookup(code)
+        found = _lookup(code, data_dir)
         if any(d["code"] == found["code"] for d in out):
             raise InvalidInput(f"Mã ICD-10 {found['code']} được nhập hai lần.")
         out.append({"code": found["code"], "name": found["name"], "primary": bool(primary)})

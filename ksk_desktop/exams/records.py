@@ -189,7 +189,7 @@ def apply_values(ctx: StationSession, doc: dict, form: FormDef, values: dict[str
         if check_perm and not ctx.can(sec.perm):
             raise PermissionDenied(f"Người dùng {ctx.user.username} ({ctx.user.role_label}) không có quyền "
                                    f"{PERM_LABELS[sec.perm]}: không nhập được phần “{sec.title}”.")
-        value = validation.coerce(f, raw)
+        value = validation.coerce(f, raw, ctx.paths.root)
         if f.document_key:
             if doc.get(key) != value:
                 doc[key] = value if value is not None else ("" if key in ("conclusion", "advice") else None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from ..clinical import classify
@@ -60,7 +61,7 @@ def class_of(value: Any) -> int | None:
     return value["class"] if isinstance(value, dict) else value
 
 
-def coerce(f: FieldDef, raw: Any) -> Any:
+def coerce(f: FieldDef, raw: Any, data_dir: Path | None = None) -> Any:
     """The stored value of *raw* in field *f* (None clears the field); InvalidInput with the field's label."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return [] if f.type == "diagnoses" else None
@@ -84,7 +85,7 @@ def coerce(f: FieldDef, raw: Any) -> Any:
                 continue
         raise InvalidInput(f"{f.label}: ngày phải có dạng dd/mm/yyyy, không phải {raw!r}.")
     if f.type == "diagnoses":
-        return check_diagnoses(raw)
+        return check_diagnoses(raw, data_dir)
     if not isinstance(raw, str):
         raise InvalidInput(f"{f.label} phải là văn bản.")
     text = nfc(raw).strip()
@@ -93,7 +94,7 @@ def coerce(f: FieldDef, raw: Any) -> Any:
     if f.type == "choice" and text not in f.choices:
         raise InvalidInput(f"{f.label}: chọn một trong {', '.join(f.choices)}, không phải {text!r}.")
     if f.type == "icd10_codes":
-        return check_codes(text)
+        return check_codes(text, data_dir)
     return text
 
 
