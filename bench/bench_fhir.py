@@ -79,8 +79,11 @@ def bench_forward(n: int) -> None:
         items = []
         for i in range(n):
             person, exam = sample(i)
+            consent_id = str(uuid.uuid4())  # consent to the health record: without it the hub holds the exam
             items += [{"item_id": str(uuid.uuid4()), "kind": "person", "entity_id": person["id"], "entity_version": 1,
                        "payload": person},
+                      {"item_id": str(uuid.uuid4()), "kind": "consent", "entity_id": consent_id, "entity_version": 1,
+                       "payload": {"id": consent_id, "person_id": person["id"], "kind": "ehr_share", "active": True}},
                       {"item_id": str(uuid.uuid4()), "kind": "exam", "entity_id": exam["id"], "entity_version": 1,
                        "payload": exam}]
         for i in range(0, len(items), 500):

@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import select
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
-from ksk_desktop import outbox, persons
+from ksk_desktop import consent, outbox, persons
 from ksk_desktop.db.models import Person
 from ksk_desktop.station import login
 from sync.fhir import codes
@@ -29,8 +29,13 @@ from sync.testing.stations import add_people, enroll
 
 
 def queue_signed_exams(ctx, n: int) -> tuple[list[dict], list[dict]]:
-    """*n* new people and one signed exam each in the outbox (people first, as the station would send them)."""
+    """*n* new people, their consent to the health record and one signed exam each in the outbox (people first,
+    as the station would send them)."""
     add_people(ctx, n, seed=hash(ctx.paths.root) % 10_000)
+    with ctx.read() as s:
+        ids = list(s.scalars(select(Person.id).order_by(Person.id)).all())
+    for person_id in ids:
+        consent.record(ctx, person_id, "ehr_share")
     with ctx.write() as s:
         people = [persons.to_json(p) for p in s.scalars(select(Person).order_by(Person.id)).all()]
         exams = []
@@ -95,8 +100,8 @@ def test_station_sync_reaches_the_fhir_server_once(admin_session, medplum, tmp_p
     ctx = admin_session
     people, exams = queue_signed_exams(ctx, 2)
     with synced_through_hub(ctx, tmp_path, medplum.url) as (db_url, report):
-        assert report["accepted"] == len(people) + len(exams) and report["rejected"] == 0
-        assert wait_sent(db_url, 2) == {"pending": 0, "sent": 2, "parked": 0, "parked_items": []}
+        assert report["accepted"] == 2 * len(people) + len(exams) and report["rejected"] == 0  # + consents
+        assert wait_sent(db_url, 2) == {"pending": 0, "sent": 2, "parked": 0, "waiting": 0, "parked_items": []}
         # The station sends the same signed exam again under a new item id (a re-queue): accepted, not re-forwarded.
         again = login(ctx.paths, ADMIN, ADMIN_PASSWORD, record=False)
         with again.write() as s:
@@ -122,7 +127,7 @@ def test_hub_killed_mid_forward_and_restarted_still_once(admin_session, medplum,
         try:
             enroll(ctx, db_url, hub.url)
             ctx.close()
-            assert sync_once(ctx.paths)["accepted"] == len(people) + len(exams)
+            assert sync_once(ctx.paths)["accepted"] == 2 * len(people) + len(exams)  # + consents
             deadline = time.monotonic() + 30
             while sum(proxy.stats.values()) < 2 and time.monotonic() < deadline:
                 time.sleep(0.02)  # the first transaction has gone through, the second is on its way
@@ -134,7 +139,7 @@ def test_hub_killed_mid_forward_and_restarted_still_once(admin_session, medplum,
         requests_before = sum(proxy.stats.values())
         with HubProcess(db, extra=extra):
             after = wait_sent(db_url, len(exams))
-        assert after == {"pending": 0, "sent": len(exams), "parked": 0, "parked_items": []}
+        assert after == {"pending": 0, "sent": len(exams), "parked": 0, "waiting": 0, "parked_items": []}
         assert sum(proxy.stats.values()) > requests_before
     fhir = FhirClient(medplum.url)
     assert_held_once(fhir, people, exams)
@@ -150,6 +155,7 @@ def test_an_exam_signed_and_amended_by_the_exams_core_reaches_fhir(admin_session
     add_staff(ctx)
     person = persons.create_person(ctx, persons.PersonInput(full_name="Phạm Văn Đức", personal_id="031070004321",
                                                             birth_date=date(1970, 3, 4), sex="M", hamlet="Thôn 1"))
+    consent.record(ctx, person["id"], "ehr_share")
     doctor = staff(ctx.paths, DOCTOR)
     exam_id = records.open_draft(doctor, person["id"], exam_date=EXAM_DATE)["document"]["id"]
     fill_adult(doctor, exam_id)
@@ -159,7 +165,7 @@ def test_an_exam_signed_and_amended_by_the_exams_core_reaches_fhir(admin_session
     assert (v1["version"], v2["version"], v2["amends_version"]) == (1, 2, 1)
     with synced_through_hub(ctx, tmp_path, medplum.url) as (db_url, report):
         assert report["rejected"] == 0, report
-        assert wait_sent(db_url, 2) == {"pending": 0, "sent": 2, "parked": 0, "parked_items": []}
+        assert wait_sent(db_url, 2) == {"pending": 0, "sent": 2, "parked": 0, "waiting": 0, "parked_items": []}
     fhir = FhirClient(medplum.url)
     (patient,) = fhir.search("Patient", {"identifier": f"{codes.CCCD_SYSTEM}|031070004321"})
     assert patient["name"][0]["text"] == "Phạm Văn Đức" and patient["gender"] == "male"

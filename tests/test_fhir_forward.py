@@ -39,8 +39,21 @@ def item(kind: str, entity_id: str, version: int, payload: dict) -> dict:
             "payload": payload}
 
 
+def consent(person_id: str, *, active: bool = True, version: int = 1, consent_id: str | None = None) -> dict:
+    """A consent item as a station sends it (``ConsentRow.to_json()``): sharing with the health record."""
+    cid = consent_id or str(uuid.uuid4())
+    return item("consent", cid, version, {"id": cid, "person_id": person_id, "kind": "ehr_share", "given_by": "self",
+                                          "recorded_by": "letan", "recorded_at": "2026-11-20T08:00:00Z",
+                                          "withdrawn_by": None if active else "letan",
+                                          "withdrawn_at": None if active else "2026-11-21T08:00:00Z", "note": None,
+                                          "active": active})
+
+
 def push_person_and_exam(store, device, person, exam, kind="exam") -> list[dict]:
-    return store.push(device, [item("person", person["id"], 1, person), item(kind, exam["id"], exam["version"], exam)])
+    """The person, their consent to the health record, then the exam: the answer of the exam last."""
+    answers = store.push(device, [item("person", person["id"], 1, person), consent(person["id"]),
+                                  item(kind, exam["id"], exam["version"], exam)])
+    return [answers[0], answers[2]]
 
 
 def encounters(fhir: FhirClient, exam: dict) -> list[dict]:
@@ -76,7 +89,7 @@ def test_the_hub_checks_exams_and_counts_them_per_kind(store, device):
     assert again[0]["status"] == "accepted"
     stats = store.stats()
     assert stats["items_per_kind"] == {"person": 1, "exam": 2, "referral": 1}
-    assert stats["fhir"] == {"pending": 1, "sent": 0, "parked": 0, "parked_items": []}  # queued once per version
+    assert stats["fhir"] == {"pending": 1, "sent": 0, "parked": 0, "waiting": 0, "parked_items": []}  # queued once per version
 
 
 def test_forwarded_once_even_when_forwarded_twice(store, device, medplum):
@@ -135,7 +148,7 @@ def test_a_refusal_is_parked_with_the_servers_reason_and_can_be_retried(store, d
     assert store.fhir_requeue(parked["id"]) == 1
     fhir = FhirClient(medplum.url)
     assert Forwarder(store, fhir, config=NOW_CONFIG).run_once().sent == 1
-    assert store.stats()["fhir"] == {"pending": 0, "sent": 1, "parked": 0, "parked_items": []}
+    assert store.stats()["fhir"] == {"pending": 0, "sent": 1, "parked": 0, "waiting": 0, "parked_items": []}
     assert len(encounters(fhir, exam)) == 1
     wrong.close()
     fhir.close()
@@ -157,7 +170,7 @@ def test_server_down_and_person_missing_are_retried_not_parked(store, device, me
     fhir = FhirClient(medplum.url)
     report = Forwarder(store, fhir, config=NOW_CONFIG).run_once()
     assert report.retried >= 1 and report.sent == 0 and WAITING_FOR_PERSON in report.errors
-    store.push(device, [item("person", person["id"], 1, person)])
+    store.push(device, [item("person", person["id"], 1, person), consent(person["id"])])
     down = FhirClient("http://127.0.0.1:9/fhir/R4", timeout=(1.0, 1.0))  # nothing listens on port 9
     report = Forwarder(store, down, config=NOW_CONFIG).run_once()
     assert report.retried >= 1 and report.sent == 0 and report.parked == 0
@@ -178,7 +191,31 @@ def test_hub_stats_json_shows_the_fhir_queue(store, device, tmp_path):
     out = run_ksk("hub", "stats", "--db", store.url, "--json", data_dir=tmp_path / "none")
     assert out.returncode == 0, out.stderr
     stats = json.loads(out.stdout)
-    assert stats["fhir"] == {"pending": 1, "sent": 0, "parked": 0, "parked_items": []}
+    assert stats["fhir"] == {"pending": 1, "sent": 0, "parked": 0, "waiting": 0, "parked_items": []}
     assert stats["items_per_kind"]["exam"] == 1
     bad = run_ksk("hub", "fhir-retry", "--db", store.url, "--id", "99", data_dir=tmp_path / "none")
     assert bad.returncode != 0 and bad.stderr.startswith("Lỗi:")
+
+
+def test_an_exam_waits_for_the_persons_consent_to_the_health_record(store, device, medplum):
+    """Luật 91/2025: nothing reaches the health record without consent; the consent's arrival releases the exam,
+    a withdrawal stops the exams not sent yet."""
+    person = unique_person()
+    first = ex.exam_document(person["id"])
+    store.push(device, [item("person", person["id"], 1, person), item("exam", first["id"], 1, first)])
+    fhir = FhirClient(medplum.url)
+    report = Forwarder(store, fhir, config=NOW_CONFIG).run_once()
+    assert (report.sent, report.waiting) == (0, 1) and encounters(fhir, first) == []
+    assert store.stats()["fhir"]["waiting"] == 1
+    assert Forwarder(store, fhir, config=NOW_CONFIG).run_once().sent == 0  # waiting rows are not retried
+    given = consent(person["id"])
+    store.push(device, [given])
+    assert Forwarder(store, fhir, config=NOW_CONFIG).run_once().sent == 1
+    assert len(encounters(fhir, first)) == 1
+    # Withdrawn (version 2 of the same consent): the next exam waits again.
+    store.push(device, [consent(person["id"], active=False, version=2, consent_id=given["entity_id"])])
+    second = ex.exam_document(person["id"])
+    store.push(device, [item("exam", second["id"], 1, second)])
+    report = Forwarder(store, fhir, config=NOW_CONFIG).run_once()
+    assert (report.sent, report.waiting) == (0, 1) and encounters(fhir, second) == []
+    fhir.close()

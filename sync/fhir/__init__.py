@@ -8,6 +8,11 @@ it once per item id and, in the same transaction, queues it once per (exam id, v
 ``parked`` with the server's OperationOutcome text when the content is refused (``ksk hub stats``,
 ``ksk hub fhir-retry``).
 
+Consent (Luật 91/2025/QH15). An exam goes to the health record only while its person has an active
+``ehr_share`` consent, which stations sync as ``consent`` items (``hub_consent`` keeps the newest version of
+each). Without one the exam waits (state ``waiting``, counted by ``ksk hub stats``); the consent's arrival puts
+every waiting exam back in the queue. A withdrawal stops what has not been sent yet.
+
 The Bundle (``bundle.exam_bundle``), one per signed exam version, carries only what the record needs:
 
 - Patient: identifiers (the 12-digit personal ID under the VN Core CCCD system

@@ -26,6 +26,8 @@ from .client import FhirClient, FhirRejected, FhirUnavailable
 log = logging.getLogger("ksk.fhir")
 
 WAITING_FOR_PERSON = "Máy chủ chưa nhận hồ sơ người được khám; sẽ thử lại."
+WAITING_FOR_CONSENT = ("Người được khám chưa đồng ý gửi kết quả lên hồ sơ sức khỏe điện tử; phiếu sẽ được gửi khi có "
+                       "sự đồng ý.")
 
 
 @dataclass
@@ -41,6 +43,7 @@ class ForwardReport:
     sent: int = 0
     parked: int = 0
     retried: int = 0
+    waiting: int = 0  # held until the person consents to sharing with the health record
     errors: list[str] = field(default_factory=list)
 
 
@@ -110,6 +113,11 @@ class Forwarder:
             return
         if work.person is None:
             self._retry(work.id, work.attempts, WAITING_FOR_PERSON, report)
+            return
+        if not work.consented:  # Luật 91/2025: no health data to the record without the person's consent
+            with self.store.session(write=True) as s:
+                fhirqueue.mark_waiting(s, forward_id, WAITING_FOR_CONSENT)
+            report.waiting += 1
             return
         try:
             bundle = exam_bundle(work.person, work.exam, work.station, previous=work.previous)

@@ -70,7 +70,8 @@ def _stats(args: argparse.Namespace) -> int:
     lines += [f"  {station}: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
               for station, kinds in sorted(stats["items_per_station"].items())]
     fhir = stats["fhir"]
-    lines.append(f"Hồ sơ sức khỏe (FHIR): chờ gửi {fhir['pending']}, đã gửi {fhir['sent']}, tạm dừng {fhir['parked']}")
+    lines.append(f"Hồ sơ sức khỏe (FHIR): chờ gửi {fhir['pending']}, đã gửi {fhir['sent']}, tạm dừng {fhir['parked']}, "
+                 f"chờ người dân đồng ý {fhir['waiting']}")
     lines += [f"  #{p['id']} phiếu {p['exam_id']} v{p['version']}: {p['reason']}" for p in fhir["parked_items"]]
     _emit(args, stats, "\n".join(lines))
     return 0

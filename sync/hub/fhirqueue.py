@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ksk_desktop.communes import commune_by_code
 
 from . import people
-from .models import Device, FhirForward, HubPerson, Item
+from .models import Device, FhirForward, HubConsent, HubPerson, Item, PersonAlias
 
 FORWARD_KINDS = ("exam", "amendment")
 FORMS = ("adult", "child", "elderly")
@@ -57,9 +57,43 @@ def enqueue(s: Session, item: Item, now: datetime) -> bool:
     return True
 
 
+def record_consent(s: Session, entity_id: str, version: int, payload: dict, now: datetime) -> bool:
+    """Keep the newest version of a consent; True when it is an active EHR-sharing consent (exams waiting for it
+    should be looked at again)."""
+    row = s.get(HubConsent, entity_id)
+    active = bool(payload.get("active", payload.get("withdrawn_at") is None))
+    if row is None:
+        s.add(HubConsent(id=entity_id, person_id=payload["person_id"], kind=payload["kind"], active=active,
+                         version=version, updated_at=now))
+    elif version >= row.version:
+        row.active, row.version, row.updated_at = active, version, now
+    else:
+        return False  # an older version arriving late changes nothing
+    return active and payload["kind"] == "ehr_share"
+
+
+def has_ehr_consent(s: Session, person_id: str) -> bool:
+    """Whether the person (or anyone merged into the same person) has an active consent to the health record."""
+    kept = people.resolve(s, person_id)
+    ids = {person_id, kept, *s.scalars(select(PersonAlias.merged_id).where(PersonAlias.kept_id == kept))}
+    return s.scalar(select(HubConsent.id).where(HubConsent.person_id.in_(ids), HubConsent.kind == "ehr_share",
+                                                HubConsent.active.is_(True)).limit(1)) is not None
+
+
+def mark_waiting(s: Session, forward_id: int, reason: str) -> None:
+    s.execute(update(FhirForward).where(FhirForward.id == forward_id).values(state="waiting", last_error=reason))
+
+
+def release_waiting(s: Session, now: datetime) -> int:
+    """Every exam waiting for a consent back to pending (a consent arrived; each is checked again)."""
+    return s.execute(update(FhirForward).where(FhirForward.state == "waiting")
+                     .values(state="pending", next_attempt_at=now)).rowcount or 0
+
+
 def counts(s: Session) -> dict:
-    """``{"pending", "sent", "parked", "parked_items": [...]}`` for ``ksk hub stats``."""
-    out: dict = {"pending": 0, "sent": 0, "parked": 0}
+    """``{"pending", "sent", "parked", "waiting", "parked_items": [...]}`` for ``ksk hub stats`` (``waiting``:
+    exams of people who have not consented to sharing with the health record)."""
+    out: dict = {"pending": 0, "sent": 0, "parked": 0, "waiting": 0}
     out.update(dict(s.execute(select(FhirForward.state, func.count()).group_by(FhirForward.state)).all()))
     parked = s.scalars(select(FhirForward).where(FhirForward.state == "parked").order_by(FhirForward.id)
                        .limit(100)).all()
@@ -90,6 +124,7 @@ class ForwardWork:
     previous: dict | None  # the version an amendment amends, when the hub holds it
     superseded: bool  # a newer version of this exam is already at the FHIR server
     attempts: int
+    consented: bool  # the person has an active consent to sharing with the health record
 
 
 def load(s: Session, forward_id: int) -> ForwardWork | None:
@@ -110,7 +145,7 @@ def load(s: Session, forward_id: int) -> ForwardWork | None:
                                                   FhirForward.version > row.version,
                                                   FhirForward.state == "sent").limit(1))
     return ForwardWork(row.id, exam, person, station(s, item.device_id, item.station_code), previous,
-                       newer is not None, row.attempts)
+                       newer is not None, row.attempts, has_ehr_consent(s, str(exam["person_id"])))
 
 
 def station(s: Session, device_id: str, station_code: str) -> dict:

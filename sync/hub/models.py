@@ -136,6 +136,19 @@ class AuditAlert(HubBase):
     acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class HubConsent(HubBase):
+    """A person's consent as the station recorded it (Luật 91/2025/QH15): the newest version of each consent wins.
+    An exam goes on to the health record only while its person has an active ``ehr_share`` consent."""
+
+    __tablename__ = "hub_consent"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the station's consent id
+    person_id: Mapped[str] = mapped_column(String(36), index=True)  # as the station sent it (resolve for merges)
+    kind: Mapped[str] = mapped_column(String(12))  # exam | ehr_share
+    active: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class FhirForward(HubBase):
     """The hub's durable queue towards the FHIR health-record endpoint: one row per signed exam version.
 
@@ -147,7 +160,7 @@ class FhirForward(HubBase):
     item_seq: Mapped[int] = mapped_column(ForeignKey("hub_item.seq"))
     exam_id: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(10))  # pending | sent | parked
+    state: Mapped[str] = mapped_column(String(10))  # pending | sent | parked | waiting (no EHR consent yet)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -247,6 +247,9 @@ class HubStore:
                     s.flush()
                     if row.kind in fhirqueue.FORWARD_KINDS:
                         queued = fhirqueue.enqueue(s, row, now) or queued
+                    elif row.kind == "consent" and fhirqueue.record_consent(s, row.entity_id, row.entity_version,
+                                                                            it["payload"], now):
+                        queued = fhirqueue.release_waiting(s, now) > 0 or queued
                     savepoint.commit()
                 except ItemRejected as exc:
                     savepoint.rollback()
