@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from . import outbox
 from .db.models import Consent, Person
@@ -65,13 +66,20 @@ def record(ctx: StationSession, person_id: str, kind: str, given_by: str = "self
                                                 Consent.withdrawn_at.is_(None)))
         if active is not None:
             return _row(active)  # already given: recording it twice changes nothing
-        c = Consent(id=str(uuid.uuid4()), person_id=person_id, kind=kind, given_by=given_by,
-                    recorded_by=ctx.user.username, recorded_at=utcnow(), note=note)
-        s.add(c)
-        s.flush()
-        row = _row(c)
-        ctx.audit(s, "consent.record", "consent", c.id, {"person_id": person_id, "kind": kind, "given_by": given_by})
-        outbox.enqueue(s, "consent", c.id, row.to_json())
+        return add(ctx, s, person_id, kind, given_by, note)
+
+
+def add(ctx: StationSession, s: Session, person_id: str, kind: str, given_by: str = "self",
+        note: str | None = None) -> ConsentRow:
+    """Record a new consent inside the caller's transaction *s* (audited, queued for sync); ``record`` checks
+    first that the person exists and has no such consent already."""
+    c = Consent(id=str(uuid.uuid4()), person_id=person_id, kind=kind, given_by=given_by,
+                recorded_by=ctx.user.username, recorded_at=utcnow(), note=note)
+    s.add(c)
+    s.flush()
+    row = _row(c)
+    ctx.audit(s, "consent.record", "consent", c.id, {"person_id": person_id, "kind": kind, "given_by": given_by})
+    outbox.enqueue(s, "consent", c.id, row.to_json())
     return row
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from ksk_desktop.db.models import Appointment, ExamVersion, OutboxItem
+from ksk_desktop.db.models import Appointment, Consent, ExamVersion, OutboxItem
 from ksk_desktop.demo.seed import DEMO_SECRET, create_demo
 from ksk_desktop.exams import records, signing
 from ksk_desktop.station import login
@@ -36,6 +36,10 @@ def test_demo_creates_signed_exams_and_drafts(paths) -> None:
             assert doc["values"]["height_cm"] > 40 and doc["assessment"]["bmi"]["value"] > 8
         draft = records.load(ctx, next(r["id"] for r in rows if r["status"] == "draft"))
         assert "height_cm" in draft["document"]["values"] and not draft["can_sign"]
+        # Everyone examined consented to the exam first; most also to sharing with the health record.
+        with ctx.read() as s:
+            kinds = Counter(s.scalars(select(Consent.kind)).all())
+        assert kinds["exam"] == len(rows) and 0.7 * len(rows) <= kinds["ehr_share"] < len(rows)
     finally:
         ctx.close()
 

@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from .. import consent
 from ..db.models import Appointment, ExamDay, Person
 from ..paths import StationPaths
 from ..scheduling import status as st
@@ -152,6 +153,12 @@ def seed_demo_exams(paths: StationPaths, username: str, password: str, seed: int
         rows = _rows(doctor)
         with doctor.write() as s:
             for appt, person, day in rows:
+                # Consent before the exam (Luật 91/2025): a guardian's for children; most also agree to
+                # sharing the results with the electronic health record, some do not.
+                given_by = "guardian" if _age(person, day) < 15 else "self"
+                consent.add(doctor, s, person.id, "exam", given_by)
+                if rng.random() < 0.9:
+                    consent.add(doctor, s, person.id, "ehr_share", given_by)
                 if appt.status == st.IN_EXAM:  # the nurse has taken the vitals; the doctor is examining
                     age = _age(person, day)
                     form = load_form(default_form(age))
