@@ -200,18 +200,20 @@ def test_hub_stats_json_shows_the_fhir_queue(store, device, tmp_path):
 def test_an_exam_waits_for_the_persons_consent_to_the_health_record(store, device, medplum):
     """Luật 91/2025: nothing reaches the health record without consent; the consent's arrival releases the exam,
     a withdrawal stops the exams not sent yet."""
-    person = unique_person()
-    first = ex.exam_document(person["id"])
-    store.push(device, [item("person", person["id"], 1, person), item("exam", first["id"], 1, first)])
+    person, other = unique_person(), unique_person()
+    first, others = ex.exam_document(person["id"]), ex.exam_document(other["id"])
+    store.push(device, [item("person", person["id"], 1, person), item("exam", first["id"], 1, first),
+                        item("person", other["id"], 1, other), item("exam", others["id"], 1, others)])
     fhir = FhirClient(medplum.url)
     report = Forwarder(store, fhir, config=NOW_CONFIG).run_once()
-    assert (report.sent, report.waiting) == (0, 1) and encounters(fhir, first) == []
-    assert store.stats()["fhir"]["waiting"] == 1
+    assert (report.sent, report.waiting) == (0, 2) and encounters(fhir, first) == []
+    assert store.stats()["fhir"]["waiting"] == 2
     assert Forwarder(store, fhir, config=NOW_CONFIG).run_once().sent == 0  # waiting rows are not retried
     given = consent(person["id"])
     store.push(device, [given])
-    assert Forwarder(store, fhir, config=NOW_CONFIG).run_once().sent == 1
-    assert len(encounters(fhir, first)) == 1
+    assert Forwarder(store, fhir, config=NOW_CONFIG).run_once().sent == 1  # only the person who consented
+    assert len(encounters(fhir, first)) == 1 and encounters(fhir, others) == []
+    assert store.stats()["fhir"]["waiting"] == 1
     # Withdrawn (version 2 of the same consent): the next exam waits again.
     store.push(device, [consent(person["id"], active=False, version=2, consent_id=given["entity_id"])])
     second = ex.exam_document(person["id"])

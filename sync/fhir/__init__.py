@@ -11,7 +11,7 @@ it once per item id and, in the same transaction, queues it once per (exam id, v
 Consent (Luật 91/2025/QH15). An exam goes to the health record only while its person has an active
 ``ehr_share`` consent, which stations sync as ``consent`` items (``hub_consent`` keeps the newest version of
 each). Without one the exam waits (state ``waiting``, counted by ``ksk hub stats``); the consent's arrival puts
-every waiting exam back in the queue. A withdrawal stops what has not been sent yet.
+that person's waiting exams back in the queue. A withdrawal stops what has not been sent yet.
 
 The Bundle (``bundle.exam_bundle``), one per signed exam version, carries only what the record needs:
 

@@ -52,8 +52,9 @@ def enqueue(s: Session, item: Item, now: datetime) -> bool:
                                                    FhirForward.version == item.entity_version))
     if exists is not None:
         return False
-    s.add(FhirForward(item_seq=item.seq, exam_id=item.entity_id, version=item.entity_version, state="pending",
-                      attempts=0, next_attempt_at=now, created_at=now))
+    person_id = json.loads(item.payload).get("person_id")
+    s.add(FhirForward(item_seq=item.seq, exam_id=item.entity_id, version=item.entity_version, person_id=person_id,
+                      state="pending", attempts=0, next_attempt_at=now, created_at=now))
     return True
 
 
@@ -72,11 +73,16 @@ def record_consent(s: Session, entity_id: str, version: int, payload: dict, now:
     return active and payload["kind"] == "ehr_share"
 
 
+def _same_person(s: Session, person_id: str) -> set[str]:
+    """*person_id*, the person it resolves to and the ids merged into that one."""
+    kept = people.resolve(s, person_id)
+    return {person_id, kept, *s.scalars(select(PersonAlias.merged_id).where(PersonAlias.kept_id == kept))}
+
+
 def has_ehr_consent(s: Session, person_id: str) -> bool:
     """Whether the person (or anyone merged into the same person) has an active consent to the health record."""
-    kept = people.resolve(s, person_id)
-    ids = {person_id, kept, *s.scalars(select(PersonAlias.merged_id).where(PersonAlias.kept_id == kept))}
-    return s.scalar(select(HubConsent.id).where(HubConsent.person_id.in_(ids), HubConsent.kind == "ehr_share",
+    return s.scalar(select(HubConsent.id).where(HubConsent.person_id.in_(_same_person(s, person_id)),
+                                                HubConsent.kind == "ehr_share",
                                                 HubConsent.active.is_(True)).limit(1)) is not None
 
 
@@ -84,9 +90,10 @@ def mark_waiting(s: Session, forward_id: int, reason: str) -> None:
     s.execute(update(FhirForward).where(FhirForward.id == forward_id).values(state="waiting", last_error=reason))
 
 
-def release_waiting(s: Session, now: datetime) -> int:
-    """Every exam waiting for a consent back to pending (a consent arrived; each is checked again)."""
-    return s.execute(update(FhirForward).where(FhirForward.state == "waiting")
+def release_waiting(s: Session, person_id: str, now: datetime) -> int:
+    """The person's exams waiting for their consent back to pending (the consent arrived)."""
+    return s.execute(update(FhirForward).where(FhirForward.state == "waiting",
+                                               FhirForward.person_id.in_(_same_person(s, person_id)))
                      .values(state="pending", next_attempt_at=now)).rowcount or 0
 
 

@@ -160,6 +160,7 @@ class FhirForward(HubBase):
     item_seq: Mapped[int] = mapped_column(ForeignKey("hub_item.seq"))
     exam_id: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[str | None] = mapped_column(String(36), index=True)  # as pushed; a consent releases by it
     state: Mapped[str] = mapped_column(String(10))  # pending | sent | parked | waiting (no EHR consent yet)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)

@@ -249,7 +249,7 @@ class HubStore:
                         queued = fhirqueue.enqueue(s, row, now) or queued
                     elif row.kind == "consent" and fhirqueue.record_consent(s, row.entity_id, row.entity_version,
                                                                             it["payload"], now):
-                        queued = fhirqueue.release_waiting(s, now) > 0 or queued
+                        queued = fhirqueue.release_waiting(s, it["payload"]["person_id"], now) > 0 or queued
                     savepoint.commit()
                 except ItemRejected as exc:
                     savepoint.rollback()
