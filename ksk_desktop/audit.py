@@ -19,8 +19,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .db.models import AuditEvent
-from .fsio import atomic_write_bytes, atomic_write_json
+from ksk_desktop.db.models import AuditEvent
+from ksk_desktop.fsio import atomic_write_bytes, atomic_write_json
 
 GENESIS = "0" * 64
 
@@ -184,7 +184,7 @@ def count_events(session: Session) -> int:
 
 def verify_and_record(ctx) -> ChainReport:  # noqa: ANN001 - a StationSession (imported lazily: no cycle)
     """Verify the chain as it stands, then record that it was checked (and by whom, with the result)."""
-    from .security.roles import Perm
+    from ksk_desktop.security.roles import Perm
 
     ctx.require(Perm.AUDIT_READ)
     with ctx.read() as s:

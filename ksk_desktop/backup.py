@@ -20,16 +20,16 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from . import __version__, audit
-from .db import migrate
-from .db.database import Database
-from .db.models import AppUser, Person, Station
-from .errors import AuthenticationFailed, BackupError, KskError, PermissionDenied
-from .fsio import disk_error, fsync_dir, sha256_file
-from .paths import StationPaths
-from .security.keystore import KeyStore
-from .security.roles import Perm, Role, allowed
-from .session import StationSession
+from ksk_desktop import __version__, audit
+from ksk_desktop.db import migrate
+from ksk_desktop.db.database import Database
+from ksk_desktop.db.models import AppUser, Person, Station
+from ksk_desktop.errors import AuthenticationFailed, BackupError, KskError, PermissionDenied
+from ksk_desktop.fsio import disk_error, fsync_dir, sha256_file
+from ksk_desktop.paths import StationPaths
+from ksk_desktop.security.keystore import KeyStore
+from ksk_desktop.security.roles import Perm, Role, allowed
+from ksk_desktop.session import StationSession
 
 MAGIC = "ksk-desktop-backup"
 FORMAT = 1

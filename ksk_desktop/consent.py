@@ -13,12 +13,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import outbox
-from .db.models import Consent, Person
-from .errors import InvalidInput, NotFound
-from .security.roles import Perm
-from .session import StationSession
-from .station import utcnow
+from ksk_desktop import outbox
+from ksk_desktop.db.models import Consent, Person
+from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import utcnow
 
 KINDS = {"exam": "Đồng ý khám sức khỏe", "ehr_share": "Đồng ý gửi kết quả lên hồ sơ sức khỏe điện tử"}
 GIVERS = {"self": "Người được khám", "guardian": "Người giám hộ"}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from . import audit
-from .db import migrate
-from .db.database import storage_error_from
-from .db.engine import verify_connection_settings
-from .errors import KskError
-from .session import StationSession
+from ksk_desktop import audit
+from ksk_desktop.db import migrate
+from ksk_desktop.db.database import storage_error_from
+from ksk_desktop.db.engine import verify_connection_settings
+from ksk_desktop.errors import KskError
+from ksk_desktop.session import StationSession
 
 
 def check_database(ctx: StationSession) -> dict:

@@ -7,18 +7,18 @@ import json
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from . import audit, outbox, persons
-from .db.models import Base, Person, PersonFlag, PersonMerge
-from .errors import InvalidInput, NotFound
-from .security.roles import Perm
-from .session import StationSession
-from .station import utcnow
+from ksk_desktop import audit, outbox, persons
+from ksk_desktop.db.models import Base, Person, PersonFlag, PersonMerge
+from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import utcnow
 
 
 def find(ctx: StationSession, limit: int = 500) -> list[dict]:
     """Groups of people who look like one: the same folded name and date of birth (or birth year when only the
     year is known), or the same old ID. Each group: {"reason", "people": [list rows]}."""
-    from . import search as finder
+    from ksk_desktop import search as finder
 
     ctx.require(Perm.PERSON_READ)
     groups = []

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import StorageError
+from ksk_desktop.errors import StorageError
 
 _DISK_MESSAGES = {
     errno.ENOSPC: "Ổ đĩa đã đầy",

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from .errors import InvalidInput, NotFound
-from .resources import read_text
-from .text import fold, nfc
+from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.resources import read_text
+from ksk_desktop.text import fold, nfc
 
 BUNDLED_FILE = ("catalogs", "icd10", "icd10-vi.csv")
 STATION_FILE = Path("catalogs") / "icd10.csv"  # inside the station's data folder

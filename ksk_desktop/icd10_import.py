@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import icd10
-from .errors import InvalidInput
-from .fsio import atomic_write_bytes, sha256_file
-from .importer.sources import HEADER_SCAN_ROWS, ImportFileError, header_key, read_table
-from .security.roles import Perm
-from .session import StationSession
-from .text import nfc
+from ksk_desktop import icd10
+from ksk_desktop.errors import InvalidInput
+from ksk_desktop.fsio import atomic_write_bytes, sha256_file
+from ksk_desktop.importer.sources import HEADER_SCAN_ROWS, ImportFileError, header_key, read_table
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.text import nfc
 
 PREFERRED_SHEET = "dmicdme"
 _CODE_HEADERS = {"ma", "ma icd", "ma icd10", "ma icd 10", "ma benh", "ma benh icd", "ma benh icd10", "icd",

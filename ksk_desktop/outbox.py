@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .audit import canonical_json
-from .db.bulk import insert_many
-from .db.models import OutboxItem
-from .ids import new_id, new_ids
+from ksk_desktop.audit import canonical_json
+from ksk_desktop.db.bulk import insert_many
+from ksk_desktop.db.models import OutboxItem
+from ksk_desktop.ids import new_id, new_ids
 
 KINDS = frozenset({"person", "person_merge", "consent", "appointment", "exam", "amendment", "referral", "audit_head"})
 

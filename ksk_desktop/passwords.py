@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import InvalidInput
+from ksk_desktop.errors import InvalidInput
 
 MIN_LENGTH = 8
 _COMMON = frozenset({

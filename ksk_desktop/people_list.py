@@ -11,12 +11,12 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from . import search as finder
-from .errors import InvalidInput
-from .persons import FLAGS, TARGET_GROUPS
-from .scheduling.examined import examined_ids_sql
-from .security.roles import Perm
-from .session import StationSession
+from ksk_desktop import search as finder
+from ksk_desktop.errors import InvalidInput
+from ksk_desktop.persons import FLAGS, TARGET_GROUPS
+from ksk_desktop.scheduling.examined import examined_ids_sql
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
 
 SEARCH_CAP = 1000  # a typed query narrows the list to at most this many best matches
 EXAM_STATUSES = {"examined": "Đã khám", "scheduled": "Đã hẹn, chưa khám", "not_yet": "Chưa khám, chưa hẹn"}
@@ -97,7 +97,7 @@ def page(ctx: StationSession, flt: ListFilter, offset: int, limit: int) -> list[
 
 def hamlets(ctx: StationSession) -> list[tuple[str, int]]:
     """The hamlets on the list with how many people each, in Vietnamese order."""
-    from .text import collation_key
+    from ksk_desktop.text import collation_key
 
     ctx.require(Perm.PERSON_READ)
     with ctx.read() as s:
@@ -118,7 +118,7 @@ def export_xlsx(ctx: StationSession, flt: ListFilter, dest: Path, progress=None)
     import openpyxl
     from openpyxl.styles import Font
 
-    from .fsio import write_via_temp
+    from ksk_desktop.fsio import write_via_temp
 
     ctx.require(Perm.PERSON_READ)
     total = count(ctx, flt)

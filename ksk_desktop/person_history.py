@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from .db.models import Appointment, Campaign, ExamDay, Person, Site, Slot
-from .errors import NotFound
-from .exams.records import list_exams
-from .scheduling import status as st
-from .security.roles import Perm
-from .session import StationSession
+from ksk_desktop.db.models import Appointment, Campaign, ExamDay, Person, Site, Slot
+from ksk_desktop.errors import NotFound
+from ksk_desktop.exams.records import list_exams
+from ksk_desktop.scheduling import status as st
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
 
 EXAM_STATUS_LABELS = {"draft": "Bản nháp", "signed": "Đã ký"}
 FORM_LABELS = {"adult": "Người lớn", "child": "Trẻ em, học sinh", "elderly": "Người cao tuổi"}

@@ -13,15 +13,15 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import outbox
-from .db.bulk import insert_many
-from .db.models import Person, PersonFlag, Station
-from .errors import DuplicatePerson, InvalidInput, NotFound
-from .ids import new_ids
-from .security.roles import Perm
-from .session import StationSession
-from .station import utcnow
-from .text import fold, nfc, sort_key
+from ksk_desktop import outbox
+from ksk_desktop.db.bulk import insert_many
+from ksk_desktop.db.models import Person, PersonFlag, Station
+from ksk_desktop.errors import DuplicatePerson, InvalidInput, NotFound
+from ksk_desktop.ids import new_ids
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import utcnow
+from ksk_desktop.text import fold, nfc, sort_key
 
 TARGET_GROUPS = ("a", "b", "c", "d", "đ")
 BULK_INDEX_ROWS = 500  # from this many people in one write, the search index is built in one statement
@@ -31,7 +31,7 @@ def target_group_labels() -> dict[str, str]:
     """Vietnamese labels of the target groups, from resources/catalogs/target-groups.json (editable data)."""
     import json
 
-    from .resources import read_text
+    from ksk_desktop.resources import read_text
 
     return json.loads(read_text("catalogs", "target-groups.json"))["groups"]
 FLAGS = ("elderly", "merit", "poor", "near_poor", "disabled", "chronic", "remote_area")
@@ -212,7 +212,7 @@ def insert_rows(ctx: StationSession, s: Session, clean: list[PersonInput], *, ac
     if not ids_checked:
         _ensure_unique(s, [c.personal_id for c in clean if c.personal_id])
     if len(rows) >= BULK_INDEX_ROWS:
-        from .search import index_in_bulk
+        from ksk_desktop.search import index_in_bulk
 
         with index_in_bulk(s):
             insert_many(s, Person.__table__, rows)
@@ -252,7 +252,7 @@ def search(ctx: StationSession, query: str, limit: int = 50, birth_year: int | N
     ``record`` writes one audit event for the search (the GUI's search-as-you-type leaves it off and records
     the person card that is then opened instead).
     """
-    from . import search as finder
+    from ksk_desktop import search as finder
 
     ctx.require(Perm.PERSON_READ)
     if limit < 1 or limit > 1000:

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
-from . import persons
-from .cccd import CccdCard, parse_cccd
-from .db.models import CccdScan
-from .security.roles import Perm
-from .session import StationSession
-from .station import station_info, utcnow
-from .text import fold
+from ksk_desktop import persons
+from ksk_desktop.cccd import CccdCard, parse_cccd
+from ksk_desktop.db.models import CccdScan
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import station_info, utcnow
+from ksk_desktop.text import fold
 
 # card field → (person field, label)
 COMPARED = {

@@ -17,7 +17,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from .text import fold
+from ksk_desktop.text import fold
 
 _SPLIT = re.compile(r"[^0-9a-z]+")
 _NUMBER_GLUE = re.compile(r"[\s.\-+()]")

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from . import audit
-from .db.database import Database
-from .errors import PermissionDenied
-from .paths import StationPaths
-from .security.keystore import KeyStore
-from .security.roles import PERM_LABELS, ROLE_LABELS, Perm, Role, allowed
+from ksk_desktop import audit
+from ksk_desktop.db.database import Database
+from ksk_desktop.errors import PermissionDenied
+from ksk_desktop.paths import StationPaths
+from ksk_desktop.security.keystore import KeyStore
+from ksk_desktop.security.roles import PERM_LABELS, ROLE_LABELS, Perm, Role, allowed
 
 
 @dataclass(frozen=True)

@@ -10,19 +10,19 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from . import audit
-from .communes import commune_by_code
-from .db import migrate
-from .db.database import Database
-from .db.models import AppUser, Station
-from .errors import AuthenticationFailed, InvalidInput, StationExists, StationNotFound
-from .passwords import check_password, check_username
-from .paths import StationPaths
-from .security.kdf import KdfParams
-from .security.keystore import KeyStore, new_database_key, new_recovery_key
-from .security.roles import Role
-from .session import CurrentUser, StationSession
-from .text import nfc
+from ksk_desktop import audit
+from ksk_desktop.communes import commune_by_code
+from ksk_desktop.db import migrate
+from ksk_desktop.db.database import Database
+from ksk_desktop.db.models import AppUser, Station
+from ksk_desktop.errors import AuthenticationFailed, InvalidInput, StationExists, StationNotFound
+from ksk_desktop.passwords import check_password, check_username
+from ksk_desktop.paths import StationPaths
+from ksk_desktop.security.kdf import KdfParams
+from ksk_desktop.security.keystore import KeyStore, new_database_key, new_recovery_key
+from ksk_desktop.security.roles import Role
+from ksk_desktop.session import CurrentUser, StationSession
+from ksk_desktop.text import nfc
 
 
 def utcnow() -> datetime:
@@ -70,7 +70,7 @@ def init_station(
     try:
         paths.root.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
-        from .fsio import disk_error
+        from ksk_desktop.fsio import disk_error
 
         raise disk_error(exc, str(paths.root)) from exc
     station_id = str(uuid.uuid4())
@@ -128,7 +128,7 @@ def open_database(paths: StationPaths, key: bytes) -> Database:
         with db.engine.connect() as conn:
             before = migrate.check_not_newer(conn)
         if before is not None and before != migrate.head_revision():
-            from .backup import snapshot_before_upgrade
+            from ksk_desktop.backup import snapshot_before_upgrade
 
             snapshot_before_upgrade(paths, db, before)
         db.migrate()

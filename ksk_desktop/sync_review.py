@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from . import sync_state
-from .db.models import OutboxItem, Person
-from .errors import InvalidInput
-from .security.roles import Perm
-from .session import StationSession
-from .text import nfc
+from ksk_desktop import sync_state
+from ksk_desktop.db.models import OutboxItem, Person
+from ksk_desktop.errors import InvalidInput
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.text import nfc
 
 DISMISSED = "dismissed"
 STATES = ("pending", "in_flight", "parked", "sent", DISMISSED)

@@ -21,11 +21,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from . import audit, outbox, persons
-from .db.models import OutboxItem, Person, PersonMerge, Station, SyncState
-from .errors import InvalidInput, NotFound
-from .security.roles import Perm
-from .session import StationSession
+from ksk_desktop import audit, outbox, persons
+from ksk_desktop.db.models import OutboxItem, Person, PersonMerge, Station, SyncState
+from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
 
 STATE_ID = 1
 UNSENT = ("pending", "in_flight")

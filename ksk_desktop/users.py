@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from .db.models import AppUser
-from .errors import InvalidInput, NotFound, PermissionDenied
-from .passwords import check_password, check_username
-from .security.roles import Perm, Role, parse_role
-from .session import StationSession
-from .station import utcnow
-from .text import nfc
+from ksk_desktop.db.models import AppUser
+from ksk_desktop.errors import InvalidInput, NotFound, PermissionDenied
+from ksk_desktop.passwords import check_password, check_username
+from ksk_desktop.security.roles import Perm, Role, parse_role
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import utcnow
+from ksk_desktop.text import nfc
 
 
 @dataclass(frozen=True)

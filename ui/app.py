@@ -12,10 +12,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory
 
 from ksk_desktop import __version__
 from ksk_desktop.paths import StationPaths, default_data_dir
-
-from . import ops
-from .flow import AppFlow
-from .i18n import apply_button_texts
+from ui import ops
+from ui.flow import AppFlow
+from ui.i18n import apply_button_texts
 
 log = logging.getLogger("ksk.ui")
 

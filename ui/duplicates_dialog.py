@@ -26,12 +26,11 @@ from PySide6.QtWidgets import (
 from ksk_desktop import duplicates
 from ksk_desktop.errors import KskError
 from ksk_desktop.session import StationSession
-
-from . import ops
-from .i18n import format_number
-from .messages import ask, error_text
-from .person_text import SEX_LABELS, birth_text
-from .widgets import OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
+from ui import ops
+from ui.i18n import format_number
+from ui.messages import ask, error_text
+from ui.person_text import SEX_LABELS, birth_text
+from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
 
 INTRO = ("Các nhóm hồ sơ có cùng họ tên và ngày sinh (hoặc năm sinh), hoặc cùng số CMND cũ. Chọn hồ sơ giữ lại rồi "
          "bấm “Gộp”: các hồ sơ còn lại trong nhóm được gộp vào hồ sơ đó — thông tin còn trống được bổ sung, lịch sử "

@@ -19,13 +19,12 @@ from ksk_desktop.demo.seed import DEMO_SECRET, DEMO_USERS, DemoResult, create_de
 from ksk_desktop.paths import StationPaths
 from ksk_desktop.security.roles import ROLE_LABELS, Role
 from ksk_desktop.station import InitResult, init_station
-
-from . import ops
-from .commune_combo import CommuneCombo
-from .i18n import format_number
-from .messages import error_text
-from .recovery_key_dialog import RecoveryKeyDialog
-from .widgets import ErrorLabel, heading, paragraph, password_edit
+from ui import ops
+from ui.commune_combo import CommuneCombo
+from ui.i18n import format_number
+from ui.messages import error_text
+from ui.recovery_key_dialog import RecoveryKeyDialog
+from ui.widgets import ErrorLabel, heading, paragraph, password_edit
 
 
 class FirstRunDialog(QDialog):

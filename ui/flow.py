@@ -10,10 +10,9 @@ from PySide6.QtWidgets import QDialog
 
 from ksk_desktop.paths import StationPaths
 from ksk_desktop.session import StationSession
-
-from .first_run import FirstRunDialog
-from .login_dialog import LoginDialog
-from .main_window import MainWindow
+from ui.first_run import FirstRunDialog
+from ui.login_dialog import LoginDialog
+from ui.main_window import MainWindow
 
 
 class AppFlow(QObject):

@@ -35,13 +35,12 @@ from ksk_desktop import importer
 from ksk_desktop.importer.columns import recognise
 from ksk_desktop.importer.sources import header_key
 from ksk_desktop.session import StationSession
-
-from . import ops
-from .file_dialogs import ask_open_path, documents_folder
-from .i18n import format_number
-from .messages import error_text
-from .progress import Progress
-from .widgets import ERROR_STYLE, OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
+from ui import ops
+from ui.file_dialogs import ask_open_path, documents_folder
+from ui.i18n import format_number
+from ui.messages import error_text
+from ui.progress import Progress
+from ui.widgets import ERROR_STYLE, OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
 
 SKIP = "(bỏ qua)"
 RESULT_COLUMN = 0  # first, so that what happens to each row is seen without scrolling sideways

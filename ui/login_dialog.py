@@ -10,9 +10,8 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, 
 from ksk_desktop.paths import StationPaths
 from ksk_desktop.session import StationSession
 from ksk_desktop.station import login
-
-from .task_dialog import FormError, TaskDialog
-from .widgets import heading, paragraph, password_edit
+from ui.task_dialog import FormError, TaskDialog
+from ui.widgets import heading, paragraph, password_edit
 
 
 class LoginDialog(TaskDialog):

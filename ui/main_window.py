@@ -24,20 +24,19 @@ from PySide6.QtWidgets import (
 from ksk_desktop.paths import StationPaths
 from ksk_desktop.session import StationSession
 from ksk_desktop.station import station_info
-
-from .idle import IdleWatcher
-from .login_dialog import LoginDialog
-from .pages.admin import AdminPage
-from .pages.exams import ExamsPage
-from .pages.people import PeoplePage
-from .pages.placeholder import PlaceholderPage
-from .pages.reports import ReportsPage
-from .pages.schedule import SchedulePage
-from .pages.sync_page import SyncPage
-from .pages.today import TodayPage
-from .registration_dialog import ScanResultDialog
-from .scan import install_scanner
-from .widgets import heading, paragraph
+from ui.idle import IdleWatcher
+from ui.login_dialog import LoginDialog
+from ui.pages.admin import AdminPage
+from ui.pages.exams import ExamsPage
+from ui.pages.people import PeoplePage
+from ui.pages.placeholder import PlaceholderPage
+from ui.pages.reports import ReportsPage
+from ui.pages.schedule import SchedulePage
+from ui.pages.sync_page import SyncPage
+from ui.pages.today import TodayPage
+from ui.registration_dialog import ScanResultDialog
+from ui.scan import install_scanner
+from ui.widgets import heading, paragraph
 
 PAGE_TITLES = ("Hôm nay", "Người dân", "Lịch khám", "Khám", "Báo cáo", "Đồng bộ", "Quản trị")
 
@@ -230,7 +229,7 @@ class MainWindow(QMainWindow):
         self.people_page.open_person(person_id)
 
     def open_camera(self) -> None:
-        from .scan.camera import CameraScanDialog
+        from ui.scan.camera import CameraScanDialog
 
         dialog = CameraScanDialog(self)
         dialog.scanned.connect(self.on_scan)

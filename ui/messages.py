@@ -9,8 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ksk_desktop.errors import KskError
-
-from .i18n import apply_button_texts
+from ui.i18n import apply_button_texts
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,8 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ksk_desktop.printing.output import write_atomically
-
-from .file_dialogs import ask_save_path, documents_folder, with_suffix
-from .messages import show_error
+from ui.file_dialogs import ask_save_path, documents_folder, with_suffix
+from ui.messages import show_error
 
 
 def ask_pdf_path(parent: QWidget, suggested: Path) -> Path | None:

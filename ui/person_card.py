@@ -36,13 +36,12 @@ from ksk_desktop.person_history import person_history
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
 from ksk_desktop.station import station_info
-
-from . import ops
-from .messages import ask, error_text
-from .person_history_view import PersonHistoryView
-from .person_text import SEX_LABELS, birth_text, flag_label, parse_date_text, vietnam_time
-from .task_dialog import FormError
-from .widgets import ERROR_STYLE, MUTED_STYLE, OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
+from ui import ops
+from ui.messages import ask, error_text
+from ui.person_history_view import PersonHistoryView
+from ui.person_text import SEX_LABELS, birth_text, flag_label, parse_date_text, vietnam_time
+from ui.task_dialog import FormError
+from ui.widgets import ERROR_STYLE, MUTED_STYLE, OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
 
 CONSENT_LAW = ("Cần sự đồng ý của người dân (trẻ em: người giám hộ) trước khi khám và trước khi gửi kết quả "
                "lên hồ sơ sức khỏe điện tử (Luật 91/2025/QH15).")

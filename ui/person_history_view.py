@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .widgets import paragraph
+from ui.widgets import paragraph
 
 EMPTY = "Chưa có lịch hẹn hay lần khám nào."
 NO_HEALTH_READ = "Tài khoản của bạn không được xem kết quả khám; chỉ hiện lịch hẹn."

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .widgets import heading, paragraph
+from ui.widgets import heading, paragraph
 
 
 class RecoveryKeyDialog(QDialog):

@@ -36,11 +36,10 @@ from ksk_desktop import consent, persons
 from ksk_desktop.people_list import FLAG_LABELS
 from ksk_desktop.registration import Registration, register
 from ksk_desktop.session import StationSession
-
-from . import ops
-from .messages import error_text
-from .person_text import SEX_LABELS, birth_text
-from .widgets import MUTED_STYLE, OK_STYLE, ErrorLabel, heading, paragraph
+from ui import ops
+from ui.messages import error_text
+from ui.person_text import SEX_LABELS, birth_text
+from ui.widgets import MUTED_STYLE, OK_STYLE, ErrorLabel, heading, paragraph
 
 MATCHED_BY = {
     "personal_id": "tìm theo số định danh",
@@ -339,8 +338,7 @@ class ScanResultDialog(QDialog):
         from those already on the list (or a new one typed in)."""
         from ksk_desktop.people_list import hamlets
         from ksk_desktop.station import station_info
-
-        from .commune_combo import CommuneCombo
+        from ui.commune_combo import CommuneCombo
 
         frame, box = _section("Nơi ở", parent)
         grid = QGridLayout()

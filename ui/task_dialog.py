@@ -14,9 +14,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QPushButton, QVBoxLayout, QWidget
 
-from . import ops
-from .messages import error_text
-from .widgets import ErrorLabel, fit_height
+from ui import ops
+from ui.messages import error_text
+from ui.widgets import ErrorLabel, fit_height
 
 
 class FormError(Exception):

@@ -9,9 +9,8 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 from ksk_desktop import users
 from ksk_desktop.security.roles import ROLE_LABELS, Role
 from ksk_desktop.session import StationSession
-
-from .task_dialog import FormError, TaskDialog
-from .widgets import paragraph, password_edit
+from ui.task_dialog import FormError, TaskDialog
+from ui.widgets import paragraph, password_edit
 
 
 def _same_passwords(first: QLineEdit, second: QLineEdit) -> str:

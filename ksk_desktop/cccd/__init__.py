@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .payload import MAX_PAYLOAD_CHARS, CccdCard, InvalidCccdPayload, parse_cccd
-from .personal_id import (
+from ksk_desktop.cccd.payload import MAX_PAYLOAD_CHARS, CccdCard, InvalidCccdPayload, parse_cccd
+from ksk_desktop.cccd.personal_id import (
     PROVINCES,
     PersonalId,
     century_sex_digit,
@@ -11,7 +11,7 @@ from .personal_id import (
     is_personal_id,
     split_id,
 )
-from .repair import caps_lock_inverted, collapse_ime_artefacts, ime_artefacts, repair_mojibake
+from ksk_desktop.cccd.repair import caps_lock_inverted, collapse_ime_artefacts, ime_artefacts, repair_mojibake
 
 __all__ = [
     "MAX_PAYLOAD_CHARS", "PROVINCES", "CccdCard", "InvalidCccdPayload", "PersonalId", "caps_lock_inverted",

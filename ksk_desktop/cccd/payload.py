@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..errors import InvalidInput
-from ..text import fold, nfc
-from . import repair
-from .personal_id import consistency_warnings, is_personal_id
+from ksk_desktop.cccd import repair
+from ksk_desktop.cccd.personal_id import consistency_warnings, is_personal_id
+from ksk_desktop.errors import InvalidInput
+from ksk_desktop.text import fold, nfc
 
 MAX_PAYLOAD_CHARS = 2_000  # a real payload is ~150–400 characters; this leaves room for parents' names
 _HARD_LIMIT = 1_000_000  # beyond this we do not even strip: refuse in O(1)

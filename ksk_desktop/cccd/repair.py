@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..text import fold
+from ksk_desktop.text import fold
 
 # --- The characters a CCCD payload can legitimately contain ---------------------------------------------
 

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any, TextIO
 
-from ..errors import InvalidInput
+from ksk_desktop.errors import InvalidInput
 
 # A line longer than this cannot be a QR payload; it is reported without being decoded.
 _MAX_LINE_CHARS = 1_000_000
@@ -15,7 +15,7 @@ _MAX_LINE_CHARS = 1_000_000
 
 def parse_line(line: str) -> dict[str, Any]:
     """One JSONL input line → the output object. Never raises for bad input."""
-    from ..cccd import InvalidCccdPayload, parse_cccd
+    from ksk_desktop.cccd import InvalidCccdPayload, parse_cccd
 
     if not line.strip():
         return {"ok": False, "error": "Dòng trống (mỗi dòng phải là một chuỗi JSON chứa nội dung mã QR)."}

@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any, TextIO
 
-from ..errors import InvalidInput
+from ksk_desktop.errors import InvalidInput
 
 # A measurement object is a few hundred bytes; anything this large is not one.
 _MAX_INPUT_CHARS = 1_000_000
@@ -35,7 +35,7 @@ def read_measurements(stdin: TextIO) -> dict[str, Any]:
 
 
 def run(stdin: TextIO, stdout: TextIO) -> int:
-    from ..clinical import classify
+    from ksk_desktop.clinical import classify
 
     result = classify(read_measurements(stdin))
     stdout.write(json.dumps(result, ensure_ascii=False) + "\n")

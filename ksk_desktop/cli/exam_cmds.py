@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidInput
-from ..session import StationSession
-from .io import emit, session_command
+from ksk_desktop.cli.io import emit, session_command
+from ksk_desktop.errors import InvalidInput
+from ksk_desktop.session import StationSession
 
 
 def _read_json(path: Path) -> Any:
@@ -38,7 +38,7 @@ def _dmy(iso: str | None) -> str:
 
 
 def _exam_import(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..exams import records
+    from ksk_desktop.exams import records
 
     doc = records.import_exam(ctx, _read_json(args.file))
     emit(args, doc, doc["id"])
@@ -46,8 +46,8 @@ def _exam_import(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _exam_list(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..exams import records
-    from .schedule_cmds import parse_date
+    from ksk_desktop.cli.schedule_cmds import parse_date
+    from ksk_desktop.exams import records
 
     rows = records.list_exams(ctx, person_id=args.person, exam_date=parse_date(args.date) if args.date else None,
                               status=args.status, limit=args.limit)
@@ -58,14 +58,14 @@ def _exam_list(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _exam_show(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..exams import records
+    from ksk_desktop.exams import records
 
     emit(args, records.get_exam(ctx, args.id, args.version))
     return 0
 
 
 def _exam_sign(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..exams import signing
+    from ksk_desktop.exams import signing
 
     doc = signing.sign(ctx, args.id)
     emit(args, doc, f"Đã ký phiếu khám {doc['id']} (phiên bản {doc['version']}, loại sức khỏe {doc['health_class']}).\n"
@@ -74,7 +74,7 @@ def _exam_sign(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _exam_verify(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..exams import signing
+    from ksk_desktop.exams import signing
 
     result = signing.verify_qr(ctx, args.qr_text)
     emit(args, result, f"Chữ ký hợp lệ: phiếu khám {result['exam_id']} phiên bản {result['version']}, ngày "
@@ -83,7 +83,7 @@ def _exam_verify(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _exam_amend(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..exams import amendments
+    from ksk_desktop.exams import amendments
 
     changes = dict(_set_value(item) for item in args.set or [])
     if not changes:
@@ -95,7 +95,7 @@ def _exam_amend(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _exam_keys(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..exams import keys
+    from ksk_desktop.exams import keys
 
     rows = keys.public_keys(ctx)
     emit(args, rows, "\n".join(f"{k['key_id']}  {k['username']}  {k['full_name']}  Ed25519 {k['public_key']}"
@@ -104,7 +104,7 @@ def _exam_keys(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _exam_form(args: argparse.Namespace) -> int:
-    from ..exams import forms
+    from ksk_desktop.exams import forms
 
     if not args.form:
         emit(args, forms.available())
@@ -114,8 +114,8 @@ def _exam_form(args: argparse.Namespace) -> int:
 
 
 def _followup_list(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..exams import followups
-    from .schedule_cmds import parse_date
+    from ksk_desktop.cli.schedule_cmds import parse_date
+    from ksk_desktop.exams import followups
 
     rows = followups.list_followups(ctx, due_before=parse_date(args.due_before) if args.due_before else None,
                                     status=args.status, person_id=args.person)
@@ -125,7 +125,7 @@ def _followup_list(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _followup_done(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..exams import followups
+    from ksk_desktop.exams import followups
 
     row = followups.mark_done(ctx, args.id)
     emit(args, row, f"Đã xong: {row['kind_label']} của {row['full_name']}.")

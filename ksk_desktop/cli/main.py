@@ -12,9 +12,8 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from .. import __version__
-from ..errors import KskError
-from . import (
+from ksk_desktop import __version__
+from ksk_desktop.cli import (
     admin_cmds,
     cccd_cmds,
     classify_cmds,
@@ -27,6 +26,7 @@ from . import (
     schedule_cmds,
     station_cmds,
 )
+from ksk_desktop.errors import KskError
 
 
 def common_options() -> argparse.ArgumentParser:

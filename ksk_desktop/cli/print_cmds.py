@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..session import StationSession
-from .io import emit, session_command
-from .schedule_cmds import parse_date
+from ksk_desktop.cli.io import emit, session_command
+from ksk_desktop.cli.schedule_cmds import parse_date
+from ksk_desktop.session import StationSession
 
 
 def _done(args: argparse.Namespace, printed: object, what: str) -> int:
@@ -17,7 +17,7 @@ def _done(args: argparse.Namespace, printed: object, what: str) -> int:
 
 
 def _schedule(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..printing.jobs import print_day_schedule
+    from ksk_desktop.printing.jobs import print_day_schedule
 
     day = parse_date(args.date)
     return _done(args, print_day_schedule(ctx, day, Path(args.output), site_id=args.site),
@@ -25,7 +25,7 @@ def _schedule(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _calllist(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..printing.jobs import print_call_list
+    from ksk_desktop.printing.jobs import print_call_list
 
     day = parse_date(args.date)
     return _done(args, print_call_list(ctx, day, args.hamlet, Path(args.output)),
@@ -33,19 +33,19 @@ def _calllist(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _ticket(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..printing.jobs import print_ticket
+    from ksk_desktop.printing.jobs import print_ticket
 
     return _done(args, print_ticket(ctx, args.appointment, Path(args.output)), "phiếu số thứ tự")
 
 
 def _slip(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..printing.exam_jobs import print_result_slip
+    from ksk_desktop.printing.exam_jobs import print_result_slip
 
     return _done(args, print_result_slip(ctx, args.exam_id, Path(args.output)), "phiếu kết quả")
 
 
 def _referral(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..printing.exam_jobs import print_referral
+    from ksk_desktop.printing.exam_jobs import print_referral
 
     return _done(args, print_referral(ctx, args.referral_id, Path(args.output)), "giấy chuyển tuyến")
 

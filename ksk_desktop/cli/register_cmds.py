@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..registration import register
-from ..session import StationSession
-from .io import emit, session_command
+from ksk_desktop.cli.io import emit, session_command
+from ksk_desktop.registration import register
+from ksk_desktop.session import StationSession
 
 STATUS_TEXT = {"existing": "Đã có trong danh sách", "created": "Đã đăng ký người mới",
                "needs_confirmation": "Cần xác nhận"}

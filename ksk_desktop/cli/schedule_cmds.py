@@ -7,16 +7,16 @@ import argparse
 from datetime import date, datetime
 from pathlib import Path
 
-from ..errors import InvalidInput
-from ..session import StationSession
-from .io import emit, session_command
+from ksk_desktop.cli.io import emit, session_command
+from ksk_desktop.errors import InvalidInput
+from ksk_desktop.session import StationSession
 
 # -- parsing ------------------------------------------------------------------------------------------------------
 
 
 def parse_date(value: str) -> date:
     """dd/mm/yyyy, ISO yyyy-mm-dd, or "today" / "hom-nay" (the local date in Hải Phòng)."""
-    from ..scheduling.clock import local_today
+    from ksk_desktop.scheduling.clock import local_today
 
     v = (value or "").strip().lower()
     if v in ("today", "hom-nay", "homnay", "hôm nay", "hôm-nay"):
@@ -30,13 +30,13 @@ def parse_date(value: str) -> date:
 
 
 def _dmy(iso: str | None) -> str:
-    from ..scheduling.clock import show_date
+    from ksk_desktop.scheduling.clock import show_date
 
     return show_date(iso) if iso else ""
 
 
 def _groups(value: str | None) -> set[str]:
-    from ..scheduling.campaigns import parse_groups
+    from ksk_desktop.scheduling.campaigns import parse_groups
 
     return set(parse_groups(value)) if value else set()
 
@@ -55,7 +55,7 @@ def _forms(values: list[str] | None) -> dict[str, str]:
 
 
 def _campaign_create(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import campaigns
+    from ksk_desktop.scheduling import campaigns
 
     c = campaigns.create_campaign(ctx, name=args.name, year=args.year, groups=args.groups,
                                   exam_forms=_forms(args.form))
@@ -64,7 +64,7 @@ def _campaign_create(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _campaign_list(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import campaigns
+    from ksk_desktop.scheduling import campaigns
 
     rows = campaigns.list_campaigns(ctx, args.year)
     lines = [f"{c['id']}  {c['year']}  {c['name']}  (nhóm {', '.join(c['groups'])})" for c in rows]
@@ -73,7 +73,7 @@ def _campaign_list(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _campaign_lock(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import appointments
+    from ksk_desktop.scheduling import appointments
 
     n = appointments.lock_campaign(ctx, args.campaign, not args.unlock)
     word = "Đã mở khóa" if args.unlock else "Đã khóa"
@@ -83,7 +83,7 @@ def _campaign_lock(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _site_add(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import sites
+    from ksk_desktop.scheduling import sites
 
     site = sites.add_site(ctx, name=args.name, kind=args.kind, mobile=args.mobile, capacity_per_hour=args.capacity,
                           address=args.address)
@@ -93,7 +93,7 @@ def _site_add(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _site_edit(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import sites
+    from ksk_desktop.scheduling import sites
 
     changes: dict = {}
     if args.capacity is not None:
@@ -108,7 +108,7 @@ def _site_edit(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _site_list(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import sites
+    from ksk_desktop.scheduling import sites
 
     rows = sites.list_sites(ctx, include_inactive=args.all)
     lines = [f"{x['id']}  {x['name']}  ({sites.KIND_LABELS[x['kind']]}, "
@@ -118,7 +118,7 @@ def _site_list(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _day_add(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import days
+    from ksk_desktop.scheduling import days
 
     d = days.add_day(ctx, site_id=args.site, day=parse_date(args.date), hours=args.slots,
                      slot_minutes=args.slot_minutes, capacity_per_slot=args.capacity_per_slot, team_note=args.team)
@@ -128,7 +128,7 @@ def _day_add(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _day_list(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import days
+    from ksk_desktop.scheduling import days
 
     rows = days.list_days(ctx, parse_date(args.date_from) if args.date_from else None,
                           parse_date(args.date_to) if args.date_to else None, args.site)
@@ -139,7 +139,7 @@ def _day_list(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _day_capacity(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import days
+    from ksk_desktop.scheduling import days
 
     d = days.set_capacity(ctx, args.day, args.capacity_per_slot)
     emit(args, d, f"Ngày {_dmy(d['date'])}: {d['capacity_per_slot']} người/ca.")
@@ -147,7 +147,7 @@ def _day_capacity(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _day_lock(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import days
+    from ksk_desktop.scheduling import days
 
     d = days.lock_day(ctx, args.day, not args.unlock)
     emit(args, d, f"{'Đã mở khóa' if args.unlock else 'Đã khóa'} ngày {_dmy(d['date'])} "
@@ -159,7 +159,7 @@ def _day_lock(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _plan(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import planner
+    from ksk_desktop.scheduling import planner
 
     population = planner.Population(groups=_groups(args.group), flags=set(args.flag or []),
                                     hamlets=set(args.hamlet or []), not_examined_this_year=not args.include_examined)
@@ -179,7 +179,7 @@ def _plan(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _show(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import day_schedule
+    from ksk_desktop.scheduling import day_schedule
 
     data = day_schedule.day_schedule(ctx, parse_date(args.date), args.site)
     lines = []
@@ -195,7 +195,7 @@ def _show(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _move(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import appointments
+    from ksk_desktop.scheduling import appointments
 
     a = appointments.move_appointment(ctx, args.appointment, args.slot)
     emit(args, a, f"Đã chuyển {a['name']} sang ca {a['start']} ngày {_dmy(a['date'])}.")
@@ -203,7 +203,7 @@ def _move(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _notify(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import appointments
+    from ksk_desktop.scheduling import appointments
 
     n = appointments.mark_notified(ctx, args.appointment)
     emit(args, {"notified": n}, f"Đã đánh dấu {n} lịch hẹn là đã báo.")
@@ -211,7 +211,7 @@ def _notify(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _cancel(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import appointments
+    from ksk_desktop.scheduling import appointments
 
     a = appointments.cancel_appointment(ctx, args.appointment, args.reason or "")
     emit(args, a, f"Đã hủy lịch hẹn của {a['name']}.")
@@ -219,7 +219,7 @@ def _cancel(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _board(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import board
+    from ksk_desktop.scheduling import board
 
     data = board.board(ctx, parse_date(args.date), args.site)
     c = data["counts"]
@@ -231,7 +231,7 @@ def _board(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _reconcile(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import reconcile
+    from ksk_desktop.scheduling import reconcile
 
     data = reconcile.reconcile(ctx, parse_date(args.date), site_id=args.site)
     c = data["counts"]
@@ -246,7 +246,7 @@ def _reconcile(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _makeup(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import reconcile
+    from ksk_desktop.scheduling import reconcile
 
     data = reconcile.reschedule_no_shows(ctx, args.day, no_show_date=parse_date(args.date) if args.date else None,
                                          appointment_ids=args.appointment)
@@ -257,7 +257,7 @@ def _makeup(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _noshow(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import board
+    from ksk_desktop.scheduling import board
 
     a = board.mark_no_show(ctx, args.appointment)
     emit(args, a, f"Đã ghi nhận {a['name']} vắng mặt ngày {_dmy(a['date'])}.")
@@ -265,7 +265,7 @@ def _noshow(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _walkin(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import checkin
+    from ksk_desktop.scheduling import checkin
 
     result = checkin.walk_in(ctx, args.person, campaign_id=args.campaign, day_id=args.day,
                              allow_over_capacity=args.over_capacity)
@@ -274,7 +274,7 @@ def _walkin(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _coverage(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import coverage
+    from ksk_desktop.scheduling import coverage
 
     data = coverage.coverage(ctx, args.year)
     if args.list:
@@ -296,7 +296,7 @@ def _coverage(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _checkin(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ..scheduling import checkin
+    from ksk_desktop.scheduling import checkin
 
     if args.appointment:
         result = checkin.checkin_by_appointment(ctx, args.appointment)
@@ -305,7 +305,7 @@ def _checkin(ctx: StationSession, args: argparse.Namespace) -> int:
     else:
         payload = args.payload
         if args.payload_stdin or payload == "-":
-            from .io import _next_stdin_line
+            from ksk_desktop.cli.io import _next_stdin_line
 
             payload = _next_stdin_line("nội dung mã QR")
         result = checkin.checkin_by_payload(ctx, payload, site_id=args.site)

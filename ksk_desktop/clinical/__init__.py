@@ -5,7 +5,7 @@ The entry point is :func:`classify`; the tables it applies are versioned data in
 
 from __future__ import annotations
 
-from .assessment import classify
-from .measurements import InvalidMeasurement
+from ksk_desktop.clinical.assessment import classify
+from ksk_desktop.clinical.measurements import InvalidMeasurement
 
 __all__ = ["InvalidMeasurement", "classify"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import blood_pressure, flags, growth, qd1613, tables
-from .bmi import asia_pacific, bmi
-from .measurements import parse_measurements
-from .rounding import half_up_float
+from ksk_desktop.clinical import blood_pressure, flags, growth, qd1613, tables
+from ksk_desktop.clinical.bmi import asia_pacific, bmi
+from ksk_desktop.clinical.measurements import parse_measurements
+from ksk_desktop.clinical.rounding import half_up_float
 
 SCHEMA = "ksk.classify/1"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import tables
-from .rounding import half_up_int
+from ksk_desktop.clinical import tables
+from ksk_desktop.clinical.rounding import half_up_int
 
 
 def _category(value: int, which: str) -> dict[str, Any]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import tables
-from .bands import contains
-from .rounding import half_up_float
+from ksk_desktop.clinical import tables
+from ksk_desktop.clinical.bands import contains
+from ksk_desktop.clinical.rounding import half_up_float
 
 
 def bmi(weight_kg: float, height_cm: float) -> float:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from . import tables
-from .measurements import DAYS_PER_MONTH, Measurements
-from .rounding import half_up_float, half_up_int
+from ksk_desktop.clinical import tables
+from ksk_desktop.clinical.measurements import DAYS_PER_MONTH, Measurements
+from ksk_desktop.clinical.rounding import half_up_float, half_up_int
 
 ADULT_FROM_MONTHS = 229  # WHO 2007 ends at 228 months (19 years) inclusive of the last month
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from ..errors import InvalidInput
+from ksk_desktop.errors import InvalidInput
 
 DAYS_PER_MONTH = 30.4375  # WHO: 365.25 / 12
 

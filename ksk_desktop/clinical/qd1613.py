@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import bands, tables
-from .bmi import bmi
-from .measurements import DoctorClass, InvalidMeasurement, Measurements
-from .rounding import half_up_int
+from ksk_desktop.clinical import bands, tables
+from ksk_desktop.clinical.bmi import bmi
+from ksk_desktop.clinical.measurements import DoctorClass, InvalidMeasurement, Measurements
+from ksk_desktop.clinical.rounding import half_up_int
 
 
 @dataclass

@@ -6,7 +6,7 @@ import json
 from functools import cache
 from typing import Any
 
-from ..resources import read_text
+from ksk_desktop.resources import read_text
 
 
 @cache

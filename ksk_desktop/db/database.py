@@ -11,9 +11,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import DatabaseTampered, KskError, NotAKskDatabase, SessionClosed, StorageError
-from . import migrate
-from .engine import make_engine
+from ksk_desktop.db import migrate
+from ksk_desktop.db.engine import make_engine
+from ksk_desktop.errors import DatabaseTampered, KskError, NotAKskDatabase, SessionClosed, StorageError
 
 TAMPERED = (
     "Tệp dữ liệu đã bị thay đổi hoặc hư hỏng (kiểm tra toàn vẹn mã hóa thất bại). "

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
-from ..errors import UnsafeDatabaseSettings
+from ksk_desktop.errors import UnsafeDatabaseSettings
 
 BUSY_TIMEOUT_MS = 15_000
 

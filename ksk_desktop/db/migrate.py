@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
-from ..errors import DatabaseTooNew
+from ksk_desktop.errors import DatabaseTooNew
 
 
 def alembic_config() -> Config:

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 
-from .. import persons, users
-from ..paths import StationPaths
-from ..security.roles import Perm
-from ..session import StationSession
-from ..station import init_station, login
-from .synthetic import generate_people
+from ksk_desktop import persons, users
+from ksk_desktop.demo.synthetic import generate_people
+from ksk_desktop.paths import StationPaths
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import init_station, login
 
 DEMO_COMMUNE = "11680"  # Xã Kiến Thụy: a mid-sized rural commune
 DEMO_STATION_CODE = "DEMO-11680"
@@ -47,7 +47,7 @@ def add_people(ctx: StationSession, n: int, seed: int, reference: date | None = 
                progress: Callable[[int, int], None] | None = None) -> int:
     """Add *n* synthetic residents of the station's commune, in batches of one transaction each."""
     ctx.require(Perm.DEMO_SEED)
-    from ..station import station_info
+    from ksk_desktop.station import station_info
 
     commune = station_info(ctx).commune_code
     offset = persons.count_people(ctx)
@@ -76,10 +76,10 @@ def create_demo(paths: StationPaths, n: int = 5000, seed: int = 2026,
         for username, role, full_name in DEMO_USERS[1:]:
             users.add_user(ctx, username, role, DEMO_SECRET, full_name)
         added = add_people(ctx, n, seed, progress=progress)
-        from ..scheduling.demo import seed_demo_schedule
+        from ksk_desktop.scheduling.demo import seed_demo_schedule
 
         seed_demo_schedule(ctx)  # a campaign with exam days and appointments: a demo shows a real exam day
-        from ..exams.demo import seed_demo_exams
+        from ksk_desktop.exams.demo import seed_demo_exams
 
         seed_demo_exams(paths, "bacsi", DEMO_SECRET)  # signed exams of the people examined, drafts in the room
         total = persons.count_people(ctx)

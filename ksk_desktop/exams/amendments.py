@@ -5,13 +5,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import InvalidInput
-from ..security.roles import Perm
-from ..session import StationSession
-from ..text import nfc
-from . import document
-from .forms import load_form
-from .records import apply_confirmations, apply_values, insert_version, latest, person_of, recompute, state
+from ksk_desktop.errors import InvalidInput
+from ksk_desktop.exams import document
+from ksk_desktop.exams.forms import load_form
+from ksk_desktop.exams.records import (
+    apply_confirmations,
+    apply_values,
+    insert_version,
+    latest,
+    person_of,
+    recompute,
+    state,
+)
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.text import nfc
 
 
 def amend(ctx: StationSession, exam_id: str, reason: str, changes: dict[str, Any], *,
@@ -20,8 +28,8 @@ def amend(ctx: StationSession, exam_id: str, reason: str, changes: dict[str, Any
     ``referrals``/``followups`` lists), ``amends_version`` n and the *reason*. Signed at once by default (the
     amending doctor signs it); with ``sign=False`` it stays a draft to finish and sign later. Returns the document
     (``sign=True``) or the draft's state."""
-    from .plan import apply_plan
-    from .signing import sign_row
+    from ksk_desktop.exams.plan import apply_plan
+    from ksk_desktop.exams.signing import sign_row
 
     ctx.require(Perm.EXAM_SIGN)
     reason = nfc(reason or "").strip()

@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidInput
-from .errors import UnknownDiagnosis
+from ksk_desktop.errors import InvalidInput
+from ksk_desktop.exams.errors import UnknownDiagnosis
 
 
 def _lookup(code: str, data_dir: Path | None) -> dict:
-    from .. import icd10
+    from ksk_desktop import icd10
 
     found = icd10.lookup(icd10.normalize_code(code), data_dir)
     if found is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import InvalidInput, KskError, NotFound
+from ksk_desktop.errors import InvalidInput, KskError, NotFound
 
 
 class ExamNotFound(NotFound):

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from ..errors import InvalidInput
-from ..resources import read_text, resource
-from ..security.roles import Perm
+from ksk_desktop.errors import InvalidInput
+from ksk_desktop.resources import read_text, resource
+from ksk_desktop.security.roles import Perm
 
 FIELD_TYPES = ("number", "integer", "text", "bool", "choice", "class", "date", "icd10_codes", "diagnoses")
 #: The permission each section role needs to save its section.

@@ -11,10 +11,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db.models import ExamSigningKey
-from ..security.roles import Perm
-from ..session import CurrentUser, StationSession
-from ..station import utcnow
+from ksk_desktop.db.models import ExamSigningKey
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import CurrentUser, StationSession
+from ksk_desktop.station import utcnow
 
 
 def key_id_of(public_raw: bytes) -> str:

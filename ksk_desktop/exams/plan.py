@@ -8,13 +8,13 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from ..errors import InvalidInput
-from ..security.roles import Perm
-from ..session import StationSession
-from ..station import utcnow
-from ..text import nfc
-from . import document
-from .errors import VersionConflict
+from ksk_desktop.errors import InvalidInput
+from ksk_desktop.exams import document
+from ksk_desktop.exams.errors import VersionConflict
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import utcnow
+from ksk_desktop.text import nfc
 
 URGENCIES = ("routine", "soon", "urgent")
 URGENCY_LABELS = {"routine": "Thông thường", "soon": "Sớm (trong tuần)", "urgent": "Khẩn"}
@@ -125,7 +125,7 @@ def apply_plan(doc: dict, referrals: list, followups: list) -> None:
 def set_plan(ctx: StationSession, exam_id: str, referrals: list, followups: list, *,
              expected_version: int | None) -> dict:
     """The doctor confirms the draft's referrals and follow-ups (e.g. the suggestions, edited). Returns the state."""
-    from .records import editable_draft, person_of, state
+    from ksk_desktop.exams.records import editable_draft, person_of, state
 
     ctx.require(Perm.EXAM_WRITE)
     with ctx.write() as s:
@@ -149,7 +149,7 @@ def set_plan(ctx: StationSession, exam_id: str, referrals: list, followups: list
 
 def suggest_for(ctx: StationSession, exam_id: str) -> dict[str, list[dict]]:
     """Suggestions for the newest version of an exam (the doctor confirms them with :func:`set_plan`)."""
-    from .records import latest
+    from ksk_desktop.exams.records import latest
 
     ctx.require(Perm.HEALTH_READ)
     with ctx.write() as s:

@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..db.models import Appointment, Campaign, ExamVersion, Person
-from ..errors import InvalidInput, NotFound, PermissionDenied
-from ..security.roles import PERM_LABELS, Perm
-from ..session import StationSession
-from ..station import utcnow
-from . import document, validation
-from .errors import ExamNotFound, ExamSigned, VersionConflict
-from .forms import FormDef, canonical_form_id, default_form, load_form
+from ksk_desktop.db.models import Appointment, Campaign, ExamVersion, Person
+from ksk_desktop.errors import InvalidInput, NotFound, PermissionDenied
+from ksk_desktop.exams import document, validation
+from ksk_desktop.exams.errors import ExamNotFound, ExamSigned, VersionConflict
+from ksk_desktop.exams.forms import FormDef, canonical_form_id, default_form, load_form
+from ksk_desktop.security.roles import PERM_LABELS, Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import utcnow
 
 STATUSES = ("draft", "signed")
 
@@ -134,7 +134,7 @@ def insert_version(ctx: StationSession, s: Session, doc: dict, *, section_versio
 def open_draft(ctx: StationSession, person_id: str, *, appointment_id: str | None = None, form: str | None = None,
                exam_date: date | None = None) -> dict:
     """The person's draft exam of *exam_date* (today by default), created if there is none; returns its state."""
-    from ..scheduling.clock import local_today
+    from ksk_desktop.scheduling.clock import local_today
 
     _require_entry(ctx)
     exam_date = exam_date or local_today()
@@ -261,7 +261,7 @@ def import_exam(ctx: StationSession, data: dict) -> dict:
     """A new draft from an exam document (at least ``person_id``, ``form``, ``exam_date``, ``values``; also
     ``appointment_id``, ``confirmed``, ``diagnoses``, ``conclusion``, ``advice``, ``health_class``,
     ``health_class_reason``, ``referrals``, ``followups``). Every value is checked as if typed. Returns the document."""
-    from . import plan
+    from ksk_desktop.exams import plan
 
     ctx.require(Perm.EXAM_WRITE)
     if not isinstance(data, dict):

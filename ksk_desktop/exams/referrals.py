@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import outbox
-from ..db.models import Referral
-from ..security.roles import Perm
-from ..session import StationSession
-from ..station import utcnow
-from .errors import ExamNotFound
-from .plan import URGENCY_LABELS
+from ksk_desktop import outbox
+from ksk_desktop.db.models import Referral
+from ksk_desktop.exams.errors import ExamNotFound
+from ksk_desktop.exams.plan import URGENCY_LABELS
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import utcnow
 
 
 def record(ctx: StationSession, s: Session, doc: dict) -> int:

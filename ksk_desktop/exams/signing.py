@@ -15,14 +15,14 @@ from datetime import UTC, datetime
 from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
 from sqlalchemy.orm import Session
 
-from .. import outbox
-from ..db.models import Appointment, ExamVersion
-from ..security.roles import Perm
-from ..session import StationSession
-from ..station import utcnow
-from . import document, keys, validation
-from .errors import InvalidSignature, SigningBlocked
-from .forms import load_form
+from ksk_desktop import outbox
+from ksk_desktop.db.models import Appointment, ExamVersion
+from ksk_desktop.exams import document, keys, validation
+from ksk_desktop.exams.errors import InvalidSignature, SigningBlocked
+from ksk_desktop.exams.forms import load_form
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import utcnow
 
 QR_PREFIX = "KSK1"
 
@@ -50,8 +50,8 @@ def _blocked_message(todo: dict) -> str:
 
 
 def _mark_examined(ctx: StationSession, s: Session, appointment_id: str | None) -> None:
-    from ..scheduling import appointments as appts
-    from ..scheduling import status as st
+    from ksk_desktop.scheduling import appointments as appts
+    from ksk_desktop.scheduling import status as st
 
     if not appointment_id:
         return
@@ -63,8 +63,8 @@ def _mark_examined(ctx: StationSession, s: Session, appointment_id: str | None) 
 def sign_row(ctx: StationSession, s: Session, row: ExamVersion, *, signed_at: datetime | None = None) -> dict:
     """Sign the draft *row* inside the caller's transaction: checks, signature, immutable status, referral and
     follow-up rows, outbox (``exam`` or ``amendment``), appointment examined, audit. Returns the document."""
-    from . import followups, referrals
-    from .records import person_of, recompute
+    from ksk_desktop.exams import followups, referrals
+    from ksk_desktop.exams.records import person_of, recompute
 
     doc = document.loads(row.document)
     form = load_form(row.form, row.form_version)
@@ -98,7 +98,7 @@ def sign_row(ctx: StationSession, s: Session, row: ExamVersion, *, signed_at: da
 def sign(ctx: StationSession, exam_id: str) -> dict:
     """Sign the exam's draft as the logged-in doctor (Perm.EXAM_SIGN). Raises ``SigningBlocked`` with the list of
     what is missing, ``ExamSigned`` if it is already signed. Returns the signed document."""
-    from .records import editable_draft
+    from ksk_desktop.exams.records import editable_draft
 
     ctx.require(Perm.EXAM_SIGN)
     with ctx.write() as s:
@@ -131,7 +131,7 @@ def check_row(s: Session, row: ExamVersion) -> str | None:
 
 def verify(ctx: StationSession, exam_id: str, version: int | None = None) -> dict:
     """``{"valid", "exam_id", "version", "reason"}`` for a stored exam version."""
-    from .records import version_row
+    from ksk_desktop.exams.records import version_row
 
     ctx.require(Perm.PERSON_READ)
     with ctx.write() as s:

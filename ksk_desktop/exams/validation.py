@@ -8,12 +8,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..clinical import classify
-from ..clinical.measurements import NUMERIC_FIELDS, InvalidMeasurement, parse_class
-from ..errors import InvalidInput
-from ..text import nfc
-from .diagnoses import check_codes, check_diagnoses
-from .forms import FieldDef, FormDef
+from ksk_desktop.clinical import classify
+from ksk_desktop.clinical.measurements import NUMERIC_FIELDS, InvalidMeasurement, parse_class
+from ksk_desktop.errors import InvalidInput
+from ksk_desktop.exams.diagnoses import check_codes, check_diagnoses
+from ksk_desktop.exams.forms import FieldDef, FormDef
+from ksk_desktop.text import nfc
 
 MAX_TEXT = 4000
 QD1613_MIN_AGE = 15
@@ -23,7 +23,7 @@ _FALSE = {"false", "0", "khong", "không", "no"}
 
 def _number(f: FieldDef, raw: Any) -> int | float:
     if f.key in NUMERIC_FIELDS:  # the clinical module's hard limits and messages
-        from ..clinical.measurements import _number as clinical_number
+        from ksk_desktop.clinical.measurements import _number as clinical_number
 
         value = clinical_number(NUMERIC_FIELDS[f.key], raw)
     else:

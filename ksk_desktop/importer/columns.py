@@ -6,8 +6,8 @@ import json
 import string
 from pathlib import Path
 
-from ..errors import InvalidInput
-from .sources import header_key
+from ksk_desktop.errors import InvalidInput
+from ksk_desktop.importer.sources import header_key
 
 # field → (Vietnamese label, folded header spellings seen in commune, school and employer lists)
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {

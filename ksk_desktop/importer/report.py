@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..fsio import write_via_temp
+from ksk_desktop.fsio import write_via_temp
 
 
 def default_report_path(source: Path) -> Path:

@@ -12,17 +12,17 @@ from typing import Any
 
 from sqlalchemy import text
 
-from .. import persons
-from ..errors import InvalidInput, KskError
-from ..fsio import sha256_file
-from ..security.roles import Perm
-from ..session import StationSession
-from ..text import fold
-from . import values as V
-from .columns import FIELDS, guess_mapping, load_mapping, recognise
-from .report import write_report
-from .sources import read_table
-from .writer import ImportWriter, match_key
+from ksk_desktop import persons
+from ksk_desktop.errors import InvalidInput, KskError
+from ksk_desktop.fsio import sha256_file
+from ksk_desktop.importer import values as V
+from ksk_desktop.importer.columns import FIELDS, guess_mapping, load_mapping, recognise
+from ksk_desktop.importer.report import write_report
+from ksk_desktop.importer.sources import read_table
+from ksk_desktop.importer.writer import ImportWriter, match_key
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.text import fold
 
 
 class ImportCancelled(KskError):

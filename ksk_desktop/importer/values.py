@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ..text import fold, nfc
+from ksk_desktop.text import fold, nfc
 
 EXCEL_EPOCH = date(1899, 12, 30)
 _YEAR = re.compile(r"\d{4}")

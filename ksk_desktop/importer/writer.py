@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from .. import outbox, persons
-from ..db.models import Person
-from ..session import StationSession
-from ..station import utcnow
-from ..text import fold, sort_key
+from ksk_desktop import outbox, persons
+from ksk_desktop.db.models import Person
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import utcnow
+from ksk_desktop.text import fold, sort_key
 
 COMPARED = ("personal_id", "old_id", "full_name", "birth_date", "birth_year", "sex", "permanent_address",
             "current_address", "hamlet", "phone", "insurance_no", "target_group")

@@ -5,10 +5,10 @@ of pages."""
 
 from __future__ import annotations
 
-from .call_list_pdf import call_list_pdf
-from .referral_pdf import referral_slip_pdf
-from .result_slip_pdf import result_slips_pdf
-from .schedule_pdf import day_schedule_pdf
-from .ticket_pdf import queue_ticket_pdf
+from ksk_desktop.printing.call_list_pdf import call_list_pdf
+from ksk_desktop.printing.referral_pdf import referral_slip_pdf
+from ksk_desktop.printing.result_slip_pdf import result_slips_pdf
+from ksk_desktop.printing.schedule_pdf import day_schedule_pdf
+from ksk_desktop.printing.ticket_pdf import queue_ticket_pdf
 
 __all__ = ["call_list_pdf", "day_schedule_pdf", "queue_ticket_pdf", "referral_slip_pdf", "result_slips_pdf"]

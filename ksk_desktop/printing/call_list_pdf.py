@@ -11,12 +11,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import LongTable, Paragraph, Spacer
 
-from ..errors import NotFound
-from ..text import collation_key, fold, sort_key
-from .fonts import clean, markup
-from .formats import birth, dmy
-from .output import write_pdf
-from .page import GRID, StationHeader, admin_header, build, para, styles
+from ksk_desktop.errors import NotFound
+from ksk_desktop.printing.fonts import clean, markup
+from ksk_desktop.printing.formats import birth, dmy
+from ksk_desktop.printing.output import write_pdf
+from ksk_desktop.printing.page import GRID, StationHeader, admin_header, build, para, styles
+from ksk_desktop.text import collation_key, fold, sort_key
 
 MARGINS = (20 * mm, 15 * mm, 12 * mm, 16 * mm)
 NO_HAMLET = "(chưa ghi thôn)"

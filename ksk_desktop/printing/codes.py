@@ -9,7 +9,7 @@ from reportlab.lib.colors import black
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
-from .fonts import REGULAR, clean, register_fonts
+from ksk_desktop.printing.fonts import REGULAR, clean, register_fonts
 
 # 0.2 mm is above the 0.19 mm smallest module most handheld scanners read reliably, and close to whole printer
 # dots (4.7 at 600 dpi, 2.4 at 300 dpi). A full appointment id (36 characters) then takes about 90 mm.

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..clinical.measurements import NUMERIC_FIELDS
-from ..clinical.qd1613 import class_label
-from ..exams.plan import FOLLOWUP_KINDS
-from ..text import fold
-from .fonts import clean
-from .formats import dmy, number
+from ksk_desktop.clinical.measurements import NUMERIC_FIELDS
+from ksk_desktop.clinical.qd1613 import class_label
+from ksk_desktop.exams.plan import FOLLOWUP_KINDS
+from ksk_desktop.printing.fonts import clean
+from ksk_desktop.printing.formats import dmy, number
+from ksk_desktop.text import fold
 
 FORM_LABELS = {"adult": "người trưởng thành", "child": "trẻ em, học sinh", "elderly": "người cao tuổi"}
 URGENCY_LABELS = {"routine": "thường quy", "soon": "sớm, trong vài ngày", "urgent": "khẩn cấp"}

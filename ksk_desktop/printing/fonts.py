@@ -14,7 +14,7 @@ from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from ..resources import resource
+from ksk_desktop.resources import resource
 
 REGULAR = "NotoSans"
 BOLD = "NotoSans-Bold"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 
-from ..scheduling.clock import local_now
+from ksk_desktop.scheduling.clock import local_now
 
 SEX_LABELS = {"M": "Nam", "F": "Nữ"}
 
@@ -31,7 +31,7 @@ def sex_label(code: str | None) -> str:
 
 @lru_cache(maxsize=1)
 def _group_labels() -> dict[str, str]:
-    from ..persons import target_group_labels
+    from ksk_desktop.persons import target_group_labels
 
     return target_group_labels()
 

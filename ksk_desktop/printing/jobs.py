@@ -7,20 +7,20 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ..errors import NotFound
-from ..scheduling import appointments as appts
-from ..scheduling import status as st
-from ..scheduling.checkin import CheckIn, _person
-from ..scheduling.day_schedule import day_schedule
-from ..scheduling.errors import InvalidStatus
-from ..security.roles import Perm
-from ..session import StationSession
-from ..station import station_info
-from .call_list_pdf import call_list_pdf, pick_hamlet
-from .formats import dmy
-from .output import check_destination
-from .schedule_pdf import day_schedule_pdf, schedule_rows
-from .ticket_pdf import queue_ticket_pdf
+from ksk_desktop.errors import NotFound
+from ksk_desktop.printing.call_list_pdf import call_list_pdf, pick_hamlet
+from ksk_desktop.printing.formats import dmy
+from ksk_desktop.printing.output import check_destination
+from ksk_desktop.printing.schedule_pdf import day_schedule_pdf, schedule_rows
+from ksk_desktop.printing.ticket_pdf import queue_ticket_pdf
+from ksk_desktop.scheduling import appointments as appts
+from ksk_desktop.scheduling import status as st
+from ksk_desktop.scheduling.checkin import CheckIn, _person
+from ksk_desktop.scheduling.day_schedule import day_schedule
+from ksk_desktop.scheduling.errors import InvalidStatus
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import station_info
 
 
 @dataclass(frozen=True)

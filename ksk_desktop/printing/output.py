@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from ..errors import StorageError
-from ..fsio import write_via_temp
+from ksk_desktop.errors import StorageError
+from ksk_desktop.fsio import write_via_temp
 
 T = TypeVar("T")
 

@@ -15,9 +15,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from ..communes import commune_by_code
-from .fonts import BOLD, ITALIC, REGULAR, clean, markup, register_fonts
-from .formats import printed_at
+from ksk_desktop.communes import commune_by_code
+from ksk_desktop.printing.fonts import BOLD, ITALIC, REGULAR, clean, markup, register_fonts
+from ksk_desktop.printing.formats import printed_at
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
-from . import exam_text as ex
-from .fonts import markup
-from .formats import birth, dmy, place_date, sex_label
-from .output import write_pdf
-from .page import PLAIN, StationHeader, admin_header, build, para, styles
-from .result_slip_pdf import signed_on
+from ksk_desktop.printing import exam_text as ex
+from ksk_desktop.printing.fonts import markup
+from ksk_desktop.printing.formats import birth, dmy, place_date, sex_label
+from ksk_desktop.printing.output import write_pdf
+from ksk_desktop.printing.page import PLAIN, StationHeader, admin_header, build, para, styles
+from ksk_desktop.printing.result_slip_pdf import signed_on
 
 MARGINS = (25 * mm, 15 * mm, 15 * mm, 18 * mm)
 

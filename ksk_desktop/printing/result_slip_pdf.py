@@ -11,13 +11,13 @@ from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepInFrame, PageBreak, Paragraph, Spacer, Table
 
-from ..scheduling.clock import LOCAL_TZ
-from . import exam_text as ex
-from .codes import qr
-from .fonts import markup
-from .formats import birth, dmy, place_date, sex_label
-from .output import write_pdf
-from .page import PLAIN, StationHeader, admin_header, build, footer_drawer, para, styles
+from ksk_desktop.printing import exam_text as ex
+from ksk_desktop.printing.codes import qr
+from ksk_desktop.printing.fonts import markup
+from ksk_desktop.printing.formats import birth, dmy, place_date, sex_label
+from ksk_desktop.printing.output import write_pdf
+from ksk_desktop.printing.page import PLAIN, StationHeader, admin_header, build, footer_drawer, para, styles
+from ksk_desktop.scheduling.clock import LOCAL_TZ
 
 MARGINS = (12 * mm, 10 * mm, 9 * mm, 13 * mm)
 FRAME_PADDING = 6  # points: SimpleDocTemplate's frame padding on each side

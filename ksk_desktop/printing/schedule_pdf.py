@@ -15,11 +15,11 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, LongTable, PageBreak, Paragraph, Spacer
 
-from .codes import code128, code128_width
-from .fonts import clean, markup
-from .formats import birth, dmy, group_label, sex_label
-from .output import write_pdf
-from .page import GRID, StationHeader, admin_header, build, para, styles
+from ksk_desktop.printing.codes import code128, code128_width
+from ksk_desktop.printing.fonts import clean, markup
+from ksk_desktop.printing.formats import birth, dmy, group_label, sex_label
+from ksk_desktop.printing.output import write_pdf
+from ksk_desktop.printing.page import GRID, StationHeader, admin_header, build, para, styles
 
 PAGE = landscape(A4)
 MARGINS = (12 * mm, 10 * mm, 10 * mm, 14 * mm)

@@ -13,11 +13,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
-from .codes import LabelledCode128
-from .fonts import BOLD, REGULAR, clean, markup, register_fonts
-from .formats import birth, dmy, printed_at, sex_label
-from .output import write_pdf
-from .page import StationHeader
+from ksk_desktop.printing.codes import LabelledCode128
+from ksk_desktop.printing.fonts import BOLD, REGULAR, clean, markup, register_fonts
+from ksk_desktop.printing.formats import birth, dmy, printed_at, sex_label
+from ksk_desktop.printing.output import write_pdf
+from ksk_desktop.printing.page import StationHeader
 
 WIDTH = 80 * mm
 MARGIN = 4 * mm

@@ -12,16 +12,16 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..db.models import Appointment, ExamDay, Person, Site, Slot
-from ..errors import InvalidInput, NotFound
-from ..security.roles import Perm
-from ..session import StationSession
-from ..station import utcnow
-from . import status as st
-from . import sync_payload
-from .clock import local_today, show_date
-from .days import set_locked
-from .errors import DateInPast, DayOverCapacity, InvalidStatus
+from ksk_desktop.db.models import Appointment, ExamDay, Person, Site, Slot
+from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.scheduling import status as st
+from ksk_desktop.scheduling import sync_payload
+from ksk_desktop.scheduling.clock import local_today, show_date
+from ksk_desktop.scheduling.days import set_locked
+from ksk_desktop.scheduling.errors import DateInPast, DayOverCapacity, InvalidStatus
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import utcnow
 
 _UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$")
 
@@ -159,7 +159,7 @@ def lock_campaign(ctx: StationSession, campaign_id: str, locked: bool = True) ->
     ctx.require(Perm.SCHEDULE_MANAGE)
     with ctx.write() as s:
         if not s.execute(select(1).where(Appointment.campaign_id == campaign_id).limit(1)).first():
-            from ..db.models import Campaign
+            from ksk_desktop.db.models import Campaign
 
             if s.get(Campaign, campaign_id) is None:
                 raise NotFound(f"Không tìm thấy đợt khám {campaign_id}.")

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..db.models import ExamDay
-from ..security.roles import Perm
-from ..session import StationSession
-from . import appointments as appts
-from . import status as st
-from .clock import local_today, show_date
-from .day_schedule import appointment_rows
-from .errors import InvalidStatus
+from ksk_desktop.db.models import ExamDay
+from ksk_desktop.scheduling import appointments as appts
+from ksk_desktop.scheduling import status as st
+from ksk_desktop.scheduling.clock import local_today, show_date
+from ksk_desktop.scheduling.day_schedule import appointment_rows
+from ksk_desktop.scheduling.errors import InvalidStatus
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
 
 COLUMNS = {"expected": st.EXPECTED, "waiting": (st.CHECKED_IN,), "in_exam": (st.IN_EXAM,), "done": (st.EXAMINED,),
            "no_show": (st.NO_SHOW,)}

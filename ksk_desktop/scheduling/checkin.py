@@ -16,20 +16,20 @@ from datetime import date, datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ..cccd import parse_cccd
-from ..db.models import Appointment, Campaign, ExamDay, Person, Site, Slot
-from ..errors import InvalidInput, NotFound
-from ..registration import find_match
-from ..security.roles import Perm
-from ..session import StationSession
-from ..station import utcnow
-from . import appointments as appts
-from . import status as st
-from . import sync_payload
-from .clock import hhmm, local_now, show_date
-from .errors import AlreadyExamined, DayOverCapacity, InvalidStatus, NotOnTodaysList
-from .examined import examined_on
-from .planner import priority_of
+from ksk_desktop.cccd import parse_cccd
+from ksk_desktop.db.models import Appointment, Campaign, ExamDay, Person, Site, Slot
+from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.registration import find_match
+from ksk_desktop.scheduling import appointments as appts
+from ksk_desktop.scheduling import status as st
+from ksk_desktop.scheduling import sync_payload
+from ksk_desktop.scheduling.clock import hhmm, local_now, show_date
+from ksk_desktop.scheduling.errors import AlreadyExamined, DayOverCapacity, InvalidStatus, NotOnTodaysList
+from ksk_desktop.scheduling.examined import examined_on
+from ksk_desktop.scheduling.planner import priority_of
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import utcnow
 
 
 @dataclass

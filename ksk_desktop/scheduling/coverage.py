@@ -14,13 +14,13 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput
-from ..persons import TARGET_GROUPS
-from ..security.roles import Perm
-from ..session import StationSession
-from ..text import collation_key
-from . import status as st
-from .examined import examined_ids_sql
+from ksk_desktop.errors import InvalidInput
+from ksk_desktop.persons import TARGET_GROUPS
+from ksk_desktop.scheduling import status as st
+from ksk_desktop.scheduling.examined import examined_ids_sql
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.text import collation_key
 
 NO_HAMLET = ""  # filter value for people with no hamlet recorded
 NO_HAMLET_LABEL = "(chưa ghi thôn / tổ dân phố)"
@@ -142,7 +142,7 @@ def export_xlsx(ctx: StationSession, year: int, dest: Path,
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    from ..fsio import write_via_temp
+    from ksk_desktop.fsio import write_via_temp
 
     summary = coverage(ctx, year)
     wb = openpyxl.Workbook(write_only=True)

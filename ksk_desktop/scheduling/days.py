@@ -13,16 +13,16 @@ from datetime import date
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ..db.models import ExamDay, Site, Slot
-from ..errors import InvalidInput, NotFound
-from ..security.roles import Perm
-from ..session import StationSession
-from ..station import utcnow
-from ..text import nfc
-from . import status as st
-from . import sync_payload
-from .clock import local_today, show_date
-from .errors import DateInPast, DayOverCapacity, SiteCapacityMissing
+from ksk_desktop.db.models import ExamDay, Site, Slot
+from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.scheduling import status as st
+from ksk_desktop.scheduling import sync_payload
+from ksk_desktop.scheduling.clock import local_today, show_date
+from ksk_desktop.scheduling.errors import DateInPast, DayOverCapacity, SiteCapacityMissing
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import utcnow
+from ksk_desktop.text import nfc
 
 DEFAULT_HOURS = "07:30-11:30,13:30-16:30"
 DEFAULT_SLOT_MINUTES = 30

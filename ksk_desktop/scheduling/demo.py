@@ -8,15 +8,15 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from ..db.models import Appointment, ExamDay, Slot
-from ..security.roles import Perm
-from ..session import StationSession
-from ..station import station_info
-from . import appointments as appts
-from . import board, campaigns, checkin, planner, reconcile, sites
-from . import status as st
-from .clock import local_today, to_utc
-from .days import DEFAULT_HOURS, DEFAULT_SLOT_MINUTES, add_day, insert_day
+from ksk_desktop.db.models import Appointment, ExamDay, Slot
+from ksk_desktop.scheduling import appointments as appts
+from ksk_desktop.scheduling import board, campaigns, checkin, planner, reconcile, sites
+from ksk_desktop.scheduling import status as st
+from ksk_desktop.scheduling.clock import local_today, to_utc
+from ksk_desktop.scheduling.days import DEFAULT_HOURS, DEFAULT_SLOT_MINUTES, add_day, insert_day
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import station_info
 
 WORKING_DAYS_AHEAD = 4
 SHARE_EXAMINED_PAST = 0.85

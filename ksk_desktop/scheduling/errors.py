@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import InvalidInput, KskError
+from ksk_desktop.errors import InvalidInput, KskError
 
 
 class DateInPast(InvalidInput):

@@ -42,20 +42,20 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ..db.bulk import insert_many
-from ..db.models import Appointment, Campaign
-from ..errors import InvalidInput, NotFound
-from ..persons import FLAGS, TARGET_GROUPS
-from ..security.roles import Perm
-from ..session import StationSession
-from ..station import utcnow
-from ..text import collation_key
-from . import status as st
-from . import sync_payload
-from .campaigns import parse_groups
-from .clock import local_today, show_date
-from .days import MORNING_ENDS
-from .examined import examined_ids_sql
+from ksk_desktop.db.bulk import insert_many
+from ksk_desktop.db.models import Appointment, Campaign
+from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.persons import FLAGS, TARGET_GROUPS
+from ksk_desktop.scheduling import status as st
+from ksk_desktop.scheduling import sync_payload
+from ksk_desktop.scheduling.campaigns import parse_groups
+from ksk_desktop.scheduling.clock import local_today, show_date
+from ksk_desktop.scheduling.days import MORNING_ENDS
+from ksk_desktop.scheduling.examined import examined_ids_sql
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import utcnow
+from ksk_desktop.text import collation_key
 
 PRIORITY_FLAGS = ("elderly", "disabled", "merit")
 ELDERLY_AGE = 60

@@ -9,19 +9,19 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, text
 
-from ..db.bulk import insert_many
-from ..db.models import Appointment, ExamDay, Site
-from ..errors import InvalidInput, NotFound
-from ..security.roles import Perm
-from ..session import StationSession
-from ..station import utcnow
-from . import days as exam_days
-from . import status as st
-from . import sync_payload
-from .clock import hhmm, local_now, local_today, show_date
-from .day_schedule import appointment_rows
-from .errors import DateInPast
-from .planner import day_rooms
+from ksk_desktop.db.bulk import insert_many
+from ksk_desktop.db.models import Appointment, ExamDay, Site
+from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.scheduling import days as exam_days
+from ksk_desktop.scheduling import status as st
+from ksk_desktop.scheduling import sync_payload
+from ksk_desktop.scheduling.clock import hhmm, local_now, local_today, show_date
+from ksk_desktop.scheduling.day_schedule import appointment_rows
+from ksk_desktop.scheduling.errors import DateInPast
+from ksk_desktop.scheduling.planner import day_rooms
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import utcnow
 
 
 def _stamp() -> tuple[datetime, str]:
@@ -83,7 +83,7 @@ def reschedule_no_shows(ctx: StationSession, make_up_day_id: str, *, no_show_dat
     """Give no-shows (all of *no_show_date*, or the listed appointments) a place on the make-up day, by the
     planner's rules (priority people in the morning when there is room). Each new appointment points back to
     the missed one, which becomes ``rescheduled``. Those who do not fit are listed with the reason."""
-    from . import appointments as appts
+    from ksk_desktop.scheduling import appointments as appts
 
     ctx.require(Perm.SCHEDULE_MANAGE)
     today = today or local_today()

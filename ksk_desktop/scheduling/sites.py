@@ -6,12 +6,12 @@ import uuid
 
 from sqlalchemy import select
 
-from ..db.models import Site
-from ..errors import InvalidInput, NotFound
-from ..security.roles import Perm
-from ..session import StationSession
-from ..station import utcnow
-from ..text import collation_key, nfc
+from ksk_desktop.db.models import Site
+from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.session import StationSession
+from ksk_desktop.station import utcnow
+from ksk_desktop.text import collation_key, nfc
 
 KINDS = ("station", "school", "factory", "village_hall", "island", "other")
 KIND_LABELS = {"station": "Trạm y tế", "school": "Trường học", "factory": "Nhà máy, doanh nghiệp",

@@ -11,7 +11,7 @@ import json
 
 from sqlalchemy.orm import Session
 
-from .. import outbox
+from ksk_desktop import outbox
 
 _SQL = (
     "SELECT a.id, a.person_id, a.campaign_id, c.year, d.exam_date, d.site_id, s.start_time, s.end_time, a.status, "

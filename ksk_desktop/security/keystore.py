@@ -20,9 +20,9 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ..errors import AccountLocked, AuthenticationFailed, InvalidInput, NotAKskDatabase
-from ..fsio import atomic_write_json
-from .kdf import KdfParams, default_params
+from ksk_desktop.errors import AccountLocked, AuthenticationFailed, InvalidInput, NotAKskDatabase
+from ksk_desktop.fsio import atomic_write_json
+from ksk_desktop.security.kdf import KdfParams, default_params
 
 FORMAT = 1
 RECOVERY_SLOT = "recovery"
@@ -98,7 +98,7 @@ class KeyStore:
         if not isinstance(data, dict) or data.get("kind") != "ksk-desktop-keystore":
             raise NotAKskDatabase(f"Tệp {path.name} không phải tệp khóa của KSK Desktop.")
         if int(data.get("format", 0)) > FORMAT:
-            from ..errors import DatabaseTooNew
+            from ksk_desktop.errors import DatabaseTooNew
 
             raise DatabaseTooNew(
                 "Tệp khóa được tạo bởi phiên bản KSK Desktop mới hơn. Hãy cập nhật phần mềm."

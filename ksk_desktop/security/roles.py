@@ -81,7 +81,7 @@ PERM_LABELS = {
 
 
 def parse_role(text: str) -> Role:
-    from ..errors import InvalidInput
+    from ksk_desktop.errors import InvalidInput
 
     try:
         return Role(text.strip().lower())

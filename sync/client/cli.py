@@ -18,7 +18,7 @@ EXIT_REFUSED = 6  # the hub refused this device, or its certificate did not veri
 
 
 def _enroll(ctx: StationSession, args: argparse.Namespace) -> int:
-    from .enrolment import enroll_station
+    from sync.client.enrolment import enroll_station
 
     result = enroll_station(ctx, args.hub, args.code, pin=args.pin, ca_file=args.ca_file)
     emit(args, result, f"Đã đăng ký trạm {result['station_code']} với máy chủ {result['hub_url']} "
@@ -27,7 +27,7 @@ def _enroll(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _run(ctx: StationSession, args: argparse.Namespace) -> int:
-    from .worker import SyncWorker, WorkerConfig
+    from sync.client.worker import SyncWorker, WorkerConfig
 
     config = WorkerConfig(batch_size=args.batch_size, backoff_base_s=args.backoff_base,
                           max_failures=args.max_failures if args.once else None, idle_interval_s=args.interval,

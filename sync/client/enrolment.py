@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from ksk_desktop import sync_state
 from ksk_desktop.session import StationSession
-
-from .transport import HubTransport, check_hub_url, normalise_fingerprint
+from sync.client.transport import HubTransport, check_hub_url, normalise_fingerprint
 
 
 def enroll_station(ctx: StationSession, hub: str, code: str, *, pin: str | None = None,

@@ -20,8 +20,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ksk_desktop.errors import KskError
-
-from ..protocol import API_PREFIX, CHANGE_TYPES, STATUSES
+from sync.protocol import API_PREFIX, CHANGE_TYPES, STATUSES
 
 log = logging.getLogger("ksk.sync")
 

@@ -26,9 +26,8 @@ from datetime import UTC, datetime
 
 from ksk_desktop import sync_state
 from ksk_desktop.session import StationSession
-
-from . import apply
-from .transport import BatchRefused, HubRefused, HubTransport, SyncError, TlsRefused
+from sync.client import apply
+from sync.client.transport import BatchRefused, HubRefused, HubTransport, SyncError, TlsRefused
 
 log = logging.getLogger("ksk.sync")
 

@@ -11,8 +11,8 @@ import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from . import codes
-from .codes import exam_part_identifier, full_url, search, uuid_identifier
+from sync.fhir import codes
+from sync.fhir.codes import exam_part_identifier, full_url, search, uuid_identifier
 
 
 class ExamNotForwardable(ValueError):

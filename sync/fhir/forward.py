@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..client.worker import backoff_delay
-from ..hub import fhirqueue
-from ..hub.store import HubStore, utcnow
-from .bundle import ExamNotForwardable, exam_bundle
-from .client import FhirClient, FhirRejected, FhirUnavailable
+from sync.client.worker import backoff_delay
+from sync.fhir.bundle import ExamNotForwardable, exam_bundle
+from sync.fhir.client import FhirClient, FhirRejected, FhirUnavailable
+from sync.hub import fhirqueue
+from sync.hub.store import HubStore, utcnow
 
 log = logging.getLogger("ksk.fhir")
 

@@ -11,8 +11,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ..protocol import API_PREFIX, API_VERSION, MAX_PULL_LIMIT
-from .schemas import (
+from sync.hub.schemas import (
     ChangesAnswer,
     EnrollAnswer,
     EnrollRequest,
@@ -21,7 +20,8 @@ from .schemas import (
     PushAnswer,
     PushRequest,
 )
-from .store import DeviceInfo, HubError, HubStore
+from sync.hub.store import DeviceInfo, HubError, HubStore
+from sync.protocol import API_PREFIX, API_VERSION, MAX_PULL_LIMIT
 
 _bearer = HTTPBearer(auto_error=False, description="device credential issued at enrolment")
 _ERRORS = {401: {"model": ErrorAnswer, "description": "device not enrolled"},

@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 import os
 
-from .server import db_url
+from sync.hub.server import db_url
 
 
 def _store(args: argparse.Namespace):  # noqa: ANN202
-    from .store import HubStore
+    from sync.hub.store import HubStore
 
     return HubStore(db_url(args.db))
 
@@ -25,8 +25,7 @@ def _emit(args: argparse.Namespace, data: object, human: str) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     from ksk_desktop.errors import KskError
-
-    from .server import serve
+    from sync.hub.server import serve
 
     try:
         import fastapi  # noqa: F401
@@ -44,8 +43,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _enroll_code(args: argparse.Namespace) -> int:
     from ksk_desktop.errors import InvalidInput
-
-    from .store import HubError
+    from sync.hub.store import HubError
 
     store = _store(args)
     try:
@@ -119,7 +117,7 @@ def _revoke(args: argparse.Namespace) -> int:
 
 
 def _fingerprint(args: argparse.Namespace) -> int:
-    from .server import certificate_fingerprint
+    from sync.hub.server import certificate_fingerprint
 
     fp = certificate_fingerprint(args.cert)
     _emit(args, {"sha256": fp}, f"SHA-256: {fp}\n(cho trạm: ksk sync enroll --pin {fp} …)")

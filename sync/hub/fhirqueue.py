@@ -16,16 +16,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ksk_desktop.communes import commune_by_code
-
-from . import people
-from .models import Device, FhirForward, HubConsent, HubPerson, Item, PersonAlias
+from sync.hub import people
+from sync.hub.models import Device, FhirForward, HubConsent, HubPerson, Item, PersonAlias
 
 FORWARD_KINDS = ("exam", "amendment")
 FORMS = ("adult", "child", "elderly")
 
 
 def _rejected(code: str, reason: str) -> Exception:
-    from .store import ItemRejected
+    from sync.hub.store import ItemRejected
 
     return ItemRejected(code, reason)
 

@@ -11,8 +11,8 @@ SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
 
 
 def spec() -> dict:
-    from .app import create_app
-    from .store import HubStore
+    from sync.hub.app import create_app
+    from sync.hub.store import HubStore
 
     store = HubStore("sqlite://")  # in memory: generating the document touches no data
     try:

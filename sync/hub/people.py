@@ -15,8 +15,8 @@ from datetime import date, datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from ..protocol import PERSONAL_ID_RE
-from .models import Change, HubPerson, PersonAlias
+from sync.hub.models import Change, HubPerson, PersonAlias
+from sync.protocol import PERSONAL_ID_RE
 
 _MERGE_FILL = ("personal_id", "old_id", "name", "dob", "birth_year", "sex", "permanent_address", "current_address",
                "commune_code", "hamlet", "phone", "insurance_no", "target_group", "guardian_name", "guardian_phone")
@@ -28,7 +28,7 @@ def _canonical(value: object) -> str:
 
 
 def _rejected(code: str, reason: str) -> Exception:
-    from .store import ItemRejected
+    from sync.hub.store import ItemRejected
 
     return ItemRejected(code, reason)
 

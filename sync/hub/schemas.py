@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ..protocol import MAX_PUSH_ITEMS
+from sync.protocol import MAX_PUSH_ITEMS
 
 
 class Health(BaseModel):

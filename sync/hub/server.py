@@ -6,7 +6,7 @@ import json
 import socket
 import sys
 
-from .store import HubStore
+from sync.hub.store import HubStore
 
 
 def db_url(value: str | None) -> str:
@@ -34,13 +34,13 @@ def serve(url: str, *, host: str = "127.0.0.1", port: int = 8765, ssl_certfile: 
     *fhir_url*, accepted signed exams are forwarded there (``sync.fhir.forward``) from a background thread."""
     import uvicorn
 
-    from .app import create_app
+    from sync.hub.app import create_app
 
     store = HubStore(url)
     forwarder = None
     if fhir_url:
-        from ..fhir.client import FhirClient
-        from ..fhir.forward import ForwardConfig, Forwarder
+        from sync.fhir.client import FhirClient
+        from sync.fhir.forward import ForwardConfig, Forwarder
 
         forwarder = Forwarder(store, FhirClient(fhir_url, max_entries=fhir_max_entries),
                               config=ForwardConfig(retry_base_s=fhir_retry_s))

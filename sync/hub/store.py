@@ -25,9 +25,19 @@ from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..protocol import KINDS, MAX_PULL_LIMIT, MAX_PUSH_ITEMS, SHA256_HEX_RE, UUID_RE
-from . import fhirqueue, people
-from .models import AuditAlert, AuditHead, Change, Device, EnrollCode, HubBase, HubPerson, Item, PersonAlias
+from sync.hub import fhirqueue, people
+from sync.hub.models import (
+    AuditAlert,
+    AuditHead,
+    Change,
+    Device,
+    EnrollCode,
+    HubBase,
+    HubPerson,
+    Item,
+    PersonAlias,
+)
+from sync.protocol import KINDS, MAX_PULL_LIMIT, MAX_PUSH_ITEMS, SHA256_HEX_RE, UUID_RE
 
 log = logging.getLogger("ksk.hub")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from .hubproc import HubProcess
+from sync.testing.hubproc import HubProcess
 
 PEER_DIR = Path(__file__).resolve().parents[2] / "tests" / "peers" / "medplum"
 

@@ -13,9 +13,8 @@ from ksk_desktop.demo.synthetic import generate_people
 from ksk_desktop.paths import StationPaths
 from ksk_desktop.session import StationSession
 from ksk_desktop.station import init_station
-
-from ..client.transport import HubTransport
-from ..hub.store import HubStore
+from sync.client.transport import HubTransport
+from sync.hub.store import HubStore
 
 PASSWORD = "Quan-tri-2026"
 

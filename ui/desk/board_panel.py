@@ -20,9 +20,8 @@ from PySide6.QtWidgets import (
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
-
-from ..i18n import format_number
-from .board_model import APPOINTMENT_ID_ROLE, FILTERS, NAME, BoardModel
+from ui.desk.board_model import APPOINTMENT_ID_ROLE, FILTERS, NAME, BoardModel
+from ui.i18n import format_number
 
 #: Counter key → label, in the order shown.
 COUNTERS = {"booked": "Đã hẹn", "expected": "Chưa đến", "waiting": "Chờ khám", "in_exam": "Đang khám",

@@ -23,11 +23,10 @@ from ksk_desktop.scheduling import appointments, checkin
 from ksk_desktop.scheduling.errors import AlreadyExamined, DayOverCapacity, NotOnTodaysList
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
-
-from .. import ops
-from ..messages import error_text
-from .result_panel import Choice, ResultPanel
-from .walk_in import register_stranger
+from ui import ops
+from ui.desk.result_panel import Choice, ResultPanel
+from ui.desk.walk_in import register_stranger
+from ui.messages import error_text
 
 _ID_NUMBER = re.compile(r"^\d{9}$|^\d{12}$")
 UNKNOWN_CODE = ("Không nhận ra “{value}”: nhập mã lịch hẹn trên phiếu hẹn, số CCCD (12 chữ số) hoặc CMND (9 chữ số); "

@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..person_text import birth_text
-from ..widgets import heading
-from .result_panel import ResultPanel
+from ui.desk.result_panel import ResultPanel
+from ui.person_text import birth_text
+from ui.widgets import heading
 
 SEARCH_DELAY_MS = 250
 PERSON_ID_ROLE = Qt.ItemDataRole.UserRole + 1

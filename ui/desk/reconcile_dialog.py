@@ -24,11 +24,10 @@ from ksk_desktop.scheduling import reconcile
 from ksk_desktop.scheduling.clock import show_date
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
-
-from .. import ops
-from ..messages import error_text
-from ..person_text import birth_text
-from ..widgets import OK_STYLE, ErrorLabel, heading, paragraph
+from ui import ops
+from ui.messages import error_text
+from ui.person_text import birth_text
+from ui.widgets import OK_STYLE, ErrorLabel, heading, paragraph
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 

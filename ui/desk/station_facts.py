@@ -14,9 +14,8 @@ from ksk_desktop.persons import count_people
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import CurrentUser, StationSession
 from ksk_desktop.station import station_info
-
-from ..i18n import format_number
-from ..widgets import heading
+from ui.i18n import format_number
+from ui.widgets import heading
 
 
 @dataclass(frozen=True)

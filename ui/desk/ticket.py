@@ -10,8 +10,7 @@ from PySide6.QtWidgets import QWidget
 
 from ksk_desktop.printing import jobs
 from ksk_desktop.session import StationSession
-
-from .. import pdf_output
+from ui import pdf_output
 
 
 def ticket_name(checkin: dict) -> str:

@@ -12,10 +12,9 @@ from ksk_desktop.exams import amendments
 from ksk_desktop.exams.errors import SigningBlocked
 from ksk_desktop.exams.forms import load_form
 from ksk_desktop.session import StationSession
-
-from ..i18n import apply_button_texts
-from ..widgets import ErrorLabel, paragraph
-from .form_view import FormView
+from ui.exam.form_view import FormView
+from ui.i18n import apply_button_texts
+from ui.widgets import ErrorLabel, paragraph
 
 
 class AmendDialog(QDialog):

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..widgets import heading, paragraph
-from .display import ROMAN, number
+from ui.exam.display import ROMAN, number
+from ui.widgets import heading, paragraph
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 

@@ -22,9 +22,8 @@ from PySide6.QtWidgets import (
 from ksk_desktop import icd10
 from ksk_desktop.errors import KskError, NotFound
 from ksk_desktop.exams.forms import FieldDef
-
-from ..widgets import ErrorLabel
-from .field_editors import FieldEditor
+from ui.exam.field_editors import FieldEditor
+from ui.widgets import ErrorLabel
 
 SEARCH_LIMIT = 15
 SEARCH_DELAY_MS = 120

@@ -19,17 +19,16 @@ from ksk_desktop.exams.forms import FormDef, load_form
 from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
-
-from ..messages import ask, show_error
-from ..widgets import MessageLabel, heading
-from . import exam_printing
-from .amend_dialog import AmendDialog
-from .assessment_panel import AssessmentPanel
-from .autosave import AUTOSAVE_MS, SectionAutosave
-from .display import iso_date
-from .form_view import FormView
-from .plan_editor import PlanEditor
-from .sign_panel import SignPanel
+from ui.exam import exam_printing
+from ui.exam.amend_dialog import AmendDialog
+from ui.exam.assessment_panel import AssessmentPanel
+from ui.exam.autosave import AUTOSAVE_MS, SectionAutosave
+from ui.exam.display import iso_date
+from ui.exam.form_view import FormView
+from ui.exam.plan_editor import PlanEditor
+from ui.exam.sign_panel import SignPanel
+from ui.messages import ask, show_error
+from ui.widgets import MessageLabel, heading
 
 PLAN = plan.PLAN_SECTION
 SEX_LABELS = {"M": "Nam", "F": "Nữ"}

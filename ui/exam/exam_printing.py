@@ -10,8 +10,7 @@ from PySide6.QtWidgets import QWidget
 from ksk_desktop.printing import exam_jobs
 from ksk_desktop.session import StationSession
 from ksk_desktop.text import fold
-
-from .. import pdf_output
+from ui import pdf_output
 
 
 def _name(prefix: str, doc: dict, person_name: str) -> str:

@@ -14,8 +14,7 @@ from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from ksk_desktop.exams.forms import FieldDef
-
-from .display import number
+from ui.exam.display import number
 
 CLASS_ITEMS = [(None, ""), (1, "1 – Loại I"), (2, "2 – Loại II"), (3, "3 – Loại III"), (4, "4 – Loại IV"),
                (5, "5 – Loại V")]
@@ -196,7 +195,7 @@ def make_editor(field: FieldDef, parent: QWidget) -> FieldEditor:
     if field.type in ("bool", "choice", "class"):
         return ComboEditor(field, parent)
     if field.type == "diagnoses":
-        from .diagnosis_picker import DiagnosisEditor
+        from ui.exam.diagnosis_picker import DiagnosisEditor
 
         return DiagnosisEditor(field, parent)
     return LineEditor(field, parent)

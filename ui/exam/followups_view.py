@@ -24,9 +24,8 @@ from ksk_desktop.exams import followups
 from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
-
-from ..widgets import OK_STYLE, ErrorLabel, MessageLabel, heading
-from .display import iso_date
+from ui.exam.display import iso_date
+from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel, heading
 
 COLUMNS = ("Họ và tên", "Loại theo dõi", "Hạn", "Ghi chú")
 ROW_DATA = Qt.ItemDataRole.UserRole

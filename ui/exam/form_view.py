@@ -14,9 +14,8 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QTabWidget, QVBo
 
 from ksk_desktop.exams.forms import FieldDef, FormDef, SectionDef
 from ksk_desktop.security.roles import Perm
-
-from ..widgets import paragraph
-from .field_editors import EnterMovesOn, FieldEditor, make_editor
+from ui.exam.field_editors import EnterMovesOn, FieldEditor, make_editor
+from ui.widgets import paragraph
 
 ROLE_NAMES = {"vitals": "Điều dưỡng", "doctor": "Bác sĩ", "conclusion": "Bác sĩ kết luận"}
 READ_ONLY_NOTE = "Chỉ xem: phần này do {who} nhập, tài khoản của bạn không nhập được."

@@ -20,10 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from ksk_desktop.exams.plan import DEFAULT_DESTINATION, FOLLOWUP_KINDS, URGENCIES, URGENCY_LABELS
-
-from ..widgets import ErrorLabel, heading, paragraph
-from .display import iso_date
-from .field_editors import NoWheelCombo
+from ui.exam.display import iso_date
+from ui.exam.field_editors import NoWheelCombo
+from ui.widgets import ErrorLabel, heading, paragraph
 
 ID_COLUMN_DATA = 0x0100  # Qt.UserRole
 

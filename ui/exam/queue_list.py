@@ -21,11 +21,10 @@ from ksk_desktop.scheduling import board
 from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
-
-from .. import ops
-from ..messages import error_text
-from ..widgets import ErrorLabel, heading
-from .display import ROMAN, iso_date
+from ui import ops
+from ui.exam.display import ROMAN, iso_date
+from ui.messages import error_text
+from ui.widgets import ErrorLabel, heading
 
 DATA = Qt.ItemDataRole.UserRole
 SEARCH_DELAY_MS = 200

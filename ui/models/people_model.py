@@ -25,9 +25,8 @@ from PySide6.QtCore import (
 from ksk_desktop import people_list
 from ksk_desktop.people_list import ListFilter
 from ksk_desktop.session import StationSession
-
-from ..messages import error_text
-from ..person_text import SEX_LABELS, birth_text, flags_text
+from ui.messages import error_text
+from ui.person_text import SEX_LABELS, birth_text, flags_text
 
 PAGE_SIZE = 200
 MAX_PAGES = 20  # at most 4,000 rows in memory, whatever the size of the list

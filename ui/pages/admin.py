@@ -6,11 +6,10 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVB
 
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
-
-from ..user_dialogs import ChangePasswordDialog
-from ..widgets import OK_STYLE, MessageLabel, heading, paragraph
-from .admin_tools import AuditPanel, BackupPanel
-from .admin_users import UsersPanel
+from ui.pages.admin_tools import AuditPanel, BackupPanel
+from ui.pages.admin_users import UsersPanel
+from ui.user_dialogs import ChangePasswordDialog
+from ui.widgets import OK_STYLE, MessageLabel, heading, paragraph
 
 NO_ACCESS = ("Tài khoản của bạn ({role}) không có quyền quản trị trạm. Quản lý người dùng, kiểm tra nhật ký "
              "truy cập và sao lưu do trưởng trạm hoặc quản trị viên thực hiện.")

@@ -12,12 +12,11 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 from ksk_desktop import audit
 from ksk_desktop.backup import BackupInfo, create_backup
 from ksk_desktop.session import StationSession
-
-from .. import ops
-from ..file_dialogs import ask_save_path, documents_folder
-from ..i18n import format_datetime, format_number, format_size
-from ..messages import error_text
-from ..widgets import ERROR_STYLE, OK_STYLE, MessageLabel, paragraph
+from ui import ops
+from ui.file_dialogs import ask_save_path, documents_folder
+from ui.i18n import format_datetime, format_number, format_size
+from ui.messages import error_text
+from ui.widgets import ERROR_STYLE, OK_STYLE, MessageLabel, paragraph
 
 BACKUP_SUFFIX = ".kskbak"
 

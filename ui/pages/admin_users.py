@@ -21,11 +21,10 @@ from PySide6.QtWidgets import (
 from ksk_desktop import users
 from ksk_desktop.security.roles import ROLE_LABELS, Role
 from ksk_desktop.session import StationSession
-
-from .. import ops
-from ..messages import ask, error_text
-from ..user_dialogs import AddUserDialog, ChangePasswordDialog
-from ..widgets import OK_STYLE, ErrorLabel, MessageLabel
+from ui import ops
+from ui.messages import ask, error_text
+from ui.user_dialogs import AddUserDialog, ChangePasswordDialog
+from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel
 
 COLUMNS = ("Tên đăng nhập", "Họ và tên", "Vai trò", "Trạng thái")
 USERNAME_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -10,12 +10,11 @@ from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
-
-from ..exam.autosave import AUTOSAVE_MS
-from ..exam.exam_editor import ExamEditor
-from ..exam.followups_view import FollowupsView
-from ..exam.queue_list import QueueList
-from ..widgets import ErrorLabel, heading
+from ui.exam.autosave import AUTOSAVE_MS
+from ui.exam.exam_editor import ExamEditor
+from ui.exam.followups_view import FollowupsView
+from ui.exam.queue_list import QueueList
+from ui.widgets import ErrorLabel, heading
 
 NO_ACCESS = "Tài khoản của bạn không có quyền nhập hay xem phiếu khám."
 

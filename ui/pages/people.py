@@ -34,14 +34,13 @@ from ksk_desktop.people_list import EXAM_STATUSES, FLAG_LABELS, SEARCH_CAP, List
 from ksk_desktop.persons import TARGET_GROUPS, target_group_labels
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
-
-from .. import ops
-from ..duplicates_dialog import DuplicatesDialog
-from ..file_dialogs import ask_save_path, documents_folder, with_suffix
-from ..i18n import format_number
-from ..import_wizard import ImportWizard
-from ..messages import error_text
-from ..models.people_model import (
+from ui import ops
+from ui.duplicates_dialog import DuplicatesDialog
+from ui.file_dialogs import ask_save_path, documents_folder, with_suffix
+from ui.i18n import format_number
+from ui.import_wizard import ImportWizard
+from ui.messages import error_text
+from ui.models.people_model import (
     BIRTH,
     GROUP,
     HAMLET,
@@ -52,9 +51,9 @@ from ..models.people_model import (
     SEX,
     PeopleModel,
 )
-from ..person_card import PersonCard
-from ..progress import Progress
-from ..widgets import ERROR_STYLE, OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
+from ui.person_card import PersonCard
+from ui.progress import Progress
+from ui.widgets import ERROR_STYLE, OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
 
 SEARCH_DELAY_MS = 150
 SEARCH_HINT = "Tìm (Ctrl+F) theo tên (không cần dấu, thứ tự bất kỳ), số định danh hoặc 4–6 số cuối, số CMND, điện thoại, số BHYT…"

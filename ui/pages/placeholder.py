@@ -6,8 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 
 from ksk_desktop.session import StationSession
-
-from ..widgets import heading, paragraph
+from ui.widgets import heading, paragraph
 
 NOT_YET = "Chức năng này chưa có trong phiên bản này."
 

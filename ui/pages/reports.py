@@ -26,16 +26,15 @@ from ksk_desktop.scheduling import coverage
 from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
-
-from .. import ops
-from ..file_dialogs import ask_save_path, documents_folder, with_suffix
-from ..i18n import format_number
-from ..messages import error_text
-from ..progress import Progress
-from ..reports.not_examined import NotExaminedDialog
-from ..schedule.rows_model import RowsModel
-from ..schedule.table import RowsTable
-from ..widgets import OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
+from ui import ops
+from ui.file_dialogs import ask_save_path, documents_folder, with_suffix
+from ui.i18n import format_number
+from ui.messages import error_text
+from ui.progress import Progress
+from ui.reports.not_examined import NotExaminedDialog
+from ui.schedule.rows_model import RowsModel
+from ui.schedule.table import RowsTable
+from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
 
 NO_READ = "Tài khoản của bạn không có quyền xem báo cáo."
 VIEWS = {"cells": "Thôn × nhóm", "by_hamlet": "Theo thôn/tổ", "by_group": "Theo nhóm đối tượng"}

@@ -25,17 +25,16 @@ from ksk_desktop.scheduling import campaigns, days, sites
 from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
-
-from ..i18n import format_long_date, format_number
-from ..messages import error_text
-from ..schedule.campaign_dialog import CampaignDialog, form_label
-from ..schedule.day_dialog import DayDialog, date_edit, from_qdate
-from ..schedule.day_view import DayView
-from ..schedule.plan_dialog import PlanDialog
-from ..schedule.rows_model import RowsModel
-from ..schedule.site_dialog import SiteDialog
-from ..schedule.table import RowsTable
-from ..widgets import OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
+from ui.i18n import format_long_date, format_number
+from ui.messages import error_text
+from ui.schedule.campaign_dialog import CampaignDialog, form_label
+from ui.schedule.day_dialog import DayDialog, date_edit, from_qdate
+from ui.schedule.day_view import DayView
+from ui.schedule.plan_dialog import PlanDialog
+from ui.schedule.rows_model import RowsModel
+from ui.schedule.site_dialog import SiteDialog
+from ui.schedule.table import RowsTable
+from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
 
 NO_READ = "Tài khoản của bạn không có quyền xem lịch khám."
 READ_ONLY = "Chỉ trưởng trạm lập và sửa lịch khám; bạn đang xem ở chế độ chỉ đọc."

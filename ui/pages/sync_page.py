@@ -30,14 +30,13 @@ from PySide6.QtWidgets import (
 from ksk_desktop import sync_review, sync_state
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
-
-from .. import ops
-from ..i18n import format_number
-from ..messages import error_text
-from ..sync.enroll_dialog import EnrollDialog
-from ..sync.status_indicator import SyncStatusIndicator, when_text
-from ..sync.sync_controller import SyncController
-from ..widgets import ERROR_STYLE, MUTED_STYLE, OK_STYLE, MessageLabel, heading, paragraph
+from ui import ops
+from ui.i18n import format_number
+from ui.messages import error_text
+from ui.sync.enroll_dialog import EnrollDialog
+from ui.sync.status_indicator import SyncStatusIndicator, when_text
+from ui.sync.sync_controller import SyncController
+from ui.widgets import ERROR_STYLE, MUTED_STYLE, OK_STYLE, MessageLabel, heading, paragraph
 
 PARKED_COLUMNS = ("Loại", "Thời điểm", "Hồ sơ", "Lý do máy chủ từ chối")
 COUNT_COLUMNS = ("Loại", "Chờ gửi", "Đã gửi", "Bị từ chối", "Đã bỏ qua")

@@ -28,18 +28,17 @@ from ksk_desktop.scheduling import board
 from ksk_desktop.scheduling.clock import local_now, show_date
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
-
-from .. import ops
-from ..desk.board_panel import BoardPanel
-from ..desk.checkin_flow import CheckinFlow, DeskContext
-from ..desk.checkin_panel import CheckinPanel
-from ..desk.desk_data import DeskSnapshot, load_desk
-from ..desk.reconcile_dialog import EndOfDayDialog
-from ..desk.station_facts import FactsHeader, TodayFacts, load_facts
-from ..desk.ticket import print_ticket
-from ..i18n import format_long_date
-from ..messages import error_text, show_error
-from ..widgets import ErrorLabel, heading, paragraph
+from ui import ops
+from ui.desk.board_panel import BoardPanel
+from ui.desk.checkin_flow import CheckinFlow, DeskContext
+from ui.desk.checkin_panel import CheckinPanel
+from ui.desk.desk_data import DeskSnapshot, load_desk
+from ui.desk.reconcile_dialog import EndOfDayDialog
+from ui.desk.station_facts import FactsHeader, TodayFacts, load_facts
+from ui.desk.ticket import print_ticket
+from ui.i18n import format_long_date
+from ui.messages import error_text, show_error
+from ui.widgets import ErrorLabel, heading, paragraph
 
 BOARD_REFRESH_MS = 5_000
 SEARCH_LIMIT = 20

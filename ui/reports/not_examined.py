@@ -12,13 +12,12 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QW
 
 from ksk_desktop.scheduling import coverage
 from ksk_desktop.session import StationSession
-
-from .. import ops
-from ..i18n import format_date, format_number
-from ..messages import error_text
-from ..person_text import SEX_LABELS, birth_text
-from ..schedule.table import RowsTable
-from ..widgets import ErrorLabel, heading
+from ui import ops
+from ui.i18n import format_date, format_number
+from ui.messages import error_text
+from ui.person_text import SEX_LABELS, birth_text
+from ui.schedule.table import RowsTable
+from ui.widgets import ErrorLabel, heading
 
 PAGE_SIZE = 500
 MAX_PAGES = 8

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication
 
-from .errors import ScannerUnavailable
-from .wedge import WedgeScanFilter, WedgeTiming
+from ui.scan.errors import ScannerUnavailable
+from ui.scan.wedge import WedgeScanFilter, WedgeTiming
 
 __all__ = ["ScannerUnavailable", "WedgeScanFilter", "WedgeTiming", "install_scanner"]
 

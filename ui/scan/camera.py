@@ -15,9 +15,9 @@ from PySide6.QtCore import QObject, QRect, QRunnable, QSize, Qt, QThreadPool, Si
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..widgets import MUTED_STYLE, ErrorLabel, heading, paragraph
-from .decode import StableReads, decode_qr, zxing
-from .errors import CAMERA_FAILED, NO_CAMERA, NO_MULTIMEDIA, ScannerUnavailable
+from ui.scan.decode import StableReads, decode_qr, zxing
+from ui.scan.errors import CAMERA_FAILED, NO_CAMERA, NO_MULTIMEDIA, ScannerUnavailable
+from ui.widgets import MUTED_STYLE, ErrorLabel, heading, paragraph
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import NO_DECODER, ScannerUnavailable
+from ui.scan.errors import NO_DECODER, ScannerUnavailable
 
 _zxing: Any = None
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"BM", b"GIF8")

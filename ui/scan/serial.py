@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QIODevice, QObject, QTimer, Signal
 
-from .errors import NO_PORTS, NO_SERIAL_MODULE, ScannerUnavailable
+from ui.scan.errors import NO_PORTS, NO_SERIAL_MODULE, ScannerUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,7 @@ from ksk_desktop.persons import TARGET_GROUPS, target_group_labels
 from ksk_desktop.scheduling import campaigns
 from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.session import StationSession
-
-from ..task_dialog import FormError, TaskDialog
+from ui.task_dialog import FormError, TaskDialog
 
 #: The exam forms (the exam document's ``form``) and the usual form of each target group.
 FORMS = {"adult": "Người lớn", "child": "Trẻ em, học sinh", "elderly": "Người cao tuổi"}

@@ -15,11 +15,10 @@ from ksk_desktop.scheduling import days, sites
 from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.scheduling.errors import DateInPast, SiteCapacityMissing
 from ksk_desktop.session import StationSession
-
-from ..i18n import DATE_FORMAT, format_date, format_number
-from ..messages import error_text
-from ..task_dialog import FormError, TaskDialog
-from ..widgets import MUTED_STYLE, MessageLabel
+from ui.i18n import DATE_FORMAT, format_date, format_number
+from ui.messages import error_text
+from ui.task_dialog import FormError, TaskDialog
+from ui.widgets import MUTED_STYLE, MessageLabel
 
 
 def to_qdate(value: date) -> QDate:

@@ -28,13 +28,12 @@ from ksk_desktop.scheduling import appointments, day_schedule, days
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.session import StationSession
-
-from .. import ops
-from ..i18n import format_long_date
-from ..messages import ask, error_text
-from ..person_text import SEX_LABELS, birth_text
-from ..widgets import OK_STYLE, ErrorLabel, MessageLabel, heading
-from .move_dialog import MoveDialog
+from ui import ops
+from ui.i18n import format_long_date
+from ui.messages import ask, error_text
+from ui.person_text import SEX_LABELS, birth_text
+from ui.schedule.move_dialog import MoveDialog
+from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel, heading
 
 APPOINTMENT_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ["Ca / STT", "Họ và tên", "Ngày sinh", "Giới", "Thôn/Tổ", "Điện thoại", "Trạng thái"]
@@ -43,7 +42,7 @@ NO_HAMLET = "(chưa ghi thôn/tổ)"
 
 def default_save_pdf(parent: QWidget, suggested_name: str, write: Callable[[Path], Any]) -> Any:
     """The printing module's save dialog (asks where, writes off the GUI thread, offers to open the file)."""
-    from ..pdf_output import save_pdf
+    from ui.pdf_output import save_pdf
 
     return save_pdf(parent, suggested_name, write)
 

@@ -33,14 +33,13 @@ from ksk_desktop.persons import target_group_labels
 from ksk_desktop.scheduling import planner
 from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.session import StationSession
-
-from .. import ops
-from ..i18n import format_date, format_number
-from ..messages import error_text
-from ..widgets import OK_STYLE, ErrorLabel, MessageLabel, heading
-from .day_dialog import date_edit, from_qdate
-from .rows_model import RowsModel
-from .table import RowsTable
+from ui import ops
+from ui.i18n import format_date, format_number
+from ui.messages import error_text
+from ui.schedule.day_dialog import date_edit, from_qdate
+from ui.schedule.rows_model import RowsModel
+from ui.schedule.table import RowsTable
+from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel, heading
 
 STALE = "Các lựa chọn đã thay đổi: bấm “Xem trước” để xem lại trước khi lập lịch."
 UNPLACED_COLUMNS = (

@@ -9,9 +9,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox, QWidget
 
 from ksk_desktop.scheduling import sites
 from ksk_desktop.session import StationSession
-
-from ..task_dialog import FormError, TaskDialog
-from ..widgets import MUTED_STYLE, MessageLabel
+from ui.task_dialog import FormError, TaskDialog
+from ui.widgets import MUTED_STYLE, MessageLabel
 
 NO_CAPACITY_NOTE = ("Chưa đặt công suất: mỗi ngày khám tại điểm này sẽ phải ghi số người mỗi ca. "
                     "Mặc định của thành phố là 40 người/giờ.")

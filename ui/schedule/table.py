@@ -6,7 +6,7 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from .rows_model import RowsModel
+from ui.schedule.rows_model import RowsModel
 
 
 class RowsTable(QTableView):

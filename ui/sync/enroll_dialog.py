@@ -6,11 +6,10 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from ksk_desktop.session import StationSession
-
-from .. import ops
-from ..i18n import button_box
-from ..messages import error_text
-from ..widgets import ErrorLabel, paragraph
+from ui import ops
+from ui.i18n import button_box
+from ui.messages import error_text
+from ui.widgets import ErrorLabel, paragraph
 
 
 def enroll(ctx: StationSession, hub: str, code: str, pin: str | None) -> dict:

@@ -11,9 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from ksk_desktop.scheduling.clock import LOCAL_TZ, local_today
-
-from ..i18n import format_number
-from .sync_controller import SyncController
+from ui.i18n import format_number
+from ui.sync.sync_controller import SyncController
 
 GREY, GREEN, BLUE, ORANGE, RED = "#5f6368", "#1b6e2e", "#1a5fb4", "#b35c00", "#b3261e"
 

@@ -18,9 +18,8 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from ksk_desktop import sync_state
 from ksk_desktop.session import StationSession
 from sync.client.worker import SyncWorker, WorkerConfig
-
-from .. import ops
-from ..messages import error_text
+from ui import ops
+from ui.messages import error_text
 
 log = logging.getLogger(__name__)
 
