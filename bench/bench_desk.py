@@ -27,13 +27,13 @@ from sqlalchemy import text  # noqa: E402
 
 from bench.common import demo_copy, machine, pct  # noqa: E402
 from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
-from ksk_desktop.paths import StationPaths  # noqa: E402
 from ksk_desktop.scheduling import campaigns, days, planner, sites  # noqa: E402
 from ksk_desktop.scheduling.clock import local_now  # noqa: E402
-from ksk_desktop.station import login  # noqa: E402
+from ksk_desktop.station.lifecycle import login  # noqa: E402
+from ksk_desktop.station.paths import StationPaths  # noqa: E402
 from ui import ops  # noqa: E402
 from ui.desk.desk_data import load_desk  # noqa: E402
-from ui.pages.today import TodayPage  # noqa: E402
+from ui.desk.page import TodayPage  # noqa: E402
 
 
 def payload(r) -> str:  # noqa: ANN001 - a row

@@ -24,8 +24,8 @@ from bench.common import demo_copy, machine, pct  # noqa: E402
 from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
 from ksk_desktop.exams import records, signing  # noqa: E402
 from ksk_desktop.exams.errors import SigningBlocked  # noqa: E402
-from ksk_desktop.paths import StationPaths  # noqa: E402
-from ksk_desktop.station import login  # noqa: E402
+from ksk_desktop.station.lifecycle import login  # noqa: E402
+from ksk_desktop.station.paths import StationPaths  # noqa: E402
 
 SECTIONS = {
     "physique": {"height_cm": 162, "weight_kg": 58.5, "pulse": 74, "systolic": 128, "diastolic": 82},

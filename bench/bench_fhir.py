@@ -21,15 +21,17 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # testkit
+
+from testkit import fhir_examples as ex  # noqa: E402
+from testkit.fhirpeer import FhirPeer  # noqa: E402
 
 from bench.common import machine, pct  # noqa: E402
-from sync.fhir import examples as ex  # noqa: E402
 from sync.fhir.bundle import exam_bundle  # noqa: E402
 from sync.fhir.client import FhirClient  # noqa: E402
 from sync.fhir.forward import ForwardConfig, Forwarder, ForwardReport  # noqa: E402
 from sync.hub.models import FhirForward  # noqa: E402
 from sync.hub.store import HubStore  # noqa: E402
-from sync.testing.fhirpeer import FhirPeer  # noqa: E402
 
 
 def sample(i: int) -> tuple[dict, dict]:

@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import machine, pct  # noqa: E402
-from ksk_desktop import icd10  # noqa: E402
+from ksk_desktop.catalogs import icd10  # noqa: E402
 from ksk_desktop.text import fold  # noqa: E402
 
 MOH_SIZE = 35_735

@@ -26,8 +26,8 @@ HEADER = ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "S�
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from ksk_desktop.paths import StationPaths
-from ksk_desktop.station import init_station, login
+from ksk_desktop.station.paths import StationPaths
+from ksk_desktop.station.lifecycle import init_station, login
 from ksk_desktop.importer import import_people
 paths = StationPaths(Path(sys.argv[1]))
 init_station(paths, station_code="B", commune_code="11680", admin_username="admin", admin_password="Bench-mark-26")

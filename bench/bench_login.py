@@ -27,9 +27,9 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from ksk_desktop.demo.seed import DEMO_SECRET
-    from ksk_desktop.paths import StationPaths
     from ksk_desktop.security.kdf import default_params
-    from ksk_desktop.station import login
+    from ksk_desktop.station.lifecycle import login
+    from ksk_desktop.station.paths import StationPaths
     from ui.main_window import MainWindow
 
     root = demo_station(args.people)

@@ -36,9 +36,9 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from ksk_desktop.demo.seed import DEMO_SECRET
-    from ksk_desktop.paths import StationPaths
-    from ksk_desktop.station import login
-    from ui.pages.people import PeoplePage
+    from ksk_desktop.station.lifecycle import login
+    from ksk_desktop.station.paths import StationPaths
+    from ui.people.page import PeoplePage
 
     root = demo_station(args.people)
     app = QApplication.instance() or QApplication([])

@@ -25,12 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import demo_copy, machine, pct  # noqa: E402
 from ksk_desktop.clinical.assessment import classify  # noqa: E402
 from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
-from ksk_desktop.paths import StationPaths  # noqa: E402
 from ksk_desktop.printing import day_schedule_pdf, result_slips_pdf  # noqa: E402
 from ksk_desktop.printing.jobs import print_day_schedule  # noqa: E402
 from ksk_desktop.scheduling import campaigns, day_schedule, days, planner, sites  # noqa: E402
 from ksk_desktop.scheduling.clock import local_today  # noqa: E402
-from ksk_desktop.station import login, station_info  # noqa: E402
+from ksk_desktop.station.lifecycle import login, station_info  # noqa: E402
+from ksk_desktop.station.paths import StationPaths  # noqa: E402
 
 ROWS = 400
 

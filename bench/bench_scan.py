@@ -20,9 +20,9 @@ from sqlalchemy import text  # noqa: E402
 
 from bench.common import demo_station, machine, pct  # noqa: E402
 from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
-from ksk_desktop.paths import StationPaths  # noqa: E402
-from ksk_desktop.registration import register  # noqa: E402
-from ksk_desktop.station import login  # noqa: E402
+from ksk_desktop.people.registration import register  # noqa: E402
+from ksk_desktop.station.lifecycle import login  # noqa: E402
+from ksk_desktop.station.paths import StationPaths  # noqa: E402
 
 
 def main() -> None:

@@ -27,10 +27,10 @@ from sqlalchemy import text  # noqa: E402
 
 from bench.common import BENCH_DIR, demo_station, machine, pct  # noqa: E402
 from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
-from ksk_desktop.paths import StationPaths  # noqa: E402
 from ksk_desktop.scheduling import campaigns, checkin, days, planner, sites  # noqa: E402
 from ksk_desktop.scheduling.clock import local_today  # noqa: E402
-from ksk_desktop.station import login  # noqa: E402
+from ksk_desktop.station.lifecycle import login  # noqa: E402
+from ksk_desktop.station.paths import StationPaths  # noqa: E402
 
 STATION_DAYS, SCHOOL_DAYS = 100, 40
 

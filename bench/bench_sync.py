@@ -26,6 +26,7 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # testkit
 
 from bench.common import machine, peak_rss_mib  # noqa: E402
 
@@ -76,14 +77,16 @@ def main() -> int:
 
     import requests
     from sqlalchemy import func, select
+    from testkit.hubproc import HubProcess
+    from testkit.stations import PASSWORD, add_people, enroll, hub_rows, new_station
 
-    from ksk_desktop import outbox, persons, users
+    from ksk_desktop import outbox
     from ksk_desktop.db.models import OutboxItem, Person
     from ksk_desktop.exams.demo import sign_synthetic_exams
-    from ksk_desktop.station import login
+    from ksk_desktop.people import persons
+    from ksk_desktop.station import users
+    from ksk_desktop.station.lifecycle import login
     from sync.client.worker import SyncWorker, WorkerConfig
-    from sync.testing.hubproc import HubProcess
-    from sync.testing.stations import PASSWORD, add_people, enroll, hub_rows, new_station
 
     print(f"machine: {machine()}")
     print(f"items: {args.items:,} {args.kind}, batches of {args.batch}")

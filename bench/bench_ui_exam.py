@@ -27,9 +27,9 @@ from bench.bench_exam import SECTIONS, ms  # noqa: E402
 from bench.common import demo_copy, machine  # noqa: E402
 from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
 from ksk_desktop.exams import records  # noqa: E402
-from ksk_desktop.paths import StationPaths  # noqa: E402
-from ksk_desktop.station import login  # noqa: E402
-from ui.pages.exams import ExamsPage  # noqa: E402
+from ksk_desktop.station.lifecycle import login  # noqa: E402
+from ksk_desktop.station.paths import StationPaths  # noqa: E402
+from ui.exam.page import ExamsPage  # noqa: E402
 
 
 def main() -> None:

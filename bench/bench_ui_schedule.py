@@ -26,14 +26,14 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bench.common import demo_copy, machine, pct  # noqa: E402
 from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
-from ksk_desktop.paths import StationPaths  # noqa: E402
 from ksk_desktop.scheduling import campaigns, days, sites  # noqa: E402
 from ksk_desktop.scheduling.clock import local_today  # noqa: E402
-from ksk_desktop.station import login  # noqa: E402
-from ui.pages.reports import ReportsPage  # noqa: E402
-from ui.pages.schedule import SchedulePage  # noqa: E402
+from ksk_desktop.station.lifecycle import login  # noqa: E402
+from ksk_desktop.station.paths import StationPaths  # noqa: E402
+from ui.reports.page import ReportsPage  # noqa: E402
 from ui.schedule.day_dialog import to_qdate  # noqa: E402
 from ui.schedule.day_view import DayView  # noqa: E402
+from ui.schedule.page import SchedulePage  # noqa: E402
 
 STATION_DAYS = 143  # 280 places a day: 40,040 places
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # testkit
 
 from bench.common import machine, pct  # noqa: E402
 
@@ -32,9 +33,9 @@ def main() -> None:
     assert len(PAYLOAD) == 140
 
     from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QPushButton, QVBoxLayout
+    from testkit.keys import type_text, wait_ms
 
     from ui.scan import install_scanner
-    from ui.scan.synthetic import type_text, wait_ms
 
     app = QApplication.instance() or QApplication([])
     dialog = QDialog()

@@ -35,7 +35,7 @@ def peak_rss_mib() -> float:
 def demo_station(people: int = 100_000) -> Path:
     """A demo station with *people* synthetic people, created once and reused (bench/out/)."""
     from ksk_desktop.demo.seed import create_demo
-    from ksk_desktop.paths import StationPaths
+    from ksk_desktop.station.paths import StationPaths
 
     root = BENCH_DIR / f"station-{people}"
     if not (root / "keys.json").exists():

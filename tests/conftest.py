@@ -13,8 +13,8 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from ksk_desktop.paths import StationPaths  # noqa: E402
-from ksk_desktop.station import init_station, login  # noqa: E402
+from ksk_desktop.station.lifecycle import init_station, login  # noqa: E402
+from ksk_desktop.station.paths import StationPaths  # noqa: E402
 
 ADMIN = "admin"
 ADMIN_PASSWORD = "Quan-tri-2026"
@@ -58,7 +58,7 @@ def run_ksk(*args: str, data_dir: Path, password: str | None = None, stdin: str 
 @pytest.fixture(scope="session")
 def medplum(tmp_path_factory):
     """The FHIR test peer (Medplum's engine behind tests/peers/medplum/server.mjs) on loopback, for the session."""
-    from sync.testing.fhirpeer import FhirPeer, node_present
+    from testkit.fhirpeer import FhirPeer, node_present
 
     if not node_present():
         pytest.skip("Node.js is not installed on this machine: the Medplum FHIR peer cannot run")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from ksk_desktop import persons, users
-from ksk_desktop.station import login
+from ksk_desktop.people import persons
+from ksk_desktop.station import users
+from ksk_desktop.station.lifecycle import login
 
 DOCTOR, NURSE, DOCTOR2 = "bacsi", "dieuduong", "bacsi2"
 STAFF_PASSWORD = "Kham-benh-2026"

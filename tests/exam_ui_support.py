@@ -7,7 +7,7 @@ import pytest
 from exam_support import DOCTOR, NURSE, add_person, add_staff, staff
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ui.pages.exams import ExamsPage
+from ui.exam.page import ExamsPage
 
 AUTOSAVE_MS = 60
 

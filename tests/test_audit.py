@@ -7,10 +7,11 @@ import json
 import pytest
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
-from ksk_desktop import audit, persons
 from ksk_desktop.db.engine import configure_connection, raw_connect
+from ksk_desktop.people import persons
 from ksk_desktop.security.keystore import KeyStore
-from ksk_desktop.station import login
+from ksk_desktop.station import audit
+from ksk_desktop.station.lifecycle import login
 
 
 @pytest.fixture

@@ -8,11 +8,12 @@ import zipfile
 import pytest
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
-from ksk_desktop import backup, persons
 from ksk_desktop.db import migrate
 from ksk_desktop.errors import AuthenticationFailed, BackupError, PermissionDenied
-from ksk_desktop.paths import StationPaths
-from ksk_desktop.station import login
+from ksk_desktop.people import persons
+from ksk_desktop.station import backup
+from ksk_desktop.station.lifecycle import login
+from ksk_desktop.station.paths import StationPaths
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ def test_restore_over_a_station_keeps_the_old_data_aside(backed_up, station):
 
 
 def test_only_an_administrator_restores_by_password(backed_up, tmp_path):
-    from ksk_desktop import users
+    from ksk_desktop.station import users
 
     ctx, _path, _ = backed_up
     users.add_user(ctx, "truongtram", "head", "Truong-tram-26")

@@ -13,19 +13,19 @@ from pathlib import Path
 import pytest
 
 from conftest import ADMIN, ADMIN_PASSWORD
-from ksk_desktop import persons
 from ksk_desktop.db.engine import configure_connection, raw_connect
 from ksk_desktop.errors import StorageError
-from ksk_desktop.paths import StationPaths
+from ksk_desktop.people import persons
 from ksk_desktop.security.keystore import KeyStore
-from ksk_desktop.station import init_station, login
+from ksk_desktop.station.lifecycle import init_station, login
+from ksk_desktop.station.paths import StationPaths
 
 WRITER = """
 import sys
 from pathlib import Path
-from ksk_desktop.paths import StationPaths
-from ksk_desktop.station import login
-from ksk_desktop import persons
+from ksk_desktop.station.paths import StationPaths
+from ksk_desktop.station.lifecycle import login
+from ksk_desktop.people import persons
 ctx = login(StationPaths(Path(sys.argv[1])), sys.argv[2], sys.argv[3])
 start = int(sys.argv[4])
 for i in range(start, start + 100000):
@@ -75,7 +75,7 @@ def test_sigkill_mid_transaction_loses_no_acknowledged_save(station, trial):
         conn.close()
     ctx = login(paths, ADMIN, ADMIN_PASSWORD)
     try:
-        from ksk_desktop import audit
+        from ksk_desktop.station import audit
 
         with ctx.read() as s:
             assert audit.verify(s, ctx.read_anchor()).ok

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ksk_desktop.db.models import Appointment, Consent, ExamVersion, OutboxItem
 from ksk_desktop.demo.seed import DEMO_SECRET, create_demo
 from ksk_desktop.exams import records, signing
-from ksk_desktop.station import login
+from ksk_desktop.station.lifecycle import login
 
 
 def test_demo_creates_signed_exams_and_drafts(paths) -> None:

@@ -324,7 +324,7 @@ def test_import_checks_like_typing_and_list_filters(clinic) -> None:
 
 
 def test_a_code_of_the_stations_imported_icd_list_is_accepted(clinic, tmp_path) -> None:
-    from ksk_desktop.icd10_import import import_icd_list
+    from ksk_desktop.catalogs.icd10_import import import_icd_list
 
     exam_id = _draft(clinic)
     with pytest.raises(UnknownDiagnosis, match="ksk icd import"):  # says how to get the full MoH list

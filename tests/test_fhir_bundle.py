@@ -10,9 +10,9 @@ import re
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
+from testkit import fhir_examples as ex
 
 from sync.fhir import codes
-from sync.fhir import examples as ex
 from sync.fhir.bundle import ExamNotForwardable, exam_bundle
 from sync.fhir.client import _rewrite, split
 

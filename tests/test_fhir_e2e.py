@@ -14,18 +14,19 @@ from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import select
+from testkit import fhir_examples as ex
+from testkit.faultproxy import FaultProxy
+from testkit.hubproc import HubProcess
+from testkit.stations import add_people, enroll
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
-from ksk_desktop import consent, outbox, persons
+from ksk_desktop import outbox
 from ksk_desktop.db.models import Person
-from ksk_desktop.station import login
+from ksk_desktop.people import consent, persons
+from ksk_desktop.station.lifecycle import login
 from sync.fhir import codes
-from sync.fhir import examples as ex
 from sync.fhir.client import FhirClient
 from sync.hub.store import HubStore
-from sync.testing.faultproxy import FaultProxy
-from sync.testing.hubproc import HubProcess
-from sync.testing.stations import add_people, enroll
 
 
 def queue_signed_exams(ctx, n: int) -> tuple[list[dict], list[dict]]:

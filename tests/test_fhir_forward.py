@@ -9,9 +9,9 @@ import uuid
 
 import pytest
 from sqlalchemy import update
+from testkit import fhir_examples as ex
 
 from sync.fhir import codes
-from sync.fhir import examples as ex
 from sync.fhir.client import FhirClient
 from sync.fhir.forward import WAITING_FOR_PERSON, ForwardConfig, Forwarder
 from sync.hub.models import FhirForward

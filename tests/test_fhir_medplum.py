@@ -9,9 +9,9 @@ from __future__ import annotations
 import copy
 
 import pytest
+from testkit import fhir_examples as ex
 
 from sync.fhir import codes
-from sync.fhir import examples as ex
 from sync.fhir.bundle import exam_bundle
 from sync.fhir.client import FhirClient, FhirRejected
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ksk_desktop import icd10
+from ksk_desktop.catalogs import icd10
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.resources import resource
 

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
-from ksk_desktop import icd10
+from ksk_desktop.catalogs import icd10
+from ksk_desktop.catalogs.icd10_import import import_icd_list
 from ksk_desktop.db.models import AuditEvent
 from ksk_desktop.errors import InvalidInput, PermissionDenied
-from ksk_desktop.icd10_import import import_icd_list
-from ksk_desktop.station import login
-from ksk_desktop.users import add_user
+from ksk_desktop.station.lifecycle import login
+from ksk_desktop.station.users import add_user
 
 
 def _moh_workbook(path: Path) -> Path:

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
-from ksk_desktop import persons
 from ksk_desktop.importer import ImportCancelled, ImportFileError, import_people
+from ksk_desktop.people import persons
 
 HEADER = ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Thôn / Tổ dân phố", "Số điện thoại", "Đối tượng"]
 GOOD = [

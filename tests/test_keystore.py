@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from conftest import ADMIN, ADMIN_PASSWORD
-from ksk_desktop import users
 from ksk_desktop.errors import AccountLocked, AuthenticationFailed, InvalidInput
 from ksk_desktop.security.keystore import KeyStore
-from ksk_desktop.station import login
+from ksk_desktop.station import users
+from ksk_desktop.station.lifecycle import login
 
 
 def test_password_and_recovery_key_unwrap_the_same_key(station):

@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import text
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
-from ksk_desktop import consent, duplicates, people_list, persons, users
 from ksk_desktop.demo.synthetic import generate_people
 from ksk_desktop.errors import DuplicatePerson, InvalidInput, PermissionDenied
-from ksk_desktop.people_list import ListFilter
-from ksk_desktop.station import login
+from ksk_desktop.people import consent, duplicates, people_list, persons
+from ksk_desktop.people.people_list import ListFilter
+from ksk_desktop.station import users
+from ksk_desktop.station.lifecycle import login
 from ksk_desktop.text import sort_key
 
 P = persons.PersonInput

@@ -12,10 +12,10 @@ from exam_support import DOCTOR, NURSE, STAFF_PASSWORD, add_person, add_staff, f
 from conftest import run_ksk
 from ksk_desktop.errors import NotFound
 from ksk_desktop.exams import records, signing
-from ksk_desktop.person_history import person_history
+from ksk_desktop.people.history import person_history
 from ksk_desktop.scheduling import campaigns, checkin, days, sites
-from ui.person_card import PersonCard
-from ui.person_history_view import EMPTY, NO_HEALTH_READ
+from ui.people.history_view import EMPTY, NO_HEALTH_READ
+from ui.people.person_card import PersonCard
 
 
 @pytest.fixture
@@ -102,8 +102,8 @@ def test_a_signed_exam_without_appointment_counts_as_examined_everywhere(station
     """Walk-ins examined without an appointment and imported exams count: list, coverage, planner, check-in."""
     from datetime import date
 
-    from ksk_desktop import people_list
-    from ksk_desktop.people_list import ListFilter
+    from ksk_desktop.people import people_list
+    from ksk_desktop.people.people_list import ListFilter
     from ksk_desktop.scheduling import coverage, planner
     from ksk_desktop.scheduling.errors import AlreadyExamined
 

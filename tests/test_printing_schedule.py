@@ -16,16 +16,16 @@ from PIL import Image
 from sqlalchemy import text
 
 from conftest import COMMUNE
-from ksk_desktop import persons
 from ksk_desktop.demo.synthetic import generate_people
 from ksk_desktop.errors import NotFound, StorageError
+from ksk_desktop.people import persons
 from ksk_desktop.printing import call_list_pdf, day_schedule_pdf, queue_ticket_pdf
 from ksk_desktop.printing.codes import MODULE
 from ksk_desktop.printing.jobs import print_call_list, print_day_schedule, print_ticket
 from ksk_desktop.scheduling import campaigns, checkin, day_schedule, days, planner, sites
 from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.scheduling.errors import InvalidStatus
-from ksk_desktop.station import station_info
+from ksk_desktop.station.lifecycle import station_info
 
 TODAY = local_today()
 NAMED = [  # NFD on purpose: what a pasted macOS or web text looks like

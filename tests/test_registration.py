@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
-from ksk_desktop import persons
 from ksk_desktop.cccd import InvalidCccdPayload
-from ksk_desktop.registration import register
+from ksk_desktop.people import persons
+from ksk_desktop.people.registration import register
 
 CARD = "031085999901|999888701|Nguyễn Văn Thử|15041985|Nam|Số 0 Phố Kiểm Thử, Phường Hồng Bàng, Thành phố Hải Phòng|10052021"
 MOVED = CARD.replace("Số 0 Phố Kiểm Thử, Phường Hồng Bàng", "Thôn Mới, Xã Kiến Thụy")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from ksk_desktop import backup, persons, users
 from ksk_desktop.errors import AuthenticationFailed, InvalidInput, PermissionDenied
+from ksk_desktop.people import persons
 from ksk_desktop.security.roles import PERMISSIONS, Perm, Role
-from ksk_desktop.station import login
+from ksk_desktop.station import backup, users
+from ksk_desktop.station.lifecycle import login
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import text
 
 from conftest import COMMUNE
-from ksk_desktop import persons, users
 from ksk_desktop.demo.synthetic import generate_people
 from ksk_desktop.errors import InvalidInput, NotFound, PermissionDenied
+from ksk_desktop.people import persons
 from ksk_desktop.scheduling import (
     appointments,
     board,
@@ -36,7 +36,8 @@ from ksk_desktop.scheduling.errors import (
     NotOnTodaysList,
     SiteCapacityMissing,
 )
-from ksk_desktop.station import login
+from ksk_desktop.station import users
+from ksk_desktop.station.lifecycle import login
 
 TODAY = local_today()
 ALL_DAY = datetime.combine(TODAY, time(7, 0))  # "now" at the desk: before the first slot

@@ -16,11 +16,12 @@ from sqlalchemy import text
 
 import ksk_desktop.cli.main as cli_main
 from conftest import ADMIN, ADMIN_PASSWORD, COMMUNE, run_ksk
-from ksk_desktop import persons, users
 from ksk_desktop.demo.synthetic import generate_people
+from ksk_desktop.people import persons
 from ksk_desktop.scheduling import board, checkin, days, planner
 from ksk_desktop.scheduling.clock import local_today
-from ksk_desktop.station import login
+from ksk_desktop.station import users
+from ksk_desktop.station.lifecycle import login
 
 TODAY = local_today()
 REGISTERED = "schedule_cmds" in Path(cli_main.__file__).read_text(encoding="utf-8")

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from conftest import ADMIN, ADMIN_PASSWORD, COMMUNE
-from ksk_desktop import persons
-from ksk_desktop.paths import StationPaths
+from ksk_desktop.people import persons
 from ksk_desktop.scheduling import campaigns, days, planner, sites
 from ksk_desktop.scheduling.clock import local_today
-from ksk_desktop.station import init_station, login
+from ksk_desktop.station.lifecycle import init_station, login
+from ksk_desktop.station.paths import StationPaths
 
 TODAY = local_today()
 HOURS = ["07:30-09:30", "13:30-15:30", "07:00-08:00,14:00-15:00", "07:30-11:30,13:30-16:30"]

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
-from ksk_desktop import persons
 from ksk_desktop.demo.synthetic import generate_people
-from ksk_desktop.search import parse_query, search_ids
+from ksk_desktop.people import persons
+from ksk_desktop.people.search import parse_query, search_ids
 
 P = persons.PersonInput
 PEOPLE = [

@@ -11,7 +11,6 @@ import sqlcipher3
 from alembic import command
 
 from conftest import ADMIN, ADMIN_PASSWORD
-from ksk_desktop import persons
 from ksk_desktop.db import migrate
 from ksk_desktop.db.engine import configure_connection, raw_connect, verify_connection_settings
 from ksk_desktop.errors import (
@@ -21,8 +20,9 @@ from ksk_desktop.errors import (
     NotAKskDatabase,
     UnsafeDatabaseSettings,
 )
+from ksk_desktop.people import persons
 from ksk_desktop.security.keystore import KeyStore
-from ksk_desktop.station import login
+from ksk_desktop.station.lifecycle import login
 
 MARK_NAME = "Phùng Khắc Thửnghiệm"
 MARK_ID = "031099912345"
@@ -79,7 +79,7 @@ def test_wrong_raw_key_does_not_open(station):
 
 
 def test_file_holds_no_plaintext_name_or_id(admin_session, tmp_path):
-    from ksk_desktop import backup
+    from ksk_desktop.station import backup
 
     persons.create_person(admin_session, persons.PersonInput(full_name=MARK_NAME, personal_id=MARK_ID, birth_year=1999, sex="M"))
     persons.get_person  # noqa: B018 - the record is read back below while the WAL is live
@@ -178,7 +178,7 @@ def test_older_schema_is_backed_up_then_upgraded(station):
         assert persons.count_people(ctx) == 0
         snapshots = list(paths.backups.glob("truoc-nang-cap-0001-*.kskbak"))
         assert len(snapshots) == 1
-        from ksk_desktop import audit
+        from ksk_desktop.station import audit
 
         with ctx.read() as s:
             assert audit.verify(s, ctx.read_anchor()).ok
@@ -194,7 +194,7 @@ def test_wrong_password_never_opens(station):
 
 def test_copy_of_station_without_keys_cannot_be_opened(station, tmp_path):
     from ksk_desktop.errors import StationNotFound
-    from ksk_desktop.paths import StationPaths
+    from ksk_desktop.station.paths import StationPaths
 
     paths, _ = station
     other = StationPaths(tmp_path / "stolen")

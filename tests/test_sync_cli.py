@@ -10,12 +10,13 @@ import json
 
 import pytest
 from sqlalchemy import text
+from testkit.hubproc import HubProcess
+from testkit.stations import hub_rows, outbox_rows, synthetic_people
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
-from ksk_desktop import persons, sync_state
-from ksk_desktop.station import login
-from sync.testing.hubproc import HubProcess
-from sync.testing.stations import hub_rows, outbox_rows, synthetic_people
+from ksk_desktop.outbox import sync_state
+from ksk_desktop.people import persons
+from ksk_desktop.station.lifecycle import login
 
 
 @pytest.fixture
@@ -129,7 +130,7 @@ def test_enrolment_needs_the_sync_permission(station, hub):
     paths, _ = station
     ctx = login(paths, ADMIN, ADMIN_PASSWORD)
     try:
-        from ksk_desktop import users
+        from ksk_desktop.station import users
 
         users.add_user(ctx, "letan", "reception", "Le-tan-2026-x", "Lễ Tân")
     finally:

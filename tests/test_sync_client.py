@@ -14,9 +14,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import text
+from testkit.hubproc import HubProcess
+from testkit.setcheck import check_set
+from testkit.stations import add_people, enroll, hub_rows, outbox_rows
 
-from ksk_desktop import consent, outbox, persons, sync_state
+from ksk_desktop import outbox
 from ksk_desktop.errors import KskError
+from ksk_desktop.outbox import sync_state
+from ksk_desktop.people import consent, persons
 from sync.client.transport import (
     HubAnswerInvalid,
     HubTransport,
@@ -25,9 +30,6 @@ from sync.client.transport import (
     check_push_answer,
 )
 from sync.client.worker import SyncWorker, WorkerConfig, backoff_delay
-from sync.testing.hubproc import HubProcess
-from sync.testing.setcheck import check_set
-from sync.testing.stations import add_people, enroll, hub_rows, outbox_rows
 
 FAST = WorkerConfig(batch_size=50, backoff_base_s=0.01, max_failures=3, timeout_s=(2.0, 5.0))
 

@@ -14,17 +14,18 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from testkit.faultproxy import FAULTS, FaultProxy
+from testkit.hubproc import HubProcess
+from testkit.setcheck import check_set
+from testkit.stations import add_people, enroll, hub_rows, new_station, outbox_rows
 
 from conftest import ADMIN, ADMIN_PASSWORD
-from ksk_desktop import consent, duplicates, persons, sync_state
 from ksk_desktop.db.models import SyncState
-from ksk_desktop.station import login
+from ksk_desktop.outbox import sync_state
+from ksk_desktop.people import consent, duplicates, persons
+from ksk_desktop.station.lifecycle import login
 from sync.client.worker import SyncWorker, WorkerConfig
 from sync.hub.store import HubStore
-from sync.testing.faultproxy import FAULTS, FaultProxy
-from sync.testing.hubproc import HubProcess
-from sync.testing.setcheck import check_set
-from sync.testing.stations import add_people, enroll, hub_rows, new_station, outbox_rows
 
 
 @pytest.fixture

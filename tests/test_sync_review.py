@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from ksk_desktop import outbox, sync_review
+from ksk_desktop import outbox
 from ksk_desktop.db.models import OutboxItem
 from ksk_desktop.errors import InvalidInput, NotFound, PermissionDenied
-from ksk_desktop.station import login
-from ksk_desktop.users import add_user
+from ksk_desktop.outbox import sync_review
+from ksk_desktop.station.lifecycle import login
+from ksk_desktop.station.users import add_user
 
 
 def _park(ctx, kind: str, reason: str) -> str:

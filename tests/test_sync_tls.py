@@ -13,13 +13,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from testkit.hubproc import HubProcess
+from testkit.stations import add_people, enroll, hub_rows, outbox_rows
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
-from ksk_desktop import sync_state
+from ksk_desktop.outbox import sync_state
 from sync.client.transport import HubTransport, TlsRefused
 from sync.client.worker import SyncWorker, WorkerConfig
-from sync.testing.hubproc import HubProcess
-from sync.testing.stations import add_people, enroll, hub_rows, outbox_rows
 
 
 def make_cert(tmp_path, name: str, *, ip: bool = True, dns: str = "localhost", days: int = 30,

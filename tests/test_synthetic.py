@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ksk_desktop.communes import Commune, commune_by_code, load_communes
+from ksk_desktop.catalogs.communes import Commune, commune_by_code, load_communes
 from ksk_desktop.demo.synthetic import (
     _ID_KEYS,
     FLAGS,

@@ -9,11 +9,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from ksk_desktop import users
 from ksk_desktop.errors import AccountLocked, AuthenticationFailed
 from ksk_desktop.security.roles import ROLE_LABELS, Role
-from ksk_desktop.station import login
-from ui.pages.admin import AdminPage
+from ksk_desktop.station import users
+from ksk_desktop.station.lifecycle import login
+from ui.admin.page import AdminPage
 
 ADMIN_PASSWORD = "Quan-tri-2026"
 CLICK = Qt.MouseButton.LeftButton

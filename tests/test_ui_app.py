@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from ksk_desktop.errors import InvalidInput
 from ui import ops
-from ui.first_run import FirstRunDialog
 from ui.flow import AppFlow
 from ui.i18n import apply_button_texts, button_box, format_date, format_long_date, format_number
+from ui.login.first_run import FirstRunDialog
 from ui.messages import error_text
 
 ADMIN_PASSWORD = "Quan-tri-2026"
@@ -177,6 +177,6 @@ def test_vietnamese_texts_and_dates(qtbot):
     assert msg.button(QMessageBox.StandardButton.No).text() == "Không"
 
 
-@pytest.mark.parametrize("module", ["ui.login_dialog", "ui.main_window", "ui.first_run", "ui.pages.admin"])
+@pytest.mark.parametrize("module", ["ui.login.login_dialog", "ui.main_window", "ui.login.first_run", "ui.admin.page"])
 def test_ui_modules_import_cleanly(module):
     __import__(module)

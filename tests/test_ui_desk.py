@@ -10,20 +10,21 @@ from datetime import datetime, time, timedelta
 import pytest
 from PySide6.QtCore import Qt
 from test_schedule import payload_of, q  # the same synthetic CCCD as the core's desk tests
+from testkit.keys import type_text, wait_ms
 
 from conftest import COMMUNE
-from ksk_desktop import persons, users
 from ksk_desktop.db.models import Appointment
 from ksk_desktop.demo.synthetic import generate_people
+from ksk_desktop.people import persons
 from ksk_desktop.scheduling import appointments as appts
 from ksk_desktop.scheduling import campaigns, checkin, days, planner, sites
 from ksk_desktop.scheduling.clock import local_today
-from ksk_desktop.station import login
+from ksk_desktop.station import users
+from ksk_desktop.station.lifecycle import login
 from ui import ops
 from ui.desk.board_model import STATUS
+from ui.desk.page import TodayPage
 from ui.main_window import MainWindow
-from ui.pages.today import TodayPage
-from ui.scan.synthetic import type_text, wait_ms
 
 CLICK = Qt.MouseButton.LeftButton
 TODAY = local_today()

@@ -9,8 +9,8 @@ from sqlalchemy import text
 from test_schedule_cli import fails, ksk, ok
 
 from conftest import COMMUNE
-from ksk_desktop import persons
 from ksk_desktop.demo.synthetic import generate_people
+from ksk_desktop.people import persons
 from ksk_desktop.scheduling import campaigns, days, planner, sites
 from ksk_desktop.scheduling.clock import local_today
 

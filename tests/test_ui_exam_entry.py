@@ -13,10 +13,10 @@ from exam_ui_support import editor_of, make_page, message_boxes, wait_saved
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from testkit.keys import type_text
 
 from ksk_desktop.exams import records
 from ksk_desktop.exams.forms import load_form
-from ui.scan.synthetic import type_text
 
 world, doctor, nurse = support.world, support.doctor, support.nurse  # the shared fixtures
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 from test_printing_schedule import pdftotext
 
 from ksk_desktop.exams import followups, plan, records, signing
-from ksk_desktop.station import login
+from ksk_desktop.station.lifecycle import login
 from ui import pdf_output
 
 world, doctor, nurse = support.world, support.doctor, support.nurse  # the shared fixtures
@@ -143,7 +143,7 @@ def test_followup_list_shows_filters_overdue_and_marks_done(qtbot, world, doctor
 
 
 def test_head_reads_follow_ups_but_cannot_mark_them_done_and_admin_sees_nothing(qtbot, world, admin_session):
-    from ksk_desktop import users
+    from ksk_desktop.station import users
 
     users.add_user(admin_session, "truongtram", "head", "Truong-tram-2026", "Trưởng Trạm")
     head = login(world[0], "truongtram", "Truong-tram-2026")

@@ -9,11 +9,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontInfo
 from PySide6.QtWidgets import QDialog
 
-from ksk_desktop import persons, users
 from ksk_desktop.demo.seed import DEMO_SECRET
-from ksk_desktop.station import login, station_info
+from ksk_desktop.people import persons
+from ksk_desktop.station import users
+from ksk_desktop.station.lifecycle import login, station_info
 from ui.commune_combo import CommuneCombo
-from ui.first_run import FirstRunDialog
+from ui.login.first_run import FirstRunDialog
 
 CLICK = Qt.MouseButton.LeftButton
 PASSWORD = "Mat-khau-tram-2026"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
-from ksk_desktop.paths import StationPaths
-from ui.login_dialog import LoginDialog
+from ksk_desktop.station.paths import StationPaths
+from ui.login.login_dialog import LoginDialog
 
 ADMIN, ADMIN_PASSWORD = "admin", "Quan-tri-2026"
 

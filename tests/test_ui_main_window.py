@@ -9,10 +9,10 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from ksk_desktop import persons, users
-from ksk_desktop.station import login
+from ksk_desktop.people import persons
+from ksk_desktop.station import users
+from ksk_desktop.station.lifecycle import login
 from ui.main_window import PAGE_TITLES, MainWindow
-from ui.pages.placeholder import PlaceholderPage
 
 ADMIN_PASSWORD = "Quan-tri-2026"
 EXPECTED_PAGES = ["Hôm nay", "Người dân", "Lịch khám", "Khám", "Báo cáo", "Đồng bộ", "Quản trị"]
@@ -65,11 +65,17 @@ def test_navigation_switches_pages(qtbot, window):
     assert window.stack.currentWidget() is window.admin_page
 
 
-def test_every_page_is_built_none_is_a_placeholder(window):
-    from ui.pages.exams import ExamsPage
+def test_every_page_is_its_own_feature_page(window):
+    from ui.admin.page import AdminPage
+    from ui.desk.page import TodayPage
+    from ui.exam.page import ExamsPage
+    from ui.people.page import PeoplePage
+    from ui.reports.page import ReportsPage
+    from ui.schedule.page import SchedulePage
+    from ui.sync.page import SyncPage
 
-    assert not [p for p in window.pages if isinstance(p, PlaceholderPage)]
-    assert isinstance(window.pages[EXPECTED_PAGES.index("Khám")], ExamsPage)
+    kinds = [TodayPage, PeoplePage, SchedulePage, ExamsPage, ReportsPage, SyncPage, AdminPage]
+    assert [type(p) for p in window.pages] == kinds
 
 
 def test_today_page_shows_real_facts(qtbot, window, admin_session):
@@ -188,7 +194,7 @@ def test_default_idle_timeout_comes_from_the_station_policy(qtbot, station):
 
 
 def test_idle_watcher_counts_input_as_activity(qtbot):
-    from ui.idle import IdleWatcher
+    from ui.login.idle import IdleWatcher
 
     watcher = IdleWatcher(150)
     watcher.start()
@@ -209,8 +215,9 @@ def test_idle_watcher_counts_input_as_activity(qtbot):
 def test_a_wedge_scan_anywhere_opens_the_scanned_person(qtbot, window, admin_session):
     from datetime import date
 
-    from ksk_desktop import persons
-    from ui.scan.synthetic import type_text
+    from testkit.keys import type_text
+
+    from ksk_desktop.people import persons
 
     card = ("031085999901|999888701|Nguyễn Văn Thử|15041985|Nam|"
             "Số 0 Phố Kiểm Thử, Phường Hồng Bàng, Thành phố Hải Phòng|10052021")

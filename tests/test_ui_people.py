@@ -12,16 +12,16 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from ksk_desktop import persons, users
 from ksk_desktop.demo.synthetic import generate_people
-from ksk_desktop.paths import StationPaths
-from ksk_desktop.station import init_station, login
+from ksk_desktop.people import persons
+from ksk_desktop.station import users
+from ksk_desktop.station.lifecycle import init_station, login
+from ksk_desktop.station.paths import StationPaths
 from ksk_desktop.text import fold, sort_key
 from ui.main_window import MainWindow
-from ui.models import people_model
-from ui.models.people_model import NAME, PAGE_SIZE, PERSON_ID_ROLE, PeopleModel
-from ui.pages.people import PeoplePage
-from ui.pages.placeholder import PlaceholderPage
+from ui.people import people_model
+from ui.people.page import PeoplePage
+from ui.people.people_model import NAME, PAGE_SIZE, PERSON_ID_ROLE, PeopleModel
 
 ADMIN, PASSWORD = "admin", "Quan-tri-2026"
 N = 3000
@@ -76,11 +76,11 @@ def visible_rows(page: PeoplePage) -> range:
     return range(top, (bottom if bottom >= 0 else page.model.rowCount() - 1) + 1)
 
 
-def test_people_page_replaces_the_placeholder(qtbot, big_station, big_session):
+def test_people_page_is_the_second_page(qtbot, big_station, big_session):
     window = MainWindow(big_session, big_station, idle_timeout_ms=600_000)
     qtbot.addWidget(window)
     page = window.pages[1]
-    assert isinstance(page, PeoplePage) and not isinstance(page, PlaceholderPage)
+    assert isinstance(page, PeoplePage)
     assert page is window.people_page
     assert page.model.rowCount() == N
 

@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import text
 
-from ksk_desktop import consent, persons
-from ksk_desktop.station import login
-from ui.person_card import PersonCard
+from ksk_desktop.people import consent, persons
+from ksk_desktop.station.lifecycle import login
+from ui.people.person_card import PersonCard
 
 CLICK = Qt.MouseButton.LeftButton
 

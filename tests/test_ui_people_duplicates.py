@@ -8,10 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import text
 
-from ksk_desktop import consent, persons
-from ksk_desktop.persons import PersonInput
-from ui.duplicates_dialog import DuplicatesDialog
-from ui.pages.people import PeoplePage
+from ksk_desktop.people import consent, persons
+from ksk_desktop.people.persons import PersonInput
+from ui.people.duplicates_dialog import DuplicatesDialog
+from ui.people.page import PeoplePage
 
 CLICK = Qt.MouseButton.LeftButton
 

@@ -12,10 +12,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from ksk_desktop import people_list, persons
+from ksk_desktop.people import people_list, persons
 from ui import ops
-from ui.import_wizard import SKIP, ImportWizard, column_keys, column_letter
-from ui.pages.people import PeoplePage
+from ui.people.import_wizard import SKIP, ImportWizard, column_keys, column_letter
+from ui.people.page import PeoplePage
 
 CLICK = Qt.MouseButton.LeftButton
 ROWS = [

@@ -13,13 +13,14 @@ from PySide6.QtTest import QTest
 from sqlalchemy import text
 
 from conftest import COMMUNE
-from ksk_desktop import persons, users
 from ksk_desktop.demo.synthetic import generate_people
+from ksk_desktop.people import persons
 from ksk_desktop.scheduling import board, campaigns, checkin, coverage, days, planner, sites
 from ksk_desktop.scheduling.clock import local_today
-from ksk_desktop.station import login
+from ksk_desktop.station import users
+from ksk_desktop.station.lifecycle import login
 from ui.i18n import format_number
-from ui.pages.reports import ReportsPage
+from ui.reports.page import ReportsPage
 
 TODAY = local_today()
 DOCTOR, DOCTOR_PASSWORD = "bacsi", "Bac-si-khoa-2026"

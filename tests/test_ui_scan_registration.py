@@ -11,13 +11,13 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
 from sqlalchemy import text
+from testkit.keys import type_text
 
-from ksk_desktop import consent, persons
 from ksk_desktop.cccd import InvalidCccdPayload, parse_cccd
-from ksk_desktop.registration import register
-from ui.registration_dialog import CONFIRM_TEXT, ScanResultDialog
+from ksk_desktop.people import consent, persons
+from ksk_desktop.people.registration import register
+from ui.people.registration_dialog import CONFIRM_TEXT, ScanResultDialog
 from ui.scan import install_scanner
-from ui.scan.synthetic import type_text
 
 CLICK = Qt.MouseButton.LeftButton
 CARD = ("031085999901|999888701|Nguyễn Văn Thử|15041985|Nam|Số 0 Phố Kiểm Thử, Phường Hồng Bàng, "

@@ -11,10 +11,10 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QPushButton, QVBoxLayout
+from testkit.keys import type_text, wait_ms
 
 from ksk_desktop.cccd import parse_cccd
 from ui.scan import WedgeScanFilter, WedgeTiming, install_scanner
-from ui.scan.synthetic import type_text, wait_ms
 
 DATA = Path(__file__).parent / "data" / "cccd-samples.jsonl"
 

@@ -12,17 +12,18 @@ from urllib.parse import urlsplit
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from sqlalchemy import select, update
+from testkit.faultproxy import FaultProxy
+from testkit.hubproc import HubProcess
+from testkit.setcheck import check_set
+from testkit.stations import add_people, enroll, hub_rows, outbox_rows
 
-from ksk_desktop import outbox, sync_state
+from ksk_desktop import outbox
 from ksk_desktop.db.models import AuditEvent, OutboxItem, Person
+from ksk_desktop.outbox import sync_state
 from sync.client.worker import WorkerConfig
 from sync.hub.store import HubStore
-from sync.testing.faultproxy import FaultProxy
-from sync.testing.hubproc import HubProcess
-from sync.testing.setcheck import check_set
-from sync.testing.stations import add_people, enroll, hub_rows, outbox_rows
 from ui.main_window import MainWindow
-from ui.pages.sync_page import SyncPage
+from ui.sync.page import SyncPage
 from ui.sync.status_indicator import GREEN, ORANGE, RED
 
 FAST = WorkerConfig(batch_size=50, backoff_base_s=0.01, max_failures=3, timeout_s=(2.0, 5.0))

@@ -11,7 +11,7 @@ from PySide6.QtCore import QCoreApplication, QLocale
 from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory
 
 from ksk_desktop import __version__
-from ksk_desktop.paths import StationPaths, default_data_dir
+from ksk_desktop.station.paths import StationPaths, default_data_dir
 from ui import ops
 from ui.flow import AppFlow
 from ui.i18n import apply_button_texts

@@ -6,7 +6,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyM
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
 
-from ksk_desktop.communes import Commune, load_communes
+from ksk_desktop.catalogs.communes import Commune, load_communes
 from ksk_desktop.text import fold
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1

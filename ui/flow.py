@@ -8,10 +8,10 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog
 
-from ksk_desktop.paths import StationPaths
-from ksk_desktop.session import StationSession
-from ui.first_run import FirstRunDialog
-from ui.login_dialog import LoginDialog
+from ksk_desktop.station.paths import StationPaths
+from ksk_desktop.station.session import StationSession
+from ui.login.first_run import FirstRunDialog
+from ui.login.login_dialog import LoginDialog
 from ui.main_window import MainWindow
 
 

@@ -21,21 +21,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ksk_desktop.paths import StationPaths
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import station_info
-from ui.idle import IdleWatcher
-from ui.login_dialog import LoginDialog
-from ui.pages.admin import AdminPage
-from ui.pages.exams import ExamsPage
-from ui.pages.people import PeoplePage
-from ui.pages.placeholder import PlaceholderPage
-from ui.pages.reports import ReportsPage
-from ui.pages.schedule import SchedulePage
-from ui.pages.sync_page import SyncPage
-from ui.pages.today import TodayPage
-from ui.registration_dialog import ScanResultDialog
+from ksk_desktop.station.lifecycle import station_info
+from ksk_desktop.station.paths import StationPaths
+from ksk_desktop.station.session import StationSession
+from ui.admin.page import AdminPage
+from ui.desk.page import TodayPage
+from ui.exam.page import ExamsPage
+from ui.login.idle import IdleWatcher
+from ui.login.login_dialog import LoginDialog
+from ui.people.page import PeoplePage
+from ui.people.registration_dialog import ScanResultDialog
+from ui.reports.page import ReportsPage
 from ui.scan import install_scanner
+from ui.schedule.page import SchedulePage
+from ui.sync.page import SyncPage
 from ui.widgets import heading, paragraph
 
 PAGE_TITLES = ("Hôm nay", "Người dân", "Lịch khám", "Khám", "Báo cáo", "Đồng bộ", "Quản trị")
@@ -116,7 +115,7 @@ class MainWindow(QMainWindow):
         self.today_page.exam_requested.connect(self._open_exam)
         self.people_page = PeoplePage(None, self.stack)
         self.admin_page = AdminPage(None, self.stack)
-        # One line per page; a title missing here shows the "not built yet" placeholder.
+        # One line per page, in the navigation's order (PAGE_TITLES).
         built: dict[str, QWidget] = {
             "Hôm nay": self.today_page,
             "Người dân": self.people_page,
@@ -128,7 +127,7 @@ class MainWindow(QMainWindow):
         }
         self.pages: list[QWidget] = []
         for title in PAGE_TITLES:
-            page = built.get(title) or PlaceholderPage(title, self.stack)
+            page = built[title]
             self.pages.append(page)
             self.stack.addWidget(page)
             self.navigation.addItem(title)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ksk_desktop import audit, backup, users
 from ksk_desktop.cli.io import emit, new_password, paths_of, read_secret, session_command, user_password
-from ksk_desktop.dbcheck import check_database
 from ksk_desktop.security.roles import ROLE_LABELS, Perm, Role
+from ksk_desktop.station import audit, backup, users
+from ksk_desktop.station.dbcheck import check_database
 
 
 # -- users ----------------------------------------------------------------------------------------
@@ -45,7 +45,7 @@ def _user_active(active: bool):
 
 
 def _user_reset(args: argparse.Namespace) -> int:
-    from ksk_desktop.station import reset_password_with_recovery
+    from ksk_desktop.station.lifecycle import reset_password_with_recovery
 
     key = read_secret(args, env="KSK_RECOVERY_KEY", stdin_flag="recovery_key_stdin", prompt="Khóa khôi phục: ",
                       what="khóa khôi phục")

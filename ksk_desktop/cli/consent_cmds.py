@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ksk_desktop import consent
 from ksk_desktop.cli.io import emit, session_command
-from ksk_desktop.session import StationSession
+from ksk_desktop.people import consent
+from ksk_desktop.station.session import StationSession
 
 
 def _add(ctx: StationSession, args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 
 from ksk_desktop.cli.io import emit, session_command
 from ksk_desktop.errors import InvalidInput
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 
 
 def _read_json(path: Path) -> Any:

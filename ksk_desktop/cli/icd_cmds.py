@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from ksk_desktop.cli.io import emit, paths_of, session_command
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -18,7 +18,7 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from ksk_desktop import icd10
+    from ksk_desktop.catalogs import icd10
 
     rows = icd10.search(args.query, limit=args.limit, data_dir=_data_dir(args))
     emit(args, rows, "\n".join(icd10.display(r) for r in rows) if rows else "Không tìm thấy mã ICD-10 nào.")
@@ -26,7 +26,7 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from ksk_desktop import icd10
+    from ksk_desktop.catalogs import icd10
 
     entry = icd10.require(args.code, data_dir=_data_dir(args))
     emit(args, entry, icd10.display(entry))
@@ -34,7 +34,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _import(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ksk_desktop.icd10_import import import_icd_list
+    from ksk_desktop.catalogs.icd10_import import import_icd_list
 
     result = import_icd_list(ctx, Path(args.file))
     human = (f"Đã nhập {result.imported} mã ICD-10 từ {result.file}"

@@ -10,8 +10,8 @@ import sys
 from collections.abc import Iterator
 
 from ksk_desktop.errors import AuthenticationFailed, InvalidInput
-from ksk_desktop.paths import StationPaths, default_data_dir
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.paths import StationPaths, default_data_dir
+from ksk_desktop.station.session import StationSession
 
 _stdin_lines: Iterator[str] | None = None
 
@@ -62,7 +62,7 @@ def paths_of(args: argparse.Namespace) -> StationPaths:
 
 
 def login(args: argparse.Namespace, *, record: bool = True) -> StationSession:
-    from ksk_desktop.station import login as station_login
+    from ksk_desktop.station.lifecycle import login as station_login
 
     if not getattr(args, "user", None):
         raise AuthenticationFailed("Lệnh này cần đăng nhập: thêm --user TÊN (mật khẩu qua KSK_PASSWORD hoặc --password-stdin).")

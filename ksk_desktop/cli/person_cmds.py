@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from ksk_desktop import persons
 from ksk_desktop.cli.io import emit, session_command
 from ksk_desktop.errors import InvalidInput
-from ksk_desktop.session import StationSession
+from ksk_desktop.people import persons
+from ksk_desktop.station.session import StationSession
 
 
 def _parse_date(text: str) -> date:
@@ -39,7 +39,7 @@ def _add(ctx: StationSession, args: argparse.Namespace) -> int:
         permanent_address=args.address, current_address=args.address, hamlet=args.hamlet, phone=args.phone,
         insurance_no=args.insurance_no, target_group=args.group, flags=args.flag or [],
     )
-    from ksk_desktop.station import station_info
+    from ksk_desktop.station.lifecycle import station_info
 
     data.commune_code = station_info(ctx).commune_code
     person = persons.create_person(ctx, data)
@@ -54,7 +54,7 @@ def _show(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _history(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ksk_desktop.person_history import person_history
+    from ksk_desktop.people.history import person_history
 
     h = person_history(ctx, args.id)
     lines = [f"{a['date']} {a['start']}–{a['end']}  {a['site']}  {a['campaign']}: {a['status_label']}"
@@ -110,7 +110,7 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _filter(args: argparse.Namespace):
-    from ksk_desktop.people_list import ListFilter
+    from ksk_desktop.people.people_list import ListFilter
 
     group = {g.strip().lower() for g in (args.group or "").split(",") if g.strip()}
     return ListFilter(query=args.query or "", groups=group, flags=set(args.flag or []), hamlet=args.hamlet,
@@ -118,7 +118,7 @@ def _filter(args: argparse.Namespace):
 
 
 def _list(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ksk_desktop import people_list
+    from ksk_desktop.people import people_list
 
     flt = _filter(args)
     total = people_list.count(ctx, flt)
@@ -131,7 +131,7 @@ def _list(ctx: StationSession, args: argparse.Namespace) -> int:
 def _export(ctx: StationSession, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ksk_desktop import people_list
+    from ksk_desktop.people import people_list
 
     n = people_list.export_xlsx(ctx, _filter(args), Path(args.file))
     emit(args, {"ok": True, "file": args.file, "count": n}, f"Đã xuất {n} người vào {args.file}.")
@@ -158,7 +158,7 @@ def _edit(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _duplicates(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ksk_desktop import duplicates
+    from ksk_desktop.people import duplicates
 
     groups = duplicates.find(ctx)
     lines = [f"{g['reason']}: " + "; ".join(f"{p['name']} ({p['id']})" for p in g["people"]) for g in groups]
@@ -167,7 +167,7 @@ def _duplicates(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def _merge(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ksk_desktop import duplicates
+    from ksk_desktop.people import duplicates
 
     result = duplicates.merge(ctx, args.keep, args.merged)
     emit(args, result, f"Đã gộp hồ sơ {args.merged} vào {args.keep}.")

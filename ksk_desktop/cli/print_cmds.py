@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ksk_desktop.cli.io import emit, session_command
 from ksk_desktop.cli.schedule_cmds import parse_date
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 
 
 def _done(args: argparse.Namespace, printed: object, what: str) -> int:

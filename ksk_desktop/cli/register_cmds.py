@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from ksk_desktop.cli.io import emit, session_command
-from ksk_desktop.registration import register
-from ksk_desktop.session import StationSession
+from ksk_desktop.people.registration import register
+from ksk_desktop.station.session import StationSession
 
 STATUS_TEXT = {"existing": "Đã có trong danh sách", "created": "Đã đăng ký người mới",
                "needs_confirmation": "Cần xác nhận"}

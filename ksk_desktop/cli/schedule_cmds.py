@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ksk_desktop.cli.io import emit, session_command
 from ksk_desktop.errors import InvalidInput
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 
 # -- parsing ------------------------------------------------------------------------------------------------------
 

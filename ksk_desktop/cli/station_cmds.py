@@ -8,8 +8,8 @@ import sys
 from ksk_desktop.cli.io import emit, login, paths_of, read_secret, session_command
 from ksk_desktop.demo import seed
 from ksk_desktop.errors import InvalidInput
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import init_station, station_info
+from ksk_desktop.station.lifecycle import init_station, station_info
+from ksk_desktop.station.session import StationSession
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -59,8 +59,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _info(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ksk_desktop import persons
     from ksk_desktop.db import migrate
+    from ksk_desktop.people import persons
 
     st = station_info(ctx)
     data = {"station_id": st.id, "code": st.code, "commune_code": st.commune_code, "name": st.name,

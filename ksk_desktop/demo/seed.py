@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 
-from ksk_desktop import persons, users
 from ksk_desktop.demo.synthetic import generate_people
-from ksk_desktop.paths import StationPaths
+from ksk_desktop.people import persons
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import init_station, login
+from ksk_desktop.station import users
+from ksk_desktop.station.lifecycle import init_station, login
+from ksk_desktop.station.paths import StationPaths
+from ksk_desktop.station.session import StationSession
 
 DEMO_COMMUNE = "11680"  # Xã Kiến Thụy: a mid-sized rural commune
 DEMO_STATION_CODE = "DEMO-11680"
@@ -47,7 +48,7 @@ def add_people(ctx: StationSession, n: int, seed: int, reference: date | None = 
                progress: Callable[[int, int], None] | None = None) -> int:
     """Add *n* synthetic residents of the station's commune, in batches of one transaction each."""
     ctx.require(Perm.DEMO_SEED)
-    from ksk_desktop.station import station_info
+    from ksk_desktop.station.lifecycle import station_info
 
     commune = station_info(ctx).commune_code
     offset = persons.count_people(ctx)

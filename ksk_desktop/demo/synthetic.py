@@ -38,7 +38,7 @@ from functools import cache
 from itertools import accumulate
 from typing import Any
 
-from ksk_desktop.communes import KIND_COMMUNE, KIND_WARD, Commune, commune_by_code, load_communes
+from ksk_desktop.catalogs.communes import KIND_COMMUNE, KIND_WARD, Commune, commune_by_code, load_communes
 from ksk_desktop.resources import read_text
 
 TARGET_GROUPS: tuple[str, ...] = ("a", "b", "c", "d", "đ")

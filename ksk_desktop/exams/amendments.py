@@ -18,7 +18,7 @@ from ksk_desktop.exams.records import (
     state,
 )
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import nfc
 
 

@@ -10,17 +10,17 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ksk_desktop import consent
 from ksk_desktop.db.models import Appointment, ExamDay, Person
 from ksk_desktop.exams import document, plan
 from ksk_desktop.exams.forms import default_form, load_form
 from ksk_desktop.exams.records import apply_values, insert_version, recompute
 from ksk_desktop.exams.signing import sign_row
-from ksk_desktop.paths import StationPaths
+from ksk_desktop.people import consent
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import login
+from ksk_desktop.station.lifecycle import login
+from ksk_desktop.station.paths import StationPaths
+from ksk_desktop.station.session import StationSession
 
 
 def _age(p: Person, on: date) -> int:

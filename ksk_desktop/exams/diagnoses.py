@@ -1,4 +1,4 @@
-"""ICD-10 diagnoses on an exam, checked against the catalogue (``ksk_desktop.icd10``): the bundled list and the
+"""ICD-10 diagnoses on an exam, checked against the catalogue (``ksk_desktop.catalogs.icd10``): the bundled list and the
 station's imported MoH list (under *data_dir*, the station folder)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from ksk_desktop.exams.errors import UnknownDiagnosis
 
 
 def _lookup(code: str, data_dir: Path | None) -> dict:
-    from ksk_desktop import icd10
+    from ksk_desktop.catalogs import icd10
 
     found = icd10.lookup(icd10.normalize_code(code), data_dir)
     if found is None:

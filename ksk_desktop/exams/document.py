@@ -7,7 +7,7 @@ import json
 from datetime import date
 from typing import Any
 
-from ksk_desktop.audit import canonical_json
+from ksk_desktop.station.audit import canonical_json
 
 KEYS = ("id", "version", "person_id", "appointment_id", "form", "form_version", "exam_date", "values", "confirmed",
         "assessment", "health_class", "health_class_reason", "diagnoses", "conclusion", "advice", "referrals",

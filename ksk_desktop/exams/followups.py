@@ -8,13 +8,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import FollowUp, Person
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.exams.errors import ExamNotFound
 from ksk_desktop.exams.plan import FOLLOWUP_KINDS
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import utcnow
+from ksk_desktop.station.session import StationSession
 
 STATUSES = ("open", "done")
 

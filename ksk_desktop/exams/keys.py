@@ -11,10 +11,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import ExamSigningKey
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import CurrentUser, StationSession
-from ksk_desktop.station import utcnow
+from ksk_desktop.station.session import CurrentUser, StationSession
 
 
 def key_id_of(public_raw: bytes) -> str:

@@ -8,12 +8,12 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
+from ksk_desktop.clock import utcnow
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.exams import document
 from ksk_desktop.exams.errors import VersionConflict
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import utcnow
+from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import nfc
 
 URGENCIES = ("routine", "soon", "urgent")

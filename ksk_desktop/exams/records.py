@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Appointment, Campaign, ExamVersion, Person
 from ksk_desktop.errors import InvalidInput, NotFound, PermissionDenied
 from ksk_desktop.exams import document, validation
 from ksk_desktop.exams.errors import ExamNotFound, ExamSigned, VersionConflict
 from ksk_desktop.exams.forms import FormDef, canonical_form_id, default_form, load_form
 from ksk_desktop.security.roles import PERM_LABELS, Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import utcnow
+from ksk_desktop.station.session import StationSession
 
 STATUSES = ("draft", "signed")
 

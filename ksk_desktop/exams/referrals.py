@@ -6,12 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
+from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Referral
 from ksk_desktop.exams.errors import ExamNotFound
 from ksk_desktop.exams.plan import URGENCY_LABELS
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import utcnow
+from ksk_desktop.station.session import StationSession
 
 
 def record(ctx: StationSession, s: Session, doc: dict) -> int:

@@ -16,13 +16,13 @@ from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
 from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
+from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Appointment, ExamVersion
 from ksk_desktop.exams import document, keys, validation
 from ksk_desktop.exams.errors import InvalidSignature, SigningBlocked
 from ksk_desktop.exams.forms import load_form
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import utcnow
+from ksk_desktop.station.session import StationSession
 
 QR_PREFIX = "KSK1"
 

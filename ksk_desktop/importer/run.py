@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import text
 
-from ksk_desktop import persons
 from ksk_desktop.errors import InvalidInput, KskError
 from ksk_desktop.fsio import sha256_file
 from ksk_desktop.importer import values as V
@@ -20,8 +19,9 @@ from ksk_desktop.importer.columns import FIELDS, guess_mapping, load_mapping, re
 from ksk_desktop.importer.report import write_report
 from ksk_desktop.importer.sources import read_table
 from ksk_desktop.importer.writer import ImportWriter, match_key
+from ksk_desktop.people import persons
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import fold
 
 

@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ksk_desktop import outbox, persons
+from ksk_desktop import outbox
+from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Person
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import utcnow
+from ksk_desktop.people import persons
+from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import fold, sort_key
 
 COMPARED = ("personal_id", "old_id", "full_name", "birth_date", "birth_year", "sex", "permanent_address",

@@ -7,20 +7,20 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from ksk_desktop import persons
 from ksk_desktop.db.models import Referral
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.exams import document
 from ksk_desktop.exams.forms import load_form
 from ksk_desktop.exams.records import person_of, version_row
 from ksk_desktop.exams.signing import verify_qr_text
+from ksk_desktop.people import persons
 from ksk_desktop.printing.jobs import Printed
 from ksk_desktop.printing.output import check_destination
 from ksk_desktop.printing.referral_pdf import referral_slip_pdf
 from ksk_desktop.printing.result_slip_pdf import result_slips_pdf
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import station_info
+from ksk_desktop.station.lifecycle import station_info
+from ksk_desktop.station.session import StationSession
 
 
 def _signed_exam(s: Session, exam_id: str, version: int | None) -> dict:

@@ -31,7 +31,7 @@ def sex_label(code: str | None) -> str:
 
 @lru_cache(maxsize=1)
 def _group_labels() -> dict[str, str]:
-    from ksk_desktop.persons import target_group_labels
+    from ksk_desktop.people.persons import target_group_labels
 
     return target_group_labels()
 

@@ -19,8 +19,8 @@ from ksk_desktop.scheduling.checkin import CheckIn, _person
 from ksk_desktop.scheduling.day_schedule import day_schedule
 from ksk_desktop.scheduling.errors import InvalidStatus
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import station_info
+from ksk_desktop.station.lifecycle import station_info
+from ksk_desktop.station.session import StationSession
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from ksk_desktop.communes import commune_by_code
+from ksk_desktop.catalogs.communes import commune_by_code
 from ksk_desktop.printing.fonts import BOLD, ITALIC, REGULAR, clean, markup, register_fonts
 from ksk_desktop.printing.formats import printed_at
 

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Appointment, ExamDay, Person, Site, Slot
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.scheduling import status as st
@@ -20,8 +21,7 @@ from ksk_desktop.scheduling.clock import local_today, show_date
 from ksk_desktop.scheduling.days import set_locked
 from ksk_desktop.scheduling.errors import DateInPast, DayOverCapacity, InvalidStatus
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import utcnow
+from ksk_desktop.station.session import StationSession
 
 _UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$")
 

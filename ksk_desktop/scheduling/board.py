@@ -12,7 +12,7 @@ from ksk_desktop.scheduling.clock import local_today, show_date
 from ksk_desktop.scheduling.day_schedule import appointment_rows
 from ksk_desktop.scheduling.errors import InvalidStatus
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 
 COLUMNS = {"expected": st.EXPECTED, "waiting": (st.CHECKED_IN,), "in_exam": (st.IN_EXAM,), "done": (st.EXAMINED,),
            "no_show": (st.NO_SHOW,)}

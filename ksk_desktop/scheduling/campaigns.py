@@ -7,13 +7,13 @@ import uuid
 
 from sqlalchemy import select
 
+from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Campaign
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.exams.forms import canonical_form_id
-from ksk_desktop.persons import TARGET_GROUPS
+from ksk_desktop.people.persons import TARGET_GROUPS
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import utcnow
+from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import nfc
 
 #: Exam form per target group unless the campaign says otherwise (form definitions live in resources/).

@@ -17,9 +17,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ksk_desktop.cccd import parse_cccd
+from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Appointment, Campaign, ExamDay, Person, Site, Slot
 from ksk_desktop.errors import InvalidInput, NotFound
-from ksk_desktop.registration import find_match
+from ksk_desktop.people.registration import find_match
 from ksk_desktop.scheduling import appointments as appts
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling import sync_payload
@@ -28,8 +29,7 @@ from ksk_desktop.scheduling.errors import AlreadyExamined, DayOverCapacity, Inva
 from ksk_desktop.scheduling.examined import examined_on
 from ksk_desktop.scheduling.planner import priority_of
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import utcnow
+from ksk_desktop.station.session import StationSession
 
 
 @dataclass

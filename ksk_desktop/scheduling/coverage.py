@@ -15,11 +15,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ksk_desktop.errors import InvalidInput
-from ksk_desktop.persons import TARGET_GROUPS
+from ksk_desktop.people.persons import TARGET_GROUPS
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling.examined import examined_ids_sql
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import collation_key
 
 NO_HAMLET = ""  # filter value for people with no hamlet recorded

@@ -12,7 +12,7 @@ from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling.clock import LOCAL_TZ, hhmm
 from ksk_desktop.scheduling.days import booked_by_slot
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 
 _ROWS = (
     "SELECT a.id, a.queue_no, a.status, a.priority, a.locked, a.walk_in, a.checked_in_at, a.slot_id, a.day_id, "

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import ExamDay, Site, Slot
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.scheduling import status as st
@@ -20,8 +21,7 @@ from ksk_desktop.scheduling import sync_payload
 from ksk_desktop.scheduling.clock import local_today, show_date
 from ksk_desktop.scheduling.errors import DateInPast, DayOverCapacity, SiteCapacityMissing
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import utcnow
+from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import nfc
 
 DEFAULT_HOURS = "07:30-11:30,13:30-16:30"

@@ -15,8 +15,8 @@ from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling.clock import local_today, to_utc
 from ksk_desktop.scheduling.days import DEFAULT_HOURS, DEFAULT_SLOT_MINUTES, add_day, insert_day
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import station_info
+from ksk_desktop.station.lifecycle import station_info
+from ksk_desktop.station.session import StationSession
 
 WORKING_DAYS_AHEAD = 4
 SHARE_EXAMINED_PAST = 0.85

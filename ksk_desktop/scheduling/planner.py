@@ -42,10 +42,11 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ksk_desktop.clock import utcnow
 from ksk_desktop.db.bulk import insert_many
 from ksk_desktop.db.models import Appointment, Campaign
 from ksk_desktop.errors import InvalidInput, NotFound
-from ksk_desktop.persons import FLAGS, TARGET_GROUPS
+from ksk_desktop.people.persons import FLAGS, TARGET_GROUPS
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling import sync_payload
 from ksk_desktop.scheduling.campaigns import parse_groups
@@ -53,8 +54,7 @@ from ksk_desktop.scheduling.clock import local_today, show_date
 from ksk_desktop.scheduling.days import MORNING_ENDS
 from ksk_desktop.scheduling.examined import examined_ids_sql
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import utcnow
+from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import collation_key
 
 PRIORITY_FLAGS = ("elderly", "disabled", "merit")

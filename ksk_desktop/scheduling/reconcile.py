@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, text
 
+from ksk_desktop.clock import utcnow
 from ksk_desktop.db.bulk import insert_many
 from ksk_desktop.db.models import Appointment, ExamDay, Site
 from ksk_desktop.errors import InvalidInput, NotFound
@@ -20,8 +21,7 @@ from ksk_desktop.scheduling.day_schedule import appointment_rows
 from ksk_desktop.scheduling.errors import DateInPast
 from ksk_desktop.scheduling.planner import day_rooms
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import utcnow
+from ksk_desktop.station.session import StationSession
 
 
 def _stamp() -> tuple[datetime, str]:

@@ -6,11 +6,11 @@ import uuid
 
 from sqlalchemy import select
 
+from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Site
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
-from ksk_desktop.station import utcnow
+from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import collation_key, nfc
 
 KINDS = ("station", "school", "factory", "village_hall", "island", "other")

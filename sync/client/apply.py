@@ -16,11 +16,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ksk_desktop import duplicates, persons, sync_state
 from ksk_desktop.db.models import OutboxItem, Person, PersonFlag, PersonMerge, SyncRemoteMerge
 from ksk_desktop.errors import KskError
+from ksk_desktop.outbox import sync_state
+from ksk_desktop.people import duplicates, persons
 from ksk_desktop.security.roles import Role
-from ksk_desktop.session import CurrentUser, StationSession
+from ksk_desktop.station.session import CurrentUser, StationSession
 from ksk_desktop.text import fold, sort_key
 
 SYSTEM_ACTOR = "sync"

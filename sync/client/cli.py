@@ -9,9 +9,9 @@ import argparse
 import signal
 import threading
 
-from ksk_desktop import sync_state
 from ksk_desktop.cli.io import emit, session_command
-from ksk_desktop.session import StationSession
+from ksk_desktop.outbox import sync_state
+from ksk_desktop.station.session import StationSession
 
 EXIT_INCOMPLETE = 75  # EX_TEMPFAIL: the hub could not be reached for every item; run again later
 EXIT_REFUSED = 6  # the hub refused this device, or its certificate did not verify: a person must act

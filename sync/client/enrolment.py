@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from ksk_desktop import sync_state
-from ksk_desktop.session import StationSession
+from ksk_desktop.outbox import sync_state
+from ksk_desktop.station.session import StationSession
 from sync.client.transport import HubTransport, check_hub_url, normalise_fingerprint
 
 

@@ -24,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from ksk_desktop import sync_state
-from ksk_desktop.session import StationSession
+from ksk_desktop.outbox import sync_state
+from ksk_desktop.station.session import StationSession
 from sync.client import apply
 from sync.client.transport import BatchRefused, HubRefused, HubTransport, SyncError, TlsRefused
 

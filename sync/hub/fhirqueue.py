@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ksk_desktop.communes import commune_by_code
+from ksk_desktop.catalogs.communes import commune_by_code
 from sync.hub import people
 from sync.hub.models import Device, FhirForward, HubConsent, HubPerson, Item, PersonAlias
 

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from ksk_desktop.persons import target_group_labels
+from ksk_desktop.people.persons import target_group_labels
 
 COLUMNS = ("Số TT", "Ca khám", "Họ và tên", "Năm sinh", "Thôn/Tổ", "Nhóm", "Trạng thái")
 QUEUE, SLOT, NAME, BIRTH, HAMLET, GROUP, STATUS = range(len(COLUMNS))

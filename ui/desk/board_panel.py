@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui.desk.board_model import APPOINTMENT_ID_ROLE, FILTERS, NAME, BoardModel
 from ui.i18n import format_number
 

@@ -17,12 +17,12 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from ksk_desktop import persons
 from ksk_desktop.errors import NotFound
+from ksk_desktop.people import persons
 from ksk_desktop.scheduling import appointments, checkin
 from ksk_desktop.scheduling.errors import AlreadyExamined, DayOverCapacity, NotOnTodaysList
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.desk.result_panel import Choice, ResultPanel
 from ui.desk.walk_in import register_stranger

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.desk.result_panel import ResultPanel
-from ui.person_text import birth_text
+from ui.people.person_text import birth_text
 from ui.widgets import heading
 
 SEARCH_DELAY_MS = 250

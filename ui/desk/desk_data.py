@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ksk_desktop.scheduling import board, days
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 
 #: Board columns, in the order the desk lists them when no filter is set.
 BOARD_ORDER = ("waiting", "in_exam", "expected", "done", "no_show")

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
 from ksk_desktop.scheduling import reconcile
 from ksk_desktop.scheduling.clock import show_date
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.messages import error_text
-from ui.person_text import birth_text
+from ui.people.person_text import birth_text
 from ui.widgets import OK_STYLE, ErrorLabel, heading, paragraph
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ui.person_text import birth_text
+from ui.people.person_text import birth_text
 from ui.widgets import paragraph
 
 HEADS = {"checked_in": "Đã tiếp đón", "already_checked_in": "Đã tiếp đón từ trước",

@@ -9,11 +9,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ksk_desktop import outbox
-from ksk_desktop.communes import commune_by_code
-from ksk_desktop.persons import count_people
+from ksk_desktop.catalogs.communes import commune_by_code
+from ksk_desktop.people.persons import count_people
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import CurrentUser, StationSession
-from ksk_desktop.station import station_info
+from ksk_desktop.station.lifecycle import station_info
+from ksk_desktop.station.session import CurrentUser, StationSession
 from ui.i18n import format_number
 from ui.widgets import heading
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QWidget
 
 from ksk_desktop.printing import jobs
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui import pdf_output
 
 

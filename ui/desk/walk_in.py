@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QWidget
 
-from ksk_desktop.session import StationSession
-from ui.registration_dialog import ScanResultDialog
+from ksk_desktop.station.session import StationSession
+from ui.people.registration_dialog import ScanResultDialog
 
 #: Dialog states in which the card's holder is on the station's list.
 REGISTERED = ("created", "existing", "saved", "differences")

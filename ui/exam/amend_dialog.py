@@ -11,7 +11,7 @@ from ksk_desktop.errors import KskError
 from ksk_desktop.exams import amendments
 from ksk_desktop.exams.errors import SigningBlocked
 from ksk_desktop.exams.forms import load_form
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui.exam.form_view import FormView
 from ui.i18n import apply_button_texts
 from ui.widgets import ErrorLabel, paragraph

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ksk_desktop import icd10
+from ksk_desktop.catalogs import icd10
 from ksk_desktop.errors import KskError, NotFound
 from ksk_desktop.exams.forms import FieldDef
 from ui.exam.field_editors import FieldEditor

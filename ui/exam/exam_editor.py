@@ -11,14 +11,14 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from ksk_desktop import persons
 from ksk_desktop.errors import KskError
 from ksk_desktop.exams import plan, records, signing
 from ksk_desktop.exams.errors import SigningBlocked, VersionConflict
 from ksk_desktop.exams.forms import FormDef, load_form
+from ksk_desktop.people import persons
 from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui.exam import exam_printing
 from ui.exam.amend_dialog import AmendDialog
 from ui.exam.assessment_panel import AssessmentPanel

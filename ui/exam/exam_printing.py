@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QWidget
 
 from ksk_desktop.printing import exam_jobs
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import fold
 from ui import pdf_output
 

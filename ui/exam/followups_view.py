@@ -23,7 +23,7 @@ from ksk_desktop.errors import KskError
 from ksk_desktop.exams import followups
 from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui.exam.display import iso_date
 from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel, heading
 

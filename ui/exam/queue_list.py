@@ -15,12 +15,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ksk_desktop import persons
 from ksk_desktop.exams import records
+from ksk_desktop.people import persons
 from ksk_desktop.scheduling import board
 from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.exam.display import ROMAN, iso_date
 from ui.messages import error_text

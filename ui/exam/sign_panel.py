@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from ksk_desktop.scheduling.clock import LOCAL_TZ
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel
 
 

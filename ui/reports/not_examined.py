@@ -11,11 +11,11 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from ksk_desktop.scheduling import coverage
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.i18n import format_date, format_number
 from ui.messages import error_text
-from ui.person_text import SEX_LABELS, birth_text
+from ui.people.person_text import SEX_LABELS, birth_text
 from ui.schedule.table import RowsTable
 from ui.widgets import ErrorLabel, heading
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLineEdit, QSpinBox, QWidget
 
-from ksk_desktop.persons import TARGET_GROUPS, target_group_labels
+from ksk_desktop.people.persons import TARGET_GROUPS, target_group_labels
 from ksk_desktop.scheduling import campaigns
 from ksk_desktop.scheduling.clock import local_today
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui.task_dialog import FormError, TaskDialog
 
 #: The exam forms (the exam document's ``form``) and the usual form of each target group.

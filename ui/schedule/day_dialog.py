@@ -14,7 +14,7 @@ from ksk_desktop.errors import KskError
 from ksk_desktop.scheduling import days, sites
 from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.scheduling.errors import DateInPast, SiteCapacityMissing
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui.i18n import DATE_FORMAT, format_date, format_number
 from ui.messages import error_text
 from ui.task_dialog import FormError, TaskDialog

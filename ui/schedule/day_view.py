@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
 from ksk_desktop.scheduling import appointments, day_schedule, days
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.i18n import format_long_date
 from ui.messages import ask, error_text
-from ui.person_text import SEX_LABELS, birth_text
+from ui.people.person_text import SEX_LABELS, birth_text
 from ui.schedule.move_dialog import MoveDialog
 from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel, heading
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from ksk_desktop.scheduling import appointments, day_schedule, days
 from ksk_desktop.scheduling.clock import local_today
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui.i18n import format_date
 from ui.messages import error_text
 from ui.task_dialog import FormError, TaskDialog

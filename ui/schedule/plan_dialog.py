@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ksk_desktop import people_list
-from ksk_desktop.people_list import FLAG_LABELS
-from ksk_desktop.persons import target_group_labels
+from ksk_desktop.people import people_list
+from ksk_desktop.people.people_list import FLAG_LABELS
+from ksk_desktop.people.persons import target_group_labels
 from ksk_desktop.scheduling import planner
 from ksk_desktop.scheduling.clock import local_today
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.i18n import format_date, format_number
 from ui.messages import error_text

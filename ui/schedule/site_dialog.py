@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox, QWidget
 
 from ksk_desktop.scheduling import sites
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui.task_dialog import FormError, TaskDialog
 from ui.widgets import MUTED_STYLE, MessageLabel
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
-from ksk_desktop.session import StationSession
+from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.i18n import button_box
 from ui.messages import error_text

@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from ksk_desktop import sync_state
-from ksk_desktop.session import StationSession
+from ksk_desktop.outbox import sync_state
+from ksk_desktop.station.session import StationSession
 from sync.client.worker import SyncWorker, WorkerConfig
 from ui import ops
 from ui.messages import error_text

@@ -1,0 +1,97 @@
+"""A logged-in user's session on an open station: the only way services reach the database."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from ksk_desktop.db.database import Database
+from ksk_desktop.errors import PermissionDenied
+from ksk_desktop.security.keystore import KeyStore
+from ksk_desktop.security.roles import PERM_LABELS, ROLE_LABELS, Perm, Role, allowed
+from ksk_desktop.station import audit
+from ksk_desktop.station.paths import StationPaths
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: str
+    username: str
+    full_name: str
+    role: Role
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+
+class StationSession:
+    """Holds the open database, the keystore and the user; checks permissions; keeps the audit anchor."""
+
+    def __init__(self, paths: StationPaths, keystore: KeyStore, db: Database, user: CurrentUser, key: bytes) -> None:
+        self.paths = paths
+        self.keystore = keystore
+        self.db = db
+        self.user = user
+        self._anchor_key = keystore.anchor_key(key)
+
+    # -- permissions ------------------------------------------------------------------------------
+    def can(self, perm: Perm) -> bool:
+        return allowed(self.user.role, perm)
+
+    def require(self, perm: Perm) -> None:
+        if not self.can(perm):
+            raise PermissionDenied(
+                f"Người dùng {self.user.username} ({self.user.role_label}) không có quyền {PERM_LABELS[perm]}."
+            )
+
+    # -- units of work ----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.db.read() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction; the audit anchor moves to the new chain head just before it commits.
+
+        The anchor only moves if it still covers the head this transaction started from: after tampering
+        it stays put, so the evidence is not papered over by the next ordinary write.
+        """
+        moved = False
+        previous = None
+        try:
+            with self.db.write() as session:
+                yield session
+                new_head = session.info.get("audit_head")
+                base = session.info.get("audit_base")
+                if new_head is not None and self.read_anchor().covers(base):
+                    previous = audit.write_anchor(self.paths.anchor, self._anchor_key, new_head, base)
+                    moved = True
+        except BaseException:
+            if moved:  # the commit failed after the anchor moved: put it back
+                audit.restore_anchor(self.paths.anchor, previous)
+            raise
+
+    def audit(self, session: Session, action: str, entity_type: str, entity_id: str | None = None,
+              details: dict | None = None) -> None:
+        audit.append(session, self.user.username, action, entity_type, entity_id, details)
+
+    def read_anchor(self) -> audit.Anchor:
+        return audit.read_anchor(self.paths.anchor, self._anchor_key)
+
+    @property
+    def key(self) -> bytes:
+        return self.db.key
+
+    @property
+    def closed(self) -> bool:
+        return self.db.closed
+
+    def close(self) -> None:
+        """Lock: close every connection and forget the key."""
+        self.db.dispose()
+        self._anchor_key = b""

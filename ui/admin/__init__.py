@@ -1,0 +1,1 @@
+"""The Quản trị page: users, security policy, backups and the audit check."""

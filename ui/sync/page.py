@@ -1,0 +1,365 @@
+"""The "Đồng bộ" page: enrolment, "Đồng bộ ngay" with live progress and Cancel, automatic sync, counts per kind
+and state, and the items the hub rejected with its reason, to send again or dismiss.
+
+The page owns the sync controller and the status-bar indicator (the window puts the indicator in its status
+bar). Every database read runs in the background; the network only ever in the controller's worker thread.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ksk_desktop.outbox import sync_review, sync_state
+from ksk_desktop.security.roles import Perm
+from ksk_desktop.station.session import StationSession
+from ui import ops
+from ui.i18n import format_number
+from ui.messages import error_text
+from ui.sync.enroll_dialog import EnrollDialog
+from ui.sync.status_indicator import SyncStatusIndicator, when_text
+from ui.sync.sync_controller import SyncController
+from ui.widgets import ERROR_STYLE, MUTED_STYLE, OK_STYLE, MessageLabel, heading, paragraph
+
+PARKED_COLUMNS = ("Loại", "Thời điểm", "Hồ sơ", "Lý do máy chủ từ chối")
+COUNT_COLUMNS = ("Loại", "Chờ gửi", "Đã gửi", "Bị từ chối", "Đã bỏ qua")
+
+
+def progress_text(p: dict) -> str:
+    text = (f"Đã gửi: {format_number(p.get('accepted', 0))} mới · {format_number(p.get('duplicate', 0))} trùng "
+            f"(đã có ở máy chủ) · {format_number(p.get('rejected', 0))} bị từ chối · "
+            f"nhận về {format_number(p.get('pulled', 0))} thay đổi")
+    if p.get("phase") == "waiting" and p.get("error"):
+        text += f"\nĐang chờ thử lại: {p['error']}"
+    return text
+
+
+def load(ctx: StationSession) -> tuple[dict, list[dict]]:
+    """Runs on the worker thread: counts per kind and state, and the parked items (names read with audit)."""
+    return sync_review.counts_by_kind(ctx), sync_review.review_parked(ctx)
+
+
+class SyncPage(QWidget):
+    def __init__(self, session: StationSession | None = None, parent: QWidget | None = None,
+                 controller: SyncController | None = None) -> None:
+        super().__init__(parent)
+        self.session: StationSession | None = None
+        self.controller = controller or SyncController(self)
+        self.indicator = SyncStatusIndicator(self.controller)
+        self.load_task: ops.Task | None = None
+        self.action_task: ops.Task | None = None
+        self.enroll_dialog: EnrollDialog | None = None
+        self.dismiss_dialog: QInputDialog | None = None
+        self.parked_rows: list[dict] = []
+        self.counts: dict = {}
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.addWidget(heading("Đồng bộ", 1, self))
+        layout.addWidget(paragraph("Dữ liệu của trạm được gửi lên máy chủ của thành phố khi có mạng; mỗi mục chỉ "
+                                   "được ghi nhận một lần. Mục bị máy chủ từ chối được giữ lại bên dưới kèm lý do "
+                                   "để người có trách nhiệm xử lý; nó không chặn các mục khác.", self, muted=True))
+
+        enrol_box = QGroupBox("Máy chủ", self)
+        enrol_form = QFormLayout(enrol_box)
+        self.hub_label = QLabel("—", enrol_box)
+        self.device_label = QLabel("—", enrol_box)
+        self.last_label = QLabel("—", enrol_box)
+        for label in (self.hub_label, self.device_label, self.last_label):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.enroll_button = QPushButton("Đăng ký với máy chủ…", enrol_box)
+        self.enroll_button.clicked.connect(self.open_enroll_dialog)
+        enrol_form.addRow("Địa chỉ", self.hub_label)
+        enrol_form.addRow("Mã thiết bị", self.device_label)
+        enrol_form.addRow("Lần thành công gần nhất", self.last_label)
+        enrol_form.addRow("", self.enroll_button)
+        layout.addWidget(enrol_box)
+
+        run_box = QGroupBox("Gửi và nhận", self)
+        run_layout = QVBoxLayout(run_box)
+        row = QHBoxLayout()
+        self.run_button = QPushButton("Đồng bộ ngay", run_box)
+        self.run_button.clicked.connect(self.run_now)
+        self.cancel_button = QPushButton("Hủy", run_box)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.controller.cancel)
+        self.auto_check = QCheckBox("Tự động đồng bộ mỗi", run_box)
+        self.auto_minutes = QSpinBox(run_box)
+        self.auto_minutes.setRange(5, 240)
+        self.auto_minutes.setValue(15)
+        self.auto_minutes.setSuffix(" phút")
+        self.auto_check.toggled.connect(self._auto_changed)
+        self.auto_minutes.valueChanged.connect(self._auto_changed)
+        row.addWidget(self.run_button)
+        row.addWidget(self.cancel_button)
+        row.addSpacing(24)
+        row.addWidget(self.auto_check)
+        row.addWidget(self.auto_minutes)
+        row.addStretch(1)
+        run_layout.addLayout(row)
+        self.summary_label = QLabel("", run_box)
+        self.summary_label.setObjectName("syncSummary")
+        self.progress_label = MessageLabel(run_box, MUTED_STYLE)
+        self.progress_label.setObjectName("syncProgress")
+        self.result_label = MessageLabel(run_box)
+        self.result_label.setObjectName("syncResult")
+        run_layout.addWidget(self.summary_label)
+        run_layout.addWidget(self.progress_label)
+        run_layout.addWidget(self.result_label)
+        layout.addWidget(run_box)
+
+        layout.addWidget(heading("Theo loại dữ liệu", 2, self))
+        self.counts_table = self._table(COUNT_COLUMNS, "syncCounts")
+        self.counts_table.setMaximumHeight(170)
+        layout.addWidget(self.counts_table)
+
+        layout.addWidget(heading("Mục bị máy chủ từ chối", 2, self))
+        self.parked_table = self._table(PARKED_COLUMNS, "parkedTable")
+        self.parked_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.parked_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.parked_table.itemSelectionChanged.connect(self._update_buttons)
+        layout.addWidget(self.parked_table, 1)
+        actions = QHBoxLayout()
+        self.retry_button = QPushButton("Gửi lại", self)
+        self.retry_button.setToolTip("Đưa mục trở lại hàng chờ sau khi đã sửa nguyên nhân")
+        self.retry_button.clicked.connect(self.retry_selected)
+        self.dismiss_button = QPushButton("Bỏ qua…", self)
+        self.dismiss_button.setToolTip("Không gửi mục này nữa (cần ghi lý do; được ghi vào nhật ký)")
+        self.dismiss_button.clicked.connect(self.dismiss_selected)
+        self.reload_button = QPushButton("Làm mới", self)
+        self.reload_button.clicked.connect(self.reload)
+        actions.addWidget(self.retry_button)
+        actions.addWidget(self.dismiss_button)
+        actions.addStretch(1)
+        actions.addWidget(self.reload_button)
+        layout.addLayout(actions)
+        self.action_label = MessageLabel(self)
+        layout.addWidget(self.action_label)
+
+        self.controller.status_changed.connect(self._show_status)
+        self.controller.progress.connect(self._show_progress)
+        self.controller.running_changed.connect(self._running_changed)
+        self.controller.run_finished.connect(self._run_finished)
+        self.set_session(session)
+
+    def _table(self, columns: tuple[str, ...], name: str) -> QTableWidget:
+        table = QTableWidget(0, len(columns), self)
+        table.setObjectName(name)
+        table.setHorizontalHeaderLabels(list(columns))
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        return table
+
+    # -- session ------------------------------------------------------------------------------------------
+    def set_session(self, session: StationSession | None) -> None:
+        self.session = session
+        if session is None:
+            for dialog in (self.enroll_dialog, self.dismiss_dialog):
+                if dialog is not None and dialog.isVisible():
+                    dialog.done(QDialog.DialogCode.Rejected)
+            self.parked_rows, self.counts = [], {}
+            self.parked_table.setRowCount(0)
+            self.counts_table.setRowCount(0)
+            self.progress_label.clear_message()
+            self.result_label.clear_message()
+            self.action_label.clear_message()
+        self.controller.set_session(session)
+        if session is None:
+            self.indicator.show_status(None)
+        self._update_buttons()
+        if session is not None and self.isVisible():
+            self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.reload()
+
+    # -- status ---------------------------------------------------------------------------------------------
+    def _show_status(self, status: dict) -> None:
+        enrolled = bool(status.get("enrolled"))
+        self.hub_label.setText(status.get("hub_url") or "Chưa đăng ký")
+        self.device_label.setText(status.get("device_id") or "—")
+        self.last_label.setText(when_text(status.get("last_success_at")) or "Chưa có")
+        self.enroll_button.setText("Đăng ký lại…" if enrolled else "Đăng ký với máy chủ…")
+        summary = (f"Chờ gửi: {format_number(status.get('pending', 0))} · "
+                   f"Bị từ chối: {format_number(status.get('parked', 0))} · "
+                   f"Đã gửi: {format_number(status.get('sent', 0))}")
+        if status.get("last_error"):
+            summary += f"\nLỗi gần nhất: {status['last_error']}"
+        self.summary_label.setText(summary)
+        self.summary_label.setStyleSheet(ERROR_STYLE if status.get("last_error") else "")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        ctx = self.session
+        status = self.controller.last_status or {}
+        running = self.controller.running
+        enrolled = bool(status.get("enrolled"))
+        self.enroll_button.setEnabled(ctx is not None and ctx.can(Perm.SYNC_MANAGE) and not running)
+        self.run_button.setEnabled(ctx is not None and enrolled and not running)
+        self.cancel_button.setEnabled(running)
+        self.auto_check.setEnabled(ctx is not None and enrolled)
+        selected = self.selected_item() is not None
+        busy = self.action_task is not None and not self.action_task.done
+        self.retry_button.setEnabled(ctx is not None and selected and not busy and ctx.can(Perm.PERSON_WRITE))
+        self.dismiss_button.setEnabled(ctx is not None and selected and not busy and ctx.can(Perm.SYNC_MANAGE))
+
+    # -- runs -----------------------------------------------------------------------------------------------
+    def run_now(self) -> None:
+        self.result_label.clear_message()
+        self.progress_label.show_message("Đang kết nối máy chủ…")
+        why = self.controller.run_now()
+        if why:
+            self.progress_label.clear_message()
+            self.result_label.show_message(why, ERROR_STYLE)
+        self._update_buttons()
+
+    def _running_changed(self, running: bool) -> None:
+        self.cancel_button.setText("Hủy")
+        self._update_buttons()
+
+    def _show_progress(self, progress: dict) -> None:
+        self.progress_label.show_message(progress_text(progress))
+
+    def _run_finished(self, report: dict) -> None:
+        if report.get("cancelled"):
+            text, style = "Đã hủy đồng bộ. Các mục chưa gửi vẫn nằm trong hàng chờ và sẽ được gửi lần sau.", MUTED_STYLE
+        elif report.get("complete"):
+            text, style = "Đồng bộ xong.", OK_STYLE
+        else:
+            text = f"Chưa đồng bộ hết: {report.get('error') or 'máy chủ không trả lời'}. Sẽ thử lại sau."
+            style = ERROR_STYLE
+        if report.get("rejected"):
+            text += f" {format_number(report['rejected'])} mục bị từ chối: xem danh sách bên dưới."
+        self.result_label.show_message(text, style)
+        if "accepted" in report:
+            self.progress_label.show_message(progress_text(report))
+        self._update_buttons()
+        if self.isVisible():
+            self.reload()
+
+    def _auto_changed(self, *_args: object) -> None:
+        self.controller.set_auto_interval(self.auto_minutes.value() if self.auto_check.isChecked() else None)
+
+    # -- enrolment -------------------------------------------------------------------------------------------
+    def open_enroll_dialog(self) -> None:
+        if self.session is None:
+            return
+        status = self.controller.last_status or {}
+        dialog = EnrollDialog(self.session, self, hub_url=status.get("hub_url") or "")
+        dialog.finished.connect(lambda result: self._enroll_finished(dialog, result))
+        self.enroll_dialog = dialog
+        dialog.open()
+
+    def _enroll_finished(self, dialog: EnrollDialog, result: int) -> None:
+        if dialog is self.enroll_dialog:
+            self.enroll_dialog = None
+        dialog.deleteLater()
+        if result == QDialog.DialogCode.Accepted and dialog.result_data:
+            data = dialog.result_data
+            self.result_label.show_message(f"Đã đăng ký với máy chủ {data['hub_url']} "
+                                           f"(mã thiết bị {data['device_id']}).", OK_STYLE)
+            self.controller.refresh()
+
+    # -- counts and parked items -------------------------------------------------------------------------
+    def reload(self) -> None:
+        ctx = self.session
+        if ctx is None or ctx.closed or (self.load_task is not None and not self.load_task.done):
+            return
+        self.load_task = ops.run_in_background(lambda: load(ctx), self._loaded, self._load_failed, context=self)
+
+    def _loaded(self, result: tuple[dict, list[dict]]) -> None:
+        if self.session is None:
+            return
+        self.counts, self.parked_rows = result
+        self.counts_table.setRowCount(0)
+        for kind in sorted(self.counts, key=sync_review.kind_label):
+            n = self.counts[kind]
+            values = [sync_review.kind_label(kind), n["pending"] + n["in_flight"], n["sent"], n["parked"],
+                      n[sync_review.DISMISSED]]
+            self._append(self.counts_table, [v if isinstance(v, str) else format_number(v) for v in values])
+        self.parked_table.setRowCount(0)
+        for r in self.parked_rows:
+            self._append(self.parked_table, [r["kind_label"], r["when"] or "", r["entity_label"], r["reason_text"]],
+                         r["item_id"])
+        self._update_buttons()
+
+    def _load_failed(self, exc: BaseException) -> None:
+        if self.session is not None:
+            self.action_label.show_message(error_text(exc), ERROR_STYLE)
+
+    @staticmethod
+    def _append(table: QTableWidget, values: list[str], key: str | None = None) -> None:
+        row = table.rowCount()
+        table.insertRow(row)
+        for col, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            if key is not None:
+                item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setToolTip(value)
+            table.setItem(row, col, item)
+
+    def selected_item(self) -> str | None:
+        rows = self.parked_table.selectionModel().selectedRows() if self.parked_table.selectionModel() else []
+        if not rows:
+            return None
+        item = self.parked_table.item(rows[0].row(), 0)
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def retry_selected(self) -> None:
+        item_id = self.selected_item()
+        if item_id is not None:
+            self._act(lambda ctx: sync_state.retry(ctx, item_id), "Đã đưa mục trở lại hàng chờ gửi.")
+
+    def dismiss_selected(self) -> None:
+        item_id = self.selected_item()
+        if item_id is None:
+            return
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Bỏ qua mục bị từ chối")
+        dialog.setLabelText("Mục này sẽ không được gửi lên máy chủ nữa. Lý do:")
+        dialog.setOkButtonText("Bỏ qua mục này")
+        dialog.setCancelButtonText("Thôi")
+        dialog.textValueSelected.connect(lambda reason: self._act(
+            lambda ctx: sync_review.dismiss(ctx, item_id, reason), "Đã bỏ qua mục; lý do đã được ghi vào nhật ký."))
+        dialog.finished.connect(dialog.deleteLater)
+        self.dismiss_dialog = dialog
+        dialog.open()
+
+    def _act(self, fn, done_text: str) -> None:  # noqa: ANN001 - fn(ctx) runs on the worker thread
+        ctx = self.session
+        if ctx is None or (self.action_task is not None and not self.action_task.done):
+            return
+        self.action_label.clear_message()
+
+        def ok(_result: object) -> None:
+            self.action_label.show_message(done_text, OK_STYLE)
+            self._update_buttons()
+            self.controller.refresh()
+            self.reload()
+
+        def failed(exc: BaseException) -> None:
+            self.action_label.show_message(error_text(exc), ERROR_STYLE)
+            self._update_buttons()
+
+        self.action_task = ops.run_in_background(lambda: fn(ctx), ok, failed, context=self)
+        self._update_buttons()
