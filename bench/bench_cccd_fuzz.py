@@ -26,8 +26,36 @@ from ksk_desktop.cccd import InvalidCccdPayload, parse_cccd  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 6, 1)
-PIECES = ["|", "||||", "\r\n", "\n", "\r", "\t", "\x00", "\ufeff", "\u200b", "\x85", "0", "9", "/", "-", " ",
-          "Nam", "Nữ", "$", "://", "DĐ", "aă", "蘯", "ﾃ", "Ã", "»", "\ufffd", "\ud800", "０"]
+PIECES = [
+    "|",
+    "||||",
+    "\r\n",
+    "\n",
+    "\r",
+    "\t",
+    "\x00",
+    "\ufeff",
+    "\u200b",
+    "\x85",
+    "0",
+    "9",
+    "/",
+    "-",
+    " ",
+    "Nam",
+    "Nữ",
+    "$",
+    "://",
+    "DĐ",
+    "aă",
+    "蘯",
+    "ﾃ",
+    "Ã",
+    "»",
+    "\ufffd",
+    "\ud800",
+    "０",
+]
 
 
 def seeds() -> list[str]:
@@ -49,9 +77,9 @@ def mutate(rng: random.Random, text: str) -> str:
         if op == 0:
             text = text[:pos] + piece + text[pos:]
         elif op == 1:
-            text = text[:pos] + text[pos + rng.randint(1, 5):]
+            text = text[:pos] + text[pos + rng.randint(1, 5) :]
         elif op == 2:
-            text = text[:pos] + piece + text[pos + len(piece):]
+            text = text[:pos] + piece + text[pos + len(piece) :]
         elif op == 3:
             text = text + rng.choice(["", "\r\n"]) + text[pos:]
         elif op == 4:
@@ -92,10 +120,14 @@ def main() -> int:
         times.append(time.perf_counter() - t)
     elapsed = time.perf_counter() - start
     print(f"machine: {machine()}")
-    print(f"inputs: {args.iterations:,} (seed {args.seed}) in {elapsed:.1f} s "
-          f"({args.iterations / elapsed:,.0f}/s)")
-    print(f"parse time per input: p50 {pct(times, 50) * 1e6:.0f} µs, p95 {pct(times, 95) * 1e6:.0f} µs, "
-          f"max {max(times) * 1e3:.1f} ms")
+    print(
+        f"inputs: {args.iterations:,} (seed {args.seed}) in {elapsed:.1f} s "
+        f"({args.iterations / elapsed:,.0f}/s)"
+    )
+    print(
+        f"parse time per input: p50 {pct(times, 50) * 1e6:.0f} µs, p95 {pct(times, 95) * 1e6:.0f} µs, "
+        f"max {max(times) * 1e3:.1f} ms"
+    )
     print("outcomes: " + ", ".join(f"{k} {v:,}" for k, v in outcome.most_common()))
     print(f"unexpected exceptions (must be 0): {len(unexpected)}")
     for tb in unexpected[:3]:

@@ -29,11 +29,18 @@ def adult(rng: random.Random, elderly: bool) -> dict:
     age = rng.randint(60, 95) if elderly else rng.randint(15, 59)
     female = rng.random() < 0.55
     height = rng.gauss(153 if female else 164, 6)
-    m = {"age": age, "sex": "nữ" if female else "nam", "height_cm": round(height, 1),
-         "weight_kg": round(rng.gauss(52 if female else 60, 9), 1)}
+    m = {
+        "age": age,
+        "sex": "nữ" if female else "nam",
+        "height_cm": round(height, 1),
+        "weight_kg": round(rng.gauss(52 if female else 60, 9), 1),
+    }
     if rng.random() < 0.9:
         sys_ = rng.gauss(118 + (age - 30) * 0.5, 15)
-        m["systolic"], m["diastolic"] = round(sys_), round(min(sys_ - 25, rng.gauss(76 + (age - 30) * 0.2, 9)))
+        m["systolic"], m["diastolic"] = (
+            round(sys_),
+            round(min(sys_ - 25, rng.gauss(76 + (age - 30) * 0.2, 9))),
+        )
     if rng.random() < 0.9:
         m["pulse"] = round(rng.gauss(76, 10))
     if rng.random() < 0.6:
@@ -52,7 +59,9 @@ def adult(rng: random.Random, elderly: bool) -> dict:
         m["height_cm"] = 17  # a slip of the keyboard: a warning to confirm
     if rng.random() < 0.2:
         # The doctor's classes for indices no measurement feeds (a better class than measured would need a reason).
-        m["index_classes"] = {code: rng.randint(1, 4) for code in rng.sample(["TT_TK", "HH", "HVD", "ND_DL", "U"], 2)}
+        m["index_classes"] = {
+            code: rng.randint(1, 4) for code in rng.sample(["TT_TK", "HH", "HVD", "ND_DL", "U"], 2)
+        }
     return m
 
 
@@ -61,12 +70,19 @@ def child(rng: random.Random) -> dict:
     birth = EXAM_DAY - timedelta(days=days)
     years = days / 365.25
     # Rough growth curve, spread wide enough to hit stunting, thinness and obesity.
-    height = (50 + 25 * min(years, 1) + 12 * min(max(years - 1, 0), 1) + 6.5 * max(years - 2, 0)) * rng.gauss(1, 0.05)
+    height = (50 + 25 * min(years, 1) + 12 * min(max(years - 1, 0), 1) + 6.5 * max(years - 2, 0)) * rng.gauss(
+        1, 0.05
+    )
     height = min(height, 185)
     bmi = rng.gauss(16 + max(years - 6, 0) * 0.45, 2.2)
     weight = max(bmi * (height / 100) ** 2, 1.8)
-    return {"sex": rng.choice(["nam", "nữ"]), "birth_date": birth.isoformat(), "exam_date": EXAM_DAY.isoformat(),
-            "height_cm": round(height, 1), "weight_kg": round(weight, 2)}
+    return {
+        "sex": rng.choice(["nam", "nữ"]),
+        "birth_date": birth.isoformat(),
+        "exam_date": EXAM_DAY.isoformat(),
+        "height_cm": round(height, 1),
+        "weight_kg": round(weight, 2),
+    }
 
 
 def generate(count: int, seed: int) -> list[dict]:
@@ -90,7 +106,9 @@ def main() -> int:
     classify({"age": 40, "sex": "nam", "height_cm": 165, "weight_kg": 60})
     classify({"sex": "nữ", "age_months": 30, "height_cm": 90, "weight_kg": 13})
     classify({"sex": "nữ", "age_months": 130, "height_cm": 140, "weight_kg": 33})
-    print(f"first calls (load the QĐ 1613, screening and WHO tables): {(time.perf_counter() - t0) * 1000:.1f} ms")
+    print(
+        f"first calls (load the QĐ 1613, screening and WHO tables): {(time.perf_counter() - t0) * 1000:.1f} ms"
+    )
 
     times: list[float] = []
     classes: Counter = Counter()
@@ -116,10 +134,17 @@ def main() -> int:
 
     ms = [x * 1000 for x in times]
     print(f"classified {len(sets):,} sets in {wall:.2f} s: {len(sets) / wall:,.0f} per second")
-    print(f"per call: mean {sum(ms) / len(ms):.3f} ms, p50 {pct(ms, 50):.3f} ms, p95 {pct(ms, 95):.3f} ms, "
-          f"p99 {pct(ms, 99):.3f} ms, max {max(ms):.2f} ms")
-    print(f"children with z-scores: {children:,}; sets with warnings: {warned:,}; InvalidMeasurement: {errors}")
-    print("suggested class: " + ", ".join(f"{k} {v:,}" for k, v in sorted(classes.items(), key=lambda kv: str(kv[0]))))
+    print(
+        f"per call: mean {sum(ms) / len(ms):.3f} ms, p50 {pct(ms, 50):.3f} ms, p95 {pct(ms, 95):.3f} ms, "
+        f"p99 {pct(ms, 99):.3f} ms, max {max(ms):.2f} ms"
+    )
+    print(
+        f"children with z-scores: {children:,}; sets with warnings: {warned:,}; InvalidMeasurement: {errors}"
+    )
+    print(
+        "suggested class: "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(classes.items(), key=lambda kv: str(kv[0])))
+    )
     print("flags: " + ", ".join(f"{k} {v:,}" for k, v in flag_counts.most_common()))
     return 1 if errors else 0
 

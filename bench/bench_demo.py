@@ -30,8 +30,13 @@ def main() -> None:
     env.pop("KSK_INSECURE_FAST_KDF", None)
     try:
         t = time.perf_counter()
-        out = subprocess.run([sys.executable, "-m", "ksk_desktop.cli.main", "demo", "--people", str(args.people), "--json"],
-                             capture_output=True, text=True, env=env, check=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "ksk_desktop.cli.main", "demo", "--people", str(args.people), "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
         wall = time.perf_counter() - t
         rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         result = json.loads(out.stdout)
@@ -39,9 +44,11 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"machine: {machine()}")
-    print(f"ksk demo --people {args.people:,}: {wall:.1f} s wall ({result['seconds']} s inside), "
-          f"{result['total_people']:,} people, database {size:.0f} MiB, peak RSS {rss:.0f} MiB"
-          f"   target ≤ 60 s: {'OK' if wall <= 60 else 'OVER'}")
+    print(
+        f"ksk demo --people {args.people:,}: {wall:.1f} s wall ({result['seconds']} s inside), "
+        f"{result['total_people']:,} people, database {size:.0f} MiB, peak RSS {rss:.0f} MiB"
+        f"   target ≤ 60 s: {'OK' if wall <= 60 else 'OVER'}"
+    )
 
 
 if __name__ == "__main__":

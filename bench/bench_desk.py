@@ -80,7 +80,11 @@ def main() -> None:
     head = login(StationPaths(root), "truongtram", DEMO_SECRET)
     today = local_now().date()
     found = campaigns.list_campaigns(head, today.year)
-    camp = found[0] if found else campaigns.create_campaign(head, name="Bench", year=today.year, groups="a,b,c,d,đ")
+    camp = (
+        found[0]
+        if found
+        else campaigns.create_campaign(head, name="Bench", year=today.year, groups="a,b,c,d,đ")
+    )
     site = sites.add_site(head, name=f"Điểm khám (bench desk {time.time_ns()})", capacity_per_hour=50)
     day = days.add_day(head, site_id=site["id"], day=today, hours="07:30-11:30,13:30-16:30")
     placed = planner.plan(head, camp["id"], today, today, site_id=site["id"]).counts["placed"]
@@ -89,18 +93,24 @@ def main() -> None:
 
     ctx = login(StationPaths(root), "letan", DEMO_SECRET)
     with ctx.read() as s:
-        people = s.execute(text(
-            "SELECT p.personal_id, p.old_id, p.full_name, p.birth_date, p.sex FROM appointment a JOIN person p "
-            "ON p.id = a.person_id WHERE a.day_id = :d AND p.personal_id IS NOT NULL AND p.birth_date IS NOT NULL "
-            "AND length(p.birth_date) = 10 ORDER BY a.id"), {"d": day["id"]}).all()
+        people = s.execute(
+            text(
+                "SELECT p.personal_id, p.old_id, p.full_name, p.birth_date, p.sex FROM appointment a JOIN person p "
+                "ON p.id = a.person_id WHERE a.day_id = :d AND p.personal_id IS NOT NULL AND p.birth_date IS NOT NULL "
+                "AND length(p.birth_date) = 10 ORDER BY a.id"
+            ),
+            {"d": day["id"]},
+        ).all()
 
     reads = []
     for _ in range(args.reads):
         t = time.perf_counter()
         snapshot = load_desk(ctx, today, site["id"])
         reads.append((time.perf_counter() - t) * 1000)
-    print(f"Board read (worker thread, {len(snapshot.rows)} rows): p50 {pct(reads, 50):.1f} ms, "
-          f"p95 {pct(reads, 95):.1f} ms")
+    print(
+        f"Board read (worker thread, {len(snapshot.rows)} rows): p50 {pct(reads, 50):.1f} ms, "
+        f"p95 {pct(reads, 95):.1f} ms"
+    )
 
     page = TodayPage(None)
     page.clock = lambda: datetime.combine(today, datetime.min.time().replace(hour=7))
@@ -109,15 +119,22 @@ def main() -> None:
     page.show()
     page.set_session(ctx)
     page.timer.stop()  # measured one at a time below
-    wait(app, lambda: page.snapshot is not None and page.snapshot.site_id == site["id"] and ops.pending_count() == 0)
+    wait(
+        app,
+        lambda: (
+            page.snapshot is not None and page.snapshot.site_id == site["id"] and ops.pending_count() == 0
+        ),
+    )
     shows = []
     for _ in range(args.reads):
         t = time.perf_counter()
         page._show_snapshot(snapshot)  # noqa: SLF001 - what each refresh does on the GUI thread
         page.repaint()
         shows.append((time.perf_counter() - t) * 1000)
-    print(f"Board shown (GUI thread, model reset + repaint): p50 {pct(shows, 50):.1f} ms, "
-          f"p95 {pct(shows, 95):.1f} ms")
+    print(
+        f"Board shown (GUI thread, model reset + repaint): p50 {pct(shows, 50):.1f} ms, "
+        f"p95 {pct(shows, 95):.1f} ms"
+    )
 
     to_number, to_board, freezes = [], [], []
     watch = Watch()
@@ -126,19 +143,26 @@ def main() -> None:
         watch.start()
         t = time.perf_counter()
         page.handle_scan(payload(p))
-        wait(app, lambda: page.checkin_panel.result.state in ("checked_in", "error", "choice") and not page.flow.busy)
+        wait(
+            app,
+            lambda: (
+                page.checkin_panel.result.state in ("checked_in", "error", "choice") and not page.flow.busy
+            ),
+        )
         to_number.append((time.perf_counter() - t) * 1000)
         if page.checkin_panel.result.state != "checked_in":
             raise SystemExit(f"scan not checked in: {page.checkin_panel.result.text_label.text()}")
         appointment_id = page.checkin_panel.result.checkin["appointment"]["id"]
-        wait(app, lambda: (page.board_panel.selected_id() == appointment_id and ops.pending_count() == 0))  # noqa: B023
+        wait(app, lambda: page.board_panel.selected_id() == appointment_id and ops.pending_count() == 0)  # noqa: B023
         to_board.append((time.perf_counter() - t) * 1000)
         watch.timer.stop()
         freezes.append(watch.longest)
-    print(f"Check-in by scan, {len(to_number)} scans: queue number on screen p50 {pct(to_number, 50):.0f} ms, "
-          f"p95 {pct(to_number, 95):.0f} ms; row updated and selected on the board p50 {pct(to_board, 50):.0f} ms, "
-          f"p95 {pct(to_board, 95):.0f} ms; longest GUI-thread pause p95 {pct(freezes, 95):.0f} ms, "
-          f"max {max(freezes)} ms")
+    print(
+        f"Check-in by scan, {len(to_number)} scans: queue number on screen p50 {pct(to_number, 50):.0f} ms, "
+        f"p95 {pct(to_number, 95):.0f} ms; row updated and selected on the board p50 {pct(to_board, 50):.0f} ms, "
+        f"p95 {pct(to_board, 95):.0f} ms; longest GUI-thread pause p95 {pct(freezes, 95):.0f} ms, "
+        f"max {max(freezes)} ms"
+    )
     page.set_session(None)
     ctx.close()
 

@@ -33,8 +33,16 @@ CREATE INDEX ix_year ON person(birth_year); CREATE INDEX ix_hamlet ON person(ham
 
 def rows(n: int) -> list[tuple]:
     return [
-        (p["personal_id"], p["full_name"], fold(p["full_name"]), sort_key(p["full_name"]), p["birth_year"],
-         p["hamlet"], p["phone"], p["target_group"])
+        (
+            p["personal_id"],
+            p["full_name"],
+            fold(p["full_name"]),
+            sort_key(p["full_name"]),
+            p["birth_year"],
+            p["hamlet"],
+            p["phone"],
+            p["target_group"],
+        )
         for p in generate_people(n, seed=1, commune_code="11680", reference_date=date(2026, 1, 1))
     ]
 
@@ -44,8 +52,11 @@ def workload(conn, data: list[tuple]) -> dict[str, float]:
     t = time.perf_counter()
     for i in range(0, len(data), 500):  # an import: 500 people per transaction
         conn.execute("BEGIN IMMEDIATE")
-        conn.executemany("INSERT INTO person (personal_id, full_name, name_fold, sort_key, birth_year, hamlet, phone,"
-                         " target_group) VALUES (?,?,?,?,?,?,?,?)", data[i : i + 500])
+        conn.executemany(
+            "INSERT INTO person (personal_id, full_name, name_fold, sort_key, birth_year, hamlet, phone,"
+            " target_group) VALUES (?,?,?,?,?,?,?,?)",
+            data[i : i + 500],
+        )
         conn.execute("COMMIT")
     insert = time.perf_counter() - t
     t = time.perf_counter()
@@ -60,8 +71,10 @@ def workload(conn, data: list[tuple]) -> dict[str, float]:
         conn.execute("SELECT * FROM person WHERE personal_id = ?", (pid,)).fetchall()
     for d in data[:: max(1, len(data) // 300)]:
         prefix = d[2].split(" ")[-1][:3]
-        conn.execute("SELECT id, full_name FROM person WHERE name_fold LIKE ? ORDER BY sort_key LIMIT 50",
-                     (f"%{prefix}%",)).fetchall()
+        conn.execute(
+            "SELECT id, full_name FROM person WHERE name_fold LIKE ? ORDER BY sort_key LIMIT 50",
+            (f"%{prefix}%",),
+        ).fetchall()
     conn.execute("SELECT hamlet, target_group, count(*) FROM person GROUP BY 1, 2").fetchall()
     conn.execute("SELECT * FROM person ORDER BY sort_key LIMIT 200 OFFSET 5000").fetchall()
     query = time.perf_counter() - t
@@ -98,8 +111,10 @@ def main() -> None:
                 results[name].append(workload(conn, data))
                 conn.close()
     print(f"machine: {machine()}")
-    print(f"workload: {args.people:,} people inserted (500/tx), 200 single-row transactions, ~800 queries; "
-          f"best of {args.rounds}")
+    print(
+        f"workload: {args.people:,} people inserted (500/tx), 200 single-row transactions, ~800 queries; "
+        f"best of {args.rounds}"
+    )
     best = {k: {m: min(r[m] for r in v) for m in v[0]} for k, v in results.items()}
     for metric in ("insert", "small_tx", "query", "total"):
         a, b = best["sqlite"][metric], best["sqlcipher"][metric]

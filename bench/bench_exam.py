@@ -31,8 +31,19 @@ SECTIONS = {
     "physique": {"height_cm": 162, "weight_kg": 58.5, "pulse": 74, "systolic": 128, "diastolic": 82},
     "eyes": {"vision_right_uncorrected": 9, "vision_left_uncorrected": 10, "eyes.class": 2},
     "ent": {"whisper_right_m": 5, "whisper_left_m": 5, "ent.class": 1},
-    "internal": {f"internal.{k}_class": 2 for k in ("circulation", "respiratory", "digestive", "kidney_urology",
-                                                    "endocrine", "musculoskeletal", "neurology", "psychiatry")},
+    "internal": {
+        f"internal.{k}_class": 2
+        for k in (
+            "circulation",
+            "respiratory",
+            "digestive",
+            "kidney_urology",
+            "endocrine",
+            "musculoskeletal",
+            "neurology",
+            "psychiatry",
+        )
+    },
     "surgery": {"surgery.class": 1, "surgery.tumour_class": 1},
     "dermatology": {"dermatology.class": 1},
     "obgyn": {"obgyn.class": 1},
@@ -54,7 +65,9 @@ def main() -> None:
     ctx = login(StationPaths(root), "bacsi", DEMO_SECRET)
     try:
         with ctx.read() as s:
-            ids = list(s.execute(text("SELECT id FROM person WHERE birth_year BETWEEN 1950 AND 2005")).scalars())
+            ids = list(
+                s.execute(text("SELECT id FROM person WHERE birth_year BETWEEN 1950 AND 2005")).scalars()
+            )
         people = random.Random(1).sample(ids, args.exams)
         opened, saved, signed = [], [], []
         for pid in people:
@@ -66,8 +79,9 @@ def main() -> None:
                 if section == "obgyn" and st["document"]["form"] == "child":
                     continue
                 t = time.perf_counter()
-                st = records.save_section(ctx, exam_id, section, values,
-                                          expected_version=st["section_versions"].get(section, 0))
+                st = records.save_section(
+                    ctx, exam_id, section, values, expected_version=st["section_versions"].get(section, 0)
+                )
                 saved.append(time.perf_counter() - t)
             t = time.perf_counter()
             try:

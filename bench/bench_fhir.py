@@ -36,9 +36,12 @@ from sync.hub.store import HubStore  # noqa: E402
 
 def sample(i: int) -> tuple[dict, dict]:
     person = ex.person(personal_id=f"0310{i:08d}")
-    exam = ex.exam_document(person["id"], form=("adult", "child", "elderly")[i % 3],
-                            diagnoses=ex.hypertension() if i % 2 else [],
-                            referrals=[ex.referral()] if i % 5 == 0 else [])
+    exam = ex.exam_document(
+        person["id"],
+        form=("adult", "child", "elderly")[i % 3],
+        diagnoses=ex.hypertension() if i % 2 else [],
+        referrals=[ex.referral()] if i % 5 == 0 else [],
+    )
     return person, exam
 
 
@@ -49,8 +52,10 @@ def bench_build(n: int) -> None:
         t = time.perf_counter()
         exam_bundle(person, exam, ex.STATION)
         times.append((time.perf_counter() - t) * 1000)
-    print(f"build {n:,} bundles: p50 {pct(times, 50):.3f} ms, p95 {pct(times, 95):.3f} ms, "
-          f"total {sum(times) / 1000:.2f} s")
+    print(
+        f"build {n:,} bundles: p50 {pct(times, 50):.3f} ms, p95 {pct(times, 95):.3f} ms, "
+        f"total {sum(times) / 1000:.2f} s"
+    )
 
 
 def forward_round(store: HubStore, fhir: FhirClient, label: str, n: int) -> None:
@@ -67,9 +72,11 @@ def forward_round(store: HubStore, fhir: FhirClient, label: str, n: int) -> None
         if report.sent != 1:
             raise SystemExit(f"exam {forward_id} not sent: {report.errors}")
     total = time.perf_counter() - t0
-    print(f"forward {n} exams ({label}): p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms, "
-          f"{n / total:.1f} exams/s; first 10 p50 {pct(times[:10], 50):.1f} ms, last 10 p50 "
-          f"{pct(times[-10:], 50):.1f} ms")
+    print(
+        f"forward {n} exams ({label}): p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms, "
+        f"{n / total:.1f} exams/s; first 10 p50 {pct(times[:10], 50):.1f} ms, last 10 p50 "
+        f"{pct(times[-10:], 50):.1f} ms"
+    )
 
 
 def bench_forward(n: int) -> None:
@@ -82,12 +89,34 @@ def bench_forward(n: int) -> None:
         for i in range(n):
             person, exam = sample(i)
             consent_id = str(uuid.uuid4())  # consent to the health record: without it the hub holds the exam
-            items += [{"item_id": str(uuid.uuid4()), "kind": "person", "entity_id": person["id"], "entity_version": 1,
-                       "payload": person},
-                      {"item_id": str(uuid.uuid4()), "kind": "consent", "entity_id": consent_id, "entity_version": 1,
-                       "payload": {"id": consent_id, "person_id": person["id"], "kind": "ehr_share", "active": True}},
-                      {"item_id": str(uuid.uuid4()), "kind": "exam", "entity_id": exam["id"], "entity_version": 1,
-                       "payload": exam}]
+            items += [
+                {
+                    "item_id": str(uuid.uuid4()),
+                    "kind": "person",
+                    "entity_id": person["id"],
+                    "entity_version": 1,
+                    "payload": person,
+                },
+                {
+                    "item_id": str(uuid.uuid4()),
+                    "kind": "consent",
+                    "entity_id": consent_id,
+                    "entity_version": 1,
+                    "payload": {
+                        "id": consent_id,
+                        "person_id": person["id"],
+                        "kind": "ehr_share",
+                        "active": True,
+                    },
+                },
+                {
+                    "item_id": str(uuid.uuid4()),
+                    "kind": "exam",
+                    "entity_id": exam["id"],
+                    "entity_version": 1,
+                    "payload": exam,
+                },
+            ]
         for i in range(0, len(items), 500):
             store.push(device, items[i : i + 500])
         fhir = FhirClient(peer.url)

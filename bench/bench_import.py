@@ -20,8 +20,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import BENCH_DIR, machine  # noqa: E402
 
-HEADER = ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Số CMND", "Thôn / Tổ dân phố",
-          "Địa chỉ thường trú", "Số điện thoại", "Số thẻ BHYT", "Đối tượng"]
+HEADER = [
+    "STT",
+    "Họ và tên",
+    "Ngày sinh",
+    "Giới tính",
+    "Số CCCD",
+    "Số CMND",
+    "Thôn / Tổ dân phố",
+    "Địa chỉ thường trú",
+    "Số điện thoại",
+    "Số thẻ BHYT",
+    "Đối tượng",
+]
 
 CHILD = """
 import json, resource, sys, time
@@ -43,10 +54,23 @@ print(json.dumps({"seconds": wall, "created": r.created, "rejected": r.rejected,
 def rows(n: int):
     from ksk_desktop.demo.synthetic import generate_people
 
-    for i, p in enumerate(generate_people(n, seed=9, commune_code="11680", reference_date=date(2026, 1, 1)), 1):
+    for i, p in enumerate(
+        generate_people(n, seed=9, commune_code="11680", reference_date=date(2026, 1, 1)), 1
+    ):
         dob = p["birth_date"].strftime("%d/%m/%Y") if p["birth_date"] else str(p["birth_year"])
-        yield [i, p["full_name"], dob, "Nam" if p["sex"] == "M" else "Nữ", p["personal_id"] or "", p["old_id"] or "",
-               p["hamlet"], p["permanent_address"], p["phone"] or "", p["insurance_no"] or "", p["target_group"]]
+        yield [
+            i,
+            p["full_name"],
+            dob,
+            "Nam" if p["sex"] == "M" else "Nữ",
+            p["personal_id"] or "",
+            p["old_id"] or "",
+            p["hamlet"],
+            p["permanent_address"],
+            p["phone"] or "",
+            p["insurance_no"] or "",
+            p["target_group"],
+        ]
 
 
 def make_files(n: int) -> tuple[Path, Path]:
@@ -80,13 +104,20 @@ def main() -> None:
     print(f"machine: {machine()}")
     for path, target in ((xlsx, 30), (csv_path, 10)):
         with tempfile.TemporaryDirectory() as tmp:
-            out = subprocess.run([sys.executable, "-c", CHILD, str(Path(tmp) / "st"), str(path)], env=env,
-                                 capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(Path(tmp) / "st"), str(path)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         ok = r["seconds"] <= target and r["rss_mib"] <= 600
-        print(f"{path.suffix:>5}: {args.rows:,} rows in {r['seconds']:.1f} s ({r['created']:,} created, "
-              f"{r['rejected']} rejected), peak RSS {r['rss_mib']:.0f} MiB   target ≤ {target} s, ≤ 600 MiB: "
-              f"{'OK' if ok else 'OVER'}")
+        print(
+            f"{path.suffix:>5}: {args.rows:,} rows in {r['seconds']:.1f} s ({r['created']:,} created, "
+            f"{r['rejected']} rejected), peak RSS {r['rss_mib']:.0f} MiB   target ≤ {target} s, ≤ 600 MiB: "
+            f"{'OK' if ok else 'OVER'}"
+        )
 
 
 if __name__ == "__main__":

@@ -59,9 +59,13 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"station: {args.people:,} people, runs: {args.runs}")
     print(f"argon2id key derivation ({default_params()}): p50 {pct(kdf, 50):.3f} s  p95 {pct(kdf, 95):.3f} s")
-    print(f"login (unwrap + open + checks + audit):      p50 {pct(unlock, 50):.3f} s  p95 {pct(unlock, 95):.3f} s")
-    print(f"login to main window shown:                  p50 {pct(total, 50):.3f} s  p95 {pct(total, 95):.3f} s"
-          f"   target ≤ 1.5 s: {'OK' if pct(total, 95) <= 1.5 else 'OVER'}")
+    print(
+        f"login (unwrap + open + checks + audit):      p50 {pct(unlock, 50):.3f} s  p95 {pct(unlock, 95):.3f} s"
+    )
+    print(
+        f"login to main window shown:                  p50 {pct(total, 50):.3f} s  p95 {pct(total, 95):.3f} s"
+        f"   target ≤ 1.5 s: {'OK' if pct(total, 95) <= 1.5 else 'OVER'}"
+    )
 
 
 if __name__ == "__main__":

@@ -68,13 +68,19 @@ def main() -> None:
     session.close()
 
     print(f"machine: {machine()}")
-    print(f"{total:,} people; model pages cached at the end: {len(page.model.cached_pages())} "
-          f"({page.model.cached_row_count()} rows); last row: {last['name'] if last else '?'}")
-    print(f"open the page and draw the first rows: {(t1 - t0) * 1000:.0f} ms; jump to the end: {(t2 - t1) * 1000:.0f} ms;"
-          f" open + jump {(t2 - t0) * 1000:.0f} ms   target ≤ 1000 ms: {'OK' if t2 - t0 <= 1 else 'OVER'}")
+    print(
+        f"{total:,} people; model pages cached at the end: {len(page.model.cached_pages())} "
+        f"({page.model.cached_row_count()} rows); last row: {last['name'] if last else '?'}"
+    )
+    print(
+        f"open the page and draw the first rows: {(t1 - t0) * 1000:.0f} ms; jump to the end: {(t2 - t1) * 1000:.0f} ms;"
+        f" open + jump {(t2 - t0) * 1000:.0f} ms   target ≤ 1000 ms: {'OK' if t2 - t0 <= 1 else 'OVER'}"
+    )
     print(f"{args.jumps} jumps across the list: p50 {pct(jumps, 50):.0f} ms  p95 {pct(jumps, 95):.0f} ms")
-    print(f"RSS {before:.0f} → {after:.0f} MiB (growth {after - before:.0f} MiB)   target ≤ 150 MiB: "
-          f"{'OK' if after - before <= 150 else 'OVER'}")
+    print(
+        f"RSS {before:.0f} → {after:.0f} MiB (growth {after - before:.0f} MiB)   target ≤ 150 MiB: "
+        f"{'OK' if after - before <= 150 else 'OVER'}"
+    )
 
 
 if __name__ == "__main__":

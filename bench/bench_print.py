@@ -37,21 +37,51 @@ ROWS = 400
 
 def exam_of(row: dict, rng: random.Random, today: str) -> dict:
     """A synthetic signed exam document (exams contract shape) for one appointment row."""
-    values = {"height_cm": rng.randint(145, 180), "weight_kg": round(rng.uniform(42, 85), 1),
-              "systolic": rng.randint(110, 170), "diastolic": rng.randint(60, 100), "pulse": rng.randint(60, 100),
-              "vision_right_uncorrected": rng.randint(5, 10), "vision_left_uncorrected": rng.randint(5, 10)}
-    assessment = classify({"sex": row["sex"] or "F", "birth_date": row["dob"] or f"{row['birth_year']}-07-01",
-                           "exam_date": today, **values})
+    values = {
+        "height_cm": rng.randint(145, 180),
+        "weight_kg": round(rng.uniform(42, 85), 1),
+        "systolic": rng.randint(110, 170),
+        "diastolic": rng.randint(60, 100),
+        "pulse": rng.randint(60, 100),
+        "vision_right_uncorrected": rng.randint(5, 10),
+        "vision_left_uncorrected": rng.randint(5, 10),
+    }
+    assessment = classify(
+        {
+            "sex": row["sex"] or "F",
+            "birth_date": row["dob"] or f"{row['birth_year']}-07-01",
+            "exam_date": today,
+            **values,
+        }
+    )
     values["tuan_hoan.nhip_tim"] = "Nhịp tim đều"
-    return {"id": row["appointment_id"], "version": 1, "person_id": row["person_id"],
-            "appointment_id": row["appointment_id"], "form": "adult", "form_version": 1, "exam_date": today,
-            "values": values, "confirmed": [], "assessment": assessment, "health_class": rng.randint(1, 3),
-            "health_class_reason": None,
-            "diagnoses": [{"code": "I10", "name": "Bệnh lý tăng huyết áp vô căn (nguyên phát)", "primary": True}],
-            "conclusion": "Sức khỏe bình thường, theo dõi huyết áp.", "advice": "Ăn nhạt, tập thể dục đều đặn.",
-            "referrals": [], "followups": [], "status": "signed", "amends_version": None, "amendment_reason": None,
-            "signed_by": "bacsi", "signer_name": "BS. Nguyễn Văn Minh", "signed_at": f"{today}T03:00:00Z",
-            "signer_key_id": "ab", "signature": "c2ln"}
+    return {
+        "id": row["appointment_id"],
+        "version": 1,
+        "person_id": row["person_id"],
+        "appointment_id": row["appointment_id"],
+        "form": "adult",
+        "form_version": 1,
+        "exam_date": today,
+        "values": values,
+        "confirmed": [],
+        "assessment": assessment,
+        "health_class": rng.randint(1, 3),
+        "health_class_reason": None,
+        "diagnoses": [{"code": "I10", "name": "Bệnh lý tăng huyết áp vô căn (nguyên phát)", "primary": True}],
+        "conclusion": "Sức khỏe bình thường, theo dõi huyết áp.",
+        "advice": "Ăn nhạt, tập thể dục đều đặn.",
+        "referrals": [],
+        "followups": [],
+        "status": "signed",
+        "amends_version": None,
+        "amendment_reason": None,
+        "signed_by": "bacsi",
+        "signer_name": "BS. Nguyễn Văn Minh",
+        "signed_at": f"{today}T03:00:00Z",
+        "signer_key_id": "ab",
+        "signature": "c2ln",
+    }
 
 
 def timed(fn) -> float:  # noqa: ANN001
@@ -68,9 +98,15 @@ def main() -> None:
     root = demo_copy(args.people, "print")
     ctx = login(StationPaths(root), "truongtram", DEMO_SECRET)
     today = local_today()
-    camp = campaigns.create_campaign(ctx, name=f"Bench in {time.time_ns()}", year=today.year, groups="a,c,d,đ")
-    site = sites.add_site(ctx, name=f"Điểm khám bench in {time.time_ns()}", kind="village_hall", capacity_per_hour=50)
-    days.add_day(ctx, site_id=site["id"], day=today, hours="07:00-11:00,13:00-17:00", slot_minutes=30)  # 400 places
+    camp = campaigns.create_campaign(
+        ctx, name=f"Bench in {time.time_ns()}", year=today.year, groups="a,c,d,đ"
+    )
+    site = sites.add_site(
+        ctx, name=f"Điểm khám bench in {time.time_ns()}", kind="village_hall", capacity_per_hour=50
+    )
+    days.add_day(
+        ctx, site_id=site["id"], day=today, hours="07:00-11:00,13:00-17:00", slot_minutes=30
+    )  # 400 places
     planner.plan(ctx, camp["id"], today, today, site_id=site["id"])
     schedule = day_schedule.day_schedule(ctx, today, site["id"], record=False)
     rows = [a for d in schedule["days"] for s in d["slots"] for a in s["appointments"]]
@@ -81,27 +117,53 @@ def main() -> None:
     out = Path(tempfile.mkdtemp(prefix="ksk-bench-print-"))
     try:
         pages = day_schedule_pdf(out / "warm.pdf", schedule, station)  # fonts registered, caches warm
-        render = [timed(lambda: day_schedule_pdf(out / "lich.pdf", schedule, station)) for _ in range(args.runs)]
-        job = [timed(lambda: print_day_schedule(ctx, today, out / "lich-job.pdf", site_id=site["id"]))
-               for _ in range(args.runs)]
-        print(f"  render only      ({args.runs} runs): p50 {pct(render, 50) * 1000:.0f} ms, p95 "
-              f"{pct(render, 95) * 1000:.0f} ms; {pages} pages, {(out / 'lich.pdf').stat().st_size / 1024:.0f} KiB")
-        print(f"  ksk print job    ({args.runs} runs): p50 {pct(job, 50) * 1000:.0f} ms, p95 {pct(job, 95) * 1000:.0f} ms"
-              " (read from the encrypted station + render + audit)  [target ≤ 2 s]")
+        render = [
+            timed(lambda: day_schedule_pdf(out / "lich.pdf", schedule, station)) for _ in range(args.runs)
+        ]
+        job = [
+            timed(lambda: print_day_schedule(ctx, today, out / "lich-job.pdf", site_id=site["id"]))
+            for _ in range(args.runs)
+        ]
+        print(
+            f"  render only      ({args.runs} runs): p50 {pct(render, 50) * 1000:.0f} ms, p95 "
+            f"{pct(render, 95) * 1000:.0f} ms; {pages} pages, {(out / 'lich.pdf').stat().st_size / 1024:.0f} KiB"
+        )
+        print(
+            f"  ksk print job    ({args.runs} runs): p50 {pct(job, 50) * 1000:.0f} ms, p95 {pct(job, 95) * 1000:.0f} ms"
+            " (read from the encrypted station + render + audit)  [target ≤ 2 s]"
+        )
 
         rng = random.Random(1)
         day_iso = today.isoformat()
-        slips = [{"person": {"id": r["person_id"], "name": r["name"], "dob": r["dob"], "birth_year": r["birth_year"],
-                             "sex": r["sex"], "hamlet": r["hamlet"], "phone": r["phone"]},
-                  "exam": exam_of(r, rng, day_iso), "verify_qr": f"KSK1:{r['appointment_id']}:c2lnbmF0dXJl"}
-                 for r in rows]
-        one = [timed(lambda i=i: result_slips_pdf(out / "slip.pdf", [slips[i % len(slips)]], station))
-               for i in range(max(20, args.runs))]
-        print(f"Result slip, one PDF ({len(one)} runs): p50 {pct(one, 50) * 1000:.0f} ms, p95 {pct(one, 95) * 1000:.0f} ms"
-              "  [target ≤ 200 ms]")
+        slips = [
+            {
+                "person": {
+                    "id": r["person_id"],
+                    "name": r["name"],
+                    "dob": r["dob"],
+                    "birth_year": r["birth_year"],
+                    "sex": r["sex"],
+                    "hamlet": r["hamlet"],
+                    "phone": r["phone"],
+                },
+                "exam": exam_of(r, rng, day_iso),
+                "verify_qr": f"KSK1:{r['appointment_id']}:c2lnbmF0dXJl",
+            }
+            for r in rows
+        ]
+        one = [
+            timed(lambda i=i: result_slips_pdf(out / "slip.pdf", [slips[i % len(slips)]], station))
+            for i in range(max(20, args.runs))
+        ]
+        print(
+            f"Result slip, one PDF ({len(one)} runs): p50 {pct(one, 50) * 1000:.0f} ms, p95 {pct(one, 95) * 1000:.0f} ms"
+            "  [target ≤ 200 ms]"
+        )
         many = [timed(lambda: result_slips_pdf(out / "slips.pdf", slips, station)) for _ in range(2)]
-        print(f"{len(slips)} result slips in one PDF (2 runs): {min(many):.1f} s / {max(many):.1f} s, "
-              f"{(out / 'slips.pdf').stat().st_size / 1024 / 1024:.1f} MiB  [target ≤ 30 s]")
+        print(
+            f"{len(slips)} result slips in one PDF (2 runs): {min(many):.1f} s / {max(many):.1f} s, "
+            f"{(out / 'slips.pdf').stat().st_size / 1024 / 1024:.1f} MiB  [target ≤ 30 s]"
+        )
     finally:
         ctx.close()
         shutil.rmtree(out, ignore_errors=True)

@@ -27,8 +27,10 @@ from ksk_desktop.text import fold  # noqa: E402
 
 
 def make_queries(session, n: int, rng: random.Random) -> list[tuple[str, str]]:
-    people = session.execute(text("SELECT full_name, personal_id, phone, birth_year FROM person "
-                                  "ORDER BY random() LIMIT :n"), {"n": n}).all()
+    people = session.execute(
+        text("SELECT full_name, personal_id, phone, birth_year FROM person ORDER BY random() LIMIT :n"),
+        {"n": n},
+    ).all()
     queries = []
     for i, (name, pid, phone, year) in enumerate(people):
         words = fold(name).split()
@@ -36,7 +38,7 @@ def make_queries(session, n: int, rng: random.Random) -> list[tuple[str, str]]:
         if kind == 0 and pid:
             queries.append(("full personal ID", pid))
         elif kind == 1 and pid:
-            queries.append(("ID tail (4–6)", pid[-rng.choice((4, 5, 6)):]))
+            queries.append(("ID tail (4–6)", pid[-rng.choice((4, 5, 6)) :]))
         elif kind == 2 and phone:
             queries.append(("phone", phone))
         elif kind == 3:
@@ -72,17 +74,23 @@ def main() -> None:
             expr = match_expression(parse_query(q), prefix=True)
             if expr:
                 t = time.perf_counter()
-                s.execute(text("SELECT rowid FROM person_fts WHERE person_fts MATCH :m LIMIT 50"), {"m": expr}).all()
+                s.execute(
+                    text("SELECT rowid FROM person_fts WHERE person_fts MATCH :m LIMIT 50"), {"m": expr}
+                ).all()
                 bare.append((time.perf_counter() - t) * 1000)
     ctx.close()
     print(f"machine: {machine()}")
     print(f"{len(ours)} queries on {args.people:,} people (search + load 50 rows)")
     for kind, values in sorted(by_kind.items()):
         print(f"  {kind:<17} n={len(values):4}  p50 {pct(values, 50):6.2f} ms  p95 {pct(values, 95):6.2f} ms")
-    print(f"all: p50 {pct(ours, 50):.2f} ms  p95 {pct(ours, 95):.2f} ms  max {max(ours):.1f} ms"
-          f"   target p95 ≤ 20 ms: {'OK' if pct(ours, 95) <= 20 else 'OVER'}")
-    print(f"bare FTS5 MATCH … LIMIT 50 on the same texts: p50 {pct(bare, 50):.2f} ms  p95 {pct(bare, 95):.2f} ms; "
-          f"ratio of p95s {pct(ours, 95) / pct(bare, 95):.1f}")
+    print(
+        f"all: p50 {pct(ours, 50):.2f} ms  p95 {pct(ours, 95):.2f} ms  max {max(ours):.1f} ms"
+        f"   target p95 ≤ 20 ms: {'OK' if pct(ours, 95) <= 20 else 'OVER'}"
+    )
+    print(
+        f"bare FTS5 MATCH … LIMIT 50 on the same texts: p50 {pct(bare, 50):.2f} ms  p95 {pct(bare, 95):.2f} ms; "
+        f"ratio of p95s {pct(ours, 95) / pct(bare, 95):.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -117,8 +117,13 @@ def main() -> int:
             before = len(hub_rows(db_url))
             with ctx.read() as s:
                 pending = outbox.counts(s)["pending"]
-                kinds = dict(s.execute(select(OutboxItem.kind, func.count()).where(OutboxItem.state == "pending")
-                                       .group_by(OutboxItem.kind)).all())
+                kinds = dict(
+                    s.execute(
+                        select(OutboxItem.kind, func.count())
+                        .where(OutboxItem.state == "pending")
+                        .group_by(OutboxItem.kind)
+                    ).all()
+                )
             worker = SyncWorker(ctx, config=WorkerConfig(batch_size=args.batch, pull=True))
             # The exact bodies, kept on disk for the baseline: held in memory they would count as the worker's RSS.
             recorded = tmp / "bodies.bin"
@@ -176,15 +181,23 @@ def main() -> int:
             sink.wait(10)
 
     by_kind = ", ".join(f"{n:,} {k}" for k, n in sorted(kinds.items()))
-    print(f"station people: {count:,}; hub received {delivered:,} items ({by_kind}) in {report.batches} requests "
-          f"({recorded_bytes / 2**20:.1f} MiB of JSON)")
-    print(f"sync end to end: {sync_s:.2f} s = {delivered / sync_s:,.0f} items/s "
-          f"(target for 10,000 {args.kind}: ≤ 60 s → {'met' if sync_s * 10_000 / args.items <= 60 else 'NOT met'})")
-    print(f"raw HTTP POSTs of the same bodies: {raw_s:.2f} s = {delivered / raw_s:,.0f} items/s; "
-          f"sync / raw = {sync_s / raw_s:.1f}×")
-    print(f"client RSS: {rss0:.0f} MiB before, {rss_peak:.0f} MiB at most during the sync, {rss_after:.0f} MiB after; "
-          f"growth {growth:+.1f} MiB (target ≤ 50 MB → {'met' if growth * 2**20 <= 50e6 else 'NOT met'}); "
-          f"process peak {peak_rss_mib():.0f} MiB")
+    print(
+        f"station people: {count:,}; hub received {delivered:,} items ({by_kind}) in {report.batches} requests "
+        f"({recorded_bytes / 2**20:.1f} MiB of JSON)"
+    )
+    print(
+        f"sync end to end: {sync_s:.2f} s = {delivered / sync_s:,.0f} items/s "
+        f"(target for 10,000 {args.kind}: ≤ 60 s → {'met' if sync_s * 10_000 / args.items <= 60 else 'NOT met'})"
+    )
+    print(
+        f"raw HTTP POSTs of the same bodies: {raw_s:.2f} s = {delivered / raw_s:,.0f} items/s; "
+        f"sync / raw = {sync_s / raw_s:.1f}×"
+    )
+    print(
+        f"client RSS: {rss0:.0f} MiB before, {rss_peak:.0f} MiB at most during the sync, {rss_after:.0f} MiB after; "
+        f"growth {growth:+.1f} MiB (target ≤ 50 MB → {'met' if growth * 2**20 <= 50e6 else 'NOT met'}); "
+        f"process peak {peak_rss_mib():.0f} MiB"
+    )
     return 0
 
 

@@ -45,8 +45,11 @@ def main() -> None:
     page.show()
     try:
         with ctx.read() as s:
-            ids = list(s.execute(text("SELECT id FROM person WHERE birth_year BETWEEN 1950 AND 2005 "
-                                      "AND sex = 'F'")).scalars())
+            ids = list(
+                s.execute(
+                    text("SELECT id FROM person WHERE birth_year BETWEEN 1950 AND 2005 AND sex = 'F'")
+                ).scalars()
+            )
         opened, saved, signed = [], [], []
         for pid in random.Random(3).sample(ids, args.exams):
             t = time.perf_counter()
@@ -58,8 +61,13 @@ def main() -> None:
                 if section == "physique":
                     continue
                 st = editor.state
-                editor.state = records.save_section(ctx, editor.exam_id, section, values,
-                                                    expected_version=st["section_versions"].get(section, 0))
+                editor.state = records.save_section(
+                    ctx,
+                    editor.exam_id,
+                    section,
+                    values,
+                    expected_version=st["section_versions"].get(section, 0),
+                )
             editor.form.put_values({k: str(v).replace(".", ",") for k, v in SECTIONS["physique"].items()})
             editor.autosave.mark("physique")  # as typing does
             t = time.perf_counter()

@@ -94,7 +94,9 @@ def main() -> None:
     root = demo_copy(args.people, "ui-schedule")
     ctx = login(StationPaths(root), "truongtram", DEMO_SECRET)
     today = local_today()
-    camp = campaigns.create_campaign(ctx, name=f"Bench UI {time.time_ns()}", year=today.year, groups="a,b,c,d,đ")
+    camp = campaigns.create_campaign(
+        ctx, name=f"Bench UI {time.time_ns()}", year=today.year, groups="a,b,c,d,đ"
+    )
     site = sites.add_site(ctx, name=f"Trạm (bench UI {time.time_ns()})", capacity_per_hour=40)
     first = today + timedelta(days=1)
     for i in range(STATION_DAYS):
@@ -120,16 +122,22 @@ def main() -> None:
     dialog.to_edit.setDate(to_qdate(first + timedelta(days=STATION_DAYS)))
     dialog.site_combo.setCurrentIndex(dialog.site_combo.findData(site["id"]))
     watch.start()
-    preview = timed(app, 1, dialog.preview_button.click, lambda: dialog.preview is not None and not dialog.busy)
+    preview = timed(
+        app, 1, dialog.preview_button.click, lambda: dialog.preview is not None and not dialog.busy
+    )
     freeze_preview = watch.stop()
     c = dialog.preview["counts"]
     watch.start()
     commit = timed(app, 1, dialog.commit_button.click, lambda: dialog.result is not None and not dialog.busy)
     freeze_commit = watch.stop()
-    print(f"  {'planner: preview (click → tree shown)':<44} {preview[0] / 1000:8.2f} s   placed {c['placed']:,}, "
-          f"not placed {c['unplaced']:,}; longest GUI pause {freeze_preview} ms")
-    print(f"  {'planner: commit (click → result shown)':<44} {commit[0] / 1000:8.2f} s   "
-          f"longest GUI pause {freeze_commit} ms")
+    print(
+        f"  {'planner: preview (click → tree shown)':<44} {preview[0] / 1000:8.2f} s   placed {c['placed']:,}, "
+        f"not placed {c['unplaced']:,}; longest GUI pause {freeze_preview} ms"
+    )
+    print(
+        f"  {'planner: commit (click → result shown)':<44} {commit[0] / 1000:8.2f} s   "
+        f"longest GUI pause {freeze_commit} ms"
+    )
     dialog.reject()
     page.refresh()
 
@@ -183,8 +191,10 @@ def main() -> None:
     t = time.perf_counter()
     reports.start_export()
     wait(app, lambda: not reports.exporting, timeout=600)
-    print(f"  {'export .xlsx (summary + everyone not examined)':<44} {time.perf_counter() - t:8.2f} s   "
-          f"{dest.stat().st_size / 2**20:.1f} MB; longest GUI pause {watch.stop()} ms")
+    print(
+        f"  {'export .xlsx (summary + everyone not examined)':<44} {time.perf_counter() - t:8.2f} s   "
+        f"{dest.stat().st_size / 2**20:.1f} MB; longest GUI pause {watch.stop()} ms"
+    )
     ctx.close()
     shutil.rmtree(root, ignore_errors=True)
 

@@ -19,8 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # tes
 from bench.common import machine, pct  # noqa: E402
 
 # A synthetic 2024+ card (11 fields), 140 characters, with Vietnamese letters (no real person).
-PAYLOAD = ("031060999903|999888703|Lê Văn Giả|01011960|Nam|Số 100 Ngõ Kiểm Thử, Tổ dân phố Mẫu Một, "
-           "Phường Thủy Nguyên, Thành phố Hải Phòng|15082024||||")
+PAYLOAD = (
+    "031060999903|999888703|Lê Văn Giả|01011960|Nam|Số 100 Ngõ Kiểm Thử, Tổ dân phố Mẫu Một, "
+    "Phường Thủy Nguyên, Thành phố Hải Phòng|15082024||||"
+)
 
 
 def main() -> None:
@@ -69,12 +71,18 @@ def main() -> None:
     scanner.uninstall()
 
     print(f"machine: {machine()}")
-    print(f"wedge: {len(PAYLOAD)}-char payload at {args.pace:g} ms/key, {'with' if args.enter else 'no'} Enter"
-          f"{', IME commits' if args.ime else ''}; {args.runs} runs; timings {scanner.timing}")
+    print(
+        f"wedge: {len(PAYLOAD)}-char payload at {args.pace:g} ms/key, {'with' if args.enter else 'no'} Enter"
+        f"{', IME commits' if args.ime else ''}; {args.runs} runs; timings {scanner.timing}"
+    )
     if latencies:
-        print(f"last key → scanned signal: p50 {pct(latencies, 50):.1f} ms, p95 {pct(latencies, 95):.1f} ms, "
-              f"max {max(latencies):.1f} ms (target ≤ 100 ms)")
-        print(f"  of which the filter's decision: p50 {pct(decided, 50):.1f} ms, p95 {pct(decided, 95):.1f} ms")
+        print(
+            f"last key → scanned signal: p50 {pct(latencies, 50):.1f} ms, p95 {pct(latencies, 95):.1f} ms, "
+            f"max {max(latencies):.1f} ms (target ≤ 100 ms)"
+        )
+        print(
+            f"  of which the filter's decision: p50 {pct(decided, 50):.1f} ms, p95 {pct(decided, 95):.1f} ms"
+        )
     print(f"missed or leaked into the field: {wrong}")
     sys.exit(1 if wrong or not latencies or pct(latencies, 95) > 100 else 0)
 

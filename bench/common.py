@@ -14,7 +14,9 @@ BENCH_DIR = Path(os.environ.get("KSK_BENCH_DIR", Path(__file__).resolve().parent
 
 def machine() -> str:
     try:
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+        model = next(
+            line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         model = platform.processor() or "?"
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -55,4 +57,3 @@ def demo_copy(people: int, name: str) -> Path:
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(demo_station(people), dest)
     return dest
-

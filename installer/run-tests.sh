@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash installer/dev-setup.sh
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check ksk_desktop ui sync tests bench
+.venv/bin/ruff format --check ksk_desktop ui sync tests bench
 exec .venv/bin/python -m pytest -q "$@"

@@ -50,7 +50,12 @@ def new_ids(n: int) -> list[str]:
     out = []
     for i in range(n):
         c = counter + i
-        value = head | ((c >> 30) << 64) | ((c & 0x3FFFFFFF) << 32) | int.from_bytes(rand[4 * i:4 * i + 4], "big")
+        value = (
+            head
+            | ((c >> 30) << 64)
+            | ((c & 0x3FFFFFFF) << 32)
+            | int.from_bytes(rand[4 * i : 4 * i + 4], "big")
+        )
         out.append(_format(value))
     return out
 

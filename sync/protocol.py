@@ -10,7 +10,9 @@ import re
 API_PREFIX = "/api/v1"
 API_VERSION = "1"
 
-KINDS = frozenset({"person", "person_merge", "consent", "appointment", "exam", "amendment", "referral", "audit_head"})
+KINDS = frozenset(
+    {"person", "person_merge", "consent", "appointment", "exam", "amendment", "referral", "audit_head"}
+)
 STATUSES = frozenset({"accepted", "duplicate", "rejected"})
 CHANGE_TYPES = frozenset({"roster", "merge"})
 

@@ -29,8 +29,14 @@ def paths(tmp_path: Path) -> StationPaths:
 @pytest.fixture
 def station(paths: StationPaths):
     """A fresh real station (encrypted file on disk); returns (paths, recovery_key)."""
-    result = init_station(paths, station_code="TYT-TEST", commune_code=COMMUNE,
-                          admin_username=ADMIN, admin_password=ADMIN_PASSWORD, admin_full_name="Quản Trị")
+    result = init_station(
+        paths,
+        station_code="TYT-TEST",
+        commune_code=COMMUNE,
+        admin_username=ADMIN,
+        admin_password=ADMIN_PASSWORD,
+        admin_full_name="Quản Trị",
+    )
     return paths, result.recovery_key
 
 
@@ -43,16 +49,23 @@ def admin_session(station):
         ctx.close()
 
 
-def run_ksk(*args: str, data_dir: Path, password: str | None = None, stdin: str | None = None,
-            env: dict | None = None) -> subprocess.CompletedProcess:
+def run_ksk(
+    *args: str, data_dir: Path, password: str | None = None, stdin: str | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run the real ``ksk`` command line in a child process."""
     full_env = dict(os.environ, KSK_DATA_DIR=str(data_dir))
     full_env.pop("KSK_PASSWORD", None)
     if password is not None:
         full_env["KSK_PASSWORD"] = password
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "ksk_desktop.cli.main", *args], input=stdin or "",
-                          capture_output=True, text=True, env=full_env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "ksk_desktop.cli.main", *args],
+        input=stdin or "",
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="session")

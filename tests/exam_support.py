@@ -15,10 +15,24 @@ EXAM_DATE = date(2026, 11, 20)
 VITALS = {"height_cm": 165, "weight_kg": 60.5, "pulse": 72, "systolic": 120, "diastolic": 80}
 EYES = {"vision_right_uncorrected": 10, "vision_left_uncorrected": 10, "eyes.class": 1}
 ENT = {"whisper_right_m": 5, "whisper_left_m": 5, "ent.class": 1}
-INTERNAL = {f"internal.{k}_class": 1 for k in ("circulation", "respiratory", "digestive", "kidney_urology",
-                                               "endocrine", "musculoskeletal", "neurology", "psychiatry")}
-OTHER = {"surgery": {"surgery.class": 1, "surgery.tumour_class": 1}, "dermatology": {"dermatology.class": 1},
-         "teeth": {"teeth.class": 1}}
+INTERNAL = {
+    f"internal.{k}_class": 1
+    for k in (
+        "circulation",
+        "respiratory",
+        "digestive",
+        "kidney_urology",
+        "endocrine",
+        "musculoskeletal",
+        "neurology",
+        "psychiatry",
+    )
+}
+OTHER = {
+    "surgery": {"surgery.class": 1, "surgery.tumour_class": 1},
+    "dermatology": {"dermatology.class": 1},
+    "teeth": {"teeth.class": 1},
+}
 
 
 def add_staff(admin_ctx) -> None:
@@ -27,9 +41,12 @@ def add_staff(admin_ctx) -> None:
     users.add_user(admin_ctx, NURSE, "reception", STAFF_PASSWORD, "ĐD. Trần Thị Lan")
 
 
-def add_person(admin_ctx, name: str = "Nguyễn Văn An", birth: date = date(1980, 5, 17), sex: str = "M") -> str:
-    return persons.create_person(admin_ctx, persons.PersonInput(full_name=name, birth_date=birth, sex=sex,
-                                                                hamlet="Thôn 1"))["id"]
+def add_person(
+    admin_ctx, name: str = "Nguyễn Văn An", birth: date = date(1980, 5, 17), sex: str = "M"
+) -> str:
+    return persons.create_person(
+        admin_ctx, persons.PersonInput(full_name=name, birth_date=birth, sex=sex, hamlet="Thôn 1")
+    )["id"]
 
 
 def staff(paths, username: str):
@@ -41,8 +58,14 @@ def fill_adult(doctor_ctx, exam_id: str, *, vitals: dict | None = None) -> dict:
     from ksk_desktop.exams import records
 
     st = records.load(doctor_ctx, exam_id)
-    for section, values in (("physique", vitals or VITALS), ("eyes", EYES), ("ent", ENT), ("internal", INTERNAL),
-                            *OTHER.items()):
-        st = records.save_section(doctor_ctx, exam_id, section, values,
-                                  expected_version=st["section_versions"].get(section, 0))
+    for section, values in (
+        ("physique", vitals or VITALS),
+        ("eyes", EYES),
+        ("ent", ENT),
+        ("internal", INTERNAL),
+        *OTHER.items(),
+    ):
+        st = records.save_section(
+            doctor_ctx, exam_id, section, values, expected_version=st["section_versions"].get(section, 0)
+        )
     return st

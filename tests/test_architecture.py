@@ -20,7 +20,9 @@ def imported_modules(package: str) -> dict[str, set[str]]:
                 names.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names.add(node.module.split(".")[0])
-            elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module" and node.args:
+            elif (
+                isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module" and node.args
+            ):
                 arg = node.args[0]
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     names.add(arg.value.split(".")[0])
@@ -29,11 +31,21 @@ def imported_modules(package: str) -> dict[str, set[str]]:
 
 
 def offenders(package: str, forbidden: set[str]) -> list[str]:
-    return sorted(f"{f}: {', '.join(sorted(n & forbidden))}" for f, n in imported_modules(package).items() if n & forbidden)
+    return sorted(
+        f"{f}: {', '.join(sorted(n & forbidden))}"
+        for f, n in imported_modules(package).items()
+        if n & forbidden
+    )
 
 
 def test_core_imports_no_qt_http_ui_or_sync():
-    assert offenders("ksk_desktop", {"PySide6", "PyQt6", "PyQt5", "shiboken6", "ui", "sync", "requests", "httpx", "urllib3"}) == []
+    assert (
+        offenders(
+            "ksk_desktop",
+            {"PySide6", "PyQt6", "PyQt5", "shiboken6", "ui", "sync", "requests", "httpx", "urllib3"},
+        )
+        == []
+    )
 
 
 def test_sync_imports_no_qt_or_ui():

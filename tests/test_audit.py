@@ -21,7 +21,9 @@ def busy_station(station):
     ctx = login(paths, ADMIN, ADMIN_PASSWORD)
     try:
         for i in range(10):
-            p = persons.create_person(ctx, persons.PersonInput(full_name=f"Lê Thị Mẫu {i}", birth_year=1990 + i))
+            p = persons.create_person(
+                ctx, persons.PersonInput(full_name=f"Lê Thị Mẫu {i}", birth_year=1990 + i)
+            )
             persons.get_person(ctx, p["id"])
     finally:
         ctx.close()
@@ -50,7 +52,11 @@ def test_reads_and_writes_are_recorded_with_old_and_new_values(admin_session):
     p = persons.create_person(admin_session, persons.PersonInput(full_name="Đỗ Văn Ghi", birth_year=1975))
     persons.get_person(admin_session, p["id"])
     with admin_session.read() as s:
-        rows = s.execute(audit.select(audit.AuditEvent).where(audit.AuditEvent.entity_id == p["id"])).scalars().all()
+        rows = (
+            s.execute(audit.select(audit.AuditEvent).where(audit.AuditEvent.entity_id == p["id"]))
+            .scalars()
+            .all()
+        )
     actions = [r.action for r in rows]
     assert actions == ["person.create", "person.read"]
     assert json.loads(rows[0].details)["new"]["name"] == "Đỗ Văn Ghi"
@@ -60,7 +66,7 @@ def test_reads_and_writes_are_recorded_with_old_and_new_values(admin_session):
 @pytest.mark.parametrize(
     "tamper, bad_seq",
     [
-        ("UPDATE audit_event SET details = '{\"new\":{\"name\":\"Kẻ Giả\"}}' WHERE seq = 7", 7),
+        ('UPDATE audit_event SET details = \'{"new":{"name":"Kẻ Giả"}}\' WHERE seq = 7', 7),
         ("UPDATE audit_event SET actor = 'letan' WHERE seq = 5", 5),
         ("DELETE FROM audit_event WHERE seq = 9", 9),
         ("UPDATE audit_event SET at = '2020-01-01T00:00:00+00:00' WHERE seq = 3", 3),
@@ -82,7 +88,10 @@ def test_inserted_event_in_the_middle_is_found(busy_station):
     conn.execute("UPDATE audit_event SET seq = seq - 999 WHERE seq > 1000")
     prev = conn.execute("SELECT hash FROM audit_event WHERE seq = 4").fetchone()[0]
     h = audit.event_hash(5, "2026-01-01T00:00:00+00:00", "admin", "person.read", "person", "x", "{}", prev)
-    conn.execute("INSERT INTO audit_event VALUES (5, '2026-01-01T00:00:00+00:00', 'admin', 'person.read', 'person', 'x', '{}', ?, ?)", (prev, h))
+    conn.execute(
+        "INSERT INTO audit_event VALUES (5, '2026-01-01T00:00:00+00:00', 'admin', 'person.read', 'person', 'x', '{}', ?, ?)",
+        (prev, h),
+    )
     conn.close()
     code, report, _ = verify(busy_station)
     assert code != 0 and report["first_bad_seq"] == 6  # the forged event hashes fine; the next link breaks
@@ -92,8 +101,10 @@ def test_well_formed_event_appended_behind_the_apps_back_is_found(busy_station):
     conn = raw(busy_station)
     seq, prev = conn.execute("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()
     h = audit.event_hash(seq + 1, "2026-01-01T00:00:00+00:00", "admin", "login", "app_user", None, "{}", prev)
-    conn.execute("INSERT INTO audit_event VALUES (?, '2026-01-01T00:00:00+00:00', 'admin', 'login', 'app_user', NULL, '{}', ?, ?)",
-                 (seq + 1, prev, h))
+    conn.execute(
+        "INSERT INTO audit_event VALUES (?, '2026-01-01T00:00:00+00:00', 'admin', 'login', 'app_user', NULL, '{}', ?, ?)",
+        (seq + 1, prev, h),
+    )
     conn.close()
     code, report, _ = verify(busy_station)
     assert code != 0 and report["first_bad_seq"] == seq + 1

@@ -18,7 +18,10 @@ from ksk_desktop.station.paths import StationPaths
 
 @pytest.fixture
 def backed_up(admin_session, tmp_path):
-    persons.create_many(admin_session, [persons.PersonInput(full_name=f"Hoàng Văn {i}", birth_year=1950 + i) for i in range(50)])
+    persons.create_many(
+        admin_session,
+        [persons.PersonInput(full_name=f"Hoàng Văn {i}", birth_year=1950 + i) for i in range(50)],
+    )
     info = backup.create_backup(admin_session, tmp_path / "sao-luu.kskbak")
     return admin_session, tmp_path / "sao-luu.kskbak", info
 
@@ -52,7 +55,9 @@ def test_restore_on_another_machine_with_the_recovery_key(backed_up, station, tm
         assert persons.count_people(ctx) == 50
     finally:
         ctx.close()
-    out = run_ksk("--user", ADMIN, "audit", "verify", "--json", data_dir=elsewhere.root, password=ADMIN_PASSWORD)
+    out = run_ksk(
+        "--user", ADMIN, "audit", "verify", "--json", data_dir=elsewhere.root, password=ADMIN_PASSWORD
+    )
     assert out.returncode == 0 and json.loads(out.stdout)["ok"]
 
 
@@ -74,7 +79,9 @@ def test_damaged_backup_is_refused(backed_up, station, tmp_path):
     with pytest.raises(BackupError):
         backup.restore_backup(StationPaths(tmp_path / "x"), broken, recovery_key=recovery)
     with pytest.raises(BackupError):
-        backup.restore_backup(StationPaths(tmp_path / "y"), tmp_path / "khong-co.kskbak", recovery_key=recovery)
+        backup.restore_backup(
+            StationPaths(tmp_path / "y"), tmp_path / "khong-co.kskbak", recovery_key=recovery
+        )
 
 
 def test_restore_over_a_station_keeps_the_old_data_aside(backed_up, station):
@@ -101,20 +108,43 @@ def test_only_an_administrator_restores_by_password(backed_up, tmp_path):
     path2 = tmp_path / "b2.kskbak"
     backup.create_backup(ctx, path2)
     with pytest.raises(PermissionDenied):
-        backup.restore_backup(StationPaths(tmp_path / "z"), path2, username="truongtram", password="Truong-tram-26")
+        backup.restore_backup(
+            StationPaths(tmp_path / "z"), path2, username="truongtram", password="Truong-tram-26"
+        )
     assert not StationPaths(tmp_path / "z").db.exists()
 
 
 def test_cli_backup_and_restore_with_recovery_key_on_stdin(station, tmp_path):
     paths, recovery = station
-    out = run_ksk("--user", ADMIN, "backup", "create", str(tmp_path / "cli.kskbak"), "--json", data_dir=paths.root,
-                  password=ADMIN_PASSWORD)
+    out = run_ksk(
+        "--user",
+        ADMIN,
+        "backup",
+        "create",
+        str(tmp_path / "cli.kskbak"),
+        "--json",
+        data_dir=paths.root,
+        password=ADMIN_PASSWORD,
+    )
     assert out.returncode == 0, out.stderr
     target = tmp_path / "restored"
-    out = run_ksk("backup", "restore", str(tmp_path / "cli.kskbak"), "--recovery-key-stdin", "--json",
-                  data_dir=target, stdin=recovery + "\n")
+    out = run_ksk(
+        "backup",
+        "restore",
+        str(tmp_path / "cli.kskbak"),
+        "--recovery-key-stdin",
+        "--json",
+        data_dir=target,
+        stdin=recovery + "\n",
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["restored"].endswith("station.db")
-    bad = run_ksk("backup", "restore", str(tmp_path / "cli.kskbak"), "--recovery-key-stdin", data_dir=tmp_path / "r2",
-                  stdin="AAAAA-BBBBB-CCCCC-DDDDD-EEEEE-FFFFF\n")
+    bad = run_ksk(
+        "backup",
+        "restore",
+        str(tmp_path / "cli.kskbak"),
+        "--recovery-key-stdin",
+        data_dir=tmp_path / "r2",
+        stdin="AAAAA-BBBBB-CCCCC-DDDDD-EEEEE-FFFFF\n",
+    )
     assert bad.returncode != 0 and "Khóa khôi phục không đúng" in bad.stderr

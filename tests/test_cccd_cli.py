@@ -12,17 +12,24 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "tests" / "data" / "cccd-samples.jsonl"
-V01 = ("031085999901|999888701|Nguyễn Văn Thử|15041985|Nam|"
-       "Số 0 Phố Kiểm Thử, Phường Hồng Bàng, Thành phố Hải Phòng|10052021")
+V01 = (
+    "031085999901|999888701|Nguyễn Văn Thử|15041985|Nam|"
+    "Số 0 Phố Kiểm Thử, Phường Hồng Bàng, Thành phố Hải Phòng|10052021"
+)
 
 
 def run_jsonl(stdin: str | bytes, tmp_path: Path) -> subprocess.CompletedProcess:
     # An empty, unwritable data directory proves the command needs no database and no login.
     env = dict(os.environ, KSK_DATA_DIR=str(tmp_path / "no-station"))
     env.pop("KSK_PASSWORD", None)
-    return subprocess.run([sys.executable, "-m", "ksk_desktop.cli.main", "cccd", "parse", "--jsonl"],
-                          input=stdin.encode("utf-8") if isinstance(stdin, str) else stdin,
-                          capture_output=True, env=env, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ksk_desktop.cli.main", "cccd", "parse", "--jsonl"],
+        input=stdin.encode("utf-8") if isinstance(stdin, str) else stdin,
+        capture_output=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 def outputs(proc: subprocess.CompletedProcess) -> list[dict]:
@@ -39,10 +46,24 @@ def test_samples_give_one_object_per_line_in_order(tmp_path):
     for sample, obj in zip(samples, out, strict=True):
         assert obj["ok"] is (sample["expect"] == "ok"), sample["case"]
         if obj["ok"]:
-            assert list(obj) == ["ok", "id", "old_id", "name", "dob", "sex", "address", "issued", "extra",
-                                 "warnings"]
+            assert list(obj) == [
+                "ok",
+                "id",
+                "old_id",
+                "name",
+                "dob",
+                "sex",
+                "address",
+                "issued",
+                "extra",
+                "warnings",
+            ]
             assert (obj["id"], obj["name"], obj["dob"], obj["sex"]) == (
-                sample["id"], sample["name"], sample["dob"], sample["sex"])
+                sample["id"],
+                sample["name"],
+                sample["dob"],
+                sample["sex"],
+            )
             assert isinstance(obj["extra"], list) and isinstance(obj["warnings"], list)
         else:
             assert list(obj) == ["ok", "error"] and obj["error"]
@@ -51,11 +72,20 @@ def test_samples_give_one_object_per_line_in_order(tmp_path):
 def test_full_output_of_one_payload(tmp_path):
     proc = run_jsonl(json.dumps(V01, ensure_ascii=False) + "\n", tmp_path)
     assert proc.returncode == 0
-    assert outputs(proc) == [{
-        "ok": True, "id": "031085999901", "old_id": "999888701", "name": "Nguyễn Văn Thử", "dob": "1985-04-15",
-        "sex": "M", "address": "Số 0 Phố Kiểm Thử, Phường Hồng Bàng, Thành phố Hải Phòng", "issued": "2021-05-10",
-        "extra": [], "warnings": [],
-    }]
+    assert outputs(proc) == [
+        {
+            "ok": True,
+            "id": "031085999901",
+            "old_id": "999888701",
+            "name": "Nguyễn Văn Thử",
+            "dob": "1985-04-15",
+            "sex": "M",
+            "address": "Số 0 Phố Kiểm Thử, Phường Hồng Bàng, Thành phố Hải Phòng",
+            "issued": "2021-05-10",
+            "extra": [],
+            "warnings": [],
+        }
+    ]
 
 
 def test_bad_lines_give_errors_and_processing_continues(tmp_path):
@@ -75,7 +105,19 @@ def test_bad_lines_give_errors_and_processing_continues(tmp_path):
     proc = run_jsonl("\n".join(lines) + "\n", tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = outputs(proc)
-    assert [o["ok"] for o in out] == [False, True, False, False, False, False, False, False, False, True, True]
+    assert [o["ok"] for o in out] == [
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        True,
+        True,
+    ]
     for o in out:
         if not o["ok"]:
             assert isinstance(o["error"], str) and o["error"]
@@ -102,8 +144,14 @@ def test_nothing_of_the_payload_reaches_stderr(tmp_path):
 
 def test_without_jsonl_flag_it_is_a_clear_error(tmp_path):
     env = dict(os.environ, KSK_DATA_DIR=str(tmp_path / "no-station"))
-    proc = subprocess.run([sys.executable, "-m", "ksk_desktop.cli.main", "cccd", "parse"], input=b"",
-                          capture_output=True, env=env, cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ksk_desktop.cli.main", "cccd", "parse"],
+        input=b"",
+        capture_output=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "--jsonl" in proc.stderr.decode("utf-8")
 

@@ -31,8 +31,11 @@ SEEDS = [
 ]
 # Characters that reach the parser's deeper branches: digits, separators, controls, dates, mojibake pieces.
 PAYLOADISH = st.text(
-    alphabet=st.sampled_from(list("0123456789||||///--  \r\n\t\x00\ufeff\x85\u200bNamNữ~\\$:")
-                             + list("ÃÄÆáº»\xa0\xad蘯ﾃｲ盻ｭ") + sorted(VIETNAMESE_LETTERS)[:40]),
+    alphabet=st.sampled_from(
+        list("0123456789||||///--  \r\n\t\x00\ufeff\x85\u200bNamNữ~\\$:")
+        + list("ÃÄÆáº»\xa0\xad蘯ﾃｲ盻ｭ")
+        + sorted(VIETNAMESE_LETTERS)[:40]
+    ),
     max_size=160,
 )
 
@@ -48,9 +51,9 @@ def mutated(draw: st.DrawFn) -> str:
         if op == "insert":
             text = text[:pos] + piece + text[pos:]
         elif op == "delete":
-            text = text[:pos] + text[pos + 1:]
+            text = text[:pos] + text[pos + 1 :]
         elif op == "replace":
-            text = text[:pos] + piece + text[pos + len(piece):]
+            text = text[:pos] + piece + text[pos + len(piece) :]
         elif op == "duplicate":
             text = text + text[pos:]
         else:
@@ -86,8 +89,12 @@ def test_any_bytes_decoded_latin1_parse_or_raise_only_the_parser_error(data):
 @pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("KSK_SLOW") != "1", reason="set KSK_SLOW=1 for the 100,000-example fuzz")
 @given(ANY_INPUT)
-@settings(max_examples=100_000, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=100_000,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 def test_fuzz_100k_examples(raw):
     parses_or_rejects(raw)
 
@@ -99,19 +106,29 @@ _UPPER = sorted(c for c in VIETNAMESE_LETTERS if c.isupper())
 WORD = st.text(alphabet=_LOWER, min_size=1, max_size=7).map(lambda w: w[0].upper() + w[1:])
 NAME = st.lists(WORD, min_size=1, max_size=5).map(" ".join)
 ADDRESS_PART = st.text(alphabet=_LOWER + _UPPER + list("0123456789/-."), min_size=1, max_size=10)
-ADDRESS = st.lists(st.lists(ADDRESS_PART, min_size=1, max_size=3).map(" ".join), min_size=1, max_size=5).map(", ".join)
+ADDRESS = st.lists(st.lists(ADDRESS_PART, min_size=1, max_size=3).map(" ".join), min_size=1, max_size=5).map(
+    ", ".join
+)
 
 
 @st.composite
 def card_fields(draw: st.DrawFn) -> dict:
     dob = draw(st.dates(date(1900, 1, 1), TODAY))
     sex = draw(st.sampled_from(["M", "F"]))
-    pid = (draw(st.sampled_from(sorted(PROVINCES))) + str(century_sex_digit(dob, sex))
-           + f"{dob.year % 100:02d}" + "9999" + draw(st.from_regex(r"[0-9]{2}", fullmatch=True)))
+    pid = (
+        draw(st.sampled_from(sorted(PROVINCES)))
+        + str(century_sex_digit(dob, sex))
+        + f"{dob.year % 100:02d}"
+        + "9999"
+        + draw(st.from_regex(r"[0-9]{2}", fullmatch=True))
+    )
     return {
         "id": pid,
         "old_id": draw(st.sampled_from([None, "999888701", "031085999977"])),
-        "name": draw(NAME), "dob": dob, "sex": sex, "address": draw(ADDRESS),
+        "name": draw(NAME),
+        "dob": dob,
+        "sex": sex,
+        "address": draw(ADDRESS),
         "issued": draw(st.dates(dob, TODAY)),
         "extra": draw(st.lists(NAME, max_size=3)),
     }
@@ -120,10 +137,15 @@ def card_fields(draw: st.DrawFn) -> dict:
 def build_payload(f: dict, *, six_fields: bool, slashes: bool, trailing: bool) -> str:
     fmt = "%d/%m/%Y" if slashes else "%d%m%Y"
     head = [f["id"]] if six_fields else [f["id"], f["old_id"] or ""]
-    fields = head + [f["name"], f["dob"].strftime(fmt), "Nam" if f["sex"] == "M" else "Nữ", f["address"],
-                     f["issued"].strftime(fmt)]
+    fields = head + [
+        f["name"],
+        f["dob"].strftime(fmt),
+        "Nam" if f["sex"] == "M" else "Nữ",
+        f["address"],
+        f["issued"].strftime(fmt),
+    ]
     if trailing or f["extra"]:
-        fields += (f["extra"] + ["", "", "", ""])[:max(4, len(f["extra"]))]
+        fields += (f["extra"] + ["", "", "", ""])[: max(4, len(f["extra"]))]
     return "|".join(fields)
 
 
@@ -131,19 +153,35 @@ def assert_same(card: CccdCard, f: dict, *, six_fields: bool) -> None:
     assert card.id == f["id"]
     assert card.old_id == (None if six_fields else f["old_id"])
     assert (card.name, card.dob, card.sex, card.address, card.issued) == (
-        f["name"], f["dob"], f["sex"], f["address"], f["issued"])
+        f["name"],
+        f["dob"],
+        f["sex"],
+        f["address"],
+        f["issued"],
+    )
     assert card.extra == f["extra"]
     # The generated ID always agrees with the date of birth and sex: no structural warning.
     assert not any("số định danh" in w for w in card.warnings), card.warnings
 
 
-@given(card_fields(), st.booleans(), st.booleans(), st.booleans(),
-       st.sampled_from(["", "\ufeff", "\x00"]), st.sampled_from(["", "\r\n", "\n", "\t", "\x00"]),
-       st.sampled_from(["NFC", "NFD"]))
+@given(
+    card_fields(),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from(["", "\ufeff", "\x00"]),
+    st.sampled_from(["", "\r\n", "\n", "\t", "\x00"]),
+    st.sampled_from(["NFC", "NFD"]),
+)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_round_trip_of_valid_fields(f, six_fields, slashes, trailing, before, after, form):
-    payload = before + unicodedata.normalize(form, build_payload(
-        f, six_fields=six_fields, slashes=slashes, trailing=trailing)) + after
+    payload = (
+        before
+        + unicodedata.normalize(
+            form, build_payload(f, six_fields=six_fields, slashes=slashes, trailing=trailing)
+        )
+        + after
+    )
     assert_same(parse_cccd(payload, today=TODAY), f, six_fields=six_fields)
 
 

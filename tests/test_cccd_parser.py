@@ -29,12 +29,19 @@ from ksk_desktop.errors import InvalidInput
 
 TODAY = date(2026, 6, 1)
 HERE = Path(__file__).resolve().parent
-SAMPLE_FILES = [HERE / "data" / "cccd-samples.jsonl", Path(__file__).parents[2] / "shared/data/cccd-samples.jsonl"]
+SAMPLE_FILES = [
+    HERE / "data" / "cccd-samples.jsonl",
+    Path(__file__).parents[2] / "shared/data/cccd-samples.jsonl",
+]
 
-V01 = ("031085999901|999888701|Nguyễn Văn Thử|15041985|Nam|"
-       "Số 0 Phố Kiểm Thử, Phường Hồng Bàng, Thành phố Hải Phòng|10052021")
-V03 = ("031060999903|999888703|Lê Văn Giả|01011960|Nam|"
-       "Tổ dân phố Mẫu, Phường Thủy Nguyên, Thành phố Hải Phòng|15082024||||")
+V01 = (
+    "031085999901|999888701|Nguyễn Văn Thử|15041985|Nam|"
+    "Số 0 Phố Kiểm Thử, Phường Hồng Bàng, Thành phố Hải Phòng|10052021"
+)
+V03 = (
+    "031060999903|999888703|Lê Văn Giả|01011960|Nam|"
+    "Tổ dân phố Mẫu, Phường Thủy Nguyên, Thành phố Hải Phòng|15082024||||"
+)
 V05 = "031216999905||Vũ Minh Thử|12062016|Nam|Thôn Mẫu, Đặc khu Cát Hải, Thành phố Hải Phòng|09092025||||"
 
 
@@ -51,7 +58,9 @@ def error_of(raw: object) -> InvalidCccdPayload:
 def load_samples() -> list[dict]:
     path = next((p for p in SAMPLE_FILES if p.exists()), None)
     assert path is not None, "tests/data/cccd-samples.jsonl is missing"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]  # not splitlines(): payloads hold U+0085
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()
+    ]  # not splitlines(): payloads hold U+0085
 
 
 SAMPLES = load_samples()
@@ -74,7 +83,11 @@ def test_shared_sample(sample):
         return
     card = parse(sample["payload"])
     assert (card.id, card.name, card.dob.isoformat(), card.sex) == (
-        sample["id"], sample["name"], sample["dob"], sample["sex"])
+        sample["id"],
+        sample["name"],
+        sample["dob"],
+        sample["sex"],
+    )
     if "old_id" in sample:
         assert card.old_id == sample["old_id"]
     if sample["warn"] is True:
@@ -88,23 +101,71 @@ def test_shared_sample(sample):
 VECTORS = [
     # (case, payload, id, old_id, name, dob, sex, issued, field count)
     ("V01", V01, "031085999901", "999888701", "Nguyễn Văn Thử", "1985-04-15", "M", "2021-05-10"),
-    ("V02", "031303999902||Trần Thị Mẫu|02032003|Nữ|Thôn Thử Nghiệm, Xã Việt Khê, Thành phố Hải Phòng|20042021",
-     "031303999902", None, "Trần Thị Mẫu", "2003-03-02", "F", "2021-04-20"),
+    (
+        "V02",
+        "031303999902||Trần Thị Mẫu|02032003|Nữ|Thôn Thử Nghiệm, Xã Việt Khê, Thành phố Hải Phòng|20042021",
+        "031303999902",
+        None,
+        "Trần Thị Mẫu",
+        "2003-03-02",
+        "F",
+        "2021-04-20",
+    ),
     ("V03", V03, "031060999903", "999888703", "Lê Văn Giả", "1960-01-01", "M", "2024-08-15"),
-    ("V04", "030195999904||Phạm Thị Ví Dụ|30121995|Nữ|Số 0 Phố Thử, Phường Hải Dương, Thành phố Hải Phòng|05032025||||",
-     "030195999904", None, "Phạm Thị Ví Dụ", "1995-12-30", "F", "2025-03-05"),
+    (
+        "V04",
+        "030195999904||Phạm Thị Ví Dụ|30121995|Nữ|Số 0 Phố Thử, Phường Hải Dương, Thành phố Hải Phòng|05032025||||",
+        "030195999904",
+        None,
+        "Phạm Thị Ví Dụ",
+        "1995-12-30",
+        "F",
+        "2025-03-05",
+    ),
     ("V05", V05, "031216999905", None, "Vũ Minh Thử", "2016-06-12", "M", "2025-09-09"),
-    ("V06", "031072999906|999888706|Đỗ Văn Kiểm|09091972|Nam|Thôn Mẫu, Xã Thử Nghiệm, Huyện An Lão, Hải Phòng|01072021",
-     "031072999906", "999888706", "Đỗ Văn Kiểm", "1972-09-09", "M", "2021-07-01"),
-    ("V07", "\ufeff031148999907|999888707|Hoàng Thị Thí Nghiệm|20111948|Nữ|Số 0 Ngõ Giả, Phường Lê Chân, "
-     "Thành phố Hải Phòng|12122022\r\n",
-     "031148999907", "999888707", "Hoàng Thị Thí Nghiệm", "1948-11-20", "F", "2022-12-12"),
-    ("V08", "031090999908|999888708|Bu\u0300i Va\u0306n Ma\u0302\u0303u|01021990|Nam|Xa\u0303 Tie\u0302n La\u0303ng, "
-     "Tha\u0300nh pho\u0302\u0301 Ha\u0309i Pho\u0300ng|03032023",
-     "031090999908", "999888708", "Bùi Văn Mẫu", "1990-02-01", "M", "2023-03-03"),
-    ("V09", "031085999901|999888701|Nguyá»\x85n VÄ\x83n Thá»\xad|15041985|Nam|PhÆ°á»\x9dng Há»\x93ng BÃ\xa0ng, "
-     "ThÃ\xa0nh phá»\x91 Háº£i PhÃ²ng|10052021",
-     "031085999901", "999888701", "Nguyễn Văn Thử", "1985-04-15", "M", "2021-05-10"),
+    (
+        "V06",
+        "031072999906|999888706|Đỗ Văn Kiểm|09091972|Nam|Thôn Mẫu, Xã Thử Nghiệm, Huyện An Lão, Hải Phòng|01072021",
+        "031072999906",
+        "999888706",
+        "Đỗ Văn Kiểm",
+        "1972-09-09",
+        "M",
+        "2021-07-01",
+    ),
+    (
+        "V07",
+        "\ufeff031148999907|999888707|Hoàng Thị Thí Nghiệm|20111948|Nữ|Số 0 Ngõ Giả, Phường Lê Chân, "
+        "Thành phố Hải Phòng|12122022\r\n",
+        "031148999907",
+        "999888707",
+        "Hoàng Thị Thí Nghiệm",
+        "1948-11-20",
+        "F",
+        "2022-12-12",
+    ),
+    (
+        "V08",
+        "031090999908|999888708|Bu\u0300i Va\u0306n Ma\u0302\u0303u|01021990|Nam|Xa\u0303 Tie\u0302n La\u0303ng, "
+        "Tha\u0300nh pho\u0302\u0301 Ha\u0309i Pho\u0300ng|03032023",
+        "031090999908",
+        "999888708",
+        "Bùi Văn Mẫu",
+        "1990-02-01",
+        "M",
+        "2023-03-03",
+    ),
+    (
+        "V09",
+        "031085999901|999888701|Nguyá»\x85n VÄ\x83n Thá»\xad|15041985|Nam|PhÆ°á»\x9dng Há»\x93ng BÃ\xa0ng, "
+        "ThÃ\xa0nh phá»\x91 Háº£i PhÃ²ng|10052021",
+        "031085999901",
+        "999888701",
+        "Nguyễn Văn Thử",
+        "1985-04-15",
+        "M",
+        "2021-05-10",
+    ),
 ]
 
 
@@ -112,8 +173,16 @@ VECTORS = [
 def test_vietnam_md_vector(case, payload, pid, old, name, dob, sex, issued):
     card = parse(payload)
     assert card.to_json() == {
-        "ok": True, "id": pid, "old_id": old, "name": name, "dob": dob, "sex": sex,
-        "address": card.address, "issued": issued, "extra": [], "warnings": [],
+        "ok": True,
+        "id": pid,
+        "old_id": old,
+        "name": name,
+        "dob": dob,
+        "sex": sex,
+        "address": card.address,
+        "issued": issued,
+        "extra": [],
+        "warnings": [],
     }
     assert card.address == unicodedata.normalize("NFC", card.address) and "Hải Phòng" in card.address
 
@@ -151,36 +220,66 @@ def test_more_than_eleven_fields_are_tolerated():
     assert card.id == "031060999903" and card.extra == []
 
 
-@pytest.mark.parametrize("payload", [
-    "031085999901|Nguyễn Văn Thử|15041985|Nam|Phường Hồng Bàng, Thành phố Hải Phòng|10052021",
-    "031085999901|Nguyễn Văn Thử|15041985|Nam|Phường Hồng Bàng, Thành phố Hải Phòng|10052021||||",
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "031085999901|Nguyễn Văn Thử|15041985|Nam|Phường Hồng Bàng, Thành phố Hải Phòng|10052021",
+        "031085999901|Nguyễn Văn Thử|15041985|Nam|Phường Hồng Bàng, Thành phố Hải Phòng|10052021||||",
+    ],
+)
 def test_six_field_layout_without_old_id_slot(payload):
     card = parse(payload)
     assert (card.id, card.old_id, card.name, card.dob, card.sex, card.issued) == (
-        "031085999901", None, "Nguyễn Văn Thử", date(1985, 4, 15), "M", date(2021, 5, 10))
+        "031085999901",
+        None,
+        "Nguyễn Văn Thử",
+        date(1985, 4, 15),
+        "M",
+        date(2021, 5, 10),
+    )
     assert card.address == "Phường Hồng Bàng, Thành phố Hải Phòng"
 
 
-@pytest.mark.parametrize("dob,issued", [
-    ("15/04/1985", "10/05/2021"), ("15-04-1985", "10-05-2021"), ("15.04.1985", "10.05.2021"),
-    ("1985-04-15", "2021-05-10"), ("15/4/1985", "10/5/2021"),
-])
+@pytest.mark.parametrize(
+    "dob,issued",
+    [
+        ("15/04/1985", "10/05/2021"),
+        ("15-04-1985", "10-05-2021"),
+        ("15.04.1985", "10.05.2021"),
+        ("1985-04-15", "2021-05-10"),
+        ("15/4/1985", "10/5/2021"),
+    ],
+)
 def test_dates_with_separators(dob, issued):
     card = parse(V01.replace("15041985", dob).replace("10052021", issued))
     assert (card.dob, card.issued, card.warnings) == (date(1985, 4, 15), date(2021, 5, 10), [])
 
 
-@pytest.mark.parametrize("wrap", [
-    lambda s: s + "\r\n", lambda s: s + "\n", lambda s: s + "\r", lambda s: "\t" + s + "\t",
-    lambda s: "\ufeff" + s, lambda s: "\x00" + s + "\x00\x00", lambda s: "  \r\n" + s + "\r\n\r\n  ",
-    lambda s: "\ufeff\x00\t " + s + " \t\x00\r\n", lambda s: s.replace("|Nam|", "|Nam\x00|"),
-    lambda s: s.replace("Thử|", "Th\u200bử|"), lambda s: s.replace("Văn", "V\x07ăn"),
-    lambda s: "]Q1" + s,  # AIM symbology identifier sent by some scanners
-])
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        lambda s: s + "\r\n",
+        lambda s: s + "\n",
+        lambda s: s + "\r",
+        lambda s: "\t" + s + "\t",
+        lambda s: "\ufeff" + s,
+        lambda s: "\x00" + s + "\x00\x00",
+        lambda s: "  \r\n" + s + "\r\n\r\n  ",
+        lambda s: "\ufeff\x00\t " + s + " \t\x00\r\n",
+        lambda s: s.replace("|Nam|", "|Nam\x00|"),
+        lambda s: s.replace("Thử|", "Th\u200bử|"),
+        lambda s: s.replace("Văn", "V\x07ăn"),
+        lambda s: "]Q1" + s,  # AIM symbology identifier sent by some scanners
+    ],
+)
 def test_wrapping_and_stray_control_characters(wrap):
     card = parse(wrap(V01))
-    assert (card.id, card.name, card.sex, card.issued) == ("031085999901", "Nguyễn Văn Thử", "M", date(2021, 5, 10))
+    assert (card.id, card.name, card.sex, card.issued) == (
+        "031085999901",
+        "Nguyễn Văn Thử",
+        "M",
+        date(2021, 5, 10),
+    )
     assert card.warnings == []
 
 
@@ -335,13 +434,19 @@ ERRORS = [
     ("http URL", "HTTP://example.com/a|b|c|d|e|f|g", "url"),
     ("www", "www.example.vn", "url"),
     ("zalo deep link", "zalo://qr/p/abc", "url"),
-    ("VietQR bank transfer", "00020101021238570010A00000072701270006970436011399999999990208QRIBFTTA53037045802VN6304ABCD",
-     "other_qr"),
+    (
+        "VietQR bank transfer",
+        "00020101021238570010A00000072701270006970436011399999999990208QRIBFTTA53037045802VN6304ABCD",
+        "other_qr",
+    ),
     ("wifi", "WIFI:T:WPA;S:TramYTe;P:khongphai;;", "other_qr"),
     ("vcard", "BEGIN:VCARD\nVERSION:3.0\nFN:Trạm Y tế\nEND:VCARD", "other_qr"),
-    ("BHYT QR (10-digit BHXH, hex name, $)",
-     "3199999901|4e677579e1bb856e205468e1bbad|15/04/1985|1|-|31 - 001|01/01/2026|-|31/12/2026|"
-     "01503199999901|-|4|01/01/2031|0000000000000000-0000|4|54686f6e204de1baab75|$", "bhyt"),
+    (
+        "BHYT QR (10-digit BHXH, hex name, $)",
+        "3199999901|4e677579e1bb856e205468e1bbad|15/04/1985|1|-|31 - 001|01/01/2026|-|31/12/2026|"
+        "01503199999901|-|4|01/01/2031|0000000000000000-0000|4|54686f6e204de1baab75|$",
+        "bhyt",
+    ),
     ("BHYT card number alone", "DN4319999990001", "bhyt"),
     ("BHYT card number with spaces", "DN 4 31 9999990001", "bhyt"),
     ("BHXH number alone", "3199999901", "bhyt"),
@@ -420,10 +525,16 @@ def test_child_born_after_2000_with_digit_2_or_3():
     assert parse(V05.replace("031216", "031316").replace("|Nam|", "|Nữ|")).warnings == []
 
 
-@pytest.mark.parametrize("name,fragment", [
-    ("DĐaăặng Hoôồng", "DĐ"), ("DĐoôỗ Văn An", "DĐ"), ("Nguyễn Thị Hoaà", "aà"),
-    ("Nguyeenx Văn An", "ee"), ("Ddỗ Văn An", "Dd"),
-])
+@pytest.mark.parametrize(
+    "name,fragment",
+    [
+        ("DĐaăặng Hoôồng", "DĐ"),
+        ("DĐoôỗ Văn An", "DĐ"),
+        ("Nguyễn Thị Hoaà", "aà"),
+        ("Nguyeenx Văn An", "ee"),
+        ("Ddỗ Văn An", "Dd"),
+    ],
+)
 def test_input_method_artefacts_in_the_name_warn(name, fragment):
     card = parse(V01.replace("Nguyễn Văn Thử", name))
     assert card.name == name  # kept as scanned; the UI offers the collapsed suggestion
@@ -443,8 +554,19 @@ def test_caps_lock_inverted_name_warns():
     assert any("Caps Lock" in w for w in parse(V01.replace("Nguyễn Văn Thử", "nGUYỄN vĂN tHỬ")).warnings)
 
 
-@pytest.mark.parametrize("name", ["Lưu Thị Khưu", "Nguyễn Cửu Hưu", "Trương Quốc Ưu", "Hoàng Oanh",
-                                  "Đặng Hồng", "Nguyễn Thị Ngoãn", "NGUYỄN VĂN THỬ", "Lê A"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Lưu Thị Khưu",
+        "Nguyễn Cửu Hưu",
+        "Trương Quốc Ưu",
+        "Hoàng Oanh",
+        "Đặng Hồng",
+        "Nguyễn Thị Ngoãn",
+        "NGUYỄN VĂN THỬ",
+        "Lê A",
+    ],
+)
 def test_ordinary_names_do_not_warn(name):
     assert parse(V01.replace("Nguyễn Văn Thử", name)).warnings == []
 
@@ -486,16 +608,28 @@ def test_ime_artefacts_in_sex_field_are_tolerated():
 def test_split_id():
     pid = split_id("031085999901")
     assert (pid.province_code, pid.province, pid.century_sex_digit, pid.year_digits, pid.serial) == (
-        "031", "Hải Phòng", 0, "85", "999901")
+        "031",
+        "Hải Phòng",
+        0,
+        "85",
+        "999901",
+    )
     assert (pid.century_start, pid.sex) == (1900, "M")
     with pytest.raises(ValueError):
         split_id("03108599990")
 
 
-@pytest.mark.parametrize("dob,sex,digit", [
-    (date(1900, 1, 1), "M", 0), (date(1999, 12, 31), "F", 1), (date(2000, 1, 1), "M", 2),
-    (date(2099, 1, 1), "F", 3), (date(2100, 1, 1), "M", 4), (date(2200, 1, 1), "F", 7),
-])
+@pytest.mark.parametrize(
+    "dob,sex,digit",
+    [
+        (date(1900, 1, 1), "M", 0),
+        (date(1999, 12, 31), "F", 1),
+        (date(2000, 1, 1), "M", 2),
+        (date(2099, 1, 1), "F", 3),
+        (date(2100, 1, 1), "M", 4),
+        (date(2200, 1, 1), "F", 7),
+    ],
+)
 def test_century_sex_digit(dob, sex, digit):
     assert century_sex_digit(dob, sex) == digit
 

@@ -20,8 +20,17 @@ from ksk_desktop.cli.main import build_parser, common_options
 from ksk_desktop.errors import InvalidInput
 
 ROOT = Path(__file__).resolve().parent.parent
-ADULT = {"age": 45, "sex": "nam", "height_cm": 158.5, "weight_kg": 55, "HUYET_AP": "152/96", "pulse": 88,
-         "KHONG_KINH_MAT_PHAI": "9/10", "KHONG_KINH_MAT_TRAI": "8/10", "dominant_hand": "phải"}
+ADULT = {
+    "age": 45,
+    "sex": "nam",
+    "height_cm": 158.5,
+    "weight_kg": 55,
+    "HUYET_AP": "152/96",
+    "pulse": 88,
+    "KHONG_KINH_MAT_PHAI": "9/10",
+    "KHONG_KINH_MAT_TRAI": "8/10",
+    "dominant_hand": "phải",
+}
 
 # main() in a real child process.
 LAUNCHER = "import sys\nfrom ksk_desktop.cli import main as m\nsys.exit(m.main(sys.argv[1:]))\n"
@@ -35,9 +44,14 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 def launch(stdin: str | bytes, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", LAUNCHER, *(args or ("classify", "--json"))],
-                          input=stdin.encode() if isinstance(stdin, str) else stdin,
-                          capture_output=True, env=_env(tmp_path), cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *(args or ("classify", "--json"))],
+        input=stdin.encode() if isinstance(stdin, str) else stdin,
+        capture_output=True,
+        env=_env(tmp_path),
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 def registered() -> bool:
@@ -69,12 +83,15 @@ def test_run_writes_one_object():
     assert {f["code"] for f in result["flags"]} == {"tang_huyet_ap"}
 
 
-@pytest.mark.parametrize(("stdin", "message"), [
-    ("", "Không có dữ liệu"),
-    ("{\"age\": 40,", "không phải JSON hợp lệ"),
-    ("[1, 2]", "MỘT đối tượng"),
-    ("{\"age\": 40, \"sex\": \"nam\"} {\"age\": 41}", "không phải JSON hợp lệ"),
-])
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        ("", "Không có dữ liệu"),
+        ('{"age": 40,', "không phải JSON hợp lệ"),
+        ("[1, 2]", "MỘT đối tượng"),
+        ('{"age": 40, "sex": "nam"} {"age": 41}', "không phải JSON hợp lệ"),
+    ],
+)
 def test_read_measurements_refuses_what_is_not_one_object(stdin, message):
     with pytest.raises(InvalidInput, match=message):
         classify_cmds.read_measurements(io.StringIO(stdin))
@@ -92,13 +109,16 @@ def test_child_process_prints_the_result(tmp_path):
     assert result["bmi"]["value"] == 21.9
 
 
-@pytest.mark.parametrize(("stdin", "message"), [
-    ("không phải json", "không phải JSON hợp lệ"),
-    ("[]", "MỘT đối tượng"),
-    ("{\"sex\": \"nam\", \"height_cm\": 160}", "Thiếu tuổi"),
-    ("{\"age\": 30, \"sex\": \"nam\", \"height_cm\": \"một mét sáu\"}", "Chiều cao phải là một số"),
-    (b"\xff\xfe{", "không phải JSON hợp lệ"),
-])
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        ("không phải json", "không phải JSON hợp lệ"),
+        ("[]", "MỘT đối tượng"),
+        ('{"sex": "nam", "height_cm": 160}', "Thiếu tuổi"),
+        ('{"age": 30, "sex": "nam", "height_cm": "một mét sáu"}', "Chiều cao phải là một số"),
+        (b"\xff\xfe{", "không phải JSON hợp lệ"),
+    ],
+)
 def test_child_process_bad_input_is_one_vietnamese_line(tmp_path, stdin, message):
     proc = launch(stdin, tmp_path)
     assert proc.returncode == 2
@@ -115,11 +135,22 @@ def test_child_process_without_json_flag(tmp_path):
 
 
 def test_registered_ksk_command(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "ksk_desktop.cli.main", "classify", "--json"],
-                          input=json.dumps(ADULT).encode(), capture_output=True, env=_env(tmp_path), cwd=ROOT,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ksk_desktop.cli.main", "classify", "--json"],
+        input=json.dumps(ADULT).encode(),
+        capture_output=True,
+        env=_env(tmp_path),
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr.decode()
     assert json.loads(proc.stdout)["qd1613"]["suggested"]["class"] == 4
-    bad = subprocess.run([sys.executable, "-m", "ksk_desktop.cli.main", "classify", "--json"], input=b"{",
-                         capture_output=True, env=_env(tmp_path), cwd=ROOT, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "ksk_desktop.cli.main", "classify", "--json"],
+        input=b"{",
+        capture_output=True,
+        env=_env(tmp_path),
+        cwd=ROOT,
+        timeout=120,
+    )
     assert bad.returncode == 2 and bad.stderr.decode().startswith("Lỗi: ")

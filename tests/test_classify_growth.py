@@ -33,21 +33,24 @@ def test_who_tables_are_the_pinned_files(name):
 
 
 # Rows copied by hand from WHO's own files (WorldHealthOrganization/anthro and /anthroplus, data-raw/growthstandards).
-@pytest.mark.parametrize(("table", "sex", "age", "lms"), [
-    ("weianthro", 1, 0, (0.3487, 3.3464, 0.14602)),
-    ("weianthro", 1, 100, (0.1682, 6.5699, 0.11588)),
-    ("weianthro", 1, 555, (0.0196, 10.9865, 0.11129)),
-    ("weianthro", 2, 1826, (-0.3518, 18.2179, 0.14821)),
-    ("lenanthro", 1, 44, (1, 56.4833, 0.03492)),
-    ("bfawho2007", 1, 60, (-0.7151, 15.2679, 0.08366)),
-    ("bfawho2007", 1, 61, (-0.7387, 15.2641, 0.0839)),
-    ("bfawho2007", 2, 227, (-0.7577, 21.4143, 0.14432)),
-    ("bfawho2007", 2, 229, (-0.7496, 21.4269, 0.14441)),
-    ("hfawho2007", 1, 61, (1, 110.2647, 0.04164)),
-    ("hfawho2007", 2, 228, (1, 163.1548, 0.04009)),
-    ("wfawho2007", 1, 120, (-0.6764, 31.1586, 0.16305)),
-    ("wfawho2007", 2, 60, (-0.465, 18.0823, 0.1424)),
-])
+@pytest.mark.parametrize(
+    ("table", "sex", "age", "lms"),
+    [
+        ("weianthro", 1, 0, (0.3487, 3.3464, 0.14602)),
+        ("weianthro", 1, 100, (0.1682, 6.5699, 0.11588)),
+        ("weianthro", 1, 555, (0.0196, 10.9865, 0.11129)),
+        ("weianthro", 2, 1826, (-0.3518, 18.2179, 0.14821)),
+        ("lenanthro", 1, 44, (1, 56.4833, 0.03492)),
+        ("bfawho2007", 1, 60, (-0.7151, 15.2679, 0.08366)),
+        ("bfawho2007", 1, 61, (-0.7387, 15.2641, 0.0839)),
+        ("bfawho2007", 2, 227, (-0.7577, 21.4143, 0.14432)),
+        ("bfawho2007", 2, 229, (-0.7496, 21.4269, 0.14441)),
+        ("hfawho2007", 1, 61, (1, 110.2647, 0.04164)),
+        ("hfawho2007", 2, 228, (1, 163.1548, 0.04009)),
+        ("wfawho2007", 1, 120, (-0.6764, 31.1586, 0.16305)),
+        ("wfawho2007", 2, 60, (-0.465, 18.0823, 0.1424)),
+    ],
+)
 def test_who_rows_match_the_published_values(table, sex, age, lms):
     from ksk_desktop.clinical.tables import who_table
 
@@ -72,8 +75,12 @@ AGES = st.one_of(st.integers(0, 1826).map(float), st.floats(60 * DAYS_PER_MONTH,
 
 
 @settings(max_examples=300, deadline=None)
-@given(indicator=st.sampled_from(["wfa", "hfa", "bfa"]), sex=st.sampled_from("MF"), days=AGES,
-       z=st.sampled_from([-3, -2, -1, 0, 1, 2, 3]))
+@given(
+    indicator=st.sampled_from(["wfa", "hfa", "bfa"]),
+    sex=st.sampled_from("MF"),
+    days=AGES,
+    z=st.sampled_from([-3, -2, -1, 0, 1, 2, 3]),
+)
 def test_value_at_k_sd_gives_z_k(indicator, sex, days, z):
     lms = g.lms_at(indicator, sex, days)
     if lms is None:  # weight-for-age stops at 121 months
@@ -112,6 +119,7 @@ def test_2007_reference_interpolates_between_months():
 
 # -- published reference points ----------------------------------------------------------------------------------
 
+
 def test_who_anthro_reference_cases():
     # WorldHealthOrganization/anthro tests: weight-for-age, girl, 1522 days, 17 kg → 0.24;
     # length-for-age, boy, 44 days, 50 cm → ((50/56.4833) − 1) / 0.03492 rounded.
@@ -121,10 +129,13 @@ def test_who_anthro_reference_cases():
     assert g.zscore("bfa", "F", 1, 25) > 5
 
 
-@pytest.mark.parametrize(("months", "height", "weight", "wfa", "bfa", "hfa"), [
-    (60.32, 113.8, 18.7, 0.212, -0.575, 0.959),
-    (60.911701, 113.6, 20.5, 0.795, 0.418, 0.848),
-])
+@pytest.mark.parametrize(
+    ("months", "height", "weight", "wfa", "bfa", "hfa"),
+    [
+        (60.32, 113.8, 18.7, 0.212, -0.575, 0.959),
+        (60.911701, 113.6, 20.5, 0.795, 0.418, 0.848),
+    ],
+)
 def test_who_anthroplus_reference_cases(months, height, weight, wfa, bfa, hfa):
     # WorldHealthOrganization/anthroplus tests, girls just over 60 months, at 3 decimals.
     days = months * DAYS_PER_MONTH
@@ -133,13 +144,16 @@ def test_who_anthroplus_reference_cases(months, height, weight, wfa, bfa, hfa):
     assert round(g.zscore("hfa", "F", days, height), 3) == hfa
 
 
-@pytest.mark.parametrize(("sex", "bmi", "z"), [("M", 25.4, 1), ("M", 29.7, 2), ("F", 25.0, 1), ("F", 29.7, 2)])
+@pytest.mark.parametrize(
+    ("sex", "bmi", "z"), [("M", 25.4, 1), ("M", 29.7, 2), ("F", 25.0, 1), ("F", 29.7, 2)]
+)
 def test_bmi_for_age_at_19_years_matches_the_published_anchors(sex, bmi, z):
     # vietnam.md §2.5 (de Onis et al. 2007): +1 SD ≈ 25.4 (boys) / 25.0 (girls), +2 SD ≈ 29.7 at 19 years.
     assert g.zscore("bfa", sex, 228 * DAYS_PER_MONTH, bmi) == pytest.approx(z, abs=0.02)
 
 
 # -- classify() for children ---------------------------------------------------------------------------------------
+
 
 def child(**kw):
     data = {"sex": "nam", "birth_date": "2020-01-01", "exam_date": "2023-01-01"}
@@ -211,12 +225,21 @@ def test_school_age_bmi_categories():
     days = (date(2025, 9, 10) - date(2015, 3, 10)).days  # 126 months: WHO 2007, cut-offs +1 / +2 / −2 / −3
     l_, m_, s_, _ = g.lms_at("bfa", "F", days)
     height = 140.0
-    for z, code, flag in ((1.5, "thua_can", "thua_can"), (2.5, "beo_phi", "beo_phi"), (-2.5, "gay_com", "gay_com"),
-                          (-3.5, "gay_com_nang", "gay_com"), (0.5, None, None), (1.0, None, None)):
+    for z, code, flag in (
+        (1.5, "thua_can", "thua_can"),
+        (2.5, "beo_phi", "beo_phi"),
+        (-2.5, "gay_com", "gay_com"),
+        (-3.5, "gay_com_nang", "gay_com"),
+        (0.5, None, None),
+        (1.0, None, None),
+    ):
         if abs(z) <= 3:
             bmi = g.lms_value(z, l_, m_, s_)
         else:  # beyond 3 SD WHO steps out by the SD2–SD3 distance
-            sd3, sd2 = g.lms_value(math.copysign(3, z), l_, m_, s_), g.lms_value(math.copysign(2, z), l_, m_, s_)
+            sd3, sd2 = (
+                g.lms_value(math.copysign(3, z), l_, m_, s_),
+                g.lms_value(math.copysign(2, z), l_, m_, s_),
+            )
             bmi = sd3 + (abs(z) - 3) * (sd3 - sd2)
         r = classify(dict(data, height_cm=height, weight_kg=bmi * (height / 100) ** 2))
         bfa = r["growth"]["indicators"]["bfa"]
@@ -227,7 +250,12 @@ def test_school_age_bmi_categories():
 
 
 def test_length_or_height_adjustment_under_two():
-    young = {"birth_date": "2024-01-01", "exam_date": "2025-06-01", "height_cm": 80, "weight_kg": 10}  # 517 days
+    young = {
+        "birth_date": "2024-01-01",
+        "exam_date": "2025-06-01",
+        "height_cm": 80,
+        "weight_kg": 10,
+    }  # 517 days
     assert child(**young)["growth"]["height_used_cm"] == 80  # lying is the default under 731 days
     standing = child(**young, measured_lying=False)
     assert standing["growth"]["height_used_cm"] == 80.7  # standing under 731 days: +0.7 cm
@@ -243,8 +271,11 @@ def test_who_implausible_z_is_a_warning_to_confirm():
     assert wfa["who_flag"] is True and wfa["category"] is None and wfa["status"] == "pending"
     assert r["needs_confirmation"] is True
     assert any(w["code"] == "z_ngoai_nguong_who" and w["field"] == "weight_kg" for w in r["warnings"])
-    r = child(height_cm=_at("hfa", "M", days, 0), weight_kg=_at("wfa", "M", days, 3) * 1.8,
-              confirmed=["weight_kg", "height_cm"])
+    r = child(
+        height_cm=_at("hfa", "M", days, 0),
+        weight_kg=_at("wfa", "M", days, 3) * 1.8,
+        confirmed=["weight_kg", "height_cm"],
+    )
     assert r["needs_confirmation"] is False
     assert r["growth"]["indicators"]["wfa"]["status"] == "ok"  # confirmed: used (no under-5 cut-off above +2)
     assert r["growth"]["indicators"]["bfa"]["category"]["code"] == "beo_phi"

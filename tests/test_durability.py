@@ -46,8 +46,12 @@ def _raw(paths: StationPaths):
 def test_sigkill_mid_transaction_loses_no_acknowledged_save(station, trial):
     paths, _ = station
     rng = random.Random(trial)
-    child = subprocess.Popen([sys.executable, "-c", WRITER, str(paths.root), ADMIN, ADMIN_PASSWORD, str(trial * 10**6)],
-                             stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+    child = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(paths.root), ADMIN, ADMIN_PASSWORD, str(trial * 10**6)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
     acked: list[str] = []
     deadline = time.monotonic() + rng.uniform(1.5, 3.0)
     while time.monotonic() < deadline:
@@ -68,7 +72,8 @@ def test_sigkill_mid_transaction_loses_no_acknowledged_save(station, trial):
         assert set(acked) <= stored, f"lost acknowledged saves: {sorted(set(acked) - stored)[:5]}"
         # All or nothing per save: each stored person has its outbox row (same transaction).
         orphans = conn.execute(
-            "SELECT count(*) FROM person p WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.entity_id = p.id)").fetchone()[0]
+            "SELECT count(*) FROM person p WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.entity_id = p.id)"
+        ).fetchone()[0]
         assert orphans == 0
         assert len(stored) - len(acked) <= 1  # at most the save that committed just before the kill
     finally:
@@ -105,12 +110,22 @@ def _fill(mnt: Path, leave: int) -> Path:
 
 def test_full_disk_fails_cleanly_and_keeps_old_data(small_disk):
     paths = StationPaths(small_disk / "station")
-    init_station(paths, station_code="T", commune_code="10507", admin_username=ADMIN, admin_password=ADMIN_PASSWORD)
+    init_station(
+        paths, station_code="T", commune_code="10507", admin_username=ADMIN, admin_password=ADMIN_PASSWORD
+    )
     ctx = login(paths, ADMIN, ADMIN_PASSWORD)
-    persons.create_many(ctx, [persons.PersonInput(full_name=f"Có Trước {i}", birth_year=1970) for i in range(100)])
+    persons.create_many(
+        ctx, [persons.PersonInput(full_name=f"Có Trước {i}", birth_year=1970) for i in range(100)]
+    )
     filler = _fill(small_disk, leave=64 * 1024)
-    batch = [persons.PersonInput(full_name=f"Người Mới Tên Rất Dài Để Đầy Đĩa {i}", birth_year=1990,
-                                 permanent_address="Số nhà rất dài " * 10) for i in range(3000)]
+    batch = [
+        persons.PersonInput(
+            full_name=f"Người Mới Tên Rất Dài Để Đầy Đĩa {i}",
+            birth_year=1990,
+            permanent_address="Số nhà rất dài " * 10,
+        )
+        for i in range(3000)
+    ]
     with pytest.raises(StorageError) as err:
         persons.create_many(ctx, batch)
     assert "đầy" in err.value.message or "đĩa" in err.value.message
@@ -129,13 +144,17 @@ def test_full_disk_during_init_leaves_nothing_half_made(small_disk):
     _fill(small_disk, leave=16 * 1024)
     paths = StationPaths(small_disk / "station")
     with pytest.raises(StorageError):
-        init_station(paths, station_code="T", commune_code="10507", admin_username=ADMIN, admin_password=ADMIN_PASSWORD)
+        init_station(
+            paths, station_code="T", commune_code="10507", admin_username=ADMIN, admin_password=ADMIN_PASSWORD
+        )
     assert not paths.root.exists()
 
 
 def test_read_only_disk_refuses_writes_with_a_clear_message(small_disk):
     paths = StationPaths(small_disk / "station")
-    init_station(paths, station_code="T", commune_code="10507", admin_username=ADMIN, admin_password=ADMIN_PASSWORD)
+    init_station(
+        paths, station_code="T", commune_code="10507", admin_username=ADMIN, admin_password=ADMIN_PASSWORD
+    )
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     try:
         with pytest.raises(StorageError) as err:

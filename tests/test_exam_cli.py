@@ -15,12 +15,26 @@ def cli(station, admin_session, tmp_path):
     paths, _ = station
     add_staff(admin_session)
     pid = add_person(admin_session)
-    data = {"person_id": pid, "form": "adult", "exam_date": "2026-11-20",
-            "values": {"height_cm": 165, "weight_kg": 60.5, "pulse": 78, "systolic": 150, "diastolic": 95,
-                       **EYES, **ENT, **{**INTERNAL, "internal.circulation_class": 4},
-                       **{k: v for part in OTHER.values() for k, v in part.items()}},
-            "diagnoses": ["I10"], "conclusion": "Tăng huyết áp độ 1", "advice": "Giảm muối",
-            "followups": [{"kind": "hypertension", "due_date": "2026-12-20", "note": "Đo lại huyết áp"}]}
+    data = {
+        "person_id": pid,
+        "form": "adult",
+        "exam_date": "2026-11-20",
+        "values": {
+            "height_cm": 165,
+            "weight_kg": 60.5,
+            "pulse": 78,
+            "systolic": 150,
+            "diastolic": 95,
+            **EYES,
+            **ENT,
+            **{**INTERNAL, "internal.circulation_class": 4},
+            **{k: v for part in OTHER.values() for k, v in part.items()},
+        },
+        "diagnoses": ["I10"],
+        "conclusion": "Tăng huyết áp độ 1",
+        "advice": "Giảm muối",
+        "followups": [{"kind": "hypertension", "due_date": "2026-12-20", "note": "Đo lại huyết áp"}],
+    }
     path = tmp_path / "exam.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     admin_session.close()
@@ -41,15 +55,28 @@ def test_import_show_sign_verify_list(cli) -> None:
     assert doc["assessment"]["blood_pressure"]["code"] == "tha_do_1" and doc["health_class"] == 4
     listed = json.loads(ksk(cli, "exam", "list", "--status", "draft", "--json").stdout)
     assert [(r["id"], r["status"], r["full_name"]) for r in listed] == [(exam_id, "draft", "Nguyễn Văn An")]
-    assert set(listed[0]) == {"id", "version", "person_id", "full_name", "exam_date", "form", "status",
-                              "health_class", "signed_by"}
+    assert set(listed[0]) == {
+        "id",
+        "version",
+        "person_id",
+        "full_name",
+        "exam_date",
+        "form",
+        "status",
+        "health_class",
+        "signed_by",
+    }
 
     signed = ksk(cli, "exam", "sign", exam_id, "--json")
     assert signed.returncode == 0, signed.stderr
     doc = json.loads(signed.stdout)
     assert doc["status"] == "signed" and doc["signed_by"] == DOCTOR and doc["signature"]
-    assert json.loads(ksk(cli, "exam", "list", "--person", cli["person"], "--date", "20/11/2026",
-                          "--json").stdout)[0]["signed_by"] == DOCTOR
+    assert (
+        json.loads(
+            ksk(cli, "exam", "list", "--person", cli["person"], "--date", "20/11/2026", "--json").stdout
+        )[0]["signed_by"]
+        == DOCTOR
+    )
     assert json.loads(ksk(cli, "exam", "list", "--date", "21/11/2026", "--json").stdout) == []
 
     from ksk_desktop.exams.signing import verify_qr_text
@@ -66,7 +93,9 @@ def test_import_show_sign_verify_list(cli) -> None:
     again = ksk(cli, "exam", "sign", exam_id)
     assert again.returncode == 16 and "đã ký" in again.stderr
     keys = json.loads(ksk(cli, "exam", "keys", "--json").stdout)
-    assert [(k["username"], k["algorithm"], k["key_id"]) for k in keys] == [(DOCTOR, "Ed25519", doc["signer_key_id"])]
+    assert [(k["username"], k["algorithm"], k["key_id"]) for k in keys] == [
+        (DOCTOR, "Ed25519", doc["signer_key_id"])
+    ]
 
     due = json.loads(ksk(cli, "followup", "list", "--due-before", "31/12/2026", "--json").stdout)
     assert [f["kind"] for f in due] == ["hypertension"]
@@ -80,8 +109,19 @@ def test_import_show_sign_verify_list(cli) -> None:
 def test_amend_from_the_command_line(cli) -> None:
     exam_id = ksk(cli, "exam", "import", str(cli["file"])).stdout.strip()
     assert ksk(cli, "exam", "sign", exam_id).returncode == 0
-    out = ksk(cli, "exam", "amend", exam_id, "--reason", "Cân lại", "--set", "weight_kg=62",
-              "--set", "advice=Giảm muối, tập thể dục", "--json")
+    out = ksk(
+        cli,
+        "exam",
+        "amend",
+        exam_id,
+        "--reason",
+        "Cân lại",
+        "--set",
+        "weight_kg=62",
+        "--set",
+        "advice=Giảm muối, tập thể dục",
+        "--json",
+    )
     assert out.returncode == 0, out.stderr
     v2 = json.loads(out.stdout)
     assert (v2["version"], v2["amends_version"], v2["amendment_reason"]) == (2, 1, "Cân lại")
@@ -91,7 +131,7 @@ def test_amend_from_the_command_line(cli) -> None:
     assert ksk(cli, "exam", "amend", exam_id, "--reason", "x").returncode == 2  # nothing to set
     no_reason = ksk(cli, "exam", "amend", exam_id, "--reason", " ", "--set", "weight_kg=63")
     assert no_reason.returncode == 2 and "lý do" in no_reason.stderr
-    unknown = ksk(cli, "exam", "amend", exam_id, "--reason", "x", "--set", "diagnoses=[\"Z99.99\"]")
+    unknown = ksk(cli, "exam", "amend", exam_id, "--reason", "x", "--set", 'diagnoses=["Z99.99"]')
     assert unknown.returncode == 2 and "Z99.99" in unknown.stderr
 
 

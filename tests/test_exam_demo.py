@@ -19,10 +19,15 @@ def test_demo_creates_signed_exams_and_drafts(paths) -> None:
         rows = records.list_exams(ctx)
         by_status = Counter(r["status"] for r in rows)
         with ctx.read() as s:
-            examined = s.scalar(select(func.count()).select_from(Appointment).where(Appointment.status == "examined"))
-            in_exam = s.scalar(select(func.count()).select_from(Appointment).where(Appointment.status == "in_exam"))
-            with_appt = s.scalar(select(func.count()).select_from(ExamVersion)
-                                 .where(ExamVersion.appointment_id.isnot(None)))
+            examined = s.scalar(
+                select(func.count()).select_from(Appointment).where(Appointment.status == "examined")
+            )
+            in_exam = s.scalar(
+                select(func.count()).select_from(Appointment).where(Appointment.status == "in_exam")
+            )
+            with_appt = s.scalar(
+                select(func.count()).select_from(ExamVersion).where(ExamVersion.appointment_id.isnot(None))
+            )
             queued = s.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.kind == "exam"))
         assert by_status["signed"] == examined > 20 and by_status["draft"] == in_exam == 2
         assert with_appt == len(rows) and queued == examined
@@ -56,7 +61,10 @@ def test_synthetic_exams_sign_for_every_age(station, admin_session) -> None:
     paths, _ = station
     add_staff(admin_session)
     births = [date(2021, 3, 1), date(2010, 6, 1), date(1990, 1, 1), date(1950, 5, 5)]
-    ids = [add_person(admin_session, name=f"Người Thử {i}", birth=b, sex="MF"[i % 2]) for i, b in enumerate(births)]
+    ids = [
+        add_person(admin_session, name=f"Người Thử {i}", birth=b, sex="MF"[i % 2])
+        for i, b in enumerate(births)
+    ]
     doctor = staff(paths, DOCTOR)
     try:
         assert sign_synthetic_exams(doctor, ids, date(2026, 11, 20)) == 4

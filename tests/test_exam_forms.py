@@ -90,13 +90,25 @@ def test_elderly_adds_glucose_ecg_ultrasound_before_the_conclusion() -> None:
     ids = [s.id for s in elderly.sections]
     assert ids.index("elderly_tests") == ids.index("conclusion") - 1
     assert set(adult.fields) < set(elderly.fields)
-    assert {"elderly.capillary_glucose_mmol_l", "elderly.ecg", "elderly.abdominal_ultrasound"} <= set(elderly.fields)
+    assert {"elderly.capillary_glucose_mmol_l", "elderly.ecg", "elderly.abdominal_ultrasound"} <= set(
+        elderly.fields
+    )
 
 
 def test_child_form_has_growth_eyes_ent_teeth_spine() -> None:
     child = load_form("child")
     assert child.physique_table == "hoc_sinh"
-    assert {"height_cm", "weight_kg", "vision_right_uncorrected", "whisper_left_m", "caries_teeth", "spine.scoliosis",
-            "spine.class", "conclusion.health_class"} <= set(child.fields)
-    assert child.field("conclusion.health_class").required  # QĐ 1613 starts at 15: the doctor classes children
+    assert {
+        "height_cm",
+        "weight_kg",
+        "vision_right_uncorrected",
+        "whisper_left_m",
+        "caries_teeth",
+        "spine.scoliosis",
+        "spine.class",
+        "conclusion.health_class",
+    } <= set(child.fields)
+    assert child.field(
+        "conclusion.health_class"
+    ).required  # QĐ 1613 starts at 15: the doctor classes children
     assert json.loads(json.dumps(child.to_json()))["sections"][0]["fields"]

@@ -32,8 +32,14 @@ def clinic(station, admin_session):
     add_staff(admin_session)
     pid = add_person(admin_session)
     doctor, doctor2, nurse = staff(paths, DOCTOR), staff(paths, DOCTOR2), staff(paths, NURSE)
-    yield {"paths": paths, "admin": admin_session, "person": pid, "doctor": doctor, "doctor2": doctor2,
-           "nurse": nurse}
+    yield {
+        "paths": paths,
+        "admin": admin_session,
+        "person": pid,
+        "doctor": doctor,
+        "doctor2": doctor2,
+        "nurse": nurse,
+    }
     for ctx in (doctor, doctor2, nurse):
         ctx.close()
 
@@ -70,21 +76,39 @@ def test_nurse_saves_vitals_doctor_saves_specialties_without_conflict(clinic) ->
     exam_id = _draft(clinic)
     nurse_view = records.load(clinic["nurse"], exam_id)
     doctor_view = records.load(clinic["doctor"], exam_id)
-    st = records.save_section(clinic["nurse"], exam_id, "physique", {"height_cm": 165, "weight_kg": 60.5},
-                              expected_version=nurse_view["section_versions"].get("physique", 0))
+    st = records.save_section(
+        clinic["nurse"],
+        exam_id,
+        "physique",
+        {"height_cm": 165, "weight_kg": 60.5},
+        expected_version=nurse_view["section_versions"].get("physique", 0),
+    )
     assert "assessment" not in st["document"]  # the nurse has no HEALTH_READ: no classification shown
     assert st["document"]["values"] == {"height_cm": 165, "weight_kg": 60.5}
     # The doctor's stale view of another section still saves: sections are versioned separately.
-    st = records.save_section(clinic["doctor"], exam_id, "eyes", {"vision_right_uncorrected": 8},
-                              expected_version=doctor_view["section_versions"].get("eyes", 0))
-    assert st["document"]["values"]["height_cm"] == 165 and st["document"]["assessment"]["bmi"]["value"] == 22.2
+    st = records.save_section(
+        clinic["doctor"],
+        exam_id,
+        "eyes",
+        {"vision_right_uncorrected": 8},
+        expected_version=doctor_view["section_versions"].get("eyes", 0),
+    )
+    assert (
+        st["document"]["values"]["height_cm"] == 165 and st["document"]["assessment"]["bmi"]["value"] == 22.2
+    )
     # Autosave of the same section again and again, then the nurse adds the pressure.
-    st = records.save_section(clinic["nurse"], exam_id, "physique", {"pulse": 72, "systolic": 150, "diastolic": 95},
-                              expected_version=1)
+    st = records.save_section(
+        clinic["nurse"],
+        exam_id,
+        "physique",
+        {"pulse": 72, "systolic": 150, "diastolic": 95},
+        expected_version=1,
+    )
     assert st["section_versions"] == {"eyes": 1, "physique": 2}
     with pytest.raises(PermissionDenied):
-        records.save_section(clinic["nurse"], exam_id, "eyes", {"vision_left_uncorrected": 9},
-                             expected_version=1)
+        records.save_section(
+            clinic["nurse"], exam_id, "eyes", {"vision_left_uncorrected": 9}, expected_version=1
+        )
     with pytest.raises(PermissionDenied):
         records.get_exam(clinic["nurse"], exam_id)
     doc = records.get_exam(clinic["doctor"], exam_id)
@@ -118,29 +142,51 @@ def test_values_are_checked_against_the_form(clinic) -> None:
 
 def test_implausible_value_needs_confirmation_before_signing(clinic) -> None:
     exam_id = _draft(clinic)
-    st = fill_adult(clinic["doctor"], exam_id, vitals={"height_cm": 112, "weight_kg": 30, "pulse": 72,
-                                                       "systolic": 120, "diastolic": 80})
+    st = fill_adult(
+        clinic["doctor"],
+        exam_id,
+        vitals={"height_cm": 112, "weight_kg": 30, "pulse": 72, "systolic": 120, "diastolic": 80},
+    )
     assert [u["field"] for u in st["unconfirmed"]] == ["height_cm"] and not st["can_sign"]
     with pytest.raises(SigningBlocked) as exc:
         signing.sign(clinic["doctor"], exam_id)
     assert [u["field"] for u in exc.value.unconfirmed] == ["height_cm"]
-    assert "height_cm" not in st["document"]["assessment"]["inputs"]  # unconfirmed: left out of the computation
-    st = records.save_section(clinic["doctor"], exam_id, "physique", {}, confirm=["height_cm"],
-                              expected_version=st["section_versions"]["physique"])
-    assert st["document"]["confirmed"] == ["height_cm"] and st["unconfirmed"] == [] and st["can_sign"], st["errors"]
+    assert (
+        "height_cm" not in st["document"]["assessment"]["inputs"]
+    )  # unconfirmed: left out of the computation
+    st = records.save_section(
+        clinic["doctor"],
+        exam_id,
+        "physique",
+        {},
+        confirm=["height_cm"],
+        expected_version=st["section_versions"]["physique"],
+    )
+    assert st["document"]["confirmed"] == ["height_cm"] and st["unconfirmed"] == [] and st["can_sign"], st[
+        "errors"
+    ]
     doc = signing.sign(clinic["doctor"], exam_id)
     assert doc["confirmed"] == ["height_cm"] and doc["health_class"] == 5  # physique class V once confirmed
 
 
 def test_missing_required_blocks_signing_with_the_list(clinic) -> None:
     exam_id = _draft(clinic)
-    records.save_section(clinic["doctor"], exam_id, "physique", {"height_cm": 165, "weight_kg": 60, "pulse": 70,
-                                                                 "systolic": 120, "diastolic": 80},
-                         expected_version=0)
+    records.save_section(
+        clinic["doctor"],
+        exam_id,
+        "physique",
+        {"height_cm": 165, "weight_kg": 60, "pulse": 70, "systolic": 120, "diastolic": 80},
+        expected_version=0,
+    )
     with pytest.raises(SigningBlocked) as exc:
         signing.sign(clinic["doctor"], exam_id)
     missing = {m["key"] for m in exc.value.missing}
-    assert {"vision_right_uncorrected", "whisper_left_m", "eyes.class", "internal.circulation_class"} <= missing
+    assert {
+        "vision_right_uncorrected",
+        "whisper_left_m",
+        "eyes.class",
+        "internal.circulation_class",
+    } <= missing
     assert "obgyn.class" not in missing  # the obstetric section applies to women only
     assert "Thị lực mắt phải không kính" in exc.value.message
     assert records.get_exam(clinic["doctor"], exam_id)["status"] == "draft"
@@ -165,11 +211,17 @@ def test_signed_exam_verifies_is_immutable_and_queued(clinic) -> None:
     # Independently of the station: the exported public key checks the signature over the canonical JSON.
     exported = {k["key_id"]: k for k in keys.public_keys(clinic["doctor"])}[doc["signer_key_id"]]
     public = Ed25519PublicKey.from_public_bytes(base64.b64decode(exported["public_key"]))
-    body = json.dumps({k: v for k, v in doc.items() if k != "signature"}, ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":")).encode()
+    body = json.dumps(
+        {k: v for k, v in doc.items() if k != "signature"},
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
     public.verify(base64.b64decode(doc["signature"]), body)
     with pytest.raises(CryptoInvalidSignature):
-        public.verify(base64.b64decode(doc["signature"]), body.replace(b'"health_class":1', b'"health_class":2'))
+        public.verify(
+            base64.b64decode(doc["signature"]), body.replace(b'"health_class":1', b'"health_class":2')
+        )
     qr = signing.verify_qr_text(doc)
     assert qr.startswith(f"KSK1|{doc['id']}|1|{doc['signer_key_id']}|") and "165" not in qr
     assert signing.verify_qr(clinic["nurse"], qr)["valid"]
@@ -196,8 +248,10 @@ def test_database_trigger_refuses_changes_and_tampering_is_detected(clinic) -> N
     forged = dict(doc, health_class=5)
     with db.write() as s:
         s.execute(text("DROP TRIGGER exam_version_signed_no_update"))
-        s.execute(text("UPDATE exam_version SET document = :d, health_class = 5 WHERE exam_id = :i"),
-                  {"d": json.dumps(forged), "i": doc["id"]})
+        s.execute(
+            text("UPDATE exam_version SET document = :d, health_class = 5 WHERE exam_id = :i"),
+            {"d": json.dumps(forged), "i": doc["id"]},
+        )
     result = signing.verify(clinic["doctor"], doc["id"])
     assert not result["valid"] and "thay đổi" in result["reason"]
     with pytest.raises(InvalidSignature, match="Không hợp lệ"):
@@ -215,8 +269,12 @@ def test_amendment_chain(clinic) -> None:
     with pytest.raises(PermissionDenied):
         amendments.amend(clinic["nurse"], doc["id"], "Sai cân nặng", {"weight_kg": 62})
     v2 = amendments.amend(clinic["doctor2"], doc["id"], "Cân lại: 62 kg", {"weight_kg": 62})
-    v3 = amendments.amend(clinic["doctor"], doc["id"], "Thêm chẩn đoán", {"diagnoses": ["I10"],
-                                                                          "conclusion": "Theo dõi huyết áp"})
+    v3 = amendments.amend(
+        clinic["doctor"],
+        doc["id"],
+        "Thêm chẩn đoán",
+        {"diagnoses": ["I10"], "conclusion": "Theo dõi huyết áp"},
+    )
     assert (v2["version"], v2["amends_version"], v2["signed_by"]) == (2, 1, DOCTOR2)
     assert (v3["version"], v3["amends_version"], v3["values"]["weight_kg"]) == (3, 2, 62)
     assert v3["diagnoses"] == [{"code": "I10", "name": "Tăng huyết áp vô căn (nguyên phát)", "primary": True}]
@@ -236,25 +294,42 @@ def test_amendment_chain(clinic) -> None:
 def test_unknown_icd10_code_is_refused_by_name(clinic) -> None:
     exam_id = _draft(clinic)
     with pytest.raises(UnknownDiagnosis, match="X99.9"):
-        records.save_section(clinic["doctor"], exam_id, "conclusion", {"diagnoses": ["I10", "X99.9"]},
-                             expected_version=0)
-    st = records.save_section(clinic["doctor"], exam_id, "conclusion", {"diagnoses": ["e11", {"code": "I10",
-                                                                                              "primary": True}]},
-                              expected_version=0)
+        records.save_section(
+            clinic["doctor"], exam_id, "conclusion", {"diagnoses": ["I10", "X99.9"]}, expected_version=0
+        )
+    st = records.save_section(
+        clinic["doctor"],
+        exam_id,
+        "conclusion",
+        {"diagnoses": ["e11", {"code": "I10", "primary": True}]},
+        expected_version=0,
+    )
     assert [(d["code"], d["primary"]) for d in st["document"]["diagnoses"]] == [("E11", False), ("I10", True)]
     with pytest.raises(UnknownDiagnosis, match="Q99.99"):
-        records.save_section(clinic["doctor"], exam_id, "history", {"history.treatment_codes": "I10; Q99.99"},
-                             expected_version=0)
+        records.save_section(
+            clinic["doctor"],
+            exam_id,
+            "history",
+            {"history.treatment_codes": "I10; Q99.99"},
+            expected_version=0,
+        )
 
 
 def test_index_class_better_than_measured_needs_a_reason(clinic) -> None:
     exam_id = _draft(clinic)
-    st = fill_adult(clinic["doctor"], exam_id, vitals={"height_cm": 165, "weight_kg": 60, "pulse": 72,
-                                                       "systolic": 170, "diastolic": 85})
+    st = fill_adult(
+        clinic["doctor"],
+        exam_id,
+        vitals={"height_cm": 165, "weight_kg": 60, "pulse": 72, "systolic": 170, "diastolic": 85},
+    )
     assert not st["can_sign"] and any("TH" in e and "lý do" in e for e in st["errors"])
-    st = records.save_section(clinic["doctor"], exam_id, "internal",
-                              {"internal.circulation_class": {"class": 2, "reason": "Hồi hộp khi đo, đo lại 130/80"}},
-                              expected_version=st["section_versions"]["internal"])
+    st = records.save_section(
+        clinic["doctor"],
+        exam_id,
+        "internal",
+        {"internal.circulation_class": {"class": 2, "reason": "Hồi hộp khi đo, đo lại 130/80"}},
+        expected_version=st["section_versions"]["internal"],
+    )
     assert st["can_sign"], st["errors"]
     th = next(i for i in st["document"]["assessment"]["qd1613"]["indices"] if i["code"] == "TH")
     assert th["class"] == 2 and th["reason"].startswith("Hồi hộp")
@@ -263,31 +338,52 @@ def test_index_class_better_than_measured_needs_a_reason(clinic) -> None:
 def test_doctor_override_needs_a_reason(clinic) -> None:
     exam_id = _draft(clinic)
     st = fill_adult(clinic["doctor"], exam_id)
-    st = records.save_section(clinic["doctor"], exam_id, "conclusion", {"conclusion.health_class": 3},
-                              expected_version=0)
+    st = records.save_section(
+        clinic["doctor"], exam_id, "conclusion", {"conclusion.health_class": 3}, expected_version=0
+    )
     assert not st["can_sign"] and any("lý do" in e for e in st["errors"])
-    st = records.save_section(clinic["doctor"], exam_id, "conclusion",
-                              {"health_class_reason": "Thiếu máu mạn tính"}, expected_version=1)
+    st = records.save_section(
+        clinic["doctor"],
+        exam_id,
+        "conclusion",
+        {"health_class_reason": "Thiếu máu mạn tính"},
+        expected_version=1,
+    )
     assert st["can_sign"] and st["document"]["health_class"] == 3
     assert st["document"]["assessment"]["qd1613"]["final"]["source"] == "override"
 
 
 def test_suggested_referral_and_followups_are_recorded_on_signing(clinic) -> None:
     exam_id = _draft(clinic)
-    fill_adult(clinic["doctor"], exam_id, vitals={"height_cm": 160, "weight_kg": 72, "pulse": 80, "systolic": 165,
-                                                  "diastolic": 100})
-    records.save_section(clinic["doctor"], exam_id, "paraclinical", {"glucose_fasting_mmol_l": 8.2},
-                         expected_version=0)
-    records.save_section(clinic["doctor"], exam_id, "internal", {"internal.circulation_class": 4,
-                                                                 "internal.endocrine_class": 4}, expected_version=1)
+    fill_adult(
+        clinic["doctor"],
+        exam_id,
+        vitals={"height_cm": 160, "weight_kg": 72, "pulse": 80, "systolic": 165, "diastolic": 100},
+    )
+    records.save_section(
+        clinic["doctor"], exam_id, "paraclinical", {"glucose_fasting_mmol_l": 8.2}, expected_version=0
+    )
+    records.save_section(
+        clinic["doctor"],
+        exam_id,
+        "internal",
+        {"internal.circulation_class": 4, "internal.endocrine_class": 4},
+        expected_version=1,
+    )
     suggested = plan.suggest_for(clinic["doctor"], exam_id)
     assert {f["kind"] for f in suggested["followups"]} == {"hypertension", "diabetes", "weight"}
     assert [r["urgency"] for r in suggested["referrals"]] == ["soon", "soon"]
     with pytest.raises(InvalidInput, match="Mức khẩn"):
-        plan.set_plan(clinic["doctor"], exam_id, [dict(suggested["referrals"][0], urgency="now")], [],
-                      expected_version=0)
-    st = plan.set_plan(clinic["doctor"], exam_id, suggested["referrals"][:1], suggested["followups"][:2],
-                       expected_version=0)
+        plan.set_plan(
+            clinic["doctor"],
+            exam_id,
+            [dict(suggested["referrals"][0], urgency="now")],
+            [],
+            expected_version=0,
+        )
+    st = plan.set_plan(
+        clinic["doctor"], exam_id, suggested["referrals"][:1], suggested["followups"][:2], expected_version=0
+    )
     assert st["section_versions"]["plan"] == 1
     with pytest.raises(VersionConflict):
         plan.set_plan(clinic["doctor"], exam_id, [], [], expected_version=0)
@@ -295,7 +391,10 @@ def test_suggested_referral_and_followups_are_recorded_on_signing(clinic) -> Non
     assert doc["health_class"] >= 3 and len(doc["referrals"]) == 1
     with clinic["admin"].read() as s:
         assert [r.id for r in s.scalars(select(Referral))] == [doc["referrals"][0]["id"]]
-        assert s.scalar(select(OutboxItem.kind).where(OutboxItem.entity_id == doc["referrals"][0]["id"])) == "referral"
+        assert (
+            s.scalar(select(OutboxItem.kind).where(OutboxItem.entity_id == doc["referrals"][0]["id"]))
+            == "referral"
+        )
         assert len(list(s.scalars(select(FollowUp)))) == 2
     due = followups.list_followups(clinic["doctor"], due_before=date(2026, 12, 31))
     assert [f["kind"] for f in due] == [f["kind"] for f in doc["followups"]]
@@ -307,9 +406,16 @@ def test_suggested_referral_and_followups_are_recorded_on_signing(clinic) -> Non
 
 
 def test_import_checks_like_typing_and_list_filters(clinic) -> None:
-    data = {"person_id": clinic["person"], "form": "adult", "exam_date": "2026-11-21",
-            "values": {"height_cm": 170, "weight_kg": 65, "pulse": 70, "systolic": 118, "diastolic": 76},
-            "diagnoses": ["K29"], "conclusion": "Viêm dạ dày", "health_class": 2, "health_class_reason": "Đau dạ dày"}
+    data = {
+        "person_id": clinic["person"],
+        "form": "adult",
+        "exam_date": "2026-11-21",
+        "values": {"height_cm": 170, "weight_kg": 65, "pulse": 70, "systolic": 118, "diastolic": 76},
+        "diagnoses": ["K29"],
+        "conclusion": "Viêm dạ dày",
+        "health_class": 2,
+        "health_class_reason": "Đau dạ dày",
+    }
     doc = records.import_exam(clinic["doctor"], data)
     assert doc["status"] == "draft" and doc["diagnoses"][0]["code"] == "K29" and doc["health_class"] == 2
     with pytest.raises(InvalidInput):
@@ -328,10 +434,15 @@ def test_a_code_of_the_stations_imported_icd_list_is_accepted(clinic, tmp_path) 
 
     exam_id = _draft(clinic)
     with pytest.raises(UnknownDiagnosis, match="ksk icd import"):  # says how to get the full MoH list
-        records.save_section(clinic["doctor"], exam_id, "conclusion", {"diagnoses": ["A00.0"]}, expected_version=0)
+        records.save_section(
+            clinic["doctor"], exam_id, "conclusion", {"diagnoses": ["A00.0"]}, expected_version=0
+        )
     listing = tmp_path / "dmicdme.csv"
-    listing.write_text("MA_ICD,TEN_ICD\nA00.0,\"Bệnh tả do Vibrio cholerae 01, typ sinh học cholerae\"\n",
-                       encoding="utf-8")
+    listing.write_text(
+        'MA_ICD,TEN_ICD\nA00.0,"Bệnh tả do Vibrio cholerae 01, typ sinh học cholerae"\n', encoding="utf-8"
+    )
     import_icd_list(clinic["admin"], listing)
-    st = records.save_section(clinic["doctor"], exam_id, "conclusion", {"diagnoses": ["a00.0"]}, expected_version=0)
+    st = records.save_section(
+        clinic["doctor"], exam_id, "conclusion", {"diagnoses": ["a00.0"]}, expected_version=0
+    )
     assert st["document"]["diagnoses"][0]["name"].startswith("Bệnh tả do Vibrio")

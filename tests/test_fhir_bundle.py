@@ -21,8 +21,14 @@ CASES = {
     "adult_dx_referral": dict(form="adult", diagnoses=ex.hypertension(), referrals=[ex.referral()]),
     "child": dict(form="child", health_class=1),
     "child_referral": dict(form="child", referrals=[ex.referral("Bệnh viện Trẻ em Hải Phòng", "routine")]),
-    "elderly_two_dx": dict(form="elderly", health_class=3, diagnoses=[
-        *ex.hypertension(), {"code": "E11.9", "name": "Bệnh đái tháo đường type 2 không có biến chứng", "primary": False}]),
+    "elderly_two_dx": dict(
+        form="elderly",
+        health_class=3,
+        diagnoses=[
+            *ex.hypertension(),
+            {"code": "E11.9", "name": "Bệnh đái tháo đường type 2 không có biến chứng", "primary": False},
+        ],
+    ),
     "elderly_no_class": dict(form="elderly", health_class=None, diagnoses=ex.hypertension()),
 }
 
@@ -66,14 +72,20 @@ def test_vitals_use_loinc_and_ucum():
     person = ex.person()
     exam = ex.exam_document(person["id"], form="adult")
     obs = {loinc(o): o for o in resources(exam_bundle(person, exam, ex.STATION), "Observation") if loinc(o)}
-    assert obs["8302-2"]["valueQuantity"] == {"value": 165, "unit": "cm", "system": "http://unitsofmeasure.org",
-                                              "code": "cm"}
+    assert obs["8302-2"]["valueQuantity"] == {
+        "value": 165,
+        "unit": "cm",
+        "system": "http://unitsofmeasure.org",
+        "code": "cm",
+    }
     assert obs["29463-7"]["valueQuantity"]["value"] == 60.5
     assert obs["39156-5"]["valueQuantity"]["value"] == pytest.approx(22.2, abs=0.05)
     assert obs["8867-4"]["valueQuantity"]["value"] == 78
     bp = obs["85354-9"]
-    assert {c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in bp["component"]} == \
-        {"8480-6": 130, "8462-4": 85}
+    assert {c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in bp["component"]} == {
+        "8480-6": 130,
+        "8462-4": 85,
+    }
     assert all(o["category"][0]["coding"][0]["code"] == "vital-signs" for o in obs.values())
     assert all(o["status"] == "final" and o["effectiveDateTime"] == "2026-11-20" for o in obs.values())
 
@@ -90,16 +102,29 @@ def test_child_without_blood_pressure_has_no_bp_panel():
 
 
 def test_patient_carries_the_personal_id_and_nothing_it_does_not_need():
-    person = ex.person() | {"insurance_no": "HT3313123456789", "guardian_name": "Nguyễn Văn A", "flags": ["poor"]}
+    person = ex.person() | {
+        "insurance_no": "HT3313123456789",
+        "guardian_name": "Nguyễn Văn A",
+        "flags": ["poor"],
+    }
     bundle = exam_bundle(person, ex.exam_document(person["id"]), ex.STATION)
     entry = bundle["entry"][0]
     patient = entry["resource"]
-    assert patient["identifier"][0] == {"use": "official", "system": "http://fhir.hl7.org.vn/core/sid/cccd",
-                                        "value": "031088001234"}
-    assert entry["request"] == {"method": "PUT",
-                                "url": "Patient?identifier=http%3A%2F%2Ffhir.hl7.org.vn%2Fcore%2Fsid%2Fcccd%7C031088001234"}
-    assert patient["name"][0] == {"use": "official", "text": "Nguyễn Thị Hồng Nhung", "family": "Nguyễn",
-                                  "given": ["Thị", "Hồng", "Nhung"]}
+    assert patient["identifier"][0] == {
+        "use": "official",
+        "system": "http://fhir.hl7.org.vn/core/sid/cccd",
+        "value": "031088001234",
+    }
+    assert entry["request"] == {
+        "method": "PUT",
+        "url": "Patient?identifier=http%3A%2F%2Ffhir.hl7.org.vn%2Fcore%2Fsid%2Fcccd%7C031088001234",
+    }
+    assert patient["name"][0] == {
+        "use": "official",
+        "text": "Nguyễn Thị Hồng Nhung",
+        "family": "Nguyễn",
+        "given": ["Thị", "Hồng", "Nhung"],
+    }
     assert patient["gender"] == "female" and patient["birthDate"] == "1988-05-17"
     assert set(patient) == {"resourceType", "identifier", "name", "gender", "birthDate", "address"}
     text = json.dumps(bundle, ensure_ascii=False)
@@ -110,21 +135,30 @@ def test_patient_carries_the_personal_id_and_nothing_it_does_not_need():
 def test_identifiers_are_deterministic_and_every_request_is_conditional():
     person = ex.person()
     exam = ex.exam_document(person["id"], diagnoses=ex.hypertension(), referrals=[ex.referral()])
-    first, second = exam_bundle(person, exam, ex.STATION), exam_bundle(person, copy.deepcopy(exam), ex.STATION)
+    first, second = (
+        exam_bundle(person, exam, ex.STATION),
+        exam_bundle(person, copy.deepcopy(exam), ex.STATION),
+    )
     assert first == second
     for entry in first["entry"][1:]:
         ident = entry["resource"]["identifier"]
         ident = ident[0] if isinstance(ident, list) else ident
-        assert entry["request"] == {"method": "POST", "url": entry["resource"]["resourceType"],
-                                    "ifNoneExist": codes.search(ident)}
+        assert entry["request"] == {
+            "method": "POST",
+            "url": entry["resource"]["resourceType"],
+            "ifNoneExist": codes.search(ident),
+        }
     enc = resources(first, "Encounter")[0]
     assert enc["identifier"] == [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{exam['id']}"}]
     sr = resources(first, "ServiceRequest")[0]
     assert sr["identifier"][0]["value"] == f"urn:uuid:{exam['referrals'][0]['id']}"
     assert sr["priority"] == "urgent" and sr["performer"] == [{"display": "Trung tâm Y tế Kiến Thụy"}]
     cond = resources(first, "Condition")[0]
-    assert cond["code"]["coding"][0] == {"system": "http://hl7.org/fhir/sid/icd-10", "code": "I10",
-                                         "display": "Bệnh lý tăng huyết áp vô căn (nguyên phát)"}
+    assert cond["code"]["coding"][0] == {
+        "system": "http://hl7.org/fhir/sid/icd-10",
+        "code": "I10",
+        "display": "Bệnh lý tăng huyết áp vô căn (nguyên phát)",
+    }
     # A different exam of the same person: same Patient request, different everything else.
     other = exam_bundle(person, ex.exam_document(person["id"]), ex.STATION)
     assert other["entry"][0]["request"] == first["entry"][0]["request"]
@@ -142,7 +176,9 @@ def test_full_urls_are_never_identifier_values():
 
 def test_references_point_only_backwards_so_a_split_bundle_resolves():
     person = ex.person()
-    exam = ex.exam_document(person["id"], diagnoses=ex.hypertension(), referrals=[ex.referral(), ex.referral()])
+    exam = ex.exam_document(
+        person["id"], diagnoses=ex.hypertension(), referrals=[ex.referral(), ex.referral()]
+    )
     bundle = exam_bundle(person, exam, ex.STATION)
     seen: set[str] = set()
     for entry in bundle["entry"]:
@@ -154,15 +190,22 @@ def test_references_point_only_backwards_so_a_split_bundle_resolves():
     resolved = {e["fullUrl"]: f"{e['resource']['resourceType']}/x{i}" for i, e in enumerate(groups[0])}
     later = json.dumps(_rewrite(groups[1], resolved))
     assert "Patient/x0" in later and "Encounter/x1" in later
-    assert not (set(re.findall(r'"reference": "(urn:uuid:[^"]+)"', later)) - {e["fullUrl"] for e in groups[1]})
+    assert not (
+        set(re.findall(r'"reference": "(urn:uuid:[^"]+)"', later)) - {e["fullUrl"] for e in groups[1]}
+    )
 
 
 def test_amendment_updates_in_place_and_retires_what_it_dropped():
     person = ex.person()
     v1 = ex.exam_document(person["id"], diagnoses=ex.hypertension(), referrals=[ex.referral()])
-    v2 = ex.exam_document(person["id"], exam_id=v1["id"], version=2, amends_version=1,
-                          values={"height_cm": 165, "weight_kg": 61.0, "systolic": 150, "diastolic": 95},
-                          diagnoses=[{"code": "E11.9", "name": "Đái tháo đường type 2", "primary": True}])
+    v2 = ex.exam_document(
+        person["id"],
+        exam_id=v1["id"],
+        version=2,
+        amends_version=1,
+        values={"height_cm": 165, "weight_kg": 61.0, "systolic": 150, "diastolic": 95},
+        diagnoses=[{"code": "E11.9", "name": "Đái tháo đường type 2", "primary": True}],
+    )
     bundle = exam_bundle(person, v2, ex.STATION, previous=v1)
     Bundle.model_validate(bundle)
     by_kind = {}
@@ -179,19 +222,23 @@ def test_amendment_updates_in_place_and_retires_what_it_dropped():
     assert by_kind["ServiceRequest"][0]["resource"]["status"] == "revoked"
     comp = by_kind["Composition"][0]
     assert comp["resource"]["status"] == "amended" and comp["request"]["method"] == "POST"
-    assert comp["resource"]["relatesTo"][0]["targetIdentifier"] == codes.exam_part_identifier(v1["id"],
-                                                                                                "composition/v1")
+    assert comp["resource"]["relatesTo"][0]["targetIdentifier"] == codes.exam_part_identifier(
+        v1["id"], "composition/v1"
+    )
     v1_comp = resources(exam_bundle(person, v1, ex.STATION), "Composition")[0]
     assert v1_comp["identifier"] == comp["resource"]["relatesTo"][0]["targetIdentifier"]
     assert v1_comp["identifier"] != comp["resource"]["identifier"]
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"status": "draft"}, "chưa được ký"),
-    ({"exam_date": "20/11/2026"}, "Ngày khám"),
-    ({"person_id": None}, "person_id"),
-    ({"signed_at": "hôm qua"}, "Thời điểm ký"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"status": "draft"}, "chưa được ký"),
+        ({"exam_date": "20/11/2026"}, "Ngày khám"),
+        ({"person_id": None}, "person_id"),
+        ({"signed_at": "hôm qua"}, "Thời điểm ký"),
+    ],
+)
 def test_documents_that_cannot_become_a_record_are_refused(change, message):
     person = ex.person()
     exam = ex.exam_document(person["id"]) | change
@@ -201,8 +248,9 @@ def test_documents_that_cannot_become_a_record_are_refused(change, message):
 
 def test_values_that_are_not_numbers_are_left_out():
     person = ex.person()
-    exam = ex.exam_document(person["id"], values={"height_cm": 165, "weight_kg": float("inf"), "pulse": True,
-                                                  "systolic": "130"})
+    exam = ex.exam_document(
+        person["id"], values={"height_cm": 165, "weight_kg": float("inf"), "pulse": True, "systolic": "130"}
+    )
     bundle = exam_bundle(person, exam, ex.STATION)
     json.dumps(bundle, allow_nan=False)
     assert {loinc(o) for o in resources(bundle, "Observation")} == {"8302-2", None}  # height + health class

@@ -41,15 +41,21 @@ def queue_signed_exams(ctx, n: int) -> tuple[list[dict], list[dict]]:
         people = [persons.to_json(p) for p in s.scalars(select(Person).order_by(Person.id)).all()]
         exams = []
         for i, person in enumerate(people):
-            exam = ex.exam_document(person["id"], form="elderly" if i % 2 else "adult",
-                                    diagnoses=ex.hypertension() if i % 2 else [], referrals=[ex.referral()])
+            exam = ex.exam_document(
+                person["id"],
+                form="elderly" if i % 2 else "adult",
+                diagnoses=ex.hypertension() if i % 2 else [],
+                referrals=[ex.referral()],
+            )
             outbox.enqueue(s, "exam", exam["id"], exam, 1)
             exams.append(exam)
     return people, exams
 
 
 def sync_once(paths) -> dict:
-    out = run_ksk("sync", "run", "--once", "--user", ADMIN, "--json", data_dir=paths.root, password=ADMIN_PASSWORD)
+    out = run_ksk(
+        "sync", "run", "--once", "--user", ADMIN, "--json", data_dir=paths.root, password=ADMIN_PASSWORD
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)["report"]
 
@@ -79,11 +85,17 @@ def assert_held_once(fhir: FhirClient, people: list[dict], exams: list[dict]) ->
         ident = codes.uuid_identifier(exam["id"])
         (enc,) = fhir.search("Encounter", {"identifier": f"{ident['system']}|{ident['value']}"})
         assert enc["subject"]["reference"] == f"Patient/{patients[0]['id']}"
-        counts = {kind: len(fhir.search(kind, {"encounter": f"Encounter/{enc['id']}"}))
-                  for kind in ("Observation", "Condition", "ServiceRequest", "Composition")}
+        counts = {
+            kind: len(fhir.search(kind, {"encounter": f"Encounter/{enc['id']}"}))
+            for kind in ("Observation", "Condition", "ServiceRequest", "Composition")
+        }
         wanted_obs = 6 if exam["form"] == "adult" else 6  # height, weight, BMI, BP, pulse, health class
-        assert counts == {"Observation": wanted_obs, "Condition": len(exam["diagnoses"]), "ServiceRequest": 1,
-                          "Composition": 1}, counts
+        assert counts == {
+            "Observation": wanted_obs,
+            "Condition": len(exam["diagnoses"]),
+            "ServiceRequest": 1,
+            "Composition": 1,
+        }, counts
 
 
 @contextmanager
@@ -102,7 +114,13 @@ def test_station_sync_reaches_the_fhir_server_once(admin_session, medplum, tmp_p
     people, exams = queue_signed_exams(ctx, 2)
     with synced_through_hub(ctx, tmp_path, medplum.url) as (db_url, report):
         assert report["accepted"] == 2 * len(people) + len(exams) and report["rejected"] == 0  # + consents
-        assert wait_sent(db_url, 2) == {"pending": 0, "sent": 2, "parked": 0, "waiting": 0, "parked_items": []}
+        assert wait_sent(db_url, 2) == {
+            "pending": 0,
+            "sent": 2,
+            "parked": 0,
+            "waiting": 0,
+            "parked_items": [],
+        }
         # The station sends the same signed exam again under a new item id (a re-queue): accepted, not re-forwarded.
         again = login(ctx.paths, ADMIN, ADMIN_PASSWORD, record=False)
         with again.write() as s:
@@ -154,8 +172,16 @@ def test_an_exam_signed_and_amended_by_the_exams_core_reaches_fhir(admin_session
 
     ctx = admin_session
     add_staff(ctx)
-    person = persons.create_person(ctx, persons.PersonInput(full_name="Phạm Văn Đức", personal_id="031070004321",
-                                                            birth_date=date(1970, 3, 4), sex="M", hamlet="Thôn 1"))
+    person = persons.create_person(
+        ctx,
+        persons.PersonInput(
+            full_name="Phạm Văn Đức",
+            personal_id="031070004321",
+            birth_date=date(1970, 3, 4),
+            sex="M",
+            hamlet="Thôn 1",
+        ),
+    )
     consent.record(ctx, person["id"], "ehr_share")
     doctor = staff(ctx.paths, DOCTOR)
     exam_id = records.open_draft(doctor, person["id"], exam_date=EXAM_DATE)["document"]["id"]
@@ -166,13 +192,21 @@ def test_an_exam_signed_and_amended_by_the_exams_core_reaches_fhir(admin_session
     assert (v1["version"], v2["version"], v2["amends_version"]) == (1, 2, 1)
     with synced_through_hub(ctx, tmp_path, medplum.url) as (db_url, report):
         assert report["rejected"] == 0, report
-        assert wait_sent(db_url, 2) == {"pending": 0, "sent": 2, "parked": 0, "waiting": 0, "parked_items": []}
+        assert wait_sent(db_url, 2) == {
+            "pending": 0,
+            "sent": 2,
+            "parked": 0,
+            "waiting": 0,
+            "parked_items": [],
+        }
     fhir = FhirClient(medplum.url)
     (patient,) = fhir.search("Patient", {"identifier": f"{codes.CCCD_SYSTEM}|031070004321"})
     assert patient["name"][0]["text"] == "Phạm Văn Đức" and patient["gender"] == "male"
     ident = codes.uuid_identifier(exam_id)
     (enc,) = fhir.search("Encounter", {"identifier": f"{ident['system']}|{ident['value']}"})
-    weights = fhir.search("Observation", {"encounter": f"Encounter/{enc['id']}", "code": f"{codes.LOINC}|29463-7"})
+    weights = fhir.search(
+        "Observation", {"encounter": f"Encounter/{enc['id']}", "code": f"{codes.LOINC}|29463-7"}
+    )
     assert [(w["valueQuantity"]["value"], w["status"]) for w in weights] == [(63, "amended")]
     comps = fhir.search("Composition", {"encounter": f"Encounter/{enc['id']}"})
     assert sorted(c["status"] for c in comps) == ["amended", "final"]

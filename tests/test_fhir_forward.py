@@ -35,24 +35,47 @@ def device(store):
 
 
 def item(kind: str, entity_id: str, version: int, payload: dict) -> dict:
-    return {"item_id": str(uuid.uuid4()), "kind": kind, "entity_id": entity_id, "entity_version": version,
-            "payload": payload}
+    return {
+        "item_id": str(uuid.uuid4()),
+        "kind": kind,
+        "entity_id": entity_id,
+        "entity_version": version,
+        "payload": payload,
+    }
 
 
 def consent(person_id: str, *, active: bool = True, version: int = 1, consent_id: str | None = None) -> dict:
     """A consent item as a station sends it (``ConsentRow.to_json()``): sharing with the health record."""
     cid = consent_id or str(uuid.uuid4())
-    return item("consent", cid, version, {"id": cid, "person_id": person_id, "kind": "ehr_share", "given_by": "self",
-                                          "recorded_by": "letan", "recorded_at": "2026-11-20T08:00:00Z",
-                                          "withdrawn_by": None if active else "letan",
-                                          "withdrawn_at": None if active else "2026-11-21T08:00:00Z", "note": None,
-                                          "active": active})
+    return item(
+        "consent",
+        cid,
+        version,
+        {
+            "id": cid,
+            "person_id": person_id,
+            "kind": "ehr_share",
+            "given_by": "self",
+            "recorded_by": "letan",
+            "recorded_at": "2026-11-20T08:00:00Z",
+            "withdrawn_by": None if active else "letan",
+            "withdrawn_at": None if active else "2026-11-21T08:00:00Z",
+            "note": None,
+            "active": active,
+        },
+    )
 
 
 def push_person_and_exam(store, device, person, exam, kind="exam") -> list[dict]:
     """The person, their consent to the health record, then the exam: the answer of the exam last."""
-    answers = store.push(device, [item("person", person["id"], 1, person), consent(person["id"]),
-                                  item(kind, exam["id"], exam["version"], exam)])
+    answers = store.push(
+        device,
+        [
+            item("person", person["id"], 1, person),
+            consent(person["id"]),
+            item(kind, exam["id"], exam["version"], exam),
+        ],
+    )
     return [answers[0], answers[2]]
 
 
@@ -63,8 +86,10 @@ def encounters(fhir: FhirClient, exam: dict) -> list[dict]:
 
 def held(fhir: FhirClient, exam: dict) -> dict[str, int]:
     (enc,) = encounters(fhir, exam)
-    return {kind: len(fhir.search(kind, {"encounter": f"Encounter/{enc['id']}"}))
-            for kind in ("Observation", "Condition", "ServiceRequest", "Composition")}
+    return {
+        kind: len(fhir.search(kind, {"encounter": f"Encounter/{enc['id']}"}))
+        for kind in ("Observation", "Condition", "ServiceRequest", "Composition")
+    }
 
 
 def unique_person(**kw) -> dict:
@@ -77,19 +102,37 @@ def test_the_hub_checks_exams_and_counts_them_per_kind(store, device):
     draft = ex.exam_document(person["id"]) | {"status": "draft"}
     wrong = ex.exam_document(person["id"])
     amendment_without_base = ex.exam_document(person["id"], version=2) | {"amends_version": None}
-    answers = store.push(device, [
-        item("person", person["id"], 1, person), item("exam", exam["id"], 1, exam),
-        item("exam", draft["id"], 1, draft), item("exam", str(uuid.uuid4()), 1, wrong),
-        item("amendment", amendment_without_base["id"], 2, amendment_without_base),
-        item("referral", str(uuid.uuid4()), 1, ex.referral()),
-    ])
-    assert [a["status"] for a in answers] == ["accepted", "accepted", "rejected", "rejected", "rejected", "accepted"]
+    answers = store.push(
+        device,
+        [
+            item("person", person["id"], 1, person),
+            item("exam", exam["id"], 1, exam),
+            item("exam", draft["id"], 1, draft),
+            item("exam", str(uuid.uuid4()), 1, wrong),
+            item("amendment", amendment_without_base["id"], 2, amendment_without_base),
+            item("referral", str(uuid.uuid4()), 1, ex.referral()),
+        ],
+    )
+    assert [a["status"] for a in answers] == [
+        "accepted",
+        "accepted",
+        "rejected",
+        "rejected",
+        "rejected",
+        "accepted",
+    ]
     assert [a.get("code") for a in answers[2:5]] == ["exam_not_signed", "bad_exam", "bad_exam"]
     again = store.push(device, [item("exam", exam["id"], 1, exam)])  # same version, new item id
     assert again[0]["status"] == "accepted"
     stats = store.stats()
     assert stats["items_per_kind"] == {"person": 1, "exam": 2, "referral": 1}
-    assert stats["fhir"] == {"pending": 1, "sent": 0, "parked": 0, "waiting": 0, "parked_items": []}  # queued once per version
+    assert stats["fhir"] == {
+        "pending": 1,
+        "sent": 0,
+        "parked": 0,
+        "waiting": 0,
+        "parked_items": [],
+    }  # queued once per version
 
 
 def test_forwarded_once_even_when_forwarded_twice(store, device, medplum):
@@ -118,16 +161,25 @@ def test_an_amendment_through_the_hub_updates_the_record(store, device, medplum)
     person = unique_person()
     v1 = ex.exam_document(person["id"], diagnoses=ex.hypertension())
     push_person_and_exam(store, device, person, v1)
-    v2 = ex.exam_document(person["id"], exam_id=v1["id"], version=2, amends_version=1,
-                          values={"height_cm": 165, "weight_kg": 58.0, "systolic": 120, "diastolic": 80, "pulse": 70},
-                          diagnoses=[])
+    v2 = ex.exam_document(
+        person["id"],
+        exam_id=v1["id"],
+        version=2,
+        amends_version=1,
+        values={"height_cm": 165, "weight_kg": 58.0, "systolic": 120, "diastolic": 80, "pulse": 70},
+        diagnoses=[],
+    )
     assert store.push(device, [item("amendment", v1["id"], 2, v2)])[0]["status"] == "accepted"
     assert Forwarder(store, fhir, config=NOW_CONFIG).run_once().sent == 2
     (enc,) = encounters(fhir, v1)
-    weights = fhir.search("Observation", {"encounter": f"Encounter/{enc['id']}", "code": f"{codes.LOINC}|29463-7"})
+    weights = fhir.search(
+        "Observation", {"encounter": f"Encounter/{enc['id']}", "code": f"{codes.LOINC}|29463-7"}
+    )
     assert [w["valueQuantity"]["value"] for w in weights] == [58.0]
     (cond,) = fhir.search("Condition", {"encounter": f"Encounter/{enc['id']}"})
-    assert cond["verificationStatus"]["coding"][0]["code"] == "entered-in-error"  # v1's hypertension withdrawn
+    assert (
+        cond["verificationStatus"]["coding"][0]["code"] == "entered-in-error"
+    )  # v1's hypertension withdrawn
     assert held(fhir, v1)["Composition"] == 2
     fhir.close()
 
@@ -202,8 +254,15 @@ def test_an_exam_waits_for_the_persons_consent_to_the_health_record(store, devic
     a withdrawal stops the exams not sent yet."""
     person, other = unique_person(), unique_person()
     first, others = ex.exam_document(person["id"]), ex.exam_document(other["id"])
-    store.push(device, [item("person", person["id"], 1, person), item("exam", first["id"], 1, first),
-                        item("person", other["id"], 1, other), item("exam", others["id"], 1, others)])
+    store.push(
+        device,
+        [
+            item("person", person["id"], 1, person),
+            item("exam", first["id"], 1, first),
+            item("person", other["id"], 1, other),
+            item("exam", others["id"], 1, others),
+        ],
+    )
     fhir = FhirClient(medplum.url)
     report = Forwarder(store, fhir, config=NOW_CONFIG).run_once()
     assert (report.sent, report.waiting) == (0, 2) and encounters(fhir, first) == []

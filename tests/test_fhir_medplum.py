@@ -55,13 +55,17 @@ def test_a_bundle_is_stored_once_and_a_replay_creates_nothing(fhir):
     assert patient["name"][0]["text"] == "Nguyễn Thị Hồng Nhung" and patient["birthDate"] == "1988-05-17"
     held = exam_resources(fhir, exam)
     assert held["Encounter"][0]["subject"]["reference"] == f"Patient/{patient['id']}"
-    assert sorted(by_code(held["Observation"])) == sorted(["8302-2", "29463-7", "39156-5", "85354-9", "8867-4",
-                                                           "class"])
+    assert sorted(by_code(held["Observation"])) == sorted(
+        ["8302-2", "29463-7", "39156-5", "85354-9", "8867-4", "class"]
+    )
     assert len(held["Condition"]) == 1 and len(held["ServiceRequest"]) == 1 and len(held["Composition"]) == 1
     comp = held["Composition"][0]
     assert comp["subject"]["reference"] == f"Patient/{patient['id']}"  # rewritten across the split
-    assert {e["reference"].split("/")[0] for s in comp["section"] for e in s.get("entry", [])} == \
-        {"Observation", "Condition", "ServiceRequest"}
+    assert {e["reference"].split("/")[0] for s in comp["section"] for e in s.get("entry", [])} == {
+        "Observation",
+        "Condition",
+        "ServiceRequest",
+    }
 
     again = fhir.transaction(copy.deepcopy(bundle))
     assert again == first  # every conditional request matched what the first attempt made
@@ -74,10 +78,15 @@ def test_an_amendment_updates_values_in_place(fhir):
     person = ex.person(personal_id="031088100002")
     v1 = ex.exam_document(person["id"], diagnoses=ex.hypertension(), referrals=[ex.referral()])
     fhir.transaction(exam_bundle(person, v1, ex.STATION))
-    v2 = ex.exam_document(person["id"], exam_id=v1["id"], version=2, amends_version=1,
-                          values={"height_cm": 165, "weight_kg": 62.0, "systolic": 150, "diastolic": 96, "pulse": 80},
-                          diagnoses=[{"code": "E11.9", "name": "Đái tháo đường type 2", "primary": True}],
-                          health_class=3)
+    v2 = ex.exam_document(
+        person["id"],
+        exam_id=v1["id"],
+        version=2,
+        amends_version=1,
+        values={"height_cm": 165, "weight_kg": 62.0, "systolic": 150, "diastolic": 96, "pulse": 80},
+        diagnoses=[{"code": "E11.9", "name": "Đái tháo đường type 2", "primary": True}],
+        health_class=3,
+    )
     for _ in range(2):  # the amendment replayed changes nothing either
         fhir.transaction(exam_bundle(person, v2, ex.STATION, previous=v1))
 
@@ -85,8 +94,9 @@ def test_an_amendment_updates_values_in_place(fhir):
     obs = by_code(held["Observation"])
     assert len(held["Observation"]) == len(obs) == 6
     assert obs["29463-7"]["valueQuantity"]["value"] == 62.0 and obs["29463-7"]["status"] == "amended"
-    assert {c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in obs["85354-9"]["component"]} == \
-        {"8480-6": 150, "8462-4": 96}
+    assert {
+        c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in obs["85354-9"]["component"]
+    } == {"8480-6": 150, "8462-4": 96}
     assert obs["class"]["valueCodeableConcept"]["text"] == "Loại III"
     conds = {c["code"]["coding"][0]["code"]: c for c in held["Condition"]}
     assert set(conds) == {"I10", "E11.9"}
@@ -100,8 +110,10 @@ def test_an_amendment_updates_values_in_place(fhir):
 
 def test_two_exams_of_one_person_share_one_patient(fhir):
     person = ex.person(personal_id="031088100003")
-    exams = [ex.exam_document(person["id"], exam_date="2026-11-20"),
-             ex.exam_document(person["id"], form="elderly", exam_date="2026-11-25", diagnoses=ex.hypertension())]
+    exams = [
+        ex.exam_document(person["id"], exam_date="2026-11-20"),
+        ex.exam_document(person["id"], form="elderly", exam_date="2026-11-25", diagnoses=ex.hypertension()),
+    ]
     for exam in exams:
         fhir.transaction(exam_bundle(person, exam, ex.STATION))
     (patient,) = found(fhir, "Patient", {"system": codes.CCCD_SYSTEM, "value": "031088100003"})

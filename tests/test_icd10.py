@@ -14,10 +14,21 @@ from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.resources import resource
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("I10", "I10"), (" i10 ", "I10"), ("E119", "E11.9"), ("e11.9", "E11.9"), ("E10.5†", "E10.5"),
-    ("I79.2*", "I79.2"), ("e105+", "E10.5"), ("E 11.9", "E11.9"), ("n18.3", "N18.3"), ("K0531", "K05.31"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("I10", "I10"),
+        (" i10 ", "I10"),
+        ("E119", "E11.9"),
+        ("e11.9", "E11.9"),
+        ("E10.5†", "E10.5"),
+        ("I79.2*", "I79.2"),
+        ("e105+", "E10.5"),
+        ("E 11.9", "E11.9"),
+        ("n18.3", "N18.3"),
+        ("K0531", "K05.31"),
+    ],
+)
 def test_normalize_code(raw: str, expected: str) -> None:
     assert icd10.normalize_code(raw) == expected
 
@@ -28,8 +39,14 @@ def test_normalize_rejects_non_codes(raw: str) -> None:
         icd10.normalize_code(raw)
 
 
-@given(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), st.integers(0, 99), st.one_of(st.none(), st.integers(0, 9)),
-       st.sampled_from(["", "†", "*", "+"]), st.booleans(), st.booleans())
+@given(
+    st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+    st.integers(0, 99),
+    st.one_of(st.none(), st.integers(0, 9)),
+    st.sampled_from(["", "†", "*", "+"]),
+    st.booleans(),
+    st.booleans(),
+)
 def test_normalize_is_stable_under_spelling(letter, digits, sub, mark, lower, drop_dot) -> None:  # noqa: ANN001
     canonical = f"{letter}{digits:02d}" + (f".{sub}" if sub is not None else "")
     spelled = canonical.replace(".", "") if drop_dot else canonical
@@ -49,18 +66,69 @@ def test_bundled_catalogue_is_well_formed() -> None:
         assert r["mark"] in ("", "†", "*")
         assert r["name"] == unicodedata.normalize("NFC", r["name"]).strip() and r["name"]
     # the groups a commune station needs are all there
-    for code in ["I10", "I15", "E11.9", "E78.5", "E66", "E44", "D50.9", "E04", "H52.1", "H25", "H40", "H10",
-                 "H66", "H90", "K02", "K05", "K29.7", "B18.1", "K76.0", "J45", "J44", "J20", "J40", "A15",
-                 "M54.5", "M17", "M81", "M10", "M41", "M21.4", "N20", "N39.0", "N40", "Z12.3", "Z12.4", "Z00.0",
-                 "Z00.1", "Z00.3", "Z01.0", "N18.3", "I25", "I48", "I50", "I69", "F03", "F32", "G40", "Z72.0",
-                 "F10", "Z34", "L20"]:
+    for code in [
+        "I10",
+        "I15",
+        "E11.9",
+        "E78.5",
+        "E66",
+        "E44",
+        "D50.9",
+        "E04",
+        "H52.1",
+        "H25",
+        "H40",
+        "H10",
+        "H66",
+        "H90",
+        "K02",
+        "K05",
+        "K29.7",
+        "B18.1",
+        "K76.0",
+        "J45",
+        "J44",
+        "J20",
+        "J40",
+        "A15",
+        "M54.5",
+        "M17",
+        "M81",
+        "M10",
+        "M41",
+        "M21.4",
+        "N20",
+        "N39.0",
+        "N40",
+        "Z12.3",
+        "Z12.4",
+        "Z00.0",
+        "Z00.1",
+        "Z00.3",
+        "Z01.0",
+        "N18.3",
+        "I25",
+        "I48",
+        "I50",
+        "I69",
+        "F03",
+        "F32",
+        "G40",
+        "Z72.0",
+        "F10",
+        "Z34",
+        "L20",
+    ]:
         assert icd10.lookup(code) is not None, code
 
 
 def test_lookup_with_and_without_marks() -> None:
     dagger = icd10.lookup("E10.5")
-    assert dagger == {"code": "E10.5", "mark": "†",
-                      "name": "Bệnh đái tháo đường phụ thuộc insulin, có biến chứng tuần hoàn ngoại biên"}
+    assert dagger == {
+        "code": "E10.5",
+        "mark": "†",
+        "name": "Bệnh đái tháo đường phụ thuộc insulin, có biến chứng tuần hoàn ngoại biên",
+    }
     assert icd10.lookup("e105†") == dagger == icd10.lookup("E10.5+") == icd10.lookup("E10.5*")
     star = icd10.lookup("I79.2")
     assert star is not None and star["mark"] == "*"

@@ -47,7 +47,10 @@ def test_import_xlsx_extends_the_catalogue(admin_session, tmp_path: Path) -> Non
     assert result.total == before + 3
     assert icd10.lookup("a00.0", data_dir=root)["name"].startswith("Bệnh tả do Vibrio")
     assert icd10.lookup("G01", data_dir=root) == {
-        "code": "G01", "mark": "*", "name": "Viêm màng não trong bệnh nhiễm khuẩn phân loại nơi khác"}
+        "code": "G01",
+        "mark": "*",
+        "name": "Viêm màng não trong bệnh nhiễm khuẩn phân loại nơi khác",
+    }
     assert icd10.lookup("I10", data_dir=root)["name"] == "Bệnh lý tăng huyết áp"
     assert icd10.search("benh ta", data_dir=root)[0]["code"] == "A00"
     assert "I10" in [r["code"] for r in icd10.search("cao huyet ap", data_dir=root)]  # synonyms survive
@@ -63,8 +66,9 @@ def test_reimport_replaces_the_previous_list(admin_session, tmp_path: Path) -> N
     root = admin_session.paths.root
     import_icd_list(admin_session, _moh_workbook(tmp_path / "a.xlsx"))
     second = tmp_path / "b.csv"
-    second.write_text("Mã bệnh;Tên bệnh\nB99;Bệnh nhiễm trùng khác và không đặc hiệu\nE11.9;Tên mới\n",
-                      encoding="utf-8-sig")
+    second.write_text(
+        "Mã bệnh;Tên bệnh\nB99;Bệnh nhiễm trùng khác và không đặc hiệu\nE11.9;Tên mới\n", encoding="utf-8-sig"
+    )
     result = import_icd_list(admin_session, second)
     assert (result.imported, result.skipped) == (2, 0)
     assert icd10.lookup("A00", data_dir=root) is None  # the earlier import is gone
@@ -102,7 +106,11 @@ def test_cli_contract(station, tmp_path: Path) -> None:
     out = run_ksk("icd", "search", "tang huyet ap", "--limit", "3", "--json", data_dir=paths.root)
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
-    assert len(rows) == 3 and rows[0] == {"code": "I10", "name": "Tăng huyết áp vô căn (nguyên phát)", "mark": ""}
+    assert len(rows) == 3 and rows[0] == {
+        "code": "I10",
+        "name": "Tăng huyết áp vô căn (nguyên phát)",
+        "mark": "",
+    }
     out = run_ksk("icd", "show", "e105†", "--json", data_dir=paths.root)
     assert out.returncode == 0 and json.loads(out.stdout)["mark"] == "†"
     human = run_ksk("icd", "show", "I10", data_dir=paths.root)
@@ -118,8 +126,16 @@ def test_cli_contract(station, tmp_path: Path) -> None:
 
     anonymous = run_ksk("icd", "import", str(_moh_workbook(tmp_path / "m.xlsx")), data_dir=paths.root)
     assert anonymous.returncode != 0 and anonymous.stderr.startswith("Lỗi:")
-    imported = run_ksk("icd", "import", str(tmp_path / "m.xlsx"), "--user", ADMIN, "--json",
-                       data_dir=paths.root, password=ADMIN_PASSWORD)
+    imported = run_ksk(
+        "icd",
+        "import",
+        str(tmp_path / "m.xlsx"),
+        "--user",
+        ADMIN,
+        "--json",
+        data_dir=paths.root,
+        password=ADMIN_PASSWORD,
+    )
     assert imported.returncode == 0, imported.stderr
     body = json.loads(imported.stdout)
     assert body["imported"] == 4 and body["sheet"] == "dmicdme" and body["file"] == "m.xlsx"

@@ -13,9 +13,27 @@ from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
 from ksk_desktop.importer import ImportCancelled, ImportFileError, import_people
 from ksk_desktop.people import persons
 
-HEADER = ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Thôn / Tổ dân phố", "Số điện thoại", "Đối tượng"]
+HEADER = [
+    "STT",
+    "Họ và tên",
+    "Ngày sinh",
+    "Giới tính",
+    "Số CCCD",
+    "Thôn / Tổ dân phố",
+    "Số điện thoại",
+    "Đối tượng",
+]
 GOOD = [
-    [1, "NGUYỄN VĂN ĐỨC", datetime(1985, 4, 15), "Nam", 31085999901, "Thôn 1", 912345678, "c"],  # ID as a number
+    [
+        1,
+        "NGUYỄN VĂN ĐỨC",
+        datetime(1985, 4, 15),
+        "Nam",
+        31085999901,
+        "Thôn 1",
+        912345678,
+        "c",
+    ],  # ID as a number
     [2, "Trần Thị Mẫu", "02/03/2003", "Nữ", "031303999902", "Thôn 2", "0987 654 321", "b"],
     [3, "Phạm Thị Hoa", 1955, "Nữ", None, "Thôn 3", None, "a"],  # year only
     [4, "Vũ Văn Năm", 23000, "nam", "031962999906", "Thôn 1", None, "đ"],  # Excel serial date
@@ -68,7 +86,10 @@ def test_import_xlsx_with_title_rows_numbers_and_dates(admin_session, tmp_path):
     duc = persons.search(admin_session, "031085999901")[0]
     assert duc["name"] == "Nguyễn Văn Đức" and duc["dob"] == "1985-04-15" and duc["phone"] == "0912345678"
     assert duc["groups"] == ["c"] and duc["hamlet"] == "Thôn 1"
-    assert persons.search(admin_session, "vu van nam")[0]["dob"] == (date(1899, 12, 30) + timedelta(23000)).isoformat()
+    assert (
+        persons.search(admin_session, "vu van nam")[0]["dob"]
+        == (date(1899, 12, 30) + timedelta(23000)).isoformat()
+    )
     hoa = persons.search(admin_session, "pham thi hoa")[0]
     assert hoa["dob"] is None and hoa["birth_year"] == 1955
     assert persons.search(admin_session, "do thi sau")[0]["phone"] == "0912000111"
@@ -101,7 +122,9 @@ def test_reimport_changes_nothing_and_updates_are_audited(admin_session, tmp_pat
     result = import_people(admin_session, xlsx(tmp_path / "ds2.xlsx", changed))
     assert (result.created, result.updated, result.unchanged) == (0, 1, 4)
     with admin_session.read() as s:
-        ev = s.execute(text("SELECT details FROM audit_event WHERE action = 'person.update' ORDER BY seq DESC")).scalar()
+        ev = s.execute(
+            text("SELECT details FROM audit_event WHERE action = 'person.update' ORDER BY seq DESC")
+        ).scalar()
         version = s.execute(text("SELECT version FROM person WHERE personal_id = '031303999902'")).scalar()
     details = json.loads(ev)
     assert details["old"] == {"phone": "0987654321"} and details["new"] == {"phone": "0900000002"}
@@ -119,9 +142,11 @@ def test_match_without_id_on_name_birth_and_hamlet(admin_session, tmp_path):
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1258"])
 def test_csv_encodings_and_delimiters(admin_session, tmp_path, encoding):
     delimiter = ";" if encoding == "utf-8" else ","
-    lines = [delimiter.join(["Họ và tên", "Ngày sinh", "Giới tính", "Số định danh cá nhân", "Thôn"]),
-             delimiter.join(["Nguyễn Thị Ánh", "07/08/1991", "Nữ", "031191999910", "Tổ dân phố 4"]),
-             delimiter.join(["Đặng Văn Lưu", "1948", "Nam", "", "Tổ dân phố 5"])]
+    lines = [
+        delimiter.join(["Họ và tên", "Ngày sinh", "Giới tính", "Số định danh cá nhân", "Thôn"]),
+        delimiter.join(["Nguyễn Thị Ánh", "07/08/1991", "Nữ", "031191999910", "Tổ dân phố 4"]),
+        delimiter.join(["Đặng Văn Lưu", "1948", "Nam", "", "Tổ dân phố 5"]),
+    ]
     path = tmp_path / f"ds-{encoding}.csv"
     content = "\r\n".join(lines) + "\r\n"
     path.write_bytes(cp1258(content) if encoding == "cp1258" else content.encode(encoding))
@@ -161,8 +186,15 @@ def test_whole_file_problems_get_a_clear_reason_and_write_nothing(admin_session,
     (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2000)
     (tmp_path / "noheader.csv").write_text("a,b,c\n1,2,3\n", encoding="utf-8")
     (tmp_path / "zero.csv").write_bytes(b"")
-    cases = {"protected.xlsx": "mật khẩu", "empty.xlsx": "trống", "photo.png": "không phải", "old.xls": ".xls",
-             "noheader.csv": "tiêu đề", "zero.csv": "trống", "missing.xlsx": "Không tìm thấy"}
+    cases = {
+        "protected.xlsx": "mật khẩu",
+        "empty.xlsx": "trống",
+        "photo.png": "không phải",
+        "old.xls": ".xls",
+        "noheader.csv": "tiêu đề",
+        "zero.csv": "trống",
+        "missing.xlsx": "Không tìm thấy",
+    }
     for name, expected in cases.items():
         with pytest.raises(ImportFileError) as err:
             import_people(admin_session, tmp_path / name)
@@ -174,8 +206,19 @@ def test_cancel_or_failure_half_way_leaves_nothing(admin_session, tmp_path):
     from ksk_desktop.demo.synthetic import generate_people
 
     people = generate_people(3000, seed=5, commune_code="11680", reference_date=date(2026, 1, 1))
-    rows = [[i, p["full_name"], p["birth_year"], "Nam" if p["sex"] == "M" else "Nữ", f"0310809{i:05d}", p["hamlet"],
-             None, "c"] for i, p in enumerate(people)]
+    rows = [
+        [
+            i,
+            p["full_name"],
+            p["birth_year"],
+            "Nam" if p["sex"] == "M" else "Nữ",
+            f"0310809{i:05d}",
+            p["hamlet"],
+            None,
+            "c",
+        ]
+        for i, p in enumerate(people)
+    ]
     path = xlsx(tmp_path / "big.xlsx", rows)
     calls = {"n": 0}
 
@@ -186,40 +229,85 @@ def test_cancel_or_failure_half_way_leaves_nothing(admin_session, tmp_path):
     with pytest.raises(ImportCancelled):
         import_people(admin_session, path, cancel=cancel_late)
     assert count(admin_session) == 0
-    persons.create_person(admin_session, persons.PersonInput("Người Có Sẵn", personal_id="031080900010",
-                                                             birth_year=1970))
+    persons.create_person(
+        admin_session, persons.PersonInput("Người Có Sẵn", personal_id="031080900010", birth_year=1970)
+    )
     assert import_people(admin_session, path).created == 2999  # and row 10 updates the person already there
     assert count(admin_session) == 3000
 
 
 def test_mapping_override_and_cli_contract(station, tmp_path):
     paths, _ = station
-    path = xlsx(tmp_path / "ds.xlsx", [[1, "Hoàng Văn Tự", "01/02/1977", "Nam", "031077999911", "Thôn 9", "", "a"]],
-                header=["STT", "Tên người", "NS", "Phái", "Mã số", "Xóm", "ĐT", "Loại"], title_rows=False)
-    mapping = json.dumps({"Tên người": "full_name", "Mã số": "personal_id", "Loại": "target_group", "NS": "birth_date"})
-    out = run_ksk("--user", ADMIN, "person", "import", str(path), "--mapping", mapping, "--json",
-                  data_dir=paths.root, password=ADMIN_PASSWORD)
+    path = xlsx(
+        tmp_path / "ds.xlsx",
+        [[1, "Hoàng Văn Tự", "01/02/1977", "Nam", "031077999911", "Thôn 9", "", "a"]],
+        header=["STT", "Tên người", "NS", "Phái", "Mã số", "Xóm", "ĐT", "Loại"],
+        title_rows=False,
+    )
+    mapping = json.dumps(
+        {"Tên người": "full_name", "Mã số": "personal_id", "Loại": "target_group", "NS": "birth_date"}
+    )
+    out = run_ksk(
+        "--user",
+        ADMIN,
+        "person",
+        "import",
+        str(path),
+        "--mapping",
+        mapping,
+        "--json",
+        data_dir=paths.root,
+        password=ADMIN_PASSWORD,
+    )
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert {k: result[k] for k in ("created", "updated", "unchanged", "rejected", "report")} == {
-        "created": 1, "updated": 0, "unchanged": 0, "rejected": 0, "report": None}
-    found = run_ksk("--user", ADMIN, "person", "search", "031077999911", "--json", data_dir=paths.root,
-                    password=ADMIN_PASSWORD)
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+        "report": None,
+    }
+    found = run_ksk(
+        "--user",
+        ADMIN,
+        "person",
+        "search",
+        "031077999911",
+        "--json",
+        data_dir=paths.root,
+        password=ADMIN_PASSWORD,
+    )
     row = json.loads(found.stdout)[0]
     assert row["name"] == "Hoàng Văn Tự" and row["hamlet"] == "Thôn 9" and row["groups"] == ["a"]
-    bad = run_ksk("--user", ADMIN, "person", "import", str(tmp_path / "nope.xlsx"), data_dir=paths.root,
-                  password=ADMIN_PASSWORD)
+    bad = run_ksk(
+        "--user",
+        ADMIN,
+        "person",
+        "import",
+        str(tmp_path / "nope.xlsx"),
+        data_dir=paths.root,
+        password=ADMIN_PASSWORD,
+    )
     assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1
 
 
 def test_preview_shows_the_file_even_before_the_name_column_is_mapped(tmp_path):
     from ksk_desktop.importer import preview
 
-    path = xlsx(tmp_path / "x.xlsx", [[1, "Hoàng Văn Tự", "01/02/1977", "Nam", "031077999911", "Thôn 9", "", "a"]],
-                header=["STT", "Tên người", "Ngày sinh", "Phái", "Mã số", "Thôn", "ĐT", "Loại"], title_rows=False)
+    path = xlsx(
+        tmp_path / "x.xlsx",
+        [[1, "Hoàng Văn Tự", "01/02/1977", "Nam", "031077999911", "Thôn 9", "", "a"]],
+        header=["STT", "Tên người", "Ngày sinh", "Phái", "Mã số", "Thôn", "ĐT", "Loại"],
+        title_rows=False,
+    )
     first = preview(path)
     assert first["problem"] and "Họ và tên" in first["problem"]
     assert first["rows"][0]["cells"][1] == "Hoàng Văn Tự" and "ok" not in first["rows"][0]
     assert first["mapping"]["Ngày sinh"] == "birth_date"
     mapped = preview(path, {"Tên người": "full_name"})
-    assert mapped["problem"] is None and mapped["rows"][0]["ok"] and mapped["rows"][0]["person"]["full_name"] == "Hoàng Văn Tự"
+    assert (
+        mapped["problem"] is None
+        and mapped["rows"][0]["ok"]
+        and mapped["rows"][0]["person"]["full_name"] == "Hoàng Văn Tự"
+    )

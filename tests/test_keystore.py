@@ -17,7 +17,9 @@ from ksk_desktop.station.lifecycle import login
 def test_password_and_recovery_key_unwrap_the_same_key(station):
     paths, recovery = station
     ks = KeyStore.load(paths.keys)
-    assert ks.unwrap_with_password(ADMIN, ADMIN_PASSWORD) == ks.unwrap_with_recovery(recovery.lower().replace("-", " "))
+    assert ks.unwrap_with_password(ADMIN, ADMIN_PASSWORD) == ks.unwrap_with_recovery(
+        recovery.lower().replace("-", " ")
+    )
 
 
 def test_wrong_recovery_key_is_refused(station):

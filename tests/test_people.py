@@ -23,8 +23,10 @@ P = persons.PersonInput
 
 @pytest.fixture
 def town(admin_session):
-    people = [P.from_dict(p) for p in generate_people(1500, seed=3, commune_code="10507",
-                                                      reference_date=date(2026, 1, 1))]
+    people = [
+        P.from_dict(p)
+        for p in generate_people(1500, seed=3, commune_code="10507", reference_date=date(2026, 1, 1))
+    ]
     persons.create_many(admin_session, people)
     return admin_session
 
@@ -68,14 +70,28 @@ def test_query_keeps_search_ranking_within_filters(town):
 def test_edit_is_audited_versioned_and_queued(town):
     pid = people_list.page(town, ListFilter(), 0, 1)[0]["id"]
     before = persons.get_person(town, pid)
-    after = persons.update_person(town, pid, {"phone": "0912 000 222", "hamlet": "Thôn Mới"},
-                                  flags=["chronic"], expected_version=before["version"])
-    assert after["phone"] == "0912000222" and after["flags"] == ["chronic"] and after["version"] == before["version"] + 1
+    after = persons.update_person(
+        town,
+        pid,
+        {"phone": "0912 000 222", "hamlet": "Thôn Mới"},
+        flags=["chronic"],
+        expected_version=before["version"],
+    )
+    assert (
+        after["phone"] == "0912000222"
+        and after["flags"] == ["chronic"]
+        and after["version"] == before["version"] + 1
+    )
     with town.read() as s:
-        ev = json.loads(s.execute(text("SELECT details FROM audit_event WHERE action='person.update' "
-                                       "ORDER BY seq DESC")).scalar())
-        queued = s.execute(text("SELECT count(*) FROM outbox WHERE entity_id = :i AND entity_version = :v"),
-                           {"i": pid, "v": after["version"]}).scalar()
+        ev = json.loads(
+            s.execute(
+                text("SELECT details FROM audit_event WHERE action='person.update' ORDER BY seq DESC")
+            ).scalar()
+        )
+        queued = s.execute(
+            text("SELECT count(*) FROM outbox WHERE entity_id = :i AND entity_version = :v"),
+            {"i": pid, "v": after["version"]},
+        ).scalar()
     assert ev["old"]["phone"] == before["phone"] and ev["new"]["phone"] == "0912000222"
     assert queued == 1
     with pytest.raises(InvalidInput):  # someone saved in between
@@ -109,10 +125,12 @@ def test_consent_record_and_withdraw(town):
 
 
 def test_duplicates_found_and_merged_with_history(town):
-    a = persons.create_person(town, P("Nguyễn Thị Trùng", birth_date=date(1970, 1, 2), hamlet="Thôn 1",
-                                      personal_id="031170999001"))
-    b = persons.create_person(town, P("NGUYỄN THỊ TRÙNG", birth_date=date(1970, 1, 2), phone="0912999001",
-                                      flags=["chronic"]))
+    a = persons.create_person(
+        town, P("Nguyễn Thị Trùng", birth_date=date(1970, 1, 2), hamlet="Thôn 1", personal_id="031170999001")
+    )
+    b = persons.create_person(
+        town, P("NGUYỄN THỊ TRÙNG", birth_date=date(1970, 1, 2), phone="0912999001", flags=["chronic"])
+    )
     consent.record(town, b["id"], "exam")
     groups = duplicates.find(town)
     assert any({p["id"] for p in g["people"]} == {a["id"], b["id"]} for g in groups)
@@ -124,7 +142,9 @@ def test_duplicates_found_and_merged_with_history(town):
     assert duplicates.resolve(town, b["id"]) == a["id"]
     assert duplicates.snapshot_of(town, b["id"])["name"] == "NGUYỄN THỊ TRÙNG"
     assert not any(b["id"] in {p["id"] for p in g["people"]} for g in duplicates.find(town))
-    c = persons.create_person(town, P("Nguyễn Thị Trùng", birth_date=date(1970, 1, 2), personal_id="031170999002"))
+    c = persons.create_person(
+        town, P("Nguyễn Thị Trùng", birth_date=date(1970, 1, 2), personal_id="031170999002")
+    )
     with pytest.raises(InvalidInput):  # two different personal IDs: two people
         duplicates.merge(town, a["id"], c["id"])
 
@@ -157,7 +177,9 @@ def test_cli_list_edit_consent_merge(station, tmp_path):
         assert out.returncode == 0, out.stderr
         return json.loads(out.stdout)
 
-    a = ksk("person", "add", "--name", "Lê Văn Một", "--dob", "01/01/1950", "--hamlet", "Thôn 1", "--group", "a")
+    a = ksk(
+        "person", "add", "--name", "Lê Văn Một", "--dob", "01/01/1950", "--hamlet", "Thôn 1", "--group", "a"
+    )
     b = ksk("person", "add", "--name", "Lê Văn Một", "--dob", "01/01/1950", "--phone", "0912111222")
     listing = ksk("person", "list", "--group", "a")
     assert listing["total"] == 1 and listing["rows"][0]["id"] == a["id"]
@@ -199,6 +221,8 @@ def test_exam_status_this_year_filter(town):
     examined = ListFilter(exam_status="examined", exam_year=tomorrow.year)
     assert people_list.count(town, examined) == 1
     assert people_list.page(town, examined, 0, 5)[0]["id"] == plan.placed[0].person_id
-    assert people_list.count(town, ListFilter(exam_status="scheduled", exam_year=tomorrow.year)) == scheduled - 1
+    assert (
+        people_list.count(town, ListFilter(exam_status="scheduled", exam_year=tomorrow.year)) == scheduled - 1
+    )
     with pytest.raises(InvalidInput):
         people_list.count(town, ListFilter(exam_status="maybe"))

@@ -25,18 +25,26 @@ def visited(station, admin_session):
     add_staff(admin_session)
     pid = add_person(admin_session, name="Đặng Thị Hường")
     now = datetime.now().replace(hour=8, minute=5)
-    camp = campaigns.create_campaign(admin_session, name="Khám sức khỏe toàn dân", year=now.year,
-                                     groups=["a", "b", "c", "d", "đ"])
+    camp = campaigns.create_campaign(
+        admin_session, name="Khám sức khỏe toàn dân", year=now.year, groups=["a", "b", "c", "d", "đ"]
+    )
     site = sites.add_site(admin_session, name="Trạm y tế xã", capacity_per_hour=40)
     days.add_day(admin_session, site_id=site["id"], day=now.date())
     visit = checkin.walk_in(admin_session, pid, campaign_id=camp["id"], now=now)
     doctor = staff(paths, DOCTOR)
-    exam_id = records.open_draft(doctor, pid, appointment_id=visit.appointment["id"],
-                                 exam_date=now.date())["document"]["id"]
+    exam_id = records.open_draft(doctor, pid, appointment_id=visit.appointment["id"], exam_date=now.date())[
+        "document"
+    ]["id"]
     fill_adult(doctor, exam_id)
     signing.sign(doctor, exam_id)
-    yield {"paths": paths, "person": pid, "doctor": doctor, "exam": exam_id, "appointment": visit.appointment["id"],
-           "today": now.date()}
+    yield {
+        "paths": paths,
+        "person": pid,
+        "doctor": doctor,
+        "exam": exam_id,
+        "appointment": visit.appointment["id"],
+        "today": now.date(),
+    }
     doctor.close()
 
 
@@ -45,8 +53,12 @@ def test_history_lists_appointments_and_exams_for_a_doctor(visited):
     assert [a["id"] for a in h["appointments"]] == [visited["appointment"]]
     appt = h["appointments"][0]
     assert appt["date"] == visited["today"].isoformat() and appt["site"] == "Trạm y tế xã"
-    assert appt["status_label"] == "Đã khám"  # signing the exam of today's visit marked the appointment examined
-    assert [(e["id"], e["status"], e["status_label"]) for e in h["exams"]] == [(visited["exam"], "signed", "Đã ký")]
+    assert (
+        appt["status_label"] == "Đã khám"
+    )  # signing the exam of today's visit marked the appointment examined
+    assert [(e["id"], e["status"], e["status_label"]) for e in h["exams"]] == [
+        (visited["exam"], "signed", "Đã ký")
+    ]
     assert h["exams"][0]["health_class"] in (1, 2, 3, 4, 5)
 
 
@@ -65,14 +77,31 @@ def test_unknown_person_is_a_clear_error(visited):
 
 
 def test_cli_history_json_and_error(visited):
-    out = run_ksk("--user", DOCTOR, "person", "history", visited["person"], "--json", data_dir=visited["paths"].root,
-                  password=STAFF_PASSWORD)
+    out = run_ksk(
+        "--user",
+        DOCTOR,
+        "person",
+        "history",
+        visited["person"],
+        "--json",
+        data_dir=visited["paths"].root,
+        password=STAFF_PASSWORD,
+    )
     assert out.returncode == 0, out.stderr
     h = json.loads(out.stdout)
     assert h["person_id"] == visited["person"] and len(h["appointments"]) == 1 and len(h["exams"]) == 1
-    bad = run_ksk("--user", DOCTOR, "person", "history", "khong-co", data_dir=visited["paths"].root,
-                  password=STAFF_PASSWORD)
-    assert bad.returncode != 0 and bad.stderr.startswith("Lỗi: ") and len(bad.stderr.strip().splitlines()) == 1
+    bad = run_ksk(
+        "--user",
+        DOCTOR,
+        "person",
+        "history",
+        "khong-co",
+        data_dir=visited["paths"].root,
+        password=STAFF_PASSWORD,
+    )
+    assert (
+        bad.returncode != 0 and bad.stderr.startswith("Lỗi: ") and len(bad.stderr.strip().splitlines()) == 1
+    )
 
 
 def test_card_shows_the_history(qtbot, visited):
@@ -123,10 +152,14 @@ def test_a_signed_exam_without_appointment_counts_as_examined_everywhere(station
     listed = people_list.page(admin_session, ListFilter(exam_status="examined", exam_year=year), 0, 10)
     assert [r["id"] for r in listed] == [examined]
     assert coverage.coverage(admin_session, year)["totals"]["examined"] == 1
-    camp = campaigns.create_campaign(admin_session, name="Khám bổ sung", year=year, groups=["a", "b", "c", "d", "đ"])
+    camp = campaigns.create_campaign(
+        admin_session, name="Khám bổ sung", year=year, groups=["a", "b", "c", "d", "đ"]
+    )
     site = sites.add_site(admin_session, name="Nhà văn hóa thôn", capacity_per_hour=40)
     days.add_day(admin_session, site_id=site["id"], day=today)
     plan = planner.plan(admin_session, camp["id"], today, today, dry_run=True)
     assert {p.person_id for p in plan.placed} == {other}
     with pytest.raises(AlreadyExamined):
-        checkin.walk_in(admin_session, examined, campaign_id=camp["id"], now=datetime.now().replace(hour=8, minute=5))
+        checkin.walk_in(
+            admin_session, examined, campaign_id=camp["id"], now=datetime.now().replace(hour=8, minute=5)
+        )

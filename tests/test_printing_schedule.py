@@ -40,7 +40,9 @@ def nfd(value: str) -> str:
 
 
 def pdftotext(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def pdf_pages(path: Path) -> int:
@@ -48,7 +50,9 @@ def pdf_pages(path: Path) -> int:
     return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
 
 
-def decode(path: Path, tmp: Path, kind: zxingcpp.BarcodeFormat = zxingcpp.BarcodeFormat.Code128) -> list[list[str]]:
+def decode(
+    path: Path, tmp: Path, kind: zxingcpp.BarcodeFormat = zxingcpp.BarcodeFormat.Code128
+) -> list[list[str]]:
     """The codes of *kind* zxing-cpp reads on each page rendered at 300 dpi, page by page."""
     prefix = tmp / f"{path.stem}-page"
     subprocess.run(["pdftoppm", "-r", "300", "-gray", "-png", str(path), str(prefix)], check=True)
@@ -65,14 +69,29 @@ def build_day(ctx, people: int = 60) -> dict:
     rows = generate_people(people, seed=11, commune_code=COMMUNE, reference_date=TODAY)
     persons.create_many(ctx, [persons.PersonInput.from_dict(p) for p in rows])
     for name, sex, dob, group in NAMED:
-        persons.create_person(ctx, persons.PersonInput.from_dict({
-            "full_name": nfd(name), "sex": sex, "birth_date": date.fromisoformat(dob),
-            "hamlet": nfd("Thôn Đông"), "target_group": group, "phone": "0912345678", "commune_code": COMMUNE}))
+        persons.create_person(
+            ctx,
+            persons.PersonInput.from_dict(
+                {
+                    "full_name": nfd(name),
+                    "sex": sex,
+                    "birth_date": date.fromisoformat(dob),
+                    "hamlet": nfd("Thôn Đông"),
+                    "target_group": group,
+                    "phone": "0912345678",
+                    "commune_code": COMMUNE,
+                }
+            ),
+        )
     camp = campaigns.create_campaign(ctx, name="Khám định kỳ", year=TODAY.year, groups="a,c,d,đ")
     site = sites.add_site(ctx, name="Trạm Y tế xã", capacity_per_hour=40)
     day = days.add_day(ctx, site_id=site["id"], day=TODAY, hours="07:30-11:30")
     planner.plan(ctx, camp["id"], TODAY, TODAY, today=TODAY)
-    return {"site": site["id"], "day": day["id"], "schedule": day_schedule.day_schedule(ctx, TODAY, record=False)}
+    return {
+        "site": site["id"],
+        "day": day["id"],
+        "schedule": day_schedule.day_schedule(ctx, TODAY, record=False),
+    }
 
 
 def all_rows(schedule: dict) -> list[dict]:
@@ -87,7 +106,9 @@ def booked(admin_session):
 def test_day_schedule_reads_back_and_every_barcode_checks_in(booked, tmp_path):
     ctx, world = booked
     rows = all_rows(world["schedule"])
-    assert len(rows) >= 40 and {unicodedata.normalize("NFC", n) for n, *_ in NAMED} <= {r["name"] for r in rows}
+    assert len(rows) >= 40 and {unicodedata.normalize("NFC", n) for n, *_ in NAMED} <= {
+        r["name"] for r in rows
+    }
     out = tmp_path / "lich.pdf"
     printed = print_day_schedule(ctx, TODAY, out)
     assert printed.rows == len(rows) and printed.pages == pdf_pages(out) >= 2
@@ -96,7 +117,11 @@ def test_day_schedule_reads_back_and_every_barcode_checks_in(booked, tmp_path):
     for name, *_ in NAMED:
         assert name in txt  # the NFC text, diacritics intact
     assert nfd("Hường") not in txt
-    assert "LỊCH KHÁM SỨC KHỎE" in txt and f"Ngày {TODAY:%d/%m/%Y}" in txt and "Độc lập - Tự do - Hạnh phúc" in txt
+    assert (
+        "LỊCH KHÁM SỨC KHỎE" in txt
+        and f"Ngày {TODAY:%d/%m/%Y}" in txt
+        and "Độc lập - Tự do - Hạnh phúc" in txt
+    )
     assert "30/01/1950" in txt and "Nữ" in txt and "Nam" in txt and "Thôn Đông" in txt
     assert f"Trang {printed.pages}/{printed.pages}" in txt
     assert txt.count("Mã lịch hẹn") == printed.pages  # the table header repeats on every page
@@ -111,7 +136,9 @@ def test_day_schedule_reads_back_and_every_barcode_checks_in(booked, tmp_path):
     assert result.status == "checked_in" and result.appointment["id"] == decoded[0]
 
     with ctx.read() as s:
-        (details,) = s.execute(text("SELECT details FROM audit_event WHERE action = 'print.schedule'")).scalars()
+        (details,) = s.execute(
+            text("SELECT details FROM audit_event WHERE action = 'print.schedule'")
+        ).scalars()
     assert json.loads(details)["rows"] == len(rows) and "Hường" not in details  # counts, no names
 
 
@@ -120,19 +147,63 @@ def test_module_width_is_scannable():
 
 
 def test_nfd_input_prints_as_nfc(tmp_path):
-    schedule = {"date": TODAY.isoformat(), "appointments": 1, "days": [{
-        "day_id": "d", "site_id": "s", "site_name": nfd("Điểm khám Trường Tiểu học"), "booked": 1, "capacity": 5,
-        "opening_hours": "07:30-08:00", "team_note": nfd("BS. Lưu Đức Hải"), "slots": [{
-            "slot_id": "x", "start": "07:30", "end": "08:00", "capacity": 5, "booked": 1, "appointments": [{
-                "appointment_id": "9b2f6c1e-0a4d-4e5f-8a7b-1c2d3e4f5a6b", "queue_no": None, "name": nfd("Đặng Thị Hường"),
-                "dob": "2001-02-03", "birth_year": 2001, "sex": "F", "hamlet": nfd("Xóm Giữa"), "group": "đ",
-                "phone": "0901234567", "status": "scheduled", "status_label": "Đã xếp lịch", "start": "07:30",
-                "end": "08:00"}]}]}]}
+    schedule = {
+        "date": TODAY.isoformat(),
+        "appointments": 1,
+        "days": [
+            {
+                "day_id": "d",
+                "site_id": "s",
+                "site_name": nfd("Điểm khám Trường Tiểu học"),
+                "booked": 1,
+                "capacity": 5,
+                "opening_hours": "07:30-08:00",
+                "team_note": nfd("BS. Lưu Đức Hải"),
+                "slots": [
+                    {
+                        "slot_id": "x",
+                        "start": "07:30",
+                        "end": "08:00",
+                        "capacity": 5,
+                        "booked": 1,
+                        "appointments": [
+                            {
+                                "appointment_id": "9b2f6c1e-0a4d-4e5f-8a7b-1c2d3e4f5a6b",
+                                "queue_no": None,
+                                "name": nfd("Đặng Thị Hường"),
+                                "dob": "2001-02-03",
+                                "birth_year": 2001,
+                                "sex": "F",
+                                "hamlet": nfd("Xóm Giữa"),
+                                "group": "đ",
+                                "phone": "0901234567",
+                                "status": "scheduled",
+                                "status_label": "Đã xếp lịch",
+                                "start": "07:30",
+                                "end": "08:00",
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
     out = tmp_path / "nfd.pdf"
-    assert day_schedule_pdf(out, schedule, {"name": nfd("Trạm Y tế phường Thành Đông"), "commune_code": COMMUNE}) == 1
+    assert (
+        day_schedule_pdf(out, schedule, {"name": nfd("Trạm Y tế phường Thành Đông"), "commune_code": COMMUNE})
+        == 1
+    )
     txt = pdftotext(out)
-    for word in ("Đặng Thị Hường", "Xóm Giữa", "Điểm khám Trường Tiểu học", "BS. Lưu Đức Hải", "03/02/2001",
-                 "TRẠM Y TẾ PHƯỜNG THÀNH ĐÔNG", "UBND PHƯỜNG THÀNH ĐÔNG", "đ. Người dân khác"):
+    for word in (
+        "Đặng Thị Hường",
+        "Xóm Giữa",
+        "Điểm khám Trường Tiểu học",
+        "BS. Lưu Đức Hải",
+        "03/02/2001",
+        "TRẠM Y TẾ PHƯỜNG THÀNH ĐÔNG",
+        "UBND PHƯỜNG THÀNH ĐÔNG",
+        "đ. Người dân khác",
+    ):
         assert word in txt, word
     assert unicodedata.is_normalized("NFC", txt)
 
@@ -147,7 +218,9 @@ def test_call_list_is_one_hamlet_in_time_then_name_order(booked, tmp_path):
     assert "DANH SÁCH MỜI KHÁM SỨC KHỎE" in txt and "Thôn Đông" in txt and "0912345678" in txt
     lines = [line for line in txt.splitlines() if "Đặng" in line or "Hường" in line]
     expected = sorted(ours, key=lambda r: (r["start"], persons.sort_key(r["name"])))
-    assert [next(r["name"] for r in expected if r["name"] in line) for line in lines] == [r["name"] for r in expected]
+    assert [next(r["name"] for r in expected if r["name"] in line) for line in lines] == [
+        r["name"] for r in expected
+    ]
     others = {r["name"] for r in all_rows(world["schedule"])} - {r["name"] for r in ours}
     assert not any(name in txt for name in others)
 
@@ -163,7 +236,9 @@ def test_ticket_from_checkin_and_reprint(booked, tmp_path):
     out = tmp_path / "ve.pdf"
     assert queue_ticket_pdf(out, result.to_json(), station_info(ctx)) == 1
     txt = pdftotext(out)
-    assert first["name"] in txt and f"Ca khám {first['start']} – {first['end']}" in txt and "Trạm Y tế xã" in txt
+    assert (
+        first["name"] in txt and f"Ca khám {first['start']} – {first['end']}" in txt and "Trạm Y tế xã" in txt
+    )
     assert str(result.queue_no) in txt and f"Ngày {TODAY:%d/%m/%Y}" in txt
     assert decode(out, tmp_path) == [[first["appointment_id"]]]
 

@@ -29,7 +29,11 @@ def test_new_card_registers_then_is_found(admin_session):
     p = persons.get_person(admin_session, first.person_id)
     assert (p["name"], p["dob"], p["sex"], p["old_id"]) == ("Nguyễn Văn Thử", "1985-04-15", "M", "999888701")
     again = register(admin_session, "\ufeff" + CARD + "\r\n")  # scanner artefacts around the same card
-    assert again.status == "existing" and again.person_id == first.person_id and again.matched_by == "personal_id"
+    assert (
+        again.status == "existing"
+        and again.person_id == first.person_id
+        and again.matched_by == "personal_id"
+    )
     assert people(admin_session) == 1
 
 
@@ -42,19 +46,27 @@ def test_differences_need_confirmation_and_are_taken_field_by_field(admin_sessio
     assert taken.status == "existing" and taken.applied == ["address"]
     assert "Kiến Thụy" in persons.get_person(admin_session, pid)["permanent_address"]
     with admin_session.read() as s:
-        ev = json.loads(s.execute(text("SELECT details FROM audit_event WHERE action='person.update' "
-                                       "ORDER BY seq DESC")).scalar())
+        ev = json.loads(
+            s.execute(
+                text("SELECT details FROM audit_event WHERE action='person.update' ORDER BY seq DESC")
+            ).scalar()
+        )
     assert ev["source"] == "cccd" and "permanent_address" in ev["new"]
 
 
 def test_match_by_old_id_and_by_name_and_birth_date(admin_session):
-    a = persons.create_person(admin_session, persons.PersonInput("Nguyễn Văn Thử", old_id="999888701", birth_year=1985))
+    a = persons.create_person(
+        admin_session, persons.PersonInput("Nguyễn Văn Thử", old_id="999888701", birth_year=1985)
+    )
     result = register(admin_session, CARD, accept=True)
     assert result.matched_by == "old_id" and result.person_id == a["id"]
     assert persons.get_person(admin_session, a["id"])["personal_id"] == "031085999901"  # the ID is filled in
-    b = persons.create_person(admin_session, persons.PersonInput("Trần Thị Mẫu", birth_date=date(2003, 3, 2),
-                                                                 hamlet="Thôn 2"))
-    card2 = "031303999902||Trần Thị Mẫu|02032003|Nữ|Thôn Thử Nghiệm, Xã Việt Khê, Thành phố Hải Phòng|20042021"
+    b = persons.create_person(
+        admin_session, persons.PersonInput("Trần Thị Mẫu", birth_date=date(2003, 3, 2), hamlet="Thôn 2")
+    )
+    card2 = (
+        "031303999902||Trần Thị Mẫu|02032003|Nữ|Thôn Thử Nghiệm, Xã Việt Khê, Thành phố Hải Phòng|20042021"
+    )
     result = register(admin_session, card2, accept=True)
     assert result.matched_by == "name_dob" and result.person_id == b["id"]
     assert people(admin_session) == 2
@@ -107,19 +119,46 @@ def test_raw_payload_only_in_the_encrypted_database(admin_session):
 
 def test_cli_register_contract(station):
     paths, _ = station
-    out = run_ksk("--user", ADMIN, "register", "--payload", CARD, "--json", data_dir=paths.root, password=ADMIN_PASSWORD)
+    out = run_ksk(
+        "--user", ADMIN, "register", "--payload", CARD, "--json", data_dir=paths.root, password=ADMIN_PASSWORD
+    )
     assert out.returncode == 0, out.stderr
     first = json.loads(out.stdout)
     assert first["status"] == "created" and first["differences"] == {} and first["warnings"] == []
-    out = run_ksk("--user", ADMIN, "register", "--payload", MOVED, "--json", data_dir=paths.root, password=ADMIN_PASSWORD)
+    out = run_ksk(
+        "--user",
+        ADMIN,
+        "register",
+        "--payload",
+        MOVED,
+        "--json",
+        data_dir=paths.root,
+        password=ADMIN_PASSWORD,
+    )
     second = json.loads(out.stdout)
     assert second["status"] == "needs_confirmation" and second["person_id"] == first["person_id"]
     assert second["differences"]["address"]["card"].startswith("Thôn Mới")
-    out = run_ksk("--user", ADMIN, "register", "--payload", MOVED, "--accept", "--json", data_dir=paths.root,
-                  password=ADMIN_PASSWORD)
+    out = run_ksk(
+        "--user",
+        ADMIN,
+        "register",
+        "--payload",
+        MOVED,
+        "--accept",
+        "--json",
+        data_dir=paths.root,
+        password=ADMIN_PASSWORD,
+    )
     assert json.loads(out.stdout)["status"] == "existing"
-    bad = run_ksk("--user", ADMIN, "register", "--payload", "http://x.invalid", data_dir=paths.root,
-                  password=ADMIN_PASSWORD)
+    bad = run_ksk(
+        "--user",
+        ADMIN,
+        "register",
+        "--payload",
+        "http://x.invalid",
+        data_dir=paths.root,
+        password=ADMIN_PASSWORD,
+    )
     assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1
 
 

@@ -82,7 +82,9 @@ def test_closed_session_forgets_the_key_and_refuses_work(admin_session):
 def test_stale_keystore_does_not_erase_a_slot_added_elsewhere(admin_session):
     other = login(admin_session.paths, "admin", "Quan-tri-2026")
     try:
-        users.add_user(other, "letan2", "reception", "Nguoi-moi-2026")  # written by a second session (or the CLI)
+        users.add_user(
+            other, "letan2", "reception", "Nguoi-moi-2026"
+        )  # written by a second session (or the CLI)
     finally:
         other.close()
     users.add_user(admin_session, "bs2", "doctor", "Bac-si-khac-26")  # this session's keystore copy is older

@@ -54,7 +54,9 @@ def q(ctx, sql: str, **params):
 
 
 def payload_of(ctx, person_id: str) -> str:
-    (r,) = q(ctx, "SELECT personal_id, old_id, full_name, birth_date, sex FROM person WHERE id = :p", p=person_id)
+    (r,) = q(
+        ctx, "SELECT personal_id, old_id, full_name, birth_date, sex FROM person WHERE id = :p", p=person_id
+    )
     y, m, d = r.birth_date.split("-")
     issued = "10052021" if r.birth_date < "2021-05-10" else f"{d}{m}{int(y) + 1}"
     sex = "Nam" if r.sex == "M" else "Nữ"
@@ -63,21 +65,34 @@ def payload_of(ctx, person_id: str) -> str:
 
 def logged(ctx, action: str, appointment_id: str) -> tuple[int, int]:
     """(audit events with *action* naming the appointment, outbox items of it)."""
-    audits = q(ctx, "SELECT count(*) FROM audit_event WHERE action = :a AND (entity_id = :i OR details LIKE :like)",
-               a=action, i=appointment_id, like=f"%{appointment_id}%")[0][0]
-    items = q(ctx, "SELECT count(*) FROM outbox WHERE kind = 'appointment' AND entity_id = :i", i=appointment_id)[0][0]
+    audits = q(
+        ctx,
+        "SELECT count(*) FROM audit_event WHERE action = :a AND (entity_id = :i OR details LIKE :like)",
+        a=action,
+        i=appointment_id,
+        like=f"%{appointment_id}%",
+    )[0][0]
+    items = q(
+        ctx, "SELECT count(*) FROM outbox WHERE kind = 'appointment' AND entity_id = :i", i=appointment_id
+    )[0][0]
     return audits, items
 
 
 def slot_loads(ctx) -> list[tuple]:
     """(slot id, start, capacity, places taken) of every slot."""
-    return q(ctx, "SELECT s.id, s.start_time, s.capacity, (SELECT count(*) FROM appointment a WHERE a.slot_id = s.id "
-                  "AND a.status IN ('scheduled','notified','checked_in','in_exam','examined','no_show')) FROM slot s")
+    return q(
+        ctx,
+        "SELECT s.id, s.start_time, s.capacity, (SELECT count(*) FROM appointment a WHERE a.slot_id = s.id "
+        "AND a.status IN ('scheduled','notified','checked_in','in_exam','examined','no_show')) FROM slot s",
+    )
 
 
 def no_duplicates(ctx) -> bool:
-    return not q(ctx, "SELECT person_id FROM appointment WHERE status IN ('scheduled','notified','checked_in',"
-                      "'in_exam','examined') GROUP BY campaign_id, person_id HAVING count(*) > 1")
+    return not q(
+        ctx,
+        "SELECT person_id FROM appointment WHERE status IN ('scheduled','notified','checked_in',"
+        "'in_exam','examined') GROUP BY campaign_id, person_id HAVING count(*) > 1",
+    )
 
 
 @pytest.fixture
@@ -88,17 +103,29 @@ def world(admin_session):
     camp = campaigns.create_campaign(ctx, name="Khám định kỳ", year=TODAY.year, groups="a,b,c,d,đ")
     station = sites.add_site(ctx, name="Trạm Y tế xã", capacity_per_hour=20)
     school = sites.add_site(ctx, name="Trường THCS", kind="school", capacity_per_hour=20)
-    ds = [days.add_day(ctx, site_id=station["id"], day=TODAY + timedelta(days=i), hours="07:30-09:30,13:30-15:30")
-          for i in (1, 2, 3)]
+    ds = [
+        days.add_day(
+            ctx, site_id=station["id"], day=TODAY + timedelta(days=i), hours="07:30-09:30,13:30-15:30"
+        )
+        for i in (1, 2, 3)
+    ]
     sd = days.add_day(ctx, site_id=school["id"], day=TODAY + timedelta(days=2), hours="07:30-09:30")
-    return {"ctx": ctx, "campaign": camp["id"], "station": station["id"], "school": school["id"],
-            "days": [d["id"] for d in ds], "school_day": sd["id"]}
+    return {
+        "ctx": ctx,
+        "campaign": camp["id"],
+        "station": station["id"],
+        "school": school["id"],
+        "days": [d["id"] for d in ds],
+        "school_day": sd["id"],
+    }
 
 
 # -- campaigns, sites, days -------------------------------------------------------------------------------------------
 def test_campaign_site_and_day_rules(admin_session):
     ctx = admin_session
-    c = campaigns.create_campaign(ctx, name="Đợt 1", year=2026, groups="a, DD ,b", exam_forms={"b": "child-pupil"})
+    c = campaigns.create_campaign(
+        ctx, name="Đợt 1", year=2026, groups="a, DD ,b", exam_forms={"b": "child-pupil"}
+    )
     assert c["groups"] == ["a", "b", "đ"] and c["exam_forms"] == {"a": "elderly", "b": "child", "đ": "adult"}
     with pytest.raises(InvalidInput, match="Mẫu phiếu khám 'hoc-sinh' không có"):
         campaigns.create_campaign(ctx, name="Đợt 2", year=2026, groups="b", exam_forms={"b": "hoc-sinh"})
@@ -124,8 +151,14 @@ def test_campaign_site_and_day_rules(admin_session):
     assert island["capacity_per_hour"] is None and island["mobile"] is True
     with pytest.raises(SiteCapacityMissing, match="chưa đặt công suất"):
         days.add_day(ctx, site_id=island["id"], day=TODAY + timedelta(days=1))
-    d2 = days.add_day(ctx, site_id=island["id"], day=TODAY + timedelta(days=1), hours="08:00-10:00", slot_minutes=60,
-                      capacity_per_slot=15)
+    d2 = days.add_day(
+        ctx,
+        site_id=island["id"],
+        day=TODAY + timedelta(days=1),
+        hours="08:00-10:00",
+        slot_minutes=60,
+        capacity_per_slot=15,
+    )
     assert d2["capacity"] == 30
     with pytest.raises(InvalidInput, match="Loại điểm khám"):
         sites.add_site(ctx, name="Bệnh viện", kind="hospital")
@@ -136,15 +169,23 @@ def test_campaign_site_and_day_rules(admin_session):
 # -- the planner ------------------------------------------------------------------------------------------------------
 def test_plan_rules_capacity_morning_priority_and_pupils_at_school(world):
     ctx = world["ctx"]
-    before = q(ctx, "SELECT (SELECT count(*) FROM appointment), (SELECT count(*) FROM outbox), "
-                    "(SELECT count(*) FROM audit_event)")[0]
+    before = q(
+        ctx,
+        "SELECT (SELECT count(*) FROM appointment), (SELECT count(*) FROM outbox), "
+        "(SELECT count(*) FROM audit_event)",
+    )[0]
     preview = planner.plan(ctx, world["campaign"], TODAY, TODAY + timedelta(days=5), dry_run=True)
-    after_preview = q(ctx, "SELECT (SELECT count(*) FROM appointment), (SELECT count(*) FROM outbox), "
-                           "(SELECT count(*) FROM audit_event)")[0]
+    after_preview = q(
+        ctx,
+        "SELECT (SELECT count(*) FROM appointment), (SELECT count(*) FROM outbox), "
+        "(SELECT count(*) FROM audit_event)",
+    )[0]
     assert after_preview == before and preview.dry_run  # a preview writes nothing, not even an audit event
 
     result = planner.plan(ctx, world["campaign"], TODAY, TODAY + timedelta(days=5))
-    assert [(p.person_id, p.slot_id) for p in result.placed] == [(p.person_id, p.slot_id) for p in preview.placed]
+    assert [(p.person_id, p.slot_id) for p in result.placed] == [
+        (p.person_id, p.slot_id) for p in preview.placed
+    ]
     c = result.counts
     assert c["considered"] == 600 and c["placed"] + c["unplaced"] == 600 and c["new"] == c["placed"]
     # capacity: 3 station days × 8 slots × 10 + one school day × 4 slots × 10
@@ -153,10 +194,13 @@ def test_plan_rules_capacity_morning_priority_and_pupils_at_school(world):
     assert {u.code for u in result.unplaced} <= set(planner.REASONS)
     assert all(u.reason == planner.REASONS[u.code] for u in result.unplaced)
 
-    rows = q(ctx, "SELECT a.priority, s.start_time, x.kind, p.target_group, p.birth_date, p.birth_year, "
-                  "EXISTS (SELECT 1 FROM person_flag f WHERE f.person_id = p.id AND f.flag IN "
-                  "('elderly','disabled','merit')) FROM appointment a JOIN slot s ON s.id = a.slot_id "
-                  "JOIN exam_day d ON d.id = a.day_id JOIN site x ON x.id = d.site_id JOIN person p ON p.id = a.person_id")
+    rows = q(
+        ctx,
+        "SELECT a.priority, s.start_time, x.kind, p.target_group, p.birth_date, p.birth_year, "
+        "EXISTS (SELECT 1 FROM person_flag f WHERE f.person_id = p.id AND f.flag IN "
+        "('elderly','disabled','merit')) FROM appointment a JOIN slot s ON s.id = a.slot_id "
+        "JOIN exam_day d ON d.id = a.day_id JOIN site x ON x.id = d.site_id JOIN person p ON p.id = a.person_id",
+    )
     assert len(rows) == c["placed"]
     for prio, start, kind, group, _dob, year, flagged in rows:
         age = TODAY.year - year  # by birth year in the campaign year, as schools enrol
@@ -189,13 +233,27 @@ def test_plan_rules_capacity_morning_priority_and_pupils_at_school(world):
 
 def test_plan_spreads_hamlets_and_reports_what_did_not_fit(world):
     ctx = world["ctx"]
-    hamlets = [h for h, _n in q(ctx, "SELECT hamlet, count(*) FROM person GROUP BY hamlet ORDER BY 2 DESC")][:2]
-    result = planner.plan(ctx, world["campaign"], TODAY, TODAY + timedelta(days=5),
-                          population=planner.Population(groups={"c", "đ"}, hamlets=set(hamlets)))
+    hamlets = [h for h, _n in q(ctx, "SELECT hamlet, count(*) FROM person GROUP BY hamlet ORDER BY 2 DESC")][
+        :2
+    ]
+    result = planner.plan(
+        ctx,
+        world["campaign"],
+        TODAY,
+        TODAY + timedelta(days=5),
+        population=planner.Population(groups={"c", "đ"}, hamlets=set(hamlets)),
+    )
     assert result.counts["unplaced"] == 0 and result.counts["placed"] > 0
     placed_people = {p.person_id for p in result.placed}
-    expected = {r[0] for r in q(ctx, "SELECT id FROM person WHERE target_group IN ('c','đ') AND hamlet IN (:a, :b)",
-                                a=hamlets[0], b=hamlets[1])}
+    expected = {
+        r[0]
+        for r in q(
+            ctx,
+            "SELECT id FROM person WHERE target_group IN ('c','đ') AND hamlet IN (:a, :b)",
+            a=hamlets[0],
+            b=hamlets[1],
+        )
+    }
     assert placed_people == expected
     used = [d for d in result.days if d["placed"]]
     assert len(used) == 3, "spread over the three station days, none at the school"
@@ -213,7 +271,9 @@ def test_plan_spreads_hamlets_and_reports_what_did_not_fit(world):
         planner.plan(ctx, world["campaign"], TODAY - timedelta(days=9), TODAY - timedelta(days=3))
     other = campaigns.create_campaign(ctx, name="Chỉ nhóm a", year=TODAY.year, groups="a")
     with pytest.raises(InvalidInput, match="không có nhóm"):
-        planner.plan(ctx, other["id"], TODAY, TODAY + timedelta(days=5), population=planner.Population(groups={"c"}))
+        planner.plan(
+            ctx, other["id"], TODAY, TODAY + timedelta(days=5), population=planner.Population(groups={"c"})
+        )
     with pytest.raises(NotFound):
         planner.plan(ctx, "no-such-campaign", TODAY, TODAY + timedelta(days=5))
 
@@ -230,20 +290,28 @@ def test_replan_is_idempotent_respects_locks_and_never_duplicates(world):
 
     # someone booked in an afternoon who is now recorded as disabled breaks a rule: with the mornings full they
     # keep their time (never cancelled for it); once a morning place frees up, only they move, into it
-    (late,) = q(ctx, "SELECT a.id, a.person_id, a.slot_id FROM appointment a JOIN slot s ON s.id = a.slot_id "
-                     "JOIN exam_day d ON d.id = a.day_id JOIN site x ON x.id = d.site_id WHERE a.priority = 0 AND "
-                     "s.start_time >= '12:00' AND x.kind = 'station' ORDER BY a.id LIMIT 1")
+    (late,) = q(
+        ctx,
+        "SELECT a.id, a.person_id, a.slot_id FROM appointment a JOIN slot s ON s.id = a.slot_id "
+        "JOIN exam_day d ON d.id = a.day_id JOIN site x ON x.id = d.site_id WHERE a.priority = 0 AND "
+        "s.start_time >= '12:00' AND x.kind = 'station' ORDER BY a.id LIMIT 1",
+    )
     persons.update_person(ctx, late.person_id, {}, flags=["disabled"])
     mornings_full = all(load >= cap for _sid, start, cap, load in slot_loads(ctx) if start < "12:00")
     if mornings_full:
         stays = planner.plan(ctx, world["campaign"], TODAY, end)
         assert stays.counts["moved"] == stays.counts["cancelled"] == stays.counts["new"] == 0
-        assert q(ctx, "SELECT slot_id, status FROM appointment WHERE id = :i", i=late.id) == [(late.slot_id, "scheduled")]
+        assert q(ctx, "SELECT slot_id, status FROM appointment WHERE id = :i", i=late.id) == [
+            (late.slot_id, "scheduled")
+        ]
     days.set_capacity(ctx, world["days"][2], 11)  # one more place in every slot of that day
     fixed = planner.plan(ctx, world["campaign"], TODAY, end)
     assert [(p.appointment_id, p.action) for p in fixed.placed if p.action == "moved"] == [(late.id, "moved")]
-    assert q(ctx, "SELECT s.start_time < '12:00' FROM appointment a JOIN slot s ON s.id = a.slot_id WHERE a.id = :i",
-             i=late.id) == [(1,)]
+    assert q(
+        ctx,
+        "SELECT s.start_time < '12:00' FROM appointment a JOIN slot s ON s.id = a.slot_id WHERE a.id = :i",
+        i=late.id,
+    ) == [(1,)]
     assert fixed.counts["new"] > 0 and fixed.counts["cancelled"] == 0  # the rest of the new places: newcomers
     snapshot = dict(q(ctx, "SELECT id, slot_id || '|' || version FROM appointment"))
     assert planner.plan(ctx, world["campaign"], TODAY, end).counts["moved"] == 0
@@ -252,10 +320,16 @@ def test_replan_is_idempotent_respects_locks_and_never_duplicates(world):
     locked_day = world["days"][0]
     days.lock_day(ctx, locked_day)
     held = dict(q(ctx, "SELECT id, slot_id FROM appointment WHERE day_id = :d", d=locked_day))
-    assert held and all(r[0] for r in q(ctx, "SELECT locked FROM appointment WHERE day_id = :d", d=locked_day))
+    assert held and all(
+        r[0] for r in q(ctx, "SELECT locked FROM appointment WHERE day_id = :d", d=locked_day)
+    )
     # more room later in the range: planning again fills it and moves nobody who already has a time...
-    others = q(ctx, "SELECT count(*) FROM appointment WHERE status = 'scheduled' AND day_id != :d", d=locked_day)[0][0]
-    days.add_day(ctx, site_id=world["station"], day=TODAY + timedelta(days=5), hours="07:30-09:30,13:30-15:30")
+    others = q(
+        ctx, "SELECT count(*) FROM appointment WHERE status = 'scheduled' AND day_id != :d", d=locked_day
+    )[0][0]
+    days.add_day(
+        ctx, site_id=world["station"], day=TODAY + timedelta(days=5), hours="07:30-09:30,13:30-15:30"
+    )
     stable = planner.plan(ctx, world["campaign"], TODAY, end)
     assert stable.counts["moved"] == 0 and stable.counts["new"] > 0
     assert stable.counts["unchanged"] == others and stable.counts["already_scheduled"] == len(held)
@@ -265,10 +339,15 @@ def test_replan_is_idempotent_respects_locks_and_never_duplicates(world):
     assert dict(q(ctx, "SELECT id, slot_id FROM appointment WHERE day_id = :d", d=locked_day)) == held
     assert no_duplicates(ctx)
     assert all(load <= cap for _sid, _start, cap, load in slot_loads(ctx))
-    assert planner.plan(ctx, world["campaign"], TODAY, end, rebalance=True).counts["moved"] == 0  # stable again
+    assert (
+        planner.plan(ctx, world["campaign"], TODAY, end, rebalance=True).counts["moved"] == 0
+    )  # stable again
 
     n = appointments.lock_campaign(ctx, world["campaign"])
-    assert n > 0 and q(ctx, "SELECT count(*) FROM appointment WHERE locked = 0 AND status = 'scheduled'")[0][0] == 0
+    assert (
+        n > 0
+        and q(ctx, "SELECT count(*) FROM appointment WHERE locked = 0 AND status = 'scheduled'")[0][0] == 0
+    )
     days.set_capacity(ctx, world["days"][1], 10)
     fourth = planner.plan(ctx, world["campaign"], TODAY, end, rebalance=True)
     assert fourth.counts["moved"] == 0 and fourth.counts["unchanged"] == 0  # everything is locked
@@ -285,15 +364,22 @@ def test_manual_move_checks_capacity_and_is_audited(world):
     with pytest.raises(DayOverCapacity, match="đã đủ"):
         appointments.move_appointment(ctx, appt.id, full)
     days.set_capacity(ctx, world["days"][2], 11)
-    target = q(ctx, "SELECT id FROM slot WHERE day_id = :d AND id != :s ORDER BY seq LIMIT 1", d=world["days"][2],
-               s=appt.slot_id)[0][0]
+    target = q(
+        ctx,
+        "SELECT id FROM slot WHERE day_id = :d AND id != :s ORDER BY seq LIMIT 1",
+        d=world["days"][2],
+        s=appt.slot_id,
+    )[0][0]
     moved = appointments.move_appointment(ctx, appt.id, target)
     assert moved["slot_id"] == target and moved["version"] == appt.version + 1
     assert moved["locked"], "a move by hand is kept by re-planning"
     replan = planner.plan(ctx, world["campaign"], TODAY, TODAY + timedelta(days=5), rebalance=True)
     assert all(p.appointment_id != appt.id for p in replan.placed)
     assert q(ctx, "SELECT slot_id FROM appointment WHERE id = :i", i=appt.id)[0][0] == target
-    assert q(ctx, "SELECT max(entity_version) FROM outbox WHERE entity_id = :i", i=appt.id)[0][0] == appt.version + 1
+    assert (
+        q(ctx, "SELECT max(entity_version) FROM outbox WHERE entity_id = :i", i=appt.id)[0][0]
+        == appt.version + 1
+    )
     assert logged(ctx, "appointment.move", appt.id)[0] == 1
     with pytest.raises(DayOverCapacity, match="nhiều hơn"):
         days.set_capacity(ctx, world["days"][2], 5)
@@ -309,16 +395,28 @@ def desk(admin_session):
     site = sites.add_site(ctx, name="Trạm", capacity_per_hour=10)
     today = days.add_day(ctx, site_id=site["id"], day=TODAY, hours="07:30-09:30")  # 4 slots × 5
     later = days.add_day(ctx, site_id=site["id"], day=TODAY + timedelta(days=3), hours="07:30-08:30")
-    planner.plan(ctx, camp["id"], TODAY, TODAY + timedelta(days=3), population=planner.Population(groups={"a", "c"}))
+    planner.plan(
+        ctx, camp["id"], TODAY, TODAY + timedelta(days=3), population=planner.Population(groups={"a", "c"})
+    )
     users.add_user(ctx, "bacsi", "doctor", "Bac-si-khoa-2026", "BS. Thử")
     users.add_user(ctx, "letan", "reception", "Le-tan-khoa-2026", "ĐD. Thử")
-    return {"ctx": ctx, "campaign": camp["id"], "site": site["id"], "today": today["id"], "later": later["id"]}
+    return {
+        "ctx": ctx,
+        "campaign": camp["id"],
+        "site": site["id"],
+        "today": today["id"],
+        "later": later["id"],
+    }
 
 
 def todays(ctx, day_id):
-    return q(ctx, "SELECT a.id, a.person_id FROM appointment a JOIN slot s ON s.id = a.slot_id JOIN person p "
-                  "ON p.id = a.person_id WHERE a.day_id = :d AND p.personal_id IS NOT NULL AND p.birth_date IS NOT NULL "
-                  "ORDER BY s.seq, a.id", d=day_id)
+    return q(
+        ctx,
+        "SELECT a.id, a.person_id FROM appointment a JOIN slot s ON s.id = a.slot_id JOIN person p "
+        "ON p.id = a.person_id WHERE a.day_id = :d AND p.personal_id IS NOT NULL AND p.birth_date IS NOT NULL "
+        "ORDER BY s.seq, a.id",
+        d=day_id,
+    )
 
 
 def test_checkin_by_scan_and_by_barcode_gives_increasing_queue_numbers(desk, station):
@@ -345,16 +443,22 @@ def test_checkin_by_scan_and_by_barcode_gives_increasing_queue_numbers(desk, sta
 
 def test_not_on_todays_list_and_already_examined(desk, station):
     ctx = desk["ctx"]
-    later = q(ctx, "SELECT a.id, a.person_id FROM appointment a JOIN person p ON p.id = a.person_id "
-                   "WHERE a.day_id = :d AND p.personal_id IS NOT NULL AND p.birth_date IS NOT NULL LIMIT 1",
-              d=desk["later"])[0]
+    later = q(
+        ctx,
+        "SELECT a.id, a.person_id FROM appointment a JOIN person p ON p.id = a.person_id "
+        "WHERE a.day_id = :d AND p.personal_id IS NOT NULL AND p.birth_date IS NOT NULL LIMIT 1",
+        d=desk["later"],
+    )[0]
     with pytest.raises(NotOnTodaysList, match="lịch hẹn là ngày") as err:
         checkin.checkin_by_payload(ctx, payload_of(ctx, later.person_id))
     assert err.value.person_id == later.person_id and err.value.other["appointment_id"] == later.id
     with pytest.raises(NotOnTodaysList, match="không phải hôm nay"):
         checkin.checkin_by_appointment(ctx, later.id)
-    nobody = q(ctx, "SELECT id FROM person WHERE personal_id IS NOT NULL AND birth_date IS NOT NULL AND id NOT IN "
-                    "(SELECT person_id FROM appointment)")[0][0]
+    nobody = q(
+        ctx,
+        "SELECT id FROM person WHERE personal_id IS NOT NULL AND birth_date IS NOT NULL AND id NOT IN "
+        "(SELECT person_id FROM appointment)",
+    )[0][0]
     with pytest.raises(NotOnTodaysList, match="chưa có lịch hẹn"):
         checkin.checkin_by_payload(ctx, payload_of(ctx, nobody))
     stranger = "031090999999||Người Lạ Mặt|01011990|Nam|Thôn Xa, Hải Phòng|10052021"
@@ -383,10 +487,22 @@ def test_not_on_todays_list_and_already_examined(desk, station):
 
 def test_walk_in_takes_the_next_free_slot_today(desk):
     ctx = desk["ctx"]
-    free = days.add_day(ctx, site_id=sites.add_site(ctx, name="Nhà văn hóa thôn", kind="village_hall")["id"],
-                        day=TODAY, hours="13:00-14:00", slot_minutes=30, capacity_per_slot=2)
-    walkers = [r[0] for r in q(ctx, "SELECT id FROM person WHERE id NOT IN (SELECT person_id FROM appointment) "
-                                    "AND target_group = 'đ' ORDER BY id LIMIT 6")]
+    free = days.add_day(
+        ctx,
+        site_id=sites.add_site(ctx, name="Nhà văn hóa thôn", kind="village_hall")["id"],
+        day=TODAY,
+        hours="13:00-14:00",
+        slot_minutes=30,
+        capacity_per_slot=2,
+    )
+    walkers = [
+        r[0]
+        for r in q(
+            ctx,
+            "SELECT id FROM person WHERE id NOT IN (SELECT person_id FROM appointment) "
+            "AND target_group = 'đ' ORDER BY id LIMIT 6",
+        )
+    ]
     at = datetime.combine(TODAY, time(13, 10))
     with pytest.raises(InvalidInput, match="nhiều điểm khám"):
         checkin.walk_in(ctx, walkers[0], now=at)
@@ -442,8 +558,16 @@ def test_reconcile_marks_no_shows_and_make_up_day_links_old_to_new(desk):
     ctx = desk["ctx"]
     past = TODAY - timedelta(days=2)
     with ctx.write() as s:  # a day behind us (only the demo and tests may add one)
-        past_day = days.insert_day(ctx, s, site_id=desk["site"], day=past, hours="07:30-08:30", slot_minutes=30,
-                                   capacity_per_slot=4, team_note=None)
+        past_day = days.insert_day(
+            ctx,
+            s,
+            site_id=desk["site"],
+            day=past,
+            hours="07:30-08:30",
+            slot_minutes=30,
+            capacity_per_slot=4,
+            team_note=None,
+        )
     planner.plan(ctx, desk["campaign"], past, past, today=past, population=planner.Population(groups={"đ"}))
     booked = q(ctx, "SELECT id FROM appointment WHERE day_id = :d ORDER BY id", d=past_day["id"])
     assert len(booked) == 8
@@ -461,28 +585,46 @@ def test_reconcile_marks_no_shows_and_make_up_day_links_old_to_new(desk):
     absent = [r["appointment_id"] for r in result["no_show"]]
     assert logged(ctx, "schedule.reconcile", absent[0]) == (1, 2)  # planned (v1), marked absent (v2)
 
-    makeup = days.add_day(ctx, site_id=desk["site"], day=TODAY + timedelta(days=5), hours="07:30-08:00",
-                          capacity_per_slot=3)
+    makeup = days.add_day(
+        ctx, site_id=desk["site"], day=TODAY + timedelta(days=5), hours="07:30-08:00", capacity_per_slot=3
+    )
     assert makeup["id"] in {d["id"] for d in reconcile.make_up_days(ctx, after=past)}
     with pytest.raises(DateInPast):
         reconcile.reschedule_no_shows(ctx, past_day["id"], no_show_date=past)
     done = reconcile.reschedule_no_shows(ctx, makeup["id"], no_show_date=past)
-    assert len(done["rescheduled"]) == 3 and len(done["not_rescheduled"]) == 2  # three places on the make-up day
+    assert (
+        len(done["rescheduled"]) == 3 and len(done["not_rescheduled"]) == 2
+    )  # three places on the make-up day
     assert all("kín chỗ" in x["reason"] for x in done["not_rescheduled"])
     for m in done["rescheduled"]:
-        (new,) = q(ctx, "SELECT rescheduled_from, status, day_id FROM appointment WHERE id = :i",
-                   i=m["new_appointment_id"])
+        (new,) = q(
+            ctx,
+            "SELECT rescheduled_from, status, day_id FROM appointment WHERE id = :i",
+            i=m["new_appointment_id"],
+        )
         assert new == (m["appointment_id"], "scheduled", makeup["id"])
-        assert q(ctx, "SELECT status FROM appointment WHERE id = :i", i=m["appointment_id"])[0][0] == "rescheduled"
+        assert (
+            q(ctx, "SELECT status FROM appointment WHERE id = :i", i=m["appointment_id"])[0][0]
+            == "rescheduled"
+        )
         assert logged(ctx, "schedule.makeup", m["new_appointment_id"]) == (1, 1)
     assert no_duplicates(ctx)
     # the planner also gives a no-show a new appointment pointing back to the missed one
     rest = [x["appointment_id"] for x in done["not_rescheduled"]]
-    replanned = planner.plan(ctx, desk["campaign"], TODAY, TODAY + timedelta(days=3),
-                             population=planner.Population(groups={"đ"}))
-    linked = q(ctx, "SELECT rescheduled_from FROM appointment WHERE rescheduled_from IN (:a, :b)", a=rest[0], b=rest[1])
+    replanned = planner.plan(
+        ctx, desk["campaign"], TODAY, TODAY + timedelta(days=3), population=planner.Population(groups={"đ"})
+    )
+    linked = q(
+        ctx,
+        "SELECT rescheduled_from FROM appointment WHERE rescheduled_from IN (:a, :b)",
+        a=rest[0],
+        b=rest[1],
+    )
     placed = {p.person_id for p in replanned.placed}
-    olds = {r[0]: r[1] for r in q(ctx, "SELECT id, person_id FROM appointment WHERE id IN (:a, :b)", a=rest[0], b=rest[1])}
+    olds = {
+        r[0]: r[1]
+        for r in q(ctx, "SELECT id, person_id FROM appointment WHERE id IN (:a, :b)", a=rest[0], b=rest[1])
+    }
     assert len(linked) == sum(olds[a] in placed for a in rest)
 
 
@@ -500,16 +642,27 @@ def test_coverage_counts_and_export(desk, station, tmp_path):
         doctor.close()
     cov = coverage.coverage(ctx, TODAY.year)
     total = q(ctx, "SELECT count(*) FROM person")[0][0]
-    booked = q(ctx, "SELECT count(DISTINCT person_id) FROM appointment WHERE status IN ('scheduled','notified',"
-                    "'checked_in','in_exam')")[0][0]
-    assert cov["totals"] == {"total": total, "examined": 4, "not_examined": total - 4, "booked": booked,
-                             "not_booked": total - 4 - booked, "rate": round(400 / total, 1)}
+    booked = q(
+        ctx,
+        "SELECT count(DISTINCT person_id) FROM appointment WHERE status IN ('scheduled','notified',"
+        "'checked_in','in_exam')",
+    )[0][0]
+    assert cov["totals"] == {
+        "total": total,
+        "examined": 4,
+        "not_examined": total - 4,
+        "booked": booked,
+        "not_booked": total - 4 - booked,
+        "rate": round(400 / total, 1),
+    }
     assert sum(h["total"] for h in cov["by_hamlet"]) == total == sum(g["total"] for g in cov["by_group"])
     assert sum(h["examined"] for h in cov["by_hamlet"]) == 4
     hamlet = q(ctx, "SELECT hamlet FROM person WHERE id = :p", p=done[0].person_id)[0][0]
     page = coverage.not_examined(ctx, TODAY.year, hamlet=hamlet, limit=5)
     assert page["total"] == next(h["not_examined"] for h in cov["by_hamlet"] if h["hamlet"] == hamlet)
-    assert done[0].person_id not in {r["person_id"] for r in coverage.not_examined(ctx, TODAY.year, limit=10000)["rows"]}
+    assert done[0].person_id not in {
+        r["person_id"] for r in coverage.not_examined(ctx, TODAY.year, limit=10000)["rows"]
+    }
     assert coverage.coverage(ctx, TODAY.year - 1)["totals"]["examined"] == 0
 
     out = coverage.export_xlsx(ctx, TODAY.year, tmp_path / "bao-phu.xlsx")
@@ -531,22 +684,39 @@ def test_every_appointment_write_has_its_outbox_row_at_the_right_version(desk):
     board.start_exam(ctx, rows[0].id)
     appointments.cancel_appointment(ctx, rows[1].id, "chuyển đi nơi khác")
     appointments.lock_appointment(ctx, rows[2].id)
-    mismatched = q(ctx, "SELECT a.id FROM appointment a WHERE a.version != (SELECT max(o.entity_version) FROM outbox o "
-                        "WHERE o.kind = 'appointment' AND o.entity_id = a.id)")
+    mismatched = q(
+        ctx,
+        "SELECT a.id FROM appointment a WHERE a.version != (SELECT max(o.entity_version) FROM outbox o "
+        "WHERE o.kind = 'appointment' AND o.entity_id = a.id)",
+    )
     assert mismatched == []
-    assert q(ctx, "SELECT entity_version FROM outbox WHERE entity_id = :i ORDER BY seq", i=rows[0].id) == \
-        [(1,), (2,), (3,), (4,)]
+    assert q(ctx, "SELECT entity_version FROM outbox WHERE entity_id = :i ORDER BY seq", i=rows[0].id) == [
+        (1,),
+        (2,),
+        (3,),
+        (4,),
+    ]
     # each item carries the appointment as it was at that version: every step reaches the hub
-    steps = [json.loads(p) for (p,) in q(ctx, "SELECT payload FROM outbox WHERE entity_id = :i ORDER BY seq",
-                                         i=rows[0].id)]
-    assert [(x["version"], x["status"]) for x in steps] == [(1, "scheduled"), (2, "notified"), (3, "checked_in"),
-                                                            (4, "in_exam")]
+    steps = [
+        json.loads(p)
+        for (p,) in q(ctx, "SELECT payload FROM outbox WHERE entity_id = :i ORDER BY seq", i=rows[0].id)
+    ]
+    assert [(x["version"], x["status"]) for x in steps] == [
+        (1, "scheduled"),
+        (2, "notified"),
+        (3, "checked_in"),
+        (4, "in_exam"),
+    ]
     assert steps[2]["queue_no"] == 1 and steps[2]["checked_in_at"].endswith("Z")
     assert steps[0]["date"] == TODAY.isoformat() and steps[0]["person_id"] == rows[0].person_id
     assert q(ctx, "SELECT count(*) FROM outbox WHERE kind = 'appointment' AND payload IS NULL")[0][0] == 0
-    for action, aid in (("appointment.notify", rows[0].id), ("appointment.checkin", rows[0].id),
-                        ("appointment.start_exam", rows[0].id), ("appointment.cancel", rows[1].id),
-                        ("appointment.lock", rows[2].id)):
+    for action, aid in (
+        ("appointment.notify", rows[0].id),
+        ("appointment.checkin", rows[0].id),
+        ("appointment.start_exam", rows[0].id),
+        ("appointment.cancel", rows[1].id),
+        ("appointment.lock", rows[2].id),
+    ):
         assert logged(ctx, action, aid)[0] == 1, action
     with pytest.raises(InvalidStatus, match="trạng thái"):
         appointments.mark_notified(ctx, [rows[1].id])  # cancelled: no step back

@@ -44,8 +44,14 @@ def ksk(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.Comp
     if REGISTERED:
         return run_ksk(*full, data_dir=data_dir, password=ADMIN_PASSWORD, stdin=stdin)
     env = dict(os.environ, KSK_DATA_DIR=str(data_dir), KSK_PASSWORD=ADMIN_PASSWORD)
-    return subprocess.run([sys.executable, "-c", SHIM, *full], input=stdin or "", capture_output=True, text=True,
-                          env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", SHIM, *full],
+        input=stdin or "",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 def ok(out: subprocess.CompletedProcess) -> dict:
@@ -66,8 +72,9 @@ def dmy(d) -> str:
 
 def payload(ctx, person_id: str) -> str:
     with ctx.read() as s:
-        r = s.execute(text("SELECT personal_id, full_name, birth_date, sex FROM person WHERE id = :p"),
-                      {"p": person_id}).one()
+        r = s.execute(
+            text("SELECT personal_id, full_name, birth_date, sex FROM person WHERE id = :p"), {"p": person_id}
+        ).one()
     y, m, d = r.birth_date.split("-")
     return f"{r.personal_id}||{r.full_name}|{d}{m}{y}|{'Nam' if r.sex == 'M' else 'Nữ'}|Thôn Thử, Hải Phòng|10052021"
 
@@ -83,28 +90,94 @@ def populated(station, admin_session):
 
 def test_schedule_cli_contract(populated):
     data, ctx = populated
-    camp = ok(ksk("campaign", "create", "--name", "Khám định kỳ", "--year", str(TODAY.year), "--groups", "a,b,c,d,đ",
-                  "--json", data_dir=data))
+    camp = ok(
+        ksk(
+            "campaign",
+            "create",
+            "--name",
+            "Khám định kỳ",
+            "--year",
+            str(TODAY.year),
+            "--groups",
+            "a,b,c,d,đ",
+            "--json",
+            data_dir=data,
+        )
+    )
     assert camp["groups"] == ["a", "b", "c", "d", "đ"] and camp["year"] == TODAY.year and camp["id"]
     site = ok(ksk("site", "add", "--name", "Trạm Y tế", "--capacity", "10", "--json", data_dir=data))
     assert site["capacity_per_hour"] == 10 and site["kind"] == "station" and not site["mobile"]
-    school = ok(ksk("site", "add", "--name", "Trường THCS", "--mobile", "--kind", "school", "--json", data_dir=data))
+    school = ok(
+        ksk("site", "add", "--name", "Trường THCS", "--mobile", "--kind", "school", "--json", data_dir=data)
+    )
     assert school["mobile"] and school["kind"] == "school" and school["capacity_per_hour"] == 40
-    today = ok(ksk("day", "add", "--site", site["id"], "--date", dmy(TODAY), "--slots", "07:30-09:30", "--json",
-                   data_dir=data))
+    today = ok(
+        ksk(
+            "day",
+            "add",
+            "--site",
+            site["id"],
+            "--date",
+            dmy(TODAY),
+            "--slots",
+            "07:30-09:30",
+            "--json",
+            data_dir=data,
+        )
+    )
     assert today["date"] == TODAY.isoformat() and today["capacity_per_slot"] == 5 and len(today["slots"]) == 4
     tomorrow = TODAY + timedelta(days=1)
-    later = ok(ksk("day", "add", "--site", site["id"], "--date", tomorrow.isoformat(), "--slots",
-                   "07:30-11:30,13:30-16:30", "--slot-minutes", "60", "--capacity-per-slot", "3", "--json",
-                   data_dir=data))
+    later = ok(
+        ksk(
+            "day",
+            "add",
+            "--site",
+            site["id"],
+            "--date",
+            tomorrow.isoformat(),
+            "--slots",
+            "07:30-11:30,13:30-16:30",
+            "--slot-minutes",
+            "60",
+            "--capacity-per-slot",
+            "3",
+            "--json",
+            data_dir=data,
+        )
+    )
     assert later["capacity"] == 21 and [x["start"] for x in later["slots"]][:2] == ["07:30", "08:30"]
 
-    preview = ok(ksk("schedule", "plan", "--campaign", camp["id"], "--from", dmy(TODAY), "--to", dmy(tomorrow),
-                     "--dry-run", "--json", data_dir=data))
+    preview = ok(
+        ksk(
+            "schedule",
+            "plan",
+            "--campaign",
+            camp["id"],
+            "--from",
+            dmy(TODAY),
+            "--to",
+            dmy(tomorrow),
+            "--dry-run",
+            "--json",
+            data_dir=data,
+        )
+    )
     assert preview["dry_run"] and preview["counts"]["placed"] == 41
     assert ok(ksk("schedule", "show", "--date", dmy(TODAY), "--json", data_dir=data))["appointments"] == 0
-    plan = ok(ksk("schedule", "plan", "--campaign", camp["id"], "--from", dmy(TODAY), "--to", dmy(tomorrow), "--json",
-                  data_dir=data))
+    plan = ok(
+        ksk(
+            "schedule",
+            "plan",
+            "--campaign",
+            camp["id"],
+            "--from",
+            dmy(TODAY),
+            "--to",
+            dmy(tomorrow),
+            "--json",
+            data_dir=data,
+        )
+    )
     assert not plan["dry_run"] and plan["counts"]["placed"] == 41 and plan["counts"]["unplaced"] == 159
     assert len(plan["placed"]) == 41 and len(plan["unplaced"]) == 159
     assert plan["unplaced_reasons"]["no_school_day"]["reason"].startswith("Học sinh")
@@ -113,7 +186,11 @@ def test_schedule_cli_contract(populated):
 
     show = ok(ksk("schedule", "show", "--date", TODAY.isoformat(), "--json", data_dir=data))
     (day,) = show["days"]
-    assert day["site_name"] == "Trạm Y tế" and day["booked"] == 20 and [s["booked"] for s in day["slots"]] == [5] * 4
+    assert (
+        day["site_name"] == "Trạm Y tế"
+        and day["booked"] == 20
+        and [s["booked"] for s in day["slots"]] == [5] * 4
+    )
     row = day["slots"][0]["appointments"][0]
     assert {"queue_no", "person_id", "name", "dob", "sex", "hamlet", "group", "phone", "status"} <= set(row)
     people = [a for s in day["slots"] for a in s["appointments"]]
@@ -123,28 +200,77 @@ def test_schedule_cli_contract(populated):
     assert first["queue_no"] == 1 and first["status"] == "checked_in"
     second = ok(ksk("checkin", "--payload", payload(ctx, with_card[1]["person_id"]), "--json", data_dir=data))
     assert second["queue_no"] == 2 and second["person"]["id"] == with_card[1]["person_id"]
-    third = ok(ksk("checkin", "--payload-stdin", "--json", data_dir=data,
-                   stdin=payload(ctx, with_card[2]["person_id"]) + "\n"))
+    third = ok(
+        ksk(
+            "checkin",
+            "--payload-stdin",
+            "--json",
+            data_dir=data,
+            stdin=payload(ctx, with_card[2]["person_id"]) + "\n",
+        )
+    )
     assert third["queue_no"] == 3
 
     with ctx.read() as s:
-        booked_later = set(s.execute(text("SELECT person_id FROM appointment WHERE day_id = :d"),
-                                     {"d": later["id"]}).scalars())
+        booked_later = set(
+            s.execute(
+                text("SELECT person_id FROM appointment WHERE day_id = :d"), {"d": later["id"]}
+            ).scalars()
+        )
     other = next(a for a in plan["placed"] if a["person_id"] in booked_later)
-    fails(ksk("checkin", "--payload", payload(ctx, other["person_id"]), "--json", data_dir=data), 13,
-          "không có trong danh sách khám hôm nay")
+    fails(
+        ksk("checkin", "--payload", payload(ctx, other["person_id"]), "--json", data_dir=data),
+        13,
+        "không có trong danh sách khám hôm nay",
+    )
     fails(ksk("checkin", "--payload", "khong phai the", data_dir=data), 2, "")
-    fails(ksk("day", "add", "--site", site["id"], "--date", dmy(TODAY - timedelta(days=1)), data_dir=data), 2, "đã qua")
-    bare = ok(ksk("site", "add", "--name", "Nhà văn hóa", "--kind", "village_hall", "--capacity", "0", "--json",
-                  data_dir=data))
-    fails(ksk("day", "add", "--site", bare["id"], "--date", dmy(tomorrow), data_dir=data), 2, "chưa đặt công suất")
+    fails(
+        ksk("day", "add", "--site", site["id"], "--date", dmy(TODAY - timedelta(days=1)), data_dir=data),
+        2,
+        "đã qua",
+    )
+    bare = ok(
+        ksk(
+            "site",
+            "add",
+            "--name",
+            "Nhà văn hóa",
+            "--kind",
+            "village_hall",
+            "--capacity",
+            "0",
+            "--json",
+            data_dir=data,
+        )
+    )
+    fails(
+        ksk("day", "add", "--site", bare["id"], "--date", dmy(tomorrow), data_dir=data),
+        2,
+        "chưa đặt công suất",
+    )
     full_slot = today["slots"][1]["id"]
     mover = day["slots"][3]["appointments"][-1]
     assert mover not in with_card[:3]
-    fails(ksk("schedule", "move", "--appointment", mover["appointment_id"], "--slot", full_slot, data_dir=data), 11,
-          "đã đủ")
-    fails(ksk("schedule", "plan", "--campaign", camp["id"], "--from", "31/02/2026", "--to", dmy(tomorrow),
-              data_dir=data), 2, "không hợp lệ")
+    fails(
+        ksk("schedule", "move", "--appointment", mover["appointment_id"], "--slot", full_slot, data_dir=data),
+        11,
+        "đã đủ",
+    )
+    fails(
+        ksk(
+            "schedule",
+            "plan",
+            "--campaign",
+            camp["id"],
+            "--from",
+            "31/02/2026",
+            "--to",
+            dmy(tomorrow),
+            data_dir=data,
+        ),
+        2,
+        "không hợp lệ",
+    )
 
     doctor = login(ctx.paths, "bacsi", "Bac-si-khoa-2026")
     try:
@@ -156,16 +282,30 @@ def test_schedule_cli_contract(populated):
     # a past exam day (only the core may add one) reconciled from the command line
     past = TODAY - timedelta(days=3)
     with ctx.write() as s:
-        past_day = days.insert_day(ctx, s, site_id=site["id"], day=past, hours="07:30-08:00", slot_minutes=30,
-                                   capacity_per_slot=4, team_note=None)
+        past_day = days.insert_day(
+            ctx,
+            s,
+            site_id=site["id"],
+            day=past,
+            hours="07:30-08:00",
+            slot_minutes=30,
+            capacity_per_slot=4,
+            team_note=None,
+        )
     planner.plan(ctx, camp["id"], past, past, today=past, population=planner.Population(groups={"c"}))
     with ctx.read() as s:
-        first_past = s.execute(text("SELECT id FROM appointment WHERE day_id = :d LIMIT 1"), {"d": past_day["id"]}).scalar()
+        first_past = s.execute(
+            text("SELECT id FROM appointment WHERE day_id = :d LIMIT 1"), {"d": past_day["id"]}
+        ).scalar()
     checkin.checkin_by_appointment(ctx, first_past, today=past)
     rec = ok(ksk("schedule", "reconcile", "--date", dmy(past), "--json", data_dir=data))
-    assert rec["counts"]["marked_now"] == 3 and len(rec["no_show"]) == 3 and rec["counts"]["not_finished"] == 1
+    assert (
+        rec["counts"]["marked_now"] == 3 and len(rec["no_show"]) == 3 and rec["counts"]["not_finished"] == 1
+    )
 
     xlsx = data.parent / "bao-phu.xlsx"
-    cov = ok(ksk("schedule", "coverage", "--year", str(TODAY.year), "--export", str(xlsx), "--json", data_dir=data))
+    cov = ok(
+        ksk("schedule", "coverage", "--year", str(TODAY.year), "--export", str(xlsx), "--json", data_dir=data)
+    )
     assert cov["totals"]["total"] == 200 and cov["totals"]["examined"] == 1 and cov["export"]["rows"] == 199
     assert len(list(openpyxl.load_workbook(xlsx, read_only=True)["Chưa khám"].iter_rows())) == 199 + 2

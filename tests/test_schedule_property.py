@@ -27,35 +27,51 @@ _examples = itertools.count()
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory):
     paths = StationPaths(tmp_path_factory.mktemp("prop") / "station")
-    init_station(paths, station_code="TYT-PROP", commune_code=COMMUNE, admin_username=ADMIN,
-                 admin_password=ADMIN_PASSWORD)
+    init_station(
+        paths,
+        station_code="TYT-PROP",
+        commune_code=COMMUNE,
+        admin_username=ADMIN,
+        admin_password=ADMIN_PASSWORD,
+    )
     ctx = login(paths, ADMIN, ADMIN_PASSWORD)
     camp = campaigns.create_campaign(ctx, name="Tính chất", year=TODAY.year, groups="a,b,c,d,đ")
     yield ctx, camp["id"]
     ctx.close()
 
 
-person = st.fixed_dictionaries({
-    "hamlet": st.integers(0, 2),
-    "group": st.sampled_from(["a", "b", "c", "d", "đ", None]),
-    "age": st.integers(0, 95),
-    "exact_dob": st.booleans(),
-    "flags": st.sets(st.sampled_from(["elderly", "disabled", "merit", "poor", "chronic"]), max_size=2),
-})
-day_spec = st.fixed_dictionaries({
-    "school": st.booleans(),
-    "offset": st.integers(1, 4),
-    "hours": st.sampled_from(HOURS),
-    "minutes": st.sampled_from([30, 60]),
-    "capacity": st.integers(1, 4),
-})
+person = st.fixed_dictionaries(
+    {
+        "hamlet": st.integers(0, 2),
+        "group": st.sampled_from(["a", "b", "c", "d", "đ", None]),
+        "age": st.integers(0, 95),
+        "exact_dob": st.booleans(),
+        "flags": st.sets(st.sampled_from(["elderly", "disabled", "merit", "poor", "chronic"]), max_size=2),
+    }
+)
+day_spec = st.fixed_dictionaries(
+    {
+        "school": st.booleans(),
+        "offset": st.integers(1, 4),
+        "hours": st.sampled_from(HOURS),
+        "minutes": st.sampled_from([30, 60]),
+        "capacity": st.integers(1, 4),
+    }
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(people=st.lists(person, max_size=45), day_specs=st.lists(day_spec, min_size=1, max_size=4),
-       lock=st.booleans(), first_hamlet_only=st.booleans(), rebalance=st.booleans(), promote=st.integers(0, 3))
-def test_planning_never_exceeds_capacity_and_keeps_its_rules(shared, people, day_specs, lock, first_hamlet_only,
-                                                             rebalance, promote):
+@given(
+    people=st.lists(person, max_size=45),
+    day_specs=st.lists(day_spec, min_size=1, max_size=4),
+    lock=st.booleans(),
+    first_hamlet_only=st.booleans(),
+    rebalance=st.booleans(),
+    promote=st.integers(0, 3),
+)
+def test_planning_never_exceeds_capacity_and_keeps_its_rules(
+    shared, people, day_specs, lock, first_hamlet_only, rebalance, promote
+):
     ctx, campaign = shared
     k = next(_examples)
     base = TODAY + timedelta(days=10 * k)
@@ -66,8 +82,16 @@ def test_planning_never_exceeds_capacity_and_keeps_its_rules(shared, people, day
         dob = date(year, 1 + i % 12, 1 + i % 28) if p["exact_dob"] else None
         if dob is not None and dob > TODAY:
             dob = None
-        rows.append(persons.PersonInput(full_name=f"Người Thử {k} {i}", birth_date=dob, birth_year=year,
-                                        hamlet=hamlets[p["hamlet"]], target_group=p["group"], flags=sorted(p["flags"])))
+        rows.append(
+            persons.PersonInput(
+                full_name=f"Người Thử {k} {i}",
+                birth_date=dob,
+                birth_year=year,
+                hamlet=hamlets[p["hamlet"]],
+                target_group=p["group"],
+                flags=sorted(p["flags"]),
+            )
+        )
     if rows:
         persons.create_many(ctx, rows)
     station = sites.add_site(ctx, name=f"Trạm {k}")
@@ -78,9 +102,14 @@ def test_planning_never_exceeds_capacity_and_keeps_its_rules(shared, people, day
         key = (site["id"], spec["offset"])
         if key in made:
             continue
-        made[key] = days.add_day(ctx, site_id=site["id"], day=base + timedelta(days=spec["offset"]),
-                                 hours=spec["hours"], slot_minutes=spec["minutes"],
-                                 capacity_per_slot=spec["capacity"])["id"]
+        made[key] = days.add_day(
+            ctx,
+            site_id=site["id"],
+            day=base + timedelta(days=spec["offset"]),
+            hours=spec["hours"],
+            slot_minutes=spec["minutes"],
+            capacity_per_slot=spec["capacity"],
+        )["id"]
     window = (base + timedelta(days=1), base + timedelta(days=4))
     everyone = planner.Population(hamlets=set(hamlets))
 
@@ -96,19 +125,32 @@ def test_planning_never_exceeds_capacity_and_keeps_its_rules(shared, people, day
     result = planner.plan(ctx, campaign, *window, population=everyone, rebalance=rebalance)
 
     with ctx.read() as s:
-        loads = s.execute(text(
-            "SELECT s.capacity, (SELECT count(*) FROM appointment a WHERE a.slot_id = s.id AND a.status IN "
-            "('scheduled','notified','checked_in','in_exam','examined','no_show')) FROM slot s")).all()
-        dupes = s.execute(text(
-            "SELECT person_id FROM appointment WHERE status IN ('scheduled','notified','checked_in','in_exam',"
-            "'examined') GROUP BY campaign_id, person_id HAVING count(*) > 1")).all()
-        mine = s.execute(text(
-            "SELECT a.person_id, a.priority, sl.start_time, x.kind FROM appointment a JOIN slot sl ON sl.id = a.slot_id "
-            "JOIN exam_day d ON d.id = a.day_id JOIN site x ON x.id = d.site_id JOIN person p ON p.id = a.person_id "
-            "WHERE p.hamlet IN (:h0, :h1, :h2) AND a.status = 'scheduled'"),
-            {"h0": hamlets[0], "h1": hamlets[1], "h2": hamlets[2]}).all()
-        ids = s.execute(text("SELECT id, target_group, birth_date, birth_year FROM person WHERE hamlet IN (:h0, :h1, :h2)"),
-                        {"h0": hamlets[0], "h1": hamlets[1], "h2": hamlets[2]}).all()
+        loads = s.execute(
+            text(
+                "SELECT s.capacity, (SELECT count(*) FROM appointment a WHERE a.slot_id = s.id AND a.status IN "
+                "('scheduled','notified','checked_in','in_exam','examined','no_show')) FROM slot s"
+            )
+        ).all()
+        dupes = s.execute(
+            text(
+                "SELECT person_id FROM appointment WHERE status IN ('scheduled','notified','checked_in','in_exam',"
+                "'examined') GROUP BY campaign_id, person_id HAVING count(*) > 1"
+            )
+        ).all()
+        mine = s.execute(
+            text(
+                "SELECT a.person_id, a.priority, sl.start_time, x.kind FROM appointment a JOIN slot sl ON sl.id = a.slot_id "
+                "JOIN exam_day d ON d.id = a.day_id JOIN site x ON x.id = d.site_id JOIN person p ON p.id = a.person_id "
+                "WHERE p.hamlet IN (:h0, :h1, :h2) AND a.status = 'scheduled'"
+            ),
+            {"h0": hamlets[0], "h1": hamlets[1], "h2": hamlets[2]},
+        ).all()
+        ids = s.execute(
+            text(
+                "SELECT id, target_group, birth_date, birth_year FROM person WHERE hamlet IN (:h0, :h1, :h2)"
+            ),
+            {"h0": hamlets[0], "h1": hamlets[1], "h2": hamlets[2]},
+        ).all()
 
     assert all(used <= cap for cap, used in loads), "a slot over capacity"
     assert dupes == []
@@ -120,11 +162,15 @@ def test_planning_never_exceeds_capacity_and_keeps_its_rules(shared, people, day
     for pid, prio, start, kind in mine:
         if prio and pid not in promoted:
             assert start < "12:00", "priority person in the afternoon"
-        if pid in promoted and start >= "12:00":  # kept their time for want of a morning place (or day locked)
+        if (
+            pid in promoted and start >= "12:00"
+        ):  # kept their time for want of a morning place (or day locked)
             assert pid not in placed_now or placed_now[pid].action == "unchanged" or rebalance
         assert (kind == "school") == (pid in pupils), "pupils at school days, and only they"
     for u in result.unplaced:
         assert u.reason == planner.REASONS[u.code] or u.cancelled_appointment_id
 
     again = planner.plan(ctx, campaign, *window, population=everyone, rebalance=rebalance, dry_run=True)
-    assert again.counts["moved"] == again.counts["new"] == again.counts["cancelled"] == 0, "re-planning not stable"
+    assert again.counts["moved"] == again.counts["new"] == again.counts["cancelled"] == 0, (
+        "re-planning not stable"
+    )

@@ -17,13 +17,29 @@ from ksk_desktop.people.search import parse_query, search_ids
 
 P = persons.PersonInput
 PEOPLE = [
-    P("Nguyễn Văn Đức", personal_id="031085999901", birth_date=date(1985, 4, 15), sex="M", hamlet="Thôn 1",
-      phone="0912345678", old_id="999888701", insurance_no="GD4313199999901", target_group="c"),
+    P(
+        "Nguyễn Văn Đức",
+        personal_id="031085999901",
+        birth_date=date(1985, 4, 15),
+        sex="M",
+        hamlet="Thôn 1",
+        phone="0912345678",
+        old_id="999888701",
+        insurance_no="GD4313199999901",
+        target_group="c",
+    ),
     P("Nguyễn Văn Đức Anh", personal_id="031090999902", birth_year=1990, sex="M", hamlet="Thôn 2"),
     P("Trần Thị Đức", personal_id="031185999903", birth_year=1985, sex="F", hamlet="Thôn 1"),
     P("Nguyễn Đức Văn", personal_id="031070999904", birth_year=1970, sex="M", hamlet="Thôn 3"),
-    P("Lê Văn An", personal_id="031060999905", birth_year=1960, sex="M", hamlet="Thôn 3", flags=["elderly"],
-      target_group="a"),
+    P(
+        "Lê Văn An",
+        personal_id="031060999905",
+        birth_year=1960,
+        sex="M",
+        hamlet="Thôn 3",
+        flags=["elderly"],
+        target_group="a",
+    ),
     P("Lê Văn Anh", personal_id="031061999906", birth_year=1961, sex="M", hamlet="Thôn 3"),
     P("Đặng Thị Lưu", birth_year=1950, sex="F", hamlet="Thôn 2"),
     P("Hồ Thị Nội", personal_id="030185999908", birth_year=1985, sex="F", hamlet="Thôn 2"),
@@ -32,7 +48,9 @@ PEOPLE = [
 
 @pytest.fixture
 def ctx(admin_session):
-    persons.create_many(admin_session, PEOPLE + [P(f"Phạm Văn Thêm {i}", birth_year=1980 + i % 20) for i in range(60)])
+    persons.create_many(
+        admin_session, PEOPLE + [P(f"Phạm Văn Thêm {i}", birth_year=1980 + i % 20) for i in range(60)]
+    )
     return admin_session
 
 
@@ -87,8 +105,12 @@ def test_result_shape_and_limit(ctx):
 
 def test_index_follows_changes_made_in_sql(ctx):
     with ctx.write() as s:
-        s.execute(text("UPDATE person SET full_name='Nguyễn Văn Đổi', name_fold='nguyen van doi' "
-                               "WHERE personal_id='031090999902'"))
+        s.execute(
+            text(
+                "UPDATE person SET full_name='Nguyễn Văn Đổi', name_fold='nguyen van doi' "
+                "WHERE personal_id='031090999902'"
+            )
+        )
         s.execute(text("DELETE FROM person WHERE personal_id='031061999906'"))
     assert names(ctx, "nguyen van doi") == ["Nguyễn Văn Đổi"]
     assert "Nguyễn Văn Đức Anh" not in names(ctx, "duc anh")
@@ -106,17 +128,46 @@ def test_query_parsing():
 @given(st.text(max_size=40))
 def test_any_text_is_a_safe_query(ctx, query):
     with ctx.read() as s:
-        assert isinstance(search_ids(s, query, 10), list)  # FTS syntax ("*", '"', NOT, parentheses) never leaks
+        assert isinstance(
+            search_ids(s, query, 10), list
+        )  # FTS syntax ("*", '"', NOT, parentheses) never leaks
 
 
 def test_cli_search_json(station):
     paths, _ = station
-    add = run_ksk("--user", ADMIN, "person", "add", "--name", "Nguyễn Văn Đức", "--personal-id", "031085999901",
-                  "--dob", "15/04/1985", "--sex", "Nam", "--hamlet", "Thôn 1", "--group", "c",
-                  data_dir=paths.root, password=ADMIN_PASSWORD)
+    add = run_ksk(
+        "--user",
+        ADMIN,
+        "person",
+        "add",
+        "--name",
+        "Nguyễn Văn Đức",
+        "--personal-id",
+        "031085999901",
+        "--dob",
+        "15/04/1985",
+        "--sex",
+        "Nam",
+        "--hamlet",
+        "Thôn 1",
+        "--group",
+        "c",
+        data_dir=paths.root,
+        password=ADMIN_PASSWORD,
+    )
     assert add.returncode == 0, add.stderr
-    out = run_ksk("--user", ADMIN, "person", "search", "duc nguyen", "--limit", "5", "--json",
-                  data_dir=paths.root, password=ADMIN_PASSWORD)
+    out = run_ksk(
+        "--user",
+        ADMIN,
+        "person",
+        "search",
+        "duc nguyen",
+        "--limit",
+        "5",
+        "--json",
+        data_dir=paths.root,
+        password=ADMIN_PASSWORD,
+    )
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
     assert rows[0]["name"] == "Nguyễn Văn Đức" and rows[0]["personal_id"] == "031085999901"
@@ -125,18 +176,30 @@ def test_cli_search_json(station):
 
 
 def test_bulk_writes_index_everyone_and_keep_the_trigger(admin_session):
-    many = [P.from_dict(p) for p in generate_people(persons.BULK_INDEX_ROWS + 100, seed=11, commune_code="10507",
-                                                    reference_date=date(2026, 1, 1))]
+    many = [
+        P.from_dict(p)
+        for p in generate_people(
+            persons.BULK_INDEX_ROWS + 100, seed=11, commune_code="10507", reference_date=date(2026, 1, 1)
+        )
+    ]
     persons.create_many(admin_session, many)
     with admin_session.read() as s:
-        indexed = s.execute(text("SELECT count(*) FROM person_fts WHERE person_fts MATCH 'name : a* OR name : b* OR "
-                                 "name : c* OR name : d* OR name : e* OR name : g* OR name : h* OR name : k* OR "
-                                 "name : l* OR name : m* OR name : n* OR name : o* OR name : p* OR name : q* OR "
-                                 "name : s* OR name : t* OR name : u* OR name : v* OR name : x* OR name : y* OR "
-                                 "name : i* OR name : r*'")).scalar()
-        trigger = s.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'person_fts_insert'")).scalar()
+        indexed = s.execute(
+            text(
+                "SELECT count(*) FROM person_fts WHERE person_fts MATCH 'name : a* OR name : b* OR "
+                "name : c* OR name : d* OR name : e* OR name : g* OR name : h* OR name : k* OR "
+                "name : l* OR name : m* OR name : n* OR name : o* OR name : p* OR name : q* OR "
+                "name : s* OR name : t* OR name : u* OR name : v* OR name : x* OR name : y* OR "
+                "name : i* OR name : r*'"
+            )
+        ).scalar()
+        trigger = s.execute(
+            text("SELECT count(*) FROM sqlite_master WHERE name = 'person_fts_insert'")
+        ).scalar()
     assert indexed == len(many) and trigger == 1
     some = many[123]
     assert some.full_name in names(admin_session, some.full_name)
-    persons.create_person(admin_session, P("Quách Thị Sau Cùng", birth_year=1999))  # one row: the trigger again
+    persons.create_person(
+        admin_session, P("Quách Thị Sau Cùng", birth_year=1999)
+    )  # one row: the trigger again
     assert names(admin_session, "quach thi sau cung") == ["Quách Thị Sau Cùng"]

@@ -45,8 +45,15 @@ def test_every_connection_is_durable_and_keeps_temp_data_in_memory(admin_session
         assert raw.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
-@pytest.mark.parametrize("bad", ["PRAGMA synchronous = NORMAL", "PRAGMA temp_store = FILE",
-                                 "PRAGMA foreign_keys = OFF", "PRAGMA journal_mode = DELETE"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "PRAGMA synchronous = NORMAL",
+        "PRAGMA temp_store = FILE",
+        "PRAGMA foreign_keys = OFF",
+        "PRAGMA journal_mode = DELETE",
+    ],
+)
 def test_unsafe_setting_is_refused_when_a_connection_is_taken(admin_session, bad):
     engine = admin_session.db.engine
     engine.dispose()
@@ -81,7 +88,9 @@ def test_wrong_raw_key_does_not_open(station):
 def test_file_holds_no_plaintext_name_or_id(admin_session, tmp_path):
     from ksk_desktop.station import backup
 
-    persons.create_person(admin_session, persons.PersonInput(full_name=MARK_NAME, personal_id=MARK_ID, birth_year=1999, sex="M"))
+    persons.create_person(
+        admin_session, persons.PersonInput(full_name=MARK_NAME, personal_id=MARK_ID, birth_year=1999, sex="M")
+    )
     persons.get_person  # noqa: B018 - the record is read back below while the WAL is live
     paths = admin_session.paths
     wal = paths.db.with_name("station.db-wal")
@@ -113,14 +122,18 @@ def test_altered_page_is_reported_plainly(station, where):
 
     paths, _ = station
     ctx = login(paths, ADMIN, ADMIN_PASSWORD)
-    persons.create_many(ctx, [persons.PersonInput(full_name=f"Người Thử {i}", birth_year=1980) for i in range(400)])
+    persons.create_many(
+        ctx, [persons.PersonInput(full_name=f"Người Thử {i}", birth_year=1980) for i in range(400)]
+    )
     ctx.close()
     pages = paths.db.stat().st_size // 4096
     page = pages // 2 if where == "middle" else pages - 1
     with open(paths.db, "r+b") as fh:
         fh.seek(page * 4096 + 1000)
         fh.write(b"\xff\x00\xff\x00" * 8)
-    for _attempt in range(2):  # the damage is reported every time: never "repaired" or replaced by an empty file
+    for _attempt in range(
+        2
+    ):  # the damage is reported every time: never "repaired" or replaced by an empty file
         out = run_ksk("--user", ADMIN, "db", "check", data_dir=paths.root, password=ADMIN_PASSWORD)
         assert out.returncode != 0
         message = out.stdout + out.stderr
@@ -132,7 +145,9 @@ def test_altered_page_is_reported_plainly(station, where):
 def test_reading_an_altered_page_raises_a_clear_error(station):
     paths, _ = station
     ctx = login(paths, ADMIN, ADMIN_PASSWORD)
-    persons.create_many(ctx, [persons.PersonInput(full_name=f"Người Thử {i}", birth_year=1980) for i in range(400)])
+    persons.create_many(
+        ctx, [persons.PersonInput(full_name=f"Người Thử {i}", birth_year=1980) for i in range(400)]
+    )
     ctx.close()
     conn = raw_connect(paths.db, _key(paths))
     root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name='person'").fetchone()[0]

@@ -136,8 +136,18 @@ def test_enrolment_needs_the_sync_permission(station, hub):
     finally:
         ctx.close()
     code = json.loads(hub_cmd(hub, "enroll-code", "--station", "TYT-TEST").stdout)["code"]
-    out = run_ksk("sync", "enroll", "--hub", hub.url, "--code", code, "--user", "letan", data_dir=paths.root,
-                  password="Le-tan-2026-x")
+    out = run_ksk(
+        "sync",
+        "enroll",
+        "--hub",
+        hub.url,
+        "--code",
+        code,
+        "--user",
+        "letan",
+        data_dir=paths.root,
+        password="Le-tan-2026-x",
+    )
     assert out.returncode == 7  # PermissionDenied
     ctx = login(paths, ADMIN, ADMIN_PASSWORD)
     try:

@@ -113,8 +113,13 @@ class _Canned(BaseHTTPRequestHandler):
 
 
 def _ok(items, *, drop_last=False, other_ids=False, bad_status=False, reorder=False):
-    results = [{"item_id": str(uuid.uuid4()) if other_ids else i["item_id"],
-                "status": "sent!" if bad_status else "accepted"} for i in items]
+    results = [
+        {
+            "item_id": str(uuid.uuid4()) if other_ids else i["item_id"],
+            "status": "sent!" if bad_status else "accepted",
+        }
+        for i in items
+    ]
     if drop_last:
         results = results[:-1]
     if reorder:
@@ -122,16 +127,29 @@ def _ok(items, *, drop_last=False, other_ids=False, bad_status=False, reorder=Fa
     return 200, "application/json", json.dumps({"results": results, "count": len(items)}).encode()
 
 
-@pytest.mark.parametrize("answer", [
-    lambda items: _ok(items, drop_last=True),
-    lambda items: _ok(items, other_ids=True),
-    lambda items: _ok(items, bad_status=True),
-    lambda items: _ok(items, reorder=True),
-    lambda items: (200, "text/html", b"<html>portal</html>"),
-    lambda items: (200, "application/json", _ok(items)[2][:-20]),
-    lambda items: (200, "application/json", b"[]"),
-    lambda items: (500, "application/json", b"{}"),
-], ids=["missing-result", "other-ids", "unknown-status", "reordered", "html", "truncated", "wrong-type", "500"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda items: _ok(items, drop_last=True),
+        lambda items: _ok(items, other_ids=True),
+        lambda items: _ok(items, bad_status=True),
+        lambda items: _ok(items, reorder=True),
+        lambda items: (200, "text/html", b"<html>portal</html>"),
+        lambda items: (200, "application/json", _ok(items)[2][:-20]),
+        lambda items: (200, "application/json", b"[]"),
+        lambda items: (500, "application/json", b"{}"),
+    ],
+    ids=[
+        "missing-result",
+        "other-ids",
+        "unknown-status",
+        "reordered",
+        "html",
+        "truncated",
+        "wrong-type",
+        "500",
+    ],
+)
 def test_nothing_is_marked_sent_without_a_complete_well_formed_answer(admin_session, answer):
     ctx = admin_session
     add_people(ctx, 5)
@@ -140,7 +158,9 @@ def test_nothing_is_marked_sent_without_a_complete_well_formed_answer(admin_sess
     try:
         _Canned.answers = [answer]
         transport = HubTransport(f"http://127.0.0.1:{server.server_address[1]}", "token")
-        report = SyncWorker(ctx, transport=transport, config=WorkerConfig(max_failures=1, pull=False)).run_once()
+        report = SyncWorker(
+            ctx, transport=transport, config=WorkerConfig(max_failures=1, pull=False)
+        ).run_once()
     finally:
         server.shutdown()
         server.server_close()
@@ -152,17 +172,33 @@ def test_nothing_is_marked_sent_without_a_complete_well_formed_answer(admin_sess
 
 def test_answer_checkers_refuse_anything_incomplete():
     items = [{"item_id": "a"}, {"item_id": "b"}]
-    good = {"results": [{"item_id": "a", "status": "accepted"}, {"item_id": "b", "status": "rejected", "reason": "x"}],
-            "count": 2}
+    good = {
+        "results": [
+            {"item_id": "a", "status": "accepted"},
+            {"item_id": "b", "status": "rejected", "reason": "x"},
+        ],
+        "count": 2,
+    }
     assert check_push_answer(good, items) == good["results"]
-    for bad in ({"results": good["results"][:1], "count": 2}, {"results": good["results"], "count": 3},
-                {"results": [good["results"][0], {"item_id": "b", "status": "rejected"}], "count": 2}, {}):
+    for bad in (
+        {"results": good["results"][:1], "count": 2},
+        {"results": good["results"], "count": 3},
+        {"results": [good["results"][0], {"item_id": "b", "status": "rejected"}], "count": 2},
+        {},
+    ):
         with pytest.raises(HubAnswerInvalid):
             check_push_answer(bad, items)
-    page = {"changes": [{"seq": 3, "type": "roster", "entity_id": "p", "data": {}}], "next_cursor": 3, "more": False}
+    page = {
+        "changes": [{"seq": 3, "type": "roster", "entity_id": "p", "data": {}}],
+        "next_cursor": 3,
+        "more": False,
+    }
     assert check_changes_answer(page, 2) == page
-    for bad in ({**page, "next_cursor": 1}, {**page, "more": "no"},
-                {**page, "changes": [{"seq": 2, "type": "roster", "entity_id": "p", "data": {}}]}):
+    for bad in (
+        {**page, "next_cursor": 1},
+        {**page, "more": "no"},
+        {**page, "changes": [{"seq": 2, "type": "roster", "entity_id": "p", "data": {}}]},
+    ):
         with pytest.raises(HubAnswerInvalid):
             check_changes_answer(bad, 2)
 
@@ -183,7 +219,9 @@ class EditingTransport(HubTransport):
 
 def test_record_edited_while_its_upload_is_in_flight_goes_back_to_pending(admin_session, hub):
     ctx = admin_session
-    person = persons.create_person(ctx, persons.PersonInput(full_name="Đỗ Thị Hoa", personal_id="031190004321"))
+    person = persons.create_person(
+        ctx, persons.PersonInput(full_name="Đỗ Thị Hoa", personal_id="031190004321")
+    )
     enroll(ctx, hub.db_url, hub.url)
     link = sync_state.hub_link(ctx)
     seen = []
@@ -193,8 +231,12 @@ def test_record_edited_while_its_upload_is_in_flight_goes_back_to_pending(admin_
             seen.append(sync_state.status(ctx)["pending"])
 
     edit = lambda: persons.update_person(ctx, person["id"], {"phone": "0911222333"})  # noqa: E731
-    worker = SyncWorker(ctx, transport=EditingTransport(link.hub_url, link.credential, edit=edit),
-                        config=FAST, on_progress=on_progress)
+    worker = SyncWorker(
+        ctx,
+        transport=EditingTransport(link.hub_url, link.credential, edit=edit),
+        config=FAST,
+        on_progress=on_progress,
+    )
     report = worker.run_once()
     assert seen == [1]  # the record was pending again, not "sent", after its first upload was acknowledged
     assert report.complete and report.accepted == 2
@@ -205,17 +247,22 @@ def test_record_edited_while_its_upload_is_in_flight_goes_back_to_pending(admin_
 
 def test_an_edit_that_bypassed_the_outbox_during_upload_is_requeued(admin_session, hub):
     ctx = admin_session
-    person = persons.create_person(ctx, persons.PersonInput(full_name="Đỗ Thị Hoa", personal_id="031190004321"))
+    person = persons.create_person(
+        ctx, persons.PersonInput(full_name="Đỗ Thị Hoa", personal_id="031190004321")
+    )
     enroll(ctx, hub.db_url, hub.url)
     link = sync_state.hub_link(ctx)
 
     def edit() -> None:  # a writer that changed the record without queueing it
         with ctx.write() as s:
-            s.execute(text("UPDATE person SET hamlet = 'Thôn Mới', version = version + 1 WHERE id = :i"),
-                      {"i": person["id"]})
+            s.execute(
+                text("UPDATE person SET hamlet = 'Thôn Mới', version = version + 1 WHERE id = :i"),
+                {"i": person["id"]},
+            )
 
-    report = SyncWorker(ctx, transport=EditingTransport(link.hub_url, link.credential, edit=edit),
-                        config=FAST).run_once()
+    report = SyncWorker(
+        ctx, transport=EditingTransport(link.hub_url, link.credential, edit=edit), config=FAST
+    ).run_once()
     assert report.complete and report.requeued == 1 and report.accepted == 2
     assert hub_store_person(hub, person["id"])["hamlet"] == "Thôn Mới"
     assert_exactly_once(ctx, hub)
@@ -238,7 +285,9 @@ def test_an_item_the_hub_cannot_even_parse_is_narrowed_down_and_parked(admin_ses
         outbox.enqueue(s, "consent", "x" * 80, {"person_id": "p", "kind": "exam"})
     add_people(ctx, 12, offset=100)
     enroll(ctx, hub.db_url, hub.url)
-    report = SyncWorker(ctx, config=WorkerConfig(batch_size=16, backoff_base_s=0.01, max_failures=3)).run_once()
+    report = SyncWorker(
+        ctx, config=WorkerConfig(batch_size=16, backoff_base_s=0.01, max_failures=3)
+    ).run_once()
     assert report.complete and report.accepted == 24 and report.rejected == 1
     parked = sync_state.parked(ctx)
     assert len(parked) == 1 and parked[0]["entity_id"] == "x" * 80 and "422" in parked[0]["reason"]
@@ -289,7 +338,13 @@ def test_a_next_attempt_set_by_a_wrong_clock_does_not_stall_sync(admin_session):
 def test_only_https_or_loopback_hubs():
     assert check_hub_url("https://hub.haiphong.example/") == "https://hub.haiphong.example"
     assert check_hub_url("http://127.0.0.1:8765") == "http://127.0.0.1:8765"
-    for bad in ("http://10.1.2.3:8765", "http://hub.example", "ftp://hub", "https://u:p@hub", "https://hub/?x=1"):
+    for bad in (
+        "http://10.1.2.3:8765",
+        "http://hub.example",
+        "ftp://hub",
+        "https://u:p@hub",
+        "https://hub/?x=1",
+    ):
         with pytest.raises(KskError):
             check_hub_url(bad)
 
@@ -310,7 +365,9 @@ def test_credential_and_personal_data_never_leak_into_files_or_logs(admin_sessio
     assert "/api/v1/push" in logs  # the logs were really captured (urllib3 and the hub's access log)
     for secret in (token, marker_name, marker_id):
         assert secret not in logs
-    for path in ctx.paths.root.rglob("*"):  # the station folder: the database is encrypted, nothing else holds it
+    for path in ctx.paths.root.rglob(
+        "*"
+    ):  # the station folder: the database is encrypted, nothing else holds it
         if path.is_file():
             data = path.read_bytes()
             assert token.encode() not in data and marker_id.encode() not in data, path

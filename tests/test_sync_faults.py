@@ -63,8 +63,20 @@ def test_sigkill_the_client_mid_batch_repeatedly(admin_session, hub, tmp_path):
     with FaultProxy(("127.0.0.1", hub.port), fail_rate=0.0, latency_s=0.02) as proxy:
         relink(ctx.paths, proxy.url)
         env = dict(os.environ, KSK_DATA_DIR=str(ctx.paths.root), KSK_PASSWORD=ADMIN_PASSWORD)
-        cmd = [sys.executable, "-m", "ksk_desktop.cli.main", "sync", "run", "--once", "--no-pull", "--user", ADMIN,
-               "--batch-size", "10", "--json"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "ksk_desktop.cli.main",
+            "sync",
+            "run",
+            "--once",
+            "--no-pull",
+            "--user",
+            ADMIN,
+            "--batch-size",
+            "10",
+            "--json",
+        ]
         rng = random.Random(20260)
         at_hub, in_flight = [], []
         for _ in range(20):
@@ -78,7 +90,9 @@ def test_sigkill_the_client_mid_batch_repeatedly(admin_session, hub, tmp_path):
             child.wait(10)
             at_hub.append(len(hub_rows(hub.db_url)))
             probe = login(ctx.paths, ADMIN, ADMIN_PASSWORD, record=False)
-            in_flight.append(sync_state.status(probe)["in_flight"])  # items whose outcome the client never learnt
+            in_flight.append(
+                sync_state.status(probe)["in_flight"]
+            )  # items whose outcome the client never learnt
             probe.close()
         assert sum(1 for n in in_flight if n) >= 5, f"kills did not land mid-batch: {in_flight}"
         assert len({n for n in at_hub if 0 < n < 400}) >= 5, f"kills did not land mid-sync: {at_hub}"
@@ -98,7 +112,9 @@ def relink(paths, hub_url):
     ctx = login(paths, ADMIN, ADMIN_PASSWORD, record=False)
     try:
         link = sync_state.hub_link(ctx)
-        sync_state.save_enrolment(ctx, hub_url, link.device_id, link.credential, pin_sha256=None, ca_file=None)
+        sync_state.save_enrolment(
+            ctx, hub_url, link.device_id, link.credential, pin_sha256=None, ca_file=None
+        )
     finally:
         ctx.close()
 
@@ -113,8 +129,9 @@ def test_every_item_exactly_once_through_a_proxy_failing_30_percent(admin_sessio
     # Every fault once first (so each kind is proven), then 30 % of requests at random.
     with FaultProxy(("127.0.0.1", hub.port), fail_rate=0.3, seed=7, plan=list(FAULTS)) as proxy:
         relink_ctx(ctx, proxy.url)
-        config = WorkerConfig(batch_size=10, backoff_base_s=0.01, backoff_cap_s=0.05, max_failures=40,
-                              timeout_s=(2.0, 5.0))
+        config = WorkerConfig(
+            batch_size=10, backoff_base_s=0.01, backoff_cap_s=0.05, max_failures=40, timeout_s=(2.0, 5.0)
+        )
         worker = SyncWorker(ctx, config=config)
         report = worker.run_once()
         worker.close()
@@ -147,8 +164,9 @@ def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_sess
         clock = lambda: datetime.now(UTC).replace(tzinfo=None) + skew  # noqa: E731
         with FaultProxy(("127.0.0.1", hub.port), fail_rate=0.0, latency_s=0.01) as proxy:
             relink_ctx(ctx, proxy.url)
-            config = WorkerConfig(batch_size=10, backoff_base_s=0.05, backoff_cap_s=0.2, max_failures=60,
-                                  timeout_s=(1.0, 5.0))
+            config = WorkerConfig(
+                batch_size=10, backoff_base_s=0.05, backoff_cap_s=0.2, max_failures=60, timeout_s=(1.0, 5.0)
+            )
             worker = SyncWorker(ctx, config=config, clock=clock)
             thread = threading.Thread(target=lambda: results.append(worker.run_once()))
             results = []
@@ -175,9 +193,13 @@ def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_sess
         finally:
             store.close()
         received = datetime.fromisoformat(str(newest))
-        assert abs(received - datetime.now(UTC).replace(tzinfo=None)) < timedelta(hours=1)  # hub time, not the station's
+        assert abs(received - datetime.now(UTC).replace(tzinfo=None)) < timedelta(
+            hours=1
+        )  # hub time, not the station's
         shown = datetime.fromisoformat(sync_state.status(ctx)["last_success_at"].removesuffix("Z"))
-        assert shown > datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1)  # the station's own (wrong) clock
+        assert shown > datetime.now(UTC).replace(tzinfo=None) + timedelta(
+            days=1
+        )  # the station's own (wrong) clock
     finally:
         hub.stop()
 
@@ -189,10 +211,15 @@ def test_two_stations_register_the_same_personal_id_offline(tmp_path, hub):
     b_paths = new_station(tmp_path / "b", code="TYT-B")
     a, b = login(a_paths, "admin", ADMIN_PASSWORD), login(b_paths, "admin", ADMIN_PASSWORD)
     try:
-        pa = persons.create_person(a, persons.PersonInput(full_name="Vũ Thị Lan", personal_id="031185001122",
-                                                          phone="0912000111"))
-        pb = persons.create_person(b, persons.PersonInput(full_name="Vũ Thị Lan", personal_id="031185001122",
-                                                          hamlet="Thôn Đông", flags=["poor"]))
+        pa = persons.create_person(
+            a, persons.PersonInput(full_name="Vũ Thị Lan", personal_id="031185001122", phone="0912000111")
+        )
+        pb = persons.create_person(
+            b,
+            persons.PersonInput(
+                full_name="Vũ Thị Lan", personal_id="031185001122", hamlet="Thôn Đông", flags=["poor"]
+            ),
+        )
         consent_b = consent.record(b, pb["id"], "exam")
         add_people(a, 5, offset=10)
         add_people(b, 5, offset=20)
@@ -209,7 +236,9 @@ def test_two_stations_register_the_same_personal_id_offline(tmp_path, hub):
         finally:
             hub_store.close()
         assert stats["merges"] == 1 and stats["persons"] == 11
-        assert at_hub["id"] == pa["id"] and at_hub["phone"] == "0912000111" and at_hub["hamlet"] == "Thôn Đông"
+        assert (
+            at_hub["id"] == pa["id"] and at_hub["phone"] == "0912000111" and at_hub["hamlet"] == "Thôn Đông"
+        )
 
         def local(ctx):
             hits = persons.search(ctx, "031185001122", record=False)
@@ -218,11 +247,15 @@ def test_two_stations_register_the_same_personal_id_offline(tmp_path, hub):
 
         la, lb = local(a), local(b)
         drop = {"version"}
-        assert {k: v for k, v in la.items() if k not in drop} == {k: v for k, v in lb.items() if k not in drop}
+        assert {k: v for k, v in la.items() if k not in drop} == {
+            k: v for k, v in lb.items() if k not in drop
+        }
         assert la["id"] == pa["id"] and la["phone"] == "0912000111" and la["hamlet"] == "Thôn Đông"
         assert la["flags"] == ["poor"]
         assert duplicates.resolve(b, pb["id"]) == pa["id"]  # the duplicate id resolves to the kept one
-        assert consent.of_person(b, pa["id"])[0].id == consent_b.id  # its consent now points at the kept person
+        assert (
+            consent.of_person(b, pa["id"])[0].id == consent_b.id
+        )  # its consent now points at the kept person
         assert persons.count_people(a) == persons.count_people(b) == 11  # rosters converged both ways
         # Replay: pull everything again from the start; nothing changes.
         for ctx in (a, b):

@@ -64,8 +64,15 @@ def api(store):
 
 def enroll(api, store, station="TYT-A", commune="10507") -> dict:
     code = store.new_enroll_code(station)
-    r = api.post("/api/v1/enroll", json={"code": code, "station_code": station, "station_id": str(uuid.uuid4()),
-                                         "commune_code": commune})
+    r = api.post(
+        "/api/v1/enroll",
+        json={
+            "code": code,
+            "station_code": station,
+            "station_id": str(uuid.uuid4()),
+            "commune_code": commune,
+        },
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     return {"Authorization": f"Bearer {body['token']}", "device_id": body["device_id"]}
@@ -75,13 +82,31 @@ def auth(dev: dict) -> dict:
     return {"Authorization": dev["Authorization"]}
 
 
-def person_item(pid: str | None = None, *, personal_id: str | None = None, name: str = "Nguyễn Văn An",
-                version: int = 1, **fields) -> dict:
+def person_item(
+    pid: str | None = None,
+    *,
+    personal_id: str | None = None,
+    name: str = "Nguyễn Văn An",
+    version: int = 1,
+    **fields,
+) -> dict:
     pid = pid or str(uuid.uuid4())
-    payload = {"id": pid, "name": name, "personal_id": personal_id, "version": version, "flags": [],
-               "commune_code": "10507", **fields}
-    return {"item_id": str(uuid.uuid4()), "kind": "person", "entity_id": pid, "entity_version": version,
-            "payload": payload}
+    payload = {
+        "id": pid,
+        "name": name,
+        "personal_id": personal_id,
+        "version": version,
+        "flags": [],
+        "commune_code": "10507",
+        **fields,
+    }
+    return {
+        "item_id": str(uuid.uuid4()),
+        "kind": "person",
+        "entity_id": pid,
+        "entity_version": version,
+        "payload": payload,
+    }
 
 
 def push(api, dev, items) -> list[dict]:
@@ -110,13 +135,18 @@ def test_enrolment_code_is_one_time_bound_to_its_station_and_expires(api, store,
     assert api.post("/api/v1/enroll", json=body | {"code": late}).status_code == 403  # expired
     # The hub keeps only hashes: neither the code nor the token is in the database file.
     with store.engine.connect() as conn:
-        dump = repr([conn.exec_driver_sql(f"SELECT * FROM {t}").all() for t in ("hub_device", "hub_enroll_code")])
+        dump = repr(
+            [conn.exec_driver_sql(f"SELECT * FROM {t}").all() for t in ("hub_device", "hub_enroll_code")]
+        )
     assert first.json()["token"] not in dump and code not in dump and code.replace("-", "") not in dump
 
 
 def test_unenrolled_and_revoked_devices_are_refused(api, store):
     assert api.post("/api/v1/push", json={"items": []}).status_code == 401
-    assert api.post("/api/v1/push", json={"items": []}, headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert (
+        api.post("/api/v1/push", json={"items": []}, headers={"Authorization": "Bearer nope"}).status_code
+        == 401
+    )
     dev = enroll(api, store)
     assert api.get("/api/v1/changes", headers=auth(dev)).status_code == 200
     assert store.revoke(dev["device_id"])
@@ -128,7 +158,13 @@ def test_per_item_answers_and_permanent_duplicates(api, store, clock):
     dev = enroll(api, store)
     good = person_item(personal_id="031090001234")
     bad = person_item(personal_id="12345")
-    unknown = {"item_id": str(uuid.uuid4()), "kind": "teleport", "entity_id": "x", "entity_version": 1, "payload": {}}
+    unknown = {
+        "item_id": str(uuid.uuid4()),
+        "kind": "teleport",
+        "entity_id": "x",
+        "entity_version": 1,
+        "payload": {},
+    }
     not_uuid = person_item() | {"item_id": "item-1"}
     results = push(api, dev, [good, bad, unknown, not_uuid])
     assert [r["status"] for r in results] == ["accepted", "rejected", "rejected", "rejected"]
@@ -149,7 +185,13 @@ def test_per_item_answers_and_permanent_duplicates(api, store, clock):
 
 def test_a_malformed_item_shape_is_answered_not_a_crash(api, store):
     dev = enroll(api, store)
-    weird = {"item_id": str(uuid.uuid4()), "kind": "person", "entity_id": "p", "entity_version": 1, "payload": [1, 2]}
+    weird = {
+        "item_id": str(uuid.uuid4()),
+        "kind": "person",
+        "entity_id": "p",
+        "entity_version": 1,
+        "payload": [1, 2],
+    }
     ok = person_item()
     assert [r["status"] for r in push(api, dev, [weird, ok])] == ["rejected", "accepted"]
 
@@ -168,19 +210,27 @@ def test_same_personal_id_from_two_devices_is_merged_once_and_announced(api, sto
     assert stats["persons"] == 1 and stats["merges"] == 1
     # Replays change nothing: the same items again are duplicates, a later edit of the merged id lands on the kept.
     assert [r["status"] for r in push(api, b, [pb])] == ["duplicate"]
-    edit = person_item(pb["entity_id"], personal_id="031090001234", name="Trần Thị Bình", version=2,
-                       phone="0987654321")
+    edit = person_item(
+        pb["entity_id"], personal_id="031090001234", name="Trần Thị Bình", version=2, phone="0987654321"
+    )
     assert push(api, b, [edit])[0]["merged_into"] == pa["entity_id"]
     assert store.stats()["persons"] == 1 and store.person(pa["entity_id"])["phone"] == "0987654321"
     # The station's own merge of the same pair is a no-op now.
-    m = {"item_id": str(uuid.uuid4()), "kind": "person_merge", "entity_id": pb["entity_id"], "entity_version": 1,
-         "payload": {"merged_id": pb["entity_id"], "kept_id": pa["entity_id"]}}
+    m = {
+        "item_id": str(uuid.uuid4()),
+        "kind": "person_merge",
+        "entity_id": pb["entity_id"],
+        "entity_version": 1,
+        "payload": {"merged_id": pb["entity_id"], "kept_id": pa["entity_id"]},
+    }
     assert push(api, b, [m])[0]["status"] == "accepted"
     assert store.stats()["merges"] == 1
     # Both devices hear of the merge; A also gets the filled-in record that B's push produced.
     feed_a = api.get("/api/v1/changes", params={"cursor": 0}, headers=auth(a)).json()
     merges = [c for c in feed_a["changes"] if c["type"] == "merge"]
-    assert [(c["data"]["merged_id"], c["data"]["kept_id"]) for c in merges] == [(pb["entity_id"], pa["entity_id"])]
+    assert [(c["data"]["merged_id"], c["data"]["kept_id"]) for c in merges] == [
+        (pb["entity_id"], pa["entity_id"])
+    ]
     assert any(c["type"] == "roster" and c["entity_id"] == pa["entity_id"] for c in feed_a["changes"])
     feed_b = api.get("/api/v1/changes", params={"cursor": 0}, headers=auth(b)).json()
     assert [c["type"] for c in feed_b["changes"] if c["type"] == "merge"] == ["merge"]
@@ -194,8 +244,13 @@ def test_same_personal_id_from_two_devices_is_merged_once_and_announced(api, sto
 def test_station_merge_before_either_record_arrives(api, store):
     dev = enroll(api, store)
     keep, drop = str(uuid.uuid4()), str(uuid.uuid4())
-    m = {"item_id": str(uuid.uuid4()), "kind": "person_merge", "entity_id": drop, "entity_version": 1,
-         "payload": {"merged_id": drop, "kept_id": keep}}
+    m = {
+        "item_id": str(uuid.uuid4()),
+        "kind": "person_merge",
+        "entity_id": drop,
+        "entity_version": 1,
+        "payload": {"merged_id": drop, "kept_id": keep},
+    }
     assert push(api, dev, [m])[0]["status"] == "accepted"
     assert push(api, dev, [person_item(drop, name="Lê Văn Cường")])[0]["merged_into"] == keep
     assert store.person(drop)["id"] == keep and store.stats()["persons"] == 1
@@ -205,15 +260,25 @@ def test_merge_refused_for_two_different_personal_ids(api, store):
     dev = enroll(api, store)
     p1, p2 = person_item(personal_id="031090000001"), person_item(personal_id="031090000002")
     push(api, dev, [p1, p2])
-    m = {"item_id": str(uuid.uuid4()), "kind": "person_merge", "entity_id": p2["entity_id"], "entity_version": 1,
-         "payload": {"merged_id": p2["entity_id"], "kept_id": p1["entity_id"]}}
+    m = {
+        "item_id": str(uuid.uuid4()),
+        "kind": "person_merge",
+        "entity_id": p2["entity_id"],
+        "entity_version": 1,
+        "payload": {"merged_id": p2["entity_id"], "kept_id": p1["entity_id"]},
+    }
     res = push(api, dev, [m])[0]
     assert res["status"] == "rejected" and res["code"] == "merge_conflict"
 
 
 def head(seq: int, hash_: str) -> dict:
-    return {"item_id": str(uuid.uuid4()), "kind": "audit_head", "entity_id": "dev", "entity_version": seq,
-            "payload": {"seq": seq, "hash": hash_}}
+    return {
+        "item_id": str(uuid.uuid4()),
+        "kind": "audit_head",
+        "entity_id": "dev",
+        "entity_version": seq,
+        "payload": {"seq": seq, "hash": hash_},
+    }
 
 
 def test_audit_heads_reveal_history_rewritten_or_cut(api, store):
@@ -253,7 +318,10 @@ def test_pull_feed_filters_by_commune_skips_own_changes_and_pages(api, store):
     assert api.get("/api/v1/changes", params={"cursor": cursor}, headers=auth(a2)).json()["changes"] == []
     # Personal data never in URLs: the feed takes only a cursor and a limit.
     assert set(openapi.spec()["paths"]["/api/v1/changes"]["get"]["parameters"][0].keys()) >= {"name", "in"}
-    assert [p["name"] for p in openapi.spec()["paths"]["/api/v1/changes"]["get"]["parameters"]] == ["cursor", "limit"]
+    assert [p["name"] for p in openapi.spec()["paths"]["/api/v1/changes"]["get"]["parameters"]] == [
+        "cursor",
+        "limit",
+    ]
 
 
 def test_stats_per_kind_and_station(api, store):
@@ -292,12 +360,16 @@ def test_concurrent_pushes_of_the_same_people_from_four_devices(store):
             for i in range(0, len(order), 2):
                 items = [person_item(personal_id=p, name=f"Người {p}") for p in order[i : i + 2]]
                 sent.extend(it["item_id"] for it in items)
-                results = client.post("/api/v1/push", json={"items": items}, headers=auth(dev)).json()["results"]
+                results = client.post("/api/v1/push", json={"items": items}, headers=auth(dev)).json()[
+                    "results"
+                ]
                 assert [r["status"] for r in results] == ["accepted"] * len(items)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(dev, 0)) for dev in devices]  # same order: maximum contention
+    threads = [
+        threading.Thread(target=work, args=(dev, 0)) for dev in devices
+    ]  # same order: maximum contention
     for th in threads:
         th.start()
     for th in threads:

@@ -17,12 +17,17 @@ def _park(ctx, kind: str, reason: str) -> str:
     with ctx.write() as s:
         item = outbox.enqueue(s, kind, "e-1", {"x": 1})
         s.flush()
-        s.execute(update(OutboxItem).where(OutboxItem.seq == item.seq).values(state="parked", last_error=reason))
+        s.execute(
+            update(OutboxItem).where(OutboxItem.seq == item.seq).values(state="parked", last_error=reason)
+        )
         return item.item_id
 
 
 def test_reasons_are_said_in_vietnamese() -> None:
-    assert sync_review.explain("bad_person: Họ và tên trống hoặc không hợp lệ.") == "Họ và tên trống hoặc không hợp lệ."
+    assert (
+        sync_review.explain("bad_person: Họ và tên trống hoặc không hợp lệ.")
+        == "Họ và tên trống hoặc không hợp lệ."
+    )
     assert sync_review.explain("format: HTTP 422").startswith("Máy chủ không đọc được mục này")
     assert sync_review.explain("local: hồ sơ không còn") == "Lỗi tại trạm: hồ sơ không còn"
     assert sync_review.explain(None).startswith("Máy chủ từ chối")
@@ -37,7 +42,11 @@ def test_counts_review_and_dismiss(admin_session) -> None:
     counts = sync_review.counts_by_kind(ctx)
     assert counts["consent"]["parked"] == 1 and counts["consent"]["pending"] == 1
     [row] = sync_review.review_parked(ctx)
-    assert row["item_id"] == item and row["reason_text"] == "Thiếu người đồng ý." and row["kind_label"] == "Đồng ý"
+    assert (
+        row["item_id"] == item
+        and row["reason_text"] == "Thiếu người đồng ý."
+        and row["kind_label"] == "Đồng ý"
+    )
     assert row["entity_label"] == "e-1"  # not a person: the id
 
     with pytest.raises(InvalidInput, match="lý do"):

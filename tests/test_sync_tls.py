@@ -22,30 +22,49 @@ from sync.client.transport import HubTransport, TlsRefused
 from sync.client.worker import SyncWorker, WorkerConfig
 
 
-def make_cert(tmp_path, name: str, *, ip: bool = True, dns: str = "localhost", days: int = 30,
-              start: datetime | None = None):
+def make_cert(
+    tmp_path,
+    name: str,
+    *,
+    ip: bool = True,
+    dns: str = "localhost",
+    days: int = 30,
+    start: datetime | None = None,
+):
     key = ec.generate_private_key(ec.SECP256R1())
     start = start or datetime.now(UTC) - timedelta(hours=1)
     sans = [x509.DNSName(dns)] + ([x509.IPAddress(IPv4Address("127.0.0.1"))] if ip else [])
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, dns)])
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(start)
-            .not_valid_after(start + timedelta(days=days))
-            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=days))
+        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     fingerprint = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
     return cert_path, key_path, fingerprint
 
 
 def https_hub(tmp_path, db_name: str, cert, port: int = 0) -> HubProcess:
     cert_path, key_path, _ = cert
-    hub = HubProcess(tmp_path / db_name, port=port,
-                     extra=["--ssl-certfile", str(cert_path), "--ssl-keyfile", str(key_path)]).start()
+    hub = HubProcess(
+        tmp_path / db_name,
+        port=port,
+        extra=["--ssl-certfile", str(cert_path), "--ssl-keyfile", str(key_path)],
+    ).start()
     hub.db_url = f"sqlite:///{tmp_path / db_name}"
     return hub
 
@@ -69,7 +88,9 @@ def test_certificate_checks(tmp_path, hub, good_cert):
         HubTransport(hub.url).health()
     assert HubTransport(hub.url, ca_file=str(cert_path)).health()["status"] == "ok"
     assert HubTransport(hub.url, pin_sha256=fingerprint).health()["status"] == "ok"
-    assert HubTransport(hub.url, pin_sha256=":".join(fingerprint[i:i + 2] for i in range(0, 64, 2)).upper()).health()
+    assert HubTransport(
+        hub.url, pin_sha256=":".join(fingerprint[i : i + 2] for i in range(0, 64, 2)).upper()
+    ).health()
     with pytest.raises(TlsRefused):
         HubTransport(hub.url, pin_sha256="0" * 64).health()
     other = make_cert(tmp_path, "other")
@@ -120,14 +141,44 @@ def test_a_hub_with_another_certificate_gets_nothing(admin_session, tmp_path, hu
 
 def test_enrol_with_a_pinned_certificate_over_https_from_the_command_line(station, tmp_path, hub, good_cert):
     paths, _ = station
-    code = json.loads(run_ksk("hub", "enroll-code", "--db", str(tmp_path / "hub.db"), "--station", "TYT-TEST",
-                              "--json", data_dir=tmp_path).stdout)["code"]
+    code = json.loads(
+        run_ksk(
+            "hub",
+            "enroll-code",
+            "--db",
+            str(tmp_path / "hub.db"),
+            "--station",
+            "TYT-TEST",
+            "--json",
+            data_dir=tmp_path,
+        ).stdout
+    )["code"]
     common = ["--user", ADMIN, "--json"]
-    out = run_ksk("sync", "enroll", "--hub", hub.url, "--code", code, *common, data_dir=paths.root,
-                  password=ADMIN_PASSWORD)
+    out = run_ksk(
+        "sync",
+        "enroll",
+        "--hub",
+        hub.url,
+        "--code",
+        code,
+        *common,
+        data_dir=paths.root,
+        password=ADMIN_PASSWORD,
+    )
     assert out.returncode != 0 and "chứng chỉ" in out.stderr  # unpinned self-signed: refused, code not spent
-    out = run_ksk("sync", "enroll", "--hub", hub.url, "--code", code, "--pin", good_cert[2], *common,
-                  data_dir=paths.root, password=ADMIN_PASSWORD)
+    out = run_ksk(
+        "sync",
+        "enroll",
+        "--hub",
+        hub.url,
+        "--code",
+        code,
+        "--pin",
+        good_cert[2],
+        *common,
+        data_dir=paths.root,
+        password=ADMIN_PASSWORD,
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["pinned"] is True
     out = run_ksk("sync", "run", "--once", *common, data_dir=paths.root, password=ADMIN_PASSWORD)

@@ -24,8 +24,21 @@ def test_nfc_collapses_and_composes():
 
 def test_vietnamese_collation():
     given = ["Đạt", "Ân", "Bình", "Anh", "Dũng", "An", "Ánh", "Ư", "U", "Uyên", "Ơn", "Ôn", "On"]
-    assert sorted(given, key=collation_key) == ["An", "Anh", "Ánh", "Ân", "Bình", "Dũng", "Đạt",
-                                                "On", "Ôn", "Ơn", "U", "Uyên", "Ư"]
+    assert sorted(given, key=collation_key) == [
+        "An",
+        "Anh",
+        "Ánh",
+        "Ân",
+        "Bình",
+        "Dũng",
+        "Đạt",
+        "On",
+        "Ôn",
+        "Ơn",
+        "U",
+        "Uyên",
+        "Ư",
+    ]
 
 
 def test_sort_key_puts_given_name_first():
@@ -40,8 +53,14 @@ def test_fold_is_idempotent_and_ascii(text):
     assert folded.isascii()
 
 
-@given(st.text(alphabet=st.one_of(st.sampled_from(VIETNAMESE + " \t\n\r\x0b\x0c\xa0\u2003\u3000\u200b\u0301"),
-                                  st.characters()), max_size=30))
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.sampled_from(VIETNAMESE + " \t\n\r\x0b\x0c\xa0\u2003\u3000\u200b\u0301"), st.characters()
+        ),
+        max_size=30,
+    )
+)
 def test_nfc_fast_path_equals_the_full_normalisation(text):
     import unicodedata
 

@@ -42,7 +42,9 @@ def test_users_table_lists_the_admin(page):
     headers = [page.users_panel.table.horizontalHeaderItem(c).text() for c in range(4)]
     assert headers == ["Tên đăng nhập", "Họ và tên", "Vai trò", "Trạng thái"]
     assert table_texts(page.users_panel) == [["admin", "Quản Trị", "Quản trị viên", "Hoạt động"]]
-    assert page.users_section.isVisible() and page.audit_section.isVisible() and page.backup_section.isVisible()
+    assert (
+        page.users_section.isVisible() and page.audit_section.isVisible() and page.backup_section.isVisible()
+    )
     assert not page.no_access_label.isVisible()
 
 
@@ -51,7 +53,9 @@ def test_add_user_through_the_dialog(qtbot, page, admin_session):
     qtbot.mouseClick(panel.add_button, CLICK)
     dialog = panel.dialog
     assert dialog.isVisible() and dialog.windowTitle() == "Thêm người dùng"
-    assert [dialog.role_combo.itemText(i) for i in range(dialog.role_combo.count())] == list(ROLE_LABELS.values())
+    assert [dialog.role_combo.itemText(i) for i in range(dialog.role_combo.count())] == list(
+        ROLE_LABELS.values()
+    )
     dialog.username_edit.setText("letan")
     dialog.full_name_edit.setText("Trần Thị Lan")
     dialog.role_combo.setCurrentIndex(dialog.role_combo.findData(Role.RECEPTION.value))

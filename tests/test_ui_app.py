@@ -89,7 +89,9 @@ def test_main_entry_point_runs_and_quits(qtbot, tmp_path, monkeypatch):
     seen = []
 
     def close_first_run() -> None:
-        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, FirstRunDialog) and w.isVisible()]
+        dialogs = [
+            w for w in QApplication.topLevelWidgets() if isinstance(w, FirstRunDialog) and w.isVisible()
+        ]
         seen.extend(dialogs)
         for d in dialogs:
             d.reject()
@@ -111,8 +113,13 @@ def test_main_entry_point_runs_and_quits(qtbot, tmp_path, monkeypatch):
 
 
 def test_module_is_runnable_with_python_m():
-    result = subprocess.run([sys.executable, "-m", "ui.app", "--help"], capture_output=True, text=True,
-                            timeout=60, cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    result = subprocess.run(
+        [sys.executable, "-m", "ui.app", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]),
+    )
     assert result.returncode == 0
     assert "--data-dir" in result.stdout and "--demo" in result.stdout
 
@@ -164,19 +171,29 @@ def test_vietnamese_texts_and_dates(qtbot):
     assert format_date(date(2026, 3, 5)) == "05/03/2026"
     assert format_long_date(date(2026, 3, 5)) == "Thứ Năm, 05/03/2026"
     assert format_number(1234567) == "1.234.567"
-    box = button_box(QDialogButtonBox.StandardButton.Ok, QDialogButtonBox.StandardButton.Cancel,
-                     QDialogButtonBox.StandardButton.Save, QDialogButtonBox.StandardButton.Close)
+    box = button_box(
+        QDialogButtonBox.StandardButton.Ok,
+        QDialogButtonBox.StandardButton.Cancel,
+        QDialogButtonBox.StandardButton.Save,
+        QDialogButtonBox.StandardButton.Close,
+    )
     qtbot.addWidget(box)
     texts = {b.text() for b in box.buttons()}
     assert texts == {"Đồng ý", "Hủy", "Lưu", "Đóng"}
-    msg = QMessageBox(QMessageBox.Icon.Question, "Hỏi", "Có chắc không?",
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    msg = QMessageBox(
+        QMessageBox.Icon.Question,
+        "Hỏi",
+        "Có chắc không?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+    )
     qtbot.addWidget(msg)
     apply_button_texts(msg)
     assert msg.button(QMessageBox.StandardButton.Yes).text() == "Có"
     assert msg.button(QMessageBox.StandardButton.No).text() == "Không"
 
 
-@pytest.mark.parametrize("module", ["ui.login.login_dialog", "ui.main_window", "ui.login.first_run", "ui.admin.page"])
+@pytest.mark.parametrize(
+    "module", ["ui.login.login_dialog", "ui.main_window", "ui.login.first_run", "ui.admin.page"]
+)
 def test_ui_modules_import_cleanly(module):
     __import__(module)

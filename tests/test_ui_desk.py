@@ -37,9 +37,13 @@ STRANGER = "031303999902||Trần Thị Mẫu|02032003|Nữ|Thôn Thử Nghiệm,
 
 def booked_today(ctx, day_id: str):
     """Today's appointments of people with a card (ID and date of birth), in slot order."""
-    return q(ctx, "SELECT a.id, a.person_id, a.status, a.queue_no FROM appointment a JOIN slot s ON s.id = a.slot_id "
-                  "JOIN person p ON p.id = a.person_id WHERE a.day_id = :d AND p.personal_id IS NOT NULL "
-                  "AND p.birth_date IS NOT NULL ORDER BY s.seq, a.id", d=day_id)
+    return q(
+        ctx,
+        "SELECT a.id, a.person_id, a.status, a.queue_no FROM appointment a JOIN slot s ON s.id = a.slot_id "
+        "JOIN person p ON p.id = a.person_id WHERE a.day_id = :d AND p.personal_id IS NOT NULL "
+        "AND p.birth_date IS NOT NULL ORDER BY s.seq, a.id",
+        d=day_id,
+    )
 
 
 def status_of(ctx, appointment_id: str) -> tuple[str, int | None]:
@@ -61,7 +65,13 @@ def world(admin_session):
     planner.plan(ctx, camp["id"], TODAY, TODAY, population=planner.Population(groups={"a"}))
     users.add_user(ctx, *DOCTOR[:1], "doctor", DOCTOR[1], "BS. Thử")
     users.add_user(ctx, *RECEPTION[:1], "reception", RECEPTION[1], "ĐD. Thử")
-    return {"ctx": ctx, "campaign": camp["id"], "site": site["id"], "today": today["id"], "later": later["id"]}
+    return {
+        "ctx": ctx,
+        "campaign": camp["id"],
+        "site": site["id"],
+        "today": today["id"],
+        "later": later["id"],
+    }
 
 
 @pytest.fixture
@@ -110,8 +120,15 @@ def test_a_scan_of_a_booked_person_checks_in_with_the_next_queue_number(qtbot, w
     page = make_page(qtbot, reception)
     assert page.has_exam_day and page.accepts_scans()
     counters = {k: c.value_label.text() for k, c in page.board_panel.counters.items()}
-    assert counters == {"booked": "31", "expected": "31", "waiting": "0", "in_exam": "0", "done": "0",
-                        "no_show": "0", "free": "9"}
+    assert counters == {
+        "booked": "31",
+        "expected": "31",
+        "waiting": "0",
+        "in_exam": "0",
+        "done": "0",
+        "no_show": "0",
+        "free": "9",
+    }
     first, second = booked_today(reception, world["today"])[:2]
     checkin.checkin_by_appointment(world["ctx"], first.id, today=TODAY)  # someone came before: number 1
 
@@ -129,7 +146,9 @@ def test_a_scan_of_a_booked_person_checks_in_with_the_next_queue_number(qtbot, w
     assert page.board_panel.model.index(row, STATUS).data() == "Đang chờ khám"
     assert page.board_panel.counters["waiting"].value_label.text() == "2"
 
-    page.handle_scan(payload_of(reception, second.person_id))  # scanned again: the same number, nothing written
+    page.handle_scan(
+        payload_of(reception, second.person_id)
+    )  # scanned again: the same number, nothing written
     wait_result(qtbot, page, "checked_in")
     assert result.queue_label.text() == "2" and result.head_label.text() == "Đã tiếp đón từ trước"
 
@@ -140,7 +159,9 @@ def test_an_appointment_code_typed_and_enter_checks_in(qtbot, world, sessions):
     appt = booked_today(reception, world["today"])[3]
     edit = page.checkin_panel.code_edit
     edit.setFocus()
-    qtbot.keyClicks(edit, appt.id.replace("-", "").upper())  # as a barcode reader without dashes might send it
+    qtbot.keyClicks(
+        edit, appt.id.replace("-", "").upper()
+    )  # as a barcode reader without dashes might send it
     qtbot.keyClick(edit, Qt.Key.Key_Return)
     wait_result(qtbot, page, "checked_in")
     assert page.checkin_panel.result.queue_label.text() == "1"
@@ -196,13 +217,21 @@ def test_a_stranger_is_registered_and_given_the_next_free_slot(qtbot, world, ses
     assert result.head_label.text() == "Đã tiếp nhận khám ngoài lịch"
     assert result.queue_label.text() == "1" and result.name_label.text().startswith("Trần Thị Mẫu")
     assert persons.count_people(reception) == before + 1
-    (appt,) = q(reception, "SELECT a.id, a.walk_in, a.status, s.start_time FROM appointment a JOIN slot s "
-                           "ON s.id = a.slot_id JOIN person p ON p.id = a.person_id WHERE p.full_name = 'Trần Thị Mẫu'")
+    (appt,) = q(
+        reception,
+        "SELECT a.id, a.walk_in, a.status, s.start_time FROM appointment a JOIN slot s "
+        "ON s.id = a.slot_id JOIN person p ON p.id = a.person_id WHERE p.full_name = 'Trần Thị Mẫu'",
+    )
     assert appt.walk_in and appt.status == "checked_in"
     # the next free slot: the first slot of the day with a place left
-    (first_free,) = q(reception, "SELECT s.start_time FROM slot s WHERE s.day_id = :d AND (SELECT count(*) FROM "
-                                 "appointment a WHERE a.slot_id = s.id AND a.id != :a) < s.capacity ORDER BY s.seq "
-                                 "LIMIT 1", d=world["today"], a=appt.id)
+    (first_free,) = q(
+        reception,
+        "SELECT s.start_time FROM slot s WHERE s.day_id = :d AND (SELECT count(*) FROM "
+        "appointment a WHERE a.slot_id = s.id AND a.id != :a) < s.capacity ORDER BY s.seq "
+        "LIMIT 1",
+        d=world["today"],
+        a=appt.id,
+    )
     assert appt.start_time == first_free.start_time
     wait_board(qtbot, page, lambda: board_row(page, appt.id) is not None)
     assert "(ngoài lịch)" in page.board_panel.model.index(page.board_panel.model.row_of(appt.id), 2).data()
@@ -211,14 +240,19 @@ def test_a_stranger_is_registered_and_given_the_next_free_slot(qtbot, world, ses
 def test_someone_known_but_not_on_todays_list_is_offered_a_walk_in(qtbot, world, sessions):
     reception = sessions(RECEPTION)
     page = make_page(qtbot, reception)
-    (pid,) = q(reception, "SELECT id FROM person WHERE personal_id IS NOT NULL AND birth_date IS NOT NULL AND id NOT "
-                          "IN (SELECT person_id FROM appointment) LIMIT 1")[0]
+    (pid,) = q(
+        reception,
+        "SELECT id FROM person WHERE personal_id IS NOT NULL AND birth_date IS NOT NULL AND id NOT "
+        "IN (SELECT person_id FROM appointment) LIMIT 1",
+    )[0]
     page.handle_scan(payload_of(reception, pid))
     wait_result(qtbot, page, "choice")
     result = page.checkin_panel.result
     assert "không có trong danh sách khám hôm nay" in result.text_label.text()
     qtbot.mouseClick(result.choice("choiceSkip"), CLICK)  # declined: nothing written
-    assert result.state == "empty" and not q(reception, "SELECT id FROM appointment WHERE person_id = :p", p=pid)
+    assert result.state == "empty" and not q(
+        reception, "SELECT id FROM appointment WHERE person_id = :p", p=pid
+    )
     page.handle_scan(payload_of(reception, pid))
     wait_result(qtbot, page, "choice")
     qtbot.mouseClick(result.choice("choiceWalkIn"), CLICK)
@@ -231,13 +265,18 @@ def test_already_examined_this_year_warns_and_does_nothing_when_declined(qtbot, 
     ctx = world["ctx"]
     reception = sessions(RECEPTION)
     # examined earlier this year (on another exam day of the campaign)
-    (pid,) = q(ctx, "SELECT id FROM person WHERE personal_id IS NOT NULL AND birth_date IS NOT NULL AND id NOT IN "
-                    "(SELECT person_id FROM appointment) LIMIT 1")[0]
-    walk = checkin.walk_in(ctx, pid, day_id=world["later"], now=datetime.combine(TODAY + timedelta(days=3),
-                                                                                  time(7, 0)))
+    (pid,) = q(
+        ctx,
+        "SELECT id FROM person WHERE personal_id IS NOT NULL AND birth_date IS NOT NULL AND id NOT IN "
+        "(SELECT person_id FROM appointment) LIMIT 1",
+    )[0]
+    walk = checkin.walk_in(
+        ctx, pid, day_id=world["later"], now=datetime.combine(TODAY + timedelta(days=3), time(7, 0))
+    )
     with ctx.write() as s:
-        appts.change(ctx, s, s.get(Appointment, walk.appointment["id"]), "appointment.test_examined",
-                     status="examined")
+        appts.change(
+            ctx, s, s.get(Appointment, walk.appointment["id"]), "appointment.test_examined", status="examined"
+        )
     page = make_page(qtbot, reception)
     counted = q(ctx, "SELECT (SELECT count(*) FROM appointment), (SELECT count(*) FROM outbox)")[0]
     page.handle_scan(payload_of(reception, pid))
@@ -324,8 +363,12 @@ def test_end_of_day_marks_no_shows_and_books_a_make_up_day(qtbot, world, session
     assert "3 người đã tiếp đón nhưng chưa khám xong" in dialog.summary_label.text()
     qtbot.mouseClick(dialog.mark_button, CLICK)
     qtbot.waitUntil(lambda: dialog.state == "reconciled", timeout=10_000)
-    assert q(ctx, "SELECT count(*) FROM appointment WHERE day_id = :d AND status = 'no_show'",
-             d=world["today"])[0][0] == 28
+    assert (
+        q(ctx, "SELECT count(*) FROM appointment WHERE day_id = :d AND status = 'no_show'", d=world["today"])[
+            0
+        ][0]
+        == 28
+    )
     assert dialog.makeup_button.isVisible() and dialog.makeup_combo.currentData() == world["later"]
     dialog.people.item(0).setCheckState(Qt.CheckState.Unchecked)  # this one will not be booked again
     skipped = dialog.people.item(0).data(Qt.ItemDataRole.UserRole + 1)
@@ -333,13 +376,21 @@ def test_end_of_day_marks_no_shows_and_books_a_make_up_day(qtbot, world, session
     qtbot.waitUntil(lambda: dialog.state == "rescheduled", timeout=10_000)
     made = q(ctx, "SELECT rescheduled_from FROM appointment WHERE day_id = :d", d=world["later"])
     assert len(made) == 27 and skipped not in {m.rescheduled_from for m in made}
-    assert q(ctx, "SELECT count(*) FROM appointment WHERE day_id = :d AND status = 'rescheduled'",
-             d=world["today"])[0][0] == 27
+    assert (
+        q(
+            ctx,
+            "SELECT count(*) FROM appointment WHERE day_id = :d AND status = 'rescheduled'",
+            d=world["today"],
+        )[0][0]
+        == 27
+    )
     assert "Đã hẹn khám bù 27 người" in dialog.summary_label.text()
     wait_board(qtbot, page, lambda: page.board_panel.counters["expected"].value_label.text() == "0")
 
 
-def test_end_of_day_before_closing_time_says_so_and_a_receptionist_cannot_book_make_up_days(qtbot, world, sessions):
+def test_end_of_day_before_closing_time_says_so_and_a_receptionist_cannot_book_make_up_days(
+    qtbot, world, sessions
+):
     reception = sessions(RECEPTION)
     page = make_page(qtbot, reception)  # 07:00: the day has not closed
     qtbot.mouseClick(page.end_day_button, CLICK)
@@ -422,8 +473,15 @@ def test_the_wedge_scanner_reaches_the_desk_only_on_the_today_page(qtbot, world,
 
 # -- a full day, and the queue ticket -------------------------------------------------------------------------------
 def unbooked(ctx, n: int) -> list[str]:
-    return [r.id for r in q(ctx, "SELECT id FROM person WHERE personal_id IS NOT NULL AND birth_date IS NOT NULL AND "
-                                 "id NOT IN (SELECT person_id FROM appointment) ORDER BY id LIMIT :n", n=n)]
+    return [
+        r.id
+        for r in q(
+            ctx,
+            "SELECT id FROM person WHERE personal_id IS NOT NULL AND birth_date IS NOT NULL AND "
+            "id NOT IN (SELECT person_id FROM appointment) ORDER BY id LIMIT :n",
+            n=n,
+        )
+    ]
 
 
 def test_a_full_day_offers_over_capacity_only_to_whoever_manages_schedules(qtbot, world, sessions):
@@ -472,11 +530,19 @@ def test_the_queue_ticket_is_printed_after_check_in(qtbot, world, sessions, tmp_
     qtbot.mouseClick(panel.print_button, CLICK)
     assert len(saved) == 1
     pdf = tmp_path / f"phieu-so-thu-tu-1-{TODAY.isoformat()}.pdf"
-    text_ = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text_ = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     name = q(reception, "SELECT full_name FROM person WHERE id = :p", p=appt.person_id)[0][0]
     assert "SỐ THỨ TỰ KHÁM" in text_ and name in text_
-    assert q(reception, "SELECT count(*) FROM audit_event WHERE action = 'print.ticket' AND entity_id = :a",
-             a=appt.id)[0][0] == 1
+    assert (
+        q(
+            reception,
+            "SELECT count(*) FROM audit_event WHERE action = 'print.ticket' AND entity_id = :a",
+            a=appt.id,
+        )[0][0]
+        == 1
+    )
 
     panel.auto_print_check.setChecked(True)  # every check-in prints its ticket straight away
     second = booked_today(reception, world["today"])[1]

@@ -27,14 +27,23 @@ def test_checkin_by_person_and_one_no_show_from_the_command_line(station, admin_
     today = days.add_day(ctx, site_id=site["id"], day=TODAY, hours="00:00-23:30")
     later = days.add_day(ctx, site_id=site["id"], day=TODAY + timedelta(days=2), hours="07:30-09:30")
     planner.plan(ctx, camp["id"], TODAY, TODAY, population=planner.Population(groups={"a"}))
-    planner.plan(ctx, camp["id"], TODAY + timedelta(days=2), TODAY + timedelta(days=2),
-                 population=planner.Population(groups={"c"}))
+    planner.plan(
+        ctx,
+        camp["id"],
+        TODAY + timedelta(days=2),
+        TODAY + timedelta(days=2),
+        population=planner.Population(groups={"c"}),
+    )
     with ctx.read() as s:
-        booked = s.execute(text("SELECT id, person_id FROM appointment WHERE day_id = :d ORDER BY id"),
-                           {"d": today["id"]}).all()
-        future = s.execute(text("SELECT id FROM appointment WHERE day_id = :d LIMIT 1"), {"d": later["id"]}).scalar()
-        stranger = s.execute(text("SELECT id FROM person WHERE id NOT IN (SELECT person_id FROM appointment) "
-                                  "LIMIT 1")).scalar()
+        booked = s.execute(
+            text("SELECT id, person_id FROM appointment WHERE day_id = :d ORDER BY id"), {"d": today["id"]}
+        ).all()
+        future = s.execute(
+            text("SELECT id FROM appointment WHERE day_id = :d LIMIT 1"), {"d": later["id"]}
+        ).scalar()
+        stranger = s.execute(
+            text("SELECT id FROM person WHERE id NOT IN (SELECT person_id FROM appointment) LIMIT 1")
+        ).scalar()
     data_dir = paths.root
 
     first = ok(ksk("--json", "checkin", "--person", booked[0].person_id, data_dir=data_dir))
@@ -43,11 +52,17 @@ def test_checkin_by_person_and_one_no_show_from_the_command_line(station, admin_
     assert set(first) == {"status", "queue_no", "message", "matched_by", "appointment", "person"}
     again = ok(ksk("--json", "checkin", "--person", booked[0].person_id, data_dir=data_dir))
     assert (again["status"], again["queue_no"]) == ("already_checked_in", 1)
-    fails(ksk("checkin", "--person", stranger, data_dir=data_dir), 13, "không có trong danh sách khám hôm nay")
+    fails(
+        ksk("checkin", "--person", stranger, data_dir=data_dir), 13, "không có trong danh sách khám hôm nay"
+    )
 
     absent = ok(ksk("--json", "schedule", "noshow", "--appointment", booked[1].id, data_dir=data_dir))
     assert (absent["id"], absent["status"], absent["status_label"]) == (booked[1].id, "no_show", "Vắng mặt")
-    fails(ksk("schedule", "noshow", "--appointment", booked[1].id, data_dir=data_dir), 14, "không thể ghi nhận vắng mặt")
+    fails(
+        ksk("schedule", "noshow", "--appointment", booked[1].id, data_dir=data_dir),
+        14,
+        "không thể ghi nhận vắng mặt",
+    )
     fails(ksk("schedule", "noshow", "--appointment", booked[0].id, data_dir=data_dir), 14, "Đang chờ khám")
     fails(ksk("schedule", "noshow", "--appointment", future, data_dir=data_dir), 14, "chưa đến ngày")
     human = ksk("schedule", "noshow", "--appointment", booked[2].id, data_dir=data_dir)

@@ -36,9 +36,13 @@ def test_form_has_the_definition_fields_in_tab_order(qtbot, world, doctor):
     form = page.editor.form
     adult = load_form("adult")
     sections = [s for s in adult.sections if s.applies("M")]  # the person is a man: no obstetrics section
-    assert [form.tabText(i).removesuffix(" (chỉ xem)") for i in range(len(sections))] == [s.title for s in sections]
+    assert [form.tabText(i).removesuffix(" (chỉ xem)") for i in range(len(sections))] == [
+        s.title for s in sections
+    ]
     for s in sections:
-        assert [e.field.key for e in form.section_editors[s.id]] == [f.key for f in s.fields if f.applies("M")]
+        assert [e.field.key for e in form.section_editors[s.id]] == [
+            f.key for f in s.fields if f.applies("M")
+        ]
     # Tab walks the physique section in the definition's order, units beside the numbers.
     physique = form.section_editors["physique"]
     form.focus_field("height_cm")
@@ -70,8 +74,13 @@ def test_nurse_types_vitals_with_the_keyboard_and_autosave_stores_them(qtbot, wo
     wait_saved(qtbot, page)
     assert page.editor.bar.saved_label.text().startswith("Đã lưu lúc ")
     values = records.load(doctor, page.editor.exam_id)["document"]["values"]
-    assert {k: values[k] for k in ("height_cm", "weight_kg", "pulse", "systolic", "diastolic")} == \
-        {"height_cm": 165, "weight_kg": 60.5, "pulse": 72, "systolic": 120, "diastolic": 80}
+    assert {k: values[k] for k in ("height_cm", "weight_kg", "pulse", "systolic", "diastolic")} == {
+        "height_cm": 165,
+        "weight_kg": 60.5,
+        "pulse": 72,
+        "systolic": 120,
+        "diastolic": 80,
+    }
     # The nurse's screen cannot write the conclusion; the core refuses it too.
     assert editor_of(page, "conclusion").edit.isReadOnly()
     assert not editor_of(page, "diagnoses").picker.search_edit.isEnabled()
@@ -84,8 +93,14 @@ def test_implausible_blood_pressure_must_be_confirmed_before_signing(qtbot, worl
     exam_id = page.editor.exam_id
     form = page.editor.form
     form.focus_field("height_cm")
-    for key, text in (("height_cm", "165"), ("weight_kg", "60"), ("chest_cm", ""), ("pulse", "72"),
-                      ("systolic", "300"), ("diastolic", "20")):
+    for key, text in (
+        ("height_cm", "165"),
+        ("weight_kg", "60"),
+        ("chest_cm", ""),
+        ("pulse", "72"),
+        ("systolic", "300"),
+        ("diastolic", "20"),
+    ):
         typed(qtbot, editor_of(page, key).focus_widget, text)
     wait_saved(qtbot, page)
     boxes = page.editor.assessment.confirm_boxes
@@ -94,11 +109,19 @@ def test_implausible_blood_pressure_must_be_confirmed_before_signing(qtbot, worl
     # The rest of the exam filled by the doctor through the core, then the page reloaded.
     from exam_support import fill_adult
 
-    fill_adult(doctor, exam_id, vitals={"height_cm": 165, "weight_kg": 60, "pulse": 72, "systolic": 300,
-                                        "diastolic": 20})
+    fill_adult(
+        doctor,
+        exam_id,
+        vitals={"height_cm": 165, "weight_kg": 60, "pulse": 72, "systolic": 300, "diastolic": 20},
+    )
     st = records.load(doctor, exam_id)  # circulation classed as the measurements say (IV)
-    records.save_section(doctor, exam_id, "internal", {"internal.circulation_class": 4},
-                         expected_version=st["section_versions"]["internal"])
+    records.save_section(
+        doctor,
+        exam_id,
+        "internal",
+        {"internal.circulation_class": 4},
+        expected_version=st["section_versions"]["internal"],
+    )
     assert page.editor.load_exam(exam_id)
     assert not page.editor.sign_now()
     (box,) = message_boxes()
@@ -120,7 +143,9 @@ def test_missing_required_fields_are_listed_and_block_signing(qtbot, world, doct
     assert {"height_cm", "systolic", "eyes.class", "internal.circulation_class"} <= set(keys)
     row = keys.index("eyes.class")
     assert missing.item(row).text() == "Mắt: Mắt: phân loại"
-    qtbot.mouseClick(missing.viewport(), Qt.MouseButton.LeftButton, pos=missing.visualItemRect(missing.item(row)).center())
+    qtbot.mouseClick(
+        missing.viewport(), Qt.MouseButton.LeftButton, pos=missing.visualItemRect(missing.item(row)).center()
+    )
     assert page.editor.form.sections[page.editor.form.currentIndex()].id == "eyes"
     assert QApplication.focusWidget() is editor_of(page, "eyes.class").focus_widget
     QTest.keyClicks(QApplication.focusWidget(), "2")  # the class combo selects by the digit typed
@@ -129,7 +154,10 @@ def test_missing_required_fields_are_listed_and_block_signing(qtbot, world, doct
     assert "eyes.class" not in page.editor.assessment.missing_keys()
     assert not page.editor.sign_now()
     (box,) = message_boxes()
-    assert "Còn thiếu các trường bắt buộc" in box.text() and "Thể lực và chỉ số sinh tồn: Chiều cao" in box.text()
+    assert (
+        "Còn thiếu các trường bắt buộc" in box.text()
+        and "Thể lực và chỉ số sinh tồn: Chiều cao" in box.text()
+    )
     box.close()
     assert records.load(doctor, page.editor.exam_id)["document"]["status"] == "draft"
 
@@ -168,10 +196,13 @@ def test_a_conflict_reloads_and_keeps_what_was_typed(qtbot, world, doctor):
     assert page.open_exam(world[1])
     exam_id = page.editor.exam_id
     other = staff(world[0], DOCTOR2)
-    records.save_section(other, exam_id, "internal", {**INTERNAL, "internal.circulation": "Tim đều"},
-                         expected_version=0)
+    records.save_section(
+        other, exam_id, "internal", {**INTERNAL, "internal.circulation": "Tim đều"}, expected_version=0
+    )
     page.editor.form.focus_field("internal.respiratory")
-    type_text(QApplication.focusWidget, "Phổi thông khí tốt", 0)  # Vietnamese text, as an input method sends it
+    type_text(
+        QApplication.focusWidget, "Phổi thông khí tốt", 0
+    )  # Vietnamese text, as an input method sends it
     qtbot.waitUntil(lambda: page.editor.conflict_bar.isVisible(), timeout=5_000)
     assert "bacsi2" in page.editor.conflict_label.text()
     assert editor_of(page, "internal.circulation").value() == "Tim đều"  # the other doctor's save is shown

@@ -51,7 +51,10 @@ def test_sign_makes_the_form_read_only_and_the_signature_verifies(qtbot, world, 
     assert height.value() == "165"
     assert not page.editor.autosave.dirty
     assert signing.verify(doctor, exam_id)["valid"] is True
-    assert page.queue.exams.item(0).text().endswith("đã ký, loại I") or "đã ký" in page.queue.exams.item(0).text()
+    assert (
+        page.queue.exams.item(0).text().endswith("đã ký, loại I")
+        or "đã ký" in page.queue.exams.item(0).text()
+    )
 
 
 def test_amendment_creates_version_two_with_its_reason(qtbot, world, doctor):
@@ -71,9 +74,14 @@ def test_amendment_creates_version_two_with_its_reason(qtbot, world, doctor):
     doc = records.load(doctor, exam_id)["document"]
     assert (doc["version"], doc["amends_version"], doc["status"]) == (2, 1, "signed")
     assert doc["amendment_reason"] == "Cân lại: ghi nhầm cân nặng" and doc["values"]["weight_kg"] == 62
-    assert records.load(doctor, exam_id, 1)["document"]["values"]["weight_kg"] == 60.5  # the signed v1 unchanged
+    assert (
+        records.load(doctor, exam_id, 1)["document"]["values"]["weight_kg"] == 60.5
+    )  # the signed v1 unchanged
     assert signing.verify(doctor, exam_id)["valid"]
-    assert "phiên bản 2" in page.editor.header.text() and "đính chính bản 1" in page.editor.bar.signed_label.text()
+    assert (
+        "phiên bản 2" in page.editor.header.text()
+        and "đính chính bản 1" in page.editor.bar.signed_label.text()
+    )
 
 
 def test_prints_the_result_slip_and_the_referral_slip(qtbot, world, doctor, monkeypatch, tmp_path):
@@ -94,7 +102,9 @@ def test_prints_the_result_slip_and_the_referral_slip(qtbot, world, doctor, monk
     assert page.editor.bar.referral_button.isVisible()
     page.editor.bar.referral_button.click()
     referral = pdftotext(tmp_path / "chuyen-tuyen.pdf")
-    assert "GIẤY CHUYỂN TUYẾN" in referral and "Nguyễn Văn An" in referral and "Tăng huyết áp độ 2" in referral
+    assert (
+        "GIẤY CHUYỂN TUYẾN" in referral and "Nguyễn Văn An" in referral and "Tăng huyết áp độ 2" in referral
+    )
 
 
 def test_nothing_is_printed_for_a_draft(qtbot, world, doctor):
@@ -108,16 +118,34 @@ def test_followup_list_shows_filters_overdue_and_marks_done(qtbot, world, doctor
     other = add_person(admin_session, "Trần Thị Bình", date(1975, 3, 2), "F")
     new = records.open_draft(doctor, other)["document"]["id"]
     st = records.load(doctor, new)
-    for section, values in (("physique", HIGH_BP), ("eyes", {"vision_right_uncorrected": 10,
-                                                            "vision_left_uncorrected": 10, "eyes.class": 1}),
-                            ("ent", {"whisper_right_m": 5, "whisper_left_m": 5, "ent.class": 1}),
-                            ("internal", {f"internal.{k}_class": 1 for k in (
-                                "circulation", "respiratory", "digestive", "kidney_urology", "endocrine",
-                                "musculoskeletal", "neurology", "psychiatry")}),
-                            ("surgery", {"surgery.class": 1, "surgery.tumour_class": 1}),
-                            ("dermatology", {"dermatology.class": 1}), ("teeth", {"teeth.class": 1}),
-                            ("obgyn", {"obgyn.class": 1})):
-        st = records.save_section(doctor, new, section, values, expected_version=st["section_versions"].get(section, 0))
+    for section, values in (
+        ("physique", HIGH_BP),
+        ("eyes", {"vision_right_uncorrected": 10, "vision_left_uncorrected": 10, "eyes.class": 1}),
+        ("ent", {"whisper_right_m": 5, "whisper_left_m": 5, "ent.class": 1}),
+        (
+            "internal",
+            {
+                f"internal.{k}_class": 1
+                for k in (
+                    "circulation",
+                    "respiratory",
+                    "digestive",
+                    "kidney_urology",
+                    "endocrine",
+                    "musculoskeletal",
+                    "neurology",
+                    "psychiatry",
+                )
+            },
+        ),
+        ("surgery", {"surgery.class": 1, "surgery.tumour_class": 1}),
+        ("dermatology", {"dermatology.class": 1}),
+        ("teeth", {"teeth.class": 1}),
+        ("obgyn", {"obgyn.class": 1}),
+    ):
+        st = records.save_section(
+            doctor, new, section, values, expected_version=st["section_versions"].get(section, 0)
+        )
     for exam_id in (old, new):
         suggested = plan.suggest_for(doctor, exam_id)
         plan.set_plan(doctor, exam_id, suggested["referrals"], suggested["followups"], expected_version=0)
@@ -127,7 +155,10 @@ def test_followup_list_shows_filters_overdue_and_marks_done(qtbot, world, doctor
     view = page.followups
     assert view.table.rowCount() == 2
     assert [view.table.item(r, 0).text() for r in range(2)] == ["Nguyễn Văn An", "Trần Thị Bình"]
-    assert view.table.item(0, 1).text() == "Quản lý tăng huyết áp tại trạm" and view.table.item(0, 2).text() == "01/10/2026"
+    assert (
+        view.table.item(0, 1).text() == "Quản lý tăng huyết áp tại trạm"
+        and view.table.item(0, 2).text() == "01/10/2026"
+    )
     view.overdue_check.setChecked(True)
     assert view.table.rowCount() == 1 and view.table.item(0, 0).text() == "Nguyễn Văn An"
     view.table.selectRow(0)

@@ -49,7 +49,9 @@ def test_new_station_path_creates_a_station(qtbot, dialog, paths):
     assert dialog.pages.currentWidget() is dialog.new_station_page
     fill_form(dialog)
     qtbot.mouseClick(dialog.create_button, CLICK)
-    qtbot.waitUntil(lambda: dialog.recovery_dialog is not None and dialog.recovery_dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: dialog.recovery_dialog is not None and dialog.recovery_dialog.isVisible(), timeout=10_000
+    )
     assert paths.exists()
     key_dialog = dialog.recovery_dialog
     key = key_dialog.key_label.text()
@@ -73,7 +75,11 @@ def test_new_station_path_creates_a_station(qtbot, dialog, paths):
     ctx = login(paths, "quantri", PASSWORD)
     try:
         info = station_info(ctx)
-        assert (info.code, info.commune_code, info.name) == ("TYT-10507", "10507", "Trạm Y tế Phường Thành Đông")
+        assert (info.code, info.commune_code, info.name) == (
+            "TYT-10507",
+            "10507",
+            "Trạm Y tế Phường Thành Đông",
+        )
         assert ctx.user.full_name == "Nguyễn Văn An"
     finally:
         ctx.close()
@@ -124,8 +130,10 @@ def test_commune_search_ignores_accents(qtbot):
     assert combo.count() > 100
     qtbot.keyClicks(combo.lineEdit(), "thanh dong")
     assert "Phường Thành Đông (10507)" in combo.matching_texts()
-    assert all("thanh dong" in t.lower().replace("à", "a").replace("ô", "o").replace("đ", "d")
-               for t in combo.matching_texts())
+    assert all(
+        "thanh dong" in t.lower().replace("à", "a").replace("ô", "o").replace("đ", "d")
+        for t in combo.matching_texts()
+    )
     combo.lineEdit().clear()
     qtbot.keyClicks(combo.lineEdit(), "10507")
     assert combo.matching_texts() == ["Phường Thành Đông (10507)"]

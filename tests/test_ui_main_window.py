@@ -89,7 +89,9 @@ def test_today_page_shows_real_facts(qtbot, window, admin_session):
     assert page.user_card.value_label.text() == "Quản Trị"
     assert "Quản trị viên" in page.user_card.detail_label.text()
 
-    persons.create_person(admin_session, persons.PersonInput(full_name="Nguyễn Văn Thử", birth_year=1960, sex="M"))
+    persons.create_person(
+        admin_session, persons.PersonInput(full_name="Nguyễn Văn Thử", birth_year=1960, sex="M")
+    )
     with qtbot.waitSignal(page.refreshed, timeout=10_000):
         qtbot.mouseClick(page.refresh_button, Qt.MouseButton.LeftButton)
     assert page.facts.people == 1
@@ -125,8 +127,14 @@ def test_activity_postpones_the_idle_lock(qtbot, station, admin_session):
     target = window.stack.currentWidget()
     for _ in range(8):  # 8 × 100 ms of activity: twice the timeout
         qtbot.wait(100)
-        move = QMouseEvent(QEvent.Type.MouseMove, QPointF(5, 5), QPointF(5, 5), Qt.MouseButton.NoButton,
-                           Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+        move = QMouseEvent(
+            QEvent.Type.MouseMove,
+            QPointF(5, 5),
+            QPointF(5, 5),
+            Qt.MouseButton.NoButton,
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
         QApplication.sendEvent(target, move)
         assert not window.is_locked
     qtbot.waitUntil(lambda: window.is_locked, timeout=5_000)
@@ -204,8 +212,14 @@ def test_idle_watcher_counts_input_as_activity(qtbot):
         watcher.start()
         qtbot.wait(100)
         app = QApplication.instance()
-        press = QMouseEvent(QEvent.Type.MouseButtonPress, QPoint(1, 1).toPointF(), QPoint(1, 1).toPointF(),
-                            Qt.MouseButton.LeftButton, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        press = QMouseEvent(
+            QEvent.Type.MouseButtonPress,
+            QPoint(1, 1).toPointF(),
+            QPoint(1, 1).toPointF(),
+            Qt.MouseButton.LeftButton,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
         watcher.eventFilter(app, press)
         assert watcher.active and watcher._timer.remainingTime() > 100
     finally:
@@ -219,11 +233,21 @@ def test_a_wedge_scan_anywhere_opens_the_scanned_person(qtbot, window, admin_ses
 
     from ksk_desktop.people import persons
 
-    card = ("031085999901|999888701|Nguyễn Văn Thử|15041985|Nam|"
-            "Số 0 Phố Kiểm Thử, Phường Hồng Bàng, Thành phố Hải Phòng|10052021")
-    person = persons.create_person(admin_session, persons.PersonInput(
-        "Nguyễn Văn Thử", personal_id="031085999901", old_id="999888701", birth_date=date(1985, 4, 15),
-        sex="M", permanent_address="Số 0 Phố Kiểm Thử, Phường Hồng Bàng, Thành phố Hải Phòng"))
+    card = (
+        "031085999901|999888701|Nguyễn Văn Thử|15041985|Nam|"
+        "Số 0 Phố Kiểm Thử, Phường Hồng Bàng, Thành phố Hải Phòng|10052021"
+    )
+    person = persons.create_person(
+        admin_session,
+        persons.PersonInput(
+            "Nguyễn Văn Thử",
+            personal_id="031085999901",
+            old_id="999888701",
+            birth_date=date(1985, 4, 15),
+            sex="M",
+            permanent_address="Số 0 Phố Kiểm Thử, Phường Hồng Bàng, Thành phố Hải Phòng",
+        ),
+    )
     window.show_page("Người dân")
     search = window.people_page.search_edit
     search.setFocus()

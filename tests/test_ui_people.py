@@ -37,8 +37,14 @@ def people_data() -> list[dict]:
 def big_station(tmp_path_factory, people_data) -> StationPaths:
     """A station with 3,000 synthetic people (shared by the tests that only read)."""
     paths = StationPaths(tmp_path_factory.mktemp("people") / "station")
-    init_station(paths, station_code="TYT-TEST", commune_code="10507", admin_username=ADMIN,
-                 admin_password=PASSWORD, admin_full_name="Quản Trị")
+    init_station(
+        paths,
+        station_code="TYT-TEST",
+        commune_code="10507",
+        admin_username=ADMIN,
+        admin_password=PASSWORD,
+        admin_full_name="Quản Trị",
+    )
     ctx = login(paths, ADMIN, PASSWORD)
     try:
         assert persons.create_many(ctx, [persons.PersonInput.from_dict(p) for p in people_data]) == N
@@ -104,7 +110,7 @@ def test_list_is_lazy_and_scrolls_to_the_last_person(qtbot, page, people_data):
     assert shown.stop == N  # the last row is on screen
     assert page.table.indexAt(page.table.viewport().rect().bottomLeft()).row() in (N - 1, -1)
     assert model.index(N - 1, NAME).data() == names_in_order[-1]
-    assert [model.index(r, NAME).data() for r in shown] == names_in_order[shown.start:]
+    assert [model.index(r, NAME).data() for r in shown] == names_in_order[shown.start :]
     # Jumping to the end read the last page only, not the 14 in between.
     assert sorted(model.cached_pages()) == sorted({0, *(r // PAGE_SIZE for r in shown)})
     assert model.fetches <= 3
@@ -130,7 +136,9 @@ def test_search_as_you_type_narrows_the_list(qtbot, page, people_data):
     qtbot.wait(SEARCH_DELAY_SLACK_MS)
     assert applied == ["duc nguyen"]  # …and the search runs once, after the pause
     rows = all_rows(page.model)
-    expected = {p["personal_id"] for p in people_data if {"duc", "nguyen"} <= set(fold(p["full_name"]).split())}
+    expected = {
+        p["personal_id"] for p in people_data if {"duc", "nguyen"} <= set(fold(p["full_name"]).split())
+    }
     assert len(expected) > 10
     assert expected <= {r["personal_id"] for r in rows}
     assert 0 < len(rows) < N
@@ -176,8 +184,9 @@ def test_group_flag_hamlet_and_year_filters(qtbot, page, people_data):
     page.flag_combo.setCurrentIndex(0)
 
     hamlets = Counter(p["hamlet"] for p in people_data)
-    assert [page.hamlet_combo.itemData(i) for i in range(1, page.hamlet_combo.count())] == \
-        sorted(hamlets, key=sort_key)  # Vietnamese order: Tổ dân phố 2 before 10
+    assert [page.hamlet_combo.itemData(i) for i in range(1, page.hamlet_combo.count())] == sorted(
+        hamlets, key=sort_key
+    )  # Vietnamese order: Tổ dân phố 2 before 10
     hamlet, n = hamlets.most_common(1)[0]
     page.hamlet_combo.setCurrentIndex(page.hamlet_combo.findData(hamlet))
     assert page.model.rowCount() == n
@@ -293,8 +302,12 @@ def test_locking_forgets_the_list(qtbot, big_station, big_session):
 
 def test_exam_status_filter_is_offered_and_applied(qtbot, page):
     combo = page.status_combo
-    assert [combo.itemText(i) for i in range(combo.count())] == ["Tất cả", "Đã khám", "Đã hẹn, chưa khám",
-                                                                  "Chưa khám, chưa hẹn"]
+    assert [combo.itemText(i) for i in range(combo.count())] == [
+        "Tất cả",
+        "Đã khám",
+        "Đã hẹn, chưa khám",
+        "Chưa khám, chưa hẹn",
+    ]
     combo.setCurrentIndex(combo.findData("examined"))
     qtbot.waitUntil(lambda: page.model.list_filter.exam_status == "examined", timeout=3000)
     assert page.model.rowCount() == 0  # nobody has been examined on a fresh list

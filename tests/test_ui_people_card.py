@@ -20,10 +20,15 @@ CLICK = Qt.MouseButton.LeftButton
 
 def audit_events(ctx, action: str, entity_id: str | None = None) -> list[dict]:
     with ctx.read() as s:
-        rows = s.execute(text("SELECT actor, entity_id, details FROM audit_event WHERE action = :a ORDER BY seq"),
-                         {"a": action}).all()
-    return [{"actor": a, "entity_id": e, "details": json.loads(d)} for a, e, d in rows
-            if entity_id is None or e == entity_id]
+        rows = s.execute(
+            text("SELECT actor, entity_id, details FROM audit_event WHERE action = :a ORDER BY seq"),
+            {"a": action},
+        ).all()
+    return [
+        {"actor": a, "entity_id": e, "details": json.loads(d)}
+        for a, e, d in rows
+        if entity_id is None or e == entity_id
+    ]
 
 
 def years_ago(n: int, days: int = 30) -> date:
@@ -33,9 +38,18 @@ def years_ago(n: int, days: int = 30) -> date:
 
 @pytest.fixture
 def person(admin_session) -> dict:
-    return persons.create_person(admin_session, persons.PersonInput(
-        full_name="Nguyễn Văn Đức", birth_date=date(1985, 3, 5), sex="M", personal_id="031085000123",
-        phone="0987654321", hamlet="Thôn 2", target_group="c"))
+    return persons.create_person(
+        admin_session,
+        persons.PersonInput(
+            full_name="Nguyễn Văn Đức",
+            birth_date=date(1985, 3, 5),
+            sex="M",
+            personal_id="031085000123",
+            phone="0987654321",
+            hamlet="Thôn 2",
+            target_group="c",
+        ),
+    )
 
 
 def open_card(qtbot, session, person_id: str | None) -> PersonCard:
@@ -136,8 +150,9 @@ def test_year_only_birth(qtbot, admin_session, person):
 
 
 def test_age_suggestion_for_an_elderly_person(qtbot, admin_session):
-    p = persons.create_person(admin_session, persons.PersonInput(full_name="Trần Thị Lụa", birth_date=years_ago(70),
-                                                                 sex="F"))
+    p = persons.create_person(
+        admin_session, persons.PersonInput(full_name="Trần Thị Lụa", birth_date=years_ago(70), sex="F")
+    )
     card = open_card(qtbot, admin_session, p["id"])
     assert card.age_label.text() == "70 tuổi"
     assert card.suggestion_label.text().startswith("Gợi ý: nhóm a, diện Người cao tuổi")
@@ -152,7 +167,9 @@ def test_age_suggestion_for_an_elderly_person(qtbot, admin_session):
 
 
 def test_a_child_has_a_guardian(qtbot, admin_session):
-    p = persons.create_person(admin_session, persons.PersonInput(full_name="Lê Minh Khôi", birth_date=years_ago(8)))
+    p = persons.create_person(
+        admin_session, persons.PersonInput(full_name="Lê Minh Khôi", birth_date=years_ago(8))
+    )
     card = open_card(qtbot, admin_session, p["id"])
     assert card.guardian_box.isVisible()
     assert "nhóm b" in card.suggestion_label.text() and "học sinh" in card.suggestion_label.text()
@@ -178,7 +195,9 @@ def test_consent_is_recorded_and_withdrawn(qtbot, admin_session, person):
     with qtbot.waitSignal(card.consents_changed, timeout=10_000):
         qtbot.mouseClick(line.record_button, CLICK)
     rows = consent.of_person(admin_session, person["id"])
-    assert [(r.kind, r.given_by, r.recorded_by, r.active) for r in rows] == [("exam", "guardian", "admin", True)]
+    assert [(r.kind, r.given_by, r.recorded_by, r.active) for r in rows] == [
+        ("exam", "guardian", "admin", True)
+    ]
     local = (rows[0].recorded_at + timedelta(hours=7)).strftime("%d/%m/%Y %H:%M")  # Asia/Ho_Chi_Minh
     assert line.status_label.text() == f"Đã đồng ý (người giám hộ) — ghi nhận bởi admin lúc {local}."
     assert not line.record_button.isEnabled() and line.withdraw_button.isEnabled()

@@ -17,10 +17,14 @@ CLICK = Qt.MouseButton.LeftButton
 
 
 def test_merge_a_duplicate_keeping_the_record_with_the_personal_id(qtbot, admin_session):
-    without_id = persons.create_person(admin_session, PersonInput(full_name="Vũ Thị Mai", birth_date=date(1970, 1, 2),
-                                                                  phone="0912111222", hamlet="Thôn 4"))
-    with_id = persons.create_person(admin_session, PersonInput(full_name="VŨ THỊ MAI", birth_date=date(1970, 1, 2),
-                                                               personal_id="031170000999"))
+    without_id = persons.create_person(
+        admin_session,
+        PersonInput(full_name="Vũ Thị Mai", birth_date=date(1970, 1, 2), phone="0912111222", hamlet="Thôn 4"),
+    )
+    with_id = persons.create_person(
+        admin_session,
+        PersonInput(full_name="VŨ THỊ MAI", birth_date=date(1970, 1, 2), personal_id="031170000999"),
+    )
     persons.create_person(admin_session, PersonInput(full_name="Vũ Thị Mai", birth_date=date(1971, 1, 2)))
     consent.record(admin_session, without_id["id"], "exam")
 
@@ -53,7 +57,10 @@ def test_merge_a_duplicate_keeping_the_record_with_the_personal_id(qtbot, admin_
     assert persons.count_people(admin_session) == 2
     assert page.model.rowCount() == 2  # the list behind refreshed
     with admin_session.read() as s:
-        assert s.execute(text("SELECT count(*) FROM audit_event WHERE action = 'person.merge'")).scalar_one() == 1
+        assert (
+            s.execute(text("SELECT count(*) FROM audit_event WHERE action = 'person.merge'")).scalar_one()
+            == 1
+        )
 
 
 def test_cancelling_the_confirmation_merges_nothing(qtbot, admin_session):

@@ -53,15 +53,31 @@ def choose(qtbot, wizard: ImportWizard, path: Path) -> None:
 
 
 def test_import_a_small_workbook(qtbot, wizard, admin_session, tmp_path):
-    src = write_xlsx(tmp_path / "danh-sach.xlsx",
-                     ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Thôn", "SĐT"])
+    src = write_xlsx(
+        tmp_path / "danh-sach.xlsx", ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Thôn", "SĐT"]
+    )
     choose(qtbot, wizard, src)
-    assert wizard.mapping_fields() == {"STT": None, "Họ và tên": "full_name", "Ngày sinh": "birth_date",
-                                       "Giới tính": "sex", "Số CCCD": "personal_id", "Thôn": "hamlet", "SĐT": "phone"}
+    assert wizard.mapping_fields() == {
+        "STT": None,
+        "Họ và tên": "full_name",
+        "Ngày sinh": "birth_date",
+        "Giới tính": "sex",
+        "Số CCCD": "personal_id",
+        "Thôn": "hamlet",
+        "SĐT": "phone",
+    }
     table = wizard.preview_table
     assert table.isVisible() and table.rowCount() == 1 + len(ROWS)
     assert [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())] == [
-        "Kết quả đọc thử", "STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Thôn", "SĐT"]
+        "Kết quả đọc thử",
+        "STT",
+        "Họ và tên",
+        "Ngày sinh",
+        "Giới tính",
+        "Số CCCD",
+        "Thôn",
+        "SĐT",
+    ]
     assert table.cellWidget(0, 2).currentText() == "Họ và tên"
     assert table.cellWidget(0, 1).currentText() == SKIP
     assert table.item(2, 3).text() == "01/07/1990"  # an Excel date cell, shown dd/mm/yyyy
@@ -80,7 +96,11 @@ def test_import_a_small_workbook(qtbot, wizard, admin_session, tmp_path):
     assert wizard.progress_bar.maximum() == 3 and wizard.progress_bar.value() == 3
     assert wizard.stack.currentIndex() == 2
     assert {k: v.text() for k, v in wizard.count_labels.items()} == {
-        "created": "3", "updated": "0", "unchanged": "0", "rejected": "1"}
+        "created": "3",
+        "updated": "0",
+        "unchanged": "0",
+        "rejected": "1",
+    }
     assert Path(result.report).exists() and result.report in wizard.report_label.text()
     opened = []
     wizard.open_url = opened.append
@@ -102,8 +122,9 @@ def test_import_a_small_workbook(qtbot, wizard, admin_session, tmp_path):
 
 
 def test_mapping_an_unrecognised_name_column_by_hand(qtbot, wizard, admin_session, tmp_path):
-    src = write_xlsx(tmp_path / "truong-hoc.xlsx",
-                     ["STT", "Học sinh", "Ngày sinh", "Giới tính", "Số CCCD", "Thôn", "SĐT"])
+    src = write_xlsx(
+        tmp_path / "truong-hoc.xlsx", ["STT", "Học sinh", "Ngày sinh", "Giới tính", "Số CCCD", "Thôn", "SĐT"]
+    )
     choose(qtbot, wizard, src)
     assert wizard.mapping_fields()["Học sinh"] is None
     assert "Họ và tên" in wizard.summary_label.text()  # says what is missing
@@ -139,8 +160,11 @@ def test_a_file_that_is_not_a_list_is_refused_clearly(qtbot, wizard, tmp_path):
 
 
 def test_cancel_saves_nothing(qtbot, wizard, admin_session, tmp_path):
-    src = write_xlsx(tmp_path / "danh-sach.xlsx", ["Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Thôn", "SĐT"],
-                     [r[1:] for r in ROWS])
+    src = write_xlsx(
+        tmp_path / "danh-sach.xlsx",
+        ["Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Thôn", "SĐT"],
+        [r[1:] for r in ROWS],
+    )
     choose(qtbot, wizard, src)
     gate = threading.Event()
     ops.run_in_background(gate.wait)  # hold the worker so that the cancel lands before the import starts
@@ -160,7 +184,9 @@ def test_cancel_saves_nothing(qtbot, wizard, admin_session, tmp_path):
 
 
 def test_closing_while_importing_means_cancel(qtbot, wizard, admin_session, tmp_path):
-    src = write_xlsx(tmp_path / "danh-sach.xlsx", ["Họ và tên", "Ngày sinh", "Thôn"], [r[1:3] + (r[5],) for r in ROWS])
+    src = write_xlsx(
+        tmp_path / "danh-sach.xlsx", ["Họ và tên", "Ngày sinh", "Thôn"], [r[1:3] + (r[5],) for r in ROWS]
+    )
     choose(qtbot, wizard, src)
     gate = threading.Event()
     ops.run_in_background(gate.wait)
@@ -181,13 +207,18 @@ def test_the_page_opens_the_wizard_and_refreshes_after_import(qtbot, admin_sessi
     assert page.model.rowCount() == 0 and page.count_label.text() == "0 người"
     assert not page.export_button.isEnabled()  # nothing to export yet
     wizard = page.open_import()
-    src = write_xlsx(tmp_path / "danh-sach.xlsx", ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Thôn",
-                                                   "SĐT"])
+    src = write_xlsx(
+        tmp_path / "danh-sach.xlsx", ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Thôn", "SĐT"]
+    )
     choose(qtbot, wizard, src)
     with qtbot.waitSignal(page.filter_applied, timeout=30_000):
         qtbot.mouseClick(wizard.import_button, CLICK)
     assert page.model.rowCount() == 3 and page.count_label.text() == "3 người"
-    assert [page.hamlet_combo.itemData(i) for i in range(page.hamlet_combo.count())] == [None, "Thôn 1", "Thôn 2"]
+    assert [page.hamlet_combo.itemData(i) for i in range(page.hamlet_combo.count())] == [
+        None,
+        "Thôn 1",
+        "Thôn 2",
+    ]
     qtbot.mouseClick(wizard.done_button, CLICK)
     QApplication.processEvents()
     assert not wizard.isVisible()

@@ -43,13 +43,17 @@ def world(admin_session, station):
     site = sites.add_site(ctx, name="Trạm", capacity_per_hour=20)
     today = days.add_day(ctx, site_id=site["id"], day=TODAY, hours="07:30-09:30")
     days.add_day(ctx, site_id=site["id"], day=TODAY + timedelta(days=1), hours="07:30-09:30")
-    planner.plan(ctx, camp["id"], TODAY, TODAY + timedelta(days=1), population=planner.Population(groups={"a", "c"}))
+    planner.plan(
+        ctx, camp["id"], TODAY, TODAY + timedelta(days=1), population=planner.Population(groups={"a", "c"})
+    )
     users.add_user(ctx, DOCTOR, "doctor", DOCTOR_PASSWORD, "BS. Thử")
     users.add_user(ctx, RECEPTION, "reception", RECEPTION_PASSWORD, "ĐD. Thử")
     paths, _ = station
     doctor = login(paths, DOCTOR, DOCTOR_PASSWORD)
     try:
-        for (aid,) in q(ctx, "SELECT id FROM appointment WHERE day_id = :d ORDER BY id LIMIT 5", d=today["id"]):
+        for (aid,) in q(
+            ctx, "SELECT id FROM appointment WHERE day_id = :d ORDER BY id LIMIT 5", d=today["id"]
+        ):
             checkin.checkin_by_appointment(doctor, aid)
             board.mark_examined(doctor, aid)
     finally:
@@ -75,7 +79,8 @@ def shown(page: ReportsPage) -> list[list[str]]:
 
 def figures(row: dict) -> list[str]:
     return [format_number(row[k]) for k in ("total", "examined", "booked", "not_booked", "not_examined")] + [
-        f"{row['rate']:.1f}".replace(".", ",")]
+        f"{row['rate']:.1f}".replace(".", ",")
+    ]
 
 
 def test_coverage_table_equals_the_core(qtbot, page, world):
@@ -86,7 +91,9 @@ def test_coverage_table_equals_the_core(qtbot, page, world):
     for row, cell in zip(rows, cov["cells"], strict=False):
         assert row[0] == cell["hamlet_label"] and row[2:] == figures(cell)
     assert rows[-1][0] == "Tổng cộng" and rows[-1][2:] == figures(cov["totals"])
-    assert any(r[0] == coverage.NO_HAMLET_LABEL and r[1] == coverage.NO_GROUP_LABEL for r in rows)  # nobody left out
+    assert any(
+        r[0] == coverage.NO_HAMLET_LABEL and r[1] == coverage.NO_GROUP_LABEL for r in rows
+    )  # nobody left out
     assert "5/251 người đã khám" in page.totals_label.text()
 
     page.view_combo.setCurrentIndex(page.view_combo.findData("by_hamlet"))

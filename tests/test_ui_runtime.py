@@ -28,8 +28,15 @@ print(n - sys.getrefcount(None), t - sys.getrefcount(True))
 
 
 def test_qt_calls_keep_none_and_true_alive():
-    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120,
-                         env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )
     assert out.returncode == 0, out.stderr[-500:]
     dropped_none, dropped_true = (int(x) for x in out.stdout.split())
-    assert dropped_none < 50 and dropped_true < 50, f"binding leaks references: None {dropped_none}, True {dropped_true}"
+    assert dropped_none < 50 and dropped_true < 50, (
+        f"binding leaks references: None {dropped_none}, True {dropped_true}"
+    )

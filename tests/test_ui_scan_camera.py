@@ -18,8 +18,10 @@ import ui.scan.decode as decode
 from ui.scan.decode import StableReads, decode_qr
 from ui.scan.errors import NO_CAMERA, NO_DECODER, NO_MULTIMEDIA, ScannerUnavailable
 
-PAYLOAD = ("031060999903|999888703|Lê Văn Giả|01011960|Nam|Tổ dân phố Mẫu, Phường Thủy Nguyên, "
-           "Thành phố Hải Phòng|15082024||||")
+PAYLOAD = (
+    "031060999903|999888703|Lê Văn Giả|01011960|Nam|Tổ dân phố Mẫu, Phường Thủy Nguyên, "
+    "Thành phố Hải Phòng|15082024||||"
+)
 OTHER = "031303999902||Trần Thị Mẫu|02032003|Nữ|Thôn Thử Nghiệm, Xã Việt Khê, Thành phố Hải Phòng|20042021"
 
 has_zxing = decode.decoder_available()
@@ -29,7 +31,9 @@ try:
     has_multimedia = True
 except ScannerUnavailable:
     has_multimedia = False
-needs_multimedia = pytest.mark.skipif(not has_multimedia, reason="QtMultimedia (PySide6-Addons) cannot be loaded")
+needs_multimedia = pytest.mark.skipif(
+    not has_multimedia, reason="QtMultimedia (PySide6-Addons) cannot be loaded"
+)
 
 
 def qr_png(text: str, scale: int = 4, eci: bool = False) -> bytes:
@@ -68,7 +72,7 @@ def test_every_input_kind_decodes(tmp_path):
     path.write_bytes(png)
     assert decode_qr(path) == [OTHER] and decode_qr(str(path)) == [OTHER]
     grey = image.convertToFormat(QImage.Format.Format_Grayscale8)
-    raw = b"".join(bytes(grey.constScanLine(y))[:grey.width()] for y in range(grey.height()))
+    raw = b"".join(bytes(grey.constScanLine(y))[: grey.width()] for y in range(grey.height()))
     assert decode_qr(raw, grey.width(), grey.height()) == [OTHER]
     with pytest.raises(ValueError):
         decode_qr(raw)  # raw grey bytes need their size
@@ -204,7 +208,9 @@ def _feed_until_scanned(qtbot, dialog, push, frames: int = 10) -> list[str]:
 @needs_zxing
 def test_frames_are_decoded_off_the_gui_thread_and_accepted_after_three_reads(qtbot, monkeypatch):
     if not has_multimedia:  # the pipeline after the sink is the same
-        monkeypatch.setattr(camera, "multimedia", lambda: (_ for _ in ()).throw(ScannerUnavailable(NO_MULTIMEDIA)))
+        monkeypatch.setattr(
+            camera, "multimedia", lambda: (_ for _ in ()).throw(ScannerUnavailable(NO_MULTIMEDIA))
+        )
     dialog = open_dialog(qtbot, start=False, stable_reads=3)
     seen_threads: list[bool] = []
     real_decode = camera.decode_qr

@@ -20,8 +20,10 @@ from ui.people.registration_dialog import CONFIRM_TEXT, ScanResultDialog
 from ui.scan import install_scanner
 
 CLICK = Qt.MouseButton.LeftButton
-CARD = ("031085999901|999888701|Nguyễn Văn Thử|15041985|Nam|Số 0 Phố Kiểm Thử, Phường Hồng Bàng, "
-        "Thành phố Hải Phòng|10052021")
+CARD = (
+    "031085999901|999888701|Nguyễn Văn Thử|15041985|Nam|Số 0 Phố Kiểm Thử, Phường Hồng Bàng, "
+    "Thành phố Hải Phòng|10052021"
+)
 CLEAN = "031303999902||Trần Thị Mẫu|02032003|Nữ|Thôn Thử Nghiệm, Xã Việt Khê, Thành phố Hải Phòng|20042021"
 CHILD = "031216999905||Vũ Minh Thử|12062016|Nam|Thôn Mẫu, Đặc khu Cát Hải, Thành phố Hải Phòng|09092025||||"
 # An elderly woman whose ID's century/sex digit says "man born in the 1900s": a warning to confirm.
@@ -68,9 +70,16 @@ def test_a_known_card_shows_the_person_and_opens_the_record(qtbot, admin_session
 @pytest.fixture
 def stored(admin_session) -> dict:
     """The card's holder as typed by hand earlier: a typo in the name, another address, no old ID."""
-    return persons.create_person(admin_session, persons.PersonInput(
-        "Nguyễn Văn Thủ", personal_id="031085999901", birth_date=date(1985, 4, 15), sex="M",
-        permanent_address="Số 12 Ngõ 34 Lạch Tray, Phường Gia Viên, Thành phố Hải Phòng"))
+    return persons.create_person(
+        admin_session,
+        persons.PersonInput(
+            "Nguyễn Văn Thủ",
+            personal_id="031085999901",
+            birth_date=date(1985, 4, 15),
+            sex="M",
+            permanent_address="Số 12 Ngõ 34 Lạch Tray, Phường Gia Viên, Thành phố Hải Phòng",
+        ),
+    )
 
 
 def table_rows(dialog: ScanResultDialog) -> list[tuple[str, str, str]]:
@@ -82,15 +91,27 @@ def test_differences_are_shown_side_by_side_and_taken_field_by_field(qtbot, admi
     dialog = open_dialog(qtbot, admin_session, CARD, [])
     assert dialog.state == "differences"
     table = dialog.differences_table
-    assert [table.horizontalHeaderItem(c).text() for c in range(4)] == ["Trường", "Trên thẻ", "Trong hồ sơ", "Chọn"]
+    assert [table.horizontalHeaderItem(c).text() for c in range(4)] == [
+        "Trường",
+        "Trên thẻ",
+        "Trong hồ sơ",
+        "Chọn",
+    ]
     assert table_rows(dialog) == [
         ("Họ và tên", "Nguyễn Văn Thử", "Nguyễn Văn Thủ"),
         ("Số CMND", "999888701", "(trống)"),
-        ("Nơi thường trú", "Số 0 Phố Kiểm Thử, Phường Hồng Bàng, Thành phố Hải Phòng",
-         "Số 12 Ngõ 34 Lạch Tray, Phường Gia Viên, Thành phố Hải Phòng"),
+        (
+            "Nơi thường trú",
+            "Số 0 Phố Kiểm Thử, Phường Hồng Bàng, Thành phố Hải Phòng",
+            "Số 12 Ngõ 34 Lạch Tray, Phường Gia Viên, Thành phố Hải Phòng",
+        ),
     ]
     # A blank in the record is filled from the card by default; a real conflict waits for the person.
-    assert {k: c.isChecked() for k, c in dialog.take_checks.items()} == {"name": False, "old_id": True, "address": False}
+    assert {k: c.isChecked() for k, c in dialog.take_checks.items()} == {
+        "name": False,
+        "old_id": True,
+        "address": False,
+    }
     assert all(c.text() == "Lấy theo thẻ" for c in dialog.take_checks.values())
     assert persons.get_person(admin_session, stored["id"])["name"] == "Nguyễn Văn Thủ"  # nothing changed yet
 
@@ -106,8 +127,11 @@ def test_differences_are_shown_side_by_side_and_taken_field_by_field(qtbot, admi
     assert saved.text() == "Đã sửa theo thẻ: Họ và tên, Số CMND."
     assert "Đã lưu lựa chọn" in dialog.subtitle_label.text()
     with admin_session.read() as s:
-        ev = json.loads(s.execute(text("SELECT details FROM audit_event WHERE action='person.update' "
-                                       "ORDER BY seq DESC")).scalar())
+        ev = json.loads(
+            s.execute(
+                text("SELECT details FROM audit_event WHERE action='person.update' ORDER BY seq DESC")
+            ).scalar()
+        )
     assert ev["source"] == "cccd" and set(ev["new"]) == {"name", "old_id"}
     assert persons.count_people(admin_session) == 1
 
@@ -118,7 +142,10 @@ def test_keeping_everything_changes_nothing(qtbot, admin_session, stored):
         check.setChecked(False)
     qtbot.mouseClick(dialog.save_choices_button, CLICK)
     qtbot.waitUntil(lambda: dialog.state == "saved", timeout=10_000)
-    assert dialog.findChild(type(dialog.title_label), "savedText").text() == "Không sửa trường nào: hồ sơ giữ nguyên."
+    assert (
+        dialog.findChild(type(dialog.title_label), "savedText").text()
+        == "Không sửa trường nào: hồ sơ giữ nguyên."
+    )
     record = persons.get_person(admin_session, stored["id"])
     assert (record["name"], record["old_id"]) == ("Nguyễn Văn Thủ", None)
 
@@ -149,7 +176,11 @@ def test_a_card_with_warnings_is_registered_only_after_the_check(qtbot, admin_se
     qtbot.waitUntil(lambda: dialog.state == "created", timeout=10_000)
     pid = dialog.registration.person_id
     record = persons.get_person(admin_session, pid)
-    assert (record["name"], record["personal_id"], record["target_group"]) == ("Đỗ Thị Thí Nghiệm", "031048999907", "a")
+    assert (record["name"], record["personal_id"], record["target_group"]) == (
+        "Đỗ Thị Thí Nghiệm",
+        "031048999907",
+        "a",
+    )
     assert sorted(record["flags"]) == ["elderly", "poor"]
     assert consent.has_consent(admin_session, pid, "exam")
     assert not consent.has_consent(admin_session, pid, "ehr_share")
@@ -173,7 +204,9 @@ def test_a_clean_new_card_opens_the_form_and_registers_in_the_hamlet_chosen(qtbo
     pid = dialog.registration.person_id
     person = persons.get_person(admin_session, pid)
     assert (person["name"], person["hamlet"], person["commune_code"]) == ("Trần Thị Mẫu", "Thôn Mới", "10507")
-    assert consent.has_consent(admin_session, pid, "ehr_share") and not consent.has_consent(admin_session, pid, "exam")
+    assert consent.has_consent(admin_session, pid, "ehr_share") and not consent.has_consent(
+        admin_session, pid, "exam"
+    )
     assert dialog.open_button.isVisible() and dialog.open_button.isDefault()
     assert dialog.consent_button.isVisible()  # the other consent can still be recorded
     qtbot.mouseClick(dialog.consent_button, CLICK)  # nothing ticked
@@ -193,7 +226,9 @@ def test_a_childs_consent_is_given_by_the_guardian(qtbot, admin_session):
     assert not dialog.consent_button.isVisible()  # both recorded
 
 
-@pytest.mark.parametrize("bad", ["15082024||||", "031085999916|999888716|Lý Văn Cụ", "http://example.invalid/x"])
+@pytest.mark.parametrize(
+    "bad", ["15082024||||", "031085999916|999888716|Lý Văn Cụ", "http://example.invalid/x"]
+)
 def test_an_unreadable_scan_shows_the_message_and_stores_nothing(qtbot, admin_session, bad):
     with pytest.raises(InvalidCccdPayload) as expected:
         parse_cccd(bad)

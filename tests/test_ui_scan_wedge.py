@@ -102,7 +102,9 @@ def test_a_140_character_scan_is_recognised_fast_and_typed_nowhere(qtbot, form, 
 
 
 @pytest.mark.parametrize("suffix", ["\r", "\r\n", "\t"])
-def test_a_trailing_enter_ends_the_scan_at_once_and_never_presses_the_default_button(qtbot, form, scanner, suffix):
+def test_a_trailing_enter_ends_the_scan_at_once_and_never_presses_the_default_button(
+    qtbot, form, scanner, suffix
+):
     rec = Recorder(scanner)
     last_key = type_text(form.edit, PAYLOAD + suffix, pace_ms=2.0)
     wait_for_scan(qtbot, rec)
@@ -162,7 +164,9 @@ def test_an_ime_rewriting_the_last_letter_is_followed(qtbot, form, scanner):
     fix.setCommitString("ả", -1, 1)
     QCoreApplication.sendEvent(form.edit, fix)
     type_text(form.edit, tail[:10] + "x", pace_ms=2.0)
-    QCoreApplication.sendEvent(form.edit, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Backspace, Qt.KeyboardModifier.NoModifier))
+    QCoreApplication.sendEvent(
+        form.edit, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Backspace, Qt.KeyboardModifier.NoModifier)
+    )
     type_text(form.edit, tail[10:], pace_ms=2.0)
     wait_for_scan(qtbot, rec)
     assert rec.scans[0][0] == PAYLOAD

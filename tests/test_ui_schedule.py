@@ -57,8 +57,10 @@ def world(admin_session):
     add_people(ctx, 200)
     camp = campaigns.create_campaign(ctx, name="Khám định kỳ", year=TODAY.year, groups="a,b,c,d,đ")
     site = sites.add_site(ctx, name="Trạm Y tế xã", capacity_per_hour=10)
-    ds = [days.add_day(ctx, site_id=site["id"], day=TODAY + timedelta(days=i), hours="07:30-09:30,13:30-14:30")
-          for i in (1, 2)]
+    ds = [
+        days.add_day(ctx, site_id=site["id"], day=TODAY + timedelta(days=i), hours="07:30-09:30,13:30-14:30")
+        for i in (1, 2)
+    ]
     return {"ctx": ctx, "campaign": camp["id"], "site": site["id"], "days": [d["id"] for d in ds]}
 
 
@@ -84,7 +86,11 @@ def test_create_a_campaign_through_its_dialog(qtbot, page, admin_session):
     with qtbot.waitSignal(page.refreshed, timeout=10_000):
         submit(qtbot, dialog)
     (c,) = campaigns.list_campaigns(admin_session)
-    assert c["name"] == "KSK 2026 Khám sức khỏe" and c["year"] == TODAY.year and c["groups"] == ["a", "b", "c", "đ"]
+    assert (
+        c["name"] == "KSK 2026 Khám sức khỏe"
+        and c["year"] == TODAY.year
+        and c["groups"] == ["a", "b", "c", "đ"]
+    )
     assert c["exam_forms"] == {"a": "elderly", "b": "child", "c": "elderly", "đ": "adult"}
     assert page.campaigns_model.rowCount() == 1 and "KSK 2026 Khám sức khỏe" in page.status_label.text()
     assert q(admin_session, "SELECT count(*) FROM audit_event WHERE action = 'campaign.create'")[0][0] == 1
@@ -102,7 +108,11 @@ def test_site_and_day_dialogs_with_past_date_and_no_capacity(qtbot, page, admin_
         submit(qtbot, dialog)
     (site,) = sites.list_sites(admin_session)
     assert (site["kind"], site["mobile"], site["capacity_per_hour"], site["address"]) == (
-        "village_hall", True, None, "Thôn Đông, xã Kiến Thụy")
+        "village_hall",
+        True,
+        None,
+        "Thôn Đông, xã Kiến Thụy",
+    )
     assert page.sites_model.text(0, 3) == "Chưa đặt"
 
     day = page.add_day()
@@ -125,7 +135,11 @@ def test_site_and_day_dialogs_with_past_date_and_no_capacity(qtbot, page, admin_
         submit(qtbot, day)
     (d,) = days.list_days(admin_session)
     assert (d["date"], d["capacity_per_slot"], d["capacity"], d["booked"]) == (
-        (TODAY + timedelta(days=3)).isoformat(), 20, 280, 0)
+        (TODAY + timedelta(days=3)).isoformat(),
+        20,
+        280,
+        0,
+    )
     assert page.days_model.rowCount() == 1 and page.days_model.text(0, 4) == "280"
 
     edit = page.edit_site(page.sites_model.row(0))
@@ -205,16 +219,23 @@ def test_day_view_lists_the_appointments_and_moves_one(qtbot, planned, page):
     ctx = planned["ctx"]
     view = open_first_day(qtbot, page)
     day_id = planned["days"][0]
-    stored = q(ctx, "SELECT a.id, s.start_time FROM appointment a JOIN slot s ON s.id = a.slot_id WHERE a.day_id = :d",
-               d=day_id)
+    stored = q(
+        ctx,
+        "SELECT a.id, s.start_time FROM appointment a JOIN slot s ON s.id = a.slot_id WHERE a.day_id = :d",
+        d=day_id,
+    )
     shown = {it.data(0, APPOINTMENT_ROLE)["appointment_id"] for it in view.appointment_items()}
     assert shown == {r.id for r in stored} and len(shown) == 30
     assert view.tree.topLevelItemCount() == 6 and view.tree.topLevelItem(0).text(1) == "5/5 người"
     assert "đã hẹn 30/30" in view.info_label.text()
-    assert q(ctx, "SELECT count(*) FROM audit_event WHERE action = 'schedule.read'")[0][0] == 1  # reading is audited
+    assert (
+        q(ctx, "SELECT count(*) FROM audit_event WHERE action = 'schedule.read'")[0][0] == 1
+    )  # reading is audited
 
     # Move someone from the first slot of day 1 to day 2, where someone was cancelled to make room.
-    other = q(ctx, "SELECT id FROM appointment WHERE day_id = :d ORDER BY id LIMIT 1", d=planned["days"][1])[0].id
+    other = q(ctx, "SELECT id FROM appointment WHERE day_id = :d ORDER BY id LIMIT 1", d=planned["days"][1])[
+        0
+    ].id
     first = view.tree.topLevelItem(0).child(0).data(0, APPOINTMENT_ROLE)
     view.select_appointment(first["appointment_id"])
     move = view.move_selected()
@@ -234,7 +255,9 @@ def test_day_view_lists_the_appointments_and_moves_one(qtbot, planned, page):
     assert "còn 1/5" in move.slot_combo.currentText()
     with qtbot.waitSignal(view.loaded, timeout=10_000):
         submit(qtbot, move)
-    row = q(ctx, "SELECT day_id, slot_id, locked FROM appointment WHERE id = :i", i=first["appointment_id"])[0]
+    row = q(ctx, "SELECT day_id, slot_id, locked FROM appointment WHERE id = :i", i=first["appointment_id"])[
+        0
+    ]
     assert tuple(row) == (planned["days"][1], free_slot, 1)  # moved by hand: locked against re-planning
     assert "Đã chuyển" in view.status_label.text()
     shown = {it.data(0, APPOINTMENT_ROLE)["appointment_id"] for it in view.appointment_items()}
@@ -252,8 +275,15 @@ def test_day_view_notify_cancel_and_lock(qtbot, planned, page):
     items[1].setSelected(True)
     with qtbot.waitSignal(view.loaded, timeout=10_000):
         qtbot.mouseClick(view.notify_button, CLICK)
-    assert {r[0] for r in q(ctx, "SELECT status FROM appointment WHERE id IN (:a, :b)",
-                            a=two[0]["appointment_id"], b=two[1]["appointment_id"])} == {"notified"}
+    assert {
+        r[0]
+        for r in q(
+            ctx,
+            "SELECT status FROM appointment WHERE id IN (:a, :b)",
+            a=two[0]["appointment_id"],
+            b=two[1]["appointment_id"],
+        )
+    } == {"notified"}
     assert "Đã đánh dấu 2 người" in view.status_label.text()
     assert "Đã báo lịch" in view.appointment_items()[0].text(6)
 
@@ -262,15 +292,25 @@ def test_day_view_notify_cancel_and_lock(qtbot, planned, page):
     box = next(w for w in view.findChildren(QMessageBox) if w.isVisible())
     with qtbot.waitSignal(view.loaded, timeout=10_000):
         qtbot.mouseClick(box.button(QMessageBox.StandardButton.Ok), CLICK)
-    assert q(ctx, "SELECT status FROM appointment WHERE id = :i", i=two[0]["appointment_id"])[0][0] == "cancelled"
+    assert (
+        q(ctx, "SELECT status FROM appointment WHERE id = :i", i=two[0]["appointment_id"])[0][0]
+        == "cancelled"
+    )
     assert len(view.appointment_items()) == 29
 
     assert view.lock_button.text() == "Khóa ngày"
     with qtbot.waitSignal(view.loaded, timeout=10_000):
         qtbot.mouseClick(view.lock_button, CLICK)
     assert q(ctx, "SELECT locked FROM exam_day WHERE id = :d", d=planned["days"][0])[0][0] == 1
-    assert q(ctx, "SELECT count(*) FROM appointment WHERE day_id = :d AND locked = 0 AND status IN "
-                  "('scheduled', 'notified')", d=planned["days"][0])[0][0] == 0
+    assert (
+        q(
+            ctx,
+            "SELECT count(*) FROM appointment WHERE day_id = :d AND locked = 0 AND status IN "
+            "('scheduled', 'notified')",
+            d=planned["days"][0],
+        )[0][0]
+        == 0
+    )
     assert view.lock_button.text() == "Mở khóa ngày" and "ĐÃ KHÓA" in view.info_label.text()
     assert page.days_model.text(0, 7) == "Đã khóa"
     # a locked day takes nobody new when planning again
@@ -288,8 +328,13 @@ def test_reception_sees_the_schedule_read_only(qtbot, planned, station):
         qtbot.addWidget(widget)
         widget.show()
         assert widget.read_only_label.isVisible() and widget.days_model.rowCount() == 2
-        for b in (widget.plan_button, widget.add_day_button, widget.add_campaign_button, widget.add_site_button,
-                  widget.edit_site_button):
+        for b in (
+            widget.plan_button,
+            widget.add_day_button,
+            widget.add_campaign_button,
+            widget.add_site_button,
+            widget.edit_site_button,
+        ):
             assert not b.isVisible()
         assert widget.add_campaign() is None and widget.open_plan() is None and widget.add_day() is None
         widget.days_table.select_first()
@@ -339,7 +384,9 @@ def test_day_capacity_cannot_drop_below_the_people_booked(qtbot, planned, page):
 def pdf_text(path) -> str:
     import subprocess
 
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_print_buttons_write_the_day_schedule_and_a_call_list(qtbot, planned, page, tmp_path, monkeypatch):
@@ -359,8 +406,14 @@ def test_print_buttons_write_the_day_schedule_and_a_call_list(qtbot, planned, pa
     day = (TODAY + timedelta(days=1)).isoformat()
     assert chosen == [f"lich-kham-{day}.pdf"] and len(opened) == 1
     schedule = pdf_text(tmp_path / chosen[0])
-    names = [r[0] for r in q(ctx, "SELECT p.full_name FROM appointment a JOIN person p ON p.id = a.person_id "
-                                  "WHERE a.day_id = :d", d=planned["days"][0])]
+    names = [
+        r[0]
+        for r in q(
+            ctx,
+            "SELECT p.full_name FROM appointment a JOIN person p ON p.id = a.person_id WHERE a.day_id = :d",
+            d=planned["days"][0],
+        )
+    ]
     assert len(names) == 30
     flat = " ".join(schedule.split())
     assert all(" ".join(n.split()) in flat for n in names)  # everyone booked that day is on it
@@ -368,16 +421,30 @@ def test_print_buttons_write_the_day_schedule_and_a_call_list(qtbot, planned, pa
 
     hamlets = [view.hamlet_combo.itemData(i) for i in range(view.hamlet_combo.count())]
     assert hamlets and all(h is not None for h in hamlets)
-    hamlet = max(hamlets, key=lambda h: sum(1 for it in view.appointment_items()
-                                           if (it.data(0, APPOINTMENT_ROLE)["hamlet"] or "") == h))
+    hamlet = max(
+        hamlets,
+        key=lambda h: sum(
+            1 for it in view.appointment_items() if (it.data(0, APPOINTMENT_ROLE)["hamlet"] or "") == h
+        ),
+    )
     view.hamlet_combo.setCurrentIndex(view.hamlet_combo.findData(hamlet))
     qtbot.mouseClick(view.print_calls_button, CLICK)
     assert chosen[-1] == f"danh-sach-goi-{day}.pdf" and len(opened) == 2
     calls = " ".join(pdf_text(tmp_path / chosen[-1]).split())
-    mine = [n for n, h in q(ctx, "SELECT p.full_name, p.hamlet FROM appointment a JOIN person p ON p.id = a.person_id "
-                                 "JOIN exam_day d ON d.id = a.day_id WHERE d.exam_date = :t", t=day)
-            if (h or "") == hamlet]
+    mine = [
+        n
+        for n, h in q(
+            ctx,
+            "SELECT p.full_name, p.hamlet FROM appointment a JOIN person p ON p.id = a.person_id "
+            "JOIN exam_day d ON d.id = a.day_id WHERE d.exam_date = :t",
+            t=day,
+        )
+        if (h or "") == hamlet
+    ]
     others = [n for n in names if n not in mine]
     assert mine and all(" ".join(n.split()) in calls for n in mine)
     assert not any(" ".join(n.split()) in calls for n in others)  # only that hamlet's people
-    assert q(ctx, "SELECT count(*) FROM audit_event WHERE action IN ('print.schedule', 'print.calllist')")[0][0] == 2
+    assert (
+        q(ctx, "SELECT count(*) FROM audit_event WHERE action IN ('print.schedule', 'print.calllist')")[0][0]
+        == 2
+    )

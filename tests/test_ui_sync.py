@@ -58,8 +58,10 @@ def make_page(qtbot, ctx, config: WorkerConfig = FAST) -> SyncPage:
 def run_and_wait(qtbot, page: SyncPage, timeout: int = 60_000) -> dict:
     with qtbot.waitSignal(page.controller.run_finished, timeout=timeout) as blocker:
         qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.controller.last_status is not None
-                    and not page.controller.last_status.get("running"), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: page.controller.last_status is not None and not page.controller.last_status.get("running"),
+        timeout=10_000,
+    )
     return blocker.args[0]
 
 
@@ -161,12 +163,17 @@ def test_a_rejected_item_is_parked_with_the_reason_and_can_be_resent_or_dismisse
     qtbot.waitUntil(lambda: page.parked_table.rowCount() == 0, timeout=10_000)
     qtbot.waitUntil(lambda: page.indicator.text().startswith("Đồng bộ: 0 chờ gửi"), timeout=10_000)
     with ctx.read() as s:
-        states = dict(s.execute(select(OutboxItem.kind, OutboxItem.state)
-                                .where(OutboxItem.kind == "person_merge")).all())
+        states = dict(
+            s.execute(
+                select(OutboxItem.kind, OutboxItem.state).where(OutboxItem.kind == "person_merge")
+            ).all()
+        )
         dismissed = s.scalars(select(AuditEvent).where(AuditEvent.action == "sync.dismiss")).one()
     assert states == {"person_merge": "dismissed"}
     assert json.loads(dismissed.details)["reason"] == "Bản ghi thử, không cần gửi"
-    qtbot.waitUntil(lambda: ["Gộp hồ sơ", "0", "0", "0", "1"] in table_rows(page.counts_table), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: ["Gộp hồ sơ", "0", "0", "0", "1"] in table_rows(page.counts_table), timeout=10_000
+    )
 
 
 def test_cancel_during_a_run_stops_it_without_losing_items(qtbot, admin_session, hub):
@@ -175,8 +182,9 @@ def test_cancel_during_a_run_stops_it_without_losing_items(qtbot, admin_session,
     host, port = urlsplit(hub.url).hostname, urlsplit(hub.url).port
     with FaultProxy((host, port), fail_rate=0.0, latency_s=0.4) as slow:
         enroll(ctx, hub.db_url, slow.url)
-        page = make_page(qtbot, ctx, WorkerConfig(batch_size=5, backoff_base_s=0.01, max_failures=3,
-                                                  timeout_s=(2.0, 5.0)))
+        page = make_page(
+            qtbot, ctx, WorkerConfig(batch_size=5, backoff_base_s=0.01, max_failures=3, timeout_s=(2.0, 5.0))
+        )
         first = []
         page.controller.progress.connect(lambda p: first.append(p) if p.get("accepted") else None)
         qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
@@ -188,7 +196,11 @@ def test_cancel_during_a_run_stops_it_without_losing_items(qtbot, admin_session,
         assert report["cancelled"] and not report["complete"]
         assert "Đã hủy đồng bộ" in page.result_label.text()
         status = sync_state.status(ctx)
-        assert 0 < status["pending"] < 60 and status["in_flight"] == 0 and status["sent"] + status["pending"] == 60
+        assert (
+            0 < status["pending"] < 60
+            and status["in_flight"] == 0
+            and status["sent"] + status["pending"] == 60
+        )
         assert not page.cancel_button.isEnabled() and page.run_button.isEnabled()
         report = run_and_wait(qtbot, page)  # the rest goes on the next run, each item exactly once
     assert report["complete"]
@@ -199,8 +211,9 @@ def test_cancel_during_a_run_stops_it_without_losing_items(qtbot, admin_session,
 def test_hub_down_shows_the_error_and_the_window_stays_responsive(qtbot, admin_session):
     ctx = admin_session
     add_people(ctx, 3)
-    sync_state.save_enrolment(ctx, f"http://127.0.0.1:{dead_port()}", "dev-1", "secret", pin_sha256=None,
-                              ca_file=None)
+    sync_state.save_enrolment(
+        ctx, f"http://127.0.0.1:{dead_port()}", "dev-1", "secret", pin_sha256=None, ca_file=None
+    )
     page = make_page(qtbot, ctx, WorkerConfig(backoff_base_s=0.4, max_failures=3, timeout_s=(1.0, 1.0)))
     ticks = []
     timer = QTimer()
@@ -225,8 +238,9 @@ def test_window_indicator_opens_the_page_and_locking_cancels_a_running_sync(qtbo
     paths, _ = station
     ctx = admin_session
     add_people(ctx, 3)
-    sync_state.save_enrolment(ctx, f"http://127.0.0.1:{dead_port()}", "dev-1", "secret", pin_sha256=None,
-                              ca_file=None)
+    sync_state.save_enrolment(
+        ctx, f"http://127.0.0.1:{dead_port()}", "dev-1", "secret", pin_sha256=None, ca_file=None
+    )
     window = MainWindow(ctx, paths, idle_timeout_ms=600_000)
     qtbot.addWidget(window)
     window.show()
@@ -237,7 +251,9 @@ def test_window_indicator_opens_the_page_and_locking_cancels_a_running_sync(qtbo
     qtbot.mouseClick(indicator, Qt.MouseButton.LeftButton)
     assert window.current_page_title() == "Đồng bộ"
 
-    page.controller.config_factory = lambda: WorkerConfig(backoff_base_s=30, max_failures=None, timeout_s=(1, 1))
+    page.controller.config_factory = lambda: WorkerConfig(
+        backoff_base_s=30, max_failures=None, timeout_s=(1, 1)
+    )
     qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.controller.running, timeout=5_000)
     time.sleep(0.3)

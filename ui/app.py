@@ -21,10 +21,17 @@ log = logging.getLogger("ksk.ui")
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ksk-desktop", description="KSK Desktop — giao diện đồ họa")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="thư mục dữ liệu của trạm (mặc định: KSK_DATA_DIR hoặc thư mục người dùng)")
-    parser.add_argument("--demo", action="store_true",
-                        help="nếu chưa có trạm, tạo trạm mẫu với dữ liệu tổng hợp rồi mở màn hình đăng nhập")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="thư mục dữ liệu của trạm (mặc định: KSK_DATA_DIR hoặc thư mục người dùng)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="nếu chưa có trạm, tạo trạm mẫu với dữ liệu tổng hợp rồi mở màn hình đăng nhập",
+    )
     parser.add_argument("--version", action="version", version=f"ksk-desktop {__version__}")
     return parser.parse_args(argv)
 
@@ -49,9 +56,13 @@ def setup_application(app: QApplication) -> None:
 def _excepthook(exc_type, exc, tb) -> None:  # noqa: ANN001 - sys.excepthook signature
     log.critical("unhandled exception", exc_info=(exc_type, exc, tb))
     if QApplication.instance() is not None:
-        box = QMessageBox(QMessageBox.Icon.Critical, "Lỗi — KSK Desktop",
-                          f"Lỗi không mong đợi ({exc_type.__name__}). Mọi thay đổi dở dang đã được hủy; "
-                          "hãy báo cho bộ phận hỗ trợ.", QMessageBox.StandardButton.Close)
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "Lỗi — KSK Desktop",
+            f"Lỗi không mong đợi ({exc_type.__name__}). Mọi thay đổi dở dang đã được hủy; "
+            "hãy báo cho bộ phận hỗ trợ.",
+            QMessageBox.StandardButton.Close,
+        )
         apply_button_texts(box)
         box.exec()
 

@@ -20,9 +20,13 @@ def with_suffix(path: Path, suffix: str) -> Path:
 
 
 def _run(dialog: QFileDialog, accept_text: str) -> Path | None:
-    for label, text in ((QFileDialog.DialogLabel.LookIn, "Thư mục:"), (QFileDialog.DialogLabel.FileName, "Tên tệp:"),
-                        (QFileDialog.DialogLabel.FileType, "Loại tệp:"), (QFileDialog.DialogLabel.Accept, accept_text),
-                        (QFileDialog.DialogLabel.Reject, "Hủy")):
+    for label, text in (
+        (QFileDialog.DialogLabel.LookIn, "Thư mục:"),
+        (QFileDialog.DialogLabel.FileName, "Tên tệp:"),
+        (QFileDialog.DialogLabel.FileType, "Loại tệp:"),
+        (QFileDialog.DialogLabel.Accept, accept_text),
+        (QFileDialog.DialogLabel.Reject, "Hủy"),
+    ):
         dialog.setLabelText(label, text)
     if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
         return None

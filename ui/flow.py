@@ -18,8 +18,15 @@ from ui.main_window import MainWindow
 class AppFlow(QObject):
     finished = Signal()  # nothing left open: the application should quit
 
-    def __init__(self, paths: StationPaths, *, demo: bool = False, username: str = "",
-                 idle_timeout_ms: int | None = None, demo_people: int = 5000) -> None:
+    def __init__(
+        self,
+        paths: StationPaths,
+        *,
+        demo: bool = False,
+        username: str = "",
+        idle_timeout_ms: int | None = None,
+        demo_people: int = 5000,
+    ) -> None:
         super().__init__()
         self.paths = paths
         self.demo = demo

@@ -79,8 +79,13 @@ class MainWindow(QMainWindow):
     logged_out = Signal()  # the window closed so that someone can log in
     closed = Signal()  # the window closed for good (quit)
 
-    def __init__(self, session: StationSession, paths: StationPaths, parent: QWidget | None = None,
-                 idle_timeout_ms: int | None = None) -> None:
+    def __init__(
+        self,
+        session: StationSession,
+        paths: StationPaths,
+        parent: QWidget | None = None,
+        idle_timeout_ms: int | None = None,
+    ) -> None:
         super().__init__(parent)
         self.session = session
         self.paths = paths

@@ -20,12 +20,15 @@ def error_text(exc: BaseException) -> str:
         return exc.message
     # Unexpected: no details on screen (they may carry personal data); the log keeps the traceback.
     log.error("unexpected error", exc_info=exc)
-    return (f"Lỗi không mong đợi ({type(exc).__name__}). Mọi thay đổi dở dang đã được hủy; "
-            "hãy báo cho bộ phận hỗ trợ.")
+    return (
+        f"Lỗi không mong đợi ({type(exc).__name__}). Mọi thay đổi dở dang đã được hủy; "
+        "hãy báo cho bộ phận hỗ trợ."
+    )
 
 
-def _box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str,
-         buttons: QMessageBox.StandardButton) -> QMessageBox:
+def _box(
+    parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str, buttons: QMessageBox.StandardButton
+) -> QMessageBox:
     box = QMessageBox(icon, title, text, buttons, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
     apply_button_texts(box)
@@ -45,11 +48,17 @@ def show_error(parent: QWidget | None, title: str, exc_or_text: BaseException | 
     return box
 
 
-def ask(parent: QWidget | None, title: str, text: str, on_yes: Callable[[], None],
-        yes_text: str = "Đồng ý") -> QMessageBox:
+def ask(
+    parent: QWidget | None, title: str, text: str, on_yes: Callable[[], None], yes_text: str = "Đồng ý"
+) -> QMessageBox:
     """Ask to confirm; *on_yes* runs only if the person confirms."""
-    box = _box(parent, QMessageBox.Icon.Question, title, text,
-               QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
+    box = _box(
+        parent,
+        QMessageBox.Icon.Question,
+        title,
+        text,
+        QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
+    )
     box.button(QMessageBox.StandardButton.Ok).setText(yes_text)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
 

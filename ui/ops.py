@@ -33,8 +33,12 @@ class Task(QObject):
     finished = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, on_done: Callable[[Any], None] | None, on_error: Callable[[BaseException], None] | None,
-                 context: QObject | None) -> None:
+    def __init__(
+        self,
+        on_done: Callable[[Any], None] | None,
+        on_error: Callable[[BaseException], None] | None,
+        context: QObject | None,
+    ) -> None:
         super().__init__()  # no parent: created on the GUI thread, so it lives there
         self._on_done = on_done
         self._on_error = on_error
@@ -91,9 +95,13 @@ class _Runnable(QRunnable):
             log.debug("background result dropped: its task no longer exists")
 
 
-def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-                      on_error: Callable[[BaseException], None] | None = None, *,
-                      context: QObject | None = None) -> Task:
+def run_in_background(
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+    *,
+    context: QObject | None = None,
+) -> Task:
     """Call ``fn()`` on the worker thread; then ``on_done(result)`` or ``on_error(exc)`` on the GUI thread.
 
     If *context* (usually the widget that asked) has been deleted by then, the callbacks are skipped.

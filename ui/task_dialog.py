@@ -28,8 +28,14 @@ class FormError(Exception):
 
 
 class TaskDialog(QDialog):
-    def __init__(self, title: str, parent: QWidget | None = None, submit_text: str = "Lưu",
-                 cancel_text: str = "Hủy", busy_text: str = "Đang xử lý…") -> None:
+    def __init__(
+        self,
+        title: str,
+        parent: QWidget | None = None,
+        submit_text: str = "Lưu",
+        cancel_text: str = "Hủy",
+        busy_text: str = "Đang xử lý…",
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setModal(True)
@@ -43,8 +49,12 @@ class TaskDialog(QDialog):
         self.error_label = ErrorLabel(self)
         self.outer.addWidget(self.error_label)
         self.buttons = QDialogButtonBox(self)
-        self.submit_button: QPushButton = self.buttons.addButton(submit_text, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button: QPushButton = self.buttons.addButton(cancel_text, QDialogButtonBox.ButtonRole.RejectRole)
+        self.submit_button: QPushButton = self.buttons.addButton(
+            submit_text, QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.cancel_button: QPushButton = self.buttons.addButton(
+            cancel_text, QDialogButtonBox.ButtonRole.RejectRole
+        )
         self.submit_button.setDefault(True)
         self.submit_button.setAutoDefault(True)
         self.cancel_button.setAutoDefault(False)

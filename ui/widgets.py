@@ -49,7 +49,9 @@ def fit_height(window: QWidget) -> None:
         return
     layout.activate()
     width = window.width()
-    needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
+    needed = (
+        layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
+    )
     if needed > window.height():
         window.resize(width, needed)
 

@@ -147,7 +147,9 @@ class Catalogue:
         if tokens:
             phrase = " ".join(tokens)
             for code in _matching(tokens, self._words, self._postings):
-                folded = self._folded[code].removeprefix("benh ")  # "Bệnh đái tháo đường…" starts with the disease
+                folded = self._folded[code].removeprefix(
+                    "benh "
+                )  # "Bệnh đái tháo đường…" starts with the disease
                 place = 0 if folded.startswith(phrase) else 1 if phrase in folded else 2
                 ranked.setdefault(code, (2, place, _key(code)))
             for code in _matching(tokens, self._alias_words, self._alias_postings):
@@ -181,6 +183,7 @@ def _matching(tokens: list[str], words: list[str], postings: dict[str, set[str]]
 
 
 # -- reading catalogue files -----------------------------------------------------------------------------
+
 
 def _parse_rows(text: str, source: str) -> dict[str, Icd10Code]:
     entries: dict[str, Icd10Code] = {}
@@ -245,8 +248,10 @@ def require(code: str, data_dir: Path | None = None) -> dict:
     normal = normalize_code(code)
     found = lookup(normal, data_dir)
     if found is None:
-        raise NotFound(f"Không có mã ICD-10 {normal} trong danh mục. "
-                       "Hãy kiểm tra lại mã, hoặc nhập danh mục đầy đủ của Bộ Y tế (ksk icd import).")
+        raise NotFound(
+            f"Không có mã ICD-10 {normal} trong danh mục. "
+            "Hãy kiểm tra lại mã, hoặc nhập danh mục đầy đủ của Bộ Y tế (ksk icd import)."
+        )
     return found
 
 

@@ -24,11 +24,39 @@ from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import nfc
 
 PREFERRED_SHEET = "dmicdme"
-_CODE_HEADERS = {"ma", "ma icd", "ma icd10", "ma icd 10", "ma benh", "ma benh icd", "ma benh icd10", "icd",
-                 "icd10", "icd 10", "code", "ma chan doan", "ma dm", "ma danh muc"}
-_NAME_HEADERS = {"ten", "ten icd", "ten icd10", "ten icd 10", "ten benh", "ten benh icd", "ten benh icd10", "name",
-                 "ten chan doan", "ten dm", "ten danh muc", "ten tieng viet", "ten benh tieng viet", "dien giai",
-                 "mo ta"}
+_CODE_HEADERS = {
+    "ma",
+    "ma icd",
+    "ma icd10",
+    "ma icd 10",
+    "ma benh",
+    "ma benh icd",
+    "ma benh icd10",
+    "icd",
+    "icd10",
+    "icd 10",
+    "code",
+    "ma chan doan",
+    "ma dm",
+    "ma danh muc",
+}
+_NAME_HEADERS = {
+    "ten",
+    "ten icd",
+    "ten icd10",
+    "ten icd 10",
+    "ten benh",
+    "ten benh icd",
+    "ten benh icd10",
+    "name",
+    "ten chan doan",
+    "ten dm",
+    "ten danh muc",
+    "ten tieng viet",
+    "ten benh tieng viet",
+    "dien giai",
+    "mo ta",
+}
 _CODE_CELL = re.compile(r"^\s*[A-Za-z]\d{2}(?:\.?\d{1,2})?\s*[†*+‡✱]?\s*$")
 
 
@@ -51,8 +79,13 @@ class IcdImportResult:
     total: int
 
     def to_json(self) -> dict:
-        return {"file": self.file, "sheet": self.sheet, "imported": self.imported, "skipped": self.skipped,
-                "total": self.total}
+        return {
+            "file": self.file,
+            "sheet": self.sheet,
+            "imported": self.imported,
+            "skipped": self.skipped,
+            "total": self.total,
+        }
 
 
 def _columns(header: list[Any]) -> tuple[int, int] | None:
@@ -73,8 +106,11 @@ def _columns_by_content(rows: list[list[Any]]) -> tuple[int, int] | None:
             break
     if best_code is None:
         return None
-    lengths = {i: sum(len(str(r[i])) for r in rows if i < len(r) and isinstance(r[i], str))
-               for i in range(width) if i != best_code}
+    lengths = {
+        i: sum(len(str(r[i])) for r in rows if i < len(r) and isinstance(r[i], str))
+        for i in range(width)
+        if i != best_code
+    }
     name = max(lengths, key=lengths.__getitem__, default=None)
     return (best_code, name) if name is not None and lengths[name] else None
 
@@ -86,7 +122,9 @@ def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[Any, Any]], str]:
         wb = CalamineWorkbook.from_path(str(path))
         names = list(wb.sheet_names)
     except Exception as exc:  # the reader raises its own error types for a damaged workbook
-        raise ImportFileError(f"Không mở được tệp Excel {path.name}: tệp bị hỏng hoặc không đúng định dạng.") from exc
+        raise ImportFileError(
+            f"Không mở được tệp Excel {path.name}: tệp bị hỏng hoặc không đúng định dạng."
+        ) from exc
     # The KSK template hides the list in sheet dmicdme beside the data sheet: look there first.
     names.sort(key=lambda n: header_key(n).replace(" ", "") != PREFERRED_SHEET)
     for name in names:
@@ -95,14 +133,20 @@ def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[Any, Any]], str]:
         for n, row in enumerate(head):
             cols = _columns(row)
             if cols:
-                return ((r[cols[0]] if cols[0] < len(r) else None, r[cols[1]] if cols[1] < len(r) else None)
-                        for r in rows[n + 1:]), name
+                return (
+                    (r[cols[0]] if cols[0] < len(r) else None, r[cols[1]] if cols[1] < len(r) else None)
+                    for r in rows[n + 1 :]
+                ), name
         cols = _columns_by_content(head)
         if cols:
-            return ((r[cols[0]] if cols[0] < len(r) else None, r[cols[1]] if cols[1] < len(r) else None)
-                    for r in rows), name
-    raise ImportFileError(f"Không tìm thấy cột mã ICD và tên bệnh trong {path.name} "
-                          "(cần cột như 'Mã ICD' và 'Tên bệnh', hoặc trang tính dmicdme).")
+            return (
+                (r[cols[0]] if cols[0] < len(r) else None, r[cols[1]] if cols[1] < len(r) else None)
+                for r in rows
+            ), name
+    raise ImportFileError(
+        f"Không tìm thấy cột mã ICD và tên bệnh trong {path.name} "
+        "(cần cột như 'Mã ICD' và 'Tên bệnh', hoặc trang tính dmicdme)."
+    )
 
 
 def _csv_rows(path: Path) -> tuple[Iterator[tuple[Any, Any]], str | None]:
@@ -156,8 +200,13 @@ def import_icd_list(ctx: StationSession, path: Path) -> IcdImportResult:
     target = icd10.station_file(ctx.paths.root)
     target.parent.mkdir(parents=True, exist_ok=True)
     with ctx.write() as s:
-        ctx.audit(s, "icd.import", "catalog", "icd10",
-                  {"file": path.name, "sha256": sha256_file(path), "imported": len(entries), "skipped": skipped})
+        ctx.audit(
+            s,
+            "icd.import",
+            "catalog",
+            "icd10",
+            {"file": path.name, "sha256": sha256_file(path), "imported": len(entries), "skipped": skipped},
+        )
         # Replaced inside the transaction: if the disk refuses the file, the audit event is rolled back too.
         atomic_write_bytes(target, _to_csv(entries))
     total = len(icd10.catalogue(ctx.paths.root))

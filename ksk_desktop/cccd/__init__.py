@@ -14,7 +14,18 @@ from ksk_desktop.cccd.personal_id import (
 from ksk_desktop.cccd.repair import caps_lock_inverted, collapse_ime_artefacts, ime_artefacts, repair_mojibake
 
 __all__ = [
-    "MAX_PAYLOAD_CHARS", "PROVINCES", "CccdCard", "InvalidCccdPayload", "PersonalId", "caps_lock_inverted",
-    "century_sex_digit", "collapse_ime_artefacts", "consistency_warnings", "ime_artefacts", "is_personal_id",
-    "parse_cccd", "repair_mojibake", "split_id",
+    "MAX_PAYLOAD_CHARS",
+    "PROVINCES",
+    "CccdCard",
+    "InvalidCccdPayload",
+    "PersonalId",
+    "caps_lock_inverted",
+    "century_sex_digit",
+    "collapse_ime_artefacts",
+    "consistency_warnings",
+    "ime_artefacts",
+    "is_personal_id",
+    "parse_cccd",
+    "repair_mojibake",
+    "split_id",
 ]

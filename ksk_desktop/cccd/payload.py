@@ -49,9 +49,16 @@ class CccdCard:
     def to_json(self) -> dict[str, Any]:
         """The object written by ``ksk cccd parse --jsonl``."""
         return {
-            "ok": True, "id": self.id, "old_id": self.old_id, "name": self.name, "dob": self.dob.isoformat(),
-            "sex": self.sex, "address": self.address, "issued": self.issued.isoformat() if self.issued else None,
-            "extra": list(self.extra), "warnings": list(self.warnings),
+            "ok": True,
+            "id": self.id,
+            "old_id": self.old_id,
+            "name": self.name,
+            "dob": self.dob.isoformat(),
+            "sex": self.sex,
+            "address": self.address,
+            "issued": self.issued.isoformat() if self.issued else None,
+            "extra": list(self.extra),
+            "warnings": list(self.warnings),
         }
 
     def __repr__(self) -> str:  # personal data stays out of logs and tracebacks
@@ -85,18 +92,24 @@ def _date_parts(text: str) -> tuple[int, int, int] | None:
 def _parse_date(text: str, what: str, *, partial_ok: bool, warnings: list[str]) -> date:
     parts = _date_parts(text)
     if parts is None:
-        raise _fail("bad_date", f"{what} không đúng định dạng ngày (cần ngày-tháng-năm 8 chữ số, ví dụ 15041985).")
+        raise _fail(
+            "bad_date", f"{what} không đúng định dạng ngày (cần ngày-tháng-năm 8 chữ số, ví dụ 15041985)."
+        )
     d, m, y = parts
     if partial_ok and d == 0 and 1900 <= y <= 9999 and 0 <= m <= 12:
         # Cards of people whose exact birthday is unknown carry only the year (or month and year).
         stand_in = date(y, m or 1, 1)
-        warnings.append(f"Mã QR chỉ có {'tháng và năm' if m else 'năm'} sinh; ngày sinh tạm ghi là "
-                        f"{stand_in:%d/%m/%Y}. Hãy xác nhận với người dân.")
+        warnings.append(
+            f"Mã QR chỉ có {'tháng và năm' if m else 'năm'} sinh; ngày sinh tạm ghi là "
+            f"{stand_in:%d/%m/%Y}. Hãy xác nhận với người dân."
+        )
         return stand_in
     try:
         value = date(y, m, d)
     except ValueError:
-        raise _fail("impossible_date", f"{what} không có thật (ngày {d:02d}, tháng {m:02d}, năm {y}).") from None
+        raise _fail(
+            "impossible_date", f"{what} không có thật (ngày {d:02d}, tháng {m:02d}, năm {y})."
+        ) from None
     if y < 1900:
         raise _fail("impossible_date", f"{what} năm {y} không thể có trên thẻ căn cước.")
     return value
@@ -133,18 +146,26 @@ def _clean(raw: object) -> str:
     if not isinstance(raw, str):
         raise _fail("empty", "Không có dữ liệu mã QR.")
     if len(raw) > _HARD_LIMIT:
-        raise _fail("too_long", "Dữ liệu quá dài, không phải mã QR căn cước (có thể đã dán nhầm cả một văn bản).")
+        raise _fail(
+            "too_long", "Dữ liệu quá dài, không phải mã QR căn cước (có thể đã dán nhầm cả một văn bản)."
+        )
     text = raw.replace("\x00", "").strip(_STRIP)
     if len(text) > MAX_PAYLOAD_CHARS:
-        raise _fail("too_long", f"Dữ liệu quá dài ({_thousands(len(text))} ký tự; mã QR căn cước chỉ vài trăm ký tự). "
-                                "Có thể đã dán nhầm cả một văn bản.")
+        raise _fail(
+            "too_long",
+            f"Dữ liệu quá dài ({_thousands(len(text))} ký tự; mã QR căn cước chỉ vài trăm ký tự). "
+            "Có thể đã dán nhầm cả một văn bản.",
+        )
     if repair.has_surrogates(text):
         raise _fail("encoding", "Dữ liệu có ký tự không hợp lệ (lỗi bảng mã); hãy quét lại.")
     text, _ = repair.repair_mojibake(text)
     text = unicodedata.normalize("NFC", text)
     if repair.is_lossy(text):
-        raise _fail("encoding", "Chữ tiếng Việt trong mã QR bị lỗi bảng mã và không khôi phục được "
-                                "(máy quét/webcam đọc sai); hãy quét lại, nếu được thì bằng máy quét khác.")
+        raise _fail(
+            "encoding",
+            "Chữ tiếng Việt trong mã QR bị lỗi bảng mã và không khôi phục được "
+            "(máy quét/webcam đọc sai); hãy quét lại, nếu được thì bằng máy quét khác.",
+        )
     text = repair.remove_stray(text).strip(_STRIP)
     return _AIM_PREFIX.sub("", text, count=1) if _AIM_PREFIX.match(text) else text
 
@@ -157,7 +178,9 @@ def _one_line(text: str) -> str:
     longest = max(lines, key=len)
     if all(ln in longest for ln in lines):
         return longest
-    raise _fail("multiple", "Dữ liệu có nhiều dòng khác nhau (có thể hai lần quét bị dính vào nhau); hãy quét lại.")
+    raise _fail(
+        "multiple", "Dữ liệu có nhiều dòng khác nhau (có thể hai lần quét bị dính vào nhau); hãy quét lại."
+    )
 
 
 # --- Recognising what was scanned when it is not a CCCD ---------------------------------------------
@@ -167,13 +190,17 @@ _OTHER_QR = (
     (re.compile(r"^000201"), "Đây là mã QR chuyển khoản ngân hàng (VietQR), không phải mã QR căn cước."),
     (re.compile(r"(?i)^WIFI:"), "Đây là mã QR mạng Wi-Fi, không phải mã QR căn cước."),
     (re.compile(r"(?i)^(?:BEGIN:VCARD|MECARD:)"), "Đây là mã QR danh thiếp, không phải mã QR căn cước."),
-    (re.compile(r"(?i)^(?:mailto|tel|sms|smsto|geo):"), "Đây là mã QR liên hệ/địa điểm, không phải mã QR căn cước."),
+    (
+        re.compile(r"(?i)^(?:mailto|tel|sms|smsto|geo):"),
+        "Đây là mã QR liên hệ/địa điểm, không phải mã QR căn cước.",
+    ),
 )
 _BHYT_CARD = re.compile(r"[A-Z]{2}[1-5][0-9]{2}[0-9]{10}")  # XX Y ZZ NNNNNNNNNN (vietnam.md §1.8)
 _BHXH = re.compile(r"[0-9]{10}")
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2}){2,}")
-_BHYT_MSG = ("Đây là mã QR thẻ bảo hiểm y tế (BHYT), không phải thẻ căn cước. "
-             "Hãy quét mã QR trên thẻ căn cước (CCCD).")
+_BHYT_MSG = (
+    "Đây là mã QR thẻ bảo hiểm y tế (BHYT), không phải thẻ căn cước. Hãy quét mã QR trên thẻ căn cước (CCCD)."
+)
 
 
 def _looks_bhyt(fields: list[str]) -> bool:
@@ -183,14 +210,20 @@ def _looks_bhyt(fields: list[str]) -> bool:
     # The BHYT QR starts with the 10-digit BHXH number, hex-encodes the name and ends with "$".
     if fields[-1] == "$" and len(fields) > 3:
         return True
-    return bool(_BHXH.fullmatch(first) and len(fields) > 1 and _HEX.fullmatch(fields[1])
-                and re.search("[a-fA-F]", fields[1]))
+    return bool(
+        _BHXH.fullmatch(first)
+        and len(fields) > 1
+        and _HEX.fullmatch(fields[1])
+        and re.search("[a-fA-F]", fields[1])
+    )
 
 
 def _reject_other_qr(text: str) -> None:
     """URLs, bank transfers, Wi-Fi and contact cards: recognised by their start, before any line logic."""
     if _URL.match(text):
-        raise _fail("url", "Đây là một đường dẫn (URL), không phải mã QR căn cước. Hãy quét mã QR trên thẻ căn cước.")
+        raise _fail(
+            "url", "Đây là một đường dẫn (URL), không phải mã QR căn cước. Hãy quét mã QR trên thẻ căn cước."
+        )
     for pattern, message in _OTHER_QR:
         if pattern.match(text):
             raise _fail("other_qr", message)
@@ -210,21 +243,36 @@ def _fragment_error(fields: list[str]) -> InvalidCccdPayload:
     first = fields[0]
     if n == 1:
         if is_personal_id(first):
-            return _fail("id_only", "Chỉ đọc được số định danh (có thể đã quét mã vạch thay vì mã QR). "
-                                    "Hãy quét mã QR trên thẻ căn cước.")
+            return _fail(
+                "id_only",
+                "Chỉ đọc được số định danh (có thể đã quét mã vạch thay vì mã QR). "
+                "Hãy quét mã QR trên thẻ căn cước.",
+            )
         if re.fullmatch(r"[0-9]{9}", first):
             return _fail("id_only", "Chỉ có một số 9 chữ số (số CMND cũ?), không phải mã QR căn cước.")
         if _BHXH.fullmatch(first):
-            return _fail("bhyt", "Chỉ có một số 10 chữ số (mã số BHXH/BHYT?), không phải mã QR căn cước. "
-                                 "Hãy quét mã QR trên thẻ căn cước.")
+            return _fail(
+                "bhyt",
+                "Chỉ có một số 10 chữ số (mã số BHXH/BHYT?), không phải mã QR căn cước. "
+                "Hãy quét mã QR trên thẻ căn cước.",
+            )
     if _is_echo(fields):
-        return _fail("echo", "Đây chỉ là phần đuôi của một lần quét trước (máy quét gửi lặp lại), "
-                             "không phải một mã đầy đủ. Hãy bỏ qua hoặc quét lại.")
+        return _fail(
+            "echo",
+            "Đây chỉ là phần đuôi của một lần quét trước (máy quét gửi lặp lại), "
+            "không phải một mã đầy đủ. Hãy bỏ qua hoặc quét lại.",
+        )
     if is_personal_id(first):
-        return _fail("truncated", f"Mã QR bị cắt giữa chừng (chỉ có {n} trường); hãy quét lại và giữ thẻ "
-                                  "yên cho đến khi máy báo xong.")
-    return _fail("too_few_fields", f"Chỉ có {n} trường; mã QR căn cước có ít nhất 7 trường "
-                                   "(số định danh|CMND cũ|họ tên|ngày sinh|giới tính|nơi thường trú|ngày cấp).")
+        return _fail(
+            "truncated",
+            f"Mã QR bị cắt giữa chừng (chỉ có {n} trường); hãy quét lại và giữ thẻ "
+            "yên cho đến khi máy báo xong.",
+        )
+    return _fail(
+        "too_few_fields",
+        f"Chỉ có {n} trường; mã QR căn cước có ít nhất 7 trường "
+        "(số định danh|CMND cũ|họ tên|ngày sinh|giới tính|nơi thường trú|ngày cấp).",
+    )
 
 
 def _ends_like_tail(fields: list[str]) -> bool:
@@ -237,8 +285,10 @@ def _split(text: str, warnings: list[str]) -> list[str]:
     if "|" not in text:
         for sep in _ALT_SEPARATORS:
             if text.count(sep) >= 5:
-                warnings.append(f"Mã QR dùng ký tự «{sep}» thay cho «|»: máy quét có thể đang đặt sai bố cục "
-                                "bàn phím. Hãy kiểm tra kỹ các trường.")
+                warnings.append(
+                    f"Mã QR dùng ký tự «{sep}» thay cho «|»: máy quét có thể đang đặt sai bố cục "
+                    "bàn phím. Hãy kiểm tra kỹ các trường."
+                )
                 text = text.replace(sep, "|")
                 break
     return [f.strip() for f in text.split("|")]
@@ -254,8 +304,11 @@ def _check_id(value: str) -> str:
     if digits == len(value) and value:
         hint = " (đây là độ dài của số CMND cũ)" if len(value) == 9 else ""
         raise _fail("bad_id", f"Số định danh phải có đúng 12 chữ số, ở đây có {len(value)} chữ số{hint}.")
-    raise _fail("bad_id", "Trường đầu tiên phải là số định danh 12 chữ số; ở đây có cả ký tự khác chữ số. "
-                          "Đây không phải mã QR căn cước.")
+    raise _fail(
+        "bad_id",
+        "Trường đầu tiên phải là số định danh 12 chữ số; ở đây có cả ký tự khác chữ số. "
+        "Đây không phải mã QR căn cước.",
+    )
 
 
 def _is_sexlike(text: str) -> bool:
@@ -268,15 +321,20 @@ def _layout(fields: list[str]) -> int:
         return 2
     if _date_parts(fields[2]) is not None and _is_sexlike(fields[3]):
         return 1
-    raise _fail("layout", "Không tìm thấy ngày sinh ở vị trí thứ 4 (hoặc thứ 3); cấu trúc không giống mã QR "
-                          "căn cước.")
+    raise _fail(
+        "layout", "Không tìm thấy ngày sinh ở vị trí thứ 4 (hoặc thứ 3); cấu trúc không giống mã QR căn cước."
+    )
 
 
 def _doubled(tail: list[str]) -> bool:
     """Another whole payload glued after this one (two scans without a line break)."""
     for i, f in enumerate(tail):
-        if is_personal_id(f) and i + 4 < len(tail) and _date_parts(tail[i + 3]) is not None \
-                and _is_sexlike(tail[i + 4]):
+        if (
+            is_personal_id(f)
+            and i + 4 < len(tail)
+            and _date_parts(tail[i + 3]) is not None
+            and _is_sexlike(tail[i + 4])
+        ):
             return True
     return False
 
@@ -286,8 +344,10 @@ def _name_warnings(name: str, what: str) -> list[str]:
     artefacts = repair.ime_artefacts(name, telex=what == "Họ tên")
     if artefacts:
         shown = ", ".join(f"«{a}»" for a in artefacts[:3])
-        out.append(f"{what} có dấu hiệu lỗi bộ gõ tiếng Việt ({shown}): có thể Unikey/EVKey đang bật khi "
-                   "quét. Hãy đối chiếu với thẻ hoặc tắt bộ gõ rồi quét lại.")
+        out.append(
+            f"{what} có dấu hiệu lỗi bộ gõ tiếng Việt ({shown}): có thể Unikey/EVKey đang bật khi "
+            "quét. Hãy đối chiếu với thẻ hoặc tắt bộ gõ rồi quét lại."
+        )
     if "?" in name:
         out.append(f"{what} có dấu «?»: máy quét không đọc được một số chữ có dấu. Hãy quét lại.")
     if what == "Họ tên":
@@ -297,8 +357,10 @@ def _name_warnings(name: str, what: str) -> list[str]:
         if odd:
             out.append(f"Họ tên có ký tự lạ ({' '.join(odd[:5])}). Hãy đối chiếu với thẻ.")
         if repair.caps_lock_inverted(name):
-            out.append("Chữ hoa/thường trong họ tên bị đảo (có thể Caps Lock đang bật khi quét). "
-                       "Hãy đối chiếu với thẻ.")
+            out.append(
+                "Chữ hoa/thường trong họ tên bị đảo (có thể Caps Lock đang bật khi quét). "
+                "Hãy đối chiếu với thẻ."
+            )
     return out
 
 
@@ -306,8 +368,9 @@ def _issue_date(fields: list[str], idx: int, dob: date, today: date, warnings: l
     value = fields[idx]
     last = idx == len(fields) - 1
     if re.fullmatch(r"[0-9]{8}[0-9]{12}.*", value):
-        raise _fail("multiple", "Hai lần quét bị dính vào nhau (sau ngày cấp là một số định danh khác); "
-                                "hãy quét lại.")
+        raise _fail(
+            "multiple", "Hai lần quét bị dính vào nhau (sau ngày cấp là một số định danh khác); hãy quét lại."
+        )
     if not value:
         if last:
             raise _fail("truncated", "Mã QR bị cắt: thiếu ngày cấp ở cuối. Hãy quét lại.")
@@ -321,8 +384,9 @@ def _issue_date(fields: list[str], idx: int, dob: date, today: date, warnings: l
     if issued > today:
         warnings.append("Ngày cấp thẻ ở sau hôm nay: hãy kiểm tra đồng hồ của máy tính và ngày cấp trên thẻ.")
     elif issued.year < 2016:
-        warnings.append(f"Ngày cấp năm {issued.year}, trước khi có thẻ căn cước công dân (2016). "
-                        "Hãy đối chiếu với thẻ.")
+        warnings.append(
+            f"Ngày cấp năm {issued.year}, trước khi có thẻ căn cước công dân (2016). Hãy đối chiếu với thẻ."
+        )
     return issued
 
 
@@ -353,7 +417,7 @@ def parse_cccd(raw: str, *, today: date | None = None) -> CccdCard:
     dob_at, issued_at = name_at + 1, name_at + 4
     if issued_at >= len(fields):
         raise _fail("truncated", "Mã QR bị cắt: thiếu ngày cấp (có thể cả một phần địa chỉ). Hãy quét lại.")
-    tail = fields[issued_at + 1:]
+    tail = fields[issued_at + 1 :]
     if _doubled(tail):
         raise _fail("multiple", "Hai mã QR bị dính vào nhau trong một lần quét; hãy quét lại.")
 
@@ -380,5 +444,14 @@ def parse_cccd(raw: str, *, today: date | None = None) -> CccdCard:
     warnings.extend(consistency_warnings(pid, dob, sex))
     # A late echo of the tail ("…|15082024||||") glued on repeats the issue date; it carries nothing new.
     extra = [nfc(f) for f in tail if nfc(f) and f != fields[issued_at]]
-    return CccdCard(id=pid, old_id=old_id, name=name, dob=dob, sex=sex, address=address, issued=issued,
-                    extra=extra, warnings=warnings)
+    return CccdCard(
+        id=pid,
+        old_id=old_id,
+        name=name,
+        dob=dob,
+        sex=sex,
+        address=address,
+        issued=issued,
+        extra=extra,
+        warnings=warnings,
+    )

@@ -14,19 +14,69 @@ from datetime import date
 # The 63 pre-2025 province codes. After the 2025 mergers existing numbers keep their prefix, so every code
 # here (030 ex-Hải Dương as much as 031 Hải Phòng) is a valid prefix for a resident of new Hải Phòng.
 PROVINCES: dict[str, str] = {
-    "001": "Hà Nội", "002": "Hà Giang", "004": "Cao Bằng", "006": "Bắc Kạn", "008": "Tuyên Quang",
-    "010": "Lào Cai", "011": "Điện Biên", "012": "Lai Châu", "014": "Sơn La", "015": "Yên Bái",
-    "017": "Hòa Bình", "019": "Thái Nguyên", "020": "Lạng Sơn", "022": "Quảng Ninh", "024": "Bắc Giang",
-    "025": "Phú Thọ", "026": "Vĩnh Phúc", "027": "Bắc Ninh", "030": "Hải Dương", "031": "Hải Phòng",
-    "033": "Hưng Yên", "034": "Thái Bình", "035": "Hà Nam", "036": "Nam Định", "037": "Ninh Bình",
-    "038": "Thanh Hóa", "040": "Nghệ An", "042": "Hà Tĩnh", "044": "Quảng Bình", "045": "Quảng Trị",
-    "046": "Thừa Thiên Huế", "048": "Đà Nẵng", "049": "Quảng Nam", "051": "Quảng Ngãi", "052": "Bình Định",
-    "054": "Phú Yên", "056": "Khánh Hòa", "058": "Ninh Thuận", "060": "Bình Thuận", "062": "Kon Tum",
-    "064": "Gia Lai", "066": "Đắk Lắk", "067": "Đắk Nông", "068": "Lâm Đồng", "070": "Bình Phước",
-    "072": "Tây Ninh", "074": "Bình Dương", "075": "Đồng Nai", "077": "Bà Rịa - Vũng Tàu",
-    "079": "Hồ Chí Minh", "080": "Long An", "082": "Tiền Giang", "083": "Bến Tre", "084": "Trà Vinh",
-    "086": "Vĩnh Long", "087": "Đồng Tháp", "089": "An Giang", "091": "Kiên Giang", "092": "Cần Thơ",
-    "093": "Hậu Giang", "094": "Sóc Trăng", "095": "Bạc Liêu", "096": "Cà Mau",
+    "001": "Hà Nội",
+    "002": "Hà Giang",
+    "004": "Cao Bằng",
+    "006": "Bắc Kạn",
+    "008": "Tuyên Quang",
+    "010": "Lào Cai",
+    "011": "Điện Biên",
+    "012": "Lai Châu",
+    "014": "Sơn La",
+    "015": "Yên Bái",
+    "017": "Hòa Bình",
+    "019": "Thái Nguyên",
+    "020": "Lạng Sơn",
+    "022": "Quảng Ninh",
+    "024": "Bắc Giang",
+    "025": "Phú Thọ",
+    "026": "Vĩnh Phúc",
+    "027": "Bắc Ninh",
+    "030": "Hải Dương",
+    "031": "Hải Phòng",
+    "033": "Hưng Yên",
+    "034": "Thái Bình",
+    "035": "Hà Nam",
+    "036": "Nam Định",
+    "037": "Ninh Bình",
+    "038": "Thanh Hóa",
+    "040": "Nghệ An",
+    "042": "Hà Tĩnh",
+    "044": "Quảng Bình",
+    "045": "Quảng Trị",
+    "046": "Thừa Thiên Huế",
+    "048": "Đà Nẵng",
+    "049": "Quảng Nam",
+    "051": "Quảng Ngãi",
+    "052": "Bình Định",
+    "054": "Phú Yên",
+    "056": "Khánh Hòa",
+    "058": "Ninh Thuận",
+    "060": "Bình Thuận",
+    "062": "Kon Tum",
+    "064": "Gia Lai",
+    "066": "Đắk Lắk",
+    "067": "Đắk Nông",
+    "068": "Lâm Đồng",
+    "070": "Bình Phước",
+    "072": "Tây Ninh",
+    "074": "Bình Dương",
+    "075": "Đồng Nai",
+    "077": "Bà Rịa - Vũng Tàu",
+    "079": "Hồ Chí Minh",
+    "080": "Long An",
+    "082": "Tiền Giang",
+    "083": "Bến Tre",
+    "084": "Trà Vinh",
+    "086": "Vĩnh Long",
+    "087": "Đồng Tháp",
+    "089": "An Giang",
+    "091": "Kiên Giang",
+    "092": "Cần Thơ",
+    "093": "Hậu Giang",
+    "094": "Sóc Trăng",
+    "095": "Bạc Liêu",
+    "096": "Cà Mau",
 }
 
 _ID_RE = re.compile(r"[0-9]{12}")
@@ -81,21 +131,25 @@ def consistency_warnings(personal_id: str, dob: date, sex: str) -> list[str]:
     if pid.province is None:
         warnings.append(
             f"Mã tỉnh {pid.province_code} (3 số đầu của số định danh) không có trong danh mục 63 tỉnh. "
-            "Hãy đối chiếu với thẻ.")
+            "Hãy đối chiếu với thẻ."
+        )
     if not 1900 <= dob.year < 2400:
         # G only covers 1900–2399; the date itself is checked elsewhere.
         return warnings
     if pid.century_start != 1900 + 100 * ((dob.year - 1900) // 100):
         warnings.append(
             f"Chữ số thứ 4 của số định danh ({pid.century_sex_digit}) ứng với người sinh từ năm "
-            f"{pid.century_start} đến {pid.century_start + 99}, khác năm sinh {dob.year}. Hãy đối chiếu với thẻ.")
+            f"{pid.century_start} đến {pid.century_start + 99}, khác năm sinh {dob.year}. Hãy đối chiếu với thẻ."
+        )
     if pid.sex != sex:
         warnings.append(
             f"Chữ số thứ 4 của số định danh ({pid.century_sex_digit}) ứng với giới tính "
             f"{'Nam' if pid.sex == 'M' else 'Nữ'}, khác giới tính trên mã QR "
-            f"({'Nam' if sex == 'M' else 'Nữ'}). Hãy đối chiếu với thẻ.")
+            f"({'Nam' if sex == 'M' else 'Nữ'}). Hãy đối chiếu với thẻ."
+        )
     if pid.year_digits != f"{dob.year % 100:02d}":
         warnings.append(
             f"Chữ số thứ 5–6 của số định danh ({pid.year_digits}) khác hai số cuối của năm sinh "
-            f"({dob.year % 100:02d}). Hãy đối chiếu với thẻ.")
+            f"({dob.year % 100:02d}). Hãy đối chiếu với thẻ."
+        )
     return warnings

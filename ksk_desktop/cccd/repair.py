@@ -19,7 +19,9 @@ VIETNAMESE_LETTERS = frozenset(_LOWER | {c.upper() for c in _LOWER})
 # Combining marks of Vietnamese, so NFD input is not mistaken for mojibake before normalisation.
 _MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b")
 _PUNCT = frozenset("\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u00b7")
-_PLAUSIBLE = frozenset(chr(c) for c in range(0x20, 0x7F)) | frozenset("\t\r\n") | VIETNAMESE_LETTERS | _MARKS | _PUNCT
+_PLAUSIBLE = (
+    frozenset(chr(c) for c in range(0x20, 0x7F)) | frozenset("\t\r\n") | VIETNAMESE_LETTERS | _MARKS | _PUNCT
+)
 
 # cp1252 puts printable characters at 0x80–0x9F; Windows decoders emit them instead of C1 controls.
 _CP1252_TO_BYTE = {}
@@ -35,11 +37,18 @@ _CJK_CODECS = ("cp932", "shift_jis", "big5", "gbk", "gb18030", "euc_kr")
 # What remains of UTF-8 Vietnamese read as Latin-1/cp1252 when the repair was impossible (bytes were lost).
 # ("á»"/"áº" start every precomposed Vietnamese letter U+1E00–U+1EFF.)
 _LATIN_SIGNATURE = re.compile(
-    "[\u00c2\u00c3\u00c4\u00c5\u00c6][\u0080-\u00bf" + "".join(map(chr, _CP1252_TO_BYTE)) + "]|\u00e1[\u00ba\u00bb]")
-_CJK = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff01-\uff0e\uff1a-\uff5b\uff5d-\uffef]")
+    "[\u00c2\u00c3\u00c4\u00c5\u00c6][\u0080-\u00bf"
+    + "".join(map(chr, _CP1252_TO_BYTE))
+    + "]|\u00e1[\u00ba\u00bb]"
+)
+_CJK = re.compile(
+    "[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff01-\uff0e\uff1a-\uff5b\uff5d-\uffef]"
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Controls and invisible format characters (C0 except TAB/CR/LF, DEL, C1, zero-width, BOM, bidi marks).
-_STRAY = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufff9-\ufffb]")
+_STRAY = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufff9-\ufffb]"
+)
 
 # Fullwidth digits and slash come from an input method left in full-width mode; they mean the same thing.
 _FULLWIDTH = str.maketrans({0xFF10 + i: str(i) for i in range(10)} | {0xFF0F: "/"})

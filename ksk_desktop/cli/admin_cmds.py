@@ -14,14 +14,21 @@ from ksk_desktop.station.dbcheck import check_database
 # -- users ----------------------------------------------------------------------------------------
 def _user_add(ctx, args) -> int:
     row = users.add_user(ctx, args.name, args.role, new_password(args), args.full_name or "")
-    emit(args, {"ok": True, **row.to_json()}, f"Đã thêm người dùng {row.username} ({ROLE_LABELS[Role(row.role)]}).")
+    emit(
+        args,
+        {"ok": True, **row.to_json()},
+        f"Đã thêm người dùng {row.username} ({ROLE_LABELS[Role(row.role)]}).",
+    )
     return 0
 
 
 def _user_list(ctx, args) -> int:
     rows = users.list_users(ctx)
-    lines = [f"{r.username:<16} {ROLE_LABELS[Role(r.role)]:<20} {'hoạt động' if r.active else 'vô hiệu'}"
-             f"{' (đang bị khóa)' if r.locked else ''}  {r.full_name}" for r in rows]
+    lines = [
+        f"{r.username:<16} {ROLE_LABELS[Role(r.role)]:<20} {'hoạt động' if r.active else 'vô hiệu'}"
+        f"{' (đang bị khóa)' if r.locked else ''}  {r.full_name}"
+        for r in rows
+    ]
     emit(args, [r.to_json() for r in rows], "\n".join(lines))
     return 0
 
@@ -37,8 +44,11 @@ def _user_passwd(ctx, args) -> int:
 def _user_active(active: bool):
     def run(ctx, args) -> int:
         users.set_active(ctx, args.name, active)
-        emit(args, {"ok": True, "username": args.name, "active": active},
-             f"Đã {'kích hoạt' if active else 'vô hiệu hóa'} {args.name}.")
+        emit(
+            args,
+            {"ok": True, "username": args.name, "active": active},
+            f"Đã {'kích hoạt' if active else 'vô hiệu hóa'} {args.name}.",
+        )
         return 0
 
     return run
@@ -47,10 +57,17 @@ def _user_active(active: bool):
 def _user_reset(args: argparse.Namespace) -> int:
     from ksk_desktop.station.lifecycle import reset_password_with_recovery
 
-    key = read_secret(args, env="KSK_RECOVERY_KEY", stdin_flag="recovery_key_stdin", prompt="Khóa khôi phục: ",
-                      what="khóa khôi phục")
+    key = read_secret(
+        args,
+        env="KSK_RECOVERY_KEY",
+        stdin_flag="recovery_key_stdin",
+        prompt="Khóa khôi phục: ",
+        what="khóa khôi phục",
+    )
     reset_password_with_recovery(paths_of(args), key, args.name, new_password(args))
-    emit(args, {"ok": True, "username": args.name}, f"Đã đặt lại mật khẩu cho {args.name} bằng khóa khôi phục.")
+    emit(
+        args, {"ok": True, "username": args.name}, f"Đã đặt lại mật khẩu cho {args.name} bằng khóa khôi phục."
+    )
     return 0
 
 
@@ -66,17 +83,31 @@ def _policy(ctx, args) -> int:
     ctx.require(Perm.SETTINGS_MANAGE)
     ctx.keystore.reload()
     policy = ctx.keystore.policy
-    changes = {k: v for k, v in (("max_failures", args.max_failures), ("lockout_minutes", args.lockout_minutes),
-                                 ("idle_lock_minutes", args.idle_minutes)) if v is not None}
+    changes = {
+        k: v
+        for k, v in (
+            ("max_failures", args.max_failures),
+            ("lockout_minutes", args.lockout_minutes),
+            ("idle_lock_minutes", args.idle_minutes),
+        )
+        if v is not None
+    }
     if changes:
         policy = replace(policy, **changes)
         ctx.keystore.set_policy(policy)
         with ctx.write() as s:
             ctx.audit(s, "settings.security", "station", None, changes)
-    data = {"max_failures": policy.max_failures, "lockout_minutes": policy.lockout_minutes,
-            "idle_lock_minutes": policy.idle_lock_minutes}
-    emit(args, data, f"Khóa tài khoản sau {policy.max_failures} lần sai trong {policy.lockout_minutes} phút; "
-                     f"tự khóa màn hình sau {policy.idle_lock_minutes} phút không thao tác.")
+    data = {
+        "max_failures": policy.max_failures,
+        "lockout_minutes": policy.lockout_minutes,
+        "idle_lock_minutes": policy.idle_lock_minutes,
+    }
+    emit(
+        args,
+        data,
+        f"Khóa tài khoản sau {policy.max_failures} lần sai trong {policy.lockout_minutes} phút; "
+        f"tự khóa màn hình sau {policy.idle_lock_minutes} phút không thao tác.",
+    )
     return 0
 
 
@@ -102,20 +133,29 @@ def _db_check(ctx, args) -> int:
 # -- backups --------------------------------------------------------------------------------------
 def _backup_create(ctx, args) -> int:
     info = backup.create_backup(ctx, Path(args.file))
-    emit(args, {"ok": True, **info.to_json()},
-         f"Đã tạo và kiểm tra bản sao lưu {info.path} ({info.size // 1024} KB, {info.persons} người).")
+    emit(
+        args,
+        {"ok": True, **info.to_json()},
+        f"Đã tạo và kiểm tra bản sao lưu {info.path} ({info.size // 1024} KB, {info.persons} người).",
+    )
     return 0
 
 
 def _backup_restore(args: argparse.Namespace) -> int:
     paths = paths_of(args)
     if getattr(args, "user", None):
-        password = read_secret(args, env="KSK_PASSWORD", stdin_flag="password_stdin", prompt="Mật khẩu: ",
-                               what="mật khẩu")
+        password = read_secret(
+            args, env="KSK_PASSWORD", stdin_flag="password_stdin", prompt="Mật khẩu: ", what="mật khẩu"
+        )
         result = backup.restore_backup(paths, Path(args.file), username=args.user, password=password)
     else:
-        key = read_secret(args, env="KSK_RECOVERY_KEY", stdin_flag="recovery_key_stdin",
-                          prompt="Khóa khôi phục: ", what="khóa khôi phục")
+        key = read_secret(
+            args,
+            env="KSK_RECOVERY_KEY",
+            stdin_flag="recovery_key_stdin",
+            prompt="Khóa khôi phục: ",
+            what="khóa khôi phục",
+        )
         result = backup.restore_backup(paths, Path(args.file), recovery_key=key)
     human = f"Đã khôi phục {result['persons']} người vào {result['restored']}."
     if result["replaced"]:
@@ -126,11 +166,16 @@ def _backup_restore(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     newpw = argparse.ArgumentParser(add_help=False)
-    newpw.add_argument("--new-password-stdin", action="store_true",
-                       help="đọc mật khẩu mới từ stdin (sau mật khẩu đăng nhập nếu dùng cả --password-stdin); "
-                            "hoặc đặt KSK_NEW_PASSWORD")
+    newpw.add_argument(
+        "--new-password-stdin",
+        action="store_true",
+        help="đọc mật khẩu mới từ stdin (sau mật khẩu đăng nhập nếu dùng cả --password-stdin); "
+        "hoặc đặt KSK_NEW_PASSWORD",
+    )
 
-    user = sub.add_parser("user", parents=[common], help="quản lý người dùng").add_subparsers(dest="user_cmd", metavar="LỆNH")
+    user = sub.add_parser("user", parents=[common], help="quản lý người dùng").add_subparsers(
+        dest="user_cmd", metavar="LỆNH"
+    )
     user.required = True
     p = user.add_parser("add", parents=[common, newpw], help="thêm người dùng")
     p.add_argument("name")
@@ -146,10 +191,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         p = user.add_parser(name, parents=[common], help=f"{text} tài khoản")
         p.add_argument("name")
         p.set_defaults(handler=session_command(_user_active(active)))
-    p = user.add_parser("reset", parents=[common, newpw],
-                        help="đặt lại mật khẩu bằng khóa khôi phục (khi quên mọi mật khẩu)")
+    p = user.add_parser(
+        "reset", parents=[common, newpw], help="đặt lại mật khẩu bằng khóa khôi phục (khi quên mọi mật khẩu)"
+    )
     p.add_argument("name")
-    p.add_argument("--recovery-key-stdin", action="store_true", help="đọc khóa khôi phục từ dòng đầu của stdin")
+    p.add_argument(
+        "--recovery-key-stdin", action="store_true", help="đọc khóa khôi phục từ dòng đầu của stdin"
+    )
     p.set_defaults(handler=_user_reset)
     p = user.add_parser("unlock", parents=[common], help="mở khóa tài khoản bị khóa do nhập sai mật khẩu")
     p.add_argument("name")
@@ -158,29 +206,40 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("security", parents=[common], help="chính sách khóa tài khoản và tự khóa màn hình")
     p.add_argument("--max-failures", type=int, help="số lần nhập sai trước khi khóa tài khoản (mặc định 5)")
     p.add_argument("--lockout-minutes", type=int, help="thời gian khóa tài khoản, phút (mặc định 15)")
-    p.add_argument("--idle-minutes", type=int, help="tự khóa màn hình sau số phút không thao tác (mặc định 10)")
+    p.add_argument(
+        "--idle-minutes", type=int, help="tự khóa màn hình sau số phút không thao tác (mặc định 10)"
+    )
     p.set_defaults(handler=session_command(_policy))
 
-    aud = sub.add_parser("audit", parents=[common], help="nhật ký truy cập").add_subparsers(dest="audit_cmd", metavar="LỆNH")
+    aud = sub.add_parser("audit", parents=[common], help="nhật ký truy cập").add_subparsers(
+        dest="audit_cmd", metavar="LỆNH"
+    )
     aud.required = True
     aud.add_parser("verify", parents=[common], help="kiểm tra chuỗi băm của nhật ký").set_defaults(
-        handler=session_command(_audit_verify, record=False))
+        handler=session_command(_audit_verify, record=False)
+    )
 
-    db = sub.add_parser("db", parents=[common], help="cơ sở dữ liệu").add_subparsers(dest="db_cmd", metavar="LỆNH")
+    db = sub.add_parser("db", parents=[common], help="cơ sở dữ liệu").add_subparsers(
+        dest="db_cmd", metavar="LỆNH"
+    )
     db.required = True
-    db.add_parser("check", parents=[common], help="kiểm tra toàn vẹn, phiên bản lược đồ, nhật ký").set_defaults(
-        handler=session_command(_db_check, record=False))
+    db.add_parser(
+        "check", parents=[common], help="kiểm tra toàn vẹn, phiên bản lược đồ, nhật ký"
+    ).set_defaults(handler=session_command(_db_check, record=False))
 
-    bk = sub.add_parser("backup", parents=[common], help="sao lưu và khôi phục").add_subparsers(dest="backup_cmd", metavar="LỆNH")
+    bk = sub.add_parser("backup", parents=[common], help="sao lưu và khôi phục").add_subparsers(
+        dest="backup_cmd", metavar="LỆNH"
+    )
     bk.required = True
     p = bk.add_parser("create", parents=[common], help="tạo bản sao lưu mã hóa (được kiểm tra ngay)")
     p.add_argument("file")
     p.set_defaults(handler=session_command(_backup_create))
-    p = bk.add_parser("restore", parents=[common],
-                      help="khôi phục bằng khóa khôi phục (KSK_RECOVERY_KEY, --recovery-key-stdin hoặc nhập) "
-                           "hoặc bằng mật khẩu quản trị viên (--user)")
+    p = bk.add_parser(
+        "restore",
+        parents=[common],
+        help="khôi phục bằng khóa khôi phục (KSK_RECOVERY_KEY, --recovery-key-stdin hoặc nhập) "
+        "hoặc bằng mật khẩu quản trị viên (--user)",
+    )
     p.add_argument("file")
     p.add_argument("--recovery-key-stdin", action="store_true", help="đọc khóa khôi phục từ stdin")
     p.set_defaults(handler=_backup_restore)
-
-

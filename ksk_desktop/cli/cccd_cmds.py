@@ -55,9 +55,15 @@ def _parse(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     cccd = sub.add_parser("cccd", parents=[common], help="mã QR căn cước (CCCD)").add_subparsers(
-        dest="cccd_cmd", metavar="LỆNH")
+        dest="cccd_cmd", metavar="LỆNH"
+    )
     cccd.required = True
-    p = cccd.add_parser("parse", parents=[common], help="đọc nội dung mã QR căn cước (không cần cơ sở dữ liệu)")
-    p.add_argument("--jsonl", action="store_true",
-                   help="mỗi dòng stdin là một chuỗi JSON; mỗi dòng stdout là một đối tượng JSON")
+    p = cccd.add_parser(
+        "parse", parents=[common], help="đọc nội dung mã QR căn cước (không cần cơ sở dữ liệu)"
+    )
+    p.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="mỗi dòng stdin là một chuỗi JSON; mỗi dòng stdout là một đối tượng JSON",
+    )
     p.set_defaults(handler=_parse)

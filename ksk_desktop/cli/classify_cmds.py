@@ -55,6 +55,9 @@ def _classify(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("classify", parents=[common],
-                       help="phân loại sức khỏe QĐ 1613, BMI, huyết áp, z-score WHO từ số đo (không cần cơ sở dữ liệu)")
+    p = sub.add_parser(
+        "classify",
+        parents=[common],
+        help="phân loại sức khỏe QĐ 1613, BMI, huyết áp, z-score WHO từ số đo (không cần cơ sở dữ liệu)",
+    )
     p.set_defaults(handler=_classify)

@@ -23,15 +23,22 @@ def _withdraw(ctx: StationSession, args: argparse.Namespace) -> int:
 
 def _list(ctx: StationSession, args: argparse.Namespace) -> int:
     rows = consent.of_person(ctx, args.person)
-    emit(args, [r.to_json() for r in rows],
-         "\n".join(f"{consent.KINDS[r.kind]}: {'còn hiệu lực' if r.active else 'đã rút'} ({r.recorded_by})" for r in rows)
-         or "Chưa có ghi nhận đồng ý.")
+    emit(
+        args,
+        [r.to_json() for r in rows],
+        "\n".join(
+            f"{consent.KINDS[r.kind]}: {'còn hiệu lực' if r.active else 'đã rút'} ({r.recorded_by})"
+            for r in rows
+        )
+        or "Chưa có ghi nhận đồng ý.",
+    )
     return 0
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    grp = sub.add_parser("consent", parents=[common], help="đồng ý của người dân").add_subparsers(dest="consent_cmd",
-                                                                                                 metavar="LỆNH")
+    grp = sub.add_parser("consent", parents=[common], help="đồng ý của người dân").add_subparsers(
+        dest="consent_cmd", metavar="LỆNH"
+    )
     grp.required = True
     p = grp.add_parser("add", parents=[common], help="ghi nhận đồng ý")
     p.add_argument("person")

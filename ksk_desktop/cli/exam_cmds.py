@@ -49,10 +49,18 @@ def _exam_list(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.cli.schedule_cmds import parse_date
     from ksk_desktop.exams import records
 
-    rows = records.list_exams(ctx, person_id=args.person, exam_date=parse_date(args.date) if args.date else None,
-                              status=args.status, limit=args.limit)
-    lines = [f"{r['id']}  v{r['version']}  {_dmy(r['exam_date'])}  {r['full_name']}  {r['form']}  {r['status']}"
-             f"  loại {r['health_class'] or '-'}" for r in rows]
+    rows = records.list_exams(
+        ctx,
+        person_id=args.person,
+        exam_date=parse_date(args.date) if args.date else None,
+        status=args.status,
+        limit=args.limit,
+    )
+    lines = [
+        f"{r['id']}  v{r['version']}  {_dmy(r['exam_date'])}  {r['full_name']}  {r['form']}  {r['status']}"
+        f"  loại {r['health_class'] or '-'}"
+        for r in rows
+    ]
     emit(args, rows, "\n".join(lines) or "Chưa có phiếu khám nào.")
     return 0
 
@@ -68,8 +76,12 @@ def _exam_sign(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.exams import signing
 
     doc = signing.sign(ctx, args.id)
-    emit(args, doc, f"Đã ký phiếu khám {doc['id']} (phiên bản {doc['version']}, loại sức khỏe {doc['health_class']}).\n"
-                    f"Mã xác thực: {signing.verify_qr_text(doc)}")
+    emit(
+        args,
+        doc,
+        f"Đã ký phiếu khám {doc['id']} (phiên bản {doc['version']}, loại sức khỏe {doc['health_class']}).\n"
+        f"Mã xác thực: {signing.verify_qr_text(doc)}",
+    )
     return 0
 
 
@@ -77,8 +89,12 @@ def _exam_verify(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.exams import signing
 
     result = signing.verify_qr(ctx, args.qr_text)
-    emit(args, result, f"Chữ ký hợp lệ: phiếu khám {result['exam_id']} phiên bản {result['version']}, ngày "
-                       f"{_dmy(result['exam_date'])}, ký bởi {result['signer_name']}.")
+    emit(
+        args,
+        result,
+        f"Chữ ký hợp lệ: phiếu khám {result['exam_id']} phiên bản {result['version']}, ngày "
+        f"{_dmy(result['exam_date'])}, ký bởi {result['signer_name']}.",
+    )
     return 0
 
 
@@ -89,8 +105,12 @@ def _exam_amend(ctx: StationSession, args: argparse.Namespace) -> int:
     if not changes:
         raise InvalidInput("Phiếu điều chỉnh cần ít nhất một --set TRƯỜNG=GIÁ_TRỊ.")
     doc = amendments.amend(ctx, args.id, args.reason, changes, confirm=args.confirm or [])
-    emit(args, doc, f"Đã ký phiếu điều chỉnh: phiếu khám {doc['id']} phiên bản {doc['version']} "
-                    f"(điều chỉnh phiên bản {doc['amends_version']}).")
+    emit(
+        args,
+        doc,
+        f"Đã ký phiếu điều chỉnh: phiếu khám {doc['id']} phiên bản {doc['version']} "
+        f"(điều chỉnh phiên bản {doc['amends_version']}).",
+    )
     return 0
 
 
@@ -98,8 +118,14 @@ def _exam_keys(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.exams import keys
 
     rows = keys.public_keys(ctx)
-    emit(args, rows, "\n".join(f"{k['key_id']}  {k['username']}  {k['full_name']}  Ed25519 {k['public_key']}"
-                               for k in rows) or "Chưa có khóa ký nào (khóa được tạo khi bác sĩ ký lần đầu).")
+    emit(
+        args,
+        rows,
+        "\n".join(
+            f"{k['key_id']}  {k['username']}  {k['full_name']}  Ed25519 {k['public_key']}" for k in rows
+        )
+        or "Chưa có khóa ký nào (khóa được tạo khi bác sĩ ký lần đầu).",
+    )
     return 0
 
 
@@ -117,9 +143,16 @@ def _followup_list(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.cli.schedule_cmds import parse_date
     from ksk_desktop.exams import followups
 
-    rows = followups.list_followups(ctx, due_before=parse_date(args.due_before) if args.due_before else None,
-                                    status=args.status, person_id=args.person)
-    lines = [f"{r['id']}  hạn {_dmy(r['due_date'])}  {r['full_name']}  {r['kind_label']}  {r['status']}" for r in rows]
+    rows = followups.list_followups(
+        ctx,
+        due_before=parse_date(args.due_before) if args.due_before else None,
+        status=args.status,
+        person_id=args.person,
+    )
+    lines = [
+        f"{r['id']}  hạn {_dmy(r['due_date'])}  {r['full_name']}  {r['kind_label']}  {r['status']}"
+        for r in rows
+    ]
     emit(args, rows, "\n".join(lines) or "Không có mục theo dõi nào.")
     return 0
 
@@ -133,8 +166,9 @@ def _followup_done(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    grp = sub.add_parser("exam", parents=[common], help="phiếu khám sức khỏe").add_subparsers(dest="exam_cmd",
-                                                                                             metavar="LỆNH")
+    grp = sub.add_parser("exam", parents=[common], help="phiếu khám sức khỏe").add_subparsers(
+        dest="exam_cmd", metavar="LỆNH"
+    )
     grp.required = True
     p = grp.add_parser("import", parents=[common], help="nhập một phiếu khám (bản nháp) từ tệp JSON")
     p.add_argument("file", type=Path)
@@ -155,7 +189,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = grp.add_parser("verify", parents=[common], help="kiểm tra mã QR xác thực trên phiếu kết quả")
     p.add_argument("qr_text")
     p.set_defaults(handler=session_command(_exam_verify))
-    p = grp.add_parser("amend", parents=[common], help="phiếu điều chỉnh một phiếu đã ký (phiên bản mới, có lý do)")
+    p = grp.add_parser(
+        "amend", parents=[common], help="phiếu điều chỉnh một phiếu đã ký (phiên bản mới, có lý do)"
+    )
     p.add_argument("id")
     p.add_argument("--reason", required=True, help="lý do điều chỉnh")
     p.add_argument("--set", action="append", metavar="TRƯỜNG=GIÁ_TRỊ", help="giá trị mới (lặp lại được)")
@@ -168,7 +204,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--version", type=int)
     p.set_defaults(handler=_exam_form)
 
-    grp = sub.add_parser("followup", parents=[common], help="theo dõi sau khám (tăng huyết áp, đái tháo đường…)")
+    grp = sub.add_parser(
+        "followup", parents=[common], help="theo dõi sau khám (tăng huyết áp, đái tháo đường…)"
+    )
     grp = grp.add_subparsers(dest="followup_cmd", metavar="LỆNH")
     grp.required = True
     p = grp.add_parser("list", parents=[common], help="các mục theo dõi theo hạn")

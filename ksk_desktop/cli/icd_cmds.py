@@ -37,15 +37,19 @@ def _import(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.catalogs.icd10_import import import_icd_list
 
     result = import_icd_list(ctx, Path(args.file))
-    human = (f"Đã nhập {result.imported} mã ICD-10 từ {result.file}"
-             + (f" (trang {result.sheet})" if result.sheet else "")
-             + f"; bỏ qua {result.skipped} dòng; danh mục hiện có {result.total} mã.")
+    human = (
+        f"Đã nhập {result.imported} mã ICD-10 từ {result.file}"
+        + (f" (trang {result.sheet})" if result.sheet else "")
+        + f"; bỏ qua {result.skipped} dòng; danh mục hiện có {result.total} mã."
+    )
     emit(args, result.to_json(), human)
     return 0
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("icd", parents=[common], help="danh mục ICD-10 tiếng Việt: tìm, xem, nhập danh mục Bộ Y tế")
+    p = sub.add_parser(
+        "icd", parents=[common], help="danh mục ICD-10 tiếng Việt: tìm, xem, nhập danh mục Bộ Y tế"
+    )
     icd = p.add_subparsers(dest="icd_command", metavar="LỆNH")
     icd.required = True
 
@@ -58,7 +62,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     sh.add_argument("code", metavar="MÃ")
     sh.set_defaults(handler=_show)
 
-    im = icd.add_parser("import", parents=[common],
-                        help="nhập danh mục ICD-10 đầy đủ (.xlsx/.csv, ví dụ trang dmicdme của mẫu KSK Bộ Y tế)")
+    im = icd.add_parser(
+        "import",
+        parents=[common],
+        help="nhập danh mục ICD-10 đầy đủ (.xlsx/.csv, ví dụ trang dmicdme của mẫu KSK Bộ Y tế)",
+    )
     im.add_argument("file", metavar="TỆP")
     im.set_defaults(handler=session_command(_import))

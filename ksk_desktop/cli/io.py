@@ -26,8 +26,9 @@ def _next_stdin_line(what: str) -> str:
         raise InvalidInput(f"Thiếu {what} trên đầu vào chuẩn (stdin).") from None
 
 
-def read_secret(args: argparse.Namespace, *, env: str, stdin_flag: str, prompt: str, what: str,
-                confirm: bool = False) -> str:
+def read_secret(
+    args: argparse.Namespace, *, env: str, stdin_flag: str, prompt: str, what: str, confirm: bool = False
+) -> str:
     """A secret from ``--…-stdin`` (one line), else the environment variable, else an interactive prompt."""
     if getattr(args, stdin_flag, False):
         return _next_stdin_line(what)
@@ -35,7 +36,9 @@ def read_secret(args: argparse.Namespace, *, env: str, stdin_flag: str, prompt: 
     if value:
         return value
     if not sys.stdin.isatty():
-        raise InvalidInput(f"Thiếu {what}: đặt biến môi trường {env} hoặc dùng --{stdin_flag.replace('_', '-')}.")
+        raise InvalidInput(
+            f"Thiếu {what}: đặt biến môi trường {env} hoặc dùng --{stdin_flag.replace('_', '-')}."
+        )
     first = getpass.getpass(prompt)
     if confirm and getpass.getpass("Nhập lại: ") != first:
         raise InvalidInput("Hai lần nhập không khớp.")
@@ -46,14 +49,22 @@ def user_password(args: argparse.Namespace) -> str:
     """The logged-in user's password, read once (stdin is consumed only the first time)."""
     cached = getattr(args, "_password", None)
     if cached is None:
-        cached = read_secret(args, env="KSK_PASSWORD", stdin_flag="password_stdin", prompt="Mật khẩu: ", what="mật khẩu")
+        cached = read_secret(
+            args, env="KSK_PASSWORD", stdin_flag="password_stdin", prompt="Mật khẩu: ", what="mật khẩu"
+        )
         args._password = cached
     return cached
 
 
 def new_password(args: argparse.Namespace) -> str:
-    return read_secret(args, env="KSK_NEW_PASSWORD", stdin_flag="new_password_stdin",
-                       prompt="Mật khẩu mới: ", what="mật khẩu mới", confirm=True)
+    return read_secret(
+        args,
+        env="KSK_NEW_PASSWORD",
+        stdin_flag="new_password_stdin",
+        prompt="Mật khẩu mới: ",
+        what="mật khẩu mới",
+        confirm=True,
+    )
 
 
 def paths_of(args: argparse.Namespace) -> StationPaths:
@@ -65,14 +76,20 @@ def login(args: argparse.Namespace, *, record: bool = True) -> StationSession:
     from ksk_desktop.station.lifecycle import login as station_login
 
     if not getattr(args, "user", None):
-        raise AuthenticationFailed("Lệnh này cần đăng nhập: thêm --user TÊN (mật khẩu qua KSK_PASSWORD hoặc --password-stdin).")
+        raise AuthenticationFailed(
+            "Lệnh này cần đăng nhập: thêm --user TÊN (mật khẩu qua KSK_PASSWORD hoặc --password-stdin)."
+        )
     return station_login(paths_of(args), args.user, user_password(args), record=record)
 
 
 def emit(args: argparse.Namespace, data: object, human: str | None = None) -> None:
     """Print *data* as JSON with ``--json``, else the human-readable text."""
     if getattr(args, "json", False) or human is None:
-        print(json.dumps(data, ensure_ascii=False, indent=None if getattr(args, "json", False) else 2, default=str))
+        print(
+            json.dumps(
+                data, ensure_ascii=False, indent=None if getattr(args, "json", False) else 2, default=str
+            )
+        )
     else:
         print(human)
 

@@ -33,9 +33,18 @@ def common_options() -> argparse.ArgumentParser:
     """Options accepted both before and after the sub-command (``ksk --json user list`` or ``ksk user list --json``)."""
     common = argparse.ArgumentParser(add_help=False)
     S = argparse.SUPPRESS
-    common.add_argument("--data-dir", type=Path, default=S, help="thư mục dữ liệu của trạm (mặc định: KSK_DATA_DIR hoặc thư mục người dùng)")
-    common.add_argument("--user", default=S, help="tên đăng nhập (mật khẩu qua KSK_PASSWORD hoặc --password-stdin)")
-    common.add_argument("--password-stdin", action="store_true", default=S, help="đọc mật khẩu từ dòng đầu của stdin")
+    common.add_argument(
+        "--data-dir",
+        type=Path,
+        default=S,
+        help="thư mục dữ liệu của trạm (mặc định: KSK_DATA_DIR hoặc thư mục người dùng)",
+    )
+    common.add_argument(
+        "--user", default=S, help="tên đăng nhập (mật khẩu qua KSK_PASSWORD hoặc --password-stdin)"
+    )
+    common.add_argument(
+        "--password-stdin", action="store_true", default=S, help="đọc mật khẩu từ dòng đầu của stdin"
+    )
     common.add_argument("--json", action="store_true", default=S, help="in kết quả dạng JSON")
     return common
 
@@ -77,8 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 141
     except Exception as exc:  # a bug: say so in one line, without data (messages may carry personal data)
-        print(f"Lỗi không mong đợi ({type(exc).__name__}). Mọi thay đổi dở dang đã được hủy; hãy báo cho bộ phận hỗ trợ.",
-              file=sys.stderr)
+        print(
+            f"Lỗi không mong đợi ({type(exc).__name__}). Mọi thay đổi dở dang đã được hủy; hãy báo cho bộ phận hỗ trợ.",
+            file=sys.stderr,
+        )
         logging.getLogger("ksk").debug("unexpected error", exc_info=True)
         return 70
     return int(result or 0)

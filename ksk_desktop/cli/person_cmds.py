@@ -34,10 +34,19 @@ def _sex(text: str | None) -> str | None:
 def _add(ctx: StationSession, args: argparse.Namespace) -> int:
     sex = _sex(args.sex)
     data = persons.PersonInput(
-        full_name=args.name, personal_id=args.personal_id, old_id=args.old_id,
-        birth_date=_parse_date(args.dob) if args.dob else None, birth_year=args.birth_year, sex=sex,
-        permanent_address=args.address, current_address=args.address, hamlet=args.hamlet, phone=args.phone,
-        insurance_no=args.insurance_no, target_group=args.group, flags=args.flag or [],
+        full_name=args.name,
+        personal_id=args.personal_id,
+        old_id=args.old_id,
+        birth_date=_parse_date(args.dob) if args.dob else None,
+        birth_year=args.birth_year,
+        sex=sex,
+        permanent_address=args.address,
+        current_address=args.address,
+        hamlet=args.hamlet,
+        phone=args.phone,
+        insurance_no=args.insurance_no,
+        target_group=args.group,
+        flags=args.flag or [],
     )
     from ksk_desktop.station.lifecycle import station_info
 
@@ -57,21 +66,29 @@ def _history(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.people.history import person_history
 
     h = person_history(ctx, args.id)
-    lines = [f"{a['date']} {a['start']}–{a['end']}  {a['site']}  {a['campaign']}: {a['status_label']}"
-             for a in h["appointments"]] or ["Chưa có lịch hẹn."]
+    lines = [
+        f"{a['date']} {a['start']}–{a['end']}  {a['site']}  {a['campaign']}: {a['status_label']}"
+        for a in h["appointments"]
+    ] or ["Chưa có lịch hẹn."]
     if h["exams"] is None:
         lines.append("(Tài khoản này không được xem kết quả khám.)")
     else:
-        lines += [f"{e['exam_date']}  khám {e['form_label']}: {e['status_label']}"
-                  + (f", loại {e['health_class']}" if e["health_class"] else "") for e in h["exams"]] or ["Chưa có lần khám nào."]
+        lines += [
+            f"{e['exam_date']}  khám {e['form_label']}: {e['status_label']}"
+            + (f", loại {e['health_class']}" if e["health_class"] else "")
+            for e in h["exams"]
+        ] or ["Chưa có lần khám nào."]
     emit(args, h, "\n".join(lines))
     return 0
 
 
 def _search(ctx: StationSession, args: argparse.Namespace) -> int:
     rows = persons.search(ctx, args.query, args.limit, args.year)
-    lines = [f"{r['personal_id'] or '-':<12}  {r['name']:<28} {r['dob'] or r['birth_year'] or '':<10} "
-             f"{'Nam' if r['sex'] == 'M' else 'Nữ' if r['sex'] == 'F' else '':<3} {r['hamlet'] or ''}" for r in rows]
+    lines = [
+        f"{r['personal_id'] or '-':<12}  {r['name']:<28} {r['dob'] or r['birth_year'] or '':<10} "
+        f"{'Nam' if r['sex'] == 'M' else 'Nữ' if r['sex'] == 'F' else '':<3} {r['hamlet'] or ''}"
+        for r in rows
+    ]
     emit(args, rows, "\n".join(lines) if lines else "Không tìm thấy ai.")
     return 0
 
@@ -81,10 +98,13 @@ def _import(ctx: StationSession, args: argparse.Namespace) -> int:
 
     from ksk_desktop.importer import import_people
 
-    result = import_people(ctx, Path(args.file), args.mapping,
-                           report_path=Path(args.report) if args.report else None)
-    human = (f"Đã nhập {Path(args.file).name}: {result.created} người mới, {result.updated} cập nhật, "
-             f"{result.unchanged} không đổi, {result.rejected} dòng bị loại ({result.seconds} giây).")
+    result = import_people(
+        ctx, Path(args.file), args.mapping, report_path=Path(args.report) if args.report else None
+    )
+    human = (
+        f"Đã nhập {Path(args.file).name}: {result.created} người mới, {result.updated} cập nhật, "
+        f"{result.unchanged} không đổi, {result.rejected} dòng bị loại ({result.seconds} giây)."
+    )
     if result.report:
         human += f"\nDòng bị loại và lý do: {result.report}"
     emit(args, result.to_json(), human)
@@ -104,7 +124,9 @@ def _preview(args: argparse.Namespace) -> int:
         if "ok" not in r:
             lines.append(f"dòng {r['row']}: {r['cells']}")
         else:
-            lines.append(f"dòng {r['row']}: " + (r["person"]["full_name"] if r["ok"] else "LỖI " + r["reason"]))
+            lines.append(
+                f"dòng {r['row']}: " + (r["person"]["full_name"] if r["ok"] else "LỖI " + r["reason"])
+            )
     emit(args, data, "\n".join(lines))
     return 0
 
@@ -113,8 +135,15 @@ def _filter(args: argparse.Namespace):
     from ksk_desktop.people.people_list import ListFilter
 
     group = {g.strip().lower() for g in (args.group or "").split(",") if g.strip()}
-    return ListFilter(query=args.query or "", groups=group, flags=set(args.flag or []), hamlet=args.hamlet,
-                      birth_year=args.year, exam_status=args.status, exam_year=args.exam_year)
+    return ListFilter(
+        query=args.query or "",
+        groups=group,
+        flags=set(args.flag or []),
+        hamlet=args.hamlet,
+        birth_year=args.year,
+        exam_status=args.status,
+        exam_year=args.exam_year,
+    )
 
 
 def _list(ctx: StationSession, args: argparse.Namespace) -> int:
@@ -140,11 +169,19 @@ def _export(ctx: StationSession, args: argparse.Namespace) -> int:
 
 def _edit(ctx: StationSession, args: argparse.Namespace) -> int:
     changes = {}
-    for key, attr in (("full_name", "name"), ("personal_id", "personal_id"), ("old_id", "old_id"),
-                      ("birth_year", "birth_year"), ("hamlet", "hamlet"), ("phone", "phone"),
-                      ("insurance_no", "insurance_no"), ("target_group", "group"),
-                      ("permanent_address", "address"), ("guardian_name", "guardian_name"),
-                      ("guardian_phone", "guardian_phone")):
+    for key, attr in (
+        ("full_name", "name"),
+        ("personal_id", "personal_id"),
+        ("old_id", "old_id"),
+        ("birth_year", "birth_year"),
+        ("hamlet", "hamlet"),
+        ("phone", "phone"),
+        ("insurance_no", "insurance_no"),
+        ("target_group", "group"),
+        ("permanent_address", "address"),
+        ("guardian_name", "guardian_name"),
+        ("guardian_phone", "guardian_phone"),
+    ):
         value = getattr(args, attr)
         if value is not None:
             changes[key] = value or None  # an empty string clears the field
@@ -181,7 +218,9 @@ def _count(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    person = sub.add_parser("person", parents=[common], help="người dân").add_subparsers(dest="person_cmd", metavar="LỆNH")
+    person = sub.add_parser("person", parents=[common], help="người dân").add_subparsers(
+        dest="person_cmd", metavar="LỆNH"
+    )
     person.required = True
     p = person.add_parser("add", parents=[common], help="thêm một người")
     p.add_argument("--name", required=True, help="họ và tên")
@@ -203,8 +242,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = person.add_parser("history", parents=[common], help="lịch hẹn và các lần khám của một người")
     p.add_argument("id")
     p.set_defaults(handler=session_command(_history))
-    p = person.add_parser("search", parents=[common], help="tìm người: tên không dấu, số định danh (hoặc 4–6 số cuối), "
-                          "CMND cũ, điện thoại, số thẻ BHYT")
+    p = person.add_parser(
+        "search",
+        parents=[common],
+        help="tìm người: tên không dấu, số định danh (hoặc 4–6 số cuối), CMND cũ, điện thoại, số thẻ BHYT",
+    )
     p.add_argument("query")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--year", type=int, help="chỉ người sinh năm này")
@@ -225,8 +267,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     filters.add_argument("--flag", action="append", help="diện ưu tiên (lặp lại được)")
     filters.add_argument("--hamlet", help="thôn / tổ dân phố")
     filters.add_argument("--year", type=int, help="năm sinh")
-    filters.add_argument("--status", choices=["examined", "scheduled", "not_yet"],
-                         help="tình trạng khám trong năm: đã khám, đã hẹn, chưa khám")
+    filters.add_argument(
+        "--status",
+        choices=["examined", "scheduled", "not_yet"],
+        help="tình trạng khám trong năm: đã khám, đã hẹn, chưa khám",
+    )
     filters.add_argument("--exam-year", type=int, help="năm của tình trạng khám (mặc định năm nay)")
     p = person.add_parser("list", parents=[common, filters], help="danh sách (đã lọc), theo trang")
     p.add_argument("--offset", type=int, default=0)
@@ -237,8 +282,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=session_command(_export))
     p = person.add_parser("edit", parents=[common], help="sửa thông tin một người (ghi nhật ký)")
     p.add_argument("id")
-    for opt in ("--name", "--personal-id", "--old-id", "--dob", "--sex", "--hamlet", "--phone", "--insurance-no",
-                "--group", "--address", "--guardian-name", "--guardian-phone"):
+    for opt in (
+        "--name",
+        "--personal-id",
+        "--old-id",
+        "--dob",
+        "--sex",
+        "--hamlet",
+        "--phone",
+        "--insurance-no",
+        "--group",
+        "--address",
+        "--guardian-name",
+        "--guardian-phone",
+    ):
         p.add_argument(opt)
     p.add_argument("--birth-year", type=int)
     p.add_argument("--flag", action="append", help="đặt lại toàn bộ diện ưu tiên (lặp lại được)")

@@ -20,16 +20,22 @@ def _schedule(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.printing.jobs import print_day_schedule
 
     day = parse_date(args.date)
-    return _done(args, print_day_schedule(ctx, day, Path(args.output), site_id=args.site),
-                 f"lịch khám ngày {day:%d/%m/%Y}")
+    return _done(
+        args,
+        print_day_schedule(ctx, day, Path(args.output), site_id=args.site),
+        f"lịch khám ngày {day:%d/%m/%Y}",
+    )
 
 
 def _calllist(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.printing.jobs import print_call_list
 
     day = parse_date(args.date)
-    return _done(args, print_call_list(ctx, day, args.hamlet, Path(args.output)),
-                 f"danh sách mời khám ngày {day:%d/%m/%Y}")
+    return _done(
+        args,
+        print_call_list(ctx, day, args.hamlet, Path(args.output)),
+        f"danh sách mời khám ngày {day:%d/%m/%Y}",
+    )
 
 
 def _ticket(ctx: StationSession, args: argparse.Namespace) -> int:
@@ -51,10 +57,14 @@ def _referral(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    grp = sub.add_parser("print", parents=[common], help="in ra PDF: lịch khám, danh sách mời, phiếu số thứ tự")
+    grp = sub.add_parser(
+        "print", parents=[common], help="in ra PDF: lịch khám, danh sách mời, phiếu số thứ tự"
+    )
     cmds = grp.add_subparsers(dest="print_cmd", metavar="LỆNH")
     cmds.required = True
-    p = cmds.add_parser("schedule", parents=[common], help="lịch khám một ngày (A4 ngang, có mã vạch lịch hẹn)")
+    p = cmds.add_parser(
+        "schedule", parents=[common], help="lịch khám một ngày (A4 ngang, có mã vạch lịch hẹn)"
+    )
     p.add_argument("--date", required=True, help="dd/mm/yyyy")
     p.add_argument("--site", help="chỉ một điểm khám (mã điểm khám)")
     p.add_argument("-o", "--output", required=True, help="tệp PDF cần tạo")
@@ -68,7 +78,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--appointment", required=True, help="mã lịch hẹn")
     p.add_argument("-o", "--output", required=True, help="tệp PDF cần tạo")
     p.set_defaults(handler=session_command(_ticket))
-    p = cmds.add_parser("slip", parents=[common], help="phiếu kết quả khám (A5, mã QR xác thực) của phiếu đã ký")
+    p = cmds.add_parser(
+        "slip", parents=[common], help="phiếu kết quả khám (A5, mã QR xác thực) của phiếu đã ký"
+    )
     p.add_argument("exam_id")
     p.add_argument("-o", "--output", required=True, help="tệp PDF cần tạo")
     p.set_defaults(handler=session_command(_slip))

@@ -57,9 +57,12 @@ def _forms(values: list[str] | None) -> dict[str, str]:
 def _campaign_create(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import campaigns
 
-    c = campaigns.create_campaign(ctx, name=args.name, year=args.year, groups=args.groups,
-                                  exam_forms=_forms(args.form))
-    emit(args, c, f"Đã tạo đợt khám {c['name']} năm {c['year']} (nhóm {', '.join(c['groups'])}), mã {c['id']}.")
+    c = campaigns.create_campaign(
+        ctx, name=args.name, year=args.year, groups=args.groups, exam_forms=_forms(args.form)
+    )
+    emit(
+        args, c, f"Đã tạo đợt khám {c['name']} năm {c['year']} (nhóm {', '.join(c['groups'])}), mã {c['id']}."
+    )
     return 0
 
 
@@ -77,18 +80,31 @@ def _campaign_lock(ctx: StationSession, args: argparse.Namespace) -> int:
 
     n = appointments.lock_campaign(ctx, args.campaign, not args.unlock)
     word = "Đã mở khóa" if args.unlock else "Đã khóa"
-    emit(args, {"campaign_id": args.campaign, "locked": not args.unlock, "appointments_changed": n},
-         f"{word} {n} lịch hẹn của đợt khám.")
+    emit(
+        args,
+        {"campaign_id": args.campaign, "locked": not args.unlock, "appointments_changed": n},
+        f"{word} {n} lịch hẹn của đợt khám.",
+    )
     return 0
 
 
 def _site_add(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import sites
 
-    site = sites.add_site(ctx, name=args.name, kind=args.kind, mobile=args.mobile, capacity_per_hour=args.capacity,
-                          address=args.address)
+    site = sites.add_site(
+        ctx,
+        name=args.name,
+        kind=args.kind,
+        mobile=args.mobile,
+        capacity_per_hour=args.capacity,
+        address=args.address,
+    )
     cap = f"{site['capacity_per_hour']} người/giờ" if site["capacity_per_hour"] else "chưa đặt công suất"
-    emit(args, site, f"Đã thêm điểm khám {site['name']} ({sites.KIND_LABELS[site['kind']]}, {cap}), mã {site['id']}.")
+    emit(
+        args,
+        site,
+        f"Đã thêm điểm khám {site['name']} ({sites.KIND_LABELS[site['kind']]}, {cap}), mã {site['id']}.",
+    )
     return 0
 
 
@@ -111,8 +127,11 @@ def _site_list(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import sites
 
     rows = sites.list_sites(ctx, include_inactive=args.all)
-    lines = [f"{x['id']}  {x['name']}  ({sites.KIND_LABELS[x['kind']]}, "
-             f"{x['capacity_per_hour'] or 'chưa đặt'} người/giờ)" for x in rows]
+    lines = [
+        f"{x['id']}  {x['name']}  ({sites.KIND_LABELS[x['kind']]}, "
+        f"{x['capacity_per_hour'] or 'chưa đặt'} người/giờ)"
+        for x in rows
+    ]
     emit(args, rows, "\n".join(lines) or "Chưa có điểm khám nào.")
     return 0
 
@@ -120,20 +139,38 @@ def _site_list(ctx: StationSession, args: argparse.Namespace) -> int:
 def _day_add(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import days
 
-    d = days.add_day(ctx, site_id=args.site, day=parse_date(args.date), hours=args.slots,
-                     slot_minutes=args.slot_minutes, capacity_per_slot=args.capacity_per_slot, team_note=args.team)
-    emit(args, d, f"Đã thêm ngày khám {_dmy(d['date'])} tại {d['site_name']}: {len(d['slots'])} ca "
-                  f"{d['slot_minutes']} phút, {d['capacity_per_slot']} người/ca ({d['capacity']} người), mã {d['id']}.")
+    d = days.add_day(
+        ctx,
+        site_id=args.site,
+        day=parse_date(args.date),
+        hours=args.slots,
+        slot_minutes=args.slot_minutes,
+        capacity_per_slot=args.capacity_per_slot,
+        team_note=args.team,
+    )
+    emit(
+        args,
+        d,
+        f"Đã thêm ngày khám {_dmy(d['date'])} tại {d['site_name']}: {len(d['slots'])} ca "
+        f"{d['slot_minutes']} phút, {d['capacity_per_slot']} người/ca ({d['capacity']} người), mã {d['id']}.",
+    )
     return 0
 
 
 def _day_list(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import days
 
-    rows = days.list_days(ctx, parse_date(args.date_from) if args.date_from else None,
-                          parse_date(args.date_to) if args.date_to else None, args.site)
-    lines = [f"{d['id']}  {_dmy(d['date'])}  {d['site_name']:<30} {d['booked']}/{d['capacity']}"
-             + ("  [khóa]" if d["locked"] else "") for d in rows]
+    rows = days.list_days(
+        ctx,
+        parse_date(args.date_from) if args.date_from else None,
+        parse_date(args.date_to) if args.date_to else None,
+        args.site,
+    )
+    lines = [
+        f"{d['id']}  {_dmy(d['date'])}  {d['site_name']:<30} {d['booked']}/{d['capacity']}"
+        + ("  [khóa]" if d["locked"] else "")
+        for d in rows
+    ]
     emit(args, rows, "\n".join(lines) or "Chưa có ngày khám nào.")
     return 0
 
@@ -150,8 +187,12 @@ def _day_lock(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import days
 
     d = days.lock_day(ctx, args.day, not args.unlock)
-    emit(args, d, f"{'Đã mở khóa' if args.unlock else 'Đã khóa'} ngày {_dmy(d['date'])} "
-                  f"({d['appointments_changed']} lịch hẹn).")
+    emit(
+        args,
+        d,
+        f"{'Đã mở khóa' if args.unlock else 'Đã khóa'} ngày {_dmy(d['date'])} "
+        f"({d['appointments_changed']} lịch hẹn).",
+    )
     return 0
 
 
@@ -161,18 +202,34 @@ def _day_lock(ctx: StationSession, args: argparse.Namespace) -> int:
 def _plan(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import planner
 
-    population = planner.Population(groups=_groups(args.group), flags=set(args.flag or []),
-                                    hamlets=set(args.hamlet or []), not_examined_this_year=not args.include_examined)
-    result = planner.plan(ctx, args.campaign, parse_date(args.date_from), parse_date(args.date_to),
-                          site_id=args.site, population=population, dry_run=args.dry_run, rebalance=args.rebalance)
+    population = planner.Population(
+        groups=_groups(args.group),
+        flags=set(args.flag or []),
+        hamlets=set(args.hamlet or []),
+        not_examined_this_year=not args.include_examined,
+    )
+    result = planner.plan(
+        ctx,
+        args.campaign,
+        parse_date(args.date_from),
+        parse_date(args.date_to),
+        site_id=args.site,
+        population=population,
+        dry_run=args.dry_run,
+        rebalance=args.rebalance,
+    )
     data = result.to_json()
     c = data["counts"]
     head = "XEM TRƯỚC (chưa ghi gì)" if args.dry_run else "Đã xếp lịch"
-    lines = [f"{head}: {c['placed']} người có lịch ({c['new']} mới, {c['moved']} chuyển ca, {c['unchanged']} giữ "
-             f"nguyên), {c['unplaced']} người chưa xếp được; {c['already_scheduled']} người đã có lịch, "
-             f"{c['examined_this_year']} người đã khám trong năm."]
-    lines += [f"  {_dmy(d['date'])} {d['site_name']}: +{d['placed']} (còn trống {d['free_after']}/{d['capacity']})"
-              for d in data["days"]]
+    lines = [
+        f"{head}: {c['placed']} người có lịch ({c['new']} mới, {c['moved']} chuyển ca, {c['unchanged']} giữ "
+        f"nguyên), {c['unplaced']} người chưa xếp được; {c['already_scheduled']} người đã có lịch, "
+        f"{c['examined_this_year']} người đã khám trong năm."
+    ]
+    lines += [
+        f"  {_dmy(d['date'])} {d['site_name']}: +{d['placed']} (còn trống {d['free_after']}/{d['capacity']})"
+        for d in data["days"]
+    ]
     lines += [f"  Chưa xếp được {v['count']} người: {v['reason']}" for v in data["unplaced_reasons"].values()]
     emit(args, data, "\n".join(lines))
     return 0
@@ -188,8 +245,10 @@ def _show(ctx: StationSession, args: argparse.Namespace) -> int:
         for slot in d["slots"]:
             lines.append(f"  {slot['start']}–{slot['end']}  {slot['booked']}/{slot['capacity']}")
             for a in slot["appointments"]:
-                lines.append(f"    {a['queue_no'] or '':>3}  {a['name']:<28} {_dmy(a['dob']) or a['birth_year'] or '':<10} "
-                             f"{a['hamlet'] or '':<16} {a['phone'] or '':<11} {a['status_label']}")
+                lines.append(
+                    f"    {a['queue_no'] or '':>3}  {a['name']:<28} {_dmy(a['dob']) or a['birth_year'] or '':<10} "
+                    f"{a['hamlet'] or '':<16} {a['phone'] or '':<11} {a['status_label']}"
+                )
     emit(args, data, "\n".join(lines) or f"Không có ngày khám nào ngày {_dmy(data['date'])}.")
     return 0
 
@@ -223,8 +282,10 @@ def _board(ctx: StationSession, args: argparse.Namespace) -> int:
 
     data = board.board(ctx, parse_date(args.date), args.site)
     c = data["counts"]
-    human = [f"{_dmy(data['date'])}: chờ khám {c['waiting']}, đang khám {c['in_exam']}, đã khám {c['done']}, "
-             f"vắng {c['no_show']}, chưa đến {c['expected']}."]
+    human = [
+        f"{_dmy(data['date'])}: chờ khám {c['waiting']}, đang khám {c['in_exam']}, đã khám {c['done']}, "
+        f"vắng {c['no_show']}, chưa đến {c['expected']}."
+    ]
     human += [f"  {r['queue_no']:>3}  {r['name']}" for r in data["waiting"]]
     emit(args, data, "\n".join(human))
     return 0
@@ -235,12 +296,17 @@ def _reconcile(ctx: StationSession, args: argparse.Namespace) -> int:
 
     data = reconcile.reconcile(ctx, parse_date(args.date), site_id=args.site)
     c = data["counts"]
-    lines = [f"{_dmy(data['date'])}: {c['examined']} đã khám, {c['no_show']} vắng mặt ({c['marked_now']} vừa ghi nhận), "
-             f"{c['not_finished']} đã tiếp đón nhưng chưa khám xong."]
+    lines = [
+        f"{_dmy(data['date'])}: {c['examined']} đã khám, {c['no_show']} vắng mặt ({c['marked_now']} vừa ghi nhận), "
+        f"{c['not_finished']} đã tiếp đón nhưng chưa khám xong."
+    ]
     lines += [f"  vắng: {r['name']} — {r['hamlet'] or ''} {r['phone'] or ''}" for r in data["no_show"]]
     if data["no_show"] and data["make_up_days"]:
         lines.append("Ngày có thể khám bù (ksk schedule makeup --date NGÀY-VẮNG --day MÃ-NGÀY):")
-        lines += [f"  {d['id']}  {_dmy(d['date'])} {d['site_name']} còn {d['free']} chỗ" for d in data["make_up_days"]]
+        lines += [
+            f"  {d['id']}  {_dmy(d['date'])} {d['site_name']} còn {d['free']} chỗ"
+            for d in data["make_up_days"]
+        ]
     emit(args, data, "\n".join(lines))
     return 0
 
@@ -248,8 +314,12 @@ def _reconcile(ctx: StationSession, args: argparse.Namespace) -> int:
 def _makeup(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import reconcile
 
-    data = reconcile.reschedule_no_shows(ctx, args.day, no_show_date=parse_date(args.date) if args.date else None,
-                                         appointment_ids=args.appointment)
+    data = reconcile.reschedule_no_shows(
+        ctx,
+        args.day,
+        no_show_date=parse_date(args.date) if args.date else None,
+        appointment_ids=args.appointment,
+    )
     lines = [f"Đã hẹn lại {len(data['rescheduled'])} người vào ngày {_dmy(data['make_up_day']['date'])}."]
     lines += [f"  Không hẹn lại được {x['name']}: {x['reason']}" for x in data["not_rescheduled"]]
     emit(args, data, "\n".join(lines))
@@ -267,8 +337,9 @@ def _noshow(ctx: StationSession, args: argparse.Namespace) -> int:
 def _walkin(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import checkin
 
-    result = checkin.walk_in(ctx, args.person, campaign_id=args.campaign, day_id=args.day,
-                             allow_over_capacity=args.over_capacity)
+    result = checkin.walk_in(
+        ctx, args.person, campaign_id=args.campaign, day_id=args.day, allow_over_capacity=args.over_capacity
+    )
     emit(args, result.to_json(), result.message)
     return 0
 
@@ -278,14 +349,20 @@ def _coverage(ctx: StationSession, args: argparse.Namespace) -> int:
 
     data = coverage.coverage(ctx, args.year)
     if args.list:
-        data["not_examined"] = coverage.not_examined(ctx, args.year, hamlet=args.hamlet, group=args.group,
-                                                     offset=args.offset, limit=args.limit)
+        data["not_examined"] = coverage.not_examined(
+            ctx, args.year, hamlet=args.hamlet, group=args.group, offset=args.offset, limit=args.limit
+        )
     if args.export:
         data["export"] = coverage.export_xlsx(ctx, args.year, Path(args.export))
     t = data["totals"]
-    lines = [f"Năm {args.year}: {t['examined']}/{t['total']} người đã khám ({t['rate']} %), {t['not_examined']} chưa "
-             f"khám ({t['booked']} đã có lịch, {t['not_booked']} chưa có lịch)."]
-    lines += [f"  {h['hamlet_label']:<30} {h['examined']:>6}/{h['total']:<6} ({h['rate']} %)" for h in data["by_hamlet"]]
+    lines = [
+        f"Năm {args.year}: {t['examined']}/{t['total']} người đã khám ({t['rate']} %), {t['not_examined']} chưa "
+        f"khám ({t['booked']} đã có lịch, {t['not_booked']} chưa có lịch)."
+    ]
+    lines += [
+        f"  {h['hamlet_label']:<30} {h['examined']:>6}/{h['total']:<6} ({h['rate']} %)"
+        for h in data["by_hamlet"]
+    ]
     if args.export:
         lines.append(f"Đã xuất {data['export']['rows']} người chưa khám vào {args.export}.")
     emit(args, data, "\n".join(lines))
@@ -315,8 +392,9 @@ def _checkin(ctx: StationSession, args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     # ksk campaign ...
-    grp = sub.add_parser("campaign", parents=[common], help="đợt khám").add_subparsers(dest="campaign_cmd",
-                                                                                       metavar="LỆNH")
+    grp = sub.add_parser("campaign", parents=[common], help="đợt khám").add_subparsers(
+        dest="campaign_cmd", metavar="LỆNH"
+    )
     grp.required = True
     p = grp.add_parser("create", parents=[common], help="tạo đợt khám của một năm")
     p.add_argument("--name", required=True, help="tên đợt khám")
@@ -327,13 +405,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = grp.add_parser("list", parents=[common], help="các đợt khám")
     p.add_argument("--year", type=int)
     p.set_defaults(handler=session_command(_campaign_list))
-    p = grp.add_parser("lock", parents=[common], help="khóa lịch đã xếp của đợt khám (xếp lại không di chuyển)")
+    p = grp.add_parser(
+        "lock", parents=[common], help="khóa lịch đã xếp của đợt khám (xếp lại không di chuyển)"
+    )
     p.add_argument("--campaign", required=True)
     p.add_argument("--unlock", action="store_true", help="mở khóa")
     p.set_defaults(handler=session_command(_campaign_lock))
 
     # ksk site ...
-    grp = sub.add_parser("site", parents=[common], help="điểm khám").add_subparsers(dest="site_cmd", metavar="LỆNH")
+    grp = sub.add_parser("site", parents=[common], help="điểm khám").add_subparsers(
+        dest="site_cmd", metavar="LỆNH"
+    )
     grp.required = True
     p = grp.add_parser("add", parents=[common], help="thêm điểm khám (trạm hoặc lưu động)")
     p.add_argument("--name", required=True)
@@ -355,14 +437,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=session_command(_site_list))
 
     # ksk day ...
-    grp = sub.add_parser("day", parents=[common], help="ngày khám").add_subparsers(dest="day_cmd", metavar="LỆNH")
+    grp = sub.add_parser("day", parents=[common], help="ngày khám").add_subparsers(
+        dest="day_cmd", metavar="LỆNH"
+    )
     grp.required = True
     p = grp.add_parser("add", parents=[common], help="thêm ngày khám tại một điểm")
     p.add_argument("--site", required=True, help="mã điểm khám")
     p.add_argument("--date", required=True, help="dd/mm/yyyy")
-    p.add_argument("--slots", default="07:30-11:30,13:30-16:30", help="giờ làm việc, ví dụ 07:30-11:30,13:30-16:30")
+    p.add_argument(
+        "--slots", default="07:30-11:30,13:30-16:30", help="giờ làm việc, ví dụ 07:30-11:30,13:30-16:30"
+    )
     p.add_argument("--slot-minutes", type=int, default=30, help="độ dài mỗi ca (phút)")
-    p.add_argument("--capacity-per-slot", type=int, help="số người mỗi ca (mặc định: công suất/giờ × phút / 60)")
+    p.add_argument(
+        "--capacity-per-slot", type=int, help="số người mỗi ca (mặc định: công suất/giờ × phút / 60)"
+    )
     p.add_argument("--team", help="ghi chú đội khám")
     p.set_defaults(handler=session_command(_day_add))
     p = grp.add_parser("list", parents=[common], help="các ngày khám")
@@ -380,8 +468,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=session_command(_day_lock))
 
     # ksk schedule ...
-    grp = sub.add_parser("schedule", parents=[common], help="xếp lịch, lịch ngày, đối soát, độ bao phủ").add_subparsers(
-        dest="schedule_cmd", metavar="LỆNH")
+    grp = sub.add_parser(
+        "schedule", parents=[common], help="xếp lịch, lịch ngày, đối soát, độ bao phủ"
+    ).add_subparsers(dest="schedule_cmd", metavar="LỆNH")
     grp.required = True
     p = grp.add_parser("plan", parents=[common], help="xếp lịch một nhóm người vào các ngày khám")
     p.add_argument("--campaign", required=True)
@@ -389,8 +478,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--to", dest="date_to", required=True)
     p.add_argument("--site")
     p.add_argument("--dry-run", action="store_true", help="chỉ xem trước, không ghi gì")
-    p.add_argument("--rebalance", action="store_true",
-                   help="dàn đều lại cả những lịch hẹn chưa khóa, chưa báo (mặc định: giữ nguyên người đã có giờ)")
+    p.add_argument(
+        "--rebalance",
+        action="store_true",
+        help="dàn đều lại cả những lịch hẹn chưa khóa, chưa báo (mặc định: giữ nguyên người đã có giờ)",
+    )
     p.add_argument("--group", help="chỉ các nhóm này, ví dụ a,b (mặc định: các nhóm của đợt khám)")
     p.add_argument("--flag", action="append", help="chỉ người có diện ưu tiên này (lặp lại được)")
     p.add_argument("--hamlet", action="append", help="chỉ thôn / tổ dân phố này (lặp lại được)")

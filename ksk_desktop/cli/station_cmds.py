@@ -14,16 +14,36 @@ from ksk_desktop.station.session import StationSession
 
 def _init(args: argparse.Namespace) -> int:
     paths = paths_of(args)
-    password = read_secret(args, env="KSK_PASSWORD", stdin_flag="password_stdin",
-                           prompt="Mật khẩu quản trị viên: ", what="mật khẩu quản trị viên", confirm=True)
-    result = init_station(paths, station_code=args.station_code, commune_code=args.commune_code,
-                          admin_username=args.admin, admin_password=password,
-                          admin_full_name=args.admin_name or "", station_name=args.station_name or "")
-    emit(args, {"ok": True, "station_id": result.station_id, "data_dir": str(paths.root),
-                "admin": args.admin.strip().lower(), "recovery_key": result.recovery_key},
-         "Đã thiết lập trạm.\n"
-         f"Thư mục dữ liệu: {paths.root}\n\n"
-         f"KHÓA KHÔI PHỤC (chỉ hiện MỘT lần — in ra và cất giữ an toàn):\n\n    {result.recovery_key}\n")
+    password = read_secret(
+        args,
+        env="KSK_PASSWORD",
+        stdin_flag="password_stdin",
+        prompt="Mật khẩu quản trị viên: ",
+        what="mật khẩu quản trị viên",
+        confirm=True,
+    )
+    result = init_station(
+        paths,
+        station_code=args.station_code,
+        commune_code=args.commune_code,
+        admin_username=args.admin,
+        admin_password=password,
+        admin_full_name=args.admin_name or "",
+        station_name=args.station_name or "",
+    )
+    emit(
+        args,
+        {
+            "ok": True,
+            "station_id": result.station_id,
+            "data_dir": str(paths.root),
+            "admin": args.admin.strip().lower(),
+            "recovery_key": result.recovery_key,
+        },
+        "Đã thiết lập trạm.\n"
+        f"Thư mục dữ liệu: {paths.root}\n\n"
+        f"KHÓA KHÔI PHỤC (chỉ hiện MỘT lần — in ra và cất giữ an toàn):\n\n    {result.recovery_key}\n",
+    )
     return 0
 
 
@@ -50,10 +70,14 @@ def _demo(args: argparse.Namespace) -> int:
     else:
         result = seed.create_demo(paths, args.people, args.seed)
     data = {"ok": True, "data_dir": str(paths.root), **result.to_json()}
-    human = f"Đã thêm {result.people_added} người mẫu (tổng {result.total_people}) trong {result.seconds} giây."
+    human = (
+        f"Đã thêm {result.people_added} người mẫu (tổng {result.total_people}) trong {result.seconds} giây."
+    )
     if result.created_station:
-        human = (f"Đã tạo trạm mẫu tại {paths.root}.\n{human}\n"
-                 f"Tài khoản mẫu: {', '.join(result.users)} — mật khẩu: {seed.DEMO_SECRET}")
+        human = (
+            f"Đã tạo trạm mẫu tại {paths.root}.\n{human}\n"
+            f"Tài khoản mẫu: {', '.join(result.users)} — mật khẩu: {seed.DEMO_SECRET}"
+        )
     emit(args, data, human)
     return 0
 
@@ -63,15 +87,25 @@ def _info(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.people import persons
 
     st = station_info(ctx)
-    data = {"station_id": st.id, "code": st.code, "commune_code": st.commune_code, "name": st.name,
-            "schema": migrate.head_revision(), "persons": persons.count_people(ctx),
-            "user": ctx.user.username, "role": ctx.user.role.value, "data_dir": str(ctx.paths.root)}
+    data = {
+        "station_id": st.id,
+        "code": st.code,
+        "commune_code": st.commune_code,
+        "name": st.name,
+        "schema": migrate.head_revision(),
+        "persons": persons.count_people(ctx),
+        "user": ctx.user.username,
+        "role": ctx.user.role.value,
+        "data_dir": str(ctx.paths.root),
+    }
     emit(args, data, "\n".join(f"{k}: {v}" for k, v in data.items()))
     return 0
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("init", parents=[common], help="thiết lập trạm mới (cơ sở dữ liệu mã hóa, quản trị viên đầu tiên)")
+    p = sub.add_parser(
+        "init", parents=[common], help="thiết lập trạm mới (cơ sở dữ liệu mã hóa, quản trị viên đầu tiên)"
+    )
     p.add_argument("--station-code", required=True, help="mã trạm y tế")
     p.add_argument("--commune-code", required=True, help="mã xã/phường/đặc khu (5 chữ số)")
     p.add_argument("--admin", required=True, help="tên đăng nhập của quản trị viên đầu tiên")
@@ -79,7 +113,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--station-name", help="tên trạm (mặc định: Trạm Y tế + tên xã)")
     p.set_defaults(handler=_init)
 
-    p = sub.add_parser("demo", parents=[common], help="tạo trạm mẫu với dữ liệu tổng hợp, hoặc thêm người mẫu")
+    p = sub.add_parser(
+        "demo", parents=[common], help="tạo trạm mẫu với dữ liệu tổng hợp, hoặc thêm người mẫu"
+    )
     p.add_argument("--people", type=int, default=5000, help="số người mẫu (mặc định 5000)")
     p.add_argument("--seed", type=int, default=2026, help="hạt giống ngẫu nhiên (mặc định 2026)")
     p.set_defaults(handler=_demo)

@@ -33,19 +33,24 @@ def _blood_pressure_block(m) -> dict[str, Any] | None:
         return None
     spec = tables.screening()["blood_pressure_qd3192"]
     if m.age.years < spec["min_age_years"]:
-        return {"applicable": False, "systolic": qd1613.plain(m.get("systolic")),
-                "diastolic": qd1613.plain(m.get("diastolic")),
-                "note": f"Phân độ QĐ 3192 dành cho người từ {spec['min_age_years']} tuổi; trẻ em cần bảng "
-                        "bách phân vị huyết áp theo tuổi và chiều cao (chưa có)."}
+        return {
+            "applicable": False,
+            "systolic": qd1613.plain(m.get("systolic")),
+            "diastolic": qd1613.plain(m.get("diastolic")),
+            "note": f"Phân độ QĐ 3192 dành cho người từ {spec['min_age_years']} tuổi; trẻ em cần bảng "
+            "bách phân vị huyết áp theo tuổi và chiều cao (chưa có).",
+        }
     return {"applicable": True, **blood_pressure.grade(m.get("systolic"), m.get("diastolic"))}
 
 
 def _glucose_flags(m) -> list[str]:
     spec = tables.screening()["glucose"]
     reasons = []
-    checks = (("glucose_fasting_mmol_l", "fasting_mmol_l_min", "đói"),
-              ("glucose_2h_mmol_l", "two_hour_mmol_l_min", "2 giờ"),
-              ("hba1c_percent", "hba1c_percent_min", "HbA1c"))
+    checks = (
+        ("glucose_fasting_mmol_l", "fasting_mmol_l_min", "đói"),
+        ("glucose_2h_mmol_l", "two_hour_mmol_l_min", "2 giờ"),
+        ("hba1c_percent", "hba1c_percent_min", "HbA1c"),
+    )
     for name, key, what in checks:
         value = m.get(name)
         if value is not None and value >= spec[key]:
@@ -62,9 +67,16 @@ def classify(measurements: dict[str, Any]) -> dict[str, Any]:
     child = growth.assess(m)
     result: dict[str, Any] = {
         "schema": SCHEMA,
-        "versions": {"qd1613": tables.qd1613()["data_version"], "screening": tables.screening()["data_version"]},
+        "versions": {
+            "qd1613": tables.qd1613()["data_version"],
+            "screening": tables.screening()["data_version"],
+        },
         "inputs": m.used_inputs(),
-        "age": {"years": m.age.years, "months": half_up_float(m.age.months, 2), "from_dates": m.age.from_dates},
+        "age": {
+            "years": m.age.years,
+            "months": half_up_float(m.age.months, 2),
+            "from_dates": m.age.from_dates,
+        },
         "bmi": _bmi_block(m, child),
         "blood_pressure": _blood_pressure_block(m),
         "growth": child,
@@ -84,7 +96,11 @@ def classify(measurements: dict[str, Any]) -> dict[str, Any]:
         category = (result["bmi"] or {}).get("category")
         code = flags.adult_bmi_flag(category["code"]) if category else None
         if code:
-            raised.append(flags.flag(code, f"BMI {result['bmi']['value']:g} (châu Á - Thái Bình Dương)".replace(".", ",")))
+            raised.append(
+                flags.flag(
+                    code, f"BMI {result['bmi']['value']:g} (châu Á - Thái Bình Dương)".replace(".", ",")
+                )
+            )
     else:
         for indicator in ("wfa", "hfa", "bfa"):
             category = child["indicators"].get(indicator, {}).get("category")

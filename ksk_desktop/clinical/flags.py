@@ -16,12 +16,21 @@ LABELS: dict[str, str] = {
 
 # A severe child category raises the same flag as its moderate form (the category itself says "nặng").
 _CHILD_CATEGORY_FLAG = {
-    "nhe_can": "nhe_can", "nhe_can_nang": "nhe_can",
-    "thap_coi": "thap_coi", "thap_coi_nang": "thap_coi",
-    "gay_com": "gay_com", "gay_com_nang": "gay_com",
-    "thua_can": "thua_can", "beo_phi": "beo_phi",
+    "nhe_can": "nhe_can",
+    "nhe_can_nang": "nhe_can",
+    "thap_coi": "thap_coi",
+    "thap_coi_nang": "thap_coi",
+    "gay_com": "gay_com",
+    "gay_com_nang": "gay_com",
+    "thua_can": "thua_can",
+    "beo_phi": "beo_phi",
 }
-_ADULT_BMI_FLAG = {"nhe_can": "nhe_can", "thua_can": "thua_can", "beo_phi_do_1": "beo_phi", "beo_phi_do_2": "beo_phi"}
+_ADULT_BMI_FLAG = {
+    "nhe_can": "nhe_can",
+    "thua_can": "thua_can",
+    "beo_phi_do_1": "beo_phi",
+    "beo_phi_do_2": "beo_phi",
+}
 
 
 def child_flag(category_code: str) -> str | None:

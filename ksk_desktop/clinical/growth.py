@@ -80,7 +80,12 @@ def lms_at(indicator: str, sex: str, age_days: float) -> tuple[float, float, flo
     if frac == 0:
         return lo
     hi = rows[low + 1]
-    return (lo[0] + frac * (hi[0] - lo[0]), lo[1] + frac * (hi[1] - lo[1]), lo[2] + frac * (hi[2] - lo[2]), "")
+    return (
+        lo[0] + frac * (hi[0] - lo[0]),
+        lo[1] + frac * (hi[1] - lo[1]),
+        lo[2] + frac * (hi[2] - lo[2]),
+        "",
+    )
 
 
 def zscore(indicator: str, sex: str, age_days: float, value: float) -> float | None:
@@ -138,18 +143,23 @@ def assess(m: Measurements) -> dict[str, Any] | None:
             continue
         z = zscore(indicator, m.sex, days, value)
         if z is None:
-            out["indicators"][indicator] = {"name": _NAMES[indicator], "z": None, "status": "not_applicable",
-                                            "note": "WHO không dùng cân nặng theo tuổi sau 10 tuổi."}
+            out["indicators"][indicator] = {
+                "name": _NAMES[indicator],
+                "z": None,
+                "status": "not_applicable",
+                "note": "WHO không dùng cân nặng theo tuổi sau 10 tuổi.",
+            }
             continue
         z2 = half_up_float(z, 2)
-        entry: dict[str, Any] = {"name": _NAMES[indicator], "z": z2, "status": "ok",
-                                 "value": round(value, 2)}
+        entry: dict[str, Any] = {"name": _NAMES[indicator], "z": z2, "status": "ok", "value": round(value, 2)}
         low, high = _FLAGS[indicator]
         usable = True
         if z2 < low or z2 > high:
             entry["who_flag"] = True
-            message = (f"{_NAMES[indicator]}: z = {z2:+.2f} vượt ngưỡng WHO coi là khó có thật "
-                       f"({low} đến +{high}); kiểm tra lại số đo và tuổi, nếu đúng thì xác nhận.")
+            message = (
+                f"{_NAMES[indicator]}: z = {z2:+.2f} vượt ngưỡng WHO coi là khó có thật "
+                f"({low} đến +{high}); kiểm tra lại số đo và tuổi, nếu đúng thì xác nhận."
+            )
             usable = all([m.warn(f, m.get(f), "z_ngoai_nguong_who", message) for f in _FIELDS[indicator]])
         if usable:
             entry["category"] = _category(z2, cutoffs[indicator])

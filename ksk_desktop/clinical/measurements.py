@@ -43,33 +43,95 @@ class FieldSpec:
 _SPECS = (
     FieldSpec("age", "Tuổi", "năm", 0, 130, (0, 130)),
     FieldSpec("age_months", "Tuổi (tháng)", "tháng", 0, 1560, (0, 1560)),
-    FieldSpec("height_cm", "Chiều cao", "cm", 0, 300, (40, 230), (120, 220), ("CHIEU_CAO",), hard_min_exclusive=True),
-    FieldSpec("weight_kg", "Cân nặng", "kg", 0, 500, (1.5, 250), (30, 200), ("CAN_NANG",), hard_min_exclusive=True),
-    FieldSpec("chest_cm", "Vòng ngực trung bình", "cm", 0, 250, (30, 150), (60, 140), hard_min_exclusive=True),
-    FieldSpec("chest_inspiration_cm", "Vòng ngực hít vào", "cm", 0, 250, (30, 150), (60, 145), hard_min_exclusive=True),
-    FieldSpec("chest_expiration_cm", "Vòng ngực thở ra", "cm", 0, 250, (30, 150), (55, 140), hard_min_exclusive=True),
+    FieldSpec(
+        "height_cm", "Chiều cao", "cm", 0, 300, (40, 230), (120, 220), ("CHIEU_CAO",), hard_min_exclusive=True
+    ),
+    FieldSpec(
+        "weight_kg", "Cân nặng", "kg", 0, 500, (1.5, 250), (30, 200), ("CAN_NANG",), hard_min_exclusive=True
+    ),
+    FieldSpec(
+        "chest_cm", "Vòng ngực trung bình", "cm", 0, 250, (30, 150), (60, 140), hard_min_exclusive=True
+    ),
+    FieldSpec(
+        "chest_inspiration_cm",
+        "Vòng ngực hít vào",
+        "cm",
+        0,
+        250,
+        (30, 150),
+        (60, 145),
+        hard_min_exclusive=True,
+    ),
+    FieldSpec(
+        "chest_expiration_cm", "Vòng ngực thở ra", "cm", 0, 250, (30, 150), (55, 140), hard_min_exclusive=True
+    ),
     FieldSpec("systolic", "Huyết áp tâm thu", "mmHg", 0, 400, (70, 250), hard_min_exclusive=True),
     FieldSpec("diastolic", "Huyết áp tâm trương", "mmHg", 0, 300, (40, 150), hard_min_exclusive=True),
     FieldSpec("pulse", "Mạch", "lần/phút", 0, 350, (40, 200), (40, 150), ("MACH",), hard_min_exclusive=True),
-    FieldSpec("vision_right_uncorrected", "Thị lực mắt phải không kính", "/10", 0, 20, (0, 15),
-              aliases=("KHONG_KINH_MAT_PHAI",), vision=True),
-    FieldSpec("vision_left_uncorrected", "Thị lực mắt trái không kính", "/10", 0, 20, (0, 15),
-              aliases=("KHONG_KINH_MAT_TRAI",), vision=True),
-    FieldSpec("vision_right_corrected", "Thị lực mắt phải có kính", "/10", 0, 20, (0, 15),
-              aliases=("CO_KINH_MAT_PHAI",), vision=True),
-    FieldSpec("vision_left_corrected", "Thị lực mắt trái có kính", "/10", 0, 20, (0, 15),
-              aliases=("CO_KINH_MAT_TRAI",), vision=True),
+    FieldSpec(
+        "vision_right_uncorrected",
+        "Thị lực mắt phải không kính",
+        "/10",
+        0,
+        20,
+        (0, 15),
+        aliases=("KHONG_KINH_MAT_PHAI",),
+        vision=True,
+    ),
+    FieldSpec(
+        "vision_left_uncorrected",
+        "Thị lực mắt trái không kính",
+        "/10",
+        0,
+        20,
+        (0, 15),
+        aliases=("KHONG_KINH_MAT_TRAI",),
+        vision=True,
+    ),
+    FieldSpec(
+        "vision_right_corrected",
+        "Thị lực mắt phải có kính",
+        "/10",
+        0,
+        20,
+        (0, 15),
+        aliases=("CO_KINH_MAT_PHAI",),
+        vision=True,
+    ),
+    FieldSpec(
+        "vision_left_corrected",
+        "Thị lực mắt trái có kính",
+        "/10",
+        0,
+        20,
+        (0, 15),
+        aliases=("CO_KINH_MAT_TRAI",),
+        vision=True,
+    ),
     FieldSpec("whisper_right_m", "Tai phải nói thầm", "m", 0, 50, (0, 10), aliases=("TAI_PHAI_NOI_THAM",)),
     FieldSpec("whisper_left_m", "Tai trái nói thầm", "m", 0, 50, (0, 10), aliases=("TAI_TRAI_NOI_THAM",)),
-    FieldSpec("normal_voice_right_m", "Tai phải nói thường", "m", 0, 50, (0, 20), aliases=("TAI_PHAI_NOI_THUONG",)),
-    FieldSpec("normal_voice_left_m", "Tai trái nói thường", "m", 0, 50, (0, 20), aliases=("TAI_TRAI_NOI_THUONG",)),
+    FieldSpec(
+        "normal_voice_right_m", "Tai phải nói thường", "m", 0, 50, (0, 20), aliases=("TAI_PHAI_NOI_THUONG",)
+    ),
+    FieldSpec(
+        "normal_voice_left_m", "Tai trái nói thường", "m", 0, 50, (0, 20), aliases=("TAI_TRAI_NOI_THUONG",)
+    ),
     FieldSpec("audiometry_right_db", "Thính lực kế tai phải (mức giảm)", "dB", -20, 150, (-10, 120)),
     FieldSpec("audiometry_left_db", "Thính lực kế tai trái (mức giảm)", "dB", -20, 150, (-10, 120)),
     FieldSpec("caries_teeth", "Số răng sâu", "răng", 0, 32, (0, 32), integer=True),
     FieldSpec("chewing_capacity_pct", "Sức nhai còn lại", "%", 0, 100, (0, 100)),
-    FieldSpec("glucose_fasting_mmol_l", "Đường huyết lúc đói", "mmol/L", 0, 100, (1.5, 35), hard_min_exclusive=True),
-    FieldSpec("glucose_2h_mmol_l", "Đường huyết 2 giờ (sau ăn hoặc nghiệm pháp)", "mmol/L", 0, 100, (1.5, 35),
-              hard_min_exclusive=True),
+    FieldSpec(
+        "glucose_fasting_mmol_l", "Đường huyết lúc đói", "mmol/L", 0, 100, (1.5, 35), hard_min_exclusive=True
+    ),
+    FieldSpec(
+        "glucose_2h_mmol_l",
+        "Đường huyết 2 giờ (sau ăn hoặc nghiệm pháp)",
+        "mmol/L",
+        0,
+        100,
+        (1.5, 35),
+        hard_min_exclusive=True,
+    ),
     FieldSpec("hba1c_percent", "HbA1c", "%", 0, 30, (3, 20), hard_min_exclusive=True),
 )
 NUMERIC_FIELDS: dict[str, FieldSpec] = {s.name: s for s in _SPECS}
@@ -128,8 +190,13 @@ class MeasurementWarning:
     confirmed: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"field": self.field, "value": self.value, "code": self.code, "message": self.message,
-                "confirmed": self.confirmed}
+        return {
+            "field": self.field,
+            "value": self.value,
+            "code": self.code,
+            "message": self.message,
+            "confirmed": self.confirmed,
+        }
 
 
 @dataclass
@@ -161,8 +228,12 @@ class Measurements:
         return any(not w.confirmed for w in self.warnings)
 
     def used_inputs(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"sex": self.sex, "age_years": self.age.years,
-                               "age_months": round(self.age.months, 2), "physique_table": self.physique_table}
+        out: dict[str, Any] = {
+            "sex": self.sex,
+            "age_years": self.age.years,
+            "age_months": round(self.age.months, 2),
+            "physique_table": self.physique_table,
+        }
         if self.dominant_hand:
             out["dominant_hand"] = self.dominant_hand
         if self.measured_lying is not None:
@@ -203,7 +274,9 @@ def _number(spec: FieldSpec, raw: Any) -> float:
         if m:
             text = m.group(1)
         elif spec.vision and "/" in text:
-            raise InvalidMeasurement(f"{spec.label} ghi theo phần mười (ví dụ 8/10 hoặc 8), không phải {_show(raw)}.")
+            raise InvalidMeasurement(
+                f"{spec.label} ghi theo phần mười (ví dụ 8/10 hoặc 8), không phải {_show(raw)}."
+            )
         try:
             value = float(text.replace(",", "."))
         except ValueError:
@@ -214,9 +287,14 @@ def _number(spec: FieldSpec, raw: Any) -> float:
         raise InvalidMeasurement(f"{spec.label} phải là một số hữu hạn.")
     too_low = value <= spec.hard_min if spec.hard_min_exclusive else value < spec.hard_min
     if too_low or value > spec.hard_max:
-        allowed = (f"lớn hơn {_fmt(spec.hard_min)} và không quá {_fmt(spec.hard_max)}" if spec.hard_min_exclusive
-                   else f"từ {_fmt(spec.hard_min)} đến {_fmt(spec.hard_max)}")
-        raise InvalidMeasurement(f"{spec.label} {_fmt(value)} {spec.unit} không thể có: phải {allowed} {spec.unit}.")
+        allowed = (
+            f"lớn hơn {_fmt(spec.hard_min)} và không quá {_fmt(spec.hard_max)}"
+            if spec.hard_min_exclusive
+            else f"từ {_fmt(spec.hard_min)} đến {_fmt(spec.hard_max)}"
+        )
+        raise InvalidMeasurement(
+            f"{spec.label} {_fmt(value)} {spec.unit} không thể có: phải {allowed} {spec.unit}."
+        )
     if spec.integer and not value.is_integer():
         raise InvalidMeasurement(f"{spec.label} phải là số nguyên, không phải {_fmt(value)}.")
     return value
@@ -251,7 +329,9 @@ def _doctor_class(raw: Any, what: str, *, reason_required: bool) -> DoctorClass:
     if isinstance(raw, dict):
         unknown = set(raw) - {"class", "reason"}
         if unknown:
-            raise InvalidMeasurement(f"{what}: khóa không hợp lệ {', '.join(sorted(unknown))} (chỉ có class, reason).")
+            raise InvalidMeasurement(
+                f"{what}: khóa không hợp lệ {', '.join(sorted(unknown))} (chỉ có class, reason)."
+            )
         if "class" not in raw:
             raise InvalidMeasurement(f"{what}: thiếu loại sức khỏe (class).")
         cls = parse_class(raw["class"], what)
@@ -298,7 +378,9 @@ def _age(data: dict[str, Any], numbers: dict[str, float]) -> Age:
         days = float((exam - birth).days)
         years = exam.year - birth.year - ((exam.month, exam.day) < (birth.month, birth.day))
         if "age" in numbers and math.floor(numbers["age"]) != years:
-            raise InvalidMeasurement(f"Tuổi {_fmt(numbers['age'])} không khớp với ngày sinh (tròn {years} tuổi).")
+            raise InvalidMeasurement(
+                f"Tuổi {_fmt(numbers['age'])} không khớp với ngày sinh (tròn {years} tuổi)."
+            )
         if years > NUMERIC_FIELDS["age"].hard_max:
             raise InvalidMeasurement(f"Tuổi {years} không thể có.")
         return Age(years, days / DAYS_PER_MONTH, days, True)
@@ -332,7 +414,9 @@ def parse_measurements(raw: Any) -> Measurements:
             raise InvalidMeasurement("Huyết áp được nhập hai lần (blood_pressure và systolic/diastolic).")
         m = _BP_TEXT.match(str(data["blood_pressure"]))
         if not m:
-            raise InvalidMeasurement(f"Huyết áp phải có dạng 120/80, không phải {_show(data['blood_pressure'])}.")
+            raise InvalidMeasurement(
+                f"Huyết áp phải có dạng 120/80, không phải {_show(data['blood_pressure'])}."
+            )
         numbers["systolic"] = _number(NUMERIC_FIELDS["systolic"], m.group(1))
         numbers["diastolic"] = _number(NUMERIC_FIELDS["diastolic"], m.group(2))
     if ("systolic" in numbers) != ("diastolic" in numbers):
@@ -340,10 +424,13 @@ def parse_measurements(raw: Any) -> Measurements:
     if "systolic" in numbers and numbers["systolic"] <= numbers["diastolic"]:
         raise InvalidMeasurement(
             f"Huyết áp {_fmt(numbers['systolic'])}/{_fmt(numbers['diastolic'])}: "
-            "tâm thu phải lớn hơn tâm trương (có thể nhập đảo).")
+            "tâm thu phải lớn hơn tâm trương (có thể nhập đảo)."
+        )
 
     if ("chest_inspiration_cm" in numbers) != ("chest_expiration_cm" in numbers):
-        raise InvalidMeasurement("Vòng ngực cần cả số đo hít vào và thở ra (hoặc nhập vòng ngực trung bình chest_cm).")
+        raise InvalidMeasurement(
+            "Vòng ngực cần cả số đo hít vào và thở ra (hoặc nhập vòng ngực trung bình chest_cm)."
+        )
     if "chest_cm" in numbers and "chest_inspiration_cm" in numbers:
         raise InvalidMeasurement("Vòng ngực được nhập hai lần (trung bình và hít vào/thở ra).")
 
@@ -366,12 +453,15 @@ def parse_measurements(raw: Any) -> Measurements:
     if hand is not None:
         hand = _HAND.get(_text(hand))
         if hand is None:
-            raise InvalidMeasurement(f"Tay thuận phải là phải hoặc trái, không phải {_show(data['dominant_hand'])}.")
+            raise InvalidMeasurement(
+                f"Tay thuận phải là phải hoặc trái, không phải {_show(data['dominant_hand'])}."
+            )
 
     table = data.get("physique_table", "lao_dong")
     if table not in PHYSIQUE_TABLES:
         raise InvalidMeasurement(
-            f"Bảng thể lực phải là lao_dong (1.2) hoặc hoc_sinh (1.1), không phải {_show(table)}.")
+            f"Bảng thể lực phải là lao_dong (1.2) hoặc hoc_sinh (1.1), không phải {_show(table)}."
+        )
 
     lying = data.get("measured_lying")
     if lying is not None and not isinstance(lying, bool):
@@ -380,31 +470,51 @@ def parse_measurements(raw: Any) -> Measurements:
     index_raw = data.get("index_classes", {})
     if not isinstance(index_raw, dict):
         raise InvalidMeasurement("index_classes phải là đối tượng {mã chỉ số: loại}.")
-    index_classes = {str(code): _doctor_class(v, f"Chỉ số {code}", reason_required=False)
-                     for code, v in index_raw.items()}
+    index_classes = {
+        str(code): _doctor_class(v, f"Chỉ số {code}", reason_required=False) for code, v in index_raw.items()
+    }
     override = None
     if "override" in data:
         if not isinstance(data["override"], dict):
-            raise InvalidMeasurement("override phải có dạng {\"class\": \"III\", \"reason\": \"...\"}.")
+            raise InvalidMeasurement('override phải có dạng {"class": "III", "reason": "..."}.')
         override = _doctor_class(data["override"], "Phân loại chung", reason_required=True)
 
-    m = Measurements(sex=sex, age=age, values={}, pending={}, confirmed=frozenset(confirmed),
-                     dominant_hand=hand, physique_table=table, measured_lying=lying,
-                     index_classes=index_classes, override=override)
+    m = Measurements(
+        sex=sex,
+        age=age,
+        values={},
+        pending={},
+        confirmed=frozenset(confirmed),
+        dominant_hand=hand,
+        physique_table=table,
+        measured_lying=lying,
+        index_classes=index_classes,
+        override=override,
+    )
     adult = age.years >= 15
     for name, value in numbers.items():
         spec = NUMERIC_FIELDS[name]
         lo, hi = spec.adult_plausible if adult and spec.adult_plausible else spec.plausible
         ok = True
         if not lo <= value <= hi:
-            ok = m.warn(name, _plain(value), "ngoai_khoang_hop_ly",
-                        f"{spec.label} {_fmt(value)} {spec.unit} nằm ngoài khoảng thường gặp "
-                        f"({_fmt(lo)}–{_fmt(hi)} {spec.unit}): kiểm tra lại, nếu đúng thì xác nhận.")
+            ok = m.warn(
+                name,
+                _plain(value),
+                "ngoai_khoang_hop_ly",
+                f"{spec.label} {_fmt(value)} {spec.unit} nằm ngoài khoảng thường gặp "
+                f"({_fmt(lo)}–{_fmt(hi)} {spec.unit}): kiểm tra lại, nếu đúng thì xác nhận.",
+            )
         elif spec.vision and 0 < value < 1 and not value.is_integer():
-            ok = m.warn(name, _plain(value), "thi_luc_thap_phan",
-                        f"{spec.label} {_fmt(value)}/10: có phải thị lực thập phân? 8/10 nhập là 8. "
-                        "Nếu đúng là dưới 1/10 thì xác nhận.")
+            ok = m.warn(
+                name,
+                _plain(value),
+                "thi_luc_thap_phan",
+                f"{spec.label} {_fmt(value)}/10: có phải thị lực thập phân? 8/10 nhập là 8. "
+                "Nếu đúng là dưới 1/10 thì xác nhận.",
+            )
         (m.values if ok else m.pending)[name] = value
     if not age.from_dates and age.years < 19 and ("height_cm" in numbers or "weight_kg" in numbers):
-        m.notes.append("Trẻ em: nên nhập ngày sinh và ngày khám; z-score đang tính theo tuổi đã cho, không theo ngày.")
+        m.notes.append(
+            "Trẻ em: nên nhập ngày sinh và ngày khám; z-score đang tính theo tuổi đã cho, không theo ngày."
+        )
     return m

@@ -33,8 +33,16 @@ class Criterion:
     items: list[tuple[str, int]] = field(default_factory=list)  # what Phụ lục 2 looks at for the index
 
     def to_json(self) -> dict[str, Any]:
-        out = {"id": self.id, "item": self.item, "index": self.index, "label": self.label,
-               "class": self.cls, "roman": roman(self.cls), "status": self.status, "inputs": plain(self.inputs)}
+        out = {
+            "id": self.id,
+            "item": self.item,
+            "index": self.index,
+            "label": self.label,
+            "class": self.cls,
+            "roman": roman(self.cls),
+            "status": self.status,
+            "inputs": plain(self.inputs),
+        }
         if self.detail:
             out["detail"] = plain(self.detail)
         if self.notes:
@@ -80,10 +88,20 @@ def _usable(m: Measurements, *names: str) -> dict[str, float] | str | None:
     return {n: m.values[n] for n in names}
 
 
-def _pending(cid: str, item: str, index: str, label: str, names: tuple[str, ...], m: Measurements) -> Criterion:
+def _pending(
+    cid: str, item: str, index: str, label: str, names: tuple[str, ...], m: Measurements
+) -> Criterion:
     waiting = [n for n in names if n in m.pending]
-    return Criterion(cid, item, index, label, None, "pending", {n: m.pending[n] for n in waiting},
-                     notes=[f"Chờ xác nhận giá trị bất thường: {', '.join(waiting)}."])
+    return Criterion(
+        cid,
+        item,
+        index,
+        label,
+        None,
+        "pending",
+        {n: m.pending[n] for n in waiting},
+        notes=[f"Chờ xác nhận giá trị bất thường: {', '.join(waiting)}."],
+    )
 
 
 def _band_json(match: bands.Match, value: float) -> dict[str, Any]:
@@ -140,7 +158,9 @@ def physique(m: Measurements) -> Criterion | None:
         notes.append("Giá trị nằm giữa hai khoảng của bảng, bác sĩ xếp loại: " + "; ".join(gaps) + ".")
         return Criterion("the_luc", "TLC", "TLC", label, None, "gap", inputs, detail, notes)
     best = _index_spec("TLC")["best_if_only"]
-    return Criterion("the_luc", "TLC", "TLC", label, index_class(items, best), "ok", inputs, detail, notes, items)
+    return Criterion(
+        "the_luc", "TLC", "TLC", label, index_class(items, best), "ok", inputs, detail, notes, items
+    )
 
 
 def vision(m: Measurements) -> Criterion | None:
@@ -167,12 +187,19 @@ def vision(m: Measurements) -> Criterion | None:
         key_eye, which = left, "mắt trái (bên tay thuận)"
     else:
         key_eye, which = max(right, left), "mắt tốt hơn"
-        notes.append("Chưa rõ tay thuận: tạm lấy mắt tốt hơn; nếu mắt bên tay thuận kém hơn thì loại có thể thấp hơn "
-                     "(QĐ 1613 Phụ lục 1 §3).")
+        notes.append(
+            "Chưa rõ tay thuận: tạm lấy mắt tốt hơn; nếu mắt bên tay thuận kém hơn thì loại có thể thấp hơn "
+            "(QĐ 1613 Phụ lục 1 §3)."
+        )
     cls = next(r["class"] for r in spec["rows"] if key_eye >= r["eye_min"] and total >= r["total_min"])
     corrected = any(n.endswith("_corrected") for n in names)
-    detail: dict[str, Any] = {"right": right, "left": left, "total": total, "one_eye_used": which,
-                              "corrected": corrected}
+    detail: dict[str, Any] = {
+        "right": right,
+        "left": left,
+        "total": total,
+        "one_eye_used": which,
+        "corrected": corrected,
+    }
     if corrected:
         detail["class_before_drop"] = cls
         cls = min(5, cls + spec["refractive_error"]["drop_classes"])
@@ -193,8 +220,17 @@ def hearing_whisper(m: Measurements) -> Criterion | None:
     better, worse = max(got.values()), min(got.values())
     row = next(r for r in spec["rows"] if better >= r["better_min"] and worse >= r["worse_min"])
     detail = {"better_ear_m": better, "worse_ear_m": worse, "row": row["text"]}
-    return Criterion("nghe_noi_tham", "16.1", "TMH", label, row["class"], "ok", dict(got), detail,
-                     items=[("16.1", row["class"])])
+    return Criterion(
+        "nghe_noi_tham",
+        "16.1",
+        "TMH",
+        label,
+        row["class"],
+        "ok",
+        dict(got),
+        detail,
+        items=[("16.1", row["class"])],
+    )
 
 
 def audiometry(m: Measurements) -> Criterion | None:
@@ -209,8 +245,9 @@ def audiometry(m: Measurements) -> Criterion | None:
     better = half_up_int(min(got.values()))
     match = bands.classify(better, spec["bands"])
     detail = {"better_ear_loss_db": _band_json(match, better)}
-    return Criterion("thinh_luc_ke", "16.2", "TMH", label, match.cls, "ok", dict(got), detail,
-                     items=[("16.2", match.cls)])
+    return Criterion(
+        "thinh_luc_ke", "16.2", "TMH", label, match.cls, "ok", dict(got), detail, items=[("16.2", match.cls)]
+    )
 
 
 def blood_pressure(m: Measurements) -> Criterion | None:
@@ -224,23 +261,54 @@ def blood_pressure(m: Measurements) -> Criterion | None:
         return _pending("huyet_ap", "45", "TH", label, names, m)
     sys_mm, dia_mm = half_up_int(got["systolic"]), half_up_int(got["diastolic"])
     inputs = {"systolic": sys_mm, "diastolic": dia_mm, "age_years": m.age.years}
-    group = next((g for g in spec["groups"]
-                  if m.age.years < g.get("age_below", 999) and g.get("age_min", 0) <= m.age.years <= g.get("age_max", 999)),
-                  None)
+    group = next(
+        (
+            g
+            for g in spec["groups"]
+            if m.age.years < g.get("age_below", 999)
+            and g.get("age_min", 0) <= m.age.years <= g.get("age_max", 999)
+        ),
+        None,
+    )
     if group is None:
-        return Criterion("huyet_ap", "45", "TH", label, None, "no_table", inputs,
-                         notes=[f"{spec['no_table']}: bác sĩ xếp loại tuần hoàn."])
+        return Criterion(
+            "huyet_ap",
+            "45",
+            "TH",
+            label,
+            None,
+            "no_table",
+            inputs,
+            notes=[f"{spec['no_table']}: bác sĩ xếp loại tuần hoàn."],
+        )
     by_sys = bands.classify(sys_mm, group["systolic"])
     by_dia = bands.classify(dia_mm, group["diastolic"])
-    detail = {"group": f"{group['item']} {group['label']}", "systolic": _band_json(by_sys, sys_mm),
-              "diastolic": _band_json(by_dia, dia_mm)}
+    detail = {
+        "group": f"{group['item']} {group['label']}",
+        "systolic": _band_json(by_sys, sys_mm),
+        "diastolic": _band_json(by_dia, dia_mm),
+    }
     if by_sys.cls is None or by_dia.cls is None:
-        gaps = [f"{w} {v} mmHg ({mt.gap_text() or 'ngoài bảng'})"
-                for w, v, mt in (("tâm thu", sys_mm, by_sys), ("tâm trương", dia_mm, by_dia)) if mt.cls is None]
-        return Criterion("huyet_ap", group["item"], "TH", label, None, "gap", inputs, detail,
-                         ["Bảng QĐ 1613 không có khoảng cho " + "; ".join(gaps) + ": bác sĩ xếp loại."])
+        gaps = [
+            f"{w} {v} mmHg ({mt.gap_text() or 'ngoài bảng'})"
+            for w, v, mt in (("tâm thu", sys_mm, by_sys), ("tâm trương", dia_mm, by_dia))
+            if mt.cls is None
+        ]
+        return Criterion(
+            "huyet_ap",
+            group["item"],
+            "TH",
+            label,
+            None,
+            "gap",
+            inputs,
+            detail,
+            ["Bảng QĐ 1613 không có khoảng cho " + "; ".join(gaps) + ": bác sĩ xếp loại."],
+        )
     cls = max(by_sys.cls, by_dia.cls)
-    return Criterion("huyet_ap", group["item"], "TH", label, cls, "ok", inputs, detail, items=[(group["item"], cls)])
+    return Criterion(
+        "huyet_ap", group["item"], "TH", label, cls, "ok", inputs, detail, items=[(group["item"], cls)]
+    )
 
 
 def pulse(m: Measurements) -> Criterion | None:
@@ -253,8 +321,17 @@ def pulse(m: Measurements) -> Criterion | None:
         return _pending("mach", "46.1", "TH", label, ("pulse",), m)
     value = half_up_int(got["pulse"])
     match = bands.classify(value, spec["bands"])
-    return Criterion("mach", "46.1", "TH", label, match.cls, "ok", {"pulse": value},
-                     {"pulse": _band_json(match, value)}, items=[("46.1", match.cls)])
+    return Criterion(
+        "mach",
+        "46.1",
+        "TH",
+        label,
+        match.cls,
+        "ok",
+        {"pulse": value},
+        {"pulse": _band_json(match, value)},
+        items=[("46.1", match.cls)],
+    )
 
 
 def obesity(m: Measurements) -> Criterion | None:
@@ -268,8 +345,17 @@ def obesity(m: Measurements) -> Criterion | None:
         return _pending("beo_phe", "100", "NT_CH", label, names, m)
     value = half_up_int(bmi(got["weight_kg"], got["height_cm"]))
     match = bands.classify(value, spec["bands"])
-    return Criterion("beo_phe", match.band["item"], "NT_CH", label, match.cls, "ok", {"bmi": value},
-                     {"bmi": _band_json(match, value)}, items=[(match.band["item"], match.cls)])
+    return Criterion(
+        "beo_phe",
+        match.band["item"],
+        "NT_CH",
+        label,
+        match.cls,
+        "ok",
+        {"bmi": value},
+        {"bmi": _band_json(match, value)},
+        items=[(match.band["item"], match.cls)],
+    )
 
 
 def _teeth(m: Measurements, cid: str, key: str, name: str, label: str) -> Criterion | None:
@@ -281,8 +367,17 @@ def _teeth(m: Measurements, cid: str, key: str, name: str, label: str) -> Criter
         return _pending(cid, spec["item"], "RHM", label, (name,), m)
     value = half_up_int(got[name])
     match = bands.classify(value, spec["bands"])
-    return Criterion(cid, match.band["item"], "RHM", label, match.cls, "ok", {name: value},
-                     {name: _band_json(match, value)}, items=[(match.band["item"], match.cls)])
+    return Criterion(
+        cid,
+        match.band["item"],
+        "RHM",
+        label,
+        match.cls,
+        "ok",
+        {name: value},
+        {name: _band_json(match, value)},
+        items=[(match.band["item"], match.cls)],
+    )
 
 
 def caries(m: Measurements) -> Criterion | None:
@@ -290,7 +385,9 @@ def caries(m: Measurements) -> Criterion | None:
 
 
 def chewing(m: Measurements) -> Criterion | None:
-    return _teeth(m, "mat_rang", "chewing", "chewing_capacity_pct", "Mất răng, sức nhai còn lại (chỉ tiêu 24)")
+    return _teeth(
+        m, "mat_rang", "chewing", "chewing_capacity_pct", "Mất răng, sức nhai còn lại (chỉ tiêu 24)"
+    )
 
 
 CRITERIA = (physique, vision, hearing_whisper, audiometry, blood_pressure, pulse, obesity, caries, chewing)
@@ -310,13 +407,19 @@ def assess(m: Measurements) -> dict[str, Any]:
     codes = [i["code"] for i in data["indices"]]
     unknown = sorted(set(m.index_classes) - set(codes))
     if unknown:
-        raise InvalidMeasurement(f"Mã chỉ số không có trong QĐ 1613: {', '.join(unknown)} "
-                                 f"(các mã: {', '.join(codes)}).")
+        raise InvalidMeasurement(
+            f"Mã chỉ số không có trong QĐ 1613: {', '.join(unknown)} (các mã: {', '.join(codes)})."
+        )
     if m.age.years < data["min_age_years"]:
         if m.index_classes or m.override:
-            raise InvalidMeasurement(f"QĐ 1613 chỉ áp dụng từ {data['min_age_years']} tuổi: không xếp loại sức khỏe.")
-        return {"applicable": False, "version": data["data_version"],
-                "reason": f"QĐ 1613 áp dụng cho công dân từ {data['min_age_years']} tuổi trở lên."}
+            raise InvalidMeasurement(
+                f"QĐ 1613 chỉ áp dụng từ {data['min_age_years']} tuổi: không xếp loại sức khỏe."
+            )
+        return {
+            "applicable": False,
+            "version": data["data_version"],
+            "reason": f"QĐ 1613 áp dụng cho công dân từ {data['min_age_years']} tuổi trở lên.",
+        }
 
     criteria = [c for c in (fn(m) for fn in CRITERIA) if c is not None]
     indices = []
@@ -330,7 +433,8 @@ def assess(m: Measurements) -> dict[str, Any]:
         if doctor and computed is not None and doctor.cls < computed and not doctor.reason:
             raise InvalidMeasurement(
                 f"Chỉ số {spec['abbr']}: bác sĩ xếp loại {roman(doctor.cls)}, tốt hơn loại {roman(computed)} tính từ "
-                "số đo; cần ghi lý do (reason).")
+                "số đo; cần ghi lý do (reason)."
+            )
         if doctor:
             status, cls = "doctor", doctor.cls
         elif computed is None:
@@ -339,8 +443,15 @@ def assess(m: Measurements) -> dict[str, Any]:
             status, cls = "computed", computed
         else:
             status, cls = "partial", computed
-        entry = {"code": code, "abbr": spec["abbr"], "label": spec["label"], **_class_json(cls), "status": status,
-                 "computed_class": computed, "criteria": [c.id for c in own]}
+        entry = {
+            "code": code,
+            "abbr": spec["abbr"],
+            "label": spec["label"],
+            **_class_json(cls),
+            "status": status,
+            "computed_class": computed,
+            "criteria": [c.id for c in own],
+        }
         if undetermined:
             entry["undetermined_criteria"] = undetermined
         if doctor:
@@ -353,16 +464,30 @@ def assess(m: Measurements) -> dict[str, Any]:
     suggested_cls = max(classed) if classed else None
     missing = [i["code"] for i in indices if i["status"] in ("missing", "undetermined")]
     partial = [i["code"] for i in indices if i["status"] == "partial"]
-    suggested = {**_class_json(suggested_cls), "rule": "loại của chỉ số xấu nhất (QĐ 1613 III.3.3)",
-                 "complete": not missing and not partial and not m.needs_confirmation,
-                 "missing_indices": missing, "partial_indices": partial}
+    suggested = {
+        **_class_json(suggested_cls),
+        "rule": "loại của chỉ số xấu nhất (QĐ 1613 III.3.3)",
+        "complete": not missing and not partial and not m.needs_confirmation,
+        "missing_indices": missing,
+        "partial_indices": partial,
+    }
     if m.override:
         final = {**_class_json(m.override.cls), "source": "override"}
-        override = {**_class_json(m.override.cls), "reason": m.override.reason,
-                    "differs_from_suggested": m.override.cls != suggested_cls}
+        override = {
+            **_class_json(m.override.cls),
+            "reason": m.override.reason,
+            "differs_from_suggested": m.override.cls != suggested_cls,
+        }
     else:
         final = {**_class_json(suggested_cls), "source": "suggested"}
         override = None
-    return {"applicable": True, "version": data["data_version"], "physique_table": m.physique_table,
-            "criteria": [c.to_json() for c in criteria], "indices": indices,
-            "suggested": suggested, "override": override, "final": final}
+    return {
+        "applicable": True,
+        "version": data["data_version"],
+        "physique_table": m.physique_table,
+        "criteria": [c.to_json() for c in criteria],
+        "indices": indices,
+        "suggested": suggested,
+        "override": override,
+        "final": final,
+    }

@@ -29,7 +29,9 @@ def storage_error_from(exc: BaseException) -> KskError | None:
     """Map an SQLite/SQLCipher error message to a clear, typed error (or None if unknown)."""
     msg = str(exc).lower()
     if "readonly" in msg or "read-only" in msg:
-        return StorageError("Ổ đĩa hoặc tệp dữ liệu chỉ cho phép đọc: thay đổi chưa được lưu, dữ liệu cũ vẫn nguyên vẹn.")
+        return StorageError(
+            "Ổ đĩa hoặc tệp dữ liệu chỉ cho phép đọc: thay đổi chưa được lưu, dữ liệu cũ vẫn nguyên vẹn."
+        )
     if "disk is full" in msg or "database or disk is full" in msg:
         return StorageError("Ổ đĩa đã đầy: thay đổi chưa được lưu, dữ liệu cũ vẫn nguyên vẹn.")
     if "disk i/o error" in msg or "unable to open database" in msg:

@@ -42,7 +42,9 @@ def _key_pragma(key: bytes) -> str:
 
 def raw_connect(path: Path, key: bytes) -> sqlcipher3.Connection:
     """Open a keyed DB-API connection in autocommit mode (transactions are begun explicitly)."""
-    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn = sqlcipher3.connect(
+        str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+    )
     conn.execute(_key_pragma(key))
     return conn
 

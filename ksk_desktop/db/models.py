@@ -174,7 +174,9 @@ class Site(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(400))
-    kind: Mapped[str] = mapped_column(String(20))  # station | school | factory | village_hall | island | other
+    kind: Mapped[str] = mapped_column(
+        String(20)
+    )  # station | school | factory | village_hall | island | other
     mobile: Mapped[bool] = mapped_column(Boolean, default=False)
     capacity_per_hour: Mapped[int | None] = mapped_column(Integer)  # None: not set yet
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -198,8 +200,10 @@ class ExamDay(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    __table_args__ = (Index("ux_exam_day_site_date", "site_id", "exam_date", unique=True),
-                      Index("ix_exam_day_date", "exam_date"))
+    __table_args__ = (
+        Index("ux_exam_day_site_date", "site_id", "exam_date", unique=True),
+        Index("ix_exam_day_date", "exam_date"),
+    )
 
 
 class Slot(Base):
@@ -245,10 +249,20 @@ class Appointment(Base):
 
 
 # One active appointment per person and campaign; one queue number per day (partial unique indexes).
-Index("ux_appointment_active", Appointment.campaign_id, Appointment.person_id, unique=True,
-      sqlite_where=Appointment.status.in_(["scheduled", "notified", "checked_in", "in_exam", "examined"]))
-Index("ux_appointment_queue", Appointment.day_id, Appointment.queue_no, unique=True,
-      sqlite_where=Appointment.queue_no.isnot(None))
+Index(
+    "ux_appointment_active",
+    Appointment.campaign_id,
+    Appointment.person_id,
+    unique=True,
+    sqlite_where=Appointment.status.in_(["scheduled", "notified", "checked_in", "in_exam", "examined"]),
+)
+Index(
+    "ux_appointment_queue",
+    Appointment.day_id,
+    Appointment.queue_no,
+    unique=True,
+    sqlite_where=Appointment.queue_no.isnot(None),
+)
 
 
 class SyncState(Base):
@@ -264,7 +278,9 @@ class SyncState(Base):
     ca_file: Mapped[str | None] = mapped_column(String(500))
     enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
     enrolled_by: Mapped[str | None] = mapped_column(String(40))
-    pull_cursor: Mapped[int] = mapped_column(Integer, default=0)  # moves only with the pulled changes it covers
+    pull_cursor: Mapped[int] = mapped_column(
+        Integer, default=0
+    )  # moves only with the pulled changes it covers
     last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_success_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -281,7 +297,9 @@ class SyncRemoteMerge(Base):
     kept_id: Mapped[str] = mapped_column(String(36))
     reason: Mapped[str | None] = mapped_column(String(30))
     received_at: Mapped[datetime] = mapped_column(DateTime)
-    applied_at: Mapped[datetime | None] = mapped_column(DateTime)  # set when merged locally (core person merge)
+    applied_at: Mapped[datetime | None] = mapped_column(
+        DateTime
+    )  # set when merged locally (core person merge)
     __table_args__ = (Index("ix_sync_remote_merge_kept", "kept_id"),)
 
 
@@ -314,9 +332,11 @@ class ExamVersion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_by: Mapped[str] = mapped_column(String(40))
     updated_at: Mapped[datetime] = mapped_column(DateTime)
-    __table_args__ = (Index("ix_exam_version_person", "person_id", "exam_date"),
-                      Index("ix_exam_version_date", "exam_date", "status"),
-                      Index("ix_exam_version_appointment", "appointment_id"))
+    __table_args__ = (
+        Index("ix_exam_version_person", "person_id", "exam_date"),
+        Index("ix_exam_version_date", "exam_date", "status"),
+        Index("ix_exam_version_appointment", "appointment_id"),
+    )
 
 
 class ExamSigningKey(Base):
@@ -365,4 +385,7 @@ class FollowUp(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     done_by: Mapped[str | None] = mapped_column(String(40))
     done_at: Mapped[datetime | None] = mapped_column(DateTime)
-    __table_args__ = (Index("ix_followup_due", "status", "due_date"), Index("ix_followup_person", "person_id"))
+    __table_args__ = (
+        Index("ix_followup_due", "status", "due_date"),
+        Index("ix_followup_person", "person_id"),
+    )

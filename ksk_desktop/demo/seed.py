@@ -44,16 +44,22 @@ class DemoResult:
         return self.__dict__.copy()
 
 
-def add_people(ctx: StationSession, n: int, seed: int, reference: date | None = None,
-               progress: Callable[[int, int], None] | None = None) -> int:
+def add_people(
+    ctx: StationSession,
+    n: int,
+    seed: int,
+    reference: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Add *n* synthetic residents of the station's commune, in batches of one transaction each."""
     ctx.require(Perm.DEMO_SEED)
     from ksk_desktop.station.lifecycle import station_info
 
     commune = station_info(ctx).commune_code
     offset = persons.count_people(ctx)
-    people = generate_people(n, seed=seed, commune_code=commune, reference_date=reference or date.today(),
-                             id_offset=offset)
+    people = generate_people(
+        n, seed=seed, commune_code=commune, reference_date=reference or date.today(), id_offset=offset
+    )
     added = 0
     while True:
         chunk = [persons.PersonInput.from_dict(p) for p in islice(people, BATCH)]
@@ -65,13 +71,20 @@ def add_people(ctx: StationSession, n: int, seed: int, reference: date | None = 
     return added
 
 
-def create_demo(paths: StationPaths, n: int = 5000, seed: int = 2026,
-                progress: Callable[[int, int], None] | None = None) -> DemoResult:
+def create_demo(
+    paths: StationPaths, n: int = 5000, seed: int = 2026, progress: Callable[[int, int], None] | None = None
+) -> DemoResult:
     """Create a demo station (with its demo users) and fill it with *n* synthetic people."""
     started = time.perf_counter()
-    result = init_station(paths, station_code=DEMO_STATION_CODE, commune_code=DEMO_COMMUNE,
-                          admin_username="admin", admin_password=DEMO_SECRET,
-                          admin_full_name=DEMO_USERS[0][2], station_name="Trạm Y tế xã Kiến Thụy (dữ liệu mẫu)")
+    result = init_station(
+        paths,
+        station_code=DEMO_STATION_CODE,
+        commune_code=DEMO_COMMUNE,
+        admin_username="admin",
+        admin_password=DEMO_SECRET,
+        admin_full_name=DEMO_USERS[0][2],
+        station_name="Trạm Y tế xã Kiến Thụy (dữ liệu mẫu)",
+    )
     ctx = login(paths, "admin", DEMO_SECRET)
     try:
         for username, role, full_name in DEMO_USERS[1:]:
@@ -82,15 +95,25 @@ def create_demo(paths: StationPaths, n: int = 5000, seed: int = 2026,
         seed_demo_schedule(ctx)  # a campaign with exam days and appointments: a demo shows a real exam day
         from ksk_desktop.exams.demo import seed_demo_exams
 
-        seed_demo_exams(paths, "bacsi", DEMO_SECRET)  # signed exams of the people examined, drafts in the room
+        seed_demo_exams(
+            paths, "bacsi", DEMO_SECRET
+        )  # signed exams of the people examined, drafts in the room
         total = persons.count_people(ctx)
     finally:
         ctx.close()
-    return DemoResult(True, added, total, round(time.perf_counter() - started, 2), result.recovery_key,
-                      [u[0] for u in DEMO_USERS])
+    return DemoResult(
+        True,
+        added,
+        total,
+        round(time.perf_counter() - started, 2),
+        result.recovery_key,
+        [u[0] for u in DEMO_USERS],
+    )
 
 
 def seed_existing(ctx: StationSession, n: int, seed: int) -> DemoResult:
     started = time.perf_counter()
     added = add_people(ctx, n, seed)
-    return DemoResult(False, added, persons.count_people(ctx), round(time.perf_counter() - started, 2), None, [])
+    return DemoResult(
+        False, added, persons.count_people(ctx), round(time.perf_counter() - started, 2), None, []
+    )

@@ -22,8 +22,15 @@ from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import nfc
 
 
-def amend(ctx: StationSession, exam_id: str, reason: str, changes: dict[str, Any], *,
-          confirm: list[str] | tuple[str, ...] = (), sign: bool = True) -> dict:
+def amend(
+    ctx: StationSession,
+    exam_id: str,
+    reason: str,
+    changes: dict[str, Any],
+    *,
+    confirm: list[str] | tuple[str, ...] = (),
+    sign: bool = True,
+) -> dict:
     """Correct a signed exam: version n+1 with *changes* (field key → value, as in ``save_section``; also
     ``referrals``/``followups`` lists), ``amends_version`` n and the *reason*. Signed at once by default (the
     amending doctor signs it); with ``sign=False`` it stays a draft to finish and sign later. Returns the document
@@ -38,8 +45,10 @@ def amend(ctx: StationSession, exam_id: str, reason: str, changes: dict[str, Any
     with ctx.write() as s:
         prev = latest(s, exam_id)
         if prev.status != "signed":
-            raise InvalidInput(f"Phiên bản {prev.version} của phiếu khám {exam_id} chưa ký: sửa trực tiếp bản nháp, "
-                               "không cần điều chỉnh.")
+            raise InvalidInput(
+                f"Phiên bản {prev.version} của phiếu khám {exam_id} chưa ký: sửa trực tiếp bản nháp, "
+                "không cần điều chỉnh."
+            )
         doc = document.loads(prev.document)
         form = load_form(prev.form, prev.form_version)
         changes = dict(changes)
@@ -47,18 +56,36 @@ def amend(ctx: StationSession, exam_id: str, reason: str, changes: dict[str, Any
         changed = apply_values(ctx, doc, form, changes, check_perm=True)
         apply_confirmations(doc, form, confirm)
         if plan_changes:
-            apply_plan(doc, plan_changes.get("referrals", doc["referrals"]), plan_changes.get("followups", doc["followups"]))
+            apply_plan(
+                doc,
+                plan_changes.get("referrals", doc["referrals"]),
+                plan_changes.get("followups", doc["followups"]),
+            )
             changed += list(plan_changes)
         if not changed:
             raise InvalidInput("Phiếu điều chỉnh không thay đổi gì so với bản đã ký.")
-        doc.update(version=prev.version + 1, status="draft", amends_version=prev.version, amendment_reason=reason,
-                   signed_by=None, signer_name=None, signed_at=None, signer_key_id=None, signature=None)
+        doc.update(
+            version=prev.version + 1,
+            status="draft",
+            amends_version=prev.version,
+            amendment_reason=reason,
+            signed_by=None,
+            signer_name=None,
+            signed_at=None,
+            signer_key_id=None,
+            signature=None,
+        )
         person = person_of(s, prev.person_id)
         error = recompute(doc, form, person)
         row = insert_version(ctx, s, doc, section_versions=json.loads(prev.section_versions))
         s.flush()
-        ctx.audit(s, "exam.amend", "exam", exam_id, {"version": doc["version"], "amends_version": prev.version,
-                                                     "fields": sorted(changed)})
+        ctx.audit(
+            s,
+            "exam.amend",
+            "exam",
+            exam_id,
+            {"version": doc["version"], "amends_version": prev.version, "fields": sorted(changed)},
+        )
         if sign:
             return sign_row(ctx, s, row)
         return state(ctx, row, doc, person, error)

@@ -32,8 +32,13 @@ def _age(p: Person, on: date) -> int:
 def _vitals(rng: random.Random, age: int, sex: str) -> dict:
     male = sex != "F"
     if age < 18:
-        height = (50 + 25 * min(age, 1) + 8 * min(max(age - 1, 0), 2) + 6.2 * max(min(age, 12) - 3, 0)
-                  + (6.5 if male else 4) * max(age - 12, 0))
+        height = (
+            50
+            + 25 * min(age, 1)
+            + 8 * min(max(age - 1, 0), 2)
+            + 6.2 * max(min(age, 12) - 3, 0)
+            + (6.5 if male else 4) * max(age - 12, 0)
+        )
         height = round(min(height, 172 if male else 160) + rng.gauss(0, 4), 1)
         weight = round(max(3.0, rng.gauss(15.8 if age < 10 else 18.5, 2.0) * (height / 100) ** 2), 1)
         out = {"height_cm": height, "weight_kg": weight, "pulse": int(rng.gauss(92 if age < 10 else 82, 8))}
@@ -44,17 +49,25 @@ def _vitals(rng: random.Random, age: int, sex: str) -> dict:
     weight = round(rng.gauss(22.0 if age < 60 else 22.8, 2.8) * (height / 100) ** 2, 1)
     systolic = int(rng.gauss(116 + 0.55 * max(age - 30, 0), 14))
     diastolic = int(min(systolic - 25, rng.gauss(72 + 0.2 * max(age - 30, 0), 8)))
-    return {"height_cm": height, "weight_kg": weight, "pulse": int(rng.gauss(76, 8)), "systolic": max(systolic, 102),
-            "diastolic": max(diastolic, 62)}
+    return {
+        "height_cm": height,
+        "weight_kg": weight,
+        "pulse": int(rng.gauss(76, 8)),
+        "systolic": max(systolic, 102),
+        "diastolic": max(diastolic, 62),
+    }
 
 
 def _exam_values(rng: random.Random, form: str, age: int, sex: str) -> dict:
     v = {**_vitals(rng, age, sex)}
     good = 10 if age < 40 else rng.choice([10, 9, 8, 8, 7])
-    v |= {"vision_right_uncorrected": rng.choice([good, good, max(good - 2, 3)]),
-          "vision_left_uncorrected": rng.choice([good, good, max(good - 1, 3)]),
-          "whisper_right_m": 5 if age < 65 else rng.choice([5, 4, 3]), "whisper_left_m": 5 if age < 65 else 4,
-          "caries_teeth": rng.choice([0, 0, 1, 2, 3]) if age < 60 else rng.choice([0, 1, 2, 4])}
+    v |= {
+        "vision_right_uncorrected": rng.choice([good, good, max(good - 2, 3)]),
+        "vision_left_uncorrected": rng.choice([good, good, max(good - 1, 3)]),
+        "whisper_right_m": 5 if age < 65 else rng.choice([5, 4, 3]),
+        "whisper_left_m": 5 if age < 65 else 4,
+        "caries_teeth": rng.choice([0, 0, 1, 2, 3]) if age < 60 else rng.choice([0, 1, 2, 4]),
+    }
     if form == "child":
         if rng.random() < 0.05:
             v |= {"spine.scoliosis": True, "spine.type": "vẹo hình chữ C"}
@@ -62,9 +75,12 @@ def _exam_values(rng: random.Random, form: str, age: int, sex: str) -> dict:
     v["teeth.upper_jaw"] = v["teeth.lower_jaw"] = "Bình thường"
     if form == "elderly":
         fasting = rng.random() < 0.8
-        v |= {"elderly.capillary_glucose_mmol_l": round(max(3.5, rng.gauss(6.2 if fasting else 8.0, 1.6)), 1),
-              "elderly.capillary_glucose_fasting": fasting, "elderly.ecg": "Nhịp xoang đều",
-              "elderly.abdominal_ultrasound": "Chưa phát hiện bất thường"}
+        v |= {
+            "elderly.capillary_glucose_mmol_l": round(max(3.5, rng.gauss(6.2 if fasting else 8.0, 1.6)), 1),
+            "elderly.capillary_glucose_fasting": fasting,
+            "elderly.ecg": "Nhịp xoang đều",
+            "elderly.abdominal_ultrasound": "Chưa phát hiện bất thường",
+        }
         if rng.random() < 0.3:
             v["glucose_fasting_mmol_l"] = round(max(4.0, rng.gauss(6.4, 1.5)), 1)
     return v
@@ -73,8 +89,10 @@ def _exam_values(rng: random.Random, form: str, age: int, sex: str) -> dict:
 def _classes(rng: random.Random, doc: dict, form_id: str, sex: str | None) -> dict:
     """Each specialty's class: at least what the measurements give its index (QĐ 1613), often I or II."""
     form = load_form(form_id)
-    computed = {i["code"]: i.get("computed_class") or 1
-                for i in ((doc["assessment"] or {}).get("qd1613") or {}).get("indices") or []}
+    computed = {
+        i["code"]: i.get("computed_class") or 1
+        for i in ((doc["assessment"] or {}).get("qd1613") or {}).get("indices") or []
+    }
     # Most specialties find nothing (class I; II for the elderly); now and then one finds something. The overall
     # class is the worst index, so a little per specialty goes a long way: adults come out mostly II, some I or
     # III, the elderly mostly III, some II or IV — and the measurements (blood pressure, BMI, vision) weigh in.
@@ -100,29 +118,44 @@ def _conclusion(doc: dict) -> dict:
 
 def _rows(doctor: StationSession) -> list[tuple[Appointment, Person, date]]:
     with doctor.read() as s:
-        q = (select(Appointment, Person, ExamDay.exam_date).join(Person, Person.id == Appointment.person_id)
-             .join(ExamDay, ExamDay.id == Appointment.day_id)
-             .where(Appointment.status.in_([st.EXAMINED, st.IN_EXAM])).order_by(Appointment.id))
+        q = (
+            select(Appointment, Person, ExamDay.exam_date)
+            .join(Person, Person.id == Appointment.person_id)
+            .join(ExamDay, ExamDay.id == Appointment.day_id)
+            .where(Appointment.status.in_([st.EXAMINED, st.IN_EXAM]))
+            .order_by(Appointment.id)
+        )
         rows = list(s.execute(q).all())
         s.expunge_all()
         return rows
 
 
-def _sign_new(doctor: StationSession, s, rng: random.Random, person: Person, appointment_id: str | None,  # noqa: ANN001
-              day: date) -> None:
+def _sign_new(
+    doctor: StationSession,
+    s,
+    rng: random.Random,
+    person: Person,
+    appointment_id: str | None,  # noqa: ANN001
+    day: date,
+) -> None:
     """A complete exam of *person* on *day* with synthetic values, signed by *doctor* inside transaction *s*."""
     age = _age(person, day)
     form = load_form(default_form(age))
-    doc = document.new_document(str(uuid.uuid4()), person.id, appointment_id, form.form, form.form_version, day)
+    doc = document.new_document(
+        str(uuid.uuid4()), person.id, appointment_id, form.form, form.form_version, day
+    )
     apply_values(doctor, doc, form, _exam_values(rng, form.form, age, person.sex or "M"), check_perm=False)
     recompute(doc, form, person)
     apply_values(doctor, doc, form, _classes(rng, doc, form.form, person.sex), check_perm=False)
     recompute(doc, form, person)
     conclusion = _conclusion(doc)
-    if form.field("conclusion.health_class").required and doc["values"].get("conclusion.health_class") is None:
+    if (
+        form.field("conclusion.health_class").required
+        and doc["values"].get("conclusion.health_class") is None
+    ):
         conclusion["conclusion.health_class"] = doc["health_class"]  # the doctor agrees with the suggestion
     apply_values(doctor, doc, form, conclusion, check_perm=False)
-    for w in ((doc["assessment"] or {}).get("warnings") or []):
+    for w in (doc["assessment"] or {}).get("warnings") or []:
         doc["confirmed"].append(w["field"])  # the demo doctor re-measured and confirms
     recompute(doc, form, person)
     suggested = plan.suggest(doc)
@@ -162,14 +195,17 @@ def seed_demo_exams(paths: StationPaths, username: str, password: str, seed: int
                 if appt.status == st.IN_EXAM:  # the nurse has taken the vitals; the doctor is examining
                     age = _age(person, day)
                     form = load_form(default_form(age))
-                    doc = document.new_document(str(uuid.uuid4()), person.id, appt.id, form.form,
-                                                form.form_version, day)
+                    doc = document.new_document(
+                        str(uuid.uuid4()), person.id, appt.id, form.form, form.form_version, day
+                    )
                     values = _exam_values(rng, form.form, age, person.sex or "M")
                     vitals = {k: v for k, v in values.items() if form.field(k).section == "physique"}
                     apply_values(doctor, doc, form, vitals, check_perm=False)
                     recompute(doc, form, person)
                     insert_version(doctor, s, doc, section_versions={"physique": 1})
-                    doctor.audit(s, "exam.save", "exam", doc["id"], {"version": 1, "created": True, "demo": True})
+                    doctor.audit(
+                        s, "exam.save", "exam", doc["id"], {"version": 1, "created": True, "demo": True}
+                    )
                     drafts += 1
                     continue
                 _sign_new(doctor, s, rng, person, appt.id, day)

@@ -17,7 +17,8 @@ def _lookup(code: str, data_dir: Path | None) -> dict:
     if found is None:
         raise UnknownDiagnosis(
             f"Mã ICD-10 {code.strip()!r} không có trong danh mục ICD-10 của trạm. Nếu đây là mã đúng của danh mục "
-            "Bộ Y tế, quản trị viên nhập danh mục đầy đủ (ksk icd import) rồi nhập lại.")
+            "Bộ Y tế, quản trị viên nhập danh mục đầy đủ (ksk icd import) rồi nhập lại."
+        )
     return found
 
 
@@ -40,7 +41,7 @@ def check_diagnoses(raw: Any, data_dir: Path | None = None) -> list[dict]:
         elif isinstance(item, dict) and isinstance(item.get("code"), str):
             code, primary = item["code"], item.get("primary")
         else:
-            raise InvalidInput("Mỗi chẩn đoán phải là một mã ICD-10 hoặc {\"code\": …, \"primary\": true|false}.")
+            raise InvalidInput('Mỗi chẩn đoán phải là một mã ICD-10 hoặc {"code": …, "primary": true|false}.')
         found = _lookup(code, data_dir)
         if any(d["code"] == found["code"] for d in out):
             raise InvalidInput(f"Mã ICD-10 {found['code']} được nhập hai lần.")

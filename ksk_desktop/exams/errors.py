@@ -26,7 +26,9 @@ class SigningBlocked(KskError):
 
     exit_code = 17
 
-    def __init__(self, message: str, missing: list[dict] | None = None, unconfirmed: list[dict] | None = None) -> None:
+    def __init__(
+        self, message: str, missing: list[dict] | None = None, unconfirmed: list[dict] | None = None
+    ) -> None:
         super().__init__(message)
         self.missing = missing or []
         self.unconfirmed = unconfirmed or []

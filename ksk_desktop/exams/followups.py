@@ -25,21 +25,47 @@ def record(ctx: StationSession, s: Session, doc: dict) -> int:
     for f in doc["followups"]:
         if f["id"] in known:
             continue
-        s.add(FollowUp(id=f["id"], exam_id=doc["id"], exam_version=doc["version"], person_id=doc["person_id"],
-                       kind=f["kind"], due_date=date.fromisoformat(f["due_date"]), note=f["note"], status="open",
-                       created_by=ctx.user.username, created_at=utcnow()))
+        s.add(
+            FollowUp(
+                id=f["id"],
+                exam_id=doc["id"],
+                exam_version=doc["version"],
+                person_id=doc["person_id"],
+                kind=f["kind"],
+                due_date=date.fromisoformat(f["due_date"]),
+                note=f["note"],
+                status="open",
+                created_by=ctx.user.username,
+                created_at=utcnow(),
+            )
+        )
         n += 1
     return n
 
 
 def _json(f: FollowUp, name: str | None) -> dict:
-    return {"id": f.id, "person_id": f.person_id, "full_name": name, "exam_id": f.exam_id, "kind": f.kind,
-            "kind_label": FOLLOWUP_KINDS.get(f.kind, f.kind), "due_date": f.due_date.isoformat(), "note": f.note,
-            "status": f.status, "done_by": f.done_by, "done_at": f.done_at.isoformat() if f.done_at else None}
+    return {
+        "id": f.id,
+        "person_id": f.person_id,
+        "full_name": name,
+        "exam_id": f.exam_id,
+        "kind": f.kind,
+        "kind_label": FOLLOWUP_KINDS.get(f.kind, f.kind),
+        "due_date": f.due_date.isoformat(),
+        "note": f.note,
+        "status": f.status,
+        "done_by": f.done_by,
+        "done_at": f.done_at.isoformat() if f.done_at else None,
+    }
 
 
-def list_followups(ctx: StationSession, *, due_before: date | None = None, status: str | None = "open",
-                   person_id: str | None = None) -> list[dict]:
+def list_followups(
+    ctx: StationSession,
+    *,
+    due_before: date | None = None,
+    status: str | None = "open",
+    person_id: str | None = None,
+) -> list[dict]:
     """Follow-up items by due date (open ones by default); audited."""
     ctx.require(Perm.HEALTH_READ)
     if status is not None and status not in STATUSES:

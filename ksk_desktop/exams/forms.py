@@ -21,7 +21,11 @@ from ksk_desktop.security.roles import Perm
 
 FIELD_TYPES = ("number", "integer", "text", "bool", "choice", "class", "date", "icd10_codes", "diagnoses")
 #: The permission each section role needs to save its section.
-ROLE_PERMS: dict[str, Perm] = {"vitals": Perm.VITALS_WRITE, "doctor": Perm.EXAM_WRITE, "conclusion": Perm.EXAM_SIGN}
+ROLE_PERMS: dict[str, Perm] = {
+    "vitals": Perm.VITALS_WRITE,
+    "doctor": Perm.EXAM_WRITE,
+    "conclusion": Perm.EXAM_SIGN,
+}
 #: Form ids used elsewhere (campaign defaults) for the same forms.
 ALIASES = {"adult-periodic": "adult", "child-pupil": "child"}
 
@@ -102,10 +106,25 @@ class FormDef:
 
     def to_json(self) -> dict[str, Any]:
         """The definition as the entry screen reads it (sections in order, fields in order)."""
-        return {"form": self.form, "form_version": self.form_version, "title": self.title,
-                "instrument": self.instrument, "physique_table": self.physique_table, "roles": self.roles,
-                "sections": [{"id": s.id, "title": s.title, "role": s.role, "applies_to_sex": s.applies_to_sex,
-                              "note": s.note, "fields": [f.to_json() for f in s.fields]} for s in self.sections]}
+        return {
+            "form": self.form,
+            "form_version": self.form_version,
+            "title": self.title,
+            "instrument": self.instrument,
+            "physique_table": self.physique_table,
+            "roles": self.roles,
+            "sections": [
+                {
+                    "id": s.id,
+                    "title": s.title,
+                    "role": s.role,
+                    "applies_to_sex": s.applies_to_sex,
+                    "note": s.note,
+                    "fields": [f.to_json() for f in s.fields],
+                }
+                for s in self.sections
+            ],
+        }
 
 
 def _section(raw: dict) -> SectionDef:
@@ -113,14 +132,28 @@ def _section(raw: dict) -> SectionDef:
     for f in raw["fields"]:
         if f["type"] not in FIELD_TYPES:
             raise ValueError(f"form field {f['key']}: unknown type {f['type']!r}")
-        fields.append(FieldDef(
-            key=f["key"], label=f["label"], type=f["type"], section=raw["id"], required=bool(f.get("required")),
-            unit=f.get("unit"), range=tuple(f["range"]) if f.get("range") else None, feeds=f.get("feeds"),
-            template_code=f.get("template_code"), choices=tuple(f.get("choices", ())),
-            applies_to_sex=f.get("applies_to_sex"), document_key=bool(f.get("document_key")), note=f.get("note")))
+        fields.append(
+            FieldDef(
+                key=f["key"],
+                label=f["label"],
+                type=f["type"],
+                section=raw["id"],
+                required=bool(f.get("required")),
+                unit=f.get("unit"),
+                range=tuple(f["range"]) if f.get("range") else None,
+                feeds=f.get("feeds"),
+                template_code=f.get("template_code"),
+                choices=tuple(f.get("choices", ())),
+                applies_to_sex=f.get("applies_to_sex"),
+                document_key=bool(f.get("document_key")),
+                note=f.get("note"),
+            )
+        )
     if raw["role"] not in ROLE_PERMS:
         raise ValueError(f"form section {raw['id']}: unknown role {raw['role']!r}")
-    return SectionDef(raw["id"], raw["title"], raw["role"], tuple(fields), raw.get("applies_to_sex"), raw.get("note"))
+    return SectionDef(
+        raw["id"], raw["title"], raw["role"], tuple(fields), raw.get("applies_to_sex"), raw.get("note")
+    )
 
 
 def _raw(form: str, version: int) -> dict:
@@ -170,8 +203,15 @@ def load_form(form: str, version: int | None = None) -> FormDef:
     keys = [f.key for s in sections for f in s.fields]
     if len(keys) != len(set(keys)):
         raise ValueError(f"form {form} v{version}: duplicate field keys")
-    return FormDef(raw["form"], raw["form_version"], raw["title"], raw["instrument"], raw["physique_table"],
-                   sections, raw.get("roles", {}))
+    return FormDef(
+        raw["form"],
+        raw["form_version"],
+        raw["title"],
+        raw["instrument"],
+        raw["physique_table"],
+        sections,
+        raw.get("roles", {}),
+    )
 
 
 @cache

@@ -24,17 +24,28 @@ def key_id_of(public_raw: bytes) -> str:
 
 def signing_key(s: Session, user: CurrentUser) -> tuple[str, Ed25519PrivateKey]:
     """The user's active key (key id, private key), generated and stored in this transaction if there is none."""
-    row = s.scalars(select(ExamSigningKey).where(ExamSigningKey.username == user.username,
-                                                 ExamSigningKey.active.is_(True))).first()
+    row = s.scalars(
+        select(ExamSigningKey).where(
+            ExamSigningKey.username == user.username, ExamSigningKey.active.is_(True)
+        )
+    ).first()
     if row is not None:
         return row.key_id, Ed25519PrivateKey.from_private_bytes(base64.b64decode(row.private_key))
     private = Ed25519PrivateKey.generate()
     public_raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     private_raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     key_id = key_id_of(public_raw)
-    s.add(ExamSigningKey(key_id=key_id, username=user.username, full_name=user.full_name,
-                         public_key=base64.b64encode(public_raw).decode(), private_key=base64.b64encode(private_raw).decode(),
-                         created_at=utcnow(), active=True))
+    s.add(
+        ExamSigningKey(
+            key_id=key_id,
+            username=user.username,
+            full_name=user.full_name,
+            public_key=base64.b64encode(public_raw).decode(),
+            private_key=base64.b64encode(private_raw).decode(),
+            created_at=utcnow(),
+            active=True,
+        )
+    )
     s.flush()
     return key_id, private
 
@@ -50,5 +61,15 @@ def public_keys(ctx: StationSession) -> list[dict]:
     ctx.require(Perm.PERSON_READ)
     with ctx.read() as s:
         rows = s.scalars(select(ExamSigningKey).order_by(ExamSigningKey.username, ExamSigningKey.created_at))
-        return [{"key_id": r.key_id, "username": r.username, "full_name": r.full_name, "algorithm": "Ed25519",
-                 "public_key": r.public_key, "created_at": r.created_at.isoformat(), "active": r.active} for r in rows]
+        return [
+            {
+                "key_id": r.key_id,
+                "username": r.username,
+                "full_name": r.full_name,
+                "algorithm": "Ed25519",
+                "public_key": r.public_key,
+                "created_at": r.created_at.isoformat(),
+                "active": r.active,
+            }
+            for r in rows
+        ]

@@ -51,14 +51,29 @@ def suggest(doc: dict) -> dict[str, list[dict]]:
     if "tang_huyet_ap" in flags or "tha_tam_thu_don_doc" in flags:
         grade = bp.get("code")
         if grade == "tha_do_3":
-            referrals.append(_referral(DEFAULT_DESTINATION, f"{bp.get('label')} ({bp.get('systolic')}/"
-                                       f"{bp.get('diastolic')} mmHg): khám và điều trị ngay", "urgent"))
+            referrals.append(
+                _referral(
+                    DEFAULT_DESTINATION,
+                    f"{bp.get('label')} ({bp.get('systolic')}/"
+                    f"{bp.get('diastolic')} mmHg): khám và điều trị ngay",
+                    "urgent",
+                )
+            )
         elif grade == "tha_do_2":
-            referrals.append(_referral(DEFAULT_DESTINATION, f"{bp.get('label')}: khám chuyên khoa tim mạch", "soon"))
-        followups.append(_followup("hypertension", exam_day + timedelta(days=30),
-                                   f"{bp.get('label') or 'Tăng huyết áp'}: đo lại huyết áp, lập hồ sơ quản lý"))
+            referrals.append(
+                _referral(DEFAULT_DESTINATION, f"{bp.get('label')}: khám chuyên khoa tim mạch", "soon")
+            )
+        followups.append(
+            _followup(
+                "hypertension",
+                exam_day + timedelta(days=30),
+                f"{bp.get('label') or 'Tăng huyết áp'}: đo lại huyết áp, lập hồ sơ quản lý",
+            )
+        )
     elif "tien_tang_huyet_ap" in flags:
-        followups.append(_followup("hypertension", exam_day + timedelta(days=180), "Tiền tăng huyết áp: đo lại"))
+        followups.append(
+            _followup("hypertension", exam_day + timedelta(days=180), "Tiền tăng huyết áp: đo lại")
+        )
     glucose_high = "duong_huyet_cao" in flags
     values = doc.get("values") or {}
     capillary = values.get("elderly.capillary_glucose_mmol_l")
@@ -67,37 +82,68 @@ def suggest(doc: dict) -> dict[str, list[dict]]:
         cut = 7.0 if fasting else 11.1
         glucose_high = glucose_high or capillary >= cut
     if glucose_high:
-        referrals.append(_referral(DEFAULT_DESTINATION, "Đường huyết cao khi sàng lọc: xét nghiệm khẳng định đái "
-                                   "tháo đường (QĐ 5481/QĐ-BYT)", "soon"))
-        followups.append(_followup("diabetes", exam_day + timedelta(days=30), "Nghi đái tháo đường: theo dõi, "
-                                   "quản lý tại trạm khi đã khẳng định"))
+        referrals.append(
+            _referral(
+                DEFAULT_DESTINATION,
+                "Đường huyết cao khi sàng lọc: xét nghiệm khẳng định đái tháo đường (QĐ 5481/QĐ-BYT)",
+                "soon",
+            )
+        )
+        followups.append(
+            _followup(
+                "diabetes",
+                exam_day + timedelta(days=30),
+                "Nghi đái tháo đường: theo dõi, quản lý tại trạm khi đã khẳng định",
+            )
+        )
     if {"beo_phi", "thua_can", "nhe_can"} & set(flags) and a.get("growth") is None:
         label = next(flags[c]["label"] for c in ("beo_phi", "thua_can", "nhe_can") if c in flags)
-        followups.append(_followup("weight", exam_day + timedelta(days=90), f"{label}: tư vấn dinh dưỡng, vận động"))
-    child = [flags[c]["label"] for c in ("thap_coi", "gay_com", "nhe_can", "thua_can", "beo_phi") if c in flags]
+        followups.append(
+            _followup("weight", exam_day + timedelta(days=90), f"{label}: tư vấn dinh dưỡng, vận động")
+        )
+    child = [
+        flags[c]["label"] for c in ("thap_coi", "gay_com", "nhe_can", "thua_can", "beo_phi") if c in flags
+    ]
     if a.get("growth") is not None and child:
         followups.append(_followup("child_growth", exam_day + timedelta(days=90), ", ".join(child)))
-    for ix in ((a.get("qd1613") or {}).get("indices") or []):
+    for ix in (a.get("qd1613") or {}).get("indices") or []:
         if ix["code"] == "M" and (ix.get("class") or 0) >= 4:
-            referrals.append(_referral("Bệnh viện Mắt Hải Phòng", f"Thị lực kém (mắt loại {ix['roman']}): khám mắt, "
-                                       "đo khúc xạ", "routine"))
+            referrals.append(
+                _referral(
+                    "Bệnh viện Mắt Hải Phòng",
+                    f"Thị lực kém (mắt loại {ix['roman']}): khám mắt, đo khúc xạ",
+                    "routine",
+                )
+            )
     if values.get("spine.scoliosis"):
-        followups.append(_followup("scoliosis", exam_day + timedelta(days=180), "Cong vẹo cột sống: theo dõi, "
-                                   "hướng dẫn tư thế ngồi học"))
+        followups.append(
+            _followup(
+                "scoliosis",
+                exam_day + timedelta(days=180),
+                "Cong vẹo cột sống: theo dõi, hướng dẫn tư thế ngồi học",
+            )
+        )
     return {"referrals": referrals, "followups": followups}
 
 
 def _check_referral(raw: Any) -> dict:
     if not isinstance(raw, dict):
         raise InvalidInput("Mỗi giấy chuyển phải là {destination, reason, urgency}.")
-    destination, reason = nfc(str(raw.get("destination") or "")).strip(), nfc(str(raw.get("reason") or "")).strip()
+    destination, reason = (
+        nfc(str(raw.get("destination") or "")).strip(),
+        nfc(str(raw.get("reason") or "")).strip(),
+    )
     urgency = raw.get("urgency") or "routine"
     if not destination or not reason:
         raise InvalidInput("Giấy chuyển cần nơi chuyển đến (destination) và lý do (reason).")
     if urgency not in URGENCIES:
         raise InvalidInput(f"Mức khẩn phải là routine, soon hoặc urgent, không phải {urgency!r}.")
-    return {"id": str(raw.get("id") or uuid.uuid4()), "destination": destination[:300], "reason": reason,
-            "urgency": urgency}
+    return {
+        "id": str(raw.get("id") or uuid.uuid4()),
+        "destination": destination[:300],
+        "reason": reason,
+        "urgency": urgency,
+    }
 
 
 def _check_followup(raw: Any) -> dict:
@@ -109,9 +155,15 @@ def _check_followup(raw: Any) -> dict:
     try:
         due = date.fromisoformat(str(raw.get("due_date")))
     except ValueError:
-        raise InvalidInput(f"Hạn theo dõi phải có dạng YYYY-MM-DD, không phải {raw.get('due_date')!r}.") from None
-    return {"id": str(raw.get("id") or uuid.uuid4()), "kind": kind, "due_date": due.isoformat(),
-            "note": nfc(str(raw.get("note") or "")).strip()}
+        raise InvalidInput(
+            f"Hạn theo dõi phải có dạng YYYY-MM-DD, không phải {raw.get('due_date')!r}."
+        ) from None
+    return {
+        "id": str(raw.get("id") or uuid.uuid4()),
+        "kind": kind,
+        "due_date": due.isoformat(),
+        "note": nfc(str(raw.get("note") or "")).strip(),
+    }
 
 
 def apply_plan(doc: dict, referrals: list, followups: list) -> None:
@@ -122,8 +174,9 @@ def apply_plan(doc: dict, referrals: list, followups: list) -> None:
     doc["followups"] = [_check_followup(f) for f in followups]
 
 
-def set_plan(ctx: StationSession, exam_id: str, referrals: list, followups: list, *,
-             expected_version: int | None) -> dict:
+def set_plan(
+    ctx: StationSession, exam_id: str, referrals: list, followups: list, *, expected_version: int | None
+) -> dict:
     """The doctor confirms the draft's referrals and follow-ups (e.g. the suggestions, edited). Returns the state."""
     from ksk_desktop.exams.records import editable_draft, person_of, state
 
@@ -133,7 +186,9 @@ def set_plan(ctx: StationSession, exam_id: str, referrals: list, followups: list
         versions = json.loads(row.section_versions)
         current = versions.get(PLAN_SECTION, 0)
         if expected_version is not None and expected_version != current:
-            raise VersionConflict(f"Chuyển tuyến và theo dõi vừa được {row.updated_by} lưu: tải lại phiếu rồi nhập lại.")
+            raise VersionConflict(
+                f"Chuyển tuyến và theo dõi vừa được {row.updated_by} lưu: tải lại phiếu rồi nhập lại."
+            )
         doc = document.loads(row.document)
         apply_plan(doc, referrals, followups)
         versions[PLAN_SECTION] = current + 1
@@ -141,9 +196,18 @@ def set_plan(ctx: StationSession, exam_id: str, referrals: list, followups: list
         row.edit_seq += 1
         row.document = document.dumps(doc)
         row.updated_by, row.updated_at = ctx.user.username, utcnow()
-        ctx.audit(s, "exam.save", "exam", exam_id, {"version": row.version, "section": PLAN_SECTION,
-                                                    "referrals": len(doc["referrals"]),
-                                                    "followups": len(doc["followups"])})
+        ctx.audit(
+            s,
+            "exam.save",
+            "exam",
+            exam_id,
+            {
+                "version": row.version,
+                "section": PLAN_SECTION,
+                "referrals": len(doc["referrals"]),
+                "followups": len(doc["followups"]),
+            },
+        )
         return state(ctx, row, doc, person_of(s, row.person_id))
 
 

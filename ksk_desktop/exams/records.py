@@ -28,8 +28,12 @@ STATUSES = ("draft", "signed")
 
 # -- loading --------------------------------------------------------------------------------------------------
 def latest(s: Session, exam_id: str) -> ExamVersion:
-    row = s.scalars(select(ExamVersion).where(ExamVersion.exam_id == exam_id)
-                    .order_by(ExamVersion.version.desc()).limit(1)).first()
+    row = s.scalars(
+        select(ExamVersion)
+        .where(ExamVersion.exam_id == exam_id)
+        .order_by(ExamVersion.version.desc())
+        .limit(1)
+    ).first()
     if row is None:
         raise ExamNotFound(f"Không tìm thấy phiếu khám có mã {exam_id}.")
     return row
@@ -73,9 +77,21 @@ def _visible(ctx: StationSession, doc: dict, form: FormDef) -> dict:
     if ctx.can(Perm.HEALTH_READ):
         return doc
     own = {f.key for s in form.sections if ctx.can(s.perm) for f in s.fields}
-    out = {k: v for k, v in doc.items() if k not in ("assessment", "diagnoses", "conclusion", "advice",
-                                                     "health_class", "health_class_reason", "referrals",
-                                                     "followups")}
+    out = {
+        k: v
+        for k, v in doc.items()
+        if k
+        not in (
+            "assessment",
+            "diagnoses",
+            "conclusion",
+            "advice",
+            "health_class",
+            "health_class_reason",
+            "referrals",
+            "followups",
+        )
+    }
     out["values"] = {k: v for k, v in doc["values"].items() if k in own}
     return out
 
@@ -83,7 +99,9 @@ def _visible(ctx: StationSession, doc: dict, form: FormDef) -> dict:
 _UNKNOWN = "?"
 
 
-def state(ctx: StationSession, row: ExamVersion, doc: dict, person: Person, error: str | None = _UNKNOWN) -> dict:
+def state(
+    ctx: StationSession, row: ExamVersion, doc: dict, person: Person, error: str | None = _UNKNOWN
+) -> dict:
     """``{"document", "edit_seq", "section_versions", "missing_required", "unconfirmed", "errors", "can_sign"}``.
     *error* is what ``recompute`` returned, when the caller just ran it."""
     form = load_form(row.form, row.form_version)
@@ -91,11 +109,18 @@ def state(ctx: StationSession, row: ExamVersion, doc: dict, person: Person, erro
         error = None
         if doc["status"] == "draft":
             _, error = validation.assess(doc, form, person.sex, person.birth_date, person.birth_year)
-    todo = validation.problems(doc, form, person.sex, error) if doc["status"] == "draft" else \
-        {"missing_required": [], "unconfirmed": [], "errors": []}
-    return {"document": _visible(ctx, doc, form), "edit_seq": row.edit_seq,
-            "section_versions": json.loads(row.section_versions), **todo,
-            "can_sign": doc["status"] == "draft" and not any(todo.values()) and ctx.can(Perm.EXAM_SIGN)}
+    todo = (
+        validation.problems(doc, form, person.sex, error)
+        if doc["status"] == "draft"
+        else {"missing_required": [], "unconfirmed": [], "errors": []}
+    )
+    return {
+        "document": _visible(ctx, doc, form),
+        "edit_seq": row.edit_seq,
+        "section_versions": json.loads(row.section_versions),
+        **todo,
+        "can_sign": doc["status"] == "draft" and not any(todo.values()) and ctx.can(Perm.EXAM_SIGN),
+    }
 
 
 def _require_entry(ctx: StationSession) -> None:
@@ -117,22 +142,42 @@ def _form_for(s: Session, person: Person, appointment_id: str | None, exam_date:
     return default_form(_age_years(person, exam_date))
 
 
-def insert_version(ctx: StationSession, s: Session, doc: dict, *, section_versions: dict | None = None,
-                   edit_seq: int = 1) -> ExamVersion:
+def insert_version(
+    ctx: StationSession, s: Session, doc: dict, *, section_versions: dict | None = None, edit_seq: int = 1
+) -> ExamVersion:
     now = utcnow()
-    row = ExamVersion(exam_id=doc["id"], version=doc["version"], person_id=doc["person_id"],
-                      appointment_id=doc["appointment_id"], form=doc["form"], form_version=doc["form_version"],
-                      exam_date=date.fromisoformat(doc["exam_date"]), status=doc["status"], edit_seq=edit_seq,
-                      section_versions=json.dumps(section_versions or {}, sort_keys=True),
-                      health_class=doc["health_class"], document=document.dumps(doc),
-                      amends_version=doc["amends_version"], amendment_reason=doc["amendment_reason"],
-                      created_by=ctx.user.username, created_at=now, updated_by=ctx.user.username, updated_at=now)
+    row = ExamVersion(
+        exam_id=doc["id"],
+        version=doc["version"],
+        person_id=doc["person_id"],
+        appointment_id=doc["appointment_id"],
+        form=doc["form"],
+        form_version=doc["form_version"],
+        exam_date=date.fromisoformat(doc["exam_date"]),
+        status=doc["status"],
+        edit_seq=edit_seq,
+        section_versions=json.dumps(section_versions or {}, sort_keys=True),
+        health_class=doc["health_class"],
+        document=document.dumps(doc),
+        amends_version=doc["amends_version"],
+        amendment_reason=doc["amendment_reason"],
+        created_by=ctx.user.username,
+        created_at=now,
+        updated_by=ctx.user.username,
+        updated_at=now,
+    )
     s.add(row)
     return row
 
 
-def open_draft(ctx: StationSession, person_id: str, *, appointment_id: str | None = None, form: str | None = None,
-               exam_date: date | None = None) -> dict:
+def open_draft(
+    ctx: StationSession,
+    person_id: str,
+    *,
+    appointment_id: str | None = None,
+    form: str | None = None,
+    exam_date: date | None = None,
+) -> dict:
     """The person's draft exam of *exam_date* (today by default), created if there is none; returns its state."""
     from ksk_desktop.scheduling.clock import local_today
 
@@ -140,19 +185,32 @@ def open_draft(ctx: StationSession, person_id: str, *, appointment_id: str | Non
     exam_date = exam_date or local_today()
     with ctx.write() as s:
         person = person_of(s, person_id)
-        row = s.scalars(select(ExamVersion).where(ExamVersion.person_id == person_id,
-                                                  ExamVersion.exam_date == exam_date, ExamVersion.status == "draft")
-                        .order_by(ExamVersion.updated_at.desc()).limit(1)).first()
+        row = s.scalars(
+            select(ExamVersion)
+            .where(
+                ExamVersion.person_id == person_id,
+                ExamVersion.exam_date == exam_date,
+                ExamVersion.status == "draft",
+            )
+            .order_by(ExamVersion.updated_at.desc())
+            .limit(1)
+        ).first()
         if row is not None:
             ctx.audit(s, "exam.read", "exam", row.exam_id, {"version": row.version, "draft": True})
             return state(ctx, row, document.loads(row.document), person)
         form_def = load_form(form or _form_for(s, person, appointment_id, exam_date))
-        doc = document.new_document(str(uuid.uuid4()), person.id, appointment_id, form_def.form,
-                                    form_def.form_version, exam_date)
+        doc = document.new_document(
+            str(uuid.uuid4()), person.id, appointment_id, form_def.form, form_def.form_version, exam_date
+        )
         error = recompute(doc, form_def, person)
         row = insert_version(ctx, s, doc)
-        ctx.audit(s, "exam.save", "exam", doc["id"], {"version": 1, "created": True, "form": form_def.form,
-                                                      "person": person.id})
+        ctx.audit(
+            s,
+            "exam.save",
+            "exam",
+            doc["id"],
+            {"version": 1, "created": True, "form": form_def.form, "person": person.id},
+        )
         return state(ctx, row, doc, person, error)
 
 
@@ -176,8 +234,15 @@ def get_exam(ctx: StationSession, exam_id: str, version: int | None = None) -> d
 
 
 # -- saving -----------------------------------------------------------------------------------------------------
-def apply_values(ctx: StationSession, doc: dict, form: FormDef, values: dict[str, Any], *,
-                 section: str | None = None, check_perm: bool = True) -> list[str]:
+def apply_values(
+    ctx: StationSession,
+    doc: dict,
+    form: FormDef,
+    values: dict[str, Any],
+    *,
+    section: str | None = None,
+    check_perm: bool = True,
+) -> list[str]:
     """Check and put *values* into *doc* (the ``values`` map or the conclusion's top-level keys); returns the keys
     changed. With *section*, every key must belong to it."""
     changed = []
@@ -187,8 +252,10 @@ def apply_values(ctx: StationSession, doc: dict, form: FormDef, values: dict[str
             raise InvalidInput(f"Trường {key!r} thuộc phần {f.section}, không thuộc phần {section}.")
         sec = form.section(f.section)
         if check_perm and not ctx.can(sec.perm):
-            raise PermissionDenied(f"Người dùng {ctx.user.username} ({ctx.user.role_label}) không có quyền "
-                                   f"{PERM_LABELS[sec.perm]}: không nhập được phần “{sec.title}”.")
+            raise PermissionDenied(
+                f"Người dùng {ctx.user.username} ({ctx.user.role_label}) không có quyền "
+                f"{PERM_LABELS[sec.perm]}: không nhập được phần “{sec.title}”."
+            )
         value = validation.coerce(f, raw, ctx.paths.root)
         if f.document_key:
             if doc.get(key) != value:
@@ -217,13 +284,22 @@ def apply_confirmations(doc: dict, form: FormDef, confirm: list[str] | tuple[str
 def editable_draft(s: Session, exam_id: str) -> ExamVersion:
     row = latest(s, exam_id)
     if row.status != "draft":
-        raise ExamSigned(f"Phiếu khám {exam_id} đã ký (phiên bản {row.version}), không sửa được: "
-                         "muốn sửa thì lập phiếu điều chỉnh (ksk exam amend) có ghi lý do.")
+        raise ExamSigned(
+            f"Phiếu khám {exam_id} đã ký (phiên bản {row.version}), không sửa được: "
+            "muốn sửa thì lập phiếu điều chỉnh (ksk exam amend) có ghi lý do."
+        )
     return row
 
 
-def save_section(ctx: StationSession, exam_id: str, section: str, values: dict[str, Any], *,
-                 expected_version: int | None, confirm: list[str] | tuple[str, ...] = ()) -> dict:
+def save_section(
+    ctx: StationSession,
+    exam_id: str,
+    section: str,
+    values: dict[str, Any],
+    *,
+    expected_version: int | None,
+    confirm: list[str] | tuple[str, ...] = (),
+) -> dict:
     """Save part of a draft: *values* of one *section* (only the keys given; ``None`` clears a field), as the
     logged-in user, who must hold the section's role. *expected_version* is the section's version the caller last
     saw (``section_versions[section]``, 0 before the first save): if someone saved that section since, this raises
@@ -240,7 +316,8 @@ def save_section(ctx: StationSession, exam_id: str, section: str, values: dict[s
         if expected_version is not None and expected_version != current:
             raise VersionConflict(
                 f"Phần “{sec.title}” của phiếu khám vừa được {row.updated_by} lưu (phiên bản {current}, bạn đang sửa "
-                f"phiên bản {expected_version}): tải lại phiếu rồi nhập lại.")
+                f"phiên bản {expected_version}): tải lại phiếu rồi nhập lại."
+            )
         doc = document.loads(row.document)
         changed = apply_values(ctx, doc, form, values, section=section)
         confirmed = apply_confirmations(doc, form, confirm)
@@ -252,8 +329,13 @@ def save_section(ctx: StationSession, exam_id: str, section: str, values: dict[s
         row.document = document.dumps(doc)
         row.health_class = doc["health_class"]
         row.updated_by, row.updated_at = ctx.user.username, utcnow()
-        ctx.audit(s, "exam.save", "exam", exam_id, {"version": row.version, "section": section,
-                                                    "fields": changed, "confirmed": confirmed})
+        ctx.audit(
+            s,
+            "exam.save",
+            "exam",
+            exam_id,
+            {"version": row.version, "section": section, "fields": changed, "confirmed": confirmed},
+        )
         return state(ctx, row, doc, person, error)
 
 
@@ -281,8 +363,9 @@ def import_exam(ctx: StationSession, data: dict) -> dict:
         person = person_of(s, data["person_id"])
         if data.get("appointment_id"):
             _form_for(s, person, data["appointment_id"], exam_date)  # checks the appointment is this person's
-        doc = document.new_document(str(uuid.uuid4()), person.id, data.get("appointment_id"), form.form,
-                                    form.form_version, exam_date)
+        doc = document.new_document(
+            str(uuid.uuid4()), person.id, data.get("appointment_id"), form.form, form.form_version, exam_date
+        )
         top = {k: data[k] for k in document.SECTION_DOCUMENT_KEYS if data.get(k) not in (None, "", [])}
         if data.get("health_class") is not None:
             top["conclusion.health_class"] = data["health_class"]
@@ -291,24 +374,47 @@ def import_exam(ctx: StationSession, data: dict) -> dict:
         plan.apply_plan(doc, data.get("referrals") or [], data.get("followups") or [])
         recompute(doc, form, person)
         insert_version(ctx, s, doc)
-        ctx.audit(s, "exam.save", "exam", doc["id"], {"version": 1, "created": True, "imported": True,
-                                                      "form": form.form, "person": person.id, "fields": changed})
+        ctx.audit(
+            s,
+            "exam.save",
+            "exam",
+            doc["id"],
+            {
+                "version": 1,
+                "created": True,
+                "imported": True,
+                "form": form.form,
+                "person": person.id,
+                "fields": changed,
+            },
+        )
         return doc
 
 
 # -- lists ------------------------------------------------------------------------------------------------------
-def list_exams(ctx: StationSession, *, person_id: str | None = None, exam_date: date | None = None,
-               status: str | None = None, limit: int = 1000) -> list[dict]:
+def list_exams(
+    ctx: StationSession,
+    *,
+    person_id: str | None = None,
+    exam_date: date | None = None,
+    status: str | None = None,
+    limit: int = 1000,
+) -> list[dict]:
     """Summaries of the newest version of each exam: id, version, person_id, full_name, exam_date, form, status,
     health_class, signed_by. The list is audited (the ids it showed, no values)."""
     ctx.require(Perm.HEALTH_READ)
     if status is not None and status not in STATUSES:
         raise InvalidInput("Trạng thái phải là draft (bản nháp) hoặc signed (đã ký).")
-    newest = (select(ExamVersion.exam_id, func.max(ExamVersion.version).label("v"))
-              .group_by(ExamVersion.exam_id).subquery())
-    q = (select(ExamVersion, Person.full_name).join(newest, (newest.c.exam_id == ExamVersion.exam_id)
-                                                    & (newest.c.v == ExamVersion.version))
-         .join(Person, Person.id == ExamVersion.person_id))
+    newest = (
+        select(ExamVersion.exam_id, func.max(ExamVersion.version).label("v"))
+        .group_by(ExamVersion.exam_id)
+        .subquery()
+    )
+    q = (
+        select(ExamVersion, Person.full_name)
+        .join(newest, (newest.c.exam_id == ExamVersion.exam_id) & (newest.c.v == ExamVersion.version))
+        .join(Person, Person.id == ExamVersion.person_id)
+    )
     if person_id:
         q = q.where(ExamVersion.person_id == person_id)
     if exam_date:
@@ -317,8 +423,19 @@ def list_exams(ctx: StationSession, *, person_id: str | None = None, exam_date: 
         q = q.where(ExamVersion.status == status)
     q = q.order_by(ExamVersion.exam_date.desc(), Person.sort_key, ExamVersion.exam_id).limit(limit)
     with ctx.write() as s:
-        rows = [{"id": r.exam_id, "version": r.version, "person_id": r.person_id, "full_name": name,
-                 "exam_date": r.exam_date.isoformat(), "form": r.form, "status": r.status,
-                 "health_class": r.health_class, "signed_by": r.signed_by} for r, name in s.execute(q)]
+        rows = [
+            {
+                "id": r.exam_id,
+                "version": r.version,
+                "person_id": r.person_id,
+                "full_name": name,
+                "exam_date": r.exam_date.isoformat(),
+                "form": r.form,
+                "status": r.status,
+                "health_class": r.health_class,
+                "signed_by": r.signed_by,
+            }
+            for r, name in s.execute(q)
+        ]
         ctx.audit(s, "exam.read", "exam", None, {"list": len(rows), "ids": [r["id"] for r in rows[:200]]})
         return rows

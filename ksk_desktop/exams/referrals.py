@@ -21,21 +21,49 @@ def record(ctx: StationSession, s: Session, doc: dict) -> int:
     for r in doc["referrals"]:
         if r["id"] in known:
             continue
-        s.add(Referral(id=r["id"], exam_id=doc["id"], exam_version=doc["version"], person_id=doc["person_id"],
-                       destination=r["destination"], reason=r["reason"], urgency=r["urgency"],
-                       created_by=ctx.user.username, created_at=utcnow()))
-        outbox.enqueue(s, "referral", r["id"], {**r, "exam_id": doc["id"], "exam_version": doc["version"],
-                                                "person_id": doc["person_id"], "exam_date": doc["exam_date"],
-                                                "signed_by": doc["signed_by"]})
+        s.add(
+            Referral(
+                id=r["id"],
+                exam_id=doc["id"],
+                exam_version=doc["version"],
+                person_id=doc["person_id"],
+                destination=r["destination"],
+                reason=r["reason"],
+                urgency=r["urgency"],
+                created_by=ctx.user.username,
+                created_at=utcnow(),
+            )
+        )
+        outbox.enqueue(
+            s,
+            "referral",
+            r["id"],
+            {
+                **r,
+                "exam_id": doc["id"],
+                "exam_version": doc["version"],
+                "person_id": doc["person_id"],
+                "exam_date": doc["exam_date"],
+                "signed_by": doc["signed_by"],
+            },
+        )
         n += 1
     return n
 
 
 def to_json(r: Referral) -> dict:
-    return {"id": r.id, "exam_id": r.exam_id, "exam_version": r.exam_version, "person_id": r.person_id,
-            "destination": r.destination, "reason": r.reason, "urgency": r.urgency,
-            "urgency_label": URGENCY_LABELS[r.urgency], "created_by": r.created_by,
-            "created_at": r.created_at.isoformat()}
+    return {
+        "id": r.id,
+        "exam_id": r.exam_id,
+        "exam_version": r.exam_version,
+        "person_id": r.person_id,
+        "destination": r.destination,
+        "reason": r.reason,
+        "urgency": r.urgency,
+        "urgency_label": URGENCY_LABELS[r.urgency],
+        "created_by": r.created_by,
+        "created_at": r.created_at.isoformat(),
+    }
 
 
 def get_referral(ctx: StationSession, referral_id: str) -> dict:

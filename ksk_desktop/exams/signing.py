@@ -75,8 +75,14 @@ def sign_row(ctx: StationSession, s: Session, row: ExamVersion, *, signed_at: da
         raise SigningBlocked(_blocked_message(todo), todo["missing_required"], todo["unconfirmed"])
     key_id, private = keys.signing_key(s, ctx.user)
     at = (signed_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    doc.update(status="signed", signed_by=ctx.user.username, signer_name=ctx.user.full_name, signed_at=at,
-               signer_key_id=key_id, signature=None)
+    doc.update(
+        status="signed",
+        signed_by=ctx.user.username,
+        signer_name=ctx.user.full_name,
+        signed_at=at,
+        signer_key_id=key_id,
+        signature=None,
+    )
     doc["signature"] = base64.b64encode(private.sign(document.signed_bytes(doc))).decode()
     row.document = document.dumps(doc)
     row.health_class = doc["health_class"]
@@ -90,8 +96,13 @@ def sign_row(ctx: StationSession, s: Session, row: ExamVersion, *, signed_at: da
     kind = "amendment" if doc["amends_version"] else "exam"
     outbox.enqueue(s, kind, doc["id"], doc, doc["version"])
     _mark_examined(ctx, s, doc["appointment_id"])
-    ctx.audit(s, "exam.sign", "exam", doc["id"], {"version": doc["version"], "key_id": key_id,
-                                                  "person": doc["person_id"]})
+    ctx.audit(
+        s,
+        "exam.sign",
+        "exam",
+        doc["id"],
+        {"version": doc["version"], "key_id": key_id, "person": doc["person_id"]},
+    )
     return doc
 
 
@@ -145,8 +156,15 @@ def verify_qr_text(doc: dict) -> str:
     """The text of the result slip's QR code: exam id, version, key id and signature, no health data."""
     if doc.get("status") != "signed" or not doc.get("signature"):
         raise InvalidSignature("Phiếu khám chưa ký: chưa có mã QR xác thực.")
-    return "|".join([QR_PREFIX, doc["id"], str(doc["version"]), doc["signer_key_id"],
-                     _b64url(base64.b64decode(doc["signature"]))])
+    return "|".join(
+        [
+            QR_PREFIX,
+            doc["id"],
+            str(doc["version"]),
+            doc["signer_key_id"],
+            _b64url(base64.b64decode(doc["signature"])),
+        ]
+    )
 
 
 def parse_qr_text(text: str) -> tuple[str, int, str, bytes]:
@@ -176,9 +194,17 @@ def verify_qr(ctx: StationSession, text: str) -> dict:
             problem = "chữ ký trên mã QR không khớp với phiếu khám đã lưu"
         else:
             problem = check_row(s, row)
-        ctx.audit(s, "exam.verify", "exam", exam_id, {"version": version, "valid": problem is None, "qr": True})
+        ctx.audit(
+            s, "exam.verify", "exam", exam_id, {"version": version, "valid": problem is None, "qr": True}
+        )
     if problem:
         raise InvalidSignature(f"Không hợp lệ: {problem}.")
     doc = document.loads(row.document)
-    return {"valid": True, "exam_id": exam_id, "version": version, "exam_date": doc["exam_date"],
-            "signer_name": doc["signer_name"], "signed_at": doc["signed_at"]}
+    return {
+        "valid": True,
+        "exam_id": exam_id,
+        "version": version,
+        "exam_date": doc["exam_date"],
+        "signer_name": doc["signer_name"],
+        "signed_at": doc["signed_at"],
+    }

@@ -46,7 +46,7 @@ def _class_value(f: FieldDef, raw: Any) -> int | dict:
     reason = None
     if isinstance(raw, dict):
         if set(raw) - {"class", "reason"} or "class" not in raw:
-            raise InvalidInput(f"{f.label}: dùng dạng {{\"class\": 2, \"reason\": \"…\"}}.")
+            raise InvalidInput(f'{f.label}: dùng dạng {{"class": 2, "reason": "…"}}.')
         reason = nfc(str(raw.get("reason") or "")).strip() or None
         raw = raw["class"]
     try:
@@ -113,12 +113,16 @@ def _years(birth_date: date | None, birth_year: int | None, exam_date: str) -> i
     return on.year - birth_year if birth_year is not None else 200
 
 
-def classify_input(doc: dict, form: FormDef, sex: str | None, birth_date: date | None,
-                   birth_year: int | None) -> dict[str, Any]:
+def classify_input(
+    doc: dict, form: FormDef, sex: str | None, birth_date: date | None, birth_year: int | None
+) -> dict[str, Any]:
     """The measurement object ``clinical.classify`` takes, built from the exam's values."""
     values = doc["values"]
-    data: dict[str, Any] = {"sex": sex, "physique_table": form.physique_table,
-                            **_age_inputs(birth_date, birth_year, doc["exam_date"])}
+    data: dict[str, Any] = {
+        "sex": sex,
+        "physique_table": form.physique_table,
+        **_age_inputs(birth_date, birth_year, doc["exam_date"]),
+    }
     data.update({k: v for k, v in values.items() if k in NUMERIC_FIELDS and v is not None})
     if values.get("measured_lying") is not None:
         data["measured_lying"] = values["measured_lying"]
@@ -135,16 +139,19 @@ def classify_input(doc: dict, form: FormDef, sex: str | None, birth_date: date |
         if isinstance(value, dict) and value.get("reason"):
             entry["reasons"].append(value["reason"])
     if index_classes:
-        data["index_classes"] = {code: {"class": e["class"], "reason": "; ".join(e["reasons"]) or None}
-                                 for code, e in index_classes.items()}
+        data["index_classes"] = {
+            code: {"class": e["class"], "reason": "; ".join(e["reasons"]) or None}
+            for code, e in index_classes.items()
+        }
     chosen = class_of(values.get("conclusion.health_class"))
     if chosen is not None and doc.get("health_class_reason"):
         data["override"] = {"class": chosen, "reason": doc["health_class_reason"]}
     return data
 
 
-def assess(doc: dict, form: FormDef, sex: str | None, birth_date: date | None,
-           birth_year: int | None) -> tuple[dict | None, str | None]:
+def assess(
+    doc: dict, form: FormDef, sex: str | None, birth_date: date | None, birth_year: int | None
+) -> tuple[dict | None, str | None]:
     """``(assessment, None)``, or ``(None, message)`` while the values cannot be classified (a half-typed
     blood pressure, a missing sex): the draft is still saved, signing waits."""
     data = classify_input(doc, form, sex, birth_date, birth_year)
@@ -179,13 +186,26 @@ def form_warnings(doc: dict, form: FormDef) -> list[dict]:
     out = []
     for key, value in doc["values"].items():
         f = form.fields.get(key)
-        if f is None or f.key in NUMERIC_FIELDS or f.type not in ("number", "integer") or value is None or not f.range:
+        if (
+            f is None
+            or f.key in NUMERIC_FIELDS
+            or f.type not in ("number", "integer")
+            or value is None
+            or not f.range
+        ):
             continue
         lo, hi = f.range
         if not lo <= value <= hi:
-            out.append({"field": key, "value": value, "code": "ngoai_khoang_hop_ly", "confirmed": key in doc["confirmed"],
-                        "message": f"{f.label} {value} {f.unit or ''} nằm ngoài khoảng thường gặp ({lo}–{hi}): "
-                                   "kiểm tra lại, nếu đúng thì xác nhận."})
+            out.append(
+                {
+                    "field": key,
+                    "value": value,
+                    "code": "ngoai_khoang_hop_ly",
+                    "confirmed": key in doc["confirmed"],
+                    "message": f"{f.label} {value} {f.unit or ''} nằm ngoài khoảng thường gặp ({lo}–{hi}): "
+                    "kiểm tra lại, nếu đúng thì xác nhận.",
+                }
+            )
     return out
 
 
@@ -218,7 +238,18 @@ def problems(doc: dict, form: FormDef, sex: str | None, assessment_error: str | 
     qd = (doc.get("assessment") or {}).get("qd1613") or {}
     chosen = class_of(doc["values"].get("conclusion.health_class"))
     suggested = (qd.get("suggested") or {}).get("class") if qd.get("applicable") else None
-    if chosen is not None and suggested is not None and chosen != suggested and not doc.get("health_class_reason"):
+    if (
+        chosen is not None
+        and suggested is not None
+        and chosen != suggested
+        and not doc.get("health_class_reason")
+    ):
         errors.append("Bác sĩ chọn loại sức khỏe khác loại gợi ý: phải ghi lý do.")
-    unconfirmed = [{"field": w["field"], "message": w["message"]} for w in warnings(doc, form) if not w["confirmed"]]
-    return {"missing_required": missing_required(doc, form, sex), "unconfirmed": unconfirmed, "errors": errors}
+    unconfirmed = [
+        {"field": w["field"], "message": w["message"]} for w in warnings(doc, form) if not w["confirmed"]
+    ]
+    return {
+        "missing_required": missing_required(doc, form, sex),
+        "unconfirmed": unconfirmed,
+        "errors": errors,
+    }

@@ -11,25 +11,78 @@ from ksk_desktop.importer.sources import header_key
 
 # field → (Vietnamese label, folded header spellings seen in commune, school and employer lists)
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "full_name": ("Họ và tên", ("ho va ten", "ho ten", "ho va ten nguoi dan", "ten", "ho ten doi tuong", "hoten")),
-    "birth_date": ("Ngày sinh", ("ngay sinh", "ngay thang nam sinh", "ngay thang nam sinh dd mm yyyy", "ns", "sinh ngay",
-                                 "nam sinh", "ngay sinh dd mm yyyy")),
+    "full_name": (
+        "Họ và tên",
+        ("ho va ten", "ho ten", "ho va ten nguoi dan", "ten", "ho ten doi tuong", "hoten"),
+    ),
+    "birth_date": (
+        "Ngày sinh",
+        (
+            "ngay sinh",
+            "ngay thang nam sinh",
+            "ngay thang nam sinh dd mm yyyy",
+            "ns",
+            "sinh ngay",
+            "nam sinh",
+            "ngay sinh dd mm yyyy",
+        ),
+    ),
     "birth_male": ("Ngày/năm sinh (cột Nam)", ("nam sinh nam", "ngay sinh nam", "ngay thang nam sinh nam")),
     "birth_female": ("Ngày/năm sinh (cột Nữ)", ("nam sinh nu", "ngay sinh nu", "ngay thang nam sinh nu")),
     "sex": ("Giới tính", ("gioi tinh", "gt", "nam nu", "phai")),
-    "personal_id": ("Số định danh cá nhân / CCCD", ("so cccd", "cccd", "so dinh danh", "so dinh danh ca nhan",
-                                                   "ma dinh danh", "so can cuoc", "can cuoc cong dan", "so cccd dinh danh",
-                                                   "so dinh danh cccd", "cccd dinh danh", "ma dinh danh ca nhan")),
+    "personal_id": (
+        "Số định danh cá nhân / CCCD",
+        (
+            "so cccd",
+            "cccd",
+            "so dinh danh",
+            "so dinh danh ca nhan",
+            "ma dinh danh",
+            "so can cuoc",
+            "can cuoc cong dan",
+            "so cccd dinh danh",
+            "so dinh danh cccd",
+            "cccd dinh danh",
+            "ma dinh danh ca nhan",
+        ),
+    ),
     "old_id": ("Số CMND", ("so cmnd", "cmnd", "so cmt", "cmt", "chung minh nhan dan")),
-    "permanent_address": ("Địa chỉ thường trú", ("dia chi", "dia chi thuong tru", "noi thuong tru", "thuong tru",
-                                                 "noi dang ky thuong tru", "ho khau thuong tru")),
-    "current_address": ("Nơi ở hiện tại", ("noi o hien tai", "cho o hien nay", "dia chi hien tai", "tam tru",
-                                           "noi o hien nay")),
-    "hamlet": ("Thôn / Tổ dân phố", ("thon", "to dan pho", "thon to dan pho", "thon to", "khu", "xom", "ap", "thon xom",
-                                     "to", "khu dan cu", "thon khu")),
+    "permanent_address": (
+        "Địa chỉ thường trú",
+        (
+            "dia chi",
+            "dia chi thuong tru",
+            "noi thuong tru",
+            "thuong tru",
+            "noi dang ky thuong tru",
+            "ho khau thuong tru",
+        ),
+    ),
+    "current_address": (
+        "Nơi ở hiện tại",
+        ("noi o hien tai", "cho o hien nay", "dia chi hien tai", "tam tru", "noi o hien nay"),
+    ),
+    "hamlet": (
+        "Thôn / Tổ dân phố",
+        (
+            "thon",
+            "to dan pho",
+            "thon to dan pho",
+            "thon to",
+            "khu",
+            "xom",
+            "ap",
+            "thon xom",
+            "to",
+            "khu dan cu",
+            "thon khu",
+        ),
+    ),
     "phone": ("Số điện thoại", ("so dien thoai", "dien thoai", "sdt", "dt", "so dt", "dien thoai lien he")),
-    "insurance_no": ("Số thẻ BHYT", ("so the bhyt", "the bhyt", "ma the bhyt", "bhyt", "so bhyt", "ma so bhxh",
-                                     "so the bao hiem y te")),
+    "insurance_no": (
+        "Số thẻ BHYT",
+        ("so the bhyt", "the bhyt", "ma the bhyt", "bhyt", "so bhyt", "ma so bhxh", "so the bao hiem y te"),
+    ),
     "target_group": ("Đối tượng (nhóm a–đ)", ("doi tuong", "nhom doi tuong", "nhom", "phan loai doi tuong")),
 }
 IGNORED = ("stt", "tt", "so thu tu", "ghi chu")
@@ -59,7 +112,11 @@ def load_mapping(spec: str | None) -> dict[str, str | None]:
     """``--mapping``: a JSON object (or a path to one) from column (header text or letter) to field or null."""
     if not spec:
         return {}
-    text = Path(spec).read_text(encoding="utf-8") if not spec.lstrip().startswith("{") and Path(spec).exists() else spec
+    text = (
+        Path(spec).read_text(encoding="utf-8")
+        if not spec.lstrip().startswith("{") and Path(spec).exists()
+        else spec
+    )
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -68,8 +125,9 @@ def load_mapping(spec: str | None) -> dict[str, str | None]:
         raise InvalidInput('Cách ghép cột phải có dạng {"Tên cột trong tệp": "trường"}.')
     unknown = sorted({v for v in data.values() if v is not None and v not in FIELDS})
     if unknown:
-        raise InvalidInput(f"Trường không hợp lệ trong cách ghép cột: {', '.join(unknown)}. "
-                           f"Các trường: {', '.join(FIELDS)}.")
+        raise InvalidInput(
+            f"Trường không hợp lệ trong cách ghép cột: {', '.join(unknown)}. Các trường: {', '.join(FIELDS)}."
+        )
     return data
 
 

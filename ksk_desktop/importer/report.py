@@ -13,8 +13,9 @@ def default_report_path(source: Path) -> Path:
     return source.with_name(f"{source.stem}-dong-bi-loai-{datetime.now():%Y%m%d-%H%M%S}.xlsx")
 
 
-def write_report(source: Path, headers: list[str], rows: list[tuple[int, list[Any], str]],
-                 dest: Path | None = None) -> Path:
+def write_report(
+    source: Path, headers: list[str], rows: list[tuple[int, list[Any], str]], dest: Path | None = None
+) -> Path:
     import openpyxl
     from openpyxl.styles import Font, PatternFill
 

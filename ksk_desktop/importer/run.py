@@ -49,7 +49,9 @@ class ImportResult:
         return dict(self.__dict__)
 
 
-def _parse_row(cells: list[Any], colmap: dict[int, str], today: date) -> tuple[persons.PersonInput, list[str]]:
+def _parse_row(
+    cells: list[Any], colmap: dict[int, str], today: date
+) -> tuple[persons.PersonInput, list[str]]:
     """A PersonInput from one row; raises CellError with the reason. Returns notes about repaired cells."""
     got = {f: cells[i] for i, f in colmap.items()}
     notes: list[str] = []
@@ -70,11 +72,18 @@ def _parse_row(cells: list[Any], colmap: dict[int, str], today: date) -> tuple[p
                 raise V.CellError("Giới tính không khớp với cột năm sinh Nam/Nữ")
             sex = col_sex
     data = persons.PersonInput(
-        full_name=name, personal_id=pid, old_id=old, birth_date=dob, birth_year=year, sex=sex,
+        full_name=name,
+        personal_id=pid,
+        old_id=old,
+        birth_date=dob,
+        birth_year=year,
+        sex=sex,
         permanent_address=V.text_of(got.get("permanent_address")),
         current_address=V.text_of(got.get("current_address")) or V.text_of(got.get("permanent_address")),
-        hamlet=V.text_of(got.get("hamlet")), phone=V.parse_phone(got.get("phone")),
-        insurance_no=V.parse_insurance(got.get("insurance_no")), target_group=V.parse_group(got.get("target_group")),
+        hamlet=V.text_of(got.get("hamlet")),
+        phone=V.parse_phone(got.get("phone")),
+        insurance_no=V.parse_insurance(got.get("insurance_no")),
+        target_group=V.parse_group(got.get("target_group")),
     )
     try:
         return persons.validate(data, today, normalised=True), notes
@@ -108,17 +117,29 @@ def preview(path: Path, mapping: str | dict | None = None, rows: int = 20, today
             except V.CellError as exc:
                 entry.update(ok=False, reason=str(exc))
         sample.append(entry)
-    return {"headers": table.headers, "sheet": table.sheet, "problem": problem,
-            "mapping": {table.headers[i]: f for i, f in sorted(colmap.items())},
-            "fields": {f: label for f, (label, _) in FIELDS.items()}, "rows": sample}
+    return {
+        "headers": table.headers,
+        "sheet": table.sheet,
+        "problem": problem,
+        "mapping": {table.headers[i]: f for i, f in sorted(colmap.items())},
+        "fields": {f: label for f, (label, _) in FIELDS.items()},
+        "rows": sample,
+    }
 
 
 CHUNK_ROWS = 5000
 
 
-def import_people(ctx: StationSession, path: Path, mapping: str | dict | None = None, *, report_path: Path | None = None,
-                  progress: Callable[[int, int], None] | None = None, cancel: Callable[[], bool] | None = None,
-                  today: date | None = None) -> ImportResult:
+def import_people(
+    ctx: StationSession,
+    path: Path,
+    mapping: str | dict | None = None,
+    *,
+    report_path: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    today: date | None = None,
+) -> ImportResult:
     """Import *path*. All valid rows are written in one transaction; nothing is written if it fails or is
     cancelled. Re-importing the same file changes nothing.
 
@@ -131,8 +152,9 @@ def import_people(ctx: StationSession, path: Path, mapping: str | dict | None = 
     override = load_mapping(mapping) if isinstance(mapping, str) else (mapping or {})
     table = read_table(path, recognise)
     colmap = guess_mapping(table.headers, override)
-    result = ImportResult(file=str(path), sheet=table.sheet,
-                          mapping={table.headers[i]: f for i, f in sorted(colmap.items())})
+    result = ImportResult(
+        file=str(path), sheet=table.sheet, mapping={table.headers[i]: f for i, f in sorted(colmap.items())}
+    )
     with ctx.read() as s:
         commune = s.execute(text("SELECT commune_code FROM station")).scalar_one()
     expected = table.row_count or 0
@@ -180,9 +202,20 @@ def import_people(ctx: StationSession, path: Path, mapping: str | dict | None = 
         writer.write(chunk)
         checkpoint()
         counts = writer.counts
-        ctx.audit(s, "person.import", "person", None, {
-            "file": path.name, "sha256": sha256_file(path), "created": counts.created, "updated": counts.updated,
-            "unchanged": counts.unchanged, "rejected": len(rejected)})
+        ctx.audit(
+            s,
+            "person.import",
+            "person",
+            None,
+            {
+                "file": path.name,
+                "sha256": sha256_file(path),
+                "created": counts.created,
+                "updated": counts.updated,
+                "unchanged": counts.unchanged,
+                "rejected": len(rejected),
+            },
+        )
     result.created, result.updated, result.unchanged = counts.created, counts.updated, counts.unchanged
     result.rejected = len(rejected)
     if progress:

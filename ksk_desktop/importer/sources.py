@@ -47,8 +47,12 @@ def _kind(path: Path) -> str:
     if head.startswith(OLE2_MAGIC):
         data = path.read_bytes()
         if _ENCRYPTION_STREAM in data:
-            raise ImportFileError(f"Tệp {path.name} được đặt mật khẩu. Hãy mở bằng Excel, bỏ mật khẩu rồi lưu lại.")
-        raise ImportFileError(f"Tệp {path.name} là định dạng Excel cũ (.xls). Hãy mở bằng Excel và lưu thành .xlsx.")
+            raise ImportFileError(
+                f"Tệp {path.name} được đặt mật khẩu. Hãy mở bằng Excel, bỏ mật khẩu rồi lưu lại."
+            )
+        raise ImportFileError(
+            f"Tệp {path.name} là định dạng Excel cũ (.xls). Hãy mở bằng Excel và lưu thành .xlsx."
+        )
     if head.startswith(b"PK"):
         try:
             with zipfile.ZipFile(path) as zf:
@@ -83,7 +87,9 @@ def _csv_rows(path: Path) -> tuple[list[list[Any]], None, int]:
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
     # Cells stay raw here; each is normalised once when it is parsed into a field.
-    rows = [[c if c.strip() else None for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    rows = [
+        [c if c.strip() else None for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)
+    ]
     return rows, None, len(rows)
 
 
@@ -95,7 +101,9 @@ def _xlsx_rows(path: Path) -> tuple[Iterator[list[Any]], str, int]:
         wb = CalamineWorkbook.from_path(str(path))
         sheets = [wb.get_sheet_by_name(name) for name in wb.sheet_names]
     except Exception as exc:  # the reader raises its own error types for a damaged workbook
-        raise ImportFileError(f"Không mở được tệp Excel {path.name}: tệp bị hỏng hoặc không đúng định dạng.") from exc
+        raise ImportFileError(
+            f"Không mở được tệp Excel {path.name}: tệp bị hỏng hoặc không đúng định dạng."
+        ) from exc
     sheet = next((sh for sh in sheets if sh.height > 1), sheets[0]) if sheets else None
     if sheet is None:
         raise ImportFileError(f"Tệp {path.name} không có trang tính nào.")

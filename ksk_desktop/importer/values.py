@@ -29,7 +29,9 @@ def text_of(value: Any) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    out = nfc(value if type(value) is str else str(value)).lstrip("'")  # a leading apostrophe is Excel's "store as text" mark
+    out = nfc(value if type(value) is str else str(value)).lstrip(
+        "'"
+    )  # a leading apostrophe is Excel's "store as text" mark
     return out or None
 
 

@@ -23,8 +23,20 @@ from ksk_desktop.people import persons
 from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import fold, sort_key
 
-COMPARED = ("personal_id", "old_id", "full_name", "birth_date", "birth_year", "sex", "permanent_address",
-            "current_address", "hamlet", "phone", "insurance_no", "target_group")
+COMPARED = (
+    "personal_id",
+    "old_id",
+    "full_name",
+    "birth_date",
+    "birth_year",
+    "sex",
+    "permanent_address",
+    "current_address",
+    "hamlet",
+    "phone",
+    "insurance_no",
+    "target_group",
+)
 
 Parsed = tuple[persons.PersonInput, tuple]  # a validated row and its match key (folded name, birth, hamlet)
 
@@ -44,8 +56,13 @@ class Counts:
 class ImportWriter:
     """Writes chunks of parsed rows in the caller's transaction *s*; counts what it did."""
 
-    def __init__(self, ctx: StationSession, s: Session, progress: Callable[[int], None] | None = None,
-                 checkpoint: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        ctx: StationSession,
+        s: Session,
+        progress: Callable[[int], None] | None = None,
+        checkpoint: Callable[[], None] | None = None,
+    ) -> None:
         self.ctx = ctx
         self.s = s
         self.counts = Counts()
@@ -58,8 +75,9 @@ class ImportWriter:
             row = dict(row)
             if row["personal_id"]:
                 self._by_id[row["personal_id"]] = row
-            self._by_key.setdefault(match_key(row["name_fold"], row["birth_date"], row["birth_year"], row["hamlet"]),
-                                    row)
+            self._by_key.setdefault(
+                match_key(row["name_fold"], row["birth_date"], row["birth_year"], row["hamlet"]), row
+            )
 
     def write(self, chunk: list[Parsed]) -> None:
         creates: list[persons.PersonInput] = []
@@ -116,10 +134,20 @@ def _update(ctx: StationSession, s, existing: dict, changes: dict) -> None:  # n
     values["version"] = existing["version"] + 1
     values["updated_at"] = utcnow()
     s.connection().execute(Person.__table__.update().where(Person.__table__.c.id == existing["id"]), values)
-    json_safe = {col: (str(old) if isinstance(old, date) else old, str(new) if isinstance(new, date) else new)
-                 for col, (old, new) in changes.items()}
-    ctx.audit(s, "person.update", "person", existing["id"], {
-        "source": "import", "old": {c: o for c, (o, _n) in json_safe.items()},
-        "new": {c: n for c, (_o, n) in json_safe.items()}})
+    json_safe = {
+        col: (str(old) if isinstance(old, date) else old, str(new) if isinstance(new, date) else new)
+        for col, (old, new) in changes.items()
+    }
+    ctx.audit(
+        s,
+        "person.update",
+        "person",
+        existing["id"],
+        {
+            "source": "import",
+            "old": {c: o for c, (o, _n) in json_safe.items()},
+            "new": {c: n for c, (_o, n) in json_safe.items()},
+        },
+    )
     outbox.enqueue(s, "person", existing["id"], None, values["version"])
     existing.update({c: n for c, (_o, n) in changes.items()}, version=values["version"])

@@ -18,18 +18,26 @@ from ksk_desktop.db.models import OutboxItem
 from ksk_desktop.ids import new_id, new_ids
 from ksk_desktop.station.audit import canonical_json
 
-KINDS = frozenset({"person", "person_merge", "consent", "appointment", "exam", "amendment", "referral", "audit_head"})
+KINDS = frozenset(
+    {"person", "person_merge", "consent", "appointment", "exam", "amendment", "referral", "audit_head"}
+)
 
 
-def enqueue(session: Session, kind: str, entity_id: str, payload: dict | None, entity_version: int = 1) -> OutboxItem:
+def enqueue(
+    session: Session, kind: str, entity_id: str, payload: dict | None, entity_version: int = 1
+) -> OutboxItem:
     """Queue *payload* for upload; the caller's transaction makes it atomic with the change."""
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
     item = OutboxItem(
-        item_id=new_id(), kind=kind, entity_id=entity_id, entity_version=entity_version,
+        item_id=new_id(),
+        kind=kind,
+        entity_id=entity_id,
+        entity_version=entity_version,
         payload=canonical_json(payload) if payload is not None else None,
         created_at=datetime.now(UTC).replace(tzinfo=None),
-        state="pending", attempts=0,
+        state="pending",
+        attempts=0,
     )
     session.add(item)
     return item
@@ -41,9 +49,16 @@ def enqueue_many(session: Session, kind: str, items: list[tuple[str, dict | None
         raise ValueError(f"unknown outbox kind {kind!r}")
     now = datetime.now(UTC).replace(tzinfo=None)
     rows = [
-        {"item_id": item_id, "kind": kind, "entity_id": entity_id, "entity_version": version,
-         "payload": canonical_json(payload) if payload is not None else None, "created_at": now,
-         "state": "pending", "attempts": 0}
+        {
+            "item_id": item_id,
+            "kind": kind,
+            "entity_id": entity_id,
+            "entity_version": version,
+            "payload": canonical_json(payload) if payload is not None else None,
+            "created_at": now,
+            "state": "pending",
+            "attempts": 0,
+        }
         for (entity_id, payload, version), item_id in zip(items, new_ids(len(items)), strict=True)
     ]
     insert_many(session, OutboxItem.__table__, rows)

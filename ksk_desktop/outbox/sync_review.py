@@ -64,8 +64,11 @@ def _local(value: datetime | None) -> str | None:
 def counts_by_kind(ctx: StationSession) -> dict[str, dict[str, int]]:
     """``{kind: {state: n}}`` over the whole outbox (counts only: no personal data)."""
     with ctx.read() as s:
-        rows = s.execute(select(OutboxItem.kind, OutboxItem.state, func.count())
-                         .group_by(OutboxItem.kind, OutboxItem.state)).all()
+        rows = s.execute(
+            select(OutboxItem.kind, OutboxItem.state, func.count()).group_by(
+                OutboxItem.kind, OutboxItem.state
+            )
+        ).all()
     out: dict[str, dict[str, int]] = {}
     for kind, state, n in rows:
         out.setdefault(kind, dict.fromkeys(STATES, 0))[state] = n
@@ -81,19 +84,25 @@ def review_parked(ctx: StationSession, limit: int = 1000) -> list[dict]:
     if person_ids and ctx.can(Perm.PERSON_READ):
         with ctx.write() as s:
             for i in range(0, len(person_ids), 500):
-                names.update(s.execute(select(Person.id, Person.full_name)
-                                       .where(Person.id.in_(person_ids[i : i + 500]))).all())
+                names.update(
+                    s.execute(
+                        select(Person.id, Person.full_name).where(Person.id.in_(person_ids[i : i + 500]))
+                    ).all()
+                )
             if names:
                 ctx.audit(s, "sync.parked.read", "person", None, {"person_ids": sorted(names)})
     out = []
     for r in rows:
         created = datetime.fromisoformat(r["created_at"].rstrip("Z")) if r["created_at"] else None
-        out.append(r | {
-            "kind_label": kind_label(r["kind"]),
-            "when": _local(created),
-            "reason_text": explain(r["reason"]),
-            "entity_label": names.get(r["entity_id"]) or r["entity_id"],
-        })
+        out.append(
+            r
+            | {
+                "kind_label": kind_label(r["kind"]),
+                "when": _local(created),
+                "reason_text": explain(r["reason"]),
+                "entity_label": names.get(r["entity_id"]) or r["entity_id"],
+            }
+        )
     return out
 
 
@@ -108,6 +117,11 @@ def dismiss(ctx: StationSession, item_id: str, reason: str) -> dict:
         hub_reason = row.last_error
         row.state = DISMISSED
         row.next_attempt_at = None
-        ctx.audit(s, "sync.dismiss", "outbox", item_id,
-                  {"kind": row.kind, "entity_id": row.entity_id, "hub_reason": hub_reason, "reason": reason})
+        ctx.audit(
+            s,
+            "sync.dismiss",
+            "outbox",
+            item_id,
+            {"kind": row.kind, "entity_id": row.entity_id, "hub_reason": hub_reason, "reason": reason},
+        )
     return {"item_id": item_id, "state": DISMISSED}

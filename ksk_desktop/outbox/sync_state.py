@@ -66,8 +66,13 @@ class OutgoingItem:
     sent_version: int | None  # the version serialised for payload-less kinds (persons)
 
     def wire(self) -> dict:
-        return {"item_id": self.item_id, "kind": self.kind, "entity_id": self.entity_id,
-                "entity_version": self.entity_version, "payload": self.payload}
+        return {
+            "item_id": self.item_id,
+            "kind": self.kind,
+            "entity_id": self.entity_id,
+            "entity_version": self.entity_version,
+            "payload": self.payload,
+        }
 
 
 # -- the link -------------------------------------------------------------------------------------
@@ -94,8 +99,16 @@ def station_identity(ctx: StationSession) -> dict:
         return {"station_id": st.id, "station_code": st.code, "commune_code": st.commune_code}
 
 
-def save_enrolment(ctx: StationSession, hub_url: str, device_id: str, credential: str, *, pin_sha256: str | None,
-                   ca_file: str | None, clock: Clock = utcnow) -> None:
+def save_enrolment(
+    ctx: StationSession,
+    hub_url: str,
+    device_id: str,
+    credential: str,
+    *,
+    pin_sha256: str | None,
+    ca_file: str | None,
+    clock: Clock = utcnow,
+) -> None:
     """Keep the device credential (in the encrypted database only); audited without the credential."""
     ctx.require(Perm.SYNC_MANAGE)
     with ctx.write() as s:
@@ -107,8 +120,13 @@ def save_enrolment(ctx: StationSession, hub_url: str, device_id: str, credential
         row.pull_cursor = 0 if previous != device_id else row.pull_cursor
         row.last_error = row.last_error_at = row.next_attempt_at = None
         row.consecutive_failures = 0
-        ctx.audit(s, "sync.enroll", "sync_state", device_id,
-                  {"hub": hub_url, "pinned": pin_sha256 is not None, "previous_device": previous})
+        ctx.audit(
+            s,
+            "sync.enroll",
+            "sync_state",
+            device_id,
+            {"hub": hub_url, "pinned": pin_sha256 is not None, "previous_device": previous},
+        )
 
 
 def check_manage(ctx: StationSession) -> None:
@@ -127,13 +145,18 @@ def status(ctx: StationSession) -> dict:
         oldest = s.scalar(select(func.min(OutboxItem.created_at)).where(OutboxItem.state.in_(UNSENT)))
         row = _state(s)
     return {
-        "enrolled": bool(row and row.credential), "hub_url": row.hub_url if row else None,
+        "enrolled": bool(row and row.credential),
+        "hub_url": row.hub_url if row else None,
         "device_id": row.device_id if row else None,
-        "pending": counts["pending"] + counts["in_flight"], "in_flight": counts["in_flight"],
-        "parked": counts["parked"], "sent": counts["sent"], "oldest_pending_at": _iso(oldest),
+        "pending": counts["pending"] + counts["in_flight"],
+        "in_flight": counts["in_flight"],
+        "parked": counts["parked"],
+        "sent": counts["sent"],
+        "oldest_pending_at": _iso(oldest),
         "last_attempt_at": _iso(row.last_attempt_at) if row else None,
         "last_success_at": _iso(row.last_success_at) if row else None,
-        "last_error": row.last_error if row else None, "last_error_at": _iso(row.last_error_at) if row else None,
+        "last_error": row.last_error if row else None,
+        "last_error_at": _iso(row.last_error_at) if row else None,
         "consecutive_failures": row.consecutive_failures if row else 0,
         "next_attempt_at": _iso(row.next_attempt_at) if row else None,
         "pull_cursor": row.pull_cursor if row else 0,
@@ -143,11 +166,22 @@ def status(ctx: StationSession) -> dict:
 def parked(ctx: StationSession, limit: int = 1000) -> list[dict]:
     """Items the hub rejected, with its reason, oldest first: a person decides what to do with each."""
     with ctx.read() as s:
-        rows = s.scalars(select(OutboxItem).where(OutboxItem.state == "parked").order_by(OutboxItem.seq)
-                         .limit(limit)).all()
-    return [{"item_id": r.item_id, "seq": r.seq, "kind": r.kind, "entity_id": r.entity_id,
-             "entity_version": r.entity_version, "attempts": r.attempts, "reason": r.last_error,
-             "created_at": _iso(r.created_at)} for r in rows]
+        rows = s.scalars(
+            select(OutboxItem).where(OutboxItem.state == "parked").order_by(OutboxItem.seq).limit(limit)
+        ).all()
+    return [
+        {
+            "item_id": r.item_id,
+            "seq": r.seq,
+            "kind": r.kind,
+            "entity_id": r.entity_id,
+            "entity_version": r.entity_version,
+            "attempts": r.attempts,
+            "reason": r.last_error,
+            "created_at": _iso(r.created_at),
+        }
+        for r in rows
+    ]
 
 
 def parked_row(s: Session, item_id: str) -> OutboxItem:
@@ -167,8 +201,13 @@ def retry(ctx: StationSession, item_id: str) -> dict:
         row = parked_row(s, item_id)
         reason = row.last_error
         row.state, row.last_error, row.next_attempt_at = "pending", None, None
-        ctx.audit(s, "sync.retry", "outbox", item_id, {"kind": row.kind, "entity_id": row.entity_id,
-                                                        "reason": reason})
+        ctx.audit(
+            s,
+            "sync.retry",
+            "outbox",
+            item_id,
+            {"kind": row.kind, "entity_id": row.entity_id, "reason": reason},
+        )
     return {"item_id": item_id, "state": "pending"}
 
 
@@ -176,7 +215,9 @@ def retry(ctx: StationSession, item_id: str) -> dict:
 def reset_in_flight(ctx: StationSession) -> int:
     """At start: uploads whose outcome was never learnt go back to pending (same ids; the hub de-duplicates)."""
     with ctx.write() as s:
-        return s.execute(update(OutboxItem).where(OutboxItem.state == "in_flight").values(state="pending")).rowcount
+        return s.execute(
+            update(OutboxItem).where(OutboxItem.state == "in_flight").values(state="pending")
+        ).rowcount
 
 
 def pending_count(ctx: StationSession) -> int:
@@ -201,12 +242,15 @@ def take_batch(ctx: StationSession, limit: int) -> list[OutgoingItem]:
     """The oldest pending items, marked in flight in one transaction; persons serialised as stored now."""
     out: list[OutgoingItem] = []
     with ctx.write() as s:
-        rows = s.scalars(select(OutboxItem).where(OutboxItem.state == "pending").order_by(OutboxItem.seq)
-                         .limit(limit)).all()
+        rows = s.scalars(
+            select(OutboxItem).where(OutboxItem.state == "pending").order_by(OutboxItem.seq).limit(limit)
+        ).all()
         wanted = sorted({r.entity_id for r in rows if r.payload is None and r.kind == "person"})
         people = {}
         for i in range(0, len(wanted), 500):  # one query per 500 people, flags loaded alongside
-            people.update({p.id: p for p in s.scalars(select(Person).where(Person.id.in_(wanted[i : i + 500])))})
+            people.update(
+                {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(wanted[i : i + 500])))}
+            )
         for r in rows:
             sent_version = None
             if r.payload is not None:
@@ -225,7 +269,9 @@ def take_batch(ctx: StationSession, limit: int) -> list[OutgoingItem]:
                 r.state, r.last_error = "parked", "local: mục không có nội dung"
                 continue
             r.state, r.attempts = "in_flight", r.attempts + 1
-            out.append(OutgoingItem(r.seq, r.item_id, r.kind, r.entity_id, r.entity_version, payload, sent_version))
+            out.append(
+                OutgoingItem(r.seq, r.item_id, r.kind, r.entity_id, r.entity_version, payload, sent_version)
+            )
     return out
 
 
@@ -235,8 +281,13 @@ def audit_head_item(ctx: StationSession, device_id: str) -> dict:
     with ctx.read() as s:
         seq, hash_ = audit.head(s)
     item_id = str(uuid.uuid5(AUDIT_HEAD_NS, f"{device_id}:{seq}:{hash_}"))
-    return {"item_id": item_id, "kind": "audit_head", "entity_id": device_id, "entity_version": seq,
-            "payload": {"seq": seq, "hash": hash_}}
+    return {
+        "item_id": item_id,
+        "kind": "audit_head",
+        "entity_id": device_id,
+        "entity_version": seq,
+        "payload": {"seq": seq, "hash": hash_},
+    }
 
 
 def release(ctx: StationSession, items: Iterable[OutgoingItem]) -> None:
@@ -245,13 +296,18 @@ def release(ctx: StationSession, items: Iterable[OutgoingItem]) -> None:
     if not seqs:
         return
     with ctx.write() as s:
-        s.execute(update(OutboxItem).where(OutboxItem.seq.in_(seqs), OutboxItem.state == "in_flight")
-                  .values(state="pending"))
+        s.execute(
+            update(OutboxItem)
+            .where(OutboxItem.seq.in_(seqs), OutboxItem.state == "in_flight")
+            .values(state="pending")
+        )
 
 
 def park(ctx: StationSession, item: OutgoingItem, reason: str) -> None:
     with ctx.write() as s:
-        s.execute(update(OutboxItem).where(OutboxItem.seq == item.seq).values(state="parked", last_error=reason))
+        s.execute(
+            update(OutboxItem).where(OutboxItem.seq == item.seq).values(state="parked", last_error=reason)
+        )
 
 
 @dataclass
@@ -262,7 +318,9 @@ class Applied:
     requeued: int = 0  # edited while in flight: a follow-up item carries the newer version
 
 
-def apply_results(ctx: StationSession, items: list[OutgoingItem], results: list[dict], clock: Clock = utcnow) -> Applied:
+def apply_results(
+    ctx: StationSession, items: list[OutgoingItem], results: list[dict], clock: Clock = utcnow
+) -> Applied:
     """Commit the hub's per-item answers in one transaction (the caller has checked they match *items*)."""
     by_id = {i.item_id: i for i in items}
     done = Applied()
@@ -271,7 +329,9 @@ def apply_results(ctx: StationSession, items: list[OutgoingItem], results: list[
         seqs = [i.seq for i in items]
         rows = {}
         for i in range(0, len(seqs), 500):
-            rows.update({r.seq: r for r in s.scalars(select(OutboxItem).where(OutboxItem.seq.in_(seqs[i : i + 500])))})
+            rows.update(
+                {r.seq: r for r in s.scalars(select(OutboxItem).where(OutboxItem.seq.in_(seqs[i : i + 500])))}
+            )
         delivered: list[OutgoingItem] = []
         for res in results:
             item = by_id.get(res["item_id"])
@@ -309,9 +369,16 @@ def _edited_meanwhile(s: Session, delivered: list[OutgoingItem]) -> list[tuple[s
     for k in range(0, len(ids), 500):
         chunk = ids[k : k + 500]
         current.update(s.execute(select(Person.id, Person.version).where(Person.id.in_(chunk))).all())
-        carried.update(s.scalars(select(OutboxItem.entity_id).where(
-            OutboxItem.kind == "person", OutboxItem.entity_id.in_(chunk), OutboxItem.state.in_(UNSENT),
-            OutboxItem.seq.not_in(sent_seqs))).all())
+        carried.update(
+            s.scalars(
+                select(OutboxItem.entity_id).where(
+                    OutboxItem.kind == "person",
+                    OutboxItem.entity_id.in_(chunk),
+                    OutboxItem.state.in_(UNSENT),
+                    OutboxItem.seq.not_in(sent_seqs),
+                )
+            ).all()
+        )
     stale = {}
     for item in delivered:
         version = current.get(item.entity_id)

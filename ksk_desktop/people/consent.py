@@ -49,11 +49,22 @@ class ConsentRow:
 
 
 def _row(c: Consent) -> ConsentRow:
-    return ConsentRow(c.id, c.person_id, c.kind, c.given_by, c.recorded_by, c.recorded_at, c.withdrawn_by,
-                      c.withdrawn_at, c.note)
+    return ConsentRow(
+        c.id,
+        c.person_id,
+        c.kind,
+        c.given_by,
+        c.recorded_by,
+        c.recorded_at,
+        c.withdrawn_by,
+        c.withdrawn_at,
+        c.note,
+    )
 
 
-def record(ctx: StationSession, person_id: str, kind: str, given_by: str = "self", note: str | None = None) -> ConsentRow:
+def record(
+    ctx: StationSession, person_id: str, kind: str, given_by: str = "self", note: str | None = None
+) -> ConsentRow:
     ctx.require(Perm.PERSON_WRITE)
     if kind not in KINDS:
         raise InvalidInput(f"Loại đồng ý không hợp lệ: {kind!r} ({', '.join(KINDS)}).")
@@ -62,23 +73,41 @@ def record(ctx: StationSession, person_id: str, kind: str, given_by: str = "self
     with ctx.write() as s:
         if s.get(Person, person_id) is None:
             raise NotFound(f"Không tìm thấy người có mã {person_id}.")
-        active = s.scalar(select(Consent).where(Consent.person_id == person_id, Consent.kind == kind,
-                                                Consent.withdrawn_at.is_(None)))
+        active = s.scalar(
+            select(Consent).where(
+                Consent.person_id == person_id, Consent.kind == kind, Consent.withdrawn_at.is_(None)
+            )
+        )
         if active is not None:
             return _row(active)  # already given: recording it twice changes nothing
         return add(ctx, s, person_id, kind, given_by, note)
 
 
-def add(ctx: StationSession, s: Session, person_id: str, kind: str, given_by: str = "self",
-        note: str | None = None) -> ConsentRow:
+def add(
+    ctx: StationSession,
+    s: Session,
+    person_id: str,
+    kind: str,
+    given_by: str = "self",
+    note: str | None = None,
+) -> ConsentRow:
     """Record a new consent inside the caller's transaction *s* (audited, queued for sync); ``record`` checks
     first that the person exists and has no such consent already."""
-    c = Consent(id=str(uuid.uuid4()), person_id=person_id, kind=kind, given_by=given_by,
-                recorded_by=ctx.user.username, recorded_at=utcnow(), note=note)
+    c = Consent(
+        id=str(uuid.uuid4()),
+        person_id=person_id,
+        kind=kind,
+        given_by=given_by,
+        recorded_by=ctx.user.username,
+        recorded_at=utcnow(),
+        note=note,
+    )
     s.add(c)
     s.flush()
     row = _row(c)
-    ctx.audit(s, "consent.record", "consent", c.id, {"person_id": person_id, "kind": kind, "given_by": given_by})
+    ctx.audit(
+        s, "consent.record", "consent", c.id, {"person_id": person_id, "kind": kind, "given_by": given_by}
+    )
     outbox.enqueue(s, "consent", c.id, row.to_json())
     return row
 
@@ -102,7 +131,9 @@ def withdraw(ctx: StationSession, consent_id: str) -> ConsentRow:
 def of_person(ctx: StationSession, person_id: str) -> list[ConsentRow]:
     ctx.require(Perm.PERSON_READ)
     with ctx.read() as s:
-        rows = s.scalars(select(Consent).where(Consent.person_id == person_id).order_by(Consent.recorded_at)).all()
+        rows = s.scalars(
+            select(Consent).where(Consent.person_id == person_id).order_by(Consent.recorded_at)
+        ).all()
     return [_row(c) for c in rows]
 
 

@@ -25,12 +25,28 @@ def find(ctx: StationSession, limit: int = 500) -> list[dict]:
     ctx.require(Perm.PERSON_READ)
     groups = []
     with ctx.read() as s:
-        by_name = s.execute(text(
-            "SELECT group_concat(id, ',') FROM person GROUP BY name_fold, coalesce(birth_date, 'y' || birth_year) "
-            "HAVING count(*) > 1 LIMIT :lim"), {"lim": limit}).scalars().all()
-        by_old = s.execute(text(
-            "SELECT group_concat(id, ',') FROM person WHERE old_id IS NOT NULL GROUP BY old_id HAVING count(*) > 1 "
-            "LIMIT :lim"), {"lim": limit}).scalars().all()
+        by_name = (
+            s.execute(
+                text(
+                    "SELECT group_concat(id, ',') FROM person GROUP BY name_fold, coalesce(birth_date, 'y' || birth_year) "
+                    "HAVING count(*) > 1 LIMIT :lim"
+                ),
+                {"lim": limit},
+            )
+            .scalars()
+            .all()
+        )
+        by_old = (
+            s.execute(
+                text(
+                    "SELECT group_concat(id, ',') FROM person WHERE old_id IS NOT NULL GROUP BY old_id HAVING count(*) > 1 "
+                    "LIMIT :lim"
+                ),
+                {"lim": limit},
+            )
+            .scalars()
+            .all()
+        )
         seen: set[frozenset] = set()
         for reason, rows in (("Trùng họ tên và ngày sinh", by_name), ("Trùng số CMND cũ", by_old)):
             for ids in rows:
@@ -70,7 +86,9 @@ def merge(ctx: StationSession, keep_id: str, merge_id: str) -> dict:
         if keep is None or other is None:
             raise NotFound("Không tìm thấy một trong hai hồ sơ cần gộp.")
         if keep.personal_id and other.personal_id and keep.personal_id != other.personal_id:
-            raise InvalidInput("Hai hồ sơ có hai số định danh khác nhau: đây là hai người khác nhau, không gộp.")
+            raise InvalidInput(
+                "Hai hồ sơ có hai số định danh khác nhau: đây là hai người khác nhau, không gộp."
+            )
         before_keep, snapshot = persons.to_json(keep), persons.to_json(other)
         filled = {}
         for f in persons.EDITABLE:
@@ -81,11 +99,15 @@ def merge(ctx: StationSession, keep_id: str, merge_id: str) -> dict:
         for table, column in _references({("person_merge", "kept_id")}):
             if table == "person_flag":
                 continue  # flags are united above, the merged person's rows go with it
-            n = s.execute(text(f'UPDATE "{table}" SET "{column}" = :k WHERE "{column}" = :m'),
-                          {"k": keep_id, "m": merge_id}).rowcount
+            n = s.execute(
+                text(f'UPDATE "{table}" SET "{column}" = :k WHERE "{column}" = :m'),
+                {"k": keep_id, "m": merge_id},
+            ).rowcount
             if n:
                 moved[f"{table}.{column}"] = n
-        s.execute(text("UPDATE person_merge SET kept_id = :k WHERE kept_id = :m"), {"k": keep_id, "m": merge_id})
+        s.execute(
+            text("UPDATE person_merge SET kept_id = :k WHERE kept_id = :m"), {"k": keep_id, "m": merge_id}
+        )
         s.delete(other)
         s.flush()
         for f, value in filled.items():
@@ -93,13 +115,30 @@ def merge(ctx: StationSession, keep_id: str, merge_id: str) -> dict:
         keep.flags = [PersonFlag(flag=f) for f in flags]
         keep.version += 1
         keep.updated_at = utcnow()
-        s.add(PersonMerge(merged_id=merge_id, kept_id=keep_id, merged_by=ctx.user.username, merged_at=utcnow(),
-                          snapshot=audit.canonical_json(snapshot)))
+        s.add(
+            PersonMerge(
+                merged_id=merge_id,
+                kept_id=keep_id,
+                merged_by=ctx.user.username,
+                merged_at=utcnow(),
+                snapshot=audit.canonical_json(snapshot),
+            )
+        )
         s.flush()
         after = persons.to_json(keep)
-        ctx.audit(s, "person.merge", "person", keep_id, {
-            "merged_id": merge_id, "merged": snapshot, "kept_before": before_keep, "filled": sorted(filled),
-            "moved": moved})
+        ctx.audit(
+            s,
+            "person.merge",
+            "person",
+            keep_id,
+            {
+                "merged_id": merge_id,
+                "merged": snapshot,
+                "kept_before": before_keep,
+                "filled": sorted(filled),
+                "moved": moved,
+            },
+        )
         outbox.enqueue(s, "person_merge", merge_id, {"merged_id": merge_id, "kept_id": keep_id})
         outbox.enqueue(s, "person", keep_id, None, keep.version)
     return {"kept": after, "merged_id": merge_id, "filled": sorted(filled), "moved": moved}
@@ -114,8 +153,9 @@ def resolve(ctx: StationSession, person_id: str) -> str:
 def resolve_in(session: Session, person_id: str) -> str:
     """:func:`resolve` inside a transaction the caller already holds."""
     for _ in range(20):
-        kept = session.execute(text("SELECT kept_id FROM person_merge WHERE merged_id = :i"),
-                               {"i": person_id}).scalar()
+        kept = session.execute(
+            text("SELECT kept_id FROM person_merge WHERE merged_id = :i"), {"i": person_id}
+        ).scalar()
         if kept is None:
             return person_id
         person_id = kept
@@ -124,5 +164,7 @@ def resolve_in(session: Session, person_id: str) -> str:
 
 def snapshot_of(ctx: StationSession, merged_id: str) -> dict | None:
     with ctx.read() as s:
-        raw = s.execute(text("SELECT snapshot FROM person_merge WHERE merged_id = :i"), {"i": merged_id}).scalar()
+        raw = s.execute(
+            text("SELECT snapshot FROM person_merge WHERE merged_id = :i"), {"i": merged_id}
+        ).scalar()
     return json.loads(raw) if raw else None

@@ -22,18 +22,31 @@ FORM_LABELS = {"adult": "Người lớn", "child": "Trẻ em, học sinh", "elde
 def appointments_of(ctx: StationSession, person_id: str) -> list[dict]:
     """Newest first."""
     ctx.require(Perm.PERSON_READ)
-    q = (select(Appointment, Campaign.name, ExamDay.exam_date, Site.name, Slot.start_time, Slot.end_time)
-         .join(Campaign, Campaign.id == Appointment.campaign_id)
-         .join(ExamDay, ExamDay.id == Appointment.day_id)
-         .join(Site, Site.id == ExamDay.site_id)
-         .join(Slot, Slot.id == Appointment.slot_id)
-         .where(Appointment.person_id == person_id)
-         .order_by(ExamDay.exam_date.desc(), Slot.start_time.desc()))
+    q = (
+        select(Appointment, Campaign.name, ExamDay.exam_date, Site.name, Slot.start_time, Slot.end_time)
+        .join(Campaign, Campaign.id == Appointment.campaign_id)
+        .join(ExamDay, ExamDay.id == Appointment.day_id)
+        .join(Site, Site.id == ExamDay.site_id)
+        .join(Slot, Slot.id == Appointment.slot_id)
+        .where(Appointment.person_id == person_id)
+        .order_by(ExamDay.exam_date.desc(), Slot.start_time.desc())
+    )
     with ctx.read() as s:
-        return [{"id": a.id, "campaign": campaign, "date": day.isoformat(), "site": site, "start": start, "end": end,
-                 "status": a.status, "status_label": st.LABELS.get(a.status, a.status), "queue_no": a.queue_no,
-                 "walk_in": bool(a.walk_in)}
-                for a, campaign, day, site, start, end in s.execute(q)]
+        return [
+            {
+                "id": a.id,
+                "campaign": campaign,
+                "date": day.isoformat(),
+                "site": site,
+                "start": start,
+                "end": end,
+                "status": a.status,
+                "status_label": st.LABELS.get(a.status, a.status),
+                "queue_no": a.queue_no,
+                "walk_in": bool(a.walk_in),
+            }
+            for a, campaign, day, site, start, end in s.execute(q)
+        ]
 
 
 def person_history(ctx: StationSession, person_id: str) -> dict:
@@ -45,7 +58,12 @@ def person_history(ctx: StationSession, person_id: str) -> dict:
             raise NotFound(f"Không tìm thấy người có mã {person_id}.")
     exams = None
     if ctx.can(Perm.HEALTH_READ):
-        exams = [dict(e, status_label=EXAM_STATUS_LABELS.get(e["status"], e["status"]),
-                      form_label=FORM_LABELS.get(e["form"], e["form"]))
-                 for e in list_exams(ctx, person_id=person_id)]
+        exams = [
+            dict(
+                e,
+                status_label=EXAM_STATUS_LABELS.get(e["status"], e["status"]),
+                form_label=FORM_LABELS.get(e["form"], e["form"]),
+            )
+            for e in list_exams(ctx, person_id=person_id)
+        ]
     return {"person_id": person_id, "appointments": appointments_of(ctx, person_id), "exams": exams}

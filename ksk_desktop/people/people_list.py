@@ -21,8 +21,10 @@ from ksk_desktop.station.session import StationSession
 SEARCH_CAP = 1000  # a typed query narrows the list to at most this many best matches
 EXAM_STATUSES = {"examined": "Đã khám", "scheduled": "Đã hẹn, chưa khám", "not_yet": "Chưa khám, chưa hẹn"}
 _EXAMINED = f"p.id IN ({examined_ids_sql(':exam_year')})"
-_SCHEDULED = ("EXISTS (SELECT 1 FROM appointment a JOIN campaign c ON c.id = a.campaign_id WHERE a.person_id = p.id "
-              "AND c.year = :exam_year AND a.status IN ('scheduled', 'notified', 'checked_in', 'in_exam'))")
+_SCHEDULED = (
+    "EXISTS (SELECT 1 FROM appointment a JOIN campaign c ON c.id = a.campaign_id WHERE a.person_id = p.id "
+    "AND c.year = :exam_year AND a.status IN ('scheduled', 'notified', 'checked_in', 'in_exam'))"
+)
 
 
 @dataclass
@@ -39,7 +41,9 @@ class ListFilter:
         if self.groups - set(TARGET_GROUPS):
             raise InvalidInput("Nhóm đối tượng phải là a, b, c, d hoặc đ.")
         if self.exam_status not in (None, *EXAM_STATUSES):
-            raise InvalidInput("Tình trạng khám phải là examined (đã khám), scheduled (đã hẹn) hoặc not_yet (chưa khám).")
+            raise InvalidInput(
+                "Tình trạng khám phải là examined (đã khám), scheduled (đã hẹn) hoặc not_yet (chưa khám)."
+            )
         if self.flags - set(FLAGS):
             raise InvalidInput(f"Diện ưu tiên không hợp lệ: {', '.join(sorted(self.flags - set(FLAGS)))}.")
 
@@ -62,8 +66,13 @@ def _where(flt: ListFilter, s: Session) -> tuple[str, dict, list[str] | None]:
         params["year"] = flt.birth_year
     if flt.exam_status is not None:
         params["exam_year"] = flt.exam_year or date.today().year
-        clauses.append({"examined": _EXAMINED, "scheduled": f"NOT {_EXAMINED} AND {_SCHEDULED}",
-                        "not_yet": f"NOT {_EXAMINED} AND NOT {_SCHEDULED}"}[flt.exam_status])
+        clauses.append(
+            {
+                "examined": _EXAMINED,
+                "scheduled": f"NOT {_EXAMINED} AND {_SCHEDULED}",
+                "not_yet": f"NOT {_EXAMINED} AND NOT {_SCHEDULED}",
+            }[flt.exam_status]
+        )
     ranked = None
     if flt.query.strip():
         ranked = finder.search_ids(s, flt.query, SEARCH_CAP)
@@ -90,8 +99,12 @@ def page(ctx: StationSession, flt: ListFilter, offset: int, limit: int) -> list[
             allowed = set(s.execute(text(f"SELECT p.id FROM person p{where}"), params).scalars())
             ids = [pid for pid in ranked if pid in allowed][offset : offset + limit]
         else:
-            ids = list(s.execute(text(f"SELECT p.id FROM person p{where} ORDER BY p.sort_key LIMIT :lim OFFSET :off"),
-                                 {**params, "lim": limit, "off": offset}).scalars())
+            ids = list(
+                s.execute(
+                    text(f"SELECT p.id FROM person p{where} ORDER BY p.sort_key LIMIT :lim OFFSET :off"),
+                    {**params, "lim": limit, "off": offset},
+                ).scalars()
+            )
         return finder.load_rows(s, ids)
 
 
@@ -101,16 +114,34 @@ def hamlets(ctx: StationSession) -> list[tuple[str, int]]:
 
     ctx.require(Perm.PERSON_READ)
     with ctx.read() as s:
-        rows = s.execute(text("SELECT hamlet, count(*) FROM person WHERE hamlet IS NOT NULL GROUP BY hamlet")).all()
+        rows = s.execute(
+            text("SELECT hamlet, count(*) FROM person WHERE hamlet IS NOT NULL GROUP BY hamlet")
+        ).all()
     return sorted(((h, n) for h, n in rows), key=lambda r: collation_key(r[0]))
 
 
-EXPORT_COLUMNS = (("Họ và tên", "name"), ("Ngày sinh", "dob"), ("Năm sinh", "birth_year"), ("Giới tính", "sex"),
-                  ("Số định danh cá nhân", "personal_id"), ("Số CMND", "old_id"), ("Thôn / Tổ dân phố", "hamlet"),
-                  ("Số điện thoại", "phone"), ("Số thẻ BHYT", "insurance_no"), ("Nhóm đối tượng", "groups"),
-                  ("Diện ưu tiên", "flags"))
-FLAG_LABELS = {"elderly": "Người cao tuổi", "merit": "Người có công", "poor": "Hộ nghèo", "near_poor": "Hộ cận nghèo",
-               "disabled": "Người khuyết tật", "chronic": "Bệnh mạn tính", "remote_area": "Vùng khó khăn / hải đảo"}
+EXPORT_COLUMNS = (
+    ("Họ và tên", "name"),
+    ("Ngày sinh", "dob"),
+    ("Năm sinh", "birth_year"),
+    ("Giới tính", "sex"),
+    ("Số định danh cá nhân", "personal_id"),
+    ("Số CMND", "old_id"),
+    ("Thôn / Tổ dân phố", "hamlet"),
+    ("Số điện thoại", "phone"),
+    ("Số thẻ BHYT", "insurance_no"),
+    ("Nhóm đối tượng", "groups"),
+    ("Diện ưu tiên", "flags"),
+)
+FLAG_LABELS = {
+    "elderly": "Người cao tuổi",
+    "merit": "Người có công",
+    "poor": "Hộ nghèo",
+    "near_poor": "Hộ cận nghèo",
+    "disabled": "Người khuyết tật",
+    "chronic": "Bệnh mạn tính",
+    "remote_area": "Vùng khó khăn / hải đảo",
+}
 
 
 def export_xlsx(ctx: StationSession, flt: ListFilter, dest: Path, progress=None) -> int:  # noqa: ANN001
@@ -156,7 +187,20 @@ def export_xlsx(ctx: StationSession, flt: ListFilter, dest: Path, progress=None)
             progress(n, total)
     dest = write_via_temp(Path(dest), wb.save)
     with ctx.write() as s:
-        ctx.audit(s, "person.export", "person", None, {"file": dest.name, "count": n,
-                                                        "filter": {"query": flt.query, "groups": sorted(flt.groups),
-                                                                   "flags": sorted(flt.flags), "hamlet": flt.hamlet}})
+        ctx.audit(
+            s,
+            "person.export",
+            "person",
+            None,
+            {
+                "file": dest.name,
+                "count": n,
+                "filter": {
+                    "query": flt.query,
+                    "groups": sorted(flt.groups),
+                    "flags": sorted(flt.flags),
+                    "hamlet": flt.hamlet,
+                },
+            },
+        )
     return n

@@ -34,6 +34,8 @@ def target_group_labels() -> dict[str, str]:
     from ksk_desktop.resources import read_text
 
     return json.loads(read_text("catalogs", "target-groups.json"))["groups"]
+
+
 FLAGS = ("elderly", "merit", "poor", "near_poor", "disabled", "chronic", "remote_area")
 _DIGITS12 = re.compile(r"^\d{12}$")
 _DIGITS9 = re.compile(r"^\d{9}$")
@@ -117,20 +119,42 @@ def validate(data: PersonInput, today: date | None = None, *, normalised: bool =
     if unknown:
         raise InvalidInput(f"Diện ưu tiên không hợp lệ: {', '.join(unknown)}.")
     return PersonInput(
-        full_name=name, personal_id=pid, old_id=old, birth_date=data.birth_date, birth_year=birth_year,
-        sex=sex, permanent_address=_blank(data.permanent_address), current_address=_blank(data.current_address),
-        commune_code=_blank(data.commune_code), hamlet=_blank(data.hamlet), phone=phone,
-        insurance_no=(_blank(data.insurance_no) or "").upper() or None, target_group=group,
-        flags=sorted(set(data.flags)), guardian_name=_blank(data.guardian_name), guardian_phone=_blank(data.guardian_phone),
+        full_name=name,
+        personal_id=pid,
+        old_id=old,
+        birth_date=data.birth_date,
+        birth_year=birth_year,
+        sex=sex,
+        permanent_address=_blank(data.permanent_address),
+        current_address=_blank(data.current_address),
+        commune_code=_blank(data.commune_code),
+        hamlet=_blank(data.hamlet),
+        phone=phone,
+        insurance_no=(_blank(data.insurance_no) or "").upper() or None,
+        target_group=group,
+        flags=sorted(set(data.flags)),
+        guardian_name=_blank(data.guardian_name),
+        guardian_phone=_blank(data.guardian_phone),
     )
 
 
 _PAYLOAD_FIELDS = (
-    ("id", "id"), ("personal_id", "personal_id"), ("old_id", "old_id"), ("name", "full_name"),
-    ("birth_year", "birth_year"), ("sex", "sex"), ("permanent_address", "permanent_address"),
-    ("current_address", "current_address"), ("commune_code", "commune_code"), ("hamlet", "hamlet"),
-    ("phone", "phone"), ("insurance_no", "insurance_no"), ("target_group", "target_group"),
-    ("guardian_name", "guardian_name"), ("guardian_phone", "guardian_phone"), ("version", "version"),
+    ("id", "id"),
+    ("personal_id", "personal_id"),
+    ("old_id", "old_id"),
+    ("name", "full_name"),
+    ("birth_year", "birth_year"),
+    ("sex", "sex"),
+    ("permanent_address", "permanent_address"),
+    ("current_address", "current_address"),
+    ("commune_code", "commune_code"),
+    ("hamlet", "hamlet"),
+    ("phone", "phone"),
+    ("insurance_no", "insurance_no"),
+    ("target_group", "target_group"),
+    ("guardian_name", "guardian_name"),
+    ("guardian_phone", "guardian_phone"),
+    ("version", "version"),
 )
 
 
@@ -151,14 +175,28 @@ def to_json(person: Person) -> dict:
 def _row(data: PersonInput, now: datetime, person_id: str) -> dict:
     """Column values of a new person (the id made offline, without coordination: ksk_desktop.ids)."""
     return {
-        "id": person_id, "personal_id": data.personal_id, "old_id": data.old_id,
-        "full_name": data.full_name, "name_fold": fold(data.full_name), "sort_key": sort_key(data.full_name),
-        "birth_date": data.birth_date, "birth_year": data.birth_year, "sex": data.sex,
-        "permanent_address": data.permanent_address, "current_address": data.current_address,
-        "commune_code": data.commune_code, "hamlet": data.hamlet, "phone": data.phone,
-        "insurance_no": data.insurance_no, "target_group": data.target_group, "guardian_id": None,
-        "guardian_name": data.guardian_name, "guardian_phone": data.guardian_phone, "version": 1,
-        "created_at": now, "updated_at": now,
+        "id": person_id,
+        "personal_id": data.personal_id,
+        "old_id": data.old_id,
+        "full_name": data.full_name,
+        "name_fold": fold(data.full_name),
+        "sort_key": sort_key(data.full_name),
+        "birth_date": data.birth_date,
+        "birth_year": data.birth_year,
+        "sex": data.sex,
+        "permanent_address": data.permanent_address,
+        "current_address": data.current_address,
+        "commune_code": data.commune_code,
+        "hamlet": data.hamlet,
+        "phone": data.phone,
+        "insurance_no": data.insurance_no,
+        "target_group": data.target_group,
+        "guardian_id": None,
+        "guardian_name": data.guardian_name,
+        "guardian_phone": data.guardian_phone,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
     }
 
 
@@ -194,8 +232,9 @@ def create_many(ctx: StationSession, rows: list[PersonInput], *, action: str = "
         return len(insert_rows(ctx, s, clean, action=action))
 
 
-def insert_rows(ctx: StationSession, s: Session, clean: list[PersonInput], *, action: str,
-                ids_checked: bool = False) -> list[dict]:
+def insert_rows(
+    ctx: StationSession, s: Session, clean: list[PersonInput], *, action: str, ids_checked: bool = False
+) -> list[dict]:
     """Insert validated people inside the caller's transaction, with their outbox items and audit event.
     Returns the rows' column values. ``ids_checked``: the caller already knows no personal ID is taken (the
     importer matched every row against the whole list); the unique index still guards it.
@@ -218,8 +257,11 @@ def insert_rows(ctx: StationSession, s: Session, clean: list[PersonInput], *, ac
             insert_many(s, Person.__table__, rows)
     else:
         insert_many(s, Person.__table__, rows)
-    insert_many(s, PersonFlag.__table__,
-                [{"person_id": r["id"], "flag": f} for r, c in zip(rows, clean, strict=True) for f in c.flags])
+    insert_many(
+        s,
+        PersonFlag.__table__,
+        [{"person_id": r["id"], "flag": f} for r, c in zip(rows, clean, strict=True) for f in c.flags],
+    )
     outbox.enqueue_many(s, "person", [(r["id"], None, 1) for r in rows])
     if len(rows) == 1:
         ctx.audit(s, action, "person", rows[0]["id"], {"new": _payload(rows[0], clean[0].flags)})
@@ -245,8 +287,9 @@ def count_people(ctx: StationSession) -> int:
         return s.scalar(select(func.count()).select_from(Person)) or 0
 
 
-def search(ctx: StationSession, query: str, limit: int = 50, birth_year: int | None = None,
-           record: bool = True) -> list[dict]:
+def search(
+    ctx: StationSession, query: str, limit: int = 50, birth_year: int | None = None, record: bool = True
+) -> list[dict]:
     """Find people by name without accents, ID (or its last digits), old ID, phone or insurance number.
 
     ``record`` writes one audit event for the search (the GUI's search-as-you-type leaves it off and records
@@ -261,16 +304,43 @@ def search(ctx: StationSession, query: str, limit: int = 50, birth_year: int | N
         rows = finder.load_rows(s, finder.search_ids(s, query, limit, birth_year))
     if record:
         with ctx.write() as s:
-            ctx.audit(s, "person.search", "person", None, {"query": fold(query), "year": birth_year, "results": len(rows)})
+            ctx.audit(
+                s,
+                "person.search",
+                "person",
+                None,
+                {"query": fold(query), "year": birth_year, "results": len(rows)},
+            )
     return rows
 
 
-EDITABLE = ("full_name", "personal_id", "old_id", "birth_date", "birth_year", "sex", "permanent_address",
-            "current_address", "hamlet", "phone", "insurance_no", "target_group", "guardian_name", "guardian_phone")
+EDITABLE = (
+    "full_name",
+    "personal_id",
+    "old_id",
+    "birth_date",
+    "birth_year",
+    "sex",
+    "permanent_address",
+    "current_address",
+    "hamlet",
+    "phone",
+    "insurance_no",
+    "target_group",
+    "guardian_name",
+    "guardian_phone",
+)
 
 
-def update_person(ctx: StationSession, person_id: str, changes: dict, flags: list[str] | None = None,
-                  *, source: str = "card", expected_version: int | None = None) -> dict:
+def update_person(
+    ctx: StationSession,
+    person_id: str,
+    changes: dict,
+    flags: list[str] | None = None,
+    *,
+    source: str = "card",
+    expected_version: int | None = None,
+) -> dict:
     """Change a person's record field by field (old and new values audited, queued for sync).
 
     *expected_version* guards against saving over an edit made meanwhile by someone else.
@@ -286,7 +356,9 @@ def update_person(ctx: StationSession, person_id: str, changes: dict, flags: lis
         if expected_version is not None and person.version != expected_version:
             raise InvalidInput("Hồ sơ vừa được người khác sửa; hãy mở lại để xem thay đổi mới nhất.")
         before = to_json(person)
-        merged = PersonInput(**{f: getattr(person, f) for f in EDITABLE}, flags=[f.flag for f in person.flags])
+        merged = PersonInput(
+            **{f: getattr(person, f) for f in EDITABLE}, flags=[f.flag for f in person.flags]
+        )
         for key, value in changes.items():
             setattr(merged, key, value)
         if "birth_date" in changes and changes["birth_date"] is not None:
@@ -309,8 +381,17 @@ def update_person(ctx: StationSession, person_id: str, changes: dict, flags: lis
         person.updated_at = utcnow()
         s.flush()
         after = to_json(person)
-        ctx.audit(s, "person.update", "person", person.id, {
-            "source": source, "old": {k: o for k, (o, _n) in diff.items()}, "new": {k: n for k, (_o, n) in diff.items()}})
+        ctx.audit(
+            s,
+            "person.update",
+            "person",
+            person.id,
+            {
+                "source": source,
+                "old": {k: o for k, (o, _n) in diff.items()},
+                "new": {k: n for k, (_o, n) in diff.items()},
+            },
+        )
         outbox.enqueue(s, "person", person.id, None, person.version)
         return after
 
@@ -326,9 +407,19 @@ def suggest_groups(birth_date: date | None, birth_year: int | None, today: date 
     else:
         return {"age": None, "target_group": None, "flags": [], "reason": "chưa có ngày sinh"}
     if age >= 60:
-        return {"age": age, "target_group": "a", "flags": ["elderly"], "reason": "người cao tuổi (từ 60 tuổi)"}
+        return {
+            "age": age,
+            "target_group": "a",
+            "flags": ["elderly"],
+            "reason": "người cao tuổi (từ 60 tuổi)",
+        }
     if age < 6:
         return {"age": age, "target_group": "b", "flags": [], "reason": "trẻ em dưới 6 tuổi (mầm non)"}
     if age < 18:
         return {"age": age, "target_group": "b", "flags": [], "reason": "học sinh 6–17 tuổi"}
-    return {"age": age, "target_group": None, "flags": [], "reason": "người trưởng thành: chọn theo nghề nghiệp"}
+    return {
+        "age": age,
+        "target_group": None,
+        "flags": [],
+        "reason": "người trưởng thành: chọn theo nghề nghiệp",
+    }

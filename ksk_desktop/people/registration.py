@@ -45,9 +45,16 @@ class Registration:
     suggestion: dict | None = None
 
     def to_json(self) -> dict:
-        return {"status": self.status, "person_id": self.person_id, "matched_by": self.matched_by,
-                "differences": self.differences, "warnings": self.warnings, "applied": self.applied,
-                "card": self.card, "suggestion": self.suggestion}
+        return {
+            "status": self.status,
+            "person_id": self.person_id,
+            "matched_by": self.matched_by,
+            "differences": self.differences,
+            "warnings": self.warnings,
+            "applied": self.applied,
+            "card": self.card,
+            "suggestion": self.suggestion,
+        }
 
 
 def find_match(ctx: StationSession, card: CccdCard) -> tuple[str | None, str | None]:
@@ -57,12 +64,28 @@ def find_match(ctx: StationSession, card: CccdCard) -> tuple[str | None, str | N
         if pid:
             return pid, "personal_id"
         if card.old_id:
-            rows = s.execute(text("SELECT id FROM person WHERE old_id = :o AND (personal_id IS NULL OR personal_id = :p)"),
-                             {"o": card.old_id, "p": card.id}).scalars().all()
+            rows = (
+                s.execute(
+                    text(
+                        "SELECT id FROM person WHERE old_id = :o AND (personal_id IS NULL OR personal_id = :p)"
+                    ),
+                    {"o": card.old_id, "p": card.id},
+                )
+                .scalars()
+                .all()
+            )
             if len(rows) == 1:
                 return rows[0], "old_id"
-        rows = s.execute(text("SELECT id FROM person WHERE name_fold = :n AND birth_date = :d AND personal_id IS NULL"),
-                         {"n": fold(card.name), "d": card.dob.isoformat()}).scalars().all()
+        rows = (
+            s.execute(
+                text(
+                    "SELECT id FROM person WHERE name_fold = :n AND birth_date = :d AND personal_id IS NULL"
+                ),
+                {"n": fold(card.name), "d": card.dob.isoformat()},
+            )
+            .scalars()
+            .all()
+        )
         if len(rows) == 1:
             return rows[0], "name_dob"
     return None, None
@@ -70,10 +93,22 @@ def find_match(ctx: StationSession, card: CccdCard) -> tuple[str | None, str | N
 
 def differences(stored: dict, card: CccdCard) -> dict:
     """Fields where the card and the record disagree: {field: {"label", "card", "stored"}}."""
-    card_values = {"name": card.name, "dob": card.dob.isoformat(), "sex": card.sex, "old_id": card.old_id,
-                   "address": card.address, "id": card.id}
-    stored_values = {"name": stored["name"], "dob": stored["dob"], "sex": stored["sex"], "old_id": stored["old_id"],
-                     "address": stored["permanent_address"], "id": stored["personal_id"]}
+    card_values = {
+        "name": card.name,
+        "dob": card.dob.isoformat(),
+        "sex": card.sex,
+        "old_id": card.old_id,
+        "address": card.address,
+        "id": card.id,
+    }
+    stored_values = {
+        "name": stored["name"],
+        "dob": stored["dob"],
+        "sex": stored["sex"],
+        "old_id": stored["old_id"],
+        "address": stored["permanent_address"],
+        "id": stored["personal_id"],
+    }
     out = {}
     for key, (_field, label) in COMPARED.items():
         c, s = card_values[key], stored_values[key]
@@ -87,22 +122,43 @@ def differences(stored: dict, card: CccdCard) -> dict:
 
 
 def _changes_from_card(card: CccdCard, keys: list[str]) -> dict:
-    values = {"name": card.name, "dob": card.dob, "sex": card.sex, "old_id": card.old_id, "address": card.address,
-              "id": card.id}
+    values = {
+        "name": card.name,
+        "dob": card.dob,
+        "sex": card.sex,
+        "old_id": card.old_id,
+        "address": card.address,
+        "id": card.id,
+    }
     return {COMPARED[k][0]: values[k] for k in keys}
 
 
 def _keep_scan(ctx: StationSession, raw: str, person_id: str | None, outcome: str) -> None:
     with ctx.write() as s:
-        scan = CccdScan(id=str(uuid.uuid4()), person_id=person_id, scanned_by=ctx.user.username,
-                        scanned_at=utcnow(), raw=raw, outcome=outcome)
+        scan = CccdScan(
+            id=str(uuid.uuid4()),
+            person_id=person_id,
+            scanned_by=ctx.user.username,
+            scanned_at=utcnow(),
+            raw=raw,
+            outcome=outcome,
+        )
         s.add(scan)
         ctx.audit(s, "cccd.scan", "person", person_id, {"scan": scan.id, "outcome": outcome})
 
 
-def register(ctx: StationSession, payload: str, *, accept: bool = False, accept_fields: list[str] | None = None,
-             group: str | None = None, flags: list[str] | None = None, hamlet: str | None = None,
-             commune_code: str | None = None, create_new: bool = True) -> Registration:
+def register(
+    ctx: StationSession,
+    payload: str,
+    *,
+    accept: bool = False,
+    accept_fields: list[str] | None = None,
+    group: str | None = None,
+    flags: list[str] | None = None,
+    hamlet: str | None = None,
+    commune_code: str | None = None,
+    create_new: bool = True,
+) -> Registration:
     """Identify or register the card's holder. ``accept`` takes every card value (and confirms warnings);
     ``accept_fields`` takes only the named ones (field-by-field choice). ``create_new=False`` registers nobody
     new: an unknown card comes back as ``needs_confirmation`` with the suggestion, for the registration form
@@ -110,15 +166,25 @@ def register(ctx: StationSession, payload: str, *, accept: bool = False, accept_
     ctx.require(Perm.PERSON_WRITE)
     card = parse_cccd(payload)  # raises InvalidCccdPayload: nothing is stored for an unreadable scan
     person_id, matched_by = find_match(ctx, card)
-    result = Registration("needs_confirmation", person_id, matched_by, warnings=list(card.warnings),
-                          card=card.to_json())
+    result = Registration(
+        "needs_confirmation", person_id, matched_by, warnings=list(card.warnings), card=card.to_json()
+    )
     if person_id is not None:
         stored = persons.get_person(ctx, person_id)
         result.differences = differences(stored, card)
-        take = list(result.differences) if accept else [k for k in (accept_fields or []) if k in result.differences]
+        take = (
+            list(result.differences)
+            if accept
+            else [k for k in (accept_fields or []) if k in result.differences]
+        )
         if take:
-            persons.update_person(ctx, person_id, _changes_from_card(card, take), source="cccd",
-                                  expected_version=stored["version"])
+            persons.update_person(
+                ctx,
+                person_id,
+                _changes_from_card(card, take),
+                source="cccd",
+                expected_version=stored["version"],
+            )
             result.applied = take
         pending = [k for k in result.differences if k not in take]
         result.status = "needs_confirmation" if (pending and not accept) else "existing"
@@ -130,11 +196,22 @@ def register(ctx: StationSession, payload: str, *, accept: bool = False, accept_
         _keep_scan(ctx, payload, None, "needs_confirmation")
         return result  # a person looks at the card (and its warnings) before anyone is registered
     commune = commune_code or station_info(ctx).commune_code
-    created = persons.create_person(ctx, persons.PersonInput(
-        full_name=card.name, personal_id=card.id, old_id=card.old_id, birth_date=card.dob, sex=card.sex,
-        permanent_address=card.address, current_address=card.address, commune_code=commune, hamlet=hamlet,
-        target_group=group or suggestion["target_group"], flags=flags if flags is not None else suggestion["flags"],
-    ))
+    created = persons.create_person(
+        ctx,
+        persons.PersonInput(
+            full_name=card.name,
+            personal_id=card.id,
+            old_id=card.old_id,
+            birth_date=card.dob,
+            sex=card.sex,
+            permanent_address=card.address,
+            current_address=card.address,
+            commune_code=commune,
+            hamlet=hamlet,
+            target_group=group or suggestion["target_group"],
+            flags=flags if flags is not None else suggestion["flags"],
+        ),
+    )
     result.status, result.person_id = "created", created["id"]
     _keep_scan(ctx, payload, created["id"], "created")
     return result

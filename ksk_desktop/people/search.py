@@ -27,7 +27,9 @@ _NUMBER_GLUE = re.compile(r"[\s.\-+()]")
 class ParsedQuery:
     """What the person typed, sorted into identifiers, name words and a birth year."""
 
-    ids: list[str] = field(default_factory=list)  # whole identifier tokens (ID, tail, old ID, phone, insurance)
+    ids: list[str] = field(
+        default_factory=list
+    )  # whole identifier tokens (ID, tail, old ID, phone, insurance)
     words: list[str] = field(default_factory=list)  # folded name words
     birth_year: int | None = None
 
@@ -76,8 +78,10 @@ def match_expression(parsed: ParsedQuery, prefix: bool) -> str | None:
     return " AND ".join(parts) or None
 
 
-_COLUMNS = ("p.id, p.personal_id, p.old_id, p.full_name, p.birth_date, p.birth_year, p.sex, p.hamlet, "
-            "p.phone, p.target_group, p.insurance_no")
+_COLUMNS = (
+    "p.id, p.personal_id, p.old_id, p.full_name, p.birth_date, p.birth_year, p.sex, p.hamlet, "
+    "p.phone, p.target_group, p.insurance_no"
+)
 
 
 DENSE = 2000  # more FTS hits than this: walk the list order and stop early instead of sorting every hit
@@ -86,26 +90,36 @@ DENSE = 2000  # more FTS hits than this: walk the list order and stop early inst
 def _fts_tier(session: Session, expr: str, year_sql: str, params: dict, limit: int) -> list[str]:
     """People matching an FTS expression in list order. Few hits: fetch and sort them. Many hits (a common
     family name): walk the sort-key index and stop after *limit*; either way no query sorts 40,000 rows."""
-    hits = session.execute(text("SELECT count(*) FROM (SELECT rowid FROM person_fts WHERE person_fts MATCH :m "
-                                "LIMIT :cap)"), {"m": expr, "cap": DENSE + 1}).scalar_one()
+    hits = session.execute(
+        text("SELECT count(*) FROM (SELECT rowid FROM person_fts WHERE person_fts MATCH :m LIMIT :cap)"),
+        {"m": expr, "cap": DENSE + 1},
+    ).scalar_one()
     if hits == 0:
         return []
     if year_sql:  # one birth year is ~1% of a commune: start from it and sort what is left
         hint = "INDEXED BY ix_person_birth_year "
     else:
         hint = "INDEXED BY ix_person_sort_key " if hits > DENSE else ""
-    sql = (f"SELECT p.id FROM person p {hint}WHERE p.rowid IN (SELECT rowid FROM person_fts WHERE person_fts "
-           f"MATCH :m){year_sql} ORDER BY p.sort_key LIMIT :lim")
+    sql = (
+        f"SELECT p.id FROM person p {hint}WHERE p.rowid IN (SELECT rowid FROM person_fts WHERE person_fts "
+        f"MATCH :m){year_sql} ORDER BY p.sort_key LIMIT :lim"
+    )
     return list(session.execute(text(sql), {**params, "m": expr, "lim": limit}).scalars())
 
 
 def _exact_ids(session: Session, token: str, year_sql: str, params: dict, limit: int) -> list[str]:
     """An exact personal ID, old ID, phone or insurance number (found through the index's ids column)."""
-    sql = (f"SELECT p.id FROM person p WHERE p.rowid IN (SELECT rowid FROM person_fts WHERE person_fts MATCH :m) "
-           f"AND (p.personal_id = :t OR p.old_id = :t OR p.phone = :t OR p.insurance_no = :u){year_sql} "
-           "ORDER BY p.sort_key LIMIT :lim")
-    return list(session.execute(text(sql), {**params, "m": f"ids : {_fts_quote(token)}", "t": token,
-                                            "u": token.upper(), "lim": limit}).scalars())
+    sql = (
+        f"SELECT p.id FROM person p WHERE p.rowid IN (SELECT rowid FROM person_fts WHERE person_fts MATCH :m) "
+        f"AND (p.personal_id = :t OR p.old_id = :t OR p.phone = :t OR p.insurance_no = :u){year_sql} "
+        "ORDER BY p.sort_key LIMIT :lim"
+    )
+    return list(
+        session.execute(
+            text(sql),
+            {**params, "m": f"ids : {_fts_quote(token)}", "t": token, "u": token.upper(), "lim": limit},
+        ).scalars()
+    )
 
 
 def search_ids(session: Session, query: str, limit: int = 50, birth_year: int | None = None) -> list[str]:
@@ -126,18 +140,32 @@ def search_ids(session: Session, query: str, limit: int = 50, birth_year: int | 
     if parsed.ids and not parsed.words:
         add(_exact_ids(session, parsed.ids[0], year_sql, params, limit))
     if parsed.words and not parsed.ids:
-        add(session.execute(text(
-            f"SELECT p.id FROM person p WHERE p.rowid IN (SELECT rowid FROM person_fts WHERE person_fts MATCH :m) "
-            f"AND p.name_fold = :n{year_sql} ORDER BY p.sort_key LIMIT :lim"),
-            {**params, "m": match_expression(parsed, prefix=False), "n": " ".join(parsed.words), "lim": limit}).scalars())
+        add(
+            session.execute(
+                text(
+                    f"SELECT p.id FROM person p WHERE p.rowid IN (SELECT rowid FROM person_fts WHERE person_fts MATCH :m) "
+                    f"AND p.name_fold = :n{year_sql} ORDER BY p.sort_key LIMIT :lim"
+                ),
+                {
+                    **params,
+                    "m": match_expression(parsed, prefix=False),
+                    "n": " ".join(parsed.words),
+                    "lim": limit,
+                },
+            ).scalars()
+        )
     if parsed.words or parsed.ids:
         for prefix in (False, True):  # whole words first, then word prefixes
             if len(found) >= limit:
                 break
             add(_fts_tier(session, match_expression(parsed, prefix), year_sql, params, limit))
     else:  # only a birth year
-        add(session.execute(text("SELECT p.id FROM person p WHERE p.birth_year = :year ORDER BY p.sort_key "
-                                 "LIMIT :lim"), {**params, "lim": limit}).scalars())
+        add(
+            session.execute(
+                text("SELECT p.id FROM person p WHERE p.birth_year = :year ORDER BY p.sort_key LIMIT :lim"),
+                {**params, "lim": limit},
+            ).scalars()
+        )
     return list(found)[:limit]
 
 
@@ -147,10 +175,14 @@ def load_rows(session: Session, ids: list[str]) -> list[dict]:
         return []
     marks = ", ".join(f":i{n}" for n in range(len(ids)))
     params = {f"i{n}": v for n, v in enumerate(ids)}
-    rows = {r.id: r for r in session.execute(text(f"SELECT {_COLUMNS} FROM person p WHERE p.id IN ({marks})"), params)}
+    rows = {
+        r.id: r
+        for r in session.execute(text(f"SELECT {_COLUMNS} FROM person p WHERE p.id IN ({marks})"), params)
+    }
     flags: dict[str, list[str]] = {}
     for pid, flag in session.execute(
-            text(f"SELECT person_id, flag FROM person_flag WHERE person_id IN ({marks}) ORDER BY flag"), params):
+        text(f"SELECT person_id, flag FROM person_flag WHERE person_id IN ({marks}) ORDER BY flag"), params
+    ):
         flags.setdefault(pid, []).append(flag)
     out = []
     for pid in ids:
@@ -158,17 +190,28 @@ def load_rows(session: Session, ids: list[str]) -> list[dict]:
         if r is None:
             continue
         dob = r.birth_date
-        out.append({
-            "id": r.id, "personal_id": r.personal_id, "old_id": r.old_id, "name": r.full_name,
-            "dob": dob.isoformat() if hasattr(dob, "isoformat") else dob, "birth_year": r.birth_year, "sex": r.sex,
-            "hamlet": r.hamlet, "phone": r.phone, "insurance_no": r.insurance_no,
-            "groups": [r.target_group] if r.target_group else [], "flags": flags.get(pid, []),
-        })
+        out.append(
+            {
+                "id": r.id,
+                "personal_id": r.personal_id,
+                "old_id": r.old_id,
+                "name": r.full_name,
+                "dob": dob.isoformat() if hasattr(dob, "isoformat") else dob,
+                "birth_year": r.birth_year,
+                "sex": r.sex,
+                "hamlet": r.hamlet,
+                "phone": r.phone,
+                "insurance_no": r.insurance_no,
+                "groups": [r.target_group] if r.target_group else [],
+                "flags": flags.get(pid, []),
+            }
+        )
     return out
 
 
-_TRIGGER_INSERT = re.compile(r"INSERT\s+INTO\s+person_fts\s*\(([^)]*)\)\s*VALUES\s*\((.*)\)\s*;\s*END\s*$",
-                             re.IGNORECASE | re.DOTALL)
+_TRIGGER_INSERT = re.compile(
+    r"INSERT\s+INTO\s+person_fts\s*\(([^)]*)\)\s*VALUES\s*\((.*)\)\s*;\s*END\s*$", re.IGNORECASE | re.DOTALL
+)
 
 
 @contextlib.contextmanager
@@ -179,8 +222,9 @@ def index_in_bulk(session: Session) -> Iterator[None]:
     with the trigger's own expression in one INSERT … SELECT, and the trigger is put back: FTS5 indexes a batch
     about twice as fast as single rows. DDL is transactional in SQLite, so a failure rolls all of it back.
     """
-    trigger = session.execute(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
-                                   "AND name = 'person_fts_insert'")).scalar()
+    trigger = session.execute(
+        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'person_fts_insert'")
+    ).scalar()
     match = _TRIGGER_INSERT.search(trigger or "")
     if match is None:  # an index defined differently: let the trigger do its work
         yield
@@ -189,6 +233,8 @@ def index_in_bulk(session: Session) -> Iterator[None]:
     top = session.execute(text("SELECT coalesce(max(rowid), 0) FROM person")).scalar()
     session.execute(text("DROP TRIGGER person_fts_insert"))
     yield
-    session.execute(text(f"INSERT INTO person_fts ({columns}) SELECT {values} FROM person WHERE rowid > :top"),
-                    {"top": top})
+    session.execute(
+        text(f"INSERT INTO person_fts ({columns}) SELECT {values} FROM person WHERE rowid > :top"),
+        {"top": top},
+    )
     session.execute(text(trigger))

@@ -34,7 +34,9 @@ def hamlet_rows(schedule: dict) -> dict[str, list[dict]]:
     for day in schedule["days"]:
         for slot in day["slots"]:
             for a in slot["appointments"]:
-                out.setdefault(clean(a.get("hamlet")) or NO_HAMLET, []).append({**a, "site_name": day["site_name"]})
+                out.setdefault(clean(a.get("hamlet")) or NO_HAMLET, []).append(
+                    {**a, "site_name": day["site_name"]}
+                )
     for rows in out.values():
         rows.sort(key=lambda a: (a["start"], sort_key(a["name"]), a["appointment_id"]))
     return out
@@ -49,8 +51,10 @@ def pick_hamlet(schedule: dict, hamlet: str) -> tuple[str, list[dict]]:
         if fold(name) == wanted:
             return name, rows
     known = ", ".join(sorted(groups, key=_natural)) or "không có thôn nào"
-    raise NotFound(f"Ngày {dmy(schedule['date'])} không có ai ở “{clean(hamlet)}” có lịch khám. Các thôn / tổ dân "
-                   f"phố có lịch hôm đó: {known}.")
+    raise NotFound(
+        f"Ngày {dmy(schedule['date'])} không có ai ở “{clean(hamlet)}” có lịch khám. Các thôn / tổ dân "
+        f"phố có lịch hôm đó: {known}."
+    )
 
 
 def call_list_pdf(path: Path, schedule: dict, hamlet: str, station: Any) -> int:
@@ -60,15 +64,26 @@ def call_list_pdf(path: Path, schedule: dict, hamlet: str, station: Any) -> int:
     st = styles(10)
     width = A4[0] - MARGINS[0] - MARGINS[1]
     sites = {a["site_name"] for a in rows}
-    story = [admin_header(header, width, st), Spacer(1, 4 * mm),
-             para("DANH SÁCH MỜI KHÁM SỨC KHỎE", st["title"]),
-             para(f"{name} — ngày {dmy(schedule['date'])}", st["subtitle"])]
+    story = [
+        admin_header(header, width, st),
+        Spacer(1, 4 * mm),
+        para("DANH SÁCH MỜI KHÁM SỨC KHỎE", st["title"]),
+        para(f"{name} — ngày {dmy(schedule['date'])}", st["subtitle"]),
+    ]
     if len(sites) == 1:
-        story.append(para(f"Địa điểm khám: {next(iter(sites))}. Đề nghị mang theo căn cước công dân hoặc thẻ BHYT.",
-                          st["body"]))
+        story.append(
+            para(
+                f"Địa điểm khám: {next(iter(sites))}. Đề nghị mang theo căn cước công dân hoặc thẻ BHYT.",
+                st["body"],
+            )
+        )
     else:
-        story.append(para("Đề nghị mang theo căn cước công dân hoặc thẻ BHYT; địa điểm khám ghi ở từng dòng.",
-                          st["body"]))
+        story.append(
+            para(
+                "Đề nghị mang theo căn cước công dân hoặc thẻ BHYT; địa điểm khám ghi ở từng dòng.",
+                st["body"],
+            )
+        )
     story.append(Spacer(1, 3 * mm))
     head = ["TT", "Giờ khám", "Họ và tên", "Ngày sinh", "Điện thoại", "Đã báo", "Ghi chú"]
     table_rows: list[list[Any]] = [[Paragraph(h, st["head_cell"]) for h in head]]
@@ -76,18 +91,41 @@ def call_list_pdf(path: Path, schedule: dict, hamlet: str, station: Any) -> int:
         who = markup(a["name"])
         if len(sites) > 1:
             who += f"<br/><font size={st['small'].fontSize}>{markup(a['site_name'])}</font>"
-        table_rows.append([str(n), f"{a['start']}–{a['end']}", Paragraph(who, st["cell"]), birth(a.get("dob"), a.get("birth_year")),
-                           clean(a.get("phone")), "", ""])
+        table_rows.append(
+            [
+                str(n),
+                f"{a['start']}–{a['end']}",
+                Paragraph(who, st["cell"]),
+                birth(a.get("dob"), a.get("birth_year")),
+                clean(a.get("phone")),
+                "",
+                "",
+            ]
+        )
     widths = [10 * mm, 24 * mm, None, 22 * mm, 25 * mm, 14 * mm, 28 * mm]
     widths[2] = width - sum(w for w in widths if w)
     table = LongTable(table_rows, colWidths=widths, repeatRows=1)
-    table.setStyle(list(GRID) + [("FONTSIZE", (0, 0), (-1, -1), st["cell"].fontSize),
-                                 ("ALIGN", (0, 1), (1, -1), "CENTER"), ("ALIGN", (3, 1), (3, -1), "CENTER"),
-                                 ("TOPPADDING", (0, 1), (-1, -1), 4), ("BOTTOMPADDING", (0, 1), (-1, -1), 4)])
+    table.setStyle(
+        list(GRID)
+        + [
+            ("FONTSIZE", (0, 0), (-1, -1), st["cell"].fontSize),
+            ("ALIGN", (0, 1), (1, -1), "CENTER"),
+            ("ALIGN", (3, 1), (3, -1), "CENTER"),
+            ("TOPPADDING", (0, 1), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 1), (-1, -1), 4),
+        ]
+    )
     story += [table, Spacer(1, 4 * mm), para(f"Tổng cộng: {len(rows)} người.", st["bold"]), Spacer(1, 6 * mm)]
-    sign = LongTable([[para("TRƯỞNG THÔN / TỔ TRƯỞNG", st["center_bold"]), para("TRƯỞNG TRẠM", st["center_bold"])],
-                      [para("(ký, ghi rõ họ tên)", st["center_italic"]), para("(ký, ghi rõ họ tên)", st["center_italic"])]],
-                     colWidths=[width / 2, width / 2])
+    sign = LongTable(
+        [
+            [para("TRƯỞNG THÔN / TỔ TRƯỞNG", st["center_bold"]), para("TRƯỞNG TRẠM", st["center_bold"])],
+            [
+                para("(ký, ghi rõ họ tên)", st["center_italic"]),
+                para("(ký, ghi rõ họ tên)", st["center_italic"]),
+            ],
+        ],
+        colWidths=[width / 2, width / 2],
+    )
     story.append(sign)
     title = f"Danh sách mời khám {name} ngày {dmy(schedule['date'])}"
     return write_pdf(path, lambda tmp: build(tmp, story, pagesize=A4, margins=MARGINS, title=title))

@@ -20,14 +20,23 @@ QR_QUIET = 4  # modules of white around a QR code
 
 def bars(value: str, *, height: float = 8 * mm, module: float = MODULE) -> Code128:
     """The bare Code128 symbol of *value*, quiet zones included (no text)."""
-    return Code128(clean(value), barWidth=module, barHeight=height, quiet=1, lquiet=QUIET_MODULES * module,
-                   rquiet=QUIET_MODULES * module, humanReadable=False)
+    return Code128(
+        clean(value),
+        barWidth=module,
+        barHeight=height,
+        quiet=1,
+        lquiet=QUIET_MODULES * module,
+        rquiet=QUIET_MODULES * module,
+        humanReadable=False,
+    )
 
 
 class LabelledCode128(Flowable):
     """A Code128 with its text printed underneath (inside the flowable's own height, unlike reportlab's)."""
 
-    def __init__(self, value: str, *, height: float = 8 * mm, module: float = MODULE, font_size: float = 6) -> None:
+    def __init__(
+        self, value: str, *, height: float = 8 * mm, module: float = MODULE, font_size: float = 6
+    ) -> None:
         super().__init__()
         register_fonts()
         self.value = clean(value)
@@ -60,7 +69,9 @@ class LabelledCode128(Flowable):
         self.canv.drawCentredString(self.width / 2, self.font_size * 0.3, self.value)
 
 
-def code128(value: str, *, height: float = 7 * mm, module: float = MODULE, font_size: float = 6) -> LabelledCode128:
+def code128(
+    value: str, *, height: float = 7 * mm, module: float = MODULE, font_size: float = 6
+) -> LabelledCode128:
     """A Code128 flowable of *value* (an appointment id) with its text underneath in Noto Sans."""
     return LabelledCode128(value, height=height, module=module, font_size=font_size)
 
@@ -90,7 +101,9 @@ class QrCode(Flowable):
                     start = c
                     while c < len(row) and row[c]:
                         c += 1
-                    ops.append(f"{(start + QR_QUIET) * step:.3f} {y:.3f} {(c - start) * step:.3f} {step:.3f} re")
+                    ops.append(
+                        f"{(start + QR_QUIET) * step:.3f} {y:.3f} {(c - start) * step:.3f} {step:.3f} re"
+                    )
                 c += 1
         self.ops = "\n".join(ops) + "\nf"
 

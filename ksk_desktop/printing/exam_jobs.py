@@ -26,8 +26,9 @@ from ksk_desktop.station.session import StationSession
 def _signed_exam(s: Session, exam_id: str, version: int | None) -> dict:
     doc = document.loads(version_row(s, exam_id, version).document)
     if doc["status"] != "signed":
-        raise InvalidInput("Phiếu khám chưa ký: bác sĩ ký xác nhận trước rồi mới in phiếu kết quả hay giấy "
-                           "chuyển tuyến.")
+        raise InvalidInput(
+            "Phiếu khám chưa ký: bác sĩ ký xác nhận trước rồi mới in phiếu kết quả hay giấy chuyển tuyến."
+        )
     return doc
 
 
@@ -44,19 +45,24 @@ def result_slip(ctx: StationSession, exam_id: str, version: int | None = None) -
     return {"person": person, "exam": doc, "verify_qr": verify_qr_text(doc), "labels": _labels(doc)}
 
 
-def print_result_slip(ctx: StationSession, exam_id: str, dest: Path, *, version: int | None = None) -> Printed:
+def print_result_slip(
+    ctx: StationSession, exam_id: str, dest: Path, *, version: int | None = None
+) -> Printed:
     """The A5 result slip of a signed exam (the newest version by default) to *dest*."""
     ctx.require(Perm.PRINT)
     dest = check_destination(dest)
     slip = result_slip(ctx, exam_id, version)
     pages = result_slips_pdf(dest, [slip], station_info(ctx))
     with ctx.write() as s:
-        ctx.audit(s, "print.result_slip", "exam", exam_id, {"version": slip["exam"]["version"], "pages": pages})
+        ctx.audit(
+            s, "print.result_slip", "exam", exam_id, {"version": slip["exam"]["version"], "pages": pages}
+        )
     return Printed(dest, pages, 1)
 
 
-def print_referral_slip(ctx: StationSession, exam_id: str, referral_id: str, dest: Path, *,
-                        version: int | None = None) -> Printed:
+def print_referral_slip(
+    ctx: StationSession, exam_id: str, referral_id: str, dest: Path, *, version: int | None = None
+) -> Printed:
     """The referral slip of one of a signed exam's referrals to *dest*."""
     ctx.require(Perm.PRINT)
     ctx.require(Perm.HEALTH_READ)
@@ -69,8 +75,13 @@ def print_referral_slip(ctx: StationSession, exam_id: str, referral_id: str, des
         raise NotFound(f"Phiếu khám {exam_id} không có giấy chuyển tuyến {referral_id}.")
     pages = referral_slip_pdf(dest, referral, person, doc, station_info(ctx), labels=_labels(doc))
     with ctx.write() as s:
-        ctx.audit(s, "print.referral", "referral", referral_id, {"exam": exam_id, "version": doc["version"],
-                                                                 "pages": pages})
+        ctx.audit(
+            s,
+            "print.referral",
+            "referral",
+            referral_id,
+            {"exam": exam_id, "version": doc["version"], "pages": pages},
+        )
     return Printed(dest, pages, 1)
 
 

@@ -123,8 +123,11 @@ def followups(exam: dict) -> list[str]:
 
 
 def referrals(exam: dict) -> list[str]:
-    return [f"{clean(r.get('destination'))} – mức độ {urgency(r)}" + (f": {clean(r['reason'])}" if r.get("reason") else "")
-            for r in exam.get("referrals") or []]
+    return [
+        f"{clean(r.get('destination'))} – mức độ {urgency(r)}"
+        + (f": {clean(r['reason'])}" if r.get("reason") else "")
+        for r in exam.get("referrals") or []
+    ]
 
 
 def urgency(referral: dict) -> str:

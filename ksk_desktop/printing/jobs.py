@@ -51,8 +51,19 @@ def print_day_schedule(ctx: StationSession, day: date, dest: Path, *, site_id: s
     pages = day_schedule_pdf(dest, schedule, station_info(ctx))
     rows = schedule_rows(schedule)
     with ctx.write() as s:
-        ctx.audit(s, "print.schedule", "exam_day", schedule["days"][0]["day_id"] if site_id else None,
-                  {"date": day.isoformat(), "site": site_id, "days": len(schedule["days"]), "rows": rows, "pages": pages})
+        ctx.audit(
+            s,
+            "print.schedule",
+            "exam_day",
+            schedule["days"][0]["day_id"] if site_id else None,
+            {
+                "date": day.isoformat(),
+                "site": site_id,
+                "days": len(schedule["days"]),
+                "rows": rows,
+                "pages": pages,
+            },
+        )
     return Printed(dest, pages, rows)
 
 
@@ -64,8 +75,13 @@ def print_call_list(ctx: StationSession, day: date, hamlet: str, dest: Path) -> 
     name, rows = pick_hamlet(schedule, hamlet)
     pages = call_list_pdf(dest, schedule, name, station_info(ctx))
     with ctx.write() as s:
-        ctx.audit(s, "print.calllist", "exam_day", None,
-                  {"date": day.isoformat(), "hamlet": name, "rows": len(rows), "pages": pages})
+        ctx.audit(
+            s,
+            "print.calllist",
+            "exam_day",
+            None,
+            {"date": day.isoformat(), "hamlet": name, "rows": len(rows), "pages": pages},
+        )
     return Printed(dest, pages, len(rows))
 
 
@@ -75,10 +91,17 @@ def ticket_data(ctx: StationSession, appointment_id: str) -> dict:
     with ctx.read() as s:
         appt = appts.load(s, appointment_id)
         if appt.queue_no is None or appt.status not in (st.CHECKED_IN, st.IN_EXAM, st.EXAMINED):
-            raise InvalidStatus(f"Lịch hẹn đang ở trạng thái “{st.LABELS[appt.status]}”, chưa tiếp đón nên chưa có "
-                                "số thứ tự: tiếp đón trước (ksk checkin --appointment MÃ).")
-        return CheckIn("already_checked_in", appt.queue_no, appts.to_json(s, appt), _person(s, appt.person_id),
-                       "appointment").to_json()
+            raise InvalidStatus(
+                f"Lịch hẹn đang ở trạng thái “{st.LABELS[appt.status]}”, chưa tiếp đón nên chưa có "
+                "số thứ tự: tiếp đón trước (ksk checkin --appointment MÃ)."
+            )
+        return CheckIn(
+            "already_checked_in",
+            appt.queue_no,
+            appts.to_json(s, appt),
+            _person(s, appt.person_id),
+            "appointment",
+        ).to_json()
 
 
 def print_ticket(ctx: StationSession, appointment_id: str, dest: Path) -> Printed:
@@ -88,6 +111,11 @@ def print_ticket(ctx: StationSession, appointment_id: str, dest: Path) -> Printe
     data = ticket_data(ctx, appointment_id)
     pages = queue_ticket_pdf(dest, data, station_info(ctx))
     with ctx.write() as s:
-        ctx.audit(s, "print.ticket", "appointment", data["appointment"]["id"],
-                  {"queue_no": data["queue_no"], "pages": pages})
+        ctx.audit(
+            s,
+            "print.ticket",
+            "appointment",
+            data["appointment"]["id"],
+            {"queue_no": data["queue_no"], "pages": pages},
+        )
     return Printed(dest, pages, 1)

@@ -45,7 +45,7 @@ class StationHeader:
         """The place on the dated line: the commune without its kind ("Kiến Thụy"), else the city."""
         for kind in ("Xã ", "Phường ", "Đặc khu "):
             if self.commune_name.startswith(kind):
-                return self.commune_name[len(kind):]
+                return self.commune_name[len(kind) :]
         return self.commune_name or "Hải Phòng"
 
 
@@ -58,22 +58,52 @@ def styles(base: float = 9) -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", fontName=REGULAR, fontSize=base - 1.5, leading=(base - 1.5) * 1.2),
         "bold": ParagraphStyle("bold", fontName=BOLD, fontSize=base, leading=lead),
         "italic": ParagraphStyle("italic", fontName=ITALIC, fontSize=base, leading=lead),
-        "center": ParagraphStyle("center", fontName=REGULAR, fontSize=base, leading=lead, alignment=TA_CENTER),
-        "center_bold": ParagraphStyle("center_bold", fontName=BOLD, fontSize=base, leading=lead, alignment=TA_CENTER),
-        "center_italic": ParagraphStyle("center_italic", fontName=ITALIC, fontSize=base, leading=lead,
-                                        alignment=TA_CENTER),
-        "right_italic": ParagraphStyle("right_italic", fontName=ITALIC, fontSize=base, leading=lead, alignment=TA_RIGHT),
-        "title": ParagraphStyle("title", fontName=BOLD, fontSize=base + 5, leading=(base + 5) * 1.25,
-                                alignment=TA_CENTER, spaceBefore=2 * mm, spaceAfter=1 * mm),
-        "subtitle": ParagraphStyle("subtitle", fontName=REGULAR, fontSize=base + 1, leading=(base + 1) * 1.25,
-                                   alignment=TA_CENTER, spaceAfter=2 * mm),
-        "heading": ParagraphStyle("heading", fontName=BOLD, fontSize=base + 1, leading=(base + 1) * 1.3,
-                                  alignment=TA_LEFT, spaceBefore=2 * mm, spaceAfter=1 * mm),
+        "center": ParagraphStyle(
+            "center", fontName=REGULAR, fontSize=base, leading=lead, alignment=TA_CENTER
+        ),
+        "center_bold": ParagraphStyle(
+            "center_bold", fontName=BOLD, fontSize=base, leading=lead, alignment=TA_CENTER
+        ),
+        "center_italic": ParagraphStyle(
+            "center_italic", fontName=ITALIC, fontSize=base, leading=lead, alignment=TA_CENTER
+        ),
+        "right_italic": ParagraphStyle(
+            "right_italic", fontName=ITALIC, fontSize=base, leading=lead, alignment=TA_RIGHT
+        ),
+        "title": ParagraphStyle(
+            "title",
+            fontName=BOLD,
+            fontSize=base + 5,
+            leading=(base + 5) * 1.25,
+            alignment=TA_CENTER,
+            spaceBefore=2 * mm,
+            spaceAfter=1 * mm,
+        ),
+        "subtitle": ParagraphStyle(
+            "subtitle",
+            fontName=REGULAR,
+            fontSize=base + 1,
+            leading=(base + 1) * 1.25,
+            alignment=TA_CENTER,
+            spaceAfter=2 * mm,
+        ),
+        "heading": ParagraphStyle(
+            "heading",
+            fontName=BOLD,
+            fontSize=base + 1,
+            leading=(base + 1) * 1.3,
+            alignment=TA_LEFT,
+            spaceBefore=2 * mm,
+            spaceAfter=1 * mm,
+        ),
         "cell": ParagraphStyle("cell", fontName=REGULAR, fontSize=base, leading=lead),
         "cell_bold": ParagraphStyle("cell_bold", fontName=BOLD, fontSize=base, leading=lead),
-        "cell_center": ParagraphStyle("cell_center", fontName=REGULAR, fontSize=base, leading=lead,
-                                      alignment=TA_CENTER),
-        "head_cell": ParagraphStyle("head_cell", fontName=BOLD, fontSize=base, leading=lead, alignment=TA_CENTER),
+        "cell_center": ParagraphStyle(
+            "cell_center", fontName=REGULAR, fontSize=base, leading=lead, alignment=TA_CENTER
+        ),
+        "head_cell": ParagraphStyle(
+            "head_cell", fontName=BOLD, fontSize=base, leading=lead, alignment=TA_CENTER
+        ),
     }
 
 
@@ -82,26 +112,46 @@ def para(text: object, style: ParagraphStyle) -> Paragraph:
     return Paragraph(markup(text), style)
 
 
-def admin_header(station: StationHeader, width: float, st: dict[str, ParagraphStyle], *,
-                 motto: bool = True) -> Table:
+def admin_header(
+    station: StationHeader, width: float, st: dict[str, ParagraphStyle], *, motto: bool = True
+) -> Table:
     """The NĐ 30/2020 header: commune and station (upper case) on the left, the national motto on the right."""
     commune = f"UBND {station.commune_name.upper()}" if station.commune_name else ""
-    left = [para(commune, st["center"]), Paragraph(f"<u>{markup(station.name.upper())}</u>", st["center_bold"])]
+    left = [
+        para(commune, st["center"]),
+        Paragraph(f"<u>{markup(station.name.upper())}</u>", st["center_bold"]),
+    ]
     if motto:
-        right = [para("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", st["center_bold"]),
-                 Paragraph("<u>Độc lập - Tự do - Hạnh phúc</u>", st["center_bold"])]
+        right = [
+            para("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", st["center_bold"]),
+            Paragraph("<u>Độc lập - Tự do - Hạnh phúc</u>", st["center_bold"]),
+        ]
         cells, widths = [[left, right]], [width * 0.42, width * 0.58]
     else:
         cells, widths = [[left]], [width]
     table = Table(cells, colWidths=widths)
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     return table
 
 
-PLAIN = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 3), ("TOPPADDING", (0, 0), (-1, -1), 0.5),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5)])
+PLAIN = TableStyle(
+    [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 0.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
+    ]
+)
 
 GRID = [
     ("FONTNAME", (0, 0), (-1, -1), REGULAR),
@@ -138,8 +188,9 @@ def _numbered_canvas(footer: Callable[[Canvas, int, int], None]) -> type[Canvas]
     return NumberedCanvas
 
 
-def footer_drawer(page_width: float, margin: float, *, left: str | None = None,
-                  numbered: bool = True) -> Callable[[Canvas, int, int], None]:
+def footer_drawer(
+    page_width: float, margin: float, *, left: str | None = None, numbered: bool = True
+) -> Callable[[Canvas, int, int], None]:
     """The footer: the printing time (or *left*) at the left, "Trang x/y" at the right, 8 mm from the bottom."""
     left_text = clean(left if left is not None else printed_at())
 
@@ -154,13 +205,29 @@ def footer_drawer(page_width: float, margin: float, *, left: str | None = None,
     return draw
 
 
-def build(path: Path, story: list[Flowable], *, pagesize: tuple[float, float], margins: tuple[float, float, float, float],
-          title: str, footer: Callable[[Canvas, int, int], None] | None = None) -> int:
+def build(
+    path: Path,
+    story: list[Flowable],
+    *,
+    pagesize: tuple[float, float],
+    margins: tuple[float, float, float, float],
+    title: str,
+    footer: Callable[[Canvas, int, int], None] | None = None,
+) -> int:
     """Lay *story* out into *path* (margins: left, right, top, bottom); returns the number of pages."""
     register_fonts()
     left, right, top, bottom = margins
-    doc = SimpleDocTemplate(str(path), pagesize=pagesize, leftMargin=left, rightMargin=right, topMargin=top,
-                            bottomMargin=bottom, title=clean(title), author="KSK Desktop", creator="KSK Desktop")
+    doc = SimpleDocTemplate(
+        str(path),
+        pagesize=pagesize,
+        leftMargin=left,
+        rightMargin=right,
+        topMargin=top,
+        bottomMargin=bottom,
+        title=clean(title),
+        author="KSK Desktop",
+        creator="KSK Desktop",
+    )
     draw = footer or footer_drawer(pagesize[0], left)
     doc.build(story, canvasmaker=_numbered_canvas(draw))
     return doc.page

@@ -26,7 +26,10 @@ FRAME_PADDING = 6  # points: SimpleDocTemplate's frame padding on each side
 def _pairs(rows: list[tuple[str, str]], width: float, st: dict, columns: int = 2) -> Table:
     """Label: value pairs laid out in *columns* columns."""
     cells = [Paragraph(f"{markup(label)}: <b>{markup(value)}</b>", st["body"]) for label, value in rows]
-    grid = [cells[i:i + columns] + [""] * (columns - len(cells[i:i + columns])) for i in range(0, len(cells), columns)]
+    grid = [
+        cells[i : i + columns] + [""] * (columns - len(cells[i : i + columns]))
+        for i in range(0, len(cells), columns)
+    ]
     table = Table(grid or [[""]], colWidths=[width / columns] * columns)
     table.setStyle(PLAIN)
     return table
@@ -48,11 +51,20 @@ def signed_on(exam: dict) -> date:
 
 
 def _signature(exam: dict, station: StationHeader, verify: str, width: float, st: dict) -> Table:
-    code = [qr(verify, 22 * mm), para("Quét mã để xác minh phiếu (mã không chứa thông tin sức khỏe).", st["small"])]
-    right: list[Flowable] = [para(place_date(station.place, signed_on(exam)), st["center_italic"]),
-                             para("BÁC SĨ KHÁM", st["center_bold"])]
+    code = [
+        qr(verify, 22 * mm),
+        para("Quét mã để xác minh phiếu (mã không chứa thông tin sức khỏe).", st["small"]),
+    ]
+    right: list[Flowable] = [
+        para(place_date(station.place, signed_on(exam)), st["center_italic"]),
+        para("BÁC SĨ KHÁM", st["center_bold"]),
+    ]
     if exam.get("status") == "signed":
-        right += [para("(đã ký số)", st["center_italic"]), Spacer(1, 4 * mm), para(ex.signer(exam), st["center_bold"])]
+        right += [
+            para("(đã ký số)", st["center_italic"]),
+            Spacer(1, 4 * mm),
+            para(ex.signer(exam), st["center_bold"]),
+        ]
     else:
         right += [Spacer(1, 2 * mm), para("BẢN NHÁP – CHƯA KÝ, CHƯA CÓ GIÁ TRỊ", st["center_bold"])]
     table = Table([[code, right]], colWidths=[width * 0.4, width * 0.6])
@@ -64,13 +76,21 @@ def slip_story(slip: dict, station: StationHeader, width: float, st: dict) -> li
     """The flowables of one slip (before they are shrunk to fit the page)."""
     person, exam = slip["person"], slip["exam"]
     form = ex.FORM_LABELS.get(exam.get("form"), "")
-    story: list[Flowable] = [admin_header(station, width, st), Spacer(1, 2 * mm),
-                             para("PHIẾU KẾT QUẢ KHÁM SỨC KHỎE", st["title"]),
-                             para(f"Ngày khám: {dmy(exam['exam_date'])}" + (f" – Mẫu {form}" if form else ""),
-                                  st["center"]), Spacer(1, 2 * mm)]
-    who = [("Họ và tên", ex.person_name(person)), ("Ngày sinh", birth(ex.person_dob(person), person.get("birth_year"))),
-           ("Giới", sex_label(person.get("sex"))), ("Số định danh", person.get("personal_id") or ""),
-           ("Số thẻ BHYT", person.get("insurance_no") or ""), ("Địa chỉ", ex.person_address(person))]
+    story: list[Flowable] = [
+        admin_header(station, width, st),
+        Spacer(1, 2 * mm),
+        para("PHIẾU KẾT QUẢ KHÁM SỨC KHỎE", st["title"]),
+        para(f"Ngày khám: {dmy(exam['exam_date'])}" + (f" – Mẫu {form}" if form else ""), st["center"]),
+        Spacer(1, 2 * mm),
+    ]
+    who = [
+        ("Họ và tên", ex.person_name(person)),
+        ("Ngày sinh", birth(ex.person_dob(person), person.get("birth_year"))),
+        ("Giới", sex_label(person.get("sex"))),
+        ("Số định danh", person.get("personal_id") or ""),
+        ("Số thẻ BHYT", person.get("insurance_no") or ""),
+        ("Địa chỉ", ex.person_address(person)),
+    ]
     story.append(_pairs([(k, v) for k, v in who if v], width, st))
     vitals = ex.vitals(exam)
     if vitals:
@@ -115,4 +135,6 @@ def result_slips_pdf(path: Path, slips: list[dict], station: Any) -> int:
     if len(slips) == 1:
         title += f" – {ex.person_name(slips[0]['person'])}"
     footer = footer_drawer(A5[0], MARGINS[0], numbered=False)
-    return write_pdf(path, lambda tmp: build(tmp, story, pagesize=A5, margins=MARGINS, title=title, footer=footer))
+    return write_pdf(
+        path, lambda tmp: build(tmp, story, pagesize=A5, margins=MARGINS, title=title, footer=footer)
+    )

@@ -23,7 +23,9 @@ from ksk_desktop.printing.page import GRID, StationHeader, admin_header, build, 
 
 PAGE = landscape(A4)
 MARGINS = (12 * mm, 10 * mm, 10 * mm, 14 * mm)
-WIDEST_ID = "abcdefab-cdef-abcd-efab-cdefabcdefab"  # letters only: no digit pairs packed, the widest a UUID prints
+WIDEST_ID = (
+    "abcdefab-cdef-abcd-efab-cdefabcdefab"  # letters only: no digit pairs packed, the widest a UUID prints
+)
 _SLOT_FILL = colors.Color(0.93, 0.95, 0.98)
 _QUIET_STATUSES = ("scheduled", "notified")  # the expected states: nothing to add beside the name
 
@@ -49,9 +51,12 @@ def _fit(value: Any, width: float, style: ParagraphStyle) -> Any:
 
 
 def _site_story(day: dict, date_iso: str, station: StationHeader, width: float, st: dict) -> list[Flowable]:
-    story: list[Flowable] = [admin_header(station, width, st), Spacer(1, 3 * mm),
-                             para("LỊCH KHÁM SỨC KHỎE", st["title"]),
-                             para(f"Ngày {dmy(date_iso)} — {day['site_name']}", st["subtitle"])]
+    story: list[Flowable] = [
+        admin_header(station, width, st),
+        Spacer(1, 3 * mm),
+        para("LỊCH KHÁM SỨC KHỎE", st["title"]),
+        para(f"Ngày {dmy(date_iso)} — {day['site_name']}", st["subtitle"]),
+    ]
     facts = f"Đã hẹn {day['booked']}/{day['capacity']} người, {len(day['slots'])} ca"
     if day.get("opening_hours"):
         facts += f" ({day['opening_hours']})"
@@ -59,11 +64,24 @@ def _site_story(day: dict, date_iso: str, station: StationHeader, width: float, 
         facts += f". Đội khám: {day['team_note']}"
     story += [para(facts + ".", st["body"]), Spacer(1, 2 * mm)]
 
-    head = ["TT", "Số", "Họ và tên", "Ngày sinh", "Giới", "Thôn / tổ dân phố", "Nhóm đối tượng", "Điện thoại",
-            "Mã lịch hẹn (quét để tiếp đón)"]
+    head = [
+        "TT",
+        "Số",
+        "Họ và tên",
+        "Ngày sinh",
+        "Giới",
+        "Thôn / tổ dân phố",
+        "Nhóm đối tượng",
+        "Điện thoại",
+        "Mã lịch hẹn (quét để tiếp đón)",
+    ]
     rows: list[list[Any]] = [[Paragraph(h, st["head_cell"]) for h in head]]
-    style = list(GRID) + [("FONTSIZE", (0, 0), (-1, -1), st["cell"].fontSize), ("ALIGN", (0, 1), (1, -1), "CENTER"),
-                          ("ALIGN", (3, 1), (4, -1), "CENTER"), ("ALIGN", (8, 1), (8, -1), "CENTER")]
+    style = list(GRID) + [
+        ("FONTSIZE", (0, 0), (-1, -1), st["cell"].fontSize),
+        ("ALIGN", (0, 1), (1, -1), "CENTER"),
+        ("ALIGN", (3, 1), (4, -1), "CENTER"),
+        ("ALIGN", (8, 1), (8, -1), "CENTER"),
+    ]
     widths = _columns(width)
     style.append(("FONTSIZE", (6, 1), (6, -1), st["small"].fontSize))
     style.append(("LEADING", (6, 1), (6, -1), st["small"].leading))
@@ -79,14 +97,25 @@ def _site_story(day: dict, date_iso: str, station: StationHeader, width: float, 
             n += 1
             name: Any = clean(a["name"])
             if a.get("status") not in _QUIET_STATUSES and a.get("status_label"):
-                name = Paragraph(f"{markup(name)}<br/><font size={st['small'].fontSize}><i>"
-                                 f"{markup(a['status_label'])}</i></font>", st["cell"])
+                name = Paragraph(
+                    f"{markup(name)}<br/><font size={st['small'].fontSize}><i>"
+                    f"{markup(a['status_label'])}</i></font>",
+                    st["cell"],
+                )
             # Plain strings where they fit (a Paragraph per cell is most of the build time of a 400-row day).
-            rows.append([str(n), clean(a.get("queue_no") or ""), _fit(name, widths[2], st["cell"]),
-                         birth(a.get("dob"), a.get("birth_year")), sex_label(a.get("sex")),
-                         _fit(clean(a.get("hamlet")), widths[5], st["cell"]),
-                         _lines(group_label(a.get("group")), widths[6], st["small"]),
-                         clean(a.get("phone")), code128(a["appointment_id"])])
+            rows.append(
+                [
+                    str(n),
+                    clean(a.get("queue_no") or ""),
+                    _fit(name, widths[2], st["cell"]),
+                    birth(a.get("dob"), a.get("birth_year")),
+                    sex_label(a.get("sex")),
+                    _fit(clean(a.get("hamlet")), widths[5], st["cell"]),
+                    _lines(group_label(a.get("group")), widths[6], st["small"]),
+                    clean(a.get("phone")),
+                    code128(a["appointment_id"]),
+                ]
+            )
     table = LongTable(rows, colWidths=widths, repeatRows=1)
     table.setStyle(style)
     story.append(table)
@@ -106,8 +135,11 @@ def day_schedule_pdf(path: Path, schedule: dict, station: Any) -> int:
             story.append(PageBreak())
         story += _site_story(day, schedule["date"], header, width, st)
     if not story:
-        story = [admin_header(header, width, st), para("LỊCH KHÁM SỨC KHỎE", st["title"]),
-                 para(f"Ngày {dmy(schedule['date'])}: không có ngày khám nào.", st["subtitle"])]
+        story = [
+            admin_header(header, width, st),
+            para("LỊCH KHÁM SỨC KHỎE", st["title"]),
+            para(f"Ngày {dmy(schedule['date'])}: không có ngày khám nào.", st["subtitle"]),
+        ]
     title = f"Lịch khám sức khỏe ngày {dmy(schedule['date'])}"
     return write_pdf(path, lambda tmp: build(tmp, story, pagesize=PAGE, margins=MARGINS, title=title))
 

@@ -37,7 +37,9 @@ def _render(tmp: Path, checkin: dict, station: StationHeader) -> int:
     canvas = Canvas(str(tmp), pagesize=(WIDTH, height))
     canvas.setTitle(clean(f"Phiếu số thứ tự {checkin['queue_no']}"))
     canvas.setAuthor("KSK Desktop")
-    facts = " · ".join(x for x in (birth(person.get("dob"), person.get("birth_year")), sex_label(person.get("sex"))) if x)
+    facts = " · ".join(
+        x for x in (birth(person.get("dob"), person.get("birth_year")), sex_label(person.get("sex"))) if x
+    )
     blocks = [
         (markup(station.name.upper()), _style("station", 8, BOLD)),
         ("SỐ THỨ TỰ KHÁM", _style("label", 9)),

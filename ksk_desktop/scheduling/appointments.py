@@ -46,8 +46,14 @@ def load(s: Session, appointment_id: str) -> Appointment:
     return appt
 
 
-def change(ctx: StationSession, s: Session, appt: Appointment, action: str, details: dict | None = None,
-           **values: object) -> None:
+def change(
+    ctx: StationSession,
+    s: Session,
+    appt: Appointment,
+    action: str,
+    details: dict | None = None,
+    **values: object,
+) -> None:
     """Apply *values*, bump the version, queue the appointment and audit *action*, in the caller's transaction."""
     old_status = appt.status
     for key, value in values.items():
@@ -72,12 +78,25 @@ def to_json(s: Session, appt: Appointment) -> dict:
     site = s.get(Site, day.site_id)
     person = s.get(Person, appt.person_id)
     return {
-        "id": appt.id, "person_id": appt.person_id, "name": person.full_name if person else None,
-        "campaign_id": appt.campaign_id, "day_id": appt.day_id, "date": day.exam_date.isoformat(),
-        "site_id": site.id, "site_name": site.name, "slot_id": appt.slot_id, "start": slot.start_time,
-        "end": slot.end_time, "status": appt.status, "status_label": st.LABELS[appt.status],
-        "queue_no": appt.queue_no, "priority": bool(appt.priority), "locked": appt.locked, "walk_in": appt.walk_in,
-        "rescheduled_from": appt.rescheduled_from, "version": appt.version,
+        "id": appt.id,
+        "person_id": appt.person_id,
+        "name": person.full_name if person else None,
+        "campaign_id": appt.campaign_id,
+        "day_id": appt.day_id,
+        "date": day.exam_date.isoformat(),
+        "site_id": site.id,
+        "site_name": site.name,
+        "slot_id": appt.slot_id,
+        "start": slot.start_time,
+        "end": slot.end_time,
+        "status": appt.status,
+        "status_label": st.LABELS[appt.status],
+        "queue_no": appt.queue_no,
+        "priority": bool(appt.priority),
+        "locked": appt.locked,
+        "walk_in": appt.walk_in,
+        "rescheduled_from": appt.rescheduled_from,
+        "version": appt.version,
     }
 
 
@@ -91,19 +110,30 @@ def person_appointments(ctx: StationSession, person_id: str) -> list[dict]:
     """A person's appointments, newest day first."""
     ctx.require(Perm.PERSON_READ)
     with ctx.read() as s:
-        rows = s.scalars(select(Appointment).join(ExamDay, ExamDay.id == Appointment.day_id)
-                         .where(Appointment.person_id == person_id)
-                         .order_by(ExamDay.exam_date.desc(), Appointment.created_at.desc()))
+        rows = s.scalars(
+            select(Appointment)
+            .join(ExamDay, ExamDay.id == Appointment.day_id)
+            .where(Appointment.person_id == person_id)
+            .order_by(ExamDay.exam_date.desc(), Appointment.created_at.desc())
+        )
         return [to_json(s, a) for a in rows]
 
 
 def slot_room(s: Session, slot: Slot) -> int:
-    used = s.scalar(select(func.count()).select_from(Appointment).where(
-        Appointment.slot_id == slot.id, Appointment.status.in_(st.OCCUPYING))) or 0
+    used = (
+        s.scalar(
+            select(func.count())
+            .select_from(Appointment)
+            .where(Appointment.slot_id == slot.id, Appointment.status.in_(st.OCCUPYING))
+        )
+        or 0
+    )
     return slot.capacity - used
 
 
-def move_appointment(ctx: StationSession, appointment_id: str, slot_id: str, *, today: date | None = None) -> dict:
+def move_appointment(
+    ctx: StationSession, appointment_id: str, slot_id: str, *, today: date | None = None
+) -> dict:
     """Move a scheduled or notified appointment to another slot with room (a notified person must be told
     again, so it becomes scheduled). A move by hand also locks the appointment, so re-planning never undoes
     it; locked appointments can be moved by hand."""
@@ -112,7 +142,9 @@ def move_appointment(ctx: StationSession, appointment_id: str, slot_id: str, *, 
     with ctx.write() as s:
         appt = load(s, appointment_id)
         if appt.status not in st.EXPECTED:
-            raise InvalidStatus(f"Lịch hẹn đang ở trạng thái “{st.LABELS[appt.status]}”, không chuyển ca được.")
+            raise InvalidStatus(
+                f"Lịch hẹn đang ở trạng thái “{st.LABELS[appt.status]}”, không chuyển ca được."
+            )
         slot = s.get(Slot, slot_id)
         if slot is None:
             raise NotFound(f"Không tìm thấy ca khám {slot_id}.")
@@ -122,11 +154,22 @@ def move_appointment(ctx: StationSession, appointment_id: str, slot_id: str, *, 
         if day.exam_date < today:
             raise DateInPast(f"Ngày {show_date(day.exam_date)} đã qua: không chuyển lịch hẹn về ngày đã qua.")
         if slot_room(s, slot) <= 0:
-            raise DayOverCapacity(f"Ca {slot.start_time} ngày {show_date(day.exam_date)} đã đủ {slot.capacity} người: "
-                                  "chọn ca khác hoặc tăng công suất của ngày.")
+            raise DayOverCapacity(
+                f"Ca {slot.start_time} ngày {show_date(day.exam_date)} đã đủ {slot.capacity} người: "
+                "chọn ca khác hoặc tăng công suất của ngày."
+            )
         old = {"day": appt.day_id, "slot": appt.slot_id}
-        change(ctx, s, appt, "appointment.move", {"from": old}, day_id=day.id, slot_id=slot.id, status=st.SCHEDULED,
-               locked=True)
+        change(
+            ctx,
+            s,
+            appt,
+            "appointment.move",
+            {"from": old},
+            day_id=day.id,
+            slot_id=slot.id,
+            status=st.SCHEDULED,
+            locked=True,
+        )
         return to_json(s, appt)
 
 
@@ -150,7 +193,9 @@ def cancel_appointment(ctx: StationSession, appointment_id: str, reason: str = "
     with ctx.write() as s:
         appt = load(s, appointment_id)
         check_step(appt, st.CANCELLED, "hủy")
-        change(ctx, s, appt, "appointment.cancel", {"reason": reason}, status=st.CANCELLED, note=reason or None)
+        change(
+            ctx, s, appt, "appointment.cancel", {"reason": reason}, status=st.CANCELLED, note=reason or None
+        )
         return to_json(s, appt)
 
 
@@ -164,7 +209,9 @@ def lock_campaign(ctx: StationSession, campaign_id: str, locked: bool = True) ->
             if s.get(Campaign, campaign_id) is None:
                 raise NotFound(f"Không tìm thấy đợt khám {campaign_id}.")
         n = set_locked(s, "campaign_id = :k", {"k": campaign_id}, locked)
-        ctx.audit(s, "campaign.lock" if locked else "campaign.unlock", "campaign", campaign_id, {"appointments": n})
+        ctx.audit(
+            s, "campaign.lock" if locked else "campaign.unlock", "campaign", campaign_id, {"appointments": n}
+        )
         return n
 
 

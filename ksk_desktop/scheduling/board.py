@@ -14,8 +14,13 @@ from ksk_desktop.scheduling.errors import InvalidStatus
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 
-COLUMNS = {"expected": st.EXPECTED, "waiting": (st.CHECKED_IN,), "in_exam": (st.IN_EXAM,), "done": (st.EXAMINED,),
-           "no_show": (st.NO_SHOW,)}
+COLUMNS = {
+    "expected": st.EXPECTED,
+    "waiting": (st.CHECKED_IN,),
+    "in_exam": (st.IN_EXAM,),
+    "done": (st.EXAMINED,),
+    "no_show": (st.NO_SHOW,),
+}
 
 
 def board(ctx: StationSession, day: date | None = None, site_id: str | None = None) -> dict:
@@ -51,7 +56,9 @@ def return_to_queue(ctx: StationSession, appointment_id: str) -> dict:
     with ctx.write() as s:
         appt = appts.load(s, appointment_id)
         if appt.status != st.IN_EXAM:
-            raise InvalidStatus(f"Lịch hẹn đang ở trạng thái “{st.LABELS[appt.status]}”, không trả về hàng chờ được.")
+            raise InvalidStatus(
+                f"Lịch hẹn đang ở trạng thái “{st.LABELS[appt.status]}”, không trả về hàng chờ được."
+            )
         appts.change(ctx, s, appt, "appointment.requeue", status=st.CHECKED_IN)
         return appts.to_json(s, appt)
 
@@ -65,8 +72,9 @@ def mark_no_show(ctx: StationSession, appointment_id: str, *, today: date | None
         appt = appts.load(s, appointment_id)
         day = s.get(ExamDay, appt.day_id)
         if day.exam_date > today:
-            raise InvalidStatus(f"Lịch hẹn là ngày {show_date(day.exam_date)}, chưa đến ngày: chưa ghi nhận vắng mặt "
-                                "được.")
+            raise InvalidStatus(
+                f"Lịch hẹn là ngày {show_date(day.exam_date)}, chưa đến ngày: chưa ghi nhận vắng mặt được."
+            )
         appts.check_step(appt, st.NO_SHOW, "ghi nhận vắng mặt")
         appts.change(ctx, s, appt, "appointment.no_show", status=st.NO_SHOW)
         return appts.to_json(s, appt)

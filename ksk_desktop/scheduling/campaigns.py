@@ -37,12 +37,25 @@ def parse_groups(text: str | list[str] | set[str]) -> list[str]:
 
 
 def to_json(c: Campaign) -> dict:
-    return {"id": c.id, "year": c.year, "name": c.name, "groups": json.loads(c.target_groups),
-            "exam_forms": json.loads(c.exam_forms), "created_by": c.created_by, "version": c.version}
+    return {
+        "id": c.id,
+        "year": c.year,
+        "name": c.name,
+        "groups": json.loads(c.target_groups),
+        "exam_forms": json.loads(c.exam_forms),
+        "created_by": c.created_by,
+        "version": c.version,
+    }
 
 
-def create_campaign(ctx: StationSession, *, name: str, year: int, groups: str | list[str],
-                    exam_forms: dict[str, str] | None = None) -> dict:
+def create_campaign(
+    ctx: StationSession,
+    *,
+    name: str,
+    year: int,
+    groups: str | list[str],
+    exam_forms: dict[str, str] | None = None,
+) -> dict:
     """Create a campaign (audited). Refuses a second campaign of the same name in the same year."""
     ctx.require(Perm.SCHEDULE_MANAGE)
     name = nfc(name or "")
@@ -65,12 +78,25 @@ def create_campaign(ctx: StationSession, *, name: str, year: int, groups: str | 
     with ctx.write() as s:
         if s.scalar(select(Campaign.id).where(Campaign.year == year, Campaign.name == name)):
             raise InvalidInput(f"Đã có đợt khám {name!r} năm {year}.")
-        c = Campaign(id=str(uuid.uuid4()), year=year, name=name, target_groups=json.dumps(chosen, ensure_ascii=False),
-                     exam_forms=json.dumps(forms, ensure_ascii=False), created_by=ctx.user.username,
-                     created_at=now, updated_at=now, version=1)
+        c = Campaign(
+            id=str(uuid.uuid4()),
+            year=year,
+            name=name,
+            target_groups=json.dumps(chosen, ensure_ascii=False),
+            exam_forms=json.dumps(forms, ensure_ascii=False),
+            created_by=ctx.user.username,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
         s.add(c)
-        ctx.audit(s, "campaign.create", "campaign", c.id, {"year": year, "name": name, "groups": chosen,
-                                                           "exam_forms": forms})
+        ctx.audit(
+            s,
+            "campaign.create",
+            "campaign",
+            c.id,
+            {"year": year, "name": name, "groups": chosen, "exam_forms": forms},
+        )
         return to_json(c)
 
 

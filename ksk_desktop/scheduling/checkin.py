@@ -43,21 +43,40 @@ class CheckIn:
     @property
     def message(self) -> str:
         a = self.appointment
-        head = {"checked_in": "Đã tiếp đón", "already_checked_in": "Đã tiếp đón từ trước",
-                "walk_in": "Đã tiếp nhận khám ngoài lịch"}[self.status]
-        return (f"{head}: {self.person['name']} — số thứ tự {self.queue_no} (ca {a['start']}, {a['site_name']}).")
+        head = {
+            "checked_in": "Đã tiếp đón",
+            "already_checked_in": "Đã tiếp đón từ trước",
+            "walk_in": "Đã tiếp nhận khám ngoài lịch",
+        }[self.status]
+        return (
+            f"{head}: {self.person['name']} — số thứ tự {self.queue_no} (ca {a['start']}, {a['site_name']})."
+        )
 
     def to_json(self) -> dict:
-        return {"status": self.status, "queue_no": self.queue_no, "message": self.message,
-                "matched_by": self.matched_by, "appointment": self.appointment, "person": self.person}
+        return {
+            "status": self.status,
+            "queue_no": self.queue_no,
+            "message": self.message,
+            "matched_by": self.matched_by,
+            "appointment": self.appointment,
+            "person": self.person,
+        }
 
 
 def _person(s: Session, person_id: str) -> dict:
     p = s.get(Person, person_id)
     if p is None:
         raise NotFound(f"Không tìm thấy người có mã {person_id}.")
-    return {"id": p.id, "name": p.full_name, "dob": p.birth_date.isoformat() if p.birth_date else None,
-            "birth_year": p.birth_year, "sex": p.sex, "hamlet": p.hamlet, "group": p.target_group, "phone": p.phone}
+    return {
+        "id": p.id,
+        "name": p.full_name,
+        "dob": p.birth_date.isoformat() if p.birth_date else None,
+        "birth_year": p.birth_year,
+        "sex": p.sex,
+        "hamlet": p.hamlet,
+        "group": p.target_group,
+        "phone": p.phone,
+    }
 
 
 def next_queue_no(s: Session, day_id: str) -> int:
@@ -69,11 +88,21 @@ def _admit(ctx: StationSession, s: Session, appt: Appointment, how: str, matched
     if appt.status in (st.CHECKED_IN, st.IN_EXAM):
         return CheckIn("already_checked_in", appt.queue_no, appts.to_json(s, appt), person, matched_by)
     if appt.status == st.EXAMINED:
-        raise AlreadyExamined(f"{person['name']} đã khám xong hôm nay (số thứ tự {appt.queue_no}).", appt.person_id)
+        raise AlreadyExamined(
+            f"{person['name']} đã khám xong hôm nay (số thứ tự {appt.queue_no}).", appt.person_id
+        )
     appts.check_step(appt, st.CHECKED_IN, "tiếp đón")
     queue = next_queue_no(s, appt.day_id)
-    appts.change(ctx, s, appt, "appointment.checkin", {"by": how, "queue_no": queue}, status=st.CHECKED_IN,
-                 queue_no=queue, checked_in_at=utcnow())
+    appts.change(
+        ctx,
+        s,
+        appt,
+        "appointment.checkin",
+        {"by": how, "queue_no": queue},
+        status=st.CHECKED_IN,
+        queue_no=queue,
+        checked_in_at=utcnow(),
+    )
     return CheckIn("checked_in", queue, appts.to_json(s, appt), person, matched_by)
 
 
@@ -82,12 +111,15 @@ def _examined_this_year(s: Session, person_id: str, year: int) -> str | None:
     return examined_on(s, person_id, year)
 
 
-def _check_in_person(ctx: StationSession, s: Session, person_id: str, today: date, site_id: str | None,
-                     matched_by: str | None) -> CheckIn:
+def _check_in_person(
+    ctx: StationSession, s: Session, person_id: str, today: date, site_id: str | None, matched_by: str | None
+) -> CheckIn:
     rows = s.execute(
-        select(Appointment, ExamDay).join(ExamDay, ExamDay.id == Appointment.day_id)
+        select(Appointment, ExamDay)
+        .join(ExamDay, ExamDay.id == Appointment.day_id)
         .where(Appointment.person_id == person_id, Appointment.status.in_(st.ACTIVE))
-        .order_by(ExamDay.exam_date)).all()
+        .order_by(ExamDay.exam_date)
+    ).all()
     todays = [(a, d) for a, d in rows if d.exam_date == today and (site_id is None or d.site_id == site_id)]
     if todays:
         todays.sort(key=lambda r: (r[0].status == st.EXAMINED, r[0].status not in st.EXPECTED))
@@ -96,24 +128,37 @@ def _check_in_person(ctx: StationSession, s: Session, person_id: str, today: dat
     who = f"{person['name']} ({show_date(person['dob']) or person['birth_year'] or '?'})"
     done = _examined_this_year(s, person_id, today.year)
     if done:
-        raise AlreadyExamined(f"{who} đã khám ngày {show_date(done)} trong năm {today.year}: không cần khám lại.",
-                              person_id)
+        raise AlreadyExamined(
+            f"{who} đã khám ngày {show_date(done)} trong năm {today.year}: không cần khám lại.", person_id
+        )
     later = [(a, d) for a, d in rows if a.status in st.EXPECTED]
     if later:
         upcoming = [x for x in later if x[1].exam_date >= today]
         a, d = upcoming[0] if upcoming else later[-1]
         slot, site = s.get(Slot, a.slot_id), s.get(Site, d.site_id)
-        other = {"appointment_id": a.id, "date": d.exam_date.isoformat(), "start": slot.start_time,
-                 "site_name": site.name}
-        raise NotOnTodaysList(f"{who} không có trong danh sách khám hôm nay ({show_date(today)}): lịch hẹn là ngày "
-                              f"{show_date(d.exam_date)} lúc {slot.start_time} tại {site.name}. Có thể tiếp nhận "
-                              "khám ngoài lịch (walk-in) nếu còn chỗ.", person_id, other)
-    raise NotOnTodaysList(f"{who} không có trong danh sách khám hôm nay ({show_date(today)}) và chưa có lịch hẹn. "
-                          "Có thể tiếp nhận khám ngoài lịch (walk-in) nếu còn chỗ.", person_id)
+        other = {
+            "appointment_id": a.id,
+            "date": d.exam_date.isoformat(),
+            "start": slot.start_time,
+            "site_name": site.name,
+        }
+        raise NotOnTodaysList(
+            f"{who} không có trong danh sách khám hôm nay ({show_date(today)}): lịch hẹn là ngày "
+            f"{show_date(d.exam_date)} lúc {slot.start_time} tại {site.name}. Có thể tiếp nhận "
+            "khám ngoài lịch (walk-in) nếu còn chỗ.",
+            person_id,
+            other,
+        )
+    raise NotOnTodaysList(
+        f"{who} không có trong danh sách khám hôm nay ({show_date(today)}) và chưa có lịch hẹn. "
+        "Có thể tiếp nhận khám ngoài lịch (walk-in) nếu còn chỗ.",
+        person_id,
+    )
 
 
-def checkin_by_payload(ctx: StationSession, payload: str, *, today: date | None = None,
-                       site_id: str | None = None) -> CheckIn:
+def checkin_by_payload(
+    ctx: StationSession, payload: str, *, today: date | None = None, site_id: str | None = None
+) -> CheckIn:
     """Check in the holder of a scanned CCCD (matched like registration: ID, old ID, name + date of birth)."""
     ctx.require(Perm.CHECKIN)
     card = parse_cccd(payload)  # InvalidCccdPayload names what is wrong with the scan
@@ -122,7 +167,8 @@ def checkin_by_payload(ctx: StationSession, payload: str, *, today: date | None 
     if person_id is None:
         raise NotOnTodaysList(
             f"{card.name} (sinh {show_date(card.dob)}) chưa có trong danh sách người dân của trạm, nên không có "
-            "lịch khám hôm nay: đăng ký người này (quét thẻ ở màn hình đăng ký) rồi tiếp nhận khám ngoài lịch.")
+            "lịch khám hôm nay: đăng ký người này (quét thẻ ở màn hình đăng ký) rồi tiếp nhận khám ngoài lịch."
+        )
     with ctx.write() as s:
         return _check_in_person(ctx, s, person_id, today, site_id, matched_by)
 
@@ -139,16 +185,21 @@ def checkin_by_appointment(ctx: StationSession, appointment_id: str, *, today: d
             if appt.status in st.EXPECTED:
                 raise NotOnTodaysList(
                     f"Lịch hẹn của {person['name']} là ngày {show_date(day.exam_date)}, không phải hôm nay "
-                    f"({show_date(today)}). Có thể tiếp nhận khám ngoài lịch (walk-in) nếu còn chỗ.", appt.person_id,
-                    {"appointment_id": appt.id, "date": day.exam_date.isoformat()})
+                    f"({show_date(today)}). Có thể tiếp nhận khám ngoài lịch (walk-in) nếu còn chỗ.",
+                    appt.person_id,
+                    {"appointment_id": appt.id, "date": day.exam_date.isoformat()},
+                )
             return _check_in_person(ctx, s, appt.person_id, today, None, "appointment")
         if appt.status not in st.ACTIVE:
-            raise InvalidStatus(f"Lịch hẹn đang ở trạng thái “{st.LABELS[appt.status]}”, không tiếp đón được.")
+            raise InvalidStatus(
+                f"Lịch hẹn đang ở trạng thái “{st.LABELS[appt.status]}”, không tiếp đón được."
+            )
         return _admit(ctx, s, appt, "appointment", "appointment")
 
 
-def checkin_by_person(ctx: StationSession, person_id: str, *, today: date | None = None,
-                      site_id: str | None = None) -> CheckIn:
+def checkin_by_person(
+    ctx: StationSession, person_id: str, *, today: date | None = None, site_id: str | None = None
+) -> CheckIn:
     """Check in a person found at the desk by name or ID number (no card with them): same rules as a scan."""
     ctx.require(Perm.CHECKIN)
     today = today or local_now().date()
@@ -156,8 +207,9 @@ def checkin_by_person(ctx: StationSession, person_id: str, *, today: date | None
         return _check_in_person(ctx, s, person_id, today, site_id, "search")
 
 
-def checkin_scan(ctx: StationSession, scanned: str, *, today: date | None = None,
-                 site_id: str | None = None) -> CheckIn:
+def checkin_scan(
+    ctx: StationSession, scanned: str, *, today: date | None = None, site_id: str | None = None
+) -> CheckIn:
     """What the desk's scanner read: an appointment barcode or a CCCD QR payload."""
     if appts.looks_like_id(scanned):
         return checkin_by_appointment(ctx, scanned, today=today)
@@ -173,10 +225,17 @@ def _todays_day(s: Session, today: date, day_id: str | None) -> ExamDay:
         if day.exam_date != today:
             raise InvalidInput(f"Ngày khám đã chọn là {show_date(day.exam_date)}, không phải hôm nay.")
         return day
-    days = list(s.scalars(select(ExamDay).join(Site, Site.id == ExamDay.site_id)
-                          .where(ExamDay.exam_date == today, Site.active.is_(True))))
+    days = list(
+        s.scalars(
+            select(ExamDay)
+            .join(Site, Site.id == ExamDay.site_id)
+            .where(ExamDay.exam_date == today, Site.active.is_(True))
+        )
+    )
     if not days:
-        raise InvalidInput(f"Hôm nay ({show_date(today)}) không có ngày khám nào: thêm ngày khám trước (ksk day add).")
+        raise InvalidInput(
+            f"Hôm nay ({show_date(today)}) không có ngày khám nào: thêm ngày khám trước (ksk day add)."
+        )
     if len(days) > 1:
         names = ", ".join(s.get(Site, d.site_id).name for d in days)
         raise InvalidInput(f"Hôm nay có nhiều điểm khám ({names}): chọn ngày khám của điểm đang tiếp đón.")
@@ -189,19 +248,33 @@ def _campaign_for(s: Session, person: dict, year: int, campaign_id: str | None) 
         if c is None:
             raise NotFound(f"Không tìm thấy đợt khám {campaign_id}.")
         return c
-    fits = [c for c in s.scalars(select(Campaign).where(Campaign.year == year).order_by(Campaign.created_at))
-            if person["group"] in json.loads(c.target_groups)
-            or (person["group"] is None and len(json.loads(c.target_groups)) == 5)]
+    fits = [
+        c
+        for c in s.scalars(select(Campaign).where(Campaign.year == year).order_by(Campaign.created_at))
+        if person["group"] in json.loads(c.target_groups)
+        or (person["group"] is None and len(json.loads(c.target_groups)) == 5)
+    ]
     if not fits:
-        raise InvalidInput(f"Chưa có đợt khám năm {year} cho nhóm đối tượng của {person['name']}: tạo đợt khám "
-                           "trước (ksk campaign create).")
+        raise InvalidInput(
+            f"Chưa có đợt khám năm {year} cho nhóm đối tượng của {person['name']}: tạo đợt khám "
+            "trước (ksk campaign create)."
+        )
     if len(fits) > 1:
-        raise InvalidInput(f"Có {len(fits)} đợt khám năm {year} phù hợp với {person['name']}: chọn một đợt khám.")
+        raise InvalidInput(
+            f"Có {len(fits)} đợt khám năm {year} phù hợp với {person['name']}: chọn một đợt khám."
+        )
     return fits[0]
 
 
-def walk_in(ctx: StationSession, person_id: str, *, campaign_id: str | None = None, day_id: str | None = None,
-            now: datetime | None = None, allow_over_capacity: bool = False) -> CheckIn:
+def walk_in(
+    ctx: StationSession,
+    person_id: str,
+    *,
+    campaign_id: str | None = None,
+    day_id: str | None = None,
+    now: datetime | None = None,
+    allow_over_capacity: bool = False,
+) -> CheckIn:
     """Take a person with no appointment today: the next slot today with room (from the slot under way), then
     check them in. An appointment on another day moves to today. ``allow_over_capacity`` (station head only)
     puts them in the current slot even when today is full."""
@@ -214,42 +287,94 @@ def walk_in(ctx: StationSession, person_id: str, *, campaign_id: str | None = No
         person = _person(s, person_id)
         done = _examined_this_year(s, person_id, today.year)
         if done:
-            raise AlreadyExamined(f"{person['name']} đã khám ngày {show_date(done)} trong năm {today.year}: "
-                                  "không cần khám lại.", person_id)
+            raise AlreadyExamined(
+                f"{person['name']} đã khám ngày {show_date(done)} trong năm {today.year}: "
+                "không cần khám lại.",
+                person_id,
+            )
         day = _todays_day(s, today, day_id)
         campaign = _campaign_for(s, person, today.year, campaign_id)
-        current = s.scalar(select(Appointment).where(
-            Appointment.person_id == person_id, Appointment.campaign_id == campaign.id,
-            Appointment.status.in_(st.ACTIVE)))
+        current = s.scalar(
+            select(Appointment).where(
+                Appointment.person_id == person_id,
+                Appointment.campaign_id == campaign.id,
+                Appointment.status.in_(st.ACTIVE),
+            )
+        )
         if current is not None and current.day_id == day.id:
             return _admit(ctx, s, current, "walk_in", None)  # they were on today's list after all
         if current is not None and current.status not in st.EXPECTED:
-            raise InvalidStatus(f"{person['name']} đang có lịch hẹn ở trạng thái “{st.LABELS[current.status]}”.")
+            raise InvalidStatus(
+                f"{person['name']} đang có lịch hẹn ở trạng thái “{st.LABELS[current.status]}”."
+            )
         slot = _next_free_slot(s, day, hhmm(now), allow_over_capacity)
         queue = next_queue_no(s, day.id)
         stamp = utcnow()
         if current is not None:  # the appointment of another day comes to today
             old = {"day": current.day_id, "slot": current.slot_id}
-            appts.change(ctx, s, current, "appointment.walk_in", {"from": old, "queue_no": queue}, day_id=day.id,
-                         slot_id=slot.id, status=st.CHECKED_IN, queue_no=queue, checked_in_at=stamp, walk_in=True)
+            appts.change(
+                ctx,
+                s,
+                current,
+                "appointment.walk_in",
+                {"from": old, "queue_no": queue},
+                day_id=day.id,
+                slot_id=slot.id,
+                status=st.CHECKED_IN,
+                queue_no=queue,
+                checked_in_at=stamp,
+                walk_in=True,
+            )
             return CheckIn("walk_in", queue, appts.to_json(s, current), person)
         priority, _pupil = priority_of(s, person_id, campaign.year)
-        no_show = s.scalar(select(Appointment).where(
-            Appointment.person_id == person_id, Appointment.campaign_id == campaign.id,
-            Appointment.status == st.NO_SHOW).order_by(Appointment.updated_at.desc()).limit(1))
-        appt = Appointment(id=str(uuid.uuid4()), person_id=person_id, campaign_id=campaign.id, day_id=day.id,
-                           slot_id=slot.id, status=st.CHECKED_IN, queue_no=queue, priority=int(priority), locked=False,
-                           walk_in=True, rescheduled_from=no_show.id if no_show else None, note=None,
-                           checked_in_at=stamp, created_by=ctx.user.username, created_at=stamp, updated_at=stamp,
-                           version=1)
+        no_show = s.scalar(
+            select(Appointment)
+            .where(
+                Appointment.person_id == person_id,
+                Appointment.campaign_id == campaign.id,
+                Appointment.status == st.NO_SHOW,
+            )
+            .order_by(Appointment.updated_at.desc())
+            .limit(1)
+        )
+        appt = Appointment(
+            id=str(uuid.uuid4()),
+            person_id=person_id,
+            campaign_id=campaign.id,
+            day_id=day.id,
+            slot_id=slot.id,
+            status=st.CHECKED_IN,
+            queue_no=queue,
+            priority=int(priority),
+            locked=False,
+            walk_in=True,
+            rescheduled_from=no_show.id if no_show else None,
+            note=None,
+            checked_in_at=stamp,
+            created_by=ctx.user.username,
+            created_at=stamp,
+            updated_at=stamp,
+            version=1,
+        )
         if no_show is not None:
             appts.change(ctx, s, no_show, "appointment.reschedule", {"to": appt.id}, status=st.RESCHEDULED)
         s.add(appt)
         sync_payload.queue(s, [appt.id])
         over = appts.slot_room(s, slot) < 0
-        ctx.audit(s, "appointment.walk_in", "appointment", appt.id, {
-            "person": person_id, "campaign": campaign.id, "day": day.id, "slot": slot.id, "queue_no": queue,
-            "over_capacity": over})
+        ctx.audit(
+            s,
+            "appointment.walk_in",
+            "appointment",
+            appt.id,
+            {
+                "person": person_id,
+                "campaign": campaign.id,
+                "day": day.id,
+                "slot": slot.id,
+                "queue_no": queue,
+                "over_capacity": over,
+            },
+        )
         return CheckIn("walk_in", queue, appts.to_json(s, appt), person)
 
 
@@ -261,5 +386,7 @@ def _next_free_slot(s: Session, day: ExamDay, clock: str, allow_over_capacity: b
             return x
     if allow_over_capacity:
         return ahead[0]
-    raise DayOverCapacity(f"Hôm nay ({show_date(day.exam_date)}) các ca từ {ahead[0].start_time} đã kín chỗ: hẹn "
-                          "người này ngày khác, hoặc trưởng trạm cho phép khám vượt công suất.")
+    raise DayOverCapacity(
+        f"Hôm nay ({show_date(day.exam_date)}) các ca từ {ahead[0].start_time} đã kín chỗ: hẹn "
+        "người này ngày khác, hoặc trưởng trạm cho phép khám vượt công suất."
+    )

@@ -33,8 +33,10 @@ def _examined(year_param: str = ":y") -> str:
 
 
 def _booked() -> str:
-    return ("SELECT a.person_id FROM appointment a JOIN campaign c ON c.id = a.campaign_id "
-            f"WHERE a.status IN ({st.sql_list(_BOOKED)}) AND c.year = :y")
+    return (
+        "SELECT a.person_id FROM appointment a JOIN campaign c ON c.id = a.campaign_id "
+        f"WHERE a.status IN ({st.sql_list(_BOOKED)}) AND c.year = :y"
+    )
 
 
 def _check_year(year: int) -> None:
@@ -56,24 +58,47 @@ def coverage(ctx: StationSession, year: int) -> dict:
     ctx.require(Perm.REPORT_READ)
     _check_year(year)
     with ctx.read() as s:
-        rows = s.execute(text(
-            f"SELECT p.hamlet, p.target_group, count(*), sum(p.id IN ({_examined()})), "
-            f"sum(p.id IN ({_booked()}) AND p.id NOT IN ({_examined()})) FROM person p GROUP BY 1, 2"),
-            {"y": year}).all()
+        rows = s.execute(
+            text(
+                f"SELECT p.hamlet, p.target_group, count(*), sum(p.id IN ({_examined()})), "
+                f"sum(p.id IN ({_booked()}) AND p.id NOT IN ({_examined()})) FROM person p GROUP BY 1, 2"
+            ),
+            {"y": year},
+        ).all()
     cells = []
     for hamlet, group, total, examined, booked in rows:
         examined, booked = examined or 0, booked or 0
-        cells.append({"hamlet": hamlet, "hamlet_label": hamlet or NO_HAMLET_LABEL, "group": group,
-                      "group_label": group or NO_GROUP_LABEL, "total": total, "examined": examined,
-                      "not_examined": total - examined, "booked": booked, "not_booked": total - examined - booked,
-                      "rate": _rate(examined, total)})
+        cells.append(
+            {
+                "hamlet": hamlet,
+                "hamlet_label": hamlet or NO_HAMLET_LABEL,
+                "group": group,
+                "group_label": group or NO_GROUP_LABEL,
+                "total": total,
+                "examined": examined,
+                "not_examined": total - examined,
+                "booked": booked,
+                "not_booked": total - examined - booked,
+                "rate": _rate(examined, total),
+            }
+        )
     cells.sort(key=lambda c: (c["hamlet"] is None, collation_key(c["hamlet"] or ""), _group_key(c["group"])))
 
     def roll(key: str) -> list[dict]:
         out: dict = {}
         for c in cells:
-            r = out.setdefault(c[key], {key: c[key], f"{key}_label": c[f"{key}_label"], "total": 0, "examined": 0,
-                                        "not_examined": 0, "booked": 0, "not_booked": 0})
+            r = out.setdefault(
+                c[key],
+                {
+                    key: c[key],
+                    f"{key}_label": c[f"{key}_label"],
+                    "total": 0,
+                    "examined": 0,
+                    "not_examined": 0,
+                    "booked": 0,
+                    "not_booked": 0,
+                },
+            )
             for k in ("total", "examined", "not_examined", "booked", "not_booked"):
                 r[k] += c[k]
         for r in out.values():
@@ -81,7 +106,9 @@ def coverage(ctx: StationSession, year: int) -> dict:
         return list(out.values())
 
     by_group = sorted(roll("group"), key=lambda r: _group_key(r["group"]))
-    totals = {k: sum(c[k] for c in cells) for k in ("total", "examined", "not_examined", "booked", "not_booked")}
+    totals = {
+        k: sum(c[k] for c in cells) for k in ("total", "examined", "not_examined", "booked", "not_booked")
+    }
     totals["rate"] = _rate(totals["examined"], totals["total"])
     return {"year": year, "totals": totals, "by_hamlet": roll("hamlet"), "by_group": by_group, "cells": cells}
 
@@ -105,18 +132,38 @@ def _not_examined_sql(hamlet: str | None, group: str | None, params: dict) -> st
         "p.phone, (SELECT d.exam_date || ' ' || sl.start_time FROM appointment a JOIN campaign c ON c.id = a.campaign_id "
         "JOIN exam_day d ON d.id = a.day_id JOIN slot sl ON sl.id = a.slot_id WHERE a.person_id = p.id AND c.year = :y "
         f"AND a.status IN ({st.sql_list(_BOOKED)}) ORDER BY d.exam_date LIMIT 1) AS booked "
-        "FROM person p WHERE " + " AND ".join(where) + " ORDER BY p.hamlet IS NULL, p.hamlet, p.sort_key, p.id")
+        "FROM person p WHERE "
+        + " AND ".join(where)
+        + " ORDER BY p.hamlet IS NULL, p.hamlet, p.sort_key, p.id"
+    )
 
 
 def _row(r) -> dict:  # noqa: ANN001 - a result row
     booked_date, _sp, booked_time = (r.booked or "").partition(" ")
-    return {"person_id": r.id, "name": r.full_name, "dob": r.birth_date, "birth_year": r.birth_year, "sex": r.sex,
-            "personal_id": r.personal_id, "hamlet": r.hamlet, "group": r.target_group, "phone": r.phone,
-            "booked_date": booked_date or None, "booked_start": booked_time or None}
+    return {
+        "person_id": r.id,
+        "name": r.full_name,
+        "dob": r.birth_date,
+        "birth_year": r.birth_year,
+        "sex": r.sex,
+        "personal_id": r.personal_id,
+        "hamlet": r.hamlet,
+        "group": r.target_group,
+        "phone": r.phone,
+        "booked_date": booked_date or None,
+        "booked_start": booked_time or None,
+    }
 
 
-def not_examined(ctx: StationSession, year: int, *, hamlet: str | None = None, group: str | None = None,
-                 offset: int = 0, limit: int = 1000) -> dict:
+def not_examined(
+    ctx: StationSession,
+    year: int,
+    *,
+    hamlet: str | None = None,
+    group: str | None = None,
+    offset: int = 0,
+    limit: int = 1000,
+) -> dict:
     """A page of the people not examined in *year* (optionally of one hamlet — ``NO_HAMLET`` for none — or
     group), by hamlet then name, each with their booked day and time if they have one."""
     ctx.require(Perm.REPORT_READ)
@@ -134,8 +181,9 @@ def _iter_not_examined(s: Session, year: int):  # noqa: ANN202 - a generator of 
     yield from (_row(r) for r in s.execute(text(_not_examined_sql(None, None, params)), params))
 
 
-def export_xlsx(ctx: StationSession, year: int, dest: Path,
-                progress: Callable[[int, int], None] | None = None) -> dict:
+def export_xlsx(
+    ctx: StationSession, year: int, dest: Path, progress: Callable[[int, int], None] | None = None
+) -> dict:
     """Write the coverage (sheet "Tổng hợp") and everyone not examined (sheet "Chưa khám") to an .xlsx file;
     the export is audited. Returns the totals and the file name."""
     import openpyxl
@@ -159,20 +207,75 @@ def export_xlsx(ctx: StationSession, year: int, dest: Path,
 
     ws = wb.create_sheet("Tổng hợp")
     ws.append(cells(ws, [f"ĐỘ BAO PHỦ KHÁM SỨC KHỎE NĂM {year}"], Font(bold=True, size=13)))
-    ws.append(cells(ws, ["Thôn / Tổ dân phố", "Nhóm đối tượng", "Số người", "Đã khám", "Chưa khám",
-                         "Đã có lịch", "Chưa có lịch", "Tỷ lệ đã khám (%)"], bold))
+    ws.append(
+        cells(
+            ws,
+            [
+                "Thôn / Tổ dân phố",
+                "Nhóm đối tượng",
+                "Số người",
+                "Đã khám",
+                "Chưa khám",
+                "Đã có lịch",
+                "Chưa có lịch",
+                "Tỷ lệ đã khám (%)",
+            ],
+            bold,
+        )
+    )
     for c in summary["cells"]:
-        ws.append([c["hamlet_label"], c["group_label"], c["total"], c["examined"], c["not_examined"], c["booked"],
-                   c["not_booked"], c["rate"]])
+        ws.append(
+            [
+                c["hamlet_label"],
+                c["group_label"],
+                c["total"],
+                c["examined"],
+                c["not_examined"],
+                c["booked"],
+                c["not_booked"],
+                c["rate"],
+            ]
+        )
     t = summary["totals"]
-    ws.append(cells(ws, ["Tổng cộng", "", t["total"], t["examined"], t["not_examined"], t["booked"], t["not_booked"],
-                         t["rate"]], bold))
+    ws.append(
+        cells(
+            ws,
+            [
+                "Tổng cộng",
+                "",
+                t["total"],
+                t["examined"],
+                t["not_examined"],
+                t["booked"],
+                t["not_booked"],
+                t["rate"],
+            ],
+            bold,
+        )
+    )
 
     ws = wb.create_sheet("Chưa khám")
     total = t["not_examined"]
     ws.append(cells(ws, [f"DANH SÁCH CHƯA KHÁM NĂM {year} ({total} người)"], Font(bold=True, size=13)))
-    ws.append(cells(ws, ["STT", "Họ và tên", "Ngày sinh", "Năm sinh", "Giới tính", "Số định danh cá nhân",
-                         "Thôn / Tổ dân phố", "Nhóm đối tượng", "Số điện thoại", "Ngày hẹn", "Giờ hẹn"], bold))
+    ws.append(
+        cells(
+            ws,
+            [
+                "STT",
+                "Họ và tên",
+                "Ngày sinh",
+                "Năm sinh",
+                "Giới tính",
+                "Số định danh cá nhân",
+                "Thôn / Tổ dân phố",
+                "Nhóm đối tượng",
+                "Số điện thoại",
+                "Ngày hẹn",
+                "Giờ hẹn",
+            ],
+            bold,
+        )
+    )
     n = 0
     with ctx.read() as s:
         for r in _iter_not_examined(s, year):
@@ -185,9 +288,21 @@ def export_xlsx(ctx: StationSession, year: int, dest: Path,
             if r["booked_date"]:
                 booked = WriteOnlyCell(ws, value=date.fromisoformat(r["booked_date"]))
                 booked.number_format = "dd/mm/yyyy"
-            ws.append([n, r["name"], dob, r["birth_year"], {"M": "Nam", "F": "Nữ"}.get(r["sex"], ""),
-                       r["personal_id"], r["hamlet"] or NO_HAMLET_LABEL, r["group"] or NO_GROUP_LABEL, r["phone"],
-                       booked, r["booked_start"]])
+            ws.append(
+                [
+                    n,
+                    r["name"],
+                    dob,
+                    r["birth_year"],
+                    {"M": "Nam", "F": "Nữ"}.get(r["sex"], ""),
+                    r["personal_id"],
+                    r["hamlet"] or NO_HAMLET_LABEL,
+                    r["group"] or NO_GROUP_LABEL,
+                    r["phone"],
+                    booked,
+                    r["booked_start"],
+                ]
+            )
             if progress and n % 5000 == 0:
                 progress(n, total)
     dest = write_via_temp(Path(dest), wb.save)

@@ -30,8 +30,9 @@ def _local_clock(utc_text: str | None) -> str | None:
     return hhmm(datetime.fromisoformat(str(utc_text)).replace(tzinfo=UTC).astimezone(LOCAL_TZ))
 
 
-def appointment_rows(s: Session, day: date, site_id: str | None = None,
-                     statuses: tuple[str, ...] = st.OCCUPYING) -> list[dict]:
+def appointment_rows(
+    s: Session, day: date, site_id: str | None = None, statuses: tuple[str, ...] = st.OCCUPYING
+) -> list[dict]:
     """The appointments of *day* (optionally at one site) with their people, in slot and queue order."""
     params: dict = {"d": day.isoformat()}
     where = f"d.exam_date = :d AND a.status IN ({st.sql_list(statuses)})"
@@ -41,22 +42,47 @@ def appointment_rows(s: Session, day: date, site_id: str | None = None,
     rows = s.execute(text(_ROWS + "WHERE " + where), params).all()
     flags: dict[str, list[str]] = {}
     if rows:
-        for pid, flag in s.execute(text(
+        for pid, flag in s.execute(
+            text(
                 "SELECT f.person_id, f.flag FROM person_flag f JOIN appointment a ON a.person_id = f.person_id "
-                f"JOIN exam_day d ON d.id = a.day_id WHERE {where} ORDER BY f.flag"), params):
+                f"JOIN exam_day d ON d.id = a.day_id WHERE {where} ORDER BY f.flag"
+            ),
+            params,
+        ):
             if flag not in flags.setdefault(pid, []):
                 flags[pid].append(flag)
     out = []
-    for r in sorted(rows, key=lambda r: (r.start_time, r.queue_no is None, r.queue_no or 0, r.sort_key, r.id)):
-        out.append({
-            "appointment_id": r.id, "queue_no": r.queue_no, "person_id": r.person_id, "name": r.full_name,
-            "dob": r.birth_date, "birth_year": r.birth_year, "sex": r.sex, "hamlet": r.hamlet,
-            "group": r.target_group, "phone": r.phone, "personal_id": r.personal_id, "flags": flags.get(r.person_id, []),
-            "status": r.status, "status_label": st.LABELS[r.status], "priority": bool(r.priority),
-            "locked": bool(r.locked), "walk_in": bool(r.walk_in), "checked_in_at": _local_clock(r.checked_in_at),
-            "slot_id": r.slot_id, "day_id": r.day_id, "campaign_id": r.campaign_id, "start": r.start_time,
-            "end": r.end_time, "site_name": r.site_name,
-        })
+    for r in sorted(
+        rows, key=lambda r: (r.start_time, r.queue_no is None, r.queue_no or 0, r.sort_key, r.id)
+    ):
+        out.append(
+            {
+                "appointment_id": r.id,
+                "queue_no": r.queue_no,
+                "person_id": r.person_id,
+                "name": r.full_name,
+                "dob": r.birth_date,
+                "birth_year": r.birth_year,
+                "sex": r.sex,
+                "hamlet": r.hamlet,
+                "group": r.target_group,
+                "phone": r.phone,
+                "personal_id": r.personal_id,
+                "flags": flags.get(r.person_id, []),
+                "status": r.status,
+                "status_label": st.LABELS[r.status],
+                "priority": bool(r.priority),
+                "locked": bool(r.locked),
+                "walk_in": bool(r.walk_in),
+                "checked_in_at": _local_clock(r.checked_in_at),
+                "slot_id": r.slot_id,
+                "day_id": r.day_id,
+                "campaign_id": r.campaign_id,
+                "start": r.start_time,
+                "end": r.end_time,
+                "site_name": r.site_name,
+            }
+        )
     return out
 
 
@@ -70,20 +96,36 @@ def day_schedule(ctx: StationSession, day: date, site_id: str | None = None, *, 
         if site_id:
             site_clause = " AND d.site_id = :site"
             params["site"] = site_id
-        days = s.execute(text(
-            "SELECT d.id, d.site_id, x.name, x.kind, x.mobile, d.opening_hours, d.slot_minutes, d.capacity_per_slot, "
-            "d.team_note, d.locked FROM exam_day d JOIN site x ON x.id = d.site_id "
-            f"WHERE d.exam_date = :d{site_clause} ORDER BY x.kind != 'station', x.name"), params).all()
+        days = s.execute(
+            text(
+                "SELECT d.id, d.site_id, x.name, x.kind, x.mobile, d.opening_hours, d.slot_minutes, d.capacity_per_slot, "
+                "d.team_note, d.locked FROM exam_day d JOIN site x ON x.id = d.site_id "
+                f"WHERE d.exam_date = :d{site_clause} ORDER BY x.kind != 'station', x.name"
+            ),
+            params,
+        ).all()
         ids = [d.id for d in days]
         booked = booked_by_slot(s, ids)
         slots: dict[str, list[dict]] = {i: [] for i in ids}
         if ids:
             marks = ", ".join(f":i{n}" for n in range(len(ids)))
-            for sid, day_id, start, end, capacity in s.execute(text(
+            for sid, day_id, start, end, capacity in s.execute(
+                text(
                     f"SELECT id, day_id, start_time, end_time, capacity FROM slot WHERE day_id IN ({marks}) "
-                    "ORDER BY day_id, seq"), {f"i{n}": v for n, v in enumerate(ids)}):
-                slots[day_id].append({"slot_id": sid, "start": start, "end": end, "capacity": capacity,
-                                      "booked": booked.get(sid, 0), "appointments": []})
+                    "ORDER BY day_id, seq"
+                ),
+                {f"i{n}": v for n, v in enumerate(ids)},
+            ):
+                slots[day_id].append(
+                    {
+                        "slot_id": sid,
+                        "start": start,
+                        "end": end,
+                        "capacity": capacity,
+                        "booked": booked.get(sid, 0),
+                        "appointments": [],
+                    }
+                )
         by_slot = {x["slot_id"]: x for v in slots.values() for x in v}
         rows = appointment_rows(s, day, site_id)
         for r in rows:
@@ -92,12 +134,31 @@ def day_schedule(ctx: StationSession, day: date, site_id: str | None = None, *, 
     for d in days:
         cap = sum(x["capacity"] for x in slots[d.id])
         used = sum(x["booked"] for x in slots[d.id])
-        out_days.append({"day_id": d.id, "site_id": d.site_id, "site_name": d.name, "site_kind": d.kind,
-                         "mobile": bool(d.mobile), "opening_hours": d.opening_hours, "slot_minutes": d.slot_minutes,
-                         "capacity_per_slot": d.capacity_per_slot, "team_note": d.team_note, "locked": bool(d.locked),
-                         "capacity": cap, "booked": used, "free": max(0, cap - used), "slots": slots[d.id]})
+        out_days.append(
+            {
+                "day_id": d.id,
+                "site_id": d.site_id,
+                "site_name": d.name,
+                "site_kind": d.kind,
+                "mobile": bool(d.mobile),
+                "opening_hours": d.opening_hours,
+                "slot_minutes": d.slot_minutes,
+                "capacity_per_slot": d.capacity_per_slot,
+                "team_note": d.team_note,
+                "locked": bool(d.locked),
+                "capacity": cap,
+                "booked": used,
+                "free": max(0, cap - used),
+                "slots": slots[d.id],
+            }
+        )
     if record:
         with ctx.write() as s:
-            ctx.audit(s, "schedule.read", "exam_day", None, {"date": day.isoformat(), "site": site_id,
-                                                             "appointments": len(rows)})
+            ctx.audit(
+                s,
+                "schedule.read",
+                "exam_day",
+                None,
+                {"date": day.isoformat(), "site": site_id, "appointments": len(rows)},
+            )
     return {"date": day.isoformat(), "days": out_days, "appointments": len(rows)}

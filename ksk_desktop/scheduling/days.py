@@ -75,16 +75,28 @@ def slot_times(hours: str, slot_minutes: int) -> list[tuple[str, str]]:
     out = []
     for start, end in parse_hours(hours):
         if (end - start) % slot_minutes:
-            raise InvalidInput(f"Khung giờ {_clock(start)}-{_clock(end)} không chia đều thành các ca {slot_minutes} "
-                               "phút: sửa giờ hoặc độ dài ca.")
+            raise InvalidInput(
+                f"Khung giờ {_clock(start)}-{_clock(end)} không chia đều thành các ca {slot_minutes} "
+                "phút: sửa giờ hoặc độ dài ca."
+            )
         out += [(_clock(t), _clock(t + slot_minutes)) for t in range(start, end, slot_minutes)]
     return out
 
 
-def day_json(day: ExamDay, site: Site | None = None, booked: int | None = None, capacity: int | None = None) -> dict:
-    data = {"id": day.id, "site_id": day.site_id, "date": day.exam_date.isoformat(), "opening_hours": day.opening_hours,
-            "slot_minutes": day.slot_minutes, "capacity_per_slot": day.capacity_per_slot, "team_note": day.team_note,
-            "locked": day.locked, "version": day.version}
+def day_json(
+    day: ExamDay, site: Site | None = None, booked: int | None = None, capacity: int | None = None
+) -> dict:
+    data = {
+        "id": day.id,
+        "site_id": day.site_id,
+        "date": day.exam_date.isoformat(),
+        "opening_hours": day.opening_hours,
+        "slot_minutes": day.slot_minutes,
+        "capacity_per_slot": day.capacity_per_slot,
+        "team_note": day.team_note,
+        "locked": day.locked,
+        "version": day.version,
+    }
     if site is not None:
         data.update(site_name=site.name, site_kind=site.kind, mobile=site.mobile)
     if booked is not None:
@@ -92,22 +104,49 @@ def day_json(day: ExamDay, site: Site | None = None, booked: int | None = None, 
     return data
 
 
-def add_day(ctx: StationSession, *, site_id: str, day: date, hours: str = DEFAULT_HOURS,
-            slot_minutes: int = DEFAULT_SLOT_MINUTES, capacity_per_slot: int | None = None,
-            team_note: str | None = None, today: date | None = None) -> dict:
+def add_day(
+    ctx: StationSession,
+    *,
+    site_id: str,
+    day: date,
+    hours: str = DEFAULT_HOURS,
+    slot_minutes: int = DEFAULT_SLOT_MINUTES,
+    capacity_per_slot: int | None = None,
+    team_note: str | None = None,
+    today: date | None = None,
+) -> dict:
     """Add an exam day with its slots (audited). Refuses a date in the past, a second day at the same site and
     date, and a site with no capacity when the day gives none."""
     ctx.require(Perm.SCHEDULE_MANAGE)
     today = today or local_today()
     if day < today:
-        raise DateInPast(f"Ngày {show_date(day)} đã qua: chỉ thêm ngày khám từ hôm nay ({show_date(today)}) trở đi.")
+        raise DateInPast(
+            f"Ngày {show_date(day)} đã qua: chỉ thêm ngày khám từ hôm nay ({show_date(today)}) trở đi."
+        )
     with ctx.write() as s:
-        return insert_day(ctx, s, site_id=site_id, day=day, hours=hours, slot_minutes=slot_minutes,
-                          capacity_per_slot=capacity_per_slot, team_note=team_note)
+        return insert_day(
+            ctx,
+            s,
+            site_id=site_id,
+            day=day,
+            hours=hours,
+            slot_minutes=slot_minutes,
+            capacity_per_slot=capacity_per_slot,
+            team_note=team_note,
+        )
 
 
-def insert_day(ctx: StationSession, s: Session, *, site_id: str, day: date, hours: str, slot_minutes: int,
-               capacity_per_slot: int | None, team_note: str | None) -> dict:
+def insert_day(
+    ctx: StationSession,
+    s: Session,
+    *,
+    site_id: str,
+    day: date,
+    hours: str,
+    slot_minutes: int,
+    capacity_per_slot: int | None,
+    team_note: str | None,
+) -> dict:
     """Insert a day and its slots in the caller's transaction (no date check: the demo adds a past day)."""
     site = s.get(Site, site_id)
     if site is None:
@@ -119,24 +158,38 @@ def insert_day(ctx: StationSession, s: Session, *, site_id: str, day: date, hour
         if not site.capacity_per_hour:
             raise SiteCapacityMissing(
                 f"Điểm khám {site.name} chưa đặt công suất (người/giờ): đặt công suất cho điểm khám "
-                "(ksk site edit --capacity N) hoặc cho ngày khám (--capacity-per-slot N).")
+                "(ksk site edit --capacity N) hoặc cho ngày khám (--capacity-per-slot N)."
+            )
         capacity_per_slot = max(1, site.capacity_per_hour * slot_minutes // 60)
     if not isinstance(capacity_per_slot, int) or not 1 <= capacity_per_slot <= 1000:
         raise InvalidInput(f"Số người mỗi ca {capacity_per_slot!r} không hợp lệ (1–1000).")
     if s.scalar(select(ExamDay.id).where(ExamDay.site_id == site_id, ExamDay.exam_date == day)):
         raise InvalidInput(f"Điểm khám {site.name} đã có ngày khám {show_date(day)}.")
     now = utcnow()
-    row = ExamDay(id=str(uuid.uuid4()), site_id=site_id, exam_date=day, opening_hours=format_hours(parse_hours(hours)),
-                  slot_minutes=slot_minutes, capacity_per_slot=capacity_per_slot,
-                  team_note=nfc(team_note) if team_note else None, locked=False, created_at=now, updated_at=now,
-                  version=1)
+    row = ExamDay(
+        id=str(uuid.uuid4()),
+        site_id=site_id,
+        exam_date=day,
+        opening_hours=format_hours(parse_hours(hours)),
+        slot_minutes=slot_minutes,
+        capacity_per_slot=capacity_per_slot,
+        team_note=nfc(team_note) if team_note else None,
+        locked=False,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
     s.add(row)
-    slots = [Slot(id=str(uuid.uuid4()), day_id=row.id, seq=i, start_time=a, end_time=b, capacity=capacity_per_slot)
-             for i, (a, b) in enumerate(times)]
+    slots = [
+        Slot(id=str(uuid.uuid4()), day_id=row.id, seq=i, start_time=a, end_time=b, capacity=capacity_per_slot)
+        for i, (a, b) in enumerate(times)
+    ]
     s.add_all(slots)
     capacity = capacity_per_slot * len(slots)
     data = day_json(row, site, 0, capacity)
-    data["slots"] = [{"id": x.id, "start": x.start_time, "end": x.end_time, "capacity": x.capacity} for x in slots]
+    data["slots"] = [
+        {"id": x.id, "start": x.start_time, "end": x.end_time, "capacity": x.capacity} for x in slots
+    ]
     ctx.audit(s, "exam_day.create", "exam_day", row.id, {k: v for k, v in data.items() if k != "slots"})
     return data
 
@@ -146,9 +199,13 @@ def booked_by_slot(s: Session, day_ids: list[str]) -> dict[str, int]:
     if not day_ids:
         return {}
     marks = ", ".join(f":d{i}" for i in range(len(day_ids)))
-    rows = s.execute(text(f"SELECT slot_id, count(*) FROM appointment WHERE day_id IN ({marks}) "
-                          f"AND status IN ({st.sql_list(st.OCCUPYING)}) GROUP BY slot_id"),
-                     {f"d{i}": d for i, d in enumerate(day_ids)})
+    rows = s.execute(
+        text(
+            f"SELECT slot_id, count(*) FROM appointment WHERE day_id IN ({marks}) "
+            f"AND status IN ({st.sql_list(st.OCCUPYING)}) GROUP BY slot_id"
+        ),
+        {f"d{i}": d for i, d in enumerate(day_ids)},
+    )
     return dict(rows.all())
 
 
@@ -168,7 +225,8 @@ def set_capacity(ctx: StationSession, day_id: str, capacity_per_slot: int) -> di
             worst = max(over, key=lambda x: booked.get(x.id, 0))
             raise DayOverCapacity(
                 f"Ngày {show_date(day.exam_date)}: ca {worst.start_time} đã có {booked[worst.id]} người, nhiều hơn "
-                f"{capacity_per_slot} người/ca. Chuyển bớt lịch hẹn sang ca khác trước khi giảm công suất.")
+                f"{capacity_per_slot} người/ca. Chuyển bớt lịch hẹn sang ca khác trước khi giảm công suất."
+            )
         old = day.capacity_per_slot
         for x in slots:
             x.capacity = capacity_per_slot
@@ -190,20 +248,29 @@ def lock_day(ctx: StationSession, day_id: str, locked: bool = True) -> dict:
         day.version += 1
         day.updated_at = utcnow()
         n = set_locked(s, "day_id = :k", {"k": day.id}, locked)
-        ctx.audit(s, "exam_day.lock" if locked else "exam_day.unlock", "exam_day", day.id, {"appointments": n})
+        ctx.audit(
+            s, "exam_day.lock" if locked else "exam_day.unlock", "exam_day", day.id, {"appointments": n}
+        )
         return {**day_json(day), "appointments_changed": n}
 
 
 def set_locked(s: Session, where: str, params: dict, locked: bool) -> int:
     """Lock or unlock the expected (scheduled/notified) appointments matching *where*; each change is versioned
     and queued for sync. Returns how many changed."""
-    rows = s.execute(text(f"SELECT id, version FROM appointment WHERE {where} AND locked = :was "
-                          f"AND status IN ({st.sql_list(st.EXPECTED)})"), {**params, "was": int(not locked)}).all()
+    rows = s.execute(
+        text(
+            f"SELECT id, version FROM appointment WHERE {where} AND locked = :was "
+            f"AND status IN ({st.sql_list(st.EXPECTED)})"
+        ),
+        {**params, "was": int(not locked)},
+    ).all()
     if not rows:
         return 0
     now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
-    s.execute(text("UPDATE appointment SET locked = :l, version = version + 1, updated_at = :now WHERE id = :id"),
-              [{"l": int(locked), "now": now, "id": r.id} for r in rows])
+    s.execute(
+        text("UPDATE appointment SET locked = :l, version = version + 1, updated_at = :now WHERE id = :id"),
+        [{"l": int(locked), "now": now, "id": r.id} for r in rows],
+    )
     sync_payload.queue(s, [r.id for r in rows])
     return len(rows)
 
@@ -219,18 +286,30 @@ def get_day(ctx: StationSession, day_id: str) -> dict:
 def with_counts(s: Session, days: list[ExamDay]) -> list[dict]:
     ids = [d.id for d in days]
     booked = booked_by_slot(s, ids)
-    slots = s.execute(select(Slot.day_id, Slot.id, Slot.capacity).where(Slot.day_id.in_(ids))).all() if ids else []
+    slots = (
+        s.execute(select(Slot.day_id, Slot.id, Slot.capacity).where(Slot.day_id.in_(ids))).all()
+        if ids
+        else []
+    )
     cap: dict[str, int] = {}
     used: dict[str, int] = {}
     for day_id, slot_id, capacity in slots:
         cap[day_id] = cap.get(day_id, 0) + capacity
         used[day_id] = used.get(day_id, 0) + booked.get(slot_id, 0)
-    sites = {x.id: x for x in s.scalars(select(Site).where(Site.id.in_({d.site_id for d in days})))} if days else {}
+    sites = (
+        {x.id: x for x in s.scalars(select(Site).where(Site.id.in_({d.site_id for d in days})))}
+        if days
+        else {}
+    )
     return [day_json(d, sites.get(d.site_id), used.get(d.id, 0), cap.get(d.id, 0)) for d in days]
 
 
-def list_days(ctx: StationSession, date_from: date | None = None, date_to: date | None = None,
-              site_id: str | None = None) -> list[dict]:
+def list_days(
+    ctx: StationSession,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    site_id: str | None = None,
+) -> list[dict]:
     """Exam days (with capacity, places booked and free) in date order."""
     ctx.require(Perm.PERSON_READ)
     with ctx.read() as s:
@@ -242,4 +321,3 @@ def list_days(ctx: StationSession, date_from: date | None = None, date_to: date 
         if site_id is not None:
             q = q.where(ExamDay.site_id == site_id)
         return with_counts(s, list(s.scalars(q)))
-

@@ -33,30 +33,49 @@ def _working_days(start: date, n: int, step: int) -> list[date]:
 
 def _expected_on(ctx: StationSession, day_id: str) -> list[Appointment]:
     with ctx.read() as s:
-        return list(s.scalars(select(Appointment).join(Slot, Slot.id == Appointment.slot_id)
-                              .where(Appointment.day_id == day_id, Appointment.status.in_(st.EXPECTED))
-                              .order_by(Slot.seq, Appointment.priority.desc(), Appointment.id)))
+        return list(
+            s.scalars(
+                select(Appointment)
+                .join(Slot, Slot.id == Appointment.slot_id)
+                .where(Appointment.day_id == day_id, Appointment.status.in_(st.EXPECTED))
+                .order_by(Slot.seq, Appointment.priority.desc(), Appointment.id)
+            )
+        )
 
 
 def seed_demo_schedule(ctx: StationSession, today: date | None = None) -> dict:
     """Create the demo campaign, sites, days and appointments (for ``ksk demo``). Returns what was made."""
     ctx.require(Perm.DEMO_SEED)
     today = today or local_today()
-    campaign = campaigns.create_campaign(ctx, name=f"Khám sức khỏe định kỳ năm {today.year}", year=today.year,
-                                         groups="a,b,c,d,đ")
+    campaign = campaigns.create_campaign(
+        ctx, name=f"Khám sức khỏe định kỳ năm {today.year}", year=today.year, groups="a,b,c,d,đ"
+    )
     station = sites.add_site(ctx, name=station_info(ctx).name, kind="station", capacity_per_hour=40)
-    school = sites.add_site(ctx, name="Điểm khám Trường Tiểu học và THCS (dữ liệu mẫu)", kind="school",
-                            capacity_per_hour=60, address="Trường Tiểu học và THCS của xã")
+    school = sites.add_site(
+        ctx,
+        name="Điểm khám Trường Tiểu học và THCS (dữ liệu mẫu)",
+        kind="school",
+        capacity_per_hour=60,
+        address="Trường Tiểu học và THCS của xã",
+    )
     (past,) = _working_days(today, 1, -1)
     ahead = _working_days(today, WORKING_DAYS_AHEAD, 1)
     with ctx.write() as s:  # a day already behind us: only the demo may add one
-        past_day = insert_day(ctx, s, site_id=station["id"], day=past, hours=DEFAULT_HOURS,
-                              slot_minutes=DEFAULT_SLOT_MINUTES, capacity_per_slot=None,
-                              team_note="BS. Nguyễn Văn Minh, ĐD. Trần Thị Lan")
+        past_day = insert_day(
+            ctx,
+            s,
+            site_id=station["id"],
+            day=past,
+            hours=DEFAULT_HOURS,
+            slot_minutes=DEFAULT_SLOT_MINUTES,
+            capacity_per_slot=None,
+            team_note="BS. Nguyễn Văn Minh, ĐD. Trần Thị Lan",
+        )
     day_ids = {}
     for d in [today, *ahead]:
-        day_ids[d] = add_day(ctx, site_id=station["id"], day=d, team_note="BS. Nguyễn Văn Minh, ĐD. Trần Thị Lan",
-                             today=today)["id"]
+        day_ids[d] = add_day(
+            ctx, site_id=station["id"], day=d, team_note="BS. Nguyễn Văn Minh, ĐD. Trần Thị Lan", today=today
+        )["id"]
     add_day(ctx, site_id=school["id"], day=ahead[1], team_note="Đoàn khám lưu động", today=today)
 
     # The past day, planned as it was then; most came, the rest are marked absent at reconciliation (after
@@ -68,8 +87,16 @@ def seed_demo_schedule(ctx: StationSession, today: date | None = None) -> dict:
         for n, a in enumerate(came, start=1):
             appt = s.get(Appointment, a.id)
             start = s.get(Slot, appt.slot_id).start_time
-            appts.change(ctx, s, appt, "appointment.demo_examined", {"demo": True}, status=st.EXAMINED,
-                         queue_no=n, checked_in_at=to_utc(past, start))
+            appts.change(
+                ctx,
+                s,
+                appt,
+                "appointment.demo_examined",
+                {"demo": True},
+                status=st.EXAMINED,
+                queue_no=n,
+                checked_in_at=to_utc(past, start),
+            )
 
     # Today and the next working days.
     result = planner.plan(ctx, campaign["id"], today, ahead[-1], today=today)
@@ -80,13 +107,26 @@ def seed_demo_schedule(ctx: StationSession, today: date | None = None) -> dict:
         checkin.checkin_by_appointment(ctx, a.id, today=today)
     with ctx.write() as s:
         for a in todays[:5]:  # the exam module records these; the demo user is not a doctor
-            appts.change(ctx, s, s.get(Appointment, a.id), "appointment.demo_examined", {"demo": True},
-                         status=st.EXAMINED)
+            appts.change(
+                ctx,
+                s,
+                s.get(Appointment, a.id),
+                "appointment.demo_examined",
+                {"demo": True},
+                status=st.EXAMINED,
+            )
     for a in todays[5:7]:
         board.start_exam(ctx, a.id)
     with ctx.read() as s:
         n_days = len(list(s.scalars(select(ExamDay.id))))
-    return {"campaign_id": campaign["id"], "sites": [station["id"], school["id"]], "days": n_days,
-            "planned": result.counts["placed"] + len(came) + reconciled["counts"]["no_show"],
-            "past_day": past.isoformat(), "examined_past": len(came), "no_show_past": reconciled["counts"]["no_show"],
-            "notified": notified, "checked_in_today": len(todays)}
+    return {
+        "campaign_id": campaign["id"],
+        "sites": [station["id"], school["id"]],
+        "days": n_days,
+        "planned": result.counts["placed"] + len(came) + reconciled["counts"]["no_show"],
+        "past_day": past.isoformat(),
+        "examined_past": len(came),
+        "no_show_past": reconciled["counts"]["no_show"],
+        "notified": notified,
+        "checked_in_today": len(todays),
+    }

@@ -63,11 +63,11 @@ PUPIL_AGES = (6, 17)
 
 REASONS = {
     "no_school_day": "Học sinh (nhóm b, 6–17 tuổi) được khám tại trường: chưa có ngày khám tại điểm trường học "
-                     "trong khoảng ngày đã chọn.",
+    "trong khoảng ngày đã chọn.",
     "school_full": "Các ngày khám tại trường học trong khoảng ngày đã chọn đã kín chỗ.",
     "no_regular_day": "Chỉ có ngày khám tại trường học (dành cho học sinh) trong khoảng ngày đã chọn.",
     "no_morning_room": "Hết chỗ buổi sáng (người cao tuổi, người khuyết tật, người có công được xếp buổi sáng) "
-                       "trong khoảng ngày đã chọn.",
+    "trong khoảng ngày đã chọn.",
     "full": "Hết chỗ: các ngày khám trong khoảng ngày đã chọn đã kín.",
 }
 
@@ -86,11 +86,17 @@ class Population:
         if set(self.groups) - set(TARGET_GROUPS):
             raise InvalidInput("Nhóm đối tượng phải là a, b, c, d hoặc đ.")
         if set(self.flags) - set(FLAGS):
-            raise InvalidInput(f"Diện ưu tiên không hợp lệ: {', '.join(sorted(set(self.flags) - set(FLAGS)))}.")
+            raise InvalidInput(
+                f"Diện ưu tiên không hợp lệ: {', '.join(sorted(set(self.flags) - set(FLAGS)))}."
+            )
 
     def to_json(self) -> dict:
-        return {"groups": sorted(self.groups, key=TARGET_GROUPS.index), "flags": sorted(self.flags),
-                "hamlets": sorted(self.hamlets), "not_examined_this_year": self.not_examined_this_year}
+        return {
+            "groups": sorted(self.groups, key=TARGET_GROUPS.index),
+            "flags": sorted(self.flags),
+            "hamlets": sorted(self.hamlets),
+            "not_examined_this_year": self.not_examined_this_year,
+        }
 
 
 @dataclass(slots=True)
@@ -146,21 +152,35 @@ class PlanResult:
         actions = {"new": 0, "moved": 0, "unchanged": 0}
         for p in self.placed:
             actions[p.action] += 1
-        return {"considered": len(self.placed) + len(self.unplaced), "placed": len(self.placed), **actions,
-                "unplaced": len(self.unplaced),
-                "cancelled": sum(1 for u in self.unplaced if u.cancelled_appointment_id),
-                "already_scheduled": self.already_scheduled, "examined_this_year": self.examined_this_year}
+        return {
+            "considered": len(self.placed) + len(self.unplaced),
+            "placed": len(self.placed),
+            **actions,
+            "unplaced": len(self.unplaced),
+            "cancelled": sum(1 for u in self.unplaced if u.cancelled_appointment_id),
+            "already_scheduled": self.already_scheduled,
+            "examined_this_year": self.examined_this_year,
+        }
 
     def to_json(self) -> dict:
         reasons: dict[str, dict] = {}
         for u in self.unplaced:
             reasons.setdefault(u.code, {"reason": u.reason, "count": 0})["count"] += 1
-        return {"campaign_id": self.campaign_id, "from": self.date_from.isoformat(), "to": self.date_to.isoformat(),
-                "site_id": self.site_id, "dry_run": self.dry_run, "rebalance": self.rebalance,
-                "population": self.population,
-                "counts": self.counts, "unplaced_reasons": reasons, "days": self.days,
-                "placed": [p.to_json() for p in self.placed], "unplaced": [u.to_json() for u in self.unplaced],
-                "seconds": self.seconds}
+        return {
+            "campaign_id": self.campaign_id,
+            "from": self.date_from.isoformat(),
+            "to": self.date_to.isoformat(),
+            "site_id": self.site_id,
+            "dry_run": self.dry_run,
+            "rebalance": self.rebalance,
+            "population": self.population,
+            "counts": self.counts,
+            "unplaced_reasons": reasons,
+            "days": self.days,
+            "placed": [p.to_json() for p in self.placed],
+            "unplaced": [u.to_json() for u in self.unplaced],
+            "seconds": self.seconds,
+        }
 
 
 # -- placement in memory ----------------------------------------------------------------------------------------
@@ -246,13 +266,15 @@ class _Person:
     any_slot: bool = False  # rebalancing found no place by the rules for this appointment: any place will do
 
 
-def _fill(days: list[DayRoom], people: list[_Person], placed: dict[str, tuple[DayRoom, SlotRoom]],
-          morning: bool) -> list[_Person]:
+def _fill(
+    days: list[DayRoom], people: list[_Person], placed: dict[str, tuple[DayRoom, SlotRoom]], morning: bool
+) -> list[_Person]:
     """Place *people* in order, mornings only (priority) or anywhere; return those who found no room.
 
     First pass: each day takes a share of them in proportion to its free places (mornings, for priority people),
     which spreads them over the range in order; second pass: anyone left takes any place still free.
     """
+
     def room(d: DayRoom) -> int:
         return d.morning_room if morning else d.room
 
@@ -298,9 +320,18 @@ def _in(name: str, values: list, params: dict) -> str:
 
 
 # -- the plan -----------------------------------------------------------------------------------------------------
-def plan(ctx: StationSession, campaign_id: str, date_from: date, date_to: date, *, site_id: str | None = None,
-         population: Population | None = None, dry_run: bool = False, rebalance: bool = False,
-         today: date | None = None) -> PlanResult:
+def plan(
+    ctx: StationSession,
+    campaign_id: str,
+    date_from: date,
+    date_to: date,
+    *,
+    site_id: str | None = None,
+    population: Population | None = None,
+    dry_run: bool = False,
+    rebalance: bool = False,
+    today: date | None = None,
+) -> PlanResult:
     """Plan (or with ``dry_run`` only preview) the campaign's appointments over the open exam days from
     *date_from* to *date_to* (optionally at one site). The result lists who was placed where and who did not
     fit, with the reason. ``rebalance`` also spreads again the appointments the planner may move. A commit is
@@ -314,7 +345,9 @@ def plan(ctx: StationSession, campaign_id: str, date_from: date, date_to: date, 
     started = time.perf_counter()
     if dry_run:
         with ctx.read() as s:
-            result, _work = _compute(s, campaign_id, date_from, date_to, site_id, population, today, rebalance)
+            result, _work = _compute(
+                s, campaign_id, date_from, date_to, site_id, population, today, rebalance
+            )
     else:
         with ctx.write() as s:
             result, work = _compute(s, campaign_id, date_from, date_to, site_id, population, today, rebalance)
@@ -329,8 +362,16 @@ def _raw(s: Session, sql: str, params: dict | None = None) -> list[tuple]:
     return s.connection().connection.driver_connection.execute(sql, params or {}).fetchall()
 
 
-def _compute(s: Session, campaign_id: str, date_from: date, date_to: date, site_id: str | None,
-             population: Population, today: date, rebalance: bool) -> tuple[PlanResult, dict]:
+def _compute(
+    s: Session,
+    campaign_id: str,
+    date_from: date,
+    date_to: date,
+    site_id: str | None,
+    population: Population,
+    today: date,
+    rebalance: bool,
+) -> tuple[PlanResult, dict]:
     campaign = s.get(Campaign, campaign_id)
     if campaign is None:
         raise NotFound(f"Không tìm thấy đợt khám {campaign_id}.")
@@ -354,30 +395,50 @@ def _compute(s: Session, campaign_id: str, date_from: date, date_to: date, site_
         params[f"f{i}"] = flag
     if population.hamlets:
         where.append(f"p.hamlet IN ({_in('h', sorted(population.hamlets), params)})")
-    rows = _raw(s, "SELECT p.id, p.full_name, p.hamlet, p.target_group, p.birth_year "
-                   "FROM person p" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.sort_key", params)
+    rows = _raw(
+        s,
+        "SELECT p.id, p.full_name, p.hamlet, p.target_group, p.birth_year "
+        "FROM person p" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.sort_key",
+        params,
+    )
     examined: set = set()
     if population.not_examined_this_year:
         examined = {r[0] for r in _raw(s, examined_ids_sql(), {"y": campaign.year})}
-    priority_ids = {r[0] for r in _raw(
-        s, f"SELECT DISTINCT person_id FROM person_flag WHERE flag IN ({st.sql_list(PRIORITY_FLAGS)})")}
+    priority_ids = {
+        r[0]
+        for r in _raw(
+            s, f"SELECT DISTINCT person_id FROM person_flag WHERE flag IN ({st.sql_list(PRIORITY_FLAGS)})"
+        )
+    }
 
     # The campaign's appointments: the planner may move only scheduled, unlocked ones on an open day of the range;
     # anyone with another active appointment stays out of this plan.
     active: dict[str, tuple] = {}
     no_shows: dict[str, tuple] = {}
-    for a in _raw(s, "SELECT a.id, a.person_id, a.status, a.locked, a.day_id, a.slot_id, a.version, d.exam_date "
-                     "FROM appointment a JOIN exam_day d ON d.id = a.day_id "
-                     f"WHERE a.campaign_id = :c AND a.status IN ({st.sql_list((*st.ACTIVE, st.NO_SHOW))})",
-                  {"c": campaign_id}):
+    for a in _raw(
+        s,
+        "SELECT a.id, a.person_id, a.status, a.locked, a.day_id, a.slot_id, a.version, d.exam_date "
+        "FROM appointment a JOIN exam_day d ON d.id = a.day_id "
+        f"WHERE a.campaign_id = :c AND a.status IN ({st.sql_list((*st.ACTIVE, st.NO_SHOW))})",
+        {"c": campaign_id},
+    ):
         if a[2] == st.NO_SHOW:
             if a[1] not in no_shows or no_shows[a[1]][2] < a[7]:
                 no_shows[a[1]] = (a[0], a[6], a[7])
         else:
             active[a[1]] = a
     day_params: dict = {}
-    slot_starts = dict(_raw(s, f"SELECT id, start_time FROM slot WHERE day_id IN ({_in('d', list(open_days), day_params)})",
-                            day_params)) if active else {}
+    slot_starts = (
+        dict(
+            _raw(
+                s,
+                f"SELECT id, start_time FROM slot WHERE day_id IN ({_in('d', list(open_days), day_params)})",
+                day_params,
+            )
+        )
+        if active
+        else {}
+    )
 
     people: list[_Person] = []
     already = n_examined = 0
@@ -398,8 +459,9 @@ def _compute(s: Session, campaign_id: str, date_from: date, date_to: date, site_
         if a is not None:
             movable = (a[0], a[6], a[5])
             # Without rebalancing, an appointment that still keeps the rules stays where it is.
-            fits = (slot_starts.get(a[5], "") < MORNING_ENDS or not prio) and \
-                (open_days[a[4]] == "school") == pupil
+            fits = (slot_starts.get(a[5], "") < MORNING_ENDS or not prio) and (
+                open_days[a[4]] == "school"
+            ) == pupil
             keep = fits and not rebalance
         ns = no_shows.get(pid) if a is None else None
         people.append(_Person(pid, name, hamlet, group, prio, pupil, movable, ns[:2] if ns else None, keep))
@@ -420,8 +482,11 @@ def _compute(s: Session, campaign_id: str, date_from: date, date_to: date, site_
         chosen = set(placed)
         placed = {}
         for stream, stream_days in _streams(final):
-            left = _place(stream_days, [p for p in people if p.pupil == stream and p.id in chosen and not p.any_slot],
-                          placed)
+            left = _place(
+                stream_days,
+                [p for p in people if p.pupil == stream and p.id in chosen and not p.any_slot],
+                placed,
+            )
             # those who took any place in the first round take one again (so do any left: it cannot happen)
             left += [p for p in people if p.pupil == stream and p.id in chosen and p.any_slot]
             left = _fill(stream_days, left, placed, morning=False) if left else left
@@ -445,19 +510,55 @@ def _compute(s: Session, campaign_id: str, date_from: date, date_to: date, site_
             appt_id = p.movable[0]
         else:
             action, appt_id = "new", next(fresh)
-        placements.append(Placement(appt_id, p.id, day.id, slot.id, day.date, slot.start, slot.end, day.site_id, action,
-                                    p.priority, p.pupil))
+        placements.append(
+            Placement(
+                appt_id,
+                p.id,
+                day.id,
+                slot.id,
+                day.date,
+                slot.start,
+                slot.end,
+                day.site_id,
+                action,
+                p.priority,
+                p.pupil,
+            )
+        )
     by_id = {p.id: p for p in people}
     for u in unplaced:
         m = by_id[u.person_id].movable
         if m:
             u.cancelled_appointment_id = m[0]
             u.reason += " Lịch hẹn cũ đã được hủy."
-    summary = [{"day_id": d.id, "date": d.date, "site_id": d.site_id, "site_name": d.site_name, "kind": d.kind,
-                "capacity": d.capacity, "booked_before": d.booked_before, "placed": d.placed, "free_after": d.room}
-               for d in days]
-    result = PlanResult(campaign_id, date_from, date_to, site_id, False, population.to_json(), summary, placements,
-                        unplaced, already, n_examined, rebalance=rebalance)
+    summary = [
+        {
+            "day_id": d.id,
+            "date": d.date,
+            "site_id": d.site_id,
+            "site_name": d.site_name,
+            "kind": d.kind,
+            "capacity": d.capacity,
+            "booked_before": d.booked_before,
+            "placed": d.placed,
+            "free_after": d.room,
+        }
+        for d in days
+    ]
+    result = PlanResult(
+        campaign_id,
+        date_from,
+        date_to,
+        site_id,
+        False,
+        population.to_json(),
+        summary,
+        placements,
+        unplaced,
+        already,
+        n_examined,
+        rebalance=rebalance,
+    )
     return result, {"people": by_id, "campaign": campaign}
 
 
@@ -469,15 +570,18 @@ def _streams(days: list[DayRoom]) -> tuple:
 def _copy(days: list[DayRoom]) -> list[DayRoom]:
     out = []
     for d in days:
-        c = DayRoom((d.id, d.date, d.site_id, d.site_name, d.kind), [SlotRoom(x.id, x.start, x.end, x.room)
-                                                                     for x in d.slots])
+        c = DayRoom(
+            (d.id, d.date, d.site_id, d.site_name, d.kind),
+            [SlotRoom(x.id, x.start, x.end, x.room) for x in d.slots],
+        )
         c.capacity, c.booked_before = d.capacity, d.booked_before
         out.append(c)
     return out
 
 
-def _assign(days: list[DayRoom], people: list[_Person], placed: dict, unplaced: list[Unplaced], *,
-            rebalance: bool) -> None:
+def _assign(
+    days: list[DayRoom], people: list[_Person], placed: dict, unplaced: list[Unplaced], *, rebalance: bool
+) -> None:
     """Place those to move, then newcomers. Without rebalancing, "to move" means breaking a rule, and who finds
     no better place keeps their own; with it, every appointment the planner may move was given back, and who
     finds no place by the rules takes any (an appointment is cancelled only if no place at all is left)."""
@@ -540,16 +644,25 @@ def _open_days(s: Session, date_from: date, date_to: date, site_id: str | None, 
         params["site"] = site_id
         if not s.execute(text("SELECT 1 FROM site WHERE id = :site"), {"site": site_id}).first():
             raise NotFound(f"Không tìm thấy điểm khám {site_id}.")
-    rows = s.execute(text(
-        "SELECT d.id, d.exam_date, d.site_id, x.name, x.kind FROM exam_day d JOIN site x ON x.id = d.site_id "
-        f"WHERE d.exam_date BETWEEN :a AND :b AND d.locked = 0 AND x.active = 1{site_clause} "
-        "ORDER BY d.exam_date, x.kind != 'station', x.name, d.id"), params).all()
+    rows = s.execute(
+        text(
+            "SELECT d.id, d.exam_date, d.site_id, x.name, x.kind FROM exam_day d JOIN site x ON x.id = d.site_id "
+            f"WHERE d.exam_date BETWEEN :a AND :b AND d.locked = 0 AND x.active = 1{site_clause} "
+            "ORDER BY d.exam_date, x.kind != 'station', x.name, d.id"
+        ),
+        params,
+    ).all()
     if not rows:
         span = f"{show_date(date_from)}–{show_date(date_to)}"
         if date_to < today:
-            raise InvalidInput(f"Khoảng ngày {span} đã qua: chỉ xếp lịch từ hôm nay ({show_date(today)}) trở đi.")
-        raise InvalidInput(f"Không có ngày khám nào còn mở (chưa khóa, chưa qua) trong khoảng {span}"
-                           + (" tại điểm khám đã chọn" if site_id else "") + ": hãy thêm ngày khám (ksk day add).")
+            raise InvalidInput(
+                f"Khoảng ngày {span} đã qua: chỉ xếp lịch từ hôm nay ({show_date(today)}) trở đi."
+            )
+        raise InvalidInput(
+            f"Không có ngày khám nào còn mở (chưa khóa, chưa qua) trong khoảng {span}"
+            + (" tại điểm khám đã chọn" if site_id else "")
+            + ": hãy thêm ngày khám (ksk day add)."
+        )
     return rows
 
 
@@ -558,14 +671,24 @@ def _load_slots(s: Session, rows: list, released: Counter) -> list[DayRoom]:
     ids = [r.id for r in rows]
     params: dict = {}
     marks = _in("d", ids, params)
-    booked = dict(s.execute(text(
-        f"SELECT slot_id, count(*) FROM appointment WHERE day_id IN ({marks}) "
-        f"AND status IN ({st.sql_list(st.OCCUPYING)}) GROUP BY slot_id"), params).all())
+    booked = dict(
+        s.execute(
+            text(
+                f"SELECT slot_id, count(*) FROM appointment WHERE day_id IN ({marks}) "
+                f"AND status IN ({st.sql_list(st.OCCUPYING)}) GROUP BY slot_id"
+            ),
+            params,
+        ).all()
+    )
     by_day: dict[str, list[SlotRoom]] = {d: [] for d in ids}
     totals: dict[str, list[int]] = {d: [0, 0] for d in ids}
-    for sid, day_id, start, end, capacity in s.execute(text(
+    for sid, day_id, start, end, capacity in s.execute(
+        text(
             f"SELECT id, day_id, start_time, end_time, capacity FROM slot WHERE day_id IN ({marks}) "
-            "ORDER BY day_id, seq"), params):
+            "ORDER BY day_id, seq"
+        ),
+        params,
+    ):
         used = booked.get(sid, 0) - released.get(sid, 0)
         by_day[day_id].append(SlotRoom(sid, start, end, max(0, capacity - used)))
         totals[day_id][0] += capacity
@@ -591,60 +714,135 @@ def _write(ctx: StationSession, s: Session, result: PlanResult, work: dict) -> N
         person = people[p.person_id]
         if p.action == "new":
             link = person.no_show[0] if person.no_show else None
-            new_rows.append({
-                "id": p.appointment_id, "person_id": p.person_id, "campaign_id": result.campaign_id,
-                "day_id": p.day_id, "slot_id": p.slot_id, "status": st.SCHEDULED, "queue_no": None,
-                "priority": int(p.priority), "locked": False, "walk_in": False, "rescheduled_from": link,
-                "note": None, "checked_in_at": None, "created_by": user, "created_at": now, "updated_at": now,
-                "version": 1})
-            ready.append({
-                "id": p.appointment_id, "person_id": p.person_id, "campaign_id": result.campaign_id,
-                "campaign_year": year, "date": p.date, "site_id": p.site_id, "start": p.start, "end": p.end,
-                "status": st.SCHEDULED, "queue_no": None, "priority": p.priority, "walk_in": False,
-                "rescheduled_from": link, "checked_in_at": None, "updated_at": updated, "version": 1})
+            new_rows.append(
+                {
+                    "id": p.appointment_id,
+                    "person_id": p.person_id,
+                    "campaign_id": result.campaign_id,
+                    "day_id": p.day_id,
+                    "slot_id": p.slot_id,
+                    "status": st.SCHEDULED,
+                    "queue_no": None,
+                    "priority": int(p.priority),
+                    "locked": False,
+                    "walk_in": False,
+                    "rescheduled_from": link,
+                    "note": None,
+                    "checked_in_at": None,
+                    "created_by": user,
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": 1,
+                }
+            )
+            ready.append(
+                {
+                    "id": p.appointment_id,
+                    "person_id": p.person_id,
+                    "campaign_id": result.campaign_id,
+                    "campaign_year": year,
+                    "date": p.date,
+                    "site_id": p.site_id,
+                    "start": p.start,
+                    "end": p.end,
+                    "status": st.SCHEDULED,
+                    "queue_no": None,
+                    "priority": p.priority,
+                    "walk_in": False,
+                    "rescheduled_from": link,
+                    "checked_in_at": None,
+                    "updated_at": updated,
+                    "version": 1,
+                }
+            )
             if person.no_show:
                 rescheduled.append(person.no_show)
         elif p.action == "moved":
             version = person.movable[1] + 1
-            moved.append({"id": p.appointment_id, "day": p.day_id, "slot": p.slot_id, "p": int(p.priority), "v": version,
-                          "now": stamp})
+            moved.append(
+                {
+                    "id": p.appointment_id,
+                    "day": p.day_id,
+                    "slot": p.slot_id,
+                    "p": int(p.priority),
+                    "v": version,
+                    "now": stamp,
+                }
+            )
             queued.append(p.appointment_id)
     cancelled = []
     for u in result.unplaced:
         if u.cancelled_appointment_id:
             version = people[u.person_id].movable[1] + 1
-            cancelled.append({"id": u.cancelled_appointment_id, "v": version, "now": stamp,
-                              "note": "Hủy khi xếp lại lịch: " + u.reason})
+            cancelled.append(
+                {
+                    "id": u.cancelled_appointment_id,
+                    "v": version,
+                    "now": stamp,
+                    "note": "Hủy khi xếp lại lịch: " + u.reason,
+                }
+            )
             queued.append(u.cancelled_appointment_id)
     if rescheduled:
-        s.execute(text("UPDATE appointment SET status = 'rescheduled', version = :v, updated_at = :now WHERE id = :id"),
-                  [{"id": a, "v": v + 1, "now": stamp} for a, v in rescheduled])
+        s.execute(
+            text(
+                "UPDATE appointment SET status = 'rescheduled', version = :v, updated_at = :now WHERE id = :id"
+            ),
+            [{"id": a, "v": v + 1, "now": stamp} for a, v in rescheduled],
+        )
         queued += [a for a, _v in rescheduled]
     if cancelled:
-        s.execute(text("UPDATE appointment SET status = 'cancelled', note = :note, version = :v, updated_at = :now "
-                       "WHERE id = :id"), cancelled)
+        s.execute(
+            text(
+                "UPDATE appointment SET status = 'cancelled', note = :note, version = :v, updated_at = :now "
+                "WHERE id = :id"
+            ),
+            cancelled,
+        )
     if moved:
-        s.execute(text("UPDATE appointment SET day_id = :day, slot_id = :slot, priority = :p, version = :v, "
-                       "updated_at = :now WHERE id = :id"), moved)
+        s.execute(
+            text(
+                "UPDATE appointment SET day_id = :day, slot_id = :slot, priority = :p, version = :v, "
+                "updated_at = :now WHERE id = :id"
+            ),
+            moved,
+        )
     insert_many(s, Appointment.__table__, new_rows)
     sync_payload.queue(s, queued, ready)  # each with the appointment as now stored
-    ctx.audit(s, "schedule.plan", "campaign", result.campaign_id, {
-        "from": result.date_from.isoformat(), "to": result.date_to.isoformat(), "site": result.site_id,
-        "population": result.population, "counts": result.counts,
-        "new": [r["id"] for r in new_rows], "moved": [m["id"] for m in moved],
-        "cancelled": [c["id"] for c in cancelled], "rescheduled": [a for a, _v in rescheduled],
-    })
+    ctx.audit(
+        s,
+        "schedule.plan",
+        "campaign",
+        result.campaign_id,
+        {
+            "from": result.date_from.isoformat(),
+            "to": result.date_to.isoformat(),
+            "site": result.site_id,
+            "population": result.population,
+            "counts": result.counts,
+            "new": [r["id"] for r in new_rows],
+            "moved": [m["id"] for m in moved],
+            "cancelled": [c["id"] for c in cancelled],
+            "rescheduled": [a for a, _v in rescheduled],
+        },
+    )
 
 
 def priority_of(s: Session, person_id: str, year: int) -> tuple[bool, bool]:
     """(priority, pupil) of one person in a campaign *year*, by the planner's rules."""
-    row = s.execute(text("SELECT target_group, birth_date, birth_year FROM person WHERE id = :p"),
-                    {"p": person_id}).first()
+    row = s.execute(
+        text("SELECT target_group, birth_date, birth_year FROM person WHERE id = :p"), {"p": person_id}
+    ).first()
     if row is None:
         raise NotFound(f"Không tìm thấy người có mã {person_id}.")
     age = age_in(year, row.birth_year)
-    flagged = s.execute(text(f"SELECT 1 FROM person_flag WHERE person_id = :p AND flag IN "
-                             f"({st.sql_list(PRIORITY_FLAGS)}) LIMIT 1"), {"p": person_id}).first()
+    flagged = s.execute(
+        text(
+            f"SELECT 1 FROM person_flag WHERE person_id = :p AND flag IN "
+            f"({st.sql_list(PRIORITY_FLAGS)}) LIMIT 1"
+        ),
+        {"p": person_id},
+    ).first()
     pupil = row.target_group == "b" and age is not None and PUPIL_AGES[0] <= age <= PUPIL_AGES[1]
     return bool(flagged) or (age is not None and age >= ELDERLY_AGE), pupil
 
@@ -654,8 +852,12 @@ def day_rooms(s: Session, day_ids: list[str]) -> list[DayRoom]:
     if not day_ids:
         return []
     params: dict = {}
-    rows = s.execute(text(
-        "SELECT d.id, d.exam_date, d.site_id, x.name, x.kind FROM exam_day d JOIN site x ON x.id = d.site_id "
-        f"WHERE d.id IN ({_in('d', day_ids, params)})"), params).all()
+    rows = s.execute(
+        text(
+            "SELECT d.id, d.exam_date, d.site_id, x.name, x.kind FROM exam_day d JOIN site x ON x.id = d.site_id "
+            f"WHERE d.id IN ({_in('d', day_ids, params)})"
+        ),
+        params,
+    ).all()
     order = {d: i for i, d in enumerate(day_ids)}
     return _load_slots(s, sorted(rows, key=lambda r: order[r.id]), Counter())

@@ -29,21 +29,27 @@ def _stamp() -> tuple[datetime, str]:
     return now, now.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def reconcile(ctx: StationSession, day: date, *, site_id: str | None = None, now: datetime | None = None) -> dict:
+def reconcile(
+    ctx: StationSession, day: date, *, site_id: str | None = None, now: datetime | None = None
+) -> dict:
     """Mark the day's scheduled and notified appointments no-show (a past day, or today after closing time) and
     list them with the open days that could take them. Running it again changes nothing."""
     ctx.require(Perm.CHECKIN)
     now = now or local_now()
     today = now.date()
     if day > today:
-        raise InvalidInput(f"Ngày {show_date(day)} chưa đến: chỉ đối soát ngày đã qua hoặc hôm nay sau giờ làm việc.")
+        raise InvalidInput(
+            f"Ngày {show_date(day)} chưa đến: chỉ đối soát ngày đã qua hoặc hôm nay sau giờ làm việc."
+        )
     with ctx.write() as s:
         params: dict = {"d": day.isoformat()}
         site_clause = ""
         if site_id:
             site_clause = " AND site_id = :site"
             params["site"] = site_id
-        day_ids = list(s.execute(text(f"SELECT id FROM exam_day WHERE exam_date = :d{site_clause}"), params).scalars())
+        day_ids = list(
+            s.execute(text(f"SELECT id FROM exam_day WHERE exam_date = :d{site_clause}"), params).scalars()
+        )
         if not day_ids:
             raise NotFound(f"Không có ngày khám nào vào ngày {show_date(day)}.")
         marks = ", ".join(f":i{n}" for n in range(len(day_ids)))
@@ -51,24 +57,50 @@ def reconcile(ctx: StationSession, day: date, *, site_id: str | None = None, now
         if day == today:
             closing = s.scalar(text(f"SELECT max(end_time) FROM slot WHERE day_id IN ({marks})"), ids)
             if closing and hhmm(now) < closing:
-                raise InvalidInput(f"Hôm nay chưa hết giờ khám (đến {closing}): đối soát sau giờ đó, khi không còn "
-                                   "ai đến nữa.")
-        missing = s.execute(text(f"SELECT id, version FROM appointment WHERE day_id IN ({marks}) "
-                                 f"AND status IN ({st.sql_list(st.EXPECTED)})"), ids).all()
+                raise InvalidInput(
+                    f"Hôm nay chưa hết giờ khám (đến {closing}): đối soát sau giờ đó, khi không còn "
+                    "ai đến nữa."
+                )
+        missing = s.execute(
+            text(
+                f"SELECT id, version FROM appointment WHERE day_id IN ({marks}) "
+                f"AND status IN ({st.sql_list(st.EXPECTED)})"
+            ),
+            ids,
+        ).all()
         if missing:
             _now, stamp = _stamp()
-            s.execute(text("UPDATE appointment SET status = 'no_show', version = :v, updated_at = :now WHERE id = :id"),
-                      [{"id": r.id, "v": r.version + 1, "now": stamp} for r in missing])
+            s.execute(
+                text(
+                    "UPDATE appointment SET status = 'no_show', version = :v, updated_at = :now WHERE id = :id"
+                ),
+                [{"id": r.id, "v": r.version + 1, "now": stamp} for r in missing],
+            )
             sync_payload.queue(s, [r.id for r in missing])
-        ctx.audit(s, "schedule.reconcile", "exam_day", day_ids[0] if len(day_ids) == 1 else None,
-                  {"date": day.isoformat(), "days": day_ids, "no_show": [r.id for r in missing]})
+        ctx.audit(
+            s,
+            "schedule.reconcile",
+            "exam_day",
+            day_ids[0] if len(day_ids) == 1 else None,
+            {"date": day.isoformat(), "days": day_ids, "no_show": [r.id for r in missing]},
+        )
         rows = appointment_rows(s, day, site_id)
     no_show = [r for r in rows if r["status"] == st.NO_SHOW]
     unfinished = [r for r in rows if r["status"] in (st.CHECKED_IN, st.IN_EXAM)]
-    counts = {"booked": len(rows), "examined": sum(r["status"] == st.EXAMINED for r in rows),
-              "no_show": len(no_show), "marked_now": len(missing), "not_finished": len(unfinished)}
-    return {"date": day.isoformat(), "counts": counts, "no_show": no_show, "not_finished": unfinished,
-            "make_up_days": make_up_days(ctx, after=day)}
+    counts = {
+        "booked": len(rows),
+        "examined": sum(r["status"] == st.EXAMINED for r in rows),
+        "no_show": len(no_show),
+        "marked_now": len(missing),
+        "not_finished": len(unfinished),
+    }
+    return {
+        "date": day.isoformat(),
+        "counts": counts,
+        "no_show": no_show,
+        "not_finished": unfinished,
+        "make_up_days": make_up_days(ctx, after=day),
+    }
 
 
 def make_up_days(ctx: StationSession, after: date | None = None, limit: int = 10) -> list[dict]:
@@ -78,8 +110,14 @@ def make_up_days(ctx: StationSession, after: date | None = None, limit: int = 10
     return [d for d in exam_days.list_days(ctx, date_from=start) if d["free"] > 0 and not d["locked"]][:limit]
 
 
-def reschedule_no_shows(ctx: StationSession, make_up_day_id: str, *, no_show_date: date | None = None,
-                        appointment_ids: list[str] | None = None, today: date | None = None) -> dict:
+def reschedule_no_shows(
+    ctx: StationSession,
+    make_up_day_id: str,
+    *,
+    no_show_date: date | None = None,
+    appointment_ids: list[str] | None = None,
+    today: date | None = None,
+) -> dict:
     """Give no-shows (all of *no_show_date*, or the listed appointments) a place on the make-up day, by the
     planner's rules (priority people in the morning when there is room). Each new appointment points back to
     the missed one, which becomes ``rescheduled``. Those who do not fit are listed with the reason."""
@@ -94,31 +132,49 @@ def reschedule_no_shows(ctx: StationSession, make_up_day_id: str, *, no_show_dat
         if day is None:
             raise NotFound(f"Không tìm thấy ngày khám {make_up_day_id}.")
         if day.exam_date < today:
-            raise DateInPast(f"Ngày khám bù {show_date(day.exam_date)} đã qua: chọn một ngày từ hôm nay trở đi.")
+            raise DateInPast(
+                f"Ngày khám bù {show_date(day.exam_date)} đã qua: chọn một ngày từ hôm nay trở đi."
+            )
         site = s.get(Site, day.site_id)
         if appointment_ids:
             wanted = [appts.load(s, a) for a in appointment_ids]
         else:
-            wanted = list(s.scalars(select(Appointment).join(ExamDay, ExamDay.id == Appointment.day_id)
-                                    .where(ExamDay.exam_date == no_show_date, Appointment.status == st.NO_SHOW)))
+            wanted = list(
+                s.scalars(
+                    select(Appointment)
+                    .join(ExamDay, ExamDay.id == Appointment.day_id)
+                    .where(ExamDay.exam_date == no_show_date, Appointment.status == st.NO_SHOW)
+                )
+            )
         active = set()
         if wanted:
             pairs = {(a.person_id, a.campaign_id) for a in wanted}
-            for pid, cid in s.execute(text(
+            for pid, cid in s.execute(
+                text(
                     f"SELECT person_id, campaign_id FROM appointment WHERE status IN ({st.sql_list(st.ACTIVE)}) "
-                    "AND person_id IN (SELECT value FROM json_each(:p))"),
-                    {"p": json.dumps(sorted({p for p, _c in pairs}))}):
+                    "AND person_id IN (SELECT value FROM json_each(:p))"
+                ),
+                {"p": json.dumps(sorted({p for p, _c in pairs}))},
+            ):
                 active.add((pid, cid))
         room = day_rooms(s, [day.id])[0]
-        names = dict(s.execute(text("SELECT id, full_name FROM person WHERE id IN (SELECT value FROM json_each(:p))"),
-                               {"p": json.dumps(sorted({a.person_id for a in wanted}))}).all())
+        names = dict(
+            s.execute(
+                text("SELECT id, full_name FROM person WHERE id IN (SELECT value FROM json_each(:p))"),
+                {"p": json.dumps(sorted({a.person_id for a in wanted}))},
+            ).all()
+        )
         now, stamp = _stamp()
         moved, skipped, rows, old_updates = [], [], [], []
         for a in sorted(wanted, key=lambda a: (not a.priority, names.get(a.person_id, ""), a.id)):
             who = {"appointment_id": a.id, "person_id": a.person_id, "name": names.get(a.person_id)}
             if a.status != st.NO_SHOW:
-                skipped.append({**who, "reason": f"Lịch hẹn đang ở trạng thái “{st.LABELS[a.status]}”, không phải "
-                                                 "vắng mặt."})
+                skipped.append(
+                    {
+                        **who,
+                        "reason": f"Lịch hẹn đang ở trạng thái “{st.LABELS[a.status]}”, không phải vắng mặt.",
+                    }
+                )
                 continue
             if (a.person_id, a.campaign_id) in active:
                 skipped.append({**who, "reason": "Người này đã có lịch hẹn khác trong đợt khám."})
@@ -128,27 +184,58 @@ def reschedule_no_shows(ctx: StationSession, make_up_day_id: str, *, no_show_dat
             elif room.room:
                 slot = room.take_any()
             else:
-                skipped.append({**who, "reason": f"Ngày {show_date(day.exam_date)} tại {site.name} đã kín chỗ."})
+                skipped.append(
+                    {**who, "reason": f"Ngày {show_date(day.exam_date)} tại {site.name} đã kín chỗ."}
+                )
                 continue
             new_id = str(uuid.uuid4())
-            rows.append({"id": new_id, "person_id": a.person_id, "campaign_id": a.campaign_id, "day_id": day.id,
-                         "slot_id": slot.id, "status": st.SCHEDULED, "queue_no": None, "priority": a.priority,
-                         "locked": False, "walk_in": False, "rescheduled_from": a.id, "note": None,
-                         "checked_in_at": None, "created_by": ctx.user.username, "created_at": now,
-                         "updated_at": now, "version": 1})
+            rows.append(
+                {
+                    "id": new_id,
+                    "person_id": a.person_id,
+                    "campaign_id": a.campaign_id,
+                    "day_id": day.id,
+                    "slot_id": slot.id,
+                    "status": st.SCHEDULED,
+                    "queue_no": None,
+                    "priority": a.priority,
+                    "locked": False,
+                    "walk_in": False,
+                    "rescheduled_from": a.id,
+                    "note": None,
+                    "checked_in_at": None,
+                    "created_by": ctx.user.username,
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": 1,
+                }
+            )
             old_updates.append({"id": a.id, "v": a.version + 1, "now": stamp})
             active.add((a.person_id, a.campaign_id))
-            moved.append({**who, "new_appointment_id": new_id, "date": day.exam_date.isoformat(),
-                          "start": slot.start})
+            moved.append(
+                {**who, "new_appointment_id": new_id, "date": day.exam_date.isoformat(), "start": slot.start}
+            )
         s.flush()  # the ORM reads above must not be written back over the raw updates below
         if old_updates:
-            s.execute(text("UPDATE appointment SET status = 'rescheduled', version = :v, updated_at = :now "
-                           "WHERE id = :id"), old_updates)
+            s.execute(
+                text(
+                    "UPDATE appointment SET status = 'rescheduled', version = :v, updated_at = :now "
+                    "WHERE id = :id"
+                ),
+                old_updates,
+            )
             insert_many(s, Appointment.__table__, rows)
             sync_payload.queue(s, [r["id"] for r in rows] + [u["id"] for u in old_updates])
         s.expire_all()
-        ctx.audit(s, "schedule.makeup", "exam_day", day.id, {
-            "pairs": [[m["appointment_id"], m["new_appointment_id"]] for m in moved],
-            "skipped": [x["appointment_id"] for x in skipped]})
+        ctx.audit(
+            s,
+            "schedule.makeup",
+            "exam_day",
+            day.id,
+            {
+                "pairs": [[m["appointment_id"], m["new_appointment_id"]] for m in moved],
+                "skipped": [x["appointment_id"] for x in skipped],
+            },
+        )
         summary = exam_days.with_counts(s, [s.get(ExamDay, day.id)])[0]
     return {"make_up_day": summary, "rescheduled": moved, "not_rescheduled": skipped}

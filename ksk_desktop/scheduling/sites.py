@@ -14,14 +14,28 @@ from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import collation_key, nfc
 
 KINDS = ("station", "school", "factory", "village_hall", "island", "other")
-KIND_LABELS = {"station": "Trạm y tế", "school": "Trường học", "factory": "Nhà máy, doanh nghiệp",
-               "village_hall": "Nhà văn hóa thôn", "island": "Đảo", "other": "Khác"}
+KIND_LABELS = {
+    "station": "Trạm y tế",
+    "school": "Trường học",
+    "factory": "Nhà máy, doanh nghiệp",
+    "village_hall": "Nhà văn hóa thôn",
+    "island": "Đảo",
+    "other": "Khác",
+}
 DEFAULT_CAPACITY_PER_HOUR = 40  # people an hour, per the city plan's guidance; configurable per site and day
 
 
 def to_json(site: Site) -> dict:
-    return {"id": site.id, "name": site.name, "address": site.address, "kind": site.kind, "mobile": site.mobile,
-            "capacity_per_hour": site.capacity_per_hour, "active": site.active, "version": site.version}
+    return {
+        "id": site.id,
+        "name": site.name,
+        "address": site.address,
+        "kind": site.kind,
+        "mobile": site.mobile,
+        "capacity_per_hour": site.capacity_per_hour,
+        "active": site.active,
+        "version": site.version,
+    }
 
 
 def _kind(kind: str | None, mobile: bool) -> str:
@@ -39,8 +53,15 @@ def _capacity(value: int | None) -> int | None:
     return value
 
 
-def add_site(ctx: StationSession, *, name: str, kind: str | None = None, mobile: bool = False,
-             capacity_per_hour: int | None = DEFAULT_CAPACITY_PER_HOUR, address: str | None = None) -> dict:
+def add_site(
+    ctx: StationSession,
+    *,
+    name: str,
+    kind: str | None = None,
+    mobile: bool = False,
+    capacity_per_hour: int | None = DEFAULT_CAPACITY_PER_HOUR,
+    address: str | None = None,
+) -> dict:
     """Add a site (audited). ``capacity_per_hour`` None or 0 leaves it unset."""
     ctx.require(Perm.SCHEDULE_MANAGE)
     name = nfc(name or "")
@@ -51,9 +72,18 @@ def add_site(ctx: StationSession, *, name: str, kind: str | None = None, mobile:
     with ctx.write() as s:
         if s.scalar(select(Site.id).where(Site.name == name, Site.active.is_(True))):
             raise InvalidInput(f"Đã có điểm khám tên {name!r}.")
-        site = Site(id=str(uuid.uuid4()), name=name, address=nfc(address) if address else None, kind=kind,
-                    mobile=bool(mobile or kind != "station"), capacity_per_hour=_capacity(capacity_per_hour),
-                    active=True, created_at=now, updated_at=now, version=1)
+        site = Site(
+            id=str(uuid.uuid4()),
+            name=name,
+            address=nfc(address) if address else None,
+            kind=kind,
+            mobile=bool(mobile or kind != "station"),
+            capacity_per_hour=_capacity(capacity_per_hour),
+            active=True,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
         s.add(site)
         ctx.audit(s, "site.create", "site", site.id, to_json(site))
         return to_json(site)
@@ -62,8 +92,15 @@ def add_site(ctx: StationSession, *, name: str, kind: str | None = None, mobile:
 _UNSET = object()
 
 
-def update_site(ctx: StationSession, site_id: str, *, capacity_per_hour: object = _UNSET, active: bool | None = None,
-                name: str | None = None, address: str | None = None) -> dict:
+def update_site(
+    ctx: StationSession,
+    site_id: str,
+    *,
+    capacity_per_hour: object = _UNSET,
+    active: bool | None = None,
+    name: str | None = None,
+    address: str | None = None,
+) -> dict:
     """Change a site's capacity, name, address or active flag (audited). Existing exam days keep their slots."""
     ctx.require(Perm.SCHEDULE_MANAGE)
     with ctx.write() as s:

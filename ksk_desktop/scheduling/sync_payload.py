@@ -20,8 +20,24 @@ _SQL = (
     "JOIN campaign c ON c.id = a.campaign_id WHERE a.id IN (SELECT value FROM json_each(?))"
 )
 #: The payload's keys (slot start/end: local wall-clock time on the date; timestamps: UTC, ISO 8601).
-KEYS = ("id", "person_id", "campaign_id", "campaign_year", "date", "site_id", "start", "end", "status", "queue_no",
-        "priority", "walk_in", "rescheduled_from", "checked_in_at", "updated_at", "version")
+KEYS = (
+    "id",
+    "person_id",
+    "campaign_id",
+    "campaign_year",
+    "date",
+    "site_id",
+    "start",
+    "end",
+    "status",
+    "queue_no",
+    "priority",
+    "walk_in",
+    "rescheduled_from",
+    "checked_in_at",
+    "updated_at",
+    "version",
+)
 
 
 def utc_text(stored: str | None) -> str | None:

@@ -21,9 +21,7 @@ class KdfParams:
 
     def derive(self, secret: bytes, salt: bytes) -> bytes:
         """Derive a 32-byte key-encryption key from *secret* with Argon2id."""
-        return hash_secret_raw(
-            secret, salt, self.time_cost, self.memory_kib, self.parallelism, 32, Type.ID
-        )
+        return hash_secret_raw(secret, salt, self.time_cost, self.memory_kib, self.parallelism, 32, Type.ID)
 
     def to_json(self) -> dict:
         return {"alg": "argon2id", **asdict(self)}

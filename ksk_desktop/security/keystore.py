@@ -173,9 +173,13 @@ class KeyStore:
     def usernames(self) -> list[str]:
         return sorted(k[5:] for k in self.data["slots"] if k.startswith("user:"))
 
-    def set_password_slot(self, username: str, password: str, dek: bytes, params: KdfParams | None = None) -> None:
+    def set_password_slot(
+        self, username: str, password: str, dek: bytes, params: KdfParams | None = None
+    ) -> None:
         """Create or re-wrap the slot of *username* (does not save)."""
-        self.data["slots"][f"user:{username}"] = self._wrap(f"user:{username}", password.encode(), dek, params)
+        self.data["slots"][f"user:{username}"] = self._wrap(
+            f"user:{username}", password.encode(), dek, params
+        )
 
     def remove_password_slot(self, username: str) -> None:
         self.data["slots"].pop(f"user:{username}", None)

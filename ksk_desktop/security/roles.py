@@ -44,16 +44,39 @@ class Perm(StrEnum):
 _ALL = frozenset(Perm)
 
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
-    Role.RECEPTION: frozenset({Perm.PERSON_READ, Perm.PERSON_WRITE, Perm.CHECKIN, Perm.VITALS_WRITE, Perm.PRINT}),
-    Role.DOCTOR: frozenset({
-        Perm.PERSON_READ, Perm.PERSON_WRITE, Perm.CHECKIN, Perm.VITALS_WRITE, Perm.HEALTH_READ,
-        Perm.EXAM_WRITE, Perm.EXAM_SIGN, Perm.PRINT, Perm.REPORT_READ,
-    }),
-    Role.HEAD: frozenset({
-        Perm.PERSON_READ, Perm.PERSON_WRITE, Perm.PERSON_MERGE, Perm.CHECKIN, Perm.HEALTH_READ, Perm.SCHEDULE_MANAGE,
-        Perm.PRINT, Perm.REPORT_READ, Perm.USER_MANAGE, Perm.BACKUP_CREATE, Perm.AUDIT_READ, Perm.DEMO_SEED,
-        Perm.SYNC_MANAGE,
-    }),
+    Role.RECEPTION: frozenset(
+        {Perm.PERSON_READ, Perm.PERSON_WRITE, Perm.CHECKIN, Perm.VITALS_WRITE, Perm.PRINT}
+    ),
+    Role.DOCTOR: frozenset(
+        {
+            Perm.PERSON_READ,
+            Perm.PERSON_WRITE,
+            Perm.CHECKIN,
+            Perm.VITALS_WRITE,
+            Perm.HEALTH_READ,
+            Perm.EXAM_WRITE,
+            Perm.EXAM_SIGN,
+            Perm.PRINT,
+            Perm.REPORT_READ,
+        }
+    ),
+    Role.HEAD: frozenset(
+        {
+            Perm.PERSON_READ,
+            Perm.PERSON_WRITE,
+            Perm.PERSON_MERGE,
+            Perm.CHECKIN,
+            Perm.HEALTH_READ,
+            Perm.SCHEDULE_MANAGE,
+            Perm.PRINT,
+            Perm.REPORT_READ,
+            Perm.USER_MANAGE,
+            Perm.BACKUP_CREATE,
+            Perm.AUDIT_READ,
+            Perm.DEMO_SEED,
+            Perm.SYNC_MANAGE,
+        }
+    ),
     # The administrator runs the install; health data stays with the clinical roles.
     Role.ADMIN: _ALL - {Perm.HEALTH_READ, Perm.EXAM_WRITE, Perm.EXAM_SIGN, Perm.VITALS_WRITE},
 }

@@ -29,14 +29,28 @@ def canonical_json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def event_hash(seq: int, at: str, actor: str, action: str, entity_type: str, entity_id: str | None,
-               details: str, prev_hash: str) -> str:
+def event_hash(
+    seq: int,
+    at: str,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str | None,
+    details: str,
+    prev_hash: str,
+) -> str:
     body = canonical_json([seq, at, actor, action, entity_type, entity_id, details, prev_hash])
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def append(session: Session, actor: str, action: str, entity_type: str, entity_id: str | None = None,
-           details: dict | None = None) -> AuditEvent:
+def append(
+    session: Session,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str | None = None,
+    details: dict | None = None,
+) -> AuditEvent:
     """Append one event inside the caller's write transaction (BEGIN IMMEDIATE serialises writers)."""
     # The head is looked up once per transaction and then carried along, so bulk writes stay linear.
     last = session.info.get("audit_head")
@@ -46,8 +60,14 @@ def append(session: Session, actor: str, action: str, entity_type: str, entity_i
     at = datetime.now(UTC).isoformat(timespec="microseconds")
     details_json = canonical_json(details or {})
     event = AuditEvent(
-        seq=seq, at=at, actor=actor, action=action, entity_type=entity_type, entity_id=entity_id,
-        details=details_json, prev_hash=prev,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        details=details_json,
+        prev_hash=prev,
         hash=event_hash(seq, at, actor, action, entity_type, entity_id, details_json, prev),
     )
     session.add(event)
@@ -56,7 +76,9 @@ def append(session: Session, actor: str, action: str, entity_type: str, entity_i
 
 
 def head(session: Session) -> tuple[int, str]:
-    row = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    row = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
@@ -95,8 +117,16 @@ def write_anchor(path: Path, key: bytes, head: tuple[int, str], prev: tuple[int,
     except FileNotFoundError:
         previous = None
     (seq, hash_), (prev_seq, prev_hash) = head, prev
-    atomic_write_json(path, {"seq": seq, "hash": hash_, "prev_seq": prev_seq, "prev_hash": prev_hash,
-                             "mac": _anchor_mac(key, seq, hash_, prev_seq, prev_hash)})
+    atomic_write_json(
+        path,
+        {
+            "seq": seq,
+            "hash": hash_,
+            "prev_seq": prev_seq,
+            "prev_hash": prev_hash,
+            "mac": _anchor_mac(key, seq, hash_, prev_seq, prev_hash),
+        },
+    )
     return previous
 
 
@@ -134,8 +164,12 @@ class ChainReport:
 
     def to_json(self) -> dict:
         return {
-            "ok": self.ok, "events": self.events, "head_seq": self.head_seq, "head_hash": self.head_hash,
-            "first_bad_seq": self.first_bad_seq, "problem": self.problem,
+            "ok": self.ok,
+            "events": self.events,
+            "head_seq": self.head_seq,
+            "head_hash": self.head_hash,
+            "first_bad_seq": self.first_bad_seq,
+            "problem": self.problem,
         }
 
 
@@ -155,10 +189,17 @@ def verify(session: Session, anchor: Anchor | None = None) -> ChainReport:
                 return ChainReport(False, count, ev.seq, ev.hash, expected_seq, problem)
             return ChainReport(False, count, ev.seq, ev.hash, ev.seq, "số thứ tự sự kiện bị lặp hoặc sai")
         if ev.prev_hash != prev:
-            return ChainReport(False, count, ev.seq, ev.hash, ev.seq,
-                               "liên kết với sự kiện trước bị đứt (có sự kiện bị xóa, chèn hoặc sửa)")
-        recomputed = event_hash(ev.seq, ev.at, ev.actor, ev.action, ev.entity_type, ev.entity_id,
-                                ev.details, ev.prev_hash)
+            return ChainReport(
+                False,
+                count,
+                ev.seq,
+                ev.hash,
+                ev.seq,
+                "liên kết với sự kiện trước bị đứt (có sự kiện bị xóa, chèn hoặc sửa)",
+            )
+        recomputed = event_hash(
+            ev.seq, ev.at, ev.actor, ev.action, ev.entity_type, ev.entity_id, ev.details, ev.prev_hash
+        )
         if recomputed != ev.hash:
             return ChainReport(False, count, ev.seq, ev.hash, ev.seq, "nội dung sự kiện đã bị sửa")
         if anchor is not None and ev.seq in (anchor.seq, anchor.prev_seq):
@@ -170,12 +211,24 @@ def verify(session: Session, anchor: Anchor | None = None) -> ChainReport:
     if anchor.problem:
         return ChainReport(False, count, head_seq, prev, None, anchor.problem)
     if head_seq < anchor.prev_seq or (head_seq < anchor.seq and head_seq != anchor.prev_seq):
-        return ChainReport(False, count, head_seq, prev, head_seq + 1,
-                           f"các sự kiện từ số {head_seq + 1} đến {anchor.seq} đã bị xóa khỏi cuối nhật ký")
+        return ChainReport(
+            False,
+            count,
+            head_seq,
+            prev,
+            head_seq + 1,
+            f"các sự kiện từ số {head_seq + 1} đến {anchor.seq} đã bị xóa khỏi cuối nhật ký",
+        )
     if seen.get(anchor.seq) != anchor.hash:
         return ChainReport(False, count, head_seq, prev, anchor.seq, "sự kiện tại điểm neo không khớp")
-    return ChainReport(False, count, head_seq, prev, anchor.seq + 1,
-                       f"các sự kiện từ số {anchor.seq + 1} không do phần mềm ghi (được thêm vào sau điểm neo)")
+    return ChainReport(
+        False,
+        count,
+        head_seq,
+        prev,
+        anchor.seq + 1,
+        f"các sự kiện từ số {anchor.seq + 1} không do phần mềm ghi (được thêm vào sau điểm neo)",
+    )
 
 
 def count_events(session: Session) -> int:
@@ -190,6 +243,11 @@ def verify_and_record(ctx) -> ChainReport:  # noqa: ANN001 - a StationSession (i
     with ctx.read() as s:
         report = verify(s, ctx.read_anchor())
     with ctx.write() as s:
-        ctx.audit(s, "audit.verify", "audit_event", None,
-                  {"ok": report.ok, "events": report.events, "first_bad_seq": report.first_bad_seq})
+        ctx.audit(
+            s,
+            "audit.verify",
+            "audit_event",
+            None,
+            {"ok": report.ok, "events": report.events, "first_bad_seq": report.first_bad_seq},
+        )
     return report

@@ -63,13 +63,22 @@ def _check_snapshot(db_file: Path, key: bytes) -> dict:
         with db.read() as s:
             report = audit.verify(s)
             # An older schema (a snapshot taken before an upgrade) may not have the person table yet.
-            has_person = s.scalar(text("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='person'"))
+            has_person = s.scalar(
+                text("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='person'")
+            )
             persons = (s.scalar(select(func.count()).select_from(Person)) or 0) if has_person else 0
             station_id = s.scalar(select(Station.id))
         if not report.ok:
-            raise BackupError(f"Nhật ký truy cập trong bản sao lưu bị lỗi tại sự kiện {report.first_bad_seq}: {report.problem}.")
-        return {"schema": revision, "persons": persons, "audit_head": report.head_seq,
-                "audit_hash": report.head_hash, "station_id": station_id}
+            raise BackupError(
+                f"Nhật ký truy cập trong bản sao lưu bị lỗi tại sự kiện {report.first_bad_seq}: {report.problem}."
+            )
+        return {
+            "schema": revision,
+            "persons": persons,
+            "audit_head": report.head_seq,
+            "audit_hash": report.head_hash,
+            "station_id": station_id,
+        }
     finally:
         db.dispose()
 
@@ -92,9 +101,13 @@ def _write_backup(db: Database, keystore: KeyStore, key: bytes, dest: Path) -> B
             raw.close()
         facts = _check_snapshot(snap, key)
         manifest = {
-            "magic": MAGIC, "format": FORMAT, "app_version": __version__,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"), "station_id": keystore.station_id,
-            "db_sha256": sha256_file(snap), **facts,
+            "magic": MAGIC,
+            "format": FORMAT,
+            "app_version": __version__,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "station_id": keystore.station_id,
+            "db_sha256": sha256_file(snap),
+            **facts,
         }
         keys = dict(keystore.data, lockout={})
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
@@ -112,8 +125,14 @@ def _write_backup(db: Database, keystore: KeyStore, key: bytes, dest: Path) -> B
         for leftover in (snap, tmp):
             with contextlib.suppress(OSError):
                 leftover.unlink()
-    return BackupInfo(str(dest), dest.stat().st_size, facts["schema"], facts["persons"], facts["audit_head"],
-                      manifest["created"])
+    return BackupInfo(
+        str(dest),
+        dest.stat().st_size,
+        facts["schema"],
+        facts["persons"],
+        facts["audit_head"],
+        manifest["created"],
+    )
 
 
 def create_backup(ctx: StationSession, dest: Path) -> BackupInfo:
@@ -121,7 +140,9 @@ def create_backup(ctx: StationSession, dest: Path) -> BackupInfo:
     ctx.require(Perm.BACKUP_CREATE)
     info = _write_backup(ctx.db, ctx.keystore, ctx.key, dest)
     with ctx.write() as s:
-        ctx.audit(s, "backup.create", "station", None, {"file": Path(info.path).name, "persons": info.persons})
+        ctx.audit(
+            s, "backup.create", "station", None, {"file": Path(info.path).name, "persons": info.persons}
+        )
     return info
 
 
@@ -166,8 +187,14 @@ def verify_backup_file(path: Path, key: bytes) -> dict:
     return manifest
 
 
-def restore_backup(paths: StationPaths, src: Path, *, recovery_key: str | None = None,
-                   username: str | None = None, password: str | None = None) -> dict:
+def restore_backup(
+    paths: StationPaths,
+    src: Path,
+    *,
+    recovery_key: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+) -> dict:
     """Restore *src* into *paths*, unlocking it with the recovery key or an administrator's password."""
     src = src.expanduser().resolve()
     manifest, keys_data, zf = _read_container(src)
@@ -200,7 +227,9 @@ def restore_backup(paths: StationPaths, src: Path, *, recovery_key: str | None =
             finally:
                 db.dispose()
             if role is None or not allowed(Role(role), Perm.BACKUP_RESTORE):
-                raise PermissionDenied("Chỉ quản trị viên (hoặc người có khóa khôi phục) mới được khôi phục dữ liệu.")
+                raise PermissionDenied(
+                    "Chỉ quản trị viên (hoặc người có khóa khôi phục) mới được khôi phục dữ liệu."
+                )
         replaced = None
         if paths.exists():
             replaced = paths.root / f"replaced-{stamp}"
@@ -218,10 +247,18 @@ def restore_backup(paths: StationPaths, src: Path, *, recovery_key: str | None =
         try:
             db.migrate()
             with db.write() as s:
-                audit.append(s, actor, "backup.restore", "station", facts["station_id"],
-                             {"file": src.name, "created": manifest.get("created")})
+                audit.append(
+                    s,
+                    actor,
+                    "backup.restore",
+                    "station",
+                    facts["station_id"],
+                    {"file": src.name, "created": manifest.get("created")},
+                )
                 # The restored chain was verified above; the anchor starts afresh from it.
-                audit.write_anchor(paths.anchor, keystore.anchor_key(key), s.info["audit_head"], s.info["audit_base"])
+                audit.write_anchor(
+                    paths.anchor, keystore.anchor_key(key), s.info["audit_head"], s.info["audit_base"]
+                )
         finally:
             db.dispose()
     except OSError as exc:
@@ -231,6 +268,10 @@ def restore_backup(paths: StationPaths, src: Path, *, recovery_key: str | None =
     finally:
         with contextlib.suppress(OSError):
             staged.unlink()
-    return {"restored": str(paths.db), "from": str(src), "persons": facts["persons"],
-            "replaced": str(replaced) if replaced else None, "created": manifest.get("created")}
-
+    return {
+        "restored": str(paths.db),
+        "from": str(src),
+        "persons": facts["persons"],
+        "replaced": str(replaced) if replaced else None,
+        "created": manifest.get("created"),
+    }

@@ -33,8 +33,11 @@ def check_database(ctx: StationSession) -> dict:
             add("integrity", False, mapped.message if mapped else str(exc))
         try:
             bad = [r[0] for r in conn.execute("PRAGMA cipher_integrity_check")]
-            add("cipher_integrity", not bad,
-                "mọi trang đều đúng HMAC" if not bad else "Trang bị thay đổi trên đĩa: " + "; ".join(bad[:5]))
+            add(
+                "cipher_integrity",
+                not bad,
+                "mọi trang đều đúng HMAC" if not bad else "Trang bị thay đổi trên đĩa: " + "; ".join(bad[:5]),
+            )
         except Exception as exc:
             add("cipher_integrity", False, str(exc))
     finally:
@@ -51,13 +54,21 @@ def check_database(ctx: StationSession) -> dict:
 
     try:
         report = audit.verify_and_record(ctx)
-        add("audit_chain", report.ok,
-            f"{report.events} sự kiện, toàn vẹn" if report.ok
-            else f"sự kiện đầu tiên sai #{report.first_bad_seq}: {report.problem}")
+        add(
+            "audit_chain",
+            report.ok,
+            f"{report.events} sự kiện, toàn vẹn"
+            if report.ok
+            else f"sự kiện đầu tiên sai #{report.first_bad_seq}: {report.problem}",
+        )
         audit_json = report.to_json()
     except KskError as exc:
         add("audit_chain", False, exc.message)
         audit_json = None
 
-    return {"ok": all(c["ok"] for c in checks), "schema": {"current": current, "head": head},
-            "audit": audit_json, "checks": checks}
+    return {
+        "ok": all(c["ok"] for c in checks),
+        "schema": {"current": current, "head": head},
+        "audit": audit_json,
+        "checks": checks,
+    }

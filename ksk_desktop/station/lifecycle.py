@@ -37,7 +37,9 @@ def _check_codes(station_code: str, commune_code: str) -> tuple[str, str]:
         raise InvalidInput("Mã trạm không hợp lệ (tối đa 20 chữ và số).")
     commune_code = commune_code.strip()
     if commune_by_code(commune_code) is None:
-        raise InvalidInput(f"Mã xã/phường {commune_code!r} không có trong danh mục đơn vị hành chính Hải Phòng.")
+        raise InvalidInput(
+            f"Mã xã/phường {commune_code!r} không có trong danh mục đơn vị hành chính Hải Phòng."
+        )
     return station_code, commune_code
 
 
@@ -79,14 +81,39 @@ def init_station(
         db = Database.create(paths.db, dek)
         db.migrate()
         with db.write() as s:
-            s.add(Station(id=station_id, code=station_code, commune_code=commune_code, name=name, created_at=utcnow()))
-            admin = AppUser(id=str(uuid.uuid4()), username=username, full_name=nfc(admin_full_name) or username,
-                            role=Role.ADMIN.value, active=True, created_at=utcnow(), password_changed_at=utcnow())
+            s.add(
+                Station(
+                    id=station_id,
+                    code=station_code,
+                    commune_code=commune_code,
+                    name=name,
+                    created_at=utcnow(),
+                )
+            )
+            admin = AppUser(
+                id=str(uuid.uuid4()),
+                username=username,
+                full_name=nfc(admin_full_name) or username,
+                role=Role.ADMIN.value,
+                active=True,
+                created_at=utcnow(),
+                password_changed_at=utcnow(),
+            )
             s.add(admin)
-            audit.append(s, username, "station.init", "station", station_id,
-                         {"code": station_code, "commune_code": commune_code, "schema": migrate.head_revision()})
-            audit.append(s, username, "user.create", "app_user", admin.id, {"username": username, "role": "admin"})
-            audit.write_anchor(paths.anchor, keystore.anchor_key(dek), s.info["audit_head"], s.info["audit_base"])
+            audit.append(
+                s,
+                username,
+                "station.init",
+                "station",
+                station_id,
+                {"code": station_code, "commune_code": commune_code, "schema": migrate.head_revision()},
+            )
+            audit.append(
+                s, username, "user.create", "app_user", admin.id, {"username": username, "role": "admin"}
+            )
+            audit.write_anchor(
+                paths.anchor, keystore.anchor_key(dek), s.info["audit_head"], s.info["audit_base"]
+            )
         keystore.save()
     except BaseException:
         # Nothing existed before: remove the half-made station so the next attempt starts clean.
@@ -147,7 +174,9 @@ def login(paths: StationPaths, username: str, password: str, *, record: bool = T
         with db.read() as s:
             row = s.scalar(select(AppUser).where(AppUser.username == name))
         if row is None or not row.active:
-            raise AuthenticationFailed("Tài khoản đã bị vô hiệu hóa. Hãy liên hệ trưởng trạm hoặc quản trị viên.")
+            raise AuthenticationFailed(
+                "Tài khoản đã bị vô hiệu hóa. Hãy liên hệ trưởng trạm hoặc quản trị viên."
+            )
         user = CurrentUser(row.id, row.username, row.full_name, Role(row.role))
         session = StationSession(paths, keystore, db, user, key)
         if record:
@@ -164,7 +193,9 @@ def station_info(session: StationSession) -> Station:
         return s.scalars(select(Station)).one()
 
 
-def reset_password_with_recovery(paths: StationPaths, recovery_key: str, username: str, new_password: str) -> None:
+def reset_password_with_recovery(
+    paths: StationPaths, recovery_key: str, username: str, new_password: str
+) -> None:
     """Give *username* a new password using the printed recovery key (every password forgotten)."""
     keystore = load_keystore(paths)
     key = keystore.unwrap_with_recovery(recovery_key)

@@ -7,10 +7,26 @@ import re
 from ksk_desktop.errors import InvalidInput
 
 MIN_LENGTH = 8
-_COMMON = frozenset({
-    "12345678", "123456789", "1234567890", "password", "matkhau1", "matkhau123", "11111111", "00000000",
-    "abc12345", "qwertyui", "87654321", "admin123", "password1", "iloveyou", "88888888", "66666666",
-})
+_COMMON = frozenset(
+    {
+        "12345678",
+        "123456789",
+        "1234567890",
+        "password",
+        "matkhau1",
+        "matkhau123",
+        "11111111",
+        "00000000",
+        "abc12345",
+        "qwertyui",
+        "87654321",
+        "admin123",
+        "password1",
+        "iloveyou",
+        "88888888",
+        "66666666",
+    }
+)
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 
 

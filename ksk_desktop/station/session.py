@@ -31,7 +31,9 @@ class CurrentUser:
 class StationSession:
     """Holds the open database, the keystore and the user; checks permissions; keeps the audit anchor."""
 
-    def __init__(self, paths: StationPaths, keystore: KeyStore, db: Database, user: CurrentUser, key: bytes) -> None:
+    def __init__(
+        self, paths: StationPaths, keystore: KeyStore, db: Database, user: CurrentUser, key: bytes
+    ) -> None:
         self.paths = paths
         self.keystore = keystore
         self.db = db
@@ -76,8 +78,14 @@ class StationSession:
                 audit.restore_anchor(self.paths.anchor, previous)
             raise
 
-    def audit(self, session: Session, action: str, entity_type: str, entity_id: str | None = None,
-              details: dict | None = None) -> None:
+    def audit(
+        self,
+        session: Session,
+        action: str,
+        entity_type: str,
+        entity_id: str | None = None,
+        details: dict | None = None,
+    ) -> None:
         audit.append(session, self.user.username, action, entity_type, entity_id, details)
 
     def read_anchor(self) -> audit.Anchor:

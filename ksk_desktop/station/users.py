@@ -50,8 +50,15 @@ def add_user(ctx: StationSession, username: str, role: str, password: str, full_
     ctx.keystore.save()
     try:
         with ctx.write() as s:
-            user = AppUser(id=str(uuid.uuid4()), username=name, full_name=nfc(full_name) or name, role=role_.value,
-                           active=True, created_at=utcnow(), password_changed_at=utcnow())
+            user = AppUser(
+                id=str(uuid.uuid4()),
+                username=name,
+                full_name=nfc(full_name) or name,
+                role=role_.value,
+                active=True,
+                created_at=utcnow(),
+                password_changed_at=utcnow(),
+            )
             s.add(user)
             ctx.audit(s, "user.create", "app_user", user.id, {"username": name, "role": role_.value})
     except BaseException:
@@ -68,8 +75,14 @@ def list_users(ctx: StationSession) -> list[UserRow]:
         rows = s.scalars(select(AppUser).order_by(AppUser.username)).all()
     policy = ctx.keystore.policy
     return [
-        UserRow(u.id, u.username, u.full_name, u.role, u.active,
-                ctx.keystore.failures(u.username) >= policy.max_failures)
+        UserRow(
+            u.id,
+            u.username,
+            u.full_name,
+            u.role,
+            u.active,
+            ctx.keystore.failures(u.username) >= policy.max_failures,
+        )
         for u in rows
     ]
 
@@ -82,7 +95,9 @@ def _get(ctx: StationSession, username: str) -> AppUser:
     return user
 
 
-def change_password(ctx: StationSession, username: str, new_password: str, current_password: str | None = None) -> None:
+def change_password(
+    ctx: StationSession, username: str, new_password: str, current_password: str | None = None
+) -> None:
     """Re-wrap one slot. Users change their own (proving the current password); managers reset others'
     (never a higher role's)."""
     user = _get(ctx, username)

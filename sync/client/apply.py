@@ -44,19 +44,38 @@ class PullReport:
 def _input(data: dict) -> persons.PersonInput:
     dob = data.get("dob")
     return persons.PersonInput(
-        full_name=data.get("name") or "", personal_id=data.get("personal_id"), old_id=data.get("old_id"),
-        birth_date=date.fromisoformat(dob) if dob else None, birth_year=data.get("birth_year"), sex=data.get("sex"),
-        permanent_address=data.get("permanent_address"), current_address=data.get("current_address"),
-        commune_code=data.get("commune_code"), hamlet=data.get("hamlet"), phone=data.get("phone"),
-        insurance_no=data.get("insurance_no"), target_group=data.get("target_group"),
+        full_name=data.get("name") or "",
+        personal_id=data.get("personal_id"),
+        old_id=data.get("old_id"),
+        birth_date=date.fromisoformat(dob) if dob else None,
+        birth_year=data.get("birth_year"),
+        sex=data.get("sex"),
+        permanent_address=data.get("permanent_address"),
+        current_address=data.get("current_address"),
+        commune_code=data.get("commune_code"),
+        hamlet=data.get("hamlet"),
+        phone=data.get("phone"),
+        insurance_no=data.get("insurance_no"),
+        target_group=data.get("target_group"),
         flags=[f for f in (data.get("flags") or []) if f in persons.FLAGS],
-        guardian_name=data.get("guardian_name"), guardian_phone=data.get("guardian_phone"))
+        guardian_name=data.get("guardian_name"),
+        guardian_phone=data.get("guardian_phone"),
+    )
 
 
 def _has_local_changes(s: Session, person_id: str) -> bool:
-    return s.scalar(select(OutboxItem.seq).where(
-        OutboxItem.kind == "person", OutboxItem.entity_id == person_id,
-        OutboxItem.state.in_(("pending", "in_flight", "parked"))).limit(1)) is not None
+    return (
+        s.scalar(
+            select(OutboxItem.seq)
+            .where(
+                OutboxItem.kind == "person",
+                OutboxItem.entity_id == person_id,
+                OutboxItem.state.in_(("pending", "in_flight", "parked")),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _holder(s: Session, personal_id: str | None) -> str | None:
@@ -66,13 +85,32 @@ def _holder(s: Session, personal_id: str | None) -> str | None:
 
 
 def _insert(s: Session, person_id: str, clean: persons.PersonInput, now, *, personal_id: str | None) -> None:  # noqa: ANN001
-    s.add(Person(id=person_id, personal_id=personal_id, old_id=clean.old_id, full_name=clean.full_name,
-                 name_fold=fold(clean.full_name), sort_key=sort_key(clean.full_name), birth_date=clean.birth_date,
-                 birth_year=clean.birth_year, sex=clean.sex, permanent_address=clean.permanent_address,
-                 current_address=clean.current_address, commune_code=clean.commune_code, hamlet=clean.hamlet,
-                 phone=clean.phone, insurance_no=clean.insurance_no, target_group=clean.target_group,
-                 guardian_name=clean.guardian_name, guardian_phone=clean.guardian_phone, version=1,
-                 created_at=now, updated_at=now, flags=[PersonFlag(flag=f) for f in clean.flags]))
+    s.add(
+        Person(
+            id=person_id,
+            personal_id=personal_id,
+            old_id=clean.old_id,
+            full_name=clean.full_name,
+            name_fold=fold(clean.full_name),
+            sort_key=sort_key(clean.full_name),
+            birth_date=clean.birth_date,
+            birth_year=clean.birth_year,
+            sex=clean.sex,
+            permanent_address=clean.permanent_address,
+            current_address=clean.current_address,
+            commune_code=clean.commune_code,
+            hamlet=clean.hamlet,
+            phone=clean.phone,
+            insurance_no=clean.insurance_no,
+            target_group=clean.target_group,
+            guardian_name=clean.guardian_name,
+            guardian_phone=clean.guardian_phone,
+            version=1,
+            created_at=now,
+            updated_at=now,
+            flags=[PersonFlag(flag=f) for f in clean.flags],
+        )
+    )
     s.flush()
 
 

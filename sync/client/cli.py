@@ -21,22 +21,32 @@ def _enroll(ctx: StationSession, args: argparse.Namespace) -> int:
     from sync.client.enrolment import enroll_station
 
     result = enroll_station(ctx, args.hub, args.code, pin=args.pin, ca_file=args.ca_file)
-    emit(args, result, f"Đã đăng ký trạm {result['station_code']} với máy chủ {result['hub_url']} "
-                       f"(thiết bị {result['device_id']}).")
+    emit(
+        args,
+        result,
+        f"Đã đăng ký trạm {result['station_code']} với máy chủ {result['hub_url']} "
+        f"(thiết bị {result['device_id']}).",
+    )
     return 0
 
 
 def _run(ctx: StationSession, args: argparse.Namespace) -> int:
     from sync.client.worker import SyncWorker, WorkerConfig
 
-    config = WorkerConfig(batch_size=args.batch_size, backoff_base_s=args.backoff_base,
-                          max_failures=args.max_failures if args.once else None, idle_interval_s=args.interval,
-                          pull=not args.no_pull)
+    config = WorkerConfig(
+        batch_size=args.batch_size,
+        backoff_base_s=args.backoff_base,
+        max_failures=args.max_failures if args.once else None,
+        idle_interval_s=args.interval,
+        pull=not args.no_pull,
+    )
     worker = SyncWorker(ctx, config=config)
     previous = {}
     if threading.current_thread() is threading.main_thread():
+
         def stop(_signum, _frame) -> None:  # noqa: ANN001
             worker.cancel()
+
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, stop)
     try:
@@ -54,8 +64,10 @@ def _run(ctx: StationSession, args: argparse.Namespace) -> int:
     if report is None:
         emit(args, data, "Đã dừng đồng bộ.")
         return 0
-    human = (f"Đã gửi: {report.accepted} mới, {report.duplicate} trùng (đã có ở máy chủ), {report.rejected} bị từ chối. "
-             f"Nhận về: {report.pulled} thay đổi. Còn chờ: {status['pending']}, bị từ chối chờ xử lý: {status['parked']}.")
+    human = (
+        f"Đã gửi: {report.accepted} mới, {report.duplicate} trùng (đã có ở máy chủ), {report.rejected} bị từ chối. "
+        f"Nhận về: {report.pulled} thay đổi. Còn chờ: {status['pending']}, bị từ chối chờ xử lý: {status['parked']}."
+    )
     if report.error:
         human += f"\nLỗi: {report.error}"
     emit(args, data, human)
@@ -70,20 +82,26 @@ def _public(status: dict) -> dict:
 
 def _status(ctx: StationSession, args: argparse.Namespace) -> int:
     st = sync_state.status(ctx)
-    human = "\n".join([
-        f"Máy chủ: {st['hub_url'] or 'chưa đăng ký'}",
-        f"Chờ gửi: {st['pending']}   Bị từ chối: {st['parked']}   Đã gửi: {st['sent']}",
-        f"Lần đồng bộ thành công gần nhất: {st['last_success_at'] or 'chưa có'}",
-        f"Lỗi gần nhất: {st['last_error'] or 'không có'}",
-    ])
+    human = "\n".join(
+        [
+            f"Máy chủ: {st['hub_url'] or 'chưa đăng ký'}",
+            f"Chờ gửi: {st['pending']}   Bị từ chối: {st['parked']}   Đã gửi: {st['sent']}",
+            f"Lần đồng bộ thành công gần nhất: {st['last_success_at'] or 'chưa có'}",
+            f"Lỗi gần nhất: {st['last_error'] or 'không có'}",
+        ]
+    )
     emit(args, _public(st), human)
     return 0
 
 
 def _parked(ctx: StationSession, args: argparse.Namespace) -> int:
     rows = sync_state.parked(ctx)
-    emit(args, rows, "\n".join(f"{r['item_id']}  {r['kind']}  {r['entity_id']}: {r['reason']}" for r in rows)
-         or "Không có mục nào bị từ chối.")
+    emit(
+        args,
+        rows,
+        "\n".join(f"{r['item_id']}  {r['kind']}  {r['entity_id']}: {r['reason']}" for r in rows)
+        or "Không có mục nào bị từ chối.",
+    )
     return 0
 
 
@@ -109,12 +127,21 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = cmds.add_parser("run", parents=[common], help="gửi hàng chờ và nhận thay đổi")
     p.add_argument("--once", action="store_true", help="chạy một lượt rồi dừng (mặc định: chạy liên tục)")
     p.add_argument("--batch-size", type=int, default=200, help="số mục mỗi lần gửi (mặc định 200)")
-    p.add_argument("--max-failures", type=int, default=6, help="số lần lỗi liên tiếp trước khi dừng lượt (--once)")
-    p.add_argument("--backoff-base", type=float, default=2.0, help="giây chờ sau lần lỗi đầu (tăng gấp đôi, tối đa 10 phút)")
+    p.add_argument(
+        "--max-failures", type=int, default=6, help="số lần lỗi liên tiếp trước khi dừng lượt (--once)"
+    )
+    p.add_argument(
+        "--backoff-base",
+        type=float,
+        default=2.0,
+        help="giây chờ sau lần lỗi đầu (tăng gấp đôi, tối đa 10 phút)",
+    )
     p.add_argument("--interval", type=float, default=60.0, help="giây nghỉ giữa các lượt khi chạy liên tục")
     p.add_argument("--no-pull", action="store_true", help="chỉ gửi, không nhận thay đổi")
     p.set_defaults(handler=session_command(_run, record=False))
-    p = cmds.add_parser("status", parents=[common], help="số mục chờ gửi, bị từ chối, lần thành công và lỗi gần nhất")
+    p = cmds.add_parser(
+        "status", parents=[common], help="số mục chờ gửi, bị từ chối, lần thành công và lỗi gần nhất"
+    )
     p.set_defaults(handler=session_command(_status, record=False))
     p = cmds.add_parser("parked", parents=[common], help="các mục bị máy chủ từ chối và lý do")
     p.set_defaults(handler=session_command(_parked, record=False))

@@ -106,8 +106,15 @@ class _PinnedAdapter(HTTPAdapter):
 class HubTransport:
     """One hub, one device credential. Safe to use from one worker thread at a time."""
 
-    def __init__(self, base_url: str, credential: str | None = None, *, pin_sha256: str | None = None,
-                 ca_file: str | None = None, timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        credential: str | None = None,
+        *,
+        pin_sha256: str | None = None,
+        ca_file: str | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    ) -> None:
         self.base_url = check_hub_url(base_url)
         self.timeout = timeout
         self.session = requests.Session()
@@ -128,21 +135,44 @@ class HubTransport:
         self.session.close()
 
     # -- requests ---------------------------------------------------------------------------------
-    def _request(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None,
-                 ) -> requests.Response:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict | None = None,
+        params: dict | None = None,
+    ) -> requests.Response:
         url = f"{self.base_url}{API_PREFIX}{path}"
-        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8") if body is not None else None
+        data = (
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            if body is not None
+            else None
+        )
         headers = {"Content-Type": "application/json"} if data is not None else None
         try:
-            resp = self.session.request(method, url, data=data, params=params, headers=headers, timeout=self.timeout,
-                                        allow_redirects=False)
+            resp = self.session.request(
+                method,
+                url,
+                data=data,
+                params=params,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
             resp.content  # noqa: B018 - read the whole body now, so a cut-off body fails here
         except requests.exceptions.SSLError as exc:
             log.warning("TLS failure talking to the hub (%s)", type(exc).__name__)
-            raise TlsRefused("Chứng chỉ của máy chủ không hợp lệ hoặc không khớp với chứng chỉ đã ghim. "
-                             "Kiểm tra đồng hồ máy tính và mạng; không gửi dữ liệu.") from exc
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+            raise TlsRefused(
+                "Chứng chỉ của máy chủ không hợp lệ hoặc không khớp với chứng chỉ đã ghim. "
+                "Kiểm tra đồng hồ máy tính và mạng; không gửi dữ liệu."
+            ) from exc
+        except (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
             log.info("hub unreachable (%s)", type(exc).__name__)
             raise HubUnreachable(f"Không kết nối được máy chủ đồng bộ ({type(exc).__name__}).") from exc
         except requests.exceptions.RequestException as exc:
@@ -176,8 +206,16 @@ class HubTransport:
         return body
 
     def enroll(self, code: str, station_code: str, station_id: str, commune_code: str | None) -> dict:
-        resp = self._request("POST", "/enroll", body={"code": code, "station_code": station_code,
-                                                      "station_id": station_id, "commune_code": commune_code})
+        resp = self._request(
+            "POST",
+            "/enroll",
+            body={
+                "code": code,
+                "station_code": station_code,
+                "station_id": station_id,
+                "commune_code": commune_code,
+            },
+        )
         body = self._json(resp)
         if not all(isinstance(body.get(k), str) and body.get(k) for k in ("device_id", "token")):
             raise HubAnswerInvalid("Câu trả lời đăng ký không đúng định dạng.")
@@ -210,7 +248,11 @@ def check_push_answer(body: dict, items: list[dict]) -> list[dict]:
         raise HubAnswerInvalid("Câu trả lời không khớp số mục đã gửi.")
     checked = []
     for sent, res in zip(items, results, strict=True):
-        if not isinstance(res, dict) or res.get("item_id") != sent["item_id"] or res.get("status") not in STATUSES:
+        if (
+            not isinstance(res, dict)
+            or res.get("item_id") != sent["item_id"]
+            or res.get("status") not in STATUSES
+        ):
             raise HubAnswerInvalid("Câu trả lời không khớp các mục đã gửi.")
         if res["status"] == "rejected" and not (isinstance(res.get("reason"), str) and res["reason"]):
             raise HubAnswerInvalid("Mục bị từ chối nhưng thiếu lý do.")
@@ -220,14 +262,23 @@ def check_push_answer(body: dict, items: list[dict]) -> list[dict]:
 
 def check_changes_answer(body: dict, cursor: int) -> dict:
     changes, next_cursor, more = body.get("changes"), body.get("next_cursor"), body.get("more")
-    if not isinstance(changes, list) or not isinstance(next_cursor, int) or not isinstance(more, bool) \
-            or not isinstance(body.get("catalogue", []), list):
+    if (
+        not isinstance(changes, list)
+        or not isinstance(next_cursor, int)
+        or not isinstance(more, bool)
+        or not isinstance(body.get("catalogue", []), list)
+    ):
         raise HubAnswerInvalid("Danh sách thay đổi không đúng định dạng.")
     last = cursor
     for ch in changes:
-        if not isinstance(ch, dict) or not isinstance(ch.get("seq"), int) or ch["seq"] <= last \
-                or ch.get("type") not in CHANGE_TYPES or not isinstance(ch.get("entity_id"), str) \
-                or not isinstance(ch.get("data"), dict):
+        if (
+            not isinstance(ch, dict)
+            or not isinstance(ch.get("seq"), int)
+            or ch["seq"] <= last
+            or ch.get("type") not in CHANGE_TYPES
+            or not isinstance(ch.get("entity_id"), str)
+            or not isinstance(ch.get("data"), dict)
+        ):
             raise HubAnswerInvalid("Danh sách thay đổi không đúng định dạng.")
         last = ch["seq"]
     if next_cursor < last:

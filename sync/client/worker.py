@@ -84,9 +84,16 @@ class GaveUp(Exception):
 class SyncWorker:
     """Drives one station's sync. ``transport`` defaults to the hub link kept in the station database."""
 
-    def __init__(self, ctx: StationSession, *, transport: HubTransport | None = None,
-                 config: WorkerConfig | None = None, clock: Callable[[], datetime] = utcnow,
-                 rng: random.Random | None = None, on_progress: Callable[[dict], None] | None = None) -> None:
+    def __init__(
+        self,
+        ctx: StationSession,
+        *,
+        transport: HubTransport | None = None,
+        config: WorkerConfig | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+        on_progress: Callable[[dict], None] | None = None,
+    ) -> None:
         self.ctx = ctx
         self.config = config or WorkerConfig()
         self.clock = clock
@@ -99,8 +106,13 @@ class SyncWorker:
             link = sync_state.hub_link(ctx)
             if link is None:
                 raise SyncError("Trạm chưa đăng ký với máy chủ đồng bộ: chạy `ksk sync enroll` trước.")
-            transport = HubTransport(link.hub_url, link.credential, pin_sha256=link.pin_sha256, ca_file=link.ca_file,
-                                     timeout=self.config.timeout_s)
+            transport = HubTransport(
+                link.hub_url,
+                link.credential,
+                pin_sha256=link.pin_sha256,
+                ca_file=link.ca_file,
+                timeout=self.config.timeout_s,
+            )
             self.device_id = link.device_id
         else:
             link = sync_state.hub_link(ctx)
@@ -198,8 +210,12 @@ class SyncWorker:
         self._batch = max(1, self._batch // 2)
         delay = backoff_delay(self._failures, self.config.backoff_base_s, self.config.backoff_cap_s, self.rng)
         sync_state.record_failure(self.ctx, exc.message, delay, self.clock)
-        log.info("sync attempt failed (%s); retry in %.1f s with batches of %d", type(exc).__name__, delay,
-                 self._batch)
+        log.info(
+            "sync attempt failed (%s); retry in %.1f s with batches of %d",
+            type(exc).__name__,
+            delay,
+            self._batch,
+        )
         self._progress(report, "waiting")
         if self.config.max_failures is not None and self._failures >= self.config.max_failures:
             raise GaveUp

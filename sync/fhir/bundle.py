@@ -88,7 +88,9 @@ def _retired(resource: dict) -> dict:
         res["status"] = "entered-in-error"
     elif kind == "Condition":
         res.pop("clinicalStatus", None)  # con-5: no clinical status on an entered-in-error condition
-        res["verificationStatus"] = {"coding": [{"system": codes.CONDITION_VERIFICATION, "code": "entered-in-error"}]}
+        res["verificationStatus"] = {
+            "coding": [{"system": codes.CONDITION_VERIFICATION, "code": "entered-in-error"}]
+        }
     elif kind == "ServiceRequest":
         res["status"] = "revoked"
     return res
@@ -164,8 +166,13 @@ class _Builder:
         out = [*self._vitals(exam)]
         cls = exam.get("health_class")
         if isinstance(cls, int) and cls in codes.ROMAN:
-            res = self._observation(exam, "health-class", {"text": "Phân loại sức khỏe (QĐ 1613/BYT-QĐ)"}, "exam",
-                                    {"valueCodeableConcept": {"text": f"Loại {codes.ROMAN[cls]}"}})
+            res = self._observation(
+                exam,
+                "health-class",
+                {"text": "Phân loại sức khỏe (QĐ 1613/BYT-QĐ)"},
+                "exam",
+                {"valueCodeableConcept": {"text": f"Loại {codes.ROMAN[cls]}"}},
+            )
             if exam.get("health_class_reason"):
                 res[1]["note"] = [{"text": str(exam["health_class_reason"])}]
             out.append(res)
@@ -192,39 +199,55 @@ class _Builder:
         components = []
         for field, code, display, unit in (codes.SYSTOLIC, codes.DIASTOLIC):
             if (v := _number(values.get(field))) is not None:
-                components.append({"code": {"coding": [{"system": codes.LOINC, "code": code, "display": display}]},
-                                   "valueQuantity": _qty(v, unit)})
+                components.append(
+                    {
+                        "code": {"coding": [{"system": codes.LOINC, "code": code, "display": display}]},
+                        "valueQuantity": _qty(v, unit),
+                    }
+                )
         if components:
             code, display = codes.BP_PANEL
-            out.append(self._observation(exam, code, _loinc(code, display), "vital-signs", {"component": components}))
+            out.append(
+                self._observation(exam, code, _loinc(code, display), "vital-signs", {"component": components})
+            )
         field, code, display, unit = codes.PULSE
         if (v := _number(values.get(field))) is not None:
             out.append(self._quantity(exam, code, display, v, unit))
         return out
 
     def _quantity(self, exam: dict, code: str, display: str, value: float, unit: str) -> tuple[dict, dict]:
-        return self._observation(exam, code, _loinc(code, display), "vital-signs", {"valueQuantity": _qty(value, unit)})
+        return self._observation(
+            exam, code, _loinc(code, display), "vital-signs", {"valueQuantity": _qty(value, unit)}
+        )
 
-    def _observation(self, exam: dict, label: str, code: dict, category: str, value: dict) -> tuple[dict, dict]:
+    def _observation(
+        self, exam: dict, label: str, code: dict, category: str, value: dict
+    ) -> tuple[dict, dict]:
         ident = exam_part_identifier(exam["id"], f"observation/{label}")
         res = {
-            "resourceType": "Observation", "identifier": [ident],
+            "resourceType": "Observation",
+            "identifier": [ident],
             "status": "amended" if is_amendment(exam) else "final",
             "category": [{"coding": [{"system": codes.OBS_CATEGORY, "code": category}]}],
-            "code": code, "subject": {"reference": self.patient_ref}, "encounter": {"reference": self.encounter_ref},
-            "effectiveDateTime": exam["exam_date"], **value,
+            "code": code,
+            "subject": {"reference": self.patient_ref},
+            "encounter": {"reference": self.encounter_ref},
+            "effectiveDateTime": exam["exam_date"],
+            **value,
         }
         return ident, res
 
     def _condition(self, exam: dict, code: str, name: str) -> tuple[dict, dict]:
         ident = exam_part_identifier(exam["id"], f"condition/{code}")
         res = {
-            "resourceType": "Condition", "identifier": [ident],
+            "resourceType": "Condition",
+            "identifier": [ident],
             "clinicalStatus": {"coding": [{"system": codes.CONDITION_CLINICAL, "code": "active"}]},
             "verificationStatus": {"coding": [{"system": codes.CONDITION_VERIFICATION, "code": "confirmed"}]},
             "category": [{"coding": [{"system": codes.CONDITION_CATEGORY, "code": "encounter-diagnosis"}]}],
             "code": {"coding": [{"system": codes.ICD10, "code": code, "display": name}], "text": name},
-            "subject": {"reference": self.patient_ref}, "encounter": {"reference": self.encounter_ref},
+            "subject": {"reference": self.patient_ref},
+            "encounter": {"reference": self.encounter_ref},
             "recordedDate": exam["exam_date"],
         }
         return ident, res
@@ -232,11 +255,16 @@ class _Builder:
     def _service_request(self, exam: dict, ref: dict) -> tuple[dict, dict]:
         ident = uuid_identifier(ref["id"])
         res: dict = {
-            "resourceType": "ServiceRequest", "identifier": [ident], "status": "active", "intent": "order",
+            "resourceType": "ServiceRequest",
+            "identifier": [ident],
+            "status": "active",
+            "intent": "order",
             "priority": codes.PRIORITY.get(ref.get("urgency") or "routine", "routine"),
             "code": {"text": "Chuyển tuyến"},
-            "subject": {"reference": self.patient_ref}, "encounter": {"reference": self.encounter_ref},
-            "authoredOn": exam["exam_date"], "requester": {"display": self.signer},
+            "subject": {"reference": self.patient_ref},
+            "encounter": {"reference": self.encounter_ref},
+            "authoredOn": exam["exam_date"],
+            "requester": {"display": self.signer},
         }
         if ref.get("destination"):
             res["performer"] = [{"display": str(ref["destination"])}]
@@ -261,26 +289,42 @@ class _Builder:
         def of_kind(kind: str, vital: bool | None = None) -> Callable[[dict], bool]:
             return lambda res: res["resourceType"] == kind and (vital is None or _is_vital(res) == vital)
 
-        sections = [section("Dấu hiệu sinh tồn", codes.VITALS_SECTION, of_kind("Observation", True)),
-                    section("Phân loại sức khỏe", None, of_kind("Observation", False)),
-                    section("Chẩn đoán", codes.PROBLEMS_SECTION, of_kind("Condition")),
-                    section("Chuyển tuyến", codes.REFERRAL_SECTION, of_kind("ServiceRequest"))]
+        sections = [
+            section("Dấu hiệu sinh tồn", codes.VITALS_SECTION, of_kind("Observation", True)),
+            section("Phân loại sức khỏe", None, of_kind("Observation", False)),
+            section("Chẩn đoán", codes.PROBLEMS_SECTION, of_kind("Condition")),
+            section("Chuyển tuyến", codes.REFERRAL_SECTION, of_kind("ServiceRequest")),
+        ]
         cls = e.get("health_class")
-        conclusion = [f"Phân loại sức khỏe: Loại {codes.ROMAN[cls]}" if cls in codes.ROMAN else "",
-                      f"Kết luận: {e['conclusion']}" if e.get("conclusion") else "",
-                      f"Lời khuyên: {e['advice']}" if e.get("advice") else ""]
+        conclusion = [
+            f"Phân loại sức khỏe: Loại {codes.ROMAN[cls]}" if cls in codes.ROMAN else "",
+            f"Kết luận: {e['conclusion']}" if e.get("conclusion") else "",
+            f"Lời khuyên: {e['advice']}" if e.get("advice") else "",
+        ]
         if any(conclusion):
-            sections.append({"title": "Kết luận và lời khuyên", "code": _loinc(*codes.PLAN_SECTION),
-                             "text": _narrative(*conclusion)})
+            sections.append(
+                {
+                    "title": "Kết luận và lời khuyên",
+                    "code": _loinc(*codes.PLAN_SECTION),
+                    "text": _narrative(*conclusion),
+                }
+            )
         ident = exam_part_identifier(e["id"], f"composition/v{e['version']}")
         signed = _instant(e.get("signed_at"), e["exam_date"])
         res: dict = {
-            "resourceType": "Composition", "identifier": ident,
+            "resourceType": "Composition",
+            "identifier": ident,
             "status": "amended" if self.amended else "final",
-            "type": {"coding": [{"system": codes.LOINC, "code": codes.SUMMARY_DOC[0], "display": codes.SUMMARY_DOC[1]}],
-                     "text": "Phiếu kết quả khám sức khỏe"},
-            "subject": {"reference": self.patient_ref}, "encounter": {"reference": self.encounter_ref},
-            "date": signed, "author": [{"display": self.signer}],
+            "type": {
+                "coding": [
+                    {"system": codes.LOINC, "code": codes.SUMMARY_DOC[0], "display": codes.SUMMARY_DOC[1]}
+                ],
+                "text": "Phiếu kết quả khám sức khỏe",
+            },
+            "subject": {"reference": self.patient_ref},
+            "encounter": {"reference": self.encounter_ref},
+            "date": signed,
+            "author": [{"display": self.signer}],
             "title": f"Kết quả khám sức khỏe định kỳ ngày {_vn_date(e['exam_date'])}",
             "attester": [{"mode": "legal", "time": signed, "party": {"display": self.signer}}],
             "custodian": {"display": self.station_name},
@@ -288,8 +332,12 @@ class _Builder:
         }
         if self.amended:
             before = e.get("amends_version") or e["version"] - 1
-            res["relatesTo"] = [{"code": "replaces",
-                                 "targetIdentifier": exam_part_identifier(e["id"], f"composition/v{before}")}]
+            res["relatesTo"] = [
+                {
+                    "code": "replaces",
+                    "targetIdentifier": exam_part_identifier(e["id"], f"composition/v{before}"),
+                }
+            ]
         # Each signed version is its own document: created once, never updated (the amendment replaces it).
         self.add(res, ident, update=False)
 

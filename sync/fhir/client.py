@@ -75,8 +75,14 @@ def _location(entry: dict) -> str | None:
 class FhirClient:
     """A FHIR R4 endpoint (``base_url`` such as ``http://127.0.0.1:8103/fhir/R4``)."""
 
-    def __init__(self, base_url: str, *, max_entries: int = DEFAULT_MAX_ENTRIES,
-                 timeout: tuple[float, float] = (5.0, 60.0), session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+        timeout: tuple[float, float] = (5.0, 60.0),
+        session: requests.Session | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.max_entries = max_entries
         self.timeout = timeout
@@ -98,8 +104,10 @@ class FhirClient:
             for sent, result in zip(group, results, strict=True):
                 status = str((result.get("response") or {}).get("status", ""))
                 if not status[:1] == "2":
-                    raise FhirRejected(f"Mục bị từ chối ({status}): " + outcome_text(
-                        (result.get("response") or {}).get("outcome")))
+                    raise FhirRejected(
+                        f"Mục bị từ chối ({status}): "
+                        + outcome_text((result.get("response") or {}).get("outcome"))
+                    )
                 where = _location(result)
                 if where is None:
                     raise FhirUnavailable("Máy chủ FHIR không cho biết vị trí bản ghi đã lưu.")
@@ -110,8 +118,12 @@ class FhirClient:
     def search(self, resource_type: str, params: dict[str, str]) -> list[dict]:
         """The resources of one search (first page, up to 1,000)."""
         try:
-            r = self.http.get(f"{self.base_url}/{resource_type}", params={"_count": "1000", **params},
-                              headers={"Accept": FHIR_JSON}, timeout=self.timeout)
+            r = self.http.get(
+                f"{self.base_url}/{resource_type}",
+                params={"_count": "1000", **params},
+                headers={"Accept": FHIR_JSON},
+                timeout=self.timeout,
+            )
         except requests.RequestException as exc:
             raise FhirUnavailable(f"Không kết nối được máy chủ FHIR ({type(exc).__name__}).") from None
         body = self._json(r)
@@ -122,8 +134,12 @@ class FhirClient:
     def _post(self, bundle: dict) -> dict:
         data = json.dumps(bundle, ensure_ascii=False).encode("utf-8")
         try:
-            r = self.http.post(self.base_url, data=data, timeout=self.timeout,
-                               headers={"Content-Type": f"{FHIR_JSON}; charset=utf-8", "Accept": FHIR_JSON})
+            r = self.http.post(
+                self.base_url,
+                data=data,
+                timeout=self.timeout,
+                headers={"Content-Type": f"{FHIR_JSON}; charset=utf-8", "Accept": FHIR_JSON},
+            )
         except requests.RequestException as exc:
             raise FhirUnavailable(f"Không kết nối được máy chủ FHIR ({type(exc).__name__}).") from None
         body = self._json(r)
@@ -132,7 +148,9 @@ class FhirClient:
         if r.status_code >= 400:
             reason = outcome_text(body)
             if not reason:  # not a FHIR answer (a proxy, a login page): nothing was judged, try again later
-                raise FhirUnavailable(f"Máy chủ FHIR trả lời HTTP {r.status_code} không kèm OperationOutcome.")
+                raise FhirUnavailable(
+                    f"Máy chủ FHIR trả lời HTTP {r.status_code} không kèm OperationOutcome."
+                )
             raise FhirRejected(f"HTTP {r.status_code}: {reason}")
         if not isinstance(body, dict):
             raise FhirUnavailable("Máy chủ FHIR trả lời không phải JSON.")

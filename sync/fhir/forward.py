@@ -26,8 +26,9 @@ from sync.hub.store import HubStore, utcnow
 log = logging.getLogger("ksk.fhir")
 
 WAITING_FOR_PERSON = "Máy chủ chưa nhận hồ sơ người được khám; sẽ thử lại."
-WAITING_FOR_CONSENT = ("Người được khám chưa đồng ý gửi kết quả lên hồ sơ sức khỏe điện tử; phiếu sẽ được gửi khi có "
-                       "sự đồng ý.")
+WAITING_FOR_CONSENT = (
+    "Người được khám chưa đồng ý gửi kết quả lên hồ sơ sức khỏe điện tử; phiếu sẽ được gửi khi có sự đồng ý."
+)
 
 
 @dataclass
@@ -50,8 +51,15 @@ class ForwardReport:
 class Forwarder:
     """Forwards queued exams from *store* through *client*; ``start()`` runs it in a daemon thread."""
 
-    def __init__(self, store: HubStore, client: FhirClient, *, config: ForwardConfig | None = None,
-                 clock: Callable[[], datetime] = utcnow, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        store: HubStore,
+        client: FhirClient,
+        *,
+        config: ForwardConfig | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+    ) -> None:
         self.store, self.client = store, client
         self.config = config or ForwardConfig()
         self.clock = clock
@@ -126,7 +134,9 @@ class Forwarder:
             reason = exc.message if isinstance(exc, FhirRejected) else str(exc)
             with self.store.session(write=True) as s:
                 fhirqueue.mark_parked(s, forward_id, reason)
-            log.warning("FHIR forward parked: exam=%s v%s: %s", work.exam.get("id"), work.exam.get("version"), reason)
+            log.warning(
+                "FHIR forward parked: exam=%s v%s: %s", work.exam.get("id"), work.exam.get("version"), reason
+            )
             report.parked += 1
             report.errors.append(reason)
             return
@@ -138,7 +148,9 @@ class Forwarder:
         report.sent += 1
 
     def _retry(self, forward_id: int, attempts: int, reason: str, report: ForwardReport) -> None:
-        delay = backoff_delay(min(attempts + 1, 30), self.config.retry_base_s, self.config.retry_cap_s, self.rng)
+        delay = backoff_delay(
+            min(attempts + 1, 30), self.config.retry_base_s, self.config.retry_cap_s, self.rng
+        )
         with self.store.session(write=True) as s:
             fhirqueue.mark_retry(s, forward_id, reason, self.clock() + timedelta(seconds=delay))
         log.info("FHIR forward %s: %s; retry in %.1f s", forward_id, reason, delay)

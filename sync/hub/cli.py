@@ -35,9 +35,17 @@ def _serve(args: argparse.Namespace) -> int:
 
     if args.fhir_max_entries < 1:
         raise KskError("--fhir-max-entries phải từ 1 trở lên.")
-    serve(db_url(args.db), host=args.host, port=args.port, ssl_certfile=args.ssl_certfile,
-          ssl_keyfile=args.ssl_keyfile, access_log=args.access_log, fhir_url=args.fhir_url,
-          fhir_max_entries=args.fhir_max_entries, fhir_retry_s=args.fhir_retry_s)
+    serve(
+        db_url(args.db),
+        host=args.host,
+        port=args.port,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+        access_log=args.access_log,
+        fhir_url=args.fhir_url,
+        fhir_max_entries=args.fhir_max_entries,
+        fhir_retry_s=args.fhir_retry_s,
+    )
     return 0
 
 
@@ -52,8 +60,11 @@ def _enroll_code(args: argparse.Namespace) -> int:
         raise InvalidInput(exc.message) from None
     finally:
         store.close()
-    _emit(args, {"station_code": args.station, "code": code, "valid_days": args.days},
-          f"Mã đăng ký một lần cho trạm {args.station} (hiệu lực {args.days} ngày): {code}")
+    _emit(
+        args,
+        {"station_code": args.station, "code": code, "valid_days": args.days},
+        f"Mã đăng ký một lần cho trạm {args.station} (hiệu lực {args.days} ngày): {code}",
+    )
     return 0
 
 
@@ -63,14 +74,25 @@ def _stats(args: argparse.Namespace) -> int:
         stats = store.stats()
     finally:
         store.close()
-    lines = [f"Mục đã nhận: {stats['items']}", f"Người: {stats['persons']}", f"Hồ sơ đã gộp: {stats['merges']}",
-             f"Thiết bị: {stats['devices']}", f"Cảnh báo nhật ký: {len(stats['audit_alerts'])}"]
-    lines += [f"  {station}: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
-              for station, kinds in sorted(stats["items_per_station"].items())]
+    lines = [
+        f"Mục đã nhận: {stats['items']}",
+        f"Người: {stats['persons']}",
+        f"Hồ sơ đã gộp: {stats['merges']}",
+        f"Thiết bị: {stats['devices']}",
+        f"Cảnh báo nhật ký: {len(stats['audit_alerts'])}",
+    ]
+    lines += [
+        f"  {station}: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+        for station, kinds in sorted(stats["items_per_station"].items())
+    ]
     fhir = stats["fhir"]
-    lines.append(f"Hồ sơ sức khỏe (FHIR): chờ gửi {fhir['pending']}, đã gửi {fhir['sent']}, tạm dừng {fhir['parked']}, "
-                 f"chờ người dân đồng ý {fhir['waiting']}")
-    lines += [f"  #{p['id']} phiếu {p['exam_id']} v{p['version']}: {p['reason']}" for p in fhir["parked_items"]]
+    lines.append(
+        f"Hồ sơ sức khỏe (FHIR): chờ gửi {fhir['pending']}, đã gửi {fhir['sent']}, tạm dừng {fhir['parked']}, "
+        f"chờ người dân đồng ý {fhir['waiting']}"
+    )
+    lines += [
+        f"  #{p['id']} phiếu {p['exam_id']} v{p['version']}: {p['reason']}" for p in fhir["parked_items"]
+    ]
     _emit(args, stats, "\n".join(lines))
     return 0
 
@@ -97,8 +119,15 @@ def _devices(args: argparse.Namespace) -> int:
         rows = store.devices()
     finally:
         store.close()
-    _emit(args, rows, "\n".join(f"{d['device_id']}  {d['station_code']}  {'THU HỒI' if d['revoked'] else 'hoạt động'}"
-                                for d in rows) or "Chưa có thiết bị nào.")
+    _emit(
+        args,
+        rows,
+        "\n".join(
+            f"{d['device_id']}  {d['station_code']}  {'THU HỒI' if d['revoked'] else 'hoạt động'}"
+            for d in rows
+        )
+        or "Chưa có thiết bị nào.",
+    )
     return 0
 
 
@@ -134,8 +163,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     default_db = os.environ.get("KSK_HUB_DB", "hub.db")
 
     def db_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--db", default=default_db,
-                       help="URL SQLAlchemy (postgresql+psycopg://…) hoặc đường dẫn tệp SQLite (mặc định: KSK_HUB_DB hoặc hub.db)")
+        p.add_argument(
+            "--db",
+            default=default_db,
+            help="URL SQLAlchemy (postgresql+psycopg://…) hoặc đường dẫn tệp SQLite (mặc định: KSK_HUB_DB hoặc hub.db)",
+        )
 
     p = cmds.add_parser("serve", parents=[common], help="chạy máy chủ /api/v1")
     db_arg(p)
@@ -143,21 +175,37 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--port", type=int, default=8765, help="cổng (0: chọn cổng trống)")
     p.add_argument("--ssl-certfile", help="chứng chỉ TLS (PEM) để phục vụ HTTPS")
     p.add_argument("--ssl-keyfile", help="khóa riêng TLS (PEM)")
-    p.add_argument("--access-log", action="store_true", help="ghi nhật ký truy cập (đường dẫn không chứa dữ liệu cá nhân)")
-    p.add_argument("--fhir-url", help="chuyển phiếu khám đã ký sang máy chủ FHIR R4 này (ví dụ http://…/fhir/R4)")
-    p.add_argument("--fhir-max-entries", type=int, default=8,
-                   help="số mục tối đa mỗi giao dịch FHIR (mặc định 8, giới hạn của Medplum)")
-    p.add_argument("--fhir-retry-s", type=float, default=2.0, help="thời gian chờ thử lại đầu tiên (giây), tăng dần")
+    p.add_argument(
+        "--access-log",
+        action="store_true",
+        help="ghi nhật ký truy cập (đường dẫn không chứa dữ liệu cá nhân)",
+    )
+    p.add_argument(
+        "--fhir-url", help="chuyển phiếu khám đã ký sang máy chủ FHIR R4 này (ví dụ http://…/fhir/R4)"
+    )
+    p.add_argument(
+        "--fhir-max-entries",
+        type=int,
+        default=8,
+        help="số mục tối đa mỗi giao dịch FHIR (mặc định 8, giới hạn của Medplum)",
+    )
+    p.add_argument(
+        "--fhir-retry-s", type=float, default=2.0, help="thời gian chờ thử lại đầu tiên (giây), tăng dần"
+    )
     p.set_defaults(handler=_serve)
     p = cmds.add_parser("enroll-code", parents=[common], help="tạo mã đăng ký một lần cho một trạm")
     db_arg(p)
     p.add_argument("--station", required=True, help="mã trạm")
     p.add_argument("--days", type=int, default=7, help="số ngày hiệu lực (mặc định 7)")
     p.set_defaults(handler=_enroll_code)
-    p = cmds.add_parser("stats", parents=[common], help="số mục theo loại và theo trạm, số người, số hồ sơ đã gộp")
+    p = cmds.add_parser(
+        "stats", parents=[common], help="số mục theo loại và theo trạm, số người, số hồ sơ đã gộp"
+    )
     db_arg(p)
     p.set_defaults(handler=_stats)
-    p = cmds.add_parser("fhir-retry", parents=[common], help="gửi lại hồ sơ sức khỏe đang tạm dừng (sau khi sửa lỗi)")
+    p = cmds.add_parser(
+        "fhir-retry", parents=[common], help="gửi lại hồ sơ sức khỏe đang tạm dừng (sau khi sửa lỗi)"
+    )
     db_arg(p)
     p.add_argument("--id", type=int, help="số của mục tạm dừng (xem ksk hub stats)")
     p.add_argument("--all", action="store_true", help="mọi mục đang tạm dừng")
@@ -169,6 +217,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     db_arg(p)
     p.add_argument("--device", required=True, help="mã thiết bị")
     p.set_defaults(handler=_revoke)
-    p = cmds.add_parser("fingerprint", parents=[common], help="dấu vân tay SHA-256 của chứng chỉ máy chủ (để trạm ghim)")
+    p = cmds.add_parser(
+        "fingerprint", parents=[common], help="dấu vân tay SHA-256 của chứng chỉ máy chủ (để trạm ghim)"
+    )
     p.add_argument("--cert", required=True, help="tệp chứng chỉ PEM mà máy chủ dùng")
     p.set_defaults(handler=_fingerprint)

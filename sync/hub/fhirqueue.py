@@ -47,13 +47,26 @@ def check_exam(entity_id: str, version: int, payload: dict) -> None:
 
 def enqueue(s: Session, item: Item, now: datetime) -> bool:
     """Queue the exam version of *item* for FHIR (once per exam version); True if a row was added."""
-    exists = s.scalar(select(FhirForward.id).where(FhirForward.exam_id == item.entity_id,
-                                                   FhirForward.version == item.entity_version))
+    exists = s.scalar(
+        select(FhirForward.id).where(
+            FhirForward.exam_id == item.entity_id, FhirForward.version == item.entity_version
+        )
+    )
     if exists is not None:
         return False
     person_id = json.loads(item.payload).get("person_id")
-    s.add(FhirForward(item_seq=item.seq, exam_id=item.entity_id, version=item.entity_version, person_id=person_id,
-                      state="pending", attempts=0, next_attempt_at=now, created_at=now))
+    s.add(
+        FhirForward(
+            item_seq=item.seq,
+            exam_id=item.entity_id,
+            version=item.entity_version,
+            person_id=person_id,
+            state="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
     return True
 
 
@@ -63,8 +76,16 @@ def record_consent(s: Session, entity_id: str, version: int, payload: dict, now:
     row = s.get(HubConsent, entity_id)
     active = bool(payload.get("active", payload.get("withdrawn_at") is None))
     if row is None:
-        s.add(HubConsent(id=entity_id, person_id=payload["person_id"], kind=payload["kind"], active=active,
-                         version=version, updated_at=now))
+        s.add(
+            HubConsent(
+                id=entity_id,
+                person_id=payload["person_id"],
+                kind=payload["kind"],
+                active=active,
+                version=version,
+                updated_at=now,
+            )
+        )
     elif version >= row.version:
         row.active, row.version, row.updated_at = active, version, now
     else:
@@ -80,20 +101,36 @@ def _same_person(s: Session, person_id: str) -> set[str]:
 
 def has_ehr_consent(s: Session, person_id: str) -> bool:
     """Whether the person (or anyone merged into the same person) has an active consent to the health record."""
-    return s.scalar(select(HubConsent.id).where(HubConsent.person_id.in_(_same_person(s, person_id)),
-                                                HubConsent.kind == "ehr_share",
-                                                HubConsent.active.is_(True)).limit(1)) is not None
+    return (
+        s.scalar(
+            select(HubConsent.id)
+            .where(
+                HubConsent.person_id.in_(_same_person(s, person_id)),
+                HubConsent.kind == "ehr_share",
+                HubConsent.active.is_(True),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def mark_waiting(s: Session, forward_id: int, reason: str) -> None:
-    s.execute(update(FhirForward).where(FhirForward.id == forward_id).values(state="waiting", last_error=reason))
+    s.execute(
+        update(FhirForward).where(FhirForward.id == forward_id).values(state="waiting", last_error=reason)
+    )
 
 
 def release_waiting(s: Session, person_id: str, now: datetime) -> int:
     """The person's exams waiting for their consent back to pending (the consent arrived)."""
-    return s.execute(update(FhirForward).where(FhirForward.state == "waiting",
-                                               FhirForward.person_id.in_(_same_person(s, person_id)))
-                     .values(state="pending", next_attempt_at=now)).rowcount or 0
+    return (
+        s.execute(
+            update(FhirForward)
+            .where(FhirForward.state == "waiting", FhirForward.person_id.in_(_same_person(s, person_id)))
+            .values(state="pending", next_attempt_at=now)
+        ).rowcount
+        or 0
+    )
 
 
 def counts(s: Session) -> dict:
@@ -101,18 +138,34 @@ def counts(s: Session) -> dict:
     exams of people who have not consented to sharing with the health record)."""
     out: dict = {"pending": 0, "sent": 0, "parked": 0, "waiting": 0}
     out.update(dict(s.execute(select(FhirForward.state, func.count()).group_by(FhirForward.state)).all()))
-    parked = s.scalars(select(FhirForward).where(FhirForward.state == "parked").order_by(FhirForward.id)
-                       .limit(100)).all()
-    out["parked_items"] = [{"id": r.id, "exam_id": r.exam_id, "version": r.version, "reason": r.last_error,
-                            "attempts": r.attempts} for r in parked]
+    parked = s.scalars(
+        select(FhirForward).where(FhirForward.state == "parked").order_by(FhirForward.id).limit(100)
+    ).all()
+    out["parked_items"] = [
+        {
+            "id": r.id,
+            "exam_id": r.exam_id,
+            "version": r.version,
+            "reason": r.last_error,
+            "attempts": r.attempts,
+        }
+        for r in parked
+    ]
     return out
 
 
 def due(s: Session, now: datetime, limit: int, after_id: int = 0) -> list[int]:
     """Ids (greater than *after_id*) of pending rows whose time has come, oldest first."""
-    return list(s.scalars(select(FhirForward.id).where(FhirForward.state == "pending", FhirForward.id > after_id,
-                                                       FhirForward.next_attempt_at <= now)
-                          .order_by(FhirForward.id).limit(limit)).all())
+    return list(
+        s.scalars(
+            select(FhirForward.id)
+            .where(
+                FhirForward.state == "pending", FhirForward.id > after_id, FhirForward.next_attempt_at <= now
+            )
+            .order_by(FhirForward.id)
+            .limit(limit)
+        ).all()
+    )
 
 
 def next_due(s: Session) -> datetime | None:
@@ -144,38 +197,68 @@ def load(s: Session, forward_id: int) -> ForwardWork | None:
     previous = None
     before = exam.get("amends_version")
     if isinstance(before, int):
-        prev_payload = s.scalar(select(Item.payload).where(Item.kind.in_(FORWARD_KINDS), Item.entity_id == row.exam_id,
-                                                           Item.entity_version == before).limit(1))
+        prev_payload = s.scalar(
+            select(Item.payload)
+            .where(Item.kind.in_(FORWARD_KINDS), Item.entity_id == row.exam_id, Item.entity_version == before)
+            .limit(1)
+        )
         previous = json.loads(prev_payload) if prev_payload else None
-    newer = s.scalar(select(FhirForward.id).where(FhirForward.exam_id == row.exam_id,
-                                                  FhirForward.version > row.version,
-                                                  FhirForward.state == "sent").limit(1))
-    return ForwardWork(row.id, exam, person, station(s, item.device_id, item.station_code), previous,
-                       newer is not None, row.attempts, has_ehr_consent(s, str(exam["person_id"])))
+    newer = s.scalar(
+        select(FhirForward.id)
+        .where(
+            FhirForward.exam_id == row.exam_id, FhirForward.version > row.version, FhirForward.state == "sent"
+        )
+        .limit(1)
+    )
+    return ForwardWork(
+        row.id,
+        exam,
+        person,
+        station(s, item.device_id, item.station_code),
+        previous,
+        newer is not None,
+        row.attempts,
+        has_ehr_consent(s, str(exam["person_id"])),
+    )
 
 
 def station(s: Session, device_id: str, station_code: str) -> dict:
     """The station as the bundle names it (custodian, service provider)."""
     commune_code = s.scalar(select(Device.commune_code).where(Device.id == device_id))
     commune = commune_by_code(commune_code) if commune_code else None
-    name = f"Trạm y tế {commune.name[:1].lower()}{commune.name[1:]}" if commune else f"Trạm y tế {station_code}"
-    return {"name": name, "station_code": station_code, "commune_code": commune_code,
-            "commune_name": commune.name if commune else None}
+    name = (
+        f"Trạm y tế {commune.name[:1].lower()}{commune.name[1:]}" if commune else f"Trạm y tế {station_code}"
+    )
+    return {
+        "name": name,
+        "station_code": station_code,
+        "commune_code": commune_code,
+        "commune_name": commune.name if commune else None,
+    }
 
 
 def mark_sent(s: Session, forward_id: int, now: datetime, note: str | None = None) -> None:
-    s.execute(update(FhirForward).where(FhirForward.id == forward_id)
-              .values(state="sent", sent_at=now, last_error=note, attempts=FhirForward.attempts + 1))
+    s.execute(
+        update(FhirForward)
+        .where(FhirForward.id == forward_id)
+        .values(state="sent", sent_at=now, last_error=note, attempts=FhirForward.attempts + 1)
+    )
 
 
 def mark_parked(s: Session, forward_id: int, reason: str) -> None:
-    s.execute(update(FhirForward).where(FhirForward.id == forward_id)
-              .values(state="parked", last_error=reason[:2000], attempts=FhirForward.attempts + 1))
+    s.execute(
+        update(FhirForward)
+        .where(FhirForward.id == forward_id)
+        .values(state="parked", last_error=reason[:2000], attempts=FhirForward.attempts + 1)
+    )
 
 
 def mark_retry(s: Session, forward_id: int, reason: str, at: datetime) -> None:
-    s.execute(update(FhirForward).where(FhirForward.id == forward_id)
-              .values(last_error=reason[:2000], next_attempt_at=at, attempts=FhirForward.attempts + 1))
+    s.execute(
+        update(FhirForward)
+        .where(FhirForward.id == forward_id)
+        .values(last_error=reason[:2000], next_attempt_at=at, attempts=FhirForward.attempts + 1)
+    )
 
 
 def requeue(s: Session, forward_id: int | None, now: datetime) -> int:

@@ -69,8 +69,10 @@ class Item(HubBase):
     entity_version: Mapped[int] = mapped_column(Integer)
     payload: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(DateTime)  # hub clock; device clocks are never trusted
-    __table_args__ = (Index("ix_hub_item_station_kind", "station_code", "kind"),
-                      Index("ix_hub_item_entity", "kind", "entity_id"))
+    __table_args__ = (
+        Index("ix_hub_item_station_kind", "station_code", "kind"),
+        Index("ix_hub_item_entity", "kind", "entity_id"),
+    )
 
 
 class HubPerson(HubBase):
@@ -81,7 +83,9 @@ class HubPerson(HubBase):
     personal_id: Mapped[str | None] = mapped_column(String(12), unique=True)
     commune_code: Mapped[str | None] = mapped_column(String(5), index=True)
     data: Mapped[str] = mapped_column(Text)  # canonical JSON (the station's person shape)
-    revision: Mapped[int] = mapped_column(Integer)  # the hub's own counter: device versions are not comparable
+    revision: Mapped[int] = mapped_column(
+        Integer
+    )  # the hub's own counter: device versions are not comparable
     first_device_id: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
@@ -142,7 +146,9 @@ class HubConsent(HubBase):
 
     __tablename__ = "hub_consent"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the station's consent id
-    person_id: Mapped[str] = mapped_column(String(36), index=True)  # as the station sent it (resolve for merges)
+    person_id: Mapped[str] = mapped_column(
+        String(36), index=True
+    )  # as the station sent it (resolve for merges)
     kind: Mapped[str] = mapped_column(String(12))  # exam | ehr_share
     active: Mapped[bool] = mapped_column(Boolean)
     version: Mapped[int] = mapped_column(Integer)
@@ -160,12 +166,16 @@ class FhirForward(HubBase):
     item_seq: Mapped[int] = mapped_column(ForeignKey("hub_item.seq"))
     exam_id: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
-    person_id: Mapped[str | None] = mapped_column(String(36), index=True)  # as pushed; a consent releases by it
+    person_id: Mapped[str | None] = mapped_column(
+        String(36), index=True
+    )  # as pushed; a consent releases by it
     state: Mapped[str] = mapped_column(String(10))  # pending | sent | parked | waiting (no EHR consent yet)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
-    __table_args__ = (UniqueConstraint("exam_id", "version", name="uq_hub_fhir_forward_exam_version"),
-                      Index("ix_hub_fhir_forward_due", "state", "next_attempt_at"))
+    __table_args__ = (
+        UniqueConstraint("exam_id", "version", name="uq_hub_fhir_forward_exam_version"),
+        Index("ix_hub_fhir_forward_due", "state", "next_attempt_at"),
+    )

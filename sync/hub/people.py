@@ -18,9 +18,26 @@ from sqlalchemy.orm import Session
 from sync.hub.models import Change, HubPerson, PersonAlias
 from sync.protocol import PERSONAL_ID_RE
 
-_MERGE_FILL = ("personal_id", "old_id", "name", "dob", "birth_year", "sex", "permanent_address", "current_address",
-               "commune_code", "hamlet", "phone", "insurance_no", "target_group", "guardian_name", "guardian_phone")
-_DEVICE_ONLY = ("version",)  # device counters are not comparable across devices; the hub keeps its own revision
+_MERGE_FILL = (
+    "personal_id",
+    "old_id",
+    "name",
+    "dob",
+    "birth_year",
+    "sex",
+    "permanent_address",
+    "current_address",
+    "commune_code",
+    "hamlet",
+    "phone",
+    "insurance_no",
+    "target_group",
+    "guardian_name",
+    "guardian_phone",
+)
+_DEVICE_ONLY = (
+    "version",
+)  # device counters are not comparable across devices; the hub keeps its own revision
 
 
 def _canonical(value: object) -> str:
@@ -68,15 +85,37 @@ def clean_person(entity_id: str, payload: dict) -> dict:
     return data
 
 
-def _emit(s: Session, type_: str, entity_id: str, commune: str | None, origin: str | None, payload: dict,
-          now: datetime) -> None:
-    s.add(Change(type=type_, entity_id=entity_id, commune_code=commune, origin_device_id=origin,
-                 payload=_canonical(payload), created_at=now))
+def _emit(
+    s: Session,
+    type_: str,
+    entity_id: str,
+    commune: str | None,
+    origin: str | None,
+    payload: dict,
+    now: datetime,
+) -> None:
+    s.add(
+        Change(
+            type=type_,
+            entity_id=entity_id,
+            commune_code=commune,
+            origin_device_id=origin,
+            payload=_canonical(payload),
+            created_at=now,
+        )
+    )
 
 
 def _roster(s: Session, person: HubPerson, origin: str | None, now: datetime) -> None:
-    _emit(s, "roster", person.id, person.commune_code, origin, json.loads(person.data) | {"revision": person.revision},
-          now)
+    _emit(
+        s,
+        "roster",
+        person.id,
+        person.commune_code,
+        origin,
+        json.loads(person.data) | {"revision": person.revision},
+        now,
+    )
 
 
 def _same(a: dict, b: dict) -> bool:
@@ -93,8 +132,9 @@ def _fill(kept: dict, other: dict) -> dict:
     return out
 
 
-def _merge_into(s: Session, kept: HubPerson, drop_id: str, drop_data: dict, reason: str, origin: str | None,
-                now: datetime) -> None:
+def _merge_into(
+    s: Session, kept: HubPerson, drop_id: str, drop_data: dict, reason: str, origin: str | None, now: datetime
+) -> None:
     """Link *drop_id* to *kept* for good, fill the kept record, announce both (one transaction with the item)."""
     dropped = s.get(HubPerson, drop_id)
     if dropped is not None:
@@ -102,15 +142,33 @@ def _merge_into(s: Session, kept: HubPerson, drop_id: str, drop_data: dict, reas
         s.flush()  # frees its personal ID before the kept record may take it
     s.execute(update(PersonAlias).where(PersonAlias.kept_id == drop_id).values(kept_id=kept.id))
     if s.get(PersonAlias, drop_id) is None:
-        s.add(PersonAlias(merged_id=drop_id, kept_id=kept.id, reason=reason, snapshot=_canonical(drop_data),
-                          created_at=now))
+        s.add(
+            PersonAlias(
+                merged_id=drop_id,
+                kept_id=kept.id,
+                reason=reason,
+                snapshot=_canonical(drop_data),
+                created_at=now,
+            )
+        )
     merged = _fill(json.loads(kept.data), drop_data)
     merged["id"] = kept.id
     _store(s, kept, merged, now)
     _roster(s, kept, origin, now)
-    _emit(s, "merge", drop_id, kept.commune_code, origin,
-          {"merged_id": drop_id, "kept_id": kept.id, "reason": reason,
-           "kept": json.loads(kept.data) | {"revision": kept.revision}}, now)
+    _emit(
+        s,
+        "merge",
+        drop_id,
+        kept.commune_code,
+        origin,
+        {
+            "merged_id": drop_id,
+            "kept_id": kept.id,
+            "reason": reason,
+            "kept": json.loads(kept.data) | {"revision": kept.revision},
+        },
+        now,
+    )
 
 
 def _store(s: Session, person: HubPerson, data: dict, now: datetime) -> None:
@@ -138,8 +196,16 @@ def apply_person(s: Session, device, entity_id: str, payload: dict, now: datetim
         if holder is not None:  # registered elsewhere first: this id becomes an alias of the earlier record
             _merge_into(s, holder, pid_target, data, "same_personal_id", device.id, now)
             return {"merged_into": holder.id}
-        person = HubPerson(id=pid_target, personal_id=data.get("personal_id"), commune_code=data.get("commune_code"),
-                           data=_canonical(data), revision=1, first_device_id=device.id, created_at=now, updated_at=now)
+        person = HubPerson(
+            id=pid_target,
+            personal_id=data.get("personal_id"),
+            commune_code=data.get("commune_code"),
+            data=_canonical(data),
+            revision=1,
+            first_device_id=device.id,
+            created_at=now,
+            updated_at=now,
+        )
         s.add(person)
         s.flush()
         _roster(s, person, device.id, now)
@@ -167,32 +233,58 @@ def apply_person(s: Session, device, entity_id: str, payload: dict, now: datetim
 def apply_station_merge(s: Session, device, payload: dict, now: datetime) -> dict:  # noqa: ANN001
     """A station merged two of its records: make the hub agree (replay-safe: an existing link is a no-op)."""
     merged_id, kept_id = payload.get("merged_id"), payload.get("kept_id")
-    if not isinstance(merged_id, str) or not isinstance(kept_id, str) or not merged_id or merged_id == kept_id:
+    if (
+        not isinstance(merged_id, str)
+        or not isinstance(kept_id, str)
+        or not merged_id
+        or merged_id == kept_id
+    ):
         raise _rejected("bad_merge", "Bản ghi gộp hồ sơ thiếu mã hoặc hai mã trùng nhau.")
     m, k = resolve(s, merged_id), resolve(s, kept_id)
     if m == k:
         return {"merged_into": k}
     kept, dropped = s.get(HubPerson, k), s.get(HubPerson, m)
-    if kept is not None and dropped is not None and kept.personal_id and dropped.personal_id \
-            and kept.personal_id != dropped.personal_id:
+    if (
+        kept is not None
+        and dropped is not None
+        and kept.personal_id
+        and dropped.personal_id
+        and kept.personal_id != dropped.personal_id
+    ):
         raise _rejected("merge_conflict", "Hai hồ sơ có hai số định danh khác nhau ở máy chủ: không gộp.")
     if kept is None:
         if dropped is None:  # neither has arrived yet: the link alone makes their items land on the kept id
             s.add(PersonAlias(merged_id=m, kept_id=k, reason="station_merge", snapshot=None, created_at=now))
             s.execute(update(PersonAlias).where(PersonAlias.kept_id == m).values(kept_id=k))
-            _emit(s, "merge", m, None, device.id, {"merged_id": m, "kept_id": k, "reason": "station_merge",
-                                                   "kept": None}, now)
+            _emit(
+                s,
+                "merge",
+                m,
+                None,
+                device.id,
+                {"merged_id": m, "kept_id": k, "reason": "station_merge", "kept": None},
+                now,
+            )
             return {"merged_into": k}
         # Only the merged record is here: it carries on under the kept id.
         data = json.loads(dropped.data) | {"id": k}
         s.execute(delete(HubPerson).where(HubPerson.id == m))
         s.flush()
-        kept = HubPerson(id=k, personal_id=data.get("personal_id"), commune_code=data.get("commune_code"),
-                         data=_canonical(data), revision=0, first_device_id=dropped.first_device_id,
-                         created_at=dropped.created_at, updated_at=now)
+        kept = HubPerson(
+            id=k,
+            personal_id=data.get("personal_id"),
+            commune_code=data.get("commune_code"),
+            data=_canonical(data),
+            revision=0,
+            first_device_id=dropped.first_device_id,
+            created_at=dropped.created_at,
+            updated_at=now,
+        )
         s.add(kept)
         s.flush()
         _merge_into(s, kept, m, json.loads(dropped.data), "station_merge", device.id, now)
         return {"merged_into": k}
-    _merge_into(s, kept, m, json.loads(dropped.data) if dropped is not None else {}, "station_merge", device.id, now)
+    _merge_into(
+        s, kept, m, json.loads(dropped.data) if dropped is not None else {}, "station_merge", device.id, now
+    )
     return {"merged_into": k}

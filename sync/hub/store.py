@@ -107,20 +107,28 @@ def default_url() -> str:
 def make_engine(url: str) -> Engine:
     """An engine for *url*; SQLite gets WAL with full fsync and explicit (IMMEDIATE for writes) transactions."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               hide_parameters=True)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
             cur = dbapi_conn.cursor()
-            for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 30000"):
+            for pragma in (
+                "journal_mode = WAL",
+                "synchronous = FULL",
+                "foreign_keys = ON",
+                "busy_timeout = 30000",
+            ):
                 cur.execute(f"PRAGMA {pragma}")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn) -> None:  # noqa: ANN001
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("hub_write") else "BEGIN")
+            conn.exec_driver_sql(
+                "BEGIN IMMEDIATE" if conn.get_execution_options().get("hub_write") else "BEGIN"
+            )
 
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
@@ -175,11 +183,19 @@ class HubStore:
         code = "-".join(raw[i : i + 4] for i in range(0, 16, 4))
         now = self.clock()
         with self._write() as s:
-            s.add(EnrollCode(code_hash=sha256_hex(_norm_code(code)), station_code=station_code, created_at=now,
-                             expires_at=now + timedelta(days=valid_days)))
+            s.add(
+                EnrollCode(
+                    code_hash=sha256_hex(_norm_code(code)),
+                    station_code=station_code,
+                    created_at=now,
+                    expires_at=now + timedelta(days=valid_days),
+                )
+            )
         return code
 
-    def enroll(self, code: str, station_code: str, station_id: str, commune_code: str | None) -> tuple[str, str]:
+    def enroll(
+        self, code: str, station_code: str, station_id: str, commune_code: str | None
+    ) -> tuple[str, str]:
         """Trade a one-time code for a device credential. Returns (device_id, token); only the hash is kept."""
         now = self.clock()
         with self._write() as s:
@@ -190,8 +206,16 @@ class HubStore:
                 raise BadEnrollCode("Mã đăng ký này cấp cho một trạm khác.")
             token = secrets.token_urlsafe(32)
             device_id = str(uuid.uuid4())
-            s.add(Device(id=device_id, token_hash=sha256_hex(token), station_code=station_code,
-                         station_id=station_id[:36], commune_code=(commune_code or None), enrolled_at=now))
+            s.add(
+                Device(
+                    id=device_id,
+                    token_hash=sha256_hex(token),
+                    station_code=station_code,
+                    station_id=station_id[:36],
+                    commune_code=(commune_code or None),
+                    enrolled_at=now,
+                )
+            )
             row.used_at, row.device_id = now, device_id
         log.info("device enrolled: station=%s device=%s", station_code, device_id)
         return device_id, token
@@ -218,9 +242,17 @@ class HubStore:
     def devices(self) -> list[dict]:
         with self._read() as s:
             rows = s.scalars(select(Device).order_by(Device.enrolled_at)).all()
-        return [{"device_id": d.id, "station_code": d.station_code, "commune_code": d.commune_code,
-                 "enrolled_at": d.enrolled_at.isoformat(), "revoked": d.revoked_at is not None,
-                 "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None} for d in rows]
+        return [
+            {
+                "device_id": d.id,
+                "station_code": d.station_code,
+                "commune_code": d.commune_code,
+                "enrolled_at": d.enrolled_at.isoformat(),
+                "revoked": d.revoked_at is not None,
+                "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
+            }
+            for d in rows
+        ]
 
     # -- push -------------------------------------------------------------------------------------
     def push(self, device: DeviceInfo, items: list[dict]) -> list[dict]:
@@ -249,27 +281,44 @@ class HubStore:
                 savepoint = s.begin_nested()
                 try:
                     extra = self._apply(s, device, it, now)
-                    row = Item(item_id=item_id, device_id=device.id, station_code=device.station_code,
-                               kind=it["kind"], entity_id=str(it["entity_id"]), entity_version=int(it["entity_version"]),
-                               payload=canonical(it.get("payload")) if it.get("payload") is not None else None,
-                               received_at=now)
+                    row = Item(
+                        item_id=item_id,
+                        device_id=device.id,
+                        station_code=device.station_code,
+                        kind=it["kind"],
+                        entity_id=str(it["entity_id"]),
+                        entity_version=int(it["entity_version"]),
+                        payload=canonical(it.get("payload")) if it.get("payload") is not None else None,
+                        received_at=now,
+                    )
                     s.add(row)
                     s.flush()
                     if row.kind in fhirqueue.FORWARD_KINDS:
                         queued = fhirqueue.enqueue(s, row, now) or queued
-                    elif row.kind == "consent" and fhirqueue.record_consent(s, row.entity_id, row.entity_version,
-                                                                            it["payload"], now):
+                    elif row.kind == "consent" and fhirqueue.record_consent(
+                        s, row.entity_id, row.entity_version, it["payload"], now
+                    ):
                         queued = fhirqueue.release_waiting(s, it["payload"]["person_id"], now) > 0 or queued
                     savepoint.commit()
                 except ItemRejected as exc:
                     savepoint.rollback()
-                    results.append({"item_id": item_id, "status": "rejected", "code": exc.code, "reason": exc.reason})
+                    results.append(
+                        {"item_id": item_id, "status": "rejected", "code": exc.code, "reason": exc.reason}
+                    )
                     continue
-                except Exception as exc:  # a hub bug must reject one item, not block the station's whole queue
+                except (
+                    Exception
+                ) as exc:  # a hub bug must reject one item, not block the station's whole queue
                     savepoint.rollback()
                     log.exception("item could not be applied (kind=%s)", it.get("kind"))
-                    results.append({"item_id": item_id, "status": "rejected", "code": "hub_error",
-                                    "reason": f"Lỗi máy chủ khi xử lý mục ({type(exc).__name__}); hãy báo quản trị."})
+                    results.append(
+                        {
+                            "item_id": item_id,
+                            "status": "rejected",
+                            "code": "hub_error",
+                            "reason": f"Lỗi máy chủ khi xử lý mục ({type(exc).__name__}); hãy báo quản trị.",
+                        }
+                    )
                     continue
                 seen.add(item_id)
                 results.append({"item_id": item_id, "status": "accepted", **extra})
@@ -298,7 +347,10 @@ class HubStore:
         if kind == "person_merge":
             return people.apply_station_merge(s, device, payload, now)
         if kind == "consent":
-            if not isinstance(payload.get("person_id"), str) or payload.get("kind") not in ("exam", "ehr_share"):
+            if not isinstance(payload.get("person_id"), str) or payload.get("kind") not in (
+                "exam",
+                "ehr_share",
+            ):
                 raise ItemRejected("bad_consent", "Bản ghi đồng ý thiếu người hoặc loại đồng ý.")
             return {}
         if kind == "audit_head":
@@ -308,13 +360,20 @@ class HubStore:
             fhirqueue.check_exam(entity_id, version, payload)  # queued for FHIR once stored (push)
         return {}  # appointment, referral: stored as received until their domain lands
 
-    def _check_head(self, s: Session, device: DeviceInfo, payload: object, now: datetime, *, store: bool) -> str | None:
+    def _check_head(
+        self, s: Session, device: DeviceInfo, payload: object, now: datetime, *, store: bool
+    ) -> str | None:
         """Compare a pushed audit-chain head with every head seen from this device; record tamper evidence."""
         if not isinstance(payload, dict):
             raise ItemRejected("bad_audit_head", "Đỉnh chuỗi nhật ký không hợp lệ.")
         seq, hash_ = payload.get("seq"), payload.get("hash")
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0 or not isinstance(hash_, str) \
-                or not SHA256_HEX_RE.match(hash_):
+        if (
+            not isinstance(seq, int)
+            or isinstance(seq, bool)
+            or seq < 0
+            or not isinstance(hash_, str)
+            or not SHA256_HEX_RE.match(hash_)
+        ):
             raise ItemRejected("bad_audit_head", "Đỉnh chuỗi nhật ký không hợp lệ.")
         alerts = []
         known = s.get(AuditHead, (device.id, seq))
@@ -324,13 +383,25 @@ class HubStore:
         if newest is not None and seq < newest:
             alerts.append(("went_backwards", f"đỉnh lùi từ #{newest} về #{seq}"))
         for kind, detail in alerts:
-            s.add(AuditAlert(device_id=device.id, station_code=device.station_code, kind=kind, seq=seq,
-                             detail=detail, created_at=now))
+            s.add(
+                AuditAlert(
+                    device_id=device.id,
+                    station_code=device.station_code,
+                    kind=kind,
+                    seq=seq,
+                    detail=detail,
+                    created_at=now,
+                )
+            )
             log.warning("audit head alert: station=%s device=%s %s", device.station_code, device.id, kind)
         if store and known is None:
             s.add(AuditHead(device_id=device.id, seq=seq, hash=hash_, received_at=now))
         if alerts:
-            return "Nhật ký truy cập của trạm không khớp với bản máy chủ đã lưu: " + "; ".join(d for _k, d in alerts) + "."
+            return (
+                "Nhật ký truy cập của trạm không khớp với bản máy chủ đã lưu: "
+                + "; ".join(d for _k, d in alerts)
+                + "."
+            )
         return None
 
     # -- pull -------------------------------------------------------------------------------------
@@ -341,17 +412,31 @@ class HubStore:
         cursor = max(0, cursor)
         with self._read() as s:
             newest = s.scalar(select(func.max(Change.seq))) or 0
-            q = (select(Change).where(Change.seq > cursor, Change.seq <= newest)
-                 .where((Change.type == "merge") | (
-                     (Change.commune_code == device.commune_code)
-                     & ((Change.origin_device_id.is_(None)) | (Change.origin_device_id != device.id))))
-                 .order_by(Change.seq).limit(limit))
+            q = (
+                select(Change)
+                .where(Change.seq > cursor, Change.seq <= newest)
+                .where(
+                    (Change.type == "merge")
+                    | (
+                        (Change.commune_code == device.commune_code)
+                        & ((Change.origin_device_id.is_(None)) | (Change.origin_device_id != device.id))
+                    )
+                )
+                .order_by(Change.seq)
+                .limit(limit)
+            )
             rows = s.scalars(q).all()
-            changes = [{"seq": r.seq, "type": r.type, "entity_id": r.entity_id, "data": json.loads(r.payload)}
-                       for r in rows]
+            changes = [
+                {"seq": r.seq, "type": r.type, "entity_id": r.entity_id, "data": json.loads(r.payload)}
+                for r in rows
+            ]
             for ch, r in zip(changes, rows, strict=True):
-                if r.type == "merge" and r.commune_code != device.commune_code and ch["data"].get("kept") \
-                        and not self._pushed_either(s, device, ch["data"]):
+                if (
+                    r.type == "merge"
+                    and r.commune_code != device.commune_code
+                    and ch["data"].get("kept")
+                    and not self._pushed_either(s, device, ch["data"])
+                ):
                     ch["data"]["kept"] = None  # ids only for stations that never held either record
         more = len(rows) == limit
         next_cursor = rows[-1].seq if more else max(newest, cursor)
@@ -360,16 +445,23 @@ class HubStore:
     @staticmethod
     def _pushed_either(s: Session, device: DeviceInfo, data: dict) -> bool:
         ids = [i for i in (data.get("merged_id"), data.get("kept_id")) if isinstance(i, str)]
-        return s.scalar(select(Item.seq).where(Item.device_id == device.id, Item.kind == "person",
-                                               Item.entity_id.in_(ids)).limit(1)) is not None
+        return (
+            s.scalar(
+                select(Item.seq)
+                .where(Item.device_id == device.id, Item.kind == "person", Item.entity_id.in_(ids))
+                .limit(1)
+            )
+            is not None
+        )
 
     # -- reporting --------------------------------------------------------------------------------
     def stats(self) -> dict:
         with self._read() as s:
             per_kind = dict(s.execute(select(Item.kind, func.count()).group_by(Item.kind)).all())
             per_station: dict[str, dict[str, int]] = {}
-            for station, kind, n in s.execute(select(Item.station_code, Item.kind, func.count())
-                                              .group_by(Item.station_code, Item.kind)).all():
+            for station, kind, n in s.execute(
+                select(Item.station_code, Item.kind, func.count()).group_by(Item.station_code, Item.kind)
+            ).all():
                 per_station.setdefault(station, {})[kind] = n
             persons = s.scalar(select(func.count()).select_from(HubPerson)) or 0
             merges = s.scalar(select(func.count()).select_from(PersonAlias)) or 0
@@ -377,10 +469,23 @@ class HubStore:
             alerts = s.execute(select(AuditAlert).order_by(AuditAlert.id)).scalars().all()
             fhir = fhirqueue.counts(s)
         return {
-            "items": sum(per_kind.values()), "items_per_kind": per_kind, "items_per_station": per_station,
-            "persons": persons, "merges": merges, "devices": devices,
-            "audit_alerts": [{"station_code": a.station_code, "device_id": a.device_id, "kind": a.kind, "seq": a.seq,
-                              "detail": a.detail, "at": a.created_at.isoformat()} for a in alerts],
+            "items": sum(per_kind.values()),
+            "items_per_kind": per_kind,
+            "items_per_station": per_station,
+            "persons": persons,
+            "merges": merges,
+            "devices": devices,
+            "audit_alerts": [
+                {
+                    "station_code": a.station_code,
+                    "device_id": a.device_id,
+                    "kind": a.kind,
+                    "seq": a.seq,
+                    "detail": a.detail,
+                    "at": a.created_at.isoformat(),
+                }
+                for a in alerts
+            ],
             "fhir": fhir,
         }
 

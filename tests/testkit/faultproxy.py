@@ -27,8 +27,18 @@ import threading
 import time
 from collections import Counter
 
-FAULTS = ("drop", "delay", "error_500", "error_503", "html_200", "commit_then_503", "reset_after_commit",
-          "reset_mid_response", "truncate_body", "garble_body")
+FAULTS = (
+    "drop",
+    "delay",
+    "error_500",
+    "error_503",
+    "html_200",
+    "commit_then_503",
+    "reset_after_commit",
+    "reset_mid_response",
+    "truncate_body",
+    "garble_body",
+)
 
 
 def _read_request(conn: socket.socket) -> bytes | None:
@@ -51,7 +61,11 @@ def _read_request(conn: socket.socket) -> bytes | None:
         if not chunk:
             return None
         body += chunk
-    lines = [ln for ln in head.split(b"\r\n") if ln.split(b":")[0].strip().lower() not in (b"connection", b"keep-alive")]
+    lines = [
+        ln
+        for ln in head.split(b"\r\n")
+        if ln.split(b":")[0].strip().lower() not in (b"connection", b"keep-alive")
+    ]
     return b"\r\n".join([*lines, b"Connection: close"]) + b"\r\n\r\n" + body
 
 
@@ -61,16 +75,26 @@ def _reset(conn: socket.socket) -> None:
 
 
 def _answer(status: str, body: bytes, ctype: str) -> bytes:
-    return (f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
-            f"Connection: close\r\n\r\n").encode() + body
+    return (
+        f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
+        f"Connection: close\r\n\r\n"
+    ).encode() + body
 
 
 class FaultProxy:
     """Listens on 127.0.0.1 and forwards to ``upstream`` (host, port), injecting faults."""
 
-    def __init__(self, upstream: tuple[str, int], *, fail_rate: float = 0.3, faults: tuple[str, ...] = FAULTS,
-                 seed: int = 0, delay_s: tuple[float, float] = (0.05, 0.4), latency_s: float = 0.0,
-                 plan: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        upstream: tuple[str, int],
+        *,
+        fail_rate: float = 0.3,
+        faults: tuple[str, ...] = FAULTS,
+        seed: int = 0,
+        delay_s: tuple[float, float] = (0.05, 0.4),
+        latency_s: float = 0.0,
+        plan: list[str] | None = None,
+    ) -> None:
         self.upstream = upstream
         self.plan = list(plan or [])  # faults for the first requests, in order, before the random ones
         self.fail_rate = fail_rate

@@ -32,8 +32,9 @@ def _version(node: str) -> tuple[int, int]:
 def node_command() -> list[str]:
     """How to run the shim here; raises PeerUnavailable with the reason when it cannot run."""
     if not (PEER_DIR / "node_modules" / "@medplum" / "fhir-router").is_dir():
-        raise PeerUnavailable(f"the FHIR peer is not installed: run `npm ci` in {PEER_DIR} "
-                              "(installer/dev-setup.sh does it)")
+        raise PeerUnavailable(
+            f"the FHIR peer is not installed: run `npm ci` in {PEER_DIR} (installer/dev-setup.sh does it)"
+        )
     bundled = PEER_DIR / "node_modules" / ".bin" / "node"
     for node in (str(bundled) if bundled.exists() else None, shutil.which("node")):
         if not node:

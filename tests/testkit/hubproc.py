@@ -17,18 +17,38 @@ import requests
 class HubProcess:
     """A ``ksk hub serve`` child process; ``url`` is set once it listens. Always ``stop()`` it (or use ``with``)."""
 
-    def __init__(self, db: Path | str, port: int = 0, *, extra: list[str] | None = None,
-                 env: dict | None = None, log: Path | None = None) -> None:
+    def __init__(
+        self,
+        db: Path | str,
+        port: int = 0,
+        *,
+        extra: list[str] | None = None,
+        env: dict | None = None,
+        log: Path | None = None,
+    ) -> None:
         self.db, self.port, self.extra, self.env, self.log = str(db), port, extra or [], env, log
         self.proc: subprocess.Popen | None = None
         self.url = ""
 
     def start(self, timeout: float = 30.0) -> HubProcess:
-        cmd = [sys.executable, "-m", "ksk_desktop.cli.main", "hub", "serve", "--db", self.db,
-               "--host", "127.0.0.1", "--port", str(self.port), *self.extra]
+        cmd = [
+            sys.executable,
+            "-m",
+            "ksk_desktop.cli.main",
+            "hub",
+            "serve",
+            "--db",
+            self.db,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            *self.extra,
+        ]
         stderr = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, env=dict(os.environ, **(self.env or {})),
-                                     text=True)
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=stderr, env=dict(os.environ, **(self.env or {})), text=True
+        )
         if self.log:
             stderr.close()
         deadline = time.monotonic() + timeout

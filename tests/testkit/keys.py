@@ -18,9 +18,15 @@ Key = Qt.Key
 Mod = Qt.KeyboardModifier
 
 _PUNCTUATION = {
-    " ": (Key.Key_Space, False), "|": (Key.Key_Bar, True), ",": (Key.Key_Comma, False),
-    ".": (Key.Key_Period, False), "/": (Key.Key_Slash, False), "-": (Key.Key_Minus, False),
-    "\r": (Key.Key_Return, False), "\n": (Key.Key_Enter, False), "\t": (Key.Key_Tab, False),
+    " ": (Key.Key_Space, False),
+    "|": (Key.Key_Bar, True),
+    ",": (Key.Key_Comma, False),
+    ".": (Key.Key_Period, False),
+    "/": (Key.Key_Slash, False),
+    "-": (Key.Key_Minus, False),
+    "\r": (Key.Key_Return, False),
+    "\n": (Key.Key_Enter, False),
+    "\t": (Key.Key_Tab, False),
 }
 
 
@@ -66,7 +72,9 @@ def wait_ms(ms: float) -> None:
         time.sleep(min(left, 0.0005))
 
 
-def type_text(target: QObject | Callable[[], QObject], text: str, pace_ms: float, *, ime: bool = False) -> float:
+def type_text(
+    target: QObject | Callable[[], QObject], text: str, pace_ms: float, *, ime: bool = False
+) -> float:
     """Send *text* to *target* one character every *pace_ms*; returns ``time.perf_counter()`` (seconds) when
     the last character was sent. *target* may be a callable giving the widget to send to (the focus widget)."""
     last = time.perf_counter()

@@ -24,15 +24,18 @@ class SetCheck:
         return not (self.lost or self.unexpected or self.duplicated)
 
     def __str__(self) -> str:
-        return (f"attempted={self.attempted} present={self.present} lost={len(self.lost)} "
-                f"unexpected={len(self.unexpected)} duplicated={len(self.duplicated)}")
+        return (
+            f"attempted={self.attempted} present={self.present} lost={len(self.lost)} "
+            f"unexpected={len(self.unexpected)} duplicated={len(self.duplicated)}"
+        )
 
 
 def check_set(attempted: Iterable[str], present: Iterable[str]) -> SetCheck:
     want = set(attempted)
     counts = Counter(present)
     return SetCheck(
-        attempted=len(want), present=sum(counts.values()),
+        attempted=len(want),
+        present=sum(counts.values()),
         lost=sorted(want - counts.keys()),
         unexpected=sorted(counts.keys() - want),
         duplicated=sorted(k for k, n in counts.items() if n > 1),

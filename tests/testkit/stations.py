@@ -22,22 +22,35 @@ PASSWORD = "Quan-tri-2026"
 
 def new_station(root: Path, code: str = "TYT-TEST", commune: str = "10507") -> StationPaths:
     paths = StationPaths(root)
-    init_station(paths, station_code=code, commune_code=commune, admin_username="admin", admin_password=PASSWORD,
-                 admin_full_name="Quản Trị")
+    init_station(
+        paths,
+        station_code=code,
+        commune_code=commune,
+        admin_username="admin",
+        admin_password=PASSWORD,
+        admin_full_name="Quản Trị",
+    )
     return paths
 
 
-def synthetic_people(n: int, *, seed: int = 7, commune: str = "10507", offset: int = 0) -> list[persons.PersonInput]:
-    return [persons.PersonInput.from_dict(p) for p in
-            generate_people(n, seed=seed, commune_code=commune, reference_date=date(2026, 1, 1), id_offset=offset)]
+def synthetic_people(
+    n: int, *, seed: int = 7, commune: str = "10507", offset: int = 0
+) -> list[persons.PersonInput]:
+    return [
+        persons.PersonInput.from_dict(p)
+        for p in generate_people(
+            n, seed=seed, commune_code=commune, reference_date=date(2026, 1, 1), id_offset=offset
+        )
+    ]
 
 
 def add_people(ctx: StationSession, n: int, **kw) -> int:  # noqa: ANN003
     return persons.create_many(ctx, synthetic_people(n, **kw))
 
 
-def enroll(ctx: StationSession, hub_db_url: str, hub_url: str, *, pin: str | None = None,
-           ca_file: str | None = None) -> str:
+def enroll(
+    ctx: StationSession, hub_db_url: str, hub_url: str, *, pin: str | None = None, ca_file: str | None = None
+) -> str:
     """Enrol *ctx*'s station at the hub the way ``ksk sync enroll`` does; returns the device id."""
     ident = sync_state.station_identity(ctx)
     store = HubStore(hub_db_url)
@@ -50,16 +63,27 @@ def enroll(ctx: StationSession, hub_db_url: str, hub_url: str, *, pin: str | Non
         answer = transport.enroll(code, ident["station_code"], ident["station_id"], ident["commune_code"])
     finally:
         transport.close()
-    sync_state.save_enrolment(ctx, hub_url, answer["device_id"], answer["token"], pin_sha256=pin, ca_file=ca_file)
+    sync_state.save_enrolment(
+        ctx, hub_url, answer["device_id"], answer["token"], pin_sha256=pin, ca_file=ca_file
+    )
     return answer["device_id"]
 
 
 def outbox_rows(ctx: StationSession) -> list[tuple[str, str, str, int, str]]:
     """(item_id, kind, entity_id, entity_version, state) of every outbox item, in order."""
     with ctx.read() as s:
-        return [tuple(r) for r in s.execute(select(OutboxItem.item_id, OutboxItem.kind, OutboxItem.entity_id,
-                                                   OutboxItem.entity_version, OutboxItem.state)
-                                            .order_by(OutboxItem.seq)).all()]
+        return [
+            tuple(r)
+            for r in s.execute(
+                select(
+                    OutboxItem.item_id,
+                    OutboxItem.kind,
+                    OutboxItem.entity_id,
+                    OutboxItem.entity_version,
+                    OutboxItem.state,
+                ).order_by(OutboxItem.seq)
+            ).all()
+        ]
 
 
 def hub_rows(hub_db_url: str, station_code: str | None = None, *, with_heads: bool = False) -> list[tuple]:

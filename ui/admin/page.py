@@ -11,15 +11,19 @@ from ui.admin.user_dialogs import ChangePasswordDialog
 from ui.admin.users import UsersPanel
 from ui.widgets import OK_STYLE, MessageLabel, heading, paragraph
 
-NO_ACCESS = ("Tài khoản của bạn ({role}) không có quyền quản trị trạm. Quản lý người dùng, kiểm tra nhật ký "
-             "truy cập và sao lưu do trưởng trạm hoặc quản trị viên thực hiện.")
+NO_ACCESS = (
+    "Tài khoản của bạn ({role}) không có quyền quản trị trạm. Quản lý người dùng, kiểm tra nhật ký "
+    "truy cập và sao lưu do trưởng trạm hoặc quản trị viên thực hiện."
+)
 
 
 class Section(QFrame):
     def __init__(self, title: str, body: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("section")
-        self.setStyleSheet("QFrame#section { background: white; border: 1px solid #d5dbe3; border-radius: 8px; }")
+        self.setStyleSheet(
+            "QFrame#section { background: white; border: 1px solid #d5dbe3; border-radius: 8px; }"
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 14, 18, 14)
         layout.addWidget(heading(title, 2, self))

@@ -29,12 +29,16 @@ def check_audit(ctx: StationSession) -> audit.ChainReport:
 
 def describe_report(report: audit.ChainReport) -> str:
     if report.ok:
-        return (f"Nhật ký truy cập nguyên vẹn: {format_number(report.events)} sự kiện, sự kiện mới nhất "
-                f"số {report.head_seq} (mã kiểm tra {report.head_hash[:16]}…).")
+        return (
+            f"Nhật ký truy cập nguyên vẹn: {format_number(report.events)} sự kiện, sự kiện mới nhất "
+            f"số {report.head_seq} (mã kiểm tra {report.head_hash[:16]}…)."
+        )
     where = f" tại sự kiện số {report.first_bad_seq}" if report.first_bad_seq is not None else ""
-    return (f"Nhật ký truy cập có dấu hiệu bị can thiệp{where}: {report.problem}. "
-            f"Đã kiểm tra {format_number(report.events)} sự kiện. Không sửa hay xóa gì trên máy; "
-            "hãy báo ngay cho quản trị viên và trung tâm y tế.")
+    return (
+        f"Nhật ký truy cập có dấu hiệu bị can thiệp{where}: {report.problem}. "
+        f"Đã kiểm tra {format_number(report.events)} sự kiện. Không sửa hay xóa gì trên máy; "
+        "hãy báo ngay cho quản trị viên và trung tâm y tế."
+    )
 
 
 def default_backup_name(now: datetime | None = None) -> str:
@@ -42,7 +46,9 @@ def default_backup_name(now: datetime | None = None) -> str:
 
 
 def ask_backup_path(parent: QWidget, suggested: Path) -> Path | None:
-    return ask_save_path(parent, "Lưu bản sao lưu", suggested, f"Bản sao lưu KSK (*{BACKUP_SUFFIX})", BACKUP_SUFFIX)
+    return ask_save_path(
+        parent, "Lưu bản sao lưu", suggested, f"Bản sao lưu KSK (*{BACKUP_SUFFIX})", BACKUP_SUFFIX
+    )
 
 
 class AuditPanel(QWidget):
@@ -55,8 +61,14 @@ class AuditPanel(QWidget):
         self.report: audit.ChainReport | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(paragraph("Mọi thao tác trên dữ liệu được ghi vào nhật ký có chuỗi mã kiểm tra; "
-                                   "kiểm tra để chắc chắn nhật ký không bị sửa, xóa hay chèn.", self, muted=True))
+        layout.addWidget(
+            paragraph(
+                "Mọi thao tác trên dữ liệu được ghi vào nhật ký có chuỗi mã kiểm tra; "
+                "kiểm tra để chắc chắn nhật ký không bị sửa, xóa hay chèn.",
+                self,
+                muted=True,
+            )
+        )
         row = QHBoxLayout()
         self.check_button = QPushButton("Kiểm tra nhật ký truy cập", self)
         self.check_button.clicked.connect(self.check)
@@ -79,8 +91,12 @@ class AuditPanel(QWidget):
             return
         self.check_button.setEnabled(False)
         self.result_label.show_message(style="", text="Đang kiểm tra…")
-        self.task = ops.run_in_background(lambda: check_audit(ctx), lambda r: self._show(ctx, r),
-                                          lambda exc: self._failed(ctx, exc), context=self)
+        self.task = ops.run_in_background(
+            lambda: check_audit(ctx),
+            lambda r: self._show(ctx, r),
+            lambda exc: self._failed(ctx, exc),
+            context=self,
+        )
 
     def _show(self, ctx: StationSession, report: audit.ChainReport) -> None:
         if ctx is not self.session:
@@ -110,8 +126,14 @@ class BackupPanel(QWidget):
         self.choose_path: Callable[[QWidget, Path], Path | None] = ask_backup_path
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(paragraph("Bản sao lưu được mã hóa và kiểm tra lại sau khi ghi. Nên lưu ra USB hoặc ổ "
-                                   "đĩa khác và cất giữ cẩn thận.", self, muted=True))
+        layout.addWidget(
+            paragraph(
+                "Bản sao lưu được mã hóa và kiểm tra lại sau khi ghi. Nên lưu ra USB hoặc ổ "
+                "đĩa khác và cất giữ cẩn thận.",
+                self,
+                muted=True,
+            )
+        )
         row = QHBoxLayout()
         self.backup_button = QPushButton("Tạo bản sao lưu…", self)
         self.backup_button.clicked.connect(self.start_backup)
@@ -147,8 +169,12 @@ class BackupPanel(QWidget):
             dest = dest.with_name(dest.name + BACKUP_SUFFIX)
         self.backup_button.setEnabled(False)
         self.result_label.show_message(style="", text=f"Đang tạo bản sao lưu {dest.name}…")
-        self.task = ops.run_in_background(lambda: create_backup(ctx, dest), lambda info: self._show(ctx, info),
-                                          lambda exc: self._failed(ctx, exc), context=self)
+        self.task = ops.run_in_background(
+            lambda: create_backup(ctx, dest),
+            lambda info: self._show(ctx, info),
+            lambda exc: self._failed(ctx, exc),
+            context=self,
+        )
 
     def _show(self, ctx: StationSession, info: BackupInfo) -> None:
         if ctx is not self.session:
@@ -157,7 +183,9 @@ class BackupPanel(QWidget):
         self.backup_button.setEnabled(True)
         self.result_label.show_message(
             f"Đã tạo và kiểm tra bản sao lưu {info.path} ({format_size(info.size)}, "
-            f"{format_number(info.persons)} người dân, lúc {format_datetime(info.created)}).", OK_STYLE)
+            f"{format_number(info.persons)} người dân, lúc {format_datetime(info.created)}).",
+            OK_STYLE,
+        )
         self.finished.emit()
 
     def _failed(self, ctx: StationSession, exc: BaseException) -> None:

@@ -54,16 +54,21 @@ class ChangePasswordDialog(TaskDialog):
 
     def __init__(self, session: StationSession, username: str, parent: QWidget | None = None) -> None:
         own = username == session.user.username
-        super().__init__("Đổi mật khẩu của tôi" if own else f"Đổi mật khẩu cho {username}", parent,
-                         submit_text="Đổi mật khẩu")
+        super().__init__(
+            "Đổi mật khẩu của tôi" if own else f"Đổi mật khẩu cho {username}",
+            parent,
+            submit_text="Đổi mật khẩu",
+        )
         self.session = session
         self.username = username
         self.setMinimumWidth(420)
         if own:
             note = "Đặt mật khẩu mới cho tài khoản của bạn. Lần đăng nhập sau hãy dùng mật khẩu mới."
         else:
-            note = (f"Đặt mật khẩu mới cho tài khoản {username}. Hãy báo mật khẩu mới trực tiếp cho người "
-                    "dùng và nhắc họ tự đổi lại.")
+            note = (
+                f"Đặt mật khẩu mới cho tài khoản {username}. Hãy báo mật khẩu mới trực tiếp cho người "
+                "dùng và nhắc họ tự đổi lại."
+            )
         self.outer.insertWidget(0, paragraph(note, self))
         self.current_edit = password_edit(parent=self) if own else None
         if self.current_edit is not None:

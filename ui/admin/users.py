@@ -195,6 +195,7 @@ class UsersPanel(QWidget):
         def show(_result: Any) -> None:
             self.status_label.show_message(message)
             self.refresh()
+
         return show
 
     def add_user(self) -> None:
@@ -228,13 +229,20 @@ class UsersPanel(QWidget):
         name = row.username
         if row.active:
             self.confirm_box = ask(
-                self, "Vô hiệu hóa tài khoản",
+                self,
+                "Vô hiệu hóa tài khoản",
                 f"Vô hiệu hóa tài khoản {name}? Người này sẽ không đăng nhập được cho đến khi được kích hoạt lại.",
-                lambda: self._run(lambda: users.set_active(ctx, name, False),
-                                  self._done_with(f"Đã vô hiệu hóa tài khoản {name}.")),
-                yes_text="Vô hiệu hóa")
+                lambda: self._run(
+                    lambda: users.set_active(ctx, name, False),
+                    self._done_with(f"Đã vô hiệu hóa tài khoản {name}."),
+                ),
+                yes_text="Vô hiệu hóa",
+            )
         else:
-            self._run(lambda: users.set_active(ctx, name, True), self._done_with(f"Đã kích hoạt lại tài khoản {name}."))
+            self._run(
+                lambda: users.set_active(ctx, name, True),
+                self._done_with(f"Đã kích hoạt lại tài khoản {name}."),
+            )
 
     def unlock(self) -> None:
         row = self.selected_row()

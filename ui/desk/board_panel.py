@@ -24,8 +24,15 @@ from ui.desk.board_model import APPOINTMENT_ID_ROLE, FILTERS, NAME, BoardModel
 from ui.i18n import format_number
 
 #: Counter key → label, in the order shown.
-COUNTERS = {"booked": "Đã hẹn", "expected": "Chưa đến", "waiting": "Chờ khám", "in_exam": "Đang khám",
-            "done": "Đã khám", "no_show": "Vắng mặt", "free": "Còn trống"}
+COUNTERS = {
+    "booked": "Đã hẹn",
+    "expected": "Chưa đến",
+    "waiting": "Chờ khám",
+    "in_exam": "Đang khám",
+    "done": "Đã khám",
+    "no_show": "Vắng mặt",
+    "free": "Còn trống",
+}
 
 #: Step → (button text, statuses it applies to, permission needed).
 ACTIONS: dict[str, tuple[str, tuple[str, ...], Perm]] = {
@@ -42,8 +49,9 @@ class Counter(QFrame):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("deskCounter")
-        self.setStyleSheet("QFrame#deskCounter { background: white; border: 1px solid #d5dbe3; "
-                           "border-radius: 6px; }")
+        self.setStyleSheet(
+            "QFrame#deskCounter { background: white; border: 1px solid #d5dbe3; border-radius: 6px; }"
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(0)
@@ -117,7 +125,9 @@ class BoardPanel(QWidget):
 
     # -- session and data ------------------------------------------------------------------------------------
     def set_session(self, session: StationSession | None) -> None:
-        self.allowed = {k for k, (_t, _s, perm) in ACTIONS.items() if session is not None and session.can(perm)}
+        self.allowed = {
+            k for k, (_t, _s, perm) in ACTIONS.items() if session is not None and session.can(perm)
+        }
         for key, button in self.buttons.items():
             button.setVisible(key in self.allowed)
         if session is None:
@@ -147,7 +157,8 @@ class BoardPanel(QWidget):
             return False
         index = self.model.index(row, 0)
         self.table.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
         self.table.scrollTo(index)
         return True
 
@@ -183,4 +194,3 @@ class BoardPanel(QWidget):
         row = self.selected_row()
         for key, button in self.buttons.items():
             button.setEnabled(not self._busy and row is not None and row["status"] in ACTIONS[key][1])
-

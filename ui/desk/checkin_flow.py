@@ -29,8 +29,10 @@ from ui.desk.walk_in import register_stranger
 from ui.messages import error_text
 
 _ID_NUMBER = re.compile(r"^\d{9}$|^\d{12}$")
-UNKNOWN_CODE = ("Không nhận ra “{value}”: nhập mã lịch hẹn trên phiếu hẹn, số CCCD (12 chữ số) hoặc CMND (9 chữ số); "
-                "người không mang thẻ thì tìm theo họ tên ở ô bên dưới.")
+UNKNOWN_CODE = (
+    "Không nhận ra “{value}”: nhập mã lịch hẹn trên phiếu hẹn, số CCCD (12 chữ số) hoặc CMND (9 chữ số); "
+    "người không mang thẻ thì tìm theo họ tên ở ô bên dưới."
+)
 
 
 def _looks_like_code(value: str) -> bool:
@@ -41,8 +43,13 @@ def _looks_like_code(value: str) -> bool:
 class DeskContext:
     """What the flow needs from the page: the session, the desk's clock, the chosen site and exam day."""
 
-    def __init__(self, session: Callable[[], StationSession | None], now: Callable[[], datetime],
-                 site_id: Callable[[], str | None], day_id: Callable[[], str | None]) -> None:
+    def __init__(
+        self,
+        session: Callable[[], StationSession | None],
+        now: Callable[[], datetime],
+        site_id: Callable[[], str | None],
+        day_id: Callable[[], str | None],
+    ) -> None:
         self.session = session
         self.now = now
         self.site_id = site_id
@@ -56,8 +63,13 @@ class CheckinFlow(QObject):
     changed = Signal()
     busy_changed = Signal(bool)
 
-    def __init__(self, desk: DeskContext, panel: ResultPanel, parent: QWidget,
-                 open_person: Callable[[str], Any] | None = None) -> None:
+    def __init__(
+        self,
+        desk: DeskContext,
+        panel: ResultPanel,
+        parent: QWidget,
+        open_person: Callable[[str], Any] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.desk = desk
         self.panel = panel
@@ -157,11 +169,17 @@ class CheckinFlow(QObject):
             return
         if exc.person_id:
             pid = exc.person_id
-            self.panel.show_choice("Không có trong danh sách hôm nay", exc.message, [
-                Choice("Tiếp nhận khám ngoài lịch", lambda: self.walk_in(pid), "choiceWalkIn"), skip])
+            self.panel.show_choice(
+                "Không có trong danh sách hôm nay",
+                exc.message,
+                [Choice("Tiếp nhận khám ngoài lịch", lambda: self.walk_in(pid), "choiceWalkIn"), skip],
+            )
         elif kind == "scan" and not appointments.looks_like_id(value) and ctx.can(Perm.PERSON_WRITE):
-            self.panel.show_choice("Chưa có trong danh sách người dân", exc.message, [
-                Choice("Đăng ký và khám ngoài lịch", lambda: self._register(value), "choiceRegister"), skip])
+            self.panel.show_choice(
+                "Chưa có trong danh sách người dân",
+                exc.message,
+                [Choice("Đăng ký và khám ngoài lịch", lambda: self._register(value), "choiceRegister"), skip],
+            )
         else:
             self.panel.show_error(exc.message, "Không có trong danh sách hôm nay")
 
@@ -171,17 +189,24 @@ class CheckinFlow(QObject):
             return
         day_id, now = self.desk.day_id(), self.desk.now()
         self.panel.show_busy("Đang xếp chỗ khám ngoài lịch…")
-        self._run(lambda: checkin.walk_in(ctx, person_id, day_id=day_id, now=now,
-                                          allow_over_capacity=over_capacity),
-                  lambda exc: self._walk_in_failed(exc, person_id))
+        self._run(
+            lambda: checkin.walk_in(
+                ctx, person_id, day_id=day_id, now=now, allow_over_capacity=over_capacity
+            ),
+            lambda exc: self._walk_in_failed(exc, person_id),
+        )
 
     def _walk_in_failed(self, exc: BaseException, person_id: str) -> None:
         ctx = self.desk.session()
         if isinstance(exc, DayOverCapacity):
             choices = [Choice("Không tiếp nhận", self.panel.clear, "choiceSkip")]
             if ctx is not None and ctx.can(Perm.SCHEDULE_MANAGE):
-                choices.insert(0, Choice("Khám vượt công suất", lambda: self.walk_in(person_id, True),
-                                         "choiceOverCapacity"))
+                choices.insert(
+                    0,
+                    Choice(
+                        "Khám vượt công suất", lambda: self.walk_in(person_id, True), "choiceOverCapacity"
+                    ),
+                )
             self.panel.show_choice("Hôm nay đã kín chỗ", exc.message, choices)
         elif isinstance(exc, AlreadyExamined):
             self._failed(exc, "person", person_id)
@@ -199,7 +224,9 @@ class CheckinFlow(QObject):
     def _registered(self, person_id: str | None) -> None:
         self.walk_in_dialog = None
         if person_id is None:
-            self.panel.show_error("Chưa đăng ký người này nên chưa tiếp nhận khám ngoài lịch.", "Chưa tiếp đón")
+            self.panel.show_error(
+                "Chưa đăng ký người này nên chưa tiếp nhận khám ngoài lịch.", "Chưa tiếp đón"
+            )
             return
         self.walk_in(person_id)
 
@@ -211,10 +238,14 @@ class CheckinFlow(QObject):
 
 def _by_id_number(ctx: StationSession, number: str, today: date, site_id: str | None) -> checkin.CheckIn:
     """A CCCD (12 digits) or old ID (9 digits) typed at the desk: the one person who holds it, then check in."""
-    found = [p for p in persons.search(ctx, number, limit=5) if number in (p.get("personal_id"), p.get("old_id"))]
+    found = [
+        p for p in persons.search(ctx, number, limit=5) if number in (p.get("personal_id"), p.get("old_id"))
+    ]
     if not found:
-        raise NotFound(f"Không có ai mang số {number} trong danh sách người dân của trạm: quét thẻ CCCD để đăng ký "
-                       "người mới, hoặc tìm theo họ tên.")
+        raise NotFound(
+            f"Không có ai mang số {number} trong danh sách người dân của trạm: quét thẻ CCCD để đăng ký "
+            "người mới, hoặc tìm theo họ tên."
+        )
     if len(found) > 1:
         raise NotFound(f"Có {len(found)} người mang số {number}: tìm theo họ tên để chọn đúng người.")
     return checkin.checkin_by_person(ctx, found[0]["id"], today=today, site_id=site_id)

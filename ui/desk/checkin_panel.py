@@ -136,8 +136,11 @@ class CheckinPanel(QWidget):
             item.setData(PERSON_ID_ROLE, p["id"])
             self.results.addItem(item)
         self.results.setVisible(bool(people))
-        self.search_note.setText("" if people or not query else "Không tìm thấy ai. Thử viết khác đi, hoặc quét "
-                                 "thẻ CCCD để đăng ký người mới.")
+        self.search_note.setText(
+            ""
+            if people or not query
+            else "Không tìm thấy ai. Thử viết khác đi, hoặc quét thẻ CCCD để đăng ký người mới."
+        )
         self.search_note.setVisible(bool(query) and not people)
 
     def clear_inputs(self) -> None:

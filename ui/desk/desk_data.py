@@ -50,8 +50,10 @@ def _sort_key(row: dict) -> tuple:
 def load_desk(ctx: StationSession, today: date, site_id: str | None) -> DeskSnapshot:
     """Today's sites and the board of *site_id* (or of the first site when it is not one of today's)."""
     found = days.list_days(ctx, date_from=today, date_to=today)
-    desk_days = [DeskDay(d["id"], d["site_id"], d["site_name"], d["capacity"], d["booked"], d["free"])
-                 for d in sorted(found, key=lambda d: (d.get("site_kind") != "station", d["site_name"]))]
+    desk_days = [
+        DeskDay(d["id"], d["site_id"], d["site_name"], d["capacity"], d["booked"], d["free"])
+        for d in sorted(found, key=lambda d: (d.get("site_kind") != "station", d["site_name"]))
+    ]
     if not desk_days:
         return DeskSnapshot(today, [], None)
     if site_id not in {d.site_id for d in desk_days}:
@@ -64,6 +66,13 @@ def load_desk(ctx: StationSession, today: date, site_id: str | None) -> DeskSnap
     rows.sort(key=_sort_key)
     day = next(d for d in desk_days if d.site_id == site_id)
     c = data["counts"]
-    counts = {"booked": c["total"], "expected": c["expected"], "waiting": c["waiting"], "in_exam": c["in_exam"],
-              "done": c["done"], "no_show": c["no_show"], "free": day.free}
+    counts = {
+        "booked": c["total"],
+        "expected": c["expected"],
+        "waiting": c["waiting"],
+        "in_exam": c["in_exam"],
+        "done": c["done"],
+        "no_show": c["no_show"],
+        "free": day.free,
+    }
     return DeskSnapshot(today, desk_days, site_id, rows, counts)

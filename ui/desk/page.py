@@ -120,9 +120,12 @@ class TodayPage(QWidget):
         self.updated_label = paragraph("", self, muted=True)
         layout.addWidget(self.updated_label)
 
-        self.flow = CheckinFlow(DeskContext(lambda: self.session, lambda: self.clock(), lambda: self.site_id,
-                                            self._day_id), self.checkin_panel.result, self,
-                                open_person=self.open_person.emit)
+        self.flow = CheckinFlow(
+            DeskContext(lambda: self.session, lambda: self.clock(), lambda: self.site_id, self._day_id),
+            self.checkin_panel.result,
+            self,
+            open_person=self.open_person.emit,
+        )
         self.flow.changed.connect(self.refresh_board)
         self.flow.checked_in.connect(self._checked_in)
         self.checkin_panel.code_entered.connect(self._code_entered)
@@ -141,8 +144,9 @@ class TodayPage(QWidget):
     def _no_day_panel(self) -> QWidget:
         panel = QFrame(self)
         panel.setObjectName("noExamDay")
-        panel.setStyleSheet("QFrame#noExamDay { background: #f1f4f8; border: 1px solid #d5dbe3; "
-                            "border-radius: 8px; }")
+        panel.setStyleSheet(
+            "QFrame#noExamDay { background: #f1f4f8; border: 1px solid #d5dbe3; border-radius: 8px; }"
+        )
         box = QVBoxLayout(panel)
         box.setContentsMargins(20, 16, 20, 16)
         self.no_day_label = heading("Hôm nay không có ngày khám", 2, panel)
@@ -206,8 +210,12 @@ class TodayPage(QWidget):
         self._task_session = ctx
         self.error_label.clear_message()
         self.refresh_button.setEnabled(False)
-        self.task = ops.run_in_background(lambda: load_facts(ctx), lambda facts: self._show_facts(ctx, facts),
-                                          lambda exc: self._facts_failed(ctx, exc), context=self)
+        self.task = ops.run_in_background(
+            lambda: load_facts(ctx),
+            lambda facts: self._show_facts(ctx, facts),
+            lambda exc: self._facts_failed(ctx, exc),
+            context=self,
+        )
 
     def _show_facts(self, ctx: StationSession, facts: TodayFacts) -> None:
         if ctx is not self.session:
@@ -239,9 +247,12 @@ class TodayPage(QWidget):
             self._show_snapshot(DeskSnapshot(self.clock().date(), [], None))
             return
         today, site_id = self.clock().date(), self.site_id
-        self.board_task = ops.run_in_background(lambda: load_desk(ctx, today, site_id),
-                                                lambda snap: self._board_read(ctx, snap),
-                                                lambda exc: self._board_failed(ctx, exc), context=self)
+        self.board_task = ops.run_in_background(
+            lambda: load_desk(ctx, today, site_id),
+            lambda snap: self._board_read(ctx, snap),
+            lambda exc: self._board_failed(ctx, exc),
+            context=self,
+        )
 
     def _board_read(self, ctx: StationSession, snapshot: DeskSnapshot) -> None:
         if ctx is self.session:
@@ -286,9 +297,11 @@ class TodayPage(QWidget):
                 self.no_day_text.clear()
             else:
                 self.no_day_label.setText("Hôm nay không có ngày khám")
-                self.no_day_text.setText(f"Hôm nay ({show_date(snapshot.today)}) không có ngày khám nào tại trạm "
-                                         "hay điểm khám lưu động. Thêm ngày khám và xếp lịch ở trang Lịch khám; "
-                                         "quét thẻ CCCD ở đây vẫn mở hồ sơ người dân.")
+                self.no_day_text.setText(
+                    f"Hôm nay ({show_date(snapshot.today)}) không có ngày khám nào tại trạm "
+                    "hay điểm khám lưu động. Thêm ngày khám và xếp lịch ở trang Lịch khám; "
+                    "quét thẻ CCCD ở đây vẫn mở hồ sơ người dân."
+                )
             self.schedule_button.setVisible(snapshot is not None)
             return
         self.board_panel.set_data(snapshot.rows, snapshot.counts)
@@ -324,7 +337,9 @@ class TodayPage(QWidget):
         self.search_task = ops.run_in_background(
             lambda: persons.search(ctx, query, limit=SEARCH_LIMIT, record=False),
             lambda people: self.checkin_panel.show_results(query, people),
-            lambda exc: self.checkin_panel.result.show_error(error_text(exc), "Không tìm được"), context=self)
+            lambda exc: self.checkin_panel.result.show_error(error_text(exc), "Không tìm được"),
+            context=self,
+        )
 
     def _checked_in(self, data: dict) -> None:
         self._select_after = data["appointment"]["id"]
@@ -361,7 +376,9 @@ class TodayPage(QWidget):
             fn = lambda: step(ctx, appointment_id)  # noqa: E731
         self._select_after = appointment_id
         self.board_panel.set_busy(True)
-        self.step_task = ops.run_in_background(fn, lambda _r: self._step_done(), self._step_failed, context=self)
+        self.step_task = ops.run_in_background(
+            fn, lambda _r: self._step_done(), self._step_failed, context=self
+        )
 
     def _step_done(self) -> None:
         self.board_panel.set_busy(False)
@@ -380,8 +397,16 @@ class TodayPage(QWidget):
         expected = [r for r in snap.rows if r["_column"] == "expected"]
         unfinished = sum(r["_column"] in ("waiting", "in_exam") for r in snap.rows)
         day = snap.day
-        dialog = EndOfDayDialog(ctx, snap.today, snap.site_id, day.site_name if day else "", expected, unfinished,
-                                self.clock, self)
+        dialog = EndOfDayDialog(
+            ctx,
+            snap.today,
+            snap.site_id,
+            day.site_name if day else "",
+            expected,
+            unfinished,
+            self.clock,
+            self,
+        )
         dialog.changed.connect(self.refresh_board)
         dialog.finished.connect(dialog.deleteLater)
         self.end_of_day = dialog
@@ -391,4 +416,3 @@ class TodayPage(QWidget):
         super().showEvent(event)
         if self.session is not None:
             self.refresh_board()
-

@@ -1,4 +1,4 @@
-""""Kết thúc ngày": who did not come is listed, then marked absent (``reconcile``), then — for whoever may manage
+""" "Kết thúc ngày": who did not come is listed, then marked absent (``reconcile``), then — for whoever may manage
 schedules — given a make-up day (``reschedule_no_shows``), each person ticked or not."""
 
 from __future__ import annotations
@@ -33,8 +33,13 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def _line(r: dict) -> str:
-    parts = [r["name"], birth_text(r.get("dob"), r.get("birth_year")), r.get("hamlet") or "", r.get("phone") or "",
-             f"ca {r['start']}" if r.get("start") else ""]
+    parts = [
+        r["name"],
+        birth_text(r.get("dob"), r.get("birth_year")),
+        r.get("hamlet") or "",
+        r.get("phone") or "",
+        f"ca {r['start']}" if r.get("start") else "",
+    ]
     return " — ".join(p for p in parts if p)
 
 
@@ -45,9 +50,17 @@ class EndOfDayDialog(QDialog):
     changed = Signal()  # appointments were written: the board should refresh
     state_changed = Signal(str)
 
-    def __init__(self, session: StationSession, day: date, site_id: str | None, site_name: str,
-                 expected: list[dict], unfinished: int, now: Callable[[], datetime],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: StationSession,
+        day: date,
+        site_id: str | None,
+        site_name: str,
+        expected: list[dict],
+        unfinished: int,
+        now: Callable[[], datetime],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.session = session
         self.day = day
@@ -98,13 +111,17 @@ class EndOfDayDialog(QDialog):
         for r in expected:
             self.people.addItem(_line(r))
         if expected:
-            text = (f"{len(expected)} người đã có lịch hẹn hôm nay nhưng chưa đến. Ghi nhận vắng mặt để hẹn họ "
-                    "khám bù; ai đến sau đó vẫn được tiếp nhận khám ngoài lịch.")
+            text = (
+                f"{len(expected)} người đã có lịch hẹn hôm nay nhưng chưa đến. Ghi nhận vắng mặt để hẹn họ "
+                "khám bù; ai đến sau đó vẫn được tiếp nhận khám ngoài lịch."
+            )
         else:
             text = "Mọi người có lịch hẹn hôm nay đều đã đến hoặc đã được ghi nhận vắng mặt."
         if unfinished:
-            text += (f" Lưu ý: {unfinished} người đã tiếp đón nhưng chưa khám xong (vẫn giữ nguyên, không tính là "
-                     "vắng mặt).")
+            text += (
+                f" Lưu ý: {unfinished} người đã tiếp đón nhưng chưa khám xong (vẫn giữ nguyên, không tính là "
+                "vắng mặt)."
+            )
         self.summary_label.setText(text)
         self.makeup_row.hide()
         self.makeup_button.hide()
@@ -149,8 +166,9 @@ class EndOfDayDialog(QDialog):
         self.result_data = data
         self.changed.emit()
         c = data["counts"]
-        self.summary_label.setText(f"Đã khám {c['examined']} người; vắng mặt {c['no_show']} người "
-                                   f"({c['marked_now']} vừa ghi nhận).")
+        self.summary_label.setText(
+            f"Đã khám {c['examined']} người; vắng mặt {c['no_show']} người ({c['marked_now']} vừa ghi nhận)."
+        )
         self.summary_label.setStyleSheet(OK_STYLE)
         self.people.clear()
         may_book = self.session.can(Perm.SCHEDULE_MANAGE)
@@ -164,7 +182,9 @@ class EndOfDayDialog(QDialog):
         self.mark_button.hide()
         self.makeup_combo.clear()
         for d in data["make_up_days"]:
-            self.makeup_combo.addItem(f"{show_date(d['date'])} — {d['site_name']} (còn {d['free']} chỗ)", d["id"])
+            self.makeup_combo.addItem(
+                f"{show_date(d['date'])} — {d['site_name']} (còn {d['free']} chỗ)", d["id"]
+            )
         offer = bool(data["no_show"]) and may_book and bool(data["make_up_days"])
         self.makeup_row.setVisible(offer)
         self.makeup_button.setVisible(offer)
@@ -172,7 +192,9 @@ class EndOfDayDialog(QDialog):
         if data["no_show"] and not may_book:
             self.note_label.setText("Trưởng trạm hẹn khám bù cho những người vắng mặt (trang Lịch khám).")
         elif data["no_show"] and not data["make_up_days"]:
-            self.note_label.setText("Chưa có ngày khám nào còn chỗ để hẹn khám bù: thêm ngày khám ở trang Lịch khám.")
+            self.note_label.setText(
+                "Chưa có ngày khám nào còn chỗ để hẹn khám bù: thêm ngày khám ở trang Lịch khám."
+            )
         else:
             self.note_label.setText("Bỏ chọn người không cần hẹn lại." if offer else "")
         self._set_state("reconciled")
@@ -196,8 +218,10 @@ class EndOfDayDialog(QDialog):
         self.result_data = data
         self.changed.emit()
         day = data["make_up_day"]
-        lines = [f"Đã hẹn khám bù {len(data['rescheduled'])} người vào ngày {show_date(day['date'])} tại "
-                 f"{day['site_name']}."]
+        lines = [
+            f"Đã hẹn khám bù {len(data['rescheduled'])} người vào ngày {show_date(day['date'])} tại "
+            f"{day['site_name']}."
+        ]
         lines += [f"Không hẹn lại được {x['name']}: {x['reason']}" for x in data["not_rescheduled"]]
         self.summary_label.setText("\n".join(lines))
         self.people.clear()

@@ -12,8 +12,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from ui.people.person_text import birth_text
 from ui.widgets import paragraph
 
-HEADS = {"checked_in": "Đã tiếp đón", "already_checked_in": "Đã tiếp đón từ trước",
-         "walk_in": "Đã tiếp nhận khám ngoài lịch"}
+HEADS = {
+    "checked_in": "Đã tiếp đón",
+    "already_checked_in": "Đã tiếp đón từ trước",
+    "walk_in": "Đã tiếp nhận khám ngoài lịch",
+}
 STYLES = {
     "empty": "QFrame#deskResult { background: #f1f4f8; border: 1px solid #d5dbe3; border-radius: 8px; }",
     "busy": "QFrame#deskResult { background: #f1f4f8; border: 1px solid #d5dbe3; border-radius: 8px; }",
@@ -21,8 +24,10 @@ STYLES = {
     "choice": "QFrame#deskResult { background: #fff4e5; border: 2px solid #f0c36d; border-radius: 8px; }",
     "error": "QFrame#deskResult { background: #fce8e6; border: 2px solid #b3261e; border-radius: 8px; }",
 }
-HINT = ("Quét thẻ CCCD hoặc mã vạch trên phiếu hẹn, hoặc nhập mã rồi bấm Enter. Người không mang thẻ: tìm theo "
-        "họ tên.")
+HINT = (
+    "Quét thẻ CCCD hoặc mã vạch trên phiếu hẹn, hoặc nhập mã rồi bấm Enter. Người không mang thẻ: tìm theo "
+    "họ tên."
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,9 @@ class ResultPanel(QFrame):
         label.setWordWrap(True)
         return label
 
-    def _set(self, state: str, head: str, text: str = "", queue: str = "", name: str = "", slot: str = "") -> None:
+    def _set(
+        self, state: str, head: str, text: str = "", queue: str = "", name: str = "", slot: str = ""
+    ) -> None:
         self.state = state
         self.setStyleSheet(STYLES[state])
         self.head_label.setText(head)
@@ -127,8 +134,12 @@ class ResultPanel(QFrame):
         a, p = checkin["appointment"], checkin["person"]
         born = birth_text(p.get("dob"), p.get("birth_year"))
         who = p["name"] + (f" ({born})" if born else "")
-        slot = f"Ca {a['start']}–{a['end']} · {a['site_name']}" + (f" · {p['hamlet']}" if p.get("hamlet") else "")
-        self._set("checked_in", HEADS.get(checkin["status"], "Đã tiếp đón"), "", str(checkin["queue_no"]), who, slot)
+        slot = f"Ca {a['start']}–{a['end']} · {a['site_name']}" + (
+            f" · {p['hamlet']}" if p.get("hamlet") else ""
+        )
+        self._set(
+            "checked_in", HEADS.get(checkin["status"], "Đã tiếp đón"), "", str(checkin["queue_no"]), who, slot
+        )
 
     def show_choice(self, head: str, text: str, choices: list[Choice]) -> None:
         self.checkin = None

@@ -34,8 +34,14 @@ def load_facts(ctx: StationSession) -> TodayFacts:
     people = count_people(ctx) if ctx.can(Perm.PERSON_READ) else None
     with ctx.read() as s:
         box = outbox.counts(s)
-    return TodayFacts(station.name, station.code, station.commune_code, people,
-                      box.get("pending", 0) + box.get("in_flight", 0), box.get("parked", 0))
+    return TodayFacts(
+        station.name,
+        station.code,
+        station.commune_code,
+        people,
+        box.get("pending", 0) + box.get("in_flight", 0),
+        box.get("parked", 0),
+    )
 
 
 class Card(QFrame):
@@ -44,7 +50,9 @@ class Card(QFrame):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
-        self.setStyleSheet("QFrame#card { background: white; border: 1px solid #d5dbe3; border-radius: 8px; }")
+        self.setStyleSheet(
+            "QFrame#card { background: white; border: 1px solid #d5dbe3; border-radius: 8px; }"
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.setSpacing(2)
@@ -94,11 +102,16 @@ class FactsHeader(QWidget):
     def show_facts(self, facts: TodayFacts) -> None:
         commune = commune_by_code(facts.commune_code)
         commune_text = f"{commune.name} (mã {facts.commune_code})" if commune else f"mã {facts.commune_code}"
-        self.station_card.set(facts.station_name, f"Mã trạm: {facts.station_code} · Xã/phường: {commune_text}")
+        self.station_card.set(
+            facts.station_name, f"Mã trạm: {facts.station_code} · Xã/phường: {commune_text}"
+        )
         if facts.people is None:
             self.people_card.set("—", "Tài khoản của bạn không có quyền xem danh sách người dân.")
         else:
             self.people_card.set(format_number(facts.people), "người dân thuộc trạm quản lý")
-        parked = (f"{format_number(facts.outbox_parked)} mục bị giữ lại, cần kiểm tra"
-                  if facts.outbox_parked else "Không có mục nào bị giữ lại")
+        parked = (
+            f"{format_number(facts.outbox_parked)} mục bị giữ lại, cần kiểm tra"
+            if facts.outbox_parked
+            else "Không có mục nào bị giữ lại"
+        )
         self.outbox_card.set(f"{format_number(facts.outbox_pending)} mục", parked)

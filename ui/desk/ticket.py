@@ -21,5 +21,6 @@ def print_ticket(parent: QWidget, ctx: StationSession, checkin: dict) -> Path | 
     """Write the ticket of *checkin* (``CheckIn.to_json()``) where the person chooses and open it; the saved path,
     or None if cancelled or failed (the error is shown)."""
     appointment_id = checkin["appointment"]["id"]
-    return pdf_output.save_pdf(parent, ticket_name(checkin),
-                               lambda tmp: jobs.print_ticket(ctx, appointment_id, tmp))
+    return pdf_output.save_pdf(
+        parent, ticket_name(checkin), lambda tmp: jobs.print_ticket(ctx, appointment_id, tmp)
+    )

@@ -14,8 +14,9 @@ from ui.people.registration_dialog import ScanResultDialog
 REGISTERED = ("created", "existing", "saved", "differences")
 
 
-def register_stranger(ctx: StationSession, payload: str, parent: QWidget,
-                      on_done: Callable[[str | None], None]) -> ScanResultDialog:
+def register_stranger(
+    ctx: StationSession, payload: str, parent: QWidget, on_done: Callable[[str | None], None]
+) -> ScanResultDialog:
     """Open the registration dialog for *payload*; when it closes, ``on_done(person id or None)``."""
     dialog = ScanResultDialog(ctx, payload, parent)
     dialog.setWindowTitle("Đăng ký người khám ngoài lịch — KSK Desktop")

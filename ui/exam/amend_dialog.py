@@ -20,14 +20,21 @@ from ui.widgets import ErrorLabel, paragraph
 class AmendDialog(QDialog):
     amended = Signal(dict)  # the new signed document
 
-    def __init__(self, ctx: StationSession, doc: dict, sex: str | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: StationSession, doc: dict, sex: str | None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx, self.doc = ctx, doc
         self.setWindowTitle("Sửa đổi (đính chính) phiếu khám đã ký")
         self.resize(820, 640)
         layout = QVBoxLayout(self)
-        layout.addWidget(paragraph(f"Phiếu đã ký (phiên bản {doc['version']}) không bị sửa: một phiên bản mới "
-                                   "được lập với những thay đổi dưới đây và lý do, rồi được ký bởi bạn.", self))
+        layout.addWidget(
+            paragraph(
+                f"Phiếu đã ký (phiên bản {doc['version']}) không bị sửa: một phiên bản mới "
+                "được lập với những thay đổi dưới đây và lý do, rồi được ký bởi bạn.",
+                self,
+            )
+        )
         layout.addWidget(QLabel("Lý do đính chính (bắt buộc):", self))
         self.reason_edit = QLineEdit(self)
         self.reason_edit.setObjectName("amendReason")
@@ -37,13 +44,16 @@ class AmendDialog(QDialog):
         self.form.load(doc)
         self.baseline = {key: e.value() for key, e in self.form.editors.items()}
         layout.addWidget(self.form, 1)
-        self.confirm_check = QCheckBox("Tôi đã kiểm tra lại các giá trị ngoài khoảng thường gặp trong phần sửa", self)
+        self.confirm_check = QCheckBox(
+            "Tôi đã kiểm tra lại các giá trị ngoài khoảng thường gặp trong phần sửa", self
+        )
         self.confirm_check.setObjectName("amendConfirm")
         layout.addWidget(self.confirm_check)
         self.error_label = ErrorLabel(self)
         layout.addWidget(self.error_label)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
-                                        self)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         apply_button_texts(self.buttons)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Lập phiên bản đính chính và ký")
         self.buttons.accepted.connect(self.submit)
@@ -69,8 +79,14 @@ class AmendDialog(QDialog):
         try:
             doc = amendments.amend(self.ctx, self.doc["id"], reason, changes, confirm=confirm)
         except SigningBlocked as exc:
-            self.error_label.show_message(exc.message + (" Nếu các giá trị đó là đúng, đánh dấu ô kiểm tra lại ở "
-                                                         "trên rồi bấm lại." if exc.unconfirmed else ""))
+            self.error_label.show_message(
+                exc.message
+                + (
+                    " Nếu các giá trị đó là đúng, đánh dấu ô kiểm tra lại ở trên rồi bấm lại."
+                    if exc.unconfirmed
+                    else ""
+                )
+            )
             return
         except KskError as exc:
             self.error_label.show_message(exc.message)

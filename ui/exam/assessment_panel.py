@@ -20,7 +20,6 @@ from ui.widgets import heading, paragraph
 KEY_ROLE = Qt.ItemDataRole.UserRole
 
 
-
 class AssessmentPanel(QScrollArea):
     confirm_requested = Signal(str)  # a field whose implausible value the user confirms
     field_requested = Signal(str)  # a missing field to go to
@@ -95,7 +94,9 @@ class AssessmentPanel(QScrollArea):
             lines.append(f"BMI: {number(bmi['value'])} – {(bmi.get('category') or {}).get('label', '')}")
         bp = a.get("blood_pressure") or {}
         if bp.get("label"):
-            lines.append(f"Huyết áp: {number(bp.get('systolic'))}/{number(bp.get('diastolic'))} mmHg – {bp['label']}")
+            lines.append(
+                f"Huyết áp: {number(bp.get('systolic'))}/{number(bp.get('diastolic'))} mmHg – {bp['label']}"
+            )
         qd = a.get("qd1613") or {}
         if qd.get("applicable"):
             suggested = qd.get("suggested") or {}
@@ -109,8 +110,10 @@ class AssessmentPanel(QScrollArea):
         elif a:
             lines.append("QĐ 1613 áp dụng từ 15 tuổi: bác sĩ chọn loại sức khỏe.")
         if doc.get("health_class"):
-            lines.append(f"Phân loại sức khỏe của phiếu: Loại {ROMAN[doc['health_class']]}"
-                         + (f" (bác sĩ sửa: {doc['health_class_reason']})" if doc.get("health_class_reason") else ""))
+            lines.append(
+                f"Phân loại sức khỏe của phiếu: Loại {ROMAN[doc['health_class']]}"
+                + (f" (bác sĩ sửa: {doc['health_class_reason']})" if doc.get("health_class_reason") else "")
+            )
         flags = [f["label"] for f in a.get("flags") or []]
         if flags:
             lines.append("Cần lưu ý: " + ", ".join(flags))
@@ -133,4 +136,3 @@ class AssessmentPanel(QScrollArea):
 
     def missing_keys(self) -> list[str]:
         return [self.missing.item(i).data(KEY_ROLE) for i in range(self.missing.count())]
-

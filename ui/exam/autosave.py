@@ -11,7 +11,9 @@ AUTOSAVE_MS = 2_000
 
 
 class SectionAutosave(QObject):
-    def __init__(self, save: Callable[[str], bool], parent: QObject | None = None, delay_ms: int = AUTOSAVE_MS) -> None:
+    def __init__(
+        self, save: Callable[[str], bool], parent: QObject | None = None, delay_ms: int = AUTOSAVE_MS
+    ) -> None:
         super().__init__(parent)
         self._save = save
         self.dirty: list[str] = []  # in the order edited

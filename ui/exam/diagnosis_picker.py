@@ -141,8 +141,10 @@ class DiagnosisPicker(QWidget):
         return [self.chosen.item(i).data(CODE_ROLE)["code"] for i in range(self.chosen.count())]
 
     def value(self) -> list[dict]:
-        return [{"code": d["code"], "primary": d["primary"]}
-                for d in (self.chosen.item(i).data(CODE_ROLE) for i in range(self.chosen.count()))]
+        return [
+            {"code": d["code"], "primary": d["primary"]}
+            for d in (self.chosen.item(i).data(CODE_ROLE) for i in range(self.chosen.count()))
+        ]
 
     def set_diagnoses(self, diagnoses: list[dict] | None) -> None:
         self.chosen.clear()
@@ -189,7 +191,9 @@ class DiagnosisPicker(QWidget):
                 return True
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.results.isVisible():
                 step = 1 if key == Qt.Key.Key_Down else -1
-                self.results.setCurrentRow(max(0, min(self.results.count() - 1, self.results.currentRow() + step)))
+                self.results.setCurrentRow(
+                    max(0, min(self.results.count() - 1, self.results.currentRow() + step))
+                )
                 return True
         elif watched is self.chosen and key == Qt.Key.Key_Delete:
             self.remove_selected()

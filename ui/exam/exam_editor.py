@@ -46,7 +46,6 @@ def blocked_text(exc: SigningBlocked) -> str:
     return "\n".join(lines) or exc.message
 
 
-
 class ExamEditor(QWidget):
     changed = Signal()  # the exam was saved, signed or amended (the page refreshes its lists)
 
@@ -140,8 +139,11 @@ class ExamEditor(QWidget):
         if ctx is None or not self.leave():
             return False
         try:
-            today = [e for e in records.list_exams(ctx, person_id=person_id, exam_date=local_today())] \
-                if ctx.can(Perm.HEALTH_READ) else []
+            today = (
+                [e for e in records.list_exams(ctx, person_id=person_id, exam_date=local_today())]
+                if ctx.can(Perm.HEALTH_READ)
+                else []
+            )
             if today:
                 state = records.load(ctx, today[0]["id"])
             else:
@@ -183,7 +185,9 @@ class ExamEditor(QWidget):
             self.plan_editor = PlanEditor(self.form)
             self.form.addTab(self.plan_editor, "Chuyển tuyến, theo dõi")
             self.plan_editor.edited.connect(lambda: self.autosave.mark(PLAN))
-            self.plan_editor.save_requested.connect(lambda: self.autosave.mark(PLAN) or self.autosave.save_now(PLAN))
+            self.plan_editor.save_requested.connect(
+                lambda: self.autosave.mark(PLAN) or self.autosave.save_now(PLAN)
+            )
             self.plan_editor.suggest_requested.connect(self.suggest_plan)
         self.form.setEnabled(True)
         self.bar.saved_label.clear_message()
@@ -209,9 +213,11 @@ class ExamEditor(QWidget):
         self.assessment.show_state(state, read_only=signed)
         self.bar.update_for(self.ctx, state)
         status = "Đã ký" if signed else "Bản nháp"
-        self.header.setText(f"{self.person.get('name', '')} — {SEX_LABELS.get(self.person.get('sex'), '')} — "
-                            f"ngày khám {iso_date(doc['exam_date'])} — {self.form_def.title} — phiên bản {doc['version']}"
-                            f" — {status}")
+        self.header.setText(
+            f"{self.person.get('name', '')} — {SEX_LABELS.get(self.person.get('sex'), '')} — "
+            f"ngày khám {iso_date(doc['exam_date'])} — {self.form_def.title} — phiên bản {doc['version']}"
+            f" — {status}"
+        )
 
     # -- saving ------------------------------------------------------------------------------------------------------
     def _save(self, section: str, confirm: list[str] | tuple[str, ...] = ()) -> bool:
@@ -227,8 +233,9 @@ class ExamEditor(QWidget):
                 new = plan.set_plan(ctx, self.exam_id, referrals, followups, expected_version=expected)
             else:
                 values = self.form.section_values(section) if self.form.editable(section) else {}
-                new = records.save_section(ctx, self.exam_id, section, values, expected_version=expected,
-                                           confirm=confirm)
+                new = records.save_section(
+                    ctx, self.exam_id, section, values, expected_version=expected, confirm=confirm
+                )
         except VersionConflict as exc:
             self._conflict(section, exc)
             return False
@@ -259,8 +266,14 @@ class ExamEditor(QWidget):
     def _conflict(self, section: str, exc: VersionConflict) -> None:
         """Someone saved *section* meanwhile: reload, keep what the user typed there to re-apply, and keep the
         other unsaved sections as typed."""
-        mine = self.plan_editor.plan() if section == PLAN and self.plan_editor else self.form.section_values(section)
-        others = {sid: self.form.section_values(sid) for sid in self.autosave.dirty if sid not in (section, PLAN)}
+        mine = (
+            self.plan_editor.plan()
+            if section == PLAN and self.plan_editor
+            else self.form.section_values(section)
+        )
+        others = {
+            sid: self.form.section_values(sid) for sid in self.autosave.dirty if sid not in (section, PLAN)
+        }
         self.autosave.reset()
         try:
             fresh = records.load(self.ctx, self.exam_id)
@@ -272,8 +285,10 @@ class ExamEditor(QWidget):
             self.form.put_values(values)
             self.autosave.mark(sid)
         self.pending_reapply = (section, mine)
-        self.conflict_label.show_message(f"{exc.message} Đã tải lại bản mới nhất; phần bạn vừa nhập vẫn được "
-                                         "giữ lại: bấm “Áp dụng lại” để ghi đè bằng phần của bạn.")
+        self.conflict_label.show_message(
+            f"{exc.message} Đã tải lại bản mới nhất; phần bạn vừa nhập vẫn được "
+            "giữ lại: bấm “Áp dụng lại” để ghi đè bằng phần của bạn."
+        )
         self.conflict_bar.show()
 
     def reapply(self) -> None:
@@ -302,8 +317,10 @@ class ExamEditor(QWidget):
             return
         self.plan_editor.set_plan(suggested["referrals"], suggested["followups"])
         self.plan_editor.error_label.show_message(
-            "" if suggested["referrals"] or suggested["followups"] else "Kết quả khám không cần chuyển tuyến hay "
-                                                                         "theo dõi thêm.")
+            ""
+            if suggested["referrals"] or suggested["followups"]
+            else "Kết quả khám không cần chuyển tuyến hay theo dõi thêm."
+        )
         self.autosave.mark(PLAN)
 
     # -- signing, amending, printing -------------------------------------------------------------------------------------
@@ -312,9 +329,14 @@ class ExamEditor(QWidget):
             return
         if not self.autosave.flush():
             return
-        ask(self, "Ký xác nhận phiếu khám",
+        ask(
+            self,
+            "Ký xác nhận phiếu khám",
             f"Ký xác nhận phiếu khám của {self.person.get('name', '')}? Sau khi ký, phiếu không sửa được nữa; "
-            "muốn sửa phải lập phiếu đính chính có ghi lý do.", self.sign_now, "Ký xác nhận")
+            "muốn sửa phải lập phiếu đính chính có ghi lý do.",
+            self.sign_now,
+            "Ký xác nhận",
+        )
 
     def sign_now(self) -> bool:
         ctx, exam_id = self.ctx, self.exam_id
@@ -350,7 +372,9 @@ class ExamEditor(QWidget):
 
     def print_referral(self, referral_id: str) -> None:
         if self.ctx is not None and self.state is not None:
-            exam_printing.print_referral_slip(self, self.ctx, self.document, referral_id, self.person.get("name", ""))
+            exam_printing.print_referral_slip(
+                self, self.ctx, self.document, referral_id, self.person.get("name", "")
+            )
 
     def _print_referral_clicked(self) -> None:
         referrals = self.document.get("referrals") or []
@@ -359,5 +383,7 @@ class ExamEditor(QWidget):
             return
         menu = QMenu(self)
         for r in referrals:
-            menu.addAction(f"{r['destination']}: {r['reason'][:60]}", lambda rid=r["id"]: self.print_referral(rid))
+            menu.addAction(
+                f"{r['destination']}: {r['reason'][:60]}", lambda rid=r["id"]: self.print_referral(rid)
+            )
         menu.popup(self.bar.referral_button.mapToGlobal(self.bar.referral_button.rect().bottomLeft()))

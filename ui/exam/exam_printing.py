@@ -20,12 +20,18 @@ def _name(prefix: str, doc: dict, person_name: str) -> str:
 
 
 def print_result_slip(parent: QWidget, ctx: StationSession, doc: dict, person_name: str) -> Path | None:
-    return pdf_output.save_pdf(parent, _name("phieu-ket-qua", doc, person_name),
-                               lambda tmp: exam_jobs.print_result_slip(ctx, doc["id"], tmp, version=doc["version"]))
+    return pdf_output.save_pdf(
+        parent,
+        _name("phieu-ket-qua", doc, person_name),
+        lambda tmp: exam_jobs.print_result_slip(ctx, doc["id"], tmp, version=doc["version"]),
+    )
 
 
-def print_referral_slip(parent: QWidget, ctx: StationSession, doc: dict, referral_id: str,
-                        person_name: str) -> Path | None:
-    return pdf_output.save_pdf(parent, _name("giay-chuyen-tuyen", doc, person_name),
-                               lambda tmp: exam_jobs.print_referral_slip(ctx, doc["id"], referral_id, tmp,
-                                                                         version=doc["version"]))
+def print_referral_slip(
+    parent: QWidget, ctx: StationSession, doc: dict, referral_id: str, person_name: str
+) -> Path | None:
+    return pdf_output.save_pdf(
+        parent,
+        _name("giay-chuyen-tuyen", doc, person_name),
+        lambda tmp: exam_jobs.print_referral_slip(ctx, doc["id"], referral_id, tmp, version=doc["version"]),
+    )

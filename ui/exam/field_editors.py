@@ -1,4 +1,3 @@
-
 """One editor per form field type, made from the field's definition: numbers with their unit (a line edit that
 takes digits and a decimal comma or point), yes/no, choices and classes I–V (combo boxes that select by typing
 and ignore the mouse wheel unless focused), dates, ICD-10 code lists and free text.
@@ -16,8 +15,14 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 from ksk_desktop.exams.forms import FieldDef
 from ui.exam.display import number
 
-CLASS_ITEMS = [(None, ""), (1, "1 – Loại I"), (2, "2 – Loại II"), (3, "3 – Loại III"), (4, "4 – Loại IV"),
-               (5, "5 – Loại V")]
+CLASS_ITEMS = [
+    (None, ""),
+    (1, "1 – Loại I"),
+    (2, "2 – Loại II"),
+    (3, "3 – Loại III"),
+    (4, "4 – Loại IV"),
+    (5, "5 – Loại V"),
+]
 BOOL_ITEMS = [(None, ""), (True, "Có"), (False, "Không")]
 _NUMBER = QRegularExpression(r"^\d{0,4}([.,]\d{0,3})?$")
 _INTEGER = QRegularExpression(r"^\d{0,4}$")
@@ -86,13 +91,16 @@ class LineEditor(FieldEditor):
         self.edit.setAccessibleName(field.label)
         self.focus_widget = self.widget = self.edit
         if field.type in ("number", "integer"):
-            self.edit.setValidator(QRegularExpressionValidator(_INTEGER if field.type == "integer" else _NUMBER,
-                                                               self.edit))
+            self.edit.setValidator(
+                QRegularExpressionValidator(_INTEGER if field.type == "integer" else _NUMBER, self.edit)
+            )
             self.edit.setMaximumWidth(110)
             self.edit.setAlignment(Qt.AlignmentFlag.AlignRight)
             if field.range:
                 lo, hi = field.range
-                self.edit.setToolTip(f"Khoảng thường gặp: {number(lo)}–{number(hi)} {field.unit or ''}".strip())
+                self.edit.setToolTip(
+                    f"Khoảng thường gặp: {number(lo)}–{number(hi)} {field.unit or ''}".strip()
+                )
             if field.unit:
                 box = QWidget(parent)
                 row = QHBoxLayout(box)
@@ -174,8 +182,14 @@ class ComboEditor(FieldEditor):
         reason = ""
         if isinstance(value, dict):  # a class with the doctor's reason
             value, reason = value.get("class"), value.get("reason") or ""
-        index = next((i for i in range(self.combo.count()) if self.combo.itemData(i) == value
-                      and (value is not None or i == 0)), 0)
+        index = next(
+            (
+                i
+                for i in range(self.combo.count())
+                if self.combo.itemData(i) == value and (value is not None or i == 0)
+            ),
+            0,
+        )
         self.combo.setCurrentIndex(index)
         if self.reason_edit is not None:
             self.reason_edit.setText(reason)
@@ -187,7 +201,6 @@ class ComboEditor(FieldEditor):
 
     def tab_widgets(self) -> list[QWidget]:
         return [self.combo] if self.reason_edit is None else [self.combo, self.reason_edit]
-
 
 
 def make_editor(field: FieldDef, parent: QWidget) -> FieldEditor:
@@ -209,8 +222,11 @@ class EnterMovesOn(QObject):
         self._move = move
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
-                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ):
             if isinstance(watched, QComboBox) and watched.view().isVisible():
                 return False  # Enter picks the item in an open list
             self._move(watched)

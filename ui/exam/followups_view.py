@@ -32,7 +32,6 @@ ROW_DATA = Qt.ItemDataRole.UserRole
 OVERDUE = QColor("#fce8e6")
 
 
-
 class FollowupsView(QWidget):
     exam_requested = Signal(str)  # exam id
 
@@ -97,7 +96,9 @@ class FollowupsView(QWidget):
             return
         today = local_today()
         try:
-            self.rows = followups.list_followups(ctx, due_before=today if self.overdue_check.isChecked() else None)
+            self.rows = followups.list_followups(
+                ctx, due_before=today if self.overdue_check.isChecked() else None
+            )
         except KskError as exc:
             self.error_label.show_message(exc.message)
             return
@@ -112,8 +113,10 @@ class FollowupsView(QWidget):
                     item.setBackground(QBrush(OVERDUE))
                 self.table.setItem(i, c, item)
         self.table.resizeColumnsToContents()
-        self.info_label.show_message(f"{len(self.rows)} mục đang theo dõi" +
-                                     (" đã quá hạn." if self.overdue_check.isChecked() else "."))
+        self.info_label.show_message(
+            f"{len(self.rows)} mục đang theo dõi"
+            + (" đã quá hạn." if self.overdue_check.isChecked() else ".")
+        )
 
     def selected(self) -> dict | None:
         row = self.table.currentRow()

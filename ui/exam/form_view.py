@@ -47,7 +47,9 @@ class FormView(QTabWidget):
         self.currentChanged.connect(self._tab_changed)
 
     # -- building --------------------------------------------------------------------------------------------------
-    def build(self, form: FormDef, sex: str | None, can: Callable[[Perm], bool], data_dir: Path | None = None) -> bool:
+    def build(
+        self, form: FormDef, sex: str | None, can: Callable[[Perm], bool], data_dir: Path | None = None
+    ) -> bool:
         """Make the tabs and editors of *form* for a person of *sex*, for a user with the permissions *can*.
         The same form for the same kind of person and user is kept (only emptied): building one takes ~100 ms.
         Returns whether the tabs were made anew."""
@@ -70,13 +72,21 @@ class FormView(QTabWidget):
         for section in self.sections:
             allowed = can(section.perm)
             self.allowed[section.id] = allowed
-            page = self._section_page(section, [f for f in section.fields if f.applies(sex)], allowed,
-                                      form.roles.get(section.role), data_dir)
+            page = self._section_page(
+                section,
+                [f for f in section.fields if f.applies(sex)],
+                allowed,
+                form.roles.get(section.role),
+                data_dir,
+            )
             self.pages[section.id] = page
             title = section.title if allowed else f"{section.title} (chỉ xem)"
             index = self.addTab(page, title)
-            self.setTabToolTip(index, f"{ROLE_NAMES.get(section.role, section.role)}: "
-                                      f"{form.roles.get(section.role) or section.role}")
+            self.setTabToolTip(
+                index,
+                f"{ROLE_NAMES.get(section.role, section.role)}: "
+                f"{form.roles.get(section.role) or section.role}",
+            )
         self._all_read_only = False
         self._current = 0 if self.sections else -1
         self.setCurrentIndex(0)
@@ -94,16 +104,23 @@ class FormView(QTabWidget):
         self._built_key = None
         self.editors, self.section_editors, self.pages, self.allowed, self.touched = {}, {}, {}, {}, {}
 
-    def _section_page(self, section: SectionDef, fields: list[FieldDef], allowed: bool, role_text: str | None,
-                      data_dir: Path | None) -> QWidget:
+    def _section_page(
+        self,
+        section: SectionDef,
+        fields: list[FieldDef],
+        allowed: bool,
+        role_text: str | None,
+        data_dir: Path | None,
+    ) -> QWidget:
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setObjectName(f"section:{section.id}")
         inner = QWidget(scroll)
         box = QVBoxLayout(inner)
         who = role_text or ROLE_NAMES.get(section.role, section.role)
-        role = paragraph(f"Người nhập: {who}" if allowed else READ_ONLY_NOTE.format(who=who.lower()), inner,
-                         muted=allowed)
+        role = paragraph(
+            f"Người nhập: {who}" if allowed else READ_ONLY_NOTE.format(who=who.lower()), inner, muted=allowed
+        )
         role.setObjectName("sectionRole")
         if not allowed:
             role.setStyleSheet("color: #8a5a00; font-weight: bold;")
@@ -153,8 +170,9 @@ class FormView(QTabWidget):
             for editor in editors:
                 f = editor.field
                 value = doc.get(f.key) if f.document_key else values.get(f.key)
-                if (f.key == "conclusion.health_class" or f.type == "class") and \
-                        getattr(editor, "reason_edit", None) is None:  # a class with a reason keeps it
+                if (f.key == "conclusion.health_class" or f.type == "class") and getattr(
+                    editor, "reason_edit", None
+                ) is None:  # a class with a reason keeps it
                     value = value.get("class") if isinstance(value, dict) else value
                 if not _same(editor, value):
                     editor.set_value(value)
@@ -166,7 +184,9 @@ class FormView(QTabWidget):
     def section_values(self, section_id: str) -> dict[str, Any]:
         """The fields of the section typed in since its last save, for ``records.save_section``."""
         keys = self.touched.get(section_id, set())
-        return {e.field.key: e.value() for e in self.section_editors.get(section_id, []) if e.field.key in keys}
+        return {
+            e.field.key: e.value() for e in self.section_editors.get(section_id, []) if e.field.key in keys
+        }
 
     def saved(self, section_id: str) -> None:
         self.touched.pop(section_id, None)
@@ -224,7 +244,7 @@ class FormView(QTabWidget):
         if at is None:
             return
         section = order[at][0]
-        for sid, editor in order[at + 1:]:
+        for sid, editor in order[at + 1 :]:
             if sid == section or self.editable(sid):
                 if editor.focus_widget.isEnabled():
                     self.focus_field(editor.field.key)
@@ -240,8 +260,9 @@ def _same(editor: FieldEditor, value: Any) -> bool:
     """Whether *editor* already shows *value* (as it would after ``set_value``)."""
     shown = editor.value()
     if editor.field.type == "diagnoses":
-        return [d["code"] for d in shown] == [d["code"] for d in value or []] and \
-            [d["primary"] for d in shown] == [bool(d.get("primary")) for d in value or []]
+        return [d["code"] for d in shown] == [d["code"] for d in value or []] and [
+            d["primary"] for d in shown
+        ] == [bool(d.get("primary")) for d in value or []]
     if value is None or value == "":
         return shown in (None, "")
     if editor.field.type in ("number", "integer") and isinstance(shown, str):

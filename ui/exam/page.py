@@ -20,8 +20,12 @@ NO_ACCESS = "Tài khoản của bạn không có quyền nhập hay xem phiếu 
 
 
 class ExamsPage(QWidget):
-    def __init__(self, session: StationSession | None = None, parent: QWidget | None = None,
-                 autosave_ms: int = AUTOSAVE_MS) -> None:
+    def __init__(
+        self,
+        session: StationSession | None = None,
+        parent: QWidget | None = None,
+        autosave_ms: int = AUTOSAVE_MS,
+    ) -> None:
         super().__init__(parent)
         self.session: StationSession | None = None
         layout = QVBoxLayout(self)

@@ -27,7 +27,6 @@ from ui.widgets import ErrorLabel, heading, paragraph
 ID_COLUMN_DATA = 0x0100  # Qt.UserRole
 
 
-
 def _iso(text: str) -> str:
     """``dd/mm/yyyy`` (or ISO) → ISO; left as typed when it is neither (the core then says what is wrong)."""
     text = text.strip()
@@ -49,8 +48,14 @@ class PlanEditor(QWidget):
         super().__init__(parent)
         self.setObjectName("planEditor")
         layout = QVBoxLayout(self)
-        layout.addWidget(paragraph("Người nhập: Bác sĩ. Gợi ý lấy từ kết quả đã lưu; sửa rồi bấm “Lưu kế hoạch”. "
-                                   "Khi ký, giấy chuyển tuyến và các mục theo dõi được ghi nhận.", self, muted=True))
+        layout.addWidget(
+            paragraph(
+                "Người nhập: Bác sĩ. Gợi ý lấy từ kết quả đã lưu; sửa rồi bấm “Lưu kế hoạch”. "
+                "Khi ký, giấy chuyển tuyến và các mục theo dõi được ghi nhận.",
+                self,
+                muted=True,
+            )
+        )
         layout.addWidget(heading("Chuyển tuyến", 2, self))
         self.referrals = self._table(["Nơi chuyển đến", "Lý do", "Mức độ"])
         self.referrals.setObjectName("referralTable")
@@ -66,8 +71,13 @@ class PlanEditor(QWidget):
         self.remove_button = QPushButton("Xóa dòng chọn", self)
         self.save_button = QPushButton("Lưu kế hoạch", self)
         self.save_button.setObjectName("savePlan")
-        for b in (self.suggest_button, self.add_referral_button, self.add_followup_button, self.remove_button,
-                  self.save_button):
+        for b in (
+            self.suggest_button,
+            self.add_referral_button,
+            self.add_followup_button,
+            self.remove_button,
+            self.save_button,
+        ):
             b.setAutoDefault(False)
             row.addWidget(b)
         row.addStretch(1)
@@ -110,7 +120,9 @@ class PlanEditor(QWidget):
         first.setData(ID_COLUMN_DATA, r.get("id"))
         t.setItem(row, 0, first)
         t.setItem(row, 1, QTableWidgetItem(r.get("reason") or ""))
-        t.setCellWidget(row, 2, self._combo({u: URGENCY_LABELS[u] for u in URGENCIES}, r.get("urgency") or "routine"))
+        t.setCellWidget(
+            row, 2, self._combo({u: URGENCY_LABELS[u] for u in URGENCIES}, r.get("urgency") or "routine")
+        )
         t.blockSignals(False)
 
     def add_followup(self, f: dict) -> None:
@@ -147,19 +159,35 @@ class PlanEditor(QWidget):
         refs, fus = [], []
         for row in range(self.referrals.rowCount()):
             item = self.referrals.item(row, 0)
-            refs.append({"id": item.data(ID_COLUMN_DATA) if item else None, "destination": item.text() if item else "",
-                         "reason": (self.referrals.item(row, 1) or QTableWidgetItem()).text(),
-                         "urgency": self.referrals.cellWidget(row, 2).currentData()})
+            refs.append(
+                {
+                    "id": item.data(ID_COLUMN_DATA) if item else None,
+                    "destination": item.text() if item else "",
+                    "reason": (self.referrals.item(row, 1) or QTableWidgetItem()).text(),
+                    "urgency": self.referrals.cellWidget(row, 2).currentData(),
+                }
+            )
         for row in range(self.followups.rowCount()):
             due = self.followups.item(row, 1) or QTableWidgetItem()
-            fus.append({"id": due.data(ID_COLUMN_DATA), "kind": self.followups.cellWidget(row, 0).currentData(),
-                        "due_date": _iso(due.text()), "note": (self.followups.item(row, 2) or QTableWidgetItem()).text()})
-        return ([{k: v for k, v in r.items() if v is not None} for r in refs],
-                [{k: v for k, v in f.items() if v is not None} for f in fus])
+            fus.append(
+                {
+                    "id": due.data(ID_COLUMN_DATA),
+                    "kind": self.followups.cellWidget(row, 0).currentData(),
+                    "due_date": _iso(due.text()),
+                    "note": (self.followups.item(row, 2) or QTableWidgetItem()).text(),
+                }
+            )
+        return (
+            [{k: v for k, v in r.items() if v is not None} for r in refs],
+            [{k: v for k, v in f.items() if v is not None} for f in fus],
+        )
 
     def set_read_only(self, read_only: bool) -> None:
-        triggers = QAbstractItemView.EditTrigger.NoEditTriggers if read_only else \
-            QAbstractItemView.EditTrigger.AllEditTriggers
+        triggers = (
+            QAbstractItemView.EditTrigger.NoEditTriggers
+            if read_only
+            else QAbstractItemView.EditTrigger.AllEditTriggers
+        )
         for table in (self.referrals, self.followups):
             table.setEditTriggers(triggers)
             for row in range(table.rowCount()):
@@ -167,6 +195,11 @@ class PlanEditor(QWidget):
                     w = table.cellWidget(row, col)
                     if w is not None:
                         w.setEnabled(not read_only)
-        for b in (self.suggest_button, self.add_referral_button, self.add_followup_button, self.remove_button,
-                  self.save_button):
+        for b in (
+            self.suggest_button,
+            self.add_referral_button,
+            self.add_followup_button,
+            self.remove_button,
+            self.save_button,
+        ):
             b.setEnabled(not read_only)

@@ -33,7 +33,6 @@ QUEUE_REFRESH_MS = 10_000
 STATUS_TEXT = {"draft": "bản nháp", "signed": "đã ký"}
 
 
-
 class QueueList(QWidget):
     person_chosen = Signal(str, object)  # person id, appointment id (or None): open today's exam
     exam_chosen = Signal(str, int)  # exam id, version
@@ -79,7 +78,9 @@ class QueueList(QWidget):
         self.queue.itemActivated.connect(self._queue_activated)
         self.results.itemActivated.connect(lambda item: self.choose_person(item.data(DATA)))
         self.results.itemClicked.connect(lambda item: self.choose_person(item.data(DATA)))
-        self.open_button.clicked.connect(lambda: self.person_id and self.person_chosen.emit(self.person_id, None))
+        self.open_button.clicked.connect(
+            lambda: self.person_id and self.person_chosen.emit(self.person_id, None)
+        )
         self.exams.itemActivated.connect(lambda item: self.exam_chosen.emit(*item.data(DATA)))
         self.exams.itemClicked.connect(lambda item: self.exam_chosen.emit(*item.data(DATA)))
         self.queue_task: ops.Task | None = None
@@ -113,8 +114,12 @@ class QueueList(QWidget):
         if ctx is None or not ctx.can(Perm.CHECKIN) or (self.queue_task and not self.queue_task.done):
             return
         today = local_today()
-        self.queue_task = ops.run_in_background(lambda: board.board(ctx, today), lambda b: self._show_queue(ctx, b),
-                                                lambda exc: self._failed(ctx, exc), context=self)
+        self.queue_task = ops.run_in_background(
+            lambda: board.board(ctx, today),
+            lambda b: self._show_queue(ctx, b),
+            lambda exc: self._failed(ctx, exc),
+            context=self,
+        )
 
     def _show_queue(self, ctx: StationSession, data: dict) -> None:
         if ctx is not self.ctx:
@@ -147,9 +152,12 @@ class QueueList(QWidget):
         if ctx is None or len(query) < 2:
             self.results.clear()
             return
-        self.search_task = ops.run_in_background(lambda: persons.search(ctx, query, limit=SEARCH_LIMIT, record=False),
-                                                 lambda rows: self._show_results(ctx, rows),
-                                                 lambda exc: self._failed(ctx, exc), context=self)
+        self.search_task = ops.run_in_background(
+            lambda: persons.search(ctx, query, limit=SEARCH_LIMIT, record=False),
+            lambda rows: self._show_results(ctx, rows),
+            lambda exc: self._failed(ctx, exc),
+            context=self,
+        )
 
     def _show_results(self, ctx: StationSession, rows: list[dict]) -> None:
         if ctx is not self.ctx:

@@ -45,7 +45,13 @@ class SignPanel(QWidget):
         self.print_button.setObjectName("printSlip")
         self.referral_button = QPushButton("In giấy chuyển tuyến", self)
         self.referral_button.setObjectName("printReferral")
-        for b in (self.save_button, self.sign_button, self.amend_button, self.print_button, self.referral_button):
+        for b in (
+            self.save_button,
+            self.sign_button,
+            self.amend_button,
+            self.print_button,
+            self.referral_button,
+        ):
             b.setAutoDefault(False)
             row.addWidget(b)
         row.addStretch(1)

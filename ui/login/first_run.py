@@ -57,14 +57,20 @@ class FirstRunDialog(QDialog):
         page = QWidget(self)
         layout = QVBoxLayout(page)
         layout.addWidget(heading("Chào mừng đến với KSK Desktop", 1))
-        layout.addWidget(paragraph(f"Máy này chưa có dữ liệu trạm (thư mục {self.paths.root}). "
-                                   "Hãy chọn cách bắt đầu:"))
+        layout.addWidget(
+            paragraph(f"Máy này chưa có dữ liệu trạm (thư mục {self.paths.root}). Hãy chọn cách bắt đầu:")
+        )
         self.new_station_choice = QCommandLinkButton(
-            "Thiết lập trạm mới", "Tạo dữ liệu trạm y tế của xã/phường và tài khoản quản trị viên đầu tiên.", page)
+            "Thiết lập trạm mới",
+            "Tạo dữ liệu trạm y tế của xã/phường và tài khoản quản trị viên đầu tiên.",
+            page,
+        )
         self.demo_choice = QCommandLinkButton(
             "Dùng trạm mẫu (dữ liệu tổng hợp)",
             f"Tạo một trạm thử với {format_number(self.demo_people)} người dân tổng hợp (không có thật) "
-            "để làm quen và tập huấn.", page)
+            "để làm quen và tập huấn.",
+            page,
+        )
         self.new_station_choice.clicked.connect(lambda: self.pages.setCurrentWidget(self.new_station_page))
         self.demo_choice.clicked.connect(self.start_demo)
         layout.addWidget(self.new_station_choice)
@@ -117,7 +123,9 @@ class FirstRunDialog(QDialog):
         layout.addStretch(1)
         self.form_buttons = QDialogButtonBox(page)
         self.back_button = self.form_buttons.addButton("Quay lại", QDialogButtonBox.ButtonRole.RejectRole)
-        self.create_button = self.form_buttons.addButton("Thiết lập trạm", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.create_button = self.form_buttons.addButton(
+            "Thiết lập trạm", QDialogButtonBox.ButtonRole.AcceptRole
+        )
         self.create_button.setDefault(True)
         self.back_button.setAutoDefault(False)
         self.back_button.clicked.connect(lambda: self.pages.setCurrentWidget(self.choice_page))
@@ -147,11 +155,18 @@ class FirstRunDialog(QDialog):
         layout.addWidget(self.demo_summary)
         accounts = "\n".join(f"  • {name}  —  {ROLE_LABELS[Role(role)]}" for name, role, _ in DEMO_USERS)
         self.demo_accounts = paragraph(
-            f"Các tài khoản mẫu:\n{accounts}\n\nMật khẩu chung của mọi tài khoản mẫu: {DEMO_SECRET}", page)
+            f"Các tài khoản mẫu:\n{accounts}\n\nMật khẩu chung của mọi tài khoản mẫu: {DEMO_SECRET}", page
+        )
         self.demo_accounts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.demo_accounts)
-        layout.addWidget(paragraph("Dữ liệu trạm mẫu là tổng hợp, không phải người thật; không dùng trạm mẫu "
-                                   "cho công việc thật.", page, muted=True))
+        layout.addWidget(
+            paragraph(
+                "Dữ liệu trạm mẫu là tổng hợp, không phải người thật; không dùng trạm mẫu "
+                "cho công việc thật.",
+                page,
+                muted=True,
+            )
+        )
         layout.addStretch(1)
         buttons = QDialogButtonBox(page)
         self.demo_continue_button = buttons.addButton("Tiếp tục", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -183,8 +198,9 @@ class FirstRunDialog(QDialog):
             "station_name": self.station_name_edit.text(),
         }
         self._set_form_busy(True)
-        self.task = ops.run_in_background(lambda: init_station(paths, **args), self._station_created,
-                                          self._station_failed, context=self)
+        self.task = ops.run_in_background(
+            lambda: init_station(paths, **args), self._station_created, self._station_failed, context=self
+        )
 
     def _set_form_busy(self, busy: bool) -> None:
         self.form_widget.setEnabled(not busy)
@@ -212,12 +228,15 @@ class FirstRunDialog(QDialog):
         if self.busy:
             return
         self.choice_error.clear_message()
-        self.working_label.setText(f"Đang tạo trạm mẫu với {format_number(self.demo_people)} người dân tổng hợp…\n"
-                                   "Việc này mất vài giây.")
+        self.working_label.setText(
+            f"Đang tạo trạm mẫu với {format_number(self.demo_people)} người dân tổng hợp…\n"
+            "Việc này mất vài giây."
+        )
         self.pages.setCurrentWidget(self.working_page)
         paths, n = self.paths, self.demo_people
-        self.task = ops.run_in_background(lambda: create_demo(paths, n=n), self._demo_created,
-                                          self._demo_failed, context=self)
+        self.task = ops.run_in_background(
+            lambda: create_demo(paths, n=n), self._demo_created, self._demo_failed, context=self
+        )
 
     def _demo_created(self, result: DemoResult) -> None:
         self.demo_result = result

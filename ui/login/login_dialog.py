@@ -18,10 +18,20 @@ class LoginDialog(TaskDialog):
     #: ``result()`` when the person chose "Đăng xuất" on the lock screen.
     LOGGED_OUT = 2
 
-    def __init__(self, paths: StationPaths, parent: QWidget | None = None, username: str = "",
-                 locked_user: bool = False) -> None:
-        super().__init__("Đăng nhập — KSK Desktop", parent, submit_text="Mở khóa" if locked_user else "Đăng nhập",
-                         cancel_text="Thoát", busy_text="Đang kiểm tra…")
+    def __init__(
+        self,
+        paths: StationPaths,
+        parent: QWidget | None = None,
+        username: str = "",
+        locked_user: bool = False,
+    ) -> None:
+        super().__init__(
+            "Đăng nhập — KSK Desktop",
+            parent,
+            submit_text="Mở khóa" if locked_user else "Đăng nhập",
+            cancel_text="Thoát",
+            busy_text="Đang kiểm tra…",
+        )
         self.paths = paths
         self.locked_user = locked_user
         self.session: StationSession | None = None
@@ -33,9 +43,12 @@ class LoginDialog(TaskDialog):
         if locked_user:
             self.setWindowTitle("Màn hình đã khóa — KSK Desktop")
             header_layout.addWidget(heading("Màn hình đã khóa", 1))
-            header_layout.addWidget(paragraph(
-                "Phiên làm việc đã được khóa để bảo vệ dữ liệu. Nhập mật khẩu để tiếp tục, "
-                "hoặc đăng xuất để người khác đăng nhập."))
+            header_layout.addWidget(
+                paragraph(
+                    "Phiên làm việc đã được khóa để bảo vệ dữ liệu. Nhập mật khẩu để tiếp tục, "
+                    "hoặc đăng xuất để người khác đăng nhập."
+                )
+            )
         else:
             header_layout.addWidget(heading("KSK Desktop", 1))
             header_layout.addWidget(paragraph("Quản lý khám sức khỏe định kỳ tại trạm y tế xã, phường."))
@@ -59,7 +72,9 @@ class LoginDialog(TaskDialog):
             self.username_edit.setReadOnly(True)
             self.username_edit.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self.cancel_button.hide()
-            self.logout_button = self.buttons.addButton("Đăng xuất", QDialogButtonBox.ButtonRole.DestructiveRole)
+            self.logout_button = self.buttons.addButton(
+                "Đăng xuất", QDialogButtonBox.ButtonRole.DestructiveRole
+            )
             self.logout_button.setAutoDefault(False)
             self.logout_button.clicked.connect(self.log_out)
         if username:

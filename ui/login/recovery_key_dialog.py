@@ -27,10 +27,13 @@ class RecoveryKeyDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setSpacing(12)
         layout.addWidget(heading("Khóa khôi phục của trạm", 1))
-        layout.addWidget(paragraph(
-            "Đây là lần duy nhất khóa khôi phục được hiển thị. Khi quên mật khẩu quản trị viên hoặc phải khôi "
-            "phục dữ liệu trên máy khác, chỉ khóa này mở được dữ liệu. Hãy chép tay hoặc in ra giấy và cất ở "
-            "nơi an toàn (tủ có khóa); không lưu trên máy tính này và không gửi qua tin nhắn."))
+        layout.addWidget(
+            paragraph(
+                "Đây là lần duy nhất khóa khôi phục được hiển thị. Khi quên mật khẩu quản trị viên hoặc phải khôi "
+                "phục dữ liệu trên máy khác, chỉ khóa này mở được dữ liệu. Hãy chép tay hoặc in ra giấy và cất ở "
+                "nơi an toàn (tủ có khóa); không lưu trên máy tính này và không gửi qua tin nhắn."
+            )
+        )
 
         self.key_label = QLabel(recovery_key, self)
         self.key_label.setObjectName("recoveryKey")
@@ -43,7 +46,8 @@ class RecoveryKeyDialog(QDialog):
         self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.key_label.setStyleSheet(
-            "QLabel#recoveryKey { background: #fff8e1; border: 1px solid #e0c060; border-radius: 6px; padding: 16px; }")
+            "QLabel#recoveryKey { background: #fff8e1; border: 1px solid #e0c060; border-radius: 6px; padding: 16px; }"
+        )
         layout.addWidget(self.key_label)
 
         copy_row = QHBoxLayout()

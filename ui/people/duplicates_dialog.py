@@ -32,15 +32,28 @@ from ui.messages import ask, error_text
 from ui.people.person_text import SEX_LABELS, birth_text
 from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
 
-INTRO = ("Các nhóm hồ sơ có cùng họ tên và ngày sinh (hoặc năm sinh), hoặc cùng số CMND cũ. Chọn hồ sơ giữ lại rồi "
-         "bấm “Gộp”: các hồ sơ còn lại trong nhóm được gộp vào hồ sơ đó — thông tin còn trống được bổ sung, lịch sử "
-         "và sự đồng ý được chuyển sang, việc gộp được ghi vào nhật ký truy cập. Hai người khác số định danh không "
-         "bao giờ bị gộp.")
-COLUMNS = ("Giữ lại", "Họ và tên", "Ngày sinh", "Giới tính", "Số định danh", "Số CMND", "Thôn/Tổ", "Điện thoại",
-           "Số thẻ BHYT")
+INTRO = (
+    "Các nhóm hồ sơ có cùng họ tên và ngày sinh (hoặc năm sinh), hoặc cùng số CMND cũ. Chọn hồ sơ giữ lại rồi "
+    "bấm “Gộp”: các hồ sơ còn lại trong nhóm được gộp vào hồ sơ đó — thông tin còn trống được bổ sung, lịch sử "
+    "và sự đồng ý được chuyển sang, việc gộp được ghi vào nhật ký truy cập. Hai người khác số định danh không "
+    "bao giờ bị gộp."
+)
+COLUMNS = (
+    "Giữ lại",
+    "Họ và tên",
+    "Ngày sinh",
+    "Giới tính",
+    "Số định danh",
+    "Số CMND",
+    "Thôn/Tổ",
+    "Điện thoại",
+    "Số thẻ BHYT",
+)
 
 
-def merge_group(ctx: StationSession, keep_id: str, merge_ids: list[str]) -> tuple[list[dict], KskError | None]:
+def merge_group(
+    ctx: StationSession, keep_id: str, merge_ids: list[str]
+) -> tuple[list[dict], KskError | None]:
     """Worker thread: merge each record into *keep_id* (one transaction each); stop at the first refusal."""
     done = []
     for mid in merge_ids:
@@ -139,8 +152,11 @@ class DuplicatesDialog(QDialog):
         for g in groups:
             first = g["people"][0]
             born = birth_text(first.get("dob"), first.get("birth_year"))
-            self.group_list.addItem(f"{first['name']}" + (f" ({born})" if born else "")
-                                    + f" — {len(g['people'])} hồ sơ\n{g['reason']}")
+            self.group_list.addItem(
+                f"{first['name']}"
+                + (f" ({born})" if born else "")
+                + f" — {len(g['people'])} hồ sơ\n{g['reason']}"
+            )
         if groups:
             self.count_label.setText(f"Tìm thấy {format_number(len(groups))} nhóm hồ sơ có thể trùng lặp.")
             self.group_list.setCurrentRow(0)
@@ -167,9 +183,16 @@ class DuplicatesDialog(QDialog):
             radio.toggled.connect(self._update_buttons)
             self.keep_group.addButton(radio, r)
             table.setCellWidget(r, 0, radio)
-            values = (p["name"], birth_text(p.get("dob"), p.get("birth_year")), SEX_LABELS.get(p.get("sex") or "", ""),
-                      p.get("personal_id") or "", p.get("old_id") or "", p.get("hamlet") or "", p.get("phone") or "",
-                      p.get("insurance_no") or "")
+            values = (
+                p["name"],
+                birth_text(p.get("dob"), p.get("birth_year")),
+                SEX_LABELS.get(p.get("sex") or "", ""),
+                p.get("personal_id") or "",
+                p.get("old_id") or "",
+                p.get("hamlet") or "",
+                p.get("phone") or "",
+                p.get("insurance_no") or "",
+            )
             for c, value in enumerate(values, start=1):
                 table.setItem(r, c, QTableWidgetItem(value))
         self._update_buttons()
@@ -200,12 +223,19 @@ class DuplicatesDialog(QDialog):
         others = [p for i, p in enumerate(people) if i != keep]
         ctx, keep_id, merge_ids = self.session, kept["id"], [p["id"] for p in others]
         born = birth_text(kept.get("dob"), kept.get("birth_year"))
-        text = (f"Gộp {len(others)} hồ sơ vào hồ sơ của {kept['name']}" + (f" ({born})" if born else "")
-                + "? Thông tin còn trống của hồ sơ giữ lại được bổ sung từ hồ sơ bị gộp; lịch sử được chuyển sang. "
-                  "Việc gộp được ghi vào nhật ký truy cập.")
-        self.confirm_box = ask(self, "Gộp hồ sơ trùng lặp", text,
-                               lambda: self._run(lambda: merge_group(ctx, keep_id, merge_ids), self._merged),
-                               yes_text="Gộp")
+        text = (
+            f"Gộp {len(others)} hồ sơ vào hồ sơ của {kept['name']}"
+            + (f" ({born})" if born else "")
+            + "? Thông tin còn trống của hồ sơ giữ lại được bổ sung từ hồ sơ bị gộp; lịch sử được chuyển sang. "
+            "Việc gộp được ghi vào nhật ký truy cập."
+        )
+        self.confirm_box = ask(
+            self,
+            "Gộp hồ sơ trùng lặp",
+            text,
+            lambda: self._run(lambda: merge_group(ctx, keep_id, merge_ids), self._merged),
+            yes_text="Gộp",
+        )
 
     def _merged(self, result: tuple[list[dict], KskError | None]) -> None:
         done, exc = result

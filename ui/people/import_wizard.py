@@ -47,9 +47,11 @@ RESULT_COLUMN = 0  # first, so that what happens to each row is seen without scr
 PREVIEW_ROWS = 20
 FILE_FILTER = "Bảng tính Excel hoặc CSV (*.xlsx *.csv);;Tất cả các tệp (*)"
 CANCELLED_NOTE = "Đã hủy nhập danh sách; không có thay đổi nào được lưu."
-INTRO = ("Chọn tệp Excel (.xlsx) hoặc CSV có danh sách người dân. Phần mềm tự nhận ra các cột thường gặp "
-         "(Họ và tên, Ngày sinh, Số CCCD, Thôn/Tổ, Số điện thoại…). Hãy kiểm tra từng cột trong bảng xem trước "
-         "và chọn lại cột nào chưa đúng. Nhập lại cùng một tệp không tạo bản ghi trùng.")
+INTRO = (
+    "Chọn tệp Excel (.xlsx) hoặc CSV có danh sách người dân. Phần mềm tự nhận ra các cột thường gặp "
+    "(Họ và tên, Ngày sinh, Số CCCD, Thôn/Tổ, Số điện thoại…). Hãy kiểm tra từng cột trong bảng xem trước "
+    "và chọn lại cột nào chưa đúng. Nhập lại cùng một tệp không tạo bản ghi trùng."
+)
 
 
 def ask_import_path(parent: QWidget) -> Path | None:
@@ -61,7 +63,11 @@ def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y") if value.time() == datetime.min.time() else value.strftime("%d/%m/%Y %H:%M")
+        return (
+            value.strftime("%d/%m/%Y")
+            if value.time() == datetime.min.time()
+            else value.strftime("%d/%m/%Y %H:%M")
+        )
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, float) and value.is_integer():
@@ -150,9 +156,12 @@ class ImportWizard(QDialog):
         row.addWidget(self.choose_button)
         row.addWidget(self.file_label, 1)
         layout.addLayout(row)
-        self.mapping_note = paragraph("Dòng đầu của bảng: chọn mỗi cột trong tệp tương ứng với thông tin nào "
-                                      f"(hoặc “{SKIP}”). Cột đầu cho biết dòng đó đọc được hay sẽ bị loại.",
-                                      page, muted=True)
+        self.mapping_note = paragraph(
+            "Dòng đầu của bảng: chọn mỗi cột trong tệp tương ứng với thông tin nào "
+            f"(hoặc “{SKIP}”). Cột đầu cho biết dòng đó đọc được hay sẽ bị loại.",
+            page,
+            muted=True,
+        )
         layout.addWidget(self.mapping_note)
         self.preview_table = QTableWidget(0, 0, page)
         self.preview_table.setObjectName("previewTable")
@@ -209,8 +218,9 @@ class ImportWizard(QDialog):
         self.summary_label.show_message("Đang đọc tệp…", "")
         self.import_button.setEnabled(False)
         self.choose_button.setEnabled(False)
-        self.task = ops.run_in_background(lambda: read_preview(path, mapping), self._show_preview,
-                                          self._preview_failed, context=self)
+        self.task = ops.run_in_background(
+            lambda: read_preview(path, mapping), self._show_preview, self._preview_failed, context=self
+        )
 
     def _after_preview(self) -> bool:
         self.choose_button.setEnabled(True)
@@ -254,8 +264,9 @@ class ImportWizard(QDialog):
         if not same_columns:
             table.clear()
             table.setColumnCount(len(headers) + 1)
-            table.setHorizontalHeaderLabels(["Kết quả đọc thử"]
-                                            + [h or f"(cột {column_letter(i)})" for i, h in enumerate(headers)])
+            table.setHorizontalHeaderLabels(
+                ["Kết quả đọc thử"] + [h or f"(cột {column_letter(i)})" for i, h in enumerate(headers)]
+            )
             self.combos = []
             for i in range(len(headers)):
                 combo = QComboBox(table)
@@ -317,7 +328,9 @@ class ImportWizard(QDialog):
             sheet = f"Trang tính “{data['sheet']}”. " if data.get("sheet") else ""
             self.summary_label.show_message(
                 f"{sheet}Đọc thử {good + bad} dòng đầu: {good} dòng hợp lệ, {bad} dòng sẽ bị loại "
-                "(dòng bị loại được ghi vào tệp báo cáo kèm lý do).", "")
+                "(dòng bị loại được ghi vào tệp báo cáo kèm lý do).",
+                "",
+            )
             self.import_button.setEnabled(True)
         self.previewed.emit()
 
@@ -353,8 +366,12 @@ class ImportWizard(QDialog):
         self.progress_label = paragraph("", page)
         self.progress_bar = QProgressBar(page)
         self.progress_bar.setMinimumWidth(420)
-        self.cancel_note = paragraph("Hủy lúc này thì không có thay đổi nào được lưu: danh sách được ghi một lần, "
-                                     "trọn vẹn, khi đã đọc và kiểm tra xong mọi dòng.", page, muted=True)
+        self.cancel_note = paragraph(
+            "Hủy lúc này thì không có thay đổi nào được lưu: danh sách được ghi một lần, "
+            "trọn vẹn, khi đã đọc và kiểm tra xong mọi dòng.",
+            page,
+            muted=True,
+        )
         layout.addWidget(self.progress_label)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.cancel_note)
@@ -380,15 +397,22 @@ class ImportWizard(QDialog):
         self.cancel_button.setText("Hủy")
         self.stack.setCurrentIndex(1)
         self.task = ops.run_in_background(
-            lambda: importer.import_people(ctx, path, mapping, progress=progress.report, cancel=progress.cancelled),
-            self._import_done, self._import_failed, context=self)
+            lambda: importer.import_people(
+                ctx, path, mapping, progress=progress.report, cancel=progress.cancelled
+            ),
+            self._import_done,
+            self._import_failed,
+            context=self,
+        )
 
     def _on_progress(self, done: int, total: int) -> None:
         if self.progress is not None and self.progress.cancelled():
             return
         self.progress_bar.setRange(0, max(total, 1))
         self.progress_bar.setValue(done)
-        self.progress_label.setText(f"Đang ghi vào danh sách: {format_number(done)} / {format_number(total)} người…")
+        self.progress_label.setText(
+            f"Đang ghi vào danh sách: {format_number(done)} / {format_number(total)} người…"
+        )
 
     def cancel_import(self) -> None:
         if self.progress is None or not self.busy:
@@ -418,8 +442,14 @@ class ImportWizard(QDialog):
         grid = QGridLayout()
         grid.setHorizontalSpacing(24)
         self.count_labels: dict[str, QLabel] = {}
-        for i, (key, title) in enumerate((("created", "Thêm mới"), ("updated", "Cập nhật"),
-                                          ("unchanged", "Không thay đổi"), ("rejected", "Bị loại"))):
+        for i, (key, title) in enumerate(
+            (
+                ("created", "Thêm mới"),
+                ("updated", "Cập nhật"),
+                ("unchanged", "Không thay đổi"),
+                ("rejected", "Bị loại"),
+            )
+        ):
             value = heading("0", 1, page)
             value.setObjectName(f"count_{key}")
             grid.addWidget(value, 0, i)

@@ -189,7 +189,9 @@ class PeoplePage(QWidget):
         filters.addWidget(QLabel("Thôn/Tổ:", self))
         self.hamlet_combo = QComboBox(self)
         self.hamlet_combo.setMinimumContentsLength(14)
-        self.hamlet_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.hamlet_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.hamlet_combo.addItem("Tất cả", None)
         self.hamlet_combo.currentIndexChanged.connect(self.apply_filter)
         filters.addWidget(self.hamlet_combo)
@@ -231,7 +233,9 @@ class PeoplePage(QWidget):
         self.no_read_label = paragraph(NO_READ, self)
         layout.addWidget(self.no_read_label)
         bottom = QHBoxLayout()
-        self.hint_label = paragraph("Nhấp đúp hoặc nhấn Enter để mở thẻ người dân. " + ORDER_HINT, self, muted=True)
+        self.hint_label = paragraph(
+            "Nhấp đúp hoặc nhấn Enter để mở thẻ người dân. " + ORDER_HINT, self, muted=True
+        )
         self.export_progress = QProgressBar(self)
         self.export_progress.setMaximumWidth(260)
         self.export_progress.setFormat("Đang xuất %v / %m")
@@ -344,8 +348,14 @@ class PeoplePage(QWidget):
             self.search_timer.start()
 
     def clear_filters(self) -> None:
-        widgets = [*self.group_buttons.values(), self.flag_combo, self.hamlet_combo, self.year_edit, self.search_edit,
-                   self.status_combo]
+        widgets = [
+            *self.group_buttons.values(),
+            self.flag_combo,
+            self.hamlet_combo,
+            self.year_edit,
+            self.search_edit,
+            self.status_combo,
+        ]
         for w in widgets:
             w.blockSignals(True)
         for b in self.group_buttons.values():
@@ -367,7 +377,9 @@ class PeoplePage(QWidget):
             return
         self.count_label.setText(f"{format_number(n)} người")
         if flt.query and n >= SEARCH_CAP:
-            self.count_label.setToolTip(f"Chỉ hiện {format_number(SEARCH_CAP)} người khớp nhất; gõ thêm để thu hẹp.")
+            self.count_label.setToolTip(
+                f"Chỉ hiện {format_number(SEARCH_CAP)} người khớp nhất; gõ thêm để thu hẹp."
+            )
             self.count_label.setText(f"{format_number(n)}+ người")
         else:
             self.count_label.setToolTip("")
@@ -498,7 +510,10 @@ class PeoplePage(QWidget):
         self.export_path, self.export_count = dest, None
         self.export_task = ops.run_in_background(
             lambda: people_list.export_xlsx(ctx, flt, dest, progress=progress.report),
-            lambda n: self._exported(ctx, dest, n), lambda exc: self._export_failed(ctx, exc), context=self)
+            lambda n: self._exported(ctx, dest, n),
+            lambda exc: self._export_failed(ctx, exc),
+            context=self,
+        )
         self._update_buttons()
 
     def _export_progress(self, done: int, total: int) -> None:
@@ -531,8 +546,14 @@ class PeoplePage(QWidget):
     # -- state ------------------------------------------------------------------------------------------------------------
     def _update_buttons(self) -> None:
         readable = self.can(Perm.PERSON_READ)
-        for w in (self.search_edit, self.year_edit, self.flag_combo, self.hamlet_combo, self.clear_filters_button,
-                  *self.group_buttons.values()):
+        for w in (
+            self.search_edit,
+            self.year_edit,
+            self.flag_combo,
+            self.hamlet_combo,
+            self.clear_filters_button,
+            *self.group_buttons.values(),
+        ):
             w.setEnabled(readable)
         self.export_button.setEnabled(readable and not self.exporting and self.model.rowCount() > 0)
         self.add_button.setEnabled(self.can(Perm.PERSON_WRITE))

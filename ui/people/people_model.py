@@ -31,7 +31,16 @@ from ui.people.person_text import SEX_LABELS, birth_text, flags_text
 PAGE_SIZE = 200
 MAX_PAGES = 20  # at most 4,000 rows in memory, whatever the size of the list
 
-COLUMNS = ("Họ và tên", "Ngày sinh", "Giới tính", "Số định danh", "Thôn/Tổ", "Điện thoại", "Nhóm", "Diện ưu tiên")
+COLUMNS = (
+    "Họ và tên",
+    "Ngày sinh",
+    "Giới tính",
+    "Số định danh",
+    "Thôn/Tổ",
+    "Điện thoại",
+    "Nhóm",
+    "Diện ưu tiên",
+)
 NAME, BIRTH, SEX, PERSONAL_ID, HAMLET, PHONE, GROUP, FLAGS = range(len(COLUMNS))
 
 PERSON_ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the person's id (a uuid string)
@@ -187,7 +196,9 @@ class PeopleModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:

@@ -43,22 +43,34 @@ from ui.people.person_text import SEX_LABELS, birth_text, flag_label, parse_date
 from ui.task_dialog import FormError
 from ui.widgets import ERROR_STYLE, MUTED_STYLE, OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
 
-CONSENT_LAW = ("Cần sự đồng ý của người dân (trẻ em: người giám hộ) trước khi khám và trước khi gửi kết quả "
-               "lên hồ sơ sức khỏe điện tử (Luật 91/2025/QH15).")
+CONSENT_LAW = (
+    "Cần sự đồng ý của người dân (trẻ em: người giám hộ) trước khi khám và trước khi gửi kết quả "
+    "lên hồ sơ sức khỏe điện tử (Luật 91/2025/QH15)."
+)
 LABEL_WIDTH, LABEL_WIDTH_2 = 125, 95  # label columns, shared by the form and the guardian rows
 UNKNOWN_YEAR = 1879  # the spin box's "not known" value (the core accepts 1880 onwards)
 
 # Text fields of the form: core field → key of the record returned by get_person.
-TEXT_FIELDS = (("full_name", "name"), ("personal_id", "personal_id"), ("old_id", "old_id"),
-               ("phone", "phone"), ("insurance_no", "insurance_no"), ("hamlet", "hamlet"),
-               ("permanent_address", "permanent_address"), ("current_address", "current_address"),
-               ("guardian_name", "guardian_name"), ("guardian_phone", "guardian_phone"))
+TEXT_FIELDS = (
+    ("full_name", "name"),
+    ("personal_id", "personal_id"),
+    ("old_id", "old_id"),
+    ("phone", "phone"),
+    ("insurance_no", "insurance_no"),
+    ("hamlet", "hamlet"),
+    ("permanent_address", "permanent_address"),
+    ("current_address", "current_address"),
+    ("guardian_name", "guardian_name"),
+    ("guardian_phone", "guardian_phone"),
+)
 
 
 def section(title: str, parent: QWidget) -> tuple[QFrame, QVBoxLayout]:
     frame = QFrame(parent)
     frame.setObjectName("cardSection")
-    frame.setStyleSheet("QFrame#cardSection { background: white; border: 1px solid #d5dbe3; border-radius: 8px; }")
+    frame.setStyleSheet(
+        "QFrame#cardSection { background: white; border: 1px solid #d5dbe3; border-radius: 8px; }"
+    )
     layout = QVBoxLayout(frame)
     layout.setContentsMargins(16, 12, 16, 14)
     layout.setSpacing(8)
@@ -107,22 +119,28 @@ class ConsentLine(QWidget):
         self.active = next((r for r in reversed(mine) if r.active), None)
         if self.active is not None:
             r = self.active
-            text = (f"Đã đồng ý ({consent.GIVERS.get(r.given_by, r.given_by).lower()}) — ghi nhận bởi "
-                    f"{r.recorded_by} lúc {vietnam_time(r.recorded_at)}.")
+            text = (
+                f"Đã đồng ý ({consent.GIVERS.get(r.given_by, r.given_by).lower()}) — ghi nhận bởi "
+                f"{r.recorded_by} lúc {vietnam_time(r.recorded_at)}."
+            )
             style = OK_STYLE
         elif mine:
             r = mine[-1]
-            text = (f"Đã rút lại — bởi {r.withdrawn_by} lúc {vietnam_time(r.withdrawn_at)} (đồng ý trước đó "
-                    f"ghi nhận bởi {r.recorded_by} lúc {vietnam_time(r.recorded_at)}).")
+            text = (
+                f"Đã rút lại — bởi {r.withdrawn_by} lúc {vietnam_time(r.withdrawn_at)} (đồng ý trước đó "
+                f"ghi nhận bởi {r.recorded_by} lúc {vietnam_time(r.recorded_at)})."
+            )
             style = ERROR_STYLE
         else:
             text, style = "Chưa ghi nhận.", MUTED_STYLE
         self.status_label.setText(text)
         self.status_label.setStyleSheet(style)
-        history = [f"{vietnam_time(r.recorded_at)}: {consent.GIVERS.get(r.given_by, r.given_by)} đồng ý "
-                   f"(ghi nhận bởi {r.recorded_by})"
-                   + (f"; rút lại {vietnam_time(r.withdrawn_at)} bởi {r.withdrawn_by}" if r.withdrawn_at else "")
-                   for r in mine]
+        history = [
+            f"{vietnam_time(r.recorded_at)}: {consent.GIVERS.get(r.given_by, r.given_by)} đồng ý "
+            f"(ghi nhận bởi {r.recorded_by})"
+            + (f"; rút lại {vietnam_time(r.withdrawn_at)} bởi {r.withdrawn_by}" if r.withdrawn_at else "")
+            for r in mine
+        ]
         self.status_label.setToolTip("\n".join(history))
 
     def set_enabled(self, can_write: bool, saved: bool, busy: bool) -> None:
@@ -139,8 +157,13 @@ class PersonCard(QDialog):
     saved = Signal(dict)  # the record as stored after a save
     consents_changed = Signal()
 
-    def __init__(self, session: StationSession, person_id: str | None = None, parent: QWidget | None = None,
-                 hamlets: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        session: StationSession,
+        person_id: str | None = None,
+        parent: QWidget | None = None,
+        hamlets: list[str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.session = session
         self.person_id = person_id
@@ -192,8 +215,9 @@ class PersonCard(QDialog):
         outer.addWidget(self.error_label)
         outer.addWidget(self.status_label)
         buttons = QHBoxLayout()
-        self.read_only_label = paragraph("Tài khoản của bạn chỉ được xem, không được sửa thông tin người dân.",
-                                         self, muted=True)
+        self.read_only_label = paragraph(
+            "Tài khoản của bạn chỉ được xem, không được sửa thông tin người dân.", self, muted=True
+        )
         self.save_button = QPushButton("Thêm người" if person_id is None else "Lưu thay đổi", self)
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
@@ -362,12 +386,27 @@ class PersonCard(QDialog):
         body.addWidget(frame)
 
     def _set_editable(self, editable: bool) -> None:
-        for edit in (self.name_edit, self.dob_edit, self.personal_id_edit, self.old_id_edit, self.phone_edit,
-                     self.insurance_edit, self.permanent_edit, self.current_edit, self.guardian_name_edit,
-                     self.guardian_phone_edit):
+        for edit in (
+            self.name_edit,
+            self.dob_edit,
+            self.personal_id_edit,
+            self.old_id_edit,
+            self.phone_edit,
+            self.insurance_edit,
+            self.permanent_edit,
+            self.current_edit,
+            self.guardian_name_edit,
+            self.guardian_phone_edit,
+        ):
             edit.setReadOnly(not editable)
-        for w in (self.year_only_check, self.year_spin, self.sex_combo, self.hamlet_combo, self.group_combo,
-                  *self.flag_checks.values()):
+        for w in (
+            self.year_only_check,
+            self.year_spin,
+            self.sex_combo,
+            self.hamlet_combo,
+            self.group_combo,
+            *self.flag_checks.values(),
+        ):
             w.setEnabled(editable)
 
     # -- loading ----------------------------------------------------------------------------------------
@@ -411,7 +450,10 @@ class PersonCard(QDialog):
         self.person_id = record["id"]
         self.title_label.setText(record["name"])
         born = birth_text(record.get("dob"), record.get("birth_year"))
-        meta = [(f"Sinh {born}" if record.get("dob") else f"Sinh năm {born}") if born else "Chưa có ngày sinh", SEX_LABELS.get(record.get("sex") or "", "")]
+        meta = [
+            (f"Sinh {born}" if record.get("dob") else f"Sinh năm {born}") if born else "Chưa có ngày sinh",
+            SEX_LABELS.get(record.get("sex") or "", ""),
+        ]
         if record.get("personal_id"):
             meta.append(f"Số định danh {record['personal_id']}")
         meta.append(f"Mã hồ sơ {record['id'][:8]} · phiên bản {record['version']}")
@@ -449,10 +491,18 @@ class PersonCard(QDialog):
         self.hamlet_combo.setEditText(current)
 
     def _edit_of(self, field: str) -> QLineEdit:
-        return {"full_name": self.name_edit, "personal_id": self.personal_id_edit, "old_id": self.old_id_edit,
-                "phone": self.phone_edit, "insurance_no": self.insurance_edit, "hamlet": self.hamlet_combo.lineEdit(),
-                "permanent_address": self.permanent_edit, "current_address": self.current_edit,
-                "guardian_name": self.guardian_name_edit, "guardian_phone": self.guardian_phone_edit}[field]
+        return {
+            "full_name": self.name_edit,
+            "personal_id": self.personal_id_edit,
+            "old_id": self.old_id_edit,
+            "phone": self.phone_edit,
+            "insurance_no": self.insurance_edit,
+            "hamlet": self.hamlet_combo.lineEdit(),
+            "permanent_address": self.permanent_edit,
+            "current_address": self.current_edit,
+            "guardian_name": self.guardian_name_edit,
+            "guardian_phone": self.guardian_phone_edit,
+        }[field]
 
     # -- birth date, age, suggestion ------------------------------------------------------------------------
     def _year_only_toggled(self, year_only: bool) -> None:
@@ -514,8 +564,11 @@ class PersonCard(QDialog):
             self.suggestion_label.setText("Gợi ý theo tuổi: cần ngày sinh hoặc năm sinh đúng.")
         elif s.get("target_group"):
             flags = ", ".join(flag_label(f) for f in s["flags"])
-            self.suggestion_label.setText(f"Gợi ý: nhóm {s['target_group']}" + (f", diện {flags}" if flags else "")
-                                          + f" — {s['reason']}.")
+            self.suggestion_label.setText(
+                f"Gợi ý: nhóm {s['target_group']}"
+                + (f", diện {flags}" if flags else "")
+                + f" — {s['reason']}."
+            )
         else:
             self.suggestion_label.setText(f"Gợi ý theo tuổi: {s['reason']}.")
         self._update_suggestion_button()
@@ -531,7 +584,9 @@ class PersonCard(QDialog):
     def _update_suggestion_button(self) -> None:
         applicable = bool(self.suggestion.get("target_group"))
         self.apply_suggestion_button.setVisible(self.can_write and applicable)
-        self.apply_suggestion_button.setEnabled(self.can_write and not self.busy and self._suggestion_differs())
+        self.apply_suggestion_button.setEnabled(
+            self.can_write and not self.busy and self._suggestion_differs()
+        )
 
     def apply_suggestion(self) -> None:
         """Put the suggested group and flags in the form (the person still checks them and saves)."""
@@ -627,7 +682,9 @@ class PersonCard(QDialog):
         if not changes and flags is None:
             return None
         ctx, pid, version = self.session, self.person_id, self.record["version"]
-        return lambda: persons.update_person(ctx, pid, changes, flags, source="card", expected_version=version)
+        return lambda: persons.update_person(
+            ctx, pid, changes, flags, source="card", expected_version=version
+        )
 
     def _saved(self, record: dict) -> None:
         created = self.record is None
@@ -635,7 +692,8 @@ class PersonCard(QDialog):
         if created:
             self._show_consents([])
         self.status_label.show_message(
-            f"Đã {'thêm' if created else 'lưu'} hồ sơ lúc {datetime.now().strftime('%H:%M')}.")
+            f"Đã {'thêm' if created else 'lưu'} hồ sơ lúc {datetime.now().strftime('%H:%M')}."
+        )
         self.saved.emit(record)
 
     # -- consent ------------------------------------------------------------------------------------------
@@ -661,10 +719,14 @@ class PersonCard(QDialog):
             consent.withdraw(ctx, cid)
             return consent.of_person(ctx, pid)
 
-        self.confirm_box = ask(self, "Rút lại sự đồng ý",
-                               f"Ghi nhận việc rút lại: {consent.KINDS[kind].lower()}? Bản ghi đồng ý cũ vẫn "
-                               "được lưu lại trong lịch sử.", lambda: self._run(work, self._consents_saved),
-                               yes_text="Rút lại")
+        self.confirm_box = ask(
+            self,
+            "Rút lại sự đồng ý",
+            f"Ghi nhận việc rút lại: {consent.KINDS[kind].lower()}? Bản ghi đồng ý cũ vẫn "
+            "được lưu lại trong lịch sử.",
+            lambda: self._run(work, self._consents_saved),
+            yes_text="Rút lại",
+        )
 
     def _consents_saved(self, rows: list[consent.ConsentRow]) -> None:
         self._show_consents(rows)
@@ -687,8 +749,13 @@ class PersonCard(QDialog):
         if self.busy:
             return
         if self.is_dirty():
-            self.confirm_box = ask(self, "Đóng thẻ người dân", "Có thay đổi chưa lưu. Đóng mà không lưu?",
-                                   lambda: QDialog.reject(self), yes_text="Đóng, không lưu")
+            self.confirm_box = ask(
+                self,
+                "Đóng thẻ người dân",
+                "Có thay đổi chưa lưu. Đóng mà không lưu?",
+                lambda: QDialog.reject(self),
+                yes_text="Đóng, không lưu",
+            )
             return
         super().reject()
 

@@ -26,7 +26,9 @@ def flag_label(flag: str) -> str:
 def flags_text(flags: list[str]) -> str:
     """Labels in the usual order (elderly first), whatever order the flags came in."""
     order = list(FLAG_LABELS)
-    return ", ".join(flag_label(f) for f in sorted(flags, key=lambda f: order.index(f) if f in order else len(order)))
+    return ", ".join(
+        flag_label(f) for f in sorted(flags, key=lambda f: order.index(f) if f in order else len(order))
+    )
 
 
 def birth_text(dob: str | date | None, birth_year: int | None) -> str:
@@ -51,4 +53,3 @@ def vietnam_time(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(VIETNAM_TIME).strftime("%d/%m/%Y %H:%M")
-

@@ -49,8 +49,10 @@ MATCHED_BY = {
 CONFIRM_TEXT = "Tôi đã kiểm tra thông tin trên thẻ"
 EMPTY = "(trống)"
 SECTION_STYLE = "QFrame#scanSection { background: white; border: 1px solid #d5dbe3; border-radius: 8px; }"
-WARNING_STYLE = ("QFrame#scanWarnings { background: #fff4e5; border: 1px solid #f0c36d; border-radius: 8px; }"
-                 "QFrame#scanWarnings QLabel { color: #5c3c00; }")
+WARNING_STYLE = (
+    "QFrame#scanWarnings { background: #fff4e5; border: 1px solid #f0c36d; border-radius: 8px; }"
+    "QFrame#scanWarnings QLabel { color: #5c3c00; }"
+)
 TABLE_STYLE = "QTableWidget { gridline-color: #e3e7ed; } QHeaderView::section { padding: 4px 6px; }"
 # The order fields are listed in, whatever order the core returns them.
 FIELD_ORDER = ("name", "id", "old_id", "dob", "sex", "address")
@@ -93,8 +95,13 @@ class ScanResultDialog(QDialog):
 
     state_changed = Signal(str)
 
-    def __init__(self, session: StationSession, payload: str, parent: QWidget | None = None,
-                 open_person: Callable[[str], Any] | None = None) -> None:
+    def __init__(
+        self,
+        session: StationSession,
+        payload: str,
+        parent: QWidget | None = None,
+        open_person: Callable[[str], Any] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.session = session
         self.payload = payload  # never shown, never logged
@@ -147,14 +154,21 @@ class ScanResultDialog(QDialog):
         self.register_button = self._button("Đăng ký", self._register)
         self.consent_button = self._button("Ghi nhận đồng ý", self._record_consents)
         self.close_button = self._button("Đóng", self.reject)
-        for b in (self.open_button, self.save_choices_button, self.register_button, self.consent_button,
-                  self.close_button):
+        for b in (
+            self.open_button,
+            self.save_choices_button,
+            self.register_button,
+            self.consent_button,
+            self.close_button,
+        ):
             buttons.addWidget(b)
         outer.addLayout(buttons)
 
         loading = QWidget(self.pages)
         loading_layout = QVBoxLayout(loading)
-        loading_layout.addWidget(paragraph("Đang đọc thẻ và tìm trong danh sách người dân…", loading, muted=True))
+        loading_layout.addWidget(
+            paragraph("Đang đọc thẻ và tìm trong danh sách người dân…", loading, muted=True)
+        )
         loading_layout.addStretch(1)
         self._min_width: int | None = None
         self._set_page(loading, "loading", [self.close_button])
@@ -175,8 +189,12 @@ class ScanResultDialog(QDialog):
     def busy(self) -> bool:
         return self.task is not None and not self.task.done
 
-    def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
-             on_error: Callable[[BaseException], None] | None = None) -> None:
+    def _run(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
         self.error_label.clear_message()
         self._set_busy(True)
 
@@ -193,8 +211,13 @@ class ScanResultDialog(QDialog):
     def _set_busy(self, busy: bool) -> None:
         self.pages.setEnabled(not busy)
         self.confirm_row.setEnabled(not busy)
-        for b in (self.open_button, self.save_choices_button, self.register_button, self.consent_button,
-                  self.close_button):
+        for b in (
+            self.open_button,
+            self.save_choices_button,
+            self.register_button,
+            self.consent_button,
+            self.close_button,
+        ):
             b.setEnabled(not busy)
         if busy:
             self.setCursor(Qt.CursorShape.BusyCursor)
@@ -211,16 +234,27 @@ class ScanResultDialog(QDialog):
     def _action_failed(self, exc: BaseException) -> None:
         self.error_label.show_message(error_text(exc))
 
-    def _set_page(self, page: QWidget, state: str, buttons: list[QPushButton],
-                  default: QPushButton | None = None, min_width: int | None = None) -> None:
+    def _set_page(
+        self,
+        page: QWidget,
+        state: str,
+        buttons: list[QPushButton],
+        default: QPushButton | None = None,
+        min_width: int | None = None,
+    ) -> None:
         old = self.pages.currentWidget()
         self.pages.addWidget(page)
         self.pages.setCurrentWidget(page)
         if old is not None and old is not page:
             self.pages.removeWidget(old)
             old.deleteLater()
-        for b in (self.open_button, self.save_choices_button, self.register_button, self.consent_button,
-                  self.close_button):
+        for b in (
+            self.open_button,
+            self.save_choices_button,
+            self.register_button,
+            self.consent_button,
+            self.close_button,
+        ):
             b.setVisible(b in buttons)
             b.setDefault(b is default)
         if self.open_person is None:
@@ -244,8 +278,11 @@ class ScanResultDialog(QDialog):
             return
         layout = page.layout()
         width = self.scroll.viewport().width()
-        needed = (layout.totalHeightForWidth(width) if layout is not None and layout.hasHeightForWidth()
-                  else page.sizeHint().height())
+        needed = (
+            layout.totalHeightForWidth(width)
+            if layout is not None and layout.hasHeightForWidth()
+            else page.sizeHint().height()
+        )
         extra = self.height() - self.scroll.viewport().height()
         wanted = needed + extra + 4
         screen = self.screen().availableGeometry().height() if self.screen() else 900
@@ -272,11 +309,17 @@ class ScanResultDialog(QDialog):
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(6)
         age = _age(card.get("dob"))
-        rows = [("Họ và tên", card.get("name")), ("Số định danh", card.get("id")),
-                ("Số CMND cũ", card.get("old_id") or "không có"),
-                ("Ngày sinh", value_text("dob", card.get("dob")) + (f"  ({age} tuổi)" if age is not None else "")),
-                ("Giới tính", value_text("sex", card.get("sex"))),
-                ("Nơi thường trú", card.get("address") or EMPTY)]
+        rows = [
+            ("Họ và tên", card.get("name")),
+            ("Số định danh", card.get("id")),
+            ("Số CMND cũ", card.get("old_id") or "không có"),
+            (
+                "Ngày sinh",
+                value_text("dob", card.get("dob")) + (f"  ({age} tuổi)" if age is not None else ""),
+            ),
+            ("Giới tính", value_text("sex", card.get("sex"))),
+            ("Nơi thường trú", card.get("address") or EMPTY),
+        ]
         if card.get("issued"):
             rows.append(("Ngày cấp thẻ", value_text("dob", card["issued"])))
         for i, (label, value) in enumerate(rows):
@@ -309,8 +352,9 @@ class ScanResultDialog(QDialog):
 
     def _consent_section(self, parent: QWidget, age: int | None) -> QFrame:
         frame, layout = _section("Sự đồng ý", parent)
-        layout.addWidget(paragraph("Chỉ đánh dấu khi người dân (trẻ em: người giám hộ) đã đồng ý.", frame,
-                                   muted=True))
+        layout.addWidget(
+            paragraph("Chỉ đánh dấu khi người dân (trẻ em: người giám hộ) đã đồng ý.", frame, muted=True)
+        )
         self.consent_checks = {}
         for kind, label in consent.KINDS.items():
             check = QCheckBox(label, frame)
@@ -382,8 +426,14 @@ class ScanResultDialog(QDialog):
         message.setObjectName("scanError")
         message.setStyleSheet("color: #b3261e;")
         layout.addWidget(message)
-        layout.addWidget(paragraph("Không có gì được lưu. Hãy quét lại: giữ thẻ yên, đúng mặt có mã QR; nếu vẫn "
-                                   "không được, tắt bộ gõ tiếng Việt (Unikey/EVKey) rồi quét lại.", page, muted=True))
+        layout.addWidget(
+            paragraph(
+                "Không có gì được lưu. Hãy quét lại: giữ thẻ yên, đúng mặt có mã QR; nếu vẫn "
+                "không được, tắt bộ gõ tiếng Việt (Unikey/EVKey) rồi quét lại.",
+                page,
+                muted=True,
+            )
+        )
         layout.addStretch(1)
         self._set_header("Không đọc được thẻ", "")
         self._set_page(page, "error", [self.close_button], self.close_button)
@@ -397,8 +447,11 @@ class ScanResultDialog(QDialog):
         if reg.warnings:
             layout.addWidget(self._warnings_box(reg.warnings, page))
         layout.addStretch(1)
-        self._set_header(card.get("name") or "", f"Đã có trong danh sách người dân "
-                         f"({MATCHED_BY.get(reg.matched_by or '', '')}); thông tin trên thẻ khớp với hồ sơ.")
+        self._set_header(
+            card.get("name") or "",
+            f"Đã có trong danh sách người dân "
+            f"({MATCHED_BY.get(reg.matched_by or '', '')}); thông tin trên thẻ khớp với hồ sơ.",
+        )
         self._set_page(page, "existing", [self.open_button, self.close_button], self.open_button)
 
     # -- differences --------------------------------------------------------------------------------------
@@ -410,10 +463,17 @@ class ScanResultDialog(QDialog):
         if reg.warnings:
             layout.addWidget(self._warnings_box(reg.warnings, page))
         frame, box = _section("Thông tin khác nhau", page)
-        box.addWidget(paragraph("Đánh dấu “Lấy theo thẻ” cho trường cần sửa theo thẻ; trường không đánh dấu giữ "
-                                "nguyên như trong hồ sơ. Địa chỉ trên thẻ là địa chỉ lúc cấp thẻ, có thể đã cũ.",
-                                frame, muted=True))
-        keys = sorted(reg.differences, key=lambda k: FIELD_ORDER.index(k) if k in FIELD_ORDER else len(FIELD_ORDER))
+        box.addWidget(
+            paragraph(
+                "Đánh dấu “Lấy theo thẻ” cho trường cần sửa theo thẻ; trường không đánh dấu giữ "
+                "nguyên như trong hồ sơ. Địa chỉ trên thẻ là địa chỉ lúc cấp thẻ, có thể đã cũ.",
+                frame,
+                muted=True,
+            )
+        )
+        keys = sorted(
+            reg.differences, key=lambda k: FIELD_ORDER.index(k) if k in FIELD_ORDER else len(FIELD_ORDER)
+        )
         table = QTableWidget(len(keys), 4, frame)
         table.setObjectName("differencesTable")
         table.setStyleSheet(TABLE_STYLE)
@@ -472,11 +532,18 @@ class ScanResultDialog(QDialog):
         box.addLayout(quick)
         layout.addWidget(frame)
         layout.addStretch(1)
-        self._set_header(reg.card.get("name") or "", f"Đã có trong danh sách người dân "
-                         f"({MATCHED_BY.get(reg.matched_by or '', '')}), nhưng thông tin trên thẻ khác với hồ sơ. "
-                         "Chọn theo từng trường.")
-        self._set_page(page, "differences", [self.open_button, self.save_choices_button, self.close_button],
-                       self.save_choices_button)
+        self._set_header(
+            reg.card.get("name") or "",
+            f"Đã có trong danh sách người dân "
+            f"({MATCHED_BY.get(reg.matched_by or '', '')}), nhưng thông tin trên thẻ khác với hồ sơ. "
+            "Chọn theo từng trường.",
+        )
+        self._set_page(
+            page,
+            "differences",
+            [self.open_button, self.save_choices_button, self.close_button],
+            self.save_choices_button,
+        )
         self._fit_table()
 
     def _fit_table(self) -> None:
@@ -511,8 +578,12 @@ class ScanResultDialog(QDialog):
         page = QWidget(self.pages)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        done = paragraph(("Đã sửa theo thẻ: " + ", ".join(applied) + ".") if applied
-                         else "Không sửa trường nào: hồ sơ giữ nguyên.", page)
+        done = paragraph(
+            ("Đã sửa theo thẻ: " + ", ".join(applied) + ".")
+            if applied
+            else "Không sửa trường nào: hồ sơ giữ nguyên.",
+            page,
+        )
         done.setObjectName("savedText")
         layout.addWidget(done)
         if kept and applied:
@@ -579,8 +650,10 @@ class ScanResultDialog(QDialog):
             self.confirm_check.hide()
             note = "Chưa có trong danh sách người dân. Chọn thôn/tổ dân phố, kiểm tra nhóm, rồi đăng ký."
         else:
-            note = ("Chưa có trong danh sách người dân. Thẻ có điểm cần kiểm tra: đối chiếu với thẻ thật, rồi "
-                    "đăng ký.")
+            note = (
+                "Chưa có trong danh sách người dân. Thẻ có điểm cần kiểm tra: đối chiếu với thẻ thật, rồi "
+                "đăng ký."
+            )
         self._set_header(f"Người mới: {card.get('name', '')}", note)
         self._set_page(page, "new", [self.register_button, self.close_button], self.register_button, WIDE)
         self._update_register_button()
@@ -598,7 +671,12 @@ class ScanResultDialog(QDialog):
         return [f for f, c in self.flag_checks.items() if c.isChecked()]
 
     def _register(self) -> None:
-        if self.busy or self.state != "new" or self.confirm_check is None or not self.confirm_check.isChecked():
+        if (
+            self.busy
+            or self.state != "new"
+            or self.confirm_check is None
+            or not self.confirm_check.isChecked()
+        ):
             return
         ctx, payload = self.session, self.payload
         group, flags, kinds = self.chosen_group(), self.chosen_flags(), self._checked_consents()
@@ -607,7 +685,9 @@ class ScanResultDialog(QDialog):
         commune = self.commune_combo.current_code() or None if self.commune_combo is not None else None
 
         def work() -> tuple[Registration, list[str], BaseException | None]:
-            reg = register(ctx, payload, accept=True, group=group, flags=flags, hamlet=hamlet, commune_code=commune)
+            reg = register(
+                ctx, payload, accept=True, group=group, flags=flags, hamlet=hamlet, commune_code=commune
+            )
             recorded, problem = _record(ctx, reg.person_id, kinds, giver)
             return reg, recorded, problem
 
@@ -618,7 +698,9 @@ class ScanResultDialog(QDialog):
         self.recorded_consents.update(recorded)
         self._show_created(reg, "Đã đăng ký người mới sau khi kiểm tra thông tin trên thẻ.")
         if problem is not None:
-            self.error_label.show_message("Đã đăng ký, nhưng chưa ghi nhận được sự đồng ý: " + error_text(problem))
+            self.error_label.show_message(
+                "Đã đăng ký, nhưng chưa ghi nhận được sự đồng ý: " + error_text(problem)
+            )
 
     # -- created -----------------------------------------------------------------------------------------------
     def _show_created(self, reg: Registration, text: str) -> None:
@@ -631,8 +713,14 @@ class ScanResultDialog(QDialog):
         s = reg.suggestion or {}
         if s.get("target_group") or s.get("reason"):
             group = f"nhóm {s['target_group']}" if s.get("target_group") else "chưa xếp nhóm"
-            right.addWidget(paragraph(f"Nhóm đối tượng khi đăng ký: {group} ({s.get('reason', '')}). "
-                                      "Sửa nhóm, thôn/tổ dân phố, số điện thoại trong hồ sơ.", page, muted=True))
+            right.addWidget(
+                paragraph(
+                    f"Nhóm đối tượng khi đăng ký: {group} ({s.get('reason', '')}). "
+                    "Sửa nhóm, thôn/tổ dân phố, số điện thoại trong hồ sơ.",
+                    page,
+                    muted=True,
+                )
+            )
         right.addStretch(1)
         self._set_header(card.get("name") or "", text, OK_STYLE)
         buttons = [self.open_button, self.close_button]
@@ -697,8 +785,9 @@ def _group_labels() -> dict[str, str]:
         return {}
 
 
-def _record(ctx: StationSession, person_id: str | None, kinds: list[str],
-            giver: str) -> tuple[list[str], BaseException | None]:
+def _record(
+    ctx: StationSession, person_id: str | None, kinds: list[str], giver: str
+) -> tuple[list[str], BaseException | None]:
     """Record each consent (worker thread); what was recorded, and the failure that stopped it, if any."""
     done: list[str] = []
     if person_id is None:

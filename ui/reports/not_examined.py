@@ -21,7 +21,17 @@ from ui.widgets import ErrorLabel, heading
 
 PAGE_SIZE = 500
 MAX_PAGES = 8
-COLUMNS = ("STT", "Họ và tên", "Ngày sinh", "Giới", "Số định danh", "Thôn/Tổ", "Nhóm", "Điện thoại", "Lịch hẹn")
+COLUMNS = (
+    "STT",
+    "Họ và tên",
+    "Ngày sinh",
+    "Giới",
+    "Số định danh",
+    "Thôn/Tổ",
+    "Nhóm",
+    "Điện thoại",
+    "Lịch hẹn",
+)
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -32,10 +42,17 @@ def booked_text(row: dict) -> str:
 
 
 def cell_text(n: int, row: dict, column: int) -> str:
-    values = (str(n + 1), row["name"], birth_text(row.get("dob"), row.get("birth_year")),
-              SEX_LABELS.get(row.get("sex") or "", ""), row.get("personal_id") or "",
-              row.get("hamlet") or coverage.NO_HAMLET_LABEL, row.get("group") or "", row.get("phone") or "",
-              booked_text(row))
+    values = (
+        str(n + 1),
+        row["name"],
+        birth_text(row.get("dob"), row.get("birth_year")),
+        SEX_LABELS.get(row.get("sex") or "", ""),
+        row.get("personal_id") or "",
+        row.get("hamlet") or coverage.NO_HAMLET_LABEL,
+        row.get("group") or "",
+        row.get("phone") or "",
+        booked_text(row),
+    )
     return values[column]
 
 
@@ -46,8 +63,14 @@ class NotExaminedModel(QAbstractTableModel):
     counted = Signal()  # the first page and the total have arrived (or failed: see ``error``)
     page_loaded = Signal(int)
 
-    def __init__(self, session: StationSession, year: int, hamlet: str | None, group: str | None,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        session: StationSession,
+        year: int,
+        hamlet: str | None,
+        group: str | None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.session, self.year, self.hamlet, self.group = session, year, hamlet, group
         self.total = 0
@@ -63,9 +86,13 @@ class NotExaminedModel(QAbstractTableModel):
         self._pending.add(number)
         ctx, year, hamlet, group = self.session, self.year, self.hamlet, self.group
         ops.run_in_background(
-            lambda: coverage.not_examined(ctx, year, hamlet=hamlet, group=group, offset=number * PAGE_SIZE,
-                                          limit=PAGE_SIZE),
-            lambda data: self._arrived(number, data), lambda exc: self._failed(number, exc), context=self)
+            lambda: coverage.not_examined(
+                ctx, year, hamlet=hamlet, group=group, offset=number * PAGE_SIZE, limit=PAGE_SIZE
+            ),
+            lambda data: self._arrived(number, data),
+            lambda exc: self._failed(number, exc),
+            context=self,
+        )
 
     def _arrived(self, number: int, data: dict) -> None:
         self._pending.discard(number)
@@ -120,7 +147,9 @@ class NotExaminedModel(QAbstractTableModel):
         row = self.row_data(index.row())
         return cell_text(index.row(), row, index.column()) if row else "…"
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return COLUMNS[section]
         return None
@@ -131,8 +160,15 @@ class NotExaminedModel(QAbstractTableModel):
 
 
 class NotExaminedDialog(QDialog):
-    def __init__(self, session: StationSession, year: int, hamlet: str | None, group: str | None, title: str,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: StationSession,
+        year: int,
+        hamlet: str | None,
+        group: str | None,
+        title: str,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Chưa khám năm {year} — {title}")
         self.title, self.year = title, year
@@ -159,4 +195,6 @@ class NotExaminedDialog(QDialog):
     def _counted(self) -> None:
         if self.model.error:
             self.error_label.show_message(self.model.error)
-        self.count_label.setText(f"{self.title}: {format_number(self.model.total)} người chưa khám năm {self.year}")
+        self.count_label.setText(
+            f"{self.title}: {format_number(self.model.total)} người chưa khám năm {self.year}"
+        )

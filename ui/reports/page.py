@@ -76,7 +76,9 @@ def table_rows(data: dict, view: str) -> list[dict]:
             row["_hamlet_text"] = ALL_HAMLETS
         if view in ("cells", "by_group"):
             g = r["group"]
-            row["_group_text"] = (g if view == "cells" else f"{g} — {labels.get(g, '')}") if g else r["group_label"]
+            row["_group_text"] = (
+                (g if view == "cells" else f"{g} — {labels.get(g, '')}") if g else r["group_label"]
+            )
             group_filter = g if g is not None else ""
         else:
             row["_group_text"] = ALL_GROUPS
@@ -148,8 +150,15 @@ class ReportsPage(QWidget):
         self.export_progress.setMaximumWidth(260)
         self.export_progress.setFormat("Đang xuất %v / %m")
         self.export_progress.hide()
-        bottom.addWidget(paragraph("“Đã có lịch”: chưa khám nhưng đã được hẹn ngày. Người chưa ghi thôn hoặc chưa "
-                                   "phân nhóm có dòng riêng, không ai bị bỏ sót.", self.body, muted=True), 1)
+        bottom.addWidget(
+            paragraph(
+                "“Đã có lịch”: chưa khám nhưng đã được hẹn ngày. Người chưa ghi thôn hoặc chưa "
+                "phân nhóm có dòng riêng, không ai bị bỏ sót.",
+                self.body,
+                muted=True,
+            ),
+            1,
+        )
         bottom.addWidget(self.export_progress)
         body.addLayout(bottom)
         layout.addWidget(self.body, 1)
@@ -199,9 +208,12 @@ class ReportsPage(QWidget):
         ctx, year = self.session, self.year_spin.value()
         self.error_label.clear_message()
         self.refresh_button.setEnabled(False)
-        self.task = ops.run_in_background(lambda: coverage.coverage(ctx, year),
-                                          lambda data: self._loaded(ctx, data), lambda exc: self._failed(ctx, exc),
-                                          context=self)
+        self.task = ops.run_in_background(
+            lambda: coverage.coverage(ctx, year),
+            lambda data: self._loaded(ctx, data),
+            lambda exc: self._failed(ctx, exc),
+            context=self,
+        )
 
     def _loaded(self, ctx: StationSession, data: dict) -> None:
         if ctx is not self.session:
@@ -227,7 +239,8 @@ class ReportsPage(QWidget):
         self.totals_label.setText(
             f"Năm {self.data['year']}: {format_number(t['examined'])}/{format_number(t['total'])} người đã khám "
             f"({str(t['rate']).replace('.', ',')} %), {format_number(t['not_examined'])} người chưa khám "
-            f"({format_number(t['booked'])} đã có lịch, {format_number(t['not_booked'])} chưa có lịch).")
+            f"({format_number(t['booked'])} đã có lịch, {format_number(t['not_booked'])} chưa có lịch)."
+        )
         self.model.set_rows(table_rows(self.data, self.view_combo.currentData()))
         self._update_buttons()
 
@@ -239,9 +252,15 @@ class ReportsPage(QWidget):
         if row is None or self.data is None or not self.can_read():
             return None
         hamlet, group = row["_filter"]
-        title = TOTAL if row["_hamlet_text"] == TOTAL else (
-            row["_hamlet_text"] if row["_group_text"] in ("", ALL_GROUPS)
-            else f"{row['_hamlet_text']}, nhóm {row['_group_text']}")
+        title = (
+            TOTAL
+            if row["_hamlet_text"] == TOTAL
+            else (
+                row["_hamlet_text"]
+                if row["_group_text"] in ("", ALL_GROUPS)
+                else f"{row['_hamlet_text']}, nhóm {row['_group_text']}"
+            )
+        )
         dialog = NotExaminedDialog(self.session, self.data["year"], hamlet, group, title, self)
         dialog.finished.connect(dialog.deleteLater)
         self.drill_dialog = dialog
@@ -274,7 +293,10 @@ class ReportsPage(QWidget):
         self.export_path = dest
         self.export_task = ops.run_in_background(
             lambda: coverage.export_xlsx(ctx, year, dest, progress=progress.report),
-            lambda r: self._exported(ctx, r), lambda exc: self._export_failed(ctx, exc), context=self)
+            lambda r: self._exported(ctx, r),
+            lambda exc: self._export_failed(ctx, exc),
+            context=self,
+        )
         self._update_buttons()
 
     def _export_progress(self, done: int, total: int) -> None:
@@ -285,8 +307,11 @@ class ReportsPage(QWidget):
         if ctx is not self.session:
             return
         self.export_progress.hide()
-        self.status_label.show_message(f"Đã xuất độ bao phủ năm {result['year']} và {format_number(result['rows'])} "
-                                       f"người chưa khám ra tệp {result['file']}.", OK_STYLE)
+        self.status_label.show_message(
+            f"Đã xuất độ bao phủ năm {result['year']} và {format_number(result['rows'])} "
+            f"người chưa khám ra tệp {result['file']}.",
+            OK_STYLE,
+        )
         self._update_buttons()
         self.export_finished.emit()
 

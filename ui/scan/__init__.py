@@ -17,8 +17,9 @@ from ui.scan.wedge import WedgeScanFilter, WedgeTiming
 __all__ = ["ScannerUnavailable", "WedgeScanFilter", "WedgeTiming", "install_scanner"]
 
 
-def install_scanner(app: QCoreApplication, on_payload: Callable[[str], None],
-                    timing: WedgeTiming | None = None) -> WedgeScanFilter:
+def install_scanner(
+    app: QCoreApplication, on_payload: Callable[[str], None], timing: WedgeTiming | None = None
+) -> WedgeScanFilter:
     """Install the keyboard-wedge filter on the whole application; each scan calls ``on_payload(text)``.
 
     Keep the returned filter: ``set_enabled(False)`` pauses it, ``uninstall()`` removes it. It is parented to

@@ -143,8 +143,14 @@ class CameraScanDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Quét mã QR bằng webcam", 2, self))
-        layout.addWidget(paragraph("Đưa mã QR trên thẻ căn cước vào giữa khung, cách webcam khoảng 10–20 cm, "
-                                   "giữ yên đến khi đọc xong.", self, muted=True))
+        layout.addWidget(
+            paragraph(
+                "Đưa mã QR trên thẻ căn cước vào giữa khung, cách webcam khoảng 10–20 cm, "
+                "giữ yên đến khi đọc xong.",
+                self,
+                muted=True,
+            )
+        )
         self.camera_row = QWidget(self)
         row = QHBoxLayout(self.camera_row)
         row.setContentsMargins(0, 0, 0, 0)

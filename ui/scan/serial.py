@@ -50,8 +50,10 @@ def serial_module() -> Any:
 def list_ports() -> list[PortInfo]:
     """The serial ports of this machine, USB ones first (a scanner in USB-COM mode is one of them)."""
     sp = serial_module()
-    ports = [PortInfo(p.portName(), p.description(), p.manufacturer(), p.systemLocation(),
-                      p.hasVendorIdentifier()) for p in sp.QSerialPortInfo.availablePorts()]
+    ports = [
+        PortInfo(p.portName(), p.description(), p.manufacturer(), p.systemLocation(), p.hasVendorIdentifier())
+        for p in sp.QSerialPortInfo.availablePorts()
+    ]
     return sorted(ports, key=lambda p: (not p.usb, p.name))
 
 
@@ -71,8 +73,9 @@ class SerialScanner(QObject):
     scanned = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, port_name: str, baud: int = DEFAULT_BAUD, parent: QObject | None = None,
-                 idle_ms: int = 150) -> None:
+    def __init__(
+        self, port_name: str, baud: int = DEFAULT_BAUD, parent: QObject | None = None, idle_ms: int = 150
+    ) -> None:
         super().__init__(parent)
         self.port_name = port_name
         self.baud = baud
@@ -95,8 +98,10 @@ class SerialScanner(QObject):
         if self.port_name not in names and not os.path.exists(self.port_name):
             if not names:
                 raise ScannerUnavailable(NO_PORTS)
-            raise ScannerUnavailable(f"Không tìm thấy cổng {self.port_name}. Các cổng hiện có: "
-                                     f"{', '.join(sorted(names))}. Hãy chọn lại cổng của máy quét.")
+            raise ScannerUnavailable(
+                f"Không tìm thấy cổng {self.port_name}. Các cổng hiện có: "
+                f"{', '.join(sorted(names))}. Hãy chọn lại cổng của máy quét."
+            )
         port = sp.QSerialPort(self)
         port.setPortName(self.port_name)
         port.setBaudRate(self.baud)
@@ -130,7 +135,7 @@ class SerialScanner(QObject):
                 break
             cut = min(ends)
             line = bytes(self._buffer[:cut])
-            del self._buffer[:cut + 1]
+            del self._buffer[: cut + 1]
             self._emit(line)
         if len(self._buffer) > MAX_LINE_BYTES:
             self._flush()
@@ -159,8 +164,10 @@ class SerialScanner(QObject):
             return
         if error == sp.QSerialPort.SerialPortError.ResourceError:  # unplugged
             self.close()
-            self.failed.emit(f"Máy quét ở cổng {self.port_name} đã bị rút ra hoặc ngừng hoạt động. "
-                             "Cắm lại rồi kết nối lại.")
+            self.failed.emit(
+                f"Máy quét ở cổng {self.port_name} đã bị rút ra hoặc ngừng hoạt động. "
+                "Cắm lại rồi kết nối lại."
+            )
         else:
             log.warning("serial port error %s", error)
 
@@ -168,9 +175,10 @@ class SerialScanner(QObject):
 def _open_error(name: str, error: Any, sp: Any) -> str:
     errors = sp.QSerialPort.SerialPortError
     if error == errors.PermissionError:
-        return (f"Không mở được cổng {name}: cổng đang được chương trình khác dùng, hoặc tài khoản này không "
-                "có quyền dùng nó. Hãy đóng chương trình đó rồi thử lại.")
+        return (
+            f"Không mở được cổng {name}: cổng đang được chương trình khác dùng, hoặc tài khoản này không "
+            "có quyền dùng nó. Hãy đóng chương trình đó rồi thử lại."
+        )
     if error == errors.DeviceNotFoundError:
         return f"Không tìm thấy cổng {name}. Hãy cắm máy quét rồi chọn lại cổng."
     return f"Không mở được cổng {name}. Hãy rút máy quét ra, cắm lại rồi thử lại."
-

@@ -34,7 +34,9 @@ EventType = QEvent.Type
 
 #: Keys a scanner may send after the payload.
 TERMINATORS = frozenset({Key.Key_Return, Key.Key_Enter, Key.Key_Tab})
-_WATCHED = frozenset({EventType.KeyPress, EventType.KeyRelease, EventType.InputMethod, EventType.ShortcutOverride})
+_WATCHED = frozenset(
+    {EventType.KeyPress, EventType.KeyRelease, EventType.InputMethod, EventType.ShortcutOverride}
+)
 _HELD_RELEASE_MS = 1000.0  # a swallowed press's release is swallowed too, if it comes within this time
 
 
@@ -76,9 +78,17 @@ def _copy_event(event: QEvent) -> QEvent:
     if isinstance(event, QInputMethodEvent):
         return QInputMethodEvent(event)
     assert isinstance(event, QKeyEvent)
-    return QKeyEvent(event.type(), event.key(), event.modifiers(), event.nativeScanCode(),
-                     event.nativeVirtualKey(), event.nativeModifiers(), event.text(), event.isAutoRepeat(),
-                     event.count())
+    return QKeyEvent(
+        event.type(),
+        event.key(),
+        event.modifiers(),
+        event.nativeScanCode(),
+        event.nativeVirtualKey(),
+        event.nativeModifiers(),
+        event.text(),
+        event.isAutoRepeat(),
+        event.count(),
+    )
 
 
 @dataclass
@@ -214,7 +224,9 @@ class WedgeScanFilter(QObject):
         burst.last_stamp = _stamp(event)
         if len(burst.chars) >= self._timing.min_length:
             burst.confirmed = True
-        self._timer.start(max(1, round(self._timing.end_timeout_ms if burst.confirmed else self._timing.max_gap_ms)))
+        self._timer.start(
+            max(1, round(self._timing.end_timeout_ms if burst.confirmed else self._timing.max_gap_ms))
+        )
 
     def _add_text(self, text: str) -> None:
         burst = self._burst
@@ -287,7 +299,7 @@ class WedgeScanFilter(QObject):
                 # Replace [cursor + start, cursor + start + length) of what the burst has typed so far.
                 begin = len(burst.chars) + event.replacementStart()
                 begin = max(0, min(begin, len(burst.chars)))
-                del burst.chars[begin:begin + length]
+                del burst.chars[begin : begin + length]
             self._add_text(commit)
         self._record(obj, event, now)
         return True
@@ -331,7 +343,9 @@ class WedgeScanFilter(QObject):
             return True
         if self._last_payload.rstrip().endswith(stripped):
             return True
-        typed = sum(1 for _obj, ev in burst.events if ev.type() in (EventType.KeyPress, EventType.InputMethod))
+        typed = sum(
+            1 for _obj, ev in burst.events if ev.type() in (EventType.KeyPress, EventType.InputMethod)
+        )
         return not burst.confirmed and typed >= 2  # a short machine-speed burst right after a scan
 
     def _swallow(self, burst: _Burst, now: float) -> None:

@@ -40,8 +40,14 @@ def date_edit(value: date, parent: QWidget) -> QDateEdit:
 class DayDialog(TaskDialog):
     """``result_value`` is the new day (dict, with its slots) once accepted."""
 
-    def __init__(self, session: StationSession, site_list: list[dict], parent: QWidget | None = None,
-                 site_id: str | None = None, day: date | None = None) -> None:
+    def __init__(
+        self,
+        session: StationSession,
+        site_list: list[dict],
+        parent: QWidget | None = None,
+        site_id: str | None = None,
+        day: date | None = None,
+    ) -> None:
         super().__init__("Thêm ngày khám", parent, submit_text="Thêm ngày khám", busy_text="Đang lưu…")
         self.session = session
         self.sites = {s["id"]: s for s in site_list}
@@ -55,7 +61,9 @@ class DayDialog(TaskDialog):
         self.date_edit = date_edit(day or local_today(), self)
         self.date_edit.setObjectName("dayDate")
         self.hours_edit = QLineEdit(days.DEFAULT_HOURS, self)
-        self.hours_edit.setToolTip("Các khung giờ làm việc, cách nhau bằng dấu phẩy, ví dụ 07:30-11:30,13:30-16:30")
+        self.hours_edit.setToolTip(
+            "Các khung giờ làm việc, cách nhau bằng dấu phẩy, ví dụ 07:30-11:30,13:30-16:30"
+        )
         self.slot_spin = QSpinBox(self)
         self.slot_spin.setRange(5, 240)
         self.slot_spin.setSingleStep(5)
@@ -91,8 +99,12 @@ class DayDialog(TaskDialog):
         self.choice_row.hide()
         self._choice: Callable[[], None] | None = None
 
-        for signal in (self.site_combo.currentIndexChanged, self.hours_edit.textChanged, self.slot_spin.valueChanged,
-                       self.capacity_spin.valueChanged):
+        for signal in (
+            self.site_combo.currentIndexChanged,
+            self.hours_edit.textChanged,
+            self.slot_spin.valueChanged,
+            self.capacity_spin.valueChanged,
+        ):
             signal.connect(self._update_summary)
         self.date_edit.dateChanged.connect(self._clear_choice)
         self._update_summary()
@@ -118,7 +130,9 @@ class DayDialog(TaskDialog):
         if not per_slot and site and site["capacity_per_hour"]:
             per_slot = max(1, site["capacity_per_hour"] * self.slot_spin.value() // 60)
         if not per_slot:
-            self.summary_label.show_message(f"{n} ca; điểm khám này chưa đặt công suất: hãy ghi số người mỗi ca.")
+            self.summary_label.show_message(
+                f"{n} ca; điểm khám này chưa đặt công suất: hãy ghi số người mỗi ca."
+            )
             return
         self.summary_label.show_message(f"{n} ca × {per_slot} người = {format_number(n * per_slot)} người.")
 
@@ -143,10 +157,14 @@ class DayDialog(TaskDialog):
         self.error_label.show_message(error_text(exc))
         if isinstance(exc, DateInPast):
             today = local_today()
-            self._offer(f"Dùng ngày hôm nay ({format_date(today)})", lambda: self.date_edit.setDate(to_qdate(today)))
+            self._offer(
+                f"Dùng ngày hôm nay ({format_date(today)})", lambda: self.date_edit.setDate(to_qdate(today))
+            )
         elif isinstance(exc, SiteCapacityMissing):
             n = self.default_capacity()
-            self._offer(f"Ghi {n} người/ca cho ngày này (40 người/giờ)", lambda: self.capacity_spin.setValue(n))
+            self._offer(
+                f"Ghi {n} người/ca cho ngày này (40 người/giờ)", lambda: self.capacity_spin.setValue(n)
+            )
             self.capacity_spin.setFocus()
 
     def prepare(self) -> Callable[[], dict]:
@@ -155,7 +173,12 @@ class DayDialog(TaskDialog):
         if site is None:
             raise FormError("Chưa có điểm khám nào: hãy thêm điểm khám trước.")
         ctx = self.session
-        kwargs = {"site_id": site["id"], "day": from_qdate(self.date_edit.date()), "hours": self.hours_edit.text(),
-                  "slot_minutes": self.slot_spin.value(), "capacity_per_slot": self.capacity_spin.value() or None,
-                  "team_note": self.team_edit.text().strip() or None}
+        kwargs = {
+            "site_id": site["id"],
+            "day": from_qdate(self.date_edit.date()),
+            "hours": self.hours_edit.text(),
+            "slot_minutes": self.slot_spin.value(),
+            "capacity_per_slot": self.capacity_spin.value() or None,
+            "team_note": self.team_edit.text().strip() or None,
+        }
         return lambda: days.add_day(ctx, **kwargs)

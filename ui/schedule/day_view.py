@@ -170,17 +170,28 @@ class DayView(QDialog):
             f"Giờ làm việc {d['opening_hours']}, ca {d['slot_minutes']} phút, {d['capacity_per_slot']} người/ca — "
             f"đã hẹn {d['booked']}/{d['capacity']}, còn trống {d['free']}"
             + (" — ĐÃ KHÓA (xếp lịch lại không thay đổi ngày này)" if d["locked"] else "")
-            + (f". Đội khám: {d['team_note']}" if d["team_note"] else ""))
+            + (f". Đội khám: {d['team_note']}" if d["team_note"] else "")
+        )
         hamlets: set[str] = set()
         for slot in d["slots"]:
-            item = QTreeWidgetItem(self.tree, [f"{slot['start']}–{slot['end']}", f"{slot['booked']}/{slot['capacity']} người"])
+            item = QTreeWidgetItem(
+                self.tree, [f"{slot['start']}–{slot['end']}", f"{slot['booked']}/{slot['capacity']} người"]
+            )
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
             for a in slot["appointments"]:
                 hamlets.add(a["hamlet"] or "")
-                child = QTreeWidgetItem(item, [
-                    str(a["queue_no"] or ""), a["name"], birth_text(a["dob"], a["birth_year"]),
-                    SEX_LABELS.get(a["sex"] or "", ""), a["hamlet"] or "", a["phone"] or "",
-                    a["status_label"] + (" (khóa)" if a["locked"] else "")])
+                child = QTreeWidgetItem(
+                    item,
+                    [
+                        str(a["queue_no"] or ""),
+                        a["name"],
+                        birth_text(a["dob"], a["birth_year"]),
+                        SEX_LABELS.get(a["sex"] or "", ""),
+                        a["hamlet"] or "",
+                        a["phone"] or "",
+                        a["status_label"] + (" (khóa)" if a["locked"] else ""),
+                    ],
+                )
                 child.setData(0, APPOINTMENT_ROLE, a)
             item.setExpanded(True)
         current = self.hamlet_combo.currentData()
@@ -199,7 +210,9 @@ class DayView(QDialog):
         return out
 
     def selected(self) -> list[dict]:
-        return [it.data(0, APPOINTMENT_ROLE) for it in self.tree.selectedItems() if it.data(0, APPOINTMENT_ROLE)]
+        return [
+            it.data(0, APPOINTMENT_ROLE) for it in self.tree.selectedItems() if it.data(0, APPOINTMENT_ROLE)
+        ]
 
     def select_appointment(self, appointment_id: str) -> None:
         self.tree.clearSelection()
@@ -220,12 +233,17 @@ class DayView(QDialog):
             return None
         a = chosen[0]
         if a["status"] not in st.EXPECTED:
-            self.error_label.show_message(f"Lịch hẹn đang ở trạng thái “{a['status_label']}”, không chuyển ca được.")
+            self.error_label.show_message(
+                f"Lịch hẹn đang ở trạng thái “{a['status_label']}”, không chuyển ca được."
+            )
             return None
         dialog = MoveDialog(self.session, a, self)
-        dialog.accepted.connect(lambda: self._changed(
-            f"Đã chuyển {a['name']} sang ca {dialog.result_value['start']} ngày "
-            f"{format_long_date(date.fromisoformat(dialog.result_value['date']))}."))
+        dialog.accepted.connect(
+            lambda: self._changed(
+                f"Đã chuyển {a['name']} sang ca {dialog.result_value['start']} ngày "
+                f"{format_long_date(date.fromisoformat(dialog.result_value['date']))}."
+            )
+        )
         dialog.finished.connect(dialog.deleteLater)
         self.move_dialog = dialog
         dialog.open()
@@ -236,8 +254,10 @@ class DayView(QDialog):
         if not self.manage or not chosen or self.busy:
             return
         ctx = self.session
-        self._run(lambda: appointments.mark_notified(ctx, chosen),
-                  lambda n: self._changed(f"Đã đánh dấu {n} người là đã báo lịch."))
+        self._run(
+            lambda: appointments.mark_notified(ctx, chosen),
+            lambda n: self._changed(f"Đã đánh dấu {n} người là đã báo lịch."),
+        )
 
     def cancel_selected(self) -> None:
         chosen = self.selected()
@@ -246,28 +266,41 @@ class DayView(QDialog):
         a, ctx = chosen[0], self.session
 
         def cancel() -> None:
-            self._run(lambda: appointments.cancel_appointment(ctx, a["appointment_id"], "Hủy tại trang Lịch khám"),
-                      lambda _r: self._changed(f"Đã hủy lịch hẹn của {a['name']}."))
+            self._run(
+                lambda: appointments.cancel_appointment(ctx, a["appointment_id"], "Hủy tại trang Lịch khám"),
+                lambda _r: self._changed(f"Đã hủy lịch hẹn của {a['name']}."),
+            )
 
-        ask(self, "Hủy lịch hẹn", f"Hủy lịch hẹn của {a['name']} ({a['start']})? Người này sẽ không còn trong "
-                                  "danh sách của ngày.", cancel, "Hủy lịch hẹn")
+        ask(
+            self,
+            "Hủy lịch hẹn",
+            f"Hủy lịch hẹn của {a['name']} ({a['start']})? Người này sẽ không còn trong danh sách của ngày.",
+            cancel,
+            "Hủy lịch hẹn",
+        )
 
     def change_capacity(self) -> None:
         """A new capacity per slot for the day; refused (with the reason) if a slot already holds more people."""
         if not self.manage or self.busy or self.day_data is None:
             return
         ctx, day_id, n = self.session, self.day["id"], self.capacity_spin.value()
-        self._run(lambda: days.set_capacity(ctx, day_id, n),
-                  lambda r: self._changed(f"Ngày khám này nhận {r['capacity_per_slot']} người mỗi ca "
-                                          f"({r['capacity']} chỗ)."))
+        self._run(
+            lambda: days.set_capacity(ctx, day_id, n),
+            lambda r: self._changed(
+                f"Ngày khám này nhận {r['capacity_per_slot']} người mỗi ca ({r['capacity']} chỗ)."
+            ),
+        )
 
     def toggle_lock(self) -> None:
         if not self.manage or self.busy:
             return
         ctx, day_id, lock = self.session, self.day["id"], not self.day.get("locked")
-        self._run(lambda: days.lock_day(ctx, day_id, lock),
-                  lambda r: self._changed(("Đã khóa" if lock else "Đã mở khóa")
-                                          + f" ngày khám ({r['appointments_changed']} lịch hẹn)."))
+        self._run(
+            lambda: days.lock_day(ctx, day_id, lock),
+            lambda r: self._changed(
+                ("Đã khóa" if lock else "Đã mở khóa") + f" ngày khám ({r['appointments_changed']} lịch hẹn)."
+            ),
+        )
 
     # -- printing ----------------------------------------------------------------------------------------------------
     def print_day(self) -> Any:
@@ -277,8 +310,11 @@ class DayView(QDialog):
         from ksk_desktop.printing import jobs
 
         ctx, when, site_id = self.session, date.fromisoformat(self.day["date"]), self.day["site_id"]
-        return self.save_pdf(self, f"lich-kham-{self.day['date']}.pdf",
-                             lambda path: jobs.print_day_schedule(ctx, when, path, site_id=site_id))
+        return self.save_pdf(
+            self,
+            f"lich-kham-{self.day['date']}.pdf",
+            lambda path: jobs.print_day_schedule(ctx, when, path, site_id=site_id),
+        )
 
     def print_call_list(self) -> Any:
         """The call list of the chosen hamlet on this date, for its head to tell everyone their time."""
@@ -289,8 +325,11 @@ class DayView(QDialog):
 
         hamlet = self.hamlet_combo.currentData() or PRINTED_NO_HAMLET
         ctx, when = self.session, date.fromisoformat(self.day["date"])
-        return self.save_pdf(self, f"danh-sach-goi-{self.day['date']}.pdf",
-                             lambda path: jobs.print_call_list(ctx, when, hamlet, path))
+        return self.save_pdf(
+            self,
+            f"danh-sach-goi-{self.day['date']}.pdf",
+            lambda path: jobs.print_call_list(ctx, when, hamlet, path),
+        )
 
     # -- state -------------------------------------------------------------------------------------------------------
     def _update_buttons(self) -> None:

@@ -41,8 +41,11 @@ class MoveDialog(TaskDialog):
             if d["locked"] and d["id"] != appointment["day_id"]:
                 continue
             self.days[d["id"]] = d
-            self.day_combo.addItem(f"{format_date(date.fromisoformat(d['date']))} — {d['site_name']} "
-                                   f"(còn {d['free']}/{d['capacity']})", d["id"])
+            self.day_combo.addItem(
+                f"{format_date(date.fromisoformat(d['date']))} — {d['site_name']} "
+                f"(còn {d['free']}/{d['capacity']})",
+                d["id"],
+            )
         self.day_combo.currentIndexChanged.connect(self._load_slots)
         self.day_combo.setCurrentIndex(max(0, self.day_combo.findData(appointment["day_id"])))
         self._load_slots()
@@ -54,8 +57,9 @@ class MoveDialog(TaskDialog):
         if day is None:
             return
         try:  # slot times and places only: no one's details are shown, so the read is not audited
-            schedule = day_schedule.day_schedule(self.session, date.fromisoformat(day["date"]), day["site_id"],
-                                                 record=False)
+            schedule = day_schedule.day_schedule(
+                self.session, date.fromisoformat(day["date"]), day["site_id"], record=False
+            )
         except Exception as exc:
             self.error_label.show_message(error_text(exc))
             return
@@ -64,10 +68,15 @@ class MoveDialog(TaskDialog):
                 continue
             for slot in d["slots"]:
                 free = slot["capacity"] - slot["booked"]
-                mark = " — ca hiện tại" if slot["slot_id"] == self.appointment["slot_id"] else (
-                    " — đã đủ người" if free <= 0 else "")
-                self.slot_combo.addItem(f"{slot['start']}–{slot['end']} (còn {max(0, free)}/{slot['capacity']})"
-                                        f"{mark}", slot["slot_id"])
+                mark = (
+                    " — ca hiện tại"
+                    if slot["slot_id"] == self.appointment["slot_id"]
+                    else (" — đã đủ người" if free <= 0 else "")
+                )
+                self.slot_combo.addItem(
+                    f"{slot['start']}–{slot['end']} (còn {max(0, free)}/{slot['capacity']}){mark}",
+                    slot["slot_id"],
+                )
 
     def prepare(self) -> Callable[[], dict]:
         slot_id = self.slot_combo.currentData()

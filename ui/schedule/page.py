@@ -146,8 +146,13 @@ class SchedulePage(QWidget):
         self.add_campaign_button.clicked.connect(self.add_campaign)
         box.addLayout(_button_row(self.add_campaign_button))
         labels = target_group_labels()
-        box.addWidget(paragraph("Nhóm đối tượng: " + "; ".join(f"{g} — {t}" for g, t in labels.items()),
-                                campaigns_tab, muted=True))
+        box.addWidget(
+            paragraph(
+                "Nhóm đối tượng: " + "; ".join(f"{g} — {t}" for g, t in labels.items()),
+                campaigns_tab,
+                muted=True,
+            )
+        )
         self.tabs.addTab(campaigns_tab, "Đợt khám")
 
         # sites
@@ -189,8 +194,13 @@ class SchedulePage(QWidget):
         self.tabs.setVisible(readable)
         self.no_read_label.setVisible(session is not None and not readable)
         self.read_only_label.setVisible(readable and not self.manage)
-        for w in (self.plan_button, self.add_day_button, self.add_campaign_button, self.add_site_button,
-                  self.edit_site_button):
+        for w in (
+            self.plan_button,
+            self.add_day_button,
+            self.add_campaign_button,
+            self.add_site_button,
+            self.edit_site_button,
+        ):
             w.setVisible(self.manage)
         if not readable:  # locked (or no right to read): nothing stays on screen
             for model in (self.days_model, self.campaigns_model, self.sites_model):
@@ -249,32 +259,48 @@ class SchedulePage(QWidget):
     def add_campaign(self) -> CampaignDialog | None:
         if not self.manage:
             return None
-        return self._open(CampaignDialog(self.session, self),  # type: ignore[return-value]
-                          lambda c: f"Đã tạo đợt khám {c['name']} năm {c['year']}.")
+        return self._open(
+            CampaignDialog(self.session, self),  # type: ignore[return-value]
+            lambda c: f"Đã tạo đợt khám {c['name']} năm {c['year']}.",
+        )
 
     def add_site(self) -> SiteDialog | None:
         if not self.manage:
             return None
-        return self._open(SiteDialog(self.session, None, self),  # type: ignore[return-value]
-                          lambda s: f"Đã thêm điểm khám {s['name']}.")
+        return self._open(
+            SiteDialog(self.session, None, self),  # type: ignore[return-value]
+            lambda s: f"Đã thêm điểm khám {s['name']}.",
+        )
 
     def edit_site(self, site: dict | None) -> SiteDialog | None:
         if not self.manage or site is None:
             return None
-        return self._open(SiteDialog(self.session, site, self),  # type: ignore[return-value]
-                          lambda s: f"Đã lưu điểm khám {s['name']}.")
+        return self._open(
+            SiteDialog(self.session, site, self),  # type: ignore[return-value]
+            lambda s: f"Đã lưu điểm khám {s['name']}.",
+        )
 
     def add_day(self) -> DayDialog | None:
         if not self.manage:
             return None
         if not self.site_list:
-            self.error_label.show_message("Chưa có điểm khám nào: hãy thêm điểm khám (thẻ “Điểm khám”) trước.")
+            self.error_label.show_message(
+                "Chưa có điểm khám nào: hãy thêm điểm khám (thẻ “Điểm khám”) trước."
+            )
             return None
         current = self.days_table.current_row()
-        return self._open(DayDialog(self.session, self.site_list, self,  # type: ignore[return-value]
-                                    site_id=current["site_id"] if current else None),
-                          lambda d: f"Đã thêm ngày khám {format_long_date(date.fromisoformat(d['date']))} tại "
-                                    f"{d['site_name']}: {len(d['slots'])} ca, {format_number(d['capacity'])} chỗ.")
+        return self._open(
+            DayDialog(
+                self.session,
+                self.site_list,
+                self,  # type: ignore[return-value]
+                site_id=current["site_id"] if current else None,
+            ),
+            lambda d: (
+                f"Đã thêm ngày khám {format_long_date(date.fromisoformat(d['date']))} tại "
+                f"{d['site_name']}: {len(d['slots'])} ca, {format_number(d['capacity'])} chỗ."
+            ),
+        )
 
     def open_plan(self, campaign_id: str | None = None) -> PlanDialog | None:
         if not self.manage:
@@ -283,8 +309,14 @@ class SchedulePage(QWidget):
             self.error_label.show_message("Chưa có đợt khám nào: hãy tạo đợt khám (thẻ “Đợt khám”) trước.")
             return None
         last = max((date.fromisoformat(d["date"]) for d in self.days_model.rows), default=None)
-        dialog = PlanDialog(self.session, self.campaign_list, self.site_list, self,
-                            campaign_id=campaign_id if isinstance(campaign_id, str) else None, date_to=last)
+        dialog = PlanDialog(
+            self.session,
+            self.campaign_list,
+            self.site_list,
+            self,
+            campaign_id=campaign_id if isinstance(campaign_id, str) else None,
+            date_to=last,
+        )
         dialog.planned.connect(lambda _data: self.reload_days())
         return self._open(dialog)  # type: ignore[return-value]
 

@@ -53,19 +53,27 @@ UNPLACED_COLUMNS = (
 def summary_text(data: dict) -> str:
     c = data["counts"]
     head = "Xem trước (chưa ghi gì)" if data["dry_run"] else "Đã lập lịch"
-    return (f"{head}: {format_number(c['placed'])} người có lịch ({format_number(c['new'])} mới, "
-            f"{format_number(c['moved'])} chuyển ca, {format_number(c['unchanged'])} giữ nguyên); "
-            f"{format_number(c['unplaced'])} người chưa xếp được; {format_number(c['already_scheduled'])} người đã có "
-            f"lịch không thay đổi được; {format_number(c['examined_this_year'])} người đã khám trong năm.")
+    return (
+        f"{head}: {format_number(c['placed'])} người có lịch ({format_number(c['new'])} mới, "
+        f"{format_number(c['moved'])} chuyển ca, {format_number(c['unchanged'])} giữ nguyên); "
+        f"{format_number(c['unplaced'])} người chưa xếp được; {format_number(c['already_scheduled'])} người đã có "
+        f"lịch không thay đổi được; {format_number(c['examined_this_year'])} người đã khám trong năm."
+    )
 
 
 class PlanDialog(QDialog):
     planned = Signal(dict)  # a plan was written (its JSON)
     previewed = Signal(dict)
 
-    def __init__(self, session: StationSession, campaign_list: list[dict], site_list: list[dict],
-                 parent: QWidget | None = None, campaign_id: str | None = None,
-                 date_to: date | None = None) -> None:
+    def __init__(
+        self,
+        session: StationSession,
+        campaign_list: list[dict],
+        site_list: list[dict],
+        parent: QWidget | None = None,
+        campaign_id: str | None = None,
+        date_to: date | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Lập lịch khám")
         self.setModal(True)
@@ -157,8 +165,9 @@ class PlanDialog(QDialog):
         split = QSplitter(Qt.Orientation.Vertical, self)
         self.days_tree = QTreeWidget(split)
         self.days_tree.setObjectName("planDays")
-        self.days_tree.setHeaderLabels(["Ngày / ca", "Điểm khám", "Sức chứa", "Đã có trước", "Xếp thêm",
-                                        "Còn trống"])
+        self.days_tree.setHeaderLabels(
+            ["Ngày / ca", "Điểm khám", "Sức chứa", "Đã có trước", "Xếp thêm", "Còn trống"]
+        )
         self.days_tree.setColumnWidth(0, 190)
         self.days_tree.setColumnWidth(1, 200)
         unplaced_box = QWidget(split)
@@ -177,9 +186,15 @@ class PlanDialog(QDialog):
         outer.addWidget(split, 1)
 
         self.campaign_combo.currentIndexChanged.connect(self._campaign_changed)
-        for signal in (self.from_edit.dateChanged, self.to_edit.dateChanged, self.site_combo.currentIndexChanged,
-                       self.flag_combo.currentIndexChanged, self.hamlet_list.itemChanged,
-                       self.not_examined_check.toggled, self.rebalance_check.toggled):
+        for signal in (
+            self.from_edit.dateChanged,
+            self.to_edit.dateChanged,
+            self.site_combo.currentIndexChanged,
+            self.flag_combo.currentIndexChanged,
+            self.hamlet_list.itemChanged,
+            self.not_examined_check.toggled,
+            self.rebalance_check.toggled,
+        ):
             signal.connect(self._stale)
         self._campaign_changed()
         self.resize(900, 820)
@@ -206,10 +221,17 @@ class PlanDialog(QDialog):
         # every group of the campaign: leave it to the campaign (people with no group yet are then included)
         groups = set() if chosen == set(self.group_checks) else chosen
         flag = self.flag_combo.currentData()
-        hamlets = {self.hamlet_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.hamlet_list.count())
-                   if self.hamlet_list.item(i).checkState() == Qt.CheckState.Checked}
-        return planner.Population(groups=groups, flags={flag} if flag else set(), hamlets=hamlets,
-                                  not_examined_this_year=self.not_examined_check.isChecked())
+        hamlets = {
+            self.hamlet_list.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.hamlet_list.count())
+            if self.hamlet_list.item(i).checkState() == Qt.CheckState.Checked
+        }
+        return planner.Population(
+            groups=groups,
+            flags={flag} if flag else set(),
+            hamlets=hamlets,
+            not_examined_this_year=self.not_examined_check.isChecked(),
+        )
 
     def _stale(self) -> None:
         if self.preview is not None:
@@ -238,14 +260,35 @@ class PlanDialog(QDialog):
         site_id, rebalance = self.site_combo.currentData(), self.rebalance_check.isChecked()
         self._set_busy(True, "Đang tính lịch…" if dry_run else "Đang ghi lịch…")
         self.task = ops.run_in_background(
-            lambda: planner.plan(ctx, campaign_id, start, end, site_id=site_id, population=population,
-                                 dry_run=dry_run, rebalance=rebalance).to_json(),
-            self._done, self._failed, context=self)
+            lambda: planner.plan(
+                ctx,
+                campaign_id,
+                start,
+                end,
+                site_id=site_id,
+                population=population,
+                dry_run=dry_run,
+                rebalance=rebalance,
+            ).to_json(),
+            self._done,
+            self._failed,
+            context=self,
+        )
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
-        for w in (self.preview_button, self.close_button, self.campaign_combo, self.from_edit, self.to_edit,
-                  self.site_combo, self.flag_combo, self.hamlet_list, self.not_examined_check, self.rebalance_check,
-                  *self.group_checks.values()):
+        for w in (
+            self.preview_button,
+            self.close_button,
+            self.campaign_combo,
+            self.from_edit,
+            self.to_edit,
+            self.site_combo,
+            self.flag_combo,
+            self.hamlet_list,
+            self.not_examined_check,
+            self.rebalance_check,
+            *self.group_checks.values(),
+        ):
             w.setEnabled(not busy)
         self.commit_button.setEnabled(not busy and self.preview is not None)
         self.progress.setVisible(busy)
@@ -280,16 +323,28 @@ class PlanDialog(QDialog):
         times = {p["slot_id"]: (p["start"], p["end"], p["day_id"]) for p in data["placed"]}
         self.days_tree.clear()
         for d in data["days"]:
-            item = QTreeWidgetItem(self.days_tree, [
-                format_date(date.fromisoformat(str(d["date"]))), d["site_name"], format_number(d["capacity"]),
-                format_number(d["booked_before"]), format_number(d["placed"]), format_number(d["free_after"])])
+            item = QTreeWidgetItem(
+                self.days_tree,
+                [
+                    format_date(date.fromisoformat(str(d["date"]))),
+                    d["site_name"],
+                    format_number(d["capacity"]),
+                    format_number(d["booked_before"]),
+                    format_number(d["placed"]),
+                    format_number(d["free_after"]),
+                ],
+            )
             item.setData(0, Qt.ItemDataRole.UserRole, d["day_id"])
-            slots = sorted((t[0], t[1], sid) for sid, t in times.items() if t[2] == d["day_id"] and by_slot[sid])
+            slots = sorted(
+                (t[0], t[1], sid) for sid, t in times.items() if t[2] == d["day_id"] and by_slot[sid]
+            )
             for start, end, sid in slots:
                 QTreeWidgetItem(item, [f"{start}–{end}", "", "", "", format_number(by_slot[sid]), ""])
         reasons = data["unplaced_reasons"]
-        self.reasons_label.show_message("\n".join(f"{format_number(v['count'])} người: {v['reason']}"
-                                                  for v in reasons.values()) or "Mọi người đều đã có chỗ.")
+        self.reasons_label.show_message(
+            "\n".join(f"{format_number(v['count'])} người: {v['reason']}" for v in reasons.values())
+            or "Mọi người đều đã có chỗ."
+        )
         self.unplaced_model.set_rows(data["unplaced"])
 
     def day_items(self) -> list[QTreeWidgetItem]:

@@ -18,8 +18,9 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 class RowsModel(QAbstractTableModel):
-    def __init__(self, columns: Sequence[Column], parent: QObject | None = None,
-                 centred: Sequence[int] = ()) -> None:
+    def __init__(
+        self, columns: Sequence[Column], parent: QObject | None = None, centred: Sequence[int] = ()
+    ) -> None:
         super().__init__(parent)
         self.columns = list(columns)
         self.rows: list[dict] = []
@@ -54,7 +55,9 @@ class RowsModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.columns[section][0] if 0 <= section < len(self.columns) else None
         return None

@@ -12,16 +12,24 @@ from ksk_desktop.station.session import StationSession
 from ui.task_dialog import FormError, TaskDialog
 from ui.widgets import MUTED_STYLE, MessageLabel
 
-NO_CAPACITY_NOTE = ("Chưa đặt công suất: mỗi ngày khám tại điểm này sẽ phải ghi số người mỗi ca. "
-                    "Mặc định của thành phố là 40 người/giờ.")
+NO_CAPACITY_NOTE = (
+    "Chưa đặt công suất: mỗi ngày khám tại điểm này sẽ phải ghi số người mỗi ca. "
+    "Mặc định của thành phố là 40 người/giờ."
+)
 
 
 class SiteDialog(TaskDialog):
     """*site* None: a new site; otherwise edit it (its kind cannot change: its days keep their slots)."""
 
-    def __init__(self, session: StationSession, site: dict | None = None, parent: QWidget | None = None) -> None:
-        super().__init__("Sửa điểm khám" if site else "Thêm điểm khám", parent,
-                         submit_text="Lưu" if site else "Thêm điểm khám", busy_text="Đang lưu…")
+    def __init__(
+        self, session: StationSession, site: dict | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(
+            "Sửa điểm khám" if site else "Thêm điểm khám",
+            parent,
+            submit_text="Lưu" if site else "Thêm điểm khám",
+            busy_text="Đang lưu…",
+        )
         self.session = session
         self.site = site
         self.name_edit = QLineEdit(self)
@@ -81,8 +89,10 @@ class SiteDialog(TaskDialog):
         capacity = self.capacity_spin.value() or None
         if self.site is None:
             kind, mobile = self.kind_combo.currentData(), self.mobile_check.isChecked()
-            return lambda: sites.add_site(ctx, name=name, kind=kind, mobile=mobile, capacity_per_hour=capacity,
-                                          address=address or None)
+            return lambda: sites.add_site(
+                ctx, name=name, kind=kind, mobile=mobile, capacity_per_hour=capacity, address=address or None
+            )
         site_id, active = self.site["id"], self.active_check.isChecked()
-        return lambda: sites.update_site(ctx, site_id, name=name, address=address, capacity_per_hour=capacity,
-                                         active=active)
+        return lambda: sites.update_site(
+            ctx, site_id, name=name, address=address, capacity_per_hour=capacity, active=active
+        )

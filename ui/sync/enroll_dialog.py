@@ -1,4 +1,4 @@
-""""Đăng ký với máy chủ…": hub address, one-time code, optional certificate pin; the request runs off the GUI
+""" "Đăng ký với máy chủ…": hub address, one-time code, optional certificate pin; the request runs off the GUI
 thread and the dialog stays open with the reason if the hub says no."""
 
 from __future__ import annotations
@@ -27,9 +27,15 @@ class EnrollDialog(QDialog):
         self.task: ops.Task | None = None
         self.setWindowTitle("Đăng ký với máy chủ đồng bộ")
         layout = QVBoxLayout(self)
-        layout.addWidget(paragraph("Nhập địa chỉ máy chủ của thành phố và mã đăng ký một lần do quản trị máy chủ "
-                                   "cấp. Dấu vân tay chứng chỉ (SHA-256) là tùy chọn: khi có, máy chỉ tin đúng "
-                                   "chứng chỉ đó.", self, muted=True))
+        layout.addWidget(
+            paragraph(
+                "Nhập địa chỉ máy chủ của thành phố và mã đăng ký một lần do quản trị máy chủ "
+                "cấp. Dấu vân tay chứng chỉ (SHA-256) là tùy chọn: khi có, máy chỉ tin đúng "
+                "chứng chỉ đó.",
+                self,
+                muted=True,
+            )
+        )
         form = QFormLayout()
         self.hub_edit = QLineEdit(hub_url, self)
         self.hub_edit.setPlaceholderText("https://dongbo.haiphong.gov.vn")
@@ -52,7 +58,11 @@ class EnrollDialog(QDialog):
         self.resize(520, self.sizeHint().height())
 
     def submit(self) -> None:
-        hub, code, pin = self.hub_edit.text().strip(), self.code_edit.text().strip(), self.pin_edit.text().strip()
+        hub, code, pin = (
+            self.hub_edit.text().strip(),
+            self.code_edit.text().strip(),
+            self.pin_edit.text().strip(),
+        )
         if not hub or not code:
             self.error_label.show_message("Cần nhập địa chỉ máy chủ và mã đăng ký.")
             return
@@ -62,8 +72,9 @@ class EnrollDialog(QDialog):
         self.ok_button.setEnabled(False)
         self.ok_button.setText("Đang đăng ký…")
         ctx = self.session
-        self.task = ops.run_in_background(lambda: enroll(ctx, hub, code, pin or None), self._done, self._failed,
-                                          context=self)
+        self.task = ops.run_in_background(
+            lambda: enroll(ctx, hub, code, pin or None), self._done, self._failed, context=self
+        )
 
     def _done(self, result: dict) -> None:
         self.result_data = result

@@ -43,9 +43,11 @@ COUNT_COLUMNS = ("Loại", "Chờ gửi", "Đã gửi", "Bị từ chối", "Đ�
 
 
 def progress_text(p: dict) -> str:
-    text = (f"Đã gửi: {format_number(p.get('accepted', 0))} mới · {format_number(p.get('duplicate', 0))} trùng "
-            f"(đã có ở máy chủ) · {format_number(p.get('rejected', 0))} bị từ chối · "
-            f"nhận về {format_number(p.get('pulled', 0))} thay đổi")
+    text = (
+        f"Đã gửi: {format_number(p.get('accepted', 0))} mới · {format_number(p.get('duplicate', 0))} trùng "
+        f"(đã có ở máy chủ) · {format_number(p.get('rejected', 0))} bị từ chối · "
+        f"nhận về {format_number(p.get('pulled', 0))} thay đổi"
+    )
     if p.get("phase") == "waiting" and p.get("error"):
         text += f"\nĐang chờ thử lại: {p['error']}"
     return text
@@ -57,8 +59,12 @@ def load(ctx: StationSession) -> tuple[dict, list[dict]]:
 
 
 class SyncPage(QWidget):
-    def __init__(self, session: StationSession | None = None, parent: QWidget | None = None,
-                 controller: SyncController | None = None) -> None:
+    def __init__(
+        self,
+        session: StationSession | None = None,
+        parent: QWidget | None = None,
+        controller: SyncController | None = None,
+    ) -> None:
         super().__init__(parent)
         self.session: StationSession | None = None
         self.controller = controller or SyncController(self)
@@ -73,9 +79,15 @@ class SyncPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.addWidget(heading("Đồng bộ", 1, self))
-        layout.addWidget(paragraph("Dữ liệu của trạm được gửi lên máy chủ của thành phố khi có mạng; mỗi mục chỉ "
-                                   "được ghi nhận một lần. Mục bị máy chủ từ chối được giữ lại bên dưới kèm lý do "
-                                   "để người có trách nhiệm xử lý; nó không chặn các mục khác.", self, muted=True))
+        layout.addWidget(
+            paragraph(
+                "Dữ liệu của trạm được gửi lên máy chủ của thành phố khi có mạng; mỗi mục chỉ "
+                "được ghi nhận một lần. Mục bị máy chủ từ chối được giữ lại bên dưới kèm lý do "
+                "để người có trách nhiệm xử lý; nó không chặn các mục khác.",
+                self,
+                muted=True,
+            )
+        )
 
         enrol_box = QGroupBox("Máy chủ", self)
         enrol_form = QFormLayout(enrol_box)
@@ -200,9 +212,11 @@ class SyncPage(QWidget):
         self.device_label.setText(status.get("device_id") or "—")
         self.last_label.setText(when_text(status.get("last_success_at")) or "Chưa có")
         self.enroll_button.setText("Đăng ký lại…" if enrolled else "Đăng ký với máy chủ…")
-        summary = (f"Chờ gửi: {format_number(status.get('pending', 0))} · "
-                   f"Bị từ chối: {format_number(status.get('parked', 0))} · "
-                   f"Đã gửi: {format_number(status.get('sent', 0))}")
+        summary = (
+            f"Chờ gửi: {format_number(status.get('pending', 0))} · "
+            f"Bị từ chối: {format_number(status.get('parked', 0))} · "
+            f"Đã gửi: {format_number(status.get('sent', 0))}"
+        )
         if status.get("last_error"):
             summary += f"\nLỗi gần nhất: {status['last_error']}"
         self.summary_label.setText(summary)
@@ -221,7 +235,9 @@ class SyncPage(QWidget):
         selected = self.selected_item() is not None
         busy = self.action_task is not None and not self.action_task.done
         self.retry_button.setEnabled(ctx is not None and selected and not busy and ctx.can(Perm.PERSON_WRITE))
-        self.dismiss_button.setEnabled(ctx is not None and selected and not busy and ctx.can(Perm.SYNC_MANAGE))
+        self.dismiss_button.setEnabled(
+            ctx is not None and selected and not busy and ctx.can(Perm.SYNC_MANAGE)
+        )
 
     # -- runs -----------------------------------------------------------------------------------------------
     def run_now(self) -> None:
@@ -242,7 +258,10 @@ class SyncPage(QWidget):
 
     def _run_finished(self, report: dict) -> None:
         if report.get("cancelled"):
-            text, style = "Đã hủy đồng bộ. Các mục chưa gửi vẫn nằm trong hàng chờ và sẽ được gửi lần sau.", MUTED_STYLE
+            text, style = (
+                "Đã hủy đồng bộ. Các mục chưa gửi vẫn nằm trong hàng chờ và sẽ được gửi lần sau.",
+                MUTED_STYLE,
+            )
         elif report.get("complete"):
             text, style = "Đồng bộ xong.", OK_STYLE
         else:
@@ -276,8 +295,9 @@ class SyncPage(QWidget):
         dialog.deleteLater()
         if result == QDialog.DialogCode.Accepted and dialog.result_data:
             data = dialog.result_data
-            self.result_label.show_message(f"Đã đăng ký với máy chủ {data['hub_url']} "
-                                           f"(mã thiết bị {data['device_id']}).", OK_STYLE)
+            self.result_label.show_message(
+                f"Đã đăng ký với máy chủ {data['hub_url']} (mã thiết bị {data['device_id']}).", OK_STYLE
+            )
             self.controller.refresh()
 
     # -- counts and parked items -------------------------------------------------------------------------
@@ -285,7 +305,9 @@ class SyncPage(QWidget):
         ctx = self.session
         if ctx is None or ctx.closed or (self.load_task is not None and not self.load_task.done):
             return
-        self.load_task = ops.run_in_background(lambda: load(ctx), self._loaded, self._load_failed, context=self)
+        self.load_task = ops.run_in_background(
+            lambda: load(ctx), self._loaded, self._load_failed, context=self
+        )
 
     def _loaded(self, result: tuple[dict, list[dict]]) -> None:
         if self.session is None:
@@ -294,13 +316,21 @@ class SyncPage(QWidget):
         self.counts_table.setRowCount(0)
         for kind in sorted(self.counts, key=sync_review.kind_label):
             n = self.counts[kind]
-            values = [sync_review.kind_label(kind), n["pending"] + n["in_flight"], n["sent"], n["parked"],
-                      n[sync_review.DISMISSED]]
+            values = [
+                sync_review.kind_label(kind),
+                n["pending"] + n["in_flight"],
+                n["sent"],
+                n["parked"],
+                n[sync_review.DISMISSED],
+            ]
             self._append(self.counts_table, [v if isinstance(v, str) else format_number(v) for v in values])
         self.parked_table.setRowCount(0)
         for r in self.parked_rows:
-            self._append(self.parked_table, [r["kind_label"], r["when"] or "", r["entity_label"], r["reason_text"]],
-                         r["item_id"])
+            self._append(
+                self.parked_table,
+                [r["kind_label"], r["when"] or "", r["entity_label"], r["reason_text"]],
+                r["item_id"],
+            )
         self._update_buttons()
 
     def _load_failed(self, exc: BaseException) -> None:
@@ -339,8 +369,12 @@ class SyncPage(QWidget):
         dialog.setLabelText("Mục này sẽ không được gửi lên máy chủ nữa. Lý do:")
         dialog.setOkButtonText("Bỏ qua mục này")
         dialog.setCancelButtonText("Thôi")
-        dialog.textValueSelected.connect(lambda reason: self._act(
-            lambda ctx: sync_review.dismiss(ctx, item_id, reason), "Đã bỏ qua mục; lý do đã được ghi vào nhật ký."))
+        dialog.textValueSelected.connect(
+            lambda reason: self._act(
+                lambda ctx: sync_review.dismiss(ctx, item_id, reason),
+                "Đã bỏ qua mục; lý do đã được ghi vào nhật ký.",
+            )
+        )
         dialog.finished.connect(dialog.deleteLater)
         self.dismiss_dialog = dialog
         dialog.open()

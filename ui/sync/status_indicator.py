@@ -19,7 +19,9 @@ GREY, GREEN, BLUE, ORANGE, RED = "#5f6368", "#1b6e2e", "#1a5fb4", "#b35c00", "#b
 
 def _local(iso: str) -> datetime:
     """A stored UTC moment (``…Z``) as the wall clock in Hải Phòng."""
-    return datetime.fromisoformat(iso.rstrip("Z")).replace(tzinfo=UTC).astimezone(LOCAL_TZ).replace(tzinfo=None)
+    return (
+        datetime.fromisoformat(iso.rstrip("Z")).replace(tzinfo=UTC).astimezone(LOCAL_TZ).replace(tzinfo=None)
+    )
 
 
 def when_text(iso: str | None) -> str:
@@ -43,8 +45,12 @@ def describe(status: dict | None) -> tuple[str, str, str]:
         return "", GREY, ""
     pending, parked = status.get("pending", 0), status.get("parked", 0)
     last = when_text(status.get("last_success_at"))
-    tip = [f"Máy chủ: {status.get('hub_url') or 'chưa đăng ký'}", f"Chờ gửi: {format_number(pending)}",
-           f"Bị từ chối: {format_number(parked)}", f"Lần thành công gần nhất: {last or 'chưa có'}"]
+    tip = [
+        f"Máy chủ: {status.get('hub_url') or 'chưa đăng ký'}",
+        f"Chờ gửi: {format_number(pending)}",
+        f"Bị từ chối: {format_number(parked)}",
+        f"Lần thành công gần nhất: {last or 'chưa có'}",
+    ]
     if status.get("last_error"):
         tip.append(f"Lỗi gần nhất: {status['last_error']}")
     tooltip = "\n".join(tip + ["Bấm để mở trang Đồng bộ."])

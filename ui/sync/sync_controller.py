@@ -39,9 +39,13 @@ class SyncController(QObject):
     running_changed = Signal(bool)
     _worker_done = Signal(object)  # from the worker thread
 
-    def __init__(self, parent: QObject | None = None, *,
-                 config_factory: Callable[[], WorkerConfig] = gui_config,
-                 status_interval_ms: int = STATUS_INTERVAL_MS) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        config_factory: Callable[[], WorkerConfig] = gui_config,
+        status_interval_ms: int = STATUS_INTERVAL_MS,
+    ) -> None:
         super().__init__(parent)
         self.session: StationSession | None = None
         self.config_factory = config_factory
@@ -101,8 +105,9 @@ class SyncController(QObject):
             self._refresh_again = True  # the answer on its way may predate what the caller just changed
             return
         self._refresh_again = False
-        self._status_task = ops.run_in_background(lambda: sync_state.status(ctx), self._got_status,
-                                                  self._status_failed, context=self)
+        self._status_task = ops.run_in_background(
+            lambda: sync_state.status(ctx), self._got_status, self._status_failed, context=self
+        )
 
     def _got_status(self, status: dict) -> None:
         if self.session is None:

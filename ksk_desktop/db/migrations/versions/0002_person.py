@@ -45,7 +45,9 @@ def upgrade() -> None:
         op.create_index(f"ix_person_{column}", "person", [column])
     op.create_table(
         "person_flag",
-        sa.Column("person_id", sa.String(36), sa.ForeignKey("person.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "person_id", sa.String(36), sa.ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+        ),
         sa.Column("flag", sa.String(20), primary_key=True),
     )
     op.create_index("ix_person_flag_flag", "person_flag", ["flag"])

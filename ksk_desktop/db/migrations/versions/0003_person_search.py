@@ -29,13 +29,17 @@ def upgrade() -> None:
         "CREATE VIRTUAL TABLE person_fts USING fts5(name, ids, content='', contentless_delete=1, "
         "prefix='1 2 3', tokenize=\"unicode61 remove_diacritics 2\")"
     )
-    op.execute(f"INSERT INTO person_fts(rowid, name, ids) SELECT rowid, name_fold, {IDS.format(r='person')} FROM person")
+    op.execute(
+        f"INSERT INTO person_fts(rowid, name, ids) SELECT rowid, name_fold, {IDS.format(r='person')} FROM person"
+    )
     op.execute(
         "CREATE TRIGGER person_fts_insert AFTER INSERT ON person BEGIN "
         f"INSERT INTO person_fts(rowid, name, ids) VALUES (new.rowid, new.name_fold, {IDS.format(r='new')}); END"
     )
-    op.execute("CREATE TRIGGER person_fts_delete AFTER DELETE ON person BEGIN "
-               "DELETE FROM person_fts WHERE rowid = old.rowid; END")
+    op.execute(
+        "CREATE TRIGGER person_fts_delete AFTER DELETE ON person BEGIN "
+        "DELETE FROM person_fts WHERE rowid = old.rowid; END"
+    )
     op.execute(
         "CREATE TRIGGER person_fts_update AFTER UPDATE OF name_fold, personal_id, old_id, phone, insurance_no "
         "ON person BEGIN DELETE FROM person_fts WHERE rowid = old.rowid; "

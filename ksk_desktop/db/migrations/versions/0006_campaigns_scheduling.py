@@ -95,10 +95,20 @@ def upgrade() -> None:
     op.create_index("ix_appointment_day", "appointment", ["day_id", "slot_id", "status"])
     op.create_index("ix_appointment_person", "appointment", ["person_id", "campaign_id"])
     op.create_index("ix_appointment_campaign", "appointment", ["campaign_id", "status"])
-    op.create_index("ux_appointment_active", "appointment", ["campaign_id", "person_id"], unique=True,
-                    sqlite_where=sa.text(ACTIVE))
-    op.create_index("ux_appointment_queue", "appointment", ["day_id", "queue_no"], unique=True,
-                    sqlite_where=sa.text("queue_no IS NOT NULL"))
+    op.create_index(
+        "ux_appointment_active",
+        "appointment",
+        ["campaign_id", "person_id"],
+        unique=True,
+        sqlite_where=sa.text(ACTIVE),
+    )
+    op.create_index(
+        "ux_appointment_queue",
+        "appointment",
+        ["day_id", "queue_no"],
+        unique=True,
+        sqlite_where=sa.text("queue_no IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:

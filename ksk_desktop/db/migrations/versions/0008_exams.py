@@ -17,9 +17,29 @@ branch_labels = None
 depends_on = None
 
 # Every column but person_id: a signed row may not change any of them.
-_FROZEN = ("exam_id", "version", "appointment_id", "form", "form_version", "exam_date", "status", "edit_seq",
-           "section_versions", "health_class", "document", "amends_version", "amendment_reason", "signed_by",
-           "signed_at", "signer_key_id", "signature", "created_by", "created_at", "updated_by", "updated_at")
+_FROZEN = (
+    "exam_id",
+    "version",
+    "appointment_id",
+    "form",
+    "form_version",
+    "exam_date",
+    "status",
+    "edit_seq",
+    "section_versions",
+    "health_class",
+    "document",
+    "amends_version",
+    "amendment_reason",
+    "signed_by",
+    "signed_at",
+    "signer_key_id",
+    "signature",
+    "created_by",
+    "created_at",
+    "updated_by",
+    "updated_at",
+)
 
 
 def upgrade() -> None:
