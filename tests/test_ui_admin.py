@@ -8,12 +8,15 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
+from sqlalchemy import select
 
+from ksk_desktop.db.models import AuditEvent
 from ksk_desktop.errors import AccountLocked, AuthenticationFailed
 from ksk_desktop.security.roles import ROLE_LABELS, Role
 from ksk_desktop.station import users
 from ksk_desktop.station.lifecycle import login
 from ui.admin.page import AdminPage
+from ui.admin.tools import AuditPanel
 
 ADMIN_PASSWORD = "Quan-tri-2026"
 CLICK = Qt.MouseButton.LeftButton
@@ -209,12 +212,39 @@ def test_change_my_own_password(qtbot, page, admin_session):
         login(admin_session.paths, "admin", ADMIN_PASSWORD)
 
 
-def test_audit_check_reports_an_intact_chain(qtbot, page):
+def audit_checks(ctx) -> list[tuple[str, dict]]:
+    with ctx.read() as s:
+        rows = s.scalars(select(AuditEvent).where(AuditEvent.action == "audit.verify")).all()
+    return [(r.actor, json.loads(r.details)) for r in rows]
+
+
+def test_audit_check_reports_an_intact_chain(qtbot, page, admin_session):
     panel = page.audit_panel
     with qtbot.waitSignal(panel.checked, timeout=10_000):
         qtbot.mouseClick(panel.check_button, CLICK)
     assert panel.report is not None and panel.report.ok
     assert panel.result_label.text().startswith("Nhật ký truy cập nguyên vẹn")
+    # The page runs the core's check: recorded in the trail, by whom and with what result.
+    assert audit_checks(admin_session) == [
+        ("admin", {"ok": True, "events": panel.report.events, "first_bad_seq": None})
+    ]
+
+
+def test_audit_check_is_refused_by_the_core_without_the_permission(qtbot, admin_session):
+    # The page hides the section from a doctor; even a panel handed the doctor's session cannot check.
+    users.add_user(admin_session, "bacsi", "doctor", "Bac-si-2026x", "BS. Minh")
+    doctor = login(admin_session.paths, "bacsi", "Bac-si-2026x")
+    try:
+        panel = AuditPanel()
+        qtbot.addWidget(panel)
+        panel.set_session(doctor)
+        with qtbot.waitSignal(panel.checked, timeout=10_000):
+            qtbot.mouseClick(panel.check_button, CLICK)
+        assert panel.report is None
+        assert "không có quyền xem và kiểm tra nhật ký truy cập" in panel.result_label.text()
+        assert audit_checks(admin_session) == []
+    finally:
+        doctor.close()
 
 
 def test_audit_check_reports_a_tampered_anchor(qtbot, page, admin_session):
