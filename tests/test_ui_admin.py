@@ -12,10 +12,12 @@ from sqlalchemy import select
 
 from ksk_desktop.db.models import AuditEvent
 from ksk_desktop.errors import AccountLocked, AuthenticationFailed
+from ksk_desktop.security.keystore import LockoutPolicy
 from ksk_desktop.security.roles import ROLE_LABELS, Role
-from ksk_desktop.station import users
+from ksk_desktop.station import security_policy, users
 from ksk_desktop.station.lifecycle import login
 from ui.admin.page import AdminPage
+from ui.admin.policy import PolicyPanel
 from ui.admin.tools import AuditPanel
 
 ADMIN_PASSWORD = "Quan-tri-2026"
@@ -257,6 +259,45 @@ def test_audit_check_reports_a_tampered_anchor(qtbot, page, admin_session):
         qtbot.mouseClick(panel.check_button, CLICK)
     assert not panel.report.ok
     assert "can thiệp" in panel.result_label.text()
+
+
+def test_security_policy_is_shown_and_saved_through_the_core(qtbot, page, admin_session):
+    panel = page.policy_panel
+    assert page.policy_section.isVisible()
+    qtbot.waitUntil(lambda: panel.policy is not None, timeout=10_000)
+    assert panel.values() == {"max_failures": 5, "lockout_minutes": 15, "idle_lock_minutes": 10}
+    panel.spins["max_failures"].setValue(4)
+    panel.spins["idle_lock_minutes"].setValue(3)
+    with qtbot.waitSignal(panel.saved, timeout=10_000) as saved:
+        qtbot.mouseClick(panel.save_button, CLICK)
+    assert saved.args[0] == LockoutPolicy(4, 15, 3)
+    assert security_policy.current_policy(admin_session) == LockoutPolicy(4, 15, 3)
+    assert panel.result_label.text().startswith("Đã lưu: khóa tài khoản sau 4 lần")
+    with admin_session.read() as s:
+        (event,) = s.scalars(select(AuditEvent).where(AuditEvent.action == "settings.security")).all()
+    assert event.actor == "admin"
+    assert json.loads(event.details)["new"] == {"max_failures": 4, "idle_lock_minutes": 3}
+
+
+def test_security_policy_is_the_administrators_alone(qtbot, admin_session):
+    users.add_user(admin_session, "truongtram", "head", "Truong-tram-2026", "BS. Hạnh")
+    head = login(admin_session.paths, "truongtram", "Truong-tram-2026")
+    try:
+        widget = AdminPage(head)
+        qtbot.addWidget(widget)
+        widget.show()
+        assert widget.users_section.isVisible() and not widget.policy_section.isVisible()
+        assert widget.policy_panel.session is None
+        # Handed the head's session anyway, the panel gets the core's refusal and offers nothing to save.
+        panel = PolicyPanel()
+        qtbot.addWidget(panel)
+        with qtbot.waitSignal(panel.loaded, timeout=10_000) as loaded:
+            panel.set_session(head)
+        assert loaded.args[0] is None and panel.policy is None
+        assert "không có quyền thay đổi cài đặt" in panel.result_label.text()
+        assert not panel.save_button.isEnabled()
+    finally:
+        head.close()
 
 
 def test_backup_writes_a_verified_file(qtbot, page, tmp_path):

@@ -184,10 +184,15 @@ class MainWindow(QMainWindow):
         scanner = self.scanner
         self.destroyed.connect(lambda *_: scanner.uninstall())
 
+        follows_policy = idle_timeout_ms is None
         if idle_timeout_ms is None:
             idle_timeout_ms = session.keystore.policy.idle_lock_minutes * 60_000
         self.idle_watcher = IdleWatcher(idle_timeout_ms, self)
         self.idle_watcher.idle.connect(self.lock)
+        if follows_policy:  # a new idle time saved on the Quản trị page applies at once
+            self.admin_page.policy_panel.saved.connect(
+                lambda policy: self.idle_watcher.set_timeout_ms(policy.idle_lock_minutes * 60_000)
+            )
         self.set_session(session)
         self.idle_watcher.start()
 

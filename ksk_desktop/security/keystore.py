@@ -35,6 +35,13 @@ class LockoutPolicy:
     lockout_minutes: int = 15
     idle_lock_minutes: int = 10
 
+    def to_json(self) -> dict[str, int]:
+        return {
+            "max_failures": self.max_failures,
+            "lockout_minutes": self.lockout_minutes,
+            "idle_lock_minutes": self.idle_lock_minutes,
+        }
+
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
@@ -71,7 +78,6 @@ class KeyStore:
     # -- creation and persistence -------------------------------------------------------------
     @classmethod
     def create(cls, path: Path, station_id: str, station_code: str) -> KeyStore:
-        policy = LockoutPolicy()
         data = {
             "format": FORMAT,
             "kind": "ksk-desktop-keystore",
@@ -79,11 +85,7 @@ class KeyStore:
             "station_code": station_code,
             "slots": {},
             "lockout": {},
-            "policy": {
-                "max_failures": policy.max_failures,
-                "lockout_minutes": policy.lockout_minutes,
-                "idle_lock_minutes": policy.idle_lock_minutes,
-            },
+            "policy": LockoutPolicy().to_json(),
         }
         return cls(path, data)
 
@@ -132,11 +134,7 @@ class KeyStore:
     def set_policy(self, policy: LockoutPolicy) -> None:
         if policy.max_failures < 1 or policy.lockout_minutes < 0 or policy.idle_lock_minutes < 1:
             raise InvalidInput("Thông số khóa tài khoản không hợp lệ.")
-        self.data["policy"] = {
-            "max_failures": policy.max_failures,
-            "lockout_minutes": policy.lockout_minutes,
-            "idle_lock_minutes": policy.idle_lock_minutes,
-        }
+        self.data["policy"] = policy.to_json()
         self.save()
 
     # -- slots -------------------------------------------------------------------------------
