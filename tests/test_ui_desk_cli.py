@@ -1,5 +1,6 @@
-"""The desk's two additions to the core, through the real ``ksk`` command line: check-in by person id (someone
-found by name, without their card) and one person marked absent; their JSON and their refusals."""
+"""The desk's additions to the core, through the real ``ksk`` command line: check-in by person id (someone
+found by name, without their card) and by a typed ID number, and one person marked absent; their JSON and their
+refusals."""
 
 from __future__ import annotations
 
@@ -55,6 +56,28 @@ def test_checkin_by_person_and_one_no_show_from_the_command_line(station, admin_
     fails(
         ksk("checkin", "--person", stranger, data_dir=data_dir), 13, "không có trong danh sách khám hôm nay"
     )
+
+    # An ID number typed when the card's QR cannot be read: the same core check-in as the desk's entry field.
+    with ctx.read() as s:
+        personal_id = s.execute(
+            text("SELECT personal_id FROM person WHERE id = :p"), {"p": booked[3].person_id}
+        ).scalar()
+    by_number = ok(ksk("--json", "checkin", "--id-number", personal_id, data_dir=data_dir))
+    assert (by_number["status"], by_number["queue_no"], by_number["matched_by"]) == (
+        "checked_in",
+        2,
+        "personal_id",
+    )
+    assert by_number["appointment"]["id"] == booked[3].id and set(by_number) == set(first)
+    human = ksk("checkin", "--id-number", personal_id, data_dir=data_dir)
+    assert human.returncode == 0 and human.stdout.startswith("Đã tiếp đón từ trước: ")
+    assert "số thứ tự 2" in human.stdout
+    fails(
+        ksk("checkin", "--id-number", "031099000000", data_dir=data_dir),
+        8,
+        "Không có ai mang số 031099000000",
+    )
+    fails(ksk("checkin", "--id-number", "12345", data_dir=data_dir), 2, "12 chữ số")
 
     absent = ok(ksk("--json", "schedule", "noshow", "--appointment", booked[1].id, data_dir=data_dir))
     assert (absent["id"], absent["status"], absent["status_label"]) == (booked[1].id, "no_show", "Vắng mặt")

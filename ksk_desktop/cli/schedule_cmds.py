@@ -379,6 +379,8 @@ def _checkin(ctx: StationSession, args: argparse.Namespace) -> int:
         result = checkin.checkin_by_appointment(ctx, args.appointment)
     elif args.person:
         result = checkin.checkin_by_person(ctx, args.person, site_id=args.site)
+    elif args.id_number:
+        result = checkin.checkin_by_id_number(ctx, args.id_number, site_id=args.site)
     else:
         payload = args.payload
         if args.payload_stdin or payload == "-":
@@ -542,5 +544,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     how.add_argument("--payload-stdin", action="store_true", help="đọc nội dung mã QR từ stdin")
     how.add_argument("--appointment", help="mã lịch hẹn (mã vạch trên phiếu hẹn)")
     how.add_argument("--person", help="mã người dân (tìm theo tên khi không mang thẻ)")
+    how.add_argument(
+        "--id-number", help="số định danh cá nhân (12 chữ số) hoặc số CMND (9 chữ số) khi không quét được thẻ"
+    )
     p.add_argument("--site", help="chỉ lịch hẹn tại điểm khám này")
     p.set_defaults(handler=session_command(_checkin))
