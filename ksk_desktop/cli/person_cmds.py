@@ -48,10 +48,7 @@ def _add(ctx: StationSession, args: argparse.Namespace) -> int:
         target_group=args.group,
         flags=args.flag or [],
     )
-    from ksk_desktop.station.lifecycle import station_info
-
-    data.commune_code = station_info(ctx).commune_code
-    person = persons.create_person(ctx, data)
+    person = persons.create_person(ctx, data)  # in the station's commune
     emit(args, person, f"Đã thêm {person['name']} (mã {person['id']}).")
     return 0
 

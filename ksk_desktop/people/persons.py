@@ -200,6 +200,17 @@ def _row(data: PersonInput, now: datetime, person_id: str) -> dict:
     }
 
 
+def station_commune(s: Session) -> str:
+    """The commune a new person belongs to unless told otherwise: the station's own."""
+    return s.execute(select(Station.commune_code)).scalar_one()
+
+
+def default_commune(ctx: StationSession) -> str:
+    """The commune code a new person gets when none is given (forms show it as their default)."""
+    with ctx.read() as s:
+        return station_commune(s)
+
+
 def _ensure_unique(s: Session, personal_ids: list[str]) -> None:
     if not personal_ids:
         return
@@ -244,7 +255,7 @@ def insert_rows(
     """
     now = utcnow()
     if any(c.commune_code is None for c in clean):  # people registered here belong to the station's commune
-        commune = s.execute(select(Station.commune_code)).scalar_one()
+        commune = station_commune(s)
         for c in clean:
             c.commune_code = c.commune_code or commune
     rows = [_row(c, now, i) for c, i in zip(clean, new_ids(len(clean)), strict=True)]

@@ -18,7 +18,6 @@ from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import CccdScan
 from ksk_desktop.people import persons
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.station.lifecycle import station_info
 from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import fold
 
@@ -195,7 +194,6 @@ def register(
     if (card.warnings or not create_new) and not accept:
         _keep_scan(ctx, payload, None, "needs_confirmation")
         return result  # a person looks at the card (and its warnings) before anyone is registered
-    commune = commune_code or station_info(ctx).commune_code
     created = persons.create_person(
         ctx,
         persons.PersonInput(
@@ -206,7 +204,7 @@ def register(
             sex=card.sex,
             permanent_address=card.address,
             current_address=card.address,
-            commune_code=commune,
+            commune_code=commune_code,  # None: the station's commune
             hamlet=hamlet,
             target_group=group or suggestion["target_group"],
             flags=flags if flags is not None else suggestion["flags"],

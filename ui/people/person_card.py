@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 from ksk_desktop.people import consent, persons
 from ksk_desktop.people.history import person_history
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.station.lifecycle import station_info
 from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.messages import ask, error_text
@@ -671,11 +670,7 @@ class PersonCard(QDialog):
         ctx = self.session
         data = persons.PersonInput(**values, flags=flags)
 
-        def create() -> dict:
-            data.commune_code = station_info(ctx).commune_code
-            return persons.create_person(ctx, data)
-
-        return create
+        return lambda: persons.create_person(ctx, data)  # in the station's commune
 
     def _prepare_update(self) -> Callable[[], dict] | None:
         changes, flags = self.changes()

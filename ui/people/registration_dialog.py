@@ -381,14 +381,13 @@ class ScanResultDialog(QDialog):
         """Where the person lives: the commune from the catalogue (the station's by default) and the hamlet
         from those already on the list (or a new one typed in)."""
         from ksk_desktop.people.people_list import hamlets
-        from ksk_desktop.station.lifecycle import station_info
         from ui.commune_combo import CommuneCombo
 
         frame, box = _section("Nơi ở", parent)
         grid = QGridLayout()
         self.commune_combo = CommuneCombo(frame)
         self.commune_combo.setObjectName("communeCombo")
-        self.commune_combo.select_code(station_info(self.session).commune_code)
+        self.commune_combo.select_code(persons.default_commune(self.session))
         self.hamlet_combo = QComboBox(frame)
         self.hamlet_combo.setObjectName("hamletCombo")
         self.hamlet_combo.setEditable(True)
