@@ -268,3 +268,33 @@ def test_new_people_belong_to_the_station_commune_on_every_path(station, tmp_pat
         assert communes == {COMMUNE: 3 + imported.created, "11680": 1}
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [("Nam", "M"), ("NAM", "M"), ("m", "M"), ("trai", "M"), ("Nữ", "F"), ("NỮ", "F"), ("nu", "F"), ("F", "F")]
+    + [("gái", "F"), ("female", "F"), ("không rõ", None), ("", None)],
+)
+def test_one_reading_of_sex_for_every_face(text, code):
+    assert persons.sex_code(text) == code
+    if code:
+        assert persons.sex_label(code) == {"M": "Nam", "F": "Nữ"}[code]
+
+
+def test_sex_label_of_nothing_is_empty():
+    assert persons.sex_label(None) == persons.sex_label("") == persons.sex_label("X") == ""
+
+
+def test_cli_reads_and_shows_sex_with_the_core(station):
+    paths, _ = station
+
+    def ksk(*args):
+        return run_ksk("--user", ADMIN, *args, data_dir=paths.root, password=ADMIN_PASSWORD)
+
+    out = ksk("person", "add", "--name", "Trần Thị Bốn", "--birth-year", "1960", "--sex", "NỮ", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["sex"] == "F"
+    found = ksk("person", "search", "tran thi bon")
+    assert found.returncode == 0 and " Nữ " in found.stdout
+    bad = ksk("person", "add", "--name", "Trần Thị Năm", "--sex", "khác")
+    assert bad.returncode == 2 and "Giới tính phải là Nam hoặc Nữ" in bad.stderr

@@ -36,6 +36,31 @@ def target_group_labels() -> dict[str, str]:
     return json.loads(read_text("catalogs", "target-groups.json"))["groups"]
 
 
+#: How the stored sex codes read, on screen, on paper and in exports.
+SEX_LABELS = {"M": "Nam", "F": "Nữ"}
+_SEX_SPELLINGS = {
+    "nam": "M",
+    "m": "M",
+    "male": "M",
+    "trai": "M",
+    "nu": "F",
+    "f": "F",
+    "female": "F",
+    "gai": "F",
+}
+
+
+def sex_label(code: str | None) -> str:
+    """The label of a stored sex code ("Nam", "Nữ"); "" when it is not known."""
+    return SEX_LABELS.get(code or "", "")
+
+
+def sex_code(text: str) -> str | None:
+    """The stored code ("M"/"F") of the usual spellings (Nam/Nữ with or without marks, M/F, male/female,
+    trai/gái); None when *text* is none of them."""
+    return _SEX_SPELLINGS.get(fold(text))
+
+
 FLAGS = ("elderly", "merit", "poor", "near_poor", "disabled", "chronic", "remote_area")
 _DIGITS12 = re.compile(r"^\d{12}$")
 _DIGITS9 = re.compile(r"^\d{9}$")

@@ -38,7 +38,7 @@ from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.messages import ask, error_text
 from ui.people.history_view import PersonHistoryView
-from ui.people.person_text import SEX_LABELS, birth_text, flag_label, parse_date_text, vietnam_time
+from ui.people.person_text import birth_text, flag_label, parse_date_text, vietnam_time
 from ui.task_dialog import FormError
 from ui.widgets import ERROR_STYLE, MUTED_STYLE, OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
 
@@ -265,7 +265,7 @@ class PersonCard(QDialog):
         birth_row.addWidget(self.age_label, 1)
         self.sex_combo = QComboBox(frame)
         self.sex_combo.addItem("— chưa rõ —", None)
-        for code, label in SEX_LABELS.items():
+        for code, label in persons.SEX_LABELS.items():
             self.sex_combo.addItem(label, code)
         self.personal_id_edit = QLineEdit(frame)
         self.personal_id_edit.setPlaceholderText("12 chữ số")
@@ -451,7 +451,7 @@ class PersonCard(QDialog):
         born = birth_text(record.get("dob"), record.get("birth_year"))
         meta = [
             (f"Sinh {born}" if record.get("dob") else f"Sinh năm {born}") if born else "Chưa có ngày sinh",
-            SEX_LABELS.get(record.get("sex") or "", ""),
+            persons.sex_label(record.get("sex")),
         ]
         if record.get("personal_id"):
             meta.append(f"Số định danh {record['personal_id']}")

@@ -38,7 +38,7 @@ from ksk_desktop.people.registration import Registration, register
 from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.messages import error_text
-from ui.people.person_text import SEX_LABELS, birth_text
+from ui.people.person_text import birth_text
 from ui.widgets import MUTED_STYLE, OK_STYLE, ErrorLabel, heading, paragraph
 
 MATCHED_BY = {
@@ -85,7 +85,7 @@ def value_text(key: str, value: Any) -> str:
         text = str(value)
         return f"{text} (chỉ có năm sinh)" if len(text) == 4 else birth_text(text, None)
     if key == "sex":
-        return SEX_LABELS.get(str(value), str(value))
+        return persons.sex_label(str(value)) or str(value)
     return str(value)
 
 
