@@ -8,7 +8,6 @@ ID. The raw payload is stored only inside the encrypted database.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
@@ -16,6 +15,7 @@ from sqlalchemy import text
 from ksk_desktop.cccd import CccdCard, parse_cccd
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import CccdScan
+from ksk_desktop.ids import new_id
 from ksk_desktop.people import persons
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
@@ -135,7 +135,7 @@ def _changes_from_card(card: CccdCard, keys: list[str]) -> dict:
 def _keep_scan(ctx: StationSession, raw: str, person_id: str | None, outcome: str) -> None:
     with ctx.write() as s:
         scan = CccdScan(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             person_id=person_id,
             scanned_by=ctx.user.username,
             scanned_at=utcnow(),

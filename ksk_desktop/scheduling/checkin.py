@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,6 +20,7 @@ from ksk_desktop.cccd import parse_cccd
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Appointment, Campaign, ExamDay, Person, Site, Slot
 from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.ids import new_id
 from ksk_desktop.people.registration import find_match
 from ksk_desktop.scheduling import appointments as appts
 from ksk_desktop.scheduling import status as st
@@ -379,7 +379,7 @@ def walk_in(
             .limit(1)
         )
         appt = Appointment(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             person_id=person_id,
             campaign_id=campaign.id,
             day_id=day.id,

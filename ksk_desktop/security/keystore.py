@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hmac
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -262,7 +261,3 @@ class KeyStore:
     def anchor_key(self, dek: bytes) -> bytes:
         """A key derived from the database key for the audit-chain anchor's MAC."""
         return hmac.new(dek, b"ksk-audit-anchor|" + self.station_id.encode(), "sha256").digest()
-
-
-def fresh_station_id() -> str:
-    return base64.b32encode(os.urandom(10)).decode("ascii").lower()
