@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Appointment, Campaign, ExamVersion, Person
-from ksk_desktop.errors import InvalidInput, NotFound, PermissionDenied
+from ksk_desktop.errors import InvalidInput, NotFound, PermissionDenied, Remedy
 from ksk_desktop.exams import document, validation
 from ksk_desktop.exams.errors import ExamNotFound, ExamSigned, VersionConflict
 from ksk_desktop.exams.forms import FormDef, canonical_form_id, default_form, load_form
@@ -286,7 +286,8 @@ def editable_draft(s: Session, exam_id: str) -> ExamVersion:
     if row.status != "draft":
         raise ExamSigned(
             f"Phiếu khám {exam_id} đã ký (phiên bản {row.version}), không sửa được: "
-            "muốn sửa thì lập phiếu điều chỉnh (ksk exam amend) có ghi lý do."
+            "muốn sửa thì lập phiếu điều chỉnh có ghi lý do.",
+            remedy=Remedy.AMEND_EXAM,
         )
     return row
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ksk_desktop.cccd import parse_cccd
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Appointment, Campaign, ExamDay, Person, Site, Slot
-from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.errors import InvalidInput, NotFound, Remedy
 from ksk_desktop.ids import new_id
 from ksk_desktop.people.registration import find_match
 from ksk_desktop.scheduling import appointments as appts
@@ -275,7 +275,8 @@ def _todays_day(s: Session, today: date, day_id: str | None) -> ExamDay:
     )
     if not days:
         raise InvalidInput(
-            f"Hôm nay ({show_date(today)}) không có ngày khám nào: thêm ngày khám trước (ksk day add)."
+            f"Hôm nay ({show_date(today)}) không có ngày khám nào: thêm ngày khám trước.",
+            remedy=Remedy.ADD_EXAM_DAY,
         )
     if len(days) > 1:
         names = ", ".join(s.get(Site, d.site_id).name for d in days)
@@ -297,8 +298,8 @@ def _campaign_for(s: Session, person: dict, year: int, campaign_id: str | None) 
     ]
     if not fits:
         raise InvalidInput(
-            f"Chưa có đợt khám năm {year} cho nhóm đối tượng của {person['name']}: tạo đợt khám "
-            "trước (ksk campaign create)."
+            f"Chưa có đợt khám năm {year} cho nhóm đối tượng của {person['name']}: tạo đợt khám trước.",
+            remedy=Remedy.CREATE_CAMPAIGN,
         )
     if len(fits) > 1:
         raise InvalidInput(

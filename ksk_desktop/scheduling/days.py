@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import ExamDay, Site, Slot
-from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.errors import InvalidInput, NotFound, Remedy
 from ksk_desktop.ids import new_id
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling import sync_payload
@@ -158,7 +158,8 @@ def insert_day(
         if not site.capacity_per_hour:
             raise SiteCapacityMissing(
                 f"Điểm khám {site.name} chưa đặt công suất (người/giờ): đặt công suất cho điểm khám "
-                "(ksk site edit --capacity N) hoặc cho ngày khám (--capacity-per-slot N)."
+                "hoặc số người mỗi ca cho ngày khám.",
+                remedy=Remedy.SET_CAPACITY,
             )
         capacity_per_slot = max(1, site.capacity_per_hour * slot_minutes // 60)
     if not isinstance(capacity_per_slot, int) or not 1 <= capacity_per_slot <= 1000:

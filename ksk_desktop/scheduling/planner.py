@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.bulk import insert_many
 from ksk_desktop.db.models import Appointment, Campaign
-from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.errors import InvalidInput, NotFound, Remedy
 from ksk_desktop.ids import new_ids
 from ksk_desktop.people.persons import FLAGS, TARGET_GROUPS
 from ksk_desktop.scheduling import status as st
@@ -652,7 +652,8 @@ def _open_days(s: Session, date_from: date, date_to: date, site_id: str | None, 
         raise InvalidInput(
             f"Không có ngày khám nào còn mở (chưa khóa, chưa qua) trong khoảng {span}"
             + (" tại điểm khám đã chọn" if site_id else "")
-            + ": hãy thêm ngày khám (ksk day add)."
+            + ": hãy thêm ngày khám.",
+            remedy=Remedy.ADD_EXAM_DAY,
         )
     return rows
 

@@ -13,7 +13,7 @@ from ksk_desktop.clock import utcnow
 from ksk_desktop.db import migrate
 from ksk_desktop.db.database import Database
 from ksk_desktop.db.models import AppUser, Station
-from ksk_desktop.errors import AuthenticationFailed, InvalidInput, StationExists, StationNotFound
+from ksk_desktop.errors import AuthenticationFailed, InvalidInput, Remedy, StationExists, StationNotFound
 from ksk_desktop.ids import new_id
 from ksk_desktop.security.kdf import KdfParams
 from ksk_desktop.security.keystore import KeyStore, new_database_key, new_recovery_key
@@ -139,7 +139,8 @@ def load_keystore(paths: StationPaths) -> KeyStore:
                 "Hãy khôi phục từ bản sao lưu bằng khóa khôi phục."
             ) from None
         raise StationNotFound(
-            f"Chưa có trạm nào trong {paths.root}. Hãy thiết lập trạm (ksk init) hoặc tạo trạm mẫu (ksk demo)."
+            f"Chưa có trạm nào trong {paths.root}. Hãy thiết lập trạm mới hoặc tạo trạm mẫu.",
+            remedy=Remedy.SET_UP_STATION,
         ) from None
 
 
