@@ -98,6 +98,16 @@ def test_only_the_administrator_reads_or_changes_it(admin_session, role):
     assert policy_events(admin_session) == []
 
 
+def test_everyones_window_follows_the_idle_lock(admin_session):
+    security_policy.change_policy(admin_session, idle_lock_minutes=4)
+    users.add_user(admin_session, "letan", "reception", "Le-tan-2026x")
+    reception = login(admin_session.paths, "letan", "Le-tan-2026x")
+    try:
+        assert security_policy.idle_lock_minutes(reception) == 4  # no settings permission needed to obey it
+    finally:
+        reception.close()
+
+
 # -- through the command line (a real station, the real ksk in a child process) -------------------------------
 def test_cli_security_keeps_its_flags_and_output(station):
     paths, _ = station

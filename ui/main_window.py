@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksk_desktop.station import security_policy
 from ksk_desktop.station.lifecycle import station_info
 from ksk_desktop.station.paths import StationPaths
 from ksk_desktop.station.session import StationSession
@@ -186,7 +187,7 @@ class MainWindow(QMainWindow):
 
         follows_policy = idle_timeout_ms is None
         if idle_timeout_ms is None:
-            idle_timeout_ms = session.keystore.policy.idle_lock_minutes * 60_000
+            idle_timeout_ms = security_policy.idle_lock_minutes(session) * 60_000
         self.idle_watcher = IdleWatcher(idle_timeout_ms, self)
         self.idle_watcher.idle.connect(self.lock)
         if follows_policy:  # a new idle time saved on the Quản trị page applies at once

@@ -30,6 +30,12 @@ def current_policy(ctx: StationSession) -> LockoutPolicy:
     return ctx.keystore.policy
 
 
+def idle_lock_minutes(ctx: StationSession) -> int:
+    """How long the window of this session waits before it locks itself: the policy applies to everyone, so
+    no permission is needed (the policy as it was at login)."""
+    return ctx.keystore.policy.idle_lock_minutes
+
+
 def _check(field: str, value: int) -> int:
     low, high, what = LIMITS[field]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
