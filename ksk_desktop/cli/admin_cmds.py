@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ksk_desktop.cli.io import emit, new_password, paths_of, read_secret, session_command, user_password
-from ksk_desktop.security.roles import ROLE_LABELS, Perm, Role
+from ksk_desktop.security.roles import ROLE_LABELS, Role
 from ksk_desktop.station import audit, backup, security_policy, users
 from ksk_desktop.station.dbcheck import check_database
 
@@ -109,7 +109,6 @@ def _audit_verify(ctx, args) -> int:
 
 
 def _db_check(ctx, args) -> int:
-    ctx.require(Perm.AUDIT_READ)
     result = check_database(ctx)
     lines = [f"{'OK ' if c['ok'] else 'LỖI'} {c['name']}: {c['detail']}" for c in result["checks"]]
     emit(args, result, "\n".join(lines))
