@@ -334,6 +334,27 @@ def _noshow(ctx: StationSession, args: argparse.Namespace) -> int:
     return 0
 
 
+def _board_step(step: str):  # noqa: ANN202 - an argparse handler
+    """The exam rooms' steps on the day's board, as the Hôm nay page takes them."""
+
+    def run(ctx: StationSession, args: argparse.Namespace) -> int:
+        from ksk_desktop.scheduling import board
+
+        if step == "call":
+            a = board.start_exam(ctx, args.appointment)
+            human = f"Đã gọi {a['name']} (số thứ tự {a['queue_no']}) vào khám."
+        elif step == "requeue":
+            a = board.return_to_queue(ctx, args.appointment)
+            human = f"Đã trả {a['name']} về hàng chờ (số thứ tự {a['queue_no']})."
+        else:
+            a = board.mark_examined(ctx, args.appointment)
+            human = f"Đã ghi nhận {a['name']} khám xong."
+        emit(args, a, human)
+        return 0
+
+    return run
+
+
 def _walkin(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import checkin
 
@@ -521,6 +542,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = grp.add_parser("noshow", parents=[common], help="ghi nhận một người vắng mặt (từ ngày hẹn trở đi)")
     p.add_argument("--appointment", required=True)
     p.set_defaults(handler=session_command(_noshow))
+    for step, text in (
+        ("call", "gọi một người đang chờ vào khám"),
+        ("requeue", "trả một người đã gọi về hàng chờ (giữ số thứ tự)"),
+        ("examined", "ghi nhận một người đã khám xong"),
+    ):
+        p = grp.add_parser(step, parents=[common], help=text)
+        p.add_argument("--appointment", required=True)
+        p.set_defaults(handler=session_command(_board_step(step)))
     p = grp.add_parser("walkin", parents=[common], help="tiếp nhận khám ngoài lịch hôm nay")
     p.add_argument("--person", required=True)
     p.add_argument("--campaign")
