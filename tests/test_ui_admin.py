@@ -279,27 +279,6 @@ def test_security_policy_is_shown_and_saved_through_the_core(qtbot, page, admin_
     assert json.loads(event.details)["new"] == {"max_failures": 4, "idle_lock_minutes": 3}
 
 
-def test_security_policy_is_the_administrators_alone(qtbot, admin_session):
-    users.add_user(admin_session, "truongtram", "head", "Truong-tram-2026", "BS. Hạnh")
-    head = login(admin_session.paths, "truongtram", "Truong-tram-2026")
-    try:
-        widget = AdminPage(head)
-        qtbot.addWidget(widget)
-        widget.show()
-        assert widget.users_section.isVisible() and not widget.policy_section.isVisible()
-        assert widget.policy_panel.session is None
-        # Handed the head's session anyway, the panel gets the core's refusal and offers nothing to save.
-        panel = PolicyPanel()
-        qtbot.addWidget(panel)
-        with qtbot.waitSignal(panel.loaded, timeout=10_000) as loaded:
-            panel.set_session(head)
-        assert loaded.args[0] is None and panel.policy is None
-        assert "không có quyền thay đổi cài đặt" in panel.result_label.text()
-        assert not panel.save_button.isEnabled()
-    finally:
-        head.close()
-
-
 def test_backup_writes_a_verified_file(qtbot, page, tmp_path):
     panel = page.backup_panel
     chosen: list[Path] = []
@@ -349,6 +328,16 @@ def test_station_head_manages_users_but_not_all_roles(qtbot, admin_session):
         qtbot.addWidget(widget)
         widget.show()
         assert widget.users_section.isVisible() and not widget.no_access_label.isVisible()
+        # The security policy is the administrator's alone; handed the head's session anyway, its panel
+        # gets the core's refusal and offers nothing to save.
+        assert not widget.policy_section.isVisible() and widget.policy_panel.session is None
+        policy = PolicyPanel()
+        qtbot.addWidget(policy)
+        with qtbot.waitSignal(policy.loaded, timeout=10_000) as loaded:
+            policy.set_session(head)
+        assert loaded.args[0] is None and policy.policy is None
+        assert "không có quyền thay đổi cài đặt" in policy.result_label.text()
+        assert not policy.save_button.isEnabled()
         panel = widget.users_panel
         qtbot.waitUntil(lambda: len(panel.rows) == 2, timeout=10_000)
         qtbot.mouseClick(panel.add_button, CLICK)
