@@ -1,9 +1,27 @@
 """Typed exceptions raised by the core. Each carries a Vietnamese message for the person in front of the app.
 
-The GUI shows ``str(exc)``; the CLI prints it on one line and exits non-zero with ``exc.exit_code``.
+The GUI shows ``str(exc)``; the CLI prints it on one line and exits non-zero with ``exc.exit_code``. A message
+makes sense in both faces: it says what to do, never which command or which button does it. Where there is
+one thing to do, ``remedy`` names it (a :class:`Remedy`), and each face may add how it is done there (the CLI
+adds its command: ``ksk_desktop.cli.hints``).
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Remedy(StrEnum):
+    """The one action that resolves an error, for a face to point at."""
+
+    SET_UP_STATION = "station.set_up"
+    ADD_EXAM_DAY = "day.add"
+    SET_CAPACITY = "site.capacity"
+    CREATE_CAMPAIGN = "campaign.create"
+    CHECK_IN = "checkin"
+    AMEND_EXAM = "exam.amend"
+    IMPORT_ICD10 = "icd.import"
+    ENROL_SYNC = "sync.enroll"
 
 
 class KskError(Exception):
@@ -11,9 +29,10 @@ class KskError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, remedy: Remedy | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.remedy = remedy
 
 
 class InvalidInput(KskError):

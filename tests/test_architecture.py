@@ -72,3 +72,142 @@ def test_importing_every_core_module_loads_no_qt():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- the GUI goes through the core's permission-checked functions ----------------------------------------------
+# Every capability exists once, in the core, behind its permission check and its audit record; the GUI calls
+# that function and shows what it returns. So ui/ opens no transaction of its own (no ``with ctx.read()`` /
+# ``ctx.write()``), touches no SQLAlchemy and no ORM model, calls none of the core's helpers that work inside a
+# caller's transaction (any core function taking a raw SQLAlchemy ``Session``, e.g. ``audit.verify``,
+# ``audit.append``, ``outbox.counts``), and does not reach into the session's key-slot file (``.keystore``:
+# lock-out policy, unlocking, passwords). No ui module needs an exception to these rules.
+UI_FORBIDDEN_MODULES = ("sqlalchemy", "ksk_desktop.db")
+
+
+def module_name(path: Path, root: Path) -> str:
+    name = ".".join(path.relative_to(root).with_suffix("").parts)
+    return name.removesuffix(".__init__")
+
+
+def _takes_a_session(fn: ast.FunctionDef) -> bool:
+    args = fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs
+    return any(
+        a.annotation is not None and ast.unparse(a.annotation).strip("'\"").split(".")[-1] == "Session"
+        for a in args
+    )
+
+
+def transaction_helpers(core: str = "ksk_desktop") -> set[str]:
+    """Dotted names of the core's module-level functions that work inside a caller's transaction."""
+    found = set()
+    for path in (ROOT / core).rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        found |= {
+            f"{module_name(path, ROOT)}.{node.name}"
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef) and _takes_a_session(node)
+        }
+    return found
+
+
+def _aliases(tree: ast.AST) -> dict[str, str]:
+    """Local name → dotted core name, from the file's imports (at any depth)."""
+    names = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    names[a.asname] = a.name
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            for a in node.names:
+                names[a.asname or a.name] = f"{node.module}.{a.name}"
+    return names
+
+
+def bypasses(package: str = "ui", helpers: set[str] | None = None) -> list[str]:
+    """Every place in *package* that goes around the core's permission-checked functions."""
+    helpers = transaction_helpers() if helpers is None else helpers
+    found = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        name = path.relative_to(ROOT).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        aliases = _aliases(tree)
+        for node in ast.walk(tree):
+            where = f"{name}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                modules = (
+                    [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                )
+                found += [
+                    f"{where}: imports {m}"
+                    for m in modules
+                    if any(m == f or m.startswith(f + ".") for f in UI_FORBIDDEN_MODULES)
+                ]
+            elif isinstance(node, ast.With):
+                for item in node.items:
+                    call = item.context_expr
+                    if (
+                        isinstance(call, ast.Call)
+                        and isinstance(call.func, ast.Attribute)
+                        and call.func.attr in ("read", "write")
+                        and not call.args
+                    ):
+                        found.append(f"{where}: opens a transaction ({ast.unparse(call)})")
+            elif isinstance(node, ast.Attribute) and node.attr == "keystore":
+                found.append(f"{where}: reaches into {ast.unparse(node)}")
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                target = aliases.get(node.value.id)
+                if target and f"{target}.{node.attr}" in helpers:
+                    found.append(f"{where}: calls the transaction helper {target}.{node.attr}")
+            elif isinstance(node, ast.Name) and aliases.get(node.id) in helpers:
+                found.append(f"{where}: calls the transaction helper {aliases[node.id]}")
+
+    def line(finding: str) -> tuple[str, int]:
+        file, number, _rest = finding.split(":", 2)
+        return file, int(number)
+
+    return sorted(set(found), key=line)
+
+
+def test_ui_goes_through_the_cores_permission_checked_functions():
+    assert bypasses("ui") == []
+
+
+def test_the_core_helpers_are_found():
+    helpers = transaction_helpers()
+    assert {"ksk_desktop.station.audit.verify", "ksk_desktop.station.audit.append"} <= helpers
+    assert {"ksk_desktop.outbox.counts", "ksk_desktop.people.persons.insert_rows"} <= helpers
+    assert "ksk_desktop.station.audit.verify_and_record" not in helpers  # the checked one is for everyone
+
+
+def test_checker_sees_a_bypass(tmp_path, monkeypatch):
+    # The audit check as Quản trị once did it: straight to audit.verify, unchecked and unrecorded.
+    pkg = tmp_path / "fakeui"
+    pkg.mkdir()
+    (pkg / "tools.py").write_text(
+        "from sqlalchemy import select\n"
+        "from ksk_desktop.db.models import AuditEvent\n"
+        "from ksk_desktop.station import audit\n"
+        "from ksk_desktop.outbox import counts as outbox_counts\n"
+        "def check_audit(ctx):\n"
+        "    with ctx.read() as s:\n"
+        "        return audit.verify(s, ctx.read_anchor())\n"
+        "def idle(ctx):\n"
+        "    ctx.keystore.set_policy(None)\n"
+        "    return outbox_counts\n"
+        "def fine(ctx, f):\n"
+        "    with open(f) as fh:\n"
+        "        return audit.verify_and_record(ctx), fh.read()\n"
+    )
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    helpers = {"ksk_desktop.station.audit.verify", "ksk_desktop.outbox.counts"}
+    assert bypasses("fakeui", helpers) == [
+        "fakeui/tools.py:1: imports sqlalchemy",
+        "fakeui/tools.py:2: imports ksk_desktop.db.models",
+        "fakeui/tools.py:6: opens a transaction (ctx.read())",
+        "fakeui/tools.py:7: calls the transaction helper ksk_desktop.station.audit.verify",
+        "fakeui/tools.py:9: reaches into ctx.keystore",
+        "fakeui/tools.py:10: calls the transaction helper ksk_desktop.outbox.counts",
+    ]

@@ -123,3 +123,43 @@ def test_deleted_anchor_is_found(busy_station):
     busy_station.anchor.unlink()
     code, report, _ = verify(busy_station)
     assert code != 0 and "neo" in report["problem"]
+
+
+def audit_checks(ctx) -> list[tuple[str, dict]]:
+    """The recorded audit checks: (who, details), oldest first."""
+    with ctx.read() as s:
+        rows = s.scalars(
+            audit.select(audit.AuditEvent)
+            .where(audit.AuditEvent.action == "audit.verify")
+            .order_by(audit.AuditEvent.seq)
+        ).all()
+    return [(r.actor, json.loads(r.details)) for r in rows]
+
+
+def test_the_core_check_requires_the_permission_and_is_recorded(admin_session):
+    from ksk_desktop.errors import PermissionDenied
+    from ksk_desktop.station import users
+
+    report = audit.verify_and_record(admin_session)
+    assert report.ok
+    assert audit_checks(admin_session) == [
+        (ADMIN, {"ok": True, "events": report.events, "first_bad_seq": None})
+    ]
+    users.add_user(admin_session, "letan", "reception", "Le-tan-2026x")
+    reception = login(admin_session.paths, "letan", "Le-tan-2026x")
+    try:
+        with pytest.raises(PermissionDenied, match="nhật ký truy cập"):
+            audit.verify_and_record(reception)
+    finally:
+        reception.close()
+    assert len(audit_checks(admin_session)) == 1  # a refused check records no check
+
+
+def test_the_cli_check_is_the_same_recorded_check(busy_station):
+    code, report, _ = verify(busy_station)
+    assert code == 0
+    ctx = login(busy_station, ADMIN, ADMIN_PASSWORD)
+    try:
+        assert audit_checks(ctx) == [(ADMIN, {"ok": True, "events": report["events"], "first_bad_seq": None})]
+    finally:
+        ctx.close()

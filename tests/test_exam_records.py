@@ -15,7 +15,7 @@ from exam_support import DOCTOR, DOCTOR2, EXAM_DATE, NURSE, add_person, add_staf
 from sqlalchemy import select, text
 
 from ksk_desktop.db.models import AuditEvent, ExamVersion, FollowUp, OutboxItem, Referral
-from ksk_desktop.errors import InvalidInput, PermissionDenied
+from ksk_desktop.errors import InvalidInput, PermissionDenied, Remedy
 from ksk_desktop.exams import amendments, followups, keys, plan, records, signing
 from ksk_desktop.exams.errors import (
     ExamSigned,
@@ -433,10 +433,13 @@ def test_a_code_of_the_stations_imported_icd_list_is_accepted(clinic, tmp_path) 
     from ksk_desktop.catalogs.icd10_import import import_icd_list
 
     exam_id = _draft(clinic)
-    with pytest.raises(UnknownDiagnosis, match="ksk icd import"):  # says how to get the full MoH list
+    with pytest.raises(UnknownDiagnosis, match="nhập danh mục đầy đủ") as err:  # how to get the MoH list
         records.save_section(
             clinic["doctor"], exam_id, "conclusion", {"diagnoses": ["A00.0"]}, expected_version=0
         )
+    assert (
+        err.value.remedy is Remedy.IMPORT_ICD10 and "ksk" not in err.value.message
+    )  # the CLI adds its command
     listing = tmp_path / "dmicdme.csv"
     listing.write_text(
         'MA_ICD,TEN_ICD\nA00.0,"Bệnh tả do Vibrio cholerae 01, typ sinh học cholerae"\n', encoding="utf-8"

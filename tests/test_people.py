@@ -226,3 +226,75 @@ def test_exam_status_this_year_filter(town):
     )
     with pytest.raises(InvalidInput):
         people_list.count(town, ListFilter(exam_status="maybe"))
+
+
+def test_new_people_belong_to_the_station_commune_on_every_path(station, tmp_path):
+    """One rule in the core (persons.insert_rows): a new person without a commune gets the station's, whichever
+    way they were added; a commune given is kept."""
+    from test_import import GOOD, xlsx
+
+    from conftest import COMMUNE
+    from ksk_desktop.importer import import_people
+    from ksk_desktop.people.registration import register
+
+    paths, _ = station
+    out = run_ksk(
+        "--user",
+        ADMIN,
+        "person",
+        "add",
+        "--name",
+        "Lê Văn Hai",
+        "--json",
+        data_dir=paths.root,
+        password=ADMIN_PASSWORD,
+    )
+    assert out.returncode == 0, out.stderr
+    by_cli = json.loads(out.stdout)
+    ctx = login(paths, ADMIN, ADMIN_PASSWORD)
+    try:
+        assert persons.default_commune(ctx) == COMMUNE
+        assert by_cli["commune_code"] == COMMUNE
+        one = persons.create_person(ctx, P(full_name="Lê Văn Một", birth_year=1970))
+        there = persons.create_person(ctx, P(full_name="Lê Văn Ba", birth_year=1971, commune_code="11680"))
+        assert (one["commune_code"], there["commune_code"]) == (COMMUNE, "11680")
+        card = "031085999901|999888701|Nguyễn Văn Thử|15041985|Nam|Số 0 Phố Kiểm Thử, Hải Phòng|10052021"
+        registered = register(ctx, card, accept=True)
+        assert persons.get_person(ctx, registered.person_id)["commune_code"] == COMMUNE
+        imported = import_people(ctx, xlsx(tmp_path / "ds.xlsx", GOOD))
+        assert imported.created == len(GOOD) - 1  # the card's holder is on the list already
+        with ctx.read() as s:
+            communes = dict(s.execute(text("SELECT commune_code, count(*) FROM person GROUP BY 1")).all())
+        assert communes == {COMMUNE: 3 + imported.created, "11680": 1}
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [("Nam", "M"), ("NAM", "M"), ("m", "M"), ("trai", "M"), ("Nữ", "F"), ("NỮ", "F"), ("nu", "F"), ("F", "F")]
+    + [("gái", "F"), ("female", "F"), ("không rõ", None), ("", None)],
+)
+def test_one_reading_of_sex_for_every_face(text, code):
+    assert persons.sex_code(text) == code
+    if code:
+        assert persons.sex_label(code) == {"M": "Nam", "F": "Nữ"}[code]
+
+
+def test_sex_label_of_nothing_is_empty():
+    assert persons.sex_label(None) == persons.sex_label("") == persons.sex_label("X") == ""
+
+
+def test_cli_reads_and_shows_sex_with_the_core(station):
+    paths, _ = station
+
+    def ksk(*args):
+        return run_ksk("--user", ADMIN, *args, data_dir=paths.root, password=ADMIN_PASSWORD)
+
+    out = ksk("person", "add", "--name", "Trần Thị Bốn", "--birth-year", "1960", "--sex", "NỮ", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["sex"] == "F"
+    found = ksk("person", "search", "tran thi bon")
+    assert found.returncode == 0 and " Nữ " in found.stdout
+    bad = ksk("person", "add", "--name", "Trần Thị Năm", "--sex", "khác")
+    assert bad.returncode == 2 and "Giới tính phải là Nam hoặc Nữ" in bad.stderr

@@ -441,6 +441,44 @@ def test_checkin_by_scan_and_by_barcode_gives_increasing_queue_numbers(desk, sta
         reception.close()
 
 
+def test_checkin_by_an_id_number_typed_at_the_desk(desk, station):
+    paths, _ = station
+    ctx = desk["ctx"]
+    rows = todays(ctx, desk["today"])
+    personal_id = q(ctx, "SELECT personal_id FROM person WHERE id = :p", p=rows[0].person_id)[0][0]
+    persons.update_person(ctx, rows[1].person_id, {"old_id": "031234567"})
+    reception = login(paths, "letan", "Le-tan-khoa-2026")
+    try:
+        first = checkin.checkin_by_id_number(reception, f" {personal_id} ", today=TODAY)
+        assert (first.status, first.queue_no, first.matched_by) == ("checked_in", 1, "personal_id")
+        assert first.appointment["id"] == rows[0].id and first.person["id"] == rows[0].person_id
+        second = checkin.checkin_scan(reception, "031234567", today=TODAY)  # the desk's one entry field
+        assert (second.status, second.queue_no, second.matched_by) == ("checked_in", 2, "old_id")
+        assert second.appointment["id"] == rows[1].id
+        again = checkin.checkin_by_id_number(reception, personal_id, today=TODAY)
+        assert (again.status, again.queue_no) == ("already_checked_in", 1)
+        assert logged(reception, "appointment.checkin", rows[0].id) == (1, 2)
+        with pytest.raises(NotFound, match="Không có ai mang số 031099000000"):
+            checkin.checkin_by_id_number(reception, "031099000000", today=TODAY)
+        with pytest.raises(InvalidInput, match="12 chữ số"):
+            checkin.checkin_by_id_number(reception, "12345", today=TODAY)
+        persons.update_person(ctx, rows[2].person_id, {"old_id": "031234567"})  # an old number given twice
+        with pytest.raises(InvalidInput, match="Có nhiều người mang số CMND 031234567"):
+            checkin.checkin_by_id_number(reception, "031234567", today=TODAY)
+        nobody = q(
+            ctx,
+            "SELECT personal_id FROM person WHERE personal_id IS NOT NULL AND id NOT IN "
+            "(SELECT person_id FROM appointment)",
+        )[0][0]
+        with pytest.raises(NotOnTodaysList, match="chưa có lịch hẹn"):
+            checkin.checkin_by_id_number(reception, nobody, today=TODAY)
+    finally:
+        reception.close()
+    assert checkin.is_desk_code("031099000000") and checkin.is_desk_code("031234567")
+    assert checkin.is_desk_code(rows[0].id) and checkin.is_desk_code("a|b")
+    assert not checkin.is_desk_code("0310990000") and not checkin.is_desk_code("Nguyễn Văn A")
+
+
 def test_not_on_todays_list_and_already_examined(desk, station):
     ctx = desk["ctx"]
     later = q(

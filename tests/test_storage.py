@@ -218,3 +218,18 @@ def test_copy_of_station_without_keys_cannot_be_opened(station, tmp_path):
     with pytest.raises(StationNotFound) as err:
         login(other, ADMIN, ADMIN_PASSWORD)
     assert "khóa" in err.value.message
+
+
+def test_the_database_check_needs_the_audit_permission_in_the_core(admin_session):
+    from ksk_desktop.errors import PermissionDenied
+    from ksk_desktop.station import users
+    from ksk_desktop.station.dbcheck import check_database
+
+    assert check_database(admin_session)["ok"] is True
+    users.add_user(admin_session, "bacsi", "doctor", "Bac-si-2026x")
+    doctor = login(admin_session.paths, "bacsi", "Bac-si-2026x")
+    try:
+        with pytest.raises(PermissionDenied, match="nhật ký truy cập"):
+            check_database(doctor)
+    finally:
+        doctor.close()

@@ -69,3 +69,33 @@ def test_dismiss_needs_sync_manage(admin_session) -> None:
             sync_review.dismiss(doctor, item, "không cần gửi")
     finally:
         doctor.close()
+
+
+def test_dismiss_from_the_command_line(station) -> None:
+    import json
+
+    from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
+
+    paths, _ = station
+    ctx = login(paths, ADMIN, ADMIN_PASSWORD)
+    try:
+        item = _park(ctx, "consent", "bad_consent: Thiếu người đồng ý.")
+    finally:
+        ctx.close()
+
+    def ksk(*args: str):
+        return run_ksk("--user", ADMIN, "sync", *args, data_dir=paths.root, password=ADMIN_PASSWORD)
+
+    short = ksk("dismiss", item, "--reason", " ")
+    assert short.returncode == 2 and "lý do" in short.stderr
+    done = ksk("dismiss", item, "--reason", "Bản ghi thử", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"item_id": item, "state": "dismissed"}
+    assert json.loads(ksk("parked", "--json").stdout) == []
+    again = ksk("dismiss", item, "--reason", "lần nữa")
+    assert again.returncode == 2 and "không ở trạng thái bị từ chối" in again.stderr
+    ctx = login(paths, ADMIN, ADMIN_PASSWORD)
+    try:
+        assert sync_review.counts_by_kind(ctx)["consent"]["dismissed"] == 1
+    finally:
+        ctx.close()

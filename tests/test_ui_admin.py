@@ -8,12 +8,17 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
+from sqlalchemy import select
 
+from ksk_desktop.db.models import AuditEvent
 from ksk_desktop.errors import AccountLocked, AuthenticationFailed
+from ksk_desktop.security.keystore import LockoutPolicy
 from ksk_desktop.security.roles import ROLE_LABELS, Role
-from ksk_desktop.station import users
+from ksk_desktop.station import security_policy, users
 from ksk_desktop.station.lifecycle import login
 from ui.admin.page import AdminPage
+from ui.admin.policy import PolicyPanel
+from ui.admin.tools import AuditPanel
 
 ADMIN_PASSWORD = "Quan-tri-2026"
 CLICK = Qt.MouseButton.LeftButton
@@ -209,12 +214,39 @@ def test_change_my_own_password(qtbot, page, admin_session):
         login(admin_session.paths, "admin", ADMIN_PASSWORD)
 
 
-def test_audit_check_reports_an_intact_chain(qtbot, page):
+def audit_checks(ctx) -> list[tuple[str, dict]]:
+    with ctx.read() as s:
+        rows = s.scalars(select(AuditEvent).where(AuditEvent.action == "audit.verify")).all()
+    return [(r.actor, json.loads(r.details)) for r in rows]
+
+
+def test_audit_check_reports_an_intact_chain(qtbot, page, admin_session):
     panel = page.audit_panel
     with qtbot.waitSignal(panel.checked, timeout=10_000):
         qtbot.mouseClick(panel.check_button, CLICK)
     assert panel.report is not None and panel.report.ok
     assert panel.result_label.text().startswith("Nhật ký truy cập nguyên vẹn")
+    # The page runs the core's check: recorded in the trail, by whom and with what result.
+    assert audit_checks(admin_session) == [
+        ("admin", {"ok": True, "events": panel.report.events, "first_bad_seq": None})
+    ]
+
+
+def test_audit_check_is_refused_by_the_core_without_the_permission(qtbot, admin_session):
+    # The page hides the section from a doctor; even a panel handed the doctor's session cannot check.
+    users.add_user(admin_session, "bacsi", "doctor", "Bac-si-2026x", "BS. Minh")
+    doctor = login(admin_session.paths, "bacsi", "Bac-si-2026x")
+    try:
+        panel = AuditPanel()
+        qtbot.addWidget(panel)
+        panel.set_session(doctor)
+        with qtbot.waitSignal(panel.checked, timeout=10_000):
+            qtbot.mouseClick(panel.check_button, CLICK)
+        assert panel.report is None
+        assert "không có quyền xem và kiểm tra nhật ký truy cập" in panel.result_label.text()
+        assert audit_checks(admin_session) == []
+    finally:
+        doctor.close()
 
 
 def test_audit_check_reports_a_tampered_anchor(qtbot, page, admin_session):
@@ -227,6 +259,24 @@ def test_audit_check_reports_a_tampered_anchor(qtbot, page, admin_session):
         qtbot.mouseClick(panel.check_button, CLICK)
     assert not panel.report.ok
     assert "can thiệp" in panel.result_label.text()
+
+
+def test_security_policy_is_shown_and_saved_through_the_core(qtbot, page, admin_session):
+    panel = page.policy_panel
+    assert page.policy_section.isVisible()
+    qtbot.waitUntil(lambda: panel.policy is not None, timeout=10_000)
+    assert panel.values() == {"max_failures": 5, "lockout_minutes": 15, "idle_lock_minutes": 10}
+    panel.spins["max_failures"].setValue(4)
+    panel.spins["idle_lock_minutes"].setValue(3)
+    with qtbot.waitSignal(panel.saved, timeout=10_000) as saved:
+        qtbot.mouseClick(panel.save_button, CLICK)
+    assert saved.args[0] == LockoutPolicy(4, 15, 3)
+    assert security_policy.current_policy(admin_session) == LockoutPolicy(4, 15, 3)
+    assert panel.result_label.text().startswith("Đã lưu: khóa tài khoản sau 4 lần")
+    with admin_session.read() as s:
+        (event,) = s.scalars(select(AuditEvent).where(AuditEvent.action == "settings.security")).all()
+    assert event.actor == "admin"
+    assert json.loads(event.details)["new"] == {"max_failures": 4, "idle_lock_minutes": 3}
 
 
 def test_backup_writes_a_verified_file(qtbot, page, tmp_path):
@@ -278,6 +328,16 @@ def test_station_head_manages_users_but_not_all_roles(qtbot, admin_session):
         qtbot.addWidget(widget)
         widget.show()
         assert widget.users_section.isVisible() and not widget.no_access_label.isVisible()
+        # The security policy is the administrator's alone; handed the head's session anyway, its panel
+        # gets the core's refusal and offers nothing to save.
+        assert not widget.policy_section.isVisible() and widget.policy_panel.session is None
+        policy = PolicyPanel()
+        qtbot.addWidget(policy)
+        with qtbot.waitSignal(policy.loaded, timeout=10_000) as loaded:
+            policy.set_session(head)
+        assert loaded.args[0] is None and policy.policy is None
+        assert "không có quyền thay đổi cài đặt" in policy.result_label.text()
+        assert not policy.save_button.isEnabled()
         panel = widget.users_panel
         qtbot.waitUntil(lambda: len(panel.rows) == 2, timeout=10_000)
         qtbot.mouseClick(panel.add_button, CLICK)

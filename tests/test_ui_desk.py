@@ -180,6 +180,23 @@ def test_an_appointment_code_typed_and_enter_checks_in(qtbot, world, sessions):
     assert "Không có ai mang số 031099000000" in page.checkin_panel.result.text_label.text()
 
 
+def test_an_id_number_typed_and_enter_checks_in_through_the_core(qtbot, world, sessions):
+    reception = sessions(RECEPTION)
+    page = make_page(qtbot, reception)
+    appt = booked_today(reception, world["today"])[4]
+    pid_ = q(reception, "SELECT personal_id FROM person WHERE id = :p", p=appt.person_id)[0][0]
+    edit = page.checkin_panel.code_edit
+    edit.setFocus()
+    with qtbot.waitSignal(page.flow.checked_in, timeout=10_000) as done:
+        qtbot.keyClicks(edit, pid_)  # the QR cannot be read: the number printed on the card, typed
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+    wait_result(qtbot, page, "checked_in")
+    assert done.args[0]["matched_by"] == "personal_id"  # the core's check-in by ID number answered
+    assert done.args[0]["appointment"]["id"] == appt.id
+    assert page.checkin_panel.result.queue_label.text() == "1"
+    assert status_of(reception, appt.id) == ("checked_in", 1)
+
+
 def test_search_by_name_checks_in_someone_without_their_card(qtbot, world, sessions):
     reception = sessions(RECEPTION)
     page = make_page(qtbot, reception)

@@ -1,5 +1,6 @@
-"""The desk's two additions to the core, through the real ``ksk`` command line: check-in by person id (someone
-found by name, without their card) and one person marked absent; their JSON and their refusals."""
+"""The desk's additions to the core, through the real ``ksk`` command line: check-in by person id (someone
+found by name, without their card) and by a typed ID number, one person marked absent, and the exam rooms' steps
+on the board (call in, back to the queue, examined); their JSON and their refusals."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from datetime import timedelta
 from sqlalchemy import text
 from test_schedule_cli import fails, ksk, ok
 
-from conftest import COMMUNE
+from conftest import COMMUNE, run_ksk
 from ksk_desktop.demo.synthetic import generate_people
 from ksk_desktop.people import persons
 from ksk_desktop.scheduling import campaigns, days, planner, sites
 from ksk_desktop.scheduling.clock import local_today
+from ksk_desktop.station import users
 
 TODAY = local_today()
 
@@ -56,6 +58,28 @@ def test_checkin_by_person_and_one_no_show_from_the_command_line(station, admin_
         ksk("checkin", "--person", stranger, data_dir=data_dir), 13, "không có trong danh sách khám hôm nay"
     )
 
+    # An ID number typed when the card's QR cannot be read: the same core check-in as the desk's entry field.
+    with ctx.read() as s:
+        personal_id = s.execute(
+            text("SELECT personal_id FROM person WHERE id = :p"), {"p": booked[3].person_id}
+        ).scalar()
+    by_number = ok(ksk("--json", "checkin", "--id-number", personal_id, data_dir=data_dir))
+    assert (by_number["status"], by_number["queue_no"], by_number["matched_by"]) == (
+        "checked_in",
+        2,
+        "personal_id",
+    )
+    assert by_number["appointment"]["id"] == booked[3].id and set(by_number) == set(first)
+    human = ksk("checkin", "--id-number", personal_id, data_dir=data_dir)
+    assert human.returncode == 0 and human.stdout.startswith("Đã tiếp đón từ trước: ")
+    assert "số thứ tự 2" in human.stdout
+    fails(
+        ksk("checkin", "--id-number", "031099000000", data_dir=data_dir),
+        8,
+        "Không có ai mang số 031099000000",
+    )
+    fails(ksk("checkin", "--id-number", "12345", data_dir=data_dir), 2, "12 chữ số")
+
     absent = ok(ksk("--json", "schedule", "noshow", "--appointment", booked[1].id, data_dir=data_dir))
     assert (absent["id"], absent["status"], absent["status_label"]) == (booked[1].id, "no_show", "Vắng mặt")
     fails(
@@ -67,3 +91,33 @@ def test_checkin_by_person_and_one_no_show_from_the_command_line(station, admin_
     fails(ksk("schedule", "noshow", "--appointment", future, data_dir=data_dir), 14, "chưa đến ngày")
     human = ksk("schedule", "noshow", "--appointment", booked[2].id, data_dir=data_dir)
     assert human.returncode == 0 and human.stdout.startswith("Đã ghi nhận ") and "vắng mặt" in human.stdout
+
+    # The exam rooms' steps on the board, as the Hôm nay page takes them (same core functions).
+    called = ok(ksk("--json", "schedule", "call", "--appointment", booked[0].id, data_dir=data_dir))
+    assert (called["id"], called["status"], called["queue_no"]) == (booked[0].id, "in_exam", 1)
+    fails(ksk("schedule", "call", "--appointment", booked[0].id, data_dir=data_dir), 14, "gọi vào khám")
+    back = ksk("schedule", "requeue", "--appointment", booked[0].id, data_dir=data_dir)
+    assert back.returncode == 0 and back.stdout.startswith("Đã trả ") and "số thứ tự 1" in back.stdout
+    fails(ksk("schedule", "requeue", "--appointment", booked[0].id, data_dir=data_dir), 14, "hàng chờ")
+    fails(
+        ksk("schedule", "examined", "--appointment", booked[0].id, data_dir=data_dir),
+        7,
+        "không có quyền nhập phiếu khám",  # the core's check: clinical staff record an exam done
+    )
+    users.add_user(ctx, "bacsi", "doctor", "Bac-si-2026x")
+    done = ok(
+        run_ksk(
+            "--user",
+            "bacsi",
+            "--json",
+            "schedule",
+            "examined",
+            "--appointment",
+            booked[0].id,
+            data_dir=data_dir,
+            password="Bac-si-2026x",
+        )
+    )
+    assert (done["status"], done["status_label"]) == ("examined", "Đã khám")
+    board = ok(ksk("--json", "schedule", "board", data_dir=data_dir))
+    assert [r["appointment_id"] for r in board["done"]] == [booked[0].id]

@@ -106,6 +106,7 @@ def test_no_station_shows_the_core_message(qtbot, tmp_path):
     submit(qtbot, dialog, "admin", ADMIN_PASSWORD)
     qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=10_000)
     assert "Chưa có trạm nào" in dialog.error_label.text()
+    assert "ksk" not in dialog.error_label.text()  # no command-line hint in the app
 
 
 def test_username_prefill_focuses_password(qtbot, station):

@@ -201,6 +201,21 @@ def test_default_idle_timeout_comes_from_the_station_policy(qtbot, station):
     assert session.closed
 
 
+def test_an_idle_time_saved_in_quan_tri_applies_at_once(qtbot, station):
+    paths, _ = station
+    session = login(paths, "admin", ADMIN_PASSWORD)
+    window = MainWindow(session, paths)
+    qtbot.addWidget(window)
+    panel = window.admin_page.policy_panel
+    qtbot.waitUntil(lambda: panel.policy is not None, timeout=10_000)
+    panel.spins["idle_lock_minutes"].setValue(2)
+    with qtbot.waitSignal(panel.saved, timeout=10_000):
+        panel.save()
+    assert window.idle_watcher.timeout_ms == 2 * 60_000
+    window.close()
+    assert session.closed
+
+
 def test_idle_watcher_counts_input_as_activity(qtbot):
     from ui.login.idle import IdleWatcher
 

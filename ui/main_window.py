@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksk_desktop.station import security_policy
 from ksk_desktop.station.lifecycle import station_info
 from ksk_desktop.station.paths import StationPaths
 from ksk_desktop.station.session import StationSession
@@ -184,10 +185,15 @@ class MainWindow(QMainWindow):
         scanner = self.scanner
         self.destroyed.connect(lambda *_: scanner.uninstall())
 
+        follows_policy = idle_timeout_ms is None
         if idle_timeout_ms is None:
-            idle_timeout_ms = session.keystore.policy.idle_lock_minutes * 60_000
+            idle_timeout_ms = security_policy.idle_lock_minutes(session) * 60_000
         self.idle_watcher = IdleWatcher(idle_timeout_ms, self)
         self.idle_watcher.idle.connect(self.lock)
+        if follows_policy:  # a new idle time saved on the Quản trị page applies at once
+            self.admin_page.policy_panel.saved.connect(
+                lambda policy: self.idle_watcher.set_timeout_ms(policy.idle_lock_minutes * 60_000)
+            )
         self.set_session(session)
         self.idle_watcher.start()
 

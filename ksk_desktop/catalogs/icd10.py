@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.errors import InvalidInput, NotFound, Remedy
 from ksk_desktop.resources import read_text
 from ksk_desktop.text import fold, nfc
 
@@ -250,7 +250,8 @@ def require(code: str, data_dir: Path | None = None) -> dict:
     if found is None:
         raise NotFound(
             f"Không có mã ICD-10 {normal} trong danh mục. "
-            "Hãy kiểm tra lại mã, hoặc nhập danh mục đầy đủ của Bộ Y tế (ksk icd import)."
+            "Hãy kiểm tra lại mã, hoặc nhập danh mục đầy đủ của Bộ Y tế.",
+            remedy=Remedy.IMPORT_ICD10,
         )
     return found
 

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from ksk_desktop.cli.io import emit, new_password, paths_of, read_secret, session_command, user_password
-from ksk_desktop.security.roles import ROLE_LABELS, Perm, Role
-from ksk_desktop.station import audit, backup, users
+from ksk_desktop.security.roles import ROLE_LABELS, Role
+from ksk_desktop.station import audit, backup, security_policy, users
 from ksk_desktop.station.dbcheck import check_database
 
 
@@ -78,33 +78,19 @@ def _user_unlock(ctx, args) -> int:
 
 
 def _policy(ctx, args) -> int:
-    from dataclasses import replace
-
-    ctx.require(Perm.SETTINGS_MANAGE)
-    ctx.keystore.reload()
-    policy = ctx.keystore.policy
-    changes = {
-        k: v
-        for k, v in (
-            ("max_failures", args.max_failures),
-            ("lockout_minutes", args.lockout_minutes),
-            ("idle_lock_minutes", args.idle_minutes),
+    changes = (args.max_failures, args.lockout_minutes, args.idle_minutes)
+    if any(v is not None for v in changes):
+        policy = security_policy.change_policy(
+            ctx,
+            max_failures=args.max_failures,
+            lockout_minutes=args.lockout_minutes,
+            idle_lock_minutes=args.idle_minutes,
         )
-        if v is not None
-    }
-    if changes:
-        policy = replace(policy, **changes)
-        ctx.keystore.set_policy(policy)
-        with ctx.write() as s:
-            ctx.audit(s, "settings.security", "station", None, changes)
-    data = {
-        "max_failures": policy.max_failures,
-        "lockout_minutes": policy.lockout_minutes,
-        "idle_lock_minutes": policy.idle_lock_minutes,
-    }
+    else:
+        policy = security_policy.current_policy(ctx)
     emit(
         args,
-        data,
+        policy.to_json(),
         f"Khóa tài khoản sau {policy.max_failures} lần sai trong {policy.lockout_minutes} phút; "
         f"tự khóa màn hình sau {policy.idle_lock_minutes} phút không thao tác.",
     )
@@ -123,7 +109,6 @@ def _audit_verify(ctx, args) -> int:
 
 
 def _db_check(ctx, args) -> int:
-    ctx.require(Perm.AUDIT_READ)
     result = check_database(ctx)
     lines = [f"{'OK ' if c['ok'] else 'LỖI'} {c['name']}: {c['detail']}" for c in result["checks"]]
     emit(args, result, "\n".join(lines))

@@ -26,6 +26,7 @@ from ksk_desktop.cli import (
     schedule_cmds,
     station_cmds,
 )
+from ksk_desktop.cli.hints import error_line
 from ksk_desktop.errors import KskError
 
 
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = args.handler(args)
     except KskError as exc:
-        print(f"Lỗi: {exc.message}", file=sys.stderr)
+        print(f"Lỗi: {error_line(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("Đã hủy.", file=sys.stderr)

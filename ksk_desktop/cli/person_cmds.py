@@ -25,7 +25,7 @@ def _parse_date(text: str) -> date:
 def _sex(text: str | None) -> str | None:
     if not text:
         return None
-    sex = {"nam": "M", "m": "M", "nữ": "F", "nu": "F", "f": "F"}.get(text.strip().lower())
+    sex = persons.sex_code(text)
     if sex is None:
         raise InvalidInput("Giới tính phải là Nam hoặc Nữ.")
     return sex
@@ -48,10 +48,7 @@ def _add(ctx: StationSession, args: argparse.Namespace) -> int:
         target_group=args.group,
         flags=args.flag or [],
     )
-    from ksk_desktop.station.lifecycle import station_info
-
-    data.commune_code = station_info(ctx).commune_code
-    person = persons.create_person(ctx, data)
+    person = persons.create_person(ctx, data)  # in the station's commune
     emit(args, person, f"Đã thêm {person['name']} (mã {person['id']}).")
     return 0
 
@@ -86,7 +83,7 @@ def _search(ctx: StationSession, args: argparse.Namespace) -> int:
     rows = persons.search(ctx, args.query, args.limit, args.year)
     lines = [
         f"{r['personal_id'] or '-':<12}  {r['name']:<28} {r['dob'] or r['birth_year'] or '':<10} "
-        f"{'Nam' if r['sex'] == 'M' else 'Nữ' if r['sex'] == 'F' else '':<3} {r['hamlet'] or ''}"
+        f"{persons.sex_label(r['sex']):<3} {r['hamlet'] or ''}"
         for r in rows
     ]
     emit(args, rows, "\n".join(lines) if lines else "Không tìm thấy ai.")

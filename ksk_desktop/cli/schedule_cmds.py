@@ -334,6 +334,27 @@ def _noshow(ctx: StationSession, args: argparse.Namespace) -> int:
     return 0
 
 
+def _board_step(step: str):  # noqa: ANN202 - an argparse handler
+    """The exam rooms' steps on the day's board, as the Hôm nay page takes them."""
+
+    def run(ctx: StationSession, args: argparse.Namespace) -> int:
+        from ksk_desktop.scheduling import board
+
+        if step == "call":
+            a = board.start_exam(ctx, args.appointment)
+            human = f"Đã gọi {a['name']} (số thứ tự {a['queue_no']}) vào khám."
+        elif step == "requeue":
+            a = board.return_to_queue(ctx, args.appointment)
+            human = f"Đã trả {a['name']} về hàng chờ (số thứ tự {a['queue_no']})."
+        else:
+            a = board.mark_examined(ctx, args.appointment)
+            human = f"Đã ghi nhận {a['name']} khám xong."
+        emit(args, a, human)
+        return 0
+
+    return run
+
+
 def _walkin(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import checkin
 
@@ -379,6 +400,8 @@ def _checkin(ctx: StationSession, args: argparse.Namespace) -> int:
         result = checkin.checkin_by_appointment(ctx, args.appointment)
     elif args.person:
         result = checkin.checkin_by_person(ctx, args.person, site_id=args.site)
+    elif args.id_number:
+        result = checkin.checkin_by_id_number(ctx, args.id_number, site_id=args.site)
     else:
         payload = args.payload
         if args.payload_stdin or payload == "-":
@@ -519,6 +542,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = grp.add_parser("noshow", parents=[common], help="ghi nhận một người vắng mặt (từ ngày hẹn trở đi)")
     p.add_argument("--appointment", required=True)
     p.set_defaults(handler=session_command(_noshow))
+    for step, text in (
+        ("call", "gọi một người đang chờ vào khám"),
+        ("requeue", "trả một người đã gọi về hàng chờ (giữ số thứ tự)"),
+        ("examined", "ghi nhận một người đã khám xong"),
+    ):
+        p = grp.add_parser(step, parents=[common], help=text)
+        p.add_argument("--appointment", required=True)
+        p.set_defaults(handler=session_command(_board_step(step)))
     p = grp.add_parser("walkin", parents=[common], help="tiếp nhận khám ngoài lịch hôm nay")
     p.add_argument("--person", required=True)
     p.add_argument("--campaign")
@@ -542,5 +573,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     how.add_argument("--payload-stdin", action="store_true", help="đọc nội dung mã QR từ stdin")
     how.add_argument("--appointment", help="mã lịch hẹn (mã vạch trên phiếu hẹn)")
     how.add_argument("--person", help="mã người dân (tìm theo tên khi không mang thẻ)")
+    how.add_argument(
+        "--id-number", help="số định danh cá nhân (12 chữ số) hoặc số CMND (9 chữ số) khi không quét được thẻ"
+    )
     p.add_argument("--site", help="chỉ lịch hẹn tại điểm khám này")
     p.set_defaults(handler=session_command(_checkin))

@@ -5,7 +5,6 @@ and realistic by age: children's growth, adults, the elderly with more hypertens
 from __future__ import annotations
 
 import random
-import uuid
 from datetime import date
 
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from ksk_desktop.exams import document, plan
 from ksk_desktop.exams.forms import default_form, load_form
 from ksk_desktop.exams.records import apply_values, insert_version, recompute
 from ksk_desktop.exams.signing import sign_row
+from ksk_desktop.ids import new_id
 from ksk_desktop.people import consent
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.security.roles import Perm
@@ -141,9 +141,7 @@ def _sign_new(
     """A complete exam of *person* on *day* with synthetic values, signed by *doctor* inside transaction *s*."""
     age = _age(person, day)
     form = load_form(default_form(age))
-    doc = document.new_document(
-        str(uuid.uuid4()), person.id, appointment_id, form.form, form.form_version, day
-    )
+    doc = document.new_document(new_id(), person.id, appointment_id, form.form, form.form_version, day)
     apply_values(doctor, doc, form, _exam_values(rng, form.form, age, person.sex or "M"), check_perm=False)
     recompute(doc, form, person)
     apply_values(doctor, doc, form, _classes(rng, doc, form.form, person.sex), check_perm=False)
@@ -196,7 +194,7 @@ def seed_demo_exams(paths: StationPaths, username: str, password: str, seed: int
                     age = _age(person, day)
                     form = load_form(default_form(age))
                     doc = document.new_document(
-                        str(uuid.uuid4()), person.id, appt.id, form.form, form.form_version, day
+                        new_id(), person.id, appt.id, form.form, form.form_version, day
                     )
                     values = _exam_values(rng, form.form, age, person.sex or "M")
                     vitals = {k: v for k, v in values.items() if form.field(k).section == "physique"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ksk_desktop.errors import InvalidInput
+from ksk_desktop.errors import InvalidInput, Remedy
 from ksk_desktop.exams.errors import UnknownDiagnosis
 
 
@@ -17,7 +17,8 @@ def _lookup(code: str, data_dir: Path | None) -> dict:
     if found is None:
         raise UnknownDiagnosis(
             f"Mã ICD-10 {code.strip()!r} không có trong danh mục ICD-10 của trạm. Nếu đây là mã đúng của danh mục "
-            "Bộ Y tế, quản trị viên nhập danh mục đầy đủ (ksk icd import) rồi nhập lại."
+            "Bộ Y tế, quản trị viên nhập danh mục đầy đủ rồi nhập lại.",
+            remedy=Remedy.IMPORT_ICD10,
         )
     return found
 

@@ -4,7 +4,6 @@ screening thresholds (vietnam.md §2.4); the doctor confirms or edits them into 
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,6 +11,7 @@ from ksk_desktop.clock import utcnow
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.exams import document
 from ksk_desktop.exams.errors import VersionConflict
+from ksk_desktop.ids import new_id
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import nfc
@@ -33,11 +33,11 @@ PLAN_SECTION = "plan"  # its own entry in section_versions, for the optimistic c
 
 
 def _referral(destination: str, reason: str, urgency: str) -> dict:
-    return {"id": str(uuid.uuid4()), "destination": destination, "reason": reason, "urgency": urgency}
+    return {"id": new_id(), "destination": destination, "reason": reason, "urgency": urgency}
 
 
 def _followup(kind: str, due: date, note: str) -> dict:
-    return {"id": str(uuid.uuid4()), "kind": kind, "due_date": due.isoformat(), "note": note}
+    return {"id": new_id(), "kind": kind, "due_date": due.isoformat(), "note": note}
 
 
 def suggest(doc: dict) -> dict[str, list[dict]]:
@@ -139,7 +139,7 @@ def _check_referral(raw: Any) -> dict:
     if urgency not in URGENCIES:
         raise InvalidInput(f"Mức khẩn phải là routine, soon hoặc urgent, không phải {urgency!r}.")
     return {
-        "id": str(raw.get("id") or uuid.uuid4()),
+        "id": str(raw.get("id") or new_id()),
         "destination": destination[:300],
         "reason": reason,
         "urgency": urgency,
@@ -159,7 +159,7 @@ def _check_followup(raw: Any) -> dict:
             f"Hạn theo dõi phải có dạng YYYY-MM-DD, không phải {raw.get('due_date')!r}."
         ) from None
     return {
-        "id": str(raw.get("id") or uuid.uuid4()),
+        "id": str(raw.get("id") or new_id()),
         "kind": kind,
         "due_date": due.isoformat(),
         "note": nfc(str(raw.get("note") or "")).strip(),

@@ -7,7 +7,6 @@ Drafts are saved in place; a signed version is never changed (see ``signing`` an
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import date
 from typing import Any
 
@@ -16,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Appointment, Campaign, ExamVersion, Person
-from ksk_desktop.errors import InvalidInput, NotFound, PermissionDenied
+from ksk_desktop.errors import InvalidInput, NotFound, PermissionDenied, Remedy
 from ksk_desktop.exams import document, validation
 from ksk_desktop.exams.errors import ExamNotFound, ExamSigned, VersionConflict
 from ksk_desktop.exams.forms import FormDef, canonical_form_id, default_form, load_form
+from ksk_desktop.ids import new_id
 from ksk_desktop.security.roles import PERM_LABELS, Perm
 from ksk_desktop.station.session import StationSession
 
@@ -200,7 +200,7 @@ def open_draft(
             return state(ctx, row, document.loads(row.document), person)
         form_def = load_form(form or _form_for(s, person, appointment_id, exam_date))
         doc = document.new_document(
-            str(uuid.uuid4()), person.id, appointment_id, form_def.form, form_def.form_version, exam_date
+            new_id(), person.id, appointment_id, form_def.form, form_def.form_version, exam_date
         )
         error = recompute(doc, form_def, person)
         row = insert_version(ctx, s, doc)
@@ -286,7 +286,8 @@ def editable_draft(s: Session, exam_id: str) -> ExamVersion:
     if row.status != "draft":
         raise ExamSigned(
             f"Phiếu khám {exam_id} đã ký (phiên bản {row.version}), không sửa được: "
-            "muốn sửa thì lập phiếu điều chỉnh (ksk exam amend) có ghi lý do."
+            "muốn sửa thì lập phiếu điều chỉnh có ghi lý do.",
+            remedy=Remedy.AMEND_EXAM,
         )
     return row
 
@@ -364,7 +365,7 @@ def import_exam(ctx: StationSession, data: dict) -> dict:
         if data.get("appointment_id"):
             _form_for(s, person, data["appointment_id"], exam_date)  # checks the appointment is this person's
         doc = document.new_document(
-            str(uuid.uuid4()), person.id, data.get("appointment_id"), form.form, form.form_version, exam_date
+            new_id(), person.id, data.get("appointment_id"), form.form, form.form_version, exam_date
         )
         top = {k: data[k] for k in document.SECTION_DOCUMENT_KEYS if data.get(k) not in (None, "", [])}
         if data.get("health_class") is not None:

@@ -10,8 +10,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-
 from ksk_desktop.errors import InvalidInput, KskError
 from ksk_desktop.fsio import sha256_file
 from ksk_desktop.importer import values as V
@@ -155,8 +153,6 @@ def import_people(
     result = ImportResult(
         file=str(path), sheet=table.sheet, mapping={table.headers[i]: f for i, f in sorted(colmap.items())}
     )
-    with ctx.read() as s:
-        commune = s.execute(text("SELECT commune_code FROM station")).scalar_one()
     expected = table.row_count or 0
 
     def written(done: int) -> None:
@@ -193,7 +189,6 @@ def import_people(
             if data.personal_id:
                 seen_ids[data.personal_id] = number
             seen_keys.setdefault(key, number)
-            data.commune_code = commune
             chunk.append((data, key))
             checkpoint()
             if len(chunk) >= CHUNK_ROWS:

@@ -6,7 +6,8 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ksk_desktop.text import fold, nfc
+from ksk_desktop.people.persons import sex_code
+from ksk_desktop.text import nfc
 
 EXCEL_EPOCH = date(1899, 12, 30)
 _YEAR = re.compile(r"\d{4}")
@@ -17,7 +18,6 @@ _SEPARATORS = re.compile(r"[\s.\-]")
 _SPACES = re.compile(r"\s")
 _INSURANCE = re.compile(r"[A-Z]{2}\d{13}|\d{10}")
 _DIGIT = re.compile(r"\d")
-_SEXES = {"Nam": "nam", "Nữ": "nu", "nam": "nam", "nữ": "nu", "NAM": "nam", "NỮ": "nu"}  # the usual spellings
 
 
 class CellError(ValueError):
@@ -90,11 +90,9 @@ def parse_sex(value: Any) -> str | None:
     s = text_of(value)
     if s is None:
         return None
-    f = _SEXES.get(s) or fold(s)
-    if f in ("nam", "m", "male", "trai"):
-        return "M"
-    if f in ("nu", "f", "female", "gai"):
-        return "F"
+    code = sex_code(s)
+    if code is not None:
+        return code
     raise CellError(f"Giới tính {s!r} không rõ (Nam hoặc Nữ)")
 
 

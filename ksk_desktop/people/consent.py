@@ -6,7 +6,6 @@ never erases the record. Both are audited and queued for sync.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +16,7 @@ from ksk_desktop import outbox
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Consent, Person
 from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.ids import new_id
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 
@@ -94,7 +94,7 @@ def add(
     """Record a new consent inside the caller's transaction *s* (audited, queued for sync); ``record`` checks
     first that the person exists and has no such consent already."""
     c = Consent(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         person_id=person_id,
         kind=kind,
         given_by=given_by,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.people import search as finder
-from ksk_desktop.people.persons import FLAGS, TARGET_GROUPS
+from ksk_desktop.people.persons import FLAGS, TARGET_GROUPS, sex_label
 from ksk_desktop.scheduling.examined import examined_ids_sql
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
@@ -176,7 +176,7 @@ def export_xlsx(ctx: StationSession, flt: ListFilter, dest: Path, progress=None)
                     cell.number_format = "dd/mm/yyyy"
                     v = cell
                 elif key == "sex":
-                    v = {"M": "Nam", "F": "Nữ"}.get(v, "")
+                    v = sex_label(v)
                 elif key == "groups":
                     v = ", ".join(v)
                 elif key == "flags":

@@ -36,6 +36,31 @@ def target_group_labels() -> dict[str, str]:
     return json.loads(read_text("catalogs", "target-groups.json"))["groups"]
 
 
+#: How the stored sex codes read, on screen, on paper and in exports.
+SEX_LABELS = {"M": "Nam", "F": "Nữ"}
+_SEX_SPELLINGS = {
+    "nam": "M",
+    "m": "M",
+    "male": "M",
+    "trai": "M",
+    "nu": "F",
+    "f": "F",
+    "female": "F",
+    "gai": "F",
+}
+
+
+def sex_label(code: str | None) -> str:
+    """The label of a stored sex code ("Nam", "Nữ"); "" when it is not known."""
+    return SEX_LABELS.get(code or "", "")
+
+
+def sex_code(text: str) -> str | None:
+    """The stored code ("M"/"F") of the usual spellings (Nam/Nữ with or without marks, M/F, male/female,
+    trai/gái); None when *text* is none of them."""
+    return _SEX_SPELLINGS.get(fold(text))
+
+
 FLAGS = ("elderly", "merit", "poor", "near_poor", "disabled", "chronic", "remote_area")
 _DIGITS12 = re.compile(r"^\d{12}$")
 _DIGITS9 = re.compile(r"^\d{9}$")
@@ -200,6 +225,17 @@ def _row(data: PersonInput, now: datetime, person_id: str) -> dict:
     }
 
 
+def station_commune(s: Session) -> str:
+    """The commune a new person belongs to unless told otherwise: the station's own."""
+    return s.execute(select(Station.commune_code)).scalar_one()
+
+
+def default_commune(ctx: StationSession) -> str:
+    """The commune code a new person gets when none is given (forms show it as their default)."""
+    with ctx.read() as s:
+        return station_commune(s)
+
+
 def _ensure_unique(s: Session, personal_ids: list[str]) -> None:
     if not personal_ids:
         return
@@ -244,7 +280,7 @@ def insert_rows(
     """
     now = utcnow()
     if any(c.commune_code is None for c in clean):  # people registered here belong to the station's commune
-        commune = s.execute(select(Station.commune_code)).scalar_one()
+        commune = station_commune(s)
         for c in clean:
             c.commune_code = c.commune_code or commune
     rows = [_row(c, now, i) for c, i in zip(clean, new_ids(len(clean)), strict=True)]

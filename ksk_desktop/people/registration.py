@@ -8,7 +8,6 @@ ID. The raw payload is stored only inside the encrypted database.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
@@ -16,9 +15,9 @@ from sqlalchemy import text
 from ksk_desktop.cccd import CccdCard, parse_cccd
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import CccdScan
+from ksk_desktop.ids import new_id
 from ksk_desktop.people import persons
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.station.lifecycle import station_info
 from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import fold
 
@@ -136,7 +135,7 @@ def _changes_from_card(card: CccdCard, keys: list[str]) -> dict:
 def _keep_scan(ctx: StationSession, raw: str, person_id: str | None, outcome: str) -> None:
     with ctx.write() as s:
         scan = CccdScan(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             person_id=person_id,
             scanned_by=ctx.user.username,
             scanned_at=utcnow(),
@@ -195,7 +194,6 @@ def register(
     if (card.warnings or not create_new) and not accept:
         _keep_scan(ctx, payload, None, "needs_confirmation")
         return result  # a person looks at the card (and its warnings) before anyone is registered
-    commune = commune_code or station_info(ctx).commune_code
     created = persons.create_person(
         ctx,
         persons.PersonInput(
@@ -206,7 +204,7 @@ def register(
             sex=card.sex,
             permanent_address=card.address,
             current_address=card.address,
-            commune_code=commune,
+            commune_code=commune_code,  # None: the station's commune
             hamlet=hamlet,
             target_group=group or suggestion["target_group"],
             flags=flags if flags is not None else suggestion["flags"],

@@ -1,4 +1,4 @@
-"""How values read on paper: dd/mm/yyyy dates, Nam/Nữ, target-group labels, decimal commas, the formal
+"""How values read on paper: dd/mm/yyyy dates, target-group labels, decimal commas, the formal
 place-and-date line of NĐ 30/2020."""
 
 from __future__ import annotations
@@ -7,8 +7,6 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from ksk_desktop.scheduling.clock import local_now
-
-SEX_LABELS = {"M": "Nam", "F": "Nữ"}
 
 
 def dmy(value: date | datetime | str | None) -> str:
@@ -23,10 +21,6 @@ def dmy(value: date | datetime | str | None) -> str:
 def birth(dob: str | None, birth_year: int | None) -> str:
     """The date of birth, or the year alone when only the year is known."""
     return dmy(dob) if dob else (str(birth_year) if birth_year else "")
-
-
-def sex_label(code: str | None) -> str:
-    return SEX_LABELS.get(code or "", "")
 
 
 @lru_cache(maxsize=1)

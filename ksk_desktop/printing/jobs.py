@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ksk_desktop.errors import NotFound
+from ksk_desktop.errors import NotFound, Remedy
 from ksk_desktop.printing.call_list_pdf import call_list_pdf, pick_hamlet
 from ksk_desktop.printing.formats import dmy
 from ksk_desktop.printing.output import check_destination
@@ -93,7 +93,8 @@ def ticket_data(ctx: StationSession, appointment_id: str) -> dict:
         if appt.queue_no is None or appt.status not in (st.CHECKED_IN, st.IN_EXAM, st.EXAMINED):
             raise InvalidStatus(
                 f"Lịch hẹn đang ở trạng thái “{st.LABELS[appt.status]}”, chưa tiếp đón nên chưa có "
-                "số thứ tự: tiếp đón trước (ksk checkin --appointment MÃ)."
+                "số thứ tự: tiếp đón trước.",
+                remedy=Remedy.CHECK_IN,
             )
         return CheckIn(
             "already_checked_in",

@@ -10,9 +10,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
+from ksk_desktop.people.persons import sex_label
 from ksk_desktop.printing import exam_text as ex
 from ksk_desktop.printing.fonts import markup
-from ksk_desktop.printing.formats import birth, dmy, place_date, sex_label
+from ksk_desktop.printing.formats import birth, dmy, place_date
 from ksk_desktop.printing.output import write_pdf
 from ksk_desktop.printing.page import PLAIN, StationHeader, admin_header, build, para, styles
 from ksk_desktop.printing.result_slip_pdf import signed_on

@@ -11,10 +11,11 @@ from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepInFrame, PageBreak, Paragraph, Spacer, Table
 
+from ksk_desktop.people.persons import sex_label
 from ksk_desktop.printing import exam_text as ex
 from ksk_desktop.printing.codes import qr
 from ksk_desktop.printing.fonts import markup
-from ksk_desktop.printing.formats import birth, dmy, place_date, sex_label
+from ksk_desktop.printing.formats import birth, dmy, place_date
 from ksk_desktop.printing.output import write_pdf
 from ksk_desktop.printing.page import PLAIN, StationHeader, admin_header, build, footer_drawer, para, styles
 from ksk_desktop.scheduling.clock import LOCAL_TZ

@@ -15,9 +15,10 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, LongTable, PageBreak, Paragraph, Spacer
 
+from ksk_desktop.people.persons import sex_label
 from ksk_desktop.printing.codes import code128, code128_width
 from ksk_desktop.printing.fonts import clean, markup
-from ksk_desktop.printing.formats import birth, dmy, group_label, sex_label
+from ksk_desktop.printing.formats import birth, dmy, group_label
 from ksk_desktop.printing.output import write_pdf
 from ksk_desktop.printing.page import GRID, StationHeader, admin_header, build, para, styles
 

@@ -13,9 +13,10 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
+from ksk_desktop.people.persons import sex_label
 from ksk_desktop.printing.codes import LabelledCode128
 from ksk_desktop.printing.fonts import BOLD, REGULAR, clean, markup, register_fonts
-from ksk_desktop.printing.formats import birth, dmy, printed_at, sex_label
+from ksk_desktop.printing.formats import birth, dmy, printed_at
 from ksk_desktop.printing.output import write_pdf
 from ksk_desktop.printing.page import StationHeader
 

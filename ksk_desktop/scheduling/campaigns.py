@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 from sqlalchemy import select
 
@@ -11,6 +10,7 @@ from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Campaign
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.exams.forms import canonical_form_id
+from ksk_desktop.ids import new_id
 from ksk_desktop.people.persons import TARGET_GROUPS
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
@@ -79,7 +79,7 @@ def create_campaign(
         if s.scalar(select(Campaign.id).where(Campaign.year == year, Campaign.name == name)):
             raise InvalidInput(f"Đã có đợt khám {name!r} năm {year}.")
         c = Campaign(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             year=year,
             name=name,
             target_groups=json.dumps(chosen, ensure_ascii=False),

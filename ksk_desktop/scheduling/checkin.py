@@ -9,7 +9,7 @@ this year gets :class:`AlreadyExamined`.
 from __future__ import annotations
 
 import json
-import uuid
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from ksk_desktop.cccd import parse_cccd
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Appointment, Campaign, ExamDay, Person, Site, Slot
-from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.errors import InvalidInput, NotFound, Remedy
+from ksk_desktop.ids import new_id
 from ksk_desktop.people.registration import find_match
 from ksk_desktop.scheduling import appointments as appts
 from ksk_desktop.scheduling import status as st
@@ -30,6 +31,8 @@ from ksk_desktop.scheduling.examined import examined_on
 from ksk_desktop.scheduling.planner import priority_of
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
+
+_ID_NUMBER = re.compile(r"^\d{9}$|^\d{12}$")
 
 
 @dataclass
@@ -207,12 +210,50 @@ def checkin_by_person(
         return _check_in_person(ctx, s, person_id, today, site_id, "search")
 
 
+def is_id_number(value: str) -> bool:
+    """A personal ID (12 digits) or an old ID card number (9 digits), as typed at the desk."""
+    return bool(_ID_NUMBER.match(value.strip()))
+
+
+def is_desk_code(value: str) -> bool:
+    """Something the desk can check in by: an appointment barcode, an ID number, or a CCCD QR payload (fields
+    separated by "|")."""
+    return appts.looks_like_id(value) or is_id_number(value) or "|" in value
+
+
+def checkin_by_id_number(
+    ctx: StationSession, number: str, *, today: date | None = None, site_id: str | None = None
+) -> CheckIn:
+    """Check in the one person who holds this personal ID (12 digits) or old ID number (9 digits), typed at the
+    desk when the card's QR cannot be read: same rules as a scan."""
+    ctx.require(Perm.CHECKIN)
+    number = number.strip()
+    if not is_id_number(number):
+        raise InvalidInput(
+            f"“{number[:40]}” không phải số định danh cá nhân (12 chữ số) hay số CMND (9 chữ số)."
+        )
+    today = today or local_now().date()
+    column = "personal_id" if len(number) == 12 else "old_id"
+    with ctx.write() as s:
+        found = s.scalars(select(Person.id).where(getattr(Person, column) == number).limit(2)).all()
+        if not found:
+            raise NotFound(
+                f"Không có ai mang số {number} trong danh sách người dân của trạm: quét thẻ CCCD để đăng ký "
+                "người mới, hoặc tìm theo họ tên."
+            )
+        if len(found) > 1:
+            raise InvalidInput(f"Có nhiều người mang số CMND {number}: tìm theo họ tên để chọn đúng người.")
+        return _check_in_person(ctx, s, found[0], today, site_id, column)
+
+
 def checkin_scan(
     ctx: StationSession, scanned: str, *, today: date | None = None, site_id: str | None = None
 ) -> CheckIn:
-    """What the desk's scanner read: an appointment barcode or a CCCD QR payload."""
+    """What the desk's scanner read or someone typed: an appointment barcode, an ID number or a CCCD QR payload."""
     if appts.looks_like_id(scanned):
         return checkin_by_appointment(ctx, scanned, today=today)
+    if is_id_number(scanned):
+        return checkin_by_id_number(ctx, scanned, today=today, site_id=site_id)
     return checkin_by_payload(ctx, scanned, today=today, site_id=site_id)
 
 
@@ -234,7 +275,8 @@ def _todays_day(s: Session, today: date, day_id: str | None) -> ExamDay:
     )
     if not days:
         raise InvalidInput(
-            f"Hôm nay ({show_date(today)}) không có ngày khám nào: thêm ngày khám trước (ksk day add)."
+            f"Hôm nay ({show_date(today)}) không có ngày khám nào: thêm ngày khám trước.",
+            remedy=Remedy.ADD_EXAM_DAY,
         )
     if len(days) > 1:
         names = ", ".join(s.get(Site, d.site_id).name for d in days)
@@ -256,8 +298,8 @@ def _campaign_for(s: Session, person: dict, year: int, campaign_id: str | None) 
     ]
     if not fits:
         raise InvalidInput(
-            f"Chưa có đợt khám năm {year} cho nhóm đối tượng của {person['name']}: tạo đợt khám "
-            "trước (ksk campaign create)."
+            f"Chưa có đợt khám năm {year} cho nhóm đối tượng của {person['name']}: tạo đợt khám trước.",
+            remedy=Remedy.CREATE_CAMPAIGN,
         )
     if len(fits) > 1:
         raise InvalidInput(
@@ -338,7 +380,7 @@ def walk_in(
             .limit(1)
         )
         appt = Appointment(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             person_id=person_id,
             campaign_id=campaign.id,
             day_id=day.id,

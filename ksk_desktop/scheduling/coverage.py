@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ksk_desktop.errors import InvalidInput
-from ksk_desktop.people.persons import TARGET_GROUPS
+from ksk_desktop.people.persons import TARGET_GROUPS, sex_label
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling.examined import examined_ids_sql
 from ksk_desktop.security.roles import Perm
@@ -294,7 +294,7 @@ def export_xlsx(
                     r["name"],
                     dob,
                     r["birth_year"],
-                    {"M": "Nam", "F": "Nữ"}.get(r["sex"], ""),
+                    sex_label(r["sex"]),
                     r["personal_id"],
                     r["hamlet"] or NO_HAMLET_LABEL,
                     r["group"] or NO_GROUP_LABEL,

@@ -7,7 +7,6 @@ each slot takes ``capacity_per_slot`` people, by default the site's capacity per
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import date
 
 from sqlalchemy import select, text
@@ -15,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import ExamDay, Site, Slot
-from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.errors import InvalidInput, NotFound, Remedy
+from ksk_desktop.ids import new_id
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling import sync_payload
 from ksk_desktop.scheduling.clock import local_today, show_date
@@ -158,7 +158,8 @@ def insert_day(
         if not site.capacity_per_hour:
             raise SiteCapacityMissing(
                 f"Điểm khám {site.name} chưa đặt công suất (người/giờ): đặt công suất cho điểm khám "
-                "(ksk site edit --capacity N) hoặc cho ngày khám (--capacity-per-slot N)."
+                "hoặc số người mỗi ca cho ngày khám.",
+                remedy=Remedy.SET_CAPACITY,
             )
         capacity_per_slot = max(1, site.capacity_per_hour * slot_minutes // 60)
     if not isinstance(capacity_per_slot, int) or not 1 <= capacity_per_slot <= 1000:
@@ -167,7 +168,7 @@ def insert_day(
         raise InvalidInput(f"Điểm khám {site.name} đã có ngày khám {show_date(day)}.")
     now = utcnow()
     row = ExamDay(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         site_id=site_id,
         exam_date=day,
         opening_hours=format_hours(parse_hours(hours)),
@@ -181,7 +182,7 @@ def insert_day(
     )
     s.add(row)
     slots = [
-        Slot(id=str(uuid.uuid4()), day_id=row.id, seq=i, start_time=a, end_time=b, capacity=capacity_per_slot)
+        Slot(id=new_id(), day_id=row.id, seq=i, start_time=a, end_time=b, capacity=capacity_per_slot)
         for i, (a, b) in enumerate(times)
     ]
     s.add_all(slots)

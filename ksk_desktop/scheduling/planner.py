@@ -33,7 +33,6 @@ seconds on a 100,000-person station.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -45,7 +44,8 @@ from sqlalchemy.orm import Session
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.bulk import insert_many
 from ksk_desktop.db.models import Appointment, Campaign
-from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.errors import InvalidInput, NotFound, Remedy
+from ksk_desktop.ids import new_ids
 from ksk_desktop.people.persons import FLAGS, TARGET_GROUPS
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling import sync_payload
@@ -296,15 +296,6 @@ def _fill(
     return people
 
 
-def new_ids(n: int):  # noqa: ANN201 - an iterator of str
-    """*n* random (version 4) UUIDs from one read of the system's random source: a 40,000-person plan makes
-    them in milliseconds instead of a quarter of a second."""
-    raw = os.urandom(16 * n).hex()
-    for i in range(0, 32 * n, 32):
-        h = raw[i : i + 32]
-        yield f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
-
-
 def age_in(year: int, birth_year: int | None) -> int | None:
     """Age in *year* counted by birth year, as schools enrol (grade 1 the year a child turns 6) and as the
     campaign's lists are drawn up: the same for every day of the campaign, whatever the range planned."""
@@ -497,7 +488,7 @@ def _compute(
     where_is = {x.id: (d, x) for d in days for x in d.slots}
 
     placements = []
-    fresh = new_ids(len(placed))
+    fresh = iter(new_ids(len(placed)))  # ascending UUIDv7, made in one call for a 40,000-person plan
     for p in people:
         if p.keep:
             day, slot = where_is[p.movable[2]]
@@ -661,7 +652,8 @@ def _open_days(s: Session, date_from: date, date_to: date, site_id: str | None, 
         raise InvalidInput(
             f"Không có ngày khám nào còn mở (chưa khóa, chưa qua) trong khoảng {span}"
             + (" tại điểm khám đã chọn" if site_id else "")
-            + ": hãy thêm ngày khám (ksk day add)."
+            + ": hãy thêm ngày khám.",
+            remedy=Remedy.ADD_EXAM_DAY,
         )
     return rows
 

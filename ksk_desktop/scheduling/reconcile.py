@@ -4,7 +4,6 @@ day (a new appointment that points back to the missed one, which becomes ``resch
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, text
@@ -13,6 +12,7 @@ from ksk_desktop.clock import utcnow
 from ksk_desktop.db.bulk import insert_many
 from ksk_desktop.db.models import Appointment, ExamDay, Site
 from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.ids import new_id
 from ksk_desktop.scheduling import days as exam_days
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling import sync_payload
@@ -188,10 +188,10 @@ def reschedule_no_shows(
                     {**who, "reason": f"Ngày {show_date(day.exam_date)} tại {site.name} đã kín chỗ."}
                 )
                 continue
-            new_id = str(uuid.uuid4())
+            made = new_id()
             rows.append(
                 {
-                    "id": new_id,
+                    "id": made,
                     "person_id": a.person_id,
                     "campaign_id": a.campaign_id,
                     "day_id": day.id,
@@ -213,7 +213,7 @@ def reschedule_no_shows(
             old_updates.append({"id": a.id, "v": a.version + 1, "now": stamp})
             active.add((a.person_id, a.campaign_id))
             moved.append(
-                {**who, "new_appointment_id": new_id, "date": day.exam_date.isoformat(), "start": slot.start}
+                {**who, "new_appointment_id": made, "date": day.exam_date.isoformat(), "start": slot.start}
             )
         s.flush()  # the ORM reads above must not be written back over the raw updates below
         if old_updates:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import select
 
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Site
 from ksk_desktop.errors import InvalidInput, NotFound
+from ksk_desktop.ids import new_id
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import collation_key, nfc
@@ -73,7 +72,7 @@ def add_site(
         if s.scalar(select(Site.id).where(Site.name == name, Site.active.is_(True))):
             raise InvalidInput(f"Đã có điểm khám tên {name!r}.")
         site = Site(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             name=name,
             address=nfc(address) if address else None,
             kind=kind,

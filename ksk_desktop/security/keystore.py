@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hmac
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +33,13 @@ class LockoutPolicy:
     max_failures: int = 5
     lockout_minutes: int = 15
     idle_lock_minutes: int = 10
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "max_failures": self.max_failures,
+            "lockout_minutes": self.lockout_minutes,
+            "idle_lock_minutes": self.idle_lock_minutes,
+        }
 
 
 def _b64(data: bytes) -> str:
@@ -71,7 +77,6 @@ class KeyStore:
     # -- creation and persistence -------------------------------------------------------------
     @classmethod
     def create(cls, path: Path, station_id: str, station_code: str) -> KeyStore:
-        policy = LockoutPolicy()
         data = {
             "format": FORMAT,
             "kind": "ksk-desktop-keystore",
@@ -79,11 +84,7 @@ class KeyStore:
             "station_code": station_code,
             "slots": {},
             "lockout": {},
-            "policy": {
-                "max_failures": policy.max_failures,
-                "lockout_minutes": policy.lockout_minutes,
-                "idle_lock_minutes": policy.idle_lock_minutes,
-            },
+            "policy": LockoutPolicy().to_json(),
         }
         return cls(path, data)
 
@@ -132,11 +133,7 @@ class KeyStore:
     def set_policy(self, policy: LockoutPolicy) -> None:
         if policy.max_failures < 1 or policy.lockout_minutes < 0 or policy.idle_lock_minutes < 1:
             raise InvalidInput("Thông số khóa tài khoản không hợp lệ.")
-        self.data["policy"] = {
-            "max_failures": policy.max_failures,
-            "lockout_minutes": policy.lockout_minutes,
-            "idle_lock_minutes": policy.idle_lock_minutes,
-        }
+        self.data["policy"] = policy.to_json()
         self.save()
 
     # -- slots -------------------------------------------------------------------------------
@@ -264,7 +261,3 @@ class KeyStore:
     def anchor_key(self, dek: bytes) -> bytes:
         """A key derived from the database key for the audit-chain anchor's MAC."""
         return hmac.new(dek, b"ksk-audit-anchor|" + self.station_id.encode(), "sha256").digest()
-
-
-def fresh_station_id() -> str:
-    return base64.b32encode(os.urandom(10)).decode("ascii").lower()

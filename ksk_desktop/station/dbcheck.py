@@ -6,12 +6,15 @@ from ksk_desktop.db import migrate
 from ksk_desktop.db.database import storage_error_from
 from ksk_desktop.db.engine import verify_connection_settings
 from ksk_desktop.errors import KskError
+from ksk_desktop.security.roles import Perm
 from ksk_desktop.station import audit
 from ksk_desktop.station.session import StationSession
 
 
 def check_database(ctx: StationSession) -> dict:
-    """Run every check, never stopping at the first failure; return a JSON-ready report."""
+    """Run every check, never stopping at the first failure; return a JSON-ready report. Needs the audit
+    permission (the audit chain's check is recorded)."""
+    ctx.require(Perm.AUDIT_READ)
     checks: list[dict] = []
 
     def add(name: str, ok: bool, detail: str) -> None:

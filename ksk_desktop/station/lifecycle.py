@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -14,7 +13,8 @@ from ksk_desktop.clock import utcnow
 from ksk_desktop.db import migrate
 from ksk_desktop.db.database import Database
 from ksk_desktop.db.models import AppUser, Station
-from ksk_desktop.errors import AuthenticationFailed, InvalidInput, StationExists, StationNotFound
+from ksk_desktop.errors import AuthenticationFailed, InvalidInput, Remedy, StationExists, StationNotFound
+from ksk_desktop.ids import new_id
 from ksk_desktop.security.kdf import KdfParams
 from ksk_desktop.security.keystore import KeyStore, new_database_key, new_recovery_key
 from ksk_desktop.security.roles import Role
@@ -70,7 +70,7 @@ def init_station(
         from ksk_desktop.fsio import disk_error
 
         raise disk_error(exc, str(paths.root)) from exc
-    station_id = str(uuid.uuid4())
+    station_id = new_id()
     dek = new_database_key()
     recovery = new_recovery_key()
     keystore = KeyStore.create(paths.keys, station_id, station_code)
@@ -91,7 +91,7 @@ def init_station(
                 )
             )
             admin = AppUser(
-                id=str(uuid.uuid4()),
+                id=new_id(),
                 username=username,
                 full_name=nfc(admin_full_name) or username,
                 role=Role.ADMIN.value,
@@ -139,7 +139,8 @@ def load_keystore(paths: StationPaths) -> KeyStore:
                 "Hãy khôi phục từ bản sao lưu bằng khóa khôi phục."
             ) from None
         raise StationNotFound(
-            f"Chưa có trạm nào trong {paths.root}. Hãy thiết lập trạm (ksk init) hoặc tạo trạm mẫu (ksk demo)."
+            f"Chưa có trạm nào trong {paths.root}. Hãy thiết lập trạm mới hoặc tạo trạm mẫu.",
+            remedy=Remedy.SET_UP_STATION,
         ) from None
 
 

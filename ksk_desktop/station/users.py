@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import AppUser
 from ksk_desktop.errors import InvalidInput, NotFound, PermissionDenied
+from ksk_desktop.ids import new_id
 from ksk_desktop.security.roles import Perm, Role, parse_role
 from ksk_desktop.station.passwords import check_password, check_username
 from ksk_desktop.station.session import StationSession
@@ -51,7 +51,7 @@ def add_user(ctx: StationSession, username: str, role: str, password: str, full_
     try:
         with ctx.write() as s:
             user = AppUser(
-                id=str(uuid.uuid4()),
+                id=new_id(),
                 username=name,
                 full_name=nfc(full_name) or name,
                 role=role_.value,

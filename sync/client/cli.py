@@ -1,4 +1,4 @@
-"""``ksk sync enroll|run|status|parked|retry``: the station's side of sync on the command line.
+"""``ksk sync enroll|run|status|parked|retry|dismiss``: the station's side of sync on the command line.
 
 Registered through the ``ksk.cli`` entry-point group, so the core CLI never imports this package.
 """
@@ -111,6 +111,14 @@ def _retry(ctx: StationSession, args: argparse.Namespace) -> int:
     return 0
 
 
+def _dismiss(ctx: StationSession, args: argparse.Namespace) -> int:
+    from ksk_desktop.outbox import sync_review
+
+    result = sync_review.dismiss(ctx, args.item_id, args.reason)
+    emit(args, result, "Đã bỏ qua mục này: sẽ không gửi lên máy chủ.")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add the ``sync`` command group (idempotent: a second registration changes nothing)."""
     if "sync" in sub.choices:
@@ -148,3 +156,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = cmds.add_parser("retry", parents=[common], help="đưa một mục bị từ chối trở lại hàng chờ")
     p.add_argument("item_id")
     p.set_defaults(handler=session_command(_retry))
+    p = cmds.add_parser("dismiss", parents=[common], help="bỏ qua một mục bị từ chối (không gửi), ghi lý do")
+    p.add_argument("item_id")
+    p.add_argument("--reason", required=True, help="lý do bỏ qua (ít nhất 3 ký tự)")
+    p.set_defaults(handler=session_command(_dismiss))

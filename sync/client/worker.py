@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+from ksk_desktop.errors import Remedy
 from ksk_desktop.outbox import sync_state
 from ksk_desktop.station.session import StationSession
 from sync.client import apply
@@ -105,7 +106,9 @@ class SyncWorker:
         if transport is None:
             link = sync_state.hub_link(ctx)
             if link is None:
-                raise SyncError("Trạm chưa đăng ký với máy chủ đồng bộ: chạy `ksk sync enroll` trước.")
+                raise SyncError(
+                    "Trạm chưa đăng ký với máy chủ đồng bộ: đăng ký trạm trước.", remedy=Remedy.ENROL_SYNC
+                )
             transport = HubTransport(
                 link.hub_url,
                 link.credential,

@@ -15,7 +15,6 @@ import json
 import logging
 import secrets
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ksk_desktop.ids import new_id
 from sync.hub import fhirqueue, people
 from sync.hub.models import (
     AuditAlert,
@@ -205,7 +205,7 @@ class HubStore:
             if row.station_code != station_code:
                 raise BadEnrollCode("Mã đăng ký này cấp cho một trạm khác.")
             token = secrets.token_urlsafe(32)
-            device_id = str(uuid.uuid4())
+            device_id = new_id()
             s.add(
                 Device(
                     id=device_id,

@@ -1,4 +1,5 @@
-"""The "Quản trị" page: my account for everyone; users, audit check and backups for those allowed."""
+"""The "Quản trị" page: my account for everyone; users, security policy, audit check and backups for those
+allowed."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVB
 
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
+from ui.admin.policy import PolicyPanel
 from ui.admin.tools import AuditPanel, BackupPanel
 from ui.admin.user_dialogs import ChangePasswordDialog
 from ui.admin.users import UsersPanel
 from ui.widgets import OK_STYLE, MessageLabel, heading, paragraph
 
 NO_ACCESS = (
-    "Tài khoản của bạn ({role}) không có quyền quản trị trạm. Quản lý người dùng, kiểm tra nhật ký "
-    "truy cập và sao lưu do trưởng trạm hoặc quản trị viên thực hiện."
+    "Tài khoản của bạn ({role}) không có quyền quản trị trạm. Quản lý người dùng, chính sách bảo mật, "
+    "kiểm tra nhật ký truy cập và sao lưu do trưởng trạm hoặc quản trị viên thực hiện."
 )
 
 
@@ -69,12 +71,14 @@ class AdminPage(QWidget):
         layout.addWidget(self.no_access_label)
 
         self.users_panel = UsersPanel(content)
+        self.policy_panel = PolicyPanel(content)
         self.audit_panel = AuditPanel(content)
         self.backup_panel = BackupPanel(content)
         self.users_section = Section("Người dùng của trạm", self.users_panel, content)
+        self.policy_section = Section("Bảo mật đăng nhập", self.policy_panel, content)
         self.audit_section = Section("Nhật ký truy cập", self.audit_panel, content)
         self.backup_section = Section("Sao lưu dữ liệu", self.backup_panel, content)
-        for section in (self.users_section, self.audit_section, self.backup_section):
+        for section in (self.users_section, self.policy_section, self.audit_section, self.backup_section):
             layout.addWidget(section)
         layout.addStretch(1)
         self.set_session(session)
@@ -87,9 +91,11 @@ class AdminPage(QWidget):
         self.me_status.clear_message()
         can = session.can if session is not None else (lambda _perm: False)
         self.users_section.setVisible(can(Perm.USER_MANAGE))
+        self.policy_section.setVisible(can(Perm.SETTINGS_MANAGE))
         self.audit_section.setVisible(can(Perm.AUDIT_READ))
         self.backup_section.setVisible(can(Perm.BACKUP_CREATE))
         self.users_panel.set_session(session if can(Perm.USER_MANAGE) else None)
+        self.policy_panel.set_session(session if can(Perm.SETTINGS_MANAGE) else None)
         self.audit_panel.set_session(session if can(Perm.AUDIT_READ) else None)
         self.backup_panel.set_session(session if can(Perm.BACKUP_CREATE) else None)
         self.own_password_button.setEnabled(session is not None)
@@ -99,7 +105,9 @@ class AdminPage(QWidget):
             return
         user = session.user
         self.me_label.setText(f"Đăng nhập với tên {user.username} — {user.full_name} ({user.role_label}).")
-        no_access = not any(can(p) for p in (Perm.USER_MANAGE, Perm.AUDIT_READ, Perm.BACKUP_CREATE))
+        no_access = not any(
+            can(p) for p in (Perm.USER_MANAGE, Perm.SETTINGS_MANAGE, Perm.AUDIT_READ, Perm.BACKUP_CREATE)
+        )
         self.no_access_label.setText(NO_ACCESS.format(role=user.role_label) if no_access else "")
         self.no_access_label.setVisible(no_access)
 

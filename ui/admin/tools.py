@@ -21,12 +21,6 @@ from ui.widgets import ERROR_STYLE, OK_STYLE, MessageLabel, paragraph
 BACKUP_SUFFIX = ".kskbak"
 
 
-def check_audit(ctx: StationSession) -> audit.ChainReport:
-    """Runs on the worker thread."""
-    with ctx.read() as s:
-        return audit.verify(s, ctx.read_anchor())
-
-
 def describe_report(report: audit.ChainReport) -> str:
     if report.ok:
         return (
@@ -92,7 +86,7 @@ class AuditPanel(QWidget):
         self.check_button.setEnabled(False)
         self.result_label.show_message(style="", text="Đang kiểm tra…")
         self.task = ops.run_in_background(
-            lambda: check_audit(ctx),
+            lambda: audit.verify_and_record(ctx),
             lambda r: self._show(ctx, r),
             lambda exc: self._failed(ctx, exc),
             context=self,

@@ -8,17 +8,14 @@ that arrives while another is being handled waits its turn.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from ksk_desktop.errors import NotFound
-from ksk_desktop.people import persons
 from ksk_desktop.scheduling import appointments, checkin
 from ksk_desktop.scheduling.errors import AlreadyExamined, DayOverCapacity, NotOnTodaysList
 from ksk_desktop.security.roles import Perm
@@ -28,16 +25,10 @@ from ui.desk.result_panel import Choice, ResultPanel
 from ui.desk.walk_in import register_stranger
 from ui.messages import error_text
 
-_ID_NUMBER = re.compile(r"^\d{9}$|^\d{12}$")
 UNKNOWN_CODE = (
     "Không nhận ra “{value}”: nhập mã lịch hẹn trên phiếu hẹn, số CCCD (12 chữ số) hoặc CMND (9 chữ số); "
     "người không mang thẻ thì tìm theo họ tên ở ô bên dưới."
 )
-
-
-def _looks_like_code(value: str) -> bool:
-    """An appointment barcode, an ID number, or a CCCD QR payload (fields separated by "|")."""
-    return appointments.looks_like_id(value) or bool(_ID_NUMBER.match(value)) or "|" in value
 
 
 class DeskContext:
@@ -110,15 +101,13 @@ class CheckinFlow(QObject):
             self.waiting.clear()
             return
         kind, value = self.waiting.popleft()
-        if kind == "scan" and not _looks_like_code(value):
+        if kind == "scan" and not checkin.is_desk_code(value):
             self.panel.show_error(UNKNOWN_CODE.format(value=value[:40]), "Không nhận ra mã")
             self._next()
             return
         today, site_id = self.desk.now().date(), self.desk.site_id()
-        if kind == "scan" and _ID_NUMBER.match(value):
-            work: Callable[[], Any] = lambda: _by_id_number(ctx, value, today, site_id)  # noqa: E731
-        elif kind == "scan":
-            work = lambda: checkin.checkin_scan(ctx, value, today=today, site_id=site_id)  # noqa: E731
+        if kind == "scan":  # an appointment barcode, an ID number typed, or a CCCD payload
+            work: Callable[[], Any] = lambda: checkin.checkin_scan(ctx, value, today=today, site_id=site_id)  # noqa: E731
         elif kind == "person":
             work = lambda: checkin.checkin_by_person(ctx, value, today=today, site_id=site_id)  # noqa: E731
         else:
@@ -234,18 +223,3 @@ class CheckinFlow(QObject):
         self.panel.clear()
         if self.open_person is not None:
             self.open_person(person_id)
-
-
-def _by_id_number(ctx: StationSession, number: str, today: date, site_id: str | None) -> checkin.CheckIn:
-    """A CCCD (12 digits) or old ID (9 digits) typed at the desk: the one person who holds it, then check in."""
-    found = [
-        p for p in persons.search(ctx, number, limit=5) if number in (p.get("personal_id"), p.get("old_id"))
-    ]
-    if not found:
-        raise NotFound(
-            f"Không có ai mang số {number} trong danh sách người dân của trạm: quét thẻ CCCD để đăng ký "
-            "người mới, hoặc tìm theo họ tên."
-        )
-    if len(found) > 1:
-        raise NotFound(f"Có {len(found)} người mang số {number}: tìm theo họ tên để chọn đúng người.")
-    return checkin.checkin_by_person(ctx, found[0]["id"], today=today, site_id=site_id)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ksk_desktop import outbox
 from ksk_desktop.catalogs.communes import commune_by_code
+from ksk_desktop.outbox import sync_state
 from ksk_desktop.people.persons import count_people
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.lifecycle import station_info
@@ -32,16 +32,8 @@ def load_facts(ctx: StationSession) -> TodayFacts:
     """Runs on the worker thread."""
     station = station_info(ctx)
     people = count_people(ctx) if ctx.can(Perm.PERSON_READ) else None
-    with ctx.read() as s:
-        box = outbox.counts(s)
-    return TodayFacts(
-        station.name,
-        station.code,
-        station.commune_code,
-        people,
-        box.get("pending", 0) + box.get("in_flight", 0),
-        box.get("parked", 0),
-    )
+    box = sync_state.status(ctx)  # the same counts as the Đồng bộ page and ``ksk sync status``
+    return TodayFacts(station.name, station.code, station.commune_code, people, box["pending"], box["parked"])
 
 
 class Card(QFrame):

@@ -31,7 +31,6 @@ from ui.messages import ask, show_error
 from ui.widgets import MessageLabel, heading
 
 PLAN = plan.PLAN_SECTION
-SEX_LABELS = {"M": "Nam", "F": "Nữ"}
 
 
 def blocked_text(exc: SigningBlocked) -> str:
@@ -214,7 +213,7 @@ class ExamEditor(QWidget):
         self.bar.update_for(self.ctx, state)
         status = "Đã ký" if signed else "Bản nháp"
         self.header.setText(
-            f"{self.person.get('name', '')} — {SEX_LABELS.get(self.person.get('sex'), '')} — "
+            f"{self.person.get('name', '')} — {persons.sex_label(self.person.get('sex'))} — "
             f"ngày khám {iso_date(doc['exam_date'])} — {self.form_def.title} — phiên bản {doc['version']}"
             f" — {status}"
         )

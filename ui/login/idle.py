@@ -40,6 +40,12 @@ class IdleWatcher(QObject):
     def timeout_ms(self) -> int:
         return self._timer.interval()
 
+    def set_timeout_ms(self, timeout_ms: int) -> None:
+        """A new countdown length; a countdown under way starts again with it."""
+        self._timer.setInterval(max(1, int(timeout_ms)))
+        if self._timer.isActive():
+            self._timer.start()
+
     @property
     def active(self) -> bool:
         return self._timer.isActive()

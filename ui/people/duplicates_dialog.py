@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
 
 from ksk_desktop.errors import KskError
 from ksk_desktop.people import duplicates
+from ksk_desktop.people.persons import sex_label
 from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.i18n import format_number
 from ui.messages import ask, error_text
-from ui.people.person_text import SEX_LABELS, birth_text
+from ui.people.person_text import birth_text
 from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
 
 INTRO = (
@@ -186,7 +187,7 @@ class DuplicatesDialog(QDialog):
             values = (
                 p["name"],
                 birth_text(p.get("dob"), p.get("birth_year")),
-                SEX_LABELS.get(p.get("sex") or "", ""),
+                sex_label(p.get("sex")),
                 p.get("personal_id") or "",
                 p.get("old_id") or "",
                 p.get("hamlet") or "",

@@ -24,9 +24,10 @@ from PySide6.QtCore import (
 
 from ksk_desktop.people import people_list
 from ksk_desktop.people.people_list import ListFilter
+from ksk_desktop.people.persons import sex_label
 from ksk_desktop.station.session import StationSession
 from ui.messages import error_text
-from ui.people.person_text import SEX_LABELS, birth_text, flags_text
+from ui.people.person_text import birth_text, flags_text
 
 PAGE_SIZE = 200
 MAX_PAGES = 20  # at most 4,000 rows in memory, whatever the size of the list
@@ -55,7 +56,7 @@ def cell_text(row: dict, column: int) -> str:
     if column == BIRTH:
         return birth_text(row.get("dob"), row.get("birth_year"))
     if column == SEX:
-        return SEX_LABELS.get(row.get("sex") or "", "")
+        return sex_label(row.get("sex"))
     if column == PERSONAL_ID:
         return row.get("personal_id") or ""
     if column == HAMLET:

@@ -34,12 +34,11 @@ from PySide6.QtWidgets import (
 from ksk_desktop.people import consent, persons
 from ksk_desktop.people.history import person_history
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.station.lifecycle import station_info
 from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.messages import ask, error_text
 from ui.people.history_view import PersonHistoryView
-from ui.people.person_text import SEX_LABELS, birth_text, flag_label, parse_date_text, vietnam_time
+from ui.people.person_text import birth_text, flag_label, parse_date_text, vietnam_time
 from ui.task_dialog import FormError
 from ui.widgets import ERROR_STYLE, MUTED_STYLE, OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
 
@@ -266,7 +265,7 @@ class PersonCard(QDialog):
         birth_row.addWidget(self.age_label, 1)
         self.sex_combo = QComboBox(frame)
         self.sex_combo.addItem("— chưa rõ —", None)
-        for code, label in SEX_LABELS.items():
+        for code, label in persons.SEX_LABELS.items():
             self.sex_combo.addItem(label, code)
         self.personal_id_edit = QLineEdit(frame)
         self.personal_id_edit.setPlaceholderText("12 chữ số")
@@ -452,7 +451,7 @@ class PersonCard(QDialog):
         born = birth_text(record.get("dob"), record.get("birth_year"))
         meta = [
             (f"Sinh {born}" if record.get("dob") else f"Sinh năm {born}") if born else "Chưa có ngày sinh",
-            SEX_LABELS.get(record.get("sex") or "", ""),
+            persons.sex_label(record.get("sex")),
         ]
         if record.get("personal_id"):
             meta.append(f"Số định danh {record['personal_id']}")
@@ -671,11 +670,7 @@ class PersonCard(QDialog):
         ctx = self.session
         data = persons.PersonInput(**values, flags=flags)
 
-        def create() -> dict:
-            data.commune_code = station_info(ctx).commune_code
-            return persons.create_person(ctx, data)
-
-        return create
+        return lambda: persons.create_person(ctx, data)  # in the station's commune
 
     def _prepare_update(self) -> Callable[[], dict] | None:
         changes, flags = self.changes()

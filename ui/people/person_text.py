@@ -1,4 +1,5 @@
-"""How a person's fields read on screen: dates dd/mm/yyyy, Nam/Nữ, priority-flag labels, local times.
+"""How a person's fields read on screen: dates dd/mm/yyyy, priority-flag labels, local times (Nam/Nữ is
+``persons.sex_label``).
 
 Only display; the rules about people live in ``ksk_desktop.people.persons``.
 """
@@ -13,7 +14,6 @@ from ksk_desktop.people.people_list import FLAG_LABELS
 #: Asia/Ho_Chi_Minh is UTC+7 all year (no daylight saving since 1975); a fixed offset needs no tz database.
 VIETNAM_TIME = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
-SEX_LABELS = {"M": "Nam", "F": "Nữ"}
 NO_GROUP = "—"
 
 _DATE_TEXT = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")

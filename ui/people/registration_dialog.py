@@ -38,7 +38,7 @@ from ksk_desktop.people.registration import Registration, register
 from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.messages import error_text
-from ui.people.person_text import SEX_LABELS, birth_text
+from ui.people.person_text import birth_text
 from ui.widgets import MUTED_STYLE, OK_STYLE, ErrorLabel, heading, paragraph
 
 MATCHED_BY = {
@@ -85,7 +85,7 @@ def value_text(key: str, value: Any) -> str:
         text = str(value)
         return f"{text} (chỉ có năm sinh)" if len(text) == 4 else birth_text(text, None)
     if key == "sex":
-        return SEX_LABELS.get(str(value), str(value))
+        return persons.sex_label(str(value)) or str(value)
     return str(value)
 
 
@@ -381,14 +381,13 @@ class ScanResultDialog(QDialog):
         """Where the person lives: the commune from the catalogue (the station's by default) and the hamlet
         from those already on the list (or a new one typed in)."""
         from ksk_desktop.people.people_list import hamlets
-        from ksk_desktop.station.lifecycle import station_info
         from ui.commune_combo import CommuneCombo
 
         frame, box = _section("Nơi ở", parent)
         grid = QGridLayout()
         self.commune_combo = CommuneCombo(frame)
         self.commune_combo.setObjectName("communeCombo")
-        self.commune_combo.select_code(station_info(self.session).commune_code)
+        self.commune_combo.select_code(persons.default_commune(self.session))
         self.hamlet_combo = QComboBox(frame)
         self.hamlet_combo.setObjectName("hamletCombo")
         self.hamlet_combo.setEditable(True)

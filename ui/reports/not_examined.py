@@ -10,12 +10,13 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from ksk_desktop.people.persons import sex_label
 from ksk_desktop.scheduling import coverage
 from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.i18n import format_date, format_number
 from ui.messages import error_text
-from ui.people.person_text import SEX_LABELS, birth_text
+from ui.people.person_text import birth_text
 from ui.schedule.table import RowsTable
 from ui.widgets import ErrorLabel, heading
 
@@ -46,7 +47,7 @@ def cell_text(n: int, row: dict, column: int) -> str:
         str(n + 1),
         row["name"],
         birth_text(row.get("dob"), row.get("birth_year")),
-        SEX_LABELS.get(row.get("sex") or "", ""),
+        sex_label(row.get("sex")),
         row.get("personal_id") or "",
         row.get("hamlet") or coverage.NO_HAMLET_LABEL,
         row.get("group") or "",

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksk_desktop.people.persons import sex_label
 from ksk_desktop.scheduling import appointments, day_schedule, days
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.security.roles import Perm
@@ -31,7 +32,7 @@ from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.i18n import format_long_date
 from ui.messages import ask, error_text
-from ui.people.person_text import SEX_LABELS, birth_text
+from ui.people.person_text import birth_text
 from ui.schedule.move_dialog import MoveDialog
 from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel, heading
 
@@ -186,7 +187,7 @@ class DayView(QDialog):
                         str(a["queue_no"] or ""),
                         a["name"],
                         birth_text(a["dob"], a["birth_year"]),
-                        SEX_LABELS.get(a["sex"] or "", ""),
+                        sex_label(a["sex"]),
                         a["hamlet"] or "",
                         a["phone"] or "",
                         a["status_label"] + (" (khóa)" if a["locked"] else ""),
