@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from testkit.faultproxy import FAULTS, FaultProxy
+from testkit.hubdb import BACKENDS, empty_hub_db
 from testkit.hubproc import HubProcess
 from testkit.setcheck import check_set
 from testkit.stations import add_people, enroll, hub_rows, new_station, outbox_rows
@@ -29,10 +30,11 @@ from sync.hub.store import HubStore
 
 
 @pytest.fixture
-def hub(tmp_path):
-    db = tmp_path / "hub.db"
-    proc = HubProcess(db).start()
-    proc.db_url = f"sqlite:///{db}"
+def hub(request, tmp_path):
+    """The hub in its own process, on SQLite unless the test asks for a backend (``indirect`` parameter)."""
+    url = empty_hub_db(getattr(request, "param", "sqlite"), tmp_path)
+    proc = HubProcess(url).start()
+    proc.db_url = url
     yield proc
     proc.stop()
 
@@ -119,6 +121,7 @@ def relink(paths, hub_url):
         ctx.close()
 
 
+@pytest.mark.parametrize("hub", BACKENDS, indirect=True)
 def test_every_item_exactly_once_through_a_proxy_failing_30_percent(admin_session, hub):
     """(b) Dropped connections, delays, 500/503, resets mid-answer, truncated and garbled bodies."""
     ctx = admin_session
@@ -150,14 +153,15 @@ def relink_ctx(ctx, hub_url):
     sync_state.save_enrolment(ctx, hub_url, link.device_id, link.credential, pin_sha256=None, ca_file=None)
 
 
-def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_session, tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_session, tmp_path, backend):
     """(e) The hub process is killed mid-sync and restarted on the same port and database; the station's clock
     is two days ahead. Nothing is lost or doubled, and the hub's records carry the hub's own time."""
     ctx = admin_session
     add_people(ctx, 400)
-    db = tmp_path / "hub.db"
+    db = empty_hub_db(backend, tmp_path)
     hub = HubProcess(db).start()
-    hub.db_url = f"sqlite:///{db}"
+    hub.db_url = db
     try:
         enroll(ctx, hub.db_url, hub.url)
         skew = timedelta(days=2)
@@ -178,7 +182,7 @@ def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_sess
             killed_at = len(hub_rows(hub.db_url))
             time.sleep(0.5)
             hub = HubProcess(db, port=hub.port).start()
-            hub.db_url = f"sqlite:///{db}"
+            hub.db_url = db
             thread.join(120)
             worker.close()
         assert results and results[0].complete, results
@@ -204,6 +208,7 @@ def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_sess
         hub.stop()
 
 
+@pytest.mark.parametrize("hub", BACKENDS, indirect=True)
 def test_two_stations_register_the_same_personal_id_offline(tmp_path, hub):
     """(d) One person at the hub; both stations converge after pulling, the duplicate resolving to the kept one
     through the core's person merge (references re-pointed, merged id still resolvable)."""
