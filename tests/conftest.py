@@ -1,20 +1,26 @@
-"""Shared fixtures. Qt runs offscreen; key slots use the fast Argon2id profile (tests only)."""
+"""Shared fixtures. Qt runs offscreen; key slots use a fast Argon2id profile (tests only), here and in every
+Python child process (tests/testkit/fastkdf)."""
 
 from __future__ import annotations
 
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["KSK_INSECURE_FAST_KDF"] = "1"
 
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from testkit import fastkdf  # noqa: E402
 
 from ksk_desktop.station.lifecycle import init_station, login  # noqa: E402
 from ksk_desktop.station.paths import StationPaths  # noqa: E402
+
+fastkdf.install()
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(fastkdf.SITE_DIR), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+)
 
 ADMIN = "admin"
 ADMIN_PASSWORD = "Quan-tri-2026"
