@@ -14,6 +14,7 @@ from ksk_desktop import __version__
 from ksk_desktop.station.paths import StationPaths, default_data_dir
 from ui import ops
 from ui.flow import AppFlow
+from ui.fonts import load_bundled_fonts
 from ui.i18n import apply_button_texts
 
 log = logging.getLogger("ksk.ui")
@@ -49,6 +50,7 @@ def setup_application(app: QApplication) -> None:
         font.setFamily("Segoe UI")  # has every Vietnamese glyph
     font.setPointSizeF(max(font.pointSizeF(), 10.5))
     app.setFont(font)
+    load_bundled_fonts()
     # The flow decides when to quit (between the login dialog and the main window no window is open).
     app.setQuitOnLastWindowClosed(False)
 
