@@ -19,6 +19,7 @@ from testkit.hubdb import BACKENDS, empty_hub_db
 from testkit.hubproc import HubProcess
 from testkit.setcheck import check_set
 from testkit.stations import add_people, enroll, hub_rows, new_station, outbox_rows
+from testkit.waiting import wait_until
 
 from conftest import ADMIN, ADMIN_PASSWORD
 from ksk_desktop.db.models import SyncState
@@ -84,10 +85,14 @@ def test_sigkill_the_client_mid_batch_repeatedly(admin_session, hub, tmp_path):
         for _ in range(20):
             requests_before = sum(proxy.stats.values())
             child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            deadline = time.monotonic() + 20
-            while sum(proxy.stats.values()) == requests_before and time.monotonic() < deadline:
-                time.sleep(0.005)  # until the child has started talking to the hub (start-up is ~1 s)
-            time.sleep(rng.uniform(0.0, 0.3))
+            wait_until(  # the child has started talking to the hub (start-up is ~1 s)
+                lambda: sum(proxy.stats.values()),
+                lambda n, before=requests_before: n > before,
+                timeout=20,
+                interval=0.005,
+                what="the child's first request",
+            )
+            time.sleep(rng.uniform(0.0, 0.3))  # the fault itself: a kill at a random point, not a wait
             child.kill()  # SIGKILL at a random point of the sync: no cleanup of any kind
             child.wait(10)
             at_hub.append(len(hub_rows(hub.db_url)))
@@ -175,12 +180,11 @@ def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_sess
             thread = threading.Thread(target=lambda: results.append(worker.run_once()))
             results = []
             thread.start()
-            deadline = time.monotonic() + 30
-            while len(hub_rows(hub.db_url)) < 100 and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_until(lambda: len(hub_rows(hub.db_url)), lambda n: n >= 100, what="100 items at the hub")
             hub.kill()  # mid-sync, no clean shutdown
             killed_at = len(hub_rows(hub.db_url))
-            time.sleep(0.5)
+            # The station notices: an attempt fails while the hub is down (then the hub comes back).
+            wait_until(lambda: sync_state.status(ctx)["consecutive_failures"], what="a failed attempt")
             hub = HubProcess(db, port=hub.port).start()
             hub.db_url = db
             thread.join(120)

@@ -162,8 +162,10 @@ def test_ops_skips_callbacks_for_deleted_widgets(qtbot):
     called = []
     gate = threading.Event()
     task = ops.run_in_background(lambda: gate.wait(5), called.append, called.append, context=widget)
+    deleted = []
+    widget.destroyed.connect(lambda: deleted.append(True))
     widget.deleteLater()
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: bool(deleted), timeout=5_000)
     gate.set()
     qtbot.waitUntil(lambda: task.done, timeout=5_000)
     assert called == []
