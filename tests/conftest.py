@@ -7,8 +7,10 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -21,6 +23,15 @@ fastkdf.install()
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(fastkdf.SITE_DIR), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
 )
+# A child process given no data folder (a hub, a command without a station) must not write into the user's
+# real one (its log file): the default data folder of the whole run is a temporary one.
+_DEFAULT_DATA_DIR = tempfile.mkdtemp(prefix="ksk-tests-data-")
+os.environ["KSK_DATA_DIR"] = _DEFAULT_DATA_DIR
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001 - pytest hook
+    shutil.rmtree(_DEFAULT_DATA_DIR, ignore_errors=True)
+
 
 ADMIN = "admin"
 ADMIN_PASSWORD = "Quan-tri-2026"
