@@ -124,6 +124,7 @@ def test_configuring_again_replaces_only_its_own_handlers(tmp_path, own_logging)
     other = logging.NullHandler()
     root = logging.getLogger()
     root.addHandler(other)
+    level = root.level
     try:
         logfile.configure(StationPaths(tmp_path / "a"), console=True)
         logfile.configure(StationPaths(tmp_path / "b"), console=True)
@@ -132,5 +133,7 @@ def test_configuring_again_replaces_only_its_own_handlers(tmp_path, own_logging)
         assert [h.baseFilename for h in ours if hasattr(h, "baseFilename")] == [
             str(tmp_path / "b" / "logs" / "ksk.log")
         ]
+        logfile.unconfigure()
+        assert [h for h in root.handlers if getattr(h, "_ksk_handler", False)] == [] and root.level == level
     finally:
         root.removeHandler(other)

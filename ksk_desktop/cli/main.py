@@ -112,9 +112,7 @@ def _run(args: argparse.Namespace, log_file: Path) -> int:
         return 130
     except BrokenPipeError:
         return 141
-    except (
-        Exception
-    ) as exc:  # a bug: its type and place in one line; the traceback (without messages) to the log
+    except Exception as exc:  # a bug: its type and place in one line; the traceback to the log
         logfile.log_unexpected(log, "unexpected error", (type(exc), exc, exc.__traceback__), file_only=True)
         print(
             f"Lỗi không mong đợi ({type(exc).__name__} tại {logfile.where(exc.__traceback__)}). Mọi thay đổi dở "

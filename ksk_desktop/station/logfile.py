@@ -24,6 +24,7 @@ BACKUP_COUNT = 3
 MESSAGE_LEFT_OUT = "(thông điệp lỗi không ghi vào nhật ký: có thể chứa dữ liệu cá nhân)"
 _FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d:%(threadName)s] %(message)s"
 _OWN_LOGGERS = ("ksk", "ksk_desktop", "ui", "sync")
+_restore: dict[str, int] = {}  # the root logger's level before configure()
 _OURS = "_ksk_handler"  # marks the handlers this module installed, so configuring again replaces only them
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
@@ -129,6 +130,7 @@ def configure(paths: StationPaths, *, console: bool = True) -> Path:
         setattr(handler, _OURS, True)
         root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > logging.INFO:
+        _restore["level"] = root.level
         root.setLevel(logging.INFO)
     return path
 
@@ -139,11 +141,13 @@ def _ours_or_warning(record: logging.LogRecord) -> bool:
 
 
 def unconfigure() -> None:
-    """Remove (and close) the handlers :func:`configure` installed."""
+    """Remove (and close) the handlers :func:`configure` installed, and put back the root logger's level."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, _OURS, False)]:
         root.removeHandler(handler)
         handler.close()
+    if "level" in _restore:
+        root.setLevel(_restore.pop("level"))
 
 
 def log_unexpected(logger: logging.Logger, what: str, exc_info: ExcInfo, *, file_only: bool = False) -> None:
