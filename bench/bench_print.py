@@ -11,7 +11,6 @@ Run: .venv/bin/python bench/bench_print.py [--runs 7]
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import sys
@@ -19,7 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.pop("KSK_INSECURE_FAST_KDF", None)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import demo_copy, machine, pct  # noqa: E402

@@ -7,13 +7,11 @@ Run: .venv/bin/python bench/bench_scan.py [--scans 500]
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
 from pathlib import Path
 
-os.environ.pop("KSK_INSECURE_FAST_KDF", None)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402

@@ -20,7 +20,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-os.environ.pop("KSK_INSECURE_FAST_KDF", None)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -73,10 +72,9 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=200)
     ap.add_argument("--kind", choices=("exams", "people"), default="exams")
     args = ap.parse_args()
-    os.environ.setdefault("KSK_INSECURE_FAST_KDF", "1")  # key-slot cost is not what this measures
-
     import requests
     from sqlalchemy import func, select
+    from testkit.fastkdf import install as fast_key_slots
     from testkit.hubproc import HubProcess
     from testkit.stations import PASSWORD, add_people, enroll, hub_rows, new_station
 
@@ -88,6 +86,7 @@ def main() -> int:
     from ksk_desktop.station.lifecycle import login
     from sync.client.worker import SyncWorker, WorkerConfig
 
+    fast_key_slots()  # key-slot cost is not what this measures
     print(f"machine: {machine()}")
     print(f"items: {args.items:,} {args.kind}, batches of {args.batch}")
     with tempfile.TemporaryDirectory(prefix="ksk-bench-sync-") as tmp:

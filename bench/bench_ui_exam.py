@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.pop("KSK_INSECURE_FAST_KDF", None)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 

@@ -17,7 +17,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-os.environ.pop("KSK_INSECURE_FAST_KDF", None)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 

@@ -33,8 +33,8 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-echo ">> pip install -e .[test]"
-.venv/bin/python -m pip install -q -e ".[test]"
+echo ">> pip install -e .[test,postgres]"
+.venv/bin/python -m pip install -q -e ".[test,postgres]"
 
 # The FHIR test peer (tests/peers/medplum): Medplum's FHIR engine behind a small Node shim. npm installs the
 # pinned packages, including the npm package "node" (Node 22, which Medplum 5 needs; Debian 12 ships Node 18).

@@ -1,20 +1,37 @@
-"""Shared fixtures. Qt runs offscreen; key slots use the fast Argon2id profile (tests only)."""
+"""Shared fixtures. Qt runs offscreen; key slots use a fast Argon2id profile (tests only), here and in every
+Python child process (tests/testkit/fastkdf)."""
 
 from __future__ import annotations
 
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["KSK_INSECURE_FAST_KDF"] = "1"
 
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from testkit import fastkdf  # noqa: E402
 
 from ksk_desktop.station.lifecycle import init_station, login  # noqa: E402
 from ksk_desktop.station.paths import StationPaths  # noqa: E402
+
+fastkdf.install()
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(fastkdf.SITE_DIR), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+)
+# A child process given no data folder (a hub, a command without a station) must not write into the user's
+# real one (its log file): the default data folder of the whole run is a temporary one.
+_DEFAULT_DATA_DIR = tempfile.mkdtemp(prefix="ksk-tests-data-")
+os.environ["KSK_DATA_DIR"] = _DEFAULT_DATA_DIR
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001 - pytest hook
+    shutil.rmtree(_DEFAULT_DATA_DIR, ignore_errors=True)
+
 
 ADMIN = "admin"
 ADMIN_PASSWORD = "Quan-tri-2026"

@@ -53,7 +53,12 @@ def test_sigkill_mid_transaction_loses_no_acknowledged_save(station, trial):
         env=dict(os.environ),
     )
     acked: list[str] = []
-    deadline = time.monotonic() + rng.uniform(1.5, 3.0)
+    while len(acked) < 6:  # the writer got going (its start-up is slow on a busy machine)…
+        line = child.stdout.readline()
+        if not line:
+            break
+        acked.append(line.strip())
+    deadline = time.monotonic() + rng.uniform(1.5, 3.0)  # …then the kill lands at a random point
     while time.monotonic() < deadline:
         line = child.stdout.readline()
         if not line:

@@ -9,7 +9,6 @@ shape) so that many people can be made quickly; one test signs and amends an exa
 from __future__ import annotations
 
 import json
-import time
 from contextlib import contextmanager
 from datetime import date
 
@@ -18,6 +17,7 @@ from testkit import fhir_examples as ex
 from testkit.faultproxy import FaultProxy
 from testkit.hubproc import HubProcess
 from testkit.stations import add_people, enroll
+from testkit.waiting import wait_until
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
 from ksk_desktop import outbox
@@ -69,13 +69,14 @@ def fhir_stats(db_url: str) -> dict:
 
 
 def wait_sent(db_url: str, n: int, timeout: float = 90.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        stats = fhir_stats(db_url)
-        if stats["sent"] >= n or stats["parked"]:
-            return stats
-        time.sleep(0.2)
-    return fhir_stats(db_url)
+    """The forward queue's figures once *n* exams were sent (or one was parked)."""
+    return wait_until(
+        lambda: fhir_stats(db_url),
+        lambda stats: stats["sent"] >= n or stats["parked"],
+        timeout=timeout,
+        interval=0.1,
+        what=f"{n} exams sent to FHIR",
+    )
 
 
 def assert_held_once(fhir: FhirClient, people: list[dict], exams: list[dict]) -> None:
@@ -127,8 +128,8 @@ def test_station_sync_reaches_the_fhir_server_once(admin_session, medplum, tmp_p
             outbox.enqueue(s, "exam", exams[0]["id"], exams[0], 1)
         again.close()
         assert sync_once(ctx.paths)["accepted"] == 1
-        time.sleep(0.5)
-        assert fhir_stats(db_url)["sent"] == 2
+        # Queued or not is decided in the push's transaction: a second forward would show as pending (or sent).
+        assert fhir_stats(db_url) == {"pending": 0, "sent": 2, "parked": 0, "waiting": 0, "parked_items": []}
     fhir = FhirClient(medplum.url)
     assert_held_once(fhir, people, exams)
     fhir.close()
@@ -147,9 +148,8 @@ def test_hub_killed_mid_forward_and_restarted_still_once(admin_session, medplum,
             enroll(ctx, db_url, hub.url)
             ctx.close()
             assert sync_once(ctx.paths)["accepted"] == 2 * len(people) + len(exams)  # + consents
-            deadline = time.monotonic() + 30
-            while sum(proxy.stats.values()) < 2 and time.monotonic() < deadline:
-                time.sleep(0.02)  # the first transaction has gone through, the second is on its way
+            # The first transaction has gone through, the second is on its way.
+            wait_until(lambda: sum(proxy.stats.values()), lambda n: n >= 2, what="two FHIR requests")
             hub.kill()  # SIGKILL: no clean shutdown of the forwarder
         finally:
             hub.stop()

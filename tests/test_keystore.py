@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conftest import ADMIN, ADMIN_PASSWORD
+from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
 from ksk_desktop.errors import AccountLocked, AuthenticationFailed, InvalidInput
 from ksk_desktop.security.keystore import KeyStore
 from ksk_desktop.station import users
 from ksk_desktop.station.lifecycle import login
+from ksk_desktop.station.paths import StationPaths
 
 
 def test_password_and_recovery_key_unwrap_the_same_key(station):
@@ -91,3 +95,37 @@ def test_disabled_user_cannot_log_in(admin_session):
     with pytest.raises(AuthenticationFailed) as err:
         login(admin_session.paths, "minh", "Bac-si-2026")
     assert "vô hiệu hóa" in err.value.message
+
+
+def test_production_key_derivation_has_no_test_switch(tmp_path):
+    """A Python started outside the test suite's fast-KDF site makes slots with the real Argon2id profile,
+    whatever the environment says (the old test switch included)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"KSK_INSECURE_FAST_KDF": "1"}
+    code = (
+        "import json; from dataclasses import asdict; from ksk_desktop.security.kdf import default_params;"
+        "print(json.dumps(asdict(default_params())))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=True
+    )
+    assert json.loads(out.stdout) == {"time_cost": 3, "memory_kib": 192 * 1024, "parallelism": 2}
+
+
+def test_the_suites_child_processes_make_fast_slots_that_open_here(tmp_path):
+    """``ksk init`` run by a test (a child process) uses the fast profile; the slot opens in this process."""
+    data = tmp_path / "station"
+    made = run_ksk(
+        "init",
+        "--station-code",
+        "TYT-KDF",
+        "--commune-code",
+        "10507",
+        "--admin",
+        ADMIN,
+        data_dir=data,
+        password=ADMIN_PASSWORD,
+    )
+    assert made.returncode == 0, made.stderr
+    slots = json.loads((data / "keys.json").read_text(encoding="utf-8"))["slots"]
+    assert slots and all(slot["kdf"]["time_cost"] == 1 for slot in slots.values())
+    login(StationPaths(data), ADMIN, ADMIN_PASSWORD).close()

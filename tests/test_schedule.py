@@ -23,6 +23,7 @@ from ksk_desktop.scheduling import (
     coverage,
     day_schedule,
     days,
+    placement,
     planner,
     reconcile,
     sites,
@@ -191,8 +192,8 @@ def test_plan_rules_capacity_morning_priority_and_pupils_at_school(world):
     # capacity: 3 station days × 8 slots × 10 + one school day × 4 slots × 10
     assert c["placed"] <= 3 * 80 + 40
     assert all(load <= cap for _sid, _start, cap, load in slot_loads(ctx))
-    assert {u.code for u in result.unplaced} <= set(planner.REASONS)
-    assert all(u.reason == planner.REASONS[u.code] for u in result.unplaced)
+    assert {u.code for u in result.unplaced} <= set(placement.REASONS)
+    assert all(u.reason == placement.REASONS[u.code] for u in result.unplaced)
 
     rows = q(
         ctx,

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from conftest import ADMIN, ADMIN_PASSWORD, COMMUNE
 from ksk_desktop.people import persons
-from ksk_desktop.scheduling import campaigns, days, planner, sites
+from ksk_desktop.scheduling import campaigns, days, placement, planner, sites
 from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.station.lifecycle import init_station, login
 from ksk_desktop.station.paths import StationPaths
@@ -168,7 +168,7 @@ def test_planning_never_exceeds_capacity_and_keeps_its_rules(
             assert pid not in placed_now or placed_now[pid].action == "unchanged" or rebalance
         assert (kind == "school") == (pid in pupils), "pupils at school days, and only they"
     for u in result.unplaced:
-        assert u.reason == planner.REASONS[u.code] or u.cancelled_appointment_id
+        assert u.reason == placement.REASONS[u.code] or u.cancelled_appointment_id
 
     again = planner.plan(ctx, campaign, *window, population=everyone, rebalance=rebalance, dry_run=True)
     assert again.counts["moved"] == again.counts["new"] == again.counts["cancelled"] == 0, (

@@ -7,7 +7,6 @@ import json
 import logging
 import socket
 import threading
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +16,7 @@ from sqlalchemy import text
 from testkit.hubproc import HubProcess
 from testkit.setcheck import check_set
 from testkit.stations import add_people, enroll, hub_rows, outbox_rows
+from testkit.waiting import wait_until
 
 from ksk_desktop import outbox
 from ksk_desktop.errors import KskError
@@ -303,13 +303,12 @@ def test_cancel_stops_a_waiting_worker_promptly_and_it_never_blocks_the_caller(a
         pass
     sync_state.save_enrolment(ctx, f"http://127.0.0.1:{port}", "dev", "secret", pin_sha256=None, ca_file=None)
     worker = SyncWorker(ctx, config=WorkerConfig(backoff_base_s=30, max_failures=None, timeout_s=(1, 1)))
-    started = time.monotonic()
-    worker.start()
-    assert time.monotonic() - started < 0.5  # start() returns at once
-    time.sleep(0.8)
+    thread = worker.start()  # returns while the worker runs: it never gives up by itself (max_failures=None)
+    assert thread.is_alive()
+    # The first attempt failed: the worker now waits out a 30 s backoff.
+    wait_until(lambda: sync_state.status(ctx)["consecutive_failures"], timeout=20, what="a failed attempt")
     worker.cancel()
-    assert worker.join(5), "worker did not stop"
-    assert time.monotonic() - started < 5
+    assert worker.join(5), "worker did not stop"  # well before the backoff was over
     status = sync_state.status(ctx)
     assert status["pending"] == 3 and status["in_flight"] == 0 and status["consecutive_failures"] >= 1
     assert status["last_error"] and status["next_attempt_at"]

@@ -15,9 +15,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from testkit.faultproxy import FAULTS, FaultProxy
+from testkit.hubdb import BACKENDS, empty_hub_db
 from testkit.hubproc import HubProcess
 from testkit.setcheck import check_set
 from testkit.stations import add_people, enroll, hub_rows, new_station, outbox_rows
+from testkit.waiting import wait_until
 
 from conftest import ADMIN, ADMIN_PASSWORD
 from ksk_desktop.db.models import SyncState
@@ -29,10 +31,11 @@ from sync.hub.store import HubStore
 
 
 @pytest.fixture
-def hub(tmp_path):
-    db = tmp_path / "hub.db"
-    proc = HubProcess(db).start()
-    proc.db_url = f"sqlite:///{db}"
+def hub(request, tmp_path):
+    """The hub in its own process, on SQLite unless the test asks for a backend (``indirect`` parameter)."""
+    url = empty_hub_db(getattr(request, "param", "sqlite"), tmp_path)
+    proc = HubProcess(url).start()
+    proc.db_url = url
     yield proc
     proc.stop()
 
@@ -82,10 +85,14 @@ def test_sigkill_the_client_mid_batch_repeatedly(admin_session, hub, tmp_path):
         for _ in range(20):
             requests_before = sum(proxy.stats.values())
             child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            deadline = time.monotonic() + 20
-            while sum(proxy.stats.values()) == requests_before and time.monotonic() < deadline:
-                time.sleep(0.005)  # until the child has started talking to the hub (start-up is ~1 s)
-            time.sleep(rng.uniform(0.0, 0.3))
+            wait_until(  # the child has started talking to the hub (start-up is ~1 s)
+                lambda: sum(proxy.stats.values()),
+                lambda n, before=requests_before: n > before,
+                timeout=20,
+                interval=0.005,
+                what="the child's first request",
+            )
+            time.sleep(rng.uniform(0.0, 0.3))  # the fault itself: a kill at a random point, not a wait
             child.kill()  # SIGKILL at a random point of the sync: no cleanup of any kind
             child.wait(10)
             at_hub.append(len(hub_rows(hub.db_url)))
@@ -119,6 +126,7 @@ def relink(paths, hub_url):
         ctx.close()
 
 
+@pytest.mark.parametrize("hub", BACKENDS, indirect=True)
 def test_every_item_exactly_once_through_a_proxy_failing_30_percent(admin_session, hub):
     """(b) Dropped connections, delays, 500/503, resets mid-answer, truncated and garbled bodies."""
     ctx = admin_session
@@ -150,14 +158,15 @@ def relink_ctx(ctx, hub_url):
     sync_state.save_enrolment(ctx, hub_url, link.device_id, link.credential, pin_sha256=None, ca_file=None)
 
 
-def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_session, tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_session, tmp_path, backend):
     """(e) The hub process is killed mid-sync and restarted on the same port and database; the station's clock
     is two days ahead. Nothing is lost or doubled, and the hub's records carry the hub's own time."""
     ctx = admin_session
     add_people(ctx, 400)
-    db = tmp_path / "hub.db"
+    db = empty_hub_db(backend, tmp_path)
     hub = HubProcess(db).start()
-    hub.db_url = f"sqlite:///{db}"
+    hub.db_url = db
     try:
         enroll(ctx, hub.db_url, hub.url)
         skew = timedelta(days=2)
@@ -171,14 +180,13 @@ def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_sess
             thread = threading.Thread(target=lambda: results.append(worker.run_once()))
             results = []
             thread.start()
-            deadline = time.monotonic() + 30
-            while len(hub_rows(hub.db_url)) < 100 and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_until(lambda: len(hub_rows(hub.db_url)), lambda n: n >= 100, what="100 items at the hub")
             hub.kill()  # mid-sync, no clean shutdown
             killed_at = len(hub_rows(hub.db_url))
-            time.sleep(0.5)
+            # The station notices: an attempt fails while the hub is down (then the hub comes back).
+            wait_until(lambda: sync_state.status(ctx)["consecutive_failures"], what="a failed attempt")
             hub = HubProcess(db, port=hub.port).start()
-            hub.db_url = f"sqlite:///{db}"
+            hub.db_url = db
             thread.join(120)
             worker.close()
         assert results and results[0].complete, results
@@ -204,6 +212,7 @@ def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_sess
         hub.stop()
 
 
+@pytest.mark.parametrize("hub", BACKENDS, indirect=True)
 def test_two_stations_register_the_same_personal_id_offline(tmp_path, hub):
     """(d) One person at the hub; both stations converge after pulling, the duplicate resolving to the kept one
     through the core's person merge (references re-pointed, merged id still resolvable)."""

@@ -4,13 +4,13 @@ duplicate ids, merges by personal ID, the pull feed, audit-head tamper evidence,
 from __future__ import annotations
 
 import json
-import os
 import threading
 import uuid
 import warnings
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from testkit.hubdb import BACKENDS, empty_hub_db
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -34,25 +34,14 @@ def clock():
     return Clock()
 
 
-PG_URL = os.environ.get("KSK_TEST_PG_URL")  # e.g. postgresql+psycopg://postgres@127.0.0.1:55432/ksk_hub_test
+@pytest.fixture(params=BACKENDS)
+def hub_url(request, tmp_path) -> str:
+    return empty_hub_db(request.param, tmp_path)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path, clock):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'hub.db'}"
-    else:
-        if not PG_URL:
-            pytest.skip("set KSK_TEST_PG_URL to run the hub tests on PostgreSQL")
-        from sqlalchemy import create_engine
-
-        from sync.hub.models import HubBase
-
-        engine = create_engine(PG_URL)
-        HubBase.metadata.drop_all(engine)  # a clean hub for each test
-        engine.dispose()
-        url = PG_URL
-    s = HubStore(url, clock=clock)
+@pytest.fixture
+def store(hub_url, clock):
+    s = HubStore(hub_url, clock=clock)
     yield s
     s.close()
 
@@ -381,3 +370,98 @@ def test_concurrent_pushes_of_the_same_people_from_four_devices(store):
     feed = api.get("/api/v1/changes", params={"cursor": 0, "limit": 1000}, headers=auth(devices[0])).json()
     assert [c["seq"] for c in feed["changes"]] == sorted(c["seq"] for c in feed["changes"])
     assert len([c for c in feed["changes"] if c["type"] == "merge"]) == 120
+
+
+def test_fields_beyond_the_hubs_columns_are_refused_alike_on_every_backend(api, store):
+    """PostgreSQL refuses what SQLite stores (a string longer than its column, a number beyond it, a NUL): the
+    hub checks first, so both backends answer the same specific reason, never "hub error"."""
+    dev = enroll(api, store)
+    exam_id = str(uuid.uuid4())
+    exam = {
+        "item_id": str(uuid.uuid4()),
+        "kind": "exam",
+        "entity_id": exam_id,
+        "entity_version": 1,
+        "payload": {
+            "id": exam_id,
+            "version": 1,
+            "person_id": "x" * 40,
+            "status": "signed",
+            "form": "adult",
+            "exam_date": "2026-03-02",
+        },
+    }
+
+    def consent(consent_id: str, person_id: str) -> dict:
+        payload = {"person_id": person_id, "kind": "ehr_share"}
+        return {
+            "item_id": str(uuid.uuid4()),
+            "kind": "consent",
+            "entity_id": consent_id,
+            "entity_version": 1,
+            "payload": payload,
+        }
+
+    merge = {
+        "item_id": str(uuid.uuid4()),
+        "kind": "person_merge",
+        "entity_id": str(uuid.uuid4()),
+        "entity_version": 1,
+        "payload": {"merged_id": "m" * 37, "kept_id": str(uuid.uuid4())},
+    }
+    head = {
+        "item_id": str(uuid.uuid4()),
+        "kind": "audit_head",
+        "entity_id": str(uuid.uuid4()),
+        "entity_version": 1,
+        "payload": {"seq": 2**63, "hash": "a" * 64},
+    }
+    expected = [
+        (person_item("p" * 37), "bad_entity_id"),
+        (person_item(commune_code="105071"), "bad_person"),
+        (person_item(version=2**31), "bad_version"),
+        (person_item() | {"entity_id": "p\x00q"}, "bad_entity_id"),
+        (consent(str(uuid.uuid4()), "x" * 37), "bad_consent"),
+        (consent("c" * 37, str(uuid.uuid4())), "bad_entity_id"),
+        (exam, "bad_exam"),
+        (merge, "bad_merge"),
+        (head, "bad_audit_head"),
+    ]
+    sound = person_item(commune_code="10507")
+    results = push(api, dev, [item for item, _code in expected] + [sound])
+    assert [(r["status"], r.get("code")) for r in results] == [
+        ("rejected", code) for _i, code in expected
+    ] + [("accepted", None)]
+    assert store.stats()["items"] == 1 and store.stats()["persons"] == 1
+    # Enrolment: a control character in the station's fields is a refusal, not a server error.
+    code = store.new_enroll_code("TYT-Z")
+    body = {"code": code, "station_code": "TYT-Z", "station_id": "abc\x00", "commune_code": "10507"}
+    answer = api.post("/api/v1/enroll", json=body)
+    assert answer.status_code == 400 and "không hợp lệ" in answer.json()["detail"]
+    assert api.post("/api/v1/enroll", json=body | {"station_id": str(uuid.uuid4())}).status_code == 200
+
+
+def test_hubs_opening_an_empty_database_together_create_it_once(hub_url):
+    """``ksk hub serve`` and a ``ksk hub`` command started together both create the schema: they take turns."""
+    errors: list[BaseException] = []
+    stores: list[HubStore] = []
+
+    def open_store() -> None:
+        try:
+            stores.append(HubStore(hub_url))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    try:
+        assert not errors, errors
+        assert len(stores) == 4
+        codes = {s.new_enroll_code("TYT-A") for s in stores}  # each one works on the same tables
+        assert len(codes) == 4
+    finally:
+        for s in stores:
+            s.close()

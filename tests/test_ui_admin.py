@@ -142,10 +142,13 @@ def test_cancelled_confirmation_changes_nothing(qtbot, page, admin_session):
     with qtbot.waitSignal(panel.users_loaded, timeout=10_000):
         panel.refresh()
     panel.select_username("bacsi")
+    loaded = panel.task  # the list's load, finished
     qtbot.mouseClick(panel.active_button, CLICK)
     qtbot.mouseClick(panel.confirm_box.button(QMessageBox.StandardButton.Cancel), CLICK)
-    qtbot.wait(100)
-    assert not panel.busy
+    qtbot.waitUntil(lambda: not panel.confirm_box.isVisible(), timeout=5_000)
+    assert (
+        panel.task is loaded and not panel.busy
+    )  # the answer started nothing (a confirmed one starts at once)
     assert {u.username: u.active for u in users.list_users(admin_session)}["bacsi"] is True
 
 

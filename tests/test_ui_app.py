@@ -84,6 +84,7 @@ def test_flow_demo_creates_the_station_then_prefills_admin(qtbot, paths):
 
 def test_main_entry_point_runs_and_quits(qtbot, tmp_path, monkeypatch):
     from ui import app as app_module
+    from ui import crash_log
 
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
     seen = []
@@ -110,6 +111,7 @@ def test_main_entry_point_runs_and_quits(qtbot, tmp_path, monkeypatch):
     finally:
         qapp.setFont(font)
         qapp.setQuitOnLastWindowClosed(quit_on_close)
+        crash_log.uninstall()  # the log file and error hooks main() installed
 
 
 def test_module_is_runnable_with_python_m():
@@ -160,8 +162,10 @@ def test_ops_skips_callbacks_for_deleted_widgets(qtbot):
     called = []
     gate = threading.Event()
     task = ops.run_in_background(lambda: gate.wait(5), called.append, called.append, context=widget)
+    deleted = []
+    widget.destroyed.connect(lambda: deleted.append(True))
     widget.deleteLater()
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: bool(deleted), timeout=5_000)
     gate.set()
     qtbot.waitUntil(lambda: task.done, timeout=5_000)
     assert called == []

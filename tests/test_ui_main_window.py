@@ -123,10 +123,11 @@ def test_idle_timeout_locks_the_window(qtbot, station, admin_session):
 
 def test_activity_postpones_the_idle_lock(qtbot, station, admin_session):
     paths, _ = station
-    window = make_window(qtbot, admin_session, paths, idle_timeout_ms=400)
+    window = make_window(qtbot, admin_session, paths, idle_timeout_ms=1_000)
     target = window.stack.currentWidget()
-    for _ in range(8):  # 8 × 100 ms of activity: twice the timeout
-        qtbot.wait(100)
+    timer = window.idle_watcher._timer
+    for _ in range(4):  # four times past half the timeout: twice the timeout in all, and never locked
+        qtbot.waitUntil(lambda: timer.remainingTime() < 500, timeout=5_000)
         move = QMouseEvent(
             QEvent.Type.MouseMove,
             QPointF(5, 5),
@@ -136,7 +137,7 @@ def test_activity_postpones_the_idle_lock(qtbot, station, admin_session):
             Qt.KeyboardModifier.NoModifier,
         )
         QApplication.sendEvent(target, move)
-        assert not window.is_locked
+        assert not window.is_locked and timer.remainingTime() > 500  # the countdown started again
     qtbot.waitUntil(lambda: window.is_locked, timeout=5_000)
 
 
@@ -225,7 +226,7 @@ def test_idle_watcher_counts_input_as_activity(qtbot):
         with qtbot.waitSignal(watcher.idle, timeout=2_000):
             pass
         watcher.start()
-        qtbot.wait(100)
+        qtbot.waitUntil(lambda: watcher._timer.remainingTime() < 100, timeout=2_000)
         app = QApplication.instance()
         press = QMouseEvent(
             QEvent.Type.MouseButtonPress,

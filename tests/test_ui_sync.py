@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -215,19 +214,16 @@ def test_hub_down_shows_the_error_and_the_window_stays_responsive(qtbot, admin_s
         ctx, f"http://127.0.0.1:{dead_port()}", "dev-1", "secret", pin_sha256=None, ca_file=None
     )
     page = make_page(qtbot, ctx, WorkerConfig(backoff_base_s=0.4, max_failures=3, timeout_s=(1.0, 1.0)))
-    ticks = []
+    ticks = []  # for each tick of a GUI-thread timer: was the sync running then?
     timer = QTimer()
     timer.setInterval(20)
-    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.timeout.connect(lambda: ticks.append(page.controller.running))
     timer.start()
-    started = time.monotonic()
     report = run_and_wait(qtbot, page, timeout=30_000)
-    elapsed = time.monotonic() - started
     timer.stop()
     assert not report["complete"] and "Không kết nối được máy chủ" in report["error"]
-    assert elapsed > 0.3  # it really waited out the backoff…
-    assert len(ticks) >= elapsed / 0.02 * 0.5  # …while the event loop kept running (no gap on the GUI thread)
-    assert max(b - a for a, b in zip(ticks, ticks[1:], strict=False)) < 0.25
+    assert report["failures"] == 3  # it tried three times, waiting out the backoff in between…
+    assert ticks.count(True) >= 2  # …while the GUI's event loop kept running (bench_ui_sync.py: how smoothly)
     assert page.indicator.text().startswith("Lỗi: không kết nối được máy chủ")
     assert page.indicator.colour == RED
     assert "Chưa đồng bộ hết" in page.result_label.text()
@@ -256,10 +252,9 @@ def test_window_indicator_opens_the_page_and_locking_cancels_a_running_sync(qtbo
     )
     qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.controller.running, timeout=5_000)
-    time.sleep(0.3)
-    started = time.monotonic()
+    # The first attempt failed: the worker now waits out a 30 s backoff, and never gives up by itself.
+    qtbot.waitUntil(lambda: sync_state.status(ctx)["consecutive_failures"] >= 1, timeout=10_000)
     window.lock()
-    assert time.monotonic() - started < 4  # cancelled and waited for, not left hanging
-    assert not page.controller.running and ctx.closed
+    assert not page.controller.running and ctx.closed  # so it was cancelled and waited for
     assert not page.controller.status_timer.isActive() and not indicator.isVisible()
     window.unlock_dialog.done(0)

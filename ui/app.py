@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
@@ -12,11 +11,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory
 
 from ksk_desktop import __version__
 from ksk_desktop.station.paths import StationPaths, default_data_dir
-from ui import ops
+from ui import crash_log, ops
 from ui.flow import AppFlow
+from ui.fonts import load_bundled_fonts
 from ui.i18n import apply_button_texts
-
-log = logging.getLogger("ksk.ui")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -49,12 +47,13 @@ def setup_application(app: QApplication) -> None:
         font.setFamily("Segoe UI")  # has every Vietnamese glyph
     font.setPointSizeF(max(font.pointSizeF(), 10.5))
     app.setFont(font)
+    load_bundled_fonts()
     # The flow decides when to quit (between the login dialog and the main window no window is open).
     app.setQuitOnLastWindowClosed(False)
 
 
 def _excepthook(exc_type, exc, tb) -> None:  # noqa: ANN001 - sys.excepthook signature
-    log.critical("unhandled exception", exc_info=(exc_type, exc, tb))
+    crash_log.log_unhandled(exc_type, exc, tb)
     if QApplication.instance() is not None:
         box = QMessageBox(
             QMessageBox.Icon.Critical,
@@ -69,11 +68,11 @@ def _excepthook(exc_type, exc, tb) -> None:  # noqa: ANN001 - sys.excepthook sig
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    paths = StationPaths(args.data_dir.expanduser() if args.data_dir else default_data_dir())
+    crash_log.install(paths)
+    sys.excepthook = _excepthook
     app = QApplication.instance() or QApplication(sys.argv[:1])
     setup_application(app)
-    sys.excepthook = _excepthook
-    paths = StationPaths(args.data_dir.expanduser() if args.data_dir else default_data_dir())
 
     flow = AppFlow(paths, demo=args.demo)
     flow.finished.connect(app.quit)

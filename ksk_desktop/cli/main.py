@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -27,7 +28,11 @@ from ksk_desktop.cli import (
     station_cmds,
 )
 from ksk_desktop.cli.hints import error_line
+from ksk_desktop.cli.io import paths_of
 from ksk_desktop.errors import KskError
+from ksk_desktop.station import logfile
+
+log = logging.getLogger("ksk")
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -72,10 +77,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_path(parser: argparse.ArgumentParser, argv: list[str]) -> str:
+    """The sub-command names in *argv* (``person add``), never an argument's value: what the log file records."""
+    names: list[str] = []
+    tokens = list(argv)
+    while True:
+        sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        name = next((t for t in tokens if sub is not None and t in sub.choices), None)
+        if sub is None or name is None:
+            return " ".join(names)
+        names.append(name)
+        tokens = tokens[tokens.index(name) + 1 :]
+        parser = sub.choices[name]
+
+
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    log_file = logfile.configure(paths_of(args))
+    started = time.monotonic()
+    code = _run(args, log_file)
+    log.info("ksk %s: exit %d (%.1f s)", command_path(parser, argv), code, time.monotonic() - started)
+    return code
+
+
+def _run(args: argparse.Namespace, log_file: Path) -> int:
     try:
         result = args.handler(args)
     except KskError as exc:
@@ -86,12 +113,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 141
-    except Exception as exc:  # a bug: say so in one line, without data (messages may carry personal data)
+    except Exception as exc:  # a bug: its type and place in one line; the traceback to the log
+        logfile.log_unexpected(log, "unexpected error", (type(exc), exc, exc.__traceback__), file_only=True)
         print(
-            f"Lỗi không mong đợi ({type(exc).__name__}). Mọi thay đổi dở dang đã được hủy; hãy báo cho bộ phận hỗ trợ.",
+            f"Lỗi không mong đợi ({type(exc).__name__} tại {logfile.where(exc.__traceback__)}). Mọi thay đổi dở "
+            f"dang đã được hủy; chi tiết ghi trong {log_file}; hãy báo cho bộ phận hỗ trợ.",
             file=sys.stderr,
         )
-        logging.getLogger("ksk").debug("unexpected error", exc_info=True)
         return 70
     return int(result or 0)
 

@@ -22,7 +22,8 @@ is audited as ``exam.read`` / ``exam.save`` / ``exam.sign`` / ``exam.amend``, wi
   ``clinical.classify(...)`` of the values (BMI, BP grade, class per index, suggested class, flags, warnings) and
   ``document["health_class"]`` the resulting class (worst index, or the doctor's override with a reason).
 - ``plan.suggest_for(ctx, exam_id)`` → suggested ``referrals``/``followups``; ``plan.set_plan(ctx, exam_id,
-  referrals, followups, expected_version=n)`` — the doctor confirms them (``section_versions["plan"]``).
+  referrals, followups, expected_version=n)`` — the doctor confirms them (``section_versions["plan"]``);
+  ``plan_rules`` holds what a plan may contain (follow-up kinds, urgencies) and the suggestions themselves.
 - ``signing.sign(ctx, exam_id) -> document`` — doctor only; ``errors.SigningBlocked`` carries ``missing`` and
   ``unconfirmed``. ``signing.verify(ctx, exam_id)``, ``signing.verify_qr_text(doc)``, ``signing.verify_qr(ctx,
   text)``.

@@ -8,6 +8,7 @@ from typing import Any
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.exams import document
 from ksk_desktop.exams.forms import load_form
+from ksk_desktop.exams.plan_rules import apply_plan
 from ksk_desktop.exams.records import (
     apply_confirmations,
     apply_values,
@@ -35,7 +36,6 @@ def amend(
     ``referrals``/``followups`` lists), ``amends_version`` n and the *reason*. Signed at once by default (the
     amending doctor signs it); with ``sign=False`` it stays a draft to finish and sign later. Returns the document
     (``sign=True``) or the draft's state."""
-    from ksk_desktop.exams.plan import apply_plan
     from ksk_desktop.exams.signing import sign_row
 
     ctx.require(Perm.EXAM_SIGN)

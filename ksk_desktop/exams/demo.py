@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import select
 
 from ksk_desktop.db.models import Appointment, ExamDay, Person
-from ksk_desktop.exams import document, plan
+from ksk_desktop.exams import document, plan_rules
 from ksk_desktop.exams.forms import default_form, load_form
 from ksk_desktop.exams.records import apply_values, insert_version, recompute
 from ksk_desktop.exams.signing import sign_row
@@ -156,8 +156,8 @@ def _sign_new(
     for w in (doc["assessment"] or {}).get("warnings") or []:
         doc["confirmed"].append(w["field"])  # the demo doctor re-measured and confirms
     recompute(doc, form, person)
-    suggested = plan.suggest(doc)
-    plan.apply_plan(doc, suggested["referrals"], suggested["followups"])
+    suggested = plan_rules.suggest(doc)
+    plan_rules.apply_plan(doc, suggested["referrals"], suggested["followups"])
     row = insert_version(doctor, s, doc)
     doctor.audit(s, "exam.save", "exam", doc["id"], {"version": 1, "created": True, "demo": True})
     s.flush()

@@ -12,7 +12,7 @@ from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import FollowUp, Person
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.exams.errors import ExamNotFound
-from ksk_desktop.exams.plan import FOLLOWUP_KINDS
+from ksk_desktop.exams.plan_rules import FOLLOWUP_KINDS
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Appointment, Campaign, ExamVersion, Person
 from ksk_desktop.errors import InvalidInput, NotFound, PermissionDenied, Remedy
-from ksk_desktop.exams import document, validation
+from ksk_desktop.exams import document, plan_rules, validation
 from ksk_desktop.exams.errors import ExamNotFound, ExamSigned, VersionConflict
 from ksk_desktop.exams.forms import FormDef, canonical_form_id, default_form, load_form
 from ksk_desktop.ids import new_id
@@ -344,8 +344,6 @@ def import_exam(ctx: StationSession, data: dict) -> dict:
     """A new draft from an exam document (at least ``person_id``, ``form``, ``exam_date``, ``values``; also
     ``appointment_id``, ``confirmed``, ``diagnoses``, ``conclusion``, ``advice``, ``health_class``,
     ``health_class_reason``, ``referrals``, ``followups``). Every value is checked as if typed. Returns the document."""
-    from ksk_desktop.exams import plan
-
     ctx.require(Perm.EXAM_WRITE)
     if not isinstance(data, dict):
         raise InvalidInput("Tệp phiếu khám phải là một đối tượng JSON.")
@@ -372,7 +370,7 @@ def import_exam(ctx: StationSession, data: dict) -> dict:
             top["conclusion.health_class"] = data["health_class"]
         changed = apply_values(ctx, doc, form, {**values, **top}, check_perm=False)
         apply_confirmations(doc, form, data.get("confirmed") or [])
-        plan.apply_plan(doc, data.get("referrals") or [], data.get("followups") or [])
+        plan_rules.apply_plan(doc, data.get("referrals") or [], data.get("followups") or [])
         recompute(doc, form, person)
         insert_version(ctx, s, doc)
         ctx.audit(

@@ -9,7 +9,7 @@ from ksk_desktop import outbox
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Referral
 from ksk_desktop.exams.errors import ExamNotFound
-from ksk_desktop.exams.plan import URGENCY_LABELS
+from ksk_desktop.exams.plan_rules import URGENCY_LABELS
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 

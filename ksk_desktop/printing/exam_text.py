@@ -7,7 +7,7 @@ from typing import Any
 
 from ksk_desktop.clinical.measurements import NUMERIC_FIELDS
 from ksk_desktop.clinical.qd1613 import class_label
-from ksk_desktop.exams.plan import FOLLOWUP_KINDS
+from ksk_desktop.exams.plan_rules import FOLLOWUP_KINDS
 from ksk_desktop.printing.fonts import clean
 from ksk_desktop.printing.formats import dmy, number
 from ksk_desktop.text import fold

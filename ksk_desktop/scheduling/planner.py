@@ -26,8 +26,9 @@ releases all of them and spreads everyone again (same inputs, same placement). L
 (…) appointments and locked days never move. A released appointment whose person no longer fits is cancelled,
 and said so. A person whose last appointment was a no-show gets a new one pointing back to it.
 
-Speed: set-based reads, placement in memory, and driver-level ``executemany`` writes — 40,000 people in a few
-seconds on a 100,000-person station.
+Speed: set-based reads, placement in memory (``scheduling.placement``), and driver-level ``executemany`` writes
+(``scheduling.plan_write``) — 40,000 people in a few seconds on a 100,000-person station. The answer's shapes
+are in ``scheduling.plan_result``.
 """
 
 from __future__ import annotations
@@ -41,18 +42,28 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ksk_desktop.clock import utcnow
-from ksk_desktop.db.bulk import insert_many
-from ksk_desktop.db.models import Appointment, Campaign
+from ksk_desktop.db.models import Campaign
 from ksk_desktop.errors import InvalidInput, NotFound, Remedy
 from ksk_desktop.ids import new_ids
 from ksk_desktop.people.persons import FLAGS, TARGET_GROUPS
 from ksk_desktop.scheduling import status as st
-from ksk_desktop.scheduling import sync_payload
 from ksk_desktop.scheduling.campaigns import parse_groups
 from ksk_desktop.scheduling.clock import local_today, show_date
 from ksk_desktop.scheduling.days import MORNING_ENDS
 from ksk_desktop.scheduling.examined import examined_ids_sql
+from ksk_desktop.scheduling.placement import (
+    Candidate,
+    DayRoom,
+    SlotRoom,
+    assign,
+    copy_days,
+    fill,
+    place,
+    streams,
+    unplaced_all,
+)
+from ksk_desktop.scheduling.plan_result import Placement, PlanResult, Unplaced
+from ksk_desktop.scheduling.plan_write import write_plan
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import collation_key
@@ -60,16 +71,6 @@ from ksk_desktop.text import collation_key
 PRIORITY_FLAGS = ("elderly", "disabled", "merit")
 ELDERLY_AGE = 60
 PUPIL_AGES = (6, 17)
-
-REASONS = {
-    "no_school_day": "Học sinh (nhóm b, 6–17 tuổi) được khám tại trường: chưa có ngày khám tại điểm trường học "
-    "trong khoảng ngày đã chọn.",
-    "school_full": "Các ngày khám tại trường học trong khoảng ngày đã chọn đã kín chỗ.",
-    "no_regular_day": "Chỉ có ngày khám tại trường học (dành cho học sinh) trong khoảng ngày đã chọn.",
-    "no_morning_room": "Hết chỗ buổi sáng (người cao tuổi, người khuyết tật, người có công được xếp buổi sáng) "
-    "trong khoảng ngày đã chọn.",
-    "full": "Hết chỗ: các ngày khám trong khoảng ngày đã chọn đã kín.",
-}
 
 
 @dataclass
@@ -97,203 +98,6 @@ class Population:
             "hamlets": sorted(self.hamlets),
             "not_examined_this_year": self.not_examined_this_year,
         }
-
-
-@dataclass(slots=True)
-class Placement:
-    appointment_id: str
-    person_id: str
-    day_id: str
-    slot_id: str
-    date: str
-    start: str
-    end: str
-    site_id: str
-    action: str  # new | moved | unchanged
-    priority: bool
-    pupil: bool
-
-    def to_json(self) -> dict:
-        return {k: getattr(self, k) for k in self.__slots__}
-
-
-@dataclass(slots=True)
-class Unplaced:
-    person_id: str
-    name: str
-    hamlet: str | None
-    group: str | None
-    code: str
-    reason: str
-    cancelled_appointment_id: str | None = None  # a re-planned appointment that no longer fits
-
-    def to_json(self) -> dict:
-        return {k: getattr(self, k) for k in self.__slots__}
-
-
-@dataclass
-class PlanResult:
-    campaign_id: str
-    date_from: date
-    date_to: date
-    site_id: str | None
-    dry_run: bool
-    population: dict
-    days: list[dict]
-    placed: list[Placement]
-    unplaced: list[Unplaced]
-    already_scheduled: int
-    examined_this_year: int
-    rebalance: bool = False
-    seconds: float = 0.0
-
-    @property
-    def counts(self) -> dict[str, int]:
-        actions = {"new": 0, "moved": 0, "unchanged": 0}
-        for p in self.placed:
-            actions[p.action] += 1
-        return {
-            "considered": len(self.placed) + len(self.unplaced),
-            "placed": len(self.placed),
-            **actions,
-            "unplaced": len(self.unplaced),
-            "cancelled": sum(1 for u in self.unplaced if u.cancelled_appointment_id),
-            "already_scheduled": self.already_scheduled,
-            "examined_this_year": self.examined_this_year,
-        }
-
-    def to_json(self) -> dict:
-        reasons: dict[str, dict] = {}
-        for u in self.unplaced:
-            reasons.setdefault(u.code, {"reason": u.reason, "count": 0})["count"] += 1
-        return {
-            "campaign_id": self.campaign_id,
-            "from": self.date_from.isoformat(),
-            "to": self.date_to.isoformat(),
-            "site_id": self.site_id,
-            "dry_run": self.dry_run,
-            "rebalance": self.rebalance,
-            "population": self.population,
-            "counts": self.counts,
-            "unplaced_reasons": reasons,
-            "days": self.days,
-            "placed": [p.to_json() for p in self.placed],
-            "unplaced": [u.to_json() for u in self.unplaced],
-            "seconds": self.seconds,
-        }
-
-
-# -- placement in memory ----------------------------------------------------------------------------------------
-@dataclass(slots=True)
-class SlotRoom:
-    id: str
-    start: str
-    end: str
-    room: int
-
-
-class DayRoom:
-    """Free places of one exam day; priority people fill mornings forwards, others afternoons then mornings
-    backwards, so the two meet in the morning only when the day is full."""
-
-    def __init__(self, row, slots: list[SlotRoom]) -> None:  # noqa: ANN001 - a result row
-        self.id, self.date, self.site_id, self.site_name, self.kind = row
-        self.slots = slots
-        self.morning = [x for x in slots if x.start < MORNING_ENDS]
-        self.afternoon = [x for x in slots if x.start >= MORNING_ENDS]
-        self.capacity = 0
-        self.booked_before = 0
-        self.placed = 0
-        self.quota = 0
-        self._fwd = 0
-        self._back = len(self.morning) - 1
-        self._aft = 0
-        self.morning_room = sum(x.room for x in self.morning)
-        self.afternoon_room = sum(x.room for x in self.afternoon)
-
-    @property
-    def room(self) -> int:
-        return self.morning_room + self.afternoon_room
-
-    def take_morning(self) -> SlotRoom:
-        while self.morning[self._fwd].room == 0:
-            self._fwd += 1
-        slot = self.morning[self._fwd]
-        slot.room -= 1
-        self.morning_room -= 1
-        return self._took(slot)
-
-    def take_any(self) -> SlotRoom:
-        if self.afternoon_room:
-            while self.afternoon[self._aft].room == 0:
-                self._aft += 1
-            slot = self.afternoon[self._aft]
-            self.afternoon_room -= 1
-        else:
-            while self.morning[self._back].room == 0:
-                self._back -= 1
-            slot = self.morning[self._back]
-            self.morning_room -= 1
-        slot.room -= 1
-        return self._took(slot)
-
-    def give_back(self, slot: SlotRoom) -> None:
-        """A place taken before this plan is free again (its appointment moved)."""
-        slot.room += 1
-        if slot.start < MORNING_ENDS:
-            self.morning_room += 1
-        else:
-            self.afternoon_room += 1
-        self._fwd, self._back, self._aft = 0, len(self.morning) - 1, 0  # the free place may be behind them
-
-    def _took(self, slot: SlotRoom) -> SlotRoom:
-        self.placed += 1
-        self.quota -= 1
-        return slot
-
-
-@dataclass(slots=True)
-class _Person:
-    id: str
-    name: str
-    hamlet: str | None
-    group: str | None
-    priority: bool
-    pupil: bool
-    movable: tuple | None = None  # (appointment id, version, slot id) of an appointment the planner may move
-    no_show: tuple | None = None  # (appointment id, version) of the no-show this replaces
-    keep: bool = False  # the movable appointment stays where it is
-    any_slot: bool = False  # rebalancing found no place by the rules for this appointment: any place will do
-
-
-def _fill(
-    days: list[DayRoom], people: list[_Person], placed: dict[str, tuple[DayRoom, SlotRoom]], morning: bool
-) -> list[_Person]:
-    """Place *people* in order, mornings only (priority) or anywhere; return those who found no room.
-
-    First pass: each day takes a share of them in proportion to its free places (mornings, for priority people),
-    which spreads them over the range in order; second pass: anyone left takes any place still free.
-    """
-
-    def room(d: DayRoom) -> int:
-        return d.morning_room if morning else d.room
-
-    free = sum(room(d) for d in days)
-    for d in days:
-        d.quota = room(d) if len(people) >= free else -(-room(d) * len(people) // free)
-    for use_quota in (True, False):
-        left = []
-        i, n = 0, len(days)
-        for p in people:
-            while i < n and (room(days[i]) == 0 or (use_quota and days[i].quota <= 0)):
-                i += 1
-            if i == n:
-                left.append(p)
-                continue
-            day = days[i]
-            placed[p.id] = (day, day.take_morning() if morning else day.take_any())
-        people = left
-    return people
 
 
 def age_in(year: int, birth_year: int | None) -> int | None:
@@ -342,7 +146,7 @@ def plan(
     else:
         with ctx.write() as s:
             result, work = _compute(s, campaign_id, date_from, date_to, site_id, population, today, rebalance)
-            _write(ctx, s, result, work)
+            write_plan(ctx, s, result, work)
     result.dry_run = dry_run
     result.seconds = round(time.perf_counter() - started, 3)
     return result
@@ -431,7 +235,7 @@ def _compute(
         else {}
     )
 
-    people: list[_Person] = []
+    people: list[Candidate] = []
     already = n_examined = 0
     low, high = PUPIL_AGES
     campaign_year = campaign.year
@@ -455,7 +259,7 @@ def _compute(
             ) == pupil
             keep = fits and not rebalance
         ns = no_shows.get(pid) if a is None else None
-        people.append(_Person(pid, name, hamlet, group, prio, pupil, movable, ns[:2] if ns else None, keep))
+        people.append(Candidate(pid, name, hamlet, group, prio, pupil, movable, ns[:2] if ns else None, keep))
     ranks = {h: i for i, h in enumerate(sorted({p.hamlet for p in people if p.hamlet}, key=collation_key))}
     last = len(ranks)
     people.sort(key=lambda p: ranks.get(p.hamlet, last))  # stable: list order within a hamlet
@@ -468,23 +272,23 @@ def _compute(
         # Who gets a place is decided first, those who had one before newcomers (nobody who has a time loses it
         # to someone new); then they are all spread afresh in the usual order, so rebalancing twice changes
         # nothing.
-        final = _copy(days)
-        _assign(days, people, placed, unplaced, rebalance=True)
+        final = copy_days(days)
+        assign(days, people, placed, unplaced, rebalance=True)
         chosen = set(placed)
         placed = {}
-        for stream, stream_days in _streams(final):
-            left = _place(
+        for stream, stream_days in streams(final):
+            left = place(
                 stream_days,
                 [p for p in people if p.pupil == stream and p.id in chosen and not p.any_slot],
                 placed,
             )
             # those who took any place in the first round take one again (so do any left: it cannot happen)
             left += [p for p in people if p.pupil == stream and p.id in chosen and p.any_slot]
-            left = _fill(stream_days, left, placed, morning=False) if left else left
-            unplaced += _unplaced_all(left, stream, stream_days)
+            left = fill(stream_days, left, placed, morning=False) if left else left
+            unplaced += unplaced_all(left, stream, stream_days)
         days = final
     else:
-        _assign(days, people, placed, unplaced, rebalance=False)
+        assign(days, people, placed, unplaced, rebalance=False)
     where_is = {x.id: (d, x) for d in days for x in d.slots}
 
     placements = []
@@ -553,78 +357,6 @@ def _compute(
     return result, {"people": by_id, "campaign": campaign}
 
 
-def _streams(days: list[DayRoom]) -> tuple:
-    """(pupils?, their days): pupils at school sites, everyone else at the other sites."""
-    return ((True, [d for d in days if d.kind == "school"]), (False, [d for d in days if d.kind != "school"]))
-
-
-def _copy(days: list[DayRoom]) -> list[DayRoom]:
-    out = []
-    for d in days:
-        c = DayRoom(
-            (d.id, d.date, d.site_id, d.site_name, d.kind),
-            [SlotRoom(x.id, x.start, x.end, x.room) for x in d.slots],
-        )
-        c.capacity, c.booked_before = d.capacity, d.booked_before
-        out.append(c)
-    return out
-
-
-def _assign(
-    days: list[DayRoom], people: list[_Person], placed: dict, unplaced: list[Unplaced], *, rebalance: bool
-) -> None:
-    """Place those to move, then newcomers. Without rebalancing, "to move" means breaking a rule, and who finds
-    no better place keeps their own; with it, every appointment the planner may move was given back, and who
-    finds no place by the rules takes any (an appointment is cancelled only if no place at all is left)."""
-    where_is = {x.id: (d, x) for d in days for x in d.slots}
-    streams = _streams(days)
-    for stream, stream_days in streams:
-        movers = [p for p in people if p.pupil == stream and p.movable and not p.keep]
-        left = _place(stream_days, movers, placed)
-        if rebalance:
-            for p in left:
-                p.any_slot = True
-            left = _fill(stream_days, left, placed, morning=False) if stream_days and left else left
-            unplaced += _unplaced_all(left, stream, stream_days)
-        else:
-            for p in left:
-                p.keep = True
-    if not rebalance:  # the places of those who moved are free for newcomers
-        for p in people:
-            if p.movable and not p.keep and p.id in placed:
-                day, slot = where_is[p.movable[2]]
-                day.give_back(slot)
-    for stream, stream_days in streams:
-        fresh = [p for p in people if p.pupil == stream and not p.movable]
-        left = _place(stream_days, fresh, placed)
-        unplaced += _unplaced_all(left, stream, stream_days)
-
-
-def _place(days: list[DayRoom], people: list[_Person], placed: dict) -> list[_Person]:
-    """Priority people into mornings, then the others anywhere (afternoons first); returns who found no room."""
-    if not days:
-        return list(people)
-    left = _fill(days, [p for p in people if p.priority], placed, morning=True)
-    return left + _fill(days, [p for p in people if not p.priority], placed, morning=False)
-
-
-def _unplaced_all(left: list[_Person], pupils: bool, days: list[DayRoom]) -> list[Unplaced]:
-    """Those *left* without a place, each with the reason."""
-    if not left:
-        return []
-    if not days:
-        code = "no_school_day" if pupils else "no_regular_day"
-        return [_unplaced(p, code) for p in left]
-    if pupils:
-        return [_unplaced(p, "school_full") for p in left]
-    room = any(d.room for d in days)  # afternoons free but mornings full: say so to priority people
-    return [_unplaced(p, "no_morning_room" if p.priority and room else "full") for p in left]
-
-
-def _unplaced(p: _Person, code: str) -> Unplaced:
-    return Unplaced(p.id, p.name, p.hamlet, p.group, code, REASONS[code])
-
-
 def _open_days(s: Session, date_from: date, date_to: date, site_id: str | None, today: date) -> list:
     """Exam days of the range that can take people: not past, not locked, at an active site."""
     start = max(date_from, today)
@@ -691,133 +423,6 @@ def _load_slots(s: Session, rows: list, released: Counter) -> list[DayRoom]:
         day.capacity, day.booked_before = totals[r.id]
         days.append(day)
     return days
-
-
-def _write(ctx: StationSession, s: Session, result: PlanResult, work: dict) -> None:
-    people: dict[str, _Person] = work["people"]
-    now = utcnow()
-    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
-    user = ctx.user.username
-    new_rows, moved, queued, ready = [], [], [], []
-    year = work["campaign"].year
-    updated = sync_payload.utc_text(stamp)
-    rescheduled = []
-    for p in result.placed:
-        person = people[p.person_id]
-        if p.action == "new":
-            link = person.no_show[0] if person.no_show else None
-            new_rows.append(
-                {
-                    "id": p.appointment_id,
-                    "person_id": p.person_id,
-                    "campaign_id": result.campaign_id,
-                    "day_id": p.day_id,
-                    "slot_id": p.slot_id,
-                    "status": st.SCHEDULED,
-                    "queue_no": None,
-                    "priority": int(p.priority),
-                    "locked": False,
-                    "walk_in": False,
-                    "rescheduled_from": link,
-                    "note": None,
-                    "checked_in_at": None,
-                    "created_by": user,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                }
-            )
-            ready.append(
-                {
-                    "id": p.appointment_id,
-                    "person_id": p.person_id,
-                    "campaign_id": result.campaign_id,
-                    "campaign_year": year,
-                    "date": p.date,
-                    "site_id": p.site_id,
-                    "start": p.start,
-                    "end": p.end,
-                    "status": st.SCHEDULED,
-                    "queue_no": None,
-                    "priority": p.priority,
-                    "walk_in": False,
-                    "rescheduled_from": link,
-                    "checked_in_at": None,
-                    "updated_at": updated,
-                    "version": 1,
-                }
-            )
-            if person.no_show:
-                rescheduled.append(person.no_show)
-        elif p.action == "moved":
-            version = person.movable[1] + 1
-            moved.append(
-                {
-                    "id": p.appointment_id,
-                    "day": p.day_id,
-                    "slot": p.slot_id,
-                    "p": int(p.priority),
-                    "v": version,
-                    "now": stamp,
-                }
-            )
-            queued.append(p.appointment_id)
-    cancelled = []
-    for u in result.unplaced:
-        if u.cancelled_appointment_id:
-            version = people[u.person_id].movable[1] + 1
-            cancelled.append(
-                {
-                    "id": u.cancelled_appointment_id,
-                    "v": version,
-                    "now": stamp,
-                    "note": "Hủy khi xếp lại lịch: " + u.reason,
-                }
-            )
-            queued.append(u.cancelled_appointment_id)
-    if rescheduled:
-        s.execute(
-            text(
-                "UPDATE appointment SET status = 'rescheduled', version = :v, updated_at = :now WHERE id = :id"
-            ),
-            [{"id": a, "v": v + 1, "now": stamp} for a, v in rescheduled],
-        )
-        queued += [a for a, _v in rescheduled]
-    if cancelled:
-        s.execute(
-            text(
-                "UPDATE appointment SET status = 'cancelled', note = :note, version = :v, updated_at = :now "
-                "WHERE id = :id"
-            ),
-            cancelled,
-        )
-    if moved:
-        s.execute(
-            text(
-                "UPDATE appointment SET day_id = :day, slot_id = :slot, priority = :p, version = :v, "
-                "updated_at = :now WHERE id = :id"
-            ),
-            moved,
-        )
-    insert_many(s, Appointment.__table__, new_rows)
-    sync_payload.queue(s, queued, ready)  # each with the appointment as now stored
-    ctx.audit(
-        s,
-        "schedule.plan",
-        "campaign",
-        result.campaign_id,
-        {
-            "from": result.date_from.isoformat(),
-            "to": result.date_to.isoformat(),
-            "site": result.site_id,
-            "population": result.population,
-            "counts": result.counts,
-            "new": [r["id"] for r in new_rows],
-            "moved": [m["id"] for m in moved],
-            "cancelled": [c["id"] for c in cancelled],
-            "rescheduled": [a for a, _v in rescheduled],
-        },
-    )
 
 
 def priority_of(s: Session, person_id: str, year: int) -> tuple[bool, bool]:

@@ -1,13 +1,12 @@
 """Argon2id parameters for wrapping the database key.
 
-The default profile takes about 0.3–0.4 s on a 2-core laptop (see bench/bench_login.py). A fast profile
-exists only for the test suite, selected by ``KSK_INSECURE_FAST_KDF=1``; each slot stores its own
-parameters, so a slot made with either profile opens with the parameters it was made with.
+The default profile takes about 0.3–0.4 s on a 2-core laptop (see bench/bench_login.py). Each slot stores
+its own parameters, so a slot opens with the parameters it was made with whatever the default is now (the
+test suite makes its slots with a fast profile of its own: tests/testkit/fastkdf).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass
 
 from argon2.low_level import Type, hash_secret_raw
@@ -33,10 +32,6 @@ class KdfParams:
         return cls(int(data["time_cost"]), int(data["memory_kib"]), int(data["parallelism"]))
 
 
-FAST_TEST_PARAMS = KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
-
-
 def default_params() -> KdfParams:
-    if os.environ.get("KSK_INSECURE_FAST_KDF") == "1":
-        return FAST_TEST_PARAMS
+    """The parameters new key slots are made with."""
     return KdfParams()

@@ -21,7 +21,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ksk_desktop.errors import AccountLocked, AuthenticationFailed, InvalidInput, NotAKskDatabase
 from ksk_desktop.fsio import atomic_write_json
-from ksk_desktop.security.kdf import KdfParams, default_params
+from ksk_desktop.security import kdf
+from ksk_desktop.security.kdf import KdfParams
 
 FORMAT = 1
 RECOVERY_SLOT = "recovery"
@@ -141,7 +142,7 @@ class KeyStore:
         return f"ksk-slot|{self.station_id}|{slot_id}".encode()
 
     def _wrap(self, slot_id: str, secret: bytes, dek: bytes, params: KdfParams | None) -> dict:
-        params = params or default_params()
+        params = params or kdf.default_params()
         salt = secrets.token_bytes(16)
         nonce = secrets.token_bytes(12)
         kek = params.derive(secret, salt)
@@ -235,7 +236,7 @@ class KeyStore:
             dek = self._unwrap(slot_id, password.encode())
         else:
             # Spend the same time as a real attempt so that timing does not reveal which names exist.
-            default_params().derive(password.encode(), b"\0" * 16)
+            kdf.default_params().derive(password.encode(), b"\0" * 16)
             dek = None
         if dek is None:
             self._record_failure(username, now)

@@ -134,9 +134,9 @@ class Forwarder:
             reason = exc.message if isinstance(exc, FhirRejected) else str(exc)
             with self.store.session(write=True) as s:
                 fhirqueue.mark_parked(s, forward_id, reason)
-            log.warning(
-                "FHIR forward parked: exam=%s v%s: %s", work.exam.get("id"), work.exam.get("version"), reason
-            )
+            # The reason stays in the queue (ksk hub stats), not in the log: the FHIR server may quote the
+            # patient in it.
+            log.warning("FHIR forward parked: exam=%s v%s", work.exam.get("id"), work.exam.get("version"))
             report.parked += 1
             report.errors.append(reason)
             return

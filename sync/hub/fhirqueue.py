@@ -17,32 +17,27 @@ from sqlalchemy.orm import Session
 
 from ksk_desktop.catalogs.communes import commune_by_code
 from sync.hub import people
+from sync.hub.items import PERSON_ID_MAX, ItemRejected, fits
 from sync.hub.models import Device, FhirForward, HubConsent, HubPerson, Item, PersonAlias
 
 FORWARD_KINDS = ("exam", "amendment")
 FORMS = ("adult", "child", "elderly")
 
 
-def _rejected(code: str, reason: str) -> Exception:
-    from sync.hub.store import ItemRejected
-
-    return ItemRejected(code, reason)
-
-
 def check_exam(entity_id: str, version: int, payload: dict) -> None:
     """A pushed exam/amendment must be a signed exam document matching the item's entity and version."""
     if payload.get("id") != entity_id or payload.get("version") != version:
-        raise _rejected("bad_exam", "Mã hoặc phiên bản phiếu khám không khớp với mục gửi lên.")
+        raise ItemRejected("bad_exam", "Mã hoặc phiên bản phiếu khám không khớp với mục gửi lên.")
     if payload.get("status") != "signed":
-        raise _rejected("exam_not_signed", "Phiếu khám chưa được ký: chỉ phiếu đã ký mới được gửi lên.")
-    if not isinstance(payload.get("person_id"), str) or payload.get("form") not in FORMS:
-        raise _rejected("bad_exam", "Phiếu khám thiếu người được khám hoặc mẫu phiếu.")
+        raise ItemRejected("exam_not_signed", "Phiếu khám chưa được ký: chỉ phiếu đã ký mới được gửi lên.")
+    if not fits(payload.get("person_id"), PERSON_ID_MAX) or payload.get("form") not in FORMS:
+        raise ItemRejected("bad_exam", "Phiếu khám thiếu người được khám hoặc mẫu phiếu.")
     try:
         date.fromisoformat(str(payload.get("exam_date")))
     except ValueError:
-        raise _rejected("bad_exam", "Ngày khám không hợp lệ.") from None
+        raise ItemRejected("bad_exam", "Ngày khám không hợp lệ.") from None
     if version > 1 and not isinstance(payload.get("amends_version"), int):
-        raise _rejected("bad_exam", "Phiếu sửa đổi phải ghi rõ phiên bản được sửa.")
+        raise ItemRejected("bad_exam", "Phiếu sửa đổi phải ghi rõ phiên bản được sửa.")
 
 
 def enqueue(s: Session, item: Item, now: datetime) -> bool:

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from sync.hub.items import COMMUNE_CODE_MAX, PERSON_ID_MAX, ItemRejected, fits
 from sync.hub.models import Change, HubPerson, PersonAlias
 from sync.protocol import PERSONAL_ID_RE
 
@@ -44,12 +45,6 @@ def _canonical(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _rejected(code: str, reason: str) -> Exception:
-    from sync.hub.store import ItemRejected
-
-    return ItemRejected(code, reason)
-
-
 def resolve(s: Session, person_id: str) -> str:
     """*person_id*, or the person it was merged into (following chains)."""
     for _ in range(32):
@@ -64,21 +59,25 @@ def clean_person(entity_id: str, payload: dict) -> dict:
     """The person payload checked and reduced to the fields the hub keeps; raises ItemRejected."""
     name = payload.get("name")
     if not isinstance(name, str) or len(name.strip()) < 2:
-        raise _rejected("bad_person", "Họ và tên trống hoặc không hợp lệ.")
+        raise ItemRejected("bad_person", "Họ và tên trống hoặc không hợp lệ.")
     pid = payload.get("personal_id")
     if pid is not None and (not isinstance(pid, str) or not PERSONAL_ID_RE.match(pid)):
-        raise _rejected("bad_personal_id", "Số định danh cá nhân phải gồm đúng 12 chữ số.")
+        raise ItemRejected("bad_personal_id", "Số định danh cá nhân phải gồm đúng 12 chữ số.")
     dob = payload.get("dob")
     if dob is not None:
         try:
             date.fromisoformat(str(dob))
         except ValueError:
-            raise _rejected("bad_person", "Ngày sinh không hợp lệ.") from None
+            raise ItemRejected("bad_person", "Ngày sinh không hợp lệ.") from None
+    if payload.get("commune_code") is not None and not fits(
+        payload["commune_code"], COMMUNE_CODE_MAX, required=False
+    ):
+        raise ItemRejected("bad_person", "Mã xã không hợp lệ.")
     if payload.get("sex") not in (None, "M", "F"):
-        raise _rejected("bad_person", "Giới tính không hợp lệ.")
+        raise ItemRejected("bad_person", "Giới tính không hợp lệ.")
     flags = payload.get("flags") or []
     if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
-        raise _rejected("bad_person", "Diện ưu tiên không hợp lệ.")
+        raise ItemRejected("bad_person", "Diện ưu tiên không hợp lệ.")
     data = {k: v for k, v in payload.items() if k not in _DEVICE_ONLY}
     data["id"] = entity_id
     data["flags"] = sorted(set(flags))
@@ -188,6 +187,8 @@ def _by_personal_id(s: Session, personal_id: str | None) -> HubPerson | None:
 
 def apply_person(s: Session, device, entity_id: str, payload: dict, now: datetime) -> dict:  # noqa: ANN001
     """Create or update one person; merge when the personal ID is already held by someone else."""
+    if len(entity_id) > PERSON_ID_MAX:
+        raise ItemRejected("bad_entity_id", f"Mã người dài quá {PERSON_ID_MAX} ký tự.")
     pid_target = resolve(s, entity_id)
     data = clean_person(pid_target, payload)
     person = s.get(HubPerson, pid_target)
@@ -233,13 +234,8 @@ def apply_person(s: Session, device, entity_id: str, payload: dict, now: datetim
 def apply_station_merge(s: Session, device, payload: dict, now: datetime) -> dict:  # noqa: ANN001
     """A station merged two of its records: make the hub agree (replay-safe: an existing link is a no-op)."""
     merged_id, kept_id = payload.get("merged_id"), payload.get("kept_id")
-    if (
-        not isinstance(merged_id, str)
-        or not isinstance(kept_id, str)
-        or not merged_id
-        or merged_id == kept_id
-    ):
-        raise _rejected("bad_merge", "Bản ghi gộp hồ sơ thiếu mã hoặc hai mã trùng nhau.")
+    if not fits(merged_id, PERSON_ID_MAX) or not fits(kept_id, PERSON_ID_MAX) or merged_id == kept_id:
+        raise ItemRejected("bad_merge", "Bản ghi gộp hồ sơ thiếu mã hoặc hai mã trùng nhau.")
     m, k = resolve(s, merged_id), resolve(s, kept_id)
     if m == k:
         return {"merged_into": k}
@@ -251,7 +247,7 @@ def apply_station_merge(s: Session, device, payload: dict, now: datetime) -> dic
         and dropped.personal_id
         and kept.personal_id != dropped.personal_id
     ):
-        raise _rejected("merge_conflict", "Hai hồ sơ có hai số định danh khác nhau ở máy chủ: không gộp.")
+        raise ItemRejected("merge_conflict", "Hai hồ sơ có hai số định danh khác nhau ở máy chủ: không gộp.")
     if kept is None:
         if dropped is None:  # neither has arrived yet: the link alone makes their items land on the kept id
             s.add(PersonAlias(merged_id=m, kept_id=k, reason="station_merge", snapshot=None, created_at=now))

@@ -26,6 +26,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ksk_desktop.ids import new_id
 from sync.hub import fhirqueue, people
+from sync.hub.items import (
+    COMMUNE_CODE_MAX,
+    ENTITY_ID_MAX,
+    INT32_MAX,
+    INT64_MAX,
+    PERSON_ID_MAX,
+    ItemRejected,
+    fits,
+    int_in_range,
+)
 from sync.hub.models import (
     AuditAlert,
     AuditHead,
@@ -42,6 +52,7 @@ from sync.protocol import KINDS, MAX_PULL_LIMIT, MAX_PUSH_ITEMS, SHA256_HEX_RE, 
 log = logging.getLogger("ksk.hub")
 
 ENROLL_CODE_DAYS = 7
+_WRITE_LOCK, _SCHEMA_LOCK = 7007, 7008  # PostgreSQL advisory lock keys
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 
 
@@ -81,15 +92,6 @@ class Revoked(HubError):
 
 class TooLarge(HubError):
     status = 413
-
-
-class ItemRejected(Exception):
-    """One item cannot be applied; the reason goes back to the station and is shown to a person there."""
-
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,16 @@ class HubStore:
         self._lock = threading.Lock()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.forward_wake = threading.Event()  # set when an exam is queued for the FHIR forwarder
-        HubBase.metadata.create_all(self.engine)
+        self._create_schema()
+
+    def _create_schema(self) -> None:
+        """The hub's tables, created by whichever process opens an empty database first. Hubs and ``ksk hub``
+        commands starting together take turns (a write transaction on SQLite, an advisory lock on
+        PostgreSQL): without that, the loser of the race fails on a table the winner just created."""
+        with self.engine.connect().execution_options(hub_write=True) as conn, conn.begin():
+            if self.engine.dialect.name == "postgresql":
+                conn.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
+            HubBase.metadata.create_all(conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -164,7 +175,7 @@ class HubStore:
                 with Session(bind=conn, expire_on_commit=False) as s, s.begin():
                     if self.engine.dialect.name == "postgresql":
                         # One writer at a time: the change feed's sequence numbers then commit in order.
-                        s.execute(select(func.pg_advisory_xact_lock(7007)))
+                        s.execute(select(func.pg_advisory_xact_lock(_WRITE_LOCK)))
                     yield s
             finally:
                 conn.close()
@@ -197,6 +208,12 @@ class HubStore:
         self, code: str, station_code: str, station_id: str, commune_code: str | None
     ) -> tuple[str, str]:
         """Trade a one-time code for a device credential. Returns (device_id, token); only the hash is kept."""
+        if not (
+            fits(station_code, 20)
+            and fits(station_id[:36], PERSON_ID_MAX)
+            and (commune_code is None or fits(commune_code, COMMUNE_CODE_MAX, required=False))
+        ):
+            raise HubError("Mã trạm, mã cài đặt hoặc mã xã không hợp lệ.")
         now = self.clock()
         with self._write() as s:
             row = s.get(EnrollCode, sha256_hex(_norm_code(code)))
@@ -334,10 +351,10 @@ class HubStore:
         if kind not in KINDS:
             raise ItemRejected("unknown_kind", f"Loại dữ liệu {str(kind)[:30]!r} máy chủ không nhận.")
         entity_id = it.get("entity_id")
-        if not isinstance(entity_id, str) or not entity_id or len(entity_id) > 64:
-            raise ItemRejected("bad_entity_id", "Thiếu mã bản ghi.")
+        if not fits(entity_id, ENTITY_ID_MAX):
+            raise ItemRejected("bad_entity_id", "Thiếu mã bản ghi hoặc mã không hợp lệ.")
         version = it.get("entity_version")
-        if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        if not int_in_range(version, INT32_MAX):
             raise ItemRejected("bad_version", "Phiên bản bản ghi không hợp lệ.")
         payload = it.get("payload")
         if not isinstance(payload, dict):
@@ -347,11 +364,13 @@ class HubStore:
         if kind == "person_merge":
             return people.apply_station_merge(s, device, payload, now)
         if kind == "consent":
-            if not isinstance(payload.get("person_id"), str) or payload.get("kind") not in (
+            if not fits(payload.get("person_id"), PERSON_ID_MAX) or payload.get("kind") not in (
                 "exam",
                 "ehr_share",
             ):
                 raise ItemRejected("bad_consent", "Bản ghi đồng ý thiếu người hoặc loại đồng ý.")
+            if len(entity_id) > PERSON_ID_MAX:
+                raise ItemRejected("bad_entity_id", f"Mã bản ghi đồng ý dài quá {PERSON_ID_MAX} ký tự.")
             return {}
         if kind == "audit_head":
             warning = self._check_head(s, device, payload, now, store=True)
@@ -367,13 +386,7 @@ class HubStore:
         if not isinstance(payload, dict):
             raise ItemRejected("bad_audit_head", "Đỉnh chuỗi nhật ký không hợp lệ.")
         seq, hash_ = payload.get("seq"), payload.get("hash")
-        if (
-            not isinstance(seq, int)
-            or isinstance(seq, bool)
-            or seq < 0
-            or not isinstance(hash_, str)
-            or not SHA256_HEX_RE.match(hash_)
-        ):
+        if not int_in_range(seq, INT64_MAX) or not isinstance(hash_, str) or not SHA256_HEX_RE.match(hash_):
             raise ItemRejected("bad_audit_head", "Đỉnh chuỗi nhật ký không hợp lệ.")
         alerts = []
         known = s.get(AuditHead, (device.id, seq))

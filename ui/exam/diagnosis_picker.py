@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -21,8 +20,6 @@ from PySide6.QtWidgets import (
 
 from ksk_desktop.catalogs import icd10
 from ksk_desktop.errors import KskError, NotFound
-from ksk_desktop.exams.forms import FieldDef
-from ui.exam.field_editors import FieldEditor
 from ui.widgets import ErrorLabel
 
 SEARCH_LIMIT = 15
@@ -199,24 +196,3 @@ class DiagnosisPicker(QWidget):
             self.remove_selected()
             return True
         return False
-
-
-class DiagnosisEditor(FieldEditor):
-    """The ``diagnoses`` field of the conclusion, edited with a :class:`DiagnosisPicker`."""
-
-    def __init__(self, field: FieldDef, parent: QWidget) -> None:
-        super().__init__(field, parent)
-        self.picker = DiagnosisPicker(parent)
-        self.picker.setObjectName(f"field:{field.key}")
-        self.widget = self.picker
-        self.focus_widget = self.picker.search_edit
-        self.picker.changed.connect(self._edited)
-
-    def value(self) -> Any:
-        return self.picker.value()
-
-    def _show(self, value: Any) -> None:
-        self.picker.set_diagnoses(value)
-
-    def set_read_only(self, read_only: bool) -> None:
-        self.picker.set_read_only(read_only)

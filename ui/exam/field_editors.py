@@ -13,6 +13,7 @@ from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from ksk_desktop.exams.forms import FieldDef
+from ui.exam.diagnosis_picker import DiagnosisPicker
 from ui.exam.display import number
 
 CLASS_ITEMS = [
@@ -203,13 +204,32 @@ class ComboEditor(FieldEditor):
         return [self.combo] if self.reason_edit is None else [self.combo, self.reason_edit]
 
 
+class DiagnosisEditor(FieldEditor):
+    """The ``diagnoses`` field of the conclusion, edited with a :class:`DiagnosisPicker`."""
+
+    def __init__(self, field: FieldDef, parent: QWidget) -> None:
+        super().__init__(field, parent)
+        self.picker = DiagnosisPicker(parent)
+        self.picker.setObjectName(f"field:{field.key}")
+        self.widget = self.picker
+        self.focus_widget = self.picker.search_edit
+        self.picker.changed.connect(self._edited)
+
+    def value(self) -> Any:
+        return self.picker.value()
+
+    def _show(self, value: Any) -> None:
+        self.picker.set_diagnoses(value)
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.picker.set_read_only(read_only)
+
+
 def make_editor(field: FieldDef, parent: QWidget) -> FieldEditor:
-    """The editor for *field* (the ``diagnoses`` type has its own picker, see ``diagnosis_picker``)."""
+    """The editor for *field*."""
     if field.type in ("bool", "choice", "class"):
         return ComboEditor(field, parent)
     if field.type == "diagnoses":
-        from ui.exam.diagnosis_picker import DiagnosisEditor
-
         return DiagnosisEditor(field, parent)
     return LineEditor(field, parent)
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ksk_desktop.exams.plan import DEFAULT_DESTINATION, FOLLOWUP_KINDS, URGENCIES, URGENCY_LABELS
+from ksk_desktop.exams.plan_rules import DEFAULT_DESTINATION, FOLLOWUP_KINDS, URGENCIES, URGENCY_LABELS
 from ui.exam.display import iso_date
 from ui.exam.field_editors import NoWheelCombo
 from ui.widgets import ErrorLabel, heading, paragraph

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.fonts import monospace_font
 from ui.widgets import heading, paragraph
 
 
@@ -37,11 +38,8 @@ class RecoveryKeyDialog(QDialog):
 
         self.key_label = QLabel(recovery_key, self)
         self.key_label.setObjectName("recoveryKey")
-        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font.setPointSizeF(max(font.pointSizeF(), 10) * 1.8)
+        font = monospace_font(max(self.font().pointSizeF(), 10) * 1.8)
         font.setBold(True)
-        font.setStyleHint(font.StyleHint.Monospace)
-        font.setFixedPitch(True)
         self.key_label.setFont(font)
         self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
