@@ -8,7 +8,6 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from ksk_desktop.clock import utcnow
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.exams import document
 from ksk_desktop.exams.errors import VersionConflict
@@ -195,7 +194,7 @@ def set_plan(
         row.section_versions = json.dumps(versions, sort_keys=True)
         row.edit_seq += 1
         row.document = document.dumps(doc)
-        row.updated_by, row.updated_at = ctx.user.username, utcnow()
+        row.updated_by, row.updated_at = ctx.user.username, ctx.clock.utcnow()
         ctx.audit(
             s,
             "exam.save",

@@ -42,7 +42,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ksk_desktop.clock import utcnow
+from ksk_desktop.dates import show_date
 from ksk_desktop.db.bulk import insert_many
 from ksk_desktop.db.models import Appointment, Campaign
 from ksk_desktop.errors import InvalidInput, NotFound
@@ -50,7 +50,6 @@ from ksk_desktop.people.persons import FLAGS, TARGET_GROUPS
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling import sync_payload
 from ksk_desktop.scheduling.campaigns import parse_groups
-from ksk_desktop.scheduling.clock import local_today, show_date
 from ksk_desktop.scheduling.days import MORNING_ENDS
 from ksk_desktop.scheduling.examined import examined_ids_sql
 from ksk_desktop.security.roles import Perm
@@ -341,7 +340,7 @@ def plan(
     population.check()
     if date_to < date_from:
         raise InvalidInput(f"Ngày kết thúc {show_date(date_to)} trước ngày bắt đầu {show_date(date_from)}.")
-    today = today or local_today()
+    today = today or ctx.clock.today()
     started = time.perf_counter()
     if dry_run:
         with ctx.read() as s:
@@ -703,7 +702,7 @@ def _load_slots(s: Session, rows: list, released: Counter) -> list[DayRoom]:
 
 def _write(ctx: StationSession, s: Session, result: PlanResult, work: dict) -> None:
     people: dict[str, _Person] = work["people"]
-    now = utcnow()
+    now = ctx.clock.utcnow()
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
     user = ctx.user.username
     new_rows, moved, queued, ready = [], [], [], []

@@ -6,7 +6,6 @@ import uuid
 
 from sqlalchemy import select
 
-from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Site
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.security.roles import Perm
@@ -68,7 +67,7 @@ def add_site(
     if len(name) < 2:
         raise InvalidInput("Tên điểm khám không được để trống.")
     kind = _kind(kind, mobile)
-    now = utcnow()
+    now = ctx.clock.utcnow()
     with ctx.write() as s:
         if s.scalar(select(Site.id).where(Site.name == name, Site.active.is_(True))):
             raise InvalidInput(f"Đã có điểm khám tên {name!r}.")
@@ -119,7 +118,7 @@ def update_site(
         if address is not None:
             site.address = nfc(address) or None
         site.version += 1
-        site.updated_at = utcnow()
+        site.updated_at = ctx.clock.utcnow()
         ctx.audit(s, "site.update", "site", site.id, {"old": old, "new": to_json(site)})
         return to_json(site)
 

@@ -14,12 +14,13 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.errors import AccountLocked, AuthenticationFailed, InvalidInput, NotAKskDatabase
 from ksk_desktop.fsio import atomic_write_json
 from ksk_desktop.security.kdf import KdfParams, default_params
@@ -154,7 +155,7 @@ class KeyStore:
             "salt": _b64(salt),
             "nonce": _b64(nonce),
             "wrapped": _b64(wrapped),
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "created": SYSTEM_CLOCK.now().isoformat(timespec="seconds"),
         }
 
     def _unwrap(self, slot_id: str, secret: bytes) -> bytes | None:
@@ -231,7 +232,7 @@ class KeyStore:
 
     def unwrap_with_password(self, username: str, password: str, now: datetime | None = None) -> bytes:
         """Return the database key, or raise AuthenticationFailed / AccountLocked. Failures are counted."""
-        now = now or datetime.now(UTC)
+        now = now or SYSTEM_CLOCK.now()  # lock-out counts real time: there is no session yet
         self._check_locked(username, now)
         slot_id = f"user:{username}"
         if slot_id in self.data["slots"]:
@@ -251,7 +252,7 @@ class KeyStore:
         return dek
 
     def unwrap_with_recovery(self, recovery_key: str, now: datetime | None = None) -> bytes:
-        now = now or datetime.now(UTC)
+        now = now or SYSTEM_CLOCK.now()  # lock-out counts real time: there is no session yet
         self._check_locked(RECOVERY_SLOT, now)
         secret = normalise_recovery_key(recovery_key).encode()
         dek = self._unwrap(RECOVERY_SLOT, secret)
