@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -75,8 +75,10 @@ def payload(ctx, person_id: str) -> str:
         r = s.execute(
             text("SELECT personal_id, full_name, birth_date, sex FROM person WHERE id = :p"), {"p": person_id}
         ).one()
-    y, m, d = r.birth_date.split("-")
-    return f"{r.personal_id}||{r.full_name}|{d}{m}{y}|{'Nam' if r.sex == 'M' else 'Nữ'}|Thôn Thử, Hải Phòng|10052021"
+    born = date.fromisoformat(r.birth_date)
+    issued = max(born, date(2021, 5, 10))  # never before the birth, never after today, whatever today is
+    sex = "Nam" if r.sex == "M" else "Nữ"
+    return f"{r.personal_id}||{r.full_name}|{born:%d%m%Y}|{sex}|Thôn Thử, Hải Phòng|{issued:%d%m%Y}"
 
 
 @pytest.fixture
