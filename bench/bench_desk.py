@@ -27,7 +27,6 @@ from sqlalchemy import text  # noqa: E402
 from bench.common import demo_copy, machine, pct  # noqa: E402
 from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
 from ksk_desktop.scheduling import campaigns, days, planner, sites  # noqa: E402
-from ksk_desktop.scheduling.clock import local_now  # noqa: E402
 from ksk_desktop.station.lifecycle import login  # noqa: E402
 from ksk_desktop.station.paths import StationPaths  # noqa: E402
 from ui import ops  # noqa: E402
@@ -77,7 +76,7 @@ def main() -> None:
     print(machine())
     root = demo_copy(args.people, "desk")
     head = login(StationPaths(root), "truongtram", DEMO_SECRET)
-    today = local_now().date()
+    today = head.clock.today()
     found = campaigns.list_campaigns(head, today.year)
     camp = (
         found[0]

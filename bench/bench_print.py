@@ -26,7 +26,6 @@ from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
 from ksk_desktop.printing import day_schedule_pdf, result_slips_pdf  # noqa: E402
 from ksk_desktop.printing.jobs import print_day_schedule  # noqa: E402
 from ksk_desktop.scheduling import campaigns, day_schedule, days, planner, sites  # noqa: E402
-from ksk_desktop.scheduling.clock import local_today  # noqa: E402
 from ksk_desktop.station.lifecycle import login, station_info  # noqa: E402
 from ksk_desktop.station.paths import StationPaths  # noqa: E402
 
@@ -95,7 +94,7 @@ def main() -> None:
     args = ap.parse_args()
     root = demo_copy(args.people, "print")
     ctx = login(StationPaths(root), "truongtram", DEMO_SECRET)
-    today = local_today()
+    today = ctx.clock.today()
     camp = campaigns.create_campaign(
         ctx, name=f"Bench in {time.time_ns()}", year=today.year, groups="a,c,d,đ"
     )

@@ -27,7 +27,6 @@ from sqlalchemy import text  # noqa: E402
 from bench.common import BENCH_DIR, demo_station, machine, pct  # noqa: E402
 from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
 from ksk_desktop.scheduling import campaigns, checkin, days, planner, sites  # noqa: E402
-from ksk_desktop.scheduling.clock import local_today  # noqa: E402
 from ksk_desktop.station.lifecycle import login  # noqa: E402
 from ksk_desktop.station.paths import StationPaths  # noqa: E402
 
@@ -66,7 +65,7 @@ def main() -> None:
     t = time.perf_counter()
     ctx = login(StationPaths(root), "truongtram", DEMO_SECRET)  # also migrates the copy to the current schema
     print(f"(login + schema upgrade of the copy: {time.perf_counter() - t:.1f} s)")
-    today = local_today()
+    today = ctx.clock.today()
     camp = campaigns.create_campaign(ctx, name=f"Bench {time.time_ns()}", year=today.year, groups="a,b,c,d,đ")
     station = sites.add_site(ctx, name=f"Trạm (bench {time.time_ns()})", capacity_per_hour=40)
     school = sites.add_site(ctx, name=f"Trường (bench {time.time_ns()})", kind="school", capacity_per_hour=75)

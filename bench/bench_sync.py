@@ -21,7 +21,6 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -110,7 +109,7 @@ def main() -> int:
                 t = time.perf_counter()
                 with ctx.read() as s:
                     ids = list(s.scalars(select(Person.id).order_by(Person.id).limit(args.items)))
-                sign_synthetic_exams(doctor, ids, date.today())
+                sign_synthetic_exams(doctor, ids, doctor.clock.today())
                 doctor.close()
                 print(f"({len(ids):,} exams signed in {time.perf_counter() - t:.1f} s)")
             before = len(hub_rows(db_url))

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from bench.common import demo_copy, machine, pct  # noqa: E402
 from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
 from ksk_desktop.scheduling import campaigns, days, sites  # noqa: E402
-from ksk_desktop.scheduling.clock import local_today  # noqa: E402
 from ksk_desktop.station.lifecycle import login  # noqa: E402
 from ksk_desktop.station.paths import StationPaths  # noqa: E402
 from ui.reports.page import ReportsPage  # noqa: E402
@@ -92,7 +91,7 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     root = demo_copy(args.people, "ui-schedule")
     ctx = login(StationPaths(root), "truongtram", DEMO_SECRET)
-    today = local_today()
+    today = ctx.clock.today()
     camp = campaigns.create_campaign(
         ctx, name=f"Bench UI {time.time_ns()}", year=today.year, groups="a,b,c,d,đ"
     )

@@ -11,11 +11,13 @@ import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
+from datetime import date, datetime, time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from testkit import fastkdf  # noqa: E402
 
+from ksk_desktop.clock import SYSTEM_CLOCK, Clock, FixedClock  # noqa: E402
 from ksk_desktop.station.lifecycle import init_station, login  # noqa: E402
 from ksk_desktop.station.paths import StationPaths  # noqa: E402
 
@@ -37,6 +39,16 @@ ADMIN = "admin"
 ADMIN_PASSWORD = "Quan-tri-2026"
 COMMUNE = "10507"
 
+#: The day the date-sensitive tests freeze their sessions' clock on (a Thursday), so that what they expect never
+#: depends on the real date. Tests that run the real ``ksk`` in a child process cannot freeze it: they take
+#: the real date (``SYSTEM_CLOCK.today()``) and derive what they expect from the same data.
+FROZEN_DAY = date(2026, 11, 26)
+
+
+def frozen_clock(day: date = FROZEN_DAY, at: time = time(7, 0)) -> FixedClock:
+    """A clock stopped at *at* on *day* in Vietnam (07:00: before the desk's first slot)."""
+    return FixedClock.vietnam(datetime.combine(day, at))
+
 
 @pytest.fixture
 def paths(tmp_path: Path) -> StationPaths:
@@ -44,10 +56,18 @@ def paths(tmp_path: Path) -> StationPaths:
 
 
 @pytest.fixture
-def station(paths: StationPaths):
+def session_clock() -> Clock:
+    """The clock the test's station and sessions run on: the system's. A module whose expectations depend on the
+    date overrides this fixture with a ``frozen_clock()``, and logs in with ``clock=session_clock``."""
+    return SYSTEM_CLOCK
+
+
+@pytest.fixture
+def station(paths: StationPaths, session_clock: Clock):
     """A fresh real station (encrypted file on disk); returns (paths, recovery_key)."""
     result = init_station(
         paths,
+        clock=session_clock,
         station_code="TYT-TEST",
         commune_code=COMMUNE,
         admin_username=ADMIN,
@@ -58,9 +78,9 @@ def station(paths: StationPaths):
 
 
 @pytest.fixture
-def admin_session(station):
+def admin_session(station, session_clock: Clock):
     paths, _ = station
-    ctx = login(paths, ADMIN, ADMIN_PASSWORD)
+    ctx = login(paths, ADMIN, ADMIN_PASSWORD, clock=session_clock)
     yield ctx
     if not ctx.closed:
         ctx.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ksk_desktop.clock import SYSTEM_CLOCK, Clock
 from ksk_desktop.people import persons
 from ksk_desktop.station import users
 from ksk_desktop.station.lifecycle import login
@@ -49,8 +50,8 @@ def add_person(
     )["id"]
 
 
-def staff(paths, username: str):
-    return login(paths, username, STAFF_PASSWORD)
+def staff(paths, username: str, clock: Clock = SYSTEM_CLOCK):
+    return login(paths, username, STAFF_PASSWORD, clock=clock)
 
 
 def fill_adult(doctor_ctx, exam_id: str, *, vitals: dict | None = None) -> dict:

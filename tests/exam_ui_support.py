@@ -21,16 +21,16 @@ def world(station, admin_session):
 
 
 @pytest.fixture
-def doctor(world):
-    ctx = staff(world[0], DOCTOR)
+def doctor(world, session_clock):
+    ctx = staff(world[0], DOCTOR, session_clock)
     yield ctx
     if not ctx.closed:
         ctx.close()
 
 
 @pytest.fixture
-def nurse(world):
-    ctx = staff(world[0], NURSE)
+def nurse(world, session_clock):
+    ctx = staff(world[0], NURSE, session_clock)
     yield ctx
     if not ctx.closed:
         ctx.close()

@@ -6,11 +6,12 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.errors import AccountLocked, AuthenticationFailed, InvalidInput
 from ksk_desktop.security.keystore import KeyStore
 from ksk_desktop.station import users
@@ -47,7 +48,7 @@ def test_keystore_holds_no_key_or_password(station):
 def test_lockout_after_five_failures_and_release_after_fifteen_minutes(station):
     paths, _ = station
     ks = KeyStore.load(paths.keys)
-    now = datetime.now(UTC)
+    now = SYSTEM_CLOCK.now()
     for i in range(4):
         with pytest.raises(AuthenticationFailed) as err:
             ks.unwrap_with_password(ADMIN, f"wrong-{i}", now=now)

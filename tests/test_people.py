@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
+from conftest import ADMIN, ADMIN_PASSWORD, frozen_clock, run_ksk
 from ksk_desktop.demo.synthetic import generate_people
 from ksk_desktop.errors import DuplicatePerson, InvalidInput, PermissionDenied
 from ksk_desktop.people import consent, duplicates, people_list, persons
@@ -19,6 +19,11 @@ from ksk_desktop.station.lifecycle import login
 from ksk_desktop.text import sort_key
 
 P = persons.PersonInput
+
+
+@pytest.fixture
+def session_clock():
+    return frozen_clock()
 
 
 @pytest.fixture
@@ -151,7 +156,7 @@ def test_duplicates_found_and_merged_with_history(town):
 
 def test_reception_cannot_merge(town):
     users.add_user(town, "letan", "reception", "Le-tan-2026")
-    ctx = login(town.paths, "letan", "Le-tan-2026")
+    ctx = login(town.paths, "letan", "Le-tan-2026", clock=town.clock)
     try:
         with pytest.raises(PermissionDenied):
             duplicates.merge(ctx, "x", "y")
@@ -199,7 +204,7 @@ def test_exam_status_this_year_filter(town):
 
     from ksk_desktop.scheduling import board, campaigns, checkin, days, planner, sites
 
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = town.clock.today() + timedelta(days=1)
     camp = campaigns.create_campaign(town, name="Khám năm nay", year=tomorrow.year, groups=["a"])
     site = sites.add_site(town, name="Trạm y tế", capacity_per_hour=40)
     days.add_day(town, site_id=site["id"], day=tomorrow)
@@ -213,7 +218,7 @@ def test_exam_status_this_year_filter(town):
     checkin.checkin_by_appointment(town, first, today=tomorrow)
     board.start_exam(town, first)
     users.add_user(town, "bacsi", "doctor", "Bac-si-2026")
-    doctor = login(town.paths, "bacsi", "Bac-si-2026")
+    doctor = login(town.paths, "bacsi", "Bac-si-2026", clock=town.clock)
     try:
         board.mark_examined(doctor, first)
     finally:

@@ -4,12 +4,12 @@ in the core, through ``ksk person history`` and on the person card."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, time
 
 import pytest
 from exam_support import DOCTOR, NURSE, STAFF_PASSWORD, add_person, add_staff, fill_adult, staff
 
-from conftest import run_ksk
+from conftest import FROZEN_DAY, frozen_clock, run_ksk
 from ksk_desktop.errors import NotFound
 from ksk_desktop.exams import records, signing
 from ksk_desktop.people.history import person_history
@@ -19,19 +19,24 @@ from ui.people.person_card import PersonCard
 
 
 @pytest.fixture
-def visited(station, admin_session):
+def session_clock():
+    return frozen_clock()
+
+
+@pytest.fixture
+def visited(station, admin_session, session_clock):
     """A person with a walk-in appointment today and a signed exam."""
     paths, _ = station
     add_staff(admin_session)
     pid = add_person(admin_session, name="Đặng Thị Hường")
-    now = datetime.now().replace(hour=8, minute=5)
+    now = datetime.combine(FROZEN_DAY, time(8, 5))  # the sessions' today
     camp = campaigns.create_campaign(
         admin_session, name="Khám sức khỏe toàn dân", year=now.year, groups=["a", "b", "c", "d", "đ"]
     )
     site = sites.add_site(admin_session, name="Trạm y tế xã", capacity_per_hour=40)
     days.add_day(admin_session, site_id=site["id"], day=now.date())
     visit = checkin.walk_in(admin_session, pid, campaign_id=camp["id"], now=now)
-    doctor = staff(paths, DOCTOR)
+    doctor = staff(paths, DOCTOR, session_clock)
     exam_id = records.open_draft(doctor, pid, appointment_id=visit.appointment["id"], exam_date=now.date())[
         "document"
     ]["id"]
@@ -62,8 +67,8 @@ def test_history_lists_appointments_and_exams_for_a_doctor(visited):
     assert h["exams"][0]["health_class"] in (1, 2, 3, 4, 5)
 
 
-def test_reception_sees_appointments_but_not_exams(visited):
-    nurse = staff(visited["paths"], NURSE)
+def test_reception_sees_appointments_but_not_exams(visited, session_clock):
+    nurse = staff(visited["paths"], NURSE, session_clock)
     try:
         h = person_history(nurse, visited["person"])
     finally:
@@ -118,7 +123,7 @@ def test_card_shows_the_history(qtbot, visited):
 
 
 def test_card_of_a_person_without_visits_says_so_and_admin_sees_no_exams(qtbot, admin_session):
-    pid = add_person(admin_session, name="Lê Văn Tám", birth=datetime(1990, 1, 1).date() - timedelta(days=1))
+    pid = add_person(admin_session, name="Lê Văn Tám", birth=date(1989, 12, 31))
     card = PersonCard(admin_session, pid)
     qtbot.addWidget(card)
     card.show()
@@ -127,10 +132,10 @@ def test_card_of_a_person_without_visits_says_so_and_admin_sees_no_exams(qtbot, 
     assert card.history_view.note_label.text() == f"{EMPTY} {NO_HEALTH_READ}"
 
 
-def test_a_signed_exam_without_appointment_counts_as_examined_everywhere(station, admin_session):
+def test_a_signed_exam_without_appointment_counts_as_examined_everywhere(
+    station, admin_session, session_clock
+):
     """Walk-ins examined without an appointment and imported exams count: list, coverage, planner, check-in."""
-    from datetime import date
-
     from ksk_desktop.people import people_list
     from ksk_desktop.people.people_list import ListFilter
     from ksk_desktop.scheduling import coverage, planner
@@ -140,8 +145,8 @@ def test_a_signed_exam_without_appointment_counts_as_examined_everywhere(station
     add_staff(admin_session)
     examined = add_person(admin_session, name="Phạm Văn Khám")
     other = add_person(admin_session, name="Vũ Thị Chưa", birth=date(1982, 2, 2), sex="F")
-    today = date.today()
-    doctor = staff(paths, DOCTOR)
+    today = FROZEN_DAY  # the sessions' today
+    doctor = staff(paths, DOCTOR, session_clock)
     try:
         exam_id = records.open_draft(doctor, examined, exam_date=today)["document"]["id"]
         fill_adult(doctor, exam_id)
@@ -161,5 +166,5 @@ def test_a_signed_exam_without_appointment_counts_as_examined_everywhere(station
     assert {p.person_id for p in plan.placed} == {other}
     with pytest.raises(AlreadyExamined):
         checkin.walk_in(
-            admin_session, examined, campaign_id=camp["id"], now=datetime.now().replace(hour=8, minute=5)
+            admin_session, examined, campaign_id=camp["id"], now=datetime.combine(today, time(8, 5))
         )

@@ -10,12 +10,18 @@ from sqlalchemy import text
 from test_printing_schedule import TODAY, all_rows, build_day, decode, pdf_pages, pdftotext
 from test_schedule_cli import fails, ok
 
-from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
+from conftest import ADMIN, ADMIN_PASSWORD, frozen_clock, run_ksk
 from ksk_desktop.scheduling import checkin
 
 
 def ksk(data, *args: str) -> subprocess.CompletedProcess:
     return run_ksk("--user", ADMIN, *args, data_dir=data, password=ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def session_clock():
+    """The day is built by a session frozen on TODAY; the commands are given that date explicitly."""
+    return frozen_clock(TODAY)
 
 
 @pytest.fixture

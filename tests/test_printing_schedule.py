@@ -15,7 +15,7 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import text
 
-from conftest import COMMUNE
+from conftest import COMMUNE, FROZEN_DAY, frozen_clock
 from ksk_desktop.demo.synthetic import generate_people
 from ksk_desktop.errors import NotFound, StorageError
 from ksk_desktop.people import persons
@@ -23,11 +23,17 @@ from ksk_desktop.printing import call_list_pdf, day_schedule_pdf, queue_ticket_p
 from ksk_desktop.printing.codes import MODULE
 from ksk_desktop.printing.jobs import print_call_list, print_day_schedule, print_ticket
 from ksk_desktop.scheduling import campaigns, checkin, day_schedule, days, planner, sites
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.scheduling.errors import InvalidStatus
 from ksk_desktop.station.lifecycle import station_info
 
-TODAY = local_today()
+TODAY = FROZEN_DAY  # the sessions' clock is frozen on it
+
+
+@pytest.fixture
+def session_clock():
+    return frozen_clock(TODAY)
+
+
 NAMED = [  # NFD on purpose: what a pasted macOS or web text looks like
     ("Nguyễn Thị Hường", "F", "1980-04-12", "c"),
     ("Đặng Văn Ánh", "M", "1950-01-30", "a"),

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from conftest import COMMUNE
+from conftest import COMMUNE, FROZEN_DAY, frozen_clock
 from ksk_desktop.demo.synthetic import generate_people
 from ksk_desktop.errors import InvalidInput, NotFound, PermissionDenied
 from ksk_desktop.people import persons
@@ -28,7 +28,6 @@ from ksk_desktop.scheduling import (
     reconcile,
     sites,
 )
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.scheduling.errors import (
     AlreadyExamined,
     DateInPast,
@@ -40,8 +39,13 @@ from ksk_desktop.scheduling.errors import (
 from ksk_desktop.station import users
 from ksk_desktop.station.lifecycle import login
 
-TODAY = local_today()
+TODAY = FROZEN_DAY  # the sessions' clock is frozen on it
 ALL_DAY = datetime.combine(TODAY, time(7, 0))  # "now" at the desk: before the first slot
+
+
+@pytest.fixture
+def session_clock():
+    return frozen_clock(TODAY, ALL_DAY.time())
 
 
 def add_people(ctx, n: int, seed: int = 7, offset: int = 0) -> None:
@@ -420,9 +424,9 @@ def todays(ctx, day_id):
     )
 
 
-def test_checkin_by_scan_and_by_barcode_gives_increasing_queue_numbers(desk, station):
+def test_checkin_by_scan_and_by_barcode_gives_increasing_queue_numbers(desk, station, session_clock):
     paths, _ = station
-    reception = login(paths, "letan", "Le-tan-khoa-2026")
+    reception = login(paths, "letan", "Le-tan-khoa-2026", clock=session_clock)
     try:
         rows = todays(desk["ctx"], desk["today"])
         first = checkin.checkin_by_payload(reception, payload_of(reception, rows[0].person_id))
@@ -442,13 +446,13 @@ def test_checkin_by_scan_and_by_barcode_gives_increasing_queue_numbers(desk, sta
         reception.close()
 
 
-def test_checkin_by_an_id_number_typed_at_the_desk(desk, station):
+def test_checkin_by_an_id_number_typed_at_the_desk(desk, station, session_clock):
     paths, _ = station
     ctx = desk["ctx"]
     rows = todays(ctx, desk["today"])
     personal_id = q(ctx, "SELECT personal_id FROM person WHERE id = :p", p=rows[0].person_id)[0][0]
     persons.update_person(ctx, rows[1].person_id, {"old_id": "031234567"})
-    reception = login(paths, "letan", "Le-tan-khoa-2026")
+    reception = login(paths, "letan", "Le-tan-khoa-2026", clock=session_clock)
     try:
         first = checkin.checkin_by_id_number(reception, f" {personal_id} ", today=TODAY)
         assert (first.status, first.queue_no, first.matched_by) == ("checked_in", 1, "personal_id")
@@ -480,7 +484,7 @@ def test_checkin_by_an_id_number_typed_at_the_desk(desk, station):
     assert not checkin.is_desk_code("0310990000") and not checkin.is_desk_code("Nguyễn Văn A")
 
 
-def test_not_on_todays_list_and_already_examined(desk, station):
+def test_not_on_todays_list_and_already_examined(desk, station, session_clock):
     ctx = desk["ctx"]
     later = q(
         ctx,
@@ -507,7 +511,7 @@ def test_not_on_todays_list_and_already_examined(desk, station):
         checkin.checkin_by_payload(ctx, "not a card")
 
     paths, _ = station
-    doctor = login(paths, "bacsi", "Bac-si-khoa-2026")
+    doctor = login(paths, "bacsi", "Bac-si-khoa-2026", clock=session_clock)
     try:
         a = todays(ctx, desk["today"])[0]
         checkin.checkin_by_appointment(doctor, a.id)
@@ -561,20 +565,20 @@ def test_walk_in_takes_the_next_free_slot_today(desk):
     assert no_duplicates(ctx)
 
 
-def test_board_columns_follow_the_day(desk, station):
+def test_board_columns_follow_the_day(desk, station, session_clock):
     ctx = desk["ctx"]
     rows = todays(ctx, desk["today"])
     for r in rows[:4]:
         checkin.checkin_by_appointment(ctx, r.id)
     board.start_exam(ctx, rows[0].id)
     paths, _ = station
-    reception = login(paths, "letan", "Le-tan-khoa-2026")
+    reception = login(paths, "letan", "Le-tan-khoa-2026", clock=session_clock)
     try:
         with pytest.raises(PermissionDenied):
             board.mark_examined(reception, rows[0].id)
     finally:
         reception.close()
-    doctor = login(paths, "bacsi", "Bac-si-khoa-2026")
+    doctor = login(paths, "bacsi", "Bac-si-khoa-2026", clock=session_clock)
     try:
         board.mark_examined(doctor, rows[1].id)
     finally:
@@ -668,10 +672,10 @@ def test_reconcile_marks_no_shows_and_make_up_day_links_old_to_new(desk):
 
 
 # -- coverage ---------------------------------------------------------------------------------------------------------
-def test_coverage_counts_and_export(desk, station, tmp_path):
+def test_coverage_counts_and_export(desk, station, session_clock, tmp_path):
     ctx = desk["ctx"]
     paths, _ = station
-    doctor = login(paths, "bacsi", "Bac-si-khoa-2026")
+    doctor = login(paths, "bacsi", "Bac-si-khoa-2026", clock=session_clock)
     try:
         done = todays(ctx, desk["today"])[:4]
         for r in done:

@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -16,14 +16,14 @@ from sqlalchemy import text
 
 import ksk_desktop.cli.main as cli_main
 from conftest import ADMIN, ADMIN_PASSWORD, COMMUNE, run_ksk
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.demo.synthetic import generate_people
 from ksk_desktop.people import persons
 from ksk_desktop.scheduling import board, checkin, days, planner
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.station import users
 from ksk_desktop.station.lifecycle import login
 
-TODAY = local_today()
+TODAY = SYSTEM_CLOCK.today()  # the real date in Vietnam: the ``ksk`` child processes run on the real clock
 REGISTERED = "schedule_cmds" in Path(cli_main.__file__).read_text(encoding="utf-8")
 # Until ksk_desktop/cli/main.py registers schedule_cmds, the same main() runs with the command groups added
 # through its own plugin hook (the ``ksk.cli`` entry points it already loads).
@@ -75,8 +75,10 @@ def payload(ctx, person_id: str) -> str:
         r = s.execute(
             text("SELECT personal_id, full_name, birth_date, sex FROM person WHERE id = :p"), {"p": person_id}
         ).one()
-    y, m, d = r.birth_date.split("-")
-    return f"{r.personal_id}||{r.full_name}|{d}{m}{y}|{'Nam' if r.sex == 'M' else 'Nữ'}|Thôn Thử, Hải Phòng|10052021"
+    born = date.fromisoformat(r.birth_date)
+    issued = max(born, date(2021, 5, 10))  # never before the birth, never after today, whatever today is
+    sex = "Nam" if r.sex == "M" else "Nữ"
+    return f"{r.personal_id}||{r.full_name}|{born:%d%m%Y}|{sex}|Thôn Thử, Hải Phòng|{issued:%d%m%Y}"
 
 
 @pytest.fixture

@@ -12,14 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from conftest import ADMIN, ADMIN_PASSWORD, COMMUNE
+from conftest import ADMIN, ADMIN_PASSWORD, COMMUNE, FROZEN_DAY, frozen_clock
 from ksk_desktop.people import persons
 from ksk_desktop.scheduling import campaigns, days, placement, planner, sites
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.station.lifecycle import init_station, login
 from ksk_desktop.station.paths import StationPaths
 
-TODAY = local_today()
+TODAY = FROZEN_DAY  # the session's clock is frozen on it
 HOURS = ["07:30-09:30", "13:30-15:30", "07:00-08:00,14:00-15:00", "07:30-11:30,13:30-16:30"]
 _examples = itertools.count()
 
@@ -33,8 +32,9 @@ def shared(tmp_path_factory):
         commune_code=COMMUNE,
         admin_username=ADMIN,
         admin_password=ADMIN_PASSWORD,
+        clock=frozen_clock(TODAY),
     )
-    ctx = login(paths, ADMIN, ADMIN_PASSWORD)
+    ctx = login(paths, ADMIN, ADMIN_PASSWORD, clock=frozen_clock(TODAY))
     camp = campaigns.create_campaign(ctx, name="Tính chất", year=TODAY.year, groups="a,b,c,d,đ")
     yield ctx, camp["id"]
     ctx.close()

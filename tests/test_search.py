@@ -118,10 +118,12 @@ def test_index_follows_changes_made_in_sql(ctx):
 
 
 def test_query_parsing():
-    q = parse_query("Đức Nguyễn 1985", today=date(2026, 1, 1))
+    day = date(2026, 1, 1)
+    q = parse_query("Đức Nguyễn 1985", today=day)
     assert q.words == ["duc", "nguyen"] and q.birth_year == 1985
-    assert parse_query("0912.345.678").ids == ["0912345678"]
-    assert parse_query("1985").ids == ["1985"]  # alone: the tail of an ID
+    assert parse_query("Đức 2027", today=day).birth_year is None  # not born yet: part of an ID
+    assert parse_query("0912.345.678", today=day).ids == ["0912345678"]
+    assert parse_query("1985", today=day).ids == ["1985"]  # alone: the tail of an ID
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -129,7 +131,7 @@ def test_query_parsing():
 def test_any_text_is_a_safe_query(ctx, query):
     with ctx.read() as s:
         assert isinstance(
-            search_ids(s, query, 10), list
+            search_ids(s, query, 10, today=ctx.clock.today()), list
         )  # FTS syntax ("*", '"', NOT, parentheses) never leaks
 
 

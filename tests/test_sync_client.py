@@ -8,7 +8,7 @@ import logging
 import socket
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -19,6 +19,7 @@ from testkit.stations import add_people, enroll, hub_rows, outbox_rows
 from testkit.waiting import wait_until
 
 from ksk_desktop import outbox
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.errors import KskError
 from ksk_desktop.outbox import sync_state
 from ksk_desktop.people import consent, persons
@@ -327,7 +328,7 @@ def test_backoff_is_exponential_jittered_and_capped():
 
 def test_a_next_attempt_set_by_a_wrong_clock_does_not_stall_sync(admin_session):
     ctx = admin_session
-    skewed = lambda: datetime.now(UTC).replace(tzinfo=None) + timedelta(days=2)  # noqa: E731
+    skewed = lambda: SYSTEM_CLOCK.utcnow() + timedelta(days=2)  # noqa: E731
     sync_state.record_failure(ctx, "offline", 30, skewed)
     assert sync_state.next_attempt_due(ctx, 600) == 0.0  # two days ahead: a clock jump, ignored
     sync_state.record_failure(ctx, "offline", 30)

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from testkit.faultproxy import FAULTS, FaultProxy
@@ -22,6 +22,7 @@ from testkit.stations import add_people, enroll, hub_rows, new_station, outbox_r
 from testkit.waiting import wait_until
 
 from conftest import ADMIN, ADMIN_PASSWORD
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.db.models import SyncState
 from ksk_desktop.outbox import sync_state
 from ksk_desktop.people import consent, duplicates, persons
@@ -170,7 +171,7 @@ def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_sess
     try:
         enroll(ctx, hub.db_url, hub.url)
         skew = timedelta(days=2)
-        clock = lambda: datetime.now(UTC).replace(tzinfo=None) + skew  # noqa: E731
+        clock = lambda: SYSTEM_CLOCK.utcnow() + skew  # noqa: E731
         with FaultProxy(("127.0.0.1", hub.port), fail_rate=0.0, latency_s=0.01) as proxy:
             relink_ctx(ctx, proxy.url)
             config = WorkerConfig(
@@ -201,13 +202,9 @@ def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_sess
         finally:
             store.close()
         received = datetime.fromisoformat(str(newest))
-        assert abs(received - datetime.now(UTC).replace(tzinfo=None)) < timedelta(
-            hours=1
-        )  # hub time, not the station's
+        assert abs(received - SYSTEM_CLOCK.utcnow()) < timedelta(hours=1)  # hub time, not the station's
         shown = datetime.fromisoformat(sync_state.status(ctx)["last_success_at"].removesuffix("Z"))
-        assert shown > datetime.now(UTC).replace(tzinfo=None) + timedelta(
-            days=1
-        )  # the station's own (wrong) clock
+        assert shown > SYSTEM_CLOCK.utcnow() + timedelta(days=1)  # the station's own (wrong) clock
     finally:
         hub.stop()
 

@@ -7,7 +7,7 @@ import json
 import threading
 import uuid
 import warnings
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from testkit.hubdb import BACKENDS, empty_hub_db
@@ -16,6 +16,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+from ksk_desktop.clock import SYSTEM_CLOCK
 from sync.hub import openapi
 from sync.hub.app import create_app
 from sync.hub.store import HubStore
@@ -23,7 +24,7 @@ from sync.hub.store import HubStore
 
 class Clock:
     def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(tzinfo=None)
+        self.now = SYSTEM_CLOCK.utcnow()
 
     def __call__(self) -> datetime:
         return self.now

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from ipaddress import IPv4Address
 
 import pytest
@@ -17,6 +17,7 @@ from testkit.hubproc import HubProcess
 from testkit.stations import add_people, enroll, hub_rows, outbox_rows
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.outbox import sync_state
 from sync.client.transport import HubTransport, TlsRefused
 from sync.client.worker import SyncWorker, WorkerConfig
@@ -32,7 +33,7 @@ def make_cert(
     start: datetime | None = None,
 ):
     key = ec.generate_private_key(ec.SECP256R1())
-    start = start or datetime.now(UTC) - timedelta(hours=1)
+    start = start or SYSTEM_CLOCK.now() - timedelta(hours=1)
     sans = [x509.DNSName(dns)] + ([x509.IPAddress(IPv4Address("127.0.0.1"))] if ip else [])
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, dns)])
     cert = (
@@ -105,7 +106,7 @@ def test_wrong_host_or_expired_certificate_is_refused(tmp_path, kind):
     if kind == "wrong_host":
         cert = make_cert(tmp_path, kind, ip=False, dns="hub.other.example")
     else:
-        cert = make_cert(tmp_path, kind, start=datetime.now(UTC) - timedelta(days=60), days=30)
+        cert = make_cert(tmp_path, kind, start=SYSTEM_CLOCK.now() - timedelta(days=60), days=30)
     hub = https_hub(tmp_path, f"{kind}.db", cert)
     try:
         with pytest.raises(TlsRefused):

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from ksk_desktop.catalogs.communes import Commune, commune_by_code, load_communes
+from ksk_desktop.dates import age_on
 from ksk_desktop.demo.synthetic import (
     _ID_KEYS,
     FLAGS,
@@ -19,7 +20,6 @@ from ksk_desktop.demo.synthetic import (
     MOBILE_PREFIXES,
     TARGET_GROUPS,
     _feistel_permute,
-    age_on,
     generate_people,
     load_vi_names,
 )
@@ -56,7 +56,7 @@ def people() -> list[dict[str, Any]]:
 
 
 def _age(p: dict[str, Any]) -> int:
-    return age_on(p["birth_date"], p["birth_year"], REF)
+    return age_on(REF, p["birth_date"], p["birth_year"])
 
 
 def _share(people: list[dict[str, Any]], pred: Any) -> float:

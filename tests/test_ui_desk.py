@@ -12,13 +12,12 @@ from PySide6.QtCore import Qt
 from test_schedule import payload_of, q  # the same synthetic CCCD as the core's desk tests
 from testkit.keys import type_text, wait_ms
 
-from conftest import COMMUNE
+from conftest import COMMUNE, FROZEN_DAY, frozen_clock
 from ksk_desktop.db.models import Appointment
 from ksk_desktop.demo.synthetic import generate_people
 from ksk_desktop.people import persons
 from ksk_desktop.scheduling import appointments as appts
 from ksk_desktop.scheduling import campaigns, checkin, days, planner, sites
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.station import users
 from ksk_desktop.station.lifecycle import login
 from ui import ops
@@ -27,7 +26,7 @@ from ui.desk.page import TodayPage
 from ui.main_window import MainWindow
 
 CLICK = Qt.MouseButton.LeftButton
-TODAY = local_today()
+TODAY = FROZEN_DAY  # the sessions' clock is frozen on it: the counts below are this day's data's
 MORNING = datetime.combine(TODAY, time(7, 0))  # before the first slot: every slot is still ahead
 EVENING = datetime.combine(TODAY, time(17, 0))  # after closing time
 RECEPTION = ("letan", "Le-tan-khoa-2026")
@@ -49,6 +48,12 @@ def booked_today(ctx, day_id: str):
 def status_of(ctx, appointment_id: str) -> tuple[str, int | None]:
     (r,) = q(ctx, "SELECT status, queue_no FROM appointment WHERE id = :i", i=appointment_id)
     return r.status, r.queue_no
+
+
+@pytest.fixture
+def session_clock():
+    """Every session of a test shares it: 07:00 on TODAY in Vietnam until a test moves it."""
+    return frozen_clock(TODAY, MORNING.time())
 
 
 @pytest.fixture
@@ -75,12 +80,12 @@ def world(admin_session):
 
 
 @pytest.fixture
-def sessions(station):
+def sessions(station, session_clock):
     paths, _ = station
     opened = []
 
     def open_as(who: tuple[str, str]):
-        ctx = login(paths, *who)
+        ctx = login(paths, *who, clock=session_clock)
         opened.append(ctx)
         return ctx
 
@@ -90,9 +95,10 @@ def sessions(station):
             ctx.close()
 
 
-def make_page(qtbot, ctx, clock: datetime = MORNING) -> TodayPage:
+def make_page(qtbot, ctx, at: datetime = MORNING) -> TodayPage:
+    """The desk with *ctx*, the sessions' clock moved to *at* (Vietnam's wall clock on TODAY)."""
+    ctx.clock.set_vietnam(at)
     page = TodayPage(None)
-    page.clock = lambda: clock
     qtbot.addWidget(page)
     page.resize(1300, 800)
     page.show()
@@ -418,7 +424,7 @@ def test_end_of_day_before_closing_time_says_so_and_a_receptionist_cannot_book_m
     assert not q(reception, "SELECT id FROM appointment WHERE status = 'no_show'")
     dialog.reject()
 
-    page.clock = lambda: EVENING
+    reception.clock.set_vietnam(EVENING)
     qtbot.mouseClick(page.end_day_button, CLICK)
     dialog = page.end_of_day
     qtbot.mouseClick(dialog.mark_button, CLICK)
@@ -454,7 +460,6 @@ def test_the_wedge_scanner_reaches_the_desk_only_on_the_today_page(qtbot, world,
     window.show()
     qtbot.waitExposed(window)
     page = window.today_page
-    page.clock = lambda: MORNING
     page.refresh_board()
     qtbot.waitUntil(lambda: page.has_exam_day, timeout=10_000)
     first, second = booked_today(reception, world["today"])[:2]
@@ -576,7 +581,6 @@ def test_open_exam_from_the_board_shows_the_persons_exam_on_the_exam_page(qtbot,
     qtbot.addWidget(window)
     window.show()
     page = window.today_page
-    page.clock = lambda: MORNING
     page.refresh_board()
     qtbot.waitUntil(lambda: page.has_exam_day, timeout=10_000)
     first = booked_today(doctor, world["today"])[0]

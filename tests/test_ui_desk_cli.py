@@ -10,13 +10,13 @@ from sqlalchemy import text
 from test_schedule_cli import fails, ksk, ok
 
 from conftest import COMMUNE, run_ksk
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.demo.synthetic import generate_people
 from ksk_desktop.people import persons
 from ksk_desktop.scheduling import campaigns, days, planner, sites
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.station import users
 
-TODAY = local_today()
+TODAY = SYSTEM_CLOCK.today()  # the real date in Vietnam: the ``ksk`` child processes run on the real clock
 
 
 def test_checkin_by_person_and_one_no_show_from_the_command_line(station, admin_session):

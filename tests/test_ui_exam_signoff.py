@@ -8,16 +8,25 @@ from __future__ import annotations
 from datetime import date
 
 import exam_ui_support as support
+import pytest
 from exam_support import VITALS, add_person, fill_adult
 from exam_ui_support import editor_of, make_page, message_boxes, wait_saved
 from PySide6.QtWidgets import QMessageBox
 from test_printing_schedule import pdftotext
 
+from conftest import frozen_clock
 from ksk_desktop.exams import followups, plan, records, signing
 from ksk_desktop.station.lifecycle import login
 from ui import pdf_output
 
 world, doctor, nurse = support.world, support.doctor, support.nurse  # the shared fixtures
+
+
+@pytest.fixture
+def session_clock():
+    """Today is FROZEN_DAY (26/11/2026): a follow-up due on 01/10/2026 is overdue."""
+    return frozen_clock()
+
 
 HIGH_BP = {**VITALS, "systolic": 165, "diastolic": 102}  # hypertension grade 2: a referral and a follow-up
 
@@ -173,11 +182,13 @@ def test_followup_list_shows_filters_overdue_and_marks_done(qtbot, world, doctor
     assert page.tabs.currentWidget() is page.entry and page.editor.exam_id == new
 
 
-def test_head_reads_follow_ups_but_cannot_mark_them_done_and_admin_sees_nothing(qtbot, world, admin_session):
+def test_head_reads_follow_ups_but_cannot_mark_them_done_and_admin_sees_nothing(
+    qtbot, world, admin_session, session_clock
+):
     from ksk_desktop.station import users
 
     users.add_user(admin_session, "truongtram", "head", "Truong-tram-2026", "Trưởng Trạm")
-    head = login(world[0], "truongtram", "Truong-tram-2026")
+    head = login(world[0], "truongtram", "Truong-tram-2026", clock=session_clock)
     page = make_page(qtbot, head)
     page.tabs.setCurrentWidget(page.followups)
     assert not page.followups.done_button.isVisible() and not page.followups.error_label.isVisible()

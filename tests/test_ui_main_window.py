@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from conftest import frozen_clock
 from ksk_desktop.people import persons
 from ksk_desktop.station import users
 from ksk_desktop.station.lifecycle import login
@@ -23,6 +22,12 @@ def make_window(qtbot, session, paths, idle_timeout_ms: int = 600_000) -> MainWi
     qtbot.addWidget(window)
     window.show()
     return window
+
+
+@pytest.fixture
+def session_clock():
+    """The first session's today is FROZEN_DAY (sessions opened by unlocking run on the system clock)."""
+    return frozen_clock()
 
 
 @pytest.fixture
@@ -85,7 +90,7 @@ def test_today_page_shows_real_facts(qtbot, window, admin_session):
     assert page.people_card.value_label.text() == "0"
     assert "Trạm Y tế Phường Thành Đông" in page.station_card.value_label.text()
     assert "10507" in page.station_card.detail_label.text()
-    assert date.today().strftime("%d/%m/%Y") in page.date_label.text()
+    assert "Thứ Năm, 26/11/2026" in page.date_label.text()  # FROZEN_DAY, the session's today
     assert page.user_card.value_label.text() == "Quản Trị"
     assert "Quản trị viên" in page.user_card.detail_label.text()
 

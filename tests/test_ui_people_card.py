@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import text
 
+from conftest import FROZEN_DAY, frozen_clock
 from ksk_desktop.people import consent, persons
 from ksk_desktop.station.lifecycle import login
 from ui.people.person_card import PersonCard
@@ -31,9 +32,14 @@ def audit_events(ctx, action: str, entity_id: str | None = None) -> list[dict]:
     ]
 
 
+@pytest.fixture
+def session_clock():
+    return frozen_clock()
+
+
 def years_ago(n: int, days: int = 30) -> date:
-    today = date.today()
-    return today.replace(year=today.year - n) - timedelta(days=days)
+    """*days* before the day the sessions' today is *n* years after (FROZEN_DAY)."""
+    return FROZEN_DAY.replace(year=FROZEN_DAY.year - n) - timedelta(days=days)
 
 
 @pytest.fixture
@@ -248,9 +254,9 @@ def test_a_missing_person_says_so(qtbot, admin_session):
     assert not card.save_button.isEnabled()
 
 
-def test_a_closed_session_is_reported(qtbot, station, admin_session, person):
+def test_a_closed_session_is_reported(qtbot, station, admin_session, person, session_clock):
     paths, _ = station
-    other = login(paths, "admin", "Quan-tri-2026")
+    other = login(paths, "admin", "Quan-tri-2026", clock=session_clock)
     card = open_card(qtbot, other, person["id"])
     other.close()
     card.phone_edit.setText("0912345678")

@@ -20,7 +20,7 @@ from ui.people.page import PeoplePage
 CLICK = Qt.MouseButton.LeftButton
 ROWS = [
     ("1", "Nguyễn Văn An", "05/03/1985", "Nam", "031085001234", "Thôn 1", "0912345678"),
-    ("2", "Trần Thị Bình", datetime(1990, 7, 1), "Nữ", "031190004321", "Thôn 2", "0987 654 321"),
+    ("2", "Trần Thị Bình", datetime(1990, 7, 1), "Nữ", "031190004321", "Thôn 2", "0987 654 321"),  # noqa: DTZ001 - an Excel date cell (naive)
     ("3", "Lê Văn Cường", "1950", "Nam", None, "Thôn 1", None),
     ("4", "Phạm Thị Dung", "31/02/1990", "Nữ", None, "Thôn 3", None),  # no such date: rejected
 ]

@@ -12,17 +12,23 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import text
 
-from conftest import COMMUNE
+from conftest import COMMUNE, FROZEN_DAY, frozen_clock
 from ksk_desktop.demo.synthetic import generate_people
 from ksk_desktop.people import persons
 from ksk_desktop.scheduling import board, campaigns, checkin, coverage, days, planner, sites
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.station import users
 from ksk_desktop.station.lifecycle import login
 from ui.i18n import format_number
 from ui.reports.page import ReportsPage
 
-TODAY = local_today()
+TODAY = FROZEN_DAY  # the sessions' clock is frozen on it
+
+
+@pytest.fixture
+def session_clock():
+    return frozen_clock(TODAY)
+
+
 DOCTOR, DOCTOR_PASSWORD = "bacsi", "Bac-si-khoa-2026"
 RECEPTION, RECEPTION_PASSWORD = "letan", "Le-tan-khoa-2026"
 
@@ -33,7 +39,7 @@ def q(ctx, sql: str, **params):
 
 
 @pytest.fixture
-def world(admin_session, station):
+def world(admin_session, station, session_clock):
     """250 people (plus one with no hamlet and no group), a day today and one tomorrow, planned; five examined."""
     ctx = admin_session
     rows = generate_people(250, seed=3, commune_code=COMMUNE, reference_date=TODAY)
@@ -49,7 +55,7 @@ def world(admin_session, station):
     users.add_user(ctx, DOCTOR, "doctor", DOCTOR_PASSWORD, "BS. Thử")
     users.add_user(ctx, RECEPTION, "reception", RECEPTION_PASSWORD, "ĐD. Thử")
     paths, _ = station
-    doctor = login(paths, DOCTOR, DOCTOR_PASSWORD)
+    doctor = login(paths, DOCTOR, DOCTOR_PASSWORD, clock=session_clock)
     try:
         for (aid,) in q(
             ctx, "SELECT id FROM appointment WHERE day_id = :d ORDER BY id LIMIT 5", d=today["id"]
@@ -172,9 +178,9 @@ def test_export_writes_a_readable_xlsx(qtbot, page, world, tmp_path):
     assert q(world["ctx"], "SELECT count(*) FROM audit_event WHERE action = 'coverage.export'")[0][0] == 1
 
 
-def test_only_report_readers_see_it(qtbot, world):
-    reception = login(world["paths"], RECEPTION, RECEPTION_PASSWORD)
-    doctor = login(world["paths"], DOCTOR, DOCTOR_PASSWORD)
+def test_only_report_readers_see_it(qtbot, world, session_clock):
+    reception = login(world["paths"], RECEPTION, RECEPTION_PASSWORD, clock=session_clock)
+    doctor = login(world["paths"], DOCTOR, DOCTOR_PASSWORD, clock=session_clock)
     try:
         widget = ReportsPage(reception)
         qtbot.addWidget(widget)

@@ -155,7 +155,7 @@ def test_a_card_with_warnings_is_registered_only_after_the_check(qtbot, admin_se
     dialog = open_dialog(qtbot, admin_session, ODD, opened)
     assert dialog.state == "new"
     assert persons.count_people(admin_session) == 0  # nobody registered before the person looks
-    warnings = parse_cccd(ODD).warnings
+    warnings = parse_cccd(ODD, today=admin_session.clock.today()).warnings
     assert [w.text() for w in dialog.warning_labels] == [f"•  {w}" for w in warnings]
     assert dialog.title_label.text() == "Người mới: Đỗ Thị Thí Nghiệm"
     # Preset from the core's suggestion: 78 years old → group a, elderly.
@@ -231,7 +231,7 @@ def test_a_childs_consent_is_given_by_the_guardian(qtbot, admin_session):
 )
 def test_an_unreadable_scan_shows_the_message_and_stores_nothing(qtbot, admin_session, bad):
     with pytest.raises(InvalidCccdPayload) as expected:
-        parse_cccd(bad)
+        parse_cccd(bad, today=admin_session.clock.today())
     dialog = open_dialog(qtbot, admin_session, bad, [])
     assert dialog.state == "error"
     assert dialog.title_label.text() == "Không đọc được thẻ"

@@ -13,6 +13,7 @@ from PySide6.QtGui import QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QPushButton, QVBoxLayout
 from testkit.keys import type_text, wait_ms
 
+from conftest import FROZEN_DAY
 from ksk_desktop.cccd import parse_cccd
 from ui.scan import WedgeScanFilter, WedgeTiming, install_scanner
 
@@ -33,7 +34,7 @@ def payload_140() -> str:
     parts[5] = "Số 100 Ngõ Kiểm Thử, Tổ dân phố Mẫu Một, Phường Thủy Nguyên, Thành phố Hải Phòng"
     payload = "|".join(parts)
     assert len(payload) == 140 and not payload.isascii()
-    parse_cccd(payload)  # a valid card
+    parse_cccd(payload, today=FROZEN_DAY)  # a valid card
     return payload
 
 

@@ -12,11 +12,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import text
 
-from conftest import COMMUNE
+from conftest import COMMUNE, FROZEN_DAY, frozen_clock
 from ksk_desktop.demo.synthetic import generate_people
 from ksk_desktop.people import persons
 from ksk_desktop.scheduling import campaigns, days, planner, sites
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.station import users
 from ksk_desktop.station.lifecycle import login
 from ui.main_window import MainWindow
@@ -25,7 +24,14 @@ from ui.schedule.day_dialog import to_qdate
 from ui.schedule.day_view import APPOINTMENT_ROLE
 from ui.schedule.page import SchedulePage
 
-TODAY = local_today()
+TODAY = FROZEN_DAY  # the sessions' clock is frozen on it
+
+
+@pytest.fixture
+def session_clock():
+    return frozen_clock(TODAY)
+
+
 CLICK = Qt.MouseButton.LeftButton
 RECEPTION, RECEPTION_PASSWORD = "letan", "Le-tan-khoa-2026"
 
@@ -319,10 +325,10 @@ def test_day_view_notify_cancel_and_lock(qtbot, planned, page):
 
 
 # -- roles and the window -------------------------------------------------------------------------------------------
-def test_reception_sees_the_schedule_read_only(qtbot, planned, station):
+def test_reception_sees_the_schedule_read_only(qtbot, planned, station, session_clock):
     users.add_user(planned["ctx"], RECEPTION, "reception", RECEPTION_PASSWORD, "ĐD. Thử")
     paths, _ = station
-    ctx = login(paths, RECEPTION, RECEPTION_PASSWORD)
+    ctx = login(paths, RECEPTION, RECEPTION_PASSWORD, clock=session_clock)
     try:
         widget = SchedulePage(ctx)
         qtbot.addWidget(widget)

@@ -5,9 +5,11 @@ Dates are always written dd/mm/yyyy: ``QLocale("vi_VN")`` short formats give ``d
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+from ksk_desktop.dates import show_date, show_moment
 
 Std = QDialogButtonBox.StandardButton
 Msg = QMessageBox.StandardButton
@@ -61,7 +63,7 @@ def button_box(*buttons: QDialogButtonBox.StandardButton) -> QDialogButtonBox:
 
 def format_date(value: date) -> str:
     """``date(2026, 3, 5)`` → ``"05/03/2026"``."""
-    return value.strftime("%d/%m/%Y")
+    return show_date(value)
 
 
 def format_long_date(value: date) -> str:
@@ -70,12 +72,8 @@ def format_long_date(value: date) -> str:
 
 
 def format_datetime(value: datetime | str) -> str:
-    """A moment in local time as ``dd/mm/yyyy HH:MM``; naive or ISO strings without a zone are taken as UTC."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone().strftime("%d/%m/%Y %H:%M")
+    """A moment on Vietnam's wall clock as ``dd/mm/yyyy HH:MM``; naive or ISO strings without a zone are UTC."""
+    return show_moment(value)
 
 
 def format_number(n: int) -> str:

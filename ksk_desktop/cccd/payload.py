@@ -16,6 +16,7 @@ from typing import Any
 
 from ksk_desktop.cccd import repair
 from ksk_desktop.cccd.personal_id import consistency_warnings, is_personal_id
+from ksk_desktop.dates import show_date
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.text import fold, nfc
 
@@ -101,7 +102,7 @@ def _parse_date(text: str, what: str, *, partial_ok: bool, warnings: list[str]) 
         stand_in = date(y, m or 1, 1)
         warnings.append(
             f"Mã QR chỉ có {'tháng và năm' if m else 'năm'} sinh; ngày sinh tạm ghi là "
-            f"{stand_in:%d/%m/%Y}. Hãy xác nhận với người dân."
+            f"{show_date(stand_in)}. Hãy xác nhận với người dân."
         )
         return stand_in
     try:
@@ -393,12 +394,11 @@ def _issue_date(fields: list[str], idx: int, dob: date, today: date, warnings: l
 # --- The parser ---------------------------------------------------------------------------------------
 
 
-def parse_cccd(raw: str, *, today: date | None = None) -> CccdCard:
+def parse_cccd(raw: str, *, today: date) -> CccdCard:
     """Parse one scanned QR text. Raises :class:`InvalidCccdPayload` (Vietnamese message) and nothing else.
 
-    *today* (default: the system date) bounds the birth and issue dates; tests pass a fixed day.
+    *today* (the session clock's: the date in Vietnam) bounds the birth and issue dates.
     """
-    today = today or date.today()
     warnings: list[str] = []
     text = _clean(raw)
     _reject_other_qr(text)

@@ -16,6 +16,7 @@ _MAX_LINE_CHARS = 1_000_000
 def parse_line(line: str) -> dict[str, Any]:
     """One JSONL input line → the output object. Never raises for bad input."""
     from ksk_desktop.cccd import InvalidCccdPayload, parse_cccd
+    from ksk_desktop.clock import SYSTEM_CLOCK  # no session here: the system clock, today in Vietnam
 
     if not line.strip():
         return {"ok": False, "error": "Dòng trống (mỗi dòng phải là một chuỗi JSON chứa nội dung mã QR)."}
@@ -28,7 +29,7 @@ def parse_line(line: str) -> dict[str, Any]:
     if not isinstance(raw, str):
         return {"ok": False, "error": "Mỗi dòng phải là một chuỗi JSON chứa nội dung mã QR."}
     try:
-        return parse_cccd(raw).to_json()
+        return parse_cccd(raw, today=SYSTEM_CLOCK.today()).to_json()
     except InvalidCccdPayload as exc:
         return {"ok": False, "error": exc.message}
 

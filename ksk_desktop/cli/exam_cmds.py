@@ -34,7 +34,9 @@ def _set_value(text: str) -> tuple[str, Any]:
 
 
 def _dmy(iso: str | None) -> str:
-    return "/".join(reversed(iso.split("-"))) if iso else ""
+    from ksk_desktop.dates import show_date
+
+    return show_date(iso)
 
 
 def _exam_import(ctx: StationSession, args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from datetime import date
 
 from ksk_desktop.cli.io import emit, session_command
@@ -12,13 +13,10 @@ from ksk_desktop.station.session import StationSession
 
 
 def _parse_date(text: str) -> date:
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            from datetime import datetime
+    from ksk_desktop.dates import parse_date
 
-            return datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
+    with contextlib.suppress(ValueError):
+        return parse_date(text)
     raise InvalidInput(f"Ngày {text!r} không hợp lệ (dùng dd/mm/yyyy).")
 
 
@@ -111,9 +109,10 @@ def _import(ctx: StationSession, args: argparse.Namespace) -> int:
 def _preview(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ksk_desktop.clock import SYSTEM_CLOCK
     from ksk_desktop.importer import preview
 
-    data = preview(Path(args.file), args.mapping, rows=args.rows)
+    data = preview(Path(args.file), args.mapping, rows=args.rows, today=SYSTEM_CLOCK.today())
     lines = [f"{h!r} → {f}" for h, f in data["mapping"].items()]
     if data["problem"]:
         lines.append(f"Cần xử lý: {data['problem']}")

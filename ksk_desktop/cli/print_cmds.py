@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ksk_desktop.cli.io import emit, session_command
 from ksk_desktop.cli.schedule_cmds import parse_date
+from ksk_desktop.dates import show_date
 from ksk_desktop.station.session import StationSession
 
 
@@ -23,7 +24,7 @@ def _schedule(ctx: StationSession, args: argparse.Namespace) -> int:
     return _done(
         args,
         print_day_schedule(ctx, day, Path(args.output), site_id=args.site),
-        f"lịch khám ngày {day:%d/%m/%Y}",
+        f"lịch khám ngày {show_date(day)}",
     )
 
 
@@ -34,7 +35,7 @@ def _calllist(ctx: StationSession, args: argparse.Namespace) -> int:
     return _done(
         args,
         print_call_list(ctx, day, args.hamlet, Path(args.output)),
-        f"danh sách mời khám ngày {day:%d/%m/%Y}",
+        f"danh sách mời khám ngày {show_date(day)}",
     )
 
 

@@ -4,9 +4,11 @@ board, check-in at the desk, end-of-day reconciliation and coverage."""
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime
+import contextlib
+from datetime import date
 from pathlib import Path
 
+from ksk_desktop import dates
 from ksk_desktop.cli.io import emit, session_command
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.station.session import StationSession
@@ -15,24 +17,22 @@ from ksk_desktop.station.session import StationSession
 
 
 def parse_date(value: str) -> date:
-    """dd/mm/yyyy, ISO yyyy-mm-dd, or "today" / "hom-nay" (the local date in Hải Phòng)."""
-    from ksk_desktop.scheduling.clock import local_today
+    """dd/mm/yyyy, ISO yyyy-mm-dd, or "today" / "hom-nay" (the date in Vietnam, by the system clock: the command
+    line's session runs on it)."""
+    from ksk_desktop.clock import SYSTEM_CLOCK
 
     v = (value or "").strip().lower()
     if v in ("today", "hom-nay", "homnay", "hôm nay", "hôm-nay"):
-        return local_today()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(v, fmt).date()
-        except ValueError:
-            continue
+        return SYSTEM_CLOCK.today()
+    with contextlib.suppress(ValueError):
+        return dates.parse_date(v, ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"))
     raise InvalidInput(f"Ngày {value!r} không hợp lệ (dùng dd/mm/yyyy, ví dụ 15/03/2026).")
 
 
 def _dmy(iso: str | None) -> str:
-    from ksk_desktop.scheduling.clock import show_date
+    from ksk_desktop.dates import show_date
 
-    return show_date(iso) if iso else ""
+    return show_date(iso)
 
 
 def _groups(value: str | None) -> set[str]:

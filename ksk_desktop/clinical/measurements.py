@@ -9,13 +9,15 @@ confirms it by listing the field in ``confirmed``.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
+from ksk_desktop.dates import age_on, parse_date
 from ksk_desktop.errors import InvalidInput
 
 DAYS_PER_MONTH = 30.4375  # WHO: 365.25 / 12
@@ -302,12 +304,8 @@ def _number(spec: FieldSpec, raw: Any) -> float:
 
 def _date(name: str, raw: Any) -> date:
     if isinstance(raw, str):
-        text = raw.strip()
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                return datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
+        with contextlib.suppress(ValueError):
+            return parse_date(raw)
     label = "Ngày sinh" if name == "birth_date" else "Ngày khám"
     raise InvalidMeasurement(f"{label} phải có dạng YYYY-MM-DD hoặc dd/mm/yyyy, không phải {_show(raw)}.")
 
@@ -376,7 +374,7 @@ def _age(data: dict[str, Any], numbers: dict[str, float]) -> Age:
         if exam < birth:
             raise InvalidMeasurement("Ngày khám trước ngày sinh.")
         days = float((exam - birth).days)
-        years = exam.year - birth.year - ((exam.month, exam.day) < (birth.month, birth.day))
+        years = age_on(exam, birth) or 0
         if "age" in numbers and math.floor(numbers["age"]) != years:
             raise InvalidMeasurement(
                 f"Tuổi {_fmt(numbers['age'])} không khớp với ngày sinh (tròn {years} tuổi)."

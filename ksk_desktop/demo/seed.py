@@ -58,7 +58,7 @@ def add_people(
     commune = station_info(ctx).commune_code
     offset = persons.count_people(ctx)
     people = generate_people(
-        n, seed=seed, commune_code=commune, reference_date=reference or date.today(), id_offset=offset
+        n, seed=seed, commune_code=commune, reference_date=reference or ctx.clock.today(), id_offset=offset
     )
     added = 0
     while True:

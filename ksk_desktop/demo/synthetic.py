@@ -39,6 +39,7 @@ from itertools import accumulate
 from typing import Any
 
 from ksk_desktop.catalogs.communes import KIND_COMMUNE, KIND_WARD, Commune, commune_by_code, load_communes
+from ksk_desktop.dates import age_on
 from ksk_desktop.resources import read_text
 
 TARGET_GROUPS: tuple[str, ...] = ("a", "b", "c", "d", "đ")
@@ -145,13 +146,6 @@ def load_vi_names() -> VietNames:
         hamlet_names=tuple(raw["hamlet_names"]),
         streets=tuple(raw["streets"]),
     )
-
-
-def age_on(birth_date: dt.date | None, birth_year: int, on: dt.date) -> int:
-    """Completed years on *on*; with only the year known, the year difference (local custom)."""
-    if birth_date is None:
-        return on.year - birth_year
-    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
 
 
 def century_sex_digit(birth_year: int, sex: str) -> int:
@@ -319,7 +313,7 @@ def _generate(n: int, seed: int, commune: Commune, ref: dt.date, id_offset: int)
         # Only the year is on record for ~1 % of people, nearly all of them old.
         year_only = rnd() < (0.065 if birth_year < 1960 else 0.001)
         birth_date: dt.date | None = None if year_only else born
-        age = age_on(birth_date, birth_year, ref)
+        age = age_on(ref, birth_date, birth_year)
 
         # --- flags -------------------------------------------------------------------------
         flags: list[str] = []

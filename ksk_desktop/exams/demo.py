@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ksk_desktop.dates import age_on
 from ksk_desktop.db.models import Appointment, ExamDay, Person
 from ksk_desktop.exams import document, plan_rules
 from ksk_desktop.exams.forms import default_form, load_form
@@ -24,9 +25,7 @@ from ksk_desktop.station.session import StationSession
 
 
 def _age(p: Person, on: date) -> int:
-    if p.birth_date:
-        return on.year - p.birth_date.year - ((on.month, on.day) < (p.birth_date.month, p.birth_date.day))
-    return on.year - (p.birth_year or 1980)
+    return age_on(on, p.birth_date, p.birth_year or 1980) or 0
 
 
 def _vitals(rng: random.Random, age: int, sex: str) -> dict:

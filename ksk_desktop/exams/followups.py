@@ -8,7 +8,6 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import FollowUp, Person
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.exams.errors import ExamNotFound
@@ -36,7 +35,7 @@ def record(ctx: StationSession, s: Session, doc: dict) -> int:
                 note=f["note"],
                 status="open",
                 created_by=ctx.user.username,
-                created_at=utcnow(),
+                created_at=ctx.clock.utcnow(),
             )
         )
         n += 1
@@ -91,6 +90,6 @@ def mark_done(ctx: StationSession, followup_id: str) -> dict:
             raise ExamNotFound(f"Không tìm thấy mục theo dõi có mã {followup_id}.")
         if f.status == "done":
             raise InvalidInput("Mục theo dõi này đã được đánh dấu xong.")
-        f.status, f.done_by, f.done_at = "done", ctx.user.username, utcnow()
+        f.status, f.done_by, f.done_at = "done", ctx.user.username, ctx.clock.utcnow()
         ctx.audit(s, "exam.save", "followup", f.id, {"exam": f.exam_id, "status": "done"})
         return _json(f, s.get(Person, f.person_id).full_name)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import ExamSigningKey
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import CurrentUser, StationSession
@@ -22,7 +22,7 @@ def key_id_of(public_raw: bytes) -> str:
     return hashlib.sha256(public_raw).hexdigest()[:32]
 
 
-def signing_key(s: Session, user: CurrentUser) -> tuple[str, Ed25519PrivateKey]:
+def signing_key(s: Session, user: CurrentUser, now: datetime) -> tuple[str, Ed25519PrivateKey]:
     """The user's active key (key id, private key), generated and stored in this transaction if there is none."""
     row = s.scalars(
         select(ExamSigningKey).where(
@@ -42,7 +42,7 @@ def signing_key(s: Session, user: CurrentUser) -> tuple[str, Ed25519PrivateKey]:
             full_name=user.full_name,
             public_key=base64.b64encode(public_raw).decode(),
             private_key=base64.b64encode(private_raw).decode(),
-            created_at=utcnow(),
+            created_at=now,
             active=True,
         )
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-from ksk_desktop.clock import utcnow
 from ksk_desktop.exams import document
 from ksk_desktop.exams.errors import VersionConflict
 from ksk_desktop.exams.plan_rules import apply_plan, suggest
@@ -36,7 +35,7 @@ def set_plan(
         row.section_versions = json.dumps(versions, sort_keys=True)
         row.edit_seq += 1
         row.document = document.dumps(doc)
-        row.updated_by, row.updated_at = ctx.user.username, utcnow()
+        row.updated_by, row.updated_at = ctx.user.username, ctx.clock.utcnow()
         ctx.audit(
             s,
             "exam.save",

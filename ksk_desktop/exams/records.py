@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ksk_desktop.clock import utcnow
+from ksk_desktop.dates import age_on
 from ksk_desktop.db.models import Appointment, Campaign, ExamVersion, Person
 from ksk_desktop.errors import InvalidInput, NotFound, PermissionDenied, Remedy
 from ksk_desktop.exams import document, plan_rules, validation
@@ -53,13 +53,6 @@ def person_of(s: Session, person_id: str) -> Person:
     if person is None:
         raise NotFound(f"Không tìm thấy người có mã {person_id}.")
     return person
-
-
-def _age_years(person: Person, on: date) -> int | None:
-    if person.birth_date:
-        b = person.birth_date
-        return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
-    return on.year - person.birth_year if person.birth_year else None
 
 
 # -- the state the entry screen works with ----------------------------------------------------------------------
@@ -139,13 +132,13 @@ def _form_for(s: Session, person: Person, appointment_id: str | None, exam_date:
         forms = json.loads(campaign.exam_forms) if campaign else {}
         if person.target_group in forms:
             return canonical_form_id(forms[person.target_group])
-    return default_form(_age_years(person, exam_date))
+    return default_form(age_on(exam_date, person.birth_date, person.birth_year))
 
 
 def insert_version(
     ctx: StationSession, s: Session, doc: dict, *, section_versions: dict | None = None, edit_seq: int = 1
 ) -> ExamVersion:
-    now = utcnow()
+    now = ctx.clock.utcnow()
     row = ExamVersion(
         exam_id=doc["id"],
         version=doc["version"],
@@ -179,10 +172,8 @@ def open_draft(
     exam_date: date | None = None,
 ) -> dict:
     """The person's draft exam of *exam_date* (today by default), created if there is none; returns its state."""
-    from ksk_desktop.scheduling.clock import local_today
-
     _require_entry(ctx)
-    exam_date = exam_date or local_today()
+    exam_date = exam_date or ctx.clock.today()
     with ctx.write() as s:
         person = person_of(s, person_id)
         row = s.scalars(
@@ -329,7 +320,7 @@ def save_section(
         row.edit_seq += 1
         row.document = document.dumps(doc)
         row.health_class = doc["health_class"]
-        row.updated_by, row.updated_at = ctx.user.username, utcnow()
+        row.updated_by, row.updated_at = ctx.user.username, ctx.clock.utcnow()
         ctx.audit(
             s,
             "exam.save",

@@ -6,7 +6,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
-from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Referral
 from ksk_desktop.exams.errors import ExamNotFound
 from ksk_desktop.exams.plan_rules import URGENCY_LABELS
@@ -31,7 +30,7 @@ def record(ctx: StationSession, s: Session, doc: dict) -> int:
                 reason=r["reason"],
                 urgency=r["urgency"],
                 created_by=ctx.user.username,
-                created_at=utcnow(),
+                created_at=ctx.clock.utcnow(),
             )
         )
         outbox.enqueue(

@@ -16,7 +16,6 @@ from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
 from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
-from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Appointment, ExamVersion
 from ksk_desktop.exams import document, keys, validation
 from ksk_desktop.exams.errors import InvalidSignature, SigningBlocked
@@ -73,8 +72,8 @@ def sign_row(ctx: StationSession, s: Session, row: ExamVersion, *, signed_at: da
     todo = validation.problems(doc, form, person.sex, error)
     if any(todo.values()):
         raise SigningBlocked(_blocked_message(todo), todo["missing_required"], todo["unconfirmed"])
-    key_id, private = keys.signing_key(s, ctx.user)
-    at = (signed_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    key_id, private = keys.signing_key(s, ctx.user, ctx.clock.utcnow())
+    at = (signed_at or ctx.clock.now()).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     doc.update(
         status="signed",
         signed_by=ctx.user.username,
@@ -88,7 +87,7 @@ def sign_row(ctx: StationSession, s: Session, row: ExamVersion, *, signed_at: da
     row.health_class = doc["health_class"]
     row.status, row.signed_by, row.signed_at = "signed", ctx.user.username, at
     row.signer_key_id, row.signature = key_id, doc["signature"]
-    row.updated_by, row.updated_at = ctx.user.username, utcnow()
+    row.updated_by, row.updated_at = ctx.user.username, ctx.clock.utcnow()
     row.edit_seq += 1
     s.flush()
     referrals.record(ctx, s, doc)

@@ -3,13 +3,15 @@ still stands between a draft and its signature (missing required fields, implaus
 
 from __future__ import annotations
 
+import contextlib
 import math
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ksk_desktop.clinical import classify
 from ksk_desktop.clinical.measurements import NUMERIC_FIELDS, InvalidMeasurement, parse_class
+from ksk_desktop.dates import age_on, parse_date
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.exams.diagnoses import check_codes, check_diagnoses
 from ksk_desktop.exams.forms import FieldDef, FormDef
@@ -77,12 +79,8 @@ def coerce(f: FieldDef, raw: Any, data_dir: Path | None = None) -> Any:
     if f.type == "class":
         return _class_value(f, raw)
     if f.type == "date":
-        text = str(raw).strip()
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                return datetime.strptime(text, fmt).date().isoformat()
-            except ValueError:
-                continue
+        with contextlib.suppress(ValueError):
+            return parse_date(str(raw)).isoformat()
         raise InvalidInput(f"{f.label}: ngày phải có dạng dd/mm/yyyy, không phải {raw!r}.")
     if f.type == "diagnoses":
         return check_diagnoses(raw, data_dir)
@@ -102,15 +100,13 @@ def _age_inputs(person_birth: date | None, birth_year: int | None, exam_date: st
     if person_birth is not None:
         return {"birth_date": person_birth.isoformat(), "exam_date": exam_date}
     if birth_year is not None:
-        return {"age": max(0, int(exam_date[:4]) - birth_year)}
+        return {"age": max(0, age_on(date.fromisoformat(exam_date), None, birth_year) or 0)}
     return {}
 
 
 def _years(birth_date: date | None, birth_year: int | None, exam_date: str) -> int:
-    on = date.fromisoformat(exam_date)
-    if birth_date is not None:
-        return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
-    return on.year - birth_year if birth_year is not None else 200
+    years = age_on(date.fromisoformat(exam_date), birth_date, birth_year)
+    return 200 if years is None else years
 
 
 def classify_input(

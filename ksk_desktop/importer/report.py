@@ -9,17 +9,23 @@ from typing import Any
 from ksk_desktop.fsio import write_via_temp
 
 
-def default_report_path(source: Path) -> Path:
-    return source.with_name(f"{source.stem}-dong-bi-loai-{datetime.now():%Y%m%d-%H%M%S}.xlsx")
+def default_report_path(source: Path, local_now: datetime) -> Path:
+    """Beside the source, stamped with the wall-clock time in Vietnam."""
+    return source.with_name(f"{source.stem}-dong-bi-loai-{local_now:%Y%m%d-%H%M%S}.xlsx")
 
 
 def write_report(
-    source: Path, headers: list[str], rows: list[tuple[int, list[Any], str]], dest: Path | None = None
+    source: Path,
+    headers: list[str],
+    rows: list[tuple[int, list[Any], str]],
+    dest: Path | None = None,
+    *,
+    local_now: datetime,
 ) -> Path:
     import openpyxl
     from openpyxl.styles import Font, PatternFill
 
-    dest = Path(dest) if dest else default_report_path(source)
+    dest = Path(dest) if dest else default_report_path(source, local_now)
     wb = openpyxl.Workbook(write_only=False)
     ws = wb.active
     ws.title = "Dòng bị loại"

@@ -89,10 +89,10 @@ def _parse_row(
         raise V.CellError(exc.message.rstrip(".")) from None
 
 
-def preview(path: Path, mapping: str | dict | None = None, rows: int = 20, today: date | None = None) -> dict:
+def preview(path: Path, mapping: str | dict | None = None, rows: int = 20, *, today: date) -> dict:
     """The columns as recognised, the first rows raw and as they would be read, and what still needs the
-    person's attention (``problem``, e.g. no name column yet). Nothing is written."""
-    today = today or date.today()
+    person's attention (``problem``, e.g. no name column yet). Nothing is written. *today* bounds the dates of
+    birth (a session's clock, or the system clock's date in Vietnam where there is no session)."""
     override = load_mapping(mapping) if isinstance(mapping, str) else (mapping or {})
     table = read_table(Path(path), recognise)
     problem = None
@@ -145,7 +145,7 @@ def import_people(
     """
     ctx.require(Perm.PERSON_WRITE)
     started = time.perf_counter()
-    today = today or date.today()
+    today = today or ctx.clock.today()
     path = Path(path)
     override = load_mapping(mapping) if isinstance(mapping, str) else (mapping or {})
     table = read_table(path, recognise)
@@ -216,6 +216,8 @@ def import_people(
     if progress:
         progress(counts.written, counts.written)
     if rejected:
-        result.report = str(write_report(path, table.headers, rejected, report_path))
+        result.report = str(
+            write_report(path, table.headers, rejected, report_path, local_now=ctx.clock.local_now())
+        )
     result.seconds = round(time.perf_counter() - started, 2)
     return result

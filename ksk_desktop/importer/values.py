@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from ksk_desktop.dates import show_date
 from ksk_desktop.people.persons import sex_code
 from ksk_desktop.text import nfc
 
@@ -80,9 +81,9 @@ def parse_birth(value: Any, today: date) -> tuple[date | None, int | None]:
                 raise
             raise CellError(f"Ngày sinh {s} không tồn tại") from None
     if day > today:
-        raise CellError(f"Ngày sinh {day:%d/%m/%Y} sau ngày hôm nay")
+        raise CellError(f"Ngày sinh {show_date(day)} sau ngày hôm nay")
     if day.year < 1880:
-        raise CellError(f"Ngày sinh {day:%d/%m/%Y} không hợp lệ")
+        raise CellError(f"Ngày sinh {show_date(day)} không hợp lệ")
     return day, day.year
 
 

@@ -17,7 +17,6 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
-from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Person
 from ksk_desktop.people import persons
 from ksk_desktop.station.session import StationSession
@@ -132,7 +131,7 @@ def _update(ctx: StationSession, s, existing: dict, changes: dict) -> None:  # n
         values["name_fold"] = fold(values["full_name"])
         values["sort_key"] = sort_key(values["full_name"])
     values["version"] = existing["version"] + 1
-    values["updated_at"] = utcnow()
+    values["updated_at"] = ctx.clock.utcnow()
     s.connection().execute(Person.__table__.update().where(Person.__table__.c.id == existing["id"]), values)
     json_safe = {
         col: (str(old) if isinstance(old, date) else old, str(new) if isinstance(new, date) else new)

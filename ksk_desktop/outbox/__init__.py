@@ -8,15 +8,22 @@ signed exam) carry their payload.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.db.bulk import insert_many
 from ksk_desktop.db.models import OutboxItem
 from ksk_desktop.ids import new_id, new_ids
 from ksk_desktop.station.audit import canonical_json
+
+
+def _utcnow(session: Session) -> datetime:
+    """The station session's clock (``StationSession.read``/``write`` put it in ``info``), else the system's."""
+    return session.info.get("clock", SYSTEM_CLOCK).utcnow()
+
 
 KINDS = frozenset(
     {"person", "person_merge", "consent", "appointment", "exam", "amendment", "referral", "audit_head"}
@@ -35,7 +42,7 @@ def enqueue(
         entity_id=entity_id,
         entity_version=entity_version,
         payload=canonical_json(payload) if payload is not None else None,
-        created_at=datetime.now(UTC).replace(tzinfo=None),
+        created_at=_utcnow(session),
         state="pending",
         attempts=0,
     )
@@ -47,7 +54,7 @@ def enqueue_many(session: Session, kind: str, items: list[tuple[str, dict | None
     """Queue many (entity_id, payload, version) items with one executemany, in the caller's transaction."""
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = _utcnow(session)
     rows = [
         {
             "item_id": item_id,

@@ -7,10 +7,9 @@ A dismissed item (``state = "dismissed"``) is never sent; the reason and who dec
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from sqlalchemy import func, select
 
+from ksk_desktop.dates import show_moment
 from ksk_desktop.db.models import OutboxItem, Person
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.outbox import sync_state
@@ -38,7 +37,6 @@ _LOCAL_CODES = {
     "local": "Lỗi tại trạm",
     "rejected": "Máy chủ từ chối",
 }
-_LOCAL_ZONE = timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
 
 
 def kind_label(kind: str) -> str:
@@ -55,10 +53,6 @@ def explain(reason: str | None) -> str:
     if code in _LOCAL_CODES:
         return f"{_LOCAL_CODES[code]}: {text}" if text else _LOCAL_CODES[code]
     return text or code
-
-
-def _local(value: datetime | None) -> str | None:
-    return (value + _LOCAL_ZONE).strftime("%d/%m/%Y %H:%M") if value else None
 
 
 def counts_by_kind(ctx: StationSession) -> dict[str, dict[str, int]]:
@@ -93,12 +87,11 @@ def review_parked(ctx: StationSession, limit: int = 1000) -> list[dict]:
                 ctx.audit(s, "sync.parked.read", "person", None, {"person_ids": sorted(names)})
     out = []
     for r in rows:
-        created = datetime.fromisoformat(r["created_at"].rstrip("Z")) if r["created_at"] else None
         out.append(
             r
             | {
                 "kind_label": kind_label(r["kind"]),
-                "when": _local(created),
+                "when": show_moment(r["created_at"]) or None,
                 "reason_text": explain(r["reason"]),
                 "entity_label": names.get(r["entity_id"]) or r["entity_id"],
             }

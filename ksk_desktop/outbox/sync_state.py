@@ -16,7 +16,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -34,11 +34,8 @@ UNSENT = ("pending", "in_flight")
 AUDIT_HEAD_NS = uuid.UUID("6b1f5a8e-4c1d-4a57-9d0e-3f2a9c7e5b10")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-Clock = Callable[[], datetime]
+#: Naive UTC now; the default (``None``) is the session's clock. The sync worker passes its own.
+Now = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -107,7 +104,7 @@ def save_enrolment(
     *,
     pin_sha256: str | None,
     ca_file: str | None,
-    clock: Clock = utcnow,
+    clock: Now | None = None,
 ) -> None:
     """Keep the device credential (in the encrypted database only); audited without the credential."""
     ctx.require(Perm.SYNC_MANAGE)
@@ -116,7 +113,7 @@ def save_enrolment(
         previous = row.device_id
         row.hub_url, row.device_id, row.credential = hub_url, device_id, credential
         row.pin_sha256, row.ca_file = pin_sha256, ca_file
-        row.enrolled_at, row.enrolled_by = clock(), ctx.user.username
+        row.enrolled_at, row.enrolled_by = (clock or ctx.clock.utcnow)(), ctx.user.username
         row.pull_cursor = 0 if previous != device_id else row.pull_cursor
         row.last_error = row.last_error_at = row.next_attempt_at = None
         row.consecutive_failures = 0
@@ -319,12 +316,12 @@ class Applied:
 
 
 def apply_results(
-    ctx: StationSession, items: list[OutgoingItem], results: list[dict], clock: Clock = utcnow
+    ctx: StationSession, items: list[OutgoingItem], results: list[dict], clock: Now | None = None
 ) -> Applied:
     """Commit the hub's per-item answers in one transaction (the caller has checked they match *items*)."""
     by_id = {i.item_id: i for i in items}
     done = Applied()
-    now = clock()
+    now = (clock or ctx.clock.utcnow)()
     with ctx.write() as s:
         seqs = [i.seq for i in items]
         rows = {}
@@ -387,31 +384,31 @@ def _edited_meanwhile(s: Session, delivered: list[OutgoingItem]) -> list[tuple[s
     return sorted(stale.items())
 
 
-def record_attempt(ctx: StationSession, clock: Clock = utcnow) -> None:
+def record_attempt(ctx: StationSession, clock: Now | None = None) -> None:
     with ctx.write() as s:
-        _state(s, create=True).last_attempt_at = clock()
+        _state(s, create=True).last_attempt_at = (clock or ctx.clock.utcnow)()
 
 
-def record_success(ctx: StationSession, clock: Clock = utcnow) -> None:
+def record_success(ctx: StationSession, clock: Now | None = None) -> None:
     with ctx.write() as s:
         row = _state(s, create=True)
-        row.last_success_at = clock()
+        row.last_success_at = (clock or ctx.clock.utcnow)()
         row.consecutive_failures, row.next_attempt_at = 0, None
         row.last_error = row.last_error_at = None
 
 
-def record_failure(ctx: StationSession, error: str, delay_s: float, clock: Clock = utcnow) -> int:
+def record_failure(ctx: StationSession, error: str, delay_s: float, clock: Now | None = None) -> int:
     """Remember the error (no personal data: transport messages only) and when to try next; returns the count."""
     with ctx.write() as s:
         row = _state(s, create=True)
-        now = clock()
+        now = (clock or ctx.clock.utcnow)()
         row.consecutive_failures = (row.consecutive_failures or 0) + 1
         row.last_error, row.last_error_at = error[:500], now
         row.next_attempt_at = now + timedelta(seconds=delay_s)
         return row.consecutive_failures
 
 
-def next_attempt_due(ctx: StationSession, cap_s: float, clock: Clock = utcnow) -> float:
+def next_attempt_due(ctx: StationSession, cap_s: float, clock: Now | None = None) -> float:
     """Seconds until the next attempt is due (0 if due). A time further away than the backoff cap can only
     come from a clock that jumped, and is ignored rather than stalling sync for days."""
     with ctx.read() as s:
@@ -419,7 +416,7 @@ def next_attempt_due(ctx: StationSession, cap_s: float, clock: Clock = utcnow) -
         when = row.next_attempt_at if row else None
     if when is None:
         return 0.0
-    wait = (when - clock()).total_seconds()
+    wait = (when - (clock or ctx.clock.utcnow)()).total_seconds()
     return wait if 0 < wait <= cap_s else 0.0
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
-from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Consent, Person
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.ids import new_id
@@ -99,7 +98,7 @@ def add(
         kind=kind,
         given_by=given_by,
         recorded_by=ctx.user.username,
-        recorded_at=utcnow(),
+        recorded_at=ctx.clock.utcnow(),
         note=note,
     )
     s.add(c)
@@ -120,7 +119,7 @@ def withdraw(ctx: StationSession, consent_id: str) -> ConsentRow:
             raise NotFound(f"Không tìm thấy bản ghi đồng ý {consent_id}.")
         if c.withdrawn_at is not None:
             raise InvalidInput("Sự đồng ý này đã được rút trước đó.")
-        c.withdrawn_by, c.withdrawn_at = ctx.user.username, utcnow()
+        c.withdrawn_by, c.withdrawn_at = ctx.user.username, ctx.clock.utcnow()
         s.flush()
         row = _row(c)
         ctx.audit(s, "consent.withdraw", "consent", c.id, {"person_id": c.person_id, "kind": c.kind})

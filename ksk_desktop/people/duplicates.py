@@ -8,7 +8,6 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
-from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Base, Person, PersonFlag, PersonMerge
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.people import persons
@@ -114,13 +113,13 @@ def merge(ctx: StationSession, keep_id: str, merge_id: str) -> dict:
             setattr(keep, f, value)
         keep.flags = [PersonFlag(flag=f) for f in flags]
         keep.version += 1
-        keep.updated_at = utcnow()
+        keep.updated_at = ctx.clock.utcnow()
         s.add(
             PersonMerge(
                 merged_id=merge_id,
                 kept_id=keep_id,
                 merged_by=ctx.user.username,
-                merged_at=utcnow(),
+                merged_at=ctx.clock.utcnow(),
                 snapshot=audit.canonical_json(snapshot),
             )
         )

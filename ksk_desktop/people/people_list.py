@@ -48,8 +48,9 @@ class ListFilter:
             raise InvalidInput(f"Diện ưu tiên không hợp lệ: {', '.join(sorted(self.flags - set(FLAGS)))}.")
 
 
-def _where(flt: ListFilter, s: Session) -> tuple[str, dict, list[str] | None]:
-    """SQL conditions and parameters; with a query, also the ranked ids it matched (their order is kept)."""
+def _where(flt: ListFilter, s: Session, today: date) -> tuple[str, dict, list[str] | None]:
+    """SQL conditions and parameters; with a query, also the ranked ids it matched (their order is kept).
+    *today* (the session clock's) gives the default exam year."""
     clauses, params = [], {}
     if flt.groups:
         names = [f":g{i}" for i in range(len(flt.groups))]
@@ -65,7 +66,7 @@ def _where(flt: ListFilter, s: Session) -> tuple[str, dict, list[str] | None]:
         clauses.append("p.birth_year = :year")
         params["year"] = flt.birth_year
     if flt.exam_status is not None:
-        params["exam_year"] = flt.exam_year or date.today().year
+        params["exam_year"] = flt.exam_year or today.year
         clauses.append(
             {
                 "examined": _EXAMINED,
@@ -75,7 +76,7 @@ def _where(flt: ListFilter, s: Session) -> tuple[str, dict, list[str] | None]:
         )
     ranked = None
     if flt.query.strip():
-        ranked = finder.search_ids(s, flt.query, SEARCH_CAP)
+        ranked = finder.search_ids(s, flt.query, SEARCH_CAP, today=today)
         clauses.append("p.id IN (SELECT value FROM json_each(:ranked))")
         params["ranked"] = json.dumps(ranked)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params, ranked
@@ -85,7 +86,7 @@ def count(ctx: StationSession, flt: ListFilter) -> int:
     ctx.require(Perm.PERSON_READ)
     flt.check()
     with ctx.read() as s:
-        where, params, _ranked = _where(flt, s)
+        where, params, _ranked = _where(flt, s, ctx.clock.today())
         return s.execute(text(f"SELECT count(*) FROM person p{where}"), params).scalar_one()
 
 
@@ -94,7 +95,7 @@ def page(ctx: StationSession, flt: ListFilter, offset: int, limit: int) -> list[
     ctx.require(Perm.PERSON_READ)
     flt.check()
     with ctx.read() as s:
-        where, params, ranked = _where(flt, s)
+        where, params, ranked = _where(flt, s, ctx.clock.today())
         if ranked is not None:
             allowed = set(s.execute(text(f"SELECT p.id FROM person p{where}"), params).scalars())
             ids = [pid for pid in ranked if pid in allowed][offset : offset + limit]

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
-from ksk_desktop.clock import utcnow
+from ksk_desktop.dates import age_on
 from ksk_desktop.db.bulk import insert_many
 from ksk_desktop.db.models import Person, PersonFlag, Station
 from ksk_desktop.errors import DuplicatePerson, InvalidInput, NotFound
@@ -103,11 +103,10 @@ def _as_is(value: str | None) -> str | None:
     return value or None
 
 
-def validate(data: PersonInput, today: date | None = None, *, normalised: bool = False) -> PersonInput:
+def validate(data: PersonInput, today: date, *, normalised: bool = False) -> PersonInput:
     """Return a normalised copy (NFC, trimmed) or raise InvalidInput naming the field. ``normalised``: the
     caller already made every text field NFC and trimmed (the importer does, cell by cell), so only the rules
-    are checked."""
-    today = today or date.today()
+    are checked. *today* (the session clock's, the date in Vietnam) bounds the date of birth."""
     _blank = _as_is if normalised else _normalise
     name = _blank(data.full_name)
     if not name or len(name) < 2:
@@ -254,7 +253,7 @@ def _ensure_unique(s: Session, personal_ids: list[str]) -> None:
 def create_person(ctx: StationSession, data: PersonInput) -> dict:
     """Create one person (audited, queued for sync). Never two people with the same personal ID."""
     ctx.require(Perm.PERSON_WRITE)
-    clean = validate(data)
+    clean = validate(data, ctx.clock.today())
     with ctx.write() as s:
         (row,) = insert_rows(ctx, s, [clean], action="person.create")
     return _payload(row, clean.flags)
@@ -263,7 +262,8 @@ def create_person(ctx: StationSession, data: PersonInput) -> dict:
 def create_many(ctx: StationSession, rows: list[PersonInput], *, action: str = "person.create_batch") -> int:
     """Create a batch of people in one transaction (all or none): one audit event lists their ids."""
     ctx.require(Perm.PERSON_WRITE)
-    clean = [validate(r) for r in rows]
+    today = ctx.clock.today()
+    clean = [validate(r, today) for r in rows]
     with ctx.write() as s:
         return len(insert_rows(ctx, s, clean, action=action))
 
@@ -278,7 +278,7 @@ def insert_rows(
     Straight through the driver, not ORM objects: a 100,000-person import must not spend its time building
     objects.
     """
-    now = utcnow()
+    now = ctx.clock.utcnow()
     if any(c.commune_code is None for c in clean):  # people registered here belong to the station's commune
         commune = station_commune(s)
         for c in clean:
@@ -337,7 +337,7 @@ def search(
     if limit < 1 or limit > 1000:
         raise InvalidInput("Số kết quả tối đa phải từ 1 đến 1000.")
     with ctx.read() as s:
-        rows = finder.load_rows(s, finder.search_ids(s, query, limit, birth_year))
+        rows = finder.load_rows(s, finder.search_ids(s, query, limit, birth_year, today=ctx.clock.today()))
     if record:
         with ctx.write() as s:
             ctx.audit(
@@ -401,7 +401,7 @@ def update_person(
             merged.birth_year = None  # follows the new date
         if flags is not None:
             merged.flags = list(flags)
-        clean = validate(merged)
+        clean = validate(merged, ctx.clock.today())
         if clean.personal_id and clean.personal_id != person.personal_id:
             _ensure_unique(s, [clean.personal_id])
         for f in EDITABLE:
@@ -414,7 +414,7 @@ def update_person(
         if not diff:
             return before
         person.version += 1
-        person.updated_at = utcnow()
+        person.updated_at = ctx.clock.utcnow()
         s.flush()
         after = to_json(person)
         ctx.audit(
@@ -432,15 +432,11 @@ def update_person(
         return after
 
 
-def suggest_groups(birth_date: date | None, birth_year: int | None, today: date | None = None) -> dict:
+def suggest_groups(birth_date: date | None, birth_year: int | None, today: date) -> dict:
     """Target group and flags suggested from age (the person confirms): 60+ elderly, under 6 preschool,
     6–17 pupil. Returns {"age": int|None, "target_group": str|None, "flags": [...], "reason": str}."""
-    today = today or date.today()
-    if birth_date is not None:
-        age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
-    elif birth_year is not None:
-        age = today.year - birth_year
-    else:
+    age = age_on(today, birth_date, birth_year)
+    if age is None:
         return {"age": None, "target_group": None, "flags": [], "reason": "chưa có ngày sinh"}
     if age >= 60:
         return {

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 
 from ksk_desktop.cccd import CccdCard, parse_cccd
-from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import CccdScan
 from ksk_desktop.ids import new_id
 from ksk_desktop.people import persons
@@ -138,7 +137,7 @@ def _keep_scan(ctx: StationSession, raw: str, person_id: str | None, outcome: st
             id=new_id(),
             person_id=person_id,
             scanned_by=ctx.user.username,
-            scanned_at=utcnow(),
+            scanned_at=ctx.clock.utcnow(),
             raw=raw,
             outcome=outcome,
         )
@@ -163,7 +162,8 @@ def register(
     new: an unknown card comes back as ``needs_confirmation`` with the suggestion, for the registration form
     (the app shows it prefilled, the person picks the hamlet, then registers with ``accept``)."""
     ctx.require(Perm.PERSON_WRITE)
-    card = parse_cccd(payload)  # raises InvalidCccdPayload: nothing is stored for an unreadable scan
+    # raises InvalidCccdPayload: nothing is stored for an unreadable scan
+    card = parse_cccd(payload, today=ctx.clock.today())
     person_id, matched_by = find_match(ctx, card)
     result = Registration(
         "needs_confirmation", person_id, matched_by, warnings=list(card.warnings), card=card.to_json()
@@ -189,7 +189,7 @@ def register(
         result.status = "needs_confirmation" if (pending and not accept) else "existing"
         _keep_scan(ctx, payload, person_id, "updated" if take else result.status)
         return result
-    suggestion = persons.suggest_groups(card.dob, card.dob.year)
+    suggestion = persons.suggest_groups(card.dob, card.dob.year, ctx.clock.today())
     result.suggestion = suggestion
     if (card.warnings or not create_new) and not accept:
         _keep_scan(ctx, payload, None, "needs_confirmation")

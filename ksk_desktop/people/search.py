@@ -38,9 +38,10 @@ class ParsedQuery:
         return not self.ids and not self.words and self.birth_year is None
 
 
-def parse_query(query: str, today: date | None = None) -> ParsedQuery:
-    """Split a free-text query. ``"duc nguyen 1985"`` → words [duc, nguyen], birth year 1985."""
-    this_year = (today or date.today()).year
+def parse_query(query: str, today: date) -> ParsedQuery:
+    """Split a free-text query. ``"duc nguyen 1985"`` → words [duc, nguyen], birth year 1985 (a year up to
+    *today*'s)."""
+    this_year = today.year
     parsed = ParsedQuery()
     folded = fold(query)
     glued = _NUMBER_GLUE.sub("", folded)
@@ -122,9 +123,12 @@ def _exact_ids(session: Session, token: str, year_sql: str, params: dict, limit:
     )
 
 
-def search_ids(session: Session, query: str, limit: int = 50, birth_year: int | None = None) -> list[str]:
-    """Person ids matching *query*, best first (see the module docstring for the ranking)."""
-    parsed = parse_query(query)
+def search_ids(
+    session: Session, query: str, limit: int = 50, birth_year: int | None = None, *, today: date
+) -> list[str]:
+    """Person ids matching *query*, best first (see the module docstring for the ranking). *today*: the
+    session clock's date, which bounds a birth year in the query."""
+    parsed = parse_query(query, today)
     if birth_year is not None:
         parsed.birth_year = birth_year
     if parsed.empty or limit <= 0:

@@ -6,21 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 
-from ksk_desktop.scheduling.clock import local_now
+from ksk_desktop.clock import SYSTEM_CLOCK
+from ksk_desktop.dates import hhmm, show_birth, show_date
 
-
-def dmy(value: date | datetime | str | None) -> str:
-    """dd/mm/yyyy of an ISO date (or date), ``""`` for none."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    return value.strftime("%d/%m/%Y")
-
-
-def birth(dob: str | None, birth_year: int | None) -> str:
-    """The date of birth, or the year alone when only the year is known."""
-    return dmy(dob) if dob else (str(birth_year) if birth_year else "")
+dmy = show_date  # dd/mm/yyyy, "" for none
+birth = show_birth  # the date of birth, or the year alone when only the year is known
 
 
 @lru_cache(maxsize=1)
@@ -58,6 +48,7 @@ def place_date(place: str, day: date) -> str:
 
 
 def printed_at(now: datetime | None = None) -> str:
-    """``"In lúc 07:45 ngày 26/11/2026"`` in the station's local time."""
-    now = now or local_now()
-    return f"In lúc {now:%H:%M} ngày {now:%d/%m/%Y}"
+    """``"In lúc 07:45 ngày 26/11/2026"`` on Vietnam's wall clock (the moment of printing: the system clock's
+    unless given, the PDF layer has no session)."""
+    now = now or SYSTEM_CLOCK.local_now()
+    return f"In lúc {hhmm(now)} ngày {show_date(now)}"

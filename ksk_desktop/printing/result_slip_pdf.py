@@ -11,6 +11,7 @@ from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepInFrame, PageBreak, Paragraph, Spacer, Table
 
+from ksk_desktop.clock import to_vietnam
 from ksk_desktop.people.persons import sex_label
 from ksk_desktop.printing import exam_text as ex
 from ksk_desktop.printing.codes import qr
@@ -18,7 +19,6 @@ from ksk_desktop.printing.fonts import markup
 from ksk_desktop.printing.formats import birth, dmy, place_date
 from ksk_desktop.printing.output import write_pdf
 from ksk_desktop.printing.page import PLAIN, StationHeader, admin_header, build, footer_drawer, para, styles
-from ksk_desktop.scheduling.clock import LOCAL_TZ
 
 MARGINS = (12 * mm, 10 * mm, 9 * mm, 13 * mm)
 FRAME_PADDING = 6  # points: SimpleDocTemplate's frame padding on each side
@@ -47,7 +47,7 @@ def _lines(items: list[str], st: dict) -> list[Flowable]:
 def signed_on(exam: dict) -> date:
     """The local date the exam was signed (the exam date for a draft)."""
     if exam.get("signed_at"):
-        return datetime.fromisoformat(exam["signed_at"].replace("Z", "+00:00")).astimezone(LOCAL_TZ).date()
+        return to_vietnam(datetime.fromisoformat(exam["signed_at"].replace("Z", "+00:00"))).date()
     return date.fromisoformat(exam["exam_date"][:10])
 
 

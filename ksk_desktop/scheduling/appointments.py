@@ -12,12 +12,11 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ksk_desktop.clock import utcnow
+from ksk_desktop.dates import show_date
 from ksk_desktop.db.models import Appointment, ExamDay, Person, Site, Slot
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling import sync_payload
-from ksk_desktop.scheduling.clock import local_today, show_date
 from ksk_desktop.scheduling.days import set_locked
 from ksk_desktop.scheduling.errors import DateInPast, DayOverCapacity, InvalidStatus
 from ksk_desktop.security.roles import Perm
@@ -59,7 +58,7 @@ def change(
     for key, value in values.items():
         setattr(appt, key, value)
     appt.version += 1
-    appt.updated_at = utcnow()
+    appt.updated_at = ctx.clock.utcnow()
     sync_payload.queue(s, [appt.id])
     info = {"person": appt.person_id, "day": appt.day_id, "slot": appt.slot_id, "version": appt.version}
     if appt.status != old_status:
@@ -138,7 +137,7 @@ def move_appointment(
     again, so it becomes scheduled). A move by hand also locks the appointment, so re-planning never undoes
     it; locked appointments can be moved by hand."""
     ctx.require(Perm.SCHEDULE_MANAGE)
-    today = today or local_today()
+    today = today or ctx.clock.today()
     with ctx.write() as s:
         appt = load(s, appointment_id)
         if appt.status not in st.EXPECTED:
@@ -208,7 +207,7 @@ def lock_campaign(ctx: StationSession, campaign_id: str, locked: bool = True) ->
 
             if s.get(Campaign, campaign_id) is None:
                 raise NotFound(f"Không tìm thấy đợt khám {campaign_id}.")
-        n = set_locked(s, "campaign_id = :k", {"k": campaign_id}, locked)
+        n = set_locked(s, "campaign_id = :k", {"k": campaign_id}, locked, ctx.clock.utcnow())
         ctx.audit(
             s, "campaign.lock" if locked else "campaign.unlock", "campaign", campaign_id, {"appointments": n}
         )

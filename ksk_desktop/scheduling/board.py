@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from ksk_desktop.dates import show_date
 from ksk_desktop.db.models import ExamDay
 from ksk_desktop.scheduling import appointments as appts
 from ksk_desktop.scheduling import status as st
-from ksk_desktop.scheduling.clock import local_today, show_date
 from ksk_desktop.scheduling.day_schedule import appointment_rows
 from ksk_desktop.scheduling.errors import InvalidStatus
 from ksk_desktop.security.roles import Perm
@@ -27,7 +27,7 @@ def board(ctx: StationSession, day: date | None = None, site_id: str | None = No
     """The day's people by column: ``waiting`` (checked in, by queue number), ``in_exam``, ``done``,
     ``no_show``, and ``expected`` (booked, not come yet), with counts. Not audited: it refreshes all day."""
     ctx.require(Perm.CHECKIN)
-    day = day or local_today()
+    day = day or ctx.clock.today()
     with ctx.read() as s:
         rows = appointment_rows(s, day, site_id)
     out: dict = {"date": day.isoformat(), "site_id": site_id}
@@ -67,7 +67,7 @@ def mark_no_show(ctx: StationSession, appointment_id: str, *, today: date | None
     """Record one expected person absent (scheduled/notified → no_show) on their exam day or later; if they come
     after all, the desk takes them as a walk-in. End-of-day reconciliation does this for everyone still expected."""
     ctx.require(Perm.CHECKIN)
-    today = today or local_today()
+    today = today or ctx.clock.today()
     with ctx.write() as s:
         appt = appts.load(s, appointment_id)
         day = s.get(ExamDay, appt.day_id)

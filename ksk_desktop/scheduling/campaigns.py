@@ -6,7 +6,6 @@ import json
 
 from sqlalchemy import select
 
-from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Campaign
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.exams.forms import canonical_form_id
@@ -74,7 +73,7 @@ def create_campaign(
         if not nfc(form):
             raise InvalidInput(f"Mẫu phiếu khám của nhóm {key} không được để trống.")
         forms[key] = canonical_form_id(nfc(form))  # a form that exists (aliases such as child-pupil accepted)
-    now = utcnow()
+    now = ctx.clock.utcnow()
     with ctx.write() as s:
         if s.scalar(select(Campaign.id).where(Campaign.year == year, Campaign.name == name)):
             raise InvalidInput(f"Đã có đợt khám {name!r} năm {year}.")

@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ksk_desktop.cccd import parse_cccd
-from ksk_desktop.clock import utcnow
+from ksk_desktop.dates import hhmm, show_date
 from ksk_desktop.db.models import Appointment, Campaign, ExamDay, Person, Site, Slot
 from ksk_desktop.errors import InvalidInput, NotFound, Remedy
 from ksk_desktop.ids import new_id
@@ -25,7 +25,6 @@ from ksk_desktop.people.registration import find_match
 from ksk_desktop.scheduling import appointments as appts
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling import sync_payload
-from ksk_desktop.scheduling.clock import hhmm, local_now, show_date
 from ksk_desktop.scheduling.errors import AlreadyExamined, DayOverCapacity, InvalidStatus, NotOnTodaysList
 from ksk_desktop.scheduling.examined import examined_on
 from ksk_desktop.scheduling.planner import priority_of
@@ -104,7 +103,7 @@ def _admit(ctx: StationSession, s: Session, appt: Appointment, how: str, matched
         {"by": how, "queue_no": queue},
         status=st.CHECKED_IN,
         queue_no=queue,
-        checked_in_at=utcnow(),
+        checked_in_at=ctx.clock.utcnow(),
     )
     return CheckIn("checked_in", queue, appts.to_json(s, appt), person, matched_by)
 
@@ -164,8 +163,8 @@ def checkin_by_payload(
 ) -> CheckIn:
     """Check in the holder of a scanned CCCD (matched like registration: ID, old ID, name + date of birth)."""
     ctx.require(Perm.CHECKIN)
-    card = parse_cccd(payload)  # InvalidCccdPayload names what is wrong with the scan
-    today = today or local_now().date()
+    today = today or ctx.clock.today()
+    card = parse_cccd(payload, today=today)  # InvalidCccdPayload names what is wrong with the scan
     person_id, matched_by = find_match(ctx, card)
     if person_id is None:
         raise NotOnTodaysList(
@@ -179,7 +178,7 @@ def checkin_by_payload(
 def checkin_by_appointment(ctx: StationSession, appointment_id: str, *, today: date | None = None) -> CheckIn:
     """Check in by the appointment id printed as a barcode on the schedule or the invitation."""
     ctx.require(Perm.CHECKIN)
-    today = today or local_now().date()
+    today = today or ctx.clock.today()
     with ctx.write() as s:
         appt = appts.load(s, appointment_id)
         day = s.get(ExamDay, appt.day_id)
@@ -205,7 +204,7 @@ def checkin_by_person(
 ) -> CheckIn:
     """Check in a person found at the desk by name or ID number (no card with them): same rules as a scan."""
     ctx.require(Perm.CHECKIN)
-    today = today or local_now().date()
+    today = today or ctx.clock.today()
     with ctx.write() as s:
         return _check_in_person(ctx, s, person_id, today, site_id, "search")
 
@@ -232,7 +231,7 @@ def checkin_by_id_number(
         raise InvalidInput(
             f"“{number[:40]}” không phải số định danh cá nhân (12 chữ số) hay số CMND (9 chữ số)."
         )
-    today = today or local_now().date()
+    today = today or ctx.clock.today()
     column = "personal_id" if len(number) == 12 else "old_id"
     with ctx.write() as s:
         found = s.scalars(select(Person.id).where(getattr(Person, column) == number).limit(2)).all()
@@ -323,7 +322,7 @@ def walk_in(
     ctx.require(Perm.CHECKIN)
     if allow_over_capacity:
         ctx.require(Perm.SCHEDULE_MANAGE)
-    now = now or local_now()
+    now = now or ctx.clock.local_now()
     today = now.date()
     with ctx.write() as s:
         person = _person(s, person_id)
@@ -351,7 +350,7 @@ def walk_in(
             )
         slot = _next_free_slot(s, day, hhmm(now), allow_over_capacity)
         queue = next_queue_no(s, day.id)
-        stamp = utcnow()
+        stamp = ctx.clock.utcnow()
         if current is not None:  # the appointment of another day comes to today
             old = {"day": current.day_id, "slot": current.slot_id}
             appts.change(

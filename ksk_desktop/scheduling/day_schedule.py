@@ -3,13 +3,14 @@ schedule, the call lists and the desk show)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ksk_desktop.clock import to_vietnam
+from ksk_desktop.dates import hhmm
 from ksk_desktop.scheduling import status as st
-from ksk_desktop.scheduling.clock import LOCAL_TZ, hhmm
 from ksk_desktop.scheduling.days import booked_by_slot
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
@@ -27,7 +28,7 @@ def _local_clock(utc_text: str | None) -> str | None:
     """``HH:MM`` local time of a stored naive-UTC timestamp."""
     if not utc_text:
         return None
-    return hhmm(datetime.fromisoformat(str(utc_text)).replace(tzinfo=UTC).astimezone(LOCAL_TZ))
+    return hhmm(to_vietnam(datetime.fromisoformat(str(utc_text))))
 
 
 def appointment_rows(

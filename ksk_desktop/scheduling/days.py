@@ -7,18 +7,17 @@ each slot takes ``capacity_per_slot`` people, by default the site's capacity per
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ksk_desktop.clock import utcnow
+from ksk_desktop.dates import show_date
 from ksk_desktop.db.models import ExamDay, Site, Slot
 from ksk_desktop.errors import InvalidInput, NotFound, Remedy
 from ksk_desktop.ids import new_id
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling import sync_payload
-from ksk_desktop.scheduling.clock import local_today, show_date
 from ksk_desktop.scheduling.errors import DateInPast, DayOverCapacity, SiteCapacityMissing
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
@@ -118,7 +117,7 @@ def add_day(
     """Add an exam day with its slots (audited). Refuses a date in the past, a second day at the same site and
     date, and a site with no capacity when the day gives none."""
     ctx.require(Perm.SCHEDULE_MANAGE)
-    today = today or local_today()
+    today = today or ctx.clock.today()
     if day < today:
         raise DateInPast(
             f"Ngày {show_date(day)} đã qua: chỉ thêm ngày khám từ hôm nay ({show_date(today)}) trở đi."
@@ -166,7 +165,7 @@ def insert_day(
         raise InvalidInput(f"Số người mỗi ca {capacity_per_slot!r} không hợp lệ (1–1000).")
     if s.scalar(select(ExamDay.id).where(ExamDay.site_id == site_id, ExamDay.exam_date == day)):
         raise InvalidInput(f"Điểm khám {site.name} đã có ngày khám {show_date(day)}.")
-    now = utcnow()
+    now = ctx.clock.utcnow()
     row = ExamDay(
         id=new_id(),
         site_id=site_id,
@@ -233,7 +232,7 @@ def set_capacity(ctx: StationSession, day_id: str, capacity_per_slot: int) -> di
             x.capacity = capacity_per_slot
         day.capacity_per_slot = capacity_per_slot
         day.version += 1
-        day.updated_at = utcnow()
+        day.updated_at = ctx.clock.utcnow()
         ctx.audit(s, "exam_day.capacity", "exam_day", day.id, {"old": old, "new": capacity_per_slot})
         return day_json(day, s.get(Site, day.site_id), sum(booked.values()), capacity_per_slot * len(slots))
 
@@ -247,15 +246,15 @@ def lock_day(ctx: StationSession, day_id: str, locked: bool = True) -> dict:
             raise NotFound(f"Không tìm thấy ngày khám {day_id}.")
         day.locked = locked
         day.version += 1
-        day.updated_at = utcnow()
-        n = set_locked(s, "day_id = :k", {"k": day.id}, locked)
+        day.updated_at = ctx.clock.utcnow()
+        n = set_locked(s, "day_id = :k", {"k": day.id}, locked, ctx.clock.utcnow())
         ctx.audit(
             s, "exam_day.lock" if locked else "exam_day.unlock", "exam_day", day.id, {"appointments": n}
         )
         return {**day_json(day), "appointments_changed": n}
 
 
-def set_locked(s: Session, where: str, params: dict, locked: bool) -> int:
+def set_locked(s: Session, where: str, params: dict, locked: bool, now: datetime) -> int:
     """Lock or unlock the expected (scheduled/notified) appointments matching *where*; each change is versioned
     and queued for sync. Returns how many changed."""
     rows = s.execute(
@@ -267,10 +266,10 @@ def set_locked(s: Session, where: str, params: dict, locked: bool) -> int:
     ).all()
     if not rows:
         return 0
-    now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
     s.execute(
         text("UPDATE appointment SET locked = :l, version = version + 1, updated_at = :now WHERE id = :id"),
-        [{"l": int(locked), "now": now, "id": r.id} for r in rows],
+        [{"l": int(locked), "now": stamp, "id": r.id} for r in rows],
     )
     sync_payload.queue(s, [r.id for r in rows])
     return len(rows)

@@ -8,11 +8,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from ksk_desktop.clock import vietnam_to_utc
 from ksk_desktop.db.models import Appointment, ExamDay, Slot
 from ksk_desktop.scheduling import appointments as appts
 from ksk_desktop.scheduling import board, campaigns, checkin, planner, reconcile, sites
 from ksk_desktop.scheduling import status as st
-from ksk_desktop.scheduling.clock import local_today, to_utc
 from ksk_desktop.scheduling.days import DEFAULT_HOURS, DEFAULT_SLOT_MINUTES, add_day, insert_day
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.lifecycle import station_info
@@ -46,7 +46,7 @@ def _expected_on(ctx: StationSession, day_id: str) -> list[Appointment]:
 def seed_demo_schedule(ctx: StationSession, today: date | None = None) -> dict:
     """Create the demo campaign, sites, days and appointments (for ``ksk demo``). Returns what was made."""
     ctx.require(Perm.DEMO_SEED)
-    today = today or local_today()
+    today = today or ctx.clock.today()
     campaign = campaigns.create_campaign(
         ctx, name=f"Khám sức khỏe định kỳ năm {today.year}", year=today.year, groups="a,b,c,d,đ"
     )
@@ -95,7 +95,7 @@ def seed_demo_schedule(ctx: StationSession, today: date | None = None) -> dict:
                 {"demo": True},
                 status=st.EXAMINED,
                 queue_no=n,
-                checked_in_at=to_utc(past, start),
+                checked_in_at=vietnam_to_utc(past, start),
             )
 
     # Today and the next working days.

@@ -8,7 +8,6 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ksk_desktop.clock import utcnow
 from ksk_desktop.db.bulk import insert_many
 from ksk_desktop.db.models import Appointment
 from ksk_desktop.scheduling import status as st
@@ -20,7 +19,7 @@ from ksk_desktop.station.session import StationSession
 
 def write_plan(ctx: StationSession, s: Session, result: PlanResult, work: dict) -> None:
     people: dict[str, Candidate] = work["people"]
-    now = utcnow()
+    now = ctx.clock.utcnow()
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
     user = ctx.user.username
     new_rows, moved, queued, ready = [], [], [], []

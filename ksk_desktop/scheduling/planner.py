@@ -42,13 +42,13 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ksk_desktop.dates import show_date
 from ksk_desktop.db.models import Campaign
 from ksk_desktop.errors import InvalidInput, NotFound, Remedy
 from ksk_desktop.ids import new_ids
 from ksk_desktop.people.persons import FLAGS, TARGET_GROUPS
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling.campaigns import parse_groups
-from ksk_desktop.scheduling.clock import local_today, show_date
 from ksk_desktop.scheduling.days import MORNING_ENDS
 from ksk_desktop.scheduling.examined import examined_ids_sql
 from ksk_desktop.scheduling.placement import (
@@ -136,7 +136,7 @@ def plan(
     population.check()
     if date_to < date_from:
         raise InvalidInput(f"Ngày kết thúc {show_date(date_to)} trước ngày bắt đầu {show_date(date_from)}.")
-    today = today or local_today()
+    today = today or ctx.clock.today()
     started = time.perf_counter()
     if dry_run:
         with ctx.read() as s:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, text
 
-from ksk_desktop.clock import utcnow
+from ksk_desktop.dates import hhmm, show_date
 from ksk_desktop.db.bulk import insert_many
 from ksk_desktop.db.models import Appointment, ExamDay, Site
 from ksk_desktop.errors import InvalidInput, NotFound
@@ -16,7 +16,6 @@ from ksk_desktop.ids import new_id
 from ksk_desktop.scheduling import days as exam_days
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling import sync_payload
-from ksk_desktop.scheduling.clock import hhmm, local_now, local_today, show_date
 from ksk_desktop.scheduling.day_schedule import appointment_rows
 from ksk_desktop.scheduling.errors import DateInPast
 from ksk_desktop.scheduling.planner import day_rooms
@@ -24,8 +23,8 @@ from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 
 
-def _stamp() -> tuple[datetime, str]:
-    now = utcnow()
+def _stamp(ctx: StationSession) -> tuple[datetime, str]:
+    now = ctx.clock.utcnow()
     return now, now.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
@@ -35,7 +34,7 @@ def reconcile(
     """Mark the day's scheduled and notified appointments no-show (a past day, or today after closing time) and
     list them with the open days that could take them. Running it again changes nothing."""
     ctx.require(Perm.CHECKIN)
-    now = now or local_now()
+    now = now or ctx.clock.local_now()
     today = now.date()
     if day > today:
         raise InvalidInput(
@@ -69,7 +68,7 @@ def reconcile(
             ids,
         ).all()
         if missing:
-            _now, stamp = _stamp()
+            _now, stamp = _stamp(ctx)
             s.execute(
                 text(
                     "UPDATE appointment SET status = 'no_show', version = :v, updated_at = :now WHERE id = :id"
@@ -105,7 +104,7 @@ def reconcile(
 
 def make_up_days(ctx: StationSession, after: date | None = None, limit: int = 10) -> list[dict]:
     """Open (unlocked) exam days from today, and after *after*, that still have free places."""
-    today = local_today()
+    today = ctx.clock.today()
     start = max(today, after + timedelta(days=1)) if after else today
     return [d for d in exam_days.list_days(ctx, date_from=start) if d["free"] > 0 and not d["locked"]][:limit]
 
@@ -124,7 +123,7 @@ def reschedule_no_shows(
     from ksk_desktop.scheduling import appointments as appts
 
     ctx.require(Perm.SCHEDULE_MANAGE)
-    today = today or local_today()
+    today = today or ctx.clock.today()
     if no_show_date is None and not appointment_ids:
         raise InvalidInput("Chọn ngày có người vắng mặt hoặc các lịch hẹn cần hẹn lại.")
     with ctx.write() as s:
@@ -164,7 +163,7 @@ def reschedule_no_shows(
                 {"p": json.dumps(sorted({a.person_id for a in wanted}))},
             ).all()
         )
-        now, stamp = _stamp()
+        now, stamp = _stamp(ctx)
         moved, skipped, rows, old_updates = [], [], [], []
         for a in sorted(wanted, key=lambda a: (not a.priority, names.get(a.person_id, ""), a.id)):
             who = {"appointment_id": a.id, "person_id": a.person_id, "name": names.get(a.person_id)}

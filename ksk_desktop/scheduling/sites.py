@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import Site
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.ids import new_id
@@ -67,7 +66,7 @@ def add_site(
     if len(name) < 2:
         raise InvalidInput("Tên điểm khám không được để trống.")
     kind = _kind(kind, mobile)
-    now = utcnow()
+    now = ctx.clock.utcnow()
     with ctx.write() as s:
         if s.scalar(select(Site.id).where(Site.name == name, Site.active.is_(True))):
             raise InvalidInput(f"Đã có điểm khám tên {name!r}.")
@@ -118,7 +117,7 @@ def update_site(
         if address is not None:
             site.address = nfc(address) or None
         site.version += 1
-        site.updated_at = utcnow()
+        site.updated_at = ctx.clock.utcnow()
         ctx.audit(s, "site.update", "site", site.id, {"old": old, "new": to_json(site)})
         return to_json(site)
 

@@ -13,12 +13,13 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.errors import AccountLocked, AuthenticationFailed, InvalidInput, NotAKskDatabase
 from ksk_desktop.fsio import atomic_write_json
 from ksk_desktop.security import kdf
@@ -152,7 +153,7 @@ class KeyStore:
             "salt": _b64(salt),
             "nonce": _b64(nonce),
             "wrapped": _b64(wrapped),
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "created": SYSTEM_CLOCK.now().isoformat(timespec="seconds"),
         }
 
     def _unwrap(self, slot_id: str, secret: bytes) -> bytes | None:
@@ -229,7 +230,7 @@ class KeyStore:
 
     def unwrap_with_password(self, username: str, password: str, now: datetime | None = None) -> bytes:
         """Return the database key, or raise AuthenticationFailed / AccountLocked. Failures are counted."""
-        now = now or datetime.now(UTC)
+        now = now or SYSTEM_CLOCK.now()  # lock-out counts real time: there is no session yet
         self._check_locked(username, now)
         slot_id = f"user:{username}"
         if slot_id in self.data["slots"]:
@@ -249,7 +250,7 @@ class KeyStore:
         return dek
 
     def unwrap_with_recovery(self, recovery_key: str, now: datetime | None = None) -> bytes:
-        now = now or datetime.now(UTC)
+        now = now or SYSTEM_CLOCK.now()  # lock-out counts real time: there is no session yet
         self._check_locked(RECOVERY_SLOT, now)
         secret = normalise_recovery_key(recovery_key).encode()
         dek = self._unwrap(RECOVERY_SLOT, secret)

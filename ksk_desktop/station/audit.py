@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.db.models import AuditEvent
 from ksk_desktop.fsio import atomic_write_bytes, atomic_write_json
 
@@ -50,14 +51,17 @@ def append(
     entity_type: str,
     entity_id: str | None = None,
     details: dict | None = None,
+    *,
+    at: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event inside the caller's write transaction (BEGIN IMMEDIATE serialises writers)."""
+    """Append one event inside the caller's write transaction (BEGIN IMMEDIATE serialises writers). *at*: the
+    session clock's now (the system clock's when there is no session)."""
     # The head is looked up once per transaction and then carried along, so bulk writes stay linear.
     last = session.info.get("audit_head")
     if last is None:
         last = session.info["audit_base"] = head(session)
     seq, prev = last[0] + 1, last[1]
-    at = datetime.now(UTC).isoformat(timespec="microseconds")
+    at = (at or SYSTEM_CLOCK.now()).astimezone(UTC).isoformat(timespec="microseconds")
     details_json = canonical_json(details or {})
     event = AuditEvent(
         seq=seq,

@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from ksk_desktop import __version__
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.db import migrate
 from ksk_desktop.db.database import Database
 from ksk_desktop.db.models import AppUser, Person, Station
@@ -83,13 +84,15 @@ def _check_snapshot(db_file: Path, key: bytes) -> dict:
         db.dispose()
 
 
-def _write_backup(db: Database, keystore: KeyStore, key: bytes, dest: Path) -> BackupInfo:
+def _write_backup(db: Database, keystore: KeyStore, key: bytes, dest: Path, now: datetime) -> BackupInfo:
     dest = dest.expanduser().resolve()
     if dest.exists():
         raise BackupError(f"Tệp {dest} đã tồn tại; không ghi đè.")
     if not dest.parent.is_dir():
         raise BackupError(f"Thư mục {dest.parent} không tồn tại.")
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    stamp = SYSTEM_CLOCK.now().strftime(
+        "%Y%m%dT%H%M%S%f"
+    )  # staging names only: unique, not the session's time
     snap = dest.with_name(f".{dest.name}.{stamp}.snapshot")
     tmp = dest.with_name(f".{dest.name}.{stamp}.tmp")
     try:
@@ -104,7 +107,7 @@ def _write_backup(db: Database, keystore: KeyStore, key: bytes, dest: Path) -> B
             "magic": MAGIC,
             "format": FORMAT,
             "app_version": __version__,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "created": now.astimezone(UTC).isoformat(timespec="seconds"),
             "station_id": keystore.station_id,
             "db_sha256": sha256_file(snap),
             **facts,
@@ -138,7 +141,7 @@ def _write_backup(db: Database, keystore: KeyStore, key: bytes, dest: Path) -> B
 def create_backup(ctx: StationSession, dest: Path) -> BackupInfo:
     """Write a verified, encrypted backup of the station to *dest*."""
     ctx.require(Perm.BACKUP_CREATE)
-    info = _write_backup(ctx.db, ctx.keystore, ctx.key, dest)
+    info = _write_backup(ctx.db, ctx.keystore, ctx.key, dest, ctx.clock.now())
     with ctx.write() as s:
         ctx.audit(
             s, "backup.create", "station", None, {"file": Path(info.path).name, "persons": info.persons}
@@ -150,9 +153,9 @@ def snapshot_before_upgrade(paths: StationPaths, db: Database, revision: str) ->
     """Keep a backup of a file about to be migrated, so a failed upgrade can be undone."""
     keystore = KeyStore.load(paths.keys)
     paths.backups.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    dest = paths.backups / f"truoc-nang-cap-{revision}-{stamp}.kskbak"
-    _write_backup(db, keystore, db.key, dest)
+    now = SYSTEM_CLOCK.now()  # no session while opening the file
+    dest = paths.backups / f"truoc-nang-cap-{revision}-{now:%Y%m%d-%H%M%S}.kskbak"
+    _write_backup(db, keystore, db.key, dest, now)
     return dest
 
 
@@ -211,7 +214,7 @@ def restore_backup(
         raise AuthenticationFailed("Cần khóa khôi phục hoặc mật khẩu quản trị viên để khôi phục.")
     verify_backup_file(src, key)
     paths.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    stamp = SYSTEM_CLOCK.now().strftime("%Y%m%d-%H%M%S")
     staged = paths.root / f".restore-{stamp}.db"
     try:
         with zf, zf.open("station.db") as fin, open(staged, "wb") as fout:

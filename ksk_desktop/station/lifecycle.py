@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ksk_desktop.catalogs.communes import commune_by_code
-from ksk_desktop.clock import utcnow
+from ksk_desktop.clock import SYSTEM_CLOCK, Clock
 from ksk_desktop.db import migrate
 from ksk_desktop.db.database import Database
 from ksk_desktop.db.models import AppUser, Station
@@ -53,6 +53,7 @@ def init_station(
     admin_full_name: str = "",
     station_name: str = "",
     kdf: KdfParams | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> InitResult:
     """Create the encrypted database, the first administrator and the recovery key (returned once)."""
     if paths.exists():
@@ -87,7 +88,7 @@ def init_station(
                     code=station_code,
                     commune_code=commune_code,
                     name=name,
-                    created_at=utcnow(),
+                    created_at=clock.utcnow(),
                 )
             )
             admin = AppUser(
@@ -96,8 +97,8 @@ def init_station(
                 full_name=nfc(admin_full_name) or username,
                 role=Role.ADMIN.value,
                 active=True,
-                created_at=utcnow(),
-                password_changed_at=utcnow(),
+                created_at=clock.utcnow(),
+                password_changed_at=clock.utcnow(),
             )
             s.add(admin)
             audit.append(
@@ -107,9 +108,16 @@ def init_station(
                 "station",
                 station_id,
                 {"code": station_code, "commune_code": commune_code, "schema": migrate.head_revision()},
+                at=clock.now(),
             )
             audit.append(
-                s, username, "user.create", "app_user", admin.id, {"username": username, "role": "admin"}
+                s,
+                username,
+                "user.create",
+                "app_user",
+                admin.id,
+                {"username": username, "role": "admin"},
+                at=clock.now(),
             )
             audit.write_anchor(
                 paths.anchor, keystore.anchor_key(dek), s.info["audit_head"], s.info["audit_base"]
@@ -161,11 +169,19 @@ def open_database(paths: StationPaths, key: bytes) -> Database:
     return db
 
 
-def login(paths: StationPaths, username: str, password: str, *, record: bool = True) -> StationSession:
+def login(
+    paths: StationPaths,
+    username: str,
+    password: str,
+    *,
+    record: bool = True,
+    clock: Clock = SYSTEM_CLOCK,
+) -> StationSession:
     """Offline login: the password unwraps the database key; failures count toward lock-out.
 
     ``record=False`` leaves the login itself out of the audit trail, for checks that must look at the
-    trail before anything is added to it (they record their own event afterwards).
+    trail before anything is added to it (they record their own event afterwards). *clock* is the session's
+    clock (a test passes a ``FixedClock``).
     """
     keystore = load_keystore(paths)
     name = username.strip().lower()
@@ -179,7 +195,7 @@ def login(paths: StationPaths, username: str, password: str, *, record: bool = T
                 "Tài khoản đã bị vô hiệu hóa. Hãy liên hệ trưởng trạm hoặc quản trị viên."
             )
         user = CurrentUser(row.id, row.username, row.full_name, Role(row.role))
-        session = StationSession(paths, keystore, db, user, key)
+        session = StationSession(paths, keystore, db, user, key, clock)
         if record:
             with session.write() as s:
                 session.audit(s, "login", "app_user", user.id)
@@ -214,7 +230,7 @@ def reset_password_with_recovery(
         with session.write() as s:
             row = s.get(AppUser, user.id)
             row.active = True
-            row.password_changed_at = utcnow()
+            row.password_changed_at = session.clock.utcnow()
             audit.append(s, "recovery-key", "user.password_reset", "app_user", user.id, {"username": name})
         keystore.data["lockout"].pop(name, None)
         keystore.save()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from ksk_desktop.clock import SYSTEM_CLOCK, Clock
 from ksk_desktop.db.database import Database
 from ksk_desktop.errors import PermissionDenied
 from ksk_desktop.security.keystore import KeyStore
@@ -29,15 +30,23 @@ class CurrentUser:
 
 
 class StationSession:
-    """Holds the open database, the keystore and the user; checks permissions; keeps the audit anchor."""
+    """Holds the open database, the keystore, the user and the clock (``clock.today()`` is today in Vietnam;
+    a test freezes time by setting a ``FixedClock``); checks permissions; keeps the audit anchor."""
 
     def __init__(
-        self, paths: StationPaths, keystore: KeyStore, db: Database, user: CurrentUser, key: bytes
+        self,
+        paths: StationPaths,
+        keystore: KeyStore,
+        db: Database,
+        user: CurrentUser,
+        key: bytes,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.paths = paths
         self.keystore = keystore
         self.db = db
         self.user = user
+        self.clock = clock
         self._anchor_key = keystore.anchor_key(key)
 
     # -- permissions ------------------------------------------------------------------------------
@@ -54,6 +63,7 @@ class StationSession:
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
         with self.db.read() as session:
+            session.info["clock"] = self.clock
             yield session
 
     @contextlib.contextmanager
@@ -67,6 +77,7 @@ class StationSession:
         previous = None
         try:
             with self.db.write() as session:
+                session.info["clock"] = self.clock  # for helpers handed only the SQL session (the outbox)
                 yield session
                 new_head = session.info.get("audit_head")
                 base = session.info.get("audit_base")
@@ -86,7 +97,9 @@ class StationSession:
         entity_id: str | None = None,
         details: dict | None = None,
     ) -> None:
-        audit.append(session, self.user.username, action, entity_type, entity_id, details)
+        audit.append(
+            session, self.user.username, action, entity_type, entity_id, details, at=self.clock.now()
+        )
 
     def read_anchor(self) -> audit.Anchor:
         return audit.read_anchor(self.paths.anchor, self._anchor_key)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ksk_desktop.clock import utcnow
 from ksk_desktop.db.models import AppUser
 from ksk_desktop.errors import InvalidInput, NotFound, PermissionDenied
 from ksk_desktop.ids import new_id
@@ -56,8 +55,8 @@ def add_user(ctx: StationSession, username: str, role: str, password: str, full_
                 full_name=nfc(full_name) or name,
                 role=role_.value,
                 active=True,
-                created_at=utcnow(),
-                password_changed_at=utcnow(),
+                created_at=ctx.clock.utcnow(),
+                password_changed_at=ctx.clock.utcnow(),
             )
             s.add(user)
             ctx.audit(s, "user.create", "app_user", user.id, {"username": name, "role": role_.value})
@@ -115,7 +114,7 @@ def change_password(
         raise InvalidInput("Mật khẩu mới phải khác mật khẩu hiện tại.")
     with ctx.write() as s:
         row = s.get(AppUser, user.id)
-        row.password_changed_at = utcnow()
+        row.password_changed_at = ctx.clock.utcnow()
         ctx.audit(s, "user.password", "app_user", user.id, {"username": user.username, "by_self": own})
     # The database row is committed before the new slot replaces the old one on disk: a crash in between
     # leaves the old password working, never neither.

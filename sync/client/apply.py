@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ksk_desktop.clock import to_vietnam
 from ksk_desktop.db.models import OutboxItem, Person, PersonFlag, PersonMerge, SyncRemoteMerge
 from ksk_desktop.errors import KskError
 from ksk_desktop.outbox import sync_state
@@ -124,7 +125,7 @@ def apply_roster(s: Session, data: dict, report: PullReport, now) -> str | None:
         report.skip("merged_here")  # our own merge of it is on its way up
         return None
     try:
-        clean = persons.validate(_input(data))
+        clean = persons.validate(_input(data), to_vietnam(now).date())
     except (KskError, ValueError, TypeError):
         report.skip("invalid")
         return None
@@ -165,7 +166,7 @@ def apply_roster(s: Session, data: dict, report: PullReport, now) -> str | None:
 
 def _system_session(ctx: StationSession) -> StationSession:
     user = CurrentUser(ctx.user.id, SYSTEM_ACTOR, "Đồng bộ với máy chủ thành phố", Role.HEAD)
-    return StationSession(ctx.paths, ctx.keystore, ctx.db, user, ctx.key)
+    return StationSession(ctx.paths, ctx.keystore, ctx.db, user, ctx.key, ctx.clock)
 
 
 def _record_merge(s: Session, merged_id: str, kept_id: str, reason: str | None, now, applied: bool) -> None:  # noqa: ANN001
@@ -200,7 +201,11 @@ def apply_merge(ctx: StationSession, seq: int, data: dict, report: PullReport, c
         if s.get(Person, local_kept) is None:
             kept_data = data.get("kept")
             try:
-                clean = persons.validate(_input(kept_data)) if isinstance(kept_data, dict) else None
+                clean = (
+                    persons.validate(_input(kept_data), ctx.clock.today())
+                    if isinstance(kept_data, dict)
+                    else None
+                )
             except (KskError, ValueError, TypeError):
                 clean = None
             if clean is None:

@@ -22,7 +22,7 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ksk_desktop.errors import Remedy
 from ksk_desktop.outbox import sync_state
@@ -33,10 +33,6 @@ from sync.client.transport import BatchRefused, HubRefused, HubTransport, SyncEr
 log = logging.getLogger("ksk.sync")
 
 BACKOFF_CAP_S = 600.0
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -91,13 +87,13 @@ class SyncWorker:
         *,
         transport: HubTransport | None = None,
         config: WorkerConfig | None = None,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
         on_progress: Callable[[dict], None] | None = None,
     ) -> None:
         self.ctx = ctx
         self.config = config or WorkerConfig()
-        self.clock = clock
+        self.clock = clock or ctx.clock.utcnow  # naive UTC; the session's clock unless a test skews it
         self.rng = rng or random.Random()
         self.on_progress = on_progress
         self._cancel = threading.Event()

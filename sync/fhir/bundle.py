@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+from ksk_desktop.dates import show_date
 from sync.fhir import codes
 from sync.fhir.codes import exam_part_identifier, full_url, search, uuid_identifier
 
@@ -366,4 +367,4 @@ def _bmi(exam: dict) -> float | None:
 
 
 def _vn_date(iso: str) -> str:
-    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+    return show_date(iso)

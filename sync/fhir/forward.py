@@ -17,11 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ksk_desktop.clock import SYSTEM_CLOCK
 from sync.client.worker import backoff_delay
 from sync.fhir.bundle import ExamNotForwardable, exam_bundle
 from sync.fhir.client import FhirClient, FhirRejected, FhirUnavailable
 from sync.hub import fhirqueue
-from sync.hub.store import HubStore, utcnow
+from sync.hub.store import HubStore
 
 log = logging.getLogger("ksk.fhir")
 
@@ -57,7 +58,7 @@ class Forwarder:
         client: FhirClient,
         *,
         config: ForwardConfig | None = None,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = SYSTEM_CLOCK.utcnow,
         rng: random.Random | None = None,
     ) -> None:
         self.store, self.client = store, client

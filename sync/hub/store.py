@@ -18,12 +18,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.ids import new_id
 from sync.hub import fhirqueue, people
 from sync.hub.items import (
@@ -54,10 +55,6 @@ log = logging.getLogger("ksk.hub")
 ENROLL_CODE_DAYS = 7
 _WRITE_LOCK, _SCHEMA_LOCK = 7007, 7008  # PostgreSQL advisory lock keys
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def sha256_hex(text: str) -> str:
@@ -139,7 +136,9 @@ def make_engine(url: str) -> Engine:
 class HubStore:
     """All hub state behind one object; the web app and the ``ksk hub`` commands both use it."""
 
-    def __init__(self, url: str | None = None, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, url: str | None = None, *, clock: Callable[[], datetime] = SYSTEM_CLOCK.utcnow
+    ) -> None:
         self.url = url or default_url()
         self.engine = make_engine(self.url)
         self.clock = clock

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.station import audit
 from ksk_desktop.station.backup import BackupInfo, create_backup
 from ksk_desktop.station.session import StationSession
@@ -35,8 +36,9 @@ def describe_report(report: audit.ChainReport) -> str:
     )
 
 
-def default_backup_name(now: datetime | None = None) -> str:
-    return f"ksk-saoluu-{(now or datetime.now()).strftime('%Y%m%d-%H%M')}{BACKUP_SUFFIX}"
+def default_backup_name(local_now: datetime) -> str:
+    """Named after the wall-clock time in Vietnam (the session clock's)."""
+    return f"ksk-saoluu-{local_now.strftime('%Y%m%d-%H%M')}{BACKUP_SUFFIX}"
 
 
 def ask_backup_path(parent: QWidget, suggested: Path) -> Path | None:
@@ -150,7 +152,8 @@ class BackupPanel(QWidget):
             folder = self.session.paths.backups
         else:
             folder = documents_folder()
-        return folder / default_backup_name()
+        clock = self.session.clock if self.session is not None else SYSTEM_CLOCK
+        return folder / default_backup_name(clock.local_now())
 
     def start_backup(self) -> None:
         ctx = self.session

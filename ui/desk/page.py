@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksk_desktop.clock import SYSTEM_CLOCK
+from ksk_desktop.dates import show_date
 from ksk_desktop.people import persons
 from ksk_desktop.scheduling import board
-from ksk_desktop.scheduling.clock import local_now, show_date
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui import ops
@@ -72,8 +73,6 @@ class TodayPage(QWidget):
         self._select_after: str | None = None
         self.site_id: str | None = None
         self.end_of_day: EndOfDayDialog | None = None
-        #: The desk's clock (local time in Hải Phòng); tests set it to a fixed moment.
-        self.clock: Callable[[], datetime] = local_now
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 18)
@@ -121,7 +120,7 @@ class TodayPage(QWidget):
         layout.addWidget(self.updated_label)
 
         self.flow = CheckinFlow(
-            DeskContext(lambda: self.session, lambda: self.clock(), lambda: self.site_id, self._day_id),
+            DeskContext(lambda: self.session, self.local_now, lambda: self.site_id, self._day_id),
             self.checkin_panel.result,
             self,
             open_person=self.open_person.emit,
@@ -198,9 +197,13 @@ class TodayPage(QWidget):
         """A scan (wedge, serial scanner or camera) while the desk is on screen."""
         self.flow.scan(payload)
 
+    def local_now(self) -> datetime:
+        """The wall clock in Vietnam by the session's clock (a test freezes the session's clock)."""
+        return (self.session.clock if self.session is not None else SYSTEM_CLOCK).local_now()
+
     # -- reading -----------------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        self.date_label.setText(format_long_date(self.clock().date()))
+        self.date_label.setText(format_long_date(self.local_now().date()))
         ctx = self.session
         if ctx is None:
             return
@@ -244,9 +247,9 @@ class TodayPage(QWidget):
             self._board_again = True  # once the current read is back
             return
         if not ctx.can(Perm.CHECKIN):
-            self._show_snapshot(DeskSnapshot(self.clock().date(), [], None))
+            self._show_snapshot(DeskSnapshot(self.local_now().date(), [], None))
             return
-        today, site_id = self.clock().date(), self.site_id
+        today, site_id = self.local_now().date(), self.site_id
         self.board_task = ops.run_in_background(
             lambda: load_desk(ctx, today, site_id),
             lambda snap: self._board_read(ctx, snap),
@@ -257,7 +260,7 @@ class TodayPage(QWidget):
     def _board_read(self, ctx: StationSession, snapshot: DeskSnapshot) -> None:
         if ctx is self.session:
             self._show_snapshot(snapshot)
-            self.updated_label.setText(f"Cập nhật lúc {datetime.now().strftime('%H:%M:%S')}")
+            self.updated_label.setText(f"Cập nhật lúc {self.local_now():%H:%M:%S}")
         self._board_done()
 
     def _board_failed(self, ctx: StationSession, exc: BaseException) -> None:
@@ -367,7 +370,7 @@ class TodayPage(QWidget):
             if row is not None and row.get("appointment_id") == appointment_id:
                 self.exam_requested.emit(row["person_id"], appointment_id)
             return
-        today = self.clock().date()
+        today = self.local_now().date()
         fn: Callable[[], dict]
         if key == "no_show":
             fn = lambda: board.mark_no_show(ctx, appointment_id, today=today)  # noqa: E731
@@ -404,7 +407,7 @@ class TodayPage(QWidget):
             day.site_name if day else "",
             expected,
             unfinished,
-            self.clock,
+            self.local_now,
             self,
         )
         dialog.changed.connect(self.refresh_board)

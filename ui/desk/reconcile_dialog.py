@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksk_desktop.dates import show_date
 from ksk_desktop.scheduling import reconcile
-from ksk_desktop.scheduling.clock import show_date
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui import ops

@@ -4,19 +4,18 @@ amendment and printing below. Saves go section by section to ``records.save_sect
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
 
+from ksk_desktop.dates import hhmm
 from ksk_desktop.errors import KskError
 from ksk_desktop.exams import plan, records, signing
 from ksk_desktop.exams.errors import SigningBlocked, VersionConflict
 from ksk_desktop.exams.forms import FormDef, load_form
 from ksk_desktop.people import persons
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui.exam import exam_printing
@@ -139,7 +138,7 @@ class ExamEditor(QWidget):
             return False
         try:
             today = (
-                [e for e in records.list_exams(ctx, person_id=person_id, exam_date=local_today())]
+                [e for e in records.list_exams(ctx, person_id=person_id, exam_date=ctx.clock.today())]
                 if ctx.can(Perm.HEALTH_READ)
                 else []
             )
@@ -246,7 +245,7 @@ class ExamEditor(QWidget):
         self.form.saved(section)
         self._show(new, [section])
         self.bar.error_label.clear_message()
-        self.bar.saved_label.show_message(f"Đã lưu lúc {datetime.now():%H:%M}")
+        self.bar.saved_label.show_message(f"Đã lưu lúc {hhmm(ctx.clock.local_now())}")
         self.changed.emit()
         return True
 

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 
 from ksk_desktop.errors import KskError
 from ksk_desktop.exams import followups
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui.exam.display import iso_date
@@ -94,7 +93,7 @@ class FollowupsView(QWidget):
             self.table.setRowCount(0)
             self.error_label.show_message("Tài khoản của bạn không xem được danh sách theo dõi sau khám.")
             return
-        today = local_today()
+        today = ctx.clock.today()
         try:
             self.rows = followups.list_followups(
                 ctx, due_before=today if self.overdue_check.isChecked() else None

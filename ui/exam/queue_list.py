@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 from ksk_desktop.exams import records
 from ksk_desktop.people import persons
 from ksk_desktop.scheduling import board
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui import ops
@@ -113,7 +112,7 @@ class QueueList(QWidget):
         ctx = self.ctx
         if ctx is None or not ctx.can(Perm.CHECKIN) or (self.queue_task and not self.queue_task.done):
             return
-        today = local_today()
+        today = ctx.clock.today()
         self.queue_task = ops.run_in_background(
             lambda: board.board(ctx, today),
             lambda b: self._show_queue(ctx, b),

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ksk_desktop.scheduling.clock import LOCAL_TZ
+from ksk_desktop.clock import to_vietnam
+from ksk_desktop.dates import hhmm, show_date
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel
@@ -15,8 +16,8 @@ from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel
 
 def signed_text(doc: dict) -> str:
     """``Đã ký: BS. … lúc 09:15 26/11/2026`` (local time), with the version and amendment reason if any."""
-    at = datetime.fromisoformat(doc["signed_at"].replace("Z", "+00:00")).astimezone(LOCAL_TZ)
-    text = f"Đã ký: {doc.get('signer_name') or doc.get('signed_by')} lúc {at:%H:%M %d/%m/%Y}"
+    at = to_vietnam(datetime.fromisoformat(doc["signed_at"].replace("Z", "+00:00")))
+    text = f"Đã ký: {doc.get('signer_name') or doc.get('signed_by')} lúc {hhmm(at)} {show_date(at)}"
     if doc.get("amends_version"):
         text += f" — phiên bản {doc['version']}, đính chính bản {doc['amends_version']}: {doc.get('amendment_reason')}"
     return text

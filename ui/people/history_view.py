@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -13,6 +11,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksk_desktop.dates import show_date
 from ui.widgets import paragraph
 
 EMPTY = "Chưa có lịch hẹn hay lần khám nào."
@@ -21,7 +20,7 @@ HEADERS = ("Ngày", "Nội dung", "Tình trạng")
 
 
 def _day(iso: str) -> str:
-    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+    return show_date(iso)
 
 
 def history_rows(history: dict) -> list[tuple[str, str, str, str]]:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ksk_desktop import importer
+from ksk_desktop.dates import hhmm, show_date
 from ksk_desktop.importer.columns import recognise
 from ksk_desktop.importer.sources import header_key
 from ksk_desktop.station.session import StationSession
@@ -64,12 +65,10 @@ def cell_text(value: Any) -> str:
         return ""
     if isinstance(value, datetime):
         return (
-            value.strftime("%d/%m/%Y")
-            if value.time() == datetime.min.time()
-            else value.strftime("%d/%m/%Y %H:%M")
+            show_date(value) if value.time() == datetime.min.time() else f"{show_date(value)} {hhmm(value)}"
         )
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return show_date(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -91,13 +90,13 @@ def column_keys(headers: list[str]) -> list[str]:
     return [h if h and folded.count(folded[i]) == 1 else column_letter(i) for i, h in enumerate(headers)]
 
 
-def read_preview(path: Path, mapping: dict[str, str | None] | None) -> dict:
+def read_preview(path: Path, mapping: dict[str, str | None] | None, today: date) -> dict:
     """Worker thread: the core's preview plus the first raw rows of the file, for the mapping table.
 
     When no column is recognised as the name yet, the preview says so in ``problem`` and reads no row; the
     headers are still shown so the person can choose the name column.
     """
-    result = importer.preview(path, mapping or None, rows=PREVIEW_ROWS)
+    result = importer.preview(path, mapping or None, rows=PREVIEW_ROWS, today=today)
     if result["problem"]:
         result["rows"] = []
     table = importer.read_table(path, recognise)
@@ -213,13 +212,13 @@ class ImportWizard(QDialog):
         if self.busy:  # a preview is running: read again with the newest choice when it ends
             self._preview_again = True
             return
-        path = self.path
+        path, today = self.path, self.session.clock.today()
         self.error_label.clear_message()
         self.summary_label.show_message("Đang đọc tệp…", "")
         self.import_button.setEnabled(False)
         self.choose_button.setEnabled(False)
         self.task = ops.run_in_background(
-            lambda: read_preview(path, mapping), self._show_preview, self._preview_failed, context=self
+            lambda: read_preview(path, mapping, today), self._show_preview, self._preview_failed, context=self
         )
 
     def _after_preview(self) -> bool:

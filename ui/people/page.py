@@ -8,7 +8,6 @@ duplicate finder.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.people import people_list
 from ksk_desktop.people.people_list import EXAM_STATUSES, FLAG_LABELS, SEARCH_CAP, ListFilter
 from ksk_desktop.people.persons import TARGET_GROUPS, target_group_labels
@@ -485,7 +485,8 @@ class PeoplePage(QWidget):
 
     # -- export --------------------------------------------------------------------------------------------------------
     def suggested_export_path(self) -> Path:
-        return documents_folder() / f"danh-sach-nguoi-dan-{datetime.now():%Y%m%d-%H%M}.xlsx"
+        clock = self.session.clock if self.session is not None else SYSTEM_CLOCK
+        return documents_folder() / f"danh-sach-nguoi-dan-{clock.local_now():%Y%m%d-%H%M}.xlsx"
 
     @property
     def exporting(self) -> bool:

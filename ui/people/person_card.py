@@ -9,7 +9,7 @@ person; once saved it becomes that person's card.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksk_desktop.dates import hhmm
 from ksk_desktop.people import consent, persons
 from ksk_desktop.people.history import person_history
 from ksk_desktop.security.roles import Perm
@@ -251,7 +252,7 @@ class PersonCard(QDialog):
         self.dob_edit.setMaximumWidth(130)
         self.year_only_check = QCheckBox("Chỉ biết năm sinh", frame)
         self.year_spin = QSpinBox(frame)
-        self.year_spin.setRange(UNKNOWN_YEAR, date.today().year)
+        self.year_spin.setRange(UNKNOWN_YEAR, self.session.clock.today().year)
         self.year_spin.setSpecialValueText("chưa rõ")
         self.year_spin.setValue(UNKNOWN_YEAR)
         self.year_spin.setMaximumWidth(100)
@@ -540,7 +541,7 @@ class PersonCard(QDialog):
             return
         self.age_label.setStyleSheet(MUTED_STYLE)
         try:
-            self.suggestion = persons.suggest_groups(dob, year)
+            self.suggestion = persons.suggest_groups(dob, year, self.session.clock.today())
         except Exception as exc:  # e.g. an impossible date: say so beside the field
             self.suggestion = {}
             self.age_label.setText(error_text(exc))
@@ -687,7 +688,7 @@ class PersonCard(QDialog):
         if created:
             self._show_consents([])
         self.status_label.show_message(
-            f"Đã {'thêm' if created else 'lưu'} hồ sơ lúc {datetime.now().strftime('%H:%M')}."
+            f"Đã {'thêm' if created else 'lưu'} hồ sơ lúc {hhmm(self.session.clock.local_now())}."
         )
         self.saved.emit(record)
 

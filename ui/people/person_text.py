@@ -7,12 +7,10 @@ Only display; the rules about people live in ``ksk_desktop.people.persons``.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 
+from ksk_desktop.dates import show_birth, show_moment
 from ksk_desktop.people.people_list import FLAG_LABELS
-
-#: Asia/Ho_Chi_Minh is UTC+7 all year (no daylight saving since 1975); a fixed offset needs no tz database.
-VIETNAM_TIME = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
 NO_GROUP = "—"
 
@@ -33,10 +31,7 @@ def flags_text(flags: list[str]) -> str:
 
 def birth_text(dob: str | date | None, birth_year: int | None) -> str:
     """``"1985-03-05"`` → ``"05/03/1985"``; only a year known → ``"1985"``; nothing → ``""``."""
-    if dob:
-        value = date.fromisoformat(dob) if isinstance(dob, str) else dob
-        return value.strftime("%d/%m/%Y")
-    return str(birth_year) if birth_year else ""
+    return show_birth(dob, birth_year)
 
 
 def parse_date_text(text: str) -> date:
@@ -50,6 +45,4 @@ def parse_date_text(text: str) -> date:
 
 def vietnam_time(value: datetime) -> str:
     """A stored moment (naive = UTC) as ``dd/mm/yyyy HH:MM`` in Vietnam's time."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(VIETNAM_TIME).strftime("%d/%m/%Y %H:%M")
+    return show_moment(value)

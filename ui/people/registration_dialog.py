@@ -8,7 +8,6 @@ the person's choices back. All core calls run off the GUI thread (``ui.ops``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksk_desktop.dates import age_on
 from ksk_desktop.people import consent, persons
 from ksk_desktop.people.people_list import FLAG_LABELS
 from ksk_desktop.people.registration import Registration, register
@@ -68,13 +68,6 @@ def _section(title: str, parent: QWidget) -> tuple[QFrame, QVBoxLayout]:
     layout.setSpacing(8)
     layout.addWidget(heading(title, 2, frame))
     return frame, layout
-
-
-def _age(dob: str | None) -> int | None:
-    if not dob:
-        return None
-    born, today = date.fromisoformat(dob), date.today()
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def value_text(key: str, value: Any) -> str:
@@ -308,7 +301,7 @@ class ScanResultDialog(QDialog):
         grid = QGridLayout()
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(6)
-        age = _age(card.get("dob"))
+        age = age_on(self.session.clock.today(), card.get("dob"))
         rows = [
             ("Họ và tên", card.get("name")),
             ("Số định danh", card.get("id")),
@@ -708,7 +701,7 @@ class ScanResultDialog(QDialog):
         page, left, right = _two_columns(self.pages)
         left.addWidget(self._person_summary(card, page))
         left.addStretch(1)
-        right.addWidget(self._consent_section(page, _age(card.get("dob"))))
+        right.addWidget(self._consent_section(page, age_on(self.session.clock.today(), card.get("dob"))))
         s = reg.suggestion or {}
         if s.get("target_group") or s.get("reason"):
             group = f"nhóm {s['target_group']}" if s.get("target_group") else "chưa xếp nhóm"

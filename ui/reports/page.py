@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.people.persons import target_group_labels
 from ksk_desktop.scheduling import coverage
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui import ops
@@ -116,7 +116,8 @@ class ReportsPage(QWidget):
         self.year_spin = QSpinBox(self.body)
         self.year_spin.setObjectName("coverageYear")
         self.year_spin.setRange(2000, 2100)
-        self.year_spin.setValue(local_today().year)
+        self._default_year = SYSTEM_CLOCK.today().year  # the session's year once there is one
+        self.year_spin.setValue(self._default_year)
         self.view_combo = QComboBox(self.body)
         for key, label in VIEWS.items():
             self.view_combo.addItem(label, key)
@@ -185,6 +186,11 @@ class ReportsPage(QWidget):
             self.drill_dialog.done(0)
         self.drill_dialog = None
         self.session = session
+        if session is not None and self.year_spin.value() == self._default_year:  # unless someone changed it
+            self._default_year = session.clock.today().year
+            self.year_spin.blockSignals(True)
+            self.year_spin.setValue(self._default_year)
+            self.year_spin.blockSignals(False)
         self.data = None
         self.model.set_rows([])
         self.totals_label.setText("—")
@@ -272,8 +278,13 @@ class ReportsPage(QWidget):
     def exporting(self) -> bool:
         return self.export_task is not None and not self.export_task.done
 
+    def _local_now(self) -> datetime:
+        return (self.session.clock if self.session is not None else SYSTEM_CLOCK).local_now()
+
     def suggested_export_path(self) -> Path:
-        return documents_folder() / f"do-bao-phu-{self.year_spin.value()}-{datetime.now():%Y%m%d-%H%M}.xlsx"
+        return (
+            documents_folder() / f"do-bao-phu-{self.year_spin.value()}-{self._local_now():%Y%m%d-%H%M}.xlsx"
+        )
 
     def start_export(self) -> None:
         ctx = self.session

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLineEdit, QSpi
 
 from ksk_desktop.people.persons import TARGET_GROUPS, target_group_labels
 from ksk_desktop.scheduling import campaigns
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.station.session import StationSession
 from ui.task_dialog import FormError, TaskDialog
 
@@ -32,7 +31,7 @@ class CampaignDialog(TaskDialog):
         self.name_edit.setPlaceholderText("ví dụ: Khám sức khỏe định kỳ năm 2026")
         self.year_spin = QSpinBox(self)
         self.year_spin.setRange(2000, 2100)
-        self.year_spin.setValue(local_today().year)
+        self.year_spin.setValue(session.clock.today().year)
         self.form.addRow("Tên đợt khám:", self.name_edit)
         self.form.addRow("Năm:", self.year_spin)
         grid_widget = QWidget(self)

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLineEdit, QPus
 
 from ksk_desktop.errors import KskError
 from ksk_desktop.scheduling import days, sites
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.scheduling.errors import DateInPast, SiteCapacityMissing
 from ksk_desktop.station.session import StationSession
 from ui.i18n import DATE_FORMAT, format_date, format_number
@@ -58,7 +57,7 @@ class DayDialog(TaskDialog):
             self.site_combo.addItem(f"{s['name']} ({sites.KIND_LABELS[s['kind']]}, {cap})", s["id"])
         if site_id:
             self.site_combo.setCurrentIndex(max(0, self.site_combo.findData(site_id)))
-        self.date_edit = date_edit(day or local_today(), self)
+        self.date_edit = date_edit(day or session.clock.today(), self)
         self.date_edit.setObjectName("dayDate")
         self.hours_edit = QLineEdit(days.DEFAULT_HOURS, self)
         self.hours_edit.setToolTip(
@@ -156,7 +155,7 @@ class DayDialog(TaskDialog):
     def failed(self, exc: BaseException) -> None:
         self.error_label.show_message(error_text(exc))
         if isinstance(exc, DateInPast):
-            today = local_today()
+            today = self.session.clock.today()
             self._offer(
                 f"Dùng ngày hôm nay ({format_date(today)})", lambda: self.date_edit.setDate(to_qdate(today))
             )

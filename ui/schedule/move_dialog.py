@@ -9,7 +9,6 @@ from datetime import date
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from ksk_desktop.scheduling import appointments, day_schedule, days
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.station.session import StationSession
 from ui.i18n import format_date
 from ui.messages import error_text
@@ -33,7 +32,7 @@ class MoveDialog(TaskDialog):
         self.form.addRow("Sang ca:", self.slot_combo)
         self.days: dict[str, dict] = {}
         try:
-            upcoming = days.list_days(session, date_from=local_today())
+            upcoming = days.list_days(session, date_from=session.clock.today())
         except Exception as exc:
             upcoming = []
             self.error_label.show_message(error_text(exc))

@@ -20,15 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.people.persons import target_group_labels
 from ksk_desktop.scheduling import campaigns, days, sites
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui.i18n import format_long_date, format_number
 from ui.messages import error_text
 from ui.schedule.campaign_dialog import CampaignDialog, form_label
-from ui.schedule.day_dialog import DayDialog, date_edit, from_qdate
+from ui.schedule.day_dialog import DayDialog, date_edit, from_qdate, to_qdate
 from ui.schedule.day_view import DayView
 from ui.schedule.plan_dialog import PlanDialog
 from ui.schedule.rows_model import RowsModel
@@ -72,6 +72,11 @@ def _button_row(*buttons: QPushButton) -> QHBoxLayout:
     return row
 
 
+def _day_range(today: date) -> tuple[date, date]:
+    """The exam days listed by default: from today, half a year ahead."""
+    return today, today + timedelta(days=180)
+
+
 class SchedulePage(QWidget):
     refreshed = Signal()
     dialog_opened = Signal(object)  # each dialog this page opens
@@ -105,9 +110,9 @@ class SchedulePage(QWidget):
         days_tab = QWidget(self)
         box = QVBoxLayout(days_tab)
         filters = QHBoxLayout()
-        today = local_today()
-        self.from_edit = date_edit(today, days_tab)
-        self.to_edit = date_edit(today + timedelta(days=180), days_tab)
+        self._default_range = _day_range(SYSTEM_CLOCK.today())  # the session's today once there is one
+        self.from_edit = date_edit(self._default_range[0], days_tab)
+        self.to_edit = date_edit(self._default_range[1], days_tab)
         self.past_check = QCheckBox("Cả ngày đã qua", days_tab)
         filters.addWidget(QLabel("Từ ngày:", days_tab))
         filters.addWidget(self.from_edit)
@@ -188,6 +193,8 @@ class SchedulePage(QWidget):
             self.dialog.done(0)  # type: ignore[attr-defined]
         self.dialog = None
         self.session = session
+        if session is not None:
+            self._follow_today(session.clock.today())
         self.status_label.clear_message()
         self.error_label.clear_message()
         readable = session is not None and session.can(Perm.PERSON_READ)
@@ -209,6 +216,17 @@ class SchedulePage(QWidget):
             return
         self.refresh()
 
+    def _follow_today(self, today: date) -> None:
+        """Move the day filter to the session's today, unless someone has changed it."""
+        shown = (from_qdate(self.from_edit.date()), from_qdate(self.to_edit.date()))
+        if shown != self._default_range:
+            return
+        self._default_range = _day_range(today)
+        for edit, value in zip((self.from_edit, self.to_edit), self._default_range, strict=True):
+            edit.blockSignals(True)
+            edit.setDate(to_qdate(value))
+            edit.blockSignals(False)
+
     # -- lists ------------------------------------------------------------------------------------------------------
     def refresh(self) -> None:
         if self.session is None:
@@ -228,7 +246,9 @@ class SchedulePage(QWidget):
         if self.session is None or not self.session.can(Perm.PERSON_READ):
             return
         self.from_edit.setEnabled(self.past_check.isChecked())
-        start = from_qdate(self.from_edit.date()) if self.past_check.isChecked() else local_today()
+        start = (
+            from_qdate(self.from_edit.date()) if self.past_check.isChecked() else self.session.clock.today()
+        )
         try:
             rows = days.list_days(self.session, start, from_qdate(self.to_edit.date()))
         except Exception as exc:

@@ -31,7 +31,6 @@ from ksk_desktop.people import people_list
 from ksk_desktop.people.people_list import FLAG_LABELS
 from ksk_desktop.people.persons import target_group_labels
 from ksk_desktop.scheduling import planner
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.i18n import format_date, format_number
@@ -90,7 +89,7 @@ class PlanDialog(QDialog):
             self.campaign_combo.addItem(f"{c['year']} — {c['name']}", c["id"])
         if campaign_id:
             self.campaign_combo.setCurrentIndex(max(0, self.campaign_combo.findData(campaign_id)))
-        today = local_today()
+        today = session.clock.today()
         range_row = QHBoxLayout()
         self.from_edit = date_edit(today, self)
         self.to_edit = date_edit(date_to or today + timedelta(days=30), self)

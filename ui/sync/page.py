@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.outbox import sync_review, sync_state
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
@@ -210,7 +211,8 @@ class SyncPage(QWidget):
         enrolled = bool(status.get("enrolled"))
         self.hub_label.setText(status.get("hub_url") or "Chưa đăng ký")
         self.device_label.setText(status.get("device_id") or "—")
-        self.last_label.setText(when_text(status.get("last_success_at")) or "Chưa có")
+        clock = self.session.clock if self.session is not None else SYSTEM_CLOCK
+        self.last_label.setText(when_text(status.get("last_success_at"), clock.today()) or "Chưa có")
         self.enroll_button.setText("Đăng ký lại…" if enrolled else "Đăng ký với máy chủ…")
         summary = (
             f"Chờ gửi: {format_number(status.get('pending', 0))} · "

@@ -5,32 +5,26 @@ It only displays what the controller reports; clicking it opens the "Đồng b�
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QWidget
 
-from ksk_desktop.scheduling.clock import LOCAL_TZ, local_today
+from ksk_desktop.clock import SYSTEM_CLOCK, to_vietnam
+from ksk_desktop.dates import hhmm
 from ui.i18n import format_number
 from ui.sync.sync_controller import SyncController
 
 GREY, GREEN, BLUE, ORANGE, RED = "#5f6368", "#1b6e2e", "#1a5fb4", "#b35c00", "#b3261e"
 
 
-def _local(iso: str) -> datetime:
-    """A stored UTC moment (``…Z``) as the wall clock in Hải Phòng."""
-    return (
-        datetime.fromisoformat(iso.rstrip("Z")).replace(tzinfo=UTC).astimezone(LOCAL_TZ).replace(tzinfo=None)
-    )
-
-
-def when_text(iso: str | None) -> str:
-    """``14:05`` today, ``25/11 14:05`` another day (local time of Hải Phòng)."""
+def when_text(iso: str | None, today: date) -> str:
+    """``14:05`` on *today*, ``25/11 14:05`` another day (the wall clock in Vietnam) of a stored UTC moment."""
     if not iso:
         return ""
-    moment = _local(iso)
-    clock = f"{moment.hour:02d}:{moment.minute:02d}"
-    return clock if moment.date() == local_today() else f"{moment.day:02d}/{moment.month:02d} {clock}"
+    moment = to_vietnam(datetime.fromisoformat(iso.rstrip("Z")))
+    clock = hhmm(moment)
+    return clock if moment.date() == today else f"{moment.day:02d}/{moment.month:02d} {clock}"
 
 
 def short_error(error: str) -> str:
@@ -39,12 +33,13 @@ def short_error(error: str) -> str:
     return (first[:1].lower() + first[1:])[:70] if first else "không rõ"
 
 
-def describe(status: dict | None) -> tuple[str, str, str]:
-    """(text, colour, tooltip) for a status as ``sync_state.status`` gives it (plus ``running``)."""
+def describe(status: dict | None, today: date) -> tuple[str, str, str]:
+    """(text, colour, tooltip) for a status as ``sync_state.status`` gives it (plus ``running``); *today*: the
+    session clock's."""
     if status is None:
         return "", GREY, ""
     pending, parked = status.get("pending", 0), status.get("parked", 0)
-    last = when_text(status.get("last_success_at"))
+    last = when_text(status.get("last_success_at"), today)
     tip = [
         f"Máy chủ: {status.get('hub_url') or 'chưa đăng ký'}",
         f"Chờ gửi: {format_number(pending)}",
@@ -83,7 +78,8 @@ class SyncStatusIndicator(QPushButton):
         self.show_status(None)
 
     def show_status(self, status: dict | None) -> None:
-        text, colour, tooltip = describe(status)
+        session = self.controller.session
+        text, colour, tooltip = describe(status, (session.clock if session else SYSTEM_CLOCK).today())
         self.colour = colour
         self.setText(text)
         self.setToolTip(tooltip)
