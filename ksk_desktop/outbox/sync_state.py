@@ -17,11 +17,13 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal, overload
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
+from ksk_desktop.db import rowcount
 from ksk_desktop.db.models import OutboxItem, Person, PersonMerge, Station, SyncState
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.people import persons
@@ -76,6 +78,10 @@ class OutgoingItem:
 
 
 # -- the link -------------------------------------------------------------------------------------
+@overload
+def _state(s: Session, create: Literal[True]) -> SyncState: ...
+@overload
+def _state(s: Session, create: bool = False) -> SyncState | None: ...
 def _state(s: Session, create: bool = False) -> SyncState | None:
     row = s.get(SyncState, STATE_ID)
     if row is None and create:
@@ -215,9 +221,9 @@ def retry(ctx: StationSession, item_id: str) -> dict:
 def reset_in_flight(ctx: StationSession) -> int:
     """At start: uploads whose outcome was never learnt go back to pending (same ids; the hub de-duplicates)."""
     with ctx.write() as s:
-        return s.execute(
-            update(OutboxItem).where(OutboxItem.state == "in_flight").values(state="pending")
-        ).rowcount
+        return rowcount(
+            s.execute(update(OutboxItem).where(OutboxItem.state == "in_flight").values(state="pending"))
+        )
 
 
 def pending_count(ctx: StationSession) -> int:
@@ -227,7 +233,7 @@ def pending_count(ctx: StationSession) -> int:
 
 def _merged_payload(s: Session, entity_id: str) -> dict | None:
     """A person merged here since its item was queued: its update is an update of the one kept."""
-    kept = entity_id
+    kept: str | None = entity_id
     for _ in range(20):
         kept = s.scalar(select(PersonMerge.kept_id).where(PersonMerge.merged_id == kept))
         if kept is None:

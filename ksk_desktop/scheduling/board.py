@@ -70,7 +70,7 @@ def mark_no_show(ctx: StationSession, appointment_id: str, *, today: date | None
     today = today or local_today()
     with ctx.write() as s:
         appt = appts.load(s, appointment_id)
-        day = s.get(ExamDay, appt.day_id)
+        day = s.get_one(ExamDay, appt.day_id)
         if day.exam_date > today:
             raise InvalidStatus(
                 f"Lịch hẹn là ngày {show_date(day.exam_date)}, chưa đến ngày: chưa ghi nhận vắng mặt được."

@@ -23,7 +23,8 @@ SHARE_EXAMINED_PAST = 0.85
 
 
 def _working_days(start: date, n: int, step: int) -> list[date]:
-    out, d = [], start
+    out: list[date] = []
+    d = start
     while len(out) < n:
         d += timedelta(days=step)
         if d.weekday() < 5:
@@ -85,8 +86,8 @@ def seed_demo_schedule(ctx: StationSession, today: date | None = None) -> dict:
     came = came[: int(len(came) * SHARE_EXAMINED_PAST)]
     with ctx.write() as s:
         for n, a in enumerate(came, start=1):
-            appt = s.get(Appointment, a.id)
-            start = s.get(Slot, appt.slot_id).start_time
+            appt = s.get_one(Appointment, a.id)
+            start = s.get_one(Slot, appt.slot_id).start_time
             appts.change(
                 ctx,
                 s,
@@ -110,7 +111,7 @@ def seed_demo_schedule(ctx: StationSession, today: date | None = None) -> dict:
             appts.change(
                 ctx,
                 s,
-                s.get(Appointment, a.id),
+                s.get_one(Appointment, a.id),
                 "appointment.demo_examined",
                 {"demo": True},
                 status=st.EXAMINED,

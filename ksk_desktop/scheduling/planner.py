@@ -36,14 +36,16 @@ import json
 import os
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 from ksk_desktop.clock import utcnow
 from ksk_desktop.db.bulk import insert_many
+from ksk_desktop.db.engine import driver
 from ksk_desktop.db.models import Appointment, Campaign
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.people.persons import FLAGS, TARGET_GROUPS
@@ -265,6 +267,12 @@ class _Person:
     keep: bool = False  # the movable appointment stays where it is
     any_slot: bool = False  # rebalancing found no place by the rules for this appointment: any place will do
 
+    @property
+    def held(self) -> tuple:
+        """The movable appointment of someone whose appointment is kept, moved or cancelled."""
+        assert self.movable is not None
+        return self.movable
+
 
 def _fill(
     days: list[DayRoom], people: list[_Person], placed: dict[str, tuple[DayRoom, SlotRoom]], morning: bool
@@ -359,7 +367,7 @@ def plan(
 
 def _raw(s: Session, sql: str, params: dict | None = None) -> list[tuple]:
     """Plain tuples straight from the driver: 100,000 rows without per-row SQLAlchemy work."""
-    return s.connection().connection.driver_connection.execute(sql, params or {}).fetchall()
+    return driver(s.connection().connection).execute(sql, params or {}).fetchall()
 
 
 def _compute(
@@ -448,24 +456,26 @@ def _compute(
         if pid in examined:
             n_examined += 1
             continue
-        a = active.get(pid)
-        if a is not None and not (a[2] == st.SCHEDULED and not a[3] and a[4] in open_days):
+        held = active.get(pid)
+        if held is not None and not (held[2] == st.SCHEDULED and not held[3] and held[4] in open_days):
             already += 1
             continue
         age = campaign_year - year if year else None
         pupil = group == "b" and age is not None and low <= age <= high
         prio = pid in priority_ids or (age is not None and age >= ELDERLY_AGE)
         movable, keep = None, False
-        if a is not None:
-            movable = (a[0], a[6], a[5])
+        if held is not None:
+            movable = (held[0], held[6], held[5])
             # Without rebalancing, an appointment that still keeps the rules stays where it is.
-            fits = (slot_starts.get(a[5], "") < MORNING_ENDS or not prio) and (
-                open_days[a[4]] == "school"
+            fits = (slot_starts.get(held[5], "") < MORNING_ENDS or not prio) and (
+                open_days[held[4]] == "school"
             ) == pupil
             keep = fits and not rebalance
-        ns = no_shows.get(pid) if a is None else None
+        ns = no_shows.get(pid) if held is None else None
         people.append(_Person(pid, name, hamlet, group, prio, pupil, movable, ns[:2] if ns else None, keep))
-    ranks = {h: i for i, h in enumerate(sorted({p.hamlet for p in people if p.hamlet}, key=collation_key))}
+    ranks: dict[str | None, int] = {
+        h: i for i, h in enumerate(sorted({p.hamlet for p in people if p.hamlet}, key=collation_key))
+    }
     last = len(ranks)
     people.sort(key=lambda p: ranks.get(p.hamlet, last))  # stable: list order within a hamlet
 
@@ -500,7 +510,7 @@ def _compute(
     fresh = new_ids(len(placed))
     for p in people:
         if p.keep:
-            day, slot = where_is[p.movable[2]]
+            day, slot = where_is[p.held[2]]
         elif p.id in placed:
             day, slot = placed[p.id]
         else:
@@ -634,7 +644,7 @@ def _unplaced(p: _Person, code: str) -> Unplaced:
     return Unplaced(p.id, p.name, p.hamlet, p.group, code, REASONS[code])
 
 
-def _open_days(s: Session, date_from: date, date_to: date, site_id: str | None, today: date) -> list:
+def _open_days(s: Session, date_from: date, date_to: date, site_id: str | None, today: date) -> Sequence[Row]:
     """Exam days of the range that can take people: not past, not locked, at an active site."""
     start = max(date_from, today)
     params = {"a": start.isoformat(), "b": date_to.isoformat()}
@@ -666,12 +676,12 @@ def _open_days(s: Session, date_from: date, date_to: date, site_id: str | None, 
     return rows
 
 
-def _load_slots(s: Session, rows: list, released: Counter) -> list[DayRoom]:
+def _load_slots(s: Session, rows: Sequence[Row], released: Counter) -> list[DayRoom]:
     """The open days with each slot's free places (places taken now, less the released appointments)."""
     ids = [r.id for r in rows]
     params: dict = {}
     marks = _in("d", ids, params)
-    booked = dict(
+    booked: dict[str, int] = dict(
         s.execute(
             text(
                 f"SELECT slot_id, count(*) FROM appointment WHERE day_id IN ({marks}) "
@@ -758,7 +768,7 @@ def _write(ctx: StationSession, s: Session, result: PlanResult, work: dict) -> N
             if person.no_show:
                 rescheduled.append(person.no_show)
         elif p.action == "moved":
-            version = person.movable[1] + 1
+            version = person.held[1] + 1
             moved.append(
                 {
                     "id": p.appointment_id,
@@ -773,7 +783,7 @@ def _write(ctx: StationSession, s: Session, result: PlanResult, work: dict) -> N
     cancelled = []
     for u in result.unplaced:
         if u.cancelled_appointment_id:
-            version = people[u.person_id].movable[1] + 1
+            version = people[u.person_id].held[1] + 1
             cancelled.append(
                 {
                     "id": u.cancelled_appointment_id,

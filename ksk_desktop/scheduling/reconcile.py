@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, text
 
@@ -135,7 +136,7 @@ def reschedule_no_shows(
             raise DateInPast(
                 f"Ngày khám bù {show_date(day.exam_date)} đã qua: chọn một ngày từ hôm nay trở đi."
             )
-        site = s.get(Site, day.site_id)
+        site = s.get_one(Site, day.site_id)
         if appointment_ids:
             wanted = [appts.load(s, a) for a in appointment_ids]
         else:
@@ -158,14 +159,17 @@ def reschedule_no_shows(
             ):
                 active.add((pid, cid))
         room = day_rooms(s, [day.id])[0]
-        names = dict(
+        names: dict[str, str] = dict(
             s.execute(
                 text("SELECT id, full_name FROM person WHERE id IN (SELECT value FROM json_each(:p))"),
                 {"p": json.dumps(sorted({a.person_id for a in wanted}))},
             ).all()
         )
         now, stamp = _stamp()
-        moved, skipped, rows, old_updates = [], [], [], []
+        moved: list[dict] = []
+        skipped: list[dict] = []
+        rows: list[dict[str, Any]] = []
+        old_updates: list[dict[str, Any]] = []
         for a in sorted(wanted, key=lambda a: (not a.priority, names.get(a.person_id, ""), a.id)):
             who = {"appointment_id": a.id, "person_id": a.person_id, "name": names.get(a.person_id)}
             if a.status != st.NO_SHOW:
@@ -237,5 +241,5 @@ def reschedule_no_shows(
                 "skipped": [x["appointment_id"] for x in skipped],
             },
         )
-        summary = exam_days.with_counts(s, [s.get(ExamDay, day.id)])[0]
+        summary = exam_days.with_counts(s, [s.get_one(ExamDay, day.id)])[0]
     return {"make_up_day": summary, "rescheduled": moved, "not_rescheduled": skipped}
