@@ -46,7 +46,7 @@ def add_person(
 ) -> str:
     return persons.create_person(
         admin_ctx, persons.PersonInput(full_name=name, birth_date=birth, sex=sex, hamlet="Thôn 1")
-    )["id"]
+    ).id
 
 
 def staff(paths, username: str):

@@ -91,7 +91,7 @@ def test_sigkill_the_client_mid_batch_repeatedly(admin_session, hub, tmp_path):
             at_hub.append(len(hub_rows(hub.db_url)))
             probe = login(ctx.paths, ADMIN, ADMIN_PASSWORD, record=False)
             in_flight.append(
-                sync_state.status(probe)["in_flight"]
+                sync_state.status(probe).in_flight
             )  # items whose outcome the client never learnt
             probe.close()
         assert sum(1 for n in in_flight if n) >= 5, f"kills did not land mid-batch: {in_flight}"
@@ -196,7 +196,7 @@ def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_sess
         assert abs(received - datetime.now(UTC).replace(tzinfo=None)) < timedelta(
             hours=1
         )  # hub time, not the station's
-        shown = datetime.fromisoformat(sync_state.status(ctx)["last_success_at"].removesuffix("Z"))
+        shown = datetime.fromisoformat(sync_state.status(ctx).last_success_at.removesuffix("Z"))
         assert shown > datetime.now(UTC).replace(tzinfo=None) + timedelta(
             days=1
         )  # the station's own (wrong) clock
@@ -220,7 +220,7 @@ def test_two_stations_register_the_same_personal_id_offline(tmp_path, hub):
                 full_name="Vũ Thị Lan", personal_id="031185001122", hamlet="Thôn Đông", flags=["poor"]
             ),
         )
-        consent_b = consent.record(b, pb["id"], "exam")
+        consent_b = consent.record(b, pb.id, "exam")
         add_people(a, 5, offset=10)
         add_people(b, 5, offset=20)
         for ctx in (a, b):
@@ -232,13 +232,11 @@ def test_two_stations_register_the_same_personal_id_offline(tmp_path, hub):
         hub_store = HubStore(hub.db_url)
         try:
             stats = hub_store.stats()
-            at_hub = hub_store.person(pb["id"])
+            at_hub = hub_store.person(pb.id)
         finally:
             hub_store.close()
         assert stats["merges"] == 1 and stats["persons"] == 11
-        assert (
-            at_hub["id"] == pa["id"] and at_hub["phone"] == "0912000111" and at_hub["hamlet"] == "Thôn Đông"
-        )
+        assert at_hub["id"] == pa.id and at_hub["phone"] == "0912000111" and at_hub["hamlet"] == "Thôn Đông"
 
         def local(ctx):
             hits = persons.search(ctx, "031185001122", record=False)
@@ -250,12 +248,10 @@ def test_two_stations_register_the_same_personal_id_offline(tmp_path, hub):
         assert {k: v for k, v in la.items() if k not in drop} == {
             k: v for k, v in lb.items() if k not in drop
         }
-        assert la["id"] == pa["id"] and la["phone"] == "0912000111" and la["hamlet"] == "Thôn Đông"
+        assert la["id"] == pa.id and la["phone"] == "0912000111" and la["hamlet"] == "Thôn Đông"
         assert la["flags"] == ["poor"]
-        assert duplicates.resolve(b, pb["id"]) == pa["id"]  # the duplicate id resolves to the kept one
-        assert (
-            consent.of_person(b, pa["id"])[0].id == consent_b.id
-        )  # its consent now points at the kept person
+        assert duplicates.resolve(b, pb.id) == pa.id  # the duplicate id resolves to the kept one
+        assert consent.of_person(b, pa.id)[0].id == consent_b.id  # its consent now points at the kept person
         assert persons.count_people(a) == persons.count_people(b) == 11  # rosters converged both ways
         # Replay: pull everything again from the start; nothing changes.
         for ctx in (a, b):
@@ -270,7 +266,7 @@ def test_two_stations_register_the_same_personal_id_offline(tmp_path, hub):
         finally:
             hub_store.close()
         for ctx in (a, b):
-            assert sync_state.status(ctx)["pending"] == 0 and sync_state.status(ctx)["parked"] == 0
+            assert sync_state.status(ctx).pending == 0 and sync_state.status(ctx).parked == 0
     finally:
         a.close()
         b.close()

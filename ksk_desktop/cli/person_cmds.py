@@ -52,7 +52,7 @@ def _add(ctx: StationSession, args: argparse.Namespace) -> int:
 
     data.commune_code = station_info(ctx).commune_code
     person = persons.create_person(ctx, data)
-    emit(args, person, f"Đã thêm {person['name']} (mã {person['id']}).")
+    emit(args, person, f"Đã thêm {person.name} (mã {person.id}).")
     return 0
 
 
@@ -190,7 +190,7 @@ def _edit(ctx: StationSession, args: argparse.Namespace) -> int:
     if args.sex is not None:
         changes["sex"] = _sex(args.sex)
     person = persons.update_person(ctx, args.id, changes, args.flag, source="cli")
-    emit(args, person, f"Đã lưu {person['name']}.")
+    emit(args, person, f"Đã lưu {person.name}.")
     return 0
 
 

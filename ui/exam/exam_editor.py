@@ -54,7 +54,7 @@ class ExamEditor(QWidget):
         self.ctx: StationSession | None = None
         self.state: dict | None = None
         self.form_def: FormDef | None = None
-        self.person: dict = {}
+        self.person: persons.PersonRecord | None = None
         self.pending_reapply: tuple[str, dict[str, Any]] | None = None
         self.plan_editor: PlanEditor | None = None
         self.dialog: AmendDialog | None = None
@@ -122,7 +122,7 @@ class ExamEditor(QWidget):
             self.autosave.flush()  # locking: keep what was typed
         self.ctx = ctx
         self.autosave.reset()
-        self.state, self.form_def, self.person = None, None, {}
+        self.state, self.form_def, self.person = None, None, None
         self.form.forget()
         self.plan_editor = None
         self.form.setEnabled(False)
@@ -178,7 +178,7 @@ class ExamEditor(QWidget):
         self.pending_reapply = None
         self.person = persons.get_person(ctx, doc["person_id"])
         self.form_def = load_form(doc["form"], doc["form_version"])
-        rebuilt = self.form.build(self.form_def, self.person.get("sex"), ctx.can, ctx.paths.root)
+        rebuilt = self.form.build(self.form_def, self.person.sex, ctx.can, ctx.paths.root)
         if rebuilt:
             self.plan_editor = None
         if rebuilt and ctx.can(Perm.EXAM_WRITE) and ctx.can(Perm.HEALTH_READ):
@@ -214,7 +214,7 @@ class ExamEditor(QWidget):
         self.bar.update_for(self.ctx, state)
         status = "Đã ký" if signed else "Bản nháp"
         self.header.setText(
-            f"{self.person.get('name', '')} — {SEX_LABELS.get(self.person.get('sex'), '')} — "
+            f"{self.person.name} — {SEX_LABELS.get(self.person.sex, '')} — "
             f"ngày khám {iso_date(doc['exam_date'])} — {self.form_def.title} — phiên bản {doc['version']}"
             f" — {status}"
         )
@@ -332,7 +332,7 @@ class ExamEditor(QWidget):
         ask(
             self,
             "Ký xác nhận phiếu khám",
-            f"Ký xác nhận phiếu khám của {self.person.get('name', '')}? Sau khi ký, phiếu không sửa được nữa; "
+            f"Ký xác nhận phiếu khám của {self.person.name}? Sau khi ký, phiếu không sửa được nữa; "
             "muốn sửa phải lập phiếu đính chính có ghi lý do.",
             self.sign_now,
             "Ký xác nhận",
@@ -359,7 +359,7 @@ class ExamEditor(QWidget):
     def open_amend(self) -> AmendDialog | None:
         if self.ctx is None or self.state is None:
             return None
-        dialog = AmendDialog(self.ctx, self.document, self.person.get("sex"), self)
+        dialog = AmendDialog(self.ctx, self.document, self.person.sex, self)
         dialog.amended.connect(lambda doc: (self.load_exam(doc["id"]), self.changed.emit()))
         dialog.finished.connect(dialog.deleteLater)
         self.dialog = dialog
@@ -368,13 +368,11 @@ class ExamEditor(QWidget):
 
     def print_slip(self) -> None:
         if self.ctx is not None and self.state is not None:
-            exam_printing.print_result_slip(self, self.ctx, self.document, self.person.get("name", ""))
+            exam_printing.print_result_slip(self, self.ctx, self.document, self.person.name)
 
     def print_referral(self, referral_id: str) -> None:
         if self.ctx is not None and self.state is not None:
-            exam_printing.print_referral_slip(
-                self, self.ctx, self.document, referral_id, self.person.get("name", "")
-            )
+            exam_printing.print_referral_slip(self, self.ctx, self.document, referral_id, self.person.name)
 
     def _print_referral_clicked(self) -> None:
         referrals = self.document.get("referrals") or []
