@@ -89,7 +89,7 @@ def main() -> None:
     day = days.add_day(head, site_id=site["id"], day=today, hours="07:30-11:30,13:30-16:30")
     placed = planner.plan(head, camp["id"], today, today, site_id=site["id"]).counts["placed"]
     head.close()
-    print(f"Exam day today at one site: {day['capacity']} places, {placed} booked by the planner")
+    print(f"Exam day today at one site: {day.capacity} places, {placed} booked by the planner")
 
     ctx = login(StationPaths(root), "letan", DEMO_SECRET)
     with ctx.read() as s:
@@ -99,7 +99,7 @@ def main() -> None:
                 "ON p.id = a.person_id WHERE a.day_id = :d AND p.personal_id IS NOT NULL AND p.birth_date IS NOT NULL "
                 "AND length(p.birth_date) = 10 ORDER BY a.id"
             ),
-            {"d": day["id"]},
+            {"d": day.id},
         ).all()
 
     reads = []

@@ -66,6 +66,6 @@ def fill_adult(doctor_ctx, exam_id: str, *, vitals: dict | None = None) -> dict:
         *OTHER.items(),
     ):
         st = records.save_section(
-            doctor_ctx, exam_id, section, values, expected_version=st["section_versions"].get(section, 0)
+            doctor_ctx, exam_id, section, values, expected_version=st.section_versions.get(section, 0)
         )
     return st

@@ -32,9 +32,9 @@ def visited(station, admin_session):
     days.add_day(admin_session, site_id=site["id"], day=now.date())
     visit = checkin.walk_in(admin_session, pid, campaign_id=camp["id"], now=now)
     doctor = staff(paths, DOCTOR)
-    exam_id = records.open_draft(doctor, pid, appointment_id=visit.appointment["id"], exam_date=now.date())[
-        "document"
-    ]["id"]
+    exam_id = records.open_draft(
+        doctor, pid, appointment_id=visit.appointment["id"], exam_date=now.date()
+    ).document["id"]
     fill_adult(doctor, exam_id)
     signing.sign(doctor, exam_id)
     yield {
@@ -143,7 +143,7 @@ def test_a_signed_exam_without_appointment_counts_as_examined_everywhere(station
     today = date.today()
     doctor = staff(paths, DOCTOR)
     try:
-        exam_id = records.open_draft(doctor, examined, exam_date=today)["document"]["id"]
+        exam_id = records.open_draft(doctor, examined, exam_date=today).document["id"]
         fill_adult(doctor, exam_id)
         signing.sign(doctor, exam_id)
     finally:

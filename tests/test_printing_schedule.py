@@ -89,7 +89,7 @@ def build_day(ctx, people: int = 60) -> dict:
     planner.plan(ctx, camp["id"], TODAY, TODAY, today=TODAY)
     return {
         "site": site["id"],
-        "day": day["id"],
+        "day": day.id,
         "schedule": day_schedule.day_schedule(ctx, TODAY, record=False),
     }
 

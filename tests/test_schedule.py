@@ -115,8 +115,8 @@ def world(admin_session):
         "campaign": camp["id"],
         "station": station["id"],
         "school": school["id"],
-        "days": [d["id"] for d in ds],
-        "school_day": sd["id"],
+        "days": [d.id for d in ds],
+        "school_day": sd.id,
     }
 
 
@@ -136,8 +136,8 @@ def test_campaign_site_and_day_rules(admin_session):
 
     site = sites.add_site(ctx, name="Trạm")
     d = days.add_day(ctx, site_id=site["id"], day=TODAY)
-    assert d["capacity_per_slot"] == 20 and len(d["slots"]) == 14 and d["capacity"] == 280  # 40/h × 30 min
-    assert [x["start"] for x in d["slots"][:2]] == ["07:30", "08:00"] and d["slots"][-1]["end"] == "16:30"
+    assert d.capacity_per_slot == 20 and len(d.slots) == 14 and d.capacity == 280  # 40/h × 30 min
+    assert [x.start for x in d.slots[:2]] == ["07:30", "08:00"] and d.slots[-1].end == "16:30"
     with pytest.raises(InvalidInput, match="đã có ngày khám"):
         days.add_day(ctx, site_id=site["id"], day=TODAY)
     with pytest.raises(DateInPast, match="đã qua"):
@@ -159,7 +159,7 @@ def test_campaign_site_and_day_rules(admin_session):
         slot_minutes=60,
         capacity_per_slot=15,
     )
-    assert d2["capacity"] == 30
+    assert d2.capacity == 30
     with pytest.raises(InvalidInput, match="Loại điểm khám"):
         sites.add_site(ctx, name="Bệnh viện", kind="hospital")
     actions = {r[0] for r in q(ctx, "SELECT action FROM audit_event")}
@@ -404,8 +404,8 @@ def desk(admin_session):
         "ctx": ctx,
         "campaign": camp["id"],
         "site": site["id"],
-        "today": today["id"],
-        "later": later["id"],
+        "today": today.id,
+        "later": later.id,
     }
 
 
@@ -506,18 +506,18 @@ def test_walk_in_takes_the_next_free_slot_today(desk):
     at = datetime.combine(TODAY, time(13, 10))
     with pytest.raises(InvalidInput, match="nhiều điểm khám"):
         checkin.walk_in(ctx, walkers[0], now=at)
-    got = [checkin.walk_in(ctx, w, day_id=free["id"], now=at) for w in walkers[:4]]
+    got = [checkin.walk_in(ctx, w, day_id=free.id, now=at) for w in walkers[:4]]
     assert [g.queue_no for g in got] == [1, 2, 3, 4] and all(g.status == "walk_in" for g in got)
     assert [g.appointment["start"] for g in got] == ["13:00", "13:00", "13:30", "13:30"]
     assert all(g.appointment["walk_in"] and g.appointment["status"] == "checked_in" for g in got)
     assert logged(ctx, "appointment.walk_in", got[0].appointment["id"]) == (1, 1)
     with pytest.raises(DayOverCapacity, match="đã kín chỗ"):
-        checkin.walk_in(ctx, walkers[4], day_id=free["id"], now=at)
-    over = checkin.walk_in(ctx, walkers[4], day_id=free["id"], now=at, allow_over_capacity=True)
+        checkin.walk_in(ctx, walkers[4], day_id=free.id, now=at)
+    over = checkin.walk_in(ctx, walkers[4], day_id=free.id, now=at, allow_over_capacity=True)
     assert over.queue_no == 5
     # someone booked for another day who walks in today: their appointment comes to today
     later = q(ctx, "SELECT id, person_id FROM appointment WHERE day_id = :d LIMIT 1", d=desk["later"])[0]
-    moved = checkin.walk_in(ctx, later.person_id, day_id=free["id"], now=at, allow_over_capacity=True)
+    moved = checkin.walk_in(ctx, later.person_id, day_id=free.id, now=at, allow_over_capacity=True)
     assert moved.appointment["id"] == later.id and moved.appointment["date"] == TODAY.isoformat()
     assert no_duplicates(ctx)
 
@@ -569,7 +569,7 @@ def test_reconcile_marks_no_shows_and_make_up_day_links_old_to_new(desk):
             team_note=None,
         )
     planner.plan(ctx, desk["campaign"], past, past, today=past, population=planner.Population(groups={"đ"}))
-    booked = q(ctx, "SELECT id FROM appointment WHERE day_id = :d ORDER BY id", d=past_day["id"])
+    booked = q(ctx, "SELECT id FROM appointment WHERE day_id = :d ORDER BY id", d=past_day.id)
     assert len(booked) == 8
     for r in booked[:3]:
         checkin.checkin_by_appointment(ctx, r.id, today=past)
@@ -588,10 +588,10 @@ def test_reconcile_marks_no_shows_and_make_up_day_links_old_to_new(desk):
     makeup = days.add_day(
         ctx, site_id=desk["site"], day=TODAY + timedelta(days=5), hours="07:30-08:00", capacity_per_slot=3
     )
-    assert makeup["id"] in {d["id"] for d in reconcile.make_up_days(ctx, after=past)}
+    assert makeup.id in {d.id for d in reconcile.make_up_days(ctx, after=past)}
     with pytest.raises(DateInPast):
-        reconcile.reschedule_no_shows(ctx, past_day["id"], no_show_date=past)
-    done = reconcile.reschedule_no_shows(ctx, makeup["id"], no_show_date=past)
+        reconcile.reschedule_no_shows(ctx, past_day.id, no_show_date=past)
+    done = reconcile.reschedule_no_shows(ctx, makeup.id, no_show_date=past)
     assert (
         len(done["rescheduled"]) == 3 and len(done["not_rescheduled"]) == 2
     )  # three places on the make-up day
@@ -602,7 +602,7 @@ def test_reconcile_marks_no_shows_and_make_up_day_links_old_to_new(desk):
             "SELECT rescheduled_from, status, day_id FROM appointment WHERE id = :i",
             i=m["new_appointment_id"],
         )
-        assert new == (m["appointment_id"], "scheduled", makeup["id"])
+        assert new == (m["appointment_id"], "scheduled", makeup.id)
         assert (
             q(ctx, "SELECT status FROM appointment WHERE id = :i", i=m["appointment_id"])[0][0]
             == "rescheduled"

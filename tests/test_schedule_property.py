@@ -109,7 +109,7 @@ def test_planning_never_exceeds_capacity_and_keeps_its_rules(
             hours=spec["hours"],
             slot_minutes=spec["minutes"],
             capacity_per_slot=spec["capacity"],
-        )["id"]
+        ).id
     window = (base + timedelta(days=1), base + timedelta(days=4))
     everyone = planner.Population(hamlets=set(hamlets))
 

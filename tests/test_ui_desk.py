@@ -69,8 +69,8 @@ def world(admin_session):
         "ctx": ctx,
         "campaign": camp["id"],
         "site": site["id"],
-        "today": today["id"],
-        "later": later["id"],
+        "today": today.id,
+        "later": later.id,
     }
 
 

@@ -36,10 +36,10 @@ def test_checkin_by_person_and_one_no_show_from_the_command_line(station, admin_
     )
     with ctx.read() as s:
         booked = s.execute(
-            text("SELECT id, person_id FROM appointment WHERE day_id = :d ORDER BY id"), {"d": today["id"]}
+            text("SELECT id, person_id FROM appointment WHERE day_id = :d ORDER BY id"), {"d": today.id}
         ).all()
         future = s.execute(
-            text("SELECT id FROM appointment WHERE day_id = :d LIMIT 1"), {"d": later["id"]}
+            text("SELECT id FROM appointment WHERE day_id = :d LIMIT 1"), {"d": later.id}
         ).scalar()
         stranger = s.execute(
             text("SELECT id FROM person WHERE id NOT IN (SELECT person_id FROM appointment) LIMIT 1")

@@ -51,9 +51,7 @@ def world(admin_session, station):
     paths, _ = station
     doctor = login(paths, DOCTOR, DOCTOR_PASSWORD)
     try:
-        for (aid,) in q(
-            ctx, "SELECT id FROM appointment WHERE day_id = :d ORDER BY id LIMIT 5", d=today["id"]
-        ):
+        for (aid,) in q(ctx, "SELECT id FROM appointment WHERE day_id = :d ORDER BY id LIMIT 5", d=today.id):
             checkin.checkin_by_appointment(doctor, aid)
             board.mark_examined(doctor, aid)
     finally:

@@ -61,7 +61,7 @@ def world(admin_session):
         days.add_day(ctx, site_id=site["id"], day=TODAY + timedelta(days=i), hours="07:30-09:30,13:30-14:30")
         for i in (1, 2)
     ]
-    return {"ctx": ctx, "campaign": camp["id"], "site": site["id"], "days": [d["id"] for d in ds]}
+    return {"ctx": ctx, "campaign": camp["id"], "site": site["id"], "days": [d.id for d in ds]}
 
 
 def submit(qtbot, dialog) -> None:
@@ -134,7 +134,7 @@ def test_site_and_day_dialogs_with_past_date_and_no_capacity(qtbot, page, admin_
     with qtbot.waitSignal(page.refreshed, timeout=10_000):
         submit(qtbot, day)
     (d,) = days.list_days(admin_session)
-    assert (d["date"], d["capacity_per_slot"], d["capacity"], d["booked"]) == (
+    assert (d.date, d.capacity_per_slot, d.capacity, d.booked) == (
         (TODAY + timedelta(days=3)).isoformat(),
         20,
         280,

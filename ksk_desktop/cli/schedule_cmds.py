@@ -151,8 +151,8 @@ def _day_add(ctx: StationSession, args: argparse.Namespace) -> int:
     emit(
         args,
         d,
-        f"Đã thêm ngày khám {_dmy(d['date'])} tại {d['site_name']}: {len(d['slots'])} ca "
-        f"{d['slot_minutes']} phút, {d['capacity_per_slot']} người/ca ({d['capacity']} người), mã {d['id']}.",
+        f"Đã thêm ngày khám {_dmy(d.date)} tại {d.site_name}: {len(d.slots or [])} ca "
+        f"{d.slot_minutes} phút, {d.capacity_per_slot} người/ca ({d.capacity} người), mã {d.id}.",
     )
     return 0
 
@@ -167,8 +167,8 @@ def _day_list(ctx: StationSession, args: argparse.Namespace) -> int:
         args.site,
     )
     lines = [
-        f"{d['id']}  {_dmy(d['date'])}  {d['site_name']:<30} {d['booked']}/{d['capacity']}"
-        + ("  [khóa]" if d["locked"] else "")
+        f"{d.id}  {_dmy(d.date)}  {d.site_name:<30} {d.booked}/{d.capacity}"
+        + ("  [khóa]" if d.locked else "")
         for d in rows
     ]
     emit(args, rows, "\n".join(lines) or "Chưa có ngày khám nào.")
@@ -179,7 +179,7 @@ def _day_capacity(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import days
 
     d = days.set_capacity(ctx, args.day, args.capacity_per_slot)
-    emit(args, d, f"Ngày {_dmy(d['date'])}: {d['capacity_per_slot']} người/ca.")
+    emit(args, d, f"Ngày {_dmy(d.date)}: {d.capacity_per_slot} người/ca.")
     return 0
 
 
@@ -190,8 +190,8 @@ def _day_lock(ctx: StationSession, args: argparse.Namespace) -> int:
     emit(
         args,
         d,
-        f"{'Đã mở khóa' if args.unlock else 'Đã khóa'} ngày {_dmy(d['date'])} "
-        f"({d['appointments_changed']} lịch hẹn).",
+        f"{'Đã mở khóa' if args.unlock else 'Đã khóa'} ngày {_dmy(d.date)} "
+        f"({d.appointments_changed} lịch hẹn).",
     )
     return 0
 
@@ -303,10 +303,7 @@ def _reconcile(ctx: StationSession, args: argparse.Namespace) -> int:
     lines += [f"  vắng: {r['name']} — {r['hamlet'] or ''} {r['phone'] or ''}" for r in data["no_show"]]
     if data["no_show"] and data["make_up_days"]:
         lines.append("Ngày có thể khám bù (ksk schedule makeup --date NGÀY-VẮNG --day MÃ-NGÀY):")
-        lines += [
-            f"  {d['id']}  {_dmy(d['date'])} {d['site_name']} còn {d['free']} chỗ"
-            for d in data["make_up_days"]
-        ]
+        lines += [f"  {d.id}  {_dmy(d.date)} {d.site_name} còn {d.free} chỗ" for d in data["make_up_days"]]
     emit(args, data, "\n".join(lines))
     return 0
 

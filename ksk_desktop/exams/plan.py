@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ksk_desktop.clock import utcnow
 from ksk_desktop.errors import InvalidInput
@@ -15,6 +15,9 @@ from ksk_desktop.exams.errors import VersionConflict
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import nfc
+
+if TYPE_CHECKING:
+    from ksk_desktop.exams.records import ExamState
 
 URGENCIES = ("routine", "soon", "urgent")
 URGENCY_LABELS = {"routine": "Thông thường", "soon": "Sớm (trong tuần)", "urgent": "Khẩn"}
@@ -176,7 +179,7 @@ def apply_plan(doc: dict, referrals: list, followups: list) -> None:
 
 def set_plan(
     ctx: StationSession, exam_id: str, referrals: list, followups: list, *, expected_version: int | None
-) -> dict:
+) -> ExamState:
     """The doctor confirms the draft's referrals and follow-ups (e.g. the suggestions, edited). Returns the state."""
     from ksk_desktop.exams.records import editable_draft, person_of, state
 

@@ -76,13 +76,13 @@ def seed_demo_schedule(ctx: StationSession, today: date | None = None) -> dict:
     for d in [today, *ahead]:
         day_ids[d] = add_day(
             ctx, site_id=station["id"], day=d, team_note="BS. Nguyễn Văn Minh, ĐD. Trần Thị Lan", today=today
-        )["id"]
+        ).id
     add_day(ctx, site_id=school["id"], day=ahead[1], team_note="Đoàn khám lưu động", today=today)
 
     # The past day, planned as it was then; most came, the rest are marked absent at reconciliation (after
     # today's plan, which would otherwise give them a new appointment straight away).
     planner.plan(ctx, campaign["id"], past, past, today=past)
-    came = _expected_on(ctx, past_day["id"])
+    came = _expected_on(ctx, past_day.id)
     came = came[: int(len(came) * SHARE_EXAMINED_PAST)]
     with ctx.write() as s:
         for n, a in enumerate(came, start=1):

@@ -104,11 +104,13 @@ def reconcile(
     }
 
 
-def make_up_days(ctx: StationSession, after: date | None = None, limit: int = 10) -> list[dict]:
+def make_up_days(ctx: StationSession, after: date | None = None, limit: int = 10) -> list[exam_days.DayInfo]:
     """Open (unlocked) exam days from today, and after *after*, that still have free places."""
     today = local_today()
     start = max(today, after + timedelta(days=1)) if after else today
-    return [d for d in exam_days.list_days(ctx, date_from=start) if d["free"] > 0 and not d["locked"]][:limit]
+    return [d for d in exam_days.list_days(ctx, date_from=start) if (d.free or 0) > 0 and not d.locked][
+        :limit
+    ]
 
 
 def reschedule_no_shows(

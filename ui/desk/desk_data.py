@@ -51,8 +51,8 @@ def load_desk(ctx: StationSession, today: date, site_id: str | None) -> DeskSnap
     """Today's sites and the board of *site_id* (or of the first site when it is not one of today's)."""
     found = days.list_days(ctx, date_from=today, date_to=today)
     desk_days = [
-        DeskDay(d["id"], d["site_id"], d["site_name"], d["capacity"], d["booked"], d["free"])
-        for d in sorted(found, key=lambda d: (d.get("site_kind") != "station", d["site_name"]))
+        DeskDay(d.id, d.site_id, d.site_name, d.capacity, d.booked, d.free)
+        for d in sorted(found, key=lambda d: (d.site_kind != "station", d.site_name))
     ]
     if not desk_days:
         return DeskSnapshot(today, [], None)

@@ -52,7 +52,7 @@ class ExamEditor(QWidget):
     def __init__(self, parent: QWidget | None = None, autosave_ms: int = AUTOSAVE_MS) -> None:
         super().__init__(parent)
         self.ctx: StationSession | None = None
-        self.state: dict | None = None
+        self.state: records.ExamState | None = None
         self.form_def: FormDef | None = None
         self.person: persons.PersonRecord | None = None
         self.pending_reapply: tuple[str, dict[str, Any]] | None = None
@@ -111,11 +111,11 @@ class ExamEditor(QWidget):
     # -- session and opening -------------------------------------------------------------------------------------
     @property
     def exam_id(self) -> str | None:
-        return self.state["document"]["id"] if self.state else None
+        return self.state.document["id"] if self.state else None
 
     @property
     def document(self) -> dict:
-        return self.state["document"] if self.state else {}
+        return self.state.document if self.state else {}
 
     def set_session(self, ctx: StationSession | None) -> None:
         if ctx is None and self.ctx is not None and not self.ctx.closed and self.state:
@@ -170,9 +170,9 @@ class ExamEditor(QWidget):
         """Save what is pending before another exam is opened; False (and the error shown) if that failed."""
         return not self.autosave.dirty or self.autosave.flush()
 
-    def _open(self, state: dict) -> None:
+    def _open(self, state: records.ExamState) -> None:
         ctx = self.ctx
-        doc = state["document"]
+        doc = state.document
         self.autosave.reset()
         self.conflict_bar.hide()
         self.pending_reapply = None
@@ -195,14 +195,14 @@ class ExamEditor(QWidget):
         self._show(state)
         # Where this user has work: the first required field still empty that they may fill (the doctor opening
         # a draft whose vitals the nurse took lands on the first specialty), else the first field they may fill.
-        first = self.form.first_to_fill([m["key"] for m in state.get("missing_required") or []])
+        first = self.form.first_to_fill([m["key"] for m in state.missing_required])
         if first is not None and self.document.get("status") == "draft":
             self.form.focus_field(first.field.key)
 
-    def _show(self, state: dict, sections: list[str] | None = None) -> None:
+    def _show(self, state: records.ExamState, sections: list[str] | None = None) -> None:
         """Show *state*: the values (of *sections*, or all), the assessment, the bar, the header."""
         self.state = state
-        doc = state["document"]
+        doc = state.document
         signed = doc["status"] == "signed"
         self.form.load(doc, sections)
         self.form.set_all_read_only(signed)
@@ -222,9 +222,9 @@ class ExamEditor(QWidget):
     # -- saving ------------------------------------------------------------------------------------------------------
     def _save(self, section: str, confirm: list[str] | tuple[str, ...] = ()) -> bool:
         ctx, state = self.ctx, self.state
-        if ctx is None or state is None or state["document"]["status"] != "draft":
+        if ctx is None or state is None or state.document["status"] != "draft":
             return False
-        expected = state["section_versions"].get(section, 0)
+        expected = state.section_versions.get(section, 0)
         try:
             if section == PLAN:
                 if self.plan_editor is None:

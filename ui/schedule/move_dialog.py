@@ -31,20 +31,19 @@ class MoveDialog(TaskDialog):
         self.slot_combo.setObjectName("moveSlot")
         self.form.addRow("Sang ngày:", self.day_combo)
         self.form.addRow("Sang ca:", self.slot_combo)
-        self.days: dict[str, dict] = {}
+        self.days: dict[str, days.DayInfo] = {}
         try:
             upcoming = days.list_days(session, date_from=local_today())
         except Exception as exc:
             upcoming = []
             self.error_label.show_message(error_text(exc))
         for d in upcoming:
-            if d["locked"] and d["id"] != appointment["day_id"]:
+            if d.locked and d.id != appointment["day_id"]:
                 continue
-            self.days[d["id"]] = d
+            self.days[d.id] = d
             self.day_combo.addItem(
-                f"{format_date(date.fromisoformat(d['date']))} — {d['site_name']} "
-                f"(còn {d['free']}/{d['capacity']})",
-                d["id"],
+                f"{format_date(date.fromisoformat(d.date))} — {d.site_name} (còn {d.free}/{d.capacity})",
+                d.id,
             )
         self.day_combo.currentIndexChanged.connect(self._load_slots)
         self.day_combo.setCurrentIndex(max(0, self.day_combo.findData(appointment["day_id"])))
@@ -58,13 +57,13 @@ class MoveDialog(TaskDialog):
             return
         try:  # slot times and places only: no one's details are shown, so the read is not audited
             schedule = day_schedule.day_schedule(
-                self.session, date.fromisoformat(day["date"]), day["site_id"], record=False
+                self.session, date.fromisoformat(day.date), day.site_id, record=False
             )
         except Exception as exc:
             self.error_label.show_message(error_text(exc))
             return
         for d in schedule["days"]:
-            if d["day_id"] != day["id"]:
+            if d["day_id"] != day.id:
                 continue
             for slot in d["slots"]:
                 free = slot["capacity"] - slot["booked"]

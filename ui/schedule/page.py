@@ -40,14 +40,14 @@ NO_READ = "Tài khoản của bạn không có quyền xem lịch khám."
 READ_ONLY = "Chỉ trưởng trạm lập và sửa lịch khám; bạn đang xem ở chế độ chỉ đọc."
 
 DAY_COLUMNS = (
-    ("Ngày", lambda d: format_long_date(date.fromisoformat(d["date"]))),
-    ("Điểm khám", lambda d: d["site_name"]),
-    ("Giờ làm việc", lambda d: d["opening_hours"]),
-    ("Ca", lambda d: f"{d['slot_minutes']} phút, {d['capacity_per_slot']} người/ca"),
-    ("Sức chứa", lambda d: format_number(d["capacity"])),
-    ("Đã hẹn", lambda d: format_number(d["booked"])),
-    ("Còn trống", lambda d: format_number(d["free"])),
-    ("Khóa", lambda d: "Đã khóa" if d["locked"] else ""),
+    ("Ngày", lambda d: format_long_date(date.fromisoformat(d.date))),
+    ("Điểm khám", lambda d: d.site_name),
+    ("Giờ làm việc", lambda d: d.opening_hours),
+    ("Ca", lambda d: f"{d.slot_minutes} phút, {d.capacity_per_slot} người/ca"),
+    ("Sức chứa", lambda d: format_number(d.capacity)),
+    ("Đã hẹn", lambda d: format_number(d.booked)),
+    ("Còn trống", lambda d: format_number(d.free)),
+    ("Khóa", lambda d: "Đã khóa" if d.locked else ""),
 )
 CAMPAIGN_COLUMNS = (
     ("Năm", lambda c: c["year"]),
@@ -236,9 +236,9 @@ class SchedulePage(QWidget):
             return
         current = self.days_table.current_row()
         self.days_model.set_rows(rows)
-        ids = [d["id"] for d in rows]
-        if current and current["id"] in ids:
-            self.days_table.selectRow(ids.index(current["id"]))
+        ids = [d.id for d in rows]
+        if current and current.id in ids:
+            self.days_table.selectRow(ids.index(current.id))
 
     # -- dialogs ----------------------------------------------------------------------------------------------------
     def _open(self, dialog: QWidget, done_message=None) -> QWidget:  # noqa: ANN001 - a callable or None
@@ -294,11 +294,11 @@ class SchedulePage(QWidget):
                 self.session,
                 self.site_list,
                 self,  # type: ignore[return-value]
-                site_id=current["site_id"] if current else None,
+                site_id=current.site_id if current else None,
             ),
             lambda d: (
-                f"Đã thêm ngày khám {format_long_date(date.fromisoformat(d['date']))} tại "
-                f"{d['site_name']}: {len(d['slots'])} ca, {format_number(d['capacity'])} chỗ."
+                f"Đã thêm ngày khám {format_long_date(date.fromisoformat(d.date))} tại "
+                f"{d.site_name}: {len(d.slots or [])} ca, {format_number(d.capacity)} chỗ."
             ),
         )
 
@@ -308,7 +308,7 @@ class SchedulePage(QWidget):
         if not self.campaign_list:
             self.error_label.show_message("Chưa có đợt khám nào: hãy tạo đợt khám (thẻ “Đợt khám”) trước.")
             return None
-        last = max((date.fromisoformat(d["date"]) for d in self.days_model.rows), default=None)
+        last = max((date.fromisoformat(d.date) for d in self.days_model.rows), default=None)
         dialog = PlanDialog(
             self.session,
             self.campaign_list,
@@ -320,9 +320,9 @@ class SchedulePage(QWidget):
         dialog.planned.connect(lambda _data: self.reload_days())
         return self._open(dialog)  # type: ignore[return-value]
 
-    def open_day(self, day: dict | None) -> DayView | None:
+    def open_day(self, day: days.DayInfo | None) -> DayView | None:
         if day is None or self.session is None:
             return None
-        view = DayView(self.session, dict(day), self)
+        view = DayView(self.session, day, self)
         view.changed.connect(self.reload_days)
         return self._open(view)  # type: ignore[return-value]
