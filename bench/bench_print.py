@@ -109,10 +109,10 @@ def main() -> None:
     )  # 400 places
     planner.plan(ctx, camp["id"], today, today, site_id=site["id"])
     schedule = day_schedule.day_schedule(ctx, today, site["id"], record=False)
-    rows = [a for d in schedule["days"] for s in d["slots"] for a in s["appointments"]]
+    rows = [a for d in schedule.days for s in d.slots for a in s.appointments]
     station = station_info(ctx)
     print(f"Machine: {machine()}")
-    print(f"Day schedule: {len(rows)} appointments at one site, {len(schedule['days'][0]['slots'])} slots")
+    print(f"Day schedule: {len(rows)} appointments at one site, {len(schedule.days[0].slots)} slots")
 
     out = Path(tempfile.mkdtemp(prefix="ksk-bench-print-"))
     try:

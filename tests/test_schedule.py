@@ -541,17 +541,17 @@ def test_board_columns_follow_the_day(desk, station):
     finally:
         doctor.close()
     b = board.board(ctx)
-    assert [r["queue_no"] for r in b["waiting"]] == [3, 4]
-    assert [r["appointment_id"] for r in b["in_exam"]] == [rows[0].id]
-    assert [r["appointment_id"] for r in b["done"]] == [rows[1].id]
-    assert b["counts"]["total"] == b["counts"]["expected"] + 4
+    assert [r["queue_no"] for r in b.waiting] == [3, 4]
+    assert [r["appointment_id"] for r in b.in_exam] == [rows[0].id]
+    assert [r["appointment_id"] for r in b.done] == [rows[1].id]
+    assert b.counts.total == b.counts.expected + 4
     board.return_to_queue(ctx, rows[0].id)
-    assert [r["queue_no"] for r in board.board(ctx)["waiting"]] == [1, 3, 4]
+    assert [r["queue_no"] for r in board.board(ctx).waiting] == [1, 3, 4]
     show = day_schedule.day_schedule(ctx, TODAY)
-    slot = show["days"][0]["slots"][0]
-    assert slot["booked"] == len(slot["appointments"]) <= slot["capacity"]
+    slot = show.days[0].slots[0]
+    assert slot.booked == len(slot.appointments) <= slot.capacity
     keys = {"queue_no", "person_id", "name", "dob", "sex", "hamlet", "group", "phone", "status"}
-    assert keys <= set(slot["appointments"][0])
+    assert keys <= set(slot.appointments[0])
 
 
 def test_reconcile_marks_no_shows_and_make_up_day_links_old_to_new(desk):
@@ -729,7 +729,7 @@ def test_demo_schedule_shows_a_real_exam_day(admin_session):
     add_people(ctx, 900, seed=3)
     made = seed_demo_schedule(ctx, TODAY)
     b = board.board(ctx, TODAY)
-    assert b["counts"]["waiting"] == 8 and b["counts"]["in_exam"] == 2 and b["counts"]["done"] == 5
+    assert b.counts.waiting == 8 and b.counts.in_exam == 2 and b.counts.done == 5
     assert made["no_show_past"] > 0 and made["examined_past"] > 0
-    assert board.board(ctx, date.fromisoformat(made["past_day"]))["counts"]["no_show"] == made["no_show_past"]
+    assert board.board(ctx, date.fromisoformat(made["past_day"])).counts.no_show == made["no_show_past"]
     assert all(load <= cap for _sid, _start, cap, load in slot_loads(ctx)) and no_duplicates(ctx)

@@ -240,16 +240,16 @@ def _show(ctx: StationSession, args: argparse.Namespace) -> int:
 
     data = day_schedule.day_schedule(ctx, parse_date(args.date), args.site)
     lines = []
-    for d in data["days"]:
-        lines.append(f"{d['site_name']} — {_dmy(data['date'])} ({d['booked']}/{d['capacity']} người)")
-        for slot in d["slots"]:
-            lines.append(f"  {slot['start']}–{slot['end']}  {slot['booked']}/{slot['capacity']}")
-            for a in slot["appointments"]:
+    for d in data.days:
+        lines.append(f"{d.site_name} — {_dmy(data.date)} ({d.booked}/{d.capacity} người)")
+        for slot in d.slots:
+            lines.append(f"  {slot.start}–{slot.end}  {slot.booked}/{slot.capacity}")
+            for a in slot.appointments:
                 lines.append(
                     f"    {a['queue_no'] or '':>3}  {a['name']:<28} {_dmy(a['dob']) or a['birth_year'] or '':<10} "
                     f"{a['hamlet'] or '':<16} {a['phone'] or '':<11} {a['status_label']}"
                 )
-    emit(args, data, "\n".join(lines) or f"Không có ngày khám nào ngày {_dmy(data['date'])}.")
+    emit(args, data, "\n".join(lines) or f"Không có ngày khám nào ngày {_dmy(data.date)}.")
     return 0
 
 
@@ -281,12 +281,12 @@ def _board(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import board
 
     data = board.board(ctx, parse_date(args.date), args.site)
-    c = data["counts"]
+    c = data.counts
     human = [
-        f"{_dmy(data['date'])}: chờ khám {c['waiting']}, đang khám {c['in_exam']}, đã khám {c['done']}, "
-        f"vắng {c['no_show']}, chưa đến {c['expected']}."
+        f"{_dmy(data.date)}: chờ khám {c.waiting}, đang khám {c.in_exam}, đã khám {c.done}, "
+        f"vắng {c.no_show}, chưa đến {c.expected}."
     ]
-    human += [f"  {r['queue_no']:>3}  {r['name']}" for r in data["waiting"]]
+    human += [f"  {r['queue_no']:>3}  {r['name']}" for r in data.waiting]
     emit(args, data, "\n".join(human))
     return 0
 

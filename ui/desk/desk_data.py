@@ -61,18 +61,18 @@ def load_desk(ctx: StationSession, today: date, site_id: str | None) -> DeskSnap
     data = board.board(ctx, today, site_id)
     rows = []
     for column in BOARD_ORDER:
-        for row in data[column]:
+        for row in data.column(column):
             rows.append({**row, "_column": column})
     rows.sort(key=_sort_key)
     day = next(d for d in desk_days if d.site_id == site_id)
-    c = data["counts"]
+    c = data.counts
     counts = {
-        "booked": c["total"],
-        "expected": c["expected"],
-        "waiting": c["waiting"],
-        "in_exam": c["in_exam"],
-        "done": c["done"],
-        "no_show": c["no_show"],
+        "booked": c.total,
+        "expected": c.expected,
+        "waiting": c.waiting,
+        "in_exam": c.in_exam,
+        "done": c.done,
+        "no_show": c.no_show,
         "free": day.free,
     }
     return DeskSnapshot(today, desk_days, site_id, rows, counts)

@@ -56,8 +56,8 @@ class DayView(QDialog):
         super().__init__(parent)
         self.session = session
         self.day = day
-        self.schedule: dict | None = None  # day_schedule() of the date and site
-        self.day_data: dict | None = None  # this day within it
+        self.schedule: day_schedule.DaySchedule | None = None  # day_schedule() of the date and site
+        self.day_data: day_schedule.ScheduledDay | None = None  # this day within it
         self.task: ops.Task | None = None
         self.move_dialog: MoveDialog | None = None
         #: Replaceable (tests): how a PDF is saved.
@@ -155,9 +155,9 @@ class DayView(QDialog):
         ctx, when, site_id = self.session, date.fromisoformat(self.day.date), self.day.site_id
         self._run(lambda: day_schedule.day_schedule(ctx, when, site_id), self._show)
 
-    def _show(self, schedule: dict) -> None:
+    def _show(self, schedule: day_schedule.DaySchedule) -> None:
         self.schedule = schedule
-        self.day_data = next((d for d in schedule["days"] if d["day_id"] == self.day.id), None)
+        self.day_data = next((d for d in schedule.days if d.day_id == self.day.id), None)
         self.tree.clear()
         d = self.day_data
         if d is None:
@@ -165,21 +165,21 @@ class DayView(QDialog):
             self._update_buttons()
             self.loaded.emit()
             return
-        self.day = replace(self.day, locked=d["locked"])
-        self.capacity_spin.setValue(d["capacity_per_slot"])
+        self.day = replace(self.day, locked=d.locked)
+        self.capacity_spin.setValue(d.capacity_per_slot)
         self.info_label.setText(
-            f"Giờ làm việc {d['opening_hours']}, ca {d['slot_minutes']} phút, {d['capacity_per_slot']} người/ca — "
-            f"đã hẹn {d['booked']}/{d['capacity']}, còn trống {d['free']}"
-            + (" — ĐÃ KHÓA (xếp lịch lại không thay đổi ngày này)" if d["locked"] else "")
-            + (f". Đội khám: {d['team_note']}" if d["team_note"] else "")
+            f"Giờ làm việc {d.opening_hours}, ca {d.slot_minutes} phút, {d.capacity_per_slot} người/ca — "
+            f"đã hẹn {d.booked}/{d.capacity}, còn trống {d.free}"
+            + (" — ĐÃ KHÓA (xếp lịch lại không thay đổi ngày này)" if d.locked else "")
+            + (f". Đội khám: {d.team_note}" if d.team_note else "")
         )
         hamlets: set[str] = set()
-        for slot in d["slots"]:
+        for slot in d.slots:
             item = QTreeWidgetItem(
-                self.tree, [f"{slot['start']}–{slot['end']}", f"{slot['booked']}/{slot['capacity']} người"]
+                self.tree, [f"{slot.start}–{slot.end}", f"{slot.booked}/{slot.capacity} người"]
             )
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
-            for a in slot["appointments"]:
+            for a in slot.appointments:
                 hamlets.add(a["hamlet"] or "")
                 child = QTreeWidgetItem(
                     item,

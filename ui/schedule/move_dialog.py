@@ -62,19 +62,19 @@ class MoveDialog(TaskDialog):
         except Exception as exc:
             self.error_label.show_message(error_text(exc))
             return
-        for d in schedule["days"]:
-            if d["day_id"] != day.id:
+        for d in schedule.days:
+            if d.day_id != day.id:
                 continue
-            for slot in d["slots"]:
-                free = slot["capacity"] - slot["booked"]
+            for slot in d.slots:
+                free = slot.capacity - slot.booked
                 mark = (
                     " — ca hiện tại"
-                    if slot["slot_id"] == self.appointment["slot_id"]
+                    if slot.slot_id == self.appointment["slot_id"]
                     else (" — đã đủ người" if free <= 0 else "")
                 )
                 self.slot_combo.addItem(
-                    f"{slot['start']}–{slot['end']} (còn {max(0, free)}/{slot['capacity']}){mark}",
-                    slot["slot_id"],
+                    f"{slot.start}–{slot.end} (còn {max(0, free)}/{slot.capacity}){mark}",
+                    slot.slot_id,
                 )
 
     def prepare(self) -> Callable[[], dict]:
