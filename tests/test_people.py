@@ -198,8 +198,8 @@ def test_exam_status_this_year_filter(town):
     tomorrow = date.today() + timedelta(days=1)
     camp = campaigns.create_campaign(town, name="Khám năm nay", year=tomorrow.year, groups=["a"])
     site = sites.add_site(town, name="Trạm y tế", capacity_per_hour=40)
-    days.add_day(town, site_id=site["id"], day=tomorrow)
-    plan = planner.plan(town, camp["id"], tomorrow, tomorrow, population=planner.Population(groups={"a"}))
+    days.add_day(town, site_id=site.id, day=tomorrow)
+    plan = planner.plan(town, camp.id, tomorrow, tomorrow, population=planner.Population(groups={"a"}))
     assert plan.placed
     total = people_list.count(town, ListFilter())
     scheduled = people_list.count(town, ListFilter(exam_status="scheduled", exam_year=tomorrow.year))

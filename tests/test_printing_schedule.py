@@ -86,10 +86,10 @@ def build_day(ctx, people: int = 60) -> dict:
         )
     camp = campaigns.create_campaign(ctx, name="Khám định kỳ", year=TODAY.year, groups="a,c,d,đ")
     site = sites.add_site(ctx, name="Trạm Y tế xã", capacity_per_hour=40)
-    day = days.add_day(ctx, site_id=site["id"], day=TODAY, hours="07:30-11:30")
-    planner.plan(ctx, camp["id"], TODAY, TODAY, today=TODAY)
+    day = days.add_day(ctx, site_id=site.id, day=TODAY, hours="07:30-11:30")
+    planner.plan(ctx, camp.id, TODAY, TODAY, today=TODAY)
     return {
-        "site": site["id"],
+        "site": site.id,
         "day": day.id,
         "schedule": day_schedule.day_schedule(ctx, TODAY, record=False),
     }

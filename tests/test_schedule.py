@@ -104,17 +104,15 @@ def world(admin_session):
     station = sites.add_site(ctx, name="Trạm Y tế xã", capacity_per_hour=20)
     school = sites.add_site(ctx, name="Trường THCS", kind="school", capacity_per_hour=20)
     ds = [
-        days.add_day(
-            ctx, site_id=station["id"], day=TODAY + timedelta(days=i), hours="07:30-09:30,13:30-15:30"
-        )
+        days.add_day(ctx, site_id=station.id, day=TODAY + timedelta(days=i), hours="07:30-09:30,13:30-15:30")
         for i in (1, 2, 3)
     ]
-    sd = days.add_day(ctx, site_id=school["id"], day=TODAY + timedelta(days=2), hours="07:30-09:30")
+    sd = days.add_day(ctx, site_id=school.id, day=TODAY + timedelta(days=2), hours="07:30-09:30")
     return {
         "ctx": ctx,
-        "campaign": camp["id"],
-        "station": station["id"],
-        "school": school["id"],
+        "campaign": camp.id,
+        "station": station.id,
+        "school": school.id,
         "days": [d.id for d in ds],
         "school_day": sd.id,
     }
@@ -126,7 +124,7 @@ def test_campaign_site_and_day_rules(admin_session):
     c = campaigns.create_campaign(
         ctx, name="Đợt 1", year=2026, groups="a, DD ,b", exam_forms={"b": "child-pupil"}
     )
-    assert c["groups"] == ["a", "b", "đ"] and c["exam_forms"] == {"a": "elderly", "b": "child", "đ": "adult"}
+    assert c.groups == ["a", "b", "đ"] and c.exam_forms == {"a": "elderly", "b": "child", "đ": "adult"}
     with pytest.raises(InvalidInput, match="Mẫu phiếu khám 'hoc-sinh' không có"):
         campaigns.create_campaign(ctx, name="Đợt 2", year=2026, groups="b", exam_forms={"b": "hoc-sinh"})
     with pytest.raises(InvalidInput, match="Đã có đợt khám"):
@@ -135,25 +133,25 @@ def test_campaign_site_and_day_rules(admin_session):
         campaigns.create_campaign(ctx, name="Đợt 2", year=2026, groups="a,x")
 
     site = sites.add_site(ctx, name="Trạm")
-    d = days.add_day(ctx, site_id=site["id"], day=TODAY)
+    d = days.add_day(ctx, site_id=site.id, day=TODAY)
     assert d.capacity_per_slot == 20 and len(d.slots) == 14 and d.capacity == 280  # 40/h × 30 min
     assert [x.start for x in d.slots[:2]] == ["07:30", "08:00"] and d.slots[-1].end == "16:30"
     with pytest.raises(InvalidInput, match="đã có ngày khám"):
-        days.add_day(ctx, site_id=site["id"], day=TODAY)
+        days.add_day(ctx, site_id=site.id, day=TODAY)
     with pytest.raises(DateInPast, match="đã qua"):
-        days.add_day(ctx, site_id=site["id"], day=TODAY - timedelta(days=1))
+        days.add_day(ctx, site_id=site.id, day=TODAY - timedelta(days=1))
     with pytest.raises(InvalidInput, match="không chia đều"):
-        days.add_day(ctx, site_id=site["id"], day=TODAY + timedelta(days=1), hours="07:30-11:20")
+        days.add_day(ctx, site_id=site.id, day=TODAY + timedelta(days=1), hours="07:30-11:20")
     with pytest.raises(InvalidInput, match="chồng lên nhau"):
-        days.add_day(ctx, site_id=site["id"], day=TODAY + timedelta(days=1), hours="07:00-10:00,09:00-11:00")
+        days.add_day(ctx, site_id=site.id, day=TODAY + timedelta(days=1), hours="07:00-10:00,09:00-11:00")
 
     island = sites.add_site(ctx, name="Điểm đảo", kind="island", capacity_per_hour=0)
-    assert island["capacity_per_hour"] is None and island["mobile"] is True
+    assert island.capacity_per_hour is None and island.mobile is True
     with pytest.raises(SiteCapacityMissing, match="chưa đặt công suất"):
-        days.add_day(ctx, site_id=island["id"], day=TODAY + timedelta(days=1))
+        days.add_day(ctx, site_id=island.id, day=TODAY + timedelta(days=1))
     d2 = days.add_day(
         ctx,
-        site_id=island["id"],
+        site_id=island.id,
         day=TODAY + timedelta(days=1),
         hours="08:00-10:00",
         slot_minutes=60,
@@ -272,7 +270,7 @@ def test_plan_spreads_hamlets_and_reports_what_did_not_fit(world):
     other = campaigns.create_campaign(ctx, name="Chỉ nhóm a", year=TODAY.year, groups="a")
     with pytest.raises(InvalidInput, match="không có nhóm"):
         planner.plan(
-            ctx, other["id"], TODAY, TODAY + timedelta(days=5), population=planner.Population(groups={"c"})
+            ctx, other.id, TODAY, TODAY + timedelta(days=5), population=planner.Population(groups={"c"})
         )
     with pytest.raises(NotFound):
         planner.plan(ctx, "no-such-campaign", TODAY, TODAY + timedelta(days=5))
@@ -393,17 +391,17 @@ def desk(admin_session):
     add_people(ctx, 300, seed=11)
     camp = campaigns.create_campaign(ctx, name="KSK", year=TODAY.year, groups="a,b,c,d,đ")
     site = sites.add_site(ctx, name="Trạm", capacity_per_hour=10)
-    today = days.add_day(ctx, site_id=site["id"], day=TODAY, hours="07:30-09:30")  # 4 slots × 5
-    later = days.add_day(ctx, site_id=site["id"], day=TODAY + timedelta(days=3), hours="07:30-08:30")
+    today = days.add_day(ctx, site_id=site.id, day=TODAY, hours="07:30-09:30")  # 4 slots × 5
+    later = days.add_day(ctx, site_id=site.id, day=TODAY + timedelta(days=3), hours="07:30-08:30")
     planner.plan(
-        ctx, camp["id"], TODAY, TODAY + timedelta(days=3), population=planner.Population(groups={"a", "c"})
+        ctx, camp.id, TODAY, TODAY + timedelta(days=3), population=planner.Population(groups={"a", "c"})
     )
     users.add_user(ctx, "bacsi", "doctor", "Bac-si-khoa-2026", "BS. Thử")
     users.add_user(ctx, "letan", "reception", "Le-tan-khoa-2026", "ĐD. Thử")
     return {
         "ctx": ctx,
-        "campaign": camp["id"],
-        "site": site["id"],
+        "campaign": camp.id,
+        "site": site.id,
         "today": today.id,
         "later": later.id,
     }
@@ -489,7 +487,7 @@ def test_walk_in_takes_the_next_free_slot_today(desk):
     ctx = desk["ctx"]
     free = days.add_day(
         ctx,
-        site_id=sites.add_site(ctx, name="Nhà văn hóa thôn", kind="village_hall")["id"],
+        site_id=sites.add_site(ctx, name="Nhà văn hóa thôn", kind="village_hall").id,
         day=TODAY,
         hours="13:00-14:00",
         slot_minutes=30,

@@ -60,9 +60,7 @@ def _campaign_create(ctx: StationSession, args: argparse.Namespace) -> int:
     c = campaigns.create_campaign(
         ctx, name=args.name, year=args.year, groups=args.groups, exam_forms=_forms(args.form)
     )
-    emit(
-        args, c, f"Đã tạo đợt khám {c['name']} năm {c['year']} (nhóm {', '.join(c['groups'])}), mã {c['id']}."
-    )
+    emit(args, c, f"Đã tạo đợt khám {c.name} năm {c.year} (nhóm {', '.join(c.groups)}), mã {c.id}.")
     return 0
 
 
@@ -70,7 +68,7 @@ def _campaign_list(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import campaigns
 
     rows = campaigns.list_campaigns(ctx, args.year)
-    lines = [f"{c['id']}  {c['year']}  {c['name']}  (nhóm {', '.join(c['groups'])})" for c in rows]
+    lines = [f"{c.id}  {c.year}  {c.name}  (nhóm {', '.join(c.groups)})" for c in rows]
     emit(args, rows, "\n".join(lines) or "Chưa có đợt khám nào.")
     return 0
 
@@ -99,11 +97,11 @@ def _site_add(ctx: StationSession, args: argparse.Namespace) -> int:
         capacity_per_hour=args.capacity,
         address=args.address,
     )
-    cap = f"{site['capacity_per_hour']} người/giờ" if site["capacity_per_hour"] else "chưa đặt công suất"
+    cap = f"{site.capacity_per_hour} người/giờ" if site.capacity_per_hour else "chưa đặt công suất"
     emit(
         args,
         site,
-        f"Đã thêm điểm khám {site['name']} ({sites.KIND_LABELS[site['kind']]}, {cap}), mã {site['id']}.",
+        f"Đã thêm điểm khám {site.name} ({sites.KIND_LABELS[site.kind]}, {cap}), mã {site.id}.",
     )
     return 0
 
@@ -119,7 +117,7 @@ def _site_edit(ctx: StationSession, args: argparse.Namespace) -> int:
     if args.active:
         changes["active"] = True
     site = sites.update_site(ctx, args.id, name=args.name, address=args.address, **changes)
-    emit(args, site, f"Đã lưu điểm khám {site['name']}.")
+    emit(args, site, f"Đã lưu điểm khám {site.name}.")
     return 0
 
 
@@ -128,8 +126,7 @@ def _site_list(ctx: StationSession, args: argparse.Namespace) -> int:
 
     rows = sites.list_sites(ctx, include_inactive=args.all)
     lines = [
-        f"{x['id']}  {x['name']}  ({sites.KIND_LABELS[x['kind']]}, "
-        f"{x['capacity_per_hour'] or 'chưa đặt'} người/giờ)"
+        f"{x.id}  {x.name}  ({sites.KIND_LABELS[x.kind]}, {x.capacity_per_hour or 'chưa đặt'} người/giờ)"
         for x in rows
     ]
     emit(args, rows, "\n".join(lines) or "Chưa có điểm khám nào.")

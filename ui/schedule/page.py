@@ -50,17 +50,17 @@ DAY_COLUMNS = (
     ("Khóa", lambda d: "Đã khóa" if d.locked else ""),
 )
 CAMPAIGN_COLUMNS = (
-    ("Năm", lambda c: c["year"]),
-    ("Tên đợt khám", lambda c: c["name"]),
-    ("Nhóm đối tượng", lambda c: ", ".join(c["groups"])),
-    ("Mẫu phiếu", lambda c: "; ".join(f"{g}: {form_label(f)}" for g, f in c["exam_forms"].items())),
+    ("Năm", lambda c: c.year),
+    ("Tên đợt khám", lambda c: c.name),
+    ("Nhóm đối tượng", lambda c: ", ".join(c.groups)),
+    ("Mẫu phiếu", lambda c: "; ".join(f"{g}: {form_label(f)}" for g, f in c.exam_forms.items())),
 )
 SITE_COLUMNS = (
-    ("Tên điểm khám", lambda s: s["name"]),
-    ("Loại", lambda s: sites.KIND_LABELS.get(s["kind"], s["kind"])),
-    ("Lưu động", lambda s: "Có" if s["mobile"] else ""),
-    ("Công suất", lambda s: f"{s['capacity_per_hour']} người/giờ" if s["capacity_per_hour"] else "Chưa đặt"),
-    ("Địa chỉ", lambda s: s["address"] or ""),
+    ("Tên điểm khám", lambda s: s.name),
+    ("Loại", lambda s: sites.KIND_LABELS.get(s.kind, s.kind)),
+    ("Lưu động", lambda s: "Có" if s.mobile else ""),
+    ("Công suất", lambda s: f"{s.capacity_per_hour} người/giờ" if s.capacity_per_hour else "Chưa đặt"),
+    ("Địa chỉ", lambda s: s.address or ""),
 )
 
 
@@ -80,8 +80,8 @@ class SchedulePage(QWidget):
         super().__init__(parent)
         self.session: StationSession | None = None
         self.dialog: QWidget | None = None
-        self.site_list: list[dict] = []
-        self.campaign_list: list[dict] = []
+        self.site_list: list[sites.SiteInfo] = []
+        self.campaign_list: list[campaigns.CampaignInfo] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 28, 32, 20)
         top = QHBoxLayout()
@@ -140,7 +140,7 @@ class SchedulePage(QWidget):
         self.campaigns_table.setObjectName("campaignsTable")
         for column, width in enumerate((60, 280, 130)):
             self.campaigns_table.setColumnWidth(column, width)
-        self.campaigns_table.opened.connect(lambda c: self.open_plan(c["id"]))
+        self.campaigns_table.opened.connect(lambda c: self.open_plan(c.id))
         box.addWidget(self.campaigns_table, 1)
         self.add_campaign_button = QPushButton("Tạo đợt khám…", campaigns_tab)
         self.add_campaign_button.clicked.connect(self.add_campaign)
@@ -261,7 +261,7 @@ class SchedulePage(QWidget):
             return None
         return self._open(
             CampaignDialog(self.session, self),  # type: ignore[return-value]
-            lambda c: f"Đã tạo đợt khám {c['name']} năm {c['year']}.",
+            lambda c: f"Đã tạo đợt khám {c.name} năm {c.year}.",
         )
 
     def add_site(self) -> SiteDialog | None:
@@ -269,15 +269,15 @@ class SchedulePage(QWidget):
             return None
         return self._open(
             SiteDialog(self.session, None, self),  # type: ignore[return-value]
-            lambda s: f"Đã thêm điểm khám {s['name']}.",
+            lambda s: f"Đã thêm điểm khám {s.name}.",
         )
 
-    def edit_site(self, site: dict | None) -> SiteDialog | None:
+    def edit_site(self, site: sites.SiteInfo | None) -> SiteDialog | None:
         if not self.manage or site is None:
             return None
         return self._open(
             SiteDialog(self.session, site, self),  # type: ignore[return-value]
-            lambda s: f"Đã lưu điểm khám {s['name']}.",
+            lambda s: f"Đã lưu điểm khám {s.name}.",
         )
 
     def add_day(self) -> DayDialog | None:
