@@ -84,10 +84,10 @@ def main() -> None:
         else campaigns.create_campaign(head, name="Bench", year=today.year, groups="a,b,c,d,đ")
     )
     site = sites.add_site(head, name=f"Điểm khám (bench desk {time.time_ns()})", capacity_per_hour=50)
-    day = days.add_day(head, site_id=site["id"], day=today, hours="07:30-11:30,13:30-16:30")
-    placed = planner.plan(head, camp["id"], today, today, site_id=site["id"]).counts["placed"]
+    day = days.add_day(head, site_id=site.id, day=today, hours="07:30-11:30,13:30-16:30")
+    placed = planner.plan(head, camp.id, today, today, site_id=site.id).counts["placed"]
     head.close()
-    print(f"Exam day today at one site: {day['capacity']} places, {placed} booked by the planner")
+    print(f"Exam day today at one site: {day.capacity} places, {placed} booked by the planner")
 
     ctx = login(StationPaths(root), "letan", DEMO_SECRET)
     with ctx.read() as s:
@@ -97,13 +97,13 @@ def main() -> None:
                 "ON p.id = a.person_id WHERE a.day_id = :d AND p.personal_id IS NOT NULL AND p.birth_date IS NOT NULL "
                 "AND length(p.birth_date) = 10 ORDER BY a.id"
             ),
-            {"d": day["id"]},
+            {"d": day.id},
         ).all()
 
     reads = []
     for _ in range(args.reads):
         t = time.perf_counter()
-        snapshot = load_desk(ctx, today, site["id"])
+        snapshot = load_desk(ctx, today, site.id)
         reads.append((time.perf_counter() - t) * 1000)
     print(
         f"Board read (worker thread, {len(snapshot.rows)} rows): p50 {pct(reads, 50):.1f} ms, "
@@ -112,16 +112,14 @@ def main() -> None:
 
     page = TodayPage(None)
     page.clock = lambda: datetime.combine(today, datetime.min.time().replace(hour=7))
-    page.site_id = site["id"]
+    page.site_id = site.id
     page.resize(1400, 850)
     page.show()
     page.set_session(ctx)
     page.timer.stop()  # measured one at a time below
     wait(
         app,
-        lambda: (
-            page.snapshot is not None and page.snapshot.site_id == site["id"] and ops.pending_count() == 0
-        ),
+        lambda: page.snapshot is not None and page.snapshot.site_id == site.id and ops.pending_count() == 0,
     )
     shows = []
     for _ in range(args.reads):

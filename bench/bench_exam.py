@@ -72,13 +72,13 @@ def main() -> None:
             t = time.perf_counter()
             st = records.open_draft(ctx, pid)
             opened.append(time.perf_counter() - t)
-            exam_id = st["document"]["id"]
+            exam_id = st.document["id"]
             for section, values in SECTIONS.items():
-                if section == "obgyn" and st["document"]["form"] == "child":
+                if section == "obgyn" and st.document["form"] == "child":
                     continue
                 t = time.perf_counter()
                 st = records.save_section(
-                    ctx, exam_id, section, values, expected_version=st["section_versions"].get(section, 0)
+                    ctx, exam_id, section, values, expected_version=st.section_versions.get(section, 0)
                 )
                 saved.append(time.perf_counter() - t)
             t = time.perf_counter()

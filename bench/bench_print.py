@@ -102,14 +102,14 @@ def main() -> None:
         ctx, name=f"Điểm khám bench in {time.time_ns()}", kind="village_hall", capacity_per_hour=50
     )
     days.add_day(
-        ctx, site_id=site["id"], day=today, hours="07:00-11:00,13:00-17:00", slot_minutes=30
+        ctx, site_id=site.id, day=today, hours="07:00-11:00,13:00-17:00", slot_minutes=30
     )  # 400 places
-    planner.plan(ctx, camp["id"], today, today, site_id=site["id"])
-    schedule = day_schedule.day_schedule(ctx, today, site["id"], record=False)
-    rows = [a for d in schedule["days"] for s in d["slots"] for a in s["appointments"]]
+    planner.plan(ctx, camp.id, today, today, site_id=site.id)
+    schedule = day_schedule.day_schedule(ctx, today, site.id, record=False)
+    rows = [a for d in schedule.days for s in d.slots for a in s.appointments]
     station = station_info(ctx)
     print(f"Machine: {machine()}")
-    print(f"Day schedule: {len(rows)} appointments at one site, {len(schedule['days'][0]['slots'])} slots")
+    print(f"Day schedule: {len(rows)} appointments at one site, {len(schedule.days[0].slots)} slots")
 
     out = Path(tempfile.mkdtemp(prefix="ksk-bench-print-"))
     try:
@@ -118,7 +118,7 @@ def main() -> None:
             timed(lambda: day_schedule_pdf(out / "lich.pdf", schedule, station)) for _ in range(args.runs)
         ]
         job = [
-            timed(lambda: print_day_schedule(ctx, today, out / "lich-job.pdf", site_id=site["id"]))
+            timed(lambda: print_day_schedule(ctx, today, out / "lich-job.pdf", site_id=site.id))
             for _ in range(args.runs)
         ]
         print(

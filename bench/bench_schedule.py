@@ -72,15 +72,15 @@ def main() -> None:
     dates = working_days(today, STATION_DAYS)
     t = time.perf_counter()
     for i, d in enumerate(dates):
-        days.add_day(ctx, site_id=station["id"], day=d)
+        days.add_day(ctx, site_id=station.id, day=d)
         if i % (STATION_DAYS // SCHOOL_DAYS) == 0 and i // (STATION_DAYS // SCHOOL_DAYS) < SCHOOL_DAYS:
-            days.add_day(ctx, site_id=school["id"], day=d, hours="07:30-11:30", slot_minutes=60)
+            days.add_day(ctx, site_id=school.id, day=d, hours="07:30-11:30", slot_minutes=60)
     print(f"(added {STATION_DAYS + SCHOOL_DAYS} exam days in {time.perf_counter() - t:.1f} s)")
 
     os.sync()  # let the copy and the pre-upgrade backup reach the disk first: time the plan, not their write-back
-    preview = planner.plan(ctx, camp["id"], dates[0], dates[-1], dry_run=True)
-    result = planner.plan(ctx, camp["id"], dates[0], dates[-1])
-    again = planner.plan(ctx, camp["id"], dates[0], dates[-1])
+    preview = planner.plan(ctx, camp.id, dates[0], dates[-1], dry_run=True)
+    result = planner.plan(ctx, camp.id, dates[0], dates[-1])
+    again = planner.plan(ctx, camp.id, dates[0], dates[-1])
     c = result.counts
     with ctx.read() as s:
         over = s.execute(
@@ -94,9 +94,9 @@ def main() -> None:
     desk = sites.add_site(
         ctx, name=f"Điểm khám hôm nay (bench {time.time_ns()})", kind="village_hall", capacity_per_hour=100
     )
-    days.add_day(ctx, site_id=desk["id"], day=today, hours="07:00-12:00,13:00-17:00", slot_minutes=30)
+    days.add_day(ctx, site_id=desk.id, day=today, hours="07:00-12:00,13:00-17:00", slot_minutes=30)
     planner.plan(
-        ctx, camp["id"], today, today, site_id=desk["id"], population=planner.Population(groups={"a", "c"})
+        ctx, camp.id, today, today, site_id=desk.id, population=planner.Population(groups={"a", "c"})
     )
     with ctx.read() as s:
         people = s.execute(
@@ -106,7 +106,7 @@ def main() -> None:
                 "AND d.site_id = :site AND a.status = 'scheduled' "  # the demo's own exam day today is not ours
                 "AND p.personal_id IS NOT NULL AND p.birth_date IS NOT NULL ORDER BY random() LIMIT :n"
             ),
-            {"t": today.isoformat(), "site": desk["id"], "n": args.scans * 2},
+            {"t": today.isoformat(), "site": desk.id, "n": args.scans * 2},
         ).all()
     rng = random.Random(1)
     scans, barcodes = people[: args.scans], people[args.scans :]

@@ -98,7 +98,7 @@ def main() -> None:
     site = sites.add_site(ctx, name=f"Trạm (bench UI {time.time_ns()})", capacity_per_hour=40)
     first = today + timedelta(days=1)
     for i in range(STATION_DAYS):
-        days.add_day(ctx, site_id=site["id"], day=first + timedelta(days=i))
+        days.add_day(ctx, site_id=site.id, day=first + timedelta(days=i))
     watch = Watch()
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}")
     print(f"{args.people:,} people; {STATION_DAYS} exam days of 280 places")
@@ -116,9 +116,9 @@ def main() -> None:
         refresh.append((time.perf_counter() - t) * 1000)
     print(line("schedule page: refresh (lists, day counts)", refresh))
 
-    dialog = page.open_plan(camp["id"])
+    dialog = page.open_plan(camp.id)
     dialog.to_edit.setDate(to_qdate(first + timedelta(days=STATION_DAYS)))
-    dialog.site_combo.setCurrentIndex(dialog.site_combo.findData(site["id"]))
+    dialog.site_combo.setCurrentIndex(dialog.site_combo.findData(site.id))
     watch.start()
     preview = timed(
         app, 1, dialog.preview_button.click, lambda: dialog.preview is not None and not dialog.busy
@@ -139,7 +139,7 @@ def main() -> None:
     dialog.reject()
     page.refresh()
 
-    day = next(d for d in page.days_model.rows if d["site_id"] == site["id"])
+    day = next(d for d in page.days_model.rows if d["site_id"] == site.id)
     views: list[DayView] = []
 
     def open_day() -> None:

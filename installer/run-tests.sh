@@ -6,4 +6,5 @@ bash installer/dev-setup.sh
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check ksk_desktop ui sync tests bench
 .venv/bin/ruff format --check ksk_desktop ui sync tests bench
+.venv/bin/mypy  # ksk_desktop and sync, configured in pyproject.toml
 exec .venv/bin/python -m pytest -q "$@"

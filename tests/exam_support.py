@@ -47,7 +47,7 @@ def add_person(
 ) -> str:
     return persons.create_person(
         admin_ctx, persons.PersonInput(full_name=name, birth_date=birth, sex=sex, hamlet="Thôn 1")
-    )["id"]
+    ).id
 
 
 def staff(paths, username: str, clock: Clock = SYSTEM_CLOCK):
@@ -67,6 +67,6 @@ def fill_adult(doctor_ctx, exam_id: str, *, vitals: dict | None = None) -> dict:
         *OTHER.items(),
     ):
         st = records.save_section(
-            doctor_ctx, exam_id, section, values, expected_version=st["section_versions"].get(section, 0)
+            doctor_ctx, exam_id, section, values, expected_version=st.section_versions.get(section, 0)
         )
     return st

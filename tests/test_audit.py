@@ -24,7 +24,7 @@ def busy_station(station):
             p = persons.create_person(
                 ctx, persons.PersonInput(full_name=f"Lê Thị Mẫu {i}", birth_year=1990 + i)
             )
-            persons.get_person(ctx, p["id"])
+            persons.get_person(ctx, p.id)
     finally:
         ctx.close()
     return paths
@@ -50,10 +50,10 @@ def test_untouched_chain_verifies(busy_station):
 
 def test_reads_and_writes_are_recorded_with_old_and_new_values(admin_session):
     p = persons.create_person(admin_session, persons.PersonInput(full_name="Đỗ Văn Ghi", birth_year=1975))
-    persons.get_person(admin_session, p["id"])
+    persons.get_person(admin_session, p.id)
     with admin_session.read() as s:
         rows = (
-            s.execute(audit.select(audit.AuditEvent).where(audit.AuditEvent.entity_id == p["id"]))
+            s.execute(audit.select(audit.AuditEvent).where(audit.AuditEvent.entity_id == p.id))
             .scalars()
             .all()
         )

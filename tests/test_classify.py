@@ -882,3 +882,30 @@ def test_arbitrary_input_answers_or_raises_invalid_measurement(raw):
         assert exc.message and "\n" not in exc.message
     else:
         assert result["schema"] == "ksk.classify/1"
+
+
+@pytest.mark.parametrize(
+    ("table", "field"),
+    [
+        ("audiometry", "audiometry_right_db"),
+        ("pulse", "pulse"),
+        ("caries", "caries_teeth"),
+        ("chewing", "chewing_capacity_pct"),
+        ("obesity_bmi", None),
+    ],
+)
+def test_tables_without_gaps_class_every_whole_value(table, field):
+    """qd1613._in_table relies on it: these tables give every whole value a field accepts a class."""
+    import math
+
+    from ksk_desktop.clinical import bands, tables
+    from ksk_desktop.clinical.measurements import NUMERIC_FIELDS
+
+    if field is None:  # BMI from any accepted height and weight
+        lo, hi = 0, 1000
+    else:
+        spec = NUMERIC_FIELDS[field]
+        lo, hi = math.ceil(spec.hard_min), math.floor(spec.hard_max)
+    rows = tables.qd1613()[table]["bands"]
+    gaps = [v for v in range(lo, hi + 1) if bands.classify(v, rows).cls is None]
+    assert gaps == []

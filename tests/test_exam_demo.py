@@ -40,7 +40,7 @@ def test_demo_creates_signed_exams_and_drafts(paths) -> None:
             doc = records.get_exam(ctx, r["id"])
             assert doc["values"]["height_cm"] > 40 and doc["assessment"]["bmi"]["value"] > 8
         draft = records.load(ctx, next(r["id"] for r in rows if r["status"] == "draft"))
-        assert "height_cm" in draft["document"]["values"] and not draft["can_sign"]
+        assert "height_cm" in draft.document["values"] and not draft.can_sign
         # Everyone examined consented to the exam first; most also to sharing with the health record.
         with ctx.read() as s:
             kinds = Counter(s.scalars(select(Consent.kind)).all())

@@ -45,7 +45,7 @@ def clinic(station, admin_session):
 
 
 def _draft(c) -> str:
-    return records.open_draft(c["doctor"], c["person"], exam_date=EXAM_DATE)["document"]["id"]
+    return records.open_draft(c["doctor"], c["person"], exam_date=EXAM_DATE).document["id"]
 
 
 def _signed(c) -> dict:
@@ -62,14 +62,14 @@ def _audit(c, action: str) -> list[AuditEvent]:
 def test_open_draft_creates_once_with_form_by_age(clinic) -> None:
     first = records.open_draft(clinic["doctor"], clinic["person"], exam_date=EXAM_DATE)
     again = records.open_draft(clinic["doctor"], clinic["person"], exam_date=EXAM_DATE)
-    doc = first["document"]
-    assert again["document"]["id"] == doc["id"] and doc["form"] == "adult" and doc["status"] == "draft"
+    doc = first.document
+    assert again.document["id"] == doc["id"] and doc["form"] == "adult" and doc["status"] == "draft"
     assert doc["version"] == 1 and doc["values"] == {} and doc["exam_date"] == "2026-11-20"
-    assert {m["key"] for m in first["missing_required"]} >= {"height_cm", "systolic", "eyes.class"}
+    assert {m["key"] for m in first.missing_required} >= {"height_cm", "systolic", "eyes.class"}
     child = add_person(clinic["admin"], "Trần Bé Na", date(2016, 3, 1), "F")
     elder = add_person(clinic["admin"], "Phạm Văn Thọ", date(1950, 1, 1), "M")
-    assert records.open_draft(clinic["doctor"], child, exam_date=EXAM_DATE)["document"]["form"] == "child"
-    assert records.open_draft(clinic["doctor"], elder, exam_date=EXAM_DATE)["document"]["form"] == "elderly"
+    assert records.open_draft(clinic["doctor"], child, exam_date=EXAM_DATE).document["form"] == "child"
+    assert records.open_draft(clinic["doctor"], elder, exam_date=EXAM_DATE).document["form"] == "elderly"
 
 
 def test_nurse_saves_vitals_doctor_saves_specialties_without_conflict(clinic) -> None:
@@ -81,21 +81,19 @@ def test_nurse_saves_vitals_doctor_saves_specialties_without_conflict(clinic) ->
         exam_id,
         "physique",
         {"height_cm": 165, "weight_kg": 60.5},
-        expected_version=nurse_view["section_versions"].get("physique", 0),
+        expected_version=nurse_view.section_versions.get("physique", 0),
     )
-    assert "assessment" not in st["document"]  # the nurse has no HEALTH_READ: no classification shown
-    assert st["document"]["values"] == {"height_cm": 165, "weight_kg": 60.5}
+    assert "assessment" not in st.document  # the nurse has no HEALTH_READ: no classification shown
+    assert st.document["values"] == {"height_cm": 165, "weight_kg": 60.5}
     # The doctor's stale view of another section still saves: sections are versioned separately.
     st = records.save_section(
         clinic["doctor"],
         exam_id,
         "eyes",
         {"vision_right_uncorrected": 8},
-        expected_version=doctor_view["section_versions"].get("eyes", 0),
+        expected_version=doctor_view.section_versions.get("eyes", 0),
     )
-    assert (
-        st["document"]["values"]["height_cm"] == 165 and st["document"]["assessment"]["bmi"]["value"] == 22.2
-    )
+    assert st.document["values"]["height_cm"] == 165 and st.document["assessment"]["bmi"]["value"] == 22.2
     # Autosave of the same section again and again, then the nurse adds the pressure.
     st = records.save_section(
         clinic["nurse"],
@@ -104,7 +102,7 @@ def test_nurse_saves_vitals_doctor_saves_specialties_without_conflict(clinic) ->
         {"pulse": 72, "systolic": 150, "diastolic": 95},
         expected_version=1,
     )
-    assert st["section_versions"] == {"eyes": 1, "physique": 2}
+    assert st.section_versions == {"eyes": 1, "physique": 2}
     with pytest.raises(PermissionDenied):
         records.save_section(
             clinic["nurse"], exam_id, "eyes", {"vision_left_uncorrected": 9}, expected_version=1
@@ -137,7 +135,7 @@ def test_values_are_checked_against_the_form(clinic) -> None:
     with pytest.raises(InvalidInput, match="loại sức khỏe"):
         records.save_section(clinic["doctor"], exam_id, "eyes", {"eyes.class": 7}, expected_version=0)
     st = records.save_section(clinic["doctor"], exam_id, "eyes", {"eyes.class": "II"}, expected_version=0)
-    assert st["document"]["values"]["eyes.class"] == 2
+    assert st.document["values"]["eyes.class"] == 2
 
 
 def test_implausible_value_needs_confirmation_before_signing(clinic) -> None:
@@ -147,24 +145,20 @@ def test_implausible_value_needs_confirmation_before_signing(clinic) -> None:
         exam_id,
         vitals={"height_cm": 112, "weight_kg": 30, "pulse": 72, "systolic": 120, "diastolic": 80},
     )
-    assert [u["field"] for u in st["unconfirmed"]] == ["height_cm"] and not st["can_sign"]
+    assert [u["field"] for u in st.unconfirmed] == ["height_cm"] and not st.can_sign
     with pytest.raises(SigningBlocked) as exc:
         signing.sign(clinic["doctor"], exam_id)
     assert [u["field"] for u in exc.value.unconfirmed] == ["height_cm"]
-    assert (
-        "height_cm" not in st["document"]["assessment"]["inputs"]
-    )  # unconfirmed: left out of the computation
+    assert "height_cm" not in st.document["assessment"]["inputs"]  # unconfirmed: left out of the computation
     st = records.save_section(
         clinic["doctor"],
         exam_id,
         "physique",
         {},
         confirm=["height_cm"],
-        expected_version=st["section_versions"]["physique"],
+        expected_version=st.section_versions["physique"],
     )
-    assert st["document"]["confirmed"] == ["height_cm"] and st["unconfirmed"] == [] and st["can_sign"], st[
-        "errors"
-    ]
+    assert st.document["confirmed"] == ["height_cm"] and st.unconfirmed == [] and st.can_sign, st.errors
     doc = signing.sign(clinic["doctor"], exam_id)
     assert doc["confirmed"] == ["height_cm"] and doc["health_class"] == 5  # physique class V once confirmed
 
@@ -304,7 +298,7 @@ def test_unknown_icd10_code_is_refused_by_name(clinic) -> None:
         {"diagnoses": ["e11", {"code": "I10", "primary": True}]},
         expected_version=0,
     )
-    assert [(d["code"], d["primary"]) for d in st["document"]["diagnoses"]] == [("E11", False), ("I10", True)]
+    assert [(d["code"], d["primary"]) for d in st.document["diagnoses"]] == [("E11", False), ("I10", True)]
     with pytest.raises(UnknownDiagnosis, match="Q99.99"):
         records.save_section(
             clinic["doctor"],
@@ -322,16 +316,16 @@ def test_index_class_better_than_measured_needs_a_reason(clinic) -> None:
         exam_id,
         vitals={"height_cm": 165, "weight_kg": 60, "pulse": 72, "systolic": 170, "diastolic": 85},
     )
-    assert not st["can_sign"] and any("TH" in e and "lý do" in e for e in st["errors"])
+    assert not st.can_sign and any("TH" in e and "lý do" in e for e in st.errors)
     st = records.save_section(
         clinic["doctor"],
         exam_id,
         "internal",
         {"internal.circulation_class": {"class": 2, "reason": "Hồi hộp khi đo, đo lại 130/80"}},
-        expected_version=st["section_versions"]["internal"],
+        expected_version=st.section_versions["internal"],
     )
-    assert st["can_sign"], st["errors"]
-    th = next(i for i in st["document"]["assessment"]["qd1613"]["indices"] if i["code"] == "TH")
+    assert st.can_sign, st.errors
+    th = next(i for i in st.document["assessment"]["qd1613"]["indices"] if i["code"] == "TH")
     assert th["class"] == 2 and th["reason"].startswith("Hồi hộp")
 
 
@@ -341,7 +335,7 @@ def test_doctor_override_needs_a_reason(clinic) -> None:
     st = records.save_section(
         clinic["doctor"], exam_id, "conclusion", {"conclusion.health_class": 3}, expected_version=0
     )
-    assert not st["can_sign"] and any("lý do" in e for e in st["errors"])
+    assert not st.can_sign and any("lý do" in e for e in st.errors)
     st = records.save_section(
         clinic["doctor"],
         exam_id,
@@ -349,8 +343,8 @@ def test_doctor_override_needs_a_reason(clinic) -> None:
         {"health_class_reason": "Thiếu máu mạn tính"},
         expected_version=1,
     )
-    assert st["can_sign"] and st["document"]["health_class"] == 3
-    assert st["document"]["assessment"]["qd1613"]["final"]["source"] == "override"
+    assert st.can_sign and st.document["health_class"] == 3
+    assert st.document["assessment"]["qd1613"]["final"]["source"] == "override"
 
 
 def test_suggested_referral_and_followups_are_recorded_on_signing(clinic) -> None:
@@ -384,7 +378,7 @@ def test_suggested_referral_and_followups_are_recorded_on_signing(clinic) -> Non
     st = plan.set_plan(
         clinic["doctor"], exam_id, suggested["referrals"][:1], suggested["followups"][:2], expected_version=0
     )
-    assert st["section_versions"]["plan"] == 1
+    assert st.section_versions["plan"] == 1
     with pytest.raises(VersionConflict):
         plan.set_plan(clinic["doctor"], exam_id, [], [], expected_version=0)
     doc = signing.sign(clinic["doctor"], exam_id)
@@ -448,4 +442,4 @@ def test_a_code_of_the_stations_imported_icd_list_is_accepted(clinic, tmp_path) 
     st = records.save_section(
         clinic["doctor"], exam_id, "conclusion", {"diagnoses": ["a00.0"]}, expected_version=0
     )
-    assert st["document"]["diagnoses"][0]["name"].startswith("Bệnh tả do Vibrio")
+    assert st.document["diagnoses"][0]["name"].startswith("Bệnh tả do Vibrio")

@@ -182,9 +182,9 @@ def test_an_exam_signed_and_amended_by_the_exams_core_reaches_fhir(admin_session
             hamlet="Thôn 1",
         ),
     )
-    consent.record(ctx, person["id"], "ehr_share")
+    consent.record(ctx, person.id, "ehr_share")
     doctor = staff(ctx.paths, DOCTOR)
-    exam_id = records.open_draft(doctor, person["id"], exam_date=EXAM_DATE)["document"]["id"]
+    exam_id = records.open_draft(doctor, person.id, exam_date=EXAM_DATE).document["id"]
     fill_adult(doctor, exam_id)
     v1 = signing.sign(doctor, exam_id)
     v2 = amendments.amend(doctor, exam_id, "Cân lại: 63 kg", {"weight_kg": 63})

@@ -80,13 +80,9 @@ def test_edit_is_audited_versioned_and_queued(town):
         pid,
         {"phone": "0912 000 222", "hamlet": "Thôn Mới"},
         flags=["chronic"],
-        expected_version=before["version"],
+        expected_version=before.version,
     )
-    assert (
-        after["phone"] == "0912000222"
-        and after["flags"] == ["chronic"]
-        and after["version"] == before["version"] + 1
-    )
+    assert after.phone == "0912000222" and after.flags == ["chronic"] and after.version == before.version + 1
     with town.read() as s:
         ev = json.loads(
             s.execute(
@@ -95,14 +91,14 @@ def test_edit_is_audited_versioned_and_queued(town):
         )
         queued = s.execute(
             text("SELECT count(*) FROM outbox WHERE entity_id = :i AND entity_version = :v"),
-            {"i": pid, "v": after["version"]},
+            {"i": pid, "v": after.version},
         ).scalar()
-    assert ev["old"]["phone"] == before["phone"] and ev["new"]["phone"] == "0912000222"
+    assert ev["old"]["phone"] == before.phone and ev["new"]["phone"] == "0912000222"
     assert queued == 1
     with pytest.raises(InvalidInput):  # someone saved in between
-        persons.update_person(town, pid, {"phone": "0912000333"}, expected_version=before["version"])
+        persons.update_person(town, pid, {"phone": "0912000333"}, expected_version=before.version)
     other = people_list.page(town, ListFilter(), 1, 1)[0]
-    if other["personal_id"] and after["personal_id"] != other["personal_id"]:
+    if other["personal_id"] and after.personal_id != other["personal_id"]:
         with pytest.raises(DuplicatePerson):
             persons.update_person(town, pid, {"personal_id": other["personal_id"]})
 
@@ -136,22 +132,22 @@ def test_duplicates_found_and_merged_with_history(town):
     b = persons.create_person(
         town, P("NGUYỄN THỊ TRÙNG", birth_date=date(1970, 1, 2), phone="0912999001", flags=["chronic"])
     )
-    consent.record(town, b["id"], "exam")
+    consent.record(town, b.id, "exam")
     groups = duplicates.find(town)
-    assert any({p["id"] for p in g["people"]} == {a["id"], b["id"]} for g in groups)
-    result = duplicates.merge(town, a["id"], b["id"])
-    kept = persons.get_person(town, a["id"])
-    assert kept["phone"] == "0912999001" and kept["flags"] == ["chronic"] and kept["hamlet"] == "Thôn 1"
+    assert any({p["id"] for p in g["people"]} == {a.id, b.id} for g in groups)
+    result = duplicates.merge(town, a.id, b.id)
+    kept = persons.get_person(town, a.id)
+    assert kept.phone == "0912999001" and kept.flags == ["chronic"] and kept.hamlet == "Thôn 1"
     assert result["moved"] == {"consent.person_id": 1}
-    assert consent.has_consent(town, a["id"], "exam")
-    assert duplicates.resolve(town, b["id"]) == a["id"]
-    assert duplicates.snapshot_of(town, b["id"])["name"] == "NGUYỄN THỊ TRÙNG"
-    assert not any(b["id"] in {p["id"] for p in g["people"]} for g in duplicates.find(town))
+    assert consent.has_consent(town, a.id, "exam")
+    assert duplicates.resolve(town, b.id) == a.id
+    assert duplicates.snapshot_of(town, b.id)["name"] == "NGUYỄN THỊ TRÙNG"
+    assert not any(b.id in {p["id"] for p in g["people"]} for g in duplicates.find(town))
     c = persons.create_person(
         town, P("Nguyễn Thị Trùng", birth_date=date(1970, 1, 2), personal_id="031170999002")
     )
     with pytest.raises(InvalidInput):  # two different personal IDs: two people
-        duplicates.merge(town, a["id"], c["id"])
+        duplicates.merge(town, a.id, c.id)
 
 
 def test_reception_cannot_merge(town):
@@ -207,8 +203,8 @@ def test_exam_status_this_year_filter(town):
     tomorrow = town.clock.today() + timedelta(days=1)
     camp = campaigns.create_campaign(town, name="Khám năm nay", year=tomorrow.year, groups=["a"])
     site = sites.add_site(town, name="Trạm y tế", capacity_per_hour=40)
-    days.add_day(town, site_id=site["id"], day=tomorrow)
-    plan = planner.plan(town, camp["id"], tomorrow, tomorrow, population=planner.Population(groups={"a"}))
+    days.add_day(town, site_id=site.id, day=tomorrow)
+    plan = planner.plan(town, camp.id, tomorrow, tomorrow, population=planner.Population(groups={"a"}))
     assert plan.placed
     total = people_list.count(town, ListFilter())
     scheduled = people_list.count(town, ListFilter(exam_status="scheduled", exam_year=tomorrow.year))

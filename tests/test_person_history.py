@@ -34,12 +34,12 @@ def visited(station, admin_session, session_clock):
         admin_session, name="Khám sức khỏe toàn dân", year=now.year, groups=["a", "b", "c", "d", "đ"]
     )
     site = sites.add_site(admin_session, name="Trạm y tế xã", capacity_per_hour=40)
-    days.add_day(admin_session, site_id=site["id"], day=now.date())
-    visit = checkin.walk_in(admin_session, pid, campaign_id=camp["id"], now=now)
+    days.add_day(admin_session, site_id=site.id, day=now.date())
+    visit = checkin.walk_in(admin_session, pid, campaign_id=camp.id, now=now)
     doctor = staff(paths, DOCTOR, session_clock)
-    exam_id = records.open_draft(doctor, pid, appointment_id=visit.appointment["id"], exam_date=now.date())[
-        "document"
-    ]["id"]
+    exam_id = records.open_draft(
+        doctor, pid, appointment_id=visit.appointment["id"], exam_date=now.date()
+    ).document["id"]
     fill_adult(doctor, exam_id)
     signing.sign(doctor, exam_id)
     yield {
@@ -148,7 +148,7 @@ def test_a_signed_exam_without_appointment_counts_as_examined_everywhere(
     today = FROZEN_DAY  # the sessions' today
     doctor = staff(paths, DOCTOR, session_clock)
     try:
-        exam_id = records.open_draft(doctor, examined, exam_date=today)["document"]["id"]
+        exam_id = records.open_draft(doctor, examined, exam_date=today).document["id"]
         fill_adult(doctor, exam_id)
         signing.sign(doctor, exam_id)
     finally:
@@ -161,10 +161,8 @@ def test_a_signed_exam_without_appointment_counts_as_examined_everywhere(
         admin_session, name="Khám bổ sung", year=year, groups=["a", "b", "c", "d", "đ"]
     )
     site = sites.add_site(admin_session, name="Nhà văn hóa thôn", capacity_per_hour=40)
-    days.add_day(admin_session, site_id=site["id"], day=today)
-    plan = planner.plan(admin_session, camp["id"], today, today, dry_run=True)
+    days.add_day(admin_session, site_id=site.id, day=today)
+    plan = planner.plan(admin_session, camp.id, today, today, dry_run=True)
     assert {p.person_id for p in plan.placed} == {other}
     with pytest.raises(AlreadyExamined):
-        checkin.walk_in(
-            admin_session, examined, campaign_id=camp["id"], now=datetime.combine(today, time(8, 5))
-        )
+        checkin.walk_in(admin_session, examined, campaign_id=camp.id, now=datetime.combine(today, time(8, 5)))

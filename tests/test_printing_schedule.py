@@ -23,6 +23,7 @@ from ksk_desktop.printing import call_list_pdf, day_schedule_pdf, queue_ticket_p
 from ksk_desktop.printing.codes import MODULE
 from ksk_desktop.printing.jobs import print_call_list, print_day_schedule, print_ticket
 from ksk_desktop.scheduling import campaigns, checkin, day_schedule, days, planner, sites
+from ksk_desktop.scheduling.day_schedule import AppointmentRow, DaySchedule, ScheduledDay, ScheduledSlot
 from ksk_desktop.scheduling.errors import InvalidStatus
 from ksk_desktop.station.lifecycle import station_info
 
@@ -91,17 +92,17 @@ def build_day(ctx, people: int = 60) -> dict:
         )
     camp = campaigns.create_campaign(ctx, name="Khám định kỳ", year=TODAY.year, groups="a,c,d,đ")
     site = sites.add_site(ctx, name="Trạm Y tế xã", capacity_per_hour=40)
-    day = days.add_day(ctx, site_id=site["id"], day=TODAY, hours="07:30-11:30")
-    planner.plan(ctx, camp["id"], TODAY, TODAY, today=TODAY)
+    day = days.add_day(ctx, site_id=site.id, day=TODAY, hours="07:30-11:30")
+    planner.plan(ctx, camp.id, TODAY, TODAY, today=TODAY)
     return {
-        "site": site["id"],
-        "day": day["id"],
+        "site": site.id,
+        "day": day.id,
         "schedule": day_schedule.day_schedule(ctx, TODAY, record=False),
     }
 
 
-def all_rows(schedule: dict) -> list[dict]:
-    return [a for d in schedule["days"] for s in d["slots"] for a in s["appointments"]]
+def all_rows(schedule: DaySchedule) -> list[AppointmentRow]:
+    return [a for d in schedule.days for s in d.slots for a in s.appointments]
 
 
 @pytest.fixture
@@ -153,27 +154,33 @@ def test_module_width_is_scannable():
 
 
 def test_nfd_input_prints_as_nfc(tmp_path):
-    schedule = {
-        "date": TODAY.isoformat(),
-        "appointments": 1,
-        "days": [
-            {
-                "day_id": "d",
-                "site_id": "s",
-                "site_name": nfd("Điểm khám Trường Tiểu học"),
-                "booked": 1,
-                "capacity": 5,
-                "opening_hours": "07:30-08:00",
-                "team_note": nfd("BS. Lưu Đức Hải"),
-                "slots": [
-                    {
-                        "slot_id": "x",
-                        "start": "07:30",
-                        "end": "08:00",
-                        "capacity": 5,
-                        "booked": 1,
-                        "appointments": [
-                            {
+    schedule = DaySchedule(
+        date=TODAY.isoformat(),
+        appointments=1,
+        days=[
+            ScheduledDay(
+                day_id="d",
+                site_id="s",
+                site_name=nfd("Điểm khám Trường Tiểu học"),
+                site_kind="school",
+                mobile=True,
+                opening_hours="07:30-08:00",
+                slot_minutes=30,
+                capacity_per_slot=5,
+                team_note=nfd("BS. Lưu Đức Hải"),
+                locked=False,
+                capacity=5,
+                booked=1,
+                free=4,
+                slots=[
+                    ScheduledSlot(
+                        slot_id="x",
+                        start="07:30",
+                        end="08:00",
+                        capacity=5,
+                        booked=1,
+                        appointments=[
+                            {  # only what the schedule prints
                                 "appointment_id": "9b2f6c1e-0a4d-4e5f-8a7b-1c2d3e4f5a6b",
                                 "queue_no": None,
                                 "name": nfd("Đặng Thị Hường"),
@@ -189,11 +196,11 @@ def test_nfd_input_prints_as_nfc(tmp_path):
                                 "end": "08:00",
                             }
                         ],
-                    }
+                    )
                 ],
-            }
+            )
         ],
-    }
+    )
     out = tmp_path / "nfd.pdf"
     assert (
         day_schedule_pdf(out, schedule, {"name": nfd("Trạm Y tế phường Thành Đông"), "commune_code": COMMUNE})

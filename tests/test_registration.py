@@ -27,7 +27,7 @@ def test_new_card_registers_then_is_found(admin_session):
     first = register(admin_session, CARD)
     assert first.status == "created" and first.person_id
     p = persons.get_person(admin_session, first.person_id)
-    assert (p["name"], p["dob"], p["sex"], p["old_id"]) == ("Nguyễn Văn Thử", "1985-04-15", "M", "999888701")
+    assert (p.name, p.dob, p.sex, p.old_id) == ("Nguyễn Văn Thử", "1985-04-15", "M", "999888701")
     again = register(admin_session, "\ufeff" + CARD + "\r\n")  # scanner artefacts around the same card
     assert (
         again.status == "existing"
@@ -41,10 +41,10 @@ def test_differences_need_confirmation_and_are_taken_field_by_field(admin_sessio
     pid = register(admin_session, CARD).person_id
     result = register(admin_session, MOVED)
     assert result.status == "needs_confirmation" and set(result.differences) == {"address"}
-    assert "Kiểm Thử" in persons.get_person(admin_session, pid)["permanent_address"]  # nothing changed yet
+    assert "Kiểm Thử" in persons.get_person(admin_session, pid).permanent_address  # nothing changed yet
     taken = register(admin_session, MOVED, accept_fields=["address"])
     assert taken.status == "existing" and taken.applied == ["address"]
-    assert "Kiến Thụy" in persons.get_person(admin_session, pid)["permanent_address"]
+    assert "Kiến Thụy" in persons.get_person(admin_session, pid).permanent_address
     with admin_session.read() as s:
         ev = json.loads(
             s.execute(
@@ -59,8 +59,8 @@ def test_match_by_old_id_and_by_name_and_birth_date(admin_session):
         admin_session, persons.PersonInput("Nguyễn Văn Thử", old_id="999888701", birth_year=1985)
     )
     result = register(admin_session, CARD, accept=True)
-    assert result.matched_by == "old_id" and result.person_id == a["id"]
-    assert persons.get_person(admin_session, a["id"])["personal_id"] == "031085999901"  # the ID is filled in
+    assert result.matched_by == "old_id" and result.person_id == a.id
+    assert persons.get_person(admin_session, a.id).personal_id == "031085999901"  # the ID is filled in
     b = persons.create_person(
         admin_session, persons.PersonInput("Trần Thị Mẫu", birth_date=date(2003, 3, 2), hamlet="Thôn 2")
     )
@@ -68,7 +68,7 @@ def test_match_by_old_id_and_by_name_and_birth_date(admin_session):
         "031303999902||Trần Thị Mẫu|02032003|Nữ|Thôn Thử Nghiệm, Xã Việt Khê, Thành phố Hải Phòng|20042021"
     )
     result = register(admin_session, card2, accept=True)
-    assert result.matched_by == "name_dob" and result.person_id == b["id"]
+    assert result.matched_by == "name_dob" and result.person_id == b.id
     assert people(admin_session) == 2
 
 
@@ -168,4 +168,4 @@ def test_look_only_then_register_with_the_hamlet_picked(admin_session):
     assert people(admin_session) == 0
     done = register(admin_session, CARD, accept=True, hamlet="Thôn 3", commune_code="11680", group="c")
     person = persons.get_person(admin_session, done.person_id)
-    assert (person["hamlet"], person["commune_code"], person["target_group"]) == ("Thôn 3", "11680", "c")
+    assert (person.hamlet, person.commune_code, person.target_group) == ("Thôn 3", "11680", "c")

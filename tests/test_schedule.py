@@ -109,19 +109,17 @@ def world(admin_session):
     station = sites.add_site(ctx, name="Trạm Y tế xã", capacity_per_hour=20)
     school = sites.add_site(ctx, name="Trường THCS", kind="school", capacity_per_hour=20)
     ds = [
-        days.add_day(
-            ctx, site_id=station["id"], day=TODAY + timedelta(days=i), hours="07:30-09:30,13:30-15:30"
-        )
+        days.add_day(ctx, site_id=station.id, day=TODAY + timedelta(days=i), hours="07:30-09:30,13:30-15:30")
         for i in (1, 2, 3)
     ]
-    sd = days.add_day(ctx, site_id=school["id"], day=TODAY + timedelta(days=2), hours="07:30-09:30")
+    sd = days.add_day(ctx, site_id=school.id, day=TODAY + timedelta(days=2), hours="07:30-09:30")
     return {
         "ctx": ctx,
-        "campaign": camp["id"],
-        "station": station["id"],
-        "school": school["id"],
-        "days": [d["id"] for d in ds],
-        "school_day": sd["id"],
+        "campaign": camp.id,
+        "station": station.id,
+        "school": school.id,
+        "days": [d.id for d in ds],
+        "school_day": sd.id,
     }
 
 
@@ -131,7 +129,7 @@ def test_campaign_site_and_day_rules(admin_session):
     c = campaigns.create_campaign(
         ctx, name="Đợt 1", year=2026, groups="a, DD ,b", exam_forms={"b": "child-pupil"}
     )
-    assert c["groups"] == ["a", "b", "đ"] and c["exam_forms"] == {"a": "elderly", "b": "child", "đ": "adult"}
+    assert c.groups == ["a", "b", "đ"] and c.exam_forms == {"a": "elderly", "b": "child", "đ": "adult"}
     with pytest.raises(InvalidInput, match="Mẫu phiếu khám 'hoc-sinh' không có"):
         campaigns.create_campaign(ctx, name="Đợt 2", year=2026, groups="b", exam_forms={"b": "hoc-sinh"})
     with pytest.raises(InvalidInput, match="Đã có đợt khám"):
@@ -140,31 +138,31 @@ def test_campaign_site_and_day_rules(admin_session):
         campaigns.create_campaign(ctx, name="Đợt 2", year=2026, groups="a,x")
 
     site = sites.add_site(ctx, name="Trạm")
-    d = days.add_day(ctx, site_id=site["id"], day=TODAY)
-    assert d["capacity_per_slot"] == 20 and len(d["slots"]) == 14 and d["capacity"] == 280  # 40/h × 30 min
-    assert [x["start"] for x in d["slots"][:2]] == ["07:30", "08:00"] and d["slots"][-1]["end"] == "16:30"
+    d = days.add_day(ctx, site_id=site.id, day=TODAY)
+    assert d.capacity_per_slot == 20 and len(d.slots) == 14 and d.capacity == 280  # 40/h × 30 min
+    assert [x.start for x in d.slots[:2]] == ["07:30", "08:00"] and d.slots[-1].end == "16:30"
     with pytest.raises(InvalidInput, match="đã có ngày khám"):
-        days.add_day(ctx, site_id=site["id"], day=TODAY)
+        days.add_day(ctx, site_id=site.id, day=TODAY)
     with pytest.raises(DateInPast, match="đã qua"):
-        days.add_day(ctx, site_id=site["id"], day=TODAY - timedelta(days=1))
+        days.add_day(ctx, site_id=site.id, day=TODAY - timedelta(days=1))
     with pytest.raises(InvalidInput, match="không chia đều"):
-        days.add_day(ctx, site_id=site["id"], day=TODAY + timedelta(days=1), hours="07:30-11:20")
+        days.add_day(ctx, site_id=site.id, day=TODAY + timedelta(days=1), hours="07:30-11:20")
     with pytest.raises(InvalidInput, match="chồng lên nhau"):
-        days.add_day(ctx, site_id=site["id"], day=TODAY + timedelta(days=1), hours="07:00-10:00,09:00-11:00")
+        days.add_day(ctx, site_id=site.id, day=TODAY + timedelta(days=1), hours="07:00-10:00,09:00-11:00")
 
     island = sites.add_site(ctx, name="Điểm đảo", kind="island", capacity_per_hour=0)
-    assert island["capacity_per_hour"] is None and island["mobile"] is True
+    assert island.capacity_per_hour is None and island.mobile is True
     with pytest.raises(SiteCapacityMissing, match="chưa đặt công suất"):
-        days.add_day(ctx, site_id=island["id"], day=TODAY + timedelta(days=1))
+        days.add_day(ctx, site_id=island.id, day=TODAY + timedelta(days=1))
     d2 = days.add_day(
         ctx,
-        site_id=island["id"],
+        site_id=island.id,
         day=TODAY + timedelta(days=1),
         hours="08:00-10:00",
         slot_minutes=60,
         capacity_per_slot=15,
     )
-    assert d2["capacity"] == 30
+    assert d2.capacity == 30
     with pytest.raises(InvalidInput, match="Loại điểm khám"):
         sites.add_site(ctx, name="Bệnh viện", kind="hospital")
     actions = {r[0] for r in q(ctx, "SELECT action FROM audit_event")}
@@ -277,7 +275,7 @@ def test_plan_spreads_hamlets_and_reports_what_did_not_fit(world):
     other = campaigns.create_campaign(ctx, name="Chỉ nhóm a", year=TODAY.year, groups="a")
     with pytest.raises(InvalidInput, match="không có nhóm"):
         planner.plan(
-            ctx, other["id"], TODAY, TODAY + timedelta(days=5), population=planner.Population(groups={"c"})
+            ctx, other.id, TODAY, TODAY + timedelta(days=5), population=planner.Population(groups={"c"})
         )
     with pytest.raises(NotFound):
         planner.plan(ctx, "no-such-campaign", TODAY, TODAY + timedelta(days=5))
@@ -398,19 +396,19 @@ def desk(admin_session):
     add_people(ctx, 300, seed=11)
     camp = campaigns.create_campaign(ctx, name="KSK", year=TODAY.year, groups="a,b,c,d,đ")
     site = sites.add_site(ctx, name="Trạm", capacity_per_hour=10)
-    today = days.add_day(ctx, site_id=site["id"], day=TODAY, hours="07:30-09:30")  # 4 slots × 5
-    later = days.add_day(ctx, site_id=site["id"], day=TODAY + timedelta(days=3), hours="07:30-08:30")
+    today = days.add_day(ctx, site_id=site.id, day=TODAY, hours="07:30-09:30")  # 4 slots × 5
+    later = days.add_day(ctx, site_id=site.id, day=TODAY + timedelta(days=3), hours="07:30-08:30")
     planner.plan(
-        ctx, camp["id"], TODAY, TODAY + timedelta(days=3), population=planner.Population(groups={"a", "c"})
+        ctx, camp.id, TODAY, TODAY + timedelta(days=3), population=planner.Population(groups={"a", "c"})
     )
     users.add_user(ctx, "bacsi", "doctor", "Bac-si-khoa-2026", "BS. Thử")
     users.add_user(ctx, "letan", "reception", "Le-tan-khoa-2026", "ĐD. Thử")
     return {
         "ctx": ctx,
-        "campaign": camp["id"],
-        "site": site["id"],
-        "today": today["id"],
-        "later": later["id"],
+        "campaign": camp.id,
+        "site": site.id,
+        "today": today.id,
+        "later": later.id,
     }
 
 
@@ -532,7 +530,7 @@ def test_walk_in_takes_the_next_free_slot_today(desk):
     ctx = desk["ctx"]
     free = days.add_day(
         ctx,
-        site_id=sites.add_site(ctx, name="Nhà văn hóa thôn", kind="village_hall")["id"],
+        site_id=sites.add_site(ctx, name="Nhà văn hóa thôn", kind="village_hall").id,
         day=TODAY,
         hours="13:00-14:00",
         slot_minutes=30,
@@ -549,18 +547,18 @@ def test_walk_in_takes_the_next_free_slot_today(desk):
     at = datetime.combine(TODAY, time(13, 10))
     with pytest.raises(InvalidInput, match="nhiều điểm khám"):
         checkin.walk_in(ctx, walkers[0], now=at)
-    got = [checkin.walk_in(ctx, w, day_id=free["id"], now=at) for w in walkers[:4]]
+    got = [checkin.walk_in(ctx, w, day_id=free.id, now=at) for w in walkers[:4]]
     assert [g.queue_no for g in got] == [1, 2, 3, 4] and all(g.status == "walk_in" for g in got)
     assert [g.appointment["start"] for g in got] == ["13:00", "13:00", "13:30", "13:30"]
     assert all(g.appointment["walk_in"] and g.appointment["status"] == "checked_in" for g in got)
     assert logged(ctx, "appointment.walk_in", got[0].appointment["id"]) == (1, 1)
     with pytest.raises(DayOverCapacity, match="đã kín chỗ"):
-        checkin.walk_in(ctx, walkers[4], day_id=free["id"], now=at)
-    over = checkin.walk_in(ctx, walkers[4], day_id=free["id"], now=at, allow_over_capacity=True)
+        checkin.walk_in(ctx, walkers[4], day_id=free.id, now=at)
+    over = checkin.walk_in(ctx, walkers[4], day_id=free.id, now=at, allow_over_capacity=True)
     assert over.queue_no == 5
     # someone booked for another day who walks in today: their appointment comes to today
     later = q(ctx, "SELECT id, person_id FROM appointment WHERE day_id = :d LIMIT 1", d=desk["later"])[0]
-    moved = checkin.walk_in(ctx, later.person_id, day_id=free["id"], now=at, allow_over_capacity=True)
+    moved = checkin.walk_in(ctx, later.person_id, day_id=free.id, now=at, allow_over_capacity=True)
     assert moved.appointment["id"] == later.id and moved.appointment["date"] == TODAY.isoformat()
     assert no_duplicates(ctx)
 
@@ -584,17 +582,17 @@ def test_board_columns_follow_the_day(desk, station, session_clock):
     finally:
         doctor.close()
     b = board.board(ctx)
-    assert [r["queue_no"] for r in b["waiting"]] == [3, 4]
-    assert [r["appointment_id"] for r in b["in_exam"]] == [rows[0].id]
-    assert [r["appointment_id"] for r in b["done"]] == [rows[1].id]
-    assert b["counts"]["total"] == b["counts"]["expected"] + 4
+    assert [r["queue_no"] for r in b.waiting] == [3, 4]
+    assert [r["appointment_id"] for r in b.in_exam] == [rows[0].id]
+    assert [r["appointment_id"] for r in b.done] == [rows[1].id]
+    assert b.counts.total == b.counts.expected + 4
     board.return_to_queue(ctx, rows[0].id)
-    assert [r["queue_no"] for r in board.board(ctx)["waiting"]] == [1, 3, 4]
+    assert [r["queue_no"] for r in board.board(ctx).waiting] == [1, 3, 4]
     show = day_schedule.day_schedule(ctx, TODAY)
-    slot = show["days"][0]["slots"][0]
-    assert slot["booked"] == len(slot["appointments"]) <= slot["capacity"]
+    slot = show.days[0].slots[0]
+    assert slot.booked == len(slot.appointments) <= slot.capacity
     keys = {"queue_no", "person_id", "name", "dob", "sex", "hamlet", "group", "phone", "status"}
-    assert keys <= set(slot["appointments"][0])
+    assert keys <= set(slot.appointments[0])
 
 
 def test_reconcile_marks_no_shows_and_make_up_day_links_old_to_new(desk):
@@ -612,7 +610,7 @@ def test_reconcile_marks_no_shows_and_make_up_day_links_old_to_new(desk):
             team_note=None,
         )
     planner.plan(ctx, desk["campaign"], past, past, today=past, population=planner.Population(groups={"đ"}))
-    booked = q(ctx, "SELECT id FROM appointment WHERE day_id = :d ORDER BY id", d=past_day["id"])
+    booked = q(ctx, "SELECT id FROM appointment WHERE day_id = :d ORDER BY id", d=past_day.id)
     assert len(booked) == 8
     for r in booked[:3]:
         checkin.checkin_by_appointment(ctx, r.id, today=past)
@@ -631,10 +629,10 @@ def test_reconcile_marks_no_shows_and_make_up_day_links_old_to_new(desk):
     makeup = days.add_day(
         ctx, site_id=desk["site"], day=TODAY + timedelta(days=5), hours="07:30-08:00", capacity_per_slot=3
     )
-    assert makeup["id"] in {d["id"] for d in reconcile.make_up_days(ctx, after=past)}
+    assert makeup.id in {d.id for d in reconcile.make_up_days(ctx, after=past)}
     with pytest.raises(DateInPast):
-        reconcile.reschedule_no_shows(ctx, past_day["id"], no_show_date=past)
-    done = reconcile.reschedule_no_shows(ctx, makeup["id"], no_show_date=past)
+        reconcile.reschedule_no_shows(ctx, past_day.id, no_show_date=past)
+    done = reconcile.reschedule_no_shows(ctx, makeup.id, no_show_date=past)
     assert (
         len(done["rescheduled"]) == 3 and len(done["not_rescheduled"]) == 2
     )  # three places on the make-up day
@@ -645,7 +643,7 @@ def test_reconcile_marks_no_shows_and_make_up_day_links_old_to_new(desk):
             "SELECT rescheduled_from, status, day_id FROM appointment WHERE id = :i",
             i=m["new_appointment_id"],
         )
-        assert new == (m["appointment_id"], "scheduled", makeup["id"])
+        assert new == (m["appointment_id"], "scheduled", makeup.id)
         assert (
             q(ctx, "SELECT status FROM appointment WHERE id = :i", i=m["appointment_id"])[0][0]
             == "rescheduled"
@@ -772,7 +770,7 @@ def test_demo_schedule_shows_a_real_exam_day(admin_session):
     add_people(ctx, 900, seed=3)
     made = seed_demo_schedule(ctx, TODAY)
     b = board.board(ctx, TODAY)
-    assert b["counts"]["waiting"] == 8 and b["counts"]["in_exam"] == 2 and b["counts"]["done"] == 5
+    assert b.counts.waiting == 8 and b.counts.in_exam == 2 and b.counts.done == 5
     assert made["no_show_past"] > 0 and made["examined_past"] > 0
-    assert board.board(ctx, date.fromisoformat(made["past_day"]))["counts"]["no_show"] == made["no_show_past"]
+    assert board.board(ctx, date.fromisoformat(made["past_day"])).counts.no_show == made["no_show_past"]
     assert all(load <= cap for _sid, _start, cap, load in slot_loads(ctx)) and no_duplicates(ctx)

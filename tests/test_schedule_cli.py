@@ -297,7 +297,7 @@ def test_schedule_cli_contract(populated):
     planner.plan(ctx, camp["id"], past, past, today=past, population=planner.Population(groups={"c"}))
     with ctx.read() as s:
         first_past = s.execute(
-            text("SELECT id FROM appointment WHERE day_id = :d LIMIT 1"), {"d": past_day["id"]}
+            text("SELECT id FROM appointment WHERE day_id = :d LIMIT 1"), {"d": past_day.id}
         ).scalar()
     checkin.checkin_by_appointment(ctx, first_past, today=past)
     rec = ok(ksk("schedule", "reconcile", "--date", dmy(past), "--json", data_dir=data))

@@ -36,7 +36,7 @@ def shared(tmp_path_factory):
     )
     ctx = login(paths, ADMIN, ADMIN_PASSWORD, clock=frozen_clock(TODAY))
     camp = campaigns.create_campaign(ctx, name="Tính chất", year=TODAY.year, groups="a,b,c,d,đ")
-    yield ctx, camp["id"]
+    yield ctx, camp.id
     ctx.close()
 
 
@@ -99,17 +99,17 @@ def test_planning_never_exceeds_capacity_and_keeps_its_rules(
     made = {}
     for spec in day_specs:
         site = school if spec["school"] else station
-        key = (site["id"], spec["offset"])
+        key = (site.id, spec["offset"])
         if key in made:
             continue
         made[key] = days.add_day(
             ctx,
-            site_id=site["id"],
+            site_id=site.id,
             day=base + timedelta(days=spec["offset"]),
             hours=spec["hours"],
             slot_minutes=spec["minutes"],
             capacity_per_slot=spec["capacity"],
-        )["id"]
+        ).id
     window = (base + timedelta(days=1), base + timedelta(days=4))
     everyone = planner.Population(hamlets=set(hamlets))
 

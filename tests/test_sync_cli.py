@@ -69,7 +69,7 @@ def test_item_4_of_10_rejected_is_parked_and_never_skipped(station, hub):
     ctx = login(paths, ADMIN, ADMIN_PASSWORD)
     try:
         people = [persons.create_person(ctx, p) for p in synthetic_people(10, seed=3)]
-        fourth = people[3]["id"]
+        fourth = people[3].id
         with ctx.write() as s:  # a record the hub refuses (an ID that lost a digit behind the app's back)
             s.execute(text("UPDATE person SET personal_id = '03119000432' WHERE id = :i"), {"i": fourth})
         queued = outbox_rows(ctx)

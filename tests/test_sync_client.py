@@ -65,8 +65,8 @@ def test_delivers_everything_once_and_reports_status(admin_session, hub):
     assert report.complete and report.accepted == 121 and report.rejected == 0 and report.error is None
     assert_exactly_once(ctx, hub)
     status = sync_state.status(ctx)
-    assert status["pending"] == 0 and status["parked"] == 0 and status["sent"] == 121
-    assert status["last_success_at"] and status["last_error"] is None
+    assert status.pending == 0 and status.parked == 0 and status.sent == 121
+    assert status.last_success_at and status.last_error is None
     again = worker.run_once()  # nothing new: only the audit head goes up, and it is a duplicate
     assert again.complete and again.accepted == 0 and again.duplicate == 0
     heads = [r for r in hub_rows(hub.db_url, with_heads=True) if r[1] == "audit_head"]
@@ -84,7 +84,7 @@ def test_resumes_after_a_crash_with_items_in_flight(admin_session, hub):
     t = HubTransport(link.hub_url, link.credential)
     assert [r["status"] for r in t.push([i.wire() for i in batch])] == ["accepted"] * 20
     t.close()
-    assert sync_state.status(ctx)["in_flight"] == 20
+    assert sync_state.status(ctx).in_flight == 20
     report = SyncWorker(ctx, config=FAST).run_once()
     assert report.resumed == 20 and report.duplicate == 20 and report.accepted == 10
     assert_exactly_once(ctx, hub)
@@ -168,7 +168,7 @@ def test_nothing_is_marked_sent_without_a_complete_well_formed_answer(admin_sess
     assert not report.complete and report.failures == 1 and report.error
     states = [r[4] for r in outbox_rows(ctx)]
     assert states == ["pending"] * 5  # same ids will go again
-    assert sync_state.status(ctx)["last_error"]
+    assert sync_state.status(ctx).last_error
 
 
 def test_answer_checkers_refuse_anything_incomplete():
@@ -229,9 +229,9 @@ def test_record_edited_while_its_upload_is_in_flight_goes_back_to_pending(admin_
 
     def on_progress(p: dict) -> None:
         if p["phase"] == "push" and not seen:  # right after the first answer was committed
-            seen.append(sync_state.status(ctx)["pending"])
+            seen.append(sync_state.status(ctx).pending)
 
-    edit = lambda: persons.update_person(ctx, person["id"], {"phone": "0911222333"})  # noqa: E731
+    edit = lambda: persons.update_person(ctx, person.id, {"phone": "0911222333"})  # noqa: E731
     worker = SyncWorker(
         ctx,
         transport=EditingTransport(link.hub_url, link.credential, edit=edit),
@@ -241,8 +241,8 @@ def test_record_edited_while_its_upload_is_in_flight_goes_back_to_pending(admin_
     report = worker.run_once()
     assert seen == [1]  # the record was pending again, not "sent", after its first upload was acknowledged
     assert report.complete and report.accepted == 2
-    assert hub_store_person(hub, person["id"])["phone"] == "0911222333"
-    assert sync_state.status(ctx)["pending"] == 0
+    assert hub_store_person(hub, person.id)["phone"] == "0911222333"
+    assert sync_state.status(ctx).pending == 0
     assert_exactly_once(ctx, hub)
 
 
@@ -258,14 +258,14 @@ def test_an_edit_that_bypassed_the_outbox_during_upload_is_requeued(admin_sessio
         with ctx.write() as s:
             s.execute(
                 text("UPDATE person SET hamlet = 'Thôn Mới', version = version + 1 WHERE id = :i"),
-                {"i": person["id"]},
+                {"i": person.id},
             )
 
     report = SyncWorker(
         ctx, transport=EditingTransport(link.hub_url, link.credential, edit=edit), config=FAST
     ).run_once()
     assert report.complete and report.requeued == 1 and report.accepted == 2
-    assert hub_store_person(hub, person["id"])["hamlet"] == "Thôn Mới"
+    assert hub_store_person(hub, person.id)["hamlet"] == "Thôn Mới"
     assert_exactly_once(ctx, hub)
 
 
@@ -311,8 +311,8 @@ def test_cancel_stops_a_waiting_worker_promptly_and_it_never_blocks_the_caller(a
     worker.cancel()
     assert worker.join(5), "worker did not stop"  # well before the backoff was over
     status = sync_state.status(ctx)
-    assert status["pending"] == 3 and status["in_flight"] == 0 and status["consecutive_failures"] >= 1
-    assert status["last_error"] and status["next_attempt_at"]
+    assert status.pending == 3 and status.in_flight == 0 and status.consecutive_failures >= 1
+    assert status.last_error and status.next_attempt_at
     worker.close()
 
 

@@ -99,7 +99,7 @@ def test_sigkill_the_client_mid_batch_repeatedly(admin_session, hub, tmp_path):
             at_hub.append(len(hub_rows(hub.db_url)))
             probe = login(ctx.paths, ADMIN, ADMIN_PASSWORD, record=False)
             in_flight.append(
-                sync_state.status(probe)["in_flight"]
+                sync_state.status(probe).in_flight
             )  # items whose outcome the client never learnt
             probe.close()
         assert sum(1 for n in in_flight if n) >= 5, f"kills did not land mid-batch: {in_flight}"
@@ -203,7 +203,7 @@ def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_sess
             store.close()
         received = datetime.fromisoformat(str(newest))
         assert abs(received - SYSTEM_CLOCK.utcnow()) < timedelta(hours=1)  # hub time, not the station's
-        shown = datetime.fromisoformat(sync_state.status(ctx)["last_success_at"].removesuffix("Z"))
+        shown = datetime.fromisoformat(sync_state.status(ctx).last_success_at.removesuffix("Z"))
         assert shown > SYSTEM_CLOCK.utcnow() + timedelta(days=1)  # the station's own (wrong) clock
     finally:
         hub.stop()
@@ -226,7 +226,7 @@ def test_two_stations_register_the_same_personal_id_offline(tmp_path, hub):
                 full_name="Vũ Thị Lan", personal_id="031185001122", hamlet="Thôn Đông", flags=["poor"]
             ),
         )
-        consent_b = consent.record(b, pb["id"], "exam")
+        consent_b = consent.record(b, pb.id, "exam")
         add_people(a, 5, offset=10)
         add_people(b, 5, offset=20)
         for ctx in (a, b):
@@ -238,13 +238,11 @@ def test_two_stations_register_the_same_personal_id_offline(tmp_path, hub):
         hub_store = HubStore(hub.db_url)
         try:
             stats = hub_store.stats()
-            at_hub = hub_store.person(pb["id"])
+            at_hub = hub_store.person(pb.id)
         finally:
             hub_store.close()
         assert stats["merges"] == 1 and stats["persons"] == 11
-        assert (
-            at_hub["id"] == pa["id"] and at_hub["phone"] == "0912000111" and at_hub["hamlet"] == "Thôn Đông"
-        )
+        assert at_hub["id"] == pa.id and at_hub["phone"] == "0912000111" and at_hub["hamlet"] == "Thôn Đông"
 
         def local(ctx):
             hits = persons.search(ctx, "031185001122", record=False)
@@ -253,15 +251,13 @@ def test_two_stations_register_the_same_personal_id_offline(tmp_path, hub):
 
         la, lb = local(a), local(b)
         drop = {"version"}
-        assert {k: v for k, v in la.items() if k not in drop} == {
-            k: v for k, v in lb.items() if k not in drop
+        assert {k: v for k, v in la.to_json().items() if k not in drop} == {
+            k: v for k, v in lb.to_json().items() if k not in drop
         }
-        assert la["id"] == pa["id"] and la["phone"] == "0912000111" and la["hamlet"] == "Thôn Đông"
-        assert la["flags"] == ["poor"]
-        assert duplicates.resolve(b, pb["id"]) == pa["id"]  # the duplicate id resolves to the kept one
-        assert (
-            consent.of_person(b, pa["id"])[0].id == consent_b.id
-        )  # its consent now points at the kept person
+        assert la.id == pa.id and la.phone == "0912000111" and la.hamlet == "Thôn Đông"
+        assert la.flags == ["poor"]
+        assert duplicates.resolve(b, pb.id) == pa.id  # the duplicate id resolves to the kept one
+        assert consent.of_person(b, pa.id)[0].id == consent_b.id  # its consent now points at the kept person
         assert persons.count_people(a) == persons.count_people(b) == 11  # rosters converged both ways
         # Replay: pull everything again from the start; nothing changes.
         for ctx in (a, b):
@@ -269,14 +265,14 @@ def test_two_stations_register_the_same_personal_id_offline(tmp_path, hub):
                 s.execute(SyncState.__table__.update().values(pull_cursor=0))
             assert SyncWorker(ctx, config=config).run_once().complete
         assert persons.count_people(a) == persons.count_people(b) == 11
-        assert local(a) | {"version": 0} == la | {"version": 0}
+        assert local(a).to_json() | {"version": 0} == la.to_json() | {"version": 0}
         hub_store = HubStore(hub.db_url)
         try:
             assert hub_store.stats()["merges"] == 1 and hub_store.stats()["persons"] == 11
         finally:
             hub_store.close()
         for ctx in (a, b):
-            assert sync_state.status(ctx)["pending"] == 0 and sync_state.status(ctx)["parked"] == 0
+            assert sync_state.status(ctx).pending == 0 and sync_state.status(ctx).parked == 0
     finally:
         a.close()
         b.close()

@@ -65,17 +65,17 @@ def world(admin_session):
     persons.create_many(ctx, [persons.PersonInput.from_dict(p) for p in rows])
     camp = campaigns.create_campaign(ctx, name="KSK", year=TODAY.year, groups="a,b,c,d,đ")
     site = sites.add_site(ctx, name="Trạm Y tế xã", capacity_per_hour=20)
-    today = days.add_day(ctx, site_id=site["id"], day=TODAY, hours="07:30-09:30")
-    later = days.add_day(ctx, site_id=site["id"], day=TODAY + timedelta(days=3), hours="07:30-11:30")
-    planner.plan(ctx, camp["id"], TODAY, TODAY, population=planner.Population(groups={"a"}))
+    today = days.add_day(ctx, site_id=site.id, day=TODAY, hours="07:30-09:30")
+    later = days.add_day(ctx, site_id=site.id, day=TODAY + timedelta(days=3), hours="07:30-11:30")
+    planner.plan(ctx, camp.id, TODAY, TODAY, population=planner.Population(groups={"a"}))
     users.add_user(ctx, *DOCTOR[:1], "doctor", DOCTOR[1], "BS. Thử")
     users.add_user(ctx, *RECEPTION[:1], "reception", RECEPTION[1], "ĐD. Thử")
     return {
         "ctx": ctx,
-        "campaign": camp["id"],
-        "site": site["id"],
-        "today": today["id"],
-        "later": later["id"],
+        "campaign": camp.id,
+        "site": site.id,
+        "today": today.id,
+        "later": later.id,
     }
 
 

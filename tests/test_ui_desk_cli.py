@@ -26,22 +26,22 @@ def test_checkin_by_person_and_one_no_show_from_the_command_line(station, admin_
     persons.create_many(ctx, [persons.PersonInput.from_dict(p) for p in rows])
     camp = campaigns.create_campaign(ctx, name="KSK", year=TODAY.year, groups="a,b,c,d,đ")
     site = sites.add_site(ctx, name="Trạm", capacity_per_hour=20)
-    today = days.add_day(ctx, site_id=site["id"], day=TODAY, hours="00:00-23:30")
-    later = days.add_day(ctx, site_id=site["id"], day=TODAY + timedelta(days=2), hours="07:30-09:30")
-    planner.plan(ctx, camp["id"], TODAY, TODAY, population=planner.Population(groups={"a"}))
+    today = days.add_day(ctx, site_id=site.id, day=TODAY, hours="00:00-23:30")
+    later = days.add_day(ctx, site_id=site.id, day=TODAY + timedelta(days=2), hours="07:30-09:30")
+    planner.plan(ctx, camp.id, TODAY, TODAY, population=planner.Population(groups={"a"}))
     planner.plan(
         ctx,
-        camp["id"],
+        camp.id,
         TODAY + timedelta(days=2),
         TODAY + timedelta(days=2),
         population=planner.Population(groups={"c"}),
     )
     with ctx.read() as s:
         booked = s.execute(
-            text("SELECT id, person_id FROM appointment WHERE day_id = :d ORDER BY id"), {"d": today["id"]}
+            text("SELECT id, person_id FROM appointment WHERE day_id = :d ORDER BY id"), {"d": today.id}
         ).all()
         future = s.execute(
-            text("SELECT id FROM appointment WHERE day_id = :d LIMIT 1"), {"d": later["id"]}
+            text("SELECT id FROM appointment WHERE day_id = :d LIMIT 1"), {"d": later.id}
         ).scalar()
         stranger = s.execute(
             text("SELECT id FROM person WHERE id NOT IN (SELECT person_id FROM appointment) LIMIT 1")

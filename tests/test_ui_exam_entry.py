@@ -73,7 +73,7 @@ def test_nurse_types_vitals_with_the_keyboard_and_autosave_stores_them(qtbot, wo
     assert QApplication.focusWidget() is editor_of(page, "physique.temperature_c").focus_widget
     wait_saved(qtbot, page)
     assert page.editor.bar.saved_label.text().startswith("Đã lưu lúc ")
-    values = records.load(doctor, page.editor.exam_id)["document"]["values"]
+    values = records.load(doctor, page.editor.exam_id).document["values"]
     assert {k: values[k] for k in ("height_cm", "weight_kg", "pulse", "systolic", "diastolic")} == {
         "height_cm": 165,
         "weight_kg": 60.5,
@@ -120,19 +120,19 @@ def test_implausible_blood_pressure_must_be_confirmed_before_signing(qtbot, worl
         exam_id,
         "internal",
         {"internal.circulation_class": 4},
-        expected_version=st["section_versions"]["internal"],
+        expected_version=st.section_versions["internal"],
     )
     assert page.editor.load_exam(exam_id)
     assert not page.editor.sign_now()
     (box,) = message_boxes()
     assert "Cần kiểm tra và xác nhận" in box.text() and "300 mmHg" in box.text()
     box.close()
-    assert records.load(doctor, exam_id)["document"]["status"] == "draft"
+    assert records.load(doctor, exam_id).document["status"] == "draft"
     for field in ("systolic", "diastolic"):
         page.editor.assessment.confirm_boxes[field].setChecked(True)
     assert page.editor.assessment.confirm_boxes == {}
     assert page.editor.sign_now()
-    assert records.load(doctor, exam_id)["document"]["status"] == "signed"
+    assert records.load(doctor, exam_id).document["status"] == "signed"
 
 
 def test_missing_required_fields_are_listed_and_block_signing(qtbot, world, doctor):
@@ -159,7 +159,7 @@ def test_missing_required_fields_are_listed_and_block_signing(qtbot, world, doct
         and "Thể lực và chỉ số sinh tồn: Chiều cao" in box.text()
     )
     box.close()
-    assert records.load(doctor, page.editor.exam_id)["document"]["status"] == "draft"
+    assert records.load(doctor, page.editor.exam_id).document["status"] == "draft"
 
 
 def test_diagnosis_picker_finds_by_text_without_diacritics_and_refuses_unknown_codes(qtbot, world, doctor):
@@ -181,13 +181,13 @@ def test_diagnosis_picker_finds_by_text_without_diacritics_and_refuses_unknown_c
     assert picker.error_label.isVisible() and "U99.9" in picker.error_label.text()
     assert picker.codes() == ["I10", "E11"]
     wait_saved(qtbot, page)
-    doc = records.load(doctor, page.editor.exam_id)["document"]
+    doc = records.load(doctor, page.editor.exam_id).document
     assert [(d["code"], d["primary"]) for d in doc["diagnoses"]] == [("I10", True), ("E11", False)]
     # Make the second one the main diagnosis.
     picker.chosen.setCurrentRow(1)
     picker.primary_button.click()
     wait_saved(qtbot, page)
-    doc = records.load(doctor, page.editor.exam_id)["document"]
+    doc = records.load(doctor, page.editor.exam_id).document
     assert [(d["code"], d["primary"]) for d in doc["diagnoses"]] == [("I10", False), ("E11", True)]
 
 
@@ -209,7 +209,7 @@ def test_a_conflict_reloads_and_keeps_what_was_typed(qtbot, world, doctor):
     assert editor_of(page, "internal.respiratory").value() is None
     page.editor.reapply_button.click()
     assert not page.editor.conflict_bar.isVisible()
-    values = records.load(other, exam_id)["document"]["values"]
+    values = records.load(other, exam_id).document["values"]
     assert values["internal.respiratory"] == "Phổi thông khí tốt"
     assert values["internal.circulation"] == "Tim đều"
     other.close()
@@ -227,7 +227,7 @@ def test_opening_another_person_shows_nothing_of_the_first(qtbot, world, doctor,
     assert page.open_exam(other)  # the pending edit is saved before the other exam opens
     assert page.editor.exam_id != first and editor_of(page, "height_cm").value() is None
     assert page.editor.form.section_values("physique") == {}
-    assert records.load(doctor, first)["document"]["values"]["height_cm"] == 170
+    assert records.load(doctor, first).document["values"]["height_cm"] == 170
     assert page.open_exam(world[1]) and page.editor.exam_id == first
     assert editor_of(page, "height_cm").value() == "170"
 
@@ -237,7 +237,7 @@ def test_an_index_class_better_than_the_measurements_takes_the_doctors_reason(qt
 
     draft = records.open_draft(nurse, world[1])
     high_bp = {**VITALS, "systolic": 165, "diastolic": 100}  # the measurements class circulation III or worse
-    records.save_section(nurse, draft["document"]["id"], "physique", high_bp, expected_version=0)
+    records.save_section(nurse, draft.document["id"], "physique", high_bp, expected_version=0)
     page = make_page(qtbot, doctor)
     assert page.open_exam(world[1])
     form = page.editor.form
@@ -252,7 +252,7 @@ def test_an_index_class_better_than_the_measurements_takes_the_doctors_reason(qt
     assert QApplication.focusWidget() is circulation.reason_edit
     type_text(circulation.reason_edit, "đo lại sau nghỉ 15 phút: 128/82", 1.0)
     wait_saved(qtbot, page)
-    saved = records.load(doctor, page.editor.exam_id)["document"]["values"]["internal.circulation_class"]
+    saved = records.load(doctor, page.editor.exam_id).document["values"]["internal.circulation_class"]
     assert saved == {"class": 1, "reason": "đo lại sau nghỉ 15 phút: 128/82"}
     assert page.editor.load_exam(page.editor.exam_id)
     shown = editor_of(page, "internal.circulation_class")

@@ -32,7 +32,7 @@ HIGH_BP = {**VITALS, "systolic": 165, "diastolic": 102}  # hypertension grade 2:
 
 
 def draft_filled(ctx, person_id: str, vitals: dict = VITALS, exam_date: date | None = None) -> str:
-    exam_id = records.open_draft(ctx, person_id, exam_date=exam_date)["document"]["id"]
+    exam_id = records.open_draft(ctx, person_id, exam_date=exam_date).document["id"]
     fill_adult(ctx, exam_id, vitals=vitals)
     return exam_id
 
@@ -80,12 +80,10 @@ def test_amendment_creates_version_two_with_its_reason(qtbot, world, doctor):
     qtbot.keyClicks(weight.edit, "62")
     dialog.submit()
     assert not dialog.isVisible()
-    doc = records.load(doctor, exam_id)["document"]
+    doc = records.load(doctor, exam_id).document
     assert (doc["version"], doc["amends_version"], doc["status"]) == (2, 1, "signed")
     assert doc["amendment_reason"] == "Cân lại: ghi nhầm cân nặng" and doc["values"]["weight_kg"] == 62
-    assert (
-        records.load(doctor, exam_id, 1)["document"]["values"]["weight_kg"] == 60.5
-    )  # the signed v1 unchanged
+    assert records.load(doctor, exam_id, 1).document["values"]["weight_kg"] == 60.5  # the signed v1 unchanged
     assert signing.verify(doctor, exam_id)["valid"]
     assert (
         "phiên bản 2" in page.editor.header.text()
@@ -125,7 +123,7 @@ def test_nothing_is_printed_for_a_draft(qtbot, world, doctor):
 def test_followup_list_shows_filters_overdue_and_marks_done(qtbot, world, doctor, admin_session):
     old = draft_filled(doctor, world[1], HIGH_BP, exam_date=date(2026, 9, 1))  # follow-up due 01/10: overdue
     other = add_person(admin_session, "Trần Thị Bình", date(1975, 3, 2), "F")
-    new = records.open_draft(doctor, other)["document"]["id"]
+    new = records.open_draft(doctor, other).document["id"]
     st = records.load(doctor, new)
     for section, values in (
         ("physique", HIGH_BP),
@@ -153,7 +151,7 @@ def test_followup_list_shows_filters_overdue_and_marks_done(qtbot, world, doctor
         ("obgyn", {"obgyn.class": 1}),
     ):
         st = records.save_section(
-            doctor, new, section, values, expected_version=st["section_versions"].get(section, 0)
+            doctor, new, section, values, expected_version=st.section_versions.get(section, 0)
         )
     for exam_id in (old, new):
         suggested = plan.suggest_for(doctor, exam_id)

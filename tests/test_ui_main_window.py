@@ -277,4 +277,4 @@ def test_a_wedge_scan_anywhere_opens_the_scanned_person(qtbot, window, admin_ses
     assert search.text() == ""  # the payload was not typed into the focused field
     qtbot.waitUntil(lambda: not window.scan_dialog.busy, timeout=10_000)
     reg = window.scan_dialog.registration
-    assert reg.status == "existing" and reg.person_id == person["id"]
+    assert reg.status == "existing" and reg.person_id == person.id

@@ -240,7 +240,7 @@ def test_enter_and_double_click_open_the_card(qtbot, page):
         qtbot.keyClick(page.table, Qt.Key.Key_Return)
     card = opened.args[0]
     qtbot.waitUntil(lambda: card.record is not None, timeout=10_000)
-    assert card.record["id"] == expected_id
+    assert card.record.id == expected_id
     card.done(0)
 
     rect = page.table.visualRect(page.model.index(5, 1))
@@ -249,7 +249,7 @@ def test_enter_and_double_click_open_the_card(qtbot, page):
         qtbot.mouseDClick(page.table.viewport(), CLICK, pos=rect.center())
     card = opened.args[0]
     qtbot.waitUntil(lambda: card.record is not None, timeout=10_000)
-    assert card.record["id"] == page.model.index(5, 0).data(PERSON_ID_ROLE)
+    assert card.record.id == page.model.index(5, 0).data(PERSON_ID_ROLE)
     card.done(0)
 
 

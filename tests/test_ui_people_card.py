@@ -43,7 +43,7 @@ def years_ago(n: int, days: int = 30) -> date:
 
 
 @pytest.fixture
-def person(admin_session) -> dict:
+def person(admin_session) -> persons.PersonRecord:
     return persons.create_person(
         admin_session,
         persons.PersonInput(
@@ -74,8 +74,8 @@ def confirm(qtbot, card: PersonCard) -> None:
 
 
 def test_opening_the_card_shows_the_record_and_is_audited(qtbot, admin_session, person):
-    before = len(audit_events(admin_session, "person.read", person["id"]))
-    card = open_card(qtbot, admin_session, person["id"])
+    before = len(audit_events(admin_session, "person.read", person.id))
+    card = open_card(qtbot, admin_session, person.id)
     assert card.title_label.text() == "Nguyễn Văn Đức"
     assert card.windowTitle() == "Thẻ người dân — Nguyễn Văn Đức"
     assert card.name_edit.text() == "Nguyễn Văn Đức"
@@ -87,23 +87,23 @@ def test_opening_the_card_shows_the_record_and_is_audited(qtbot, admin_session, 
     assert card.group_combo.currentData() == "c"
     assert "Sinh 05/03/1985" in card.meta_label.text() and "phiên bản 1" in card.meta_label.text()
     assert card.history_view.table.isHidden()  # no appointment or exam yet
-    assert len(audit_events(admin_session, "person.read", person["id"])) == before + 1
+    assert len(audit_events(admin_session, "person.read", person.id)) == before + 1
     assert not card.guardian_box.isVisible()  # an adult
     assert not card.is_dirty()
 
 
 def test_editing_the_phone_number_is_saved_and_audited(qtbot, admin_session, person):
-    card = open_card(qtbot, admin_session, person["id"])
+    card = open_card(qtbot, admin_session, person.id)
     card.phone_edit.setText("0912 345 678")
     assert card.changes() == ({"phone": "0912 345 678"}, None)  # only what changed is sent
     with qtbot.waitSignal(card.saved, timeout=10_000) as saved:
         qtbot.mouseClick(card.save_button, CLICK)
-    assert saved.args[0]["phone"] == "0912345678"
-    assert persons.get_person(admin_session, person["id"])["phone"] == "0912345678"
+    assert saved.args[0].phone == "0912345678"
+    assert persons.get_person(admin_session, person.id).phone == "0912345678"
     assert card.phone_edit.text() == "0912345678"  # the card shows what was stored
-    assert card.record["version"] == 2 and "phiên bản 2" in card.meta_label.text()
+    assert card.record.version == 2 and "phiên bản 2" in card.meta_label.text()
     assert "Đã lưu" in card.status_label.text()
-    events = audit_events(admin_session, "person.update", person["id"])
+    events = audit_events(admin_session, "person.update", person.id)
     assert len(events) == 1
     assert events[0]["actor"] == "admin" and events[0]["details"]["source"] == "card"
     assert events[0]["details"]["old"] == {"phone": "0987654321"}
@@ -112,14 +112,14 @@ def test_editing_the_phone_number_is_saved_and_audited(qtbot, admin_session, per
 
 
 def test_nothing_changed_saves_nothing(qtbot, admin_session, person):
-    card = open_card(qtbot, admin_session, person["id"])
+    card = open_card(qtbot, admin_session, person.id)
     qtbot.mouseClick(card.save_button, CLICK)
     assert "Không có thay đổi" in card.status_label.text()
-    assert audit_events(admin_session, "person.update", person["id"]) == []
+    assert audit_events(admin_session, "person.update", person.id) == []
 
 
 def test_core_errors_are_shown_and_nothing_is_saved(qtbot, admin_session, person):
-    card = open_card(qtbot, admin_session, person["id"])
+    card = open_card(qtbot, admin_session, person.id)
     card.phone_edit.setText("12345")
     qtbot.mouseClick(card.save_button, CLICK)
     qtbot.waitUntil(lambda: card.error_label.isVisible(), timeout=10_000)
@@ -129,37 +129,37 @@ def test_core_errors_are_shown_and_nothing_is_saved(qtbot, admin_session, person
     assert card.age_label.text() == "chưa đúng dạng dd/mm/yyyy"
     qtbot.mouseClick(card.save_button, CLICK)
     assert "05/03/1985" in card.error_label.text()  # the expected form, with an example
-    assert persons.get_person(admin_session, person["id"])["version"] == 1
+    assert persons.get_person(admin_session, person.id).version == 1
 
 
 def test_an_edit_made_meanwhile_is_not_overwritten(qtbot, admin_session, person):
-    card = open_card(qtbot, admin_session, person["id"])
-    persons.update_person(admin_session, person["id"], {"hamlet": "Thôn 5"})  # someone else, meanwhile
+    card = open_card(qtbot, admin_session, person.id)
+    persons.update_person(admin_session, person.id, {"hamlet": "Thôn 5"})  # someone else, meanwhile
     card.phone_edit.setText("0912345678")
     qtbot.mouseClick(card.save_button, CLICK)
     qtbot.waitUntil(lambda: card.error_label.isVisible(), timeout=10_000)
     assert "người khác sửa" in card.error_label.text()
-    stored = persons.get_person(admin_session, person["id"])
-    assert stored["phone"] == "0987654321" and stored["hamlet"] == "Thôn 5"
+    stored = persons.get_person(admin_session, person.id)
+    assert stored.phone == "0987654321" and stored.hamlet == "Thôn 5"
 
 
 def test_year_only_birth(qtbot, admin_session, person):
-    card = open_card(qtbot, admin_session, person["id"])
+    card = open_card(qtbot, admin_session, person.id)
     card.year_only_check.setChecked(True)
     assert card.year_spin.isVisible() and not card.dob_edit.isVisible()
     assert card.year_spin.value() == 1985
     card.year_spin.setValue(1984)
     with qtbot.waitSignal(card.saved, timeout=10_000):
         qtbot.mouseClick(card.save_button, CLICK)
-    stored = persons.get_person(admin_session, person["id"])
-    assert stored["dob"] is None and stored["birth_year"] == 1984
+    stored = persons.get_person(admin_session, person.id)
+    assert stored.dob is None and stored.birth_year == 1984
 
 
 def test_age_suggestion_for_an_elderly_person(qtbot, admin_session):
     p = persons.create_person(
         admin_session, persons.PersonInput(full_name="Trần Thị Lụa", birth_date=years_ago(70), sex="F")
     )
-    card = open_card(qtbot, admin_session, p["id"])
+    card = open_card(qtbot, admin_session, p.id)
     assert card.age_label.text() == "70 tuổi"
     assert card.suggestion_label.text().startswith("Gợi ý: nhóm a, diện Người cao tuổi")
     assert card.apply_suggestion_button.isVisible() and card.apply_suggestion_button.isEnabled()
@@ -168,23 +168,23 @@ def test_age_suggestion_for_an_elderly_person(qtbot, admin_session):
     assert not card.apply_suggestion_button.isEnabled()
     with qtbot.waitSignal(card.saved, timeout=10_000):
         qtbot.mouseClick(card.save_button, CLICK)
-    stored = persons.get_person(admin_session, p["id"])
-    assert stored["target_group"] == "a" and stored["flags"] == ["elderly"]
+    stored = persons.get_person(admin_session, p.id)
+    assert stored.target_group == "a" and stored.flags == ["elderly"]
 
 
 def test_a_child_has_a_guardian(qtbot, admin_session):
     p = persons.create_person(
         admin_session, persons.PersonInput(full_name="Lê Minh Khôi", birth_date=years_ago(8))
     )
-    card = open_card(qtbot, admin_session, p["id"])
+    card = open_card(qtbot, admin_session, p.id)
     assert card.guardian_box.isVisible()
     assert "nhóm b" in card.suggestion_label.text() and "học sinh" in card.suggestion_label.text()
     card.guardian_name_edit.setText("Lê Văn Hùng")
     card.guardian_phone_edit.setText("0912000111")
     with qtbot.waitSignal(card.saved, timeout=10_000):
         qtbot.mouseClick(card.save_button, CLICK)
-    stored = persons.get_person(admin_session, p["id"])
-    assert stored["guardian_name"] == "Lê Văn Hùng" and stored["guardian_phone"] == "0912000111"
+    stored = persons.get_person(admin_session, p.id)
+    assert stored.guardian_name == "Lê Văn Hùng" and stored.guardian_phone == "0912000111"
     # Typing an adult's birth date hides the guardian fields again (they are kept, not erased).
     card.guardian_name_edit.clear()
     card.guardian_phone_edit.clear()
@@ -193,14 +193,14 @@ def test_a_child_has_a_guardian(qtbot, admin_session):
 
 
 def test_consent_is_recorded_and_withdrawn(qtbot, admin_session, person):
-    card = open_card(qtbot, admin_session, person["id"])
+    card = open_card(qtbot, admin_session, person.id)
     line = card.consent_lines["exam"]
     assert line.status_label.text() == "Chưa ghi nhận."
     assert line.record_button.isEnabled() and not line.withdraw_button.isEnabled()
     line.giver_combo.setCurrentIndex(line.giver_combo.findData("guardian"))
     with qtbot.waitSignal(card.consents_changed, timeout=10_000):
         qtbot.mouseClick(line.record_button, CLICK)
-    rows = consent.of_person(admin_session, person["id"])
+    rows = consent.of_person(admin_session, person.id)
     assert [(r.kind, r.given_by, r.recorded_by, r.active) for r in rows] == [
         ("exam", "guardian", "admin", True)
     ]
@@ -212,7 +212,7 @@ def test_consent_is_recorded_and_withdrawn(qtbot, admin_session, person):
     qtbot.mouseClick(line.withdraw_button, CLICK)
     with qtbot.waitSignal(card.consents_changed, timeout=10_000):
         confirm(qtbot, card)
-    rows = consent.of_person(admin_session, person["id"])
+    rows = consent.of_person(admin_session, person.id)
     assert len(rows) == 1 and not rows[0].active and rows[0].withdrawn_by == "admin"
     withdrawn = (rows[0].withdrawn_at + timedelta(hours=7)).strftime("%d/%m/%Y %H:%M")
     assert line.status_label.text().startswith(f"Đã rút lại — bởi admin lúc {withdrawn}")
@@ -231,21 +231,21 @@ def test_adding_a_person_from_an_empty_card(qtbot, admin_session):
     with qtbot.waitSignal(card.saved, timeout=10_000) as saved:
         qtbot.mouseClick(card.save_button, CLICK)
     record = saved.args[0]
-    assert record["name"] == "Phạm Thị Hoa" and record["dob"] == "1990-03-05" and record["sex"] == "F"
-    assert record["commune_code"] == "10507" and record["hamlet"] == "Thôn 1"
+    assert record.name == "Phạm Thị Hoa" and record.dob == "1990-03-05" and record.sex == "F"
+    assert record.commune_code == "10507" and record.hamlet == "Thôn 1"
     assert persons.count_people(admin_session) == 1
-    assert card.person_id == record["id"] and card.save_button.text() == "Lưu thay đổi"
+    assert card.person_id == record.id and card.save_button.text() == "Lưu thay đổi"
     assert card.consent_lines["exam"].record_button.isEnabled()  # consent can be recorded right away
 
 
 def test_closing_with_unsaved_changes_asks_first(qtbot, admin_session, person):
-    card = open_card(qtbot, admin_session, person["id"])
+    card = open_card(qtbot, admin_session, person.id)
     card.phone_edit.setText("0912345678")
     card.reject()
     assert card.isVisible() and card.confirm_box is not None
     confirm(qtbot, card)
     assert not card.isVisible()
-    assert persons.get_person(admin_session, person["id"])["phone"] == "0987654321"
+    assert persons.get_person(admin_session, person.id).phone == "0987654321"
 
 
 def test_a_missing_person_says_so(qtbot, admin_session):
@@ -257,7 +257,7 @@ def test_a_missing_person_says_so(qtbot, admin_session):
 def test_a_closed_session_is_reported(qtbot, station, admin_session, person, session_clock):
     paths, _ = station
     other = login(paths, "admin", "Quan-tri-2026", clock=session_clock)
-    card = open_card(qtbot, other, person["id"])
+    card = open_card(qtbot, other, person.id)
     other.close()
     card.phone_edit.setText("0912345678")
     qtbot.mouseClick(card.save_button, CLICK)

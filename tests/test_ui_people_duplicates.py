@@ -26,7 +26,7 @@ def test_merge_a_duplicate_keeping_the_record_with_the_personal_id(qtbot, admin_
         PersonInput(full_name="VŨ THỊ MAI", birth_date=date(1970, 1, 2), personal_id="031170000999"),
     )
     persons.create_person(admin_session, PersonInput(full_name="Vũ Thị Mai", birth_date=date(1971, 1, 2)))
-    consent.record(admin_session, without_id["id"], "exam")
+    consent.record(admin_session, without_id.id, "exam")
 
     page = PeoplePage(admin_session)
     qtbot.addWidget(page)
@@ -39,7 +39,7 @@ def test_merge_a_duplicate_keeping_the_record_with_the_personal_id(qtbot, admin_
     assert dialog.people_table.rowCount() == 2
     people = dialog.current_people()
     keep = dialog.keep_index()
-    assert people[keep]["id"] == with_id["id"]  # the record with a personal ID is preselected
+    assert people[keep]["id"] == with_id.id  # the record with a personal ID is preselected
     assert dialog.merge_button.isEnabled()
 
     qtbot.mouseClick(dialog.merge_button, CLICK)
@@ -51,9 +51,9 @@ def test_merge_a_duplicate_keeping_the_record_with_the_personal_id(qtbot, admin_
     assert "Đã gộp 1 hồ sơ" in dialog.status_label.text()
     assert dialog.group_list.count() == 0 and dialog.count_label.text() == "Không tìm thấy hồ sơ trùng lặp."
     assert not dialog.merge_button.isEnabled()
-    kept = persons.get_person(admin_session, with_id["id"])
-    assert kept["phone"] == "0912111222" and kept["hamlet"] == "Thôn 4"  # empty fields filled from the other
-    assert [c.kind for c in consent.of_person(admin_session, with_id["id"])] == ["exam"]  # history moved
+    kept = persons.get_person(admin_session, with_id.id)
+    assert kept.phone == "0912111222" and kept.hamlet == "Thôn 4"  # empty fields filled from the other
+    assert [c.kind for c in consent.of_person(admin_session, with_id.id)] == ["exam"]  # history moved
     assert persons.count_people(admin_session) == 2
     assert page.model.rowCount() == 2  # the list behind refreshed
     with admin_session.read() as s:

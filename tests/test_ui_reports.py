@@ -47,19 +47,17 @@ def world(admin_session, station, session_clock):
     persons.create_person(ctx, persons.PersonInput(full_name="Trần Văn Lẻ", birth_year=1980, sex="M"))
     camp = campaigns.create_campaign(ctx, name="KSK", year=TODAY.year, groups="a,b,c,d,đ")
     site = sites.add_site(ctx, name="Trạm", capacity_per_hour=20)
-    today = days.add_day(ctx, site_id=site["id"], day=TODAY, hours="07:30-09:30")
-    days.add_day(ctx, site_id=site["id"], day=TODAY + timedelta(days=1), hours="07:30-09:30")
+    today = days.add_day(ctx, site_id=site.id, day=TODAY, hours="07:30-09:30")
+    days.add_day(ctx, site_id=site.id, day=TODAY + timedelta(days=1), hours="07:30-09:30")
     planner.plan(
-        ctx, camp["id"], TODAY, TODAY + timedelta(days=1), population=planner.Population(groups={"a", "c"})
+        ctx, camp.id, TODAY, TODAY + timedelta(days=1), population=planner.Population(groups={"a", "c"})
     )
     users.add_user(ctx, DOCTOR, "doctor", DOCTOR_PASSWORD, "BS. Thử")
     users.add_user(ctx, RECEPTION, "reception", RECEPTION_PASSWORD, "ĐD. Thử")
     paths, _ = station
     doctor = login(paths, DOCTOR, DOCTOR_PASSWORD, clock=session_clock)
     try:
-        for (aid,) in q(
-            ctx, "SELECT id FROM appointment WHERE day_id = :d ORDER BY id LIMIT 5", d=today["id"]
-        ):
+        for (aid,) in q(ctx, "SELECT id FROM appointment WHERE day_id = :d ORDER BY id LIMIT 5", d=today.id):
             checkin.checkin_by_appointment(doctor, aid)
             board.mark_examined(doctor, aid)
     finally:

@@ -68,7 +68,7 @@ def test_a_known_card_shows_the_person_and_opens_the_record(qtbot, admin_session
 
 
 @pytest.fixture
-def stored(admin_session) -> dict:
+def stored(admin_session) -> persons.PersonRecord:
     """The card's holder as typed by hand earlier: a typo in the name, another address, no old ID."""
     return persons.create_person(
         admin_session,
@@ -113,16 +113,16 @@ def test_differences_are_shown_side_by_side_and_taken_field_by_field(qtbot, admi
         "address": False,
     }
     assert all(c.text() == "Lấy theo thẻ" for c in dialog.take_checks.values())
-    assert persons.get_person(admin_session, stored["id"])["name"] == "Nguyễn Văn Thủ"  # nothing changed yet
+    assert persons.get_person(admin_session, stored.id).name == "Nguyễn Văn Thủ"  # nothing changed yet
 
     tick(qtbot, dialog.take_checks["name"])
     assert dialog.chosen_fields() == ["name", "old_id"]
     assert dialog.save_choices_button.isDefault()
     qtbot.mouseClick(dialog.save_choices_button, CLICK)
     qtbot.waitUntil(lambda: dialog.state == "saved", timeout=10_000)
-    record = persons.get_person(admin_session, stored["id"])
-    assert (record["name"], record["old_id"]) == ("Nguyễn Văn Thử", "999888701")
-    assert "Lạch Tray" in record["permanent_address"]  # kept as in the record
+    record = persons.get_person(admin_session, stored.id)
+    assert (record.name, record.old_id) == ("Nguyễn Văn Thử", "999888701")
+    assert "Lạch Tray" in record.permanent_address  # kept as in the record
     saved = dialog.findChild(type(dialog.title_label), "savedText")
     assert saved.text() == "Đã sửa theo thẻ: Họ và tên, Số CMND."
     assert "Đã lưu lựa chọn" in dialog.subtitle_label.text()
@@ -146,8 +146,8 @@ def test_keeping_everything_changes_nothing(qtbot, admin_session, stored):
         dialog.findChild(type(dialog.title_label), "savedText").text()
         == "Không sửa trường nào: hồ sơ giữ nguyên."
     )
-    record = persons.get_person(admin_session, stored["id"])
-    assert (record["name"], record["old_id"]) == ("Nguyễn Văn Thủ", None)
+    record = persons.get_person(admin_session, stored.id)
+    assert (record.name, record.old_id) == ("Nguyễn Văn Thủ", None)
 
 
 def test_a_card_with_warnings_is_registered_only_after_the_check(qtbot, admin_session):
@@ -176,12 +176,12 @@ def test_a_card_with_warnings_is_registered_only_after_the_check(qtbot, admin_se
     qtbot.waitUntil(lambda: dialog.state == "created", timeout=10_000)
     pid = dialog.registration.person_id
     record = persons.get_person(admin_session, pid)
-    assert (record["name"], record["personal_id"], record["target_group"]) == (
+    assert (record.name, record.personal_id, record.target_group) == (
         "Đỗ Thị Thí Nghiệm",
         "031048999907",
         "a",
     )
-    assert sorted(record["flags"]) == ["elderly", "poor"]
+    assert sorted(record.flags) == ["elderly", "poor"]
     assert consent.has_consent(admin_session, pid, "exam")
     assert not consent.has_consent(admin_session, pid, "ehr_share")
     assert not dialog.confirm_row.isVisible()
@@ -203,7 +203,7 @@ def test_a_clean_new_card_opens_the_form_and_registers_in_the_hamlet_chosen(qtbo
     assert dialog.state == "created"
     pid = dialog.registration.person_id
     person = persons.get_person(admin_session, pid)
-    assert (person["name"], person["hamlet"], person["commune_code"]) == ("Trần Thị Mẫu", "Thôn Mới", "10507")
+    assert (person.name, person.hamlet, person.commune_code) == ("Trần Thị Mẫu", "Thôn Mới", "10507")
     assert consent.has_consent(admin_session, pid, "ehr_share") and not consent.has_consent(
         admin_session, pid, "exam"
     )

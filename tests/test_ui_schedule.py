@@ -64,10 +64,10 @@ def world(admin_session):
     camp = campaigns.create_campaign(ctx, name="Khám định kỳ", year=TODAY.year, groups="a,b,c,d,đ")
     site = sites.add_site(ctx, name="Trạm Y tế xã", capacity_per_hour=10)
     ds = [
-        days.add_day(ctx, site_id=site["id"], day=TODAY + timedelta(days=i), hours="07:30-09:30,13:30-14:30")
+        days.add_day(ctx, site_id=site.id, day=TODAY + timedelta(days=i), hours="07:30-09:30,13:30-14:30")
         for i in (1, 2)
     ]
-    return {"ctx": ctx, "campaign": camp["id"], "site": site["id"], "days": [d["id"] for d in ds]}
+    return {"ctx": ctx, "campaign": camp.id, "site": site.id, "days": [d.id for d in ds]}
 
 
 def submit(qtbot, dialog) -> None:
@@ -92,12 +92,8 @@ def test_create_a_campaign_through_its_dialog(qtbot, page, admin_session):
     with qtbot.waitSignal(page.refreshed, timeout=10_000):
         submit(qtbot, dialog)
     (c,) = campaigns.list_campaigns(admin_session)
-    assert (
-        c["name"] == "KSK 2026 Khám sức khỏe"
-        and c["year"] == TODAY.year
-        and c["groups"] == ["a", "b", "c", "đ"]
-    )
-    assert c["exam_forms"] == {"a": "elderly", "b": "child", "c": "elderly", "đ": "adult"}
+    assert c.name == "KSK 2026 Khám sức khỏe" and c.year == TODAY.year and c.groups == ["a", "b", "c", "đ"]
+    assert c.exam_forms == {"a": "elderly", "b": "child", "c": "elderly", "đ": "adult"}
     assert page.campaigns_model.rowCount() == 1 and "KSK 2026 Khám sức khỏe" in page.status_label.text()
     assert q(admin_session, "SELECT count(*) FROM audit_event WHERE action = 'campaign.create'")[0][0] == 1
 
@@ -113,7 +109,7 @@ def test_site_and_day_dialogs_with_past_date_and_no_capacity(qtbot, page, admin_
     with qtbot.waitSignal(page.refreshed, timeout=10_000):
         submit(qtbot, dialog)
     (site,) = sites.list_sites(admin_session)
-    assert (site["kind"], site["mobile"], site["capacity_per_hour"], site["address"]) == (
+    assert (site.kind, site.mobile, site.capacity_per_hour, site.address) == (
         "village_hall",
         True,
         None,
@@ -122,7 +118,7 @@ def test_site_and_day_dialogs_with_past_date_and_no_capacity(qtbot, page, admin_
     assert page.sites_model.text(0, 3) == "Chưa đặt"
 
     day = page.add_day()
-    assert day.site_combo.currentData() == site["id"]
+    assert day.site_combo.currentData() == site.id
     day.date_edit.setDate(to_qdate(TODAY - timedelta(days=1)))
     submit(qtbot, day)
     assert "đã qua" in day.error_label.text()
@@ -140,7 +136,7 @@ def test_site_and_day_dialogs_with_past_date_and_no_capacity(qtbot, page, admin_
     with qtbot.waitSignal(page.refreshed, timeout=10_000):
         submit(qtbot, day)
     (d,) = days.list_days(admin_session)
-    assert (d["date"], d["capacity_per_slot"], d["capacity"], d["booked"]) == (
+    assert (d.date, d.capacity_per_slot, d.capacity, d.booked) == (
         (TODAY + timedelta(days=3)).isoformat(),
         20,
         280,
@@ -153,7 +149,7 @@ def test_site_and_day_dialogs_with_past_date_and_no_capacity(qtbot, page, admin_
     edit.capacity_spin.setValue(30)
     with qtbot.waitSignal(page.refreshed, timeout=10_000):
         submit(qtbot, edit)
-    assert sites.list_sites(admin_session)[0]["capacity_per_hour"] == 30
+    assert sites.list_sites(admin_session)[0].capacity_per_hour == 30
 
 
 # -- planner ----------------------------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def run_and_wait(qtbot, page: SyncPage, timeout: int = 60_000) -> dict:
     with qtbot.waitSignal(page.controller.run_finished, timeout=timeout) as blocker:
         qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
-        lambda: page.controller.last_status is not None and not page.controller.last_status.get("running"),
+        lambda: page.controller.last_status is not None and not page.controller.last_status.running,
         timeout=10_000,
     )
     return blocker.args[0]
@@ -89,7 +89,10 @@ def test_enrol_through_the_dialog_then_sync_now_delivers_everything(qtbot, admin
     dialog.code_edit.setText(code)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.enroll_dialog is None, timeout=15_000)
-    qtbot.waitUntil(lambda: (page.controller.last_status or {}).get("enrolled"), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: page.controller.last_status is not None and page.controller.last_status.enrolled,
+        timeout=10_000,
+    )
     assert page.hub_label.text() == hub.url
     assert page.device_label.text() == sync_state.hub_link(ctx).device_id
     assert page.indicator.text() == "Đồng bộ: 25 chờ gửi"
@@ -147,7 +150,7 @@ def test_a_rejected_item_is_parked_with_the_reason_and_can_be_resent_or_dismisse
     assert page.retry_button.isEnabled()
     qtbot.mouseClick(page.retry_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.parked_table.rowCount() == 1, timeout=10_000)
-    assert sync_state.status(ctx)["pending"] == 1
+    assert sync_state.status(ctx).pending == 1
     report = run_and_wait(qtbot, page)
     assert report["accepted"] == 1 and report["rejected"] == 0
 
@@ -195,11 +198,7 @@ def test_cancel_during_a_run_stops_it_without_losing_items(qtbot, admin_session,
         assert report["cancelled"] and not report["complete"]
         assert "Đã hủy đồng bộ" in page.result_label.text()
         status = sync_state.status(ctx)
-        assert (
-            0 < status["pending"] < 60
-            and status["in_flight"] == 0
-            and status["sent"] + status["pending"] == 60
-        )
+        assert 0 < status.pending < 60 and status.in_flight == 0 and status.sent + status.pending == 60
         assert not page.cancel_button.isEnabled() and page.run_button.isEnabled()
         report = run_and_wait(qtbot, page)  # the rest goes on the next run, each item exactly once
     assert report["complete"]
@@ -227,7 +226,7 @@ def test_hub_down_shows_the_error_and_the_window_stays_responsive(qtbot, admin_s
     assert page.indicator.text().startswith("Lỗi: không kết nối được máy chủ")
     assert page.indicator.colour == RED
     assert "Chưa đồng bộ hết" in page.result_label.text()
-    assert sync_state.status(ctx)["pending"] == 3
+    assert sync_state.status(ctx).pending == 3
 
 
 def test_window_indicator_opens_the_page_and_locking_cancels_a_running_sync(qtbot, station, admin_session):

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 
 from ksk_desktop.errors import AuthenticationFailed, InvalidInput
+from ksk_desktop.shapes import jsonable
 from ksk_desktop.station.paths import StationPaths, default_data_dir
 from ksk_desktop.station.session import StationSession
 
@@ -83,11 +84,15 @@ def login(args: argparse.Namespace, *, record: bool = True) -> StationSession:
 
 
 def emit(args: argparse.Namespace, data: object, human: str | None = None) -> None:
-    """Print *data* as JSON with ``--json``, else the human-readable text."""
+    """Print *data* as JSON with ``--json``, else the human-readable text. Typed values (``ksk_desktop.shapes``)
+    in *data* are printed as their ``to_json()``."""
     if getattr(args, "json", False) or human is None:
         print(
             json.dumps(
-                data, ensure_ascii=False, indent=None if getattr(args, "json", False) else 2, default=str
+                jsonable(data),
+                ensure_ascii=False,
+                indent=None if getattr(args, "json", False) else 2,
+                default=str,
             )
         )
     else:

@@ -47,7 +47,7 @@ def _add(ctx: StationSession, args: argparse.Namespace) -> int:
         flags=args.flag or [],
     )
     person = persons.create_person(ctx, data)  # in the station's commune
-    emit(args, person, f"Đã thêm {person['name']} (mã {person['id']}).")
+    emit(args, person, f"Đã thêm {person.name} (mã {person.id}).")
     return 0
 
 
@@ -186,7 +186,7 @@ def _edit(ctx: StationSession, args: argparse.Namespace) -> int:
     if args.sex is not None:
         changes["sex"] = _sex(args.sex)
     person = persons.update_person(ctx, args.id, changes, args.flag, source="cli")
-    emit(args, person, f"Đã lưu {person['name']}.")
+    emit(args, person, f"Đã lưu {person.name}.")
     return 0
 
 

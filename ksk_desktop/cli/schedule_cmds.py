@@ -60,9 +60,7 @@ def _campaign_create(ctx: StationSession, args: argparse.Namespace) -> int:
     c = campaigns.create_campaign(
         ctx, name=args.name, year=args.year, groups=args.groups, exam_forms=_forms(args.form)
     )
-    emit(
-        args, c, f"Đã tạo đợt khám {c['name']} năm {c['year']} (nhóm {', '.join(c['groups'])}), mã {c['id']}."
-    )
+    emit(args, c, f"Đã tạo đợt khám {c.name} năm {c.year} (nhóm {', '.join(c.groups)}), mã {c.id}.")
     return 0
 
 
@@ -70,7 +68,7 @@ def _campaign_list(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import campaigns
 
     rows = campaigns.list_campaigns(ctx, args.year)
-    lines = [f"{c['id']}  {c['year']}  {c['name']}  (nhóm {', '.join(c['groups'])})" for c in rows]
+    lines = [f"{c.id}  {c.year}  {c.name}  (nhóm {', '.join(c.groups)})" for c in rows]
     emit(args, rows, "\n".join(lines) or "Chưa có đợt khám nào.")
     return 0
 
@@ -99,11 +97,11 @@ def _site_add(ctx: StationSession, args: argparse.Namespace) -> int:
         capacity_per_hour=args.capacity,
         address=args.address,
     )
-    cap = f"{site['capacity_per_hour']} người/giờ" if site["capacity_per_hour"] else "chưa đặt công suất"
+    cap = f"{site.capacity_per_hour} người/giờ" if site.capacity_per_hour else "chưa đặt công suất"
     emit(
         args,
         site,
-        f"Đã thêm điểm khám {site['name']} ({sites.KIND_LABELS[site['kind']]}, {cap}), mã {site['id']}.",
+        f"Đã thêm điểm khám {site.name} ({sites.KIND_LABELS[site.kind]}, {cap}), mã {site.id}.",
     )
     return 0
 
@@ -119,7 +117,7 @@ def _site_edit(ctx: StationSession, args: argparse.Namespace) -> int:
     if args.active:
         changes["active"] = True
     site = sites.update_site(ctx, args.id, name=args.name, address=args.address, **changes)
-    emit(args, site, f"Đã lưu điểm khám {site['name']}.")
+    emit(args, site, f"Đã lưu điểm khám {site.name}.")
     return 0
 
 
@@ -128,8 +126,7 @@ def _site_list(ctx: StationSession, args: argparse.Namespace) -> int:
 
     rows = sites.list_sites(ctx, include_inactive=args.all)
     lines = [
-        f"{x['id']}  {x['name']}  ({sites.KIND_LABELS[x['kind']]}, "
-        f"{x['capacity_per_hour'] or 'chưa đặt'} người/giờ)"
+        f"{x.id}  {x.name}  ({sites.KIND_LABELS[x.kind]}, {x.capacity_per_hour or 'chưa đặt'} người/giờ)"
         for x in rows
     ]
     emit(args, rows, "\n".join(lines) or "Chưa có điểm khám nào.")
@@ -151,8 +148,8 @@ def _day_add(ctx: StationSession, args: argparse.Namespace) -> int:
     emit(
         args,
         d,
-        f"Đã thêm ngày khám {_dmy(d['date'])} tại {d['site_name']}: {len(d['slots'])} ca "
-        f"{d['slot_minutes']} phút, {d['capacity_per_slot']} người/ca ({d['capacity']} người), mã {d['id']}.",
+        f"Đã thêm ngày khám {_dmy(d.date)} tại {d.site_name}: {len(d.slots or [])} ca "
+        f"{d.slot_minutes} phút, {d.capacity_per_slot} người/ca ({d.capacity} người), mã {d.id}.",
     )
     return 0
 
@@ -167,8 +164,8 @@ def _day_list(ctx: StationSession, args: argparse.Namespace) -> int:
         args.site,
     )
     lines = [
-        f"{d['id']}  {_dmy(d['date'])}  {d['site_name']:<30} {d['booked']}/{d['capacity']}"
-        + ("  [khóa]" if d["locked"] else "")
+        f"{d.id}  {_dmy(d.date)}  {d.site_name:<30} {d.booked}/{d.capacity}"
+        + ("  [khóa]" if d.locked else "")
         for d in rows
     ]
     emit(args, rows, "\n".join(lines) or "Chưa có ngày khám nào.")
@@ -179,7 +176,7 @@ def _day_capacity(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import days
 
     d = days.set_capacity(ctx, args.day, args.capacity_per_slot)
-    emit(args, d, f"Ngày {_dmy(d['date'])}: {d['capacity_per_slot']} người/ca.")
+    emit(args, d, f"Ngày {_dmy(d.date)}: {d.capacity_per_slot} người/ca.")
     return 0
 
 
@@ -190,8 +187,8 @@ def _day_lock(ctx: StationSession, args: argparse.Namespace) -> int:
     emit(
         args,
         d,
-        f"{'Đã mở khóa' if args.unlock else 'Đã khóa'} ngày {_dmy(d['date'])} "
-        f"({d['appointments_changed']} lịch hẹn).",
+        f"{'Đã mở khóa' if args.unlock else 'Đã khóa'} ngày {_dmy(d.date)} "
+        f"({d.appointments_changed} lịch hẹn).",
     )
     return 0
 
@@ -240,16 +237,16 @@ def _show(ctx: StationSession, args: argparse.Namespace) -> int:
 
     data = day_schedule.day_schedule(ctx, parse_date(args.date), args.site)
     lines = []
-    for d in data["days"]:
-        lines.append(f"{d['site_name']} — {_dmy(data['date'])} ({d['booked']}/{d['capacity']} người)")
-        for slot in d["slots"]:
-            lines.append(f"  {slot['start']}–{slot['end']}  {slot['booked']}/{slot['capacity']}")
-            for a in slot["appointments"]:
+    for d in data.days:
+        lines.append(f"{d.site_name} — {_dmy(data.date)} ({d.booked}/{d.capacity} người)")
+        for slot in d.slots:
+            lines.append(f"  {slot.start}–{slot.end}  {slot.booked}/{slot.capacity}")
+            for a in slot.appointments:
                 lines.append(
                     f"    {a['queue_no'] or '':>3}  {a['name']:<28} {_dmy(a['dob']) or a['birth_year'] or '':<10} "
                     f"{a['hamlet'] or '':<16} {a['phone'] or '':<11} {a['status_label']}"
                 )
-    emit(args, data, "\n".join(lines) or f"Không có ngày khám nào ngày {_dmy(data['date'])}.")
+    emit(args, data, "\n".join(lines) or f"Không có ngày khám nào ngày {_dmy(data.date)}.")
     return 0
 
 
@@ -281,12 +278,12 @@ def _board(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import board
 
     data = board.board(ctx, parse_date(args.date), args.site)
-    c = data["counts"]
+    c = data.counts
     human = [
-        f"{_dmy(data['date'])}: chờ khám {c['waiting']}, đang khám {c['in_exam']}, đã khám {c['done']}, "
-        f"vắng {c['no_show']}, chưa đến {c['expected']}."
+        f"{_dmy(data.date)}: chờ khám {c.waiting}, đang khám {c.in_exam}, đã khám {c.done}, "
+        f"vắng {c.no_show}, chưa đến {c.expected}."
     ]
-    human += [f"  {r['queue_no']:>3}  {r['name']}" for r in data["waiting"]]
+    human += [f"  {r['queue_no']:>3}  {r['name']}" for r in data.waiting]
     emit(args, data, "\n".join(human))
     return 0
 
@@ -303,10 +300,7 @@ def _reconcile(ctx: StationSession, args: argparse.Namespace) -> int:
     lines += [f"  vắng: {r['name']} — {r['hamlet'] or ''} {r['phone'] or ''}" for r in data["no_show"]]
     if data["no_show"] and data["make_up_days"]:
         lines.append("Ngày có thể khám bù (ksk schedule makeup --date NGÀY-VẮNG --day MÃ-NGÀY):")
-        lines += [
-            f"  {d['id']}  {_dmy(d['date'])} {d['site_name']} còn {d['free']} chỗ"
-            for d in data["make_up_days"]
-        ]
+        lines += [f"  {d.id}  {_dmy(d.date)} {d.site_name} còn {d.free} chỗ" for d in data["make_up_days"]]
     emit(args, data, "\n".join(lines))
     return 0
 

@@ -125,14 +125,16 @@ def assess(m: Measurements) -> dict[str, Any] | None:
     if height is not None and under5:
         rounded_days = half_up_int(days)
         lying = m.measured_lying if m.measured_lying is not None else rounded_days < 731
+        correction = 0.0
         if rounded_days < 731 and not lying:
-            adjusted = height + 0.7
+            correction = 0.7
             out["notes"].append("Dưới 731 ngày tuổi nhưng đo đứng: cộng 0,7 cm (chuẩn WHO là chiều dài nằm).")
         elif rounded_days >= 731 and lying:
-            adjusted = height - 0.7
+            correction = -0.7
             out["notes"].append("Từ 731 ngày tuổi nhưng đo nằm: trừ 0,7 cm (chuẩn WHO là chiều cao đứng).")
+        adjusted = height + correction
         out["height_used_cm"] = round(adjusted, 2)
-    body_mass = None if height is None or weight is None else weight / ((adjusted / 100) ** 2)
+    body_mass = None if adjusted is None or weight is None else weight / ((adjusted / 100) ** 2)
     values = {"wfa": weight, "hfa": adjusted, "bfa": body_mass}
     for indicator in ("wfa", "hfa", "bfa"):
         value = values[indicator]

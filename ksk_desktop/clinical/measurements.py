@@ -410,13 +410,13 @@ def parse_measurements(raw: Any) -> Measurements:
     if "blood_pressure" in data:
         if "systolic" in numbers or "diastolic" in numbers:
             raise InvalidMeasurement("Huyết áp được nhập hai lần (blood_pressure và systolic/diastolic).")
-        m = _BP_TEXT.match(str(data["blood_pressure"]))
-        if not m:
+        bp = _BP_TEXT.match(str(data["blood_pressure"]))
+        if not bp:
             raise InvalidMeasurement(
                 f"Huyết áp phải có dạng 120/80, không phải {_show(data['blood_pressure'])}."
             )
-        numbers["systolic"] = _number(NUMERIC_FIELDS["systolic"], m.group(1))
-        numbers["diastolic"] = _number(NUMERIC_FIELDS["diastolic"], m.group(2))
+        numbers["systolic"] = _number(NUMERIC_FIELDS["systolic"], bp.group(1))
+        numbers["diastolic"] = _number(NUMERIC_FIELDS["diastolic"], bp.group(2))
     if ("systolic" in numbers) != ("diastolic" in numbers):
         raise InvalidMeasurement("Huyết áp cần cả tâm thu và tâm trương.")
     if "systolic" in numbers and numbers["systolic"] <= numbers["diastolic"]:

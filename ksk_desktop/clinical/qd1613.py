@@ -9,7 +9,7 @@ A doctor may override the overall class, always with a reason.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ksk_desktop.clinical import bands, tables
 from ksk_desktop.clinical.bmi import bmi
@@ -79,7 +79,7 @@ def index_class(items: list[tuple[str, int]], best_if_only: dict[str, list[str]]
     return worst - 1 if all(item in allowed for item in at_worst) else worst
 
 
-def _usable(m: Measurements, *names: str) -> dict[str, float] | str | None:
+def _usable(m: Measurements, *names: str) -> dict[str, float] | Literal["pending"] | None:
     """The values of *names*, or 'pending' when one awaits confirmation, or None when one is missing."""
     if any(n in m.pending for n in names):
         return "pending"
@@ -102,6 +102,13 @@ def _pending(
         {n: m.pending[n] for n in waiting},
         notes=[f"Chờ xác nhận giá trị bất thường: {', '.join(waiting)}."],
     )
+
+
+def _in_table(match: bands.Match) -> tuple[int, bands.Band]:
+    """Class and band of a whole value in a table that leaves no gap between its bands (audiometry, pulse,
+    BMI, teeth: tests/test_classify.py walks every value)."""
+    assert match.cls is not None and match.band is not None, "bảng QĐ 1613 có khoảng trống"
+    return match.cls, match.band
 
 
 def _band_json(match: bands.Match, value: float) -> dict[str, Any]:
@@ -132,6 +139,7 @@ def physique(m: Measurements) -> Criterion | None:
     chest_got = _usable(m, *chest_names) if chest_names else {}
     if chest_got == "pending":
         return _pending("the_luc", "TLC", "TLC", label, chest_names, m)
+    assert chest_got is not None  # measurements.parse takes both chest numbers or neither
     if chest_names == ("chest_cm",):
         chest, source = half_up_int(chest_got["chest_cm"]), "do_truc_tiep"
     elif chest_names:
@@ -168,9 +176,9 @@ def vision(m: Measurements) -> Criterion | None:
     label = "Thị lực (chỉ tiêu 1)"
     eyes: dict[str, str] = {}
     for side in ("right", "left"):
-        corrected = f"vision_{side}_corrected"
+        with_glasses = f"vision_{side}_corrected"
         present = set(m.values) | set(m.pending)
-        eyes[side] = corrected if corrected in present else f"vision_{side}_uncorrected"
+        eyes[side] = with_glasses if with_glasses in present else f"vision_{side}_uncorrected"
     names = (eyes["right"], eyes["left"])
     got = _usable(m, *names)
     if got is None:
@@ -244,9 +252,10 @@ def audiometry(m: Measurements) -> Criterion | None:
         return _pending("thinh_luc_ke", "16.2", "TMH", label, names, m)
     better = half_up_int(min(got.values()))
     match = bands.classify(better, spec["bands"])
+    cls, _band = _in_table(match)
     detail = {"better_ear_loss_db": _band_json(match, better)}
     return Criterion(
-        "thinh_luc_ke", "16.2", "TMH", label, match.cls, "ok", dict(got), detail, items=[("16.2", match.cls)]
+        "thinh_luc_ke", "16.2", "TMH", label, cls, "ok", dict(got), detail, items=[("16.2", cls)]
     )
 
 
@@ -321,16 +330,17 @@ def pulse(m: Measurements) -> Criterion | None:
         return _pending("mach", "46.1", "TH", label, ("pulse",), m)
     value = half_up_int(got["pulse"])
     match = bands.classify(value, spec["bands"])
+    cls, _band = _in_table(match)
     return Criterion(
         "mach",
         "46.1",
         "TH",
         label,
-        match.cls,
+        cls,
         "ok",
         {"pulse": value},
         {"pulse": _band_json(match, value)},
-        items=[("46.1", match.cls)],
+        items=[("46.1", cls)],
     )
 
 
@@ -345,16 +355,17 @@ def obesity(m: Measurements) -> Criterion | None:
         return _pending("beo_phe", "100", "NT_CH", label, names, m)
     value = half_up_int(bmi(got["weight_kg"], got["height_cm"]))
     match = bands.classify(value, spec["bands"])
+    cls, band = _in_table(match)
     return Criterion(
         "beo_phe",
-        match.band["item"],
+        band["item"],
         "NT_CH",
         label,
-        match.cls,
+        cls,
         "ok",
         {"bmi": value},
         {"bmi": _band_json(match, value)},
-        items=[(match.band["item"], match.cls)],
+        items=[(band["item"], cls)],
     )
 
 
@@ -367,16 +378,17 @@ def _teeth(m: Measurements, cid: str, key: str, name: str, label: str) -> Criter
         return _pending(cid, spec["item"], "RHM", label, (name,), m)
     value = half_up_int(got[name])
     match = bands.classify(value, spec["bands"])
+    cls, band = _in_table(match)
     return Criterion(
         cid,
-        match.band["item"],
+        band["item"],
         "RHM",
         label,
-        match.cls,
+        cls,
         "ok",
         {name: value},
         {name: _band_json(match, value)},
-        items=[(match.band["item"], match.cls)],
+        items=[(band["item"], cls)],
     )
 
 

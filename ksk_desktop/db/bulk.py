@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import Boolean, Date, DateTime, Table
+from sqlalchemy import Boolean, Date, DateTime, FromClause, Table
 from sqlalchemy.orm import Session
+
+from ksk_desktop.db.engine import driver
 
 
 @lru_cache(maxsize=16)  # a batch shares one timestamp
@@ -37,10 +39,11 @@ def _converter(table: Table, column: str):  # noqa: ANN202
     return None
 
 
-def insert_many(session: Session, table: Table, rows: list[dict]) -> None:
-    """INSERT *rows* into *table* inside the session's current transaction."""
+def insert_many(session: Session, table: FromClause, rows: list[dict]) -> None:
+    """INSERT *rows* into *table* (a model's ``__table__``) inside the session's current transaction."""
     if not rows:
         return
+    assert isinstance(table, Table)
     columns = list(rows[0])
     sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
     converters = [(i, conv) for i, c in enumerate(columns) if (conv := _converter(table, c)) is not None]
@@ -50,7 +53,7 @@ def insert_many(session: Session, table: Table, rows: list[dict]) -> None:
         for i, conv in converters:  # only date, datetime and boolean columns need converting
             row[i] = conv(row[i])
         values.append(row)
-    cursor = session.connection().connection.driver_connection.cursor()
+    cursor = driver(session.connection().connection).cursor()
     try:
         cursor.executemany(sql, values)
     finally:

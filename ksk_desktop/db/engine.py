@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import sqlcipher3
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 
 from ksk_desktop.errors import UnsafeDatabaseSettings
 
@@ -56,7 +57,15 @@ def configure_connection(conn: sqlcipher3.Connection) -> None:
     verify_connection_settings(conn)
 
 
-def _one(conn: sqlcipher3.Connection, pragma: str) -> object:
+def driver(conn: PoolProxiedConnection) -> sqlcipher3.Connection:
+    """The sqlcipher3 connection inside a pooled one (``session.connection().connection`` or
+    ``engine.raw_connection()``), for work done straight through the driver."""
+    found = conn.driver_connection
+    assert found is not None, "a pooled connection in use always holds a driver connection"
+    return found
+
+
+def _one(conn: sqlcipher3.Connection, pragma: str) -> Any:
     row = conn.execute(f"PRAGMA {pragma}").fetchone()
     return row[0] if row else None
 

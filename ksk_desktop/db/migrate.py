@@ -18,7 +18,9 @@ def alembic_config() -> Config:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None  # the migration scripts ship with the package
+    return head
 
 
 def current_revision(conn: Connection) -> str | None:

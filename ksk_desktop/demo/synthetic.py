@@ -314,6 +314,7 @@ def _generate(n: int, seed: int, commune: Commune, ref: dt.date, id_offset: int)
         year_only = rnd() < (0.065 if birth_year < 1960 else 0.001)
         birth_date: dt.date | None = None if year_only else born
         age = age_on(ref, birth_date, birth_year)
+        assert age is not None  # the birth year is always drawn
 
         # --- flags -------------------------------------------------------------------------
         flags: list[str] = []

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal, overload
 
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.exams import document
 from ksk_desktop.exams.forms import load_form
 from ksk_desktop.exams.plan_rules import apply_plan
 from ksk_desktop.exams.records import (
+    ExamState,
     apply_confirmations,
     apply_values,
     insert_version,
@@ -23,6 +24,26 @@ from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import nfc
 
 
+@overload
+def amend(
+    ctx: StationSession,
+    exam_id: str,
+    reason: str,
+    changes: dict[str, Any],
+    *,
+    confirm: list[str] | tuple[str, ...] = (),
+    sign: Literal[True] = True,
+) -> dict[str, Any]: ...
+@overload
+def amend(
+    ctx: StationSession,
+    exam_id: str,
+    reason: str,
+    changes: dict[str, Any],
+    *,
+    confirm: list[str] | tuple[str, ...] = (),
+    sign: Literal[False],
+) -> ExamState: ...
 def amend(
     ctx: StationSession,
     exam_id: str,
@@ -31,7 +52,7 @@ def amend(
     *,
     confirm: list[str] | tuple[str, ...] = (),
     sign: bool = True,
-) -> dict:
+) -> dict[str, Any] | ExamState:
     """Correct a signed exam: version n+1 with *changes* (field key → value, as in ``save_section``; also
     ``referrals``/``followups`` lists), ``amends_version`` n and the *reason*. Signed at once by default (the
     amending doctor signs it); with ``sign=False`` it stays a draft to finish and sign later. Returns the document

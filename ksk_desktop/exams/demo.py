@@ -124,7 +124,7 @@ def _rows(doctor: StationSession) -> list[tuple[Appointment, Person, date]]:
             .where(Appointment.status.in_([st.EXAMINED, st.IN_EXAM]))
             .order_by(Appointment.id)
         )
-        rows = list(s.execute(q).all())
+        rows = [(a, p, d) for a, p, d in s.execute(q).all()]
         s.expunge_all()
         return rows
 
@@ -169,7 +169,7 @@ def sign_synthetic_exams(doctor: StationSession, person_ids: list[str], day: dat
     rng = random.Random(seed)
     with doctor.write() as s:
         for person_id in person_ids:
-            _sign_new(doctor, s, rng, s.get(Person, person_id), None, day)
+            _sign_new(doctor, s, rng, s.get_one(Person, person_id), None, day)
     return len(person_ids)
 
 

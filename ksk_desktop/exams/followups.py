@@ -92,4 +92,4 @@ def mark_done(ctx: StationSession, followup_id: str) -> dict:
             raise InvalidInput("Mục theo dõi này đã được đánh dấu xong.")
         f.status, f.done_by, f.done_at = "done", ctx.user.username, ctx.clock.utcnow()
         ctx.audit(s, "exam.save", "followup", f.id, {"exam": f.exam_id, "status": "done"})
-        return _json(f, s.get(Person, f.person_id).full_name)
+        return _json(f, s.get_one(Person, f.person_id).full_name)

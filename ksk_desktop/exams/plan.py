@@ -9,7 +9,7 @@ import json
 from ksk_desktop.exams import document
 from ksk_desktop.exams.errors import VersionConflict
 from ksk_desktop.exams.plan_rules import apply_plan, suggest
-from ksk_desktop.exams.records import editable_draft, latest, person_of, state
+from ksk_desktop.exams.records import ExamState, editable_draft, latest, person_of, state
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 
@@ -18,7 +18,7 @@ PLAN_SECTION = "plan"  # its own entry in section_versions, for the optimistic c
 
 def set_plan(
     ctx: StationSession, exam_id: str, referrals: list, followups: list, *, expected_version: int | None
-) -> dict:
+) -> ExamState:
     """The doctor confirms the draft's referrals and follow-ups (e.g. the suggestions, edited). Returns the state."""
     ctx.require(Perm.EXAM_WRITE)
     with ctx.write() as s:

@@ -2,11 +2,16 @@
 check), read an exam (audited), list exams, import one from JSON.
 
 Drafts are saved in place; a signed version is never changed (see ``signing`` and ``amendments``).
+
+What the entry screen works with is an ``ExamState`` (a frozen dataclass, ``ksk_desktop.shapes``). Its
+``document`` stays a dict: the exam document is stored, signed and sent as JSON, and is read field by field
+through its form (``exams.forms``), not through a fixed type.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -21,6 +26,7 @@ from ksk_desktop.exams.errors import ExamNotFound, ExamSigned, VersionConflict
 from ksk_desktop.exams.forms import FormDef, canonical_form_id, default_form, load_form
 from ksk_desktop.ids import new_id
 from ksk_desktop.security.roles import PERM_LABELS, Perm
+from ksk_desktop.shapes import Shape
 from ksk_desktop.station.session import StationSession
 
 STATUSES = ("draft", "signed")
@@ -89,14 +95,27 @@ def _visible(ctx: StationSession, doc: dict, form: FormDef) -> dict:
     return out
 
 
+@dataclass(frozen=True)
+class ExamState(Shape):
+    """An exam version as the entry screen works with it."""
+
+    document: dict[str, Any]  # as this user may see it (``_visible``)
+    edit_seq: int  # every save counts one
+    section_versions: dict[str, int]  # section → saves of it: the expected_version of the next save
+    missing_required: list[dict[str, Any]]  # {"key", "label", "section", "section_title"} still empty
+    unconfirmed: list[dict[str, Any]]  # {"field", "message"} of implausible values not confirmed
+    errors: list[str]  # what else blocks signing
+    can_sign: bool
+
+
 _UNKNOWN = "?"
 
 
 def state(
     ctx: StationSession, row: ExamVersion, doc: dict, person: Person, error: str | None = _UNKNOWN
-) -> dict:
-    """``{"document", "edit_seq", "section_versions", "missing_required", "unconfirmed", "errors", "can_sign"}``.
-    *error* is what ``recompute`` returned, when the caller just ran it."""
+) -> ExamState:
+    """The state of *row* with its document *doc*. *error* is what ``recompute`` returned, when the caller just
+    ran it."""
     form = load_form(row.form, row.form_version)
     if error is _UNKNOWN:
         error = None
@@ -107,13 +126,15 @@ def state(
         if doc["status"] == "draft"
         else {"missing_required": [], "unconfirmed": [], "errors": []}
     )
-    return {
-        "document": _visible(ctx, doc, form),
-        "edit_seq": row.edit_seq,
-        "section_versions": json.loads(row.section_versions),
-        **todo,
-        "can_sign": doc["status"] == "draft" and not any(todo.values()) and ctx.can(Perm.EXAM_SIGN),
-    }
+    return ExamState(
+        document=_visible(ctx, doc, form),
+        edit_seq=row.edit_seq,
+        section_versions=json.loads(row.section_versions),
+        missing_required=todo["missing_required"],
+        unconfirmed=todo["unconfirmed"],
+        errors=todo["errors"],
+        can_sign=doc["status"] == "draft" and not any(todo.values()) and ctx.can(Perm.EXAM_SIGN),
+    )
 
 
 def _require_entry(ctx: StationSession) -> None:
@@ -170,7 +191,7 @@ def open_draft(
     appointment_id: str | None = None,
     form: str | None = None,
     exam_date: date | None = None,
-) -> dict:
+) -> ExamState:
     """The person's draft exam of *exam_date* (today by default), created if there is none; returns its state."""
     _require_entry(ctx)
     exam_date = exam_date or ctx.clock.today()
@@ -205,7 +226,7 @@ def open_draft(
         return state(ctx, row, doc, person, error)
 
 
-def load(ctx: StationSession, exam_id: str, version: int | None = None) -> dict:
+def load(ctx: StationSession, exam_id: str, version: int | None = None) -> ExamState:
     """The state of an exam version (the newest by default), for the entry screen; the read is audited."""
     if not ctx.can(Perm.HEALTH_READ):
         _require_entry(ctx)
@@ -291,7 +312,7 @@ def save_section(
     *,
     expected_version: int | None,
     confirm: list[str] | tuple[str, ...] = (),
-) -> dict:
+) -> ExamState:
     """Save part of a draft: *values* of one *section* (only the keys given; ``None`` clears a field), as the
     logged-in user, who must hold the section's role. *expected_version* is the section's version the caller last
     saw (``section_versions[section]``, 0 before the first save): if someone saved that section since, this raises

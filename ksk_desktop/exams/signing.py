@@ -198,6 +198,7 @@ def verify_qr(ctx: StationSession, text: str) -> dict:
         )
     if problem:
         raise InvalidSignature(f"Không hợp lệ: {problem}.")
+    assert row is not None  # no row is a problem
     doc = document.loads(row.document)
     return {
         "valid": True,

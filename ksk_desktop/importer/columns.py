@@ -119,7 +119,7 @@ def load_mapping(spec: str | None) -> dict[str, str | None]:
     )
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise InvalidInput(f"Cách ghép cột không phải JSON hợp lệ: {exc.msg}.") from exc
     if not isinstance(data, dict) or not all(isinstance(v, str) or v is None for v in data.values()):
         raise InvalidInput('Cách ghép cột phải có dạng {"Tên cột trong tệp": "trường"}.')

@@ -24,10 +24,12 @@ def write_report(
 ) -> Path:
     import openpyxl
     from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.worksheet import Worksheet
 
     dest = Path(dest) if dest else default_report_path(source, local_now)
     wb = openpyxl.Workbook(write_only=False)
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook has one worksheet
     ws.title = "Dòng bị loại"
     ws.append(["Dòng trong tệp gốc", "Lý do", *headers])
     for cell in ws[1]:

@@ -101,7 +101,7 @@ def preview(path: Path, mapping: str | dict | None = None, rows: int = 20, *, to
     except InvalidInput as exc:  # e.g. no "Họ và tên" column recognised: show the file so it can be mapped
         problem = exc.message
         colmap = {i: f for i, h in enumerate(table.headers) if h and (f := recognise(h))}
-    sample = []
+    sample: list[dict] = []
     for number, cells in table.rows:
         if len(sample) >= rows:
             break

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
@@ -70,8 +70,8 @@ class ImportWriter:
         self._by_id: dict[str, dict] = {}
         self._by_key: dict[tuple, dict] = {}
         cols = ", ".join(("id", "version", "name_fold", *COMPARED))
-        for row in s.execute(text(f"SELECT {cols} FROM person")).mappings():
-            row = dict(row)
+        for found in s.execute(text(f"SELECT {cols} FROM person")).mappings():
+            row = dict(found)
             if row["personal_id"]:
                 self._by_id[row["personal_id"]] = row
             self._by_key.setdefault(
@@ -132,7 +132,7 @@ def _update(ctx: StationSession, s, existing: dict, changes: dict) -> None:  # n
         values["sort_key"] = sort_key(values["full_name"])
     values["version"] = existing["version"] + 1
     values["updated_at"] = ctx.clock.utcnow()
-    s.connection().execute(Person.__table__.update().where(Person.__table__.c.id == existing["id"]), values)
+    s.connection().execute(update(Person).where(Person.id == existing["id"]), values)
     json_safe = {
         col: (str(old) if isinstance(old, date) else old, str(new) if isinstance(new, date) else new)
         for col, (old, new) in changes.items()

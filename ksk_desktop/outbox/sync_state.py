@@ -8,6 +8,9 @@ moves them on, in one transaction. Anything else puts them back to ``pending`` w
 reason until a person re-queues it; it never blocks the others.
 
 The device credential is read and written only here, inside the encrypted station database.
+
+``status()`` is a ``SyncStatus`` (a frozen dataclass, ``ksk_desktop.shapes``): the sync page, the status-bar
+indicator and ``ksk sync status`` read its attributes; ``to_json()`` is the JSON of ``ksk sync status --json``.
 """
 
 from __future__ import annotations
@@ -15,17 +18,20 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Literal, overload
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
+from ksk_desktop.db import rowcount
 from ksk_desktop.db.models import OutboxItem, Person, PersonMerge, Station, SyncState
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.people import persons
 from ksk_desktop.security.roles import Perm
+from ksk_desktop.shapes import Shape, not_in_json
 from ksk_desktop.station import audit
 from ksk_desktop.station.session import StationSession
 
@@ -73,6 +79,10 @@ class OutgoingItem:
 
 
 # -- the link -------------------------------------------------------------------------------------
+@overload
+def _state(s: Session, create: Literal[True]) -> SyncState: ...
+@overload
+def _state(s: Session, create: bool = False) -> SyncState | None: ...
 def _state(s: Session, create: bool = False) -> SyncState | None:
     row = s.get(SyncState, STATE_ID)
     if row is None and create:
@@ -135,29 +145,54 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() + "Z" if value else None
 
 
-def status(ctx: StationSession) -> dict:
+@dataclass(frozen=True)
+class SyncStatus(Shape):
+    """Where sync stands; moments are UTC ISO text ending in ``Z``."""
+
+    enrolled: bool
+    hub_url: str | None
+    device_id: str | None
+    pending: int  # not yet accepted by the hub, in flight included
+    in_flight: int
+    parked: int  # rejected by the hub, waiting for a person
+    sent: int
+    oldest_pending_at: str | None
+    last_attempt_at: str | None
+    last_success_at: str | None
+    last_error: str | None
+    last_error_at: str | None
+    consecutive_failures: int
+    next_attempt_at: str | None
+    pull_cursor: int
+    running: bool = not_in_json(False)  # a run is under way in this process (the GUI's controller sets it)
+
+    def with_running(self, running: bool) -> SyncStatus:
+        return replace(self, running=running)
+
+
+def status(ctx: StationSession) -> SyncStatus:
     """Pending and parked counts, the oldest unsent item's age, last success, last error, next attempt."""
     with ctx.read() as s:
         counts = outbox.counts(s)
         oldest = s.scalar(select(func.min(OutboxItem.created_at)).where(OutboxItem.state.in_(UNSENT)))
         row = _state(s)
-    return {
-        "enrolled": bool(row and row.credential),
-        "hub_url": row.hub_url if row else None,
-        "device_id": row.device_id if row else None,
-        "pending": counts["pending"] + counts["in_flight"],
-        "in_flight": counts["in_flight"],
-        "parked": counts["parked"],
-        "sent": counts["sent"],
-        "oldest_pending_at": _iso(oldest),
-        "last_attempt_at": _iso(row.last_attempt_at) if row else None,
-        "last_success_at": _iso(row.last_success_at) if row else None,
-        "last_error": row.last_error if row else None,
-        "last_error_at": _iso(row.last_error_at) if row else None,
-        "consecutive_failures": row.consecutive_failures if row else 0,
-        "next_attempt_at": _iso(row.next_attempt_at) if row else None,
-        "pull_cursor": row.pull_cursor if row else 0,
-    }
+    return SyncStatus(
+        enrolled=bool(row and row.credential),
+        hub_url=row.hub_url if row else None,
+        device_id=row.device_id if row else None,
+        pending=counts["pending"] + counts["in_flight"],
+        in_flight=counts["in_flight"],
+        parked=counts["parked"],
+        sent=counts["sent"],
+        oldest_pending_at=_iso(oldest),
+        last_attempt_at=_iso(row.last_attempt_at) if row else None,
+        last_success_at=_iso(row.last_success_at) if row else None,
+        last_error=row.last_error if row else None,
+        last_error_at=_iso(row.last_error_at) if row else None,
+        consecutive_failures=row.consecutive_failures if row else 0,
+        next_attempt_at=_iso(row.next_attempt_at) if row else None,
+        pull_cursor=row.pull_cursor if row else 0,
+    )
 
 
 def parked(ctx: StationSession, limit: int = 1000) -> list[dict]:
@@ -212,9 +247,9 @@ def retry(ctx: StationSession, item_id: str) -> dict:
 def reset_in_flight(ctx: StationSession) -> int:
     """At start: uploads whose outcome was never learnt go back to pending (same ids; the hub de-duplicates)."""
     with ctx.write() as s:
-        return s.execute(
-            update(OutboxItem).where(OutboxItem.state == "in_flight").values(state="pending")
-        ).rowcount
+        return rowcount(
+            s.execute(update(OutboxItem).where(OutboxItem.state == "in_flight").values(state="pending"))
+        )
 
 
 def pending_count(ctx: StationSession) -> int:
@@ -224,7 +259,7 @@ def pending_count(ctx: StationSession) -> int:
 
 def _merged_payload(s: Session, entity_id: str) -> dict | None:
     """A person merged here since its item was queued: its update is an update of the one kept."""
-    kept = entity_id
+    kept: str | None = entity_id
     for _ in range(20):
         kept = s.scalar(select(PersonMerge.kept_id).where(PersonMerge.merged_id == kept))
         if kept is None:

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
+from ksk_desktop.db import rowcount
 from ksk_desktop.db.models import Base, Person, PersonFlag, PersonMerge
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.people import persons
@@ -98,10 +99,12 @@ def merge(ctx: StationSession, keep_id: str, merge_id: str) -> dict:
         for table, column in _references({("person_merge", "kept_id")}):
             if table == "person_flag":
                 continue  # flags are united above, the merged person's rows go with it
-            n = s.execute(
-                text(f'UPDATE "{table}" SET "{column}" = :k WHERE "{column}" = :m'),
-                {"k": keep_id, "m": merge_id},
-            ).rowcount
+            n = rowcount(
+                s.execute(
+                    text(f'UPDATE "{table}" SET "{column}" = :k WHERE "{column}" = :m'),
+                    {"k": keep_id, "m": merge_id},
+                )
+            )
             if n:
                 moved[f"{table}.{column}"] = n
         s.execute(

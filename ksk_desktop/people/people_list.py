@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -51,7 +52,8 @@ class ListFilter:
 def _where(flt: ListFilter, s: Session, today: date) -> tuple[str, dict, list[str] | None]:
     """SQL conditions and parameters; with a query, also the ranked ids it matched (their order is kept).
     *today* (the session clock's) gives the default exam year."""
-    clauses, params = [], {}
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
     if flt.groups:
         names = [f":g{i}" for i in range(len(flt.groups))]
         clauses.append(f"p.target_group IN ({', '.join(names)})")
@@ -171,9 +173,10 @@ def export_xlsx(ctx: StationSession, flt: ListFilter, dest: Path, progress=None)
             n += 1
             values = [n]
             for _label, key in EXPORT_COLUMNS:
-                v = row.get(key)
+                v: Any = row.get(key)
                 if key == "dob" and v:
-                    cell = openpyxl.cell.WriteOnlyCell(ws, value=date.fromisoformat(v))
+                    # openpyxl writes dates; its stubs list only datetime
+                    cell = openpyxl.cell.WriteOnlyCell(ws, value=date.fromisoformat(v))  # type: ignore[arg-type]
                     cell.number_format = "dd/mm/yyyy"
                     v = cell
                 elif key == "sex":

@@ -2,6 +2,10 @@
 
 Search, import, the person card and merging belong to the citizen-list work; this module holds the record
 itself and the rules every writer must follow.
+
+A person is read as a ``PersonRecord`` (a frozen dataclass, ``ksk_desktop.shapes``): the person card and the
+command line read its attributes; its ``to_json()`` is the person's JSON everywhere — ``ksk person show
+--json``, the audit log's old and new values, the sync payload.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from ksk_desktop.db.models import Person, PersonFlag, Station
 from ksk_desktop.errors import DuplicatePerson, InvalidInput, NotFound
 from ksk_desktop.ids import new_ids
 from ksk_desktop.security.roles import Perm
+from ksk_desktop.shapes import Shape
 from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import fold, nfc, sort_key
 
@@ -182,18 +187,46 @@ _PAYLOAD_FIELDS = (
 )
 
 
-def _payload(row: dict, flags: list[str]) -> dict:
-    """The JSON shape of a person (CLI output, audit values, outbox payload) from column values."""
+@dataclass(frozen=True)
+class PersonRecord(Shape):
+    """A person's record as read; the field order is the key order of the person's JSON."""
+
+    id: str
+    personal_id: str | None
+    old_id: str | None
+    name: str
+    birth_year: int | None
+    sex: str | None  # M or F
+    permanent_address: str | None
+    current_address: str | None
+    commune_code: str | None
+    hamlet: str | None
+    phone: str | None
+    insurance_no: str | None
+    target_group: str | None
+    guardian_name: str | None
+    guardian_phone: str | None
+    version: int
+    dob: str | None  # ISO date
+    flags: list[str]
+
+
+def _payload(row: dict, flags: list[str]) -> PersonRecord:
+    """A person (CLI output, audit values, outbox payload) from column values."""
     data = {key: row[col] for key, col in _PAYLOAD_FIELDS}
     dob = row["birth_date"]  # a date from the ORM, already ISO text from a raw SQL row
     data["dob"] = (dob.isoformat() if isinstance(dob, date) else str(dob)) if dob else None
-    data["flags"] = list(flags)
-    return data
+    return PersonRecord(**data, flags=list(flags))
+
+
+def record_of(person: Person) -> PersonRecord:
+    row = {c.key: getattr(person, c.key) for c in Person.__table__.columns}
+    return _payload(row, [f.flag for f in person.flags])
 
 
 def to_json(person: Person) -> dict:
-    row = {c.key: getattr(person, c.key) for c in Person.__table__.columns}
-    return _payload(row, [f.flag for f in person.flags])
+    """The person's JSON (the sync payload, audit values)."""
+    return record_of(person).to_json()
 
 
 def _row(data: PersonInput, now: datetime, person_id: str) -> dict:
@@ -250,7 +283,7 @@ def _ensure_unique(s: Session, personal_ids: list[str]) -> None:
             raise DuplicatePerson(f"Đã có người với số định danh {hit}; không tạo bản ghi trùng.")
 
 
-def create_person(ctx: StationSession, data: PersonInput) -> dict:
+def create_person(ctx: StationSession, data: PersonInput) -> PersonRecord:
     """Create one person (audited, queued for sync). Never two people with the same personal ID."""
     ctx.require(Perm.PERSON_WRITE)
     clean = validate(data, ctx.clock.today())
@@ -300,13 +333,13 @@ def insert_rows(
     )
     outbox.enqueue_many(s, "person", [(r["id"], None, 1) for r in rows])
     if len(rows) == 1:
-        ctx.audit(s, action, "person", rows[0]["id"], {"new": _payload(rows[0], clean[0].flags)})
+        ctx.audit(s, action, "person", rows[0]["id"], {"new": _payload(rows[0], clean[0].flags).to_json()})
     else:
         ctx.audit(s, action, "person", None, {"count": len(rows), "ids": [r["id"] for r in rows]})
     return rows
 
 
-def get_person(ctx: StationSession, person_id: str) -> dict:
+def get_person(ctx: StationSession, person_id: str) -> PersonRecord:
     """Read one person's record; the read is audited."""
     ctx.require(Perm.PERSON_READ)
     with ctx.write() as s:
@@ -314,7 +347,7 @@ def get_person(ctx: StationSession, person_id: str) -> dict:
         if person is None:
             raise NotFound(f"Không tìm thấy người có mã {person_id}.")
         ctx.audit(s, "person.read", "person", person.id)
-        return to_json(person)
+        return record_of(person)
 
 
 def count_people(ctx: StationSession) -> int:
@@ -376,7 +409,7 @@ def update_person(
     *,
     source: str = "card",
     expected_version: int | None = None,
-) -> dict:
+) -> PersonRecord:
     """Change a person's record field by field (old and new values audited, queued for sync).
 
     *expected_version* guards against saving over an edit made meanwhile by someone else.
@@ -391,7 +424,8 @@ def update_person(
             raise NotFound(f"Không tìm thấy người có mã {person_id}.")
         if expected_version is not None and person.version != expected_version:
             raise InvalidInput("Hồ sơ vừa được người khác sửa; hãy mở lại để xem thay đổi mới nhất.")
-        before = to_json(person)
+        unchanged = record_of(person)
+        before = unchanged.to_json()
         merged = PersonInput(
             **{f: getattr(person, f) for f in EDITABLE}, flags=[f.flag for f in person.flags]
         )
@@ -412,11 +446,12 @@ def update_person(
         after = to_json(person)
         diff = {k: (before[k], after[k]) for k in after if k != "version" and before[k] != after[k]}
         if not diff:
-            return before
+            return unchanged
         person.version += 1
         person.updated_at = ctx.clock.utcnow()
         s.flush()
-        after = to_json(person)
+        changed = record_of(person)
+        after = changed.to_json()
         ctx.audit(
             s,
             "person.update",
@@ -429,7 +464,7 @@ def update_person(
             },
         )
         outbox.enqueue(s, "person", person.id, None, person.version)
-        return after
+        return changed
 
 
 def suggest_groups(birth_date: date | None, birth_year: int | None, today: date) -> dict:

@@ -89,7 +89,7 @@ def find_match(ctx: StationSession, card: CccdCard) -> tuple[str | None, str | N
     return None, None
 
 
-def differences(stored: dict, card: CccdCard) -> dict:
+def differences(stored: persons.PersonRecord, card: CccdCard) -> dict:
     """Fields where the card and the record disagree: {field: {"label", "card", "stored"}}."""
     card_values = {
         "name": card.name,
@@ -99,21 +99,21 @@ def differences(stored: dict, card: CccdCard) -> dict:
         "address": card.address,
         "id": card.id,
     }
-    stored_values = {
-        "name": stored["name"],
-        "dob": stored["dob"],
-        "sex": stored["sex"],
-        "old_id": stored["old_id"],
-        "address": stored["permanent_address"],
-        "id": stored["personal_id"],
+    stored_values: dict[str, str | None] = {
+        "name": stored.name,
+        "dob": stored.dob,
+        "sex": stored.sex,
+        "old_id": stored.old_id,
+        "address": stored.permanent_address,
+        "id": stored.personal_id,
     }
-    out = {}
+    out: dict[str, dict[str, str | None]] = {}
     for key, (_field, label) in COMPARED.items():
         c, s = card_values[key], stored_values[key]
         if c in (None, "") or c == s:
             continue
-        if key == "dob" and s is None and stored.get("birth_year") == card.dob.year:
-            out[key] = {"label": label, "card": c, "stored": str(stored["birth_year"])}
+        if key == "dob" and s is None and stored.birth_year == card.dob.year:
+            out[key] = {"label": label, "card": c, "stored": str(stored.birth_year)}
             continue
         out[key] = {"label": label, "card": c, "stored": s}
     return out
@@ -182,7 +182,7 @@ def register(
                 person_id,
                 _changes_from_card(card, take),
                 source="cccd",
-                expected_version=stored["version"],
+                expected_version=stored.version,
             )
             result.applied = take
         pending = [k for k in result.differences if k not in take]
@@ -210,6 +210,6 @@ def register(
             flags=flags if flags is not None else suggestion["flags"],
         ),
     )
-    result.status, result.person_id = "created", created["id"]
-    _keep_scan(ctx, payload, created["id"], "created")
+    result.status, result.person_id = "created", created.id
+    _keep_scan(ctx, payload, created.id, "created")
     return result

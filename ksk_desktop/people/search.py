@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -73,10 +73,11 @@ def _fts_quote(token: str) -> str:
     return '"' + token.replace('"', "") + '"'
 
 
-def match_expression(parsed: ParsedQuery, prefix: bool) -> str | None:
+def match_expression(parsed: ParsedQuery, prefix: bool) -> str:
+    """The FTS5 MATCH text of a query with words or ids."""
     parts = [f"ids : {_fts_quote(t)}" for t in parsed.ids]
     parts += [f"name : {_fts_quote(w)}{'*' if prefix else ''}" for w in parsed.words]
-    return " AND ".join(parts) or None
+    return " AND ".join(parts)
 
 
 _COLUMNS = (
@@ -137,7 +138,7 @@ def search_ids(
     params: dict = {"year": parsed.birth_year}
     found: dict[str, None] = {}  # insertion-ordered set
 
-    def add(ids: list[str]) -> None:
+    def add(ids: Iterable[str]) -> None:
         for pid in ids:
             found.setdefault(pid)
 
@@ -226,10 +227,13 @@ def index_in_bulk(session: Session) -> Iterator[None]:
     with the trigger's own expression in one INSERT … SELECT, and the trigger is put back: FTS5 indexes a batch
     about twice as fast as single rows. DDL is transactional in SQLite, so a failure rolls all of it back.
     """
-    trigger = session.execute(
-        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'person_fts_insert'")
-    ).scalar()
-    match = _TRIGGER_INSERT.search(trigger or "")
+    trigger: str = (
+        session.execute(
+            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'person_fts_insert'")
+        ).scalar()
+        or ""
+    )
+    match = _TRIGGER_INSERT.search(trigger)
     if match is None:  # an index defined differently: let the trigger do its work
         yield
         return

@@ -16,6 +16,7 @@ from ksk_desktop.printing.fonts import clean, markup
 from ksk_desktop.printing.formats import birth, dmy
 from ksk_desktop.printing.output import write_pdf
 from ksk_desktop.printing.page import GRID, StationHeader, admin_header, build, para, styles
+from ksk_desktop.scheduling.day_schedule import DaySchedule
 from ksk_desktop.text import collation_key, fold, sort_key
 
 MARGINS = (20 * mm, 15 * mm, 12 * mm, 16 * mm)
@@ -27,22 +28,22 @@ def _natural(name: str) -> list:
     return [int(part) if part.isdigit() else collation_key(part) for part in re.split(r"(\d+)", name)]
 
 
-def hamlet_rows(schedule: dict) -> dict[str, list[dict]]:
+def hamlet_rows(schedule: DaySchedule) -> dict[str, list[dict]]:
     """The day's appointments grouped by hamlet (people with none under :data:`NO_HAMLET`), each group sorted by
     slot time, then by name in Vietnamese order (given name first)."""
     out: dict[str, list[dict]] = {}
-    for day in schedule["days"]:
-        for slot in day["slots"]:
-            for a in slot["appointments"]:
+    for day in schedule.days:
+        for slot in day.slots:
+            for a in slot.appointments:
                 out.setdefault(clean(a.get("hamlet")) or NO_HAMLET, []).append(
-                    {**a, "site_name": day["site_name"]}
+                    {**a, "site_name": day.site_name}
                 )
     for rows in out.values():
         rows.sort(key=lambda a: (a["start"], sort_key(a["name"]), a["appointment_id"]))
     return out
 
 
-def pick_hamlet(schedule: dict, hamlet: str) -> tuple[str, list[dict]]:
+def pick_hamlet(schedule: DaySchedule, hamlet: str) -> tuple[str, list[dict]]:
     """The hamlet named *hamlet* (accents, case and spacing do not matter) and its rows; :class:`NotFound` naming
     the hamlets that do have appointments that day otherwise."""
     groups = hamlet_rows(schedule)
@@ -52,12 +53,12 @@ def pick_hamlet(schedule: dict, hamlet: str) -> tuple[str, list[dict]]:
             return name, rows
     known = ", ".join(sorted(groups, key=_natural)) or "không có thôn nào"
     raise NotFound(
-        f"Ngày {dmy(schedule['date'])} không có ai ở “{clean(hamlet)}” có lịch khám. Các thôn / tổ dân "
+        f"Ngày {dmy(schedule.date)} không có ai ở “{clean(hamlet)}” có lịch khám. Các thôn / tổ dân "
         f"phố có lịch hôm đó: {known}."
     )
 
 
-def call_list_pdf(path: Path, schedule: dict, hamlet: str, station: Any) -> int:
+def call_list_pdf(path: Path, schedule: DaySchedule, hamlet: str, station: Any) -> int:
     """Write the call list of *hamlet* on the schedule's date to *path* (atomically); returns the number of pages."""
     name, rows = pick_hamlet(schedule, hamlet)
     header = StationHeader.of(station)
@@ -68,7 +69,7 @@ def call_list_pdf(path: Path, schedule: dict, hamlet: str, station: Any) -> int:
         admin_header(header, width, st),
         Spacer(1, 4 * mm),
         para("DANH SÁCH MỜI KHÁM SỨC KHỎE", st["title"]),
-        para(f"{name} — ngày {dmy(schedule['date'])}", st["subtitle"]),
+        para(f"{name} — ngày {dmy(schedule.date)}", st["subtitle"]),
     ]
     if len(sites) == 1:
         story.append(
@@ -127,5 +128,5 @@ def call_list_pdf(path: Path, schedule: dict, hamlet: str, station: Any) -> int:
         colWidths=[width / 2, width / 2],
     )
     story.append(sign)
-    title = f"Danh sách mời khám {name} ngày {dmy(schedule['date'])}"
+    title = f"Danh sách mời khám {name} ngày {dmy(schedule.date)}"
     return write_pdf(path, lambda tmp: build(tmp, story, pagesize=A4, margins=MARGINS, title=title))

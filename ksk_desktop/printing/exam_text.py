@@ -131,7 +131,7 @@ def referrals(exam: dict) -> list[str]:
 
 
 def urgency(referral: dict) -> str:
-    return URGENCY_LABELS.get(referral.get("urgency"), clean(referral.get("urgency")))
+    return URGENCY_LABELS.get(referral.get("urgency") or "", clean(referral.get("urgency")))
 
 
 def signer(exam: dict) -> str:

@@ -30,7 +30,7 @@ def group_label(code: str | None, *, short: bool = False) -> str:
     return f"{code}. {label}" if label else code
 
 
-def number(value: float | int | None, digits: int = 1) -> str:
+def number(value: float | str | None, digits: int = 1) -> str:
     """A measurement with a decimal comma (``5,6``), integers without decimals, ``""`` for none."""
     if value is None or value == "":
         return ""

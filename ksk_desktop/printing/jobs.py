@@ -16,7 +16,7 @@ from ksk_desktop.printing.ticket_pdf import queue_ticket_pdf
 from ksk_desktop.scheduling import appointments as appts
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling.checkin import CheckIn, _person
-from ksk_desktop.scheduling.day_schedule import day_schedule
+from ksk_desktop.scheduling.day_schedule import DaySchedule, day_schedule
 from ksk_desktop.scheduling.errors import InvalidStatus
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.lifecycle import station_info
@@ -35,9 +35,9 @@ class Printed:
         return {"path": str(self.path), "pages": self.pages, "rows": self.rows}
 
 
-def _schedule_of(ctx: StationSession, day: date, site_id: str | None) -> dict:
+def _schedule_of(ctx: StationSession, day: date, site_id: str | None) -> DaySchedule:
     schedule = day_schedule(ctx, day, site_id, record=False)  # the print's own audit event records the read
-    if not schedule["days"]:
+    if not schedule.days:
         where = " tại điểm khám đã chọn" if site_id else ""
         raise NotFound(f"Ngày {dmy(day)} không có ngày khám nào{where}: không có lịch để in.")
     return schedule
@@ -55,11 +55,11 @@ def print_day_schedule(ctx: StationSession, day: date, dest: Path, *, site_id: s
             s,
             "print.schedule",
             "exam_day",
-            schedule["days"][0]["day_id"] if site_id else None,
+            schedule.days[0].day_id if site_id else None,
             {
                 "date": day.isoformat(),
                 "site": site_id,
-                "days": len(schedule["days"]),
+                "days": len(schedule.days),
                 "rows": rows,
                 "pages": pages,
             },

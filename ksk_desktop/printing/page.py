@@ -153,7 +153,7 @@ PLAIN = TableStyle(
     ]
 )
 
-GRID = [
+GRID: list[tuple[Any, ...]] = [  # reportlab table commands
     ("FONTNAME", (0, 0), (-1, -1), REGULAR),
     ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -175,7 +175,7 @@ def _numbered_canvas(footer: Callable[[Canvas, int, int], None]) -> type[Canvas]
 
         def showPage(self) -> None:  # noqa: N802 - reportlab's name
             self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self._startPage()  # type: ignore[attr-defined]  # reportlab's own page reset; not in its stubs
 
         def save(self) -> None:
             total = len(self._pages)

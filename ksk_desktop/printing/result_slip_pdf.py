@@ -99,7 +99,7 @@ def slip_story(slip: dict, station: StationHeader, width: float, st: dict) -> li
     found = ex.findings(exam, slip.get("labels"))
     if found:
         story += [_section("II. Khám lâm sàng", st), _pairs(found, width, st, columns=1)]
-    result = [_section("III. Kết luận", st)]
+    result: list[Flowable] = [_section("III. Kết luận", st)]
     cls = ex.health_class(exam)
     if cls:
         result.append(Paragraph(f"Phân loại sức khỏe: <b>{markup(cls)}</b>", st["body"]))

@@ -21,6 +21,7 @@ from ksk_desktop.printing.fonts import clean, markup
 from ksk_desktop.printing.formats import birth, dmy, group_label
 from ksk_desktop.printing.output import write_pdf
 from ksk_desktop.printing.page import GRID, StationHeader, admin_header, build, para, styles
+from ksk_desktop.scheduling.day_schedule import DaySchedule, ScheduledDay
 
 PAGE = landscape(A4)
 MARGINS = (12 * mm, 10 * mm, 10 * mm, 14 * mm)
@@ -51,18 +52,20 @@ def _fit(value: Any, width: float, style: ParagraphStyle) -> Any:
     return Paragraph(markup(value), style)
 
 
-def _site_story(day: dict, date_iso: str, station: StationHeader, width: float, st: dict) -> list[Flowable]:
+def _site_story(
+    day: ScheduledDay, date_iso: str, station: StationHeader, width: float, st: dict
+) -> list[Flowable]:
     story: list[Flowable] = [
         admin_header(station, width, st),
         Spacer(1, 3 * mm),
         para("LỊCH KHÁM SỨC KHỎE", st["title"]),
-        para(f"Ngày {dmy(date_iso)} — {day['site_name']}", st["subtitle"]),
+        para(f"Ngày {dmy(date_iso)} — {day.site_name}", st["subtitle"]),
     ]
-    facts = f"Đã hẹn {day['booked']}/{day['capacity']} người, {len(day['slots'])} ca"
-    if day.get("opening_hours"):
-        facts += f" ({day['opening_hours']})"
-    if day.get("team_note"):
-        facts += f". Đội khám: {day['team_note']}"
+    facts = f"Đã hẹn {day.booked}/{day.capacity} người, {len(day.slots)} ca"
+    if day.opening_hours:
+        facts += f" ({day.opening_hours})"
+    if day.team_note:
+        facts += f". Đội khám: {day.team_note}"
     story += [para(facts + ".", st["body"]), Spacer(1, 2 * mm)]
 
     head = [
@@ -87,14 +90,14 @@ def _site_story(day: dict, date_iso: str, station: StationHeader, width: float, 
     style.append(("FONTSIZE", (6, 1), (6, -1), st["small"].fontSize))
     style.append(("LEADING", (6, 1), (6, -1), st["small"].leading))
     n = 0
-    for slot in day["slots"]:
+    for slot in day.slots:
         r = len(rows)
-        label = f"Ca {slot['start']} – {slot['end']}: đã hẹn {slot['booked']}/{slot['capacity']} người"
-        if not slot["appointments"]:
+        label = f"Ca {slot.start} – {slot.end}: đã hẹn {slot.booked}/{slot.capacity} người"
+        if not slot.appointments:
             label += " (chưa có người hẹn)"
         rows.append([Paragraph(f"<b>{markup(label)}</b>", st["cell"])] + [""] * 8)
         style += [("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r), _SLOT_FILL)]
-        for a in slot["appointments"]:
+        for a in slot.appointments:
             n += 1
             name: Any = clean(a["name"])
             if a.get("status") not in _QUIET_STATUSES and a.get("status_label"):
@@ -123,7 +126,7 @@ def _site_story(day: dict, date_iso: str, station: StationHeader, width: float, 
     return story
 
 
-def day_schedule_pdf(path: Path, schedule: dict, station: Any) -> int:
+def day_schedule_pdf(path: Path, schedule: DaySchedule, station: Any) -> int:
     """Write the day schedule of ``day_schedule(...)`` to *path* (atomically); returns the number of pages.
 
     One section per site, each starting on a new page; the table header repeats on every page."""
@@ -131,20 +134,20 @@ def day_schedule_pdf(path: Path, schedule: dict, station: Any) -> int:
     st = styles(8.5)
     width = PAGE[0] - MARGINS[0] - MARGINS[1]
     story: list[Flowable] = []
-    for i, day in enumerate(schedule["days"]):
+    for i, day in enumerate(schedule.days):
         if i:
             story.append(PageBreak())
-        story += _site_story(day, schedule["date"], header, width, st)
+        story += _site_story(day, schedule.date, header, width, st)
     if not story:
         story = [
             admin_header(header, width, st),
             para("LỊCH KHÁM SỨC KHỎE", st["title"]),
-            para(f"Ngày {dmy(schedule['date'])}: không có ngày khám nào.", st["subtitle"]),
+            para(f"Ngày {dmy(schedule.date)}: không có ngày khám nào.", st["subtitle"]),
         ]
-    title = f"Lịch khám sức khỏe ngày {dmy(schedule['date'])}"
+    title = f"Lịch khám sức khỏe ngày {dmy(schedule.date)}"
     return write_pdf(path, lambda tmp: build(tmp, story, pagesize=PAGE, margins=MARGINS, title=title))
 
 
-def schedule_rows(schedule: dict) -> int:
+def schedule_rows(schedule: DaySchedule) -> int:
     """How many appointment rows the day schedule prints."""
-    return sum(len(slot["appointments"]) for day in schedule["days"] for slot in day["slots"])
+    return sum(len(slot.appointments) for day in schedule.days for slot in day.slots)

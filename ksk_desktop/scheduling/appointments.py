@@ -72,9 +72,9 @@ def check_step(appt: Appointment, new_status: str, what: str) -> None:
 
 
 def to_json(s: Session, appt: Appointment) -> dict:
-    day = s.get(ExamDay, appt.day_id)
-    slot = s.get(Slot, appt.slot_id)
-    site = s.get(Site, day.site_id)
+    day = s.get_one(ExamDay, appt.day_id)
+    slot = s.get_one(Slot, appt.slot_id)
+    site = s.get_one(Site, day.site_id)
     person = s.get(Person, appt.person_id)
     return {
         "id": appt.id,
@@ -149,7 +149,7 @@ def move_appointment(
             raise NotFound(f"Không tìm thấy ca khám {slot_id}.")
         if slot.id == appt.slot_id:
             return to_json(s, appt)
-        day = s.get(ExamDay, slot.day_id)
+        day = s.get_one(ExamDay, slot.day_id)
         if day.exam_date < today:
             raise DateInPast(f"Ngày {show_date(day.exam_date)} đã qua: không chuyển lịch hẹn về ngày đã qua.")
         if slot_room(s, slot) <= 0:

@@ -1,17 +1,23 @@
 """The live board of an exam day (waiting, in exam, done, no-show) and the steps the exam rooms take:
-call a person in, send them back to the queue, record them examined (the exam module calls ``mark_examined``)."""
+call a person in, send them back to the queue, record them examined (the exam module calls ``mark_examined``).
+
+The board is a ``DeskBoard`` (a frozen dataclass, ``ksk_desktop.shapes``) of ``AppointmentRow`` dicts (see
+``day_schedule``); its ``to_json()`` is ``ksk schedule board --json``.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from ksk_desktop.dates import show_date
 from ksk_desktop.db.models import ExamDay
 from ksk_desktop.scheduling import appointments as appts
 from ksk_desktop.scheduling import status as st
-from ksk_desktop.scheduling.day_schedule import appointment_rows
+from ksk_desktop.scheduling.day_schedule import AppointmentRow, appointment_rows
 from ksk_desktop.scheduling.errors import InvalidStatus
 from ksk_desktop.security.roles import Perm
+from ksk_desktop.shapes import Shape
 from ksk_desktop.station.session import StationSession
 
 COLUMNS = {
@@ -23,21 +29,52 @@ COLUMNS = {
 }
 
 
-def board(ctx: StationSession, day: date | None = None, site_id: str | None = None) -> dict:
+@dataclass(frozen=True)
+class BoardCounts(Shape):
+    expected: int
+    waiting: int
+    in_exam: int
+    done: int
+    no_show: int
+    total: int  # everyone booked that day (at the site)
+
+
+@dataclass(frozen=True)
+class DeskBoard(Shape):
+    """A day's people by column (the keys of ``COLUMNS``)."""
+
+    date: str  # ISO date
+    site_id: str | None  # None: every site
+    expected: list[AppointmentRow]  # booked, not come yet, in slot order
+    waiting: list[AppointmentRow]  # checked in, by queue number
+    in_exam: list[AppointmentRow]
+    done: list[AppointmentRow]
+    no_show: list[AppointmentRow]
+    counts: BoardCounts
+
+    def column(self, name: str) -> list[AppointmentRow]:
+        """The rows of the column *name* (a key of ``COLUMNS``)."""
+        if name not in COLUMNS:
+            raise KeyError(name)
+        rows: list[AppointmentRow] = getattr(self, name)
+        return rows
+
+
+def board(ctx: StationSession, day: date | None = None, site_id: str | None = None) -> DeskBoard:
     """The day's people by column: ``waiting`` (checked in, by queue number), ``in_exam``, ``done``,
     ``no_show``, and ``expected`` (booked, not come yet), with counts. Not audited: it refreshes all day."""
     ctx.require(Perm.CHECKIN)
     day = day or ctx.clock.today()
     with ctx.read() as s:
         rows = appointment_rows(s, day, site_id)
-    out: dict = {"date": day.isoformat(), "site_id": site_id}
+    columns: dict[str, list[AppointmentRow]] = {}
     for column, states in COLUMNS.items():
         items = [r for r in rows if r["status"] in states]
         if column in ("waiting", "in_exam", "done"):
             items.sort(key=lambda r: r["queue_no"] or 0)
-        out[column] = items
-    out["counts"] = {c: len(out[c]) for c in COLUMNS} | {"total": len(rows)}
-    return out
+        columns[column] = items
+    counts = BoardCounts(**{c: len(items) for c, items in columns.items()}, total=len(rows))
+    return DeskBoard(date=day.isoformat(), site_id=site_id, **columns, counts=counts)
 
 
 def start_exam(ctx: StationSession, appointment_id: str) -> dict:
@@ -70,7 +107,7 @@ def mark_no_show(ctx: StationSession, appointment_id: str, *, today: date | None
     today = today or ctx.clock.today()
     with ctx.write() as s:
         appt = appts.load(s, appointment_id)
-        day = s.get(ExamDay, appt.day_id)
+        day = s.get_one(ExamDay, appt.day_id)
         if day.exam_date > today:
             raise InvalidStatus(
                 f"Lịch hẹn là ngày {show_date(day.exam_date)}, chưa đến ngày: chưa ghi nhận vắng mặt được."

@@ -1,8 +1,12 @@
-"""Campaigns: a year's exam campaign for some target groups, and the exam form each group is examined with."""
+"""Campaigns: a year's exam campaign for some target groups, and the exam form each group is examined with.
+
+A campaign is read as a ``CampaignInfo`` (a frozen dataclass, ``ksk_desktop.shapes``).
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -12,6 +16,7 @@ from ksk_desktop.exams.forms import canonical_form_id
 from ksk_desktop.ids import new_id
 from ksk_desktop.people.persons import TARGET_GROUPS
 from ksk_desktop.security.roles import Perm
+from ksk_desktop.shapes import Shape
 from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import nfc
 
@@ -35,16 +40,27 @@ def parse_groups(text: str | list[str] | set[str]) -> list[str]:
     return sorted(out, key=TARGET_GROUPS.index)
 
 
-def to_json(c: Campaign) -> dict:
-    return {
-        "id": c.id,
-        "year": c.year,
-        "name": c.name,
-        "groups": json.loads(c.target_groups),
-        "exam_forms": json.loads(c.exam_forms),
-        "created_by": c.created_by,
-        "version": c.version,
-    }
+@dataclass(frozen=True)
+class CampaignInfo(Shape):
+    id: str
+    year: int
+    name: str
+    groups: list[str]  # target groups, in plan order
+    exam_forms: dict[str, str]  # target group → exam form
+    created_by: str
+    version: int
+
+
+def campaign_info(c: Campaign) -> CampaignInfo:
+    return CampaignInfo(
+        id=c.id,
+        year=c.year,
+        name=c.name,
+        groups=json.loads(c.target_groups),
+        exam_forms=json.loads(c.exam_forms),
+        created_by=c.created_by,
+        version=c.version,
+    )
 
 
 def create_campaign(
@@ -54,7 +70,7 @@ def create_campaign(
     year: int,
     groups: str | list[str],
     exam_forms: dict[str, str] | None = None,
-) -> dict:
+) -> CampaignInfo:
     """Create a campaign (audited). Refuses a second campaign of the same name in the same year."""
     ctx.require(Perm.SCHEDULE_MANAGE)
     name = nfc(name or "")
@@ -96,21 +112,21 @@ def create_campaign(
             c.id,
             {"year": year, "name": name, "groups": chosen, "exam_forms": forms},
         )
-        return to_json(c)
+        return campaign_info(c)
 
 
-def get_campaign(ctx: StationSession, campaign_id: str) -> dict:
+def get_campaign(ctx: StationSession, campaign_id: str) -> CampaignInfo:
     with ctx.read() as s:
         c = s.get(Campaign, campaign_id)
         if c is None:
             raise NotFound(f"Không tìm thấy đợt khám {campaign_id}.")
-        return to_json(c)
+        return campaign_info(c)
 
 
-def list_campaigns(ctx: StationSession, year: int | None = None) -> list[dict]:
+def list_campaigns(ctx: StationSession, year: int | None = None) -> list[CampaignInfo]:
     ctx.require(Perm.PERSON_READ)
     with ctx.read() as s:
         q = select(Campaign).order_by(Campaign.year.desc(), Campaign.name)
         if year is not None:
             q = q.where(Campaign.year == year)
-        return [to_json(c) for c in s.scalars(q)]
+        return [campaign_info(c) for c in s.scalars(q)]

@@ -88,6 +88,7 @@ def next_queue_no(s: Session, day_id: str) -> int:
 def _admit(ctx: StationSession, s: Session, appt: Appointment, how: str, matched_by: str | None) -> CheckIn:
     person = _person(s, appt.person_id)
     if appt.status in (st.CHECKED_IN, st.IN_EXAM):
+        assert appt.queue_no is not None  # given at check-in
         return CheckIn("already_checked_in", appt.queue_no, appts.to_json(s, appt), person, matched_by)
     if appt.status == st.EXAMINED:
         raise AlreadyExamined(
@@ -137,7 +138,7 @@ def _check_in_person(
     if later:
         upcoming = [x for x in later if x[1].exam_date >= today]
         a, d = upcoming[0] if upcoming else later[-1]
-        slot, site = s.get(Slot, a.slot_id), s.get(Site, d.site_id)
+        slot, site = s.get_one(Slot, a.slot_id), s.get_one(Site, d.site_id)
         other = {
             "appointment_id": a.id,
             "date": d.exam_date.isoformat(),
@@ -181,7 +182,7 @@ def checkin_by_appointment(ctx: StationSession, appointment_id: str, *, today: d
     today = today or ctx.clock.today()
     with ctx.write() as s:
         appt = appts.load(s, appointment_id)
-        day = s.get(ExamDay, appt.day_id)
+        day = s.get_one(ExamDay, appt.day_id)
         if day.exam_date != today:
             person = _person(s, appt.person_id)
             if appt.status in st.EXPECTED:
@@ -278,7 +279,7 @@ def _todays_day(s: Session, today: date, day_id: str | None) -> ExamDay:
             remedy=Remedy.ADD_EXAM_DAY,
         )
     if len(days) > 1:
-        names = ", ".join(s.get(Site, d.site_id).name for d in days)
+        names = ", ".join(s.get_one(Site, d.site_id).name for d in days)
         raise InvalidInput(f"Hôm nay có nhiều điểm khám ({names}): chọn ngày khám của điểm đang tiếp đón.")
     return days[0]
 

@@ -282,11 +282,13 @@ def export_xlsx(
             n += 1
             dob = None
             if r["dob"]:
-                dob = WriteOnlyCell(ws, value=date.fromisoformat(r["dob"]))
+                # openpyxl writes dates; its stubs list only datetime
+                dob = WriteOnlyCell(ws, value=date.fromisoformat(r["dob"]))  # type: ignore[arg-type]
                 dob.number_format = "dd/mm/yyyy"
             booked = None
             if r["booked_date"]:
-                booked = WriteOnlyCell(ws, value=date.fromisoformat(r["booked_date"]))
+                # openpyxl writes dates; its stubs list only datetime
+                booked = WriteOnlyCell(ws, value=date.fromisoformat(r["booked_date"]))  # type: ignore[arg-type]
                 booked.number_format = "dd/mm/yyyy"
             ws.append(
                 [

@@ -1,9 +1,17 @@
 """A day's schedule: each exam day of a date with its slots and the people booked in them (what the day
-schedule, the call lists and the desk show)."""
+schedule, the call lists and the desk show).
+
+One booked person is an ``AppointmentRow``, a TypedDict: the row goes out unchanged as JSON (``ksk schedule
+show|board --json``) and readers extend it (the call list adds its hamlet group, the desk its board column),
+so it stays a dict whose keys mypy checks in the core. The schedule around the rows (``DaySchedule``: days,
+slots) is made of frozen dataclasses (``ksk_desktop.shapes``).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypedDict
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -13,6 +21,7 @@ from ksk_desktop.dates import hhmm
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling.days import booked_by_slot
 from ksk_desktop.security.roles import Perm
+from ksk_desktop.shapes import Shape
 from ksk_desktop.station.session import StationSession
 
 _ROWS = (
@@ -24,6 +33,72 @@ _ROWS = (
 )
 
 
+class AppointmentRow(TypedDict):
+    """One appointment of a day with its person, in the order of ``appointment_rows``."""
+
+    appointment_id: str
+    queue_no: int | None
+    person_id: str
+    name: str
+    dob: str | None  # ISO date
+    birth_year: int | None
+    sex: str | None
+    hamlet: str | None
+    group: str | None  # target group
+    phone: str | None
+    personal_id: str | None
+    flags: list[str]
+    status: str
+    status_label: str
+    priority: bool
+    locked: bool
+    walk_in: bool
+    checked_in_at: str | None  # HH:MM, local time
+    slot_id: str
+    day_id: str
+    campaign_id: str
+    start: str  # the slot's HH:MM
+    end: str
+    site_name: str
+
+
+@dataclass(frozen=True)
+class ScheduledSlot(Shape):
+    slot_id: str
+    start: str  # HH:MM, local wall clock
+    end: str
+    capacity: int
+    booked: int
+    appointments: list[AppointmentRow]
+
+
+@dataclass(frozen=True)
+class ScheduledDay(Shape):
+    """One exam day of the date, at one site."""
+
+    day_id: str
+    site_id: str
+    site_name: str
+    site_kind: str
+    mobile: bool
+    opening_hours: str
+    slot_minutes: int
+    capacity_per_slot: int
+    team_note: str | None
+    locked: bool
+    capacity: int
+    booked: int
+    free: int
+    slots: list[ScheduledSlot]
+
+
+@dataclass(frozen=True)
+class DaySchedule(Shape):
+    date: str  # ISO date
+    days: list[ScheduledDay]  # the station first, then the other sites by name
+    appointments: int
+
+
 def _local_clock(utc_text: str | None) -> str | None:
     """``HH:MM`` local time of a stored naive-UTC timestamp."""
     if not utc_text:
@@ -33,7 +108,7 @@ def _local_clock(utc_text: str | None) -> str | None:
 
 def appointment_rows(
     s: Session, day: date, site_id: str | None = None, statuses: tuple[str, ...] = st.OCCUPYING
-) -> list[dict]:
+) -> list[AppointmentRow]:
     """The appointments of *day* (optionally at one site) with their people, in slot and queue order."""
     params: dict = {"d": day.isoformat()}
     where = f"d.exam_date = :d AND a.status IN ({st.sql_list(statuses)})"
@@ -52,7 +127,7 @@ def appointment_rows(
         ):
             if flag not in flags.setdefault(pid, []):
                 flags[pid].append(flag)
-    out = []
+    out: list[AppointmentRow] = []
     for r in sorted(
         rows, key=lambda r: (r.start_time, r.queue_no is None, r.queue_no or 0, r.sort_key, r.id)
     ):
@@ -87,7 +162,9 @@ def appointment_rows(
     return out
 
 
-def day_schedule(ctx: StationSession, day: date, site_id: str | None = None, *, record: bool = True) -> dict:
+def day_schedule(
+    ctx: StationSession, day: date, site_id: str | None = None, *, record: bool = True
+) -> DaySchedule:
     """Every exam day on *day*: its slots (time, capacity, booked) and, in each slot, the people booked
     (queue number, name, date of birth, sex, hamlet, group, phone, status). The read is audited."""
     ctx.require(Perm.PERSON_READ)
@@ -107,7 +184,7 @@ def day_schedule(ctx: StationSession, day: date, site_id: str | None = None, *, 
         ).all()
         ids = [d.id for d in days]
         booked = booked_by_slot(s, ids)
-        slots: dict[str, list[dict]] = {i: [] for i in ids}
+        slots: dict[str, list[ScheduledSlot]] = {i: [] for i in ids}
         if ids:
             marks = ", ".join(f":i{n}" for n in range(len(ids)))
             for sid, day_id, start, end, capacity in s.execute(
@@ -117,41 +194,32 @@ def day_schedule(ctx: StationSession, day: date, site_id: str | None = None, *, 
                 ),
                 {f"i{n}": v for n, v in enumerate(ids)},
             ):
-                slots[day_id].append(
-                    {
-                        "slot_id": sid,
-                        "start": start,
-                        "end": end,
-                        "capacity": capacity,
-                        "booked": booked.get(sid, 0),
-                        "appointments": [],
-                    }
-                )
-        by_slot = {x["slot_id"]: x for v in slots.values() for x in v}
+                slots[day_id].append(ScheduledSlot(sid, start, end, capacity, booked.get(sid, 0), []))
+        by_slot = {x.slot_id: x for v in slots.values() for x in v}
         rows = appointment_rows(s, day, site_id)
         for r in rows:
-            by_slot[r["slot_id"]]["appointments"].append(r)
+            by_slot[r["slot_id"]].appointments.append(r)
     out_days = []
     for d in days:
-        cap = sum(x["capacity"] for x in slots[d.id])
-        used = sum(x["booked"] for x in slots[d.id])
+        cap = sum(x.capacity for x in slots[d.id])
+        used = sum(x.booked for x in slots[d.id])
         out_days.append(
-            {
-                "day_id": d.id,
-                "site_id": d.site_id,
-                "site_name": d.name,
-                "site_kind": d.kind,
-                "mobile": bool(d.mobile),
-                "opening_hours": d.opening_hours,
-                "slot_minutes": d.slot_minutes,
-                "capacity_per_slot": d.capacity_per_slot,
-                "team_note": d.team_note,
-                "locked": bool(d.locked),
-                "capacity": cap,
-                "booked": used,
-                "free": max(0, cap - used),
-                "slots": slots[d.id],
-            }
+            ScheduledDay(
+                day_id=d.id,
+                site_id=d.site_id,
+                site_name=d.name,
+                site_kind=d.kind,
+                mobile=bool(d.mobile),
+                opening_hours=d.opening_hours,
+                slot_minutes=d.slot_minutes,
+                capacity_per_slot=d.capacity_per_slot,
+                team_note=d.team_note,
+                locked=bool(d.locked),
+                capacity=cap,
+                booked=used,
+                free=max(0, cap - used),
+                slots=slots[d.id],
+            )
         )
     if record:
         with ctx.write() as s:
@@ -162,4 +230,4 @@ def day_schedule(ctx: StationSession, day: date, site_id: str | None = None, *, 
                 None,
                 {"date": day.isoformat(), "site": site_id, "appointments": len(rows)},
             )
-    return {"date": day.isoformat(), "days": out_days, "appointments": len(rows)}
+    return DaySchedule(date=day.isoformat(), days=out_days, appointments=len(rows))

@@ -2,11 +2,15 @@
 
 A day has opening hours (``"07:30-11:30,13:30-16:30"``, local wall clock) cut into slots of ``slot_minutes``;
 each slot takes ``capacity_per_slot`` people, by default the site's capacity per hour × slot length / 60.
+
+A day is read as a ``DayInfo`` (a frozen dataclass, ``ksk_desktop.shapes``); what a reader did not ask for
+(the site, the counts, the slots) is None and left out of its JSON, so ``ksk day … --json`` keeps its keys.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select, text
@@ -20,6 +24,7 @@ from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling import sync_payload
 from ksk_desktop.scheduling.errors import DateInPast, DayOverCapacity, SiteCapacityMissing
 from ksk_desktop.security.roles import Perm
+from ksk_desktop.shapes import Shape, optional
 from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import nfc
 
@@ -82,25 +87,56 @@ def slot_times(hours: str, slot_minutes: int) -> list[tuple[str, str]]:
     return out
 
 
-def day_json(
-    day: ExamDay, site: Site | None = None, booked: int | None = None, capacity: int | None = None
-) -> dict:
-    data = {
-        "id": day.id,
-        "site_id": day.site_id,
-        "date": day.exam_date.isoformat(),
-        "opening_hours": day.opening_hours,
-        "slot_minutes": day.slot_minutes,
-        "capacity_per_slot": day.capacity_per_slot,
-        "team_note": day.team_note,
-        "locked": day.locked,
-        "version": day.version,
-    }
-    if site is not None:
-        data.update(site_name=site.name, site_kind=site.kind, mobile=site.mobile)
-    if booked is not None:
-        data.update(booked=booked, capacity=capacity, free=max(0, (capacity or 0) - booked))
-    return data
+@dataclass(frozen=True)
+class SlotInfo(Shape):
+    id: str
+    start: str  # HH:MM, local wall clock
+    end: str
+    capacity: int
+
+
+@dataclass(frozen=True)
+class DayInfo(Shape):
+    """An exam day; the site, the counts, the slots and the lock's effect only where the reader asked."""
+
+    id: str
+    site_id: str
+    date: str  # ISO date
+    opening_hours: str  # "07:30-11:30,13:30-16:30"
+    slot_minutes: int
+    capacity_per_slot: int
+    team_note: str | None
+    locked: bool
+    version: int
+    site_name: str | None = optional()
+    site_kind: str | None = optional()
+    mobile: bool | None = optional()
+    booked: int | None = optional()  # places taken
+    capacity: int | None = optional()  # places in all its slots
+    free: int | None = optional()
+    slots: list[SlotInfo] | None = optional()  # a day just added
+    appointments_changed: int | None = optional()  # a day just locked or unlocked
+
+
+def day_info(day: ExamDay, site: Site | None = None, booked: int | None = None, capacity: int = 0) -> DayInfo:
+    """*day*, with its *site* if given, and its counts if *booked* is given (out of *capacity*)."""
+    return DayInfo(
+        id=day.id,
+        site_id=day.site_id,
+        date=day.exam_date.isoformat(),
+        opening_hours=day.opening_hours,
+        slot_minutes=day.slot_minutes,
+        capacity_per_slot=day.capacity_per_slot,
+        team_note=day.team_note,
+        locked=day.locked,
+        version=day.version,
+        site_name=site.name if site is not None else None,
+        site_kind=site.kind if site is not None else None,
+        mobile=site.mobile if site is not None else None,
+        booked=booked,
+        capacity=capacity if booked is not None else None,
+        free=max(0, capacity - booked) if booked is not None else None,
+    )
 
 
 def add_day(
@@ -113,7 +149,7 @@ def add_day(
     capacity_per_slot: int | None = None,
     team_note: str | None = None,
     today: date | None = None,
-) -> dict:
+) -> DayInfo:
     """Add an exam day with its slots (audited). Refuses a date in the past, a second day at the same site and
     date, and a site with no capacity when the day gives none."""
     ctx.require(Perm.SCHEDULE_MANAGE)
@@ -145,7 +181,7 @@ def insert_day(
     slot_minutes: int,
     capacity_per_slot: int | None,
     team_note: str | None,
-) -> dict:
+) -> DayInfo:
     """Insert a day and its slots in the caller's transaction (no date check: the demo adds a past day)."""
     site = s.get(Site, site_id)
     if site is None:
@@ -186,12 +222,9 @@ def insert_day(
     ]
     s.add_all(slots)
     capacity = capacity_per_slot * len(slots)
-    data = day_json(row, site, 0, capacity)
-    data["slots"] = [
-        {"id": x.id, "start": x.start_time, "end": x.end_time, "capacity": x.capacity} for x in slots
-    ]
-    ctx.audit(s, "exam_day.create", "exam_day", row.id, {k: v for k, v in data.items() if k != "slots"})
-    return data
+    info = day_info(row, site, 0, capacity)
+    ctx.audit(s, "exam_day.create", "exam_day", row.id, info.to_json())
+    return replace(info, slots=[SlotInfo(x.id, x.start_time, x.end_time, x.capacity) for x in slots])
 
 
 def booked_by_slot(s: Session, day_ids: list[str]) -> dict[str, int]:
@@ -209,7 +242,7 @@ def booked_by_slot(s: Session, day_ids: list[str]) -> dict[str, int]:
     return dict(rows.all())
 
 
-def set_capacity(ctx: StationSession, day_id: str, capacity_per_slot: int) -> dict:
+def set_capacity(ctx: StationSession, day_id: str, capacity_per_slot: int) -> DayInfo:
     """Change a day's capacity per slot (audited); refused if a slot already holds more people than that."""
     ctx.require(Perm.SCHEDULE_MANAGE)
     if not isinstance(capacity_per_slot, int) or not 1 <= capacity_per_slot <= 1000:
@@ -234,10 +267,10 @@ def set_capacity(ctx: StationSession, day_id: str, capacity_per_slot: int) -> di
         day.version += 1
         day.updated_at = ctx.clock.utcnow()
         ctx.audit(s, "exam_day.capacity", "exam_day", day.id, {"old": old, "new": capacity_per_slot})
-        return day_json(day, s.get(Site, day.site_id), sum(booked.values()), capacity_per_slot * len(slots))
+        return day_info(day, s.get(Site, day.site_id), sum(booked.values()), capacity_per_slot * len(slots))
 
 
-def lock_day(ctx: StationSession, day_id: str, locked: bool = True) -> dict:
+def lock_day(ctx: StationSession, day_id: str, locked: bool = True) -> DayInfo:
     """Lock (or unlock) a day's plan: re-planning adds nobody to it and moves none of its appointments."""
     ctx.require(Perm.SCHEDULE_MANAGE)
     with ctx.write() as s:
@@ -251,7 +284,7 @@ def lock_day(ctx: StationSession, day_id: str, locked: bool = True) -> dict:
         ctx.audit(
             s, "exam_day.lock" if locked else "exam_day.unlock", "exam_day", day.id, {"appointments": n}
         )
-        return {**day_json(day), "appointments_changed": n}
+        return replace(day_info(day), appointments_changed=n)
 
 
 def set_locked(s: Session, where: str, params: dict, locked: bool, now: datetime) -> int:
@@ -275,7 +308,7 @@ def set_locked(s: Session, where: str, params: dict, locked: bool, now: datetime
     return len(rows)
 
 
-def get_day(ctx: StationSession, day_id: str) -> dict:
+def get_day(ctx: StationSession, day_id: str) -> DayInfo:
     with ctx.read() as s:
         day = s.get(ExamDay, day_id)
         if day is None:
@@ -283,7 +316,7 @@ def get_day(ctx: StationSession, day_id: str) -> dict:
         return with_counts(s, [day])[0]
 
 
-def with_counts(s: Session, days: list[ExamDay]) -> list[dict]:
+def with_counts(s: Session, days: list[ExamDay]) -> list[DayInfo]:
     ids = [d.id for d in days]
     booked = booked_by_slot(s, ids)
     slots = (
@@ -301,7 +334,7 @@ def with_counts(s: Session, days: list[ExamDay]) -> list[dict]:
         if days
         else {}
     )
-    return [day_json(d, sites.get(d.site_id), used.get(d.id, 0), cap.get(d.id, 0)) for d in days]
+    return [day_info(d, sites.get(d.site_id), used.get(d.id, 0), cap.get(d.id, 0)) for d in days]
 
 
 def list_days(
@@ -309,7 +342,7 @@ def list_days(
     date_from: date | None = None,
     date_to: date | None = None,
     site_id: str | None = None,
-) -> list[dict]:
+) -> list[DayInfo]:
     """Exam days (with capacity, places booked and free) in date order."""
     ctx.require(Perm.PERSON_READ)
     with ctx.read() as s:

@@ -23,7 +23,8 @@ SHARE_EXAMINED_PAST = 0.85
 
 
 def _working_days(start: date, n: int, step: int) -> list[date]:
-    out, d = [], start
+    out: list[date] = []
+    d = start
     while len(out) < n:
         d += timedelta(days=step)
         if d.weekday() < 5:
@@ -64,7 +65,7 @@ def seed_demo_schedule(ctx: StationSession, today: date | None = None) -> dict:
         past_day = insert_day(
             ctx,
             s,
-            site_id=station["id"],
+            site_id=station.id,
             day=past,
             hours=DEFAULT_HOURS,
             slot_minutes=DEFAULT_SLOT_MINUTES,
@@ -74,19 +75,19 @@ def seed_demo_schedule(ctx: StationSession, today: date | None = None) -> dict:
     day_ids = {}
     for d in [today, *ahead]:
         day_ids[d] = add_day(
-            ctx, site_id=station["id"], day=d, team_note="BS. Nguyễn Văn Minh, ĐD. Trần Thị Lan", today=today
-        )["id"]
-    add_day(ctx, site_id=school["id"], day=ahead[1], team_note="Đoàn khám lưu động", today=today)
+            ctx, site_id=station.id, day=d, team_note="BS. Nguyễn Văn Minh, ĐD. Trần Thị Lan", today=today
+        ).id
+    add_day(ctx, site_id=school.id, day=ahead[1], team_note="Đoàn khám lưu động", today=today)
 
     # The past day, planned as it was then; most came, the rest are marked absent at reconciliation (after
     # today's plan, which would otherwise give them a new appointment straight away).
-    planner.plan(ctx, campaign["id"], past, past, today=past)
-    came = _expected_on(ctx, past_day["id"])
+    planner.plan(ctx, campaign.id, past, past, today=past)
+    came = _expected_on(ctx, past_day.id)
     came = came[: int(len(came) * SHARE_EXAMINED_PAST)]
     with ctx.write() as s:
         for n, a in enumerate(came, start=1):
-            appt = s.get(Appointment, a.id)
-            start = s.get(Slot, appt.slot_id).start_time
+            appt = s.get_one(Appointment, a.id)
+            start = s.get_one(Slot, appt.slot_id).start_time
             appts.change(
                 ctx,
                 s,
@@ -99,7 +100,7 @@ def seed_demo_schedule(ctx: StationSession, today: date | None = None) -> dict:
             )
 
     # Today and the next working days.
-    result = planner.plan(ctx, campaign["id"], today, ahead[-1], today=today)
+    result = planner.plan(ctx, campaign.id, today, ahead[-1], today=today)
     reconciled = reconcile.reconcile(ctx, past, now=datetime.combine(today, datetime.min.time()))
     notified = appts.mark_notified(ctx, [a.id for a in _expected_on(ctx, day_ids[ahead[0]])])
     todays = _expected_on(ctx, day_ids[today])[:15]
@@ -110,7 +111,7 @@ def seed_demo_schedule(ctx: StationSession, today: date | None = None) -> dict:
             appts.change(
                 ctx,
                 s,
-                s.get(Appointment, a.id),
+                s.get_one(Appointment, a.id),
                 "appointment.demo_examined",
                 {"demo": True},
                 status=st.EXAMINED,
@@ -120,8 +121,8 @@ def seed_demo_schedule(ctx: StationSession, today: date | None = None) -> dict:
     with ctx.read() as s:
         n_days = len(list(s.scalars(select(ExamDay.id))))
     return {
-        "campaign_id": campaign["id"],
-        "sites": [station["id"], school["id"]],
+        "campaign_id": campaign.id,
+        "sites": [station.id, school.id],
         "days": n_days,
         "planned": result.counts["placed"] + len(came) + reconciled["counts"]["no_show"],
         "past_day": past.isoformat(),

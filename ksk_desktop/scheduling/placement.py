@@ -102,6 +102,12 @@ class Candidate:
     keep: bool = False  # the movable appointment stays where it is
     any_slot: bool = False  # rebalancing found no place by the rules for this appointment: any place will do
 
+    @property
+    def held(self) -> tuple:
+        """The movable appointment of someone whose appointment is kept, moved or cancelled."""
+        assert self.movable is not None
+        return self.movable
+
 
 def fill(
     days: list[DayRoom], people: list[Candidate], placed: dict[str, tuple[DayRoom, SlotRoom]], morning: bool

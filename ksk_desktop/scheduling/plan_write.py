@@ -74,7 +74,7 @@ def write_plan(ctx: StationSession, s: Session, result: PlanResult, work: dict) 
             if person.no_show:
                 rescheduled.append(person.no_show)
         elif p.action == "moved":
-            version = person.movable[1] + 1
+            version = person.held[1] + 1
             moved.append(
                 {
                     "id": p.appointment_id,
@@ -89,7 +89,7 @@ def write_plan(ctx: StationSession, s: Session, result: PlanResult, work: dict) 
     cancelled = []
     for u in result.unplaced:
         if u.cancelled_appointment_id:
-            version = people[u.person_id].movable[1] + 1
+            version = people[u.person_id].held[1] + 1
             cancelled.append(
                 {
                     "id": u.cancelled_appointment_id,

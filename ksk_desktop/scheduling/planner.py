@@ -36,13 +36,15 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 from ksk_desktop.dates import show_date
+from ksk_desktop.db.engine import driver
 from ksk_desktop.db.models import Campaign
 from ksk_desktop.errors import InvalidInput, NotFound, Remedy
 from ksk_desktop.ids import new_ids
@@ -154,7 +156,7 @@ def plan(
 
 def _raw(s: Session, sql: str, params: dict | None = None) -> list[tuple]:
     """Plain tuples straight from the driver: 100,000 rows without per-row SQLAlchemy work."""
-    return s.connection().connection.driver_connection.execute(sql, params or {}).fetchall()
+    return driver(s.connection().connection).execute(sql, params or {}).fetchall()
 
 
 def _compute(
@@ -243,24 +245,26 @@ def _compute(
         if pid in examined:
             n_examined += 1
             continue
-        a = active.get(pid)
-        if a is not None and not (a[2] == st.SCHEDULED and not a[3] and a[4] in open_days):
+        held = active.get(pid)
+        if held is not None and not (held[2] == st.SCHEDULED and not held[3] and held[4] in open_days):
             already += 1
             continue
         age = campaign_year - year if year else None
         pupil = group == "b" and age is not None and low <= age <= high
         prio = pid in priority_ids or (age is not None and age >= ELDERLY_AGE)
         movable, keep = None, False
-        if a is not None:
-            movable = (a[0], a[6], a[5])
+        if held is not None:
+            movable = (held[0], held[6], held[5])
             # Without rebalancing, an appointment that still keeps the rules stays where it is.
-            fits = (slot_starts.get(a[5], "") < MORNING_ENDS or not prio) and (
-                open_days[a[4]] == "school"
+            fits = (slot_starts.get(held[5], "") < MORNING_ENDS or not prio) and (
+                open_days[held[4]] == "school"
             ) == pupil
             keep = fits and not rebalance
-        ns = no_shows.get(pid) if a is None else None
+        ns = no_shows.get(pid) if held is None else None
         people.append(Candidate(pid, name, hamlet, group, prio, pupil, movable, ns[:2] if ns else None, keep))
-    ranks = {h: i for i, h in enumerate(sorted({p.hamlet for p in people if p.hamlet}, key=collation_key))}
+    ranks: dict[str | None, int] = {
+        h: i for i, h in enumerate(sorted({p.hamlet for p in people if p.hamlet}, key=collation_key))
+    }
     last = len(ranks)
     people.sort(key=lambda p: ranks.get(p.hamlet, last))  # stable: list order within a hamlet
 
@@ -295,7 +299,7 @@ def _compute(
     fresh = iter(new_ids(len(placed)))  # ascending UUIDv7, made in one call for a 40,000-person plan
     for p in people:
         if p.keep:
-            day, slot = where_is[p.movable[2]]
+            day, slot = where_is[p.held[2]]
         elif p.id in placed:
             day, slot = placed[p.id]
         else:
@@ -357,7 +361,7 @@ def _compute(
     return result, {"people": by_id, "campaign": campaign}
 
 
-def _open_days(s: Session, date_from: date, date_to: date, site_id: str | None, today: date) -> list:
+def _open_days(s: Session, date_from: date, date_to: date, site_id: str | None, today: date) -> Sequence[Row]:
     """Exam days of the range that can take people: not past, not locked, at an active site."""
     start = max(date_from, today)
     params = {"a": start.isoformat(), "b": date_to.isoformat()}
@@ -390,12 +394,12 @@ def _open_days(s: Session, date_from: date, date_to: date, site_id: str | None, 
     return rows
 
 
-def _load_slots(s: Session, rows: list, released: Counter) -> list[DayRoom]:
+def _load_slots(s: Session, rows: Sequence[Row], released: Counter) -> list[DayRoom]:
     """The open days with each slot's free places (places taken now, less the released appointments)."""
     ids = [r.id for r in rows]
     params: dict = {}
     marks = _in("d", ids, params)
-    booked = dict(
+    booked: dict[str, int] = dict(
         s.execute(
             text(
                 f"SELECT slot_id, count(*) FROM appointment WHERE day_id IN ({marks}) "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, text
 
@@ -102,11 +103,13 @@ def reconcile(
     }
 
 
-def make_up_days(ctx: StationSession, after: date | None = None, limit: int = 10) -> list[dict]:
+def make_up_days(ctx: StationSession, after: date | None = None, limit: int = 10) -> list[exam_days.DayInfo]:
     """Open (unlocked) exam days from today, and after *after*, that still have free places."""
     today = ctx.clock.today()
     start = max(today, after + timedelta(days=1)) if after else today
-    return [d for d in exam_days.list_days(ctx, date_from=start) if d["free"] > 0 and not d["locked"]][:limit]
+    return [d for d in exam_days.list_days(ctx, date_from=start) if (d.free or 0) > 0 and not d.locked][
+        :limit
+    ]
 
 
 def reschedule_no_shows(
@@ -134,7 +137,7 @@ def reschedule_no_shows(
             raise DateInPast(
                 f"Ngày khám bù {show_date(day.exam_date)} đã qua: chọn một ngày từ hôm nay trở đi."
             )
-        site = s.get(Site, day.site_id)
+        site = s.get_one(Site, day.site_id)
         if appointment_ids:
             wanted = [appts.load(s, a) for a in appointment_ids]
         else:
@@ -157,14 +160,17 @@ def reschedule_no_shows(
             ):
                 active.add((pid, cid))
         room = day_rooms(s, [day.id])[0]
-        names = dict(
+        names: dict[str, str] = dict(
             s.execute(
                 text("SELECT id, full_name FROM person WHERE id IN (SELECT value FROM json_each(:p))"),
                 {"p": json.dumps(sorted({a.person_id for a in wanted}))},
             ).all()
         )
         now, stamp = _stamp(ctx)
-        moved, skipped, rows, old_updates = [], [], [], []
+        moved: list[dict] = []
+        skipped: list[dict] = []
+        rows: list[dict[str, Any]] = []
+        old_updates: list[dict[str, Any]] = []
         for a in sorted(wanted, key=lambda a: (not a.priority, names.get(a.person_id, ""), a.id)):
             who = {"appointment_id": a.id, "person_id": a.person_id, "name": names.get(a.person_id)}
             if a.status != st.NO_SHOW:
@@ -236,5 +242,5 @@ def reschedule_no_shows(
                 "skipped": [x["appointment_id"] for x in skipped],
             },
         )
-        summary = exam_days.with_counts(s, [s.get(ExamDay, day.id)])[0]
+        summary = exam_days.with_counts(s, [s.get_one(ExamDay, day.id)])[0]
     return {"make_up_day": summary, "rescheduled": moved, "not_rescheduled": skipped}

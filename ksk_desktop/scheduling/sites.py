@@ -1,6 +1,12 @@
-"""Exam sites: the station itself and mobile sites (a school, a factory, a village hall, an island…)."""
+"""Exam sites: the station itself and mobile sites (a school, a factory, a village hall, an island…).
+
+A site is read as a ``SiteInfo`` (a frozen dataclass, ``ksk_desktop.shapes``); ``to_json(site)`` is its JSON
+(``ksk site … --json``, the audit's old and new values).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -8,6 +14,7 @@ from ksk_desktop.db.models import Site
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.ids import new_id
 from ksk_desktop.security.roles import Perm
+from ksk_desktop.shapes import Shape
 from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import collation_key, nfc
 
@@ -23,17 +30,33 @@ KIND_LABELS = {
 DEFAULT_CAPACITY_PER_HOUR = 40  # people an hour, per the city plan's guidance; configurable per site and day
 
 
+@dataclass(frozen=True)
+class SiteInfo(Shape):
+    id: str
+    name: str
+    address: str | None
+    kind: str  # one of KINDS
+    mobile: bool
+    capacity_per_hour: int | None  # None: not set, each exam day gives its capacity per slot
+    active: bool
+    version: int
+
+
+def site_info(site: Site) -> SiteInfo:
+    return SiteInfo(
+        id=site.id,
+        name=site.name,
+        address=site.address,
+        kind=site.kind,
+        mobile=site.mobile,
+        capacity_per_hour=site.capacity_per_hour,
+        active=site.active,
+        version=site.version,
+    )
+
+
 def to_json(site: Site) -> dict:
-    return {
-        "id": site.id,
-        "name": site.name,
-        "address": site.address,
-        "kind": site.kind,
-        "mobile": site.mobile,
-        "capacity_per_hour": site.capacity_per_hour,
-        "active": site.active,
-        "version": site.version,
-    }
+    return site_info(site).to_json()
 
 
 def _kind(kind: str | None, mobile: bool) -> str:
@@ -59,7 +82,7 @@ def add_site(
     mobile: bool = False,
     capacity_per_hour: int | None = DEFAULT_CAPACITY_PER_HOUR,
     address: str | None = None,
-) -> dict:
+) -> SiteInfo:
     """Add a site (audited). ``capacity_per_hour`` None or 0 leaves it unset."""
     ctx.require(Perm.SCHEDULE_MANAGE)
     name = nfc(name or "")
@@ -84,7 +107,7 @@ def add_site(
         )
         s.add(site)
         ctx.audit(s, "site.create", "site", site.id, to_json(site))
-        return to_json(site)
+        return site_info(site)
 
 
 _UNSET = object()
@@ -98,7 +121,7 @@ def update_site(
     active: bool | None = None,
     name: str | None = None,
     address: str | None = None,
-) -> dict:
+) -> SiteInfo:
     """Change a site's capacity, name, address or active flag (audited). Existing exam days keep their slots."""
     ctx.require(Perm.SCHEDULE_MANAGE)
     with ctx.write() as s:
@@ -119,23 +142,23 @@ def update_site(
         site.version += 1
         site.updated_at = ctx.clock.utcnow()
         ctx.audit(s, "site.update", "site", site.id, {"old": old, "new": to_json(site)})
-        return to_json(site)
+        return site_info(site)
 
 
-def get_site(ctx: StationSession, site_id: str) -> dict:
+def get_site(ctx: StationSession, site_id: str) -> SiteInfo:
     with ctx.read() as s:
         site = s.get(Site, site_id)
         if site is None:
             raise NotFound(f"Không tìm thấy điểm khám {site_id}.")
-        return to_json(site)
+        return site_info(site)
 
 
-def list_sites(ctx: StationSession, include_inactive: bool = False) -> list[dict]:
+def list_sites(ctx: StationSession, include_inactive: bool = False) -> list[SiteInfo]:
     ctx.require(Perm.PERSON_READ)
     with ctx.read() as s:
         q = select(Site)
         if not include_inactive:
             q = q.where(Site.active.is_(True))
-        sites = [to_json(x) for x in s.scalars(q)]
+        sites = [site_info(x) for x in s.scalars(q)]
     # the station first, then mobile sites in Vietnamese order
-    return sorted(sites, key=lambda x: (x["kind"] != "station", collation_key(x["name"])))
+    return sorted(sites, key=lambda x: (x.kind != "station", collation_key(x.name)))

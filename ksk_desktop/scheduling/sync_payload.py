@@ -12,6 +12,7 @@ import json
 from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
+from ksk_desktop.db.engine import driver
 
 _SQL = (
     "SELECT a.id, a.person_id, a.campaign_id, c.year, d.exam_date, d.site_id, s.start_time, s.end_time, a.status, "
@@ -48,7 +49,7 @@ def utc_text(stored: str | None) -> str | None:
 def payloads(s: Session, ids: list[str]) -> list[dict]:
     """The hub payloads of these appointments, as stored now (in the caller's transaction)."""
     out = []
-    cursor = s.connection().connection.driver_connection
+    cursor = driver(s.connection().connection)
     for i in range(0, len(ids), 20_000):
         for row in cursor.execute(_SQL, (json.dumps(ids[i : i + 20_000]),)).fetchall():
             p = dict(zip(KEYS, row, strict=True))

@@ -61,18 +61,18 @@ def append(
     if last is None:
         last = session.info["audit_base"] = head(session)
     seq, prev = last[0] + 1, last[1]
-    at = (at or SYSTEM_CLOCK.now()).astimezone(UTC).isoformat(timespec="microseconds")
+    stamp = (at or SYSTEM_CLOCK.now()).astimezone(UTC).isoformat(timespec="microseconds")
     details_json = canonical_json(details or {})
     event = AuditEvent(
         seq=seq,
-        at=at,
+        at=stamp,
         actor=actor,
         action=action,
         entity_type=entity_type,
         entity_id=entity_id,
         details=details_json,
         prev_hash=prev,
-        hash=event_hash(seq, at, actor, action, entity_type, entity_id, details_json, prev),
+        hash=event_hash(seq, stamp, actor, action, entity_type, entity_id, details_json, prev),
     )
     session.add(event)
     session.info["audit_head"] = (seq, event.hash)

@@ -24,6 +24,7 @@ from ksk_desktop import __version__
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.db import migrate
 from ksk_desktop.db.database import Database
+from ksk_desktop.db.engine import driver
 from ksk_desktop.db.models import AppUser, Person, Station
 from ksk_desktop.errors import AuthenticationFailed, BackupError, KskError, PermissionDenied
 from ksk_desktop.fsio import disk_error, fsync_dir, sha256_file
@@ -99,7 +100,7 @@ def _write_backup(db: Database, keystore: KeyStore, key: bytes, dest: Path, now:
         raw = db.engine.raw_connection()
         try:
             # VACUUM INTO writes through the keyed connection: the snapshot is encrypted with the same key.
-            raw.driver_connection.execute("VACUUM INTO ?", (str(snap),))
+            driver(raw).execute("VACUUM INTO ?", (str(snap),))
         finally:
             raw.close()
         facts = _check_snapshot(snap, key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ksk_desktop.db import migrate
 from ksk_desktop.db.database import storage_error_from
-from ksk_desktop.db.engine import verify_connection_settings
+from ksk_desktop.db.engine import driver, verify_connection_settings
 from ksk_desktop.errors import KskError
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station import audit
@@ -22,7 +22,7 @@ def check_database(ctx: StationSession) -> dict:
 
     raw = ctx.db.engine.raw_connection()
     try:
-        conn = raw.driver_connection
+        conn = driver(raw)
         try:
             verify_connection_settings(conn)
             add("settings", True, "WAL, synchronous=FULL, temp_store=MEMORY, khóa ngoại, HMAC")

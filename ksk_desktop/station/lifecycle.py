@@ -62,6 +62,7 @@ def init_station(
     username = check_username(admin_username)
     check_password(admin_password, username)
     commune = commune_by_code(commune_code)
+    assert commune is not None  # _check_codes looked it up
     name = nfc(station_name) or f"Trạm Y tế {commune.name}"
 
     created_root = not paths.root.exists()
@@ -228,7 +229,7 @@ def reset_password_with_recovery(
         session = StationSession(paths, keystore, db, user, key)
         keystore.set_password_slot(name, new_password, key)
         with session.write() as s:
-            row = s.get(AppUser, user.id)
+            row = s.get_one(AppUser, user.id)
             row.active = True
             row.password_changed_at = session.clock.utcnow()
             audit.append(s, "recovery-key", "user.password_reset", "app_user", user.id, {"username": name})

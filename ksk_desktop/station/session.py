@@ -14,6 +14,7 @@ from ksk_desktop.errors import PermissionDenied
 from ksk_desktop.security.keystore import KeyStore
 from ksk_desktop.security.roles import PERM_LABELS, ROLE_LABELS, Perm, Role, allowed
 from ksk_desktop.station import audit
+from ksk_desktop.station.audit import Anchor
 from ksk_desktop.station.paths import StationPaths
 
 
@@ -81,7 +82,7 @@ class StationSession:
                 yield session
                 new_head = session.info.get("audit_head")
                 base = session.info.get("audit_base")
-                if new_head is not None and self.read_anchor().covers(base):
+                if new_head is not None and base is not None and self.read_anchor().covers(base):
                     previous = audit.write_anchor(self.paths.anchor, self._anchor_key, new_head, base)
                     moved = True
         except BaseException:
@@ -101,7 +102,7 @@ class StationSession:
             session, self.user.username, action, entity_type, entity_id, details, at=self.clock.now()
         )
 
-    def read_anchor(self) -> audit.Anchor:
+    def read_anchor(self) -> Anchor:  # not audit.Anchor: in the class body, "audit" is the method
         return audit.read_anchor(self.paths.anchor, self._anchor_key)
 
     @property

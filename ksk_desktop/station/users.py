@@ -113,7 +113,7 @@ def change_password(
     if own and new_password == current_password:
         raise InvalidInput("Mật khẩu mới phải khác mật khẩu hiện tại.")
     with ctx.write() as s:
-        row = s.get(AppUser, user.id)
+        row = s.get_one(AppUser, user.id)
         row.password_changed_at = ctx.clock.utcnow()
         ctx.audit(s, "user.password", "app_user", user.id, {"username": user.username, "by_self": own})
     # The database row is committed before the new slot replaces the old one on disk: a crash in between
@@ -130,7 +130,7 @@ def set_active(ctx: StationSession, username: str, active: bool) -> None:
     if user.username == ctx.user.username and not active:
         raise InvalidInput("Không thể tự vô hiệu hóa tài khoản đang đăng nhập.")
     with ctx.write() as s:
-        row = s.get(AppUser, user.id)
+        row = s.get_one(AppUser, user.id)
         old, row.active = row.active, active
         ctx.audit(s, "user.active", "app_user", user.id, {"old": old, "new": active})
 

@@ -60,13 +60,13 @@ def _run(ctx: StationSession, args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     status = sync_state.status(ctx)
-    data = {"report": report.to_json() if report else None, "status": _public(status)}
+    data = {"report": report.to_json() if report else None, "status": status}
     if report is None:
         emit(args, data, "Đã dừng đồng bộ.")
         return 0
     human = (
         f"Đã gửi: {report.accepted} mới, {report.duplicate} trùng (đã có ở máy chủ), {report.rejected} bị từ chối. "
-        f"Nhận về: {report.pulled} thay đổi. Còn chờ: {status['pending']}, bị từ chối chờ xử lý: {status['parked']}."
+        f"Nhận về: {report.pulled} thay đổi. Còn chờ: {status.pending}, bị từ chối chờ xử lý: {status.parked}."
     )
     if report.error:
         human += f"\nLỗi: {report.error}"
@@ -76,21 +76,17 @@ def _run(ctx: StationSession, args: argparse.Namespace) -> int:
     return 0 if report.complete else EXIT_INCOMPLETE
 
 
-def _public(status: dict) -> dict:
-    return {k: v for k, v in status.items() if k != "credential"}
-
-
 def _status(ctx: StationSession, args: argparse.Namespace) -> int:
     st = sync_state.status(ctx)
     human = "\n".join(
         [
-            f"Máy chủ: {st['hub_url'] or 'chưa đăng ký'}",
-            f"Chờ gửi: {st['pending']}   Bị từ chối: {st['parked']}   Đã gửi: {st['sent']}",
-            f"Lần đồng bộ thành công gần nhất: {st['last_success_at'] or 'chưa có'}",
-            f"Lỗi gần nhất: {st['last_error'] or 'không có'}",
+            f"Máy chủ: {st.hub_url or 'chưa đăng ký'}",
+            f"Chờ gửi: {st.pending}   Bị từ chối: {st.parked}   Đã gửi: {st.sent}",
+            f"Lần đồng bộ thành công gần nhất: {st.last_success_at or 'chưa có'}",
+            f"Lỗi gần nhất: {st.last_error or 'không có'}",
         ]
     )
-    emit(args, _public(st), human)
+    emit(args, st, human)
     return 0
 
 

@@ -10,6 +10,7 @@ import html
 import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import Any
 
 from ksk_desktop.dates import show_date
 from sync.fhir import codes
@@ -149,7 +150,7 @@ class _Builder:
     def encounter(self) -> None:
         e = self.exam
         form = codes.FORM_LABEL.get(e["form"], e["form"])
-        res = {
+        res: dict[str, Any] = {
             "resourceType": "Encounter",
             "identifier": [uuid_identifier(e["id"])],
             "status": "finished",

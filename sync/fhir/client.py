@@ -129,6 +129,8 @@ class FhirClient:
         body = self._json(r)
         if r.status_code != 200:
             raise FhirRejected(outcome_text(body) or f"HTTP {r.status_code}")
+        if not isinstance(body, dict):
+            raise FhirUnavailable("Máy chủ FHIR trả lời không phải JSON.")
         return [e["resource"] for e in body.get("entry") or [] if "resource" in e]
 
     def _post(self, bundle: dict) -> dict:

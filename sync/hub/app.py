@@ -5,7 +5,7 @@ No personal data ever travels in a URL (cursors and limits only); the device cre
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads these annotations at run time.
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
@@ -24,7 +24,7 @@ from sync.hub.store import DeviceInfo, HubError, HubStore
 from sync.protocol import API_PREFIX, API_VERSION, MAX_PULL_LIMIT
 
 _bearer = HTTPBearer(auto_error=False, description="device credential issued at enrolment")
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorAnswer, "description": "device not enrolled"},
     403: {"model": ErrorAnswer, "description": "device revoked"},
 }
@@ -72,7 +72,7 @@ def create_app(store: HubStore) -> FastAPI:
     )
     def push(body: PushRequest, dev: Annotated[DeviceInfo, Depends(device)]) -> PushAnswer:
         results = store.push(dev, [it.model_dump() for it in body.items])
-        return PushAnswer(results=results, count=len(results))
+        return PushAnswer.model_validate({"results": results, "count": len(results)})
 
     @app.get(f"{API_PREFIX}/changes", response_model=ChangesAnswer, tags=["sync"], responses=_ERRORS)
     def changes(

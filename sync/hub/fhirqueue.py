@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ksk_desktop.catalogs.communes import commune_by_code
+from ksk_desktop.db import rowcount
 from sync.hub import people
 from sync.hub.items import PERSON_ID_MAX, ItemRejected, fits
 from sync.hub.models import Device, FhirForward, HubConsent, HubPerson, Item, PersonAlias
@@ -40,6 +41,12 @@ def check_exam(entity_id: str, version: int, payload: dict) -> None:
         raise ItemRejected("bad_exam", "Phiếu sửa đổi phải ghi rõ phiên bản được sửa.")
 
 
+def _exam_of(item: Item) -> dict:
+    """The exam document of an exam or amendment item (the hub stores no item without its payload)."""
+    assert item.payload is not None
+    return json.loads(item.payload)
+
+
 def enqueue(s: Session, item: Item, now: datetime) -> bool:
     """Queue the exam version of *item* for FHIR (once per exam version); True if a row was added."""
     exists = s.scalar(
@@ -49,7 +56,7 @@ def enqueue(s: Session, item: Item, now: datetime) -> bool:
     )
     if exists is not None:
         return False
-    person_id = json.loads(item.payload).get("person_id")
+    person_id = _exam_of(item).get("person_id")
     s.add(
         FhirForward(
             item_seq=item.seq,
@@ -119,11 +126,13 @@ def mark_waiting(s: Session, forward_id: int, reason: str) -> None:
 def release_waiting(s: Session, person_id: str, now: datetime) -> int:
     """The person's exams waiting for their consent back to pending (the consent arrived)."""
     return (
-        s.execute(
-            update(FhirForward)
-            .where(FhirForward.state == "waiting", FhirForward.person_id.in_(_same_person(s, person_id)))
-            .values(state="pending", next_attempt_at=now)
-        ).rowcount
+        rowcount(
+            s.execute(
+                update(FhirForward)
+                .where(FhirForward.state == "waiting", FhirForward.person_id.in_(_same_person(s, person_id)))
+                .values(state="pending", next_attempt_at=now)
+            )
+        )
         or 0
     )
 
@@ -185,8 +194,8 @@ def load(s: Session, forward_id: int) -> ForwardWork | None:
     row = s.get(FhirForward, forward_id)
     if row is None or row.state != "pending":
         return None
-    item = s.get(Item, row.item_seq)
-    exam = json.loads(item.payload)
+    item = s.get_one(Item, row.item_seq)
+    exam = _exam_of(item)
     person_row = s.get(HubPerson, people.resolve(s, str(exam["person_id"])))
     person = json.loads(person_row.data) | {"id": person_row.id} if person_row else None
     previous = None
@@ -261,4 +270,4 @@ def requeue(s: Session, forward_id: int | None, now: datetime) -> int:
     q = update(FhirForward).where(FhirForward.state == "parked")
     if forward_id is not None:
         q = q.where(FhirForward.id == forward_id)
-    return s.execute(q.values(state="pending", next_attempt_at=now)).rowcount or 0
+    return rowcount(s.execute(q.values(state="pending", next_attempt_at=now))) or 0

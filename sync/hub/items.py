@@ -8,6 +8,8 @@ hub on PostgreSQL; with them, both refuse it with the same reason.
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 INT32_MAX = 2**31 - 1  # INTEGER columns: entity versions
 INT64_MAX = 2**63 - 1  # BIGINT columns: audit-chain sequence numbers
 ENTITY_ID_MAX = 64  # hub_item.entity_id, exam ids
@@ -24,7 +26,7 @@ class ItemRejected(Exception):
         self.reason = reason
 
 
-def fits(value: object, max_len: int, *, required: bool = True) -> bool:
+def fits(value: object, max_len: int, *, required: bool = True) -> TypeGuard[str]:
     """Whether *value* is a string the hub can store in a ``VARCHAR(max_len)`` on any backend (no control
     characters: PostgreSQL refuses NUL); empty only when not *required*."""
     return (
@@ -35,6 +37,6 @@ def fits(value: object, max_len: int, *, required: bool = True) -> bool:
     )
 
 
-def int_in_range(value: object, maximum: int) -> bool:
+def int_in_range(value: object, maximum: int) -> TypeGuard[int]:
     """A non-negative int (not a bool) no larger than *maximum*."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= maximum

@@ -280,7 +280,7 @@ class HubStore:
         queued = False
         with self._write() as s:
             ids = [str(it.get("item_id", "")) for it in items]
-            seen = set()
+            seen: set[str] = set()
             for i in range(0, len(ids), 500):
                 seen.update(s.scalars(select(Item.item_id).where(Item.item_id.in_(ids[i : i + 500]))).all())
             for it in items:
@@ -515,7 +515,7 @@ class HubStore:
             q = select(Item.item_id, Item.kind, Item.entity_id, Item.entity_version).order_by(Item.seq)
             if station_code:
                 q = q.where(Item.station_code == station_code)
-            return [tuple(r) for r in s.execute(q).all()]
+            return [(item_id, kind, entity_id, version) for item_id, kind, entity_id, version in s.execute(q)]
 
     def person(self, person_id: str) -> dict | None:
         """A person as the hub holds it (following merges), or None."""

@@ -51,8 +51,8 @@ def load_desk(ctx: StationSession, today: date, site_id: str | None) -> DeskSnap
     """Today's sites and the board of *site_id* (or of the first site when it is not one of today's)."""
     found = days.list_days(ctx, date_from=today, date_to=today)
     desk_days = [
-        DeskDay(d["id"], d["site_id"], d["site_name"], d["capacity"], d["booked"], d["free"])
-        for d in sorted(found, key=lambda d: (d.get("site_kind") != "station", d["site_name"]))
+        DeskDay(d.id, d.site_id, d.site_name, d.capacity, d.booked, d.free)
+        for d in sorted(found, key=lambda d: (d.site_kind != "station", d.site_name))
     ]
     if not desk_days:
         return DeskSnapshot(today, [], None)
@@ -61,18 +61,18 @@ def load_desk(ctx: StationSession, today: date, site_id: str | None) -> DeskSnap
     data = board.board(ctx, today, site_id)
     rows = []
     for column in BOARD_ORDER:
-        for row in data[column]:
+        for row in data.column(column):
             rows.append({**row, "_column": column})
     rows.sort(key=_sort_key)
     day = next(d for d in desk_days if d.site_id == site_id)
-    c = data["counts"]
+    c = data.counts
     counts = {
-        "booked": c["total"],
-        "expected": c["expected"],
-        "waiting": c["waiting"],
-        "in_exam": c["in_exam"],
-        "done": c["done"],
-        "no_show": c["no_show"],
+        "booked": c.total,
+        "expected": c.expected,
+        "waiting": c.waiting,
+        "in_exam": c.in_exam,
+        "done": c.done,
+        "no_show": c.no_show,
         "free": day.free,
     }
     return DeskSnapshot(today, desk_days, site_id, rows, counts)

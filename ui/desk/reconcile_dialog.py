@@ -182,9 +182,7 @@ class EndOfDayDialog(QDialog):
         self.mark_button.hide()
         self.makeup_combo.clear()
         for d in data["make_up_days"]:
-            self.makeup_combo.addItem(
-                f"{show_date(d['date'])} — {d['site_name']} (còn {d['free']} chỗ)", d["id"]
-            )
+            self.makeup_combo.addItem(f"{show_date(d.date)} — {d.site_name} (còn {d.free} chỗ)", d.id)
         offer = bool(data["no_show"]) and may_book and bool(data["make_up_days"])
         self.makeup_row.setVisible(offer)
         self.makeup_button.setVisible(offer)
@@ -219,8 +217,8 @@ class EndOfDayDialog(QDialog):
         self.changed.emit()
         day = data["make_up_day"]
         lines = [
-            f"Đã hẹn khám bù {len(data['rescheduled'])} người vào ngày {show_date(day['date'])} tại "
-            f"{day['site_name']}."
+            f"Đã hẹn khám bù {len(data['rescheduled'])} người vào ngày {show_date(day.date)} tại "
+            f"{day.site_name}."
         ]
         lines += [f"Không hẹn lại được {x['name']}: {x['reason']}" for x in data["not_rescheduled"]]
         self.summary_label.setText("\n".join(lines))

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksk_desktop.exams import records
 from ui.exam.display import ROMAN, number
 from ui.widgets import heading, paragraph
 
@@ -61,9 +62,9 @@ class AssessmentPanel(QScrollArea):
         self.setWidget(inner)
         self.show_state(None)
 
-    def show_state(self, state: dict | None, read_only: bool = False) -> None:
+    def show_state(self, state: records.ExamState | None, read_only: bool = False) -> None:
         """Show *state* (``records`` state); ``None`` empties the panel. *read_only*: nothing to confirm."""
-        doc = (state or {}).get("document") or {}
+        doc = state.document if state else {}
         self.summary.setText(self._summary(doc, state))
         self.indices.clear()
         qd = (doc.get("assessment") or {}).get("qd1613") or {}
@@ -71,18 +72,18 @@ class AssessmentPanel(QScrollArea):
             cls = f"Loại {ix['roman']}" if ix.get("roman") else "chưa có"
             QListWidgetItem(f"{ix['label']}: {cls}", self.indices)
         self.indices.setVisible(self.indices.count() > 0)
-        self._show_unconfirmed((state or {}).get("unconfirmed") or [], read_only)
+        self._show_unconfirmed(state.unconfirmed if state else [], read_only)
         self.missing.clear()
-        for m in (state or {}).get("missing_required") or []:
+        for m in state.missing_required if state else []:
             item = QListWidgetItem(f"{m.get('section_title', m['section'])}: {m['label']}", self.missing)
             item.setData(KEY_ROLE, m["key"])
         self.missing_title.setVisible(self.missing.count() > 0)
         self.missing.setVisible(self.missing.count() > 0)
-        errors = (state or {}).get("errors") or []
+        errors = state.errors if state else []
         self.errors.setText("\n".join(f"• {e}" for e in errors))
         self.errors.setVisible(bool(errors))
 
-    def _summary(self, doc: dict, state: dict | None) -> str:
+    def _summary(self, doc: dict, state: records.ExamState | None) -> str:
         if state is None:
             return "Chưa mở phiếu khám."
         if "assessment" not in doc:

@@ -50,9 +50,9 @@ class ExamEditor(QWidget):
     def __init__(self, parent: QWidget | None = None, autosave_ms: int = AUTOSAVE_MS) -> None:
         super().__init__(parent)
         self.ctx: StationSession | None = None
-        self.state: dict | None = None
+        self.state: records.ExamState | None = None
         self.form_def: FormDef | None = None
-        self.person: dict = {}
+        self.person: persons.PersonRecord | None = None
         self.pending_reapply: tuple[str, dict[str, Any]] | None = None
         self.plan_editor: PlanEditor | None = None
         self.dialog: AmendDialog | None = None
@@ -109,18 +109,18 @@ class ExamEditor(QWidget):
     # -- session and opening -------------------------------------------------------------------------------------
     @property
     def exam_id(self) -> str | None:
-        return self.state["document"]["id"] if self.state else None
+        return self.state.document["id"] if self.state else None
 
     @property
     def document(self) -> dict:
-        return self.state["document"] if self.state else {}
+        return self.state.document if self.state else {}
 
     def set_session(self, ctx: StationSession | None) -> None:
         if ctx is None and self.ctx is not None and not self.ctx.closed and self.state:
             self.autosave.flush()  # locking: keep what was typed
         self.ctx = ctx
         self.autosave.reset()
-        self.state, self.form_def, self.person = None, None, {}
+        self.state, self.form_def, self.person = None, None, None
         self.form.forget()
         self.plan_editor = None
         self.form.setEnabled(False)
@@ -168,15 +168,15 @@ class ExamEditor(QWidget):
         """Save what is pending before another exam is opened; False (and the error shown) if that failed."""
         return not self.autosave.dirty or self.autosave.flush()
 
-    def _open(self, state: dict) -> None:
+    def _open(self, state: records.ExamState) -> None:
         ctx = self.ctx
-        doc = state["document"]
+        doc = state.document
         self.autosave.reset()
         self.conflict_bar.hide()
         self.pending_reapply = None
         self.person = persons.get_person(ctx, doc["person_id"])
         self.form_def = load_form(doc["form"], doc["form_version"])
-        rebuilt = self.form.build(self.form_def, self.person.get("sex"), ctx.can, ctx.paths.root)
+        rebuilt = self.form.build(self.form_def, self.person.sex, ctx.can, ctx.paths.root)
         if rebuilt:
             self.plan_editor = None
         if rebuilt and ctx.can(Perm.EXAM_WRITE) and ctx.can(Perm.HEALTH_READ):
@@ -193,14 +193,14 @@ class ExamEditor(QWidget):
         self._show(state)
         # Where this user has work: the first required field still empty that they may fill (the doctor opening
         # a draft whose vitals the nurse took lands on the first specialty), else the first field they may fill.
-        first = self.form.first_to_fill([m["key"] for m in state.get("missing_required") or []])
+        first = self.form.first_to_fill([m["key"] for m in state.missing_required])
         if first is not None and self.document.get("status") == "draft":
             self.form.focus_field(first.field.key)
 
-    def _show(self, state: dict, sections: list[str] | None = None) -> None:
+    def _show(self, state: records.ExamState, sections: list[str] | None = None) -> None:
         """Show *state*: the values (of *sections*, or all), the assessment, the bar, the header."""
         self.state = state
-        doc = state["document"]
+        doc = state.document
         signed = doc["status"] == "signed"
         self.form.load(doc, sections)
         self.form.set_all_read_only(signed)
@@ -212,7 +212,7 @@ class ExamEditor(QWidget):
         self.bar.update_for(self.ctx, state)
         status = "Đã ký" if signed else "Bản nháp"
         self.header.setText(
-            f"{self.person.get('name', '')} — {persons.sex_label(self.person.get('sex'))} — "
+            f"{self.person.name} — {persons.sex_label(self.person.sex)} — "
             f"ngày khám {iso_date(doc['exam_date'])} — {self.form_def.title} — phiên bản {doc['version']}"
             f" — {status}"
         )
@@ -220,9 +220,9 @@ class ExamEditor(QWidget):
     # -- saving ------------------------------------------------------------------------------------------------------
     def _save(self, section: str, confirm: list[str] | tuple[str, ...] = ()) -> bool:
         ctx, state = self.ctx, self.state
-        if ctx is None or state is None or state["document"]["status"] != "draft":
+        if ctx is None or state is None or state.document["status"] != "draft":
             return False
-        expected = state["section_versions"].get(section, 0)
+        expected = state.section_versions.get(section, 0)
         try:
             if section == PLAN:
                 if self.plan_editor is None:
@@ -330,7 +330,7 @@ class ExamEditor(QWidget):
         ask(
             self,
             "Ký xác nhận phiếu khám",
-            f"Ký xác nhận phiếu khám của {self.person.get('name', '')}? Sau khi ký, phiếu không sửa được nữa; "
+            f"Ký xác nhận phiếu khám của {self.person.name}? Sau khi ký, phiếu không sửa được nữa; "
             "muốn sửa phải lập phiếu đính chính có ghi lý do.",
             self.sign_now,
             "Ký xác nhận",
@@ -357,7 +357,7 @@ class ExamEditor(QWidget):
     def open_amend(self) -> AmendDialog | None:
         if self.ctx is None or self.state is None:
             return None
-        dialog = AmendDialog(self.ctx, self.document, self.person.get("sex"), self)
+        dialog = AmendDialog(self.ctx, self.document, self.person.sex, self)
         dialog.amended.connect(lambda doc: (self.load_exam(doc["id"]), self.changed.emit()))
         dialog.finished.connect(dialog.deleteLater)
         self.dialog = dialog
@@ -366,13 +366,11 @@ class ExamEditor(QWidget):
 
     def print_slip(self) -> None:
         if self.ctx is not None and self.state is not None:
-            exam_printing.print_result_slip(self, self.ctx, self.document, self.person.get("name", ""))
+            exam_printing.print_result_slip(self, self.ctx, self.document, self.person.name)
 
     def print_referral(self, referral_id: str) -> None:
         if self.ctx is not None and self.state is not None:
-            exam_printing.print_referral_slip(
-                self, self.ctx, self.document, referral_id, self.person.get("name", "")
-            )
+            exam_printing.print_referral_slip(self, self.ctx, self.document, referral_id, self.person.name)
 
     def _print_referral_clicked(self) -> None:
         referrals = self.document.get("referrals") or []

@@ -120,13 +120,13 @@ class QueueList(QWidget):
             context=self,
         )
 
-    def _show_queue(self, ctx: StationSession, data: dict) -> None:
+    def _show_queue(self, ctx: StationSession, data: board.DeskBoard) -> None:
         if ctx is not self.ctx:
             return
         current = self.queue.currentItem().data(DATA)[1] if self.queue.currentItem() else None
         self.queue.clear()
         for column, label in (("in_exam", "đang khám"), ("waiting", "chờ khám")):
-            for r in data.get(column, []):
+            for r in data.column(column):
                 item = QListWidgetItem(f"{r['queue_no'] or '–'}. {r['name']} ({label})", self.queue)
                 item.setData(DATA, (r["person_id"], r["appointment_id"]))
                 if r["appointment_id"] == current:

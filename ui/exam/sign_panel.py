@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from ksk_desktop.clock import to_vietnam
 from ksk_desktop.dates import hhmm, show_date
+from ksk_desktop.exams import records
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel
@@ -62,9 +63,9 @@ class SignPanel(QWidget):
         layout.addWidget(self.error_label)
         self.update_for(None, None)
 
-    def update_for(self, ctx: StationSession | None, state: dict | None) -> None:
+    def update_for(self, ctx: StationSession | None, state: records.ExamState | None) -> None:
         """Show the buttons that fit the exam's status and the user's rights."""
-        doc = (state or {}).get("document") or {}
+        doc = state.document if state else {}
         signed = doc.get("status") == "signed"
         can = ctx.can if ctx is not None else (lambda _p: False)
         draft = state is not None and not signed

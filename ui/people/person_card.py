@@ -154,7 +154,7 @@ class ConsentLine(QWidget):
 
 class PersonCard(QDialog):
     loaded = Signal()  # the record (or the failure to read it) is on screen
-    saved = Signal(dict)  # the record as stored after a save
+    saved = Signal(object)  # the record as stored after a save (persons.PersonRecord)
     consents_changed = Signal()
 
     def __init__(
@@ -167,7 +167,7 @@ class PersonCard(QDialog):
         super().__init__(parent)
         self.session = session
         self.person_id = person_id
-        self.record: dict | None = None
+        self.record: persons.PersonRecord | None = None
         self.consents: list[consent.ConsentRow] = []
         self.can_write = session.can(Perm.PERSON_WRITE)
         self.task: ops.Task | None = None
@@ -434,10 +434,10 @@ class PersonCard(QDialog):
     def load(self) -> None:
         ctx, pid = self.session, self.person_id
 
-        def read() -> tuple[dict, list[consent.ConsentRow], dict]:
+        def read() -> tuple[persons.PersonRecord, list[consent.ConsentRow], dict]:
             return persons.get_person(ctx, pid), consent.of_person(ctx, pid), person_history(ctx, pid)
 
-        def show(result: tuple[dict, list[consent.ConsentRow], dict]) -> None:
+        def show(result: tuple[persons.PersonRecord, list[consent.ConsentRow], dict]) -> None:
             self._show_record(result[0])
             self._show_consents(result[1])
             self.history_view.show_history(result[2])
@@ -445,38 +445,38 @@ class PersonCard(QDialog):
 
         self._run(read, show)
 
-    def _show_record(self, record: dict) -> None:
+    def _show_record(self, record: persons.PersonRecord) -> None:
         self.record = record
-        self.person_id = record["id"]
-        self.title_label.setText(record["name"])
-        born = birth_text(record.get("dob"), record.get("birth_year"))
+        self.person_id = record.id
+        self.title_label.setText(record.name)
+        born = birth_text(record.dob, record.birth_year)
         meta = [
-            (f"Sinh {born}" if record.get("dob") else f"Sinh năm {born}") if born else "Chưa có ngày sinh",
-            persons.sex_label(record.get("sex")),
+            (f"Sinh {born}" if record.dob else f"Sinh năm {born}") if born else "Chưa có ngày sinh",
+            persons.sex_label(record.sex),
         ]
-        if record.get("personal_id"):
-            meta.append(f"Số định danh {record['personal_id']}")
-        meta.append(f"Mã hồ sơ {record['id'][:8]} · phiên bản {record['version']}")
+        if record.personal_id:
+            meta.append(f"Số định danh {record.personal_id}")
+        meta.append(f"Mã hồ sơ {record.id[:8]} · phiên bản {record.version}")
         self.meta_label.setText(" · ".join(m for m in meta if m))
         for field, key in TEXT_FIELDS:
-            value = record.get(key) or ""
+            value = getattr(record, key) or ""
             if field == "hamlet":
                 self.hamlet_combo.setEditText(value)
             else:
                 self._edit_of(field).setText(value)
-        dob = record.get("dob")
-        year = record.get("birth_year")
+        dob = record.dob
+        year = record.birth_year
         self.year_only_check.blockSignals(True)
         self.year_only_check.setChecked(not dob and year is not None)
         self.year_only_check.blockSignals(False)
         self.dob_edit.setText(birth_text(dob, None) if dob else "")
         self.year_spin.setValue(year or UNKNOWN_YEAR)
-        self.sex_combo.setCurrentIndex(max(0, self.sex_combo.findData(record.get("sex"))))
-        self.group_combo.setCurrentIndex(max(0, self.group_combo.findData(record.get("target_group"))))
+        self.sex_combo.setCurrentIndex(max(0, self.sex_combo.findData(record.sex)))
+        self.group_combo.setCurrentIndex(max(0, self.group_combo.findData(record.target_group)))
         for flag, check in self.flag_checks.items():
-            check.setChecked(flag in (record.get("flags") or []))
+            check.setChecked(flag in record.flags)
         self.save_button.setText("Lưu thay đổi")
-        self.setWindowTitle(f"Thẻ người dân — {record['name']}")
+        self.setWindowTitle(f"Thẻ người dân — {record.name}")
         self._update_birth_widgets()
 
     def _show_consents(self, rows: list[consent.ConsentRow]) -> None:
@@ -615,19 +615,20 @@ class PersonCard(QDialog):
     def changes(self) -> tuple[dict, list[str] | None]:
         """What differs from the record as read: (changed fields, flags or None if unchanged)."""
         values, flags = self.form_values()
-        rec = self.record or {}
+        rec = self.record
+        assert rec is not None  # only an existing person's card has changes
         changes: dict[str, Any] = {}
         for field, key in TEXT_FIELDS:
-            if values[field] != (rec.get(key) or None):
+            if values[field] != (getattr(rec, key) or None):
                 changes[field] = values[field]
-        old_dob = date.fromisoformat(rec["dob"]) if rec.get("dob") else None
-        if (values["birth_date"], values["birth_year"]) != (old_dob, rec.get("birth_year")):
+        old_dob = date.fromisoformat(rec.dob) if rec.dob else None
+        if (values["birth_date"], values["birth_year"]) != (old_dob, rec.birth_year):
             changes["birth_date"] = values["birth_date"]
             changes["birth_year"] = None if values["birth_date"] else values["birth_year"]
         for field in ("sex", "target_group"):
-            if values[field] != rec.get(field):
+            if values[field] != getattr(rec, field):
                 changes[field] = values[field]
-        new_flags = flags if flags != sorted(rec.get("flags") or []) else None
+        new_flags = flags if flags != sorted(rec.flags) else None
         return changes, new_flags
 
     def is_dirty(self) -> bool:
@@ -666,23 +667,23 @@ class PersonCard(QDialog):
             return
         self._run(fn, self._saved)
 
-    def _prepare_create(self) -> Callable[[], dict]:
+    def _prepare_create(self) -> Callable[[], persons.PersonRecord]:
         values, flags = self.form_values()
         ctx = self.session
         data = persons.PersonInput(**values, flags=flags)
 
         return lambda: persons.create_person(ctx, data)  # in the station's commune
 
-    def _prepare_update(self) -> Callable[[], dict] | None:
+    def _prepare_update(self) -> Callable[[], persons.PersonRecord] | None:
         changes, flags = self.changes()
         if not changes and flags is None:
             return None
-        ctx, pid, version = self.session, self.person_id, self.record["version"]
+        ctx, pid, version = self.session, self.person_id, self.record.version
         return lambda: persons.update_person(
             ctx, pid, changes, flags, source="card", expected_version=version
         )
 
-    def _saved(self, record: dict) -> None:
+    def _saved(self, record: persons.PersonRecord) -> None:
         created = self.record is None
         self._show_record(record)
         if created:

@@ -42,19 +42,19 @@ class DayDialog(TaskDialog):
     def __init__(
         self,
         session: StationSession,
-        site_list: list[dict],
+        site_list: list[sites.SiteInfo],
         parent: QWidget | None = None,
         site_id: str | None = None,
         day: date | None = None,
     ) -> None:
         super().__init__("Thêm ngày khám", parent, submit_text="Thêm ngày khám", busy_text="Đang lưu…")
         self.session = session
-        self.sites = {s["id"]: s for s in site_list}
+        self.sites = {s.id: s for s in site_list}
         self.site_combo = QComboBox(self)
         self.site_combo.setObjectName("daySite")
         for s in site_list:
-            cap = f"{s['capacity_per_hour']} người/giờ" if s["capacity_per_hour"] else "chưa đặt công suất"
-            self.site_combo.addItem(f"{s['name']} ({sites.KIND_LABELS[s['kind']]}, {cap})", s["id"])
+            cap = f"{s.capacity_per_hour} người/giờ" if s.capacity_per_hour else "chưa đặt công suất"
+            self.site_combo.addItem(f"{s.name} ({sites.KIND_LABELS[s.kind]}, {cap})", s.id)
         if site_id:
             self.site_combo.setCurrentIndex(max(0, self.site_combo.findData(site_id)))
         self.date_edit = date_edit(day or session.clock.today(), self)
@@ -126,8 +126,8 @@ class DayDialog(TaskDialog):
             self.summary_label.show_message(exc.message)
             return
         per_slot = self.capacity_spin.value()
-        if not per_slot and site and site["capacity_per_hour"]:
-            per_slot = max(1, site["capacity_per_hour"] * self.slot_spin.value() // 60)
+        if not per_slot and site and site.capacity_per_hour:
+            per_slot = max(1, site.capacity_per_hour * self.slot_spin.value() // 60)
         if not per_slot:
             self.summary_label.show_message(
                 f"{n} ca; điểm khám này chưa đặt công suất: hãy ghi số người mỗi ca."
@@ -173,7 +173,7 @@ class DayDialog(TaskDialog):
             raise FormError("Chưa có điểm khám nào: hãy thêm điểm khám trước.")
         ctx = self.session
         kwargs = {
-            "site_id": site["id"],
+            "site_id": site.id,
             "day": from_qdate(self.date_edit.date()),
             "hours": self.hours_edit.text(),
             "slot_minutes": self.slot_spin.value(),

@@ -5,6 +5,7 @@ are printed. Reading the day is audited (it shows people's details), so it runs 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -52,22 +53,22 @@ class DayView(QDialog):
     changed = Signal()  # an appointment or the day changed (the page refreshes its counts)
     loaded = Signal()
 
-    def __init__(self, session: StationSession, day: dict, parent: QWidget | None = None) -> None:
+    def __init__(self, session: StationSession, day: days.DayInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.day = day
-        self.schedule: dict | None = None  # day_schedule() of the date and site
-        self.day_data: dict | None = None  # this day within it
+        self.schedule: day_schedule.DaySchedule | None = None  # day_schedule() of the date and site
+        self.day_data: day_schedule.ScheduledDay | None = None  # this day within it
         self.task: ops.Task | None = None
         self.move_dialog: MoveDialog | None = None
         #: Replaceable (tests): how a PDF is saved.
         self.save_pdf: Callable[[QWidget, str, Callable[[Path], Any]], Any] = default_save_pdf
-        when = date.fromisoformat(day["date"])
-        self.setWindowTitle(f"Ngày khám {format_long_date(when)} — {day['site_name']}")
+        when = date.fromisoformat(day.date)
+        self.setWindowTitle(f"Ngày khám {format_long_date(when)} — {day.site_name}")
         self.manage = session.can(Perm.SCHEDULE_MANAGE)
         self.printing = session.can(Perm.PRINT)
         outer = QVBoxLayout(self)
-        outer.addWidget(heading(f"{format_long_date(when)} — {day['site_name']}", 1, self))
+        outer.addWidget(heading(f"{format_long_date(when)} — {day.site_name}", 1, self))
         self.info_label = QLabel(self)
         self.info_label.setObjectName("dayInfo")
         outer.addWidget(self.info_label)
@@ -152,12 +153,12 @@ class DayView(QDialog):
         self._update_buttons()
 
     def reload(self) -> None:
-        ctx, when, site_id = self.session, date.fromisoformat(self.day["date"]), self.day["site_id"]
+        ctx, when, site_id = self.session, date.fromisoformat(self.day.date), self.day.site_id
         self._run(lambda: day_schedule.day_schedule(ctx, when, site_id), self._show)
 
-    def _show(self, schedule: dict) -> None:
+    def _show(self, schedule: day_schedule.DaySchedule) -> None:
         self.schedule = schedule
-        self.day_data = next((d for d in schedule["days"] if d["day_id"] == self.day["id"]), None)
+        self.day_data = next((d for d in schedule.days if d.day_id == self.day.id), None)
         self.tree.clear()
         d = self.day_data
         if d is None:
@@ -165,21 +166,21 @@ class DayView(QDialog):
             self._update_buttons()
             self.loaded.emit()
             return
-        self.day["locked"] = d["locked"]
-        self.capacity_spin.setValue(d["capacity_per_slot"])
+        self.day = replace(self.day, locked=d.locked)
+        self.capacity_spin.setValue(d.capacity_per_slot)
         self.info_label.setText(
-            f"Giờ làm việc {d['opening_hours']}, ca {d['slot_minutes']} phút, {d['capacity_per_slot']} người/ca — "
-            f"đã hẹn {d['booked']}/{d['capacity']}, còn trống {d['free']}"
-            + (" — ĐÃ KHÓA (xếp lịch lại không thay đổi ngày này)" if d["locked"] else "")
-            + (f". Đội khám: {d['team_note']}" if d["team_note"] else "")
+            f"Giờ làm việc {d.opening_hours}, ca {d.slot_minutes} phút, {d.capacity_per_slot} người/ca — "
+            f"đã hẹn {d.booked}/{d.capacity}, còn trống {d.free}"
+            + (" — ĐÃ KHÓA (xếp lịch lại không thay đổi ngày này)" if d.locked else "")
+            + (f". Đội khám: {d.team_note}" if d.team_note else "")
         )
         hamlets: set[str] = set()
-        for slot in d["slots"]:
+        for slot in d.slots:
             item = QTreeWidgetItem(
-                self.tree, [f"{slot['start']}–{slot['end']}", f"{slot['booked']}/{slot['capacity']} người"]
+                self.tree, [f"{slot.start}–{slot.end}", f"{slot.booked}/{slot.capacity} người"]
             )
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
-            for a in slot["appointments"]:
+            for a in slot.appointments:
                 hamlets.add(a["hamlet"] or "")
                 child = QTreeWidgetItem(
                     item,
@@ -284,22 +285,22 @@ class DayView(QDialog):
         """A new capacity per slot for the day; refused (with the reason) if a slot already holds more people."""
         if not self.manage or self.busy or self.day_data is None:
             return
-        ctx, day_id, n = self.session, self.day["id"], self.capacity_spin.value()
+        ctx, day_id, n = self.session, self.day.id, self.capacity_spin.value()
         self._run(
             lambda: days.set_capacity(ctx, day_id, n),
             lambda r: self._changed(
-                f"Ngày khám này nhận {r['capacity_per_slot']} người mỗi ca ({r['capacity']} chỗ)."
+                f"Ngày khám này nhận {r.capacity_per_slot} người mỗi ca ({r.capacity} chỗ)."
             ),
         )
 
     def toggle_lock(self) -> None:
         if not self.manage or self.busy:
             return
-        ctx, day_id, lock = self.session, self.day["id"], not self.day.get("locked")
+        ctx, day_id, lock = self.session, self.day.id, not self.day.locked
         self._run(
             lambda: days.lock_day(ctx, day_id, lock),
             lambda r: self._changed(
-                ("Đã khóa" if lock else "Đã mở khóa") + f" ngày khám ({r['appointments_changed']} lịch hẹn)."
+                ("Đã khóa" if lock else "Đã mở khóa") + f" ngày khám ({r.appointments_changed} lịch hẹn)."
             ),
         )
 
@@ -310,10 +311,10 @@ class DayView(QDialog):
             return None
         from ksk_desktop.printing import jobs
 
-        ctx, when, site_id = self.session, date.fromisoformat(self.day["date"]), self.day["site_id"]
+        ctx, when, site_id = self.session, date.fromisoformat(self.day.date), self.day.site_id
         return self.save_pdf(
             self,
-            f"lich-kham-{self.day['date']}.pdf",
+            f"lich-kham-{self.day.date}.pdf",
             lambda path: jobs.print_day_schedule(ctx, when, path, site_id=site_id),
         )
 
@@ -325,10 +326,10 @@ class DayView(QDialog):
         from ksk_desktop.printing.call_list_pdf import NO_HAMLET as PRINTED_NO_HAMLET
 
         hamlet = self.hamlet_combo.currentData() or PRINTED_NO_HAMLET
-        ctx, when = self.session, date.fromisoformat(self.day["date"])
+        ctx, when = self.session, date.fromisoformat(self.day.date)
         return self.save_pdf(
             self,
-            f"danh-sach-goi-{self.day['date']}.pdf",
+            f"danh-sach-goi-{self.day.date}.pdf",
             lambda path: jobs.print_call_list(ctx, when, hamlet, path),
         )
 
@@ -341,7 +342,7 @@ class DayView(QDialog):
         self.notify_button.setEnabled(idle and bool(chosen))
         self.lock_button.setEnabled(idle and self.day_data is not None)
         self.capacity_button.setEnabled(idle and self.day_data is not None)
-        self.lock_button.setText("Mở khóa ngày" if self.day.get("locked") else "Khóa ngày")
+        self.lock_button.setText("Mở khóa ngày" if self.day.locked else "Khóa ngày")
         loaded = idle and self.day_data is not None
         self.print_day_button.setEnabled(loaded)
         self.print_calls_button.setEnabled(loaded and self.hamlet_combo.count() > 0)

@@ -30,20 +30,19 @@ class MoveDialog(TaskDialog):
         self.slot_combo.setObjectName("moveSlot")
         self.form.addRow("Sang ngày:", self.day_combo)
         self.form.addRow("Sang ca:", self.slot_combo)
-        self.days: dict[str, dict] = {}
+        self.days: dict[str, days.DayInfo] = {}
         try:
             upcoming = days.list_days(session, date_from=session.clock.today())
         except Exception as exc:
             upcoming = []
             self.error_label.show_message(error_text(exc))
         for d in upcoming:
-            if d["locked"] and d["id"] != appointment["day_id"]:
+            if d.locked and d.id != appointment["day_id"]:
                 continue
-            self.days[d["id"]] = d
+            self.days[d.id] = d
             self.day_combo.addItem(
-                f"{format_date(date.fromisoformat(d['date']))} — {d['site_name']} "
-                f"(còn {d['free']}/{d['capacity']})",
-                d["id"],
+                f"{format_date(date.fromisoformat(d.date))} — {d.site_name} (còn {d.free}/{d.capacity})",
+                d.id,
             )
         self.day_combo.currentIndexChanged.connect(self._load_slots)
         self.day_combo.setCurrentIndex(max(0, self.day_combo.findData(appointment["day_id"])))
@@ -57,24 +56,24 @@ class MoveDialog(TaskDialog):
             return
         try:  # slot times and places only: no one's details are shown, so the read is not audited
             schedule = day_schedule.day_schedule(
-                self.session, date.fromisoformat(day["date"]), day["site_id"], record=False
+                self.session, date.fromisoformat(day.date), day.site_id, record=False
             )
         except Exception as exc:
             self.error_label.show_message(error_text(exc))
             return
-        for d in schedule["days"]:
-            if d["day_id"] != day["id"]:
+        for d in schedule.days:
+            if d.day_id != day.id:
                 continue
-            for slot in d["slots"]:
-                free = slot["capacity"] - slot["booked"]
+            for slot in d.slots:
+                free = slot.capacity - slot.booked
                 mark = (
                     " — ca hiện tại"
-                    if slot["slot_id"] == self.appointment["slot_id"]
+                    if slot.slot_id == self.appointment["slot_id"]
                     else (" — đã đủ người" if free <= 0 else "")
                 )
                 self.slot_combo.addItem(
-                    f"{slot['start']}–{slot['end']} (còn {max(0, free)}/{slot['capacity']}){mark}",
-                    slot["slot_id"],
+                    f"{slot.start}–{slot.end} (còn {max(0, free)}/{slot.capacity}){mark}",
+                    slot.slot_id,
                 )
 
     def prepare(self) -> Callable[[], dict]:

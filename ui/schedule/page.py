@@ -40,27 +40,27 @@ NO_READ = "Tài khoản của bạn không có quyền xem lịch khám."
 READ_ONLY = "Chỉ trưởng trạm lập và sửa lịch khám; bạn đang xem ở chế độ chỉ đọc."
 
 DAY_COLUMNS = (
-    ("Ngày", lambda d: format_long_date(date.fromisoformat(d["date"]))),
-    ("Điểm khám", lambda d: d["site_name"]),
-    ("Giờ làm việc", lambda d: d["opening_hours"]),
-    ("Ca", lambda d: f"{d['slot_minutes']} phút, {d['capacity_per_slot']} người/ca"),
-    ("Sức chứa", lambda d: format_number(d["capacity"])),
-    ("Đã hẹn", lambda d: format_number(d["booked"])),
-    ("Còn trống", lambda d: format_number(d["free"])),
-    ("Khóa", lambda d: "Đã khóa" if d["locked"] else ""),
+    ("Ngày", lambda d: format_long_date(date.fromisoformat(d.date))),
+    ("Điểm khám", lambda d: d.site_name),
+    ("Giờ làm việc", lambda d: d.opening_hours),
+    ("Ca", lambda d: f"{d.slot_minutes} phút, {d.capacity_per_slot} người/ca"),
+    ("Sức chứa", lambda d: format_number(d.capacity)),
+    ("Đã hẹn", lambda d: format_number(d.booked)),
+    ("Còn trống", lambda d: format_number(d.free)),
+    ("Khóa", lambda d: "Đã khóa" if d.locked else ""),
 )
 CAMPAIGN_COLUMNS = (
-    ("Năm", lambda c: c["year"]),
-    ("Tên đợt khám", lambda c: c["name"]),
-    ("Nhóm đối tượng", lambda c: ", ".join(c["groups"])),
-    ("Mẫu phiếu", lambda c: "; ".join(f"{g}: {form_label(f)}" for g, f in c["exam_forms"].items())),
+    ("Năm", lambda c: c.year),
+    ("Tên đợt khám", lambda c: c.name),
+    ("Nhóm đối tượng", lambda c: ", ".join(c.groups)),
+    ("Mẫu phiếu", lambda c: "; ".join(f"{g}: {form_label(f)}" for g, f in c.exam_forms.items())),
 )
 SITE_COLUMNS = (
-    ("Tên điểm khám", lambda s: s["name"]),
-    ("Loại", lambda s: sites.KIND_LABELS.get(s["kind"], s["kind"])),
-    ("Lưu động", lambda s: "Có" if s["mobile"] else ""),
-    ("Công suất", lambda s: f"{s['capacity_per_hour']} người/giờ" if s["capacity_per_hour"] else "Chưa đặt"),
-    ("Địa chỉ", lambda s: s["address"] or ""),
+    ("Tên điểm khám", lambda s: s.name),
+    ("Loại", lambda s: sites.KIND_LABELS.get(s.kind, s.kind)),
+    ("Lưu động", lambda s: "Có" if s.mobile else ""),
+    ("Công suất", lambda s: f"{s.capacity_per_hour} người/giờ" if s.capacity_per_hour else "Chưa đặt"),
+    ("Địa chỉ", lambda s: s.address or ""),
 )
 
 
@@ -85,8 +85,8 @@ class SchedulePage(QWidget):
         super().__init__(parent)
         self.session: StationSession | None = None
         self.dialog: QWidget | None = None
-        self.site_list: list[dict] = []
-        self.campaign_list: list[dict] = []
+        self.site_list: list[sites.SiteInfo] = []
+        self.campaign_list: list[campaigns.CampaignInfo] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 28, 32, 20)
         top = QHBoxLayout()
@@ -145,7 +145,7 @@ class SchedulePage(QWidget):
         self.campaigns_table.setObjectName("campaignsTable")
         for column, width in enumerate((60, 280, 130)):
             self.campaigns_table.setColumnWidth(column, width)
-        self.campaigns_table.opened.connect(lambda c: self.open_plan(c["id"]))
+        self.campaigns_table.opened.connect(lambda c: self.open_plan(c.id))
         box.addWidget(self.campaigns_table, 1)
         self.add_campaign_button = QPushButton("Tạo đợt khám…", campaigns_tab)
         self.add_campaign_button.clicked.connect(self.add_campaign)
@@ -256,9 +256,9 @@ class SchedulePage(QWidget):
             return
         current = self.days_table.current_row()
         self.days_model.set_rows(rows)
-        ids = [d["id"] for d in rows]
-        if current and current["id"] in ids:
-            self.days_table.selectRow(ids.index(current["id"]))
+        ids = [d.id for d in rows]
+        if current and current.id in ids:
+            self.days_table.selectRow(ids.index(current.id))
 
     # -- dialogs ----------------------------------------------------------------------------------------------------
     def _open(self, dialog: QWidget, done_message=None) -> QWidget:  # noqa: ANN001 - a callable or None
@@ -281,7 +281,7 @@ class SchedulePage(QWidget):
             return None
         return self._open(
             CampaignDialog(self.session, self),  # type: ignore[return-value]
-            lambda c: f"Đã tạo đợt khám {c['name']} năm {c['year']}.",
+            lambda c: f"Đã tạo đợt khám {c.name} năm {c.year}.",
         )
 
     def add_site(self) -> SiteDialog | None:
@@ -289,15 +289,15 @@ class SchedulePage(QWidget):
             return None
         return self._open(
             SiteDialog(self.session, None, self),  # type: ignore[return-value]
-            lambda s: f"Đã thêm điểm khám {s['name']}.",
+            lambda s: f"Đã thêm điểm khám {s.name}.",
         )
 
-    def edit_site(self, site: dict | None) -> SiteDialog | None:
+    def edit_site(self, site: sites.SiteInfo | None) -> SiteDialog | None:
         if not self.manage or site is None:
             return None
         return self._open(
             SiteDialog(self.session, site, self),  # type: ignore[return-value]
-            lambda s: f"Đã lưu điểm khám {s['name']}.",
+            lambda s: f"Đã lưu điểm khám {s.name}.",
         )
 
     def add_day(self) -> DayDialog | None:
@@ -314,11 +314,11 @@ class SchedulePage(QWidget):
                 self.session,
                 self.site_list,
                 self,  # type: ignore[return-value]
-                site_id=current["site_id"] if current else None,
+                site_id=current.site_id if current else None,
             ),
             lambda d: (
-                f"Đã thêm ngày khám {format_long_date(date.fromisoformat(d['date']))} tại "
-                f"{d['site_name']}: {len(d['slots'])} ca, {format_number(d['capacity'])} chỗ."
+                f"Đã thêm ngày khám {format_long_date(date.fromisoformat(d.date))} tại "
+                f"{d.site_name}: {len(d.slots or [])} ca, {format_number(d.capacity)} chỗ."
             ),
         )
 
@@ -328,7 +328,7 @@ class SchedulePage(QWidget):
         if not self.campaign_list:
             self.error_label.show_message("Chưa có đợt khám nào: hãy tạo đợt khám (thẻ “Đợt khám”) trước.")
             return None
-        last = max((date.fromisoformat(d["date"]) for d in self.days_model.rows), default=None)
+        last = max((date.fromisoformat(d.date) for d in self.days_model.rows), default=None)
         dialog = PlanDialog(
             self.session,
             self.campaign_list,
@@ -340,9 +340,9 @@ class SchedulePage(QWidget):
         dialog.planned.connect(lambda _data: self.reload_days())
         return self._open(dialog)  # type: ignore[return-value]
 
-    def open_day(self, day: dict | None) -> DayView | None:
+    def open_day(self, day: days.DayInfo | None) -> DayView | None:
         if day is None or self.session is None:
             return None
-        view = DayView(self.session, dict(day), self)
+        view = DayView(self.session, day, self)
         view.changed.connect(self.reload_days)
         return self._open(view)  # type: ignore[return-value]

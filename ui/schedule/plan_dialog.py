@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from ksk_desktop.people import people_list
 from ksk_desktop.people.people_list import FLAG_LABELS
 from ksk_desktop.people.persons import target_group_labels
-from ksk_desktop.scheduling import planner
+from ksk_desktop.scheduling import campaigns, planner, sites
 from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.i18n import format_date, format_number
@@ -67,8 +67,8 @@ class PlanDialog(QDialog):
     def __init__(
         self,
         session: StationSession,
-        campaign_list: list[dict],
-        site_list: list[dict],
+        campaign_list: list[campaigns.CampaignInfo],
+        site_list: list[sites.SiteInfo],
         parent: QWidget | None = None,
         campaign_id: str | None = None,
         date_to: date | None = None,
@@ -77,7 +77,7 @@ class PlanDialog(QDialog):
         self.setWindowTitle("Lập lịch khám")
         self.setModal(True)
         self.session = session
-        self.campaigns = {c["id"]: c for c in campaign_list}
+        self.campaigns = {c.id: c for c in campaign_list}
         self.task: ops.Task | None = None
         self.preview: dict | None = None  # the last preview's JSON, while the choices have not changed
         self.result: dict | None = None  # the last plan written
@@ -86,7 +86,7 @@ class PlanDialog(QDialog):
         form = QFormLayout()
         self.campaign_combo = QComboBox(self)
         for c in campaign_list:
-            self.campaign_combo.addItem(f"{c['year']} — {c['name']}", c["id"])
+            self.campaign_combo.addItem(f"{c.year} — {c.name}", c.id)
         if campaign_id:
             self.campaign_combo.setCurrentIndex(max(0, self.campaign_combo.findData(campaign_id)))
         today = session.clock.today()
@@ -100,7 +100,7 @@ class PlanDialog(QDialog):
         self.site_combo = QComboBox(self)
         self.site_combo.addItem("Mọi điểm khám", None)
         for s in site_list:
-            self.site_combo.addItem(s["name"], s["id"])
+            self.site_combo.addItem(s.name, s.id)
         groups_widget = QWidget(self)
         self.groups_row = QHBoxLayout(groups_widget)
         self.groups_row.setContentsMargins(0, 0, 0, 0)
@@ -206,7 +206,7 @@ class PlanDialog(QDialog):
         self.group_checks = {}
         campaign = self.campaigns.get(self.campaign_combo.currentData())
         labels = target_group_labels()
-        for g in campaign["groups"] if campaign else []:
+        for g in campaign.groups if campaign else []:
             check = QCheckBox(g, self)
             check.setChecked(True)
             check.setToolTip(labels.get(g, ""))

@@ -1,4 +1,5 @@
-"""A read-only table model over a short list of dicts (campaigns, sites, days, a plan's results).
+"""A read-only table model over a short list of rows (campaigns, sites, days, a plan's results): dicts, or the
+core's typed rows (``ksk_desktop.shapes``).
 
 Each column is a title and a function from the row to its text. Lists here are at most a few thousand rows
 (a plan's people who did not fit), so every row is kept; the people list has its own lazy model.

@@ -22,7 +22,7 @@ class SiteDialog(TaskDialog):
     """*site* None: a new site; otherwise edit it (its kind cannot change: its days keep their slots)."""
 
     def __init__(
-        self, session: StationSession, site: dict | None = None, parent: QWidget | None = None
+        self, session: StationSession, site: sites.SiteInfo | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(
             "Sửa điểm khám" if site else "Thêm điểm khám",
@@ -56,12 +56,12 @@ class SiteDialog(TaskDialog):
         self.form.addRow("Công suất:", self.capacity_spin)
         self.form.addRow("", self.note_label)
         if site is not None:
-            self.name_edit.setText(site["name"])
-            self.kind_combo.setCurrentIndex(self.kind_combo.findData(site["kind"]))
-            self.mobile_check.setChecked(bool(site["mobile"]))
-            self.address_edit.setText(site.get("address") or "")
-            self.capacity_spin.setValue(site.get("capacity_per_hour") or 0)
-            self.active_check.setChecked(bool(site.get("active", True)))
+            self.name_edit.setText(site.name)
+            self.kind_combo.setCurrentIndex(self.kind_combo.findData(site.kind))
+            self.mobile_check.setChecked(site.mobile)
+            self.address_edit.setText(site.address or "")
+            self.capacity_spin.setValue(site.capacity_per_hour or 0)
+            self.active_check.setChecked(site.active)
             self.kind_combo.setEnabled(False)
             self.mobile_check.setEnabled(False)
             self.form.addRow("", self.active_check)
@@ -92,7 +92,7 @@ class SiteDialog(TaskDialog):
             return lambda: sites.add_site(
                 ctx, name=name, kind=kind, mobile=mobile, capacity_per_hour=capacity, address=address or None
             )
-        site_id, active = self.site["id"], self.active_check.isChecked()
+        site_id, active = self.site.id, self.active_check.isChecked()
         return lambda: sites.update_site(
             ctx, site_id, name=name, address=address, capacity_per_hour=capacity, active=active
         )

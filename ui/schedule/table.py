@@ -12,7 +12,7 @@ from ui.schedule.rows_model import RowsModel
 class RowsTable(QTableView):
     """Rows of a :class:`RowsModel`; Enter or a double click emits ``opened(row)``."""
 
-    opened = Signal(dict)
+    opened = Signal(object)  # the row: a dict or a typed row (ksk_desktop.shapes)
 
     def __init__(self, model: RowsModel, parent: QWidget | None = None, multi: bool = False) -> None:
         super().__init__(parent)

@@ -207,29 +207,29 @@ class SyncPage(QWidget):
         self.reload()
 
     # -- status ---------------------------------------------------------------------------------------------
-    def _show_status(self, status: dict) -> None:
-        enrolled = bool(status.get("enrolled"))
-        self.hub_label.setText(status.get("hub_url") or "Chưa đăng ký")
-        self.device_label.setText(status.get("device_id") or "—")
+    def _show_status(self, status: sync_state.SyncStatus) -> None:
+        enrolled = status.enrolled
+        self.hub_label.setText(status.hub_url or "Chưa đăng ký")
+        self.device_label.setText(status.device_id or "—")
         clock = self.session.clock if self.session is not None else SYSTEM_CLOCK
-        self.last_label.setText(when_text(status.get("last_success_at"), clock.today()) or "Chưa có")
+        self.last_label.setText(when_text(status.last_success_at, clock.today()) or "Chưa có")
         self.enroll_button.setText("Đăng ký lại…" if enrolled else "Đăng ký với máy chủ…")
         summary = (
-            f"Chờ gửi: {format_number(status.get('pending', 0))} · "
-            f"Bị từ chối: {format_number(status.get('parked', 0))} · "
-            f"Đã gửi: {format_number(status.get('sent', 0))}"
+            f"Chờ gửi: {format_number(status.pending)} · "
+            f"Bị từ chối: {format_number(status.parked)} · "
+            f"Đã gửi: {format_number(status.sent)}"
         )
-        if status.get("last_error"):
-            summary += f"\nLỗi gần nhất: {status['last_error']}"
+        if status.last_error:
+            summary += f"\nLỗi gần nhất: {status.last_error}"
         self.summary_label.setText(summary)
-        self.summary_label.setStyleSheet(ERROR_STYLE if status.get("last_error") else "")
+        self.summary_label.setStyleSheet(ERROR_STYLE if status.last_error else "")
         self._update_buttons()
 
     def _update_buttons(self) -> None:
         ctx = self.session
-        status = self.controller.last_status or {}
+        status = self.controller.last_status
         running = self.controller.running
-        enrolled = bool(status.get("enrolled"))
+        enrolled = status is not None and status.enrolled
         self.enroll_button.setEnabled(ctx is not None and ctx.can(Perm.SYNC_MANAGE) and not running)
         self.run_button.setEnabled(ctx is not None and enrolled and not running)
         self.cancel_button.setEnabled(running)
@@ -285,8 +285,8 @@ class SyncPage(QWidget):
     def open_enroll_dialog(self) -> None:
         if self.session is None:
             return
-        status = self.controller.last_status or {}
-        dialog = EnrollDialog(self.session, self, hub_url=status.get("hub_url") or "")
+        status = self.controller.last_status
+        dialog = EnrollDialog(self.session, self, hub_url=(status.hub_url if status else None) or "")
         dialog.finished.connect(lambda result: self._enroll_finished(dialog, result))
         self.enroll_dialog = dialog
         dialog.open()

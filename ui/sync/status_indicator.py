@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QPushButton, QWidget
 
 from ksk_desktop.clock import SYSTEM_CLOCK, to_vietnam
 from ksk_desktop.dates import hhmm
+from ksk_desktop.outbox.sync_state import SyncStatus
 from ui.i18n import format_number
 from ui.sync.sync_controller import SyncController
 
@@ -33,28 +34,28 @@ def short_error(error: str) -> str:
     return (first[:1].lower() + first[1:])[:70] if first else "không rõ"
 
 
-def describe(status: dict | None, today: date) -> tuple[str, str, str]:
-    """(text, colour, tooltip) for a status as ``sync_state.status`` gives it (plus ``running``); *today*: the
-    session clock's."""
+def describe(status: SyncStatus | None, today: date) -> tuple[str, str, str]:
+    """(text, colour, tooltip) for a status as ``sync_state.status`` gives it (with ``running`` set); *today*:
+    the session clock's."""
     if status is None:
         return "", GREY, ""
-    pending, parked = status.get("pending", 0), status.get("parked", 0)
-    last = when_text(status.get("last_success_at"), today)
+    pending, parked = status.pending, status.parked
+    last = when_text(status.last_success_at, today)
     tip = [
-        f"Máy chủ: {status.get('hub_url') or 'chưa đăng ký'}",
+        f"Máy chủ: {status.hub_url or 'chưa đăng ký'}",
         f"Chờ gửi: {format_number(pending)}",
         f"Bị từ chối: {format_number(parked)}",
         f"Lần thành công gần nhất: {last or 'chưa có'}",
     ]
-    if status.get("last_error"):
-        tip.append(f"Lỗi gần nhất: {status['last_error']}")
+    if status.last_error:
+        tip.append(f"Lỗi gần nhất: {status.last_error}")
     tooltip = "\n".join(tip + ["Bấm để mở trang Đồng bộ."])
-    if not status.get("enrolled"):
+    if not status.enrolled:
         return "Chưa đăng ký máy chủ", GREY, tooltip
-    if status.get("running"):
+    if status.running:
         return f"Đồng bộ: đang gửi… ({format_number(pending)} chờ gửi)", BLUE, tooltip
-    if status.get("last_error"):
-        return f"Lỗi: {short_error(status['last_error'])}", RED, tooltip
+    if status.last_error:
+        return f"Lỗi: {short_error(status.last_error)}", RED, tooltip
     if parked:
         return f"{format_number(parked)} mục bị từ chối", ORANGE, tooltip
     text = f"Đồng bộ: {format_number(pending)} chờ gửi"
@@ -77,7 +78,7 @@ class SyncStatusIndicator(QPushButton):
         controller.running_changed.connect(self._running)
         self.show_status(None)
 
-    def show_status(self, status: dict | None) -> None:
+    def show_status(self, status: SyncStatus | None) -> None:
         session = self.controller.session
         text, colour, tooltip = describe(status, (session.clock if session else SYSTEM_CLOCK).today())
         self.colour = colour
@@ -89,4 +90,4 @@ class SyncStatusIndicator(QPushButton):
     def _running(self, running: bool) -> None:
         status = self.controller.last_status
         if status is not None:
-            self.show_status(status | {"running": running})
+            self.show_status(status.with_running(running))

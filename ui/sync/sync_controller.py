@@ -33,7 +33,7 @@ def gui_config() -> WorkerConfig:
 
 
 class SyncController(QObject):
-    status_changed = Signal(dict)  # sync_state.status(...) plus "running"
+    status_changed = Signal(object)  # sync_state.SyncStatus, with ``running`` set
     progress = Signal(dict)  # the worker's progress: phase, accepted, duplicate, rejected, pulled…
     run_finished = Signal(dict)  # the run's report, or {"error": text} if it could not start or crashed
     running_changed = Signal(bool)
@@ -49,7 +49,7 @@ class SyncController(QObject):
         super().__init__(parent)
         self.session: StationSession | None = None
         self.config_factory = config_factory
-        self.last_status: dict | None = None
+        self.last_status: sync_state.SyncStatus | None = None
         self.last_report: dict | None = None
         self._worker: SyncWorker | None = None
         self._thread: threading.Thread | None = None
@@ -109,10 +109,10 @@ class SyncController(QObject):
             lambda: sync_state.status(ctx), self._got_status, self._status_failed, context=self
         )
 
-    def _got_status(self, status: dict) -> None:
+    def _got_status(self, status: sync_state.SyncStatus) -> None:
         if self.session is None:
             return
-        self.last_status = status | {"running": self.running}
+        self.last_status = status.with_running(self.running)
         self.status_changed.emit(self.last_status)
         if self._refresh_again:
             self.refresh()
@@ -138,7 +138,7 @@ class SyncController(QObject):
         self._thread.start()
         self.running_changed.emit(True)
         if self.last_status is not None:
-            self.last_status = self.last_status | {"running": True}
+            self.last_status = self.last_status.with_running(True)
             self.status_changed.emit(self.last_status)
         return None
 
@@ -185,5 +185,5 @@ class SyncController(QObject):
 
     def _auto_run(self) -> None:
         status = self.last_status
-        if status is not None and status.get("enrolled") and not self.running:
+        if status is not None and status.enrolled and not self.running:
             self.run_now()
