@@ -10,7 +10,6 @@ import pytest
 
 from ksk_desktop.people import persons
 from ksk_desktop.scheduling import days, sites
-from ksk_desktop.scheduling.clock import local_today
 from ksk_desktop.shapes import Shape, jsonable, not_in_json, optional
 
 
@@ -70,7 +69,10 @@ def test_a_persons_record_and_its_payload_are_one_json(admin_session):
 def test_a_day_read_with_or_without_counts_keeps_its_json_keys(admin_session):
     site = sites.add_site(admin_session, name="Trạm Y tế", capacity_per_hour=20)
     added = days.add_day(
-        admin_session, site_id=site.id, day=local_today() + timedelta(days=7), hours="07:30-08:30"
+        admin_session,
+        site_id=site.id,
+        day=admin_session.clock.today() + timedelta(days=7),
+        hours="07:30-08:30",
     )
     assert [x.start for x in added.slots or []] == ["07:30", "08:00"]
     assert list(added.to_json())[-4:] == ["booked", "capacity", "free", "slots"]
