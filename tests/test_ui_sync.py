@@ -252,7 +252,7 @@ def test_window_indicator_opens_the_page_and_locking_cancels_a_running_sync(qtbo
     qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.controller.running, timeout=5_000)
     # The first attempt failed: the worker now waits out a 30 s backoff, and never gives up by itself.
-    qtbot.waitUntil(lambda: sync_state.status(ctx)["consecutive_failures"] >= 1, timeout=10_000)
+    qtbot.waitUntil(lambda: sync_state.status(ctx).consecutive_failures >= 1, timeout=10_000)
     window.lock()
     assert not page.controller.running and ctx.closed  # so it was cancelled and waited for
     assert not page.controller.status_timer.isActive() and not indicator.isVisible()
