@@ -9,16 +9,35 @@ os.environ["KSK_INSECURE_FAST_KDF"] = "1"
 
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import threading  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+from ksk_desktop.db import thread_guard  # noqa: E402
 from ksk_desktop.station.lifecycle import init_station, login  # noqa: E402
 from ksk_desktop.station.paths import StationPaths  # noqa: E402
 
 ADMIN = "admin"
 ADMIN_PASSWORD = "Quan-tri-2026"
 COMMUNE = "10507"
+
+# The GUI thread (pytest's main thread, where pytest-qt runs Qt) may not touch the database from GUI code:
+# every slot, constructor and paint must hand its database work to ui.ops. The tests themselves may
+# (preparing data, checking results), as another program would.
+GUARD_EXEMPT = (Path(__file__).resolve().parent,)
+thread_guard.forbid_thread(threading.get_ident(), exempt=GUARD_EXEMPT)
+
+
+@pytest.fixture(autouse=True)
+def _no_database_work_on_the_gui_thread():
+    """Fail any test during which GUI code touched the database on the GUI thread, even if the GUI caught
+    the error and only showed a message."""
+    before = len(thread_guard.violations)
+    yield
+    found = thread_guard.violations[before:]
+    del thread_guard.violations[before:]
+    assert not found, f"database work on the GUI thread: {found}"
 
 
 @pytest.fixture

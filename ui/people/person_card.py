@@ -37,6 +37,7 @@ from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.lifecycle import station_info
 from ksk_desktop.station.session import StationSession
 from ui import ops
+from ui.changes import Changes
 from ui.messages import ask, error_text
 from ui.people.history_view import PersonHistoryView
 from ui.people.person_text import SEX_LABELS, birth_text, flag_label, parse_date_text, vietnam_time
@@ -48,6 +49,7 @@ CONSENT_LAW = (
     "lên hồ sơ sức khỏe điện tử (Luật 91/2025/QH15)."
 )
 LABEL_WIDTH, LABEL_WIDTH_2 = 125, 95  # label columns, shared by the form and the guardian rows
+CONSENT_CHANGES = Changes.CONSENTS | Changes.OUTBOX
 UNKNOWN_YEAR = 1879  # the spin box's "not known" value (the core accepts 1880 onwards)
 
 # Text fields of the form: core field → key of the record returned by get_person.
@@ -414,7 +416,9 @@ class PersonCard(QDialog):
     def busy(self) -> bool:
         return self.task is not None and not self.task.done
 
-    def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+    def _run(
+        self, fn: Callable[[], Any], on_done: Callable[[Any], None], changes: Changes = Changes.NONE
+    ) -> None:
         self.error_label.clear_message()
         self.status_label.clear_message()
 
@@ -428,7 +432,7 @@ class PersonCard(QDialog):
             if self.record is None and self.person_id is not None:
                 self.loaded.emit()  # the card could not be read: say so and stop waiting
 
-        self.task = ops.run_in_background(fn, done, failed, context=self)
+        self.task = ops.run_in_background(fn, done, failed, context=self, changes=changes)
         self._update_enabled()
 
     def load(self) -> None:
@@ -664,7 +668,7 @@ class PersonCard(QDialog):
         if fn is None:
             self.status_label.show_message("Không có thay đổi nào để lưu.")
             return
-        self._run(fn, self._saved)
+        self._run(fn, self._saved, Changes.PEOPLE | Changes.OUTBOX)
 
     def _prepare_create(self) -> Callable[[], dict]:
         values, flags = self.form_values()
@@ -707,7 +711,7 @@ class PersonCard(QDialog):
             consent.record(ctx, pid, kind, giver)
             return consent.of_person(ctx, pid)
 
-        self._run(work, self._consents_saved)
+        self._run(work, self._consents_saved, CONSENT_CHANGES)
 
     def withdraw_consent(self, kind: str) -> None:
         line = self.consent_lines[kind]
@@ -724,7 +728,7 @@ class PersonCard(QDialog):
             "Rút lại sự đồng ý",
             f"Ghi nhận việc rút lại: {consent.KINDS[kind].lower()}? Bản ghi đồng ý cũ vẫn "
             "được lưu lại trong lịch sử.",
-            lambda: self._run(work, self._consents_saved),
+            lambda: self._run(work, self._consents_saved, CONSENT_CHANGES),
             yes_text="Rút lại",
         )
 

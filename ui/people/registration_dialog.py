@@ -37,6 +37,7 @@ from ksk_desktop.people.people_list import FLAG_LABELS
 from ksk_desktop.people.registration import Registration, register
 from ksk_desktop.station.session import StationSession
 from ui import ops
+from ui.changes import Changes
 from ui.messages import error_text
 from ui.people.person_text import SEX_LABELS, birth_text
 from ui.widgets import MUTED_STYLE, OK_STYLE, ErrorLabel, heading, paragraph
@@ -57,6 +58,21 @@ TABLE_STYLE = "QTableWidget { gridline-color: #e3e7ed; } QHeaderView::section { 
 # The order fields are listed in, whatever order the core returns them.
 FIELD_ORDER = ("name", "id", "old_id", "dob", "sex", "address")
 WIDE = 980  # two-column pages (a new person)
+#: Registering from a card adds a person (and perhaps consents), all queued for the hub.
+REGISTRATION_CHANGES = Changes.PEOPLE | Changes.CONSENTS | Changes.OUTBOX
+
+
+def look_up(ctx: StationSession, payload: str) -> tuple[Registration, tuple[str, list[str]] | None]:
+    """Worker thread: who holds the card (nobody is registered here); for a stranger, also what the
+    registration form offers — the station's commune and the hamlets already on the list."""
+    from ksk_desktop.people.people_list import hamlets
+    from ksk_desktop.station.lifecycle import station_info
+
+    reg = register(ctx, payload, create_new=False)
+    place = None
+    if reg.status != "existing" and reg.person_id is None:
+        place = (station_info(ctx).commune_code, [name for name, _n in hamlets(ctx)])
+    return reg, place
 
 
 def _section(title: str, parent: QWidget) -> tuple[QFrame, QVBoxLayout]:
@@ -108,6 +124,7 @@ class ScanResultDialog(QDialog):
         self.open_person = open_person
         self.state = "loading"
         self.registration: Registration | None = None
+        self.place: tuple[str, list[str]] | None = None  # the station's commune, the hamlets on the list
         self.task: ops.Task | None = None
         self.recorded_consents: set[str] = set()
         self.take_checks: dict[str, QCheckBox] = {}
@@ -175,7 +192,7 @@ class ScanResultDialog(QDialog):
         self.resize(780, 240)
         ctx = session
         # Look only: an unknown card opens the registration form; nobody is registered before "Đăng ký".
-        self._run(lambda: register(ctx, payload, create_new=False), self._looked_up, self._lookup_failed)
+        self._run(lambda: look_up(ctx, payload), self._looked_up, self._lookup_failed)
 
     # -- plumbing ----------------------------------------------------------------------------------------
     def _button(self, text: str, slot: Callable[[], Any]) -> QPushButton:
@@ -194,6 +211,7 @@ class ScanResultDialog(QDialog):
         fn: Callable[[], Any],
         on_done: Callable[[Any], None],
         on_error: Callable[[BaseException], None] | None = None,
+        changes: Changes = Changes.NONE,
     ) -> None:
         self.error_label.clear_message()
         self._set_busy(True)
@@ -206,7 +224,7 @@ class ScanResultDialog(QDialog):
             self._set_busy(False)
             (on_error or self._action_failed)(exc)
 
-        self.task = ops.run_in_background(fn, done, failed, context=self)
+        self.task = ops.run_in_background(fn, done, failed, context=self, changes=changes)
 
     def _set_busy(self, busy: bool) -> None:
         self.pages.setEnabled(not busy)
@@ -380,20 +398,19 @@ class ScanResultDialog(QDialog):
     def _place_section(self, parent: QWidget) -> QFrame:
         """Where the person lives: the commune from the catalogue (the station's by default) and the hamlet
         from those already on the list (or a new one typed in)."""
-        from ksk_desktop.people.people_list import hamlets
-        from ksk_desktop.station.lifecycle import station_info
         from ui.commune_combo import CommuneCombo
 
+        commune_code, hamlet_names = self.place or ("", [])
         frame, box = _section("Nơi ở", parent)
         grid = QGridLayout()
         self.commune_combo = CommuneCombo(frame)
         self.commune_combo.setObjectName("communeCombo")
-        self.commune_combo.select_code(station_info(self.session).commune_code)
+        self.commune_combo.select_code(commune_code)
         self.hamlet_combo = QComboBox(frame)
         self.hamlet_combo.setObjectName("hamletCombo")
         self.hamlet_combo.setEditable(True)
         self.hamlet_combo.addItem("")
-        for name, _count in hamlets(self.session):
+        for name in hamlet_names:
             self.hamlet_combo.addItem(name)
         self.hamlet_combo.lineEdit().setPlaceholderText("chọn hoặc gõ tên thôn / tổ dân phố")
         grid.addWidget(QLabel("Xã/phường", frame), 0, 0)
@@ -408,7 +425,8 @@ class ScanResultDialog(QDialog):
         return [k for k, c in self.consent_checks.items() if c.isChecked() and c.isEnabled()]
 
     # -- the first answer -------------------------------------------------------------------------------
-    def _looked_up(self, reg: Registration) -> None:
+    def _looked_up(self, found: tuple[Registration, tuple[str, list[str]] | None]) -> None:
+        reg, self.place = found
         self.registration = reg
         if reg.status == "existing":
             self._show_existing(reg)
@@ -567,7 +585,11 @@ class ScanResultDialog(QDialog):
         if self.busy or self.state != "differences":
             return
         ctx, payload, fields = self.session, self.payload, self.chosen_fields()
-        self._run(lambda: register(ctx, payload, accept_fields=fields), self._choices_saved)
+        self._run(
+            lambda: register(ctx, payload, accept_fields=fields),
+            self._choices_saved,
+            changes=Changes.PEOPLE | Changes.OUTBOX,
+        )
 
     def _choices_saved(self, reg: Registration) -> None:
         previous = self.registration
@@ -691,7 +713,7 @@ class ScanResultDialog(QDialog):
             recorded, problem = _record(ctx, reg.person_id, kinds, giver)
             return reg, recorded, problem
 
-        self._run(work, self._registered)
+        self._run(work, self._registered, changes=REGISTRATION_CHANGES)
 
     def _registered(self, result: tuple[Registration, list[str], BaseException | None]) -> None:
         reg, recorded, problem = result
@@ -737,7 +759,11 @@ class ScanResultDialog(QDialog):
             return
         ctx, pid = self.session, self.registration.person_id
         giver = self.giver_combo.currentData() if self.giver_combo is not None else "self"
-        self._run(lambda: _record(ctx, pid, kinds, giver), self._consents_recorded)
+        self._run(
+            lambda: _record(ctx, pid, kinds, giver),
+            self._consents_recorded,
+            changes=Changes.CONSENTS | Changes.OUTBOX,
+        )
 
     def _consents_recorded(self, result: tuple[list[str], BaseException | None]) -> None:
         recorded, problem = result
