@@ -133,6 +133,8 @@ class Task(QObject):
         self.done, self.result = True, result
         _pending.discard(self)
         if self.retired:
+            if isinstance(result, StationSession) and not result.closing:
+                run_in_background(result.close)  # a login that finished after its window went: close it
             return
         if self._on_done is not None and self._context_alive():
             self._on_done(result)
