@@ -202,8 +202,7 @@ class SyncController(QObject):
         if self.session is None:
             return  # locked or closed meanwhile: nothing to show, nobody to tell
         self.run_finished.emit(result)
-        self.refresh()
-        ops.hub().announce(changes_of(result))
+        ops.hub().announce(changes_of(result))  # the status bar refreshes from it too
 
     def cancel(self) -> None:
         """Ask a running sync to stop at its next check (between requests, or at once while it waits)."""
