@@ -172,3 +172,40 @@ def _conftest_exempt():
     import conftest
 
     return conftest.GUARD_EXEMPT
+
+
+def test_a_continuous_sync_waits_out_a_busy_database_instead_of_stopping(tmp_path, station, ctx, caplog):
+    """The CLI's ``ksk sync run`` keeps going when another program holds the station's write lock."""
+    import logging
+
+    from testkit.hubproc import HubProcess
+    from testkit.stations import add_people, enroll
+
+    from ksk_desktop.outbox import sync_state
+    from sync.client.worker import SyncWorker, WorkerConfig
+
+    paths, _ = station
+    add_people(ctx, 5)
+    hub = HubProcess(tmp_path / "hub.db", log=tmp_path / "hub.log").start()
+    try:
+        enroll(ctx, f"sqlite:///{tmp_path / 'hub.db'}", hub.url)
+        key = KeyStore.load(paths.keys).unwrap_with_password(ADMIN, ADMIN_PASSWORD)
+        holder = raw_connect(paths.db, key)  # another program, holding the write lock
+        configure_connection(holder)
+        holder.execute("BEGIN IMMEDIATE")
+        caplog.set_level(logging.INFO, logger="ksk.sync")
+        worker = SyncWorker(ctx, config=WorkerConfig(backoff_base_s=0.05, idle_interval_s=0.05))
+        thread = worker.start()
+        try:
+            wait_for(lambda: "station database busy" in caplog.text, timeout=30)
+            assert thread.is_alive()  # it did not give up
+            holder.execute("ROLLBACK")
+            wait_for(lambda: sync_state.status(ctx)["pending"] == 0, timeout=30)
+        finally:
+            worker.cancel()
+            worker.join(10)
+            worker.close()
+            holder.close()
+        assert not thread.is_alive() and sync_state.status(ctx)["sent"] == 5
+    finally:
+        hub.stop()
