@@ -58,12 +58,8 @@ class HeldWrite(threading.Thread):
 
 
 @pytest.fixture
-def ctx(station):
-    paths, _ = station
-    session = login(paths, ADMIN, ADMIN_PASSWORD)
-    yield session
-    if not session.closed:
-        session.close()
+def ctx(admin_session):
+    return admin_session
 
 
 def test_a_write_in_flight_when_the_session_closes_keeps_the_audit_chain_verifiable(station, ctx):

@@ -16,13 +16,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import test_ui_sync
 from exam_support import DOCTOR, STAFF_PASSWORD, add_staff
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 from test_ui_people_import import choose, write_xlsx
 from testkit.faultproxy import FaultProxy
-from testkit.hubproc import HubProcess
 from testkit.setcheck import check_set
 from testkit.stations import add_people, enroll, hub_rows, outbox_rows
 
@@ -43,6 +43,7 @@ from ui.desk.station_facts import load_facts
 from ui.main_window import PAGE_TITLES, MainWindow
 from ui.sync.sync_controller import SyncController
 
+hub = test_ui_sync.hub  # the real hub in a child process on loopback (a fixture)
 CLICK = Qt.MouseButton.LeftButton
 BUSY = "Cơ sở dữ liệu đang bận, vui lòng thử lại sau giây lát."
 
@@ -221,15 +222,6 @@ def test_locking_with_writes_in_flight_keeps_the_audit_chain_verifiable(qtbot, s
     finally:
         check.close()
     window.unlock_dialog.done(0)
-
-
-@pytest.fixture
-def hub(tmp_path):
-    db = tmp_path / "hub.db"
-    proc = HubProcess(db, log=tmp_path / "hub.log").start()
-    proc.db_url = f"sqlite:///{db}"
-    yield proc
-    proc.stop()
 
 
 SLOW = WorkerConfig(batch_size=5, backoff_base_s=0.01, max_failures=3, timeout_s=(2.0, 5.0))

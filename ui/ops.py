@@ -192,10 +192,7 @@ def run_in_background(
     If *context* (usually the widget that asked) has been deleted by then, the callbacks are skipped. After a
     success *changes* are announced on :func:`hub`. *cancel* asks long work to stop when the session closes.
     """
-    task = Task(on_done, on_error, context, changes, cancel)
-    _pending.add(task)
-    pool().start(_Runnable(fn, task))
-    return task
+    return _start(pool(), fn, Task(on_done, on_error, context, changes, cancel))
 
 
 def run_network(
@@ -209,9 +206,12 @@ def run_network(
     """Like :func:`run_in_background`, for work that waits on the network (enrolment with the hub): it runs on
     a thread of its own so that a slow hub never holds up the database worker. Its database steps are the
     core's units of work, serialised with ours by the core's writer lock."""
-    task = Task(on_done, on_error, context, changes)
+    return _start(network_pool(), fn, Task(on_done, on_error, context, changes))
+
+
+def _start(on: QThreadPool, fn: Callable[[], Any], task: Task) -> Task:
     _pending.add(task)
-    network_pool().start(_Runnable(fn, task))
+    on.start(_Runnable(fn, task))
     return task
 
 
