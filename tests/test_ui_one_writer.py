@@ -224,6 +224,26 @@ def test_locking_with_writes_in_flight_keeps_the_audit_chain_verifiable(qtbot, s
     window.unlock_dialog.done(0)
 
 
+def test_locking_closes_the_session_even_if_a_page_fails_to_let_go(qtbot, station, admin_session):
+    """A person card opened and closed, then the lock: the people page trips over the deleted card (issue 13),
+    but the session is closed and its keys forgotten all the same."""
+    paths, _ = station
+    person = persons.create_person(
+        admin_session, persons.PersonInput(full_name="Đỗ Thị Thử", birth_year=1960)
+    )
+    window = make_window(qtbot, admin_session, paths)
+    with qtbot.waitSignal(window.people_page.filter_applied, timeout=10_000):
+        window.show_page("Người dân")
+    card = window.people_page.open_person(person["id"])
+    qtbot.waitUntil(lambda: card.record is not None, timeout=10_000)
+    with qtbot.waitSignal(card.destroyed, timeout=10_000):
+        card.done(0)  # closed, then deleted (deleteLater)
+    window.lock()
+    assert window.is_locked and not window.workspace.isVisible()
+    qtbot.waitUntil(lambda: admin_session.closed, timeout=10_000)
+    window.unlock_dialog.done(0)
+
+
 SLOW = WorkerConfig(batch_size=5, backoff_base_s=0.01, max_failures=3, timeout_s=(2.0, 5.0))
 
 

@@ -10,6 +10,7 @@ Logging out and quitting end the session the same way before the window says it 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -44,6 +45,8 @@ from ui.schedule.page import SchedulePage
 from ui.sync.page import SyncPage
 from ui.sync.sync_controller import STOP_WAIT_S
 from ui.widgets import heading, paragraph
+
+log = logging.getLogger(__name__)
 
 PAGE_TITLES = ("Hôm nay", "Người dân", "Lịch khám", "Khám", "Báo cáo", "Đồng bộ", "Quản trị")
 
@@ -281,7 +284,10 @@ class MainWindow(QMainWindow):
         session = self.session
         finishing_sync = self.sync_page.controller.stopping_thread()
         for page in self.pages:
-            page.set_session(None)
+            try:
+                page.set_session(None)
+            except Exception:  # a page that fails to let go must not keep the session (and its keys) open
+                log.exception("a page failed to forget its session; the session is closed all the same")
         ops.retire_pending()
         if session.closing:  # already being closed (locked, then logged out): wait for that
             self.closing_task = ops.run_in_background(
