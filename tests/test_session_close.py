@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
-from ksk_desktop.db import thread_guard
+from ksk_desktop import thread_guard
 from ksk_desktop.db.engine import BUSY_TIMEOUT_MS, configure_connection, raw_connect
 from ksk_desktop.errors import DatabaseBusy, SessionClosed
 from ksk_desktop.people import persons

@@ -27,7 +27,7 @@ from testkit.setcheck import check_set
 from testkit.stations import add_people, enroll, hub_rows, outbox_rows
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
-from ksk_desktop.db import thread_guard
+from ksk_desktop import thread_guard
 from ksk_desktop.db.models import Person
 from ksk_desktop.outbox import sync_state
 from ksk_desktop.people import persons

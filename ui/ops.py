@@ -2,7 +2,7 @@
 
 **No database work on the GUI thread.** Every call into the core from a slot, a constructor or a paint goes
 through :func:`run_in_background`; the GUI thread only builds arguments and shows results. In debug mode and
-in the whole test suite, ``ksk_desktop.db.thread_guard`` makes a unit of work started on the GUI thread by GUI
+in the whole test suite, ``ksk_desktop.thread_guard`` makes a unit of work started on the GUI thread by GUI
 code raise (see :func:`guard_gui_thread`).
 
 **One writer.** The GUI's work runs in order on one worker thread (a pool of one): an edit made after another
@@ -39,7 +39,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QDeadlineTimer, QObject, QRunnable, QThreadPool, Signal, Slot
 
-from ksk_desktop.db import thread_guard
+from ksk_desktop import thread_guard
 from ksk_desktop.station.session import StationSession
 from ui.changes import Changes
 

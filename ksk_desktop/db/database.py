@@ -23,7 +23,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from ksk_desktop.db import migrate, thread_guard
+from ksk_desktop import thread_guard
+from ksk_desktop.db import migrate
 from ksk_desktop.db.engine import make_engine
 from ksk_desktop.errors import (
     DatabaseBusy,

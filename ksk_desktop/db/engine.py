@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
-from ksk_desktop.db import thread_guard
+from ksk_desktop import thread_guard
 from ksk_desktop.errors import UnsafeDatabaseSettings
 
 # How long a statement waits for another process's write lock before giving up with DatabaseBusy. Writers of
