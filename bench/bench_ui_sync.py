@@ -92,8 +92,8 @@ def main() -> None:
             t = time.perf_counter()
             worker.start()
             start_ms.append((time.perf_counter() - t) * 1000)
-            before = sync_state.status(ctx)["consecutive_failures"]
-            while sync_state.status(ctx)["consecutive_failures"] <= before:
+            before = sync_state.status(ctx).consecutive_failures
+            while sync_state.status(ctx).consecutive_failures <= before:
                 time.sleep(0.01)
             t = time.perf_counter()
             worker.cancel()
@@ -105,9 +105,9 @@ def main() -> None:
             controller.config_factory = lambda: WorkerConfig(
                 backoff_base_s=30, max_failures=None, timeout_s=(1, 1)
             )
-            before = sync_state.status(ctx)["consecutive_failures"]
+            before = sync_state.status(ctx).consecutive_failures
             controller.run_now()
-            process_until(app, lambda: sync_state.status(ctx)["consecutive_failures"] > before)  # noqa: B023
+            process_until(app, lambda: sync_state.status(ctx).consecutive_failures > before)  # noqa: B023
             t = time.perf_counter()
             controller.stop()
             stop_ms.append((time.perf_counter() - t) * 1000)

@@ -106,7 +106,7 @@ def test_at_the_year_end_a_baby_born_today_is_booked_today(admin_session):
     baby = persons.create_person(
         ctx, persons.PersonInput(full_name="Nguyễn Thị Năm Mới", birth_date=today, sex="F", target_group="b")
     )
-    assert baby["dob"] == "2027-01-01"
+    assert baby.dob == "2027-01-01"
     with pytest.raises(InvalidInput, match="sau ngày hôm nay"):
         persons.create_person(
             ctx, persons.PersonInput(full_name="Chưa Sinh", birth_date=today + timedelta(days=1), sex="M")
@@ -115,11 +115,11 @@ def test_at_the_year_end_a_baby_born_today_is_booked_today(admin_session):
     camp = campaigns.create_campaign(ctx, name="KSK 2027", year=today.year, groups="a,b,c,d,đ")
     site = sites.add_site(ctx, name="Trạm Y tế xã", capacity_per_hour=20)
     with pytest.raises(DateInPast, match="31/12/2026 đã qua"):
-        days.add_day(ctx, site_id=site["id"], day=date(2026, 12, 31))
-    day = days.add_day(ctx, site_id=site["id"], day=today)
-    plan = planner.plan(ctx, camp["id"], today, today)
+        days.add_day(ctx, site_id=site.id, day=date(2026, 12, 31))
+    day = days.add_day(ctx, site_id=site.id, day=today)
+    plan = planner.plan(ctx, camp.id, today, today)
     (placed,) = plan.placed
-    assert placed.person_id == baby["id"] and placed.day_id == day["id"]
+    assert placed.person_id == baby.id and placed.day_id == day.id
     came = checkin.checkin_by_appointment(ctx, placed.appointment_id)  # "today" from the session's clock
     assert came.status == "checked_in" and came.queue_no == 1
 

@@ -258,10 +258,10 @@ def test_new_people_belong_to_the_station_commune_on_every_path(station, tmp_pat
         assert by_cli["commune_code"] == COMMUNE
         one = persons.create_person(ctx, P(full_name="Lê Văn Một", birth_year=1970))
         there = persons.create_person(ctx, P(full_name="Lê Văn Ba", birth_year=1971, commune_code="11680"))
-        assert (one["commune_code"], there["commune_code"]) == (COMMUNE, "11680")
+        assert (one.commune_code, there.commune_code) == (COMMUNE, "11680")
         card = "031085999901|999888701|Nguyễn Văn Thử|15041985|Nam|Số 0 Phố Kiểm Thử, Hải Phòng|10052021"
         registered = register(ctx, card, accept=True)
-        assert persons.get_person(ctx, registered.person_id)["commune_code"] == COMMUNE
+        assert persons.get_person(ctx, registered.person_id).commune_code == COMMUNE
         imported = import_people(ctx, xlsx(tmp_path / "ds.xlsx", GOOD))
         assert imported.created == len(GOOD) - 1  # the card's holder is on the list already
         with ctx.read() as s:

@@ -185,7 +185,7 @@ def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_sess
             hub.kill()  # mid-sync, no clean shutdown
             killed_at = len(hub_rows(hub.db_url))
             # The station notices: an attempt fails while the hub is down (then the hub comes back).
-            wait_until(lambda: sync_state.status(ctx)["consecutive_failures"], what="a failed attempt")
+            wait_until(lambda: sync_state.status(ctx).consecutive_failures, what="a failed attempt")
             hub = HubProcess(db, port=hub.port).start()
             hub.db_url = db
             thread.join(120)

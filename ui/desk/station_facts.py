@@ -33,7 +33,7 @@ def load_facts(ctx: StationSession) -> TodayFacts:
     station = station_info(ctx)
     people = count_people(ctx) if ctx.can(Perm.PERSON_READ) else None
     box = sync_state.status(ctx)  # the same counts as the Đồng bộ page and ``ksk sync status``
-    return TodayFacts(station.name, station.code, station.commune_code, people, box["pending"], box["parked"])
+    return TodayFacts(station.name, station.code, station.commune_code, people, box.pending, box.parked)
 
 
 class Card(QFrame):
