@@ -214,13 +214,16 @@ def test_an_idle_time_saved_in_quan_tri_applies_at_once(qtbot, station):
     session = login(paths, "admin", ADMIN_PASSWORD)
     window = MainWindow(session, paths)
     qtbot.addWidget(window)
+    window.show()
+    window.show_page("Quản trị")  # the page reads the policy when it is shown
     panel = window.admin_page.policy_panel
     qtbot.waitUntil(lambda: panel.policy is not None, timeout=10_000)
     panel.spins["idle_lock_minutes"].setValue(2)
     with qtbot.waitSignal(panel.saved, timeout=10_000):
         panel.save()
     assert window.idle_watcher.timeout_ms == 2 * 60_000
-    window.close()
+    with qtbot.waitSignal(window.closed, timeout=10_000):  # the session closes on the worker
+        window.close()
     assert session.closed
 
 

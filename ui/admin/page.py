@@ -35,7 +35,7 @@ class Section(QFrame):
 
 
 class AdminPage(LazyPage):
-    cares = Changes.USERS
+    cares = Changes.USERS | Changes.STATION
 
     def __init__(self, session: StationSession | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,8 +114,12 @@ class AdminPage(LazyPage):
         self.no_access_label.setVisible(no_access)
 
     def reload(self, changes: Changes) -> None:
-        if self.session is not None and self.session.can(Perm.USER_MANAGE):
+        if self.session is None:
+            return
+        if changes & Changes.USERS and self.session.can(Perm.USER_MANAGE):
             self.users_panel.refresh()
+        if changes & Changes.STATION and self.session.can(Perm.SETTINGS_MANAGE):
+            self.policy_panel.refresh()
 
     def change_own_password(self) -> None:
         if self.session is None:
