@@ -26,22 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # tes
 from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from bench.common import machine, pct  # noqa: E402
+from bench.common import machine, pct, process_until  # noqa: E402
 
 
 def dead_port() -> int:
     with socket.socket() as s:  # bound then closed: nothing listens there
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def process_until(app: QApplication, done, timeout: float = 60.0) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while not done():
-        if time.monotonic() > deadline:
-            raise SystemExit("timed out")
-        app.processEvents()
-        time.sleep(0.001)
 
 
 def main() -> None:
