@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from bench.bench_exam import SECTIONS, ms  # noqa: E402
-from bench.common import demo_copy, machine  # noqa: E402
+from bench.common import demo_copy, machine, process_until  # noqa: E402
 from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
 from ksk_desktop.exams import records  # noqa: E402
 from ksk_desktop.station.lifecycle import login  # noqa: E402
@@ -49,33 +49,47 @@ def main() -> None:
                     text("SELECT id FROM person WHERE birth_year BETWEEN 1950 AND 2005 AND sex = 'F'")
                 ).scalars()
             )
+        editor = page.editor
+        outcome: list[
+            object
+        ] = []  # what the editor said about the operation on its way (it runs on the worker)
+        editor.opened.connect(lambda: outcome.append(True))
+        editor.open_failed.connect(outcome.append)
+        editor.sign_finished.connect(outcome.append)
+
+        def until_done(start) -> object:  # noqa: ANN001 - starts the operation
+            outcome.clear()
+            start()
+            process_until(app, lambda: outcome)
+            return outcome[0]
+
         opened, saved, signed = [], [], []
         for pid in random.Random(3).sample(ids, args.exams):
             t = time.perf_counter()
-            assert page.open_exam(pid)
-            app.processEvents()
+            result = until_done(lambda pid=pid: page.open_exam(pid))
+            assert result is True, result
             opened.append(time.perf_counter() - t)
-            editor = page.editor
             for section, values in SECTIONS.items():
                 if section == "physique":
                     continue
                 st = editor.state
+                assert st is not None
                 editor.state = records.save_section(
                     ctx,
                     editor.exam_id,
                     section,
                     values,
-                    expected_version=st["section_versions"].get(section, 0),
+                    expected_version=st.section_versions.get(section, 0),
                 )
             editor.form.put_values({k: str(v).replace(".", ",") for k, v in SECTIONS["physique"].items()})
             editor.autosave.mark("physique")  # as typing does
             t = time.perf_counter()
-            assert editor.save_all(), editor.bar.error_label.text()
-            app.processEvents()
+            result = until_done(lambda: editor.save_all(outcome.append))
+            assert result is True, editor.bar.error_label.text()
             saved.append(time.perf_counter() - t)
             t = time.perf_counter()
-            assert editor.sign_now(), editor.assessment.errors.text()
-            app.processEvents()
+            result = until_done(editor.sign_now)
+            assert result is True, editor.assessment.errors.text()
             signed.append(time.perf_counter() - t)
         print(f"Khám page on {args.people:,} people, {args.exams} exams — {machine()}")
         print(f"  open an exam (draft, form built, assessment): {ms(opened)}")

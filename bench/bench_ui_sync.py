@@ -26,22 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # tes
 from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from bench.common import machine, pct  # noqa: E402
+from bench.common import machine, pct, process_until  # noqa: E402
 
 
 def dead_port() -> int:
     with socket.socket() as s:  # bound then closed: nothing listens there
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def process_until(app: QApplication, done, timeout: float = 60.0) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while not done():
-        if time.monotonic() > deadline:
-            raise SystemExit("timed out")
-        app.processEvents()
-        time.sleep(0.001)
 
 
 def main() -> None:
@@ -92,8 +83,8 @@ def main() -> None:
             t = time.perf_counter()
             worker.start()
             start_ms.append((time.perf_counter() - t) * 1000)
-            before = sync_state.status(ctx)["consecutive_failures"]
-            while sync_state.status(ctx)["consecutive_failures"] <= before:
+            before = sync_state.status(ctx).consecutive_failures
+            while sync_state.status(ctx).consecutive_failures <= before:
                 time.sleep(0.01)
             t = time.perf_counter()
             worker.cancel()
@@ -105,9 +96,9 @@ def main() -> None:
             controller.config_factory = lambda: WorkerConfig(
                 backoff_base_s=30, max_failures=None, timeout_s=(1, 1)
             )
-            before = sync_state.status(ctx)["consecutive_failures"]
+            before = sync_state.status(ctx).consecutive_failures
             controller.run_now()
-            process_until(app, lambda: sync_state.status(ctx)["consecutive_failures"] > before)  # noqa: B023
+            process_until(app, lambda: sync_state.status(ctx).consecutive_failures > before)  # noqa: B023
             t = time.perf_counter()
             controller.stop()
             stop_ms.append((time.perf_counter() - t) * 1000)

@@ -7,7 +7,9 @@ import platform
 import resource
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 BENCH_DIR = Path(os.environ.get("KSK_BENCH_DIR", Path(__file__).resolve().parent / "out"))
 
@@ -32,6 +34,16 @@ def pct(values: list[float], p: float) -> float:
 
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def process_until(app: Any, done: Callable[[], object], timeout: float = 60.0) -> None:
+    """Run the Qt event loop of *app* until ``done()`` holds (work handed to ``ui.ops`` comes back through it)."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out")
+        app.processEvents()
+        time.sleep(0.001)
 
 
 def demo_station(people: int = 100_000) -> Path:

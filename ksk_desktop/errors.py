@@ -69,6 +69,16 @@ class StorageError(KskError):
     exit_code = 5
 
 
+class DatabaseBusy(KskError):
+    """Another program (or another copy of the app) held the database's write lock for longer than the
+    busy timeout; nothing was written, and trying again in a moment usually works."""
+
+    exit_code = 19
+
+    def __init__(self, message: str = "Cơ sở dữ liệu đang bận, vui lòng thử lại sau giây lát.") -> None:
+        super().__init__(message)
+
+
 class AuthenticationFailed(KskError):
     exit_code = 6
 

@@ -11,12 +11,14 @@ import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
+import threading  # noqa: E402
 from datetime import date, datetime, time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from testkit import fastkdf  # noqa: E402
 
+from ksk_desktop import thread_guard  # noqa: E402
 from ksk_desktop.clock import SYSTEM_CLOCK, Clock, FixedClock  # noqa: E402
 from ksk_desktop.station.lifecycle import init_station, login  # noqa: E402
 from ksk_desktop.station.paths import StationPaths  # noqa: E402
@@ -48,6 +50,24 @@ FROZEN_DAY = date(2026, 11, 26)
 def frozen_clock(day: date = FROZEN_DAY, at: time = time(7, 0)) -> FixedClock:
     """A clock stopped at *at* on *day* in Vietnam (07:00: before the desk's first slot)."""
     return FixedClock.vietnam(datetime.combine(day, at))
+
+
+# The GUI thread (pytest's main thread, where pytest-qt runs Qt) may not touch the database from GUI code:
+# every slot, constructor and paint must hand its database work to ui.ops. The tests themselves may
+# (preparing data, checking results), as another program would.
+GUARD_EXEMPT = (Path(__file__).resolve().parent,)
+thread_guard.forbid_thread(threading.get_ident(), exempt=GUARD_EXEMPT)
+
+
+@pytest.fixture(autouse=True)
+def _no_database_work_on_the_gui_thread():
+    """Fail any test during which GUI code touched the database on the GUI thread, even if the GUI caught
+    the error and only showed a message."""
+    before = len(thread_guard.violations)
+    yield
+    found = thread_guard.violations[before:]
+    del thread_guard.violations[before:]
+    assert not found, f"database work on the GUI thread: {found}"
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Helpers shared by the Khám page tests: a real station with a doctor, a nurse and a person, the page on screen,
-and waiting for its autosave."""
+and waiting for what runs on the worker thread (opening, the autosave, signing)."""
 
 from __future__ import annotations
 
@@ -48,8 +48,26 @@ def make_page(qtbot, ctx) -> ExamsPage:
 
 
 def wait_saved(qtbot, page: ExamsPage) -> None:
-    """Until the autosave has nothing left to save."""
-    qtbot.waitUntil(lambda: not page.editor.autosave.dirty, timeout=5_000)
+    """Until the autosave has nothing left to save (saves run on the worker thread)."""
+    qtbot.waitUntil(lambda: not page.editor.autosave.busy, timeout=5_000)
+
+
+def open_exam(qtbot, page: ExamsPage, person_id: str, appointment_id: str | None = None) -> None:
+    """Open the person's exam of today and wait until it is on screen."""
+    with qtbot.waitSignal(page.editor.opened, timeout=10_000):
+        page.open_exam(person_id, appointment_id)
+
+
+def load_exam(qtbot, page: ExamsPage, exam_id: str, version: int | None = None) -> None:
+    with qtbot.waitSignal(page.editor.opened, timeout=10_000):
+        page.editor.load_exam(exam_id, version)
+
+
+def sign(qtbot, page: ExamsPage) -> bool:
+    """Sign the exam on screen; whether it was signed (a refusal is shown in a message box)."""
+    with qtbot.waitSignal(page.editor.sign_finished, timeout=10_000) as blocker:
+        page.editor.sign_now()
+    return blocker.args[0]
 
 
 def message_boxes() -> list[QMessageBox]:

@@ -336,8 +336,9 @@ def test_station_head_manages_users_but_not_all_roles(qtbot, admin_session):
         assert not widget.policy_section.isVisible() and widget.policy_panel.session is None
         policy = PolicyPanel()
         qtbot.addWidget(policy)
+        policy.set_session(head)
         with qtbot.waitSignal(policy.loaded, timeout=10_000) as loaded:
-            policy.set_session(head)
+            policy.refresh()
         assert loaded.args[0] is None and policy.policy is None
         assert "không có quyền thay đổi cài đặt" in policy.result_label.text()
         assert not policy.save_button.isEnabled()

@@ -41,7 +41,9 @@ def test_flow_login_main_window_logout_and_quit(qtbot, station):
     session = window.session
     assert session.user.username == "admin"
 
-    window.log_out()
+    with qtbot.waitSignal(window.logged_out, timeout=10_000):
+        window.log_out()
+        assert not window.isVisible()  # off the screen at once; the session closes behind it
     assert session.closed
     second_login = flow.login_dialog
     assert flow.window is None

@@ -550,7 +550,7 @@ def test_the_queue_ticket_is_printed_after_check_in(qtbot, world, sessions, tmp_
     wait_result(qtbot, page, "checked_in")
     assert panel.print_button.isEnabled()
     qtbot.mouseClick(panel.print_button, CLICK)
-    assert len(saved) == 1
+    qtbot.waitUntil(lambda: len(saved) == 1, timeout=10_000)  # written on the worker thread
     pdf = tmp_path / f"phieu-so-thu-tu-1-{TODAY.isoformat()}.pdf"
     text_ = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True

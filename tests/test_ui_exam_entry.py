@@ -9,7 +9,7 @@ from datetime import date
 
 import exam_ui_support as support
 from exam_support import DOCTOR2, INTERNAL, staff
-from exam_ui_support import editor_of, make_page, message_boxes, wait_saved
+from exam_ui_support import editor_of, load_exam, make_page, message_boxes, open_exam, sign, wait_saved
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -32,7 +32,7 @@ def typed(qtbot, widget, text: str) -> None:
 
 def test_form_has_the_definition_fields_in_tab_order(qtbot, world, doctor):
     page = make_page(qtbot, doctor)
-    assert page.open_exam(world[1])
+    open_exam(qtbot, page, world[1])
     form = page.editor.form
     adult = load_form("adult")
     sections = [s for s in adult.sections if s.applies("M")]  # the person is a man: no obstetrics section
@@ -58,7 +58,7 @@ def test_form_has_the_definition_fields_in_tab_order(qtbot, world, doctor):
 
 def test_nurse_types_vitals_with_the_keyboard_and_autosave_stores_them(qtbot, world, nurse, doctor):
     page = make_page(qtbot, nurse)
-    assert page.open_exam(world[1])
+    open_exam(qtbot, page, world[1])
     form = page.editor.form
     assert form.editable("physique") and not form.editable("conclusion") and not form.editable("eyes")
     assert "(chỉ xem)" in form.tabText(form.section_index("conclusion"))
@@ -89,7 +89,7 @@ def test_nurse_types_vitals_with_the_keyboard_and_autosave_stores_them(qtbot, wo
 
 def test_implausible_blood_pressure_must_be_confirmed_before_signing(qtbot, world, doctor):
     page = make_page(qtbot, doctor)
-    assert page.open_exam(world[1])
+    open_exam(qtbot, page, world[1])
     exam_id = page.editor.exam_id
     form = page.editor.form
     form.focus_field("height_cm")
@@ -122,22 +122,23 @@ def test_implausible_blood_pressure_must_be_confirmed_before_signing(qtbot, worl
         {"internal.circulation_class": 4},
         expected_version=st.section_versions["internal"],
     )
-    assert page.editor.load_exam(exam_id)
-    assert not page.editor.sign_now()
+    load_exam(qtbot, page, exam_id)
+    assert not sign(qtbot, page)
     (box,) = message_boxes()
     assert "Cần kiểm tra và xác nhận" in box.text() and "300 mmHg" in box.text()
     box.close()
     assert records.load(doctor, exam_id).document["status"] == "draft"
     for field in ("systolic", "diastolic"):
         page.editor.assessment.confirm_boxes[field].setChecked(True)
+    wait_saved(qtbot, page)
     assert page.editor.assessment.confirm_boxes == {}
-    assert page.editor.sign_now()
+    assert sign(qtbot, page)
     assert records.load(doctor, exam_id).document["status"] == "signed"
 
 
 def test_missing_required_fields_are_listed_and_block_signing(qtbot, world, doctor):
     page = make_page(qtbot, doctor)
-    assert page.open_exam(world[1])
+    open_exam(qtbot, page, world[1])
     missing = page.editor.assessment.missing
     keys = page.editor.assessment.missing_keys()
     assert {"height_cm", "systolic", "eyes.class", "internal.circulation_class"} <= set(keys)
@@ -152,7 +153,7 @@ def test_missing_required_fields_are_listed_and_block_signing(qtbot, world, doct
     assert editor_of(page, "eyes.class").value() == 2
     wait_saved(qtbot, page)
     assert "eyes.class" not in page.editor.assessment.missing_keys()
-    assert not page.editor.sign_now()
+    assert not sign(qtbot, page)
     (box,) = message_boxes()
     assert (
         "Còn thiếu các trường bắt buộc" in box.text()
@@ -164,7 +165,7 @@ def test_missing_required_fields_are_listed_and_block_signing(qtbot, world, doct
 
 def test_diagnosis_picker_finds_by_text_without_diacritics_and_refuses_unknown_codes(qtbot, world, doctor):
     page = make_page(qtbot, doctor)
-    assert page.open_exam(world[1])
+    open_exam(qtbot, page, world[1])
     page.editor.form.focus_field("diagnoses")
     picker = editor_of(page, "diagnoses").picker
     QTest.keyClicks(picker.search_edit, "tang huyet ap")
@@ -193,7 +194,7 @@ def test_diagnosis_picker_finds_by_text_without_diacritics_and_refuses_unknown_c
 
 def test_a_conflict_reloads_and_keeps_what_was_typed(qtbot, world, doctor):
     page = make_page(qtbot, doctor)
-    assert page.open_exam(world[1])
+    open_exam(qtbot, page, world[1])
     exam_id = page.editor.exam_id
     other = staff(world[0], DOCTOR2)
     records.save_section(
@@ -209,6 +210,7 @@ def test_a_conflict_reloads_and_keeps_what_was_typed(qtbot, world, doctor):
     assert editor_of(page, "internal.respiratory").value() is None
     page.editor.reapply_button.click()
     assert not page.editor.conflict_bar.isVisible()
+    wait_saved(qtbot, page)
     values = records.load(other, exam_id).document["values"]
     assert values["internal.respiratory"] == "Phổi thông khí tốt"
     assert values["internal.circulation"] == "Tim đều"
@@ -220,15 +222,16 @@ def test_opening_another_person_shows_nothing_of_the_first(qtbot, world, doctor,
 
     other = add_person(admin_session, "Lê Văn Cường", date(1970, 1, 2), "M")
     page = make_page(qtbot, doctor)
-    assert page.open_exam(world[1])
+    open_exam(qtbot, page, world[1])
     first = page.editor.exam_id
     page.editor.form.focus_field("height_cm")
     QTest.keyClicks(QApplication.focusWidget(), "170")
-    assert page.open_exam(other)  # the pending edit is saved before the other exam opens
+    open_exam(qtbot, page, other)  # the pending edit is saved before the other exam opens
     assert page.editor.exam_id != first and editor_of(page, "height_cm").value() is None
     assert page.editor.form.section_values("physique") == {}
     assert records.load(doctor, first).document["values"]["height_cm"] == 170
-    assert page.open_exam(world[1]) and page.editor.exam_id == first
+    open_exam(qtbot, page, world[1])
+    assert page.editor.exam_id == first
     assert editor_of(page, "height_cm").value() == "170"
 
 
@@ -239,7 +242,7 @@ def test_an_index_class_better_than_the_measurements_takes_the_doctors_reason(qt
     high_bp = {**VITALS, "systolic": 165, "diastolic": 100}  # the measurements class circulation III or worse
     records.save_section(nurse, draft.document["id"], "physique", high_bp, expected_version=0)
     page = make_page(qtbot, doctor)
-    assert page.open_exam(world[1])
+    open_exam(qtbot, page, world[1])
     form = page.editor.form
     # The nurse took the vitals: the doctor lands on the first required field that is still empty and theirs.
     first = QApplication.focusWidget()
@@ -254,6 +257,6 @@ def test_an_index_class_better_than_the_measurements_takes_the_doctors_reason(qt
     wait_saved(qtbot, page)
     saved = records.load(doctor, page.editor.exam_id).document["values"]["internal.circulation_class"]
     assert saved == {"class": 1, "reason": "đo lại sau nghỉ 15 phút: 128/82"}
-    assert page.editor.load_exam(page.editor.exam_id)
+    load_exam(qtbot, page, page.editor.exam_id)
     shown = editor_of(page, "internal.circulation_class")
     assert shown.combo.currentData() == 1 and shown.reason_edit.text() == "đo lại sau nghỉ 15 phút: 128/82"

@@ -10,7 +10,7 @@ from datetime import date
 import exam_ui_support as support
 import pytest
 from exam_support import VITALS, add_person, fill_adult
-from exam_ui_support import editor_of, make_page, message_boxes, wait_saved
+from exam_ui_support import editor_of, make_page, message_boxes, open_exam, wait_saved
 from PySide6.QtWidgets import QMessageBox
 from test_printing_schedule import pdftotext
 
@@ -48,7 +48,8 @@ def sign_through_the_dialog(qtbot, page) -> None:
 def test_sign_makes_the_form_read_only_and_the_signature_verifies(qtbot, world, doctor):
     exam_id = draft_filled(doctor, world[1])
     page = make_page(qtbot, doctor)
-    assert page.open_exam(world[1]) and page.editor.exam_id == exam_id  # today's draft, not a new one
+    open_exam(qtbot, page, world[1])
+    assert page.editor.exam_id == exam_id  # today's draft, not a new one
     sign_through_the_dialog(qtbot, page)
     bar = page.editor.bar
     assert bar.signed_label.isVisible() and "BS. Nguyễn Văn Minh" in bar.signed_label.text()
@@ -60,16 +61,15 @@ def test_sign_makes_the_form_read_only_and_the_signature_verifies(qtbot, world, 
     assert height.value() == "165"
     assert not page.editor.autosave.dirty
     assert signing.verify(doctor, exam_id)["valid"] is True
-    assert (
-        page.queue.exams.item(0).text().endswith("đã ký, loại I")
-        or "đã ký" in page.queue.exams.item(0).text()
-    )
+    # The person's list of exams learns of the signature from the operation's changes.
+    qtbot.waitUntil(lambda: "đã ký" in page.queue.exams.item(0).text(), timeout=5_000)
+    assert page.queue.exams.item(0).text().endswith("đã ký, loại I")
 
 
 def test_amendment_creates_version_two_with_its_reason(qtbot, world, doctor):
     exam_id = draft_filled(doctor, world[1])
     page = make_page(qtbot, doctor)
-    assert page.open_exam(world[1])
+    open_exam(qtbot, page, world[1])
     sign_through_the_dialog(qtbot, page)
     dialog = page.editor.open_amend()
     dialog.submit()  # no reason
@@ -78,8 +78,9 @@ def test_amendment_creates_version_two_with_its_reason(qtbot, world, doctor):
     weight = dialog.form.editors["weight_kg"]
     weight.edit.setText("")
     qtbot.keyClicks(weight.edit, "62")
-    dialog.submit()
-    assert not dialog.isVisible()
+    with qtbot.waitSignal(dialog.finished, timeout=5_000):  # written on the worker, then the dialog closes
+        dialog.submit()
+    qtbot.waitUntil(lambda: "phiên bản 2" in page.editor.header.text(), timeout=5_000)
     doc = records.load(doctor, exam_id).document
     assert (doc["version"], doc["amends_version"], doc["status"]) == (2, 1, "signed")
     assert doc["amendment_reason"] == "Cân lại: ghi nhầm cân nặng" and doc["values"]["weight_kg"] == 62
@@ -94,20 +95,24 @@ def test_amendment_creates_version_two_with_its_reason(qtbot, world, doctor):
 def test_prints_the_result_slip_and_the_referral_slip(qtbot, world, doctor, monkeypatch, tmp_path):
     draft_filled(doctor, world[1], HIGH_BP)
     page = make_page(qtbot, doctor)
-    assert page.open_exam(world[1])
+    open_exam(qtbot, page, world[1])
     page.editor.suggest_plan()
     plan_editor = page.editor.plan_editor
+    qtbot.waitUntil(lambda: plan_editor.referrals.rowCount() == 1, timeout=5_000)
     assert plan_editor.referrals.rowCount() == 1 and plan_editor.followups.rowCount() == 1
     wait_saved(qtbot, page)
     sign_through_the_dialog(qtbot, page)
     chosen = iter([tmp_path / "phieu.pdf", tmp_path / "chuyen-tuyen.pdf"])
     monkeypatch.setattr(pdf_output, "choose_path", lambda _parent, _suggested: next(chosen))
-    monkeypatch.setattr(pdf_output, "open_url", lambda _url: True)
+    opened: list = []
+    monkeypatch.setattr(pdf_output, "open_url", opened.append)
     page.editor.bar.print_button.click()
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)  # written on the worker thread
     slip = pdftotext(tmp_path / "phieu.pdf")
     assert "PHIẾU KẾT QUẢ KHÁM SỨC KHỎE" in slip and "Nguyễn Văn An" in slip and "165/102" in slip
     assert page.editor.bar.referral_button.isVisible()
     page.editor.bar.referral_button.click()
+    qtbot.waitUntil(lambda: len(opened) == 2, timeout=10_000)
     referral = pdftotext(tmp_path / "chuyen-tuyen.pdf")
     assert (
         "GIẤY CHUYỂN TUYẾN" in referral and "Nguyễn Văn An" in referral and "Tăng huyết áp độ 2" in referral
@@ -116,7 +121,7 @@ def test_prints_the_result_slip_and_the_referral_slip(qtbot, world, doctor, monk
 
 def test_nothing_is_printed_for_a_draft(qtbot, world, doctor):
     page = make_page(qtbot, doctor)
-    assert page.open_exam(world[1])
+    open_exam(qtbot, page, world[1])
     assert not page.editor.bar.print_button.isVisible() and not page.editor.bar.referral_button.isVisible()
 
 
@@ -160,23 +165,27 @@ def test_followup_list_shows_filters_overdue_and_marks_done(qtbot, world, doctor
     page = make_page(qtbot, doctor)
     page.tabs.setCurrentWidget(page.followups)
     view = page.followups
-    assert view.table.rowCount() == 2
+    qtbot.waitUntil(lambda: view.table.rowCount() == 2, timeout=5_000)
     assert [view.table.item(r, 0).text() for r in range(2)] == ["Nguyễn Văn An", "Trần Thị Bình"]
     assert (
         view.table.item(0, 1).text() == "Quản lý tăng huyết áp tại trạm"
         and view.table.item(0, 2).text() == "01/10/2026"
     )
-    view.overdue_check.setChecked(True)
+    with qtbot.waitSignal(view.refreshed, timeout=5_000):
+        view.overdue_check.setChecked(True)
     assert view.table.rowCount() == 1 and view.table.item(0, 0).text() == "Nguyễn Văn An"
     view.table.selectRow(0)
-    view.done_button.click()
+    with qtbot.waitSignal(view.refreshed, timeout=5_000):  # the list learns it from the operation's changes
+        view.done_button.click()
     assert view.table.rowCount() == 0 and "Đã đánh dấu xong" in view.info_label.text()
-    view.overdue_check.setChecked(False)
+    with qtbot.waitSignal(view.refreshed, timeout=5_000):
+        view.overdue_check.setChecked(False)
     assert [view.table.item(r, 0).text() for r in range(view.table.rowCount())] == ["Trần Thị Bình"]
     assert [f["status"] for f in followups.list_followups(doctor, status="done")] == ["done"]
     # "Mở phiếu khám" opens the exam the item came from.
     view.table.selectRow(0)
-    view.open_button.click()
+    with qtbot.waitSignal(page.editor.opened, timeout=5_000):
+        view.open_button.click()
     assert page.tabs.currentWidget() is page.entry and page.editor.exam_id == new
 
 

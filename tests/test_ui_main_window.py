@@ -21,6 +21,7 @@ def make_window(qtbot, session, paths, idle_timeout_ms: int = 600_000) -> MainWi
     window = MainWindow(session, paths, idle_timeout_ms=idle_timeout_ms)
     qtbot.addWidget(window)
     window.show()
+    qtbot.waitUntil(lambda: window.station_name != "", timeout=10_000)  # read in the background
     return window
 
 
@@ -108,8 +109,8 @@ def test_today_page_shows_real_facts(qtbot, window, admin_session):
 def test_lock_button_locks(qtbot, window, admin_session):
     qtbot.mouseClick(window.lock_button, Qt.MouseButton.LeftButton)
     assert window.is_locked
-    assert admin_session.closed
-    assert not window.stack.isVisible() and not window.navigation.isVisible()
+    assert not window.stack.isVisible()  # at once; the session closes behind it, on the worker
+    qtbot.waitUntil(lambda: admin_session.closed, timeout=10_000) and not window.navigation.isVisible()
     assert window.lock_panel.isVisible()
     assert window.unlock_dialog is not None and window.unlock_dialog.isVisible()
     assert window.unlock_dialog.username_edit.text() == "admin"
@@ -121,8 +122,8 @@ def test_idle_timeout_locks_the_window(qtbot, station, admin_session):
     paths, _ = station
     window = make_window(qtbot, admin_session, paths, idle_timeout_ms=200)
     qtbot.waitUntil(lambda: window.is_locked, timeout=5_000)
-    assert admin_session.closed
     assert not window.stack.isVisible()
+    qtbot.waitUntil(lambda: admin_session.closed, timeout=10_000)
     assert window.unlock_dialog.isVisible()
 
 
@@ -203,7 +204,8 @@ def test_default_idle_timeout_comes_from_the_station_policy(qtbot, station):
     window = MainWindow(session, paths)
     qtbot.addWidget(window)
     assert window.idle_watcher.timeout_ms == session.keystore.policy.idle_lock_minutes * 60_000
-    window.close()
+    with qtbot.waitSignal(window.closed, timeout=10_000):
+        window.close()
     assert session.closed
 
 
@@ -212,13 +214,16 @@ def test_an_idle_time_saved_in_quan_tri_applies_at_once(qtbot, station):
     session = login(paths, "admin", ADMIN_PASSWORD)
     window = MainWindow(session, paths)
     qtbot.addWidget(window)
+    window.show()
+    window.show_page("Quản trị")  # the page reads the policy when it is shown
     panel = window.admin_page.policy_panel
     qtbot.waitUntil(lambda: panel.policy is not None, timeout=10_000)
     panel.spins["idle_lock_minutes"].setValue(2)
     with qtbot.waitSignal(panel.saved, timeout=10_000):
         panel.save()
     assert window.idle_watcher.timeout_ms == 2 * 60_000
-    window.close()
+    with qtbot.waitSignal(window.closed, timeout=10_000):  # the session closes on the worker
+        window.close()
     assert session.closed
 
 

@@ -1,5 +1,5 @@
-"""The "Người dân" page on a real encrypted station: the lazy list, search as you type, filters, export,
-permissions and locking."""
+"""The "Người dân" page on a real encrypted station: the lazy list (counted and read page by page on the worker
+thread), search as you type, filters, export, permissions and locking."""
 
 from __future__ import annotations
 
@@ -66,13 +66,40 @@ def page(qtbot, big_session):
     widget = PeoplePage(big_session)
     qtbot.addWidget(widget)
     widget.resize(1300, 800)
-    widget.show()
+    with qtbot.waitSignal(widget.filter_applied, timeout=10_000):  # shown: the list is counted
+        widget.show()
     qtbot.waitExposed(widget)
+    wait_loaded(qtbot, widget)
     return widget
 
 
-def all_rows(model: PeopleModel) -> list[dict]:
-    return [model.row_data(r) for r in range(model.rowCount())]
+def wait_loaded(qtbot, page: PeoplePage) -> None:
+    """Until the count, the hamlets and the rows on screen have come back from the worker thread."""
+    qtbot.waitUntil(lambda: page.hamlets_task is not None and page.hamlets_task.done, timeout=10_000)
+    qtbot.waitUntil(lambda: not page.model.loading() and rows_shown(page), timeout=10_000)
+
+
+def rows_shown(page: PeoplePage) -> bool:
+    """Every row on screen has its data (none shows "…")."""
+    if page.model.rowCount() == 0:
+        return True
+    return all(page.model.index(r, NAME).data() != "…" for r in visible_rows(page))
+
+
+def all_rows(qtbot, model: PeopleModel) -> list[dict]:
+    """Every row, its page read in the background when first asked for (as scrolling there would)."""
+    rows = []
+    for r in range(model.rowCount()):
+        qtbot.waitUntil(lambda r=r: model.row_data(r) is not None, timeout=10_000)
+        rows.append(model.row_data(r))
+    return rows
+
+
+def filtered(qtbot, page: PeoplePage, change) -> None:
+    """Make a change to the filter and wait until the list shows it."""
+    with qtbot.waitSignal(page.filter_applied, timeout=10_000):
+        change()
+    wait_loaded(qtbot, page)
 
 
 def visible_rows(page: PeoplePage) -> range:
@@ -88,11 +115,15 @@ def test_people_page_is_the_second_page(qtbot, big_station, big_session):
     page = window.pages[1]
     assert isinstance(page, PeoplePage)
     assert page is window.people_page
-    assert page.model.rowCount() == N
+    window.show()
+    qtbot.waitUntil(lambda: window.today_page.facts is not None, timeout=10_000)
+    assert page.loads == 0 and page.model.rowCount() == 0  # not shown yet: not read either
+    with qtbot.waitSignal(page.filter_applied, timeout=10_000):
+        window.show_page("Người dân")
+    assert page.loads == 1 and page.model.rowCount() == N
 
 
 def test_list_is_lazy_and_scrolls_to_the_last_person(qtbot, page, people_data):
-    QApplication.processEvents()
     model = page.model
     assert model.rowCount() == N
     assert page.count_label.text() == "3.000 người"
@@ -105,7 +136,7 @@ def test_list_is_lazy_and_scrolls_to_the_last_person(qtbot, page, people_data):
     assert [model.index(r, NAME).data() for r in shown] == names_in_order[: len(shown)]
 
     page.table.scrollToBottom()
-    QApplication.processEvents()
+    qtbot.waitUntil(lambda: visible_rows(page).stop == N and rows_shown(page), timeout=10_000)
     shown = visible_rows(page)
     assert shown.stop == N  # the last row is on screen
     assert page.table.indexAt(page.table.viewport().rect().bottomLeft()).row() in (N - 1, -1)
@@ -121,7 +152,7 @@ def test_scrolling_through_everything_keeps_memory_flat(qtbot, page, monkeypatch
     model = page.model
     for row in range(0, N, 50):
         page.table.scrollTo(model.index(row, 0))
-        QApplication.processEvents()
+        qtbot.waitUntil(lambda: rows_shown(page), timeout=10_000)
     assert model.fetches >= N // PAGE_SIZE  # every page was read once on the way down…
     assert len(model.cached_pages()) <= 4  # …but only the last few are kept
     assert model.cached_row_count() <= 4 * PAGE_SIZE
@@ -135,7 +166,7 @@ def test_search_as_you_type_narrows_the_list(qtbot, page, people_data):
     qtbot.waitUntil(lambda: bool(applied), timeout=3_000)
     assert not page.search_timer.isActive()  # nothing else scheduled: the search runs once, after the pause
     assert applied == ["duc nguyen"]
-    rows = all_rows(page.model)
+    rows = all_rows(qtbot, page.model)
     expected = {
         p["personal_id"] for p in people_data if {"duc", "nguyen"} <= set(fold(p["full_name"]).split())
     }
@@ -155,52 +186,49 @@ def test_search_as_you_type_narrows_the_list(qtbot, page, people_data):
 def test_search_by_personal_id_tail(qtbot, page, people_data):
     target = people_data[123]
     page.search_edit.setText(target["personal_id"][-6:])
-    page.apply_filter()
-    ids = [r["personal_id"] for r in all_rows(page.model)]
+    filtered(qtbot, page, page.apply_filter)
+    ids = [r["personal_id"] for r in all_rows(qtbot, page.model)]
     assert target["personal_id"] in ids and len(ids) < 5
 
 
 def test_group_flag_hamlet_and_year_filters(qtbot, page, people_data):
     by_group = Counter(p["target_group"] for p in people_data)
-    with qtbot.waitSignal(page.filter_applied):
-        qtbot.mouseClick(page.group_buttons["b"], CLICK)
-    rows = all_rows(page.model)
+    filtered(qtbot, page, lambda: qtbot.mouseClick(page.group_buttons["b"], CLICK))
+    rows = all_rows(qtbot, page.model)
     assert len(rows) == by_group["b"] and {tuple(r["groups"]) for r in rows} == {("b",)}
     assert page.count_label.text() == f"{by_group['b']} người"
 
-    with qtbot.waitSignal(page.filter_applied):
-        qtbot.mouseClick(page.group_buttons["đ"], CLICK)
+    filtered(qtbot, page, lambda: qtbot.mouseClick(page.group_buttons["đ"], CLICK))
     assert page.model.rowCount() == by_group["b"] + by_group["đ"]
     for g in ("b", "đ"):
-        page.group_buttons[g].setChecked(False)
+        filtered(qtbot, page, lambda g=g: page.group_buttons[g].setChecked(False))
 
-    page.flag_combo.setCurrentIndex(page.flag_combo.findData("elderly"))
+    filtered(qtbot, page, lambda: page.flag_combo.setCurrentIndex(page.flag_combo.findData("elderly")))
     elderly = [p for p in people_data if "elderly" in p["flags"]]
     assert page.model.rowCount() == len(elderly) > 0
     assert all("Người cao tuổi" in page.model.index(r, people_model.FLAGS).data() for r in range(20))
-    page.flag_combo.setCurrentIndex(0)
+    filtered(qtbot, page, lambda: page.flag_combo.setCurrentIndex(0))
 
     hamlets = Counter(p["hamlet"] for p in people_data)
     assert [page.hamlet_combo.itemData(i) for i in range(1, page.hamlet_combo.count())] == sorted(
         hamlets, key=sort_key
     )  # Vietnamese order: Tổ dân phố 2 before 10
     hamlet, n = hamlets.most_common(1)[0]
-    page.hamlet_combo.setCurrentIndex(page.hamlet_combo.findData(hamlet))
+    filtered(qtbot, page, lambda: page.hamlet_combo.setCurrentIndex(page.hamlet_combo.findData(hamlet)))
     assert page.model.rowCount() == n
-    assert {r["hamlet"] for r in all_rows(page.model)} == {hamlet}
+    assert {r["hamlet"] for r in all_rows(qtbot, page.model)} == {hamlet}
 
     with qtbot.waitSignal(page.filter_applied, timeout=3_000):
         qtbot.keyClicks(page.year_edit, "1960")
     expected = [p for p in people_data if p["hamlet"] == hamlet and p["birth_year"] == 1960]
     assert page.model.rowCount() == len(expected)
 
-    with qtbot.waitSignal(page.filter_applied):
-        qtbot.mouseClick(page.clear_filters_button, CLICK)
+    filtered(qtbot, page, lambda: qtbot.mouseClick(page.clear_filters_button, CLICK))
     assert page.model.rowCount() == N and page.year_edit.text() == ""
 
 
 def test_dates_and_sex_are_shown_the_vietnamese_way(qtbot, page, people_data):
-    row = page.model.row_data(0)
+    row = all_rows(qtbot, page.model)[0]
     source = next(p for p in people_data if p["personal_id"] == row["personal_id"])
     birth = page.model.index(0, people_model.BIRTH).data()
     assert birth == source["birth_date"].strftime("%d/%m/%Y")
@@ -211,7 +239,7 @@ def test_export_writes_the_filtered_list(qtbot, page, people_data, tmp_path):
     dest = tmp_path / "nhom-a"
     page.choose_export_path = lambda _parent, suggested: dest
     assert page.suggested_export_path().suffix == ".xlsx"
-    page.group_buttons["a"].setChecked(True)
+    filtered(qtbot, page, lambda: page.group_buttons["a"].setChecked(True))
     expected = sum(1 for p in people_data if p["target_group"] == "a")
     with qtbot.waitSignal(page.export_finished, timeout=30_000):
         qtbot.mouseClick(page.export_button, CLICK)
@@ -267,11 +295,13 @@ def test_reception_sees_no_merge_button(qtbot, big_station, big_session):
     try:
         widget = PeoplePage(reception)
         qtbot.addWidget(widget)
-        widget.show()
+        with qtbot.waitSignal(widget.filter_applied, timeout=10_000):
+            widget.show()
         assert widget.duplicates_button.isHidden()
         assert widget.open_duplicates() is None
         assert not widget.add_button.isHidden() and not widget.import_button.isHidden()
         assert widget.model.rowCount() == N
+        wait_loaded(qtbot, widget)
     finally:
         reception.close()
     admin_page = PeoplePage(big_session)
@@ -287,8 +317,7 @@ def test_locking_forgets_the_list(qtbot, big_station, big_session):
     window.show_page("Người dân")
     page = window.people_page
     page.search_edit.setText("nguyen")
-    page.apply_filter()
-    QApplication.processEvents()
+    filtered(qtbot, page, page.apply_filter)
     assert page.model.cached_row_count() > 0
     window.lock()
     assert page.model.rowCount() == 0 and page.model.cached_row_count() == 0

@@ -203,7 +203,8 @@ def test_closing_while_importing_means_cancel(qtbot, wizard, admin_session, tmp_
 def test_the_page_opens_the_wizard_and_refreshes_after_import(qtbot, admin_session, tmp_path):
     page = PeoplePage(admin_session)
     qtbot.addWidget(page)
-    page.show()
+    with qtbot.waitSignal(page.filter_applied, timeout=10_000):  # read when shown
+        page.show()
     assert page.model.rowCount() == 0 and page.count_label.text() == "0 người"
     assert not page.export_button.isEnabled()  # nothing to export yet
     wizard = page.open_import()

@@ -51,7 +51,8 @@ def page(qtbot, admin_session):
     widget = SchedulePage(admin_session)
     qtbot.addWidget(widget)
     widget.resize(1200, 800)
-    widget.show()
+    with qtbot.waitSignal(widget.refreshed, timeout=10_000):  # the lists are read when the page is shown
+        widget.show()
     qtbot.waitExposed(widget)
     return widget
 
@@ -185,14 +186,16 @@ def test_plan_preview_then_commit(qtbot, world, page):
     stored = dict(q(ctx, "SELECT person_id, slot_id FROM appointment WHERE status = 'scheduled'"))
     assert stored == placed
     assert q(ctx, "SELECT count(*) FROM outbox WHERE kind = 'appointment'")[0][0] == 60
-    assert [page.days_model.text(r, 5) for r in range(2)] == ["30", "30"]  # the page shows them booked
+    # The page learns of the new bookings from the operation's changes.
+    qtbot.waitUntil(lambda: [page.days_model.text(r, 5) for r in range(2)] == ["30", "30"], timeout=10_000)
     dialog.reject()
 
 
 def test_plan_without_open_days_says_why(qtbot, admin_session, page):
     add_people(admin_session, 10)
     campaigns.create_campaign(admin_session, name="Đợt 1", year=TODAY.year, groups="a,b,c,d,đ")
-    page.refresh()
+    with qtbot.waitSignal(page.refreshed, timeout=10_000):  # written by another program: "Làm mới"
+        page.refresh()
     dialog = page.open_plan()
     qtbot.mouseClick(dialog.preview_button, CLICK)
     qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=10_000)
@@ -208,7 +211,8 @@ def planned(world):
 
 
 def open_first_day(qtbot, page):
-    page.refresh()
+    with qtbot.waitSignal(page.refreshed, timeout=10_000):
+        page.refresh()
     page.days_table.select_first()
     with qtbot.waitSignal(page.dialog_opened, timeout=10_000) as opened:
         QTest.keyClick(page.days_table, Qt.Key.Key_Return)
@@ -241,7 +245,8 @@ def test_day_view_lists_the_appointments_and_moves_one(qtbot, planned, page):
     first = view.tree.topLevelItem(0).child(0).data(0, APPOINTMENT_ROLE)
     view.select_appointment(first["appointment_id"])
     move = view.move_selected()
-    assert move.slot_combo.count() == 6 and "ca hiện tại" in move.slot_combo.itemText(0)
+    qtbot.waitUntil(lambda: move.slot_combo.count() == 6, timeout=10_000)  # read on the worker thread
+    assert "ca hiện tại" in move.slot_combo.itemText(0)
     move.slot_combo.setCurrentIndex(1)
     submit(qtbot, move)
     assert "đã đủ" in move.error_label.text() or "đủ 5 người" in move.error_label.text()  # full slot: refused
@@ -252,7 +257,9 @@ def test_day_view_lists_the_appointments_and_moves_one(qtbot, planned, page):
     appointments.cancel_appointment(ctx, other, "thử")
     (free_slot,) = q(ctx, "SELECT slot_id FROM appointment WHERE id = :i", i=other)[0]
     move = view.move_selected()
+    qtbot.waitUntil(lambda: move.slot_combo.count() == 6, timeout=10_000)
     move.day_combo.setCurrentIndex(move.day_combo.findData(planned["days"][1]))
+    qtbot.waitUntil(lambda: move.slot_combo.findData(free_slot) >= 0, timeout=10_000)
     move.slot_combo.setCurrentIndex(move.slot_combo.findData(free_slot))
     assert "còn 1/5" in move.slot_combo.currentText()
     with qtbot.waitSignal(view.loaded, timeout=10_000):
@@ -314,7 +321,7 @@ def test_day_view_notify_cancel_and_lock(qtbot, planned, page):
         == 0
     )
     assert view.lock_button.text() == "Mở khóa ngày" and "ĐÃ KHÓA" in view.info_label.text()
-    assert page.days_model.text(0, 7) == "Đã khóa"
+    qtbot.waitUntil(lambda: page.days_model.text(0, 7) == "Đã khóa", timeout=10_000)  # from the changes
     # a locked day takes nobody new when planning again
     again = planner.plan(ctx, planned["campaign"], TODAY, TODAY + timedelta(days=2), dry_run=True)
     assert all(p.day_id != planned["days"][0] for p in again.placed if p.action != "unchanged")
@@ -328,7 +335,8 @@ def test_reception_sees_the_schedule_read_only(qtbot, planned, station, session_
     try:
         widget = SchedulePage(ctx)
         qtbot.addWidget(widget)
-        widget.show()
+        with qtbot.waitSignal(widget.refreshed, timeout=10_000):
+            widget.show()
         assert widget.read_only_label.isVisible() and widget.days_model.rowCount() == 2
         for b in (
             widget.plan_button,
@@ -357,14 +365,18 @@ def test_pages_in_the_main_window_and_locking(qtbot, world, station):
     paths, _ = station
     window = MainWindow(world["ctx"], paths, idle_timeout_ms=600_000)
     qtbot.addWidget(window)
-    window.show_page("Lịch khám")
-    schedule = window.stack.currentWidget()
-    assert isinstance(schedule, SchedulePage) and schedule.days_model.rowCount() == 2
+    window.show()
+    schedule = window.pages[window.stack.indexOf(window.findChild(SchedulePage))]
+    assert schedule.loads == 0  # not shown yet: nothing read
+    with qtbot.waitSignal(schedule.refreshed, timeout=10_000):
+        window.show_page("Lịch khám")
+    assert window.stack.currentWidget() is schedule and schedule.days_model.rowCount() == 2
     window.show_page("Báo cáo")
     assert isinstance(window.stack.currentWidget(), ReportsPage)
     schedule.set_session(None)  # what locking does: nothing stays on screen
     assert schedule.days_model.rowCount() == 0 and schedule.sites_model.rowCount() == 0
-    window.close()
+    with qtbot.waitSignal(window.closed, timeout=10_000):
+        window.close()
 
 
 def test_day_capacity_cannot_drop_below_the_people_booked(qtbot, planned, page):
@@ -406,7 +418,8 @@ def test_print_buttons_write_the_day_schedule_and_a_call_list(qtbot, planned, pa
     view = open_first_day(qtbot, page)
     qtbot.mouseClick(view.print_day_button, CLICK)
     day = (TODAY + timedelta(days=1)).isoformat()
-    assert chosen == [f"lich-kham-{day}.pdf"] and len(opened) == 1
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)  # written on the worker thread
+    assert chosen == [f"lich-kham-{day}.pdf"]
     schedule = pdf_text(tmp_path / chosen[0])
     names = [
         r[0]
@@ -431,7 +444,8 @@ def test_print_buttons_write_the_day_schedule_and_a_call_list(qtbot, planned, pa
     )
     view.hamlet_combo.setCurrentIndex(view.hamlet_combo.findData(hamlet))
     qtbot.mouseClick(view.print_calls_button, CLICK)
-    assert chosen[-1] == f"danh-sach-goi-{day}.pdf" and len(opened) == 2
+    qtbot.waitUntil(lambda: len(opened) == 2, timeout=10_000)
+    assert chosen[-1] == f"danh-sach-goi-{day}.pdf"
     calls = " ".join(pdf_text(tmp_path / chosen[-1]).split())
     mine = [
         n

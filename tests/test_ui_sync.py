@@ -110,8 +110,10 @@ def test_enrol_through_the_dialog_then_sync_now_delivers_everything(qtbot, admin
     assert page.indicator.colour == GREEN
     sent = [r[0] for r in outbox_rows(ctx)]
     assert check_set(sent, [r[0] for r in hub_rows(hub.db_url)]).valid
-    qtbot.waitUntil(lambda: page.counts_table.rowCount() == 1, timeout=10_000)
-    assert table_rows(page.counts_table) == [["Hồ sơ người dân", "0", "25", "0", "0"]]
+    # The counts learn of the run from its changes.
+    qtbot.waitUntil(
+        lambda: table_rows(page.counts_table) == [["Hồ sơ người dân", "0", "25", "0", "0"]], timeout=10_000
+    )
 
 
 def _spoil_one_person(ctx) -> tuple[str, str]:
@@ -254,6 +256,9 @@ def test_window_indicator_opens_the_page_and_locking_cancels_a_running_sync(qtbo
     # The first attempt failed: the worker now waits out a 30 s backoff, and never gives up by itself.
     qtbot.waitUntil(lambda: sync_state.status(ctx).consecutive_failures >= 1, timeout=10_000)
     window.lock()
-    assert not page.controller.running and ctx.closed  # so it was cancelled and waited for
+    assert (
+        not indicator.isVisible()
+    )  # at once; the sync is cancelled, waited for, and the session closed behind it
+    qtbot.waitUntil(lambda: not page.controller.running and ctx.closed, timeout=10_000)
     assert not page.controller.status_timer.isActive() and not indicator.isVisible()
     window.unlock_dialog.done(0)

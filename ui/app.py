@@ -1,8 +1,12 @@
-"""The ``ksk-desktop`` entry point: parse the options, set up Qt, then run the window flow."""
+"""The ``ksk-desktop`` entry point: parse the options, set up Qt, then run the window flow.
+
+``KSK_DEBUG_THREADS=1`` turns on the guard that makes any database work started by GUI code on the GUI thread
+raise (the test suite always runs with it; see ``ui.ops``)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, QLocale
 from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory
 
 from ksk_desktop import __version__
+from ksk_desktop.errors import KskError
 from ksk_desktop.station.paths import StationPaths, default_data_dir
 from ui import crash_log, ops
 from ui.flow import AppFlow
@@ -55,10 +60,12 @@ def setup_application(app: QApplication) -> None:
 def _excepthook(exc_type, exc, tb) -> None:  # noqa: ANN001 - sys.excepthook signature
     crash_log.log_unhandled(exc_type, exc, tb)
     if QApplication.instance() is not None:
-        box = QMessageBox(
+        box = QMessageBox(  # a core error (e.g. a busy database) in its own words; a bug as "unexpected"
             QMessageBox.Icon.Critical,
             "Lỗi — KSK Desktop",
-            f"Lỗi không mong đợi ({exc_type.__name__}). Mọi thay đổi dở dang đã được hủy; "
+            exc.message
+            if isinstance(exc, KskError)
+            else f"Lỗi không mong đợi ({exc_type.__name__}). Mọi thay đổi dở dang đã được hủy; "
             "hãy báo cho bộ phận hỗ trợ.",
             QMessageBox.StandardButton.Close,
         )
@@ -73,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.excepthook = _excepthook
     app = QApplication.instance() or QApplication(sys.argv[:1])
     setup_application(app)
+    if os.environ.get("KSK_DEBUG_THREADS") == "1":
+        ops.guard_gui_thread()
 
     flow = AppFlow(paths, demo=args.demo)
     flow.finished.connect(app.quit)

@@ -1,10 +1,17 @@
 """The main window: navigation on the left, one page per function, the user and a lock button below.
 
-Locking closes the session (connections disposed, key forgotten), hides every page and asks the same
-user's password again; unlocking gives a new session that is handed to every page.
+Pages read their data when they are first shown (``ui.lazy_page``), and again when an operation announces a
+change they show (``ui.changes``). Locking hides every page at once, stops them (no new work; a sync is
+cancelled), then closes the session on the worker behind the work already queued (``ui.ops.close_session``:
+a section being saved is saved, and the core waits for the sync thread's unit of work before it forgets the
+keys), and asks the same user's password again; unlocking gives a new session that is handed to every page.
+Logging out and quitting end the session the same way before the window says it is gone.
 """
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut, QShowEvent
@@ -25,6 +32,7 @@ from ksk_desktop.station import security_policy
 from ksk_desktop.station.lifecycle import station_info
 from ksk_desktop.station.paths import StationPaths
 from ksk_desktop.station.session import StationSession
+from ui import ops
 from ui.admin.page import AdminPage
 from ui.desk.page import TodayPage
 from ui.exam.page import ExamsPage
@@ -36,7 +44,10 @@ from ui.reports.page import ReportsPage
 from ui.scan import install_scanner
 from ui.schedule.page import SchedulePage
 from ui.sync.page import SyncPage
+from ui.sync.sync_controller import STOP_WAIT_S
 from ui.widgets import heading, paragraph
+
+log = logging.getLogger(__name__)
 
 PAGE_TITLES = ("Hôm nay", "Người dân", "Lịch khám", "Khám", "Báo cáo", "Đồng bộ", "Quản trị")
 
@@ -92,10 +103,11 @@ class MainWindow(QMainWindow):
         self.paths = paths
         self._locked = False
         self._logging_out = False
+        self._leaving = False  # closing for good (log out or quit): the session is being ended
+        self.closing_task: ops.Task | None = None  # the session being closed on the worker
         self.unlock_dialog: LoginDialog | None = None
-        station = station_info(session)
-        self.station_name = station.name
-        self.setWindowTitle(f"KSK Desktop — {station.name}")
+        self.station_name = ""
+        self.setWindowTitle("KSK Desktop")
         self.resize(1200, 800)
 
         central = QWidget(self)
@@ -153,7 +165,7 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(self)
         self.user_label.setObjectName("userLabel")
         self.user_label.setStyleSheet("padding-left: 8px;")
-        self.station_label = QLabel(station.name, self)
+        self.station_label = QLabel("", self)
         self.station_label.setObjectName("stationLabel")
         self.station_label.setStyleSheet("color: #5f6368; padding-left: 12px;")
         self.lock_button = QPushButton("Khóa", self)
@@ -165,6 +177,7 @@ class MainWindow(QMainWindow):
         self.logout_button.clicked.connect(self.log_out)
         status.addWidget(self.user_label)
         status.addWidget(self.station_label)
+        self.sync_page = sync_page
         status.addWidget(sync_page.indicator)  # pending, last success, errors; a click opens the page
         sync_page.indicator.clicked.connect(lambda: self.show_page("Đồng bộ"))
         self.camera_button = QPushButton("Quét CCCD bằng camera", self)
@@ -205,6 +218,13 @@ class MainWindow(QMainWindow):
         self.user_label.setToolTip(f"Tên đăng nhập: {user.username}")
         for page in self.pages:
             page.set_session(session)
+        if not self.station_name:
+            ops.run_in_background(lambda: station_info(session).name, self._show_station, context=self)
+
+    def _show_station(self, name: str) -> None:
+        self.station_name = name
+        self.setWindowTitle(f"KSK Desktop — {name}")
+        self.station_label.setText(name)
 
     def current_page_title(self) -> str:
         return PAGE_TITLES[self.stack.currentIndex()]
@@ -252,20 +272,45 @@ class MainWindow(QMainWindow):
         return self._locked
 
     def lock(self) -> None:
-        if self._locked or self._logging_out:
+        if self._locked or self._leaving:
             return
         self._locked = True
         self.idle_watcher.stop()
         self._close_child_dialogs()
-        for page in self.pages:
-            page.set_session(None)
-        if not self.session.closed:
-            self.session.close()
-        self.workspace.hide()
+        self.workspace.hide()  # the data leaves the screen at once; the session closes behind it
         self.lock_panel.show()
         self.lock_button.setEnabled(False)
+        self._end_session(lambda: None)
         self.locked.emit()
         self._open_unlock_dialog()
+
+    def _end_session(self, then: Callable[[], None]) -> None:
+        """Stop every page (no new work, the sync cancelled), drop the results still on their way, and close the
+        session on the worker once the work already queued is done; then ``then()``."""
+        session = self.session
+        finishing_sync = self.sync_page.controller.stopping_thread()
+        for page in self.pages:
+            try:
+                page.set_session(None)
+            except Exception:  # a page that fails to let go must not keep the session (and its keys) open
+                log.exception("a page failed to forget its session; the session is closed all the same")
+        ops.retire_pending()
+        if session.closing:  # already being closed (locked, then logged out): wait for that
+            self.closing_task = ops.run_in_background(
+                lambda: None, lambda _r: then(), lambda _e: then(), context=self
+            )
+            return
+
+        def wait_for_sync() -> None:
+            if finishing_sync is not None:
+                finishing_sync.join(STOP_WAIT_S)
+
+        self.closing_task = ops.close_session(session, then, before=wait_for_sync, context=self)
+
+    @property
+    def session_closed(self) -> bool:
+        """The session this window worked with has been closed (its keys forgotten)."""
+        return self.session.closed and (self.closing_task is None or self.closing_task.done)
 
     def _close_child_dialogs(self) -> None:
         for dialog in self.findChildren(QDialog):
@@ -314,6 +359,10 @@ class MainWindow(QMainWindow):
         super().hideEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._leaving:
+            super().closeEvent(event)
+            return
+        self._leaving = True
         self.idle_watcher.stop()
         self.scanner.uninstall()  # otherwise every log-in would add another filter
         self.scanner.setParent(None)
@@ -321,11 +370,11 @@ class MainWindow(QMainWindow):
         if self.unlock_dialog is not None:
             self.unlock_dialog.done(QDialog.DialogCode.Rejected)
             self.unlock_dialog = None
-        for page in self.pages:
-            page.set_session(None)
-        if not self.session.closed:
-            self.session.close()
-        super().closeEvent(event)
+        super().closeEvent(event)  # off the screen now; the session ends behind it
+        self._end_session(self._left)
+
+    def _left(self) -> None:
+        """The session is closed: whoever shows the window may now log in again, or quit."""
         if self._logging_out:
             self.logged_out.emit()
         else:

@@ -1,5 +1,6 @@
-"""Saving a printout: ask where (Vietnamese file dialog), write the PDF through a temporary file, say what went
-wrong in Vietnamese, and open the result in the system's PDF viewer (which prints it)."""
+"""Saving a printout: ask where (Vietnamese file dialog), write the PDF through a temporary file on the worker
+thread (the writers read the database and audit the print), say what went wrong in Vietnamese, and open the
+result in the system's PDF viewer (which prints it)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
+import shiboken6
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ksk_desktop.printing.output import write_atomically
+from ui import ops
 from ui.file_dialogs import ask_save_path, documents_folder, with_suffix
 from ui.messages import show_error
 
@@ -29,20 +32,30 @@ def default_folder() -> Path:
     return documents_folder()
 
 
-def save_pdf(parent: QWidget, suggested_name: str, write: Callable[[Path], None]) -> Path | None:
-    """Ask where to save *suggested_name*, let ``write(tmp_path)`` produce the PDF, move it into place and open
-    it. Returns the saved path, or ``None`` when cancelled or failed (the error is shown, no file is left)."""
+def save_pdf(
+    parent: QWidget,
+    suggested_name: str,
+    write: Callable[[Path], None],
+    on_saved: Callable[[Path], None] | None = None,
+) -> ops.Task | None:
+    """Ask where to save *suggested_name*; then, in the background, let ``write(tmp_path)`` produce the PDF, move
+    it into place and open it (``on_saved(path)``). Returns the task (its ``result`` is the saved path), or
+    ``None`` when cancelled. A failure is shown and leaves no file."""
     dest = choose_path(parent, default_folder() / suggested_name)
     if dest is None:
         return None
     dest = with_suffix(dest, ".pdf")
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
+
+    def saved(path: Path) -> None:
+        open_url(QUrl.fromLocalFile(str(path)))
+        if on_saved is not None:
+            on_saved(path)
+
+    def failed(exc: BaseException) -> None:
+        show_error(parent if shiboken6.isValid(parent) else None, "Không lưu được tệp PDF", exc)
+
+    def work() -> Path:
         write_atomically(dest, write)
-    except Exception as exc:  # noqa: BLE001 - shown to the user (error_text logs a bug's traceback)
-        show_error(parent, "Không lưu được tệp PDF", exc)
-        return None
-    finally:
-        QApplication.restoreOverrideCursor()
-    open_url(QUrl.fromLocalFile(str(dest)))
-    return dest
+        return dest
+
+    return ops.run_in_background(work, saved, failed)

@@ -15,6 +15,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QPushButton, QVBoxLayout, QWidget
 
 from ui import ops
+from ui.changes import Changes
 from ui.messages import error_text
 from ui.widgets import ErrorLabel, fit_height
 
@@ -28,6 +29,9 @@ class FormError(Exception):
 
 
 class TaskDialog(QDialog):
+    #: What a successful submit changes (announced to every page, see ``ui.changes``).
+    changes: Changes = Changes.NONE
+
     def __init__(
         self,
         title: str,
@@ -91,7 +95,9 @@ class TaskDialog(QDialog):
             self.error_label.show_message(exc.message)
             return
         self.set_busy(True)
-        self.task = ops.run_in_background(fn, self._on_done, self._on_failed, context=self)
+        self.task = ops.run_in_background(
+            fn, self._on_done, self._on_failed, context=self, changes=self.changes
+        )
 
     def _on_done(self, result: Any) -> None:
         self.set_busy(False)

@@ -18,9 +18,12 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 
+from ksk_desktop import thread_guard
 from ksk_desktop.errors import UnsafeDatabaseSettings
 
-BUSY_TIMEOUT_MS = 15_000
+# How long a statement waits for another process's write lock before giving up with DatabaseBusy. Writers of
+# this process queue on the file's writer lock (database.py) and never wait here for each other.
+BUSY_TIMEOUT_MS = 2_500
 
 _SETUP = (
     "PRAGMA cipher_log_level = NONE",  # codec errors become our own messages, not stderr noise
@@ -114,6 +117,7 @@ def make_engine(path: Path, key: Callable[[], bytes], pool_size: int = 4) -> Eng
 
     @event.listens_for(engine, "checkout")
     def _recheck(dbapi_conn, _record, _proxy) -> None:  # noqa: ANN001 - SQLAlchemy event signature
+        thread_guard.check()  # also catches work that does not go through Database.read()/write()
         verify_connection_settings(dbapi_conn)
 
     @event.listens_for(engine, "begin")

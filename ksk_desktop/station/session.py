@@ -113,7 +113,16 @@ class StationSession:
     def closed(self) -> bool:
         return self.db.closed
 
+    @property
+    def closing(self) -> bool:
+        """True once ``close()`` has begun (no new unit of work is accepted), and after."""
+        return self.db.closing
+
     def close(self) -> None:
-        """Lock: close every connection and forget the key."""
-        self.db.dispose()
+        """Lock or log out: refuse new units of work, wait for those running (a write in flight commits and
+        moves the audit anchor with the key it still has), then close every connection and forget the keys.
+
+        It may wait as long as the longest unit of work still running: a front end that must not block calls
+        it off its GUI thread."""
+        self.db.close()
         self._anchor_key = b""

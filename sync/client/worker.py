@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from ksk_desktop.errors import Remedy
+from ksk_desktop.errors import DatabaseBusy, Remedy
 from ksk_desktop.outbox import sync_state
 from ksk_desktop.station.session import StationSession
 from sync.client import apply
@@ -191,7 +191,13 @@ class SyncWorker:
             wait = sync_state.next_attempt_due(self.ctx, self.config.backoff_cap_s, self.clock)
             if wait and self._wait(wait):
                 break
-            report = self.run_once()
+            try:
+                report = self.run_once()
+            except DatabaseBusy:  # another program holds the station's write lock: try again shortly
+                log.info("station database busy; sync retries in %.1f s", self.config.backoff_base_s)
+                if self._wait(self.config.backoff_base_s):
+                    break
+                continue
             if report.refused:
                 # Refused (not enrolled, revoked, certificate): retrying will not help until a person acts.
                 if self._wait(self.config.backoff_cap_s):

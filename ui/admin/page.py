@@ -11,6 +11,8 @@ from ui.admin.policy import PolicyPanel
 from ui.admin.tools import AuditPanel, BackupPanel
 from ui.admin.user_dialogs import ChangePasswordDialog
 from ui.admin.users import UsersPanel
+from ui.changes import Changes
+from ui.lazy_page import LazyPage
 from ui.widgets import OK_STYLE, MessageLabel, heading, paragraph
 
 NO_ACCESS = (
@@ -32,10 +34,11 @@ class Section(QFrame):
         layout.addWidget(body)
 
 
-class AdminPage(QWidget):
+class AdminPage(LazyPage):
+    cares = Changes.USERS | Changes.STATION
+
     def __init__(self, session: StationSession | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session: StationSession | None = None
         self.password_dialog: ChangePasswordDialog | None = None
 
         scroll = QScrollArea(self)
@@ -83,8 +86,7 @@ class AdminPage(QWidget):
         layout.addStretch(1)
         self.set_session(session)
 
-    def set_session(self, session: StationSession | None) -> None:
-        self.session = session
+    def session_changed(self, session: StationSession | None) -> None:
         if self.password_dialog is not None and self.password_dialog.isVisible():
             self.password_dialog.done(0)
         self.password_dialog = None
@@ -110,6 +112,14 @@ class AdminPage(QWidget):
         )
         self.no_access_label.setText(NO_ACCESS.format(role=user.role_label) if no_access else "")
         self.no_access_label.setVisible(no_access)
+
+    def reload(self, changes: Changes) -> None:
+        if self.session is None:
+            return
+        if changes & Changes.USERS and self.session.can(Perm.USER_MANAGE):
+            self.users_panel.refresh()
+        if changes & Changes.STATION and self.session.can(Perm.SETTINGS_MANAGE):
+            self.policy_panel.refresh()
 
     def change_own_password(self) -> None:
         if self.session is None:

@@ -80,17 +80,24 @@ class PolicyPanel(QWidget):
         self.save_button.setEnabled(enabled)
 
     def set_session(self, session: StationSession | None) -> None:
+        """Forget what was shown; the page reads the policy (``refresh``) when it is shown."""
         self.session = session
+        self.task = None
         self.policy = None
         self.result_label.clear_message()
         self._set_enabled(False)
-        if session is not None:
-            self.task = ops.run_in_background(
-                lambda: security_policy.current_policy(session),
-                lambda p: self._loaded(session, p),
-                lambda exc: self._failed(session, exc),
-                context=self,
-            )
+
+    def refresh(self) -> None:
+        """Read the policy in force, in the background (``loaded`` follows)."""
+        ctx = self.session
+        if ctx is None or self.busy:
+            return
+        self.task = ops.run_in_background(
+            lambda: security_policy.current_policy(ctx),
+            lambda p: self._loaded(ctx, p),
+            lambda exc: self._failed(ctx, exc),
+            context=self,
+        )
 
     def values(self) -> dict[str, int]:
         return {field: spin.value() for field, spin in self.spins.items()}

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 from ksk_desktop.security.roles import ROLE_LABELS, Role
 from ksk_desktop.station import users
 from ksk_desktop.station.session import StationSession
+from ui.changes import Changes
 from ui.task_dialog import FormError, TaskDialog
 from ui.widgets import paragraph, password_edit
 
@@ -22,6 +23,8 @@ def _same_passwords(first: QLineEdit, second: QLineEdit) -> str:
 
 
 class AddUserDialog(TaskDialog):
+    changes = Changes.USERS
+
     def __init__(self, session: StationSession, parent: QWidget | None = None) -> None:
         super().__init__("Thêm người dùng", parent, submit_text="Thêm")
         self.session = session
@@ -50,6 +53,7 @@ class AddUserDialog(TaskDialog):
 
 
 class ChangePasswordDialog(TaskDialog):
+    changes = Changes.USERS
     """Set a new password for *username* (the logged-in user's own, or, for managers, someone else's)."""
 
     def __init__(self, session: StationSession, username: str, parent: QWidget | None = None) -> None:

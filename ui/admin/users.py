@@ -23,6 +23,7 @@ from ksk_desktop.station import users
 from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.admin.user_dialogs import AddUserDialog, ChangePasswordDialog
+from ui.changes import Changes
 from ui.messages import ask, error_text
 from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel
 
@@ -82,7 +83,7 @@ class UsersPanel(QWidget):
         self.password_button.clicked.connect(self.change_password)
         self.active_button.clicked.connect(self.toggle_active)
         self.unlock_button.clicked.connect(self.unlock)
-        self.refresh_button.clicked.connect(self.refresh)
+        self.refresh_button.clicked.connect(lambda: self.refresh())
         for b in (self.add_button, self.password_button, self.active_button, self.unlock_button):
             row.addWidget(b)
         row.addStretch(1)
@@ -105,7 +106,7 @@ class UsersPanel(QWidget):
             self.table.setRowCount(0)
             self._update_buttons()
             return
-        self.refresh()
+        self._update_buttons()  # the page reads the list when it is shown
 
     def _close_dialogs(self) -> None:
         for d in (self.dialog, self.confirm_box):
@@ -174,7 +175,9 @@ class UsersPanel(QWidget):
     def busy(self) -> bool:
         return self.task is not None and not self.task.done
 
-    def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+    def _run(
+        self, fn: Callable[[], Any], on_done: Callable[[Any], None], changes: Changes = Changes.NONE
+    ) -> None:
         ctx = self.session
 
         def done(result: Any) -> None:
@@ -188,13 +191,12 @@ class UsersPanel(QWidget):
                 self.users_loaded.emit()
 
         self.error_label.clear_message()
-        self.task = ops.run_in_background(fn, done, failed, context=self)
+        self.task = ops.run_in_background(fn, done, failed, context=self, changes=changes)
         self._update_buttons()
 
     def _done_with(self, message: str) -> Callable[[Any], None]:
-        def show(_result: Any) -> None:
+        def show(_result: Any) -> None:  # the list refreshes from the operation's changes
             self.status_label.show_message(message)
-            self.refresh()
 
         return show
 
@@ -209,7 +211,6 @@ class UsersPanel(QWidget):
     def _user_added(self) -> None:
         row: users.UserRow = self.dialog.result_value
         self.status_label.show_message(f"Đã thêm người dùng {row.username} ({role_label(row.role)}).")
-        self.refresh()
 
     def change_password(self) -> None:
         name = self.selected_username()
@@ -235,6 +236,7 @@ class UsersPanel(QWidget):
                 lambda: self._run(
                     lambda: users.set_active(ctx, name, False),
                     self._done_with(f"Đã vô hiệu hóa tài khoản {name}."),
+                    Changes.USERS,
                 ),
                 yes_text="Vô hiệu hóa",
             )
@@ -242,6 +244,7 @@ class UsersPanel(QWidget):
             self._run(
                 lambda: users.set_active(ctx, name, True),
                 self._done_with(f"Đã kích hoạt lại tài khoản {name}."),
+                Changes.USERS,
             )
 
     def unlock(self) -> None:
@@ -251,4 +254,6 @@ class UsersPanel(QWidget):
             return
         name = row.username
         self.status_label.clear_message()
-        self._run(lambda: users.unlock(ctx, name), self._done_with(f"Đã mở khóa tài khoản {name}."))
+        self._run(
+            lambda: users.unlock(ctx, name), self._done_with(f"Đã mở khóa tài khoản {name}."), Changes.USERS
+        )

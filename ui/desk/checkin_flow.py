@@ -21,6 +21,7 @@ from ksk_desktop.scheduling.errors import AlreadyExamined, DayOverCapacity, NotO
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui import ops
+from ui.changes import Changes
 from ui.desk.result_panel import Choice, ResultPanel
 from ui.desk.walk_in import register_stranger
 from ui.messages import error_text
@@ -50,7 +51,7 @@ class DeskContext:
 class CheckinFlow(QObject):
     #: A check-in was recorded (or found): the ``CheckIn.to_json()`` dict.
     checked_in = Signal(dict)
-    #: The board may have changed (a check-in, a walk-in) even if nothing is to be shown.
+    #: A check-in or walk-in failed: the board may be out of date (e.g. someone checked them in meanwhile).
     changed = Signal()
     busy_changed = Signal(bool)
 
@@ -128,12 +129,13 @@ class CheckinFlow(QObject):
             on_error(exc)
             self._next()
 
-        self.task = ops.run_in_background(work, done, failed, context=self)
+        self.task = ops.run_in_background(
+            work, done, failed, context=self, changes=Changes.APPOINTMENTS | Changes.OUTBOX
+        )
 
     def _show(self, result: checkin.CheckIn) -> None:
         data = result.to_json()
-        self.panel.show_checkin(data)
-        self.changed.emit()
+        self.panel.show_checkin(data)  # the board learns of it from the check-in's changes (ui.changes)
         self.checked_in.emit(data)
 
     # -- problems and their choices ------------------------------------------------------------------------------

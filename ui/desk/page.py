@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -30,6 +30,7 @@ from ksk_desktop.scheduling import board
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui import ops
+from ui.changes import Changes
 from ui.desk.board_panel import BoardPanel
 from ui.desk.checkin_flow import CheckinFlow, DeskContext
 from ui.desk.checkin_panel import CheckinPanel
@@ -38,6 +39,7 @@ from ui.desk.reconcile_dialog import EndOfDayDialog
 from ui.desk.station_facts import FactsHeader, TodayFacts, load_facts
 from ui.desk.ticket import print_ticket
 from ui.i18n import format_long_date
+from ui.lazy_page import LazyPage
 from ui.messages import error_text, show_error
 from ui.widgets import ErrorLabel, heading, paragraph
 
@@ -52,7 +54,14 @@ STEPS: dict[str, Callable[[StationSession, str], dict]] = {
 }
 
 
-class TodayPage(QWidget):
+#: What the header cards show, and what the board shows.
+FACTS_CHANGES = Changes.PEOPLE | Changes.OUTBOX | Changes.SYNC | Changes.STATION
+BOARD_CHANGES = Changes.APPOINTMENTS | Changes.SCHEDULE | Changes.PEOPLE | Changes.EXAMS
+
+
+class TodayPage(LazyPage):
+    cares = FACTS_CHANGES | BOARD_CHANGES
+
     refreshed = Signal()  # the station facts were read (or failed)
     desk_refreshed = Signal()  # the desk's board was read (or failed)
     open_schedule = Signal()  # "go to Lịch khám"
@@ -61,7 +70,6 @@ class TodayPage(QWidget):
 
     def __init__(self, session: StationSession | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session: StationSession | None = None
         self.facts: TodayFacts | None = None
         self.snapshot: DeskSnapshot | None = None
         self.task: ops.Task | None = None
@@ -69,6 +77,7 @@ class TodayPage(QWidget):
         self.step_task: ops.Task | None = None
         self.search_task: ops.Task | None = None
         self._task_session: StationSession | None = None
+        self._facts_again = False
         self._board_again = False
         self._select_after: str | None = None
         self.site_id: str | None = None
@@ -164,8 +173,7 @@ class TodayPage(QWidget):
         return panel
 
     # -- session ----------------------------------------------------------------------------------------------
-    def set_session(self, session: StationSession | None) -> None:
-        self.session = session
+    def session_changed(self, session: StationSession | None) -> None:
         self.board_panel.set_session(session)
         self.flow.waiting.clear()
         self.checkin_panel.result.clear()
@@ -183,7 +191,12 @@ class TodayPage(QWidget):
         self.checkin_panel.set_printing(session.can(Perm.PRINT))
         self.refresh_button.setEnabled(True)
         self.timer.start()
-        self.refresh()
+
+    def reload(self, changes: Changes) -> None:
+        if changes & FACTS_CHANGES:
+            self.refresh_facts()
+        if changes & BOARD_CHANGES:
+            self.refresh_board()
 
     @property
     def has_exam_day(self) -> bool:
@@ -203,13 +216,18 @@ class TodayPage(QWidget):
 
     # -- reading -----------------------------------------------------------------------------------------------
     def refresh(self) -> None:
+        """ "Làm mới": read the facts and the board again."""
+        self.load_now()
+
+    def refresh_facts(self) -> None:
         self.date_label.setText(format_long_date(self.local_now().date()))
         ctx = self.session
         if ctx is None:
             return
-        self.refresh_board()
         if self.task is not None and not self.task.done and self._task_session is ctx:
+            self._facts_again = True  # the answer on its way may predate the change
             return
+        self._facts_again = False
         self._task_session = ctx
         self.error_label.clear_message()
         self.refresh_button.setEnabled(False)
@@ -227,6 +245,8 @@ class TodayPage(QWidget):
         self.refresh_button.setEnabled(True)
         self.header.show_facts(facts)
         self.refreshed.emit()
+        if self._facts_again:
+            self.refresh_facts()
 
     def _facts_failed(self, ctx: StationSession, exc: BaseException) -> None:
         if ctx is not self.session:
@@ -380,12 +400,15 @@ class TodayPage(QWidget):
         self._select_after = appointment_id
         self.board_panel.set_busy(True)
         self.step_task = ops.run_in_background(
-            fn, lambda _r: self._step_done(), self._step_failed, context=self
+            fn,
+            lambda _r: self._step_done(),
+            self._step_failed,
+            context=self,
+            changes=Changes.APPOINTMENTS | Changes.OUTBOX,
         )
 
     def _step_done(self) -> None:
-        self.board_panel.set_busy(False)
-        self.refresh_board()
+        self.board_panel.set_busy(False)  # the board refreshes from the step's changes
 
     def _step_failed(self, exc: BaseException) -> None:
         self.board_panel.set_busy(False)
@@ -410,12 +433,6 @@ class TodayPage(QWidget):
             self.local_now,
             self,
         )
-        dialog.changed.connect(self.refresh_board)
         dialog.finished.connect(dialog.deleteLater)
         self.end_of_day = dialog
         dialog.open()
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
-        super().showEvent(event)
-        if self.session is not None:
-            self.refresh_board()

@@ -25,9 +25,13 @@ from ksk_desktop.scheduling import reconcile
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui import ops
+from ui.changes import Changes
 from ui.messages import error_text
 from ui.people.person_text import birth_text
 from ui.widgets import OK_STYLE, ErrorLabel, heading, paragraph
+
+#: Marking no-shows and booking make-up days write appointments (and what waits to be sent).
+END_OF_DAY_CHANGES = Changes.APPOINTMENTS | Changes.OUTBOX
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -47,7 +51,7 @@ class EndOfDayDialog(QDialog):
     """``state``: ``confirm`` (the list of who has not come), ``reconciled`` (marked absent; make-up offered),
     ``rescheduled`` (the make-up appointments made)."""
 
-    changed = Signal()  # appointments were written: the board should refresh
+    changed = Signal()  # appointments were written (the pages learn it from the operation's changes)
     state_changed = Signal(str)
 
     def __init__(
@@ -149,7 +153,7 @@ class EndOfDayDialog(QDialog):
             finish()
             self.error_label.show_message(error_text(exc))
 
-        self.task = ops.run_in_background(fn, done, failed, context=self)
+        self.task = ops.run_in_background(fn, done, failed, context=self, changes=END_OF_DAY_CHANGES)
 
     def _set_state(self, state: str) -> None:
         self.state = state

@@ -1,19 +1,21 @@
 """Correcting a signed exam: the signed values in the same form, the doctor changes what was wrong and writes why;
-``amendments.amend`` makes version n+1 (signed at once by the amending doctor, audited). The signed version is
-never touched."""
+``amendments.amend`` makes version n+1 (signed at once by the amending doctor, audited), on the worker thread.
+The signed version is never touched."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from ksk_desktop.errors import KskError
 from ksk_desktop.exams import amendments
 from ksk_desktop.exams.errors import SigningBlocked
 from ksk_desktop.exams.forms import load_form
 from ksk_desktop.station.session import StationSession
+from ui import ops
+from ui.changes import Changes
 from ui.exam.form_view import FormView
 from ui.i18n import apply_button_texts
+from ui.messages import error_text
 from ui.widgets import ErrorLabel, paragraph
 
 
@@ -25,6 +27,7 @@ class AmendDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.ctx, self.doc = ctx, doc
+        self.task: ops.Task | None = None
         self.setWindowTitle("Sửa đổi (đính chính) phiếu khám đã ký")
         self.resize(820, 640)
         layout = QVBoxLayout(self)
@@ -76,9 +79,27 @@ class AmendDialog(QDialog):
             self.error_label.show_message("Chưa sửa trường nào so với bản đã ký.")
             return
         confirm = list(changes) if self.confirm_check.isChecked() else []
-        try:
-            doc = amendments.amend(self.ctx, self.doc["id"], reason, changes, confirm=confirm)
-        except SigningBlocked as exc:
+        if self.task is not None and not self.task.done:
+            return
+        ctx, exam_id = self.ctx, self.doc["id"]
+        self.error_label.clear_message()
+        self.buttons.setEnabled(False)
+        self.task = ops.run_in_background(
+            lambda: amendments.amend(ctx, exam_id, reason, changes, confirm=confirm),
+            self._amended,
+            self._failed,
+            context=self,
+            changes=Changes.EXAMS | Changes.FOLLOWUPS | Changes.OUTBOX,
+        )
+
+    def _amended(self, doc: dict) -> None:
+        self.buttons.setEnabled(True)
+        self.amended.emit(doc)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        if isinstance(exc, SigningBlocked):
             self.error_label.show_message(
                 exc.message
                 + (
@@ -88,8 +109,9 @@ class AmendDialog(QDialog):
                 )
             )
             return
-        except KskError as exc:
-            self.error_label.show_message(exc.message)
-            return
-        self.amended.emit(doc)
-        self.accept()
+        self.error_label.show_message(error_text(exc))
+
+    def reject(self) -> None:
+        if self.task is not None and not self.task.done:
+            return  # the amendment is being written: it cannot be stopped half-way
+        super().reject()

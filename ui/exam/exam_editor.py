@@ -1,9 +1,15 @@
 """One exam on screen: the form in the centre, the live assessment on the right, the bar with save, sign-off,
 amendment and printing below. Saves go section by section to ``records.save_section`` (autosave), the plan to
-``plan.set_plan``; a conflict reloads the exam and keeps what the user typed, to re-apply with one click."""
+``plan.set_plan``; a conflict reloads the exam and keeps what the user typed, to re-apply with one click.
+
+Every core call runs on the worker thread (``ui.ops``): opening, saving, signing, suggesting the plan. Before
+another exam opens (or the exam is signed) the pending sections are saved, and only if they all were does it
+go on. Operations announce what they changed (``ui.changes``), which refreshes the queue and the follow-ups."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -11,13 +17,14 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from ksk_desktop.dates import hhmm
-from ksk_desktop.errors import KskError
 from ksk_desktop.exams import plan, records, signing
 from ksk_desktop.exams.errors import SigningBlocked, VersionConflict
 from ksk_desktop.exams.forms import FormDef, load_form
 from ksk_desktop.people import persons
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
+from ui import ops
+from ui.changes import Changes
 from ui.exam import exam_printing
 from ui.exam.amend_dialog import AmendDialog
 from ui.exam.assessment_panel import AssessmentPanel
@@ -26,7 +33,7 @@ from ui.exam.display import iso_date
 from ui.exam.form_view import FormView
 from ui.exam.plan_editor import PlanEditor
 from ui.exam.sign_panel import SignPanel
-from ui.messages import ask, show_error
+from ui.messages import ask, error_text, show_error
 from ui.widgets import MessageLabel, heading
 
 PLAN = plan.PLAN_SECTION
@@ -45,7 +52,9 @@ def blocked_text(exc: SigningBlocked) -> str:
 
 
 class ExamEditor(QWidget):
-    changed = Signal()  # the exam was saved, signed or amended (the page refreshes its lists)
+    opened = Signal()  # an exam was opened (or reloaded) and is on screen
+    open_failed = Signal(str)  # it could not be opened (the reason is shown)
+    sign_finished = Signal(bool)  # a sign-off ended: signed, or not (the reason is shown)
 
     def __init__(self, parent: QWidget | None = None, autosave_ms: int = AUTOSAVE_MS) -> None:
         super().__init__(parent)
@@ -56,7 +65,9 @@ class ExamEditor(QWidget):
         self.pending_reapply: tuple[str, dict[str, Any]] | None = None
         self.plan_editor: PlanEditor | None = None
         self.dialog: AmendDialog | None = None
-        self.autosave = SectionAutosave(self._save, self, autosave_ms)
+        self.task: ops.Task | None = None  # opening, signing, suggesting (one at a time)
+        self.confirming: dict[str, set[str]] = {}  # per section: implausible values the user confirmed
+        self.autosave = SectionAutosave(lambda section, done: self._save(section, done), self, autosave_ms)
 
         self.header = heading("Chọn một người ở danh sách bên trái để mở phiếu khám.", 2, self)
         self.header.setObjectName("examHeader")
@@ -96,14 +107,14 @@ class ExamEditor(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
-        self.bar.save_button.clicked.connect(self.save_all)
-        self.bar.sign_button.clicked.connect(self.request_sign)
-        self.bar.amend_button.clicked.connect(self.open_amend)
-        self.bar.print_button.clicked.connect(self.print_slip)
+        self.bar.save_button.clicked.connect(lambda: self.save_all())
+        self.bar.sign_button.clicked.connect(lambda: self.request_sign())
+        self.bar.amend_button.clicked.connect(lambda: self.open_amend())
+        self.bar.print_button.clicked.connect(lambda: self.print_slip())
         self.bar.referral_button.clicked.connect(self._print_referral_clicked)
         shortcut = QShortcut(QKeySequence.StandardKey.Save, self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.save_all)
+        shortcut.activated.connect(lambda: self.save_all())
         self.form.setEnabled(False)
 
     # -- session and opening -------------------------------------------------------------------------------------
@@ -115,11 +126,19 @@ class ExamEditor(QWidget):
     def document(self) -> dict:
         return self.state.document if self.state else {}
 
+    @property
+    def busy(self) -> bool:
+        """Opening, signing or saving is on its way."""
+        return (self.task is not None and not self.task.done) or self.autosave.busy
+
     def set_session(self, ctx: StationSession | None) -> None:
-        if ctx is None and self.ctx is not None and not self.ctx.closed and self.state:
-            self.autosave.flush()  # locking: keep what was typed
+        if ctx is None and self.ctx is not None and not self.ctx.closing and self.state:
+            # Locking: what was typed is saved, on the worker, before the session closes behind it.
+            self.autosave.flush()
         self.ctx = ctx
+        self.task = None
         self.autosave.reset()
+        self.confirming.clear()
         self.state, self.form_def, self.person = None, None, None
         self.form.forget()
         self.plan_editor = None
@@ -131,50 +150,75 @@ class ExamEditor(QWidget):
         self.bar.saved_label.clear_message()
         self.bar.error_label.clear_message()
 
-    def open_person(self, person_id: str, appointment_id: str | None = None) -> bool:
-        """Today's exam of the person: the one already started (or signed) today, else a new draft."""
+    def _start(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+        changes: Changes = Changes.NONE,
+    ) -> None:
         ctx = self.ctx
-        if ctx is None or not self.leave():
-            return False
-        try:
-            today = (
-                [e for e in records.list_exams(ctx, person_id=person_id, exam_date=ctx.clock.today())]
-                if ctx.can(Perm.HEALTH_READ)
-                else []
+
+        def done(result: Any) -> None:
+            if ctx is self.ctx:
+                on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            if ctx is self.ctx:
+                on_error(exc)
+
+        self.task = ops.run_in_background(fn, done, failed, context=self, changes=changes)
+
+    def _open_failed(self, exc: BaseException) -> None:
+        text = error_text(exc)
+        self.bar.error_label.show_message(text)
+        self.open_failed.emit(text)
+
+    def open_person(self, person_id: str, appointment_id: str | None = None) -> None:
+        """Today's exam of the person: the one already started (or signed) today, else a new draft (in the
+        background, after the pending sections are saved; ``opened`` or ``open_failed`` follows)."""
+        ctx = self.ctx
+        if ctx is None:
+            return
+        today = ctx.clock.today()
+
+        def go() -> None:
+            self._start(
+                lambda: open_today(ctx, person_id, appointment_id, today),
+                self._open,
+                self._open_failed,
+                changes=Changes.EXAMS,  # perhaps a new draft
             )
-            if today:
-                state = records.load(ctx, today[0]["id"])
-            else:
-                state = records.open_draft(ctx, person_id, appointment_id=appointment_id)
-        except KskError as exc:
-            self.bar.error_label.show_message(exc.message)
-            return False
-        self._open(state)
-        return True
 
-    def load_exam(self, exam_id: str, version: int | None = None) -> bool:
+        self.leave(go)
+
+    def load_exam(self, exam_id: str, version: int | None = None) -> None:
+        """Show *exam_id* (its *version*, or the latest), after saving what is pending if it is another exam."""
         ctx = self.ctx
-        if ctx is None or (exam_id != self.exam_id and not self.leave()):
-            return False
-        try:
-            state = records.load(ctx, exam_id, version)
-        except KskError as exc:
-            self.bar.error_label.show_message(exc.message)
-            return False
-        self._open(state)
-        return True
+        if ctx is None:
+            return
 
-    def leave(self) -> bool:
-        """Save what is pending before another exam is opened; False (and the error shown) if that failed."""
-        return not self.autosave.dirty or self.autosave.flush()
+        def go() -> None:
+            self._start(lambda: load_with_person(ctx, exam_id, version), self._open, self._open_failed)
 
-    def _open(self, state: records.ExamState) -> None:
+        if exam_id == self.exam_id:
+            go()
+        else:
+            self.leave(go)
+
+    def leave(self, then: Callable[[], None]) -> None:
+        """Save what is pending, then ``then()`` — only if everything was saved (else the error is shown)."""
+        self.autosave.flush(lambda ok: then() if ok else None)
+
+    def _open(self, opened: tuple[records.ExamState, persons.PersonRecord]) -> None:
+        state, person = opened
         ctx = self.ctx
         doc = state.document
         self.autosave.reset()
+        self.confirming.clear()
         self.conflict_bar.hide()
         self.pending_reapply = None
-        self.person = persons.get_person(ctx, doc["person_id"])
+        self.person = person
         self.form_def = load_form(doc["form"], doc["form_version"])
         rebuilt = self.form.build(self.form_def, self.person.sex, ctx.can, ctx.paths.root)
         if rebuilt:
@@ -196,6 +240,7 @@ class ExamEditor(QWidget):
         first = self.form.first_to_fill([m["key"] for m in state.missing_required])
         if first is not None and self.document.get("status") == "draft":
             self.form.focus_field(first.field.key)
+        self.opened.emit()
 
     def _show(self, state: records.ExamState, sections: list[str] | None = None) -> None:
         """Show *state*: the values (of *sections*, or all), the assessment, the bar, the header."""
@@ -218,48 +263,68 @@ class ExamEditor(QWidget):
         )
 
     # -- saving ------------------------------------------------------------------------------------------------------
-    def _save(self, section: str, confirm: list[str] | tuple[str, ...] = ()) -> bool:
-        ctx, state = self.ctx, self.state
+    def _save(self, section: str, done: Callable[[bool], None]) -> None:
+        """Start saving *section* (with the values confirmed there) in the background; ``done(ok)`` when back."""
+        ctx, state, exam_id = self.ctx, self.state, self.exam_id
         if ctx is None or state is None or state.document["status"] != "draft":
-            return False
+            done(False)
+            return
+        confirm = sorted(self.confirming.pop(section, set()))
         expected = state.section_versions.get(section, 0)
-        try:
-            if section == PLAN:
-                if self.plan_editor is None:
-                    return True
-                referrals, followups = self.plan_editor.plan()
-                new = plan.set_plan(ctx, self.exam_id, referrals, followups, expected_version=expected)
-            else:
-                values = self.form.section_values(section) if self.form.editable(section) else {}
-                new = records.save_section(
-                    ctx, self.exam_id, section, values, expected_version=expected, confirm=confirm
-                )
-        except VersionConflict as exc:
-            self._conflict(section, exc)
-            return False
-        except KskError as exc:
-            self.bar.saved_label.clear_message()
-            self.bar.error_label.show_message(exc.message)
-            return False
-        self.autosave.clean(section)
-        self.form.saved(section)
-        self._show(new, [section])
-        self.bar.error_label.clear_message()
-        self.bar.saved_label.show_message(f"Đã lưu lúc {hhmm(ctx.clock.local_now())}")
-        self.changed.emit()
-        return True
+        fn: Callable[[], records.ExamState]
+        if section == PLAN:
+            if self.plan_editor is None:
+                done(True)
+                return
+            referrals, followups = self.plan_editor.plan()
+            fn = lambda: plan.set_plan(  # noqa: E731
+                ctx, exam_id, referrals, followups, expected_version=expected
+            )
+        else:
+            values = self.form.section_values(section) if self.form.editable(section) else {}
+            fn = lambda: records.save_section(  # noqa: E731
+                ctx, exam_id, section, values, expected_version=expected, confirm=confirm
+            )
 
-    def save_all(self) -> bool:
-        """Ctrl+S: save every section with unsaved edits."""
-        return self.autosave.flush()
+        def saved(new: records.ExamState) -> None:
+            if exam_id != self.exam_id:
+                done(False)
+                return
+            if self.autosave.edited_during_save(section):
+                self._show(new, [])  # typed again meanwhile: keep what is on screen, it is saved next
+            else:
+                self.form.saved(section)
+                self._show(new, [section])
+            self.bar.error_label.clear_message()
+            self.bar.saved_label.show_message(f"Đã lưu lúc {hhmm(ctx.clock.local_now())}")
+            done(True)
+
+        def failed(exc: BaseException) -> None:
+            if exam_id == self.exam_id:
+                if not isinstance(exc, VersionConflict):  # try them again with the next save
+                    self.confirming.setdefault(section, set()).update(confirm)
+                if isinstance(exc, VersionConflict):
+                    self._conflict(section, exc)
+                else:
+                    self.bar.saved_label.clear_message()
+                    self.bar.error_label.show_message(error_text(exc))
+            done(False)
+
+        changes = Changes.EXAMS | (Changes.FOLLOWUPS if section == PLAN else Changes.NONE)
+        ops.run_in_background(fn, saved, failed, context=self, changes=changes)
+
+    def save_all(self, then: Callable[[bool], None] | None = None) -> None:
+        """Ctrl+S: save every section with unsaved edits (``then(ok)`` once they are back)."""
+        self.autosave.flush(then)
 
     def confirm(self, field: str) -> None:
         """The user confirms an implausible value (with the section's pending edits, if any)."""
         if self.form_def is None:
             return
         section = self.form_def.field(field).section
-        if self._save(section, confirm=[field]):
-            self.autosave.clean(section)
+        self.confirming.setdefault(section, set()).add(field)
+        self.autosave.mark(section)  # saved at once, after any save of the section on its way
+        self.autosave.flush(lambda _ok: None)
 
     def _conflict(self, section: str, exc: VersionConflict) -> None:
         """Someone saved *section* meanwhile: reload, keep what the user typed there to re-apply, and keep the
@@ -273,21 +338,26 @@ class ExamEditor(QWidget):
             sid: self.form.section_values(sid) for sid in self.autosave.dirty if sid not in (section, PLAN)
         }
         self.autosave.reset()
-        try:
-            fresh = records.load(self.ctx, self.exam_id)
-        except KskError as reload_error:
-            self.bar.error_label.show_message(reload_error.message)
-            return
-        self._show(fresh)
-        for sid, values in others.items():
-            self.form.put_values(values)
-            self.autosave.mark(sid)
-        self.pending_reapply = (section, mine)
-        self.conflict_label.show_message(
-            f"{exc.message} Đã tải lại bản mới nhất; phần bạn vừa nhập vẫn được "
-            "giữ lại: bấm “Áp dụng lại” để ghi đè bằng phần của bạn."
+        self.confirming.clear()
+        ctx, exam_id = self.ctx, self.exam_id
+
+        def reloaded(fresh: records.ExamState) -> None:
+            self._show(fresh)
+            for sid, values in others.items():
+                self.form.put_values(values)
+                self.autosave.mark(sid)
+            self.pending_reapply = (section, mine)
+            self.conflict_label.show_message(
+                f"{exc.message} Đã tải lại bản mới nhất; phần bạn vừa nhập vẫn được "
+                "giữ lại: bấm “Áp dụng lại” để ghi đè bằng phần của bạn."
+            )
+            self.conflict_bar.show()
+
+        self._start(
+            lambda: records.load(ctx, exam_id),
+            reloaded,
+            lambda reload_error: self.bar.error_label.show_message(error_text(reload_error)),
         )
-        self.conflict_bar.show()
 
     def reapply(self) -> None:
         if self.pending_reapply is None:
@@ -306,71 +376,96 @@ class ExamEditor(QWidget):
     def suggest_plan(self) -> None:
         if self.ctx is None or self.exam_id is None or self.plan_editor is None:
             return
-        if not self.autosave.flush():
-            return
-        try:
-            suggested = plan.suggest_for(self.ctx, self.exam_id)
-        except KskError as exc:
-            self.plan_editor.error_label.show_message(exc.message)
-            return
-        self.plan_editor.set_plan(suggested["referrals"], suggested["followups"])
-        self.plan_editor.error_label.show_message(
-            ""
-            if suggested["referrals"] or suggested["followups"]
-            else "Kết quả khám không cần chuyển tuyến hay theo dõi thêm."
-        )
-        self.autosave.mark(PLAN)
+        ctx, exam_id = self.ctx, self.exam_id
+
+        def suggested(result: dict) -> None:
+            if self.plan_editor is None or exam_id != self.exam_id:
+                return
+            self.plan_editor.set_plan(result["referrals"], result["followups"])
+            self.plan_editor.error_label.show_message(
+                ""
+                if result["referrals"] or result["followups"]
+                else "Kết quả khám không cần chuyển tuyến hay theo dõi thêm."
+            )
+            self.autosave.mark(PLAN)
+
+        def failed(exc: BaseException) -> None:
+            if self.plan_editor is not None:
+                self.plan_editor.error_label.show_message(error_text(exc))
+
+        self.leave(lambda: self._start(lambda: plan.suggest_for(ctx, exam_id), suggested, failed))
 
     # -- signing, amending, printing -------------------------------------------------------------------------------------
     def request_sign(self) -> None:
         if self.state is None:
             return
-        if not self.autosave.flush():
-            return
-        ask(
-            self,
-            "Ký xác nhận phiếu khám",
-            f"Ký xác nhận phiếu khám của {self.person.name}? Sau khi ký, phiếu không sửa được nữa; "
-            "muốn sửa phải lập phiếu đính chính có ghi lý do.",
-            self.sign_now,
-            "Ký xác nhận",
-        )
 
-    def sign_now(self) -> bool:
+        def ask_to_sign() -> None:
+            ask(
+                self,
+                "Ký xác nhận phiếu khám",
+                f"Ký xác nhận phiếu khám của {self.person.name}? Sau khi ký, phiếu không sửa được "
+                "nữa; muốn sửa phải lập phiếu đính chính có ghi lý do.",
+                self.sign_now,
+                "Ký xác nhận",
+            )
+
+        self.leave(ask_to_sign)
+
+    def sign_now(self) -> None:
+        """Sign the exam in the background (after saving what is pending); ``sign_finished(signed)`` follows."""
         ctx, exam_id = self.ctx, self.exam_id
         if ctx is None or exam_id is None:
-            return False
-        try:
-            signing.sign(ctx, exam_id)
-        except SigningBlocked as exc:
-            show_error(self, "Chưa ký được phiếu khám", blocked_text(exc))
-            self.load_exam(exam_id)
-            return False
-        except KskError as exc:
+            return
+
+        def signed(opened: tuple[records.ExamState, persons.PersonRecord]) -> None:
+            self._open(opened)
+            self.bar.saved_label.show_message("Đã ký xác nhận phiếu khám.")
+            self.sign_finished.emit(True)
+
+        def reloaded(opened: tuple[records.ExamState, persons.PersonRecord]) -> None:
+            self._open(opened)
+            self.sign_finished.emit(False)
+
+        def refused(exc: BaseException) -> None:
+            if isinstance(exc, SigningBlocked):
+                show_error(self, "Chưa ký được phiếu khám", blocked_text(exc))
+                # What blocks it is shown again (missing fields, values to confirm) before saying so.
+                self._start(lambda: load_with_person(ctx, exam_id), reloaded, self._open_failed)
+                return
             show_error(self, "Không ký được phiếu khám", exc)
-            return False
-        self.load_exam(exam_id)
-        self.bar.saved_label.show_message("Đã ký xác nhận phiếu khám.")
-        self.changed.emit()
-        return True
+            self.sign_finished.emit(False)
+
+        def sign() -> tuple[records.ExamState, persons.PersonRecord]:
+            signing.sign(ctx, exam_id)
+            return load_with_person(ctx, exam_id)
+
+        def start() -> None:
+            self._start(sign, signed, refused, changes=SIGN_CHANGES)
+
+        self.autosave.flush(lambda ok: start() if ok else self.sign_finished.emit(False))
 
     def open_amend(self) -> AmendDialog | None:
         if self.ctx is None or self.state is None:
             return None
         dialog = AmendDialog(self.ctx, self.document, self.person.sex, self)
-        dialog.amended.connect(lambda doc: (self.load_exam(doc["id"]), self.changed.emit()))
+        dialog.amended.connect(lambda doc: self.load_exam(doc["id"]))
         dialog.finished.connect(dialog.deleteLater)
         self.dialog = dialog
         dialog.open()
         return dialog
 
-    def print_slip(self) -> None:
+    def print_slip(self) -> ops.Task | None:
         if self.ctx is not None and self.state is not None:
-            exam_printing.print_result_slip(self, self.ctx, self.document, self.person.name)
+            return exam_printing.print_result_slip(self, self.ctx, self.document, self.person.name)
+        return None
 
-    def print_referral(self, referral_id: str) -> None:
+    def print_referral(self, referral_id: str) -> ops.Task | None:
         if self.ctx is not None and self.state is not None:
-            exam_printing.print_referral_slip(self, self.ctx, self.document, referral_id, self.person.name)
+            return exam_printing.print_referral_slip(
+                self, self.ctx, self.document, referral_id, self.person.name
+            )
+        return None
 
     def _print_referral_clicked(self) -> None:
         referrals = self.document.get("referrals") or []
@@ -383,3 +478,29 @@ class ExamEditor(QWidget):
                 f"{r['destination']}: {r['reason'][:60]}", lambda rid=r["id"]: self.print_referral(rid)
             )
         menu.popup(self.bar.referral_button.mapToGlobal(self.bar.referral_button.rect().bottomLeft()))
+
+
+#: Signing makes the exam final, may create follow-ups and referrals, and queues it for the hub.
+SIGN_CHANGES = Changes.EXAMS | Changes.FOLLOWUPS | Changes.APPOINTMENTS | Changes.OUTBOX
+
+
+def load_with_person(
+    ctx: StationSession, exam_id: str, version: int | None = None
+) -> tuple[records.ExamState, persons.PersonRecord]:
+    """Worker thread: the exam's state and its person's record (an audited read)."""
+    state = records.load(ctx, exam_id, version)
+    return state, persons.get_person(ctx, state.document["person_id"])
+
+
+def open_today(
+    ctx: StationSession, person_id: str, appointment_id: str | None, today: date
+) -> tuple[records.ExamState, persons.PersonRecord]:
+    """Worker thread: the person's exam of *today* — the one already started (or signed), else a new draft."""
+    started = (
+        records.list_exams(ctx, person_id=person_id, exam_date=today) if ctx.can(Perm.HEALTH_READ) else []
+    )
+    if started:
+        state = records.load(ctx, started[0]["id"])
+    else:
+        state = records.open_draft(ctx, person_id, appointment_id=appointment_id)
+    return state, persons.get_person(ctx, person_id)

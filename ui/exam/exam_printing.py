@@ -3,14 +3,12 @@ jobs (permission checked, audited) and ``save_pdf`` (where to save, atomic write
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtWidgets import QWidget
 
 from ksk_desktop.printing import exam_jobs
 from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import fold
-from ui import pdf_output
+from ui import ops, pdf_output
 
 
 def _name(prefix: str, doc: dict, person_name: str) -> str:
@@ -19,7 +17,7 @@ def _name(prefix: str, doc: dict, person_name: str) -> str:
     return "-".join([prefix, *words, doc["exam_date"]]) + ".pdf"
 
 
-def print_result_slip(parent: QWidget, ctx: StationSession, doc: dict, person_name: str) -> Path | None:
+def print_result_slip(parent: QWidget, ctx: StationSession, doc: dict, person_name: str) -> ops.Task | None:
     return pdf_output.save_pdf(
         parent,
         _name("phieu-ket-qua", doc, person_name),
@@ -29,7 +27,7 @@ def print_result_slip(parent: QWidget, ctx: StationSession, doc: dict, person_na
 
 def print_referral_slip(
     parent: QWidget, ctx: StationSession, doc: dict, referral_id: str, person_name: str
-) -> Path | None:
+) -> ops.Task | None:
     return pdf_output.save_pdf(
         parent,
         _name("giay-chuyen-tuyen", doc, person_name),

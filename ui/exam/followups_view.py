@@ -1,5 +1,6 @@
 """The follow-up list: open follow-up items of signed exams (person, kind, due date, note) by due date, only the
-overdue ones on demand; "Đã xong" marks the chosen item done; "Mở phiếu khám" opens the exam it came from."""
+overdue ones on demand; "Đã xong" marks the chosen item done; "Mở phiếu khám" opens the exam it came from.
+Reading and marking run on the worker thread (``ui.ops``)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ksk_desktop.errors import KskError
 from ksk_desktop.exams import followups
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
+from ui import ops
+from ui.changes import Changes
 from ui.exam.display import iso_date
+from ui.messages import error_text
 from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel, heading
 
 COLUMNS = ("Họ và tên", "Loại theo dõi", "Hạn", "Ghi chú")
@@ -33,21 +36,26 @@ OVERDUE = QColor("#fce8e6")
 
 class FollowupsView(QWidget):
     exam_requested = Signal(str)  # exam id
+    refreshed = Signal()  # the list was read (or failed to be)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx: StationSession | None = None
         self.rows: list[dict] = []
+        self.task: ops.Task | None = None
+        self.done_task: ops.Task | None = None
+        self._again = False
+        self._done_message: str | None = None
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(heading("Theo dõi sau khám", 2, self))
         self.overdue_check = QCheckBox("Chỉ các mục quá hạn", self)
         self.overdue_check.setObjectName("overdueOnly")
-        self.overdue_check.toggled.connect(self.refresh)
+        self.overdue_check.toggled.connect(lambda _on: self.refresh())
         top.addWidget(self.overdue_check)
         top.addStretch(1)
         self.refresh_button = QPushButton("Làm mới", self)
-        self.refresh_button.clicked.connect(self.refresh)
+        self.refresh_button.clicked.connect(lambda: self.refresh())
         top.addWidget(self.refresh_button)
         layout.addLayout(top)
         self.table = QTableWidget(0, len(COLUMNS), self)
@@ -93,14 +101,24 @@ class FollowupsView(QWidget):
             self.table.setRowCount(0)
             self.error_label.show_message("Tài khoản của bạn không xem được danh sách theo dõi sau khám.")
             return
-        today = ctx.clock.today()
-        try:
-            self.rows = followups.list_followups(
-                ctx, due_before=today if self.overdue_check.isChecked() else None
-            )
-        except KskError as exc:
-            self.error_label.show_message(exc.message)
+        if self.task is not None and not self.task.done:
+            self._again = True  # the answer on its way may predate what changed
             return
+        self._again = False
+        today, overdue_only = ctx.clock.today(), self.overdue_check.isChecked()
+        self.task = ops.run_in_background(
+            lambda: followups.list_followups(ctx, due_before=today if overdue_only else None),
+            lambda rows: self._show(ctx, rows, today, overdue_only),
+            lambda exc: self._failed(ctx, exc),
+            context=self,
+        )
+
+    def _show(self, ctx: StationSession, rows: list[dict], today: date, overdue_only: bool) -> None:
+        if ctx is not self.ctx:
+            return
+        if self._again:
+            self.refresh()
+        self.rows = rows
         self.table.setRowCount(len(self.rows))
         for i, r in enumerate(self.rows):
             cells = (r["full_name"] or "", r["kind_label"], iso_date(r["due_date"]), r["note"] or "")
@@ -113,9 +131,16 @@ class FollowupsView(QWidget):
                 self.table.setItem(i, c, item)
         self.table.resizeColumnsToContents()
         self.info_label.show_message(
-            f"{len(self.rows)} mục đang theo dõi"
-            + (" đã quá hạn." if self.overdue_check.isChecked() else ".")
+            self._done_message
+            or f"{len(self.rows)} mục đang theo dõi" + (" đã quá hạn." if overdue_only else ".")
         )
+        self._done_message = None
+        self.refreshed.emit()
+
+    def _failed(self, ctx: StationSession, exc: BaseException) -> None:
+        if ctx is self.ctx:
+            self.error_label.show_message(error_text(exc))
+            self.refreshed.emit()
 
     def selected(self) -> dict | None:
         row = self.table.currentRow()
@@ -126,13 +151,20 @@ class FollowupsView(QWidget):
         if item is None or ctx is None:
             self.error_label.show_message("Chọn một mục trong danh sách trước.")
             return
-        try:
-            followups.mark_done(ctx, item["id"])
-        except KskError as exc:
-            self.error_label.show_message(exc.message)
+        if self.done_task is not None and not self.done_task.done:
             return
-        self.refresh()
-        self.info_label.show_message(f"Đã đánh dấu xong: {item['kind_label']} – {item['full_name']}.")
+
+        def done(_result: object) -> None:  # the list refreshes from the operation's changes
+            self._done_message = f"Đã đánh dấu xong: {item['kind_label']} – {item['full_name']}."
+            self.info_label.show_message(self._done_message)
+
+        self.done_task = ops.run_in_background(
+            lambda: followups.mark_done(ctx, item["id"]),
+            done,
+            lambda exc: self.error_label.show_message(error_text(exc)),
+            context=self,
+            changes=Changes.FOLLOWUPS | Changes.OUTBOX,
+        )
 
     def _open_exam(self) -> None:
         item = self.selected()

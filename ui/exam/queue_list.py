@@ -1,6 +1,7 @@
 """The left-hand column of the Khám page: today's queue (people checked in or in the exam room, from the desk's
 board), a search box to open anyone's exam, and the exams of the chosen person (drafts and signed versions).
-Reads run on the worker thread (``ui.ops``); the board refreshes every few seconds while the page is shown."""
+Reads run on the worker thread (``ui.ops``); the queue refreshes every few seconds while the page is shown, and
+when an operation changed appointments or exams."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ STATUS_TEXT = {"draft": "bản nháp", "signed": "đã ký"}
 class QueueList(QWidget):
     person_chosen = Signal(str, object)  # person id, appointment id (or None): open today's exam
     exam_chosen = Signal(str, int)  # exam id, version
+    exams_shown = Signal()  # the chosen person's exams are listed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,6 +86,7 @@ class QueueList(QWidget):
         self.exams.itemClicked.connect(lambda item: self.exam_chosen.emit(*item.data(DATA)))
         self.queue_task: ops.Task | None = None
         self.search_task: ops.Task | None = None
+        self.exams_task: ops.Task | None = None
         self.open_button.setEnabled(False)
 
     def set_session(self, ctx: StationSession | None) -> None:
@@ -100,8 +103,7 @@ class QueueList(QWidget):
         self.search_edit.setEnabled(ctx.can(Perm.PERSON_READ))
         self.exams_title.setVisible(ctx.can(Perm.HEALTH_READ))
         self.exams.setVisible(ctx.can(Perm.HEALTH_READ))
-        self.queue_timer.start()
-        self.refresh_queue()
+        self.queue_timer.start()  # the page reads the queue when it is shown
 
     # -- the queue -----------------------------------------------------------------------------------------------------
     def _tick(self) -> None:
@@ -184,15 +186,21 @@ class QueueList(QWidget):
             self.open_button.setFocus()
 
     def refresh_exams(self) -> None:
-        ctx = self.ctx
+        ctx, person_id = self.ctx, self.person_id
+        if ctx is None or person_id is None or not ctx.can(Perm.HEALTH_READ):
+            self.exams.clear()
+            return
+        self.exams_task = ops.run_in_background(
+            lambda: records.list_exams(ctx, person_id=person_id),
+            lambda rows: self._show_exams(ctx, person_id, rows),
+            lambda exc: self._failed(ctx, exc),
+            context=self,
+        )
+
+    def _show_exams(self, ctx: StationSession, person_id: str, rows: list[dict]) -> None:
+        if ctx is not self.ctx or person_id != self.person_id:
+            return
         self.exams.clear()
-        if ctx is None or self.person_id is None or not ctx.can(Perm.HEALTH_READ):
-            return
-        try:
-            rows = records.list_exams(ctx, person_id=self.person_id)
-        except Exception as exc:  # noqa: BLE001 - shown to the user
-            self.error_label.show_message(error_text(exc))
-            return
         for r in rows:
             cls = f", loại {ROMAN[r['health_class']]}" if r.get("health_class") else ""
             text = f"{iso_date(r['exam_date'])} – v{r['version']} – {STATUS_TEXT.get(r['status'], r['status'])}{cls}"
@@ -200,3 +208,4 @@ class QueueList(QWidget):
             item.setData(DATA, (r["id"], r["version"]))
         if not rows:
             QListWidgetItem("Chưa có phiếu khám nào.", self.exams).setFlags(Qt.ItemFlag.NoItemFlags)
+        self.exams_shown.emit()

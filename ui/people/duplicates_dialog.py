@@ -28,6 +28,7 @@ from ksk_desktop.people import duplicates
 from ksk_desktop.people.persons import sex_label
 from ksk_desktop.station.session import StationSession
 from ui import ops
+from ui.changes import RECORDS, Changes
 from ui.i18n import format_number
 from ui.messages import ask, error_text
 from ui.people.person_text import birth_text
@@ -126,7 +127,9 @@ class DuplicatesDialog(QDialog):
     def busy(self) -> bool:
         return self.task is not None and not self.task.done
 
-    def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+    def _run(
+        self, fn: Callable[[], Any], on_done: Callable[[Any], None], changes: Changes = Changes.NONE
+    ) -> None:
         def failed(exc: BaseException) -> None:
             self.error_label.show_message(error_text(exc))
             self._update_buttons()
@@ -137,7 +140,7 @@ class DuplicatesDialog(QDialog):
             self._update_buttons()
 
         self.error_label.clear_message()
-        self.task = ops.run_in_background(fn, done, failed, context=self)
+        self.task = ops.run_in_background(fn, done, failed, context=self, changes=changes)
         self._update_buttons()
 
     def refresh(self) -> None:
@@ -234,7 +237,7 @@ class DuplicatesDialog(QDialog):
             self,
             "Gộp hồ sơ trùng lặp",
             text,
-            lambda: self._run(lambda: merge_group(ctx, keep_id, merge_ids), self._merged),
+            lambda: self._run(lambda: merge_group(ctx, keep_id, merge_ids), self._merged, RECORDS),
             yes_text="Gộp",
         )
 

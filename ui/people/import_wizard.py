@@ -37,6 +37,7 @@ from ksk_desktop.importer.columns import recognise
 from ksk_desktop.importer.sources import header_key
 from ksk_desktop.station.session import StationSession
 from ui import ops
+from ui.changes import Changes
 from ui.file_dialogs import ask_open_path, documents_folder
 from ui.i18n import format_number
 from ui.messages import error_text
@@ -402,6 +403,8 @@ class ImportWizard(QDialog):
             self._import_done,
             self._import_failed,
             context=self,
+            changes=Changes.PEOPLE | Changes.OUTBOX,
+            cancel=progress.cancel,  # a lock stops the import (all or nothing: nothing is kept)
         )
 
     def _on_progress(self, done: int, total: int) -> None:

@@ -35,8 +35,10 @@ from ksk_desktop.people.persons import TARGET_GROUPS, target_group_labels
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui import ops
+from ui.changes import Changes
 from ui.file_dialogs import ask_save_path, documents_folder, with_suffix
 from ui.i18n import format_number
+from ui.lazy_page import LazyPage
 from ui.messages import error_text
 from ui.people.duplicates_dialog import DuplicatesDialog
 from ui.people.import_wizard import ImportWizard
@@ -110,14 +112,15 @@ class SearchEdit(QLineEdit):
         super().keyPressEvent(event)
 
 
-class PeoplePage(QWidget):
+class PeoplePage(LazyPage):
+    cares = Changes.PEOPLE
+
     filter_applied = Signal()  # the table shows the current filter (count label updated)
     export_finished = Signal()  # an export ended (done or failed)
     card_opened = Signal(object)  # the PersonCard just opened
 
     def __init__(self, session: StationSession | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session: StationSession | None = None
         self.card: PersonCard | None = None
         self.import_wizard: ImportWizard | None = None
         self.duplicates_dialog: DuplicatesDialog | None = None
@@ -125,6 +128,9 @@ class PeoplePage(QWidget):
         self.export_path: Path | None = None
         self.export_count: int | None = None
         self.hamlet_names: list[str] = []
+        self.hamlets_task: ops.Task | None = None
+        self._keep_place: tuple[int, int] | None = None  # (scroll, row) to restore after a refresh
+        self._focus_after_count = False
         #: Replaceable (tests): where to save an export; how to open a file or folder.
         self.choose_export_path: Callable[[QWidget, Path], Path | None] = ask_export_path
         self.open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl
@@ -223,6 +229,7 @@ class PeoplePage(QWidget):
         self.model = PeopleModel(self)
         self.model.load_failed.connect(self._load_failed)
         self.model.stale.connect(self.refresh)
+        self.model.counted.connect(self._counted)
         self.table = PeopleTable(self)
         self.table.setModel(self.model)
         self.table.apply_column_widths()
@@ -269,9 +276,8 @@ class PeoplePage(QWidget):
     def can(self, perm: Perm) -> bool:
         return self.session is not None and self.session.can(perm)
 
-    def set_session(self, session: StationSession | None) -> None:
+    def session_changed(self, session: StationSession | None) -> None:
         self.close_dialogs()
-        self.session = session
         self.status_label.clear_message()
         self.error_label.clear_message()
         self.open_export_button.hide()
@@ -300,13 +306,13 @@ class PeoplePage(QWidget):
             self.model.set_session(None)
             self._update_buttons()
             return
-        self.reload_hamlets()
-        try:
-            self.model.set_session(session, self.current_filter())
-        except Exception as exc:
-            self.error_label.show_message(error_text(exc))
-        self._show_count()
+        self.model.set_session(session, self.current_filter())  # read when the page is first shown
+        self.count_label.setText("—")
         self._update_buttons()
+
+    def reload(self, changes: Changes) -> None:
+        """First shown, or people changed: the hamlets and the list again, keeping the place in it."""
+        self.refresh()
 
     def close_dialogs(self) -> None:
         """Close the card, the import and the duplicate finder (the station is being locked)."""
@@ -335,12 +341,20 @@ class PeoplePage(QWidget):
         if not self.can(Perm.PERSON_READ):
             return
         self.error_label.clear_message()
-        try:
-            self.model.set_filter(self.current_filter())
-        except Exception as exc:
-            self.error_label.show_message(error_text(exc))
+        self.model.set_filter(self.current_filter())  # counted in the background: _counted follows
+
+    def _counted(self) -> None:
         self._show_count()
         self._update_buttons()
+        if self._keep_place is not None:
+            scroll, row = self._keep_place
+            self._keep_place = None
+            self.table.verticalScrollBar().setValue(scroll)
+            if 0 <= row < self.model.rowCount():
+                self.table.selectRow(row)
+        if self._focus_after_count:
+            self._focus_after_count = False
+            self._focus_table()
         self.filter_applied.emit()
 
     def _year_changed(self, text: str) -> None:
@@ -385,14 +399,15 @@ class PeoplePage(QWidget):
             self.count_label.setToolTip("")
 
     def reload_hamlets(self) -> None:
-        if not self.can(Perm.PERSON_READ):
+        ctx = self.session
+        if ctx is None or not ctx.can(Perm.PERSON_READ):
             return
-        try:
-            rows = people_list.hamlets(self.session)
-        except Exception as exc:
-            self.error_label.show_message(error_text(exc))
-            return
-        self._set_hamlets(rows)
+        self.hamlets_task = ops.run_in_background(
+            lambda: people_list.hamlets(ctx),
+            lambda rows: self._set_hamlets(rows) if ctx is self.session else None,
+            lambda exc: self.error_label.show_message(error_text(exc)) if ctx is self.session else None,
+            context=self,
+        )
 
     def _set_hamlets(self, rows: list[tuple[str, int]]) -> None:
         current = self.hamlet_combo.currentData()
@@ -409,21 +424,18 @@ class PeoplePage(QWidget):
         """Read the list again after a change, keeping the place in it."""
         if not self.can(Perm.PERSON_READ):
             return
-        scroll = self.table.verticalScrollBar().value()
-        row = self.table.currentIndex().row()
+        if self._keep_place is None:
+            self._keep_place = (self.table.verticalScrollBar().value(), self.table.currentIndex().row())
         self.reload_hamlets()
         self.apply_filter()
-        self.table.verticalScrollBar().setValue(scroll)
-        if 0 <= row < self.model.rowCount():
-            self.table.selectRow(row)
 
     def _load_failed(self, message: str) -> None:
         self.error_label.show_message(message)
 
     # -- the list ----------------------------------------------------------------------------------------------
     def _search_entered(self) -> None:
+        self._focus_after_count = True  # once the list shows what was typed
         self.apply_filter()
-        self._focus_table()
 
     def _focus_search(self) -> None:
         self.search_edit.setFocus()
@@ -451,7 +463,6 @@ class PeoplePage(QWidget):
             return None
         card = PersonCard(self.session, person_id, self)
         card.set_hamlets(self.hamlet_names)
-        card.saved.connect(lambda _record: self.refresh())
         card.finished.connect(card.deleteLater)
         self.card = card
         card.open()
@@ -467,7 +478,6 @@ class PeoplePage(QWidget):
         if not self.can(Perm.PERSON_WRITE):
             return None
         wizard = ImportWizard(self.session, self)
-        wizard.imported.connect(lambda _result: self.refresh())
         wizard.finished.connect(wizard.deleteLater)
         self.import_wizard = wizard
         wizard.open()
@@ -477,7 +487,6 @@ class PeoplePage(QWidget):
         if not self.can(Perm.PERSON_MERGE):
             return None
         dialog = DuplicatesDialog(self.session, self)
-        dialog.merged.connect(self.refresh)
         dialog.finished.connect(dialog.deleteLater)
         self.duplicates_dialog = dialog
         dialog.open()

@@ -1,10 +1,11 @@
 """The commune's list of people as a lazy table model: it knows the count and fetches pages as they are shown.
 
 A page (200 rows) costs a few milliseconds (measured: 5–9 ms at any offset of a 100,000-person station,
-up to ~60 ms for a rare filter at its far end), so it is read synchronously when the view first asks for
-one of its rows. Only the last ``MAX_PAGES`` pages are kept, so scrolling through the whole commune keeps
-memory flat. Reads happen on the GUI thread on their own connection: in WAL mode they never wait for the
-worker thread's writes (an import may hold a write transaction for seconds).
+up to ~60 ms for a rare filter at its far end). The count and each page are read on the worker thread
+(``ui.ops``): when the view first asks for a row of a page not yet read, the row shows "…" and the page is
+asked for; when it comes back the rows are repainted. Only the last ``MAX_PAGES`` pages are kept, so
+scrolling through the whole commune keeps memory flat. Each refresh (a new filter, a change) starts a new
+generation: answers for an older one are dropped.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
-    QTimer,
     Signal,
 )
 
@@ -26,6 +26,7 @@ from ksk_desktop.people import people_list
 from ksk_desktop.people.people_list import ListFilter
 from ksk_desktop.people.persons import sex_label
 from ksk_desktop.station.session import StationSession
+from ui import ops
 from ui.messages import error_text
 from ui.people.person_text import birth_text, flags_text
 
@@ -71,18 +72,26 @@ def cell_text(row: dict, column: int) -> str:
 
 
 class PeopleModel(QAbstractTableModel):
-    #: A page could not be read (the sentence to show). Emitted from the event loop, never during painting.
+    #: A page or the count could not be read (the sentence to show).
     load_failed = Signal(str)
     #: The list changed underneath (a page came back shorter than the count said): worth a refresh.
     stale = Signal()
+    #: The count for the current filter is in: the table now has its rows (they fill in as pages come).
+    counted = Signal()
+    #: A page of rows came back (its number).
+    page_loaded = Signal(int)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._session: StationSession | None = None
-        self._filter = ListFilter()
+        self._filter = ListFilter()  # the filter of the rows shown
+        self._wanted = ListFilter()  # the filter being counted
         self._count = 0
         self._pages: OrderedDict[int, list[dict]] = OrderedDict()
         self._failed: set[int] = set()
+        self._loading: set[int] = set()
+        self._generation = 0
+        self._counting: ops.Task | None = None
         self._stale_reported = False
         self.fetches = 0  # pages read from the core since creation (for tests and measurements)
 
@@ -95,67 +104,113 @@ class PeopleModel(QAbstractTableModel):
     def list_filter(self) -> ListFilter:
         return self._filter
 
+    @property
+    def counting(self) -> bool:
+        return self._counting is not None and not self._counting.done
+
     def set_session(self, session: StationSession | None, flt: ListFilter | None = None) -> None:
-        """Show *session*'s list (with *flt*, or the current filter); ``None`` (locked) forgets every row."""
+        """Show *session*'s list (with *flt*, or the current filter) once ``refresh()`` is called; ``None``
+        (locked) forgets every row at once. No database work here."""
         self._session = session
         if flt is not None:
-            self._filter = flt
-        if session is None:
-            self.beginResetModel()
-            self._clear(0)
-            self.endResetModel()
-            return
-        self.refresh()
+            self._filter = self._wanted = flt
+        self._generation += 1
+        self._counting = None
+        self.beginResetModel()
+        self._clear(0)
+        self.endResetModel()
 
     def set_filter(self, flt: ListFilter) -> None:
-        """Show the people matching *flt*. Raises the core's KskError (the model is then empty)."""
-        self._filter = flt
+        """Show the people matching *flt* (counted in the background; ``counted`` or ``load_failed`` follows)."""
+        self._wanted = flt
         self.refresh()
 
     def refresh(self) -> None:
-        """Count again and forget the cached pages (after an edit, an import, a merge)."""
+        """Count again and forget the cached pages (after an edit, an import, a merge) — in the background."""
+        ctx, flt = self._session, self._wanted
+        if ctx is None:
+            return
+        self._generation += 1
+        generation = self._generation
+        self._counting = ops.run_in_background(
+            lambda: people_list.count(ctx, flt),
+            lambda total: self._counted(generation, flt, total),
+            lambda exc: self._count_failed(generation, exc),
+            context=self,
+        )
+
+    def _counted(self, generation: int, flt: ListFilter, total: int) -> None:
+        if generation != self._generation:
+            return  # a newer filter or refresh is on its way
         self.beginResetModel()
-        total = 0
-        try:
-            if self._session is not None:
-                total = people_list.count(self._session, self._filter)
-        finally:  # on failure the model is left empty, never half-reset
-            self._clear(total)
-            self.endResetModel()
+        self._filter = flt
+        self._clear(total)
+        self.endResetModel()
+        self.counted.emit()
+
+    def _count_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self.beginResetModel()  # on failure the model is left empty, never half-reset
+        self._clear(0)
+        self.endResetModel()
+        self.load_failed.emit(error_text(exc))
+        self.counted.emit()
 
     def _clear(self, total: int) -> None:
         self._count = total
         self._pages.clear()
         self._failed.clear()
+        self._loading.clear()
         self._stale_reported = False
 
     # -- fetching ---------------------------------------------------------------------------------------
     def _page(self, number: int) -> list[dict] | None:
+        """The rows of page *number* if they have been read; else ask for them (once) and return None."""
         rows = self._pages.get(number)
         if rows is not None:
             self._pages.move_to_end(number)
             return rows
-        if self._session is None or number in self._failed:
+        ctx = self._session
+        if ctx is None or number in self._failed or number in self._loading or self.counting:
             return None
-        try:
-            rows = people_list.page(self._session, self._filter, number * PAGE_SIZE, PAGE_SIZE)
-        except Exception as exc:  # shown to the person; painting goes on with empty cells
-            self._failed.add(number)
-            message = error_text(exc)
-            QTimer.singleShot(0, self, lambda: self.load_failed.emit(message))
-            return None
+        self._loading.add(number)
+        generation, flt = self._generation, self._filter
+        ops.run_in_background(
+            lambda: people_list.page(ctx, flt, number * PAGE_SIZE, PAGE_SIZE),
+            lambda rows: self._page_read(generation, number, rows),
+            lambda exc: self._page_failed(generation, number, exc),
+            context=self,
+        )
+        return None
+
+    def _page_read(self, generation: int, number: int, rows: list[dict]) -> None:
+        if generation != self._generation:
+            return
+        self._loading.discard(number)
         self.fetches += 1
         self._pages[number] = rows
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
-        expected = min(PAGE_SIZE, self._count - number * PAGE_SIZE)
+        first = number * PAGE_SIZE
+        last = min(self._count, first + PAGE_SIZE) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+        expected = min(PAGE_SIZE, self._count - first)
         if len(rows) < expected and not self._stale_reported:
             self._stale_reported = True
-            QTimer.singleShot(0, self, self.stale.emit)
-        return rows
+            self.stale.emit()
+        self.page_loaded.emit(number)
+
+    def _page_failed(self, generation: int, number: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._loading.discard(number)
+        self._failed.add(number)  # shown to the person; painting goes on with empty cells
+        self.load_failed.emit(error_text(exc))
 
     def row_data(self, row: int) -> dict | None:
-        """The core's list row for table row *row* (fetching its page if needed)."""
+        """The core's list row for table row *row* (None until its page has been read; asking starts that)."""
         if not 0 <= row < self._count:
             return None
         rows = self._page(row // PAGE_SIZE)
@@ -163,6 +218,10 @@ class PeopleModel(QAbstractTableModel):
             return None
         offset = row % PAGE_SIZE
         return rows[offset] if offset < len(rows) else None
+
+    def loading(self) -> bool:
+        """A count or a page is on its way."""
+        return self.counting or bool(self._loading)
 
     def cached_row_count(self) -> int:
         return sum(len(rows) for rows in self._pages.values())

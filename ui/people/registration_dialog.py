@@ -13,32 +13,39 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
     QStackedWidget,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from ksk_desktop.dates import age_on
-from ksk_desktop.people import consent, persons
-from ksk_desktop.people.people_list import FLAG_LABELS
+from ksk_desktop.people import consent
 from ksk_desktop.people.registration import Registration, register
 from ksk_desktop.station.session import StationSession
 from ui import ops
+from ui.changes import Changes
 from ui.messages import error_text
-from ui.people.person_text import birth_text
+from ui.people.scan_parts import (
+    ConsentChoice,
+    DifferencesTable,
+    PlaceChoice,
+    TargetChoice,
+    WarningsBox,
+    look_up,
+    person_summary,
+    record_consents,
+    section,
+    two_columns,
+)
 from ui.widgets import MUTED_STYLE, OK_STYLE, ErrorLabel, heading, paragraph
 
 MATCHED_BY = {
@@ -47,39 +54,9 @@ MATCHED_BY = {
     "name_dob": "tìm theo họ tên và ngày sinh",
 }
 CONFIRM_TEXT = "Tôi đã kiểm tra thông tin trên thẻ"
-EMPTY = "(trống)"
-SECTION_STYLE = "QFrame#scanSection { background: white; border: 1px solid #d5dbe3; border-radius: 8px; }"
-WARNING_STYLE = (
-    "QFrame#scanWarnings { background: #fff4e5; border: 1px solid #f0c36d; border-radius: 8px; }"
-    "QFrame#scanWarnings QLabel { color: #5c3c00; }"
-)
-TABLE_STYLE = "QTableWidget { gridline-color: #e3e7ed; } QHeaderView::section { padding: 4px 6px; }"
-# The order fields are listed in, whatever order the core returns them.
-FIELD_ORDER = ("name", "id", "old_id", "dob", "sex", "address")
 WIDE = 980  # two-column pages (a new person)
-
-
-def _section(title: str, parent: QWidget) -> tuple[QFrame, QVBoxLayout]:
-    frame = QFrame(parent)
-    frame.setObjectName("scanSection")
-    frame.setStyleSheet(SECTION_STYLE)
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(14, 10, 14, 12)
-    layout.setSpacing(8)
-    layout.addWidget(heading(title, 2, frame))
-    return frame, layout
-
-
-def value_text(key: str, value: Any) -> str:
-    """A card or record value as it reads on screen (dates dd/mm/yyyy, Nam/Nữ, "(trống)")."""
-    if value in (None, ""):
-        return EMPTY
-    if key == "dob":
-        text = str(value)
-        return f"{text} (chỉ có năm sinh)" if len(text) == 4 else birth_text(text, None)
-    if key == "sex":
-        return persons.sex_label(str(value)) or str(value)
-    return str(value)
+#: Registering from a card adds a person (and perhaps consents), all queued for the hub.
+REGISTRATION_CHANGES = Changes.PEOPLE | Changes.CONSENTS | Changes.OUTBOX
 
 
 class ScanResultDialog(QDialog):
@@ -101,6 +78,7 @@ class ScanResultDialog(QDialog):
         self.open_person = open_person
         self.state = "loading"
         self.registration: Registration | None = None
+        self.place: tuple[str, list[str]] | None = None  # the station's commune, the hamlets on the list
         self.task: ops.Task | None = None
         self.recorded_consents: set[str] = set()
         self.take_checks: dict[str, QCheckBox] = {}
@@ -168,7 +146,7 @@ class ScanResultDialog(QDialog):
         self.resize(780, 240)
         ctx = session
         # Look only: an unknown card opens the registration form; nobody is registered before "Đăng ký".
-        self._run(lambda: register(ctx, payload, create_new=False), self._looked_up, self._lookup_failed)
+        self._run(lambda: look_up(ctx, payload), self._looked_up, self._lookup_failed)
 
     # -- plumbing ----------------------------------------------------------------------------------------
     def _button(self, text: str, slot: Callable[[], Any]) -> QPushButton:
@@ -187,6 +165,7 @@ class ScanResultDialog(QDialog):
         fn: Callable[[], Any],
         on_done: Callable[[Any], None],
         on_error: Callable[[BaseException], None] | None = None,
+        changes: Changes = Changes.NONE,
     ) -> None:
         self.error_label.clear_message()
         self._set_busy(True)
@@ -199,7 +178,7 @@ class ScanResultDialog(QDialog):
             self._set_busy(False)
             (on_error or self._action_failed)(exc)
 
-        self.task = ops.run_in_background(fn, done, failed, context=self)
+        self.task = ops.run_in_background(fn, done, failed, context=self, changes=changes)
 
     def _set_busy(self, busy: bool) -> None:
         self.pages.setEnabled(not busy)
@@ -296,111 +275,27 @@ class ScanResultDialog(QDialog):
             return
         super().reject()
 
-    def _person_summary(self, card: dict, parent: QWidget, title: str = "Thông tin trên thẻ") -> QFrame:
-        frame, layout = _section(title, parent)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(14)
-        grid.setVerticalSpacing(6)
-        age = age_on(self.session.clock.today(), card.get("dob"))
-        rows = [
-            ("Họ và tên", card.get("name")),
-            ("Số định danh", card.get("id")),
-            ("Số CMND cũ", card.get("old_id") or "không có"),
-            (
-                "Ngày sinh",
-                value_text("dob", card.get("dob")) + (f"  ({age} tuổi)" if age is not None else ""),
-            ),
-            ("Giới tính", value_text("sex", card.get("sex"))),
-            ("Nơi thường trú", card.get("address") or EMPTY),
-        ]
-        if card.get("issued"):
-            rows.append(("Ngày cấp thẻ", value_text("dob", card["issued"])))
-        for i, (label, value) in enumerate(rows):
-            name = QLabel(label, frame)
-            name.setStyleSheet(MUTED_STYLE)
-            text = QLabel(str(value), frame)
-            text.setWordWrap(True)
-            text.setTextFormat(Qt.TextFormat.PlainText)
-            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            grid.addWidget(name, i, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(text, i, 1)
-        grid.setColumnStretch(1, 1)
-        layout.addLayout(grid)
-        return frame
-
     def _warnings_box(self, warnings: list[str], parent: QWidget) -> QFrame:
-        frame = QFrame(parent)
-        frame.setObjectName("scanWarnings")
-        frame.setStyleSheet(WARNING_STYLE)
-        layout = QVBoxLayout(frame)
-        layout.setContentsMargins(14, 10, 14, 12)
-        layout.setSpacing(4)
-        layout.addWidget(heading("Cần kiểm tra lại trên thẻ", 2, frame))
-        self.warning_labels = []
-        for w in warnings:
-            label = paragraph(f"•  {w}", frame)
-            layout.addWidget(label)
-            self.warning_labels.append(label)
-        return frame
+        box = WarningsBox(warnings, parent)
+        self.warning_labels = box.labels
+        return box
 
-    def _consent_section(self, parent: QWidget, age: int | None) -> QFrame:
-        frame, layout = _section("Sự đồng ý", parent)
-        layout.addWidget(
-            paragraph("Chỉ đánh dấu khi người dân (trẻ em: người giám hộ) đã đồng ý.", frame, muted=True)
-        )
-        self.consent_checks = {}
-        for kind, label in consent.KINDS.items():
-            check = QCheckBox(label, frame)
-            check.setObjectName(f"consent_{kind}")
-            if kind in self.recorded_consents:
-                check.setChecked(True)
-                check.setEnabled(False)
-                check.setText(f"{label} (đã ghi nhận)")
-            self.consent_checks[kind] = check
-            layout.addWidget(check)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Người đồng ý", frame))
-        self.giver_combo = QComboBox(frame)
-        for giver, text in consent.GIVERS.items():
-            self.giver_combo.addItem(text, giver)
-        minor = age is not None and age < 18
-        self.giver_combo.setCurrentIndex(self.giver_combo.findData("guardian" if minor else "self"))
-        row.addWidget(self.giver_combo)
-        row.addStretch(1)
-        layout.addLayout(row)
-        return frame
+    def _consent_section(self, parent: QWidget, age_years: int | None) -> QFrame:
+        choice = ConsentChoice(parent, age_years, self.recorded_consents)
+        self.consent_checks, self.giver_combo = choice.checks, choice.giver_combo
+        return choice
 
     def _place_section(self, parent: QWidget) -> QFrame:
-        """Where the person lives: the commune from the catalogue (the station's by default) and the hamlet
-        from those already on the list (or a new one typed in)."""
-        from ksk_desktop.people.people_list import hamlets
-        from ui.commune_combo import CommuneCombo
-
-        frame, box = _section("Nơi ở", parent)
-        grid = QGridLayout()
-        self.commune_combo = CommuneCombo(frame)
-        self.commune_combo.setObjectName("communeCombo")
-        self.commune_combo.select_code(persons.default_commune(self.session))
-        self.hamlet_combo = QComboBox(frame)
-        self.hamlet_combo.setObjectName("hamletCombo")
-        self.hamlet_combo.setEditable(True)
-        self.hamlet_combo.addItem("")
-        for name, _count in hamlets(self.session):
-            self.hamlet_combo.addItem(name)
-        self.hamlet_combo.lineEdit().setPlaceholderText("chọn hoặc gõ tên thôn / tổ dân phố")
-        grid.addWidget(QLabel("Xã/phường", frame), 0, 0)
-        grid.addWidget(self.commune_combo, 0, 1)
-        grid.addWidget(QLabel("Thôn/Tổ dân phố", frame), 1, 0)
-        grid.addWidget(self.hamlet_combo, 1, 1)
-        grid.setColumnStretch(1, 1)
-        box.addLayout(grid)
-        return frame
+        choice = PlaceChoice(parent, *(self.place or ("", [])))
+        self.commune_combo, self.hamlet_combo = choice.commune_combo, choice.hamlet_combo
+        return choice
 
     def _checked_consents(self) -> list[str]:
         return [k for k, c in self.consent_checks.items() if c.isChecked() and c.isEnabled()]
 
     # -- the first answer -------------------------------------------------------------------------------
-    def _looked_up(self, reg: Registration) -> None:
+    def _looked_up(self, found: tuple[Registration, tuple[str, list[str]] | None]) -> None:
+        reg, self.place = found
         self.registration = reg
         if reg.status == "existing":
             self._show_existing(reg)
@@ -435,7 +330,7 @@ class ScanResultDialog(QDialog):
         page = QWidget(self.pages)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._person_summary(card, page, "Thông tin"))
+        layout.addWidget(person_summary(card, self.session.clock.today(), page, "Thông tin"))
         if reg.warnings:
             layout.addWidget(self._warnings_box(reg.warnings, page))
         layout.addStretch(1)
@@ -454,7 +349,7 @@ class ScanResultDialog(QDialog):
         layout.setSpacing(10)
         if reg.warnings:
             layout.addWidget(self._warnings_box(reg.warnings, page))
-        frame, box = _section("Thông tin khác nhau", page)
+        frame, box = section("Thông tin khác nhau", page)
         box.addWidget(
             paragraph(
                 "Đánh dấu “Lấy theo thẻ” cho trường cần sửa theo thẻ; trường không đánh dấu giữ "
@@ -463,65 +358,11 @@ class ScanResultDialog(QDialog):
                 muted=True,
             )
         )
-        keys = sorted(
-            reg.differences, key=lambda k: FIELD_ORDER.index(k) if k in FIELD_ORDER else len(FIELD_ORDER)
-        )
-        table = QTableWidget(len(keys), 4, frame)
-        table.setObjectName("differencesTable")
-        table.setStyleSheet(TABLE_STYLE)
-        table.setHorizontalHeaderLabels(["Trường", "Trên thẻ", "Trong hồ sơ", "Chọn"])
-        table.verticalHeader().hide()
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        table.setWordWrap(True)
-        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.take_checks = {}
-        for row, key in enumerate(keys):
-            d = reg.differences[key]
-            label = QTableWidgetItem(d.get("label", key))
-            font = label.font()
-            font.setBold(True)
-            label.setFont(font)
-            card_item = QTableWidgetItem(value_text(key, d.get("card")))
-            stored_item = QTableWidgetItem(value_text(key, d.get("stored")))
-            if d.get("stored") in (None, ""):
-                stored_item.setForeground(Qt.GlobalColor.darkGray)
-            for col, item in enumerate((label, card_item, stored_item)):
-                item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-                table.setItem(row, col, item)
-            holder = QWidget(table)
-            holder_layout = QHBoxLayout(holder)
-            holder_layout.setContentsMargins(6, 0, 6, 0)
-            check = QCheckBox("Lấy theo thẻ", holder)
-            check.setObjectName(f"take_{key}")
-            check.setChecked(d.get("stored") in (None, ""))  # filling a blank loses nothing
-            holder_layout.addWidget(check)
-            table.setCellWidget(row, 3, holder)
-            self.take_checks[key] = check
-        table.resizeRowsToContents()
-        for row in range(table.rowCount()):
-            table.setRowHeight(row, max(table.rowHeight(row) + 8, 34))
+        table = DifferencesTable(reg.differences, frame)
+        self.take_checks = table.take_checks
         self.differences_table = table
         box.addWidget(table)
-        quick = QHBoxLayout()
-        all_card = QPushButton("Lấy tất cả theo thẻ", frame)
-        all_card.setAutoDefault(False)
-        all_card.clicked.connect(lambda: [c.setChecked(True) for c in self.take_checks.values()])
-        none_card = QPushButton("Giữ tất cả như hồ sơ", frame)
-        none_card.setAutoDefault(False)
-        none_card.clicked.connect(lambda: [c.setChecked(False) for c in self.take_checks.values()])
-        quick.addWidget(all_card)
-        quick.addWidget(none_card)
-        quick.addStretch(1)
-        box.addLayout(quick)
+        box.addLayout(table.quick_buttons(frame))
         layout.addWidget(frame)
         layout.addStretch(1)
         self._set_header(
@@ -539,14 +380,8 @@ class ScanResultDialog(QDialog):
         self._fit_table()
 
     def _fit_table(self) -> None:
-        table = self.differences_table
-        if table is None:
-            return
-        table.resizeRowsToContents()
-        for row in range(table.rowCount()):
-            table.setRowHeight(row, max(table.rowHeight(row) + 8, 34))
-        height = table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(table.rowCount()))
-        table.setFixedHeight(height + 2 * table.frameWidth())
+        if self.differences_table is not None:
+            self.differences_table.fit()
 
     def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().resizeEvent(event)
@@ -559,7 +394,11 @@ class ScanResultDialog(QDialog):
         if self.busy or self.state != "differences":
             return
         ctx, payload, fields = self.session, self.payload, self.chosen_fields()
-        self._run(lambda: register(ctx, payload, accept_fields=fields), self._choices_saved)
+        self._run(
+            lambda: register(ctx, payload, accept_fields=fields),
+            self._choices_saved,
+            changes=Changes.PEOPLE | Changes.OUTBOX,
+        )
 
     def _choices_saved(self, reg: Registration) -> None:
         previous = self.registration
@@ -587,40 +426,14 @@ class ScanResultDialog(QDialog):
     # -- a new person ---------------------------------------------------------------------------------------
     def _show_new(self, reg: Registration) -> None:
         card, suggestion = reg.card, reg.suggestion or {}
-        page, left, right = _two_columns(self.pages)
+        page, left, right = two_columns(self.pages)
         left.addWidget(self._warnings_box(reg.warnings, page))
-        left.addWidget(self._person_summary(card, page))
+        left.addWidget(person_summary(card, self.session.clock.today(), page))
         left.addStretch(1)
 
-        frame, box = _section("Nhóm đối tượng và diện ưu tiên", page)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Nhóm", frame))
-        self.group_combo = QComboBox(frame)
-        self.group_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.group_combo.setMinimumContentsLength(18)
-        self.group_combo.addItem("— chưa xếp nhóm —", None)
-        labels = _group_labels()
-        for g in persons.TARGET_GROUPS:
-            self.group_combo.addItem(f"Nhóm {g} — {labels[g]}" if labels.get(g) else f"Nhóm {g}", g)
-        self.group_combo.setCurrentIndex(max(0, self.group_combo.findData(suggestion.get("target_group"))))
-        row.addWidget(self.group_combo, 1)
-        box.addLayout(row)
-        if suggestion.get("reason"):
-            hint = paragraph(f"Gợi ý theo tuổi: {suggestion['reason']}.", frame)
-            hint.setObjectName("suggestionLabel")
-            hint.setStyleSheet("color: #1a5fb4;")
-            box.addWidget(hint)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(16)
-        self.flag_checks = {}
-        for i, (flag, label) in enumerate(FLAG_LABELS.items()):
-            check = QCheckBox(label, frame)
-            check.setObjectName(f"flag_{flag}")
-            check.setChecked(flag in suggestion.get("flags", []))
-            grid.addWidget(check, i // 2, i % 2)
-            self.flag_checks[flag] = check
-        box.addLayout(grid)
-        right.addWidget(frame)
+        target = TargetChoice(page, suggestion)
+        self.group_combo, self.flag_checks = target.group_combo, target.flag_checks
+        right.addWidget(target)
         right.addWidget(self._place_section(page))
         right.addWidget(self._consent_section(page, suggestion.get("age")))
         right.addStretch(1)
@@ -680,10 +493,10 @@ class ScanResultDialog(QDialog):
             reg = register(
                 ctx, payload, accept=True, group=group, flags=flags, hamlet=hamlet, commune_code=commune
             )
-            recorded, problem = _record(ctx, reg.person_id, kinds, giver)
+            recorded, problem = record_consents(ctx, reg.person_id, kinds, giver)
             return reg, recorded, problem
 
-        self._run(work, self._registered)
+        self._run(work, self._registered, changes=REGISTRATION_CHANGES)
 
     def _registered(self, result: tuple[Registration, list[str], BaseException | None]) -> None:
         reg, recorded, problem = result
@@ -698,8 +511,8 @@ class ScanResultDialog(QDialog):
     def _show_created(self, reg: Registration, text: str) -> None:
         self.registration = reg
         card = reg.card
-        page, left, right = _two_columns(self.pages)
-        left.addWidget(self._person_summary(card, page))
+        page, left, right = two_columns(self.pages)
+        left.addWidget(person_summary(card, self.session.clock.today(), page))
         left.addStretch(1)
         right.addWidget(self._consent_section(page, age_on(self.session.clock.today(), card.get("dob"))))
         s = reg.suggestion or {}
@@ -729,7 +542,11 @@ class ScanResultDialog(QDialog):
             return
         ctx, pid = self.session, self.registration.person_id
         giver = self.giver_combo.currentData() if self.giver_combo is not None else "self"
-        self._run(lambda: _record(ctx, pid, kinds, giver), self._consents_recorded)
+        self._run(
+            lambda: record_consents(ctx, pid, kinds, giver),
+            self._consents_recorded,
+            changes=Changes.CONSENTS | Changes.OUTBOX,
+        )
 
     def _consents_recorded(self, result: tuple[list[str], BaseException | None]) -> None:
         recorded, problem = result
@@ -752,42 +569,3 @@ class ScanResultDialog(QDialog):
         person_id = reg.person_id
         self.accept()
         self.open_person(person_id)
-
-
-def _two_columns(parent: QWidget) -> tuple[QWidget, QVBoxLayout, QVBoxLayout]:
-    """A page with two columns of equal width."""
-    page = QWidget(parent)
-    grid = QGridLayout(page)
-    grid.setContentsMargins(0, 0, 0, 0)
-    grid.setHorizontalSpacing(12)
-    left, right = QVBoxLayout(), QVBoxLayout()
-    left.setSpacing(10)
-    right.setSpacing(10)
-    grid.addLayout(left, 0, 0)
-    grid.addLayout(right, 0, 1)
-    grid.setColumnStretch(0, 1)
-    grid.setColumnStretch(1, 1)
-    return page, left, right
-
-
-def _group_labels() -> dict[str, str]:
-    try:
-        return persons.target_group_labels()
-    except Exception:  # noqa: BLE001 - labels are a nicety; the codes alone still work
-        return {}
-
-
-def _record(
-    ctx: StationSession, person_id: str | None, kinds: list[str], giver: str
-) -> tuple[list[str], BaseException | None]:
-    """Record each consent (worker thread); what was recorded, and the failure that stopped it, if any."""
-    done: list[str] = []
-    if person_id is None:
-        return done, None
-    try:
-        for kind in kinds:
-            consent.record(ctx, person_id, kind, giver)
-            done.append(kind)
-    except Exception as exc:  # noqa: BLE001 - shown to the person; the registration itself stands
-        return done, exc
-    return done, None

@@ -27,8 +27,10 @@ from ksk_desktop.scheduling import coverage
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui import ops
+from ui.changes import Changes
 from ui.file_dialogs import ask_save_path, documents_folder, with_suffix
 from ui.i18n import format_number
+from ui.lazy_page import LazyPage
 from ui.messages import error_text
 from ui.progress import Progress
 from ui.reports.not_examined import NotExaminedDialog
@@ -88,13 +90,15 @@ def table_rows(data: dict, view: str) -> list[dict]:
     return rows
 
 
-class ReportsPage(QWidget):
+class ReportsPage(LazyPage):
+    cares = Changes.PEOPLE | Changes.APPOINTMENTS | Changes.EXAMS | Changes.SCHEDULE
+
     loaded = Signal()
     export_finished = Signal()
 
     def __init__(self, session: StationSession | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session: StationSession | None = None
+        self._again = False
         self.data: dict | None = None
         self.task: ops.Task | None = None
         self.export_task: ops.Task | None = None
@@ -172,7 +176,7 @@ class ReportsPage(QWidget):
 
         self.year_spin.valueChanged.connect(lambda _v: self.reload())
         self.view_combo.currentIndexChanged.connect(lambda _i: self._show())
-        self.refresh_button.clicked.connect(self.reload)
+        self.refresh_button.clicked.connect(lambda: self.load_now())
         self.drill_button.clicked.connect(lambda: self.drill_down(self.table.current_row()))
         self.export_button.clicked.connect(self.start_export)
         self.set_session(session)
@@ -181,11 +185,10 @@ class ReportsPage(QWidget):
     def can_read(self) -> bool:
         return self.session is not None and self.session.can(Perm.REPORT_READ)
 
-    def set_session(self, session: StationSession | None) -> None:
+    def session_changed(self, session: StationSession | None) -> None:
         if self.drill_dialog is not None and self.drill_dialog.isVisible():
             self.drill_dialog.done(0)
         self.drill_dialog = None
-        self.session = session
         if session is not None and self.year_spin.value() == self._default_year:  # unless someone changed it
             self._default_year = session.clock.today().year
             self.year_spin.blockSignals(True)
@@ -200,17 +203,19 @@ class ReportsPage(QWidget):
         self.body.setVisible(readable)
         self.filler.setVisible(not readable)
         self.no_read_label.setVisible(session is not None and not readable)
-        if readable:
-            self.reload()
 
     # -- figures -----------------------------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
         return self.task is not None and not self.task.done
 
-    def reload(self) -> None:
+    def reload(self, changes: Changes = Changes.PEOPLE) -> None:
         if not self.can_read():
             return
+        if self.busy:
+            self._again = True  # the figures on their way may predate the change (or the year)
+            return
+        self._again = False
         ctx, year = self.session, self.year_spin.value()
         self.error_label.clear_message()
         self.refresh_button.setEnabled(False)
@@ -225,8 +230,8 @@ class ReportsPage(QWidget):
         if ctx is not self.session:
             return
         self.refresh_button.setEnabled(True)
-        if data["year"] != self.year_spin.value():
-            self.reload()  # the year changed while it was counting
+        if self._again or data["year"] != self.year_spin.value():
+            self.reload()  # something changed while it was counting
             return
         self.data = data
         self._show()

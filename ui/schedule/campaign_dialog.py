@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLineEdit, QSpi
 from ksk_desktop.people.persons import TARGET_GROUPS, target_group_labels
 from ksk_desktop.scheduling import campaigns
 from ksk_desktop.station.session import StationSession
+from ui.changes import Changes
 from ui.task_dialog import FormError, TaskDialog
 
 #: The exam forms (the exam document's ``form``) and the usual form of each target group.
@@ -21,6 +22,7 @@ def form_label(form: str) -> str:
 
 
 class CampaignDialog(TaskDialog):
+    changes = Changes.SCHEDULE
     """``result_value`` is the created campaign (dict) once accepted."""
 
     def __init__(self, session: StationSession, parent: QWidget | None = None) -> None:

@@ -14,6 +14,7 @@ from ksk_desktop.errors import KskError
 from ksk_desktop.scheduling import days, sites
 from ksk_desktop.scheduling.errors import DateInPast, SiteCapacityMissing
 from ksk_desktop.station.session import StationSession
+from ui.changes import Changes
 from ui.i18n import DATE_FORMAT, format_date, format_number
 from ui.messages import error_text
 from ui.task_dialog import FormError, TaskDialog
@@ -37,6 +38,7 @@ def date_edit(value: date, parent: QWidget) -> QDateEdit:
 
 
 class DayDialog(TaskDialog):
+    changes = Changes.SCHEDULE
     """``result_value`` is the new day (dict, with its slots) once accepted."""
 
     def __init__(

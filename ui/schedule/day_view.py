@@ -31,6 +31,7 @@ from ksk_desktop.scheduling import status as st
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui import ops
+from ui.changes import Changes
 from ui.i18n import format_long_date
 from ui.messages import ask, error_text
 from ui.people.person_text import birth_text
@@ -40,17 +41,19 @@ from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel, heading
 APPOINTMENT_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ["Ca / STT", "Họ và tên", "Ngày sinh", "Giới", "Thôn/Tổ", "Điện thoại", "Trạng thái"]
 NO_HAMLET = "(chưa ghi thôn/tổ)"
+APPOINTMENT_CHANGES = Changes.APPOINTMENTS | Changes.OUTBOX
+DAY_CHANGES = Changes.SCHEDULE | Changes.APPOINTMENTS | Changes.OUTBOX
 
 
 def default_save_pdf(parent: QWidget, suggested_name: str, write: Callable[[Path], Any]) -> Any:
-    """The printing module's save dialog (asks where, writes off the GUI thread, offers to open the file)."""
+    """The app's PDF output (asks where, writes on the worker thread, opens the file); the task or None."""
     from ui.pdf_output import save_pdf
 
     return save_pdf(parent, suggested_name, write)
 
 
 class DayView(QDialog):
-    changed = Signal()  # an appointment or the day changed (the page refreshes its counts)
+    changed = Signal()  # an appointment or the day changed (the pages learn it from the operation's changes)
     loaded = Signal()
 
     def __init__(self, session: StationSession, day: days.DayInfo, parent: QWidget | None = None) -> None:
@@ -143,9 +146,11 @@ class DayView(QDialog):
     def busy(self) -> bool:
         return self.task is not None and not self.task.done
 
-    def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+    def _run(
+        self, fn: Callable[[], Any], on_done: Callable[[Any], None], changes: Changes = Changes.NONE
+    ) -> None:
         self.error_label.clear_message()
-        self.task = ops.run_in_background(fn, on_done, self._failed, context=self)
+        self.task = ops.run_in_background(fn, on_done, self._failed, context=self, changes=changes)
         self._update_buttons()
 
     def _failed(self, exc: BaseException) -> None:
@@ -259,6 +264,7 @@ class DayView(QDialog):
         self._run(
             lambda: appointments.mark_notified(ctx, chosen),
             lambda n: self._changed(f"Đã đánh dấu {n} người là đã báo lịch."),
+            APPOINTMENT_CHANGES,
         )
 
     def cancel_selected(self) -> None:
@@ -271,6 +277,7 @@ class DayView(QDialog):
             self._run(
                 lambda: appointments.cancel_appointment(ctx, a["appointment_id"], "Hủy tại trang Lịch khám"),
                 lambda _r: self._changed(f"Đã hủy lịch hẹn của {a['name']}."),
+                APPOINTMENT_CHANGES,
             )
 
         ask(
@@ -291,6 +298,7 @@ class DayView(QDialog):
             lambda r: self._changed(
                 f"Ngày khám này nhận {r.capacity_per_slot} người mỗi ca ({r.capacity} chỗ)."
             ),
+            DAY_CHANGES,
         )
 
     def toggle_lock(self) -> None:
@@ -302,6 +310,7 @@ class DayView(QDialog):
             lambda r: self._changed(
                 ("Đã khóa" if lock else "Đã mở khóa") + f" ngày khám ({r.appointments_changed} lịch hẹn)."
             ),
+            DAY_CHANGES,
         )
 
     # -- printing ----------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Move one appointment to another slot, on the same day or another open day (the core refuses a full slot or
-a past day, and locks a moved appointment so re-planning never undoes it)."""
+a past day, and locks a moved appointment so re-planning never undoes it). The days and their slots are read
+on the worker thread."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from ksk_desktop.scheduling import appointments, day_schedule, days
 from ksk_desktop.station.session import StationSession
+from ui import ops
+from ui.changes import Changes
 from ui.i18n import format_date
 from ui.messages import error_text
 from ui.task_dialog import FormError, TaskDialog
@@ -17,6 +20,8 @@ from ui.task_dialog import FormError, TaskDialog
 
 class MoveDialog(TaskDialog):
     """``result_value`` is the moved appointment (dict) once accepted."""
+
+    changes = Changes.APPOINTMENTS | Changes.OUTBOX
 
     def __init__(self, session: StationSession, appointment: dict, parent: QWidget | None = None) -> None:
         super().__init__("Chuyển ca khám", parent, submit_text="Chuyển", busy_text="Đang chuyển…")
@@ -31,36 +36,52 @@ class MoveDialog(TaskDialog):
         self.form.addRow("Sang ngày:", self.day_combo)
         self.form.addRow("Sang ca:", self.slot_combo)
         self.days: dict[str, days.DayInfo] = {}
-        try:
-            upcoming = days.list_days(session, date_from=session.clock.today())
-        except Exception as exc:
-            upcoming = []
-            self.error_label.show_message(error_text(exc))
+        self.load_task: ops.Task | None = None
+        self.day_combo.currentIndexChanged.connect(self._load_slots)
+        self.resize(480, self.sizeHint().height())
+        today = session.clock.today()
+        self.load_task = ops.run_in_background(
+            lambda: days.list_days(session, date_from=today),
+            self._show_days,
+            lambda exc: self.error_label.show_message(error_text(exc)),
+            context=self,
+        )
+
+    @property
+    def loading(self) -> bool:
+        return self.load_task is not None and not self.load_task.done
+
+    def _show_days(self, upcoming: list[days.DayInfo]) -> None:
+        self.day_combo.blockSignals(True)
         for d in upcoming:
-            if d.locked and d.id != appointment["day_id"]:
+            if d.locked and d.id != self.appointment["day_id"]:
                 continue
             self.days[d.id] = d
             self.day_combo.addItem(
                 f"{format_date(date.fromisoformat(d.date))} — {d.site_name} (còn {d.free}/{d.capacity})",
                 d.id,
             )
-        self.day_combo.currentIndexChanged.connect(self._load_slots)
-        self.day_combo.setCurrentIndex(max(0, self.day_combo.findData(appointment["day_id"])))
+        self.day_combo.setCurrentIndex(max(0, self.day_combo.findData(self.appointment["day_id"])))
+        self.day_combo.blockSignals(False)
         self._load_slots()
-        self.resize(480, self.sizeHint().height())
 
     def _load_slots(self) -> None:
         self.slot_combo.clear()
         day = self.days.get(self.day_combo.currentData())
         if day is None:
             return
-        try:  # slot times and places only: no one's details are shown, so the read is not audited
-            schedule = day_schedule.day_schedule(
-                self.session, date.fromisoformat(day.date), day.site_id, record=False
-            )
-        except Exception as exc:
-            self.error_label.show_message(error_text(exc))
-            return
+        ctx, when, site_id = self.session, date.fromisoformat(day.date), day.site_id
+        self.load_task = ops.run_in_background(  # slot times and places only: no one's details, not audited
+            lambda: day_schedule.day_schedule(ctx, when, site_id, record=False),
+            lambda schedule: self._show_slots(day, schedule),
+            lambda exc: self.error_label.show_message(error_text(exc)),
+            context=self,
+        )
+
+    def _show_slots(self, day: days.DayInfo, schedule: day_schedule.DaySchedule) -> None:
+        if self.day_combo.currentData() != day.id:
+            return  # another day was chosen meanwhile
+        self.slot_combo.clear()
         for d in schedule.days:
             if d.day_id != day.id:
                 continue

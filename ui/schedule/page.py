@@ -25,7 +25,10 @@ from ksk_desktop.people.persons import target_group_labels
 from ksk_desktop.scheduling import campaigns, days, sites
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
+from ui import ops
+from ui.changes import Changes
 from ui.i18n import format_long_date, format_number
+from ui.lazy_page import LazyPage
 from ui.messages import error_text
 from ui.schedule.campaign_dialog import CampaignDialog, form_label
 from ui.schedule.day_dialog import DayDialog, date_edit, from_qdate, to_qdate
@@ -77,14 +80,18 @@ def _day_range(today: date) -> tuple[date, date]:
     return today, today + timedelta(days=180)
 
 
-class SchedulePage(QWidget):
-    refreshed = Signal()
+class SchedulePage(LazyPage):
+    cares = Changes.SCHEDULE | Changes.APPOINTMENTS
+
+    refreshed = Signal()  # the lists were read (or failed to be)
     dialog_opened = Signal(object)  # each dialog this page opens
 
     def __init__(self, session: StationSession | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session: StationSession | None = None
         self.dialog: QWidget | None = None
+        self.task: ops.Task | None = None
+        self.days_task: ops.Task | None = None
+        self._again = False
         self.site_list: list[sites.SiteInfo] = []
         self.campaign_list: list[campaigns.CampaignInfo] = []
         layout = QVBoxLayout(self)
@@ -135,7 +142,7 @@ class SchedulePage(QWidget):
         box.addLayout(_button_row(self.add_day_button, self.open_day_button))
         self.tabs.addTab(days_tab, "Ngày khám")
         for signal in (self.from_edit.dateChanged, self.to_edit.dateChanged, self.past_check.toggled):
-            signal.connect(self.reload_days)
+            signal.connect(lambda *_: self.reload_days())
 
         # campaigns
         campaigns_tab = QWidget(self)
@@ -188,11 +195,10 @@ class SchedulePage(QWidget):
     def manage(self) -> bool:
         return self.session is not None and self.session.can(Perm.SCHEDULE_MANAGE)
 
-    def set_session(self, session: StationSession | None) -> None:
+    def session_changed(self, session: StationSession | None) -> None:
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.done(0)  # type: ignore[attr-defined]
         self.dialog = None
-        self.session = session
         if session is not None:
             self._follow_today(session.clock.today())
         self.status_label.clear_message()
@@ -213,8 +219,12 @@ class SchedulePage(QWidget):
             for model in (self.days_model, self.campaigns_model, self.sites_model):
                 model.set_rows([])
             self.site_list, self.campaign_list = [], []
-            return
-        self.refresh()
+
+    def reload(self, changes: Changes) -> None:
+        if changes & Changes.SCHEDULE:
+            self.refresh()
+        else:
+            self.reload_days()
 
     def _follow_today(self, today: date) -> None:
         """Move the day filter to the session's today, unless someone has changed it."""
@@ -229,31 +239,69 @@ class SchedulePage(QWidget):
 
     # -- lists ------------------------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        if self.session is None:
+        """Read the sites, the campaigns and the exam days (in the background; ``refreshed`` follows)."""
+        ctx = self.session
+        if ctx is None or not ctx.can(Perm.PERSON_READ):
             return
-        try:
-            self.site_list = sites.list_sites(self.session)
-            self.campaign_list = campaigns.list_campaigns(self.session)
-        except Exception as exc:
-            self.error_label.show_message(error_text(exc))
+        if self.task is not None and not self.task.done:
+            self._again = True  # the answer on its way may predate the change
             return
+        self._again = False
+        start, end = self._days_range()
+        self.task = ops.run_in_background(
+            lambda: (sites.list_sites(ctx), campaigns.list_campaigns(ctx), days.list_days(ctx, start, end)),
+            lambda lists: self._show_lists(ctx, *lists),
+            lambda exc: self._failed(ctx, exc),
+            context=self,
+        )
+
+    def _show_lists(
+        self,
+        ctx: StationSession,
+        site_list: list[sites.SiteInfo],
+        campaign_list: list[campaigns.CampaignInfo],
+        day_rows: list[days.DayInfo],
+    ) -> None:
+        if ctx is not self.session:
+            return
+        self.site_list, self.campaign_list = site_list, campaign_list
         self.sites_model.set_rows(self.site_list)
         self.campaigns_model.set_rows(self.campaign_list)
-        self.reload_days()
+        self._show_days(day_rows)
         self.refreshed.emit()
+        if self._again:
+            self.refresh()
 
-    def reload_days(self) -> None:
-        if self.session is None or not self.session.can(Perm.PERSON_READ):
-            return
+    def _failed(self, ctx: StationSession, exc: BaseException) -> None:
+        if ctx is self.session:
+            self.error_label.show_message(error_text(exc))
+            self.refreshed.emit()
+
+    def _days_range(self) -> tuple[date, date]:
         self.from_edit.setEnabled(self.past_check.isChecked())
         start = (
             from_qdate(self.from_edit.date()) if self.past_check.isChecked() else self.session.clock.today()
         )
-        try:
-            rows = days.list_days(self.session, start, from_qdate(self.to_edit.date()))
-        except Exception as exc:
-            self.error_label.show_message(error_text(exc))
+        return start, from_qdate(self.to_edit.date())
+
+    def reload_days(self) -> None:
+        ctx = self.session
+        if ctx is None or not ctx.can(Perm.PERSON_READ):
             return
+        if self.task is not None and not self.task.done:
+            self._again = True  # the lists on their way bring the days too, but perhaps of another range
+            return
+        start, end = self._days_range()
+        self.days_task = ops.run_in_background(
+            lambda: days.list_days(ctx, start, end),
+            lambda rows: (
+                self._show_days(rows) if ctx is self.session and self._days_range() == (start, end) else None
+            ),
+            lambda exc: self._failed(ctx, exc),
+            context=self,
+        )
+
+    def _show_days(self, rows: list[days.DayInfo]) -> None:
         current = self.days_table.current_row()
         self.days_model.set_rows(rows)
         ids = [d.id for d in rows]
@@ -262,10 +310,9 @@ class SchedulePage(QWidget):
 
     # -- dialogs ----------------------------------------------------------------------------------------------------
     def _open(self, dialog: QWidget, done_message=None) -> QWidget:  # noqa: ANN001 - a callable or None
-        def finished(result: int) -> None:
+        def finished(result: int) -> None:  # the lists refresh from the dialog's changes (ui.changes)
             if result and done_message is not None:
                 self.status_label.show_message(done_message(dialog.result_value))  # type: ignore[attr-defined]
-            self.refresh()
 
         dialog.finished.connect(finished)  # type: ignore[attr-defined]
         dialog.finished.connect(dialog.deleteLater)  # type: ignore[attr-defined]
@@ -337,12 +384,10 @@ class SchedulePage(QWidget):
             campaign_id=campaign_id if isinstance(campaign_id, str) else None,
             date_to=last,
         )
-        dialog.planned.connect(lambda _data: self.reload_days())
         return self._open(dialog)  # type: ignore[return-value]
 
     def open_day(self, day: days.DayInfo | None) -> DayView | None:
         if day is None or self.session is None:
             return None
         view = DayView(self.session, day, self)
-        view.changed.connect(self.reload_days)
         return self._open(view)  # type: ignore[return-value]

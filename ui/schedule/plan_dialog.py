@@ -33,6 +33,7 @@ from ksk_desktop.people.persons import target_group_labels
 from ksk_desktop.scheduling import campaigns, planner, sites
 from ksk_desktop.station.session import StationSession
 from ui import ops
+from ui.changes import Changes
 from ui.i18n import format_date, format_number
 from ui.messages import error_text
 from ui.schedule.day_dialog import date_edit, from_qdate
@@ -113,11 +114,12 @@ class PlanDialog(QDialog):
         self.hamlet_list.setObjectName("planHamlets")
         self.hamlet_list.setMaximumHeight(110)
         self.hamlet_list.setToolTip("Đánh dấu các thôn/tổ cần xếp lịch; không đánh dấu thôn nào: cả xã")
-        for hamlet, n in people_list.hamlets(session):
-            item = QListWidgetItem(f"{hamlet} ({format_number(n)})", self.hamlet_list)
-            item.setData(Qt.ItemDataRole.UserRole, hamlet)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
+        self.hamlets_task = ops.run_in_background(
+            lambda: people_list.hamlets(session),
+            self._show_hamlets,
+            lambda exc: self.error_label.show_message(error_text(exc)),
+            context=self,
+        )
         self.not_examined_check = QCheckBox("Chỉ người chưa khám trong năm", self)
         self.not_examined_check.setChecked(True)
         self.rebalance_check = QCheckBox("Dàn đều lại cả lịch đã xếp (chưa khóa, chưa báo lịch)", self)
@@ -238,6 +240,13 @@ class PlanDialog(QDialog):
             self.summary_label.show_message(STALE)
         self.commit_button.setEnabled(False)
 
+    def _show_hamlets(self, rows: list[tuple[str, int]]) -> None:
+        for hamlet, n in rows:
+            item = QListWidgetItem(f"{hamlet} ({format_number(n)})", self.hamlet_list)
+            item.setData(Qt.ItemDataRole.UserRole, hamlet)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+
     # -- running ---------------------------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
@@ -272,6 +281,7 @@ class PlanDialog(QDialog):
             self._done,
             self._failed,
             context=self,
+            changes=Changes.NONE if dry_run else Changes.APPOINTMENTS | Changes.OUTBOX,
         )
 
     def _set_busy(self, busy: bool, text: str = "") -> None:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox, QWidget
 
 from ksk_desktop.scheduling import sites
 from ksk_desktop.station.session import StationSession
+from ui.changes import Changes
 from ui.task_dialog import FormError, TaskDialog
 from ui.widgets import MUTED_STYLE, MessageLabel
 
@@ -19,6 +20,7 @@ NO_CAPACITY_NOTE = (
 
 
 class SiteDialog(TaskDialog):
+    changes = Changes.SCHEDULE
     """*site* None: a new site; otherwise edit it (its kind cannot change: its days keep their slots)."""
 
     def __init__(

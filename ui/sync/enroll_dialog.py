@@ -7,13 +7,14 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLineEdit,
 
 from ksk_desktop.station.session import StationSession
 from ui import ops
+from ui.changes import Changes
 from ui.i18n import button_box
 from ui.messages import error_text
 from ui.widgets import ErrorLabel, paragraph
 
 
 def enroll(ctx: StationSession, hub: str, code: str, pin: str | None) -> dict:
-    """Runs on a worker thread (network)."""
+    """Runs on a network thread (``ops.run_network``)."""
     from sync.client.enrolment import enroll_station
 
     return enroll_station(ctx, hub, code, pin=pin)
@@ -72,8 +73,12 @@ class EnrollDialog(QDialog):
         self.ok_button.setEnabled(False)
         self.ok_button.setText("Đang đăng ký…")
         ctx = self.session
-        self.task = ops.run_in_background(
-            lambda: enroll(ctx, hub, code, pin or None), self._done, self._failed, context=self
+        self.task = ops.run_network(  # the network never runs on the database worker
+            lambda: enroll(ctx, hub, code, pin or None),
+            self._done,
+            self._failed,
+            context=self,
+            changes=Changes.SYNC,
         )
 
     def _done(self, result: dict) -> None:

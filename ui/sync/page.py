@@ -8,7 +8,6 @@ bar). Every database read runs in the background; the network only ever in the c
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -32,7 +31,9 @@ from ksk_desktop.outbox import sync_review, sync_state
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui import ops
+from ui.changes import Changes
 from ui.i18n import format_number
+from ui.lazy_page import LazyPage
 from ui.messages import error_text
 from ui.sync.enroll_dialog import EnrollDialog
 from ui.sync.status_indicator import SyncStatusIndicator, when_text
@@ -59,7 +60,9 @@ def load(ctx: StationSession) -> tuple[dict, list[dict]]:
     return sync_review.counts_by_kind(ctx), sync_review.review_parked(ctx)
 
 
-class SyncPage(QWidget):
+class SyncPage(LazyPage):
+    cares = Changes.OUTBOX | Changes.SYNC
+
     def __init__(
         self,
         session: StationSession | None = None,
@@ -67,7 +70,6 @@ class SyncPage(QWidget):
         controller: SyncController | None = None,
     ) -> None:
         super().__init__(parent)
-        self.session: StationSession | None = None
         self.controller = controller or SyncController(self)
         self.indicator = SyncStatusIndicator(self.controller)
         self.load_task: ops.Task | None = None
@@ -76,6 +78,7 @@ class SyncPage(QWidget):
         self.dismiss_dialog: QInputDialog | None = None
         self.parked_rows: list[dict] = []
         self.counts: dict = {}
+        self._reload_again = False
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
@@ -157,7 +160,7 @@ class SyncPage(QWidget):
         self.dismiss_button.setToolTip("Không gửi mục này nữa (cần ghi lý do; được ghi vào nhật ký)")
         self.dismiss_button.clicked.connect(self.dismiss_selected)
         self.reload_button = QPushButton("Làm mới", self)
-        self.reload_button.clicked.connect(self.reload)
+        self.reload_button.clicked.connect(lambda: self.load_now())
         actions.addWidget(self.retry_button)
         actions.addWidget(self.dismiss_button)
         actions.addStretch(1)
@@ -183,8 +186,7 @@ class SyncPage(QWidget):
         return table
 
     # -- session ------------------------------------------------------------------------------------------
-    def set_session(self, session: StationSession | None) -> None:
-        self.session = session
+    def session_changed(self, session: StationSession | None) -> None:
         if session is None:
             for dialog in (self.enroll_dialog, self.dismiss_dialog):
                 if dialog is not None and dialog.isVisible():
@@ -195,16 +197,11 @@ class SyncPage(QWidget):
             self.progress_label.clear_message()
             self.result_label.clear_message()
             self.action_label.clear_message()
+        # The status bar's indicator is always on screen: the controller reads the status at once.
         self.controller.set_session(session)
         if session is None:
             self.indicator.show_status(None)
         self._update_buttons()
-        if session is not None and self.isVisible():
-            self.reload()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.reload()
 
     # -- status ---------------------------------------------------------------------------------------------
     def _show_status(self, status: sync_state.SyncStatus) -> None:
@@ -275,8 +272,6 @@ class SyncPage(QWidget):
         if "accepted" in report:
             self.progress_label.show_message(progress_text(report))
         self._update_buttons()
-        if self.isVisible():
-            self.reload()
 
     def _auto_changed(self, *_args: object) -> None:
         self.controller.set_auto_interval(self.auto_minutes.value() if self.auto_check.isChecked() else None)
@@ -300,13 +295,16 @@ class SyncPage(QWidget):
             self.result_label.show_message(
                 f"Đã đăng ký với máy chủ {data['hub_url']} (mã thiết bị {data['device_id']}).", OK_STYLE
             )
-            self.controller.refresh()
 
     # -- counts and parked items -------------------------------------------------------------------------
-    def reload(self) -> None:
+    def reload(self, changes: Changes = Changes.SYNC) -> None:
         ctx = self.session
-        if ctx is None or ctx.closed or (self.load_task is not None and not self.load_task.done):
+        if ctx is None or ctx.closing:
             return
+        if self.load_task is not None and not self.load_task.done:
+            self._reload_again = True  # the answer on its way may predate the change
+            return
+        self._reload_again = False
         self.load_task = ops.run_in_background(
             lambda: load(ctx), self._loaded, self._load_failed, context=self
         )
@@ -314,6 +312,8 @@ class SyncPage(QWidget):
     def _loaded(self, result: tuple[dict, list[dict]]) -> None:
         if self.session is None:
             return
+        if self._reload_again:
+            self.reload()
         self.counts, self.parked_rows = result
         self.counts_table.setRowCount(0)
         for kind in sorted(self.counts, key=sync_review.kind_label):
@@ -390,12 +390,12 @@ class SyncPage(QWidget):
         def ok(_result: object) -> None:
             self.action_label.show_message(done_text, OK_STYLE)
             self._update_buttons()
-            self.controller.refresh()
-            self.reload()
 
         def failed(exc: BaseException) -> None:
             self.action_label.show_message(error_text(exc), ERROR_STYLE)
             self._update_buttons()
 
-        self.action_task = ops.run_in_background(lambda: fn(ctx), ok, failed, context=self)
+        self.action_task = ops.run_in_background(
+            lambda: fn(ctx), ok, failed, context=self, changes=Changes.OUTBOX | Changes.SYNC
+        )
         self._update_buttons()

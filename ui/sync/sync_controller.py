@@ -1,10 +1,16 @@
 """Runs the station's sync worker off the GUI thread and tells the window what is going on.
 
 One controller per main window. The worker runs in its own thread (never the GUI thread, never the shared
-``ops`` pool, which would stall other pages for as long as a sync waits out a backoff); its progress comes
-back through queued Qt signals. The status (pending, parked, last success, last error) is read in the
-background by a timer and after every run. Locking or closing the window hands the controller no session:
-a running sync is cancelled and waited for briefly, the timers stop.
+``ops`` worker, which would stall every page for as long as a request or a backoff lasts); even reading the
+hub link happens there. Its database steps are the core's units of work: its writes queue with ours on the
+core's writer lock (see ``ui.ops``). Its progress comes back through queued Qt signals; when a run ends, what
+it changed is announced on ``ops.hub()`` (what was sent, and what was pulled). The status (pending, parked,
+last success, last error) is read in the background by a timer and after every run.
+
+Locking or closing the window hands the controller no session: a running sync is asked to stop (it stops
+between requests, or at once while it waits) and the timers stop, without blocking the window; the window
+then lets the sync thread finish its request for a few seconds (``stopping_thread``) before the session is
+closed, and the core's ``close`` waits for a database step still running.
 """
 
 from __future__ import annotations
@@ -19,12 +25,21 @@ from ksk_desktop.outbox import sync_state
 from ksk_desktop.station.session import StationSession
 from sync.client.worker import SyncWorker, WorkerConfig
 from ui import ops
+from ui.changes import Changes
 from ui.messages import error_text
 
 log = logging.getLogger(__name__)
 
 STATUS_INTERVAL_MS = 30_000
-STOP_WAIT_S = 3.0  # at lock/close: a request in flight is bounded by the transport's timeouts
+STOP_WAIT_S = 3.0  # at lock/close: how long the request in flight may finish before the session closes
+
+
+def changes_of(report: dict) -> Changes:
+    """What a finished run changed: the outbox and the sync state always; what it pulled, if anything."""
+    changes = Changes.OUTBOX | Changes.SYNC
+    if report.get("pulled"):  # roster updates and merges (a merge re-points appointments and exams)
+        changes |= Changes.PEOPLE | Changes.APPOINTMENTS | Changes.EXAMS
+    return changes
 
 
 def gui_config() -> WorkerConfig:
@@ -48,10 +63,12 @@ class SyncController(QObject):
     ) -> None:
         super().__init__(parent)
         self.session: StationSession | None = None
+        self.status_task_count = 0  # status reads started (tests)
         self.config_factory = config_factory
         self.last_status: sync_state.SyncStatus | None = None
         self.last_report: dict | None = None
         self._worker: SyncWorker | None = None
+        self._cancel = threading.Event()  # the run in progress (if any) should stop
         self._thread: threading.Thread | None = None
         self._status_task: ops.Task | None = None
         self._refresh_again = False
@@ -62,6 +79,7 @@ class SyncController(QObject):
         self.auto_timer = QTimer(self)
         self.auto_timer.timeout.connect(self._auto_run)
         self.auto_minutes: int | None = None
+        ops.hub().changed.connect(self._on_changes)
 
     # -- session ----------------------------------------------------------------------------------------
     def set_session(self, session: StationSession | None) -> None:
@@ -76,20 +94,21 @@ class SyncController(QObject):
             self.auto_timer.start()
         self.refresh()
 
-    def stop(self, wait_s: float = STOP_WAIT_S) -> bool:
-        """Cancel a running sync and wait for it a little; stop the timers. True if nothing is left running."""
+    def stop(self) -> None:
+        """Ask a running sync to stop and stop the timers; never blocks (see ``stopping_thread``)."""
         self.status_timer.stop()
         self.auto_timer.stop()
-        worker, thread = self._worker, self._thread
-        if worker is not None:
-            worker.cancel()
-        if thread is not None:
-            thread.join(wait_s)
-            if thread.is_alive():
-                # It stops at its next check; anything it had in flight is resent with the same ids next time.
-                log.warning("sync thread still finishing a request after %.1f s", wait_s)
-                return False
-        return True
+        self.cancel()
+
+    def stopping_thread(self) -> threading.Thread | None:
+        """The sync thread if one is running: the window waits a little for it before closing the session."""
+        thread = self._thread
+        return thread if thread is not None and thread.is_alive() else None
+
+    def _on_changes(self, changes: Changes) -> None:
+        """Something now waits to be sent (or the sync state changed): the status bar shows it at once."""
+        if changes & (Changes.OUTBOX | Changes.SYNC):
+            self.refresh()
 
     # -- status -----------------------------------------------------------------------------------------
     @property
@@ -105,6 +124,7 @@ class SyncController(QObject):
             self._refresh_again = True  # the answer on its way may predate what the caller just changed
             return
         self._refresh_again = False
+        self.status_task_count += 1
         self._status_task = ops.run_in_background(
             lambda: sync_state.status(ctx), self._got_status, self._status_failed, context=self
         )
@@ -125,16 +145,18 @@ class SyncController(QObject):
     def run_now(self) -> str | None:
         """Start one sync run in the background. Returns why it could not start (Vietnamese), or None."""
         ctx = self.session
-        if ctx is None or ctx.closed:
+        if ctx is None or ctx.closing:
             return "Phiên làm việc đã khóa."
         if self.running:
             return "Đang đồng bộ."
-        try:
-            worker = SyncWorker(ctx, config=self.config_factory(), on_progress=self.progress.emit)
-        except Exception as exc:  # not enrolled, or the link cannot be read
-            return error_text(exc)
-        self._worker = worker
-        self._thread = threading.Thread(target=self._body, args=(worker,), name="ksk-sync-gui", daemon=True)
+        if self.last_status is not None and not self.last_status.enrolled:
+            return "Trạm chưa đăng ký với máy chủ đồng bộ: hãy đăng ký trước."
+        cancel = threading.Event()
+        self._cancel = cancel
+        config = self.config_factory()
+        self._thread = threading.Thread(
+            target=self._body, args=(ctx, config, cancel), name="ksk-sync-gui", daemon=True
+        )
         self._thread.start()
         self.running_changed.emit(True)
         if self.last_status is not None:
@@ -142,19 +164,32 @@ class SyncController(QObject):
             self.status_changed.emit(self.last_status)
         return None
 
-    def _body(self, worker: SyncWorker) -> None:  # the worker thread: no widgets here
+    def _body(self, ctx: StationSession, config: WorkerConfig, cancel: threading.Event) -> None:
+        """The sync thread: no widgets here. Reading the hub link is database work too, so it happens here."""
+        worker: SyncWorker | None = None
         try:
+            worker = SyncWorker(ctx, config=config, on_progress=self._progress_from_thread)
+            self._worker = worker
+            if cancel.is_set():
+                worker.cancel()
             result = worker.run_once().to_json()
-        except Exception as exc:  # e.g. the session was locked under it: items in flight are resent later
-            result = {"error": error_text(exc), "complete": False, "cancelled": worker.cancelled}
+        except Exception as exc:  # not enrolled, or the session was locked under it: items in flight go again
+            result = {"error": error_text(exc), "complete": False, "cancelled": cancel.is_set()}
         finally:
-            try:
-                worker.close()
-            except Exception:
-                log.exception("closing the sync transport failed")
+            if worker is not None:
+                try:
+                    worker.close()
+                except Exception:
+                    log.exception("closing the sync transport failed")
         try:
             self._worker_done.emit(result)
         except RuntimeError:  # the controller was deleted while the last request finished
+            pass
+
+    def _progress_from_thread(self, progress: dict) -> None:
+        try:
+            self.progress.emit(progress)
+        except RuntimeError:  # the controller is gone (the window closed during the run)
             pass
 
     @Slot(object)
@@ -164,13 +199,17 @@ class SyncController(QObject):
         self._worker = self._thread = None
         self.last_report = result
         self.running_changed.emit(False)
+        if self.session is None:
+            return  # locked or closed meanwhile: nothing to show, nobody to tell
         self.run_finished.emit(result)
-        self.refresh()
+        ops.hub().announce(changes_of(result))  # the status bar refreshes from it too
 
     def cancel(self) -> None:
         """Ask a running sync to stop at its next check (between requests, or at once while it waits)."""
-        if self._worker is not None:
-            self._worker.cancel()
+        self._cancel.set()
+        worker = self._worker
+        if worker is not None:
+            worker.cancel()
 
     # -- automatic sync -----------------------------------------------------------------------------------
     def set_auto_interval(self, minutes: int | None) -> None:
