@@ -307,7 +307,7 @@ def test_cancel_stops_a_waiting_worker_promptly_and_it_never_blocks_the_caller(a
     thread = worker.start()  # returns while the worker runs: it never gives up by itself (max_failures=None)
     assert thread.is_alive()
     # The first attempt failed: the worker now waits out a 30 s backoff.
-    wait_until(lambda: sync_state.status(ctx)["consecutive_failures"], timeout=20, what="a failed attempt")
+    wait_until(lambda: sync_state.status(ctx).consecutive_failures, timeout=20, what="a failed attempt")
     worker.cancel()
     assert worker.join(5), "worker did not stop"  # well before the backoff was over
     status = sync_state.status(ctx)
