@@ -350,6 +350,7 @@ class HubStore:
             seen: set[str] = set()
             for i in range(0, len(ids), 500):
                 seen.update(s.scalars(select(Item.item_id).where(Item.item_id.in_(ids[i : i + 500]))).all())
+            authz.prepare(s, items)
             for it in items:
                 item_id = str(it.get("item_id", ""))
                 if item_id in seen:
@@ -423,7 +424,7 @@ class HubStore:
         if not UUID_RE.match(item_id):
             raise ItemRejected("bad_item_id", "Mã mục không phải UUID.")
         if kind not in KINDS:
-            raise ItemRejected("unknown_kind", f"Loại dữ liệu {str(kind)[:30]!r} máy chủ không nhận.")
+            raise ItemRejected("unknown_kind", "Máy chủ không nhận loại dữ liệu này.")  # not echoed back
         entity_id = it.get("entity_id")
         if not fits(entity_id, ENTITY_ID_MAX):
             raise ItemRejected("bad_entity_id", "Thiếu mã bản ghi hoặc mã không hợp lệ.")
