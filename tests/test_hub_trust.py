@@ -27,6 +27,7 @@ import pytest
 import requests
 from testkit import fhir_examples as ex
 from testkit.hubdb import BACKENDS, empty_hub_db
+from testkit.hubitems import consent_item, item, person_item
 from testkit.hubproc import HubProcess
 from testkit.stations import PASSWORD, add_people, enroll, new_station, register_station
 from testkit.waiting import wait_until
@@ -89,36 +90,6 @@ def device(proc: HubProcess, station: tuple[str, str], *, claim: str | None = No
         store.close()
     answer = HubTransport(proc.url).enroll(code, station[0], str(uuid.uuid4()), claim)
     return HubTransport(proc.url, answer["token"])
-
-
-def person_item(pid: str | None = None, *, version: int = 1, commune: str = "10507", **fields) -> dict:
-    pid = pid or str(uuid.uuid4())
-    payload = {"id": pid, "version": version, "flags": [], "commune_code": commune, **fields}
-    return {
-        "item_id": str(uuid.uuid4()),
-        "kind": "person",
-        "entity_id": pid,
-        "entity_version": version,
-        "payload": payload,
-    }
-
-
-def item(kind: str, entity_id: str, payload: dict, version: int = 1) -> dict:
-    return {
-        "item_id": str(uuid.uuid4()),
-        "kind": kind,
-        "entity_id": entity_id,
-        "entity_version": version,
-        "payload": payload,
-    }
-
-
-def consent_item(
-    person_id: str, consent_id: str | None = None, *, active: bool = True, version: int = 1
-) -> dict:
-    cid = consent_id or str(uuid.uuid4())
-    payload = {"id": cid, "person_id": person_id, "kind": "ehr_share", "active": active, "given_by": "self"}
-    return item("consent", cid, payload, version)
 
 
 def outcomes(results: list[dict]) -> list[tuple[str, str | None]]:
@@ -595,3 +566,21 @@ def test_serving_warns_when_postgresql_elsewhere_is_reached_without_verified_tls
     assert database_tls_warning("postgresql+psycopg://ksk_hub:x@127.0.0.1:5432/ksk_hub") is None
     assert database_tls_warning("postgresql+psycopg://ksk_hub@/ksk_hub?host=/run/postgresql") is None
     assert database_tls_warning("sqlite:///hub.db") is None
+
+
+def test_the_hub_administrator_sets_the_limits_when_starting_the_hub(tmp_path):
+    extra = ["--enroll-per-minute", "2", "--auth-failures-per-minute", "0"]  # 0: that limit off
+    with HubProcess(tmp_path / "hub.db", extra=extra) as proc:
+        wrong = {"code": "AAAA-BBBB-CCCC-DDDD", "station_code": A[0], "station_id": str(uuid.uuid4())}
+        tries = [
+            call(proc.url, "POST", "/api/v1/enroll", source="127.0.0.5", body=wrong)[0] for _ in range(3)
+        ]
+        assert tries == [403, 403, 429]
+        guesses = [
+            call(proc.url, "GET", "/api/v1/changes", source="127.0.0.6", token="x")[0] for _ in range(25)
+        ]
+        assert guesses == [401] * 25
+    bad = run_ksk(
+        "hub", "serve", "--db", str(tmp_path / "x.db"), "--enroll-per-minute", "-1", data_dir=tmp_path
+    )
+    assert bad.returncode != 0 and "Giới hạn" in bad.stderr

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from testkit.hubdb import BACKENDS, empty_hub_db
+from testkit.hubitems import person_item
 from testkit.stations import register_station
 
 with warnings.catch_warnings():
@@ -72,33 +73,6 @@ def enroll(api, store, station="TYT-A", commune="10507") -> dict:
 
 def auth(dev: dict) -> dict:
     return {"Authorization": dev["Authorization"]}
-
-
-def person_item(
-    pid: str | None = None,
-    *,
-    personal_id: str | None = None,
-    name: str = "Nguyễn Văn An",
-    version: int = 1,
-    **fields,
-) -> dict:
-    pid = pid or str(uuid.uuid4())
-    payload = {
-        "id": pid,
-        "name": name,
-        "personal_id": personal_id,
-        "version": version,
-        "flags": [],
-        "commune_code": "10507",
-        **fields,
-    }
-    return {
-        "item_id": str(uuid.uuid4()),
-        "kind": "person",
-        "entity_id": pid,
-        "entity_version": version,
-        "payload": payload,
-    }
 
 
 def push(api, dev, items) -> list[dict]:

@@ -87,32 +87,34 @@ def _station_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _station_list(args: argparse.Namespace) -> int:
-    rows = _admin(args, lambda store: store.stations())
-    _emit(
-        args,
-        rows,
-        "\n".join(
-            f"{r['station_code']}  {', '.join(r['commune_codes'])}  {r['name'] or ''}  ({r['devices']} thiết bị)"
-            for r in rows
-        )
-        or "Chưa có trạm nào được đăng ký.",
-    )
+def _emit_rows(args: argparse.Namespace, rows: list[dict], line, empty: str) -> int:  # noqa: ANN001
+    """A listing: the rows as JSON, or one line each (*empty* when there are none)."""
+    _emit(args, rows, "\n".join(line(r) for r in rows) or empty)
     return 0
+
+
+def _station_list(args: argparse.Namespace) -> int:
+    return _emit_rows(
+        args,
+        _admin(args, lambda store: store.stations()),
+        lambda r: (
+            f"{r['station_code']}  {', '.join(r['commune_codes'])}  {r['name'] or ''}  "
+            f"({r['devices']} thiết bị)"
+        ),
+        "Chưa có trạm nào được đăng ký.",
+    )
 
 
 def _handover_list(args: argparse.Namespace) -> int:
-    rows = _admin(args, lambda store: store.handovers(everything=args.all))
-    _emit(
+    return _emit_rows(
         args,
-        rows,
-        "\n".join(
-            f"#{r['id']}  người {r['person_id']}: {r['from_station'] or '?'} → {r['to_station']}  [{r['state']}]"
-            for r in rows
-        )
-        or "Không có yêu cầu chuyển giao nào đang chờ.",
+        _admin(args, lambda store: store.handovers(everything=args.all)),
+        lambda r: (
+            f"#{r['id']}  người {r['person_id']}: {r['from_station'] or '?'} → {r['to_station']}  "
+            f"[{r['state']}]"
+        ),
+        "Không có yêu cầu chuyển giao nào đang chờ.",
     )
-    return 0
 
 
 def _handover_release(args: argparse.Namespace) -> int:
@@ -189,21 +191,12 @@ def _fhir_retry(args: argparse.Namespace) -> int:
 
 
 def _devices(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
-        rows = store.devices()
-    finally:
-        store.close()
-    _emit(
+    return _emit_rows(
         args,
-        rows,
-        "\n".join(
-            f"{d['device_id']}  {d['station_code']}  {'THU HỒI' if d['revoked'] else 'hoạt động'}"
-            for d in rows
-        )
-        or "Chưa có thiết bị nào.",
+        _admin(args, lambda store: store.devices()),
+        lambda d: f"{d['device_id']}  {d['station_code']}  {'THU HỒI' if d['revoked'] else 'hoạt động'}",
+        "Chưa có thiết bị nào.",
     )
-    return 0
 
 
 def _revoke(args: argparse.Namespace) -> int:
