@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import secrets
 import threading
 from collections.abc import Callable, Iterator
@@ -23,12 +22,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import create_engine, event, func, select, update
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.ids import new_id
 from sync.hub import authz, fhirqueue, handover, limits, people, stations
+from sync.hub.admin import HubAdministration
+from sync.hub.dbfile import private_sqlite_file
 from sync.hub.errors import (
     BadEnrollCode,
     Conflict,
@@ -96,30 +97,6 @@ def default_url() -> str:
     return "sqlite:///hub.db"
 
 
-def private_sqlite_file(url: str) -> None:
-    """Create the hub's SQLite file readable by its owner only (0600), and tighten an existing one: it holds
-    every station's people. SQLite gives its -wal and -shm files the database file's permissions."""
-    try:
-        parsed = make_url(url)
-    except Exception:  # noqa: BLE001 - not a URL we can read: the engine will say why
-        return
-    path = parsed.database
-    if (
-        not parsed.drivername.startswith("sqlite")
-        or not path
-        or path == ":memory:"
-        or path.startswith("file:")
-    ):
-        return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        if os.fstat(fd).st_mode & 0o077:
-            os.fchmod(fd, 0o600)
-            log.warning("hub database file was readable by others: permissions set to 0600")
-    finally:
-        os.close(fd)
-
-
 def make_engine(url: str) -> Engine:
     """An engine for *url*; SQLite gets WAL with full fsync and explicit (IMMEDIATE for writes) transactions."""
     if url.startswith("sqlite"):
@@ -150,8 +127,9 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
-class HubStore:
-    """All hub state behind one object; the web app and the ``ksk hub`` commands both use it."""
+class HubStore(HubAdministration):
+    """All hub state behind one object; the web app and the ``ksk hub`` commands both use it (the
+    administrator's registry and handover operations come from ``sync.hub.admin``)."""
 
     def __init__(
         self, url: str | None = None, *, clock: Callable[[], datetime] = SYSTEM_CLOCK.utcnow
@@ -200,26 +178,6 @@ class HubStore:
     def session(self, *, write: bool = False) -> contextlib.AbstractContextManager[Session]:
         """A unit of work for hub modules outside the store (the FHIR forwarder): serialised when *write*."""
         return self._write() if write else self._read()
-
-    # -- enrolment --------------------------------------------------------------------------------
-    # -- the station registry -----------------------------------------------------------------------
-    def add_station(
-        self,
-        code: str,
-        communes: list[str],
-        *,
-        name: str | None = None,
-        facilities: list[str] | None = None,
-    ) -> dict:
-        """Register a station and the communes it serves (the first is its own); see ``sync.hub.stations``."""
-        with self._write() as s:
-            info = stations.add(s, code, communes, self.clock(), name=name, facilities=facilities)
-        log.info("station registered: %s", info.code)
-        return info.to_json()
-
-    def stations(self) -> list[dict]:
-        with self._read() as s:
-            return stations.listing(s)
 
     # -- enrolment --------------------------------------------------------------------------------
     def new_enroll_code(self, station_code: str, valid_days: int = ENROLL_CODE_DAYS) -> str:
@@ -536,62 +494,6 @@ class HubStore:
         more = len(rows) == limit
         next_cursor = rows[-1].seq if more else max(newest, cursor)
         return {"changes": changes, "catalogue": [], "next_cursor": next_cursor, "more": more}
-
-    # -- handovers --------------------------------------------------------------------------------
-    def handovers(self, *, everything: bool = False) -> list[dict]:
-        """Handover requests (pending ones, or all): ids and station codes only."""
-        with self._read() as s:
-            return handover.listing(s, everything=everything)
-
-    def release_handover(self, request_id: int) -> dict:
-        """The administrator releases a request: the person moves to the requesting station."""
-        with self._write() as s:
-            row = s.get(handover.HubHandover, request_id)
-            if row is None:
-                raise NotFound(f"Không có yêu cầu chuyển giao #{request_id}.")
-            done = people.hand_over(s, row, self.clock())
-        log.info("handover #%s released to station %s", request_id, done["to_station"])
-        return done
-
-    def refuse_handover(self, request_id: int) -> dict:
-        with self._write() as s:
-            row = s.get(handover.HubHandover, request_id)
-            if row is None:
-                raise NotFound(f"Không có yêu cầu chuyển giao #{request_id}.")
-            if row.state != handover.PENDING:
-                raise Conflict("Yêu cầu chuyển giao này đã được xử lý.")
-            row.state, row.decided_at = handover.REFUSED, self.clock()
-            return handover.to_json(row)
-
-    def move_person(self, person_id: str, to_station: str, commune_code: str | None = None) -> dict:
-        """The administrator hands a person over directly (e.g. the owning station asked for it)."""
-        now = self.clock()
-        with self._write() as s:
-            kept = people.resolve(s, person_id)
-            person = s.get(HubPerson, kept)
-            if person is None:
-                raise NotFound("Máy chủ không có hồ sơ người này.")
-            station = stations.get(s, to_station)
-            if station is None:
-                raise NotFound(f"Trạm {to_station} chưa được đăng ký ở máy chủ.")
-            if commune_code is not None and commune_code not in station.communes:
-                raise Conflict(f"Trạm {to_station} không phục vụ xã/phường {commune_code}.")
-            if station.code == stations.station_of_commune(s, person.commune_code):
-                raise Conflict(f"Người này đã thuộc trạm {to_station}.")
-            row = handover.request(
-                s,
-                person_id=kept,
-                linked_id=kept,
-                from_station=stations.station_of_commune(s, person.commune_code),
-                to_station=station.code,
-                to_commune=commune_code or station.communes[0],
-                requested_by="admin",
-                now=now,
-                reopen=True,
-            )
-            done = people.hand_over(s, row, now)
-        log.info("person handed over to station %s by the administrator", to_station)
-        return done | {"request_id": row.id}
 
     # -- reporting --------------------------------------------------------------------------------
     def stats(self) -> dict:
