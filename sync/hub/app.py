@@ -66,7 +66,7 @@ station serving their commune (one station per commune).
   the station, and an entity id another station sent first is refused.
 * A person registered at another station (same personal ID) is answered `known_elsewhere`: the station's
   record is linked, nothing of the other record is returned or pulled, and a handover request waits for the
-  hub administrator (`ksk hub handover`).
+  hub administrator, who releases or refuses it.
 * The hub refuses before it reads: the credential is checked from the headers before the body, bodies above
   8 MiB are answered 413 unread, repeated failed authentications and enrolment attempts from one address are
   answered 429, each item's payload has its own size and nesting limit, and error answers never echo what

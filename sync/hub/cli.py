@@ -136,7 +136,12 @@ def _handover_move(args: argparse.Namespace) -> int:
 
 
 def _enroll_code(args: argparse.Namespace) -> int:
-    code = _admin(args, lambda store: store.new_enroll_code(args.station, args.days))
+    from ksk_desktop.errors import NotFound
+
+    try:
+        code = _admin(args, lambda store: store.new_enroll_code(args.station, args.days))
+    except NotFound as exc:  # the station is not registered yet: say which command registers it
+        raise NotFound(f"{exc.message.rstrip('.')} (ksk hub station add).") from None
     _emit(
         args,
         {"station_code": args.station, "code": code, "valid_days": args.days},

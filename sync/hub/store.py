@@ -195,10 +195,7 @@ class HubStore(HubAdministration):
         now = self.clock()
         with self._write() as s:
             if stations.get(s, station_code) is None:
-                raise NotFound(
-                    f"Trạm {station_code} chưa được đăng ký ở máy chủ: đăng ký trạm trước "
-                    "(ksk hub station add)."
-                )
+                raise NotFound(f"Trạm {station_code} chưa được đăng ký ở máy chủ: đăng ký trạm trước.")
             s.add(
                 EnrollCode(
                     code_hash=sha256_hex(_norm_code(code)),
