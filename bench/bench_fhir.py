@@ -82,6 +82,7 @@ def forward_round(store: HubStore, fhir: FhirClient, label: str, n: int) -> None
 def bench_forward(n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, FhirPeer() as peer:
         store = HubStore(f"sqlite:///{Path(tmp) / 'hub.db'}")
+        store.add_station("TYT-BENCH", ["11680"])  # the hub administrator registers the station first
         code = store.new_enroll_code("TYT-BENCH")
         _dev, token = store.enroll(code, "TYT-BENCH", str(uuid.uuid4()), "11680")
         device = store.authenticate(token)

@@ -13,7 +13,7 @@ API_VERSION = "1"
 KINDS = frozenset(
     {"person", "person_merge", "consent", "appointment", "exam", "amendment", "referral", "audit_head"}
 )
-STATUSES = frozenset({"accepted", "duplicate", "rejected"})
+STATUSES = frozenset({"accepted", "duplicate", "rejected", "known_elsewhere"})
 CHANGE_TYPES = frozenset({"roster", "merge"})
 
 MAX_PUSH_ITEMS = 1000

@@ -10,6 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import update
 from testkit import fhir_examples as ex
+from testkit.stations import register_station
 
 from sync.fhir import codes
 from sync.fhir.client import FhirClient
@@ -29,6 +30,7 @@ def store(tmp_path):
 
 @pytest.fixture
 def device(store):
+    register_station(store, "TYT-KT", "11680")
     code = store.new_enroll_code("TYT-KT")
     _device_id, token = store.enroll(code, "TYT-KT", str(uuid.uuid4()), "11680")
     return store.authenticate(token)
@@ -110,7 +112,7 @@ def test_the_hub_checks_exams_and_counts_them_per_kind(store, device):
             item("exam", draft["id"], 1, draft),
             item("exam", str(uuid.uuid4()), 1, wrong),
             item("amendment", amendment_without_base["id"], 2, amendment_without_base),
-            item("referral", str(uuid.uuid4()), 1, ex.referral()),
+            item("referral", str(uuid.uuid4()), 1, ex.referral() | {"person_id": person["id"]}),
         ],
     )
     assert [a["status"] for a in answers] == [
@@ -215,17 +217,21 @@ def test_a_document_that_cannot_become_a_record_is_parked(store, device):
     assert "Thời điểm ký" in store.stats()["fhir"]["parked_items"][0]["reason"]
 
 
-def test_server_down_and_person_missing_are_retried_not_parked(store, device, medplum):
+def test_server_down_is_retried_not_parked_and_an_exam_needs_its_person_first(store, device, medplum):
     person = unique_person()
     exam = ex.exam_document(person["id"])
-    store.push(device, [item("exam", exam["id"], 1, exam)])  # the person's item has not arrived yet
+    early = item("exam", exam["id"], 1, exam)
+    (answer,) = store.push(device, [early])  # the person's item has not arrived yet: nothing is queued
+    assert answer["status"] == "rejected" and answer["code"] == "unknown_person"
     fhir = FhirClient(medplum.url)
     report = Forwarder(store, fhir, config=NOW_CONFIG).run_once()
-    assert report.retried >= 1 and report.sent == 0 and WAITING_FOR_PERSON in report.errors
+    assert report.sent == report.retried == 0 and WAITING_FOR_PERSON not in report.errors
     store.push(device, [item("person", person["id"], 1, person), consent(person["id"])])
+    assert store.push(device, [early])[0]["status"] == "accepted"  # the same item, re-queued by a person
     down = FhirClient("http://127.0.0.1:9/fhir/R4", timeout=(1.0, 1.0))  # nothing listens on port 9
-    report = Forwarder(store, down, config=NOW_CONFIG).run_once()
-    assert report.retried >= 1 and report.sent == 0 and report.parked == 0
+    for _round in range(2):  # down twice: each round is one more attempt, never a parking
+        report = Forwarder(store, down, config=NOW_CONFIG).run_once()
+        assert report.retried >= 1 and report.sent == 0 and report.parked == 0
     with store.session() as s:
         row = s.query(FhirForward).one()
         assert row.state == "pending" and row.attempts >= 2 and "kết nối" in row.last_error

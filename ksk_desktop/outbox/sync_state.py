@@ -1,11 +1,13 @@
 """The station side of sync, without HTTP: the hub link, the outbox state machine, and what the sync page shows.
 
-Outbox items move ``pending → in_flight → sent | parked``. Items are marked ``in_flight`` (and persons
+Outbox items move ``pending → in_flight → sent | parked | elsewhere``. Items are marked ``in_flight`` (and persons
 serialised as stored) in one transaction before they go out; only a complete, well-formed per-item answer
 moves them on, in one transaction. Anything else puts them back to ``pending`` with the same ids, and an
 ``in_flight`` item found when a worker starts is an upload whose outcome was never learnt: it goes back to
 ``pending`` too (the hub answers "duplicate" if it had arrived). A rejected item is ``parked`` with the hub's
-reason until a person re-queues it; it never blocks the others.
+reason until a person re-queues it; it never blocks the others. A person the hub already holds for another
+station is answered "known elsewhere": the item is ``elsewhere`` (delivered, and linked at the hub; the record
+comes to this station if the hub administrator hands the person over).
 
 The device credential is read and written only here, inside the encrypted station database.
 
@@ -37,6 +39,7 @@ from ksk_desktop.station.session import StationSession
 
 STATE_ID = 1
 UNSENT = ("pending", "in_flight")
+ELSEWHERE = "elsewhere"  # delivered; the hub holds the person for another station
 AUDIT_HEAD_NS = uuid.UUID("6b1f5a8e-4c1d-4a57-9d0e-3f2a9c7e5b10")
 
 
@@ -164,6 +167,7 @@ class SyncStatus(Shape):
     consecutive_failures: int
     next_attempt_at: str | None
     pull_cursor: int
+    elsewhere: int = 0  # people the hub holds for another station ("known elsewhere")
     running: bool = not_in_json(False)  # a run is under way in this process (the GUI's controller sets it)
 
     def with_running(self, running: bool) -> SyncStatus:
@@ -192,6 +196,7 @@ def status(ctx: StationSession) -> SyncStatus:
         consecutive_failures=row.consecutive_failures if row else 0,
         next_attempt_at=_iso(row.next_attempt_at) if row else None,
         pull_cursor=row.pull_cursor if row else 0,
+        elsewhere=counts.get(ELSEWHERE, 0),
     )
 
 
@@ -348,6 +353,7 @@ class Applied:
     duplicate: int = 0
     rejected: int = 0
     requeued: int = 0  # edited while in flight: a follow-up item carries the newer version
+    elsewhere: int = 0  # people the hub holds for another station
 
 
 def apply_results(
@@ -376,6 +382,11 @@ def apply_results(
                 row.state = "parked"
                 row.last_error = f"{res.get('code') or 'rejected'}: {res.get('reason') or ''}".strip()
                 done.rejected += 1
+                continue
+            if res["status"] == "known_elsewhere":
+                row.state, row.sent_at = ELSEWHERE, now
+                row.last_error = f"known_elsewhere: {res.get('reason') or ''}".strip()
+                done.elsewhere += 1
                 continue
             row.state, row.sent_at, row.last_error = "sent", now, None
             if res["status"] == "accepted":

@@ -68,6 +68,8 @@ def _run(ctx: StationSession, args: argparse.Namespace) -> int:
         f"Đã gửi: {report.accepted} mới, {report.duplicate} trùng (đã có ở máy chủ), {report.rejected} bị từ chối. "
         f"Nhận về: {report.pulled} thay đổi. Còn chờ: {status.pending}, bị từ chối chờ xử lý: {status.parked}."
     )
+    if report.elsewhere:
+        human += f"\nĐã có hồ sơ ở trạm khác (chờ chuyển giao): {report.elsewhere}."
     if report.error:
         human += f"\nLỗi: {report.error}"
     emit(args, data, human)
@@ -81,7 +83,8 @@ def _status(ctx: StationSession, args: argparse.Namespace) -> int:
     human = "\n".join(
         [
             f"Máy chủ: {st.hub_url or 'chưa đăng ký'}",
-            f"Chờ gửi: {st.pending}   Bị từ chối: {st.parked}   Đã gửi: {st.sent}",
+            f"Chờ gửi: {st.pending}   Bị từ chối: {st.parked}   Đã gửi: {st.sent}"
+            + (f"   Có hồ sơ ở trạm khác: {st.elsewhere}" if st.elsewhere else ""),
             f"Lần đồng bộ thành công gần nhất: {st.last_success_at or 'chưa có'}",
             f"Lỗi gần nhất: {st.last_error or 'không có'}",
         ]

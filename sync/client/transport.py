@@ -182,9 +182,11 @@ class HubTransport:
 
     @staticmethod
     def _json(resp: requests.Response) -> dict:
-        if resp.status_code in (401, 403):
+        if resp.status_code in (401, 403, 409):
             detail = _detail(resp)
             raise HubRefused(detail or "Máy chủ từ chối thiết bị này (chưa đăng ký hoặc đã bị thu hồi).")
+        if resp.status_code == 429:  # the hub limits this address for a while: a later attempt works
+            raise HubAnswerInvalid("Máy chủ đang tạm giới hạn số yêu cầu từ máy này; sẽ thử lại sau.")
         if resp.status_code != 200:
             raise HubAnswerInvalid(f"Máy chủ trả lời mã {resp.status_code}.")
         ctype = resp.headers.get("Content-Type", "")
