@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import exam_ui_support as support
-from exam_support import DOCTOR2, INTERNAL, staff
+from exam_support import DOCTOR2, INTERNAL, STAFF_PASSWORD, staff
 from exam_ui_support import editor_of, make_page, message_boxes, wait_saved
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -123,7 +123,7 @@ def test_implausible_blood_pressure_must_be_confirmed_before_signing(qtbot, worl
         expected_version=st.section_versions["internal"],
     )
     assert page.editor.load_exam(exam_id)
-    assert not page.editor.sign_now()
+    assert not page.editor.sign_now(STAFF_PASSWORD)
     (box,) = message_boxes()
     assert "Cần kiểm tra và xác nhận" in box.text() and "300 mmHg" in box.text()
     box.close()
@@ -131,7 +131,7 @@ def test_implausible_blood_pressure_must_be_confirmed_before_signing(qtbot, worl
     for field in ("systolic", "diastolic"):
         page.editor.assessment.confirm_boxes[field].setChecked(True)
     assert page.editor.assessment.confirm_boxes == {}
-    assert page.editor.sign_now()
+    assert page.editor.sign_now(STAFF_PASSWORD)
     assert records.load(doctor, exam_id).document["status"] == "signed"
 
 
@@ -152,7 +152,7 @@ def test_missing_required_fields_are_listed_and_block_signing(qtbot, world, doct
     assert editor_of(page, "eyes.class").value() == 2
     wait_saved(qtbot, page)
     assert "eyes.class" not in page.editor.assessment.missing_keys()
-    assert not page.editor.sign_now()
+    assert not page.editor.sign_now(STAFF_PASSWORD)
     (box,) = message_boxes()
     assert (
         "Còn thiếu các trường bắt buộc" in box.text()

@@ -1,4 +1,4 @@
-"""``ksk hub serve|enroll-code|stats|devices|revoke|fingerprint``: run and administer the reference city hub.
+"""``ksk hub serve|enroll-code|stats|devices|revoke|doctor-key|fingerprint``: run and administer the reference city hub.
 
 Registered through the ``ksk.cli`` entry-point group, so the core CLI never imports this package.
 """
@@ -217,6 +217,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     db_arg(p)
     p.add_argument("--device", required=True, help="mã thiết bị")
     p.set_defaults(handler=_revoke)
+    from sync.hub import doctor_key_cli
+
+    doctor_key_cli.register(cmds, common, db_arg)
     p = cmds.add_parser(
         "fingerprint", parents=[common], help="dấu vân tay SHA-256 của chứng chỉ máy chủ (để trạm ghim)"
     )

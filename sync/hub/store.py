@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.ids import new_id
-from sync.hub import fhirqueue, people
+from sync.hub import doctor_keys, fhirqueue, people
 from sync.hub.items import (
     COMMUNE_CODE_MAX,
     ENTITY_ID_MAX,
@@ -374,8 +374,11 @@ class HubStore:
         if kind == "audit_head":
             warning = self._check_head(s, device, payload, now, store=True)
             return {"warning": warning} if warning else {}
+        if kind == "doctor_key":
+            return doctor_keys.register(s, device.station_code, device.id, entity_id, payload, now)
         if kind in fhirqueue.FORWARD_KINDS:
             fhirqueue.check_exam(entity_id, version, payload)  # queued for FHIR once stored (push)
+            return doctor_keys.check_exam(s, device.station_code, payload)  # the doctor's signature
         return {}  # appointment, referral: stored as received until their domain lands
 
     def _check_head(

@@ -38,15 +38,18 @@ class AddUserDialog(TaskDialog):
         self.password2_edit = password_edit(parent=self)
         self.form.addRow("Tên đăng nhập", self.username_edit)
         self.form.addRow("Họ và tên", self.full_name_edit)
+        self.licence_edit = QLineEdit(self)
+        self.licence_edit.setPlaceholderText("bác sĩ: cần để ký phiếu khám, ví dụ 000123/HP-CCHN")
         self.form.addRow("Vai trò", self.role_combo)
+        self.form.addRow("Số chứng chỉ hành nghề", self.licence_edit)
         self.form.addRow("Mật khẩu", self.password_edit)
         self.form.addRow("Nhập lại mật khẩu", self.password2_edit)
 
     def prepare(self) -> Callable[[], users.UserRow]:
         password = _same_passwords(self.password_edit, self.password2_edit)
         ctx, username, full_name = self.session, self.username_edit.text(), self.full_name_edit.text()
-        role = self.role_combo.currentData()
-        return lambda: users.add_user(ctx, username, role, password, full_name)
+        role, licence = self.role_combo.currentData(), self.licence_edit.text()
+        return lambda: users.add_user(ctx, username, role, password, full_name, licence)
 
 
 class ChangePasswordDialog(TaskDialog):

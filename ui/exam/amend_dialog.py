@@ -14,7 +14,7 @@ from ksk_desktop.exams.forms import load_form
 from ksk_desktop.station.session import StationSession
 from ui.exam.form_view import FormView
 from ui.i18n import apply_button_texts
-from ui.widgets import ErrorLabel, paragraph
+from ui.widgets import ErrorLabel, paragraph, password_edit
 
 
 class AmendDialog(QDialog):
@@ -49,6 +49,10 @@ class AmendDialog(QDialog):
         )
         self.confirm_check.setObjectName("amendConfirm")
         layout.addWidget(self.confirm_check)
+        layout.addWidget(QLabel("Mật khẩu của bạn (để mở khóa ký):", self))
+        self.password_edit = password_edit(parent=self)
+        self.password_edit.setObjectName("amendPassword")
+        layout.addWidget(self.password_edit)
         self.error_label = ErrorLabel(self)
         layout.addWidget(self.error_label)
         self.buttons = QDialogButtonBox(
@@ -76,8 +80,16 @@ class AmendDialog(QDialog):
             self.error_label.show_message("Chưa sửa trường nào so với bản đã ký.")
             return
         confirm = list(changes) if self.confirm_check.isChecked() else []
+        password = self.password_edit.text()
+        if not password:
+            self.error_label.show_message("Nhập mật khẩu của bạn để ký phiếu đính chính.")
+            self.password_edit.setFocus()
+            return
+        self.password_edit.clear()
         try:
-            doc = amendments.amend(self.ctx, self.doc["id"], reason, changes, confirm=confirm)
+            doc = amendments.amend(
+                self.ctx, self.doc["id"], reason, changes, confirm=confirm, password=password
+            )
         except SigningBlocked as exc:
             self.error_label.show_message(
                 exc.message

@@ -25,8 +25,9 @@ from ui.exam.autosave import AUTOSAVE_MS, SectionAutosave
 from ui.exam.display import iso_date
 from ui.exam.form_view import FormView
 from ui.exam.plan_editor import PlanEditor
+from ui.exam.sign_dialog import ask_password
 from ui.exam.sign_panel import SignPanel
-from ui.messages import ask, show_error
+from ui.messages import show_error
 from ui.widgets import MessageLabel, heading
 
 PLAN = plan.PLAN_SECTION
@@ -327,7 +328,7 @@ class ExamEditor(QWidget):
             return
         if not self.autosave.flush():
             return
-        ask(
+        ask_password(
             self,
             "Ký xác nhận phiếu khám",
             f"Ký xác nhận phiếu khám của {self.person.name}? Sau khi ký, phiếu không sửa được nữa; "
@@ -336,12 +337,13 @@ class ExamEditor(QWidget):
             "Ký xác nhận",
         )
 
-    def sign_now(self) -> bool:
+    def sign_now(self, password: str) -> bool:
+        """Sign with the doctor's key, opened by their *password*."""
         ctx, exam_id = self.ctx, self.exam_id
         if ctx is None or exam_id is None:
             return False
         try:
-            signing.sign(ctx, exam_id)
+            signing.sign(ctx, exam_id, password)
         except SigningBlocked as exc:
             show_error(self, "Chưa ký được phiếu khám", blocked_text(exc))
             self.load_exam(exam_id)

@@ -1,0 +1,62 @@
+"""The doctor confirms a sign-off with their password: it opens their signing key (``ksk_desktop.exams.keys``),
+which nobody else's password opens. The password leaves the field as soon as it is handed on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+from ui.i18n import apply_button_texts
+from ui.widgets import ErrorLabel, paragraph, password_edit
+
+
+class SignPasswordDialog(QDialog):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        title: str,
+        text: str,
+        on_password: Callable[[str], object],
+        yes_text: str = "Ký xác nhận",
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.on_password = on_password
+        layout = QVBoxLayout(self)
+        layout.addWidget(paragraph(text, self))
+        layout.addWidget(QLabel("Mật khẩu của bạn (để mở khóa ký):", self))
+        self.password_edit = password_edit(parent=self)
+        self.password_edit.setObjectName("signPassword")
+        layout.addWidget(self.password_edit)
+        self.error_label = ErrorLabel(self)
+        layout.addWidget(self.error_label)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        apply_button_texts(self.buttons)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(yes_text)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.password_edit.setFocus()
+
+    def submit(self) -> None:
+        password = self.password_edit.text()
+        if not password:
+            self.error_label.show_message("Nhập mật khẩu của bạn để ký.")
+            return
+        self.password_edit.clear()
+        self.accept()
+        self.on_password(password)
+
+
+def ask_password(
+    parent: QWidget | None, title: str, text: str, on_password: Callable[[str], object], yes_text: str
+) -> SignPasswordDialog:
+    """Ask to confirm with the user's password; *on_password* runs with it only if they confirm."""
+    dialog = SignPasswordDialog(parent, title, text, on_password, yes_text)
+    dialog.finished.connect(dialog.deleteLater)
+    dialog.open()
+    return dialog
