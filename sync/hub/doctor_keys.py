@@ -16,7 +16,10 @@ hub, not the station, is where a forged exam fails:
 - **Exams and amendments**: signed by a key registered from the pushing station, for the doctor named as
   signer, with a signature that verifies over the document; a legacy key (made before keys were wrapped, when
   every staff password could read it) only for the exam versions its registration listed. Anything else is
-  rejected with a reason, never stored, never forwarded. An exam signed with a pending key is accepted but
+  rejected with a reason, never stored, never forwarded.
+- **Pending keys**: an exam signed with a key that waits for approval is rejected when the doctor already has
+  an approved key at that station (a replacement after a password reset — or a forgery: the administrator
+  decides, and the station sends it again once approved); for a doctor new to the hub it is accepted but
   *held*: it reaches FHIR only once the key is approved.
 """
 
@@ -214,10 +217,39 @@ def check_exam(s: Session, station_code: str, exam: dict) -> dict:
             )
     if approved(s, key_id, station_code):
         return {}
+    if key.legacy_exams is None and _replaces_an_approved_key(s, key):
+        raise ItemRejected(
+            "signer_key_pending",
+            f"Phiếu khám ký bằng khóa mới của bác sĩ {key.full_name} (mã khóa {key_id}) trong khi bác sĩ đã có "
+            "khóa ký được xác nhận: khóa mới phải được quản trị máy chủ xác nhận trước (sau khi đặt lại mật khẩu); "
+            "khi đã xác nhận, hãy gửi lại phiếu này. Nếu bác sĩ không hề đặt lại mật khẩu, hãy báo ngay cho quản "
+            "trị: có thể có người giả chữ ký.",
+        )
     return {
         "warning": "Phiếu khám được nhận nhưng chưa chuyển lên hồ sơ sức khỏe: khóa ký của bác sĩ đang chờ quản "
         "trị máy chủ xác nhận."
     }
+
+
+def _replaces_an_approved_key(s: Session, key: DoctorKey) -> bool:
+    """Whether the station already has an approved key for the same doctor (user name or licence number)."""
+    same_doctor = DoctorKey.username == key.username
+    if key.licence_no:
+        same_doctor = same_doctor | (DoctorKey.licence_no == key.licence_no)
+    return (
+        s.scalar(
+            select(DoctorKey.key_id)
+            .join(DoctorKeyApproval, DoctorKeyApproval.key_id == DoctorKey.key_id)
+            .where(
+                DoctorKey.station_code == key.station_code,
+                DoctorKeyApproval.station_code == key.station_code,
+                DoctorKey.key_id != key.key_id,
+                same_doctor,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def forward_state(s: Session, station_code: str, exam: dict) -> str:

@@ -27,6 +27,7 @@ def empty_hub_db(backend: str, tmp_path: Path) -> str:
         pytest.skip("set KSK_TEST_PG_URL to run the hub tests on PostgreSQL")
     from sqlalchemy import create_engine
 
+    from sync.hub import doctor_keys  # noqa: F401 - its tables are the hub's too
     from sync.hub.models import HubBase
 
     engine = create_engine(url)
