@@ -78,6 +78,25 @@ def test_add_user_through_the_dialog(qtbot, page, admin_session):
     new.close()
 
 
+def test_add_a_doctor_with_a_licence_number_through_the_dialog(qtbot, page, admin_session):
+    panel = page.users_panel
+    qtbot.mouseClick(panel.add_button, CLICK)
+    dialog = panel.dialog
+    dialog.username_edit.setText("bacsi")
+    dialog.full_name_edit.setText("BS. Nguyễn Văn Minh")
+    dialog.role_combo.setCurrentIndex(dialog.role_combo.findData(Role.DOCTOR.value))
+    dialog.licence_edit.setText("số 12")  # not a licence number
+    dialog.password_edit.setText("Bac-si-2026x")
+    dialog.password2_edit.setText("Bac-si-2026x")
+    qtbot.mouseClick(dialog.submit_button, CLICK)
+    qtbot.waitUntil(lambda: "chứng chỉ hành nghề" in dialog.error_label.text(), timeout=10_000)
+    dialog.licence_edit.setText("000123/hp-cchn")
+    with qtbot.waitSignal(panel.users_loaded, timeout=10_000):
+        qtbot.mouseClick(dialog.submit_button, CLICK)
+    assert not dialog.isVisible()
+    assert {u.username: u.licence_no for u in users.list_users(admin_session)}["bacsi"] == "000123/HP-CCHN"
+
+
 def test_add_user_mismatched_passwords_stay_in_the_dialog(qtbot, page, admin_session):
     panel = page.users_panel
     qtbot.mouseClick(panel.add_button, CLICK)

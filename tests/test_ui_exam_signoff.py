@@ -10,7 +10,7 @@ from datetime import date
 import exam_ui_support as support
 import pytest
 from exam_support import STAFF_PASSWORD, VITALS, add_person, fill_adult
-from exam_ui_support import editor_of, make_page, wait_saved
+from exam_ui_support import editor_of, make_page, message_boxes, wait_saved
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 from test_printing_schedule import pdftotext
 
@@ -51,6 +51,14 @@ def sign_through_the_dialog(qtbot, page) -> None:
     assert "không sửa được nữa" in "".join(label.text() for label in dialog.findChildren(QLabel))
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()  # no password yet
     assert dialog.isVisible() and "mật khẩu" in dialog.error_label.text()
+    qtbot.keyClicks(dialog.password_edit, "Sai-mat-khau-1")  # someone else's, or a typo: nothing is signed
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    (box,) = message_boxes()
+    assert "Mật khẩu không đúng" in box.text()
+    box.close()
+    assert page.editor.document.get("status") == "draft"
+    page.editor.bar.sign_button.click()
+    dialog = sign_dialog()
     qtbot.keyClicks(dialog.password_edit, STAFF_PASSWORD)
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     qtbot.waitUntil(lambda: page.editor.document.get("status") == "signed", timeout=5_000)
