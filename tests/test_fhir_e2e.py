@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import select
+from test_fhir_forward import queue_figures
 from testkit import fhir_examples as ex
 from testkit.faultproxy import FaultProxy
 from testkit.hubproc import HubProcess
@@ -136,14 +137,7 @@ def test_station_sync_reaches_the_fhir_server_once(admin_session, medplum, tmp_p
     with synced_through_hub(ctx, tmp_path, medplum.url, [ex.doctor_key_id(STATION)]) as (db_url, report):
         # + consents, + the doctor's key
         assert report["accepted"] == 2 * len(people) + len(exams) + 1 and report["rejected"] == 0
-        assert wait_sent(db_url, 2) == {
-            "pending": 0,
-            "sent": 2,
-            "parked": 0,
-            "waiting": 0,
-            "held": 0,
-            "parked_items": [],
-        }
+        assert wait_sent(db_url, 2) == queue_figures(pending=0, sent=2)
         # The station sends the same signed exam again under a new item id (a re-queue): accepted, not re-forwarded.
         again = login(ctx.paths, ADMIN, ADMIN_PASSWORD, record=False)
         with again.write() as s:
@@ -151,14 +145,7 @@ def test_station_sync_reaches_the_fhir_server_once(admin_session, medplum, tmp_p
         again.close()
         assert sync_once(ctx.paths)["accepted"] == 1
         # Queued or not is decided in the push's transaction: a second forward would show as pending (or sent).
-        assert fhir_stats(db_url) == {
-            "pending": 0,
-            "sent": 2,
-            "parked": 0,
-            "waiting": 0,
-            "held": 0,
-            "parked_items": [],
-        }
+        assert fhir_stats(db_url) == queue_figures(pending=0, sent=2)
     fhir = FhirClient(medplum.url)
     assert_held_once(fhir, people, exams)
     fhir.close()
@@ -189,14 +176,7 @@ def test_hub_killed_mid_forward_and_restarted_still_once(admin_session, medplum,
         requests_before = sum(proxy.stats.values())
         with HubProcess(db, extra=extra):
             after = wait_sent(db_url, len(exams))
-        assert after == {
-            "pending": 0,
-            "sent": len(exams),
-            "parked": 0,
-            "waiting": 0,
-            "held": 0,
-            "parked_items": [],
-        }
+        assert after == queue_figures(pending=0, sent=len(exams))
         assert sum(proxy.stats.values()) > requests_before
     fhir = FhirClient(medplum.url)
     assert_held_once(fhir, people, exams)
@@ -230,14 +210,7 @@ def test_an_exam_signed_and_amended_by_the_exams_core_reaches_fhir(admin_session
     assert (v1["version"], v2["version"], v2["amends_version"]) == (1, 2, 1)
     with synced_through_hub(ctx, tmp_path, medplum.url, [v1["signer_key_id"]]) as (db_url, report):
         assert report["rejected"] == 0, report
-        assert wait_sent(db_url, 2) == {
-            "pending": 0,
-            "sent": 2,
-            "parked": 0,
-            "waiting": 0,
-            "held": 0,
-            "parked_items": [],
-        }
+        assert wait_sent(db_url, 2) == queue_figures(pending=0, sent=2)
     fhir = FhirClient(medplum.url)
     (patient,) = fhir.search("Patient", {"identifier": f"{codes.CCCD_SYSTEM}|031070004321"})
     assert patient["name"][0]["text"] == "Phạm Văn Đức" and patient["gender"] == "male"

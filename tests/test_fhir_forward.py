@@ -38,6 +38,11 @@ def device(store):
     return dev
 
 
+def queue_figures(*, pending: int = 0, sent: int = 0) -> dict:
+    """``ksk hub stats``'s FHIR figures with nothing parked, waiting or held."""
+    return {"pending": pending, "sent": sent, "parked": 0, "waiting": 0, "held": 0, "parked_items": []}
+
+
 def item(kind: str, entity_id: str, version: int, payload: dict) -> dict:
     return {
         "item_id": str(uuid.uuid4()),
@@ -130,14 +135,7 @@ def test_the_hub_checks_exams_and_counts_them_per_kind(store, device):
     assert again[0]["status"] == "accepted"
     stats = store.stats()
     assert stats["items_per_kind"] == {"doctor_key": 1, "person": 1, "exam": 2, "referral": 1}
-    assert stats["fhir"] == {
-        "pending": 1,
-        "sent": 0,
-        "parked": 0,
-        "waiting": 0,
-        "held": 0,
-        "parked_items": [],
-    }  # queued once per version
+    assert stats["fhir"] == queue_figures(pending=1, sent=0)  # queued once per version
 
 
 def test_forwarded_once_even_when_forwarded_twice(store, device, medplum):
@@ -205,14 +203,7 @@ def test_a_refusal_is_parked_with_the_servers_reason_and_can_be_retried(store, d
     assert store.fhir_requeue(parked["id"]) == 1
     fhir = FhirClient(medplum.url)
     assert Forwarder(store, fhir, config=NOW_CONFIG).run_once().sent == 1
-    assert store.stats()["fhir"] == {
-        "pending": 0,
-        "sent": 1,
-        "parked": 0,
-        "waiting": 0,
-        "held": 0,
-        "parked_items": [],
-    }
+    assert store.stats()["fhir"] == queue_figures(pending=0, sent=1)
     assert len(encounters(fhir, exam)) == 1
     wrong.close()
     fhir.close()
@@ -255,14 +246,7 @@ def test_hub_stats_json_shows_the_fhir_queue(store, device, tmp_path):
     out = run_ksk("hub", "stats", "--db", store.url, "--json", data_dir=tmp_path / "none")
     assert out.returncode == 0, out.stderr
     stats = json.loads(out.stdout)
-    assert stats["fhir"] == {
-        "pending": 1,
-        "sent": 0,
-        "parked": 0,
-        "waiting": 0,
-        "held": 0,
-        "parked_items": [],
-    }
+    assert stats["fhir"] == queue_figures(pending=1, sent=0)
     assert stats["items_per_kind"]["exam"] == 1
     bad = run_ksk("hub", "fhir-retry", "--db", store.url, "--id", "99", data_dir=tmp_path / "none")
     assert bad.returncode != 0 and bad.stderr.startswith("Lỗi:")

@@ -13,8 +13,9 @@ from ksk_desktop.exams.errors import SigningBlocked
 from ksk_desktop.exams.forms import load_form
 from ksk_desktop.station.session import StationSession
 from ui.exam.form_view import FormView
+from ui.exam.sign_dialog import add_password_field
 from ui.i18n import apply_button_texts
-from ui.widgets import ErrorLabel, paragraph, password_edit
+from ui.widgets import ErrorLabel, paragraph
 
 
 class AmendDialog(QDialog):
@@ -49,10 +50,7 @@ class AmendDialog(QDialog):
         )
         self.confirm_check.setObjectName("amendConfirm")
         layout.addWidget(self.confirm_check)
-        layout.addWidget(QLabel("Mật khẩu của bạn (để mở khóa ký):", self))
-        self.password_edit = password_edit(parent=self)
-        self.password_edit.setObjectName("amendPassword")
-        layout.addWidget(self.password_edit)
+        self.password_edit = add_password_field(layout, self, "amendPassword")
         self.error_label = ErrorLabel(self)
         layout.addWidget(self.error_label)
         self.buttons = QDialogButtonBox(

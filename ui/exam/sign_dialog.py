@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ui.i18n import apply_button_texts
 from ui.widgets import ErrorLabel, paragraph, password_edit
+
+
+def add_password_field(layout: QVBoxLayout, parent: QWidget, object_name: str) -> QLineEdit:
+    """The signing password's label and field, added to *layout*; returns the field."""
+    layout.addWidget(QLabel("Mật khẩu của bạn (để mở khóa ký):", parent))
+    edit = password_edit(parent=parent)
+    edit.setObjectName(object_name)
+    layout.addWidget(edit)
+    return edit
 
 
 class SignPasswordDialog(QDialog):
@@ -26,10 +35,7 @@ class SignPasswordDialog(QDialog):
         self.on_password = on_password
         layout = QVBoxLayout(self)
         layout.addWidget(paragraph(text, self))
-        layout.addWidget(QLabel("Mật khẩu của bạn (để mở khóa ký):", self))
-        self.password_edit = password_edit(parent=self)
-        self.password_edit.setObjectName("signPassword")
-        layout.addWidget(self.password_edit)
+        self.password_edit = add_password_field(layout, self, "signPassword")
         self.error_label = ErrorLabel(self)
         layout.addWidget(self.error_label)
         self.buttons = QDialogButtonBox(
