@@ -79,7 +79,7 @@ def register(
         "approve", parents=[common], help="xác nhận khóa ký của bác sĩ (sau khi kiểm tra họ tên, số CCHN)"
     )
     db_arg(p)
-    p.add_argument("key_id", help="mã khóa (32 ký tự, xem ksk hub doctor-key list)")
+    p.add_argument("key_id", help="mã khóa (32 ký tự, như trong danh sách của lệnh doctor-key list)")
     p.add_argument("--station", help="mã trạm (bắt buộc khi khóa chưa được đăng ký)")
     p.add_argument("--note", help="ghi chú (ai đã kiểm tra, bằng cách nào)")
     p.set_defaults(handler=_approve)
