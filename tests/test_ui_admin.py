@@ -130,6 +130,24 @@ def test_add_user_shows_the_core_refusal(qtbot, page, admin_session):
     assert [u.username for u in users.list_users(admin_session)] == ["admin"]
 
 
+def test_edit_a_doctors_licence_number(qtbot, page, admin_session):
+    users.add_user(admin_session, "bacsi", "doctor", "Bac-si-2026x", "BS. Minh")  # upgraded: no licence yet
+    panel = page.users_panel
+    with qtbot.waitSignal(panel.users_loaded, timeout=10_000):
+        qtbot.mouseClick(panel.refresh_button, CLICK)
+    panel.select_username("bacsi")
+    qtbot.mouseClick(panel.edit_button, CLICK)
+    dialog = panel.dialog
+    assert (
+        dialog.isVisible() and dialog.full_name_edit.text() == "BS. Minh" and dialog.licence_edit.text() == ""
+    )
+    dialog.licence_edit.setText("000123/HP-CCHN")
+    with qtbot.waitSignal(panel.users_loaded, timeout=10_000):
+        qtbot.mouseClick(dialog.submit_button, CLICK)
+    assert {u.username: u.licence_no for u in users.list_users(admin_session)}["bacsi"] == "000123/HP-CCHN"
+    assert "Đã sửa thông tin bacsi" in panel.status_label.text()
+
+
 def test_disable_and_enable_a_user(qtbot, page, admin_session):
     users.add_user(admin_session, "bacsi", "doctor", "Bac-si-2026x", "BS. Minh")
     panel = page.users_panel

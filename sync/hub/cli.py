@@ -88,7 +88,7 @@ def _stats(args: argparse.Namespace) -> int:
     fhir = stats["fhir"]
     lines.append(
         f"Hồ sơ sức khỏe (FHIR): chờ gửi {fhir['pending']}, đã gửi {fhir['sent']}, tạm dừng {fhir['parked']}, "
-        f"chờ người dân đồng ý {fhir['waiting']}"
+        f"chờ người dân đồng ý {fhir['waiting']}, chờ xác nhận khóa ký của bác sĩ {fhir['held']}"
     )
     lines += [
         f"  #{p['id']} phiếu {p['exam_id']} v{p['version']}: {p['reason']}" for p in fhir["parked_items"]

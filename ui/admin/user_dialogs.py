@@ -1,4 +1,5 @@
-"""Dialogs for station accounts: add a user, change a password. Each calls the core off the GUI thread."""
+"""Dialogs for station accounts: add a user, edit one's name and licence number, change a password. Each calls
+the core off the GUI thread."""
 
 from __future__ import annotations
 
@@ -52,6 +53,24 @@ class AddUserDialog(TaskDialog):
         return lambda: users.add_user(ctx, username, role, password, full_name, licence)
 
 
+class EditUserDialog(TaskDialog):
+    """A user's full name and licence number (a doctor needs the licence number to sign)."""
+
+    def __init__(self, session: StationSession, row: users.UserRow, parent: QWidget | None = None) -> None:
+        super().__init__(f"Sửa thông tin {row.username}", parent)
+        self.session, self.username = session, row.username
+        self.setMinimumWidth(440)
+        self.full_name_edit = QLineEdit(row.full_name, self)
+        self.licence_edit = QLineEdit(row.licence_no or "", self)
+        self.form.addRow("Họ và tên", self.full_name_edit)
+        self.form.addRow("Số chứng chỉ hành nghề", self.licence_edit)
+
+    def prepare(self) -> Callable[[], users.UserRow]:
+        ctx, username = self.session, self.username
+        full_name, licence = self.full_name_edit.text(), self.licence_edit.text()
+        return lambda: users.edit_user(ctx, username, full_name=full_name, licence_no=licence)
+
+
 class ChangePasswordDialog(TaskDialog):
     """Set a new password for *username* (the logged-in user's own, or, for managers, someone else's)."""
 
@@ -70,7 +89,8 @@ class ChangePasswordDialog(TaskDialog):
         else:
             note = (
                 f"Đặt mật khẩu mới cho tài khoản {username}. Hãy báo mật khẩu mới trực tiếp cho người "
-                "dùng và nhắc họ tự đổi lại."
+                "dùng và nhắc họ tự đổi lại. Nếu là bác sĩ: khóa ký cũ không mở được nữa, lần ký sau tạo "
+                "khóa mới và khóa đó phải được quản trị máy chủ thành phố xác nhận."
             )
         self.outer.insertWidget(0, paragraph(note, self))
         self.current_edit = password_edit(parent=self) if own else None
