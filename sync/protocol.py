@@ -11,7 +11,17 @@ API_PREFIX = "/api/v1"
 API_VERSION = "1"
 
 KINDS = frozenset(
-    {"person", "person_merge", "consent", "appointment", "exam", "amendment", "referral", "audit_head"}
+    {
+        "person",
+        "person_merge",
+        "consent",
+        "appointment",
+        "exam",
+        "amendment",
+        "referral",
+        "audit_head",
+        "doctor_key",
+    }
 )
 STATUSES = frozenset({"accepted", "duplicate", "rejected", "known_elsewhere"})
 CHANGE_TYPES = frozenset({"roster", "merge"})

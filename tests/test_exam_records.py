@@ -11,9 +11,20 @@ from datetime import date
 import pytest
 from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from exam_support import DOCTOR, DOCTOR2, EXAM_DATE, NURSE, add_person, add_staff, fill_adult, staff
+from exam_support import (
+    DOCTOR,
+    DOCTOR2,
+    EXAM_DATE,
+    NURSE,
+    STAFF_PASSWORD,
+    add_person,
+    add_staff,
+    fill_adult,
+    staff,
+)
 from sqlalchemy import select, text
 
+from conftest import ADMIN_PASSWORD
 from ksk_desktop.db.models import AuditEvent, ExamVersion, FollowUp, OutboxItem, Referral
 from ksk_desktop.errors import InvalidInput, PermissionDenied, Remedy
 from ksk_desktop.exams import amendments, followups, keys, plan, records, signing
@@ -51,7 +62,7 @@ def _draft(c) -> str:
 def _signed(c) -> dict:
     exam_id = _draft(c)
     fill_adult(c["doctor"], exam_id)
-    return signing.sign(c["doctor"], exam_id)
+    return signing.sign(c["doctor"], exam_id, STAFF_PASSWORD)
 
 
 def _audit(c, action: str) -> list[AuditEvent]:
@@ -147,7 +158,7 @@ def test_implausible_value_needs_confirmation_before_signing(clinic) -> None:
     )
     assert [u["field"] for u in st.unconfirmed] == ["height_cm"] and not st.can_sign
     with pytest.raises(SigningBlocked) as exc:
-        signing.sign(clinic["doctor"], exam_id)
+        signing.sign(clinic["doctor"], exam_id, STAFF_PASSWORD)
     assert [u["field"] for u in exc.value.unconfirmed] == ["height_cm"]
     assert "height_cm" not in st.document["assessment"]["inputs"]  # unconfirmed: left out of the computation
     st = records.save_section(
@@ -159,7 +170,7 @@ def test_implausible_value_needs_confirmation_before_signing(clinic) -> None:
         expected_version=st.section_versions["physique"],
     )
     assert st.document["confirmed"] == ["height_cm"] and st.unconfirmed == [] and st.can_sign, st.errors
-    doc = signing.sign(clinic["doctor"], exam_id)
+    doc = signing.sign(clinic["doctor"], exam_id, STAFF_PASSWORD)
     assert doc["confirmed"] == ["height_cm"] and doc["health_class"] == 5  # physique class V once confirmed
 
 
@@ -173,7 +184,7 @@ def test_missing_required_blocks_signing_with_the_list(clinic) -> None:
         expected_version=0,
     )
     with pytest.raises(SigningBlocked) as exc:
-        signing.sign(clinic["doctor"], exam_id)
+        signing.sign(clinic["doctor"], exam_id, STAFF_PASSWORD)
     missing = {m["key"] for m in exc.value.missing}
     assert {
         "vision_right_uncorrected",
@@ -190,10 +201,10 @@ def test_only_doctors_sign(clinic) -> None:
     exam_id = _draft(clinic)
     fill_adult(clinic["doctor"], exam_id)
     with pytest.raises(PermissionDenied):
-        signing.sign(clinic["nurse"], exam_id)
+        signing.sign(clinic["nurse"], exam_id, STAFF_PASSWORD)
     with pytest.raises(PermissionDenied):
-        signing.sign(clinic["admin"], exam_id)
-    doc = signing.sign(clinic["doctor2"], exam_id)
+        signing.sign(clinic["admin"], exam_id, ADMIN_PASSWORD)
+    doc = signing.sign(clinic["doctor2"], exam_id, STAFF_PASSWORD)
     assert doc["signed_by"] == DOCTOR2 and doc["signer_name"] == "BS. Lê Thị Thu"
 
 
@@ -222,7 +233,7 @@ def test_signed_exam_verifies_is_immutable_and_queued(clinic) -> None:
     with pytest.raises(ExamSigned):
         records.save_section(clinic["doctor"], doc["id"], "physique", {"weight_kg": 70}, expected_version=1)
     with pytest.raises(ExamSigned):
-        signing.sign(clinic["doctor"], doc["id"])
+        signing.sign(clinic["doctor"], doc["id"], STAFF_PASSWORD)
     with clinic["admin"].read() as s:
         items = list(s.scalars(select(OutboxItem).where(OutboxItem.kind == "exam")))
     assert len(items) == 1 and json.loads(items[0].payload) == doc and items[0].entity_version == 1
@@ -259,15 +270,20 @@ def test_database_trigger_refuses_changes_and_tampering_is_detected(clinic) -> N
 def test_amendment_chain(clinic) -> None:
     doc = _signed(clinic)
     with pytest.raises(InvalidInput, match="lý do"):
-        amendments.amend(clinic["doctor"], doc["id"], " ", {"weight_kg": 62})
+        amendments.amend(clinic["doctor"], doc["id"], " ", {"weight_kg": 62}, password=STAFF_PASSWORD)
     with pytest.raises(PermissionDenied):
-        amendments.amend(clinic["nurse"], doc["id"], "Sai cân nặng", {"weight_kg": 62})
-    v2 = amendments.amend(clinic["doctor2"], doc["id"], "Cân lại: 62 kg", {"weight_kg": 62})
+        amendments.amend(
+            clinic["nurse"], doc["id"], "Sai cân nặng", {"weight_kg": 62}, password=STAFF_PASSWORD
+        )
+    v2 = amendments.amend(
+        clinic["doctor2"], doc["id"], "Cân lại: 62 kg", {"weight_kg": 62}, password=STAFF_PASSWORD
+    )
     v3 = amendments.amend(
         clinic["doctor"],
         doc["id"],
         "Thêm chẩn đoán",
         {"diagnoses": ["I10"], "conclusion": "Theo dõi huyết áp"},
+        password=STAFF_PASSWORD,
     )
     assert (v2["version"], v2["amends_version"], v2["signed_by"]) == (2, 1, DOCTOR2)
     assert (v3["version"], v3["amends_version"], v3["values"]["weight_kg"]) == (3, 2, 62)
@@ -282,7 +298,7 @@ def test_amendment_chain(clinic) -> None:
     assert kinds == ["exam", "amendment", "amendment"]
     assert [json.loads(e.details)["amends_version"] for e in _audit(clinic, "exam.amend")] == [1, 2]
     with pytest.raises(InvalidInput, match="không thay đổi"):
-        amendments.amend(clinic["doctor"], doc["id"], "Không đổi", {"weight_kg": 62})
+        amendments.amend(clinic["doctor"], doc["id"], "Không đổi", {"weight_kg": 62}, password=STAFF_PASSWORD)
 
 
 def test_unknown_icd10_code_is_refused_by_name(clinic) -> None:
@@ -381,7 +397,7 @@ def test_suggested_referral_and_followups_are_recorded_on_signing(clinic) -> Non
     assert st.section_versions["plan"] == 1
     with pytest.raises(VersionConflict):
         plan.set_plan(clinic["doctor"], exam_id, [], [], expected_version=0)
-    doc = signing.sign(clinic["doctor"], exam_id)
+    doc = signing.sign(clinic["doctor"], exam_id, STAFF_PASSWORD)
     assert doc["health_class"] >= 3 and len(doc["referrals"]) == 1
     with clinic["admin"].read() as s:
         assert [r.id for r in s.scalars(select(Referral))] == [doc["referrals"][0]["id"]]

@@ -30,10 +30,19 @@ def store(tmp_path):
 
 @pytest.fixture
 def device(store):
+    """An enrolled device whose doctor's key is registered and approved (exams signed with it go on to FHIR)."""
     register_station(store, "TYT-KT", "11680")
     code = store.new_enroll_code("TYT-KT")
     _device_id, token = store.enroll(code, "TYT-KT", str(uuid.uuid4()), "11680")
-    return store.authenticate(token)
+    dev = store.authenticate(token)
+    ex.approve_doctor_key(store)
+    assert store.push(dev, [ex.doctor_key_item()])[0]["status"] == "accepted"
+    return dev
+
+
+def queue_figures(*, pending: int = 0, sent: int = 0) -> dict:
+    """``ksk hub stats``'s FHIR figures with nothing parked, waiting or held."""
+    return {"pending": pending, "sent": sent, "parked": 0, "waiting": 0, "held": 0, "parked_items": []}
 
 
 def item(kind: str, entity_id: str, version: int, payload: dict) -> dict:
@@ -127,14 +136,8 @@ def test_the_hub_checks_exams_and_counts_them_per_kind(store, device):
     again = store.push(device, [item("exam", exam["id"], 1, exam)])  # same version, new item id
     assert again[0]["status"] == "accepted"
     stats = store.stats()
-    assert stats["items_per_kind"] == {"person": 1, "exam": 2, "referral": 1}
-    assert stats["fhir"] == {
-        "pending": 1,
-        "sent": 0,
-        "parked": 0,
-        "waiting": 0,
-        "parked_items": [],
-    }  # queued once per version
+    assert stats["items_per_kind"] == {"doctor_key": 1, "person": 1, "exam": 2, "referral": 1}
+    assert stats["fhir"] == queue_figures(pending=1, sent=0)  # queued once per version
 
 
 def test_forwarded_once_even_when_forwarded_twice(store, device, medplum):
@@ -202,7 +205,7 @@ def test_a_refusal_is_parked_with_the_servers_reason_and_can_be_retried(store, d
     assert store.fhir_requeue(parked["id"]) == 1
     fhir = FhirClient(medplum.url)
     assert Forwarder(store, fhir, config=NOW_CONFIG).run_once().sent == 1
-    assert store.stats()["fhir"] == {"pending": 0, "sent": 1, "parked": 0, "waiting": 0, "parked_items": []}
+    assert store.stats()["fhir"] == queue_figures(pending=0, sent=1)
     assert len(encounters(fhir, exam)) == 1
     wrong.close()
     fhir.close()
@@ -210,7 +213,7 @@ def test_a_refusal_is_parked_with_the_servers_reason_and_can_be_retried(store, d
 
 def test_a_document_that_cannot_become_a_record_is_parked(store, device):
     person = unique_person()
-    exam = ex.exam_document(person["id"]) | {"signed_at": "không rõ"}
+    exam = ex.sign(ex.exam_document(person["id"]) | {"signed_at": "không rõ"})
     push_person_and_exam(store, device, person, exam)
     client = FhirClient("http://127.0.0.1:9/fhir/R4")  # never reached
     assert Forwarder(store, client, config=NOW_CONFIG).run_once().parked == 1
@@ -249,7 +252,7 @@ def test_hub_stats_json_shows_the_fhir_queue(store, device, tmp_path):
     out = run_ksk("hub", "stats", "--db", store.url, "--json", data_dir=tmp_path / "none")
     assert out.returncode == 0, out.stderr
     stats = json.loads(out.stdout)
-    assert stats["fhir"] == {"pending": 1, "sent": 0, "parked": 0, "waiting": 0, "parked_items": []}
+    assert stats["fhir"] == queue_figures(pending=1, sent=0)
     assert stats["items_per_kind"]["exam"] == 1
     bad = run_ksk("hub", "fhir-retry", "--db", store.url, "--id", "99", data_dir=tmp_path / "none")
     assert bad.returncode != 0 and bad.stderr.startswith("Lỗi:")

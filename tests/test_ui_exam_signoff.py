@@ -9,15 +9,16 @@ from datetime import date
 
 import exam_ui_support as support
 import pytest
-from exam_support import VITALS, add_person, fill_adult
+from exam_support import STAFF_PASSWORD, VITALS, add_person, fill_adult
 from exam_ui_support import editor_of, make_page, message_boxes, open_exam, wait_saved
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 from test_printing_schedule import pdftotext
 
 from conftest import frozen_clock
 from ksk_desktop.exams import followups, plan, records, signing
 from ksk_desktop.station.lifecycle import login
 from ui import pdf_output
+from ui.exam.sign_dialog import SignPasswordDialog
 
 world, doctor, nurse = support.world, support.doctor, support.nurse  # the shared fixtures
 
@@ -37,12 +38,36 @@ def draft_filled(ctx, person_id: str, vitals: dict = VITALS, exam_date: date | N
     return exam_id
 
 
+def sign_dialog() -> SignPasswordDialog:
+    (dialog,) = [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, SignPasswordDialog) and w.isVisible()
+    ]
+    return dialog
+
+
 def sign_through_the_dialog(qtbot, page) -> None:
     page.editor.bar.sign_button.click()
+    dialog = sign_dialog()
+    assert "không sửa được nữa" in "".join(label.text() for label in dialog.findChildren(QLabel))
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()  # no password yet
+    assert dialog.isVisible() and "mật khẩu" in dialog.error_label.text()
+    qtbot.keyClicks(dialog.password_edit, "Sai-mat-khau-1")  # someone else's, or a typo: nothing is signed
+    # The key is opened on the worker; the refusal comes back as sign_finished(False).
+    with qtbot.waitSignal(page.editor.sign_finished, timeout=10_000) as refused:
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert refused.args == [False]
     (box,) = message_boxes()
-    assert "không sửa được nữa" in box.text()
-    box.button(QMessageBox.StandardButton.Ok).click()
-    qtbot.waitUntil(lambda: page.editor.document.get("status") == "signed", timeout=5_000)
+    assert "Mật khẩu không đúng" in box.text()
+    box.close()
+    assert page.editor.document.get("status") == "draft"
+    page.editor.bar.sign_button.click()
+    dialog = sign_dialog()
+    qtbot.keyClicks(dialog.password_edit, STAFF_PASSWORD)
+    with qtbot.waitSignal(page.editor.sign_finished, timeout=10_000) as signed:
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert signed.args == [True]
+    assert page.editor.document.get("status") == "signed"
+    assert dialog.password_edit.text() == ""  # the password does not stay in the field
 
 
 def test_sign_makes_the_form_read_only_and_the_signature_verifies(qtbot, world, doctor):
@@ -78,6 +103,14 @@ def test_amendment_creates_version_two_with_its_reason(qtbot, world, doctor):
     weight = dialog.form.editors["weight_kg"]
     weight.edit.setText("")
     qtbot.keyClicks(weight.edit, "62")
+    dialog.submit()  # no password
+    assert dialog.isVisible() and "mật khẩu" in dialog.error_label.text()
+    qtbot.keyClicks(dialog.password_edit, "Sai-mat-khau-1")
+    dialog.submit()  # the key is opened on the worker: the refusal comes back to the dialog
+    qtbot.waitUntil(lambda: "Mật khẩu không đúng" in dialog.error_label.text(), timeout=5_000)
+    assert dialog.isVisible() and dialog.buttons.isEnabled()
+    assert records.load(doctor, exam_id).document["version"] == 1
+    qtbot.keyClicks(dialog.password_edit, STAFF_PASSWORD)
     with qtbot.waitSignal(dialog.finished, timeout=5_000):  # written on the worker, then the dialog closes
         dialog.submit()
     qtbot.waitUntil(lambda: "phiên bản 2" in page.editor.header.text(), timeout=5_000)
@@ -161,7 +194,7 @@ def test_followup_list_shows_filters_overdue_and_marks_done(qtbot, world, doctor
     for exam_id in (old, new):
         suggested = plan.suggest_for(doctor, exam_id)
         plan.set_plan(doctor, exam_id, suggested["referrals"], suggested["followups"], expected_version=0)
-        signing.sign(doctor, exam_id)
+        signing.sign(doctor, exam_id, STAFF_PASSWORD)
     page = make_page(qtbot, doctor)
     page.tabs.setCurrentWidget(page.followups)
     view = page.followups

@@ -42,3 +42,10 @@ class InvalidSignature(KskError):
 
 class UnknownDiagnosis(InvalidInput):
     """An ICD-10 code that is not in the catalogue."""
+
+
+class SigningKeyUnavailable(KskError):
+    """The doctor's signing key cannot be opened or made: no licence number on record, or a key that the
+    password that opens the account does not open."""
+
+    exit_code = 19

@@ -29,6 +29,7 @@ KIND_LABELS = {
     "amendment": "Phiếu khám sửa đổi",
     "referral": "Chuyển tuyến",
     "audit_head": "Nhật ký kiểm tra",
+    "doctor_key": "Khóa ký của bác sĩ",
 }
 
 # Reason codes the worker itself writes before the hub's text (sync_state / worker): said in Vietnamese.

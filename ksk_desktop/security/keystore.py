@@ -1,14 +1,13 @@
 """Key slots: the station's random 256-bit database key, wrapped once per user and once for recovery.
 
 Each slot holds the database key encrypted with AES-256-GCM under a key derived from a password (or the
-recovery key) with Argon2id. Only wrapped keys, salts and KDF parameters are stored; the keystore file
-holds nothing that opens the database without a password. Changing a password re-wraps one slot only.
+recovery key) with Argon2id (``security.sealing``). Only wrapped keys, salts and KDF parameters are stored;
+the keystore file holds nothing that opens the database without a password. Changing a password re-wraps one slot only.
 The file also keeps the login lock-out counters, which must work before the database is unlocked.
 """
 
 from __future__ import annotations
 
-import base64
 import hmac
 import json
 import secrets
@@ -16,13 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.errors import AccountLocked, AuthenticationFailed, InvalidInput, NotAKskDatabase
 from ksk_desktop.fsio import atomic_write_json
-from ksk_desktop.security import kdf
+from ksk_desktop.security import kdf, sealing
 from ksk_desktop.security.kdf import KdfParams
 
 FORMAT = 1
@@ -42,14 +38,6 @@ class LockoutPolicy:
             "lockout_minutes": self.lockout_minutes,
             "idle_lock_minutes": self.idle_lock_minutes,
         }
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.b64decode(text.encode("ascii"), validate=True)
 
 
 def new_database_key() -> bytes:
@@ -143,28 +131,11 @@ class KeyStore:
         return f"ksk-slot|{self.station_id}|{slot_id}".encode()
 
     def _wrap(self, slot_id: str, secret: bytes, dek: bytes, params: KdfParams | None) -> dict:
-        params = params or kdf.default_params()
-        salt = secrets.token_bytes(16)
-        nonce = secrets.token_bytes(12)
-        kek = params.derive(secret, salt)
-        wrapped = AESGCM(kek).encrypt(nonce, dek, self._aad(slot_id))
-        return {
-            "kdf": params.to_json(),
-            "salt": _b64(salt),
-            "nonce": _b64(nonce),
-            "wrapped": _b64(wrapped),
-            "created": SYSTEM_CLOCK.now().isoformat(timespec="seconds"),
-        }
+        return sealing.seal(secret, dek, self._aad(slot_id), params)
 
     def _unwrap(self, slot_id: str, secret: bytes) -> bytes | None:
         slot = self.data["slots"].get(slot_id)
-        if slot is None:
-            return None
-        kek = KdfParams.from_json(slot["kdf"]).derive(secret, _unb64(slot["salt"]))
-        try:
-            return AESGCM(kek).decrypt(_unb64(slot["nonce"]), _unb64(slot["wrapped"]), self._aad(slot_id))
-        except InvalidTag:
-            return None
+        return None if slot is None else sealing.unseal(slot, secret, self._aad(slot_id))
 
     def has_user(self, username: str) -> bool:
         return f"user:{username}" in self.data["slots"]
@@ -218,6 +189,12 @@ class KeyStore:
         if who in self.data["lockout"]:
             del self.data["lockout"][who]
             self.save()
+
+    def check_not_locked(self, username: str) -> None:
+        """Raise AccountLocked while *username* is locked out (as on disk now: another process may have locked it).
+        For a password asked again inside a session, e.g. a doctor's signing password."""
+        self.reload()
+        self._check_locked(username, SYSTEM_CLOCK.now())  # lock-out counts real time, like logging in
 
     def failures(self, who: str) -> int:
         return int(self.data["lockout"].get(who, {}).get("failures", 0))

@@ -214,7 +214,10 @@ def station_info(session: StationSession) -> Station:
 def reset_password_with_recovery(
     paths: StationPaths, recovery_key: str, username: str, new_password: str
 ) -> None:
-    """Give *username* a new password using the printed recovery key (every password forgotten)."""
+    """Give *username* a new password using the printed recovery key (every password forgotten). A doctor's
+    signing key is retired (nobody can open it without the old password); the next signing makes a new one."""
+    from ksk_desktop.exams import keys
+
     keystore = load_keystore(paths)
     key = keystore.unwrap_with_recovery(recovery_key)
     name = username.strip().lower()
@@ -232,7 +235,12 @@ def reset_password_with_recovery(
             row = s.get_one(AppUser, user.id)
             row.active = True
             row.password_changed_at = session.clock.utcnow()
-            audit.append(s, "recovery-key", "user.password_reset", "app_user", user.id, {"username": name})
+            # The old password is unknown here, so the user's signing key cannot be opened: it is retired.
+            retired = keys.retire(s, name, keys.RETIRED_RESET, session.clock.utcnow())
+            details: dict[str, object] = {"username": name}
+            if retired:
+                details["signing_keys_retired"] = retired
+            audit.append(s, "recovery-key", "user.password_reset", "app_user", user.id, details)
         keystore.data["lockout"].pop(name, None)
         keystore.save()
     finally:

@@ -1,5 +1,5 @@
-"""``ksk hub serve|station|enroll-code|handover|stats|devices|revoke|fingerprint``: run and administer the
-reference city hub.
+"""``ksk hub serve|station|enroll-code|handover|stats|devices|revoke|doctor-key|fingerprint``: run and
+administer the reference city hub.
 
 Registered through the ``ksk.cli`` entry-point group, so the core CLI never imports this package.
 """
@@ -170,7 +170,7 @@ def _stats(args: argparse.Namespace) -> int:
     fhir = stats["fhir"]
     lines.append(
         f"Hồ sơ sức khỏe (FHIR): chờ gửi {fhir['pending']}, đã gửi {fhir['sent']}, tạm dừng {fhir['parked']}, "
-        f"chờ người dân đồng ý {fhir['waiting']}"
+        f"chờ người dân đồng ý {fhir['waiting']}, chờ xác nhận khóa ký của bác sĩ {fhir['held']}"
     )
     lines += [
         f"  #{p['id']} phiếu {p['exam_id']} v{p['version']}: {p['reason']}" for p in fhir["parked_items"]
@@ -349,6 +349,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     db_arg(p)
     p.add_argument("--device", required=True, help="mã thiết bị")
     p.set_defaults(handler=_revoke)
+    from sync.hub import doctor_key_cli
+
+    doctor_key_cli.register(cmds, common, db_arg)
     p = cmds.add_parser(
         "fingerprint", parents=[common], help="dấu vân tay SHA-256 của chứng chỉ máy chủ (để trạm ghim)"
     )

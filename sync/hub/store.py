@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.ids import new_id
-from sync.hub import authz, fhirqueue, handover, limits, people, stations
+from sync.hub import authz, doctor_keys, fhirqueue, handover, limits, people, stations
 from sync.hub.admin import HubAdministration
 from sync.hub.dbfile import private_sqlite_file
 from sync.hub.errors import (
@@ -407,10 +407,12 @@ class HubStore(HubAdministration):
         if kind == "audit_head":
             warning = self._check_head(s, device, payload, now, store=True)
             return {"warning": warning} if warning else {}
+        if kind == "doctor_key":
+            return doctor_keys.register(s, device.station_code, device.id, entity_id, payload, now)
         if kind in fhirqueue.FORWARD_KINDS:
             fhirqueue.check_exam(entity_id, version, payload)  # queued for FHIR once stored (push)
             authz.check_item(s, device, kind, entity_id, payload)
-            return {}
+            return doctor_keys.check_exam(s, device.station_code, payload)  # the doctor's signature
         authz.check_item(s, device, kind, entity_id, payload)
         return {}  # appointment, referral: stored as received until their domain lands
 

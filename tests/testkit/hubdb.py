@@ -27,7 +27,7 @@ def empty_hub_db(backend: str, tmp_path: Path) -> str:
         pytest.skip("set KSK_TEST_PG_URL to run the hub tests on PostgreSQL")
     from sqlalchemy import create_engine
 
-    import sync.hub.store  # noqa: F401 - every hub table (registry, handovers) is known to the metadata
+    import sync.hub.store  # noqa: F401 - every hub table (registry, handovers, doctors' keys) is known to the metadata
     from sync.hub.models import HubBase
 
     engine = create_engine(url)
