@@ -27,12 +27,13 @@ from exam_support import (
 )
 from sqlalchemy import select, text
 
-from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
+from conftest import ADMIN, ADMIN_PASSWORD, COMMUNE, run_ksk
 from ksk_desktop.db import migrate
-from ksk_desktop.db.models import AuditEvent, ExamSigningKey, OutboxItem
+from ksk_desktop.db.models import AuditEvent, ExamSigningKey, OutboxItem, Person
 from ksk_desktop.errors import AccountLocked, AuthenticationFailed, PermissionDenied
 from ksk_desktop.exams import document, key_registration, keys, records, signing
 from ksk_desktop.exams.errors import SigningKeyUnavailable
+from ksk_desktop.people import persons
 from ksk_desktop.security import sealing
 from ksk_desktop.security.signer import HOLDER_NONE, HOLDER_PASSWORD, SoftwareSigner
 from ksk_desktop.station import users
@@ -312,6 +313,7 @@ def test_an_upgraded_station_retires_its_plaintext_keys_and_registers_them_for_u
     exams it signed that were not sent yet and goes out before them, and the doctor's next signing makes a new
     key. At the hub, the leaked old key vouches for nothing else."""
     from testkit import fhir_examples as ex
+    from testkit.stations import register_station
 
     from sync.hub.store import HubStore
 
@@ -356,6 +358,9 @@ def test_an_upgraded_station_retires_its_plaintext_keys_and_registers_them_for_u
         assert "private_key" not in columns and "wrapped_private_key" in columns
         with ctx.read() as s:
             items = [(i.seq, i.kind, i.entity_id, i.state, i.payload) for i in s.scalars(select(OutboxItem))]
+            people = [
+                persons.to_json(s.get_one(Person, pid)) for pid in clinic["people"]
+            ]  # as sync sends them
         by_entity = {entity: seq for seq, kind, entity, state, _p in items if kind in ("exam", "doctor_key")}
         (reg,) = [json.loads(p) for _s, kind, _e, _st, p in items if kind == "doctor_key"]
         assert reg["key_id"] == row.key_id and reg["licence_no"] is None
@@ -386,8 +391,9 @@ def test_an_upgraded_station_retires_its_plaintext_keys_and_registers_them_for_u
     # (whose private half anyone with a staff password could have copied) is refused.
     store = HubStore("sqlite://")
     try:
+        register_station(store, "TYT-TEST", COMMUNE)  # the hub administrator registers the station first
         code = store.new_enroll_code("TYT-TEST")
-        _dev, token = store.enroll(code, "TYT-TEST", str(uuid.uuid4()), "10507")
+        _dev, token = store.enroll(code, "TYT-TEST", str(uuid.uuid4()), COMMUNE)
         device = store.authenticate(token)
 
         def item(kind: str, payload: dict) -> dict:
@@ -400,12 +406,15 @@ def test_an_upgraded_station_retires_its_plaintext_keys_and_registers_them_for_u
                 "payload": payload,
             }
 
+        # The people go first, as the station sends them: the hub takes exams only for its station's people.
+        answers = store.push(device, [item("person", p) for p in people])
+        assert [a["status"] for a in answers] == ["accepted"] * len(people), answers
         answers = store.push(device, [item("doctor_key", reg), *(item("exam", d) for d in signed[1:])])
         assert [a["status"] for a in answers] == ["accepted"] * 3, answers
         leaked = SoftwareSigner(row.key_id, DOCTOR, Ed25519PrivateKey.from_private_bytes(raw_private))
         forged = dict(signed[2], health_class=4, signature=None)
         forged["signature"] = base64.b64encode(leaked.sign(document.signed_bytes(forged))).decode()
-        other = ex.exam_document(str(uuid.uuid4()), station_code="TYT-TEST") | {"signer_key_id": row.key_id}
+        other = ex.exam_document(clinic["people"][3], station_code="TYT-TEST") | {"signer_key_id": row.key_id}
         other = dict(other, signed_by=DOCTOR, signature=None)
         other["signature"] = base64.b64encode(leaked.sign(document.signed_bytes(other))).decode()
         (a, b) = store.push(device, [item("exam", forged) | {"entity_id": forged["id"]}, item("exam", other)])
