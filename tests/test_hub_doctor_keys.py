@@ -22,8 +22,9 @@ from exam_support import DOCTOR, DOCTOR_LICENCE, EXAM_DATE, STAFF_PASSWORD, add_
 from sqlalchemy import select
 from testkit import fhir_examples as ex
 from testkit.hubdb import BACKENDS, empty_hub_db
+from testkit.hubitems import person_item
 from testkit.hubproc import HubProcess
-from testkit.stations import enroll
+from testkit.stations import enroll, register_station
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
 from ksk_desktop.db.engine import configure_connection, raw_connect
@@ -34,11 +35,12 @@ from ksk_desktop.security.keystore import KeyStore
 from ksk_desktop.security.signer import key_id_of, public_raw
 from ksk_desktop.station import users
 from ksk_desktop.station.lifecycle import login
-from sync.hub import doctor_keys
+from sync.hub import doctor_keys, limits
 from sync.hub.models import FhirForward
 from sync.hub.store import HubStore
 
-STATION = "TYT-KT"
+STATION, COMMUNE = "TYT-KT", "11680"
+OTHER_STATION, OTHER_COMMUNE = "TYT-KHAC", "10507"
 
 
 @pytest.fixture(params=BACKENDS)
@@ -48,9 +50,10 @@ def store(request, tmp_path):
     hub.close()
 
 
-def device(store, station: str = STATION):
+def device(store, station: str = STATION, commune: str = COMMUNE):
+    register_station(store, station, commune)  # the hub administrator registers the station first
     code = store.new_enroll_code(station)
-    _device_id, token = store.enroll(code, station, str(uuid.uuid4()), "11680")
+    _device_id, token = store.enroll(code, station, str(uuid.uuid4()), commune)
     return store.authenticate(token)
 
 
@@ -66,6 +69,13 @@ def item(kind: str, payload: dict, entity_id: str | None = None) -> dict:
 
 def answer(store, dev, *items: dict) -> list[tuple[str, str | None]]:
     return [(a["status"], a.get("code")) for a in store.push(dev, list(items))]
+
+
+def person_of(store, dev, commune: str = COMMUNE) -> str:
+    """A person of the device's station, sent to the hub (it takes exams only for the station's own people)."""
+    person = person_item(commune=commune)
+    assert answer(store, dev, person) == [("accepted", None)]
+    return person["entity_id"]
 
 
 def registration(
@@ -110,7 +120,7 @@ def test_a_registration_must_be_whole_and_proven(store):
         item("doctor_key", good, entity_id="f" * 32),  # the entity is not the key
         item("doctor_key", forged_proof),
         item("doctor_key", other_key, entity_id=other_key["key_id"]),
-        item("doctor_key", registration(key, station="TYT-KHAC")),
+        item("doctor_key", registration(key, station=OTHER_STATION)),
         item("doctor_key", registration(key, licence=None)),
         item("doctor_key", good),
         item("doctor_key", good),  # the same registration again: nothing changes
@@ -126,28 +136,29 @@ def test_a_registration_must_be_whole_and_proven(store):
         ("rejected", "bad_doctor_key"),  # its proof no longer holds
     ]
     # The same key from another station: refused, and that station's exams signed with it are refused too.
-    other = device(store, "TYT-KHAC")
-    assert answer(store, other, item("doctor_key", registration(key, station="TYT-KHAC"))) == [
+    other = device(store, OTHER_STATION, OTHER_COMMUNE)
+    assert answer(store, other, item("doctor_key", registration(key, station=OTHER_STATION))) == [
         ("rejected", "doctor_key_other_station")
     ]
-    exam = signed_by(ex.exam_document(str(uuid.uuid4())), key)
+    exam = signed_by(ex.exam_document(person_of(store, other, OTHER_COMMUNE)), key)  # its own person
     assert answer(store, other, item("exam", exam)) == [("rejected", "foreign_signer_key")]
 
 
 def test_only_a_valid_signature_by_the_doctors_registered_key_is_accepted(store):
     dev = device(store)
+    pid = person_of(store, dev)
     key, stranger = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     with store.session(write=True) as s:
         doctor_keys.approve(
             s, key_id_of(public_raw(key)), STATION, store.clock()
         )  # approved before it arrives
     assert answer(store, dev, item("doctor_key", registration(key))) == [("accepted", None)]
-    good = signed_by(ex.exam_document(str(uuid.uuid4())), key)
+    good = signed_by(ex.exam_document(pid), key)
     tampered = dict(good, health_class=1)
-    unsigned = dict(signed_by(ex.exam_document(str(uuid.uuid4())), key), signature="AAAA")
-    other_doctor = signed_by(ex.exam_document(str(uuid.uuid4())), key, username="bacsi2")
-    unknown = signed_by(ex.exam_document(str(uuid.uuid4())), stranger)
-    no_key = dict(ex.exam_document(str(uuid.uuid4())), signer_key_id=None)
+    unsigned = dict(signed_by(ex.exam_document(pid), key), signature="AAAA")
+    other_doctor = signed_by(ex.exam_document(pid), key, username="bacsi2")
+    unknown = signed_by(ex.exam_document(pid), stranger)
+    no_key = dict(ex.exam_document(pid), signer_key_id=None)
     assert answer(
         store,
         dev,
@@ -177,10 +188,11 @@ def test_only_a_valid_signature_by_the_doctors_registered_key_is_accepted(store)
 
 def test_a_new_doctors_exams_wait_for_approval_a_replacement_key_is_refused_until_then(store):
     dev = device(store)
+    pid = person_of(store, dev)
     first, replacement, newcomer = (Ed25519PrivateKey.generate() for _ in range(3))
     answers = store.push(dev, [item("doctor_key", registration(first))])
     assert answers[0]["status"] == "accepted" and "chờ quản trị" in answers[0]["warning"]
-    held = signed_by(ex.exam_document(str(uuid.uuid4())), first)
+    held = signed_by(ex.exam_document(pid), first)
     (a,) = store.push(dev, [item("exam", held)])
     assert a["status"] == "accepted" and "chưa chuyển lên hồ sơ sức khỏe" in a["warning"]
     assert queue(store) == {held["id"]: doctor_keys.HELD}
@@ -192,20 +204,22 @@ def test_a_new_doctors_exams_wait_for_approval_a_replacement_key_is_refused_unti
     assert answer(store, dev, item("doctor_key", registration(replacement, licence="000321/HP-CCHN"))) == [
         ("accepted", None)
     ]
-    again = signed_by(ex.exam_document(str(uuid.uuid4())), replacement)
+    again = signed_by(ex.exam_document(pid), replacement)
     (refused,) = store.push(dev, [item("exam", again)])
     assert (refused["status"], refused["code"]) == ("rejected", "signer_key_pending")
     assert "giả chữ ký" in refused["reason"]
     # Same licence number under another user name: the same doctor.
     store.push(dev, [item("doctor_key", registration(newcomer, username="bacsi.moi"))])
-    renamed = signed_by(ex.exam_document(str(uuid.uuid4())), newcomer, username="bacsi.moi")
+    renamed = signed_by(ex.exam_document(pid), newcomer, username="bacsi.moi")
     assert answer(store, dev, item("exam", renamed)) == [("rejected", "signer_key_pending")]
     with store.session(write=True) as s:
         doctor_keys.approve(s, key_id_of(public_raw(replacement)), STATION, store.clock())
         with pytest.raises(ValueError, match="trạm"):
-            doctor_keys.approve(s, key_id_of(public_raw(newcomer)), "TYT-KHAC", store.clock())
+            doctor_keys.approve(s, key_id_of(public_raw(newcomer)), OTHER_STATION, store.clock())
         with pytest.raises(ValueError, match="mã trạm"):
             doctor_keys.approve(s, "0" * 32, None, store.clock())
+        with pytest.raises(ValueError, match="chưa được đăng ký ở máy chủ"):  # not in the hub's registry
+            doctor_keys.approve(s, "0" * 32, "TYT-CHUA-CO", store.clock())
     assert answer(store, dev, item("exam", again)) == [("accepted", None)]  # sent again once approved
     with store.session() as s:
         listed = {k["key_id"]: k for k in doctor_keys.list_keys(s, STATION)}
@@ -215,6 +229,30 @@ def test_a_new_doctors_exams_wait_for_approval_a_replacement_key_is_refused_unti
         listed[key_id_of(public_raw(first))]["approved_at"]
         and listed[pending[0]["key_id"]]["username"] == "bacsi.moi"
     )
+
+
+def test_an_old_keys_registration_listing_the_most_unsent_exams_fits_the_hubs_limits(store):
+    """An upgraded station's old key lists every exam it signed that was not sent yet: up to MAX_LEGACY_EXAMS
+    entries, some 3 MB — over the exams' own payload limit, within the doctor_key one (and a push's body)."""
+    dev = device(store)
+    key = Ed25519PrivateKey.generate()
+    entries = [
+        key_registration.exam_entry(str(uuid.uuid4()), 1, base64.b64encode(bytes(64)).decode())
+        for _ in range(doctor_keys.MAX_LEGACY_EXAMS)
+    ]
+    biggest = registration(key, licence=None, legacy_exams=entries)
+    size = len(json.dumps(biggest, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode())
+    assert limits.PAYLOAD_MAX["exam"] < size <= limits.PAYLOAD_MAX["doctor_key"] < limits.MAX_BODY
+    too_many = registration(
+        Ed25519PrivateKey.generate(), licence=None, legacy_exams=[*entries, entries[0]]
+    )  # one more than the most
+    assert answer(store, dev, item("doctor_key", biggest), item("doctor_key", too_many)) == [
+        ("accepted", None),
+        ("rejected", "bad_doctor_key"),
+    ]
+    with store.session() as s:
+        (listed,) = doctor_keys.list_keys(s, STATION)
+    assert listed["legacy_exams"] == doctor_keys.MAX_LEGACY_EXAMS
 
 
 # -- the attack, with real processes ----------------------------------------------------------------------------

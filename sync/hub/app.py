@@ -64,6 +64,13 @@ station serving their commune (one station per commune).
   (`not_your_station`), a person cannot be moved to a commune its station does not serve
   (`commune_not_served`), a consent, appointment, exam, amendment or referral is accepted only for a person of
   the station, and an entity id another station sent first is refused.
+* Every exam and amendment must carry a valid Ed25519 signature by a doctor's key that the same station
+  registered (a `doctor_key` item: public key, the doctor's user name, full name and licence number, and the
+  key's own signature over them) for the doctor named as signer; anything else is refused with its reason
+  (`unsigned_exam`, `unknown_signer_key`, `foreign_signer_key`, `signer_mismatch`, `bad_signature`,
+  `legacy_key_not_allowed`, `signer_key_pending`) and never forwarded to the health record. The hub
+  administrator approves each key after checking the doctor's name and licence number; until then a new
+  doctor's exams are kept but not forwarded.
 * A person registered at another station (same personal ID) is answered `known_elsewhere`: the station's
   record is linked, nothing of the other record is returned or pulled, and a handover request waits for the
   hub administrator, who releases or refuses it.
@@ -161,9 +168,10 @@ def create_app(
         response_model_exclude_none=True,
         description="Deliver outbox items; one answer per item, in order. Each item is authorized on its own: "
         "only records of the device's station are written (`not_your_station`, `commune_not_served`, "
-        "`unknown_person` otherwise), a person another station holds is answered `known_elsewhere`, and a "
-        "payload above its kind's size or nesting limit is refused (`payload_too_large`, `payload_too_deep`, "
-        "`bad_text`).",
+        "`unknown_person` otherwise), a person another station holds is answered `known_elsewhere`, an exam "
+        "or amendment needs a valid signature by a doctor's key the station registered (`doctor_key` items; "
+        "`bad_signature`, `unknown_signer_key`… otherwise), and a payload above its kind's size or nesting "
+        "limit is refused (`payload_too_large`, `payload_too_deep`, `bad_text`).",
     )
     def push(body: PushRequest, dev: Annotated[DeviceInfo, Depends(device)]) -> PushAnswer:
         results = store.push(dev, [it.model_dump() for it in body.items])

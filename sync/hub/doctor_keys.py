@@ -38,6 +38,7 @@ from ksk_desktop.exams import document, key_registration
 from ksk_desktop.security.signer import ALGORITHM, key_id_of, load_public
 from sync.hub.items import ENTITY_ID_MAX, INT32_MAX, ItemRejected, fits, int_in_range
 from sync.hub.models import FhirForward, HubBase, Item
+from sync.hub.stations import HubStation
 from sync.protocol import SHA256_HEX_RE
 
 KEY_ID_LEN = 32
@@ -273,6 +274,8 @@ def approve(
         raise ValueError(f"Khóa {key_id} chưa được đăng ký: ghi rõ mã trạm để xác nhận trước.")
     elif len(key_id) != KEY_ID_LEN or any(c not in "0123456789abcdef" for c in key_id):
         raise ValueError("Mã khóa gồm 32 ký tự hệ mười sáu (0-9, a-f).")
+    elif s.get(HubStation, station_code) is None:  # only a station of the hub's registry registers keys
+        raise ValueError(f"Trạm {station_code} chưa được đăng ký ở máy chủ.")
     if s.get(DoctorKeyApproval, key_id) is None:
         s.add(DoctorKeyApproval(key_id=key_id, station_code=station_code, approved_at=now, note=note))
     held = s.execute(
