@@ -22,7 +22,7 @@ MARGINS = (20 * mm, 15 * mm, 12 * mm, 16 * mm)
 NO_HAMLET = "(chưa ghi thôn)"
 
 
-def _natural(name: str) -> list:
+def natural_order(name: str) -> list:
     """Hamlets in Vietnamese order with their numbers as numbers: Thôn 2 before Thôn 10."""
     return [int(part) if part.isdigit() else collation_key(part) for part in re.split(r"(\d+)", name)]
 
@@ -50,7 +50,7 @@ def pick_hamlet(schedule: DaySchedule, hamlet: str) -> tuple[str, list[dict]]:
     for name, rows in groups.items():
         if fold(name) == wanted:
             return name, rows
-    known = ", ".join(sorted(groups, key=_natural)) or "không có thôn nào"
+    known = ", ".join(sorted(groups, key=natural_order)) or "không có thôn nào"
     raise NotFound(
         f"Ngày {dmy(schedule.date)} không có ai ở “{clean(hamlet)}” có lịch khám. Các thôn / tổ dân "
         f"phố có lịch hôm đó: {known}."

@@ -9,11 +9,13 @@ from pathlib import Path
 
 from ksk_desktop.errors import NotFound, Remedy
 from ksk_desktop.printing.call_list_pdf import call_list_pdf, pick_hamlet
+from ksk_desktop.printing.coverage_pdf import coverage_pdf
 from ksk_desktop.printing.formats import dmy
 from ksk_desktop.printing.output import PdfDocument, PdfTarget, check_destination, to_memory
 from ksk_desktop.printing.schedule_pdf import day_schedule_pdf, schedule_rows
 from ksk_desktop.printing.ticket_pdf import queue_ticket_pdf
 from ksk_desktop.scheduling import appointments as appts
+from ksk_desktop.scheduling import coverage
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling.checkin import CheckIn, _person
 from ksk_desktop.scheduling.day_schedule import DaySchedule, day_schedule
@@ -154,3 +156,26 @@ def ticket_document(ctx: StationSession, appointment_id: str) -> PdfDocument:
     """The queue ticket of a checked-in appointment in memory, for the desk's ticket printer."""
     data, (pages, queue_no) = to_memory(lambda stream: _ticket(ctx, appointment_id, stream))
     return PdfDocument(data, pages, 1, f"Phiếu số thứ tự {queue_no}")
+
+
+def _coverage(ctx: StationSession, year: int, target: PdfTarget) -> tuple[int, int]:
+    ctx.require(Perm.PRINT)
+    data = coverage.coverage(ctx, year)  # REPORT_READ
+    pages = coverage_pdf(target, data, station_info(ctx), ctx.clock.today())
+    people = data["totals"]["total"]
+    with ctx.write() as s:
+        ctx.audit(s, "print.coverage", "report", None, {"year": year, "people": people, "pages": pages})
+    return pages, people
+
+
+def print_coverage(ctx: StationSession, year: int, dest: Path) -> Printed:
+    """The coverage report of *year* (by target group and by hamlet) to *dest*."""
+    ctx.require(Perm.PRINT)
+    dest = check_destination(dest)
+    return Printed(dest, *_coverage(ctx, year, dest))
+
+
+def coverage_document(ctx: StationSession, year: int) -> PdfDocument:
+    """The coverage report of *year* in memory (for the app's print preview)."""
+    data, (pages, people) = to_memory(lambda stream: _coverage(ctx, year, stream))
+    return PdfDocument(data, pages, people, f"Báo cáo khám sức khỏe năm {year}")
