@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+import shiboken6
 import test_ui_desk as desk
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
@@ -202,3 +203,54 @@ def test_the_call_screen_follows_the_desk_and_shows_no_name(qtbot, world, sessio
     assert reopened is not None and reopened is not display
     qtbot.waitUntil(lambda: reopened.call_text() == "Mời số 1 — Phòng khám 2", timeout=10_000)
     reopened.close()
+
+
+def test_lock_and_log_out_with_the_call_screen_the_printer_setting_and_a_preview_open(
+    qtbot, world, sessions, printers, station
+):
+    """Twice: the call screen (numbers only) stays up while locked but pauses; the printer setting and a print
+    preview (a report, with names on other pages' prints) close with the lock; logging out takes them all."""
+    from ui.main_window import MainWindow
+    from ui.printing.preview import PrintPreview
+
+    paths, _ = station
+    doctor = sessions(desk.DOCTOR)
+    window = MainWindow(doctor, paths, idle_timeout_ms=600_000)  # deleted at the end, as the app's flow does
+    window.show()
+    page = window.today_page
+    qtbot.waitUntil(lambda: page.snapshot is not None and page.snapshot.has_day, timeout=10_000)
+    display = page.open_call_display()
+    qtbot.waitUntil(lambda: display.data is not None, timeout=10_000)
+    for _ in range(2):
+        window.show_page("Hôm nay")
+        qtbot.mouseClick(page.checkin_panel.device_button, CLICK)
+        setting = page.findChild(DeviceDialog)
+        assert setting is not None and setting.isVisible()
+        window.show_page("Báo cáo")
+        reports = window.stack.currentWidget()
+        qtbot.waitUntil(lambda r=reports: r.data is not None, timeout=10_000)
+        reports.print_button.click()
+        qtbot.waitUntil(lambda r=reports: r.findChild(PrintPreview) is not None, timeout=10_000)
+        preview = reports.findChild(PrintPreview)
+        qtbot.waitUntil(lambda p=preview: p.page_count > 0, timeout=10_000)
+
+        window.lock()
+        qtbot.waitUntil(lambda: window.session_closed, timeout=10_000)
+        assert reports.findChild(PrintPreview) is None or not reports.findChild(PrintPreview).isVisible()
+        assert page.findChild(DeviceDialog) is None or not page.findChild(DeviceDialog).isVisible()
+        display.refresh()  # its timer, while locked: nothing read, the screen says it waits
+        assert display.data is None and "tạm dừng" in display.note_label.text() and display.isVisible()
+
+        window.unlock_dialog.password_edit.setText(desk.DOCTOR[1])
+        qtbot.mouseClick(window.unlock_dialog.login_button, CLICK)
+        qtbot.waitUntil(lambda: not window.is_locked, timeout=10_000)
+        sessions_opened = window.session
+        display.refresh()
+        qtbot.waitUntil(lambda: display.data is not None, timeout=10_000)
+        assert sessions_opened is not doctor
+
+    with qtbot.waitSignal(window.logged_out, timeout=10_000):
+        window.log_out()
+    qtbot.waitUntil(lambda: window.session_closed, timeout=10_000)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(display), timeout=10_000)  # closed with the window
+    window.deleteLater()

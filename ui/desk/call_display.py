@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QMouseEvent, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -103,8 +103,15 @@ class CallDisplay(QWidget):
         QShortcut(QKeySequence(Qt.Key.Key_F11), self, self.toggle_full_screen)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.showNormal)
         ops.hub().changed.connect(self._changed)
+        if parent is not None:  # the app's window closing (log out, quit) takes the screen with it
+            parent.window().installEventFilter(self)
         self._paint(False)
         self._show(None)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Close and watched is not self:
+            self.close()
+        return False
 
     # -- placing -------------------------------------------------------------------------------------------------
     def present(self) -> None:
