@@ -292,15 +292,13 @@ def _calling(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import calling
 
     data = calling.now_calling(ctx, parse_date(args.date), args.site, upcoming=args.next)
-    now = data.current
+    said = [f"số {c.queue_no}" + (f" — {c.room}" if c.room else "") for c in data.called]
+    upcoming = ", ".join(str(n) for n in data.upcoming) or "không còn ai chờ"
     human = [
-        f"Mời số {now.queue_no}" + (f" — {now.room}" if now.room else "") if now else "Chưa gọi số nào.",
-        "Tiếp theo: "
-        + (", ".join(str(n) for n in data.upcoming) or "không còn ai chờ")
-        + f" ({data.waiting} người đang chờ).",
+        f"Mời {said[0]}" if said else "Chưa gọi số nào.",
+        f"Tiếp theo: {upcoming} ({data.waiting} người đang chờ).",
     ]
-    human += [f"  đang khám: số {c.queue_no}" + (f" — {c.room}" if c.room else "") for c in data.called[1:]]
-    emit(args, data, "\n".join(human))
+    emit(args, data, "\n".join(human + [f"  đang khám: {x}" for x in said[1:]]))
     return 0
 
 

@@ -441,9 +441,8 @@ class TodayPage(LazyPage):
         if key == "no_show":
             fn = lambda: board.mark_no_show(ctx, appointment_id, today=today)  # noqa: E731
         elif key == "start_exam":
-            room = device.load(
-                ctx.paths
-            ).call_room  # the room this desk calls into, for the waiting room's screen
+            # The room this desk calls into, for the waiting room's screen.
+            room = device.load(ctx.paths).call_room
             fn = lambda: board.start_exam(ctx, appointment_id, room=room)  # noqa: E731
         else:
             step = STEPS[key]
