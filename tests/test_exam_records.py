@@ -332,7 +332,10 @@ def test_index_class_better_than_measured_needs_a_reason(clinic) -> None:
         exam_id,
         vitals={"height_cm": 165, "weight_kg": 60, "pulse": 72, "systolic": 170, "diastolic": 85},
     )
-    assert not st.can_sign and any("TH" in e and "lý do" in e for e in st.errors)
+    assert not st.can_sign and st.errors == [
+        "Tuần hoàn: bác sĩ xếp loại I nhưng số đo cho loại IV — ghi lý do."  # 170/85 mmHg
+    ]
+    assert st.open_indices == []  # every index is classed: only the reason is missing
     st = records.save_section(
         clinic["doctor"],
         exam_id,
@@ -459,3 +462,74 @@ def test_a_code_of_the_stations_imported_icd_list_is_accepted(clinic, tmp_path) 
         clinic["doctor"], exam_id, "conclusion", {"diagnoses": ["a00.0"]}, expected_version=0
     )
     assert st.document["diagnoses"][0]["name"].startswith("Bệnh tả do Vibrio")
+
+
+def test_what_blocks_signing_is_said_in_clinical_words(clinic) -> None:
+    """No internal keys, no English, no "(reason)": the index by its name, the classes, what to do — one line
+    that the command line prints as it is."""
+    exam_id = _draft(clinic)
+    st = fill_adult(
+        clinic["doctor"],
+        exam_id,
+        vitals={"height_cm": 112, "weight_kg": 30, "pulse": 72, "systolic": 120, "diastolic": 80},
+    )
+    st = records.save_section(
+        clinic["doctor"],
+        exam_id,
+        "eyes",
+        {"vision_right_uncorrected": 6, "vision_left_uncorrected": 6, "eyes.class": 1},  # measured: class IV
+        expected_version=st.section_versions["eyes"],
+    )
+    assert st.errors == ["Mắt: bác sĩ xếp loại I nhưng số đo cho loại IV — ghi lý do."]
+    with pytest.raises(SigningBlocked) as exc:
+        signing.sign(clinic["doctor"], exam_id)
+    message = exc.value.message
+    assert message == (
+        "Chưa ký được phiếu khám: cần xác nhận giá trị bất thường: Chiều cao 112; "
+        "Mắt: bác sĩ xếp loại I nhưng số đo cho loại IV — ghi lý do."
+    )
+    assert exc.value.errors == st.errors and [u["label"] for u in exc.value.unconfirmed] == ["Chiều cao"]
+    for internal in ("height_cm", "eyes.class", "reason", "Chỉ số M", ".;"):
+        assert internal not in message
+
+    st = records.save_section(
+        clinic["doctor"],
+        exam_id,
+        "eyes",
+        {"eyes.class": {"class": 1, "reason": "Đo lại bằng bảng khác: 10/10"}},
+        confirm=["height_cm"],
+        expected_version=st.section_versions["eyes"],
+    )
+    assert st.errors == [] and st.unconfirmed == []
+    st = records.save_section(
+        clinic["doctor"],
+        exam_id,
+        "conclusion",
+        {"conclusion.health_class": 2},
+        expected_version=st.section_versions.get("conclusion", 0),
+    )
+    assert st.errors == ["Phân loại sức khỏe: bác sĩ chọn loại II nhưng các chỉ số cho loại V — ghi lý do."]
+
+
+def test_an_unfinished_form_has_no_class_yet(clinic) -> None:
+    exam_id = _draft(clinic)
+    st = records.save_section(
+        clinic["doctor"],
+        exam_id,
+        "physique",
+        {"height_cm": 112, "weight_kg": 30, "pulse": 72, "systolic": 120, "diastolic": 80},
+        confirm=["height_cm"],
+        expected_version=0,
+    )
+    suggested = st.document["assessment"]["qd1613"]["suggested"]
+    assert suggested["class"] == 5 and not suggested["complete"]  # the one index measured is class V …
+    assert st.document["health_class"] is None  # … but the person's class is not known yet
+    assert (
+        st.open_indices[:3] == ["Mắt", "Tai mũi họng", "Răng hàm mặt"]
+        and "Thể lực chung" not in st.open_indices
+    )
+    assert len(st.open_indices) == 12  # all but Thể lực chung, which height and weight settle
+    with clinic["doctor"].read() as s:
+        assert s.get(ExamVersion, (exam_id, 1)).health_class is None
+    st = fill_adult(clinic["doctor"], exam_id)  # every index classed (and a height of 165 cm this time)
+    assert st.open_indices == [] and st.document["health_class"] == 1 and st.can_sign

@@ -1,6 +1,7 @@
 """Sign-off on the Khám page, on a real station: the doctor signs after a confirmation, the form turns read-only
 and the signature verifies; an amendment makes version 2 with its reason; the result slip and the referral slip
-are written as real PDFs (only the file-dialog choice is patched) and read back with pdftotext; the follow-up list
+open in the print preview and are saved from it as real PDFs (only the file-dialog choice is patched), read back
+with pdftotext; the follow-up list
 shows the signed exam's follow-ups, filters the overdue ones and marks one done."""
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from exam_support import STAFF_PASSWORD, VITALS, add_person, fill_adult
 from exam_ui_support import editor_of, make_page, message_boxes, open_exam, wait_saved
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 from test_printing_schedule import pdftotext
+from test_printing_ui import save_from_preview
 
 from conftest import frozen_clock
 from ksk_desktop.exams import followups, plan, records, signing
 from ksk_desktop.station.lifecycle import login
-from ui import pdf_output
 from ui.exam.sign_dialog import SignPasswordDialog
 
 world, doctor, nurse = support.world, support.doctor, support.nurse  # the shared fixtures
@@ -135,17 +136,13 @@ def test_prints_the_result_slip_and_the_referral_slip(qtbot, world, doctor, monk
     assert plan_editor.referrals.rowCount() == 1 and plan_editor.followups.rowCount() == 1
     wait_saved(qtbot, page)
     sign_through_the_dialog(qtbot, page)
-    chosen = iter([tmp_path / "phieu.pdf", tmp_path / "chuyen-tuyen.pdf"])
-    monkeypatch.setattr(pdf_output, "choose_path", lambda _parent, _suggested: next(chosen))
-    opened: list = []
-    monkeypatch.setattr(pdf_output, "open_url", opened.append)
-    page.editor.bar.print_button.click()
-    qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)  # written on the worker thread
+    page.editor.bar.print_button.click()  # made on the worker, shown in the print preview
+    assert save_from_preview(qtbot, page.editor, tmp_path / "phieu.pdf", monkeypatch) == 1  # one A5 page
     slip = pdftotext(tmp_path / "phieu.pdf")
     assert "PHIẾU KẾT QUẢ KHÁM SỨC KHỎE" in slip and "Nguyễn Văn An" in slip and "165/102" in slip
     assert page.editor.bar.referral_button.isVisible()
     page.editor.bar.referral_button.click()
-    qtbot.waitUntil(lambda: len(opened) == 2, timeout=10_000)
+    save_from_preview(qtbot, page.editor, tmp_path / "chuyen-tuyen.pdf", monkeypatch)
     referral = pdftotext(tmp_path / "chuyen-tuyen.pdf")
     assert (
         "GIẤY CHUYỂN TUYẾN" in referral and "Nguyễn Văn An" in referral and "Tăng huyết áp độ 2" in referral

@@ -238,6 +238,8 @@ class Appointment(Base):
     rescheduled_from: Mapped[str | None] = mapped_column(ForeignKey("appointment.id"))
     note: Mapped[str | None] = mapped_column(String(400))
     checked_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    called_at: Mapped[datetime | None] = mapped_column(DateTime)  # called into an exam room (UTC)
+    room: Mapped[str | None] = mapped_column(String(60))  # the room it was called into, while in the exam
     created_by: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)

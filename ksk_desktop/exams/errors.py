@@ -27,11 +27,16 @@ class SigningBlocked(KskError):
     exit_code = 17
 
     def __init__(
-        self, message: str, missing: list[dict] | None = None, unconfirmed: list[dict] | None = None
+        self,
+        message: str,
+        missing: list[dict] | None = None,
+        unconfirmed: list[dict] | None = None,
+        errors: list[str] | None = None,
     ) -> None:
         super().__init__(message)
         self.missing = missing or []
         self.unconfirmed = unconfirmed or []
+        self.errors = errors or []
 
 
 class InvalidSignature(KskError):

@@ -36,7 +36,16 @@ def _unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _value(u: dict) -> str:
+    value = u.get("value")
+    if value is None:
+        return u["label"]
+    shown = str(value).replace(".", ",") if isinstance(value, float) else str(value)
+    return f"{u['label']} {shown}"
+
+
 def _blocked_message(todo: dict) -> str:
+    """One line, in the form's words: what is missing, what waits for confirmation, what else is wrong."""
     parts = []
     if todo["missing_required"]:
         by_section: dict[str, list[str]] = {}
@@ -45,8 +54,8 @@ def _blocked_message(todo: dict) -> str:
         names = "; ".join(f"{title}: {', '.join(labels)}" for title, labels in by_section.items())
         parts.append(f"còn thiếu {len(todo['missing_required'])} trường bắt buộc ({names})")
     if todo["unconfirmed"]:
-        parts.append("cần xác nhận giá trị bất thường: " + ", ".join(u["field"] for u in todo["unconfirmed"]))
-    parts.extend(todo["errors"])
+        parts.append("cần xác nhận giá trị bất thường: " + ", ".join(_value(u) for u in todo["unconfirmed"]))
+    parts.extend(e.rstrip(".") for e in todo["errors"])
     return "Chưa ký được phiếu khám: " + "; ".join(parts) + "."
 
 
@@ -80,7 +89,9 @@ def sign_row(
     error = recompute(doc, form, person)
     todo = validation.problems(doc, form, person.sex, error)
     if any(todo.values()):
-        raise SigningBlocked(_blocked_message(todo), todo["missing_required"], todo["unconfirmed"])
+        raise SigningBlocked(
+            _blocked_message(todo), todo["missing_required"], todo["unconfirmed"], todo["errors"]
+        )
     key_id = signer.key_id
     at = (signed_at or ctx.clock.now()).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     doc.update(

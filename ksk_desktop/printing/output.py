@@ -1,17 +1,47 @@
-"""Writing a PDF so that nobody ever finds half of one: checks the destination first (with a Vietnamese reason),
-renders into a temporary file beside it, then renames it into place."""
+"""Where a PDF goes: a file, written so that nobody ever finds half of one (the destination checked first, with a
+Vietnamese reason; rendered into a temporary file beside it, then renamed into place), or memory — a
+:class:`PdfDocument` for the app's print preview and printers, so that a slip with a person's name and health
+data never touches the disk unless someone saves it."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from ksk_desktop.errors import StorageError
 from ksk_desktop.fsio import write_via_temp
 
 T = TypeVar("T")
+
+#: Where a renderer writes: a file (written atomically) or an open binary stream (memory).
+PdfTarget = Path | BinaryIO
+
+
+@dataclass(frozen=True)
+class PdfDocument:
+    """A PDF made in memory: its bytes, its pages, how many people it lists, and a job name for the printer's
+    queue that names no one (the queue of a shared printer can be seen by others, and Windows may log it)."""
+
+    data: bytes
+    pages: int
+    rows: int
+    job_name: str
+
+
+def to_memory(render: Callable[[BinaryIO], T]) -> tuple[bytes, T]:
+    """Run ``render(stream)`` into memory; returns the bytes written and what *render* returned."""
+    stream = io.BytesIO()
+    result = render(stream)
+    return stream.getvalue(), result
+
+
+def reportlab_target(target: PdfTarget) -> str | BinaryIO:
+    """What reportlab's canvas takes for *target*: a file name, or the stream itself."""
+    return str(target) if isinstance(target, Path) else target
 
 
 def check_destination(dest: Path) -> Path:
@@ -46,6 +76,9 @@ def write_atomically(dest: Path, write: Callable[[Path], T]) -> T:
     return result[0]
 
 
-def write_pdf(dest: Path, render: Callable[[Path], int]) -> int:
-    """Run ``render(tmp_path) -> pages`` and move the PDF to *dest*; returns the number of pages."""
-    return write_atomically(dest, render)
+def write_pdf(dest: PdfTarget, render: Callable[[PdfTarget], int]) -> int:
+    """Run ``render(target) -> pages``: into a temporary file moved to *dest* when *dest* is a path, straight
+    into *dest* when it is a stream; returns the number of pages."""
+    if isinstance(dest, Path):
+        return write_atomically(dest, render)
+    return render(dest)

@@ -3,7 +3,6 @@ diagnoses), why, how urgently, and the signatures."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
@@ -14,7 +13,7 @@ from ksk_desktop.people.persons import sex_label
 from ksk_desktop.printing import exam_text as ex
 from ksk_desktop.printing.fonts import markup
 from ksk_desktop.printing.formats import birth, dmy, place_date
-from ksk_desktop.printing.output import write_pdf
+from ksk_desktop.printing.output import PdfTarget, write_pdf
 from ksk_desktop.printing.page import PLAIN, StationHeader, admin_header, build, para, styles
 from ksk_desktop.printing.result_slip_pdf import signed_on
 
@@ -26,7 +25,7 @@ def _line(label: str, value: str, st: dict) -> Paragraph:
 
 
 def referral_slip_pdf(
-    path: Path,
+    path: PdfTarget,
     referral: dict,
     person: dict,
     exam: dict,

@@ -4,7 +4,6 @@ advice, the doctor, and a QR that verifies the record (the caller's ``verify_qr`
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from reportlab.lib.pagesizes import A5
@@ -17,7 +16,7 @@ from ksk_desktop.printing import exam_text as ex
 from ksk_desktop.printing.codes import qr
 from ksk_desktop.printing.fonts import markup
 from ksk_desktop.printing.formats import birth, dmy, place_date
-from ksk_desktop.printing.output import write_pdf
+from ksk_desktop.printing.output import PdfTarget, write_pdf
 from ksk_desktop.printing.page import PLAIN, StationHeader, admin_header, build, footer_drawer, para, styles
 
 MARGINS = (12 * mm, 10 * mm, 9 * mm, 13 * mm)
@@ -120,7 +119,7 @@ def slip_story(slip: dict, station: StationHeader, width: float, st: dict) -> li
     return story
 
 
-def result_slips_pdf(path: Path, slips: list[dict], station: Any) -> int:
+def result_slips_pdf(path: PdfTarget, slips: list[dict], station: Any) -> int:
     """Write the slips (``{"person", "exam", "verify_qr"}`` each) to *path*, one A5 page per slip (a long slip is
     shrunk to fit, never split); returns the number of pages."""
     header = StationHeader.of(station)

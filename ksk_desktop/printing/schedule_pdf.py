@@ -4,7 +4,6 @@ per appointment with a scannable Code128 of the appointment id."""
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
@@ -19,7 +18,7 @@ from ksk_desktop.people.persons import sex_label
 from ksk_desktop.printing.codes import code128, code128_width
 from ksk_desktop.printing.fonts import clean, markup
 from ksk_desktop.printing.formats import birth, dmy, group_label
-from ksk_desktop.printing.output import write_pdf
+from ksk_desktop.printing.output import PdfTarget, write_pdf
 from ksk_desktop.printing.page import GRID, StationHeader, admin_header, build, para, styles
 from ksk_desktop.scheduling.day_schedule import DaySchedule, ScheduledDay
 
@@ -126,7 +125,7 @@ def _site_story(
     return story
 
 
-def day_schedule_pdf(path: Path, schedule: DaySchedule, station: Any) -> int:
+def day_schedule_pdf(path: PdfTarget, schedule: DaySchedule, station: Any) -> int:
     """Write the day schedule of ``day_schedule(...)`` to *path* (atomically); returns the number of pages.
 
     One section per site, each starting on a new page; the table header repeats on every page."""

@@ -34,6 +34,11 @@ class StationPaths:
         return self.root / "audit-anchor.json"
 
     @property
+    def device(self) -> Path:
+        """This computer's own settings (the ticket printer, the room its desk calls into): not in the database."""
+        return self.root / "device.json"
+
+    @property
     def backups(self) -> Path:
         return self.root / "backups"
 

@@ -49,6 +49,9 @@ def blocked_text(exc: SigningBlocked) -> str:
     if exc.unconfirmed:
         lines.append("Cần kiểm tra và xác nhận giá trị bất thường (ô “Xác nhận” bên phải):")
         lines += [f"  • {u['message']}" for u in exc.unconfirmed]
+    if exc.errors:
+        lines.append("Cần sửa:")
+        lines += [f"  • {e}" for e in exc.errors]
     return "\n".join(lines) or exc.message
 
 
