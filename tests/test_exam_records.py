@@ -482,7 +482,7 @@ def test_what_blocks_signing_is_said_in_clinical_words(clinic) -> None:
     )
     assert st.errors == ["Mắt: bác sĩ xếp loại I nhưng số đo cho loại IV — ghi lý do."]
     with pytest.raises(SigningBlocked) as exc:
-        signing.sign(clinic["doctor"], exam_id)
+        signing.sign(clinic["doctor"], exam_id, STAFF_PASSWORD)
     message = exc.value.message
     assert message == (
         "Chưa ký được phiếu khám: cần xác nhận giá trị bất thường: Chiều cao 112; "
