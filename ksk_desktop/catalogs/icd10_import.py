@@ -118,6 +118,9 @@ def _columns_by_content(rows: list[list[Any]]) -> tuple[int, int] | None:
 def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[Any, Any]], str]:
     from python_calamine import CalamineWorkbook
 
+    from ksk_desktop.xlsx.guard import check_xlsx
+
+    check_xlsx(path)  # before the reader sees it: sizes, zip bomb, the cells' span
     try:
         wb = CalamineWorkbook.from_path(str(path))
         names = list(wb.sheet_names)
