@@ -25,6 +25,7 @@ from ksk_desktop.errors import DuplicatePerson, InvalidInput, NotFound
 from ksk_desktop.ids import new_ids
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.shapes import Shape
+from ksk_desktop.station import audit
 from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import fold, nfc, sort_key
 
@@ -378,7 +379,7 @@ def search(
                 "person.search",
                 "person",
                 None,
-                {"query": fold(query), "year": birth_year, "results": len(rows)},
+                {"query": audit.typed_query(ctx, query), "year": birth_year, "results": len(rows)},
             )
     return rows
 

@@ -52,7 +52,7 @@ def print_result_slip(
     ctx.require(Perm.PRINT)
     dest = check_destination(dest)
     slip = result_slip(ctx, exam_id, version)
-    pages = result_slips_pdf(dest, [slip], station_info(ctx))
+    pages = result_slips_pdf(dest, [slip], station_info(ctx), journal=ctx.paths.pending)
     with ctx.write() as s:
         ctx.audit(
             s, "print.result_slip", "exam", exam_id, {"version": slip["exam"]["version"], "pages": pages}
@@ -73,7 +73,9 @@ def print_referral_slip(
     referral = next((r for r in doc["referrals"] if r["id"] == referral_id), None)
     if referral is None:
         raise NotFound(f"Phiếu khám {exam_id} không có giấy chuyển tuyến {referral_id}.")
-    pages = referral_slip_pdf(dest, referral, person, doc, station_info(ctx), labels=_labels(doc))
+    pages = referral_slip_pdf(
+        dest, referral, person, doc, station_info(ctx), labels=_labels(doc), journal=ctx.paths.pending
+    )
     with ctx.write() as s:
         ctx.audit(
             s,

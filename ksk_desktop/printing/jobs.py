@@ -48,7 +48,7 @@ def print_day_schedule(ctx: StationSession, day: date, dest: Path, *, site_id: s
     ctx.require(Perm.PRINT)
     dest = check_destination(dest)
     schedule = _schedule_of(ctx, day, site_id)
-    pages = day_schedule_pdf(dest, schedule, station_info(ctx))
+    pages = day_schedule_pdf(dest, schedule, station_info(ctx), journal=ctx.paths.pending)
     rows = schedule_rows(schedule)
     with ctx.write() as s:
         ctx.audit(
@@ -73,7 +73,7 @@ def print_call_list(ctx: StationSession, day: date, hamlet: str, dest: Path) -> 
     dest = check_destination(dest)
     schedule = _schedule_of(ctx, day, None)
     name, rows = pick_hamlet(schedule, hamlet)
-    pages = call_list_pdf(dest, schedule, name, station_info(ctx))
+    pages = call_list_pdf(dest, schedule, name, station_info(ctx), journal=ctx.paths.pending)
     with ctx.write() as s:
         ctx.audit(
             s,
@@ -110,7 +110,7 @@ def print_ticket(ctx: StationSession, appointment_id: str, dest: Path) -> Printe
     ctx.require(Perm.PRINT)
     dest = check_destination(dest)
     data = ticket_data(ctx, appointment_id)
-    pages = queue_ticket_pdf(dest, data, station_info(ctx))
+    pages = queue_ticket_pdf(dest, data, station_info(ctx), journal=ctx.paths.pending)
     with ctx.write() as s:
         ctx.audit(
             s,

@@ -1,15 +1,17 @@
 """Writing a PDF so that nobody ever finds half of one: checks the destination first (with a Vietnamese reason),
-renders into a temporary file beside it, then renames it into place."""
+renders it in memory, then writes it private (0600) through a temporary file beside it renamed into place; a
+crash during that last write leaves only a temporary file that the station's journal names for removal."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from ksk_desktop.errors import StorageError
-from ksk_desktop.fsio import write_via_temp
+from ksk_desktop.fsio import write_private, write_via_temp
 
 T = TypeVar("T")
 
@@ -46,6 +48,11 @@ def write_atomically(dest: Path, write: Callable[[Path], T]) -> T:
     return result[0]
 
 
-def write_pdf(dest: Path, render: Callable[[Path], int]) -> int:
-    """Run ``render(tmp_path) -> pages`` and move the PDF to *dest*; returns the number of pages."""
-    return write_atomically(dest, render)
+def write_pdf(dest: Path, render: Callable[[BinaryIO], int], *, journal: Path | None = None) -> int:
+    """Run ``render(buffer) -> pages`` in memory and put the PDF at *dest* (checked first); returns the number
+    of pages. *journal*: the station's journal of files being written (``StationPaths.pending``)."""
+    dest = check_destination(dest)
+    buffer = io.BytesIO()
+    pages = render(buffer)
+    write_private(dest, buffer.getvalue(), journal=journal)
+    return pages

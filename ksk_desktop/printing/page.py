@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
@@ -206,7 +206,7 @@ def footer_drawer(
 
 
 def build(
-    path: Path,
+    path: Path | BinaryIO,
     story: list[Flowable],
     *,
     pagesize: tuple[float, float],
@@ -214,11 +214,12 @@ def build(
     title: str,
     footer: Callable[[Canvas, int, int], None] | None = None,
 ) -> int:
-    """Lay *story* out into *path* (margins: left, right, top, bottom); returns the number of pages."""
+    """Lay *story* out into *path*, a file or a buffer (margins: left, right, top, bottom); returns the number of
+    pages."""
     register_fonts()
     left, right, top, bottom = margins
     doc = SimpleDocTemplate(
-        str(path),
+        str(path) if isinstance(path, Path) else path,
         pagesize=pagesize,
         leftMargin=left,
         rightMargin=right,

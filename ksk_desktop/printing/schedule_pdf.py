@@ -126,7 +126,7 @@ def _site_story(
     return story
 
 
-def day_schedule_pdf(path: Path, schedule: DaySchedule, station: Any) -> int:
+def day_schedule_pdf(path: Path, schedule: DaySchedule, station: Any, *, journal: Path | None = None) -> int:
     """Write the day schedule of ``day_schedule(...)`` to *path* (atomically); returns the number of pages.
 
     One section per site, each starting on a new page; the table header repeats on every page."""
@@ -145,7 +145,9 @@ def day_schedule_pdf(path: Path, schedule: DaySchedule, station: Any) -> int:
             para(f"Ngày {dmy(schedule.date)}: không có ngày khám nào.", st["subtitle"]),
         ]
     title = f"Lịch khám sức khỏe ngày {dmy(schedule.date)}"
-    return write_pdf(path, lambda tmp: build(tmp, story, pagesize=PAGE, margins=MARGINS, title=title))
+    return write_pdf(
+        path, lambda out: build(out, story, pagesize=PAGE, margins=MARGINS, title=title), journal=journal
+    )
 
 
 def schedule_rows(schedule: DaySchedule) -> int:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.db.models import AuditEvent
 from ksk_desktop.fsio import atomic_write_bytes, atomic_write_json
+from ksk_desktop.text import fold
 
 GENESIS = "0" * 64
 
@@ -233,6 +236,54 @@ def verify(session: Session, anchor: Anchor | None = None) -> ChainReport:
         anchor.seq + 1,
         f"các sự kiện từ số {anchor.seq + 1} không do phần mềm ghi (được thêm vào sau điểm neo)",
     )
+
+
+# -- what the user typed --------------------------------------------------------------------------
+_NUMBER_GLUE = re.compile(r"[\s.\-+()]")
+
+
+def typed_query(ctx, query: str) -> dict | None:  # noqa: ANN001 - a StationSession (no import cycle)
+    """A search text the user typed, as the audit trail keeps it: whether it is a number or words, its length,
+    and a fingerprint (a keyed hash of its folded form), never the text itself — it may be a name, a personal ID
+    or a phone, and the trail must hold no personal data beyond ids. The same query typed again gives the same
+    fingerprint (``ksk audit fingerprint QUERY``), so an investigation can still ask "who looked this up?"."""
+    folded = fold(unicodedata.normalize("NFKC", query or ""))
+    if not folded:
+        return None
+    glued = _NUMBER_GLUE.sub("", folded)
+    number = glued.isascii() and glued.isdigit()
+    canonical = glued if number else folded
+    key = hmac.new(ctx.key, b"ksk-audit-query|" + ctx.keystore.station_id.encode(), "sha256").digest()
+    return {
+        "kind": "number" if number else "words",
+        "chars": len(canonical),
+        "fingerprint": hmac.new(key, canonical.encode("utf-8"), "sha256").hexdigest()[:16],
+    }
+
+
+def who_searched(ctx, query: str, limit: int = 200) -> dict:  # noqa: ANN001 - a StationSession
+    """The audit events whose typed query has the fingerprint of *query* (newest first): who searched, listed or
+    exported with it, and when. Needs the audit permission; the look-up is itself recorded."""
+    from ksk_desktop.security.roles import Perm
+
+    ctx.require(Perm.AUDIT_READ)
+    typed = typed_query(ctx, query)
+    if typed is None:
+        from ksk_desktop.errors import InvalidInput
+
+        raise InvalidInput("Cần nội dung tìm kiếm để tra cứu trong nhật ký.")
+    mark = f'"fingerprint":"{typed["fingerprint"]}"'
+    with ctx.read() as s:
+        rows = s.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.details.contains(mark))
+            .order_by(AuditEvent.seq.desc())
+            .limit(limit)
+        ).all()
+        events = [{"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action} for e in rows]
+    with ctx.write() as s:
+        ctx.audit(s, "audit.query", "audit_event", None, {"query": typed, "found": len(events)})
+    return {"query": typed, "events": events}
 
 
 def count_events(session: Session) -> int:

@@ -14,6 +14,7 @@ from ksk_desktop.db import migrate
 from ksk_desktop.db.database import Database
 from ksk_desktop.db.models import AppUser, Station
 from ksk_desktop.errors import AuthenticationFailed, InvalidInput, Remedy, StationExists, StationNotFound
+from ksk_desktop.fsio import sweep_pending
 from ksk_desktop.ids import new_id
 from ksk_desktop.security.kdf import KdfParams
 from ksk_desktop.security.keystore import KeyStore, new_database_key, new_recovery_key
@@ -187,6 +188,7 @@ def login(
     keystore = load_keystore(paths)
     name = username.strip().lower()
     key = keystore.unwrap_with_password(name, password)
+    sweep_pending(paths.pending)  # exports, reports, PDFs that a crash left half-written
     db = open_database(paths, key)
     try:
         with db.read() as s:
