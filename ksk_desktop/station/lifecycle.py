@@ -229,13 +229,13 @@ def reset_password_with_recovery(
             raise AuthenticationFailed(f"Không có người dùng {name!r} trong trạm này.")
         user = CurrentUser(row.id, row.username, row.full_name, Role(row.role))
         session = StationSession(paths, keystore, db, user, key)
-        keystore.set_password_slot(name, new_password, key)
         with session.write() as s:
             row = s.get_one(AppUser, user.id)
             row.active = True
             row.password_changed_at = session.clock.utcnow()
             audit.append(s, "recovery-key", "user.password_reset", "app_user", user.id, {"username": name})
-        keystore.data["lockout"].pop(name, None)
-        keystore.save()
+        with keystore.locked():
+            keystore.set_password_slot(name, new_password, key)
+            keystore.data["lockout"].pop(name, None)
     finally:
         db.dispose()
