@@ -1,10 +1,17 @@
 """The audit trail: append-only events in a SHA-256 hash chain, and its verifier.
 
 Each event's hash covers its own fields and the previous event's hash, so changing, deleting or inserting
-a row breaks the chain at that row. Deleting the newest rows is caught by the anchor: after every write the
-chain head (sequence number and hash) is kept in ``audit-anchor.json`` with a MAC under a key derived from
-the database key, and events appended behind the app's back are caught because the anchor does not cover
-them; the city hub keeps a copy of the head at every sync.
+a row breaks the chain at that row. Deleting the newest rows is caught by the anchor: the chain head
+(sequence number and hash) is kept in ``audit-anchor.json`` with a MAC under a key derived from the database
+key, and events appended behind the app's back are caught because the anchor does not cover them; the city
+hub keeps a copy of the head at every sync.
+
+The anchor and the database are two files, and no write reaches both at once, so each write moves the anchor
+in two steps (see :class:`Anchor`): *pending* just before COMMIT (the new head, and the head it started from,
+either of which may be what the database holds if the power fails now), then *confirmed* just after (the new
+head only). Deleting the last transactions therefore shows against a confirmed anchor; only a crash in the
+few milliseconds between COMMIT and the confirmation leaves a pending anchor, which accepts both heads until
+the next write settles it.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.db.models import AuditEvent
-from ksk_desktop.fsio import atomic_write_bytes, atomic_write_json
+from ksk_desktop.fsio import atomic_write_bytes, atomic_write_json, file_lock
 from ksk_desktop.text import fold
 
 GENESIS = "0" * 64
@@ -92,10 +99,12 @@ def head(session: Session) -> tuple[int, str]:
 # -- the anchor -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Anchor:
-    """The chain head the app last wrote (``seq``/``hash``) and the head before that transaction (``prev_…``).
+    """The chain head the app last wrote (``seq``/``hash``) and the head it may still be at (``prev_…``).
 
-    The anchor moves just before COMMIT; if the power fails in between, the database still ends at
-    ``prev``, which is accepted. ``problem`` is set when the file is missing, damaged or forged.
+    *Pending* (written just before COMMIT): ``prev`` is the head the transaction started from; if the power
+    fails before the commit, the database still ends there, which is accepted. *Confirmed* (written once the
+    commit is done): ``prev`` equals the head itself, so only that head is accepted, and deleting the last
+    transaction shows. ``problem`` is set when the file is missing, damaged or forged.
     """
 
     seq: int
@@ -105,8 +114,13 @@ class Anchor:
     problem: str | None = None
 
     def covers(self, head: tuple[int, str]) -> bool:
-        """True if *head* is what the app itself left (the last commit, or the one before a failed commit)."""
+        """True if *head* is what the app itself left (the last commit, or, while the anchor is pending, the
+        head before a commit that may have failed)."""
         return self.problem is None and head in ((self.seq, self.hash), (self.prev_seq, self.prev_hash))
+
+    @property
+    def pending(self) -> bool:
+        return (self.seq, self.hash) != (self.prev_seq, self.prev_hash)
 
 
 def _anchor_mac(key: bytes, seq: int, hash_: str, prev_seq: int, prev_hash: str) -> str:
@@ -142,6 +156,25 @@ def restore_anchor(path: Path, previous: bytes | None) -> None:
         path.unlink(missing_ok=True)
     else:
         atomic_write_bytes(path, previous)
+
+
+def anchor_lock(path: Path):  # noqa: ANN201 - a context manager
+    """The lock every process holds while it reads and moves the anchor (``audit-anchor.json.lock``)."""
+    return file_lock(path.with_name(path.name + ".lock"))
+
+
+def confirm_anchor(path: Path, key: bytes, head: tuple[int, str], prev: tuple[int, str]) -> bool:
+    """After COMMIT: the pending anchor (*head*, *prev*) this write left becomes confirmed (*head* only). Does
+    nothing if another write has moved the anchor since (its own pending anchor stands). Holds the anchor lock."""
+    with anchor_lock(path):
+        current = read_anchor(path, key)
+        if current.problem or (current.seq, current.hash, current.prev_seq, current.prev_hash) != (
+            *head,
+            *prev,
+        ):
+            return False
+        write_anchor(path, key, head, head)
+        return True
 
 
 def read_anchor(path: Path, key: bytes) -> Anchor:

@@ -264,9 +264,9 @@ def restore_backup(
                     {"file": src.name, "created": manifest.get("created")},
                 )
                 # The restored chain was verified above; the anchor starts afresh from it.
-                audit.write_anchor(
-                    paths.anchor, keystore.anchor_key(key), s.info["audit_head"], s.info["audit_base"]
-                )
+                anchored = (s.info["audit_head"], s.info["audit_base"])
+                audit.write_anchor(paths.anchor, keystore.anchor_key(key), *anchored)
+            audit.confirm_anchor(paths.anchor, keystore.anchor_key(key), *anchored)
         finally:
             db.dispose()
     except OSError as exc:

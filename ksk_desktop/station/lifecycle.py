@@ -121,9 +121,9 @@ def init_station(
                 {"username": username, "role": "admin"},
                 at=clock.now(),
             )
-            audit.write_anchor(
-                paths.anchor, keystore.anchor_key(dek), s.info["audit_head"], s.info["audit_base"]
-            )
+            anchored = (s.info["audit_head"], s.info["audit_base"])
+            audit.write_anchor(paths.anchor, keystore.anchor_key(dek), *anchored)
+        audit.confirm_anchor(paths.anchor, keystore.anchor_key(dek), *anchored)
         keystore.save()
     except BaseException:
         # Nothing existed before: remove the half-made station so the next attempt starts clean.
