@@ -104,8 +104,12 @@ def _audit_verify(ctx, args) -> int:
         human = f"Nhật ký truy cập toàn vẹn: {report.events} sự kiện, đầu chuỗi #{report.head_seq}."
     else:
         human = f"NHẬT KÝ BỊ CAN THIỆP: sự kiện đầu tiên sai là #{report.first_bad_seq}: {report.problem}."
+    if report.hub_alert:
+        human += (
+            f"\nCẢNH BÁO CỦA MÁY CHỦ: {report.hub_alert} (ghi nhận bằng: ksk sync acknowledge --reason …)"
+        )
     emit(args, report.to_json(), human)
-    return 0 if report.ok else 11
+    return 0 if report.ok and not report.hub_alert else 11
 
 
 def _audit_searched(ctx, args) -> int:

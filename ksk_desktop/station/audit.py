@@ -201,6 +201,9 @@ class ChainReport:
     head_hash: str
     first_bad_seq: int | None = None
     problem: str | None = None
+    #: The city hub's warning that this station's chain went backwards or changed (``ok`` is about the chain
+    #: on this machine only; this is the evidence held elsewhere), until an administrator acknowledges it.
+    hub_alert: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -210,6 +213,7 @@ class ChainReport:
             "head_hash": self.head_hash,
             "first_bad_seq": self.first_bad_seq,
             "problem": self.problem,
+            "hub_alert": self.hub_alert,
         }
 
 
@@ -324,12 +328,15 @@ def count_events(session: Session) -> int:
 
 
 def verify_and_record(ctx) -> ChainReport:  # noqa: ANN001 - a StationSession (imported lazily: no cycle)
-    """Verify the chain as it stands, then record that it was checked (and by whom, with the result)."""
+    """Verify the chain as it stands, with the hub's alert if there is one, then record that it was checked (and
+    by whom, with the result)."""
+    from ksk_desktop.db.models import SyncState
     from ksk_desktop.security.roles import Perm
 
     ctx.require(Perm.AUDIT_READ)
     with ctx.read() as s:
         report = verify(s, ctx.read_anchor())
+        report.hub_alert = s.scalar(select(SyncState.hub_alert))
     with ctx.write() as s:
         ctx.audit(
             s,
