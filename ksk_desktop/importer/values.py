@@ -8,16 +8,18 @@ from typing import Any
 
 from ksk_desktop.dates import show_date
 from ksk_desktop.people.persons import sex_code
-from ksk_desktop.text import nfc
+from ksk_desktop.text import is_ascii_digits, nfc, nfkc
 
 EXCEL_EPOCH = date(1899, 12, 30)
-_YEAR = re.compile(r"\d{4}")
-_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{4})")
-_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})")
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
+# Dates and identifiers: ASCII digits only, on text put in NFKC first (full-width digits become ASCII; \d would
+# take any script's digits). A name is refused if it holds a digit of any script: \d on purpose.
+_YEAR = re.compile(r"[0-9]{4}")
+_MONTH_YEAR = re.compile(r"([0-9]{1,2})[/.\-]([0-9]{4})")
+_DMY = re.compile(r"([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{2,4})")
+_ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T].*)?", re.DOTALL)
 _SEPARATORS = re.compile(r"[\s.\-]")
 _SPACES = re.compile(r"\s")
-_INSURANCE = re.compile(r"[A-Z]{2}\d{13}|\d{10}")
+_INSURANCE = re.compile(r"[A-Z]{2}[0-9]{13}|[0-9]{10}")
 _DIGIT = re.compile(r"\d")
 
 
@@ -53,7 +55,7 @@ def parse_birth(value: Any, today: date) -> tuple[date | None, int | None]:
         else:
             raise CellError(f"Ngày sinh {value!r} không hợp lệ")
     else:
-        s = nfc(str(value)).strip()
+        s = nfkc(nfc(str(value))).strip()
         if _YEAR.fullmatch(s):
             year = int(s)
             if not 1880 <= year <= today.year:
@@ -101,7 +103,7 @@ def _digits(value: Any) -> str | None:
     s = text_of(value)
     if s is None:
         return None
-    cleaned = _SEPARATORS.sub("", s)
+    cleaned = _SEPARATORS.sub("", nfkc(s))
     return cleaned or None
 
 
@@ -111,7 +113,7 @@ def parse_personal_id(value: Any) -> tuple[str | None, str | None, str | None]:
     s = _digits(value)
     if s is None:
         return None, None, None
-    if not s.isdigit():
+    if not is_ascii_digits(s):
         raise CellError(f"Số định danh {s!r} có ký tự không phải chữ số")
     if len(s) == 12:
         return s, None, None
@@ -126,9 +128,9 @@ def parse_old_id(value: Any) -> str | None:
     s = _digits(value)
     if s is None:
         return None
-    if len(s) == 8 and s.isdigit():
+    if len(s) == 8 and is_ascii_digits(s):
         s = "0" + s  # a number-formatted cell dropped the leading zero
-    if not (s.isdigit() and len(s) in (9, 12)):
+    if not (is_ascii_digits(s) and len(s) in (9, 12)):
         raise CellError(f"Số CMND {s!r} không hợp lệ (9 chữ số)")
     return s if len(s) == 9 else None
 
@@ -140,9 +142,9 @@ def parse_phone(value: Any) -> str | None:
     s = s.replace("+", "")
     if s.startswith("84") and len(s) == 11:
         s = "0" + s[2:]
-    if len(s) == 9 and s.isdigit():
+    if len(s) == 9 and is_ascii_digits(s):
         s = "0" + s  # a number-formatted cell dropped the leading zero
-    if not (s.isdigit() and s.startswith("0") and len(s) in (10, 11)):
+    if not (is_ascii_digits(s) and s.startswith("0") and len(s) in (10, 11)):
         raise CellError(f"Số điện thoại {s!r} không hợp lệ")
     return s
 
@@ -151,7 +153,7 @@ def parse_insurance(value: Any) -> str | None:
     s = text_of(value)
     if s is None:
         return None
-    s = _SPACES.sub("", s).upper()
+    s = _SPACES.sub("", nfkc(s)).upper()
     if not _INSURANCE.fullmatch(s):
         raise CellError(f"Số thẻ BHYT {s!r} không hợp lệ (15 ký tự, ví dụ GD4313112345678)")
     return s

@@ -30,8 +30,9 @@ from ksk_desktop.scheduling.examined import examined_on
 from ksk_desktop.scheduling.planner import priority_of
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
+from ksk_desktop.text import nfkc
 
-_ID_NUMBER = re.compile(r"^\d{9}$|^\d{12}$")
+_ID_NUMBER = re.compile(r"[0-9]{9}|[0-9]{12}")  # ASCII, in full, on NFKC text (see is_id_number)
 
 
 @dataclass
@@ -211,8 +212,9 @@ def checkin_by_person(
 
 
 def is_id_number(value: str) -> bool:
-    """A personal ID (12 digits) or an old ID card number (9 digits), as typed at the desk."""
-    return bool(_ID_NUMBER.match(value.strip()))
+    """A personal ID (12 digits) or an old ID card number (9 digits), as typed at the desk (full-width digits
+    count as the ASCII ones: NFKC first)."""
+    return _ID_NUMBER.fullmatch(nfkc(value).strip()) is not None
 
 
 def is_desk_code(value: str) -> bool:
@@ -227,7 +229,7 @@ def checkin_by_id_number(
     """Check in the one person who holds this personal ID (12 digits) or old ID number (9 digits), typed at the
     desk when the card's QR cannot be read: same rules as a scan."""
     ctx.require(Perm.CHECKIN)
-    number = number.strip()
+    number = nfkc(number).strip()
     if not is_id_number(number):
         raise InvalidInput(
             f"“{number[:40]}” không phải số định danh cá nhân (12 chữ số) hay số CMND (9 chữ số)."
