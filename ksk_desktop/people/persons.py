@@ -24,6 +24,7 @@ from ksk_desktop.db.bulk import insert_many
 from ksk_desktop.db.models import Person, PersonFlag, Station
 from ksk_desktop.errors import DuplicatePerson, InvalidInput, NotFound
 from ksk_desktop.ids import new_ids
+from ksk_desktop.redact import tail
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.shapes import Shape
 from ksk_desktop.station import audit
@@ -144,7 +145,9 @@ def validate(data: PersonInput, today: date, *, normalised: bool = False) -> Per
         if phone.startswith("+84"):
             phone = "0" + phone[3:]
         if not _PHONE.fullmatch(phone):
-            raise InvalidInput(f"Số điện thoại {data.phone!r} không hợp lệ.")
+            raise InvalidInput(
+                f"Số điện thoại {tail(data.phone)} không hợp lệ (cần 10 hoặc 11 chữ số, bắt đầu bằng 0)."
+            )
     group = _blank(data.target_group)
     if group is not None:
         group = group.lower()
@@ -280,13 +283,13 @@ def _ensure_unique(s: Session, personal_ids: list[str]) -> None:
     seen: set[str] = set()
     for pid in personal_ids:
         if pid in seen:
-            raise DuplicatePerson(f"Số định danh {pid} xuất hiện hai lần trong cùng một lần ghi.")
+            raise DuplicatePerson(f"Số định danh {tail(pid)} xuất hiện hai lần trong cùng một lần ghi.")
         seen.add(pid)
     for i in range(0, len(personal_ids), 500):
         chunk = personal_ids[i : i + 500]
         hit = s.scalar(select(Person.personal_id).where(Person.personal_id.in_(chunk)).limit(1))
         if hit:
-            raise DuplicatePerson(f"Đã có người với số định danh {hit}; không tạo bản ghi trùng.")
+            raise DuplicatePerson(f"Đã có người với số định danh {tail(hit)}; không tạo bản ghi trùng.")
 
 
 def create_person(ctx: StationSession, data: PersonInput) -> PersonRecord:
