@@ -122,3 +122,14 @@ def test_the_checker_sees_a_planted_echo(tmp_path):
         encoding="utf-8",
     )
     assert unmasked_personal_values(tmp_path) == ["ksk_desktop/bad.py:3: {number}"]
+
+
+def test_hub_enroll_code_refuses_days_out_of_range(tmp_path):
+    db = str(tmp_path / "hub.db")
+    for days in ("-3", "0", "91"):
+        out = run_ksk(
+            "hub", "enroll-code", "--db", db, "--station", "TYT-A", "--days", days, data_dir=tmp_path
+        )
+        assert out.returncode == 2, out.stdout
+        [line] = out.stderr.strip().splitlines()
+        assert "từ 1 đến 90" in line

@@ -49,9 +49,15 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_CODE_DAYS = 90  # a code is meant for a device being set up this week, not a standing pass
+
+
 def _enroll_code(args: argparse.Namespace) -> int:
     from ksk_desktop.errors import InvalidInput
     from sync.hub.store import HubError
+
+    if not 1 <= args.days <= MAX_CODE_DAYS:  # -3 made a code that had expired before it was shown
+        raise InvalidInput(f"Số ngày hiệu lực của mã đăng ký phải từ 1 đến {MAX_CODE_DAYS}.")
 
     store = _store(args)
     try:
@@ -196,7 +202,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = cmds.add_parser("enroll-code", parents=[common], help="tạo mã đăng ký một lần cho một trạm")
     db_arg(p)
     p.add_argument("--station", required=True, help="mã trạm")
-    p.add_argument("--days", type=int, default=7, help="số ngày hiệu lực (mặc định 7)")
+    p.add_argument("--days", type=int, default=7, help="số ngày hiệu lực, 1–90 (mặc định 7)")
     p.set_defaults(handler=_enroll_code)
     p = cmds.add_parser(
         "stats", parents=[common], help="số mục theo loại và theo trạm, số người, số hồ sơ đã gộp"
