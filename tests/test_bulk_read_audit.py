@@ -8,7 +8,7 @@ import json
 
 from sqlalchemy import select
 
-from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
+from conftest import ADMIN, ADMIN_PASSWORD, FROZEN_DAY, run_ksk
 from ksk_desktop.db.models import AuditEvent
 from ksk_desktop.station.lifecycle import login
 
@@ -106,3 +106,17 @@ def test_an_empty_page_is_not_an_event(admin_session):
     assert people_list.page(admin_session, flt, 0, 50) == []
     with admin_session.read() as s:
         assert s.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) == before
+
+
+def test_the_not_examined_list_and_the_duplicates_are_audited(station):
+    paths, _ = station
+    ksk(paths, "person", "add", "--name", "Lê Thị Trùng", "--birth-year", "1960")
+    ksk(paths, "person", "add", "--name", "Lê Thị Trùng", "--birth-year", "1960")
+    before = head(paths)
+    year = str(FROZEN_DAY.year)
+    ksk(paths, "schedule", "coverage", "--year", year, "--list")
+    ksk(paths, "person", "duplicates")
+    events = {e.action: json.loads(e.details) for e in events_after(paths, before) if e.action != "login"}
+    assert events["coverage.read"]["rows"] == 2 and events["coverage.read"]["year"] == int(year)
+    assert events["person.duplicates"] == {"groups": 1, "rows": 2, "limit": 500}
+    assert "Trùng" not in json.dumps(events, ensure_ascii=False)

@@ -173,6 +173,22 @@ def not_examined(
     with ctx.read() as s:
         total = s.scalar(text(f"SELECT count(*) FROM ({sql})"), params)
         rows = s.execute(text(sql + " LIMIT :lim OFFSET :off"), {**params, "lim": limit, "off": offset}).all()
+    if rows:  # names, personal IDs and phones read in bulk: audited with the filter and the count
+        with ctx.write() as s:
+            ctx.audit(
+                s,
+                "coverage.read",
+                "person",
+                None,
+                {
+                    "year": year,
+                    "hamlet": hamlet,
+                    "group": group,
+                    "offset": offset,
+                    "limit": limit,
+                    "rows": len(rows),
+                },
+            )
     return {"year": year, "total": total, "offset": offset, "rows": [_row(r) for r in rows]}
 
 
