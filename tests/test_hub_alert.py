@@ -12,8 +12,10 @@ import json
 
 import pytest
 from testkit.hubproc import HubProcess
+from testkit.stations import enroll
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
+from ksk_desktop.station.lifecycle import login
 
 
 @pytest.fixture
@@ -36,19 +38,11 @@ def ksk(paths, *args: str, ok: bool = True):  # noqa: ANN001, ANN201
 def went_backwards(station, hub, tmp_path):
     """A station whose hub has seen a newer audit head than the station now has."""
     paths, _ = station
-    code = json.loads(
-        run_ksk(
-            "hub",
-            "enroll-code",
-            "--db",
-            str(hub.db_path),
-            "--station",
-            "TYT-TEST",
-            "--json",
-            data_dir=tmp_path,
-        ).stdout
-    )["code"]
-    ksk(paths, "sync", "enroll", "--hub", hub.url, "--code", code)
+    ctx = login(paths, ADMIN, ADMIN_PASSWORD)
+    try:
+        enroll(ctx, f"sqlite:///{hub.db_path}", hub.url)
+    finally:
+        ctx.close()
     old = tmp_path / "cu.kskbak"
     ksk(paths, "backup", "create", str(old))
     for i in range(5):
@@ -93,7 +87,6 @@ def test_audit_verify_and_db_check_carry_it_until_acknowledged(went_backwards):
 
 def test_the_status_bar_shows_it(qtbot, went_backwards):
     from ksk_desktop.outbox import sync_state
-    from ksk_desktop.station.lifecycle import login
     from ui.sync.status_indicator import RED, describe
 
     ctx = login(went_backwards, ADMIN, ADMIN_PASSWORD)

@@ -228,33 +228,10 @@ def export_xlsx(
                 ]
             )
         )
+        counts = ("total", "examined", "not_examined", "booked", "not_booked", "rate")
         for c in summary["cells"]:
-            ws.append(
-                [
-                    c["hamlet_label"],
-                    c["group_label"],
-                    c["total"],
-                    c["examined"],
-                    c["not_examined"],
-                    c["booked"],
-                    c["not_booked"],
-                    c["rate"],
-                ]
-            )
-        ws.append(
-            bold(
-                [
-                    "Tổng cộng",
-                    "",
-                    t["total"],
-                    t["examined"],
-                    t["not_examined"],
-                    t["booked"],
-                    t["not_booked"],
-                    t["rate"],
-                ]
-            )
-        )
+            ws.append([c["hamlet_label"], c["group_label"], *(c[k] for k in counts)])
+        ws.append(bold(["Tổng cộng", "", *(t[k] for k in counts)]))
 
     total = t["not_examined"]
     n = 0

@@ -240,11 +240,7 @@ class Workbook:
             'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
             f"{overrides}</Types>",
         )
-        z.writestr(
-            "_rels/.rels",
-            f'{_HEAD}<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
-            f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        )
+        z.writestr("_rels/.rels", _relationships([("officeDocument", "xl/workbook.xml")]))
         sheets = "".join(
             f'<sheet name={quoteattr(t)} sheetId="{i}" r:id="rId{i}"/>' for i, t in enumerate(self._titles, 1)
         )
@@ -252,18 +248,20 @@ class Workbook:
             "xl/workbook.xml",
             f'{_HEAD}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>{sheets}</sheets></workbook>',
         )
-        rels = "".join(
-            f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-            for i in range(1, n + 1)
-        )
-        z.writestr(
-            "xl/_rels/workbook.xml.rels",
-            f'{_HEAD}<Relationships xmlns="{_PKG_REL}">{rels}'
-            f'<Relationship Id="rId{n + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>',
-        )
+        sheet_parts = [("worksheet", f"worksheets/sheet{i}.xml") for i in range(1, n + 1)]
+        z.writestr("xl/_rels/workbook.xml.rels", _relationships([*sheet_parts, ("styles", "styles.xml")]))
         z.writestr("xl/styles.xml", _styles_xml())
         z.close()
         return self._buffer.getvalue()
+
+
+def _relationships(targets: list[tuple[str, str]]) -> str:
+    """A relationships part: (type, target) in order, with ids rId1, rId2…"""
+    rels = "".join(
+        f'<Relationship Id="rId{i}" Type="{_REL}/{kind}" Target="{target}"/>'
+        for i, (kind, target) in enumerate(targets, 1)
+    )
+    return f'{_HEAD}<Relationships xmlns="{_PKG_REL}">{rels}</Relationships>'
 
 
 def _styles_xml() -> str:
