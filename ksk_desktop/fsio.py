@@ -17,9 +17,9 @@ import errno
 import hashlib
 import json
 import os
+import secrets
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -170,7 +170,7 @@ _PENDING_SUFFIX = ".pending"
 
 
 def _temp_name(dest: Path) -> Path:
-    return dest.with_name(f".{dest.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    return dest.with_name(f".{dest.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
 
 
 def _is_temp_name(path: Path) -> bool:
@@ -185,7 +185,7 @@ def _journalled(journal: Path | None, tmp: Path) -> Iterator[None]:
         yield
         return
     journal.mkdir(parents=True, exist_ok=True, mode=0o700)
-    entry = journal / f"{uuid.uuid4().hex}{_PENDING_SUFFIX}"
+    entry = journal / f"{secrets.token_hex(16)}{_PENDING_SUFFIX}"
     fd = os.open(entry, os.O_RDWR | os.O_CREAT | os.O_EXCL | _O_BINARY, PRIVATE)
     try:
         _lock(fd, entry.name)
