@@ -73,21 +73,26 @@ def _write_fd(fd: int, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace *path* with *data* so that a crash leaves either the old or the new content, never a mix."""
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace *path* with *data* so that a crash leaves either the old or the new content, never a mix.
+    ``durable=False`` skips syncing the folder: after a power cut the old content may come back (for a write
+    whose loss is harmless), but never a damaged file."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         _write_fd(open_private(tmp), data)
         os.replace(tmp, path)
-        fsync_dir(path.parent)
+        if durable:
+            fsync_dir(path.parent)
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise disk_error(exc, path.name) from exc
 
 
-def atomic_write_json(path: Path, data: object) -> None:
-    atomic_write_bytes(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
+def atomic_write_json(path: Path, data: object, *, durable: bool = True) -> None:
+    atomic_write_bytes(
+        path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"), durable=durable
+    )
 
 
 def sha256_file(path: Path) -> str:
