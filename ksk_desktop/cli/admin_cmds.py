@@ -115,8 +115,22 @@ def _audit_verify(ctx, args) -> int:
         human = f"Nhật ký truy cập toàn vẹn: {report.events} sự kiện, đầu chuỗi #{report.head_seq}."
     else:
         human = f"NHẬT KÝ BỊ CAN THIỆP: sự kiện đầu tiên sai là #{report.first_bad_seq}: {report.problem}."
+    if report.hub_alert:
+        human += (
+            f"\nCẢNH BÁO CỦA MÁY CHỦ: {report.hub_alert} (ghi nhận bằng: ksk sync acknowledge --reason …)"
+        )
     emit(args, report.to_json(), human)
-    return 0 if report.ok else 11
+    return 0 if report.ok and not report.hub_alert else 11
+
+
+def _audit_searched(ctx, args) -> int:
+    result = audit.who_searched(ctx, args.query)
+    lines = [f"#{e['seq']} {e['at']} {e['actor']} {e['action']}" for e in result["events"]]
+    human = f"Dấu vân tay {result['query']['fingerprint']}: {len(lines)} sự kiện." + "".join(
+        "\n" + line for line in lines
+    )
+    emit(args, result, human)
+    return 0
 
 
 def _db_check(ctx, args) -> int:
@@ -220,6 +234,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     aud.add_parser("verify", parents=[common], help="kiểm tra chuỗi băm của nhật ký").set_defaults(
         handler=session_command(_audit_verify, record=False)
     )
+    p = aud.add_parser(
+        "searched",
+        parents=[common],
+        help="ai đã tìm, lọc hoặc xuất danh sách theo nội dung này (nhật ký chỉ giữ dấu vân tay của nó)",
+    )
+    p.add_argument("query", help="nội dung tìm kiếm cần tra (họ tên, số định danh, số điện thoại…)")
+    p.set_defaults(handler=session_command(_audit_searched))
 
     db = sub.add_parser("db", parents=[common], help="cơ sở dữ liệu").add_subparsers(
         dest="db_cmd", metavar="LỆNH"

@@ -290,6 +290,8 @@ class SyncState(Base):
     last_error_at: Mapped[datetime | None] = mapped_column(DateTime)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    hub_alert: Mapped[str | None] = mapped_column(Text)  # the hub saw the audit chain go backwards or change
+    hub_alert_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class SyncRemoteMerge(Base):

@@ -167,6 +167,9 @@ class SyncStatus(Shape):
     consecutive_failures: int
     next_attempt_at: str | None
     pull_cursor: int
+    # The hub found this station's audit chain went backwards or changed; kept until acknowledged.
+    hub_alert: str | None
+    hub_alert_at: str | None
     elsewhere: int = 0  # people the hub holds for another station ("known elsewhere")
     running: bool = not_in_json(False)  # a run is under way in this process (the GUI's controller sets it)
 
@@ -197,6 +200,8 @@ def status(ctx: StationSession) -> SyncStatus:
         next_attempt_at=_iso(row.next_attempt_at) if row else None,
         pull_cursor=row.pull_cursor if row else 0,
         elsewhere=counts.get(ELSEWHERE, 0),
+        hub_alert=row.hub_alert if row else None,
+        hub_alert_at=_iso(row.hub_alert_at) if row else None,
     )
 
 
@@ -373,8 +378,10 @@ def apply_results(
         delivered: list[OutgoingItem] = []
         for res in results:
             item = by_id.get(res["item_id"])
-            if item is None:
-                continue  # the audit head rides along; it is not an outbox row
+            if item is None:  # the audit head rides along; it is not an outbox row
+                if res.get("warning"):
+                    _record_hub_alert(ctx, s, str(res["warning"]), now)
+                continue
             row = rows.get(item.seq)
             if row is None or row.state == "sent":
                 continue
@@ -399,6 +406,38 @@ def apply_results(
             outbox.enqueue(s, "person", entity_id, None, version)
             done.requeued += 1
     return done
+
+
+def _record_hub_alert(ctx: StationSession, s: Session, warning: str, now: datetime) -> None:
+    """Keep the hub's tamper warning about this station's audit chain (shown until acknowledged) and record it
+    in the trail. The hub repeats it at every sync while the head it has seen stays ahead."""
+    row = _state(s, create=True)
+    warning = warning[:500]
+    if row.hub_alert != warning:
+        ctx.audit(s, "sync.hub_alert", "sync_state", row.device_id, {"warning": warning})
+    row.hub_alert, row.hub_alert_at = warning, now
+
+
+def acknowledge_hub_alert(ctx: StationSession, reason: str) -> dict:
+    """An administrator has looked into the hub's audit alert (a restore from an old backup explains it, or
+    the matter is reported): it stops being shown. Audited with the reason."""
+    ctx.require(Perm.SYNC_MANAGE)
+    reason = " ".join((reason or "").split())
+    if len(reason) < 3:
+        raise InvalidInput("Cần ghi lý do (ít nhất 3 ký tự).")
+    with ctx.write() as s:
+        row = _state(s)
+        if row is None or not row.hub_alert:
+            raise InvalidInput("Không có cảnh báo nào của máy chủ về nhật ký truy cập.")
+        ctx.audit(
+            s,
+            "sync.hub_alert.acknowledge",
+            "sync_state",
+            row.device_id,
+            {"warning": row.hub_alert, "reason": reason},
+        )
+        row.hub_alert = row.hub_alert_at = None
+    return {"acknowledged": True, "reason": reason}
 
 
 def _edited_meanwhile(s: Session, delivered: list[OutgoingItem]) -> list[tuple[str, int]]:

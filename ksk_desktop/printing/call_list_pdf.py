@@ -4,6 +4,7 @@ with their phone number and a box to tick once they have been told (A4 portrait)
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
@@ -57,7 +58,9 @@ def pick_hamlet(schedule: DaySchedule, hamlet: str) -> tuple[str, list[dict]]:
     )
 
 
-def call_list_pdf(path: PdfTarget, schedule: DaySchedule, hamlet: str, station: Any) -> int:
+def call_list_pdf(
+    path: PdfTarget, schedule: DaySchedule, hamlet: str, station: Any, *, journal: Path | None = None
+) -> int:
     """Write the call list of *hamlet* on the schedule's date to *path* (atomically); returns the number of pages."""
     name, rows = pick_hamlet(schedule, hamlet)
     header = StationHeader.of(station)
@@ -128,4 +131,6 @@ def call_list_pdf(path: PdfTarget, schedule: DaySchedule, hamlet: str, station: 
     )
     story.append(sign)
     title = f"Danh sách mời khám {name} ngày {dmy(schedule.date)}"
-    return write_pdf(path, lambda tmp: build(tmp, story, pagesize=A4, margins=MARGINS, title=title))
+    return write_pdf(
+        path, lambda out: build(out, story, pagesize=A4, margins=MARGINS, title=title), journal=journal
+    )

@@ -5,6 +5,7 @@ the Báo cáo page shows, on paper for the station head to sign."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
@@ -49,7 +50,9 @@ def _table(first: str, rows: list[tuple[str, dict]], totals: dict, width: float,
     return table
 
 
-def coverage_pdf(path: PdfTarget, data: dict, station: Any, as_of: date) -> int:
+def coverage_pdf(
+    path: PdfTarget, data: dict, station: Any, as_of: date, *, journal: Path | None = None
+) -> int:
     """Write the coverage report of ``coverage.coverage(ctx, year)`` (figures as of *as_of*) to *path*;
     returns the number of pages."""
     header = StationHeader.of(station)
@@ -104,4 +107,6 @@ def coverage_pdf(path: PdfTarget, data: dict, station: Any, as_of: date) -> int:
     sign.setStyle(PLAIN)
     story.append(sign)
     title = f"Báo cáo khám sức khỏe năm {year}"
-    return write_pdf(path, lambda tmp: build(tmp, story, pagesize=A4, margins=MARGINS, title=title))
+    return write_pdf(
+        path, lambda out: build(out, story, pagesize=A4, margins=MARGINS, title=title), journal=journal
+    )

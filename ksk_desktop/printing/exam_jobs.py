@@ -48,7 +48,7 @@ def result_slip(ctx: StationSession, exam_id: str, version: int | None = None) -
 def _result_slip(ctx: StationSession, exam_id: str, target: PdfTarget, version: int | None) -> int:
     ctx.require(Perm.PRINT)
     slip = result_slip(ctx, exam_id, version)
-    pages = result_slips_pdf(target, [slip], station_info(ctx))
+    pages = result_slips_pdf(target, [slip], station_info(ctx), journal=ctx.paths.pending)
     with ctx.write() as s:
         ctx.audit(
             s, "print.result_slip", "exam", exam_id, {"version": slip["exam"]["version"], "pages": pages}
@@ -82,7 +82,9 @@ def _referral_slip(
     referral = next((r for r in doc["referrals"] if r["id"] == referral_id), None)
     if referral is None:
         raise NotFound(f"Phiếu khám {exam_id} không có giấy chuyển tuyến {referral_id}.")
-    pages = referral_slip_pdf(target, referral, person, doc, station_info(ctx), labels=_labels(doc))
+    pages = referral_slip_pdf(
+        target, referral, person, doc, station_info(ctx), labels=_labels(doc), journal=ctx.paths.pending
+    )
     with ctx.write() as s:
         ctx.audit(
             s,

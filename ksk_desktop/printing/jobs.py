@@ -48,7 +48,7 @@ def _schedule_of(ctx: StationSession, day: date, site_id: str | None) -> DaySche
 def _day_schedule(ctx: StationSession, day: date, target: PdfTarget, site_id: str | None) -> tuple[int, int]:
     ctx.require(Perm.PRINT)
     schedule = _schedule_of(ctx, day, site_id)
-    pages = day_schedule_pdf(target, schedule, station_info(ctx))
+    pages = day_schedule_pdf(target, schedule, station_info(ctx), journal=ctx.paths.pending)
     rows = schedule_rows(schedule)
     with ctx.write() as s:
         ctx.audit(
@@ -84,7 +84,7 @@ def _call_list(ctx: StationSession, day: date, hamlet: str, target: PdfTarget) -
     ctx.require(Perm.PRINT)
     schedule = _schedule_of(ctx, day, None)
     name, rows = pick_hamlet(schedule, hamlet)
-    pages = call_list_pdf(target, schedule, name, station_info(ctx))
+    pages = call_list_pdf(target, schedule, name, station_info(ctx), journal=ctx.paths.pending)
     with ctx.write() as s:
         ctx.audit(
             s,
@@ -132,7 +132,7 @@ def ticket_data(ctx: StationSession, appointment_id: str) -> dict:
 def _ticket(ctx: StationSession, appointment_id: str, target: PdfTarget) -> tuple[int, int]:
     ctx.require(Perm.PRINT)
     data = ticket_data(ctx, appointment_id)
-    pages = queue_ticket_pdf(target, data, station_info(ctx))
+    pages = queue_ticket_pdf(target, data, station_info(ctx), journal=ctx.paths.pending)
     with ctx.write() as s:
         ctx.audit(
             s,
@@ -161,7 +161,7 @@ def ticket_document(ctx: StationSession, appointment_id: str) -> PdfDocument:
 def _coverage(ctx: StationSession, year: int, target: PdfTarget) -> tuple[int, int]:
     ctx.require(Perm.PRINT)
     data = coverage.coverage(ctx, year)  # REPORT_READ
-    pages = coverage_pdf(target, data, station_info(ctx), ctx.clock.today())
+    pages = coverage_pdf(target, data, station_info(ctx), ctx.clock.today(), journal=ctx.paths.pending)
     people = data["totals"]["total"]
     with ctx.write() as s:
         ctx.audit(s, "print.coverage", "report", None, {"year": year, "people": people, "pages": pages})

@@ -1,7 +1,8 @@
 """Where a PDF goes: a file, written so that nobody ever finds half of one (the destination checked first, with a
-Vietnamese reason; rendered into a temporary file beside it, then renamed into place), or memory — a
-:class:`PdfDocument` for the app's print preview and printers, so that a slip with a person's name and health
-data never touches the disk unless someone saves it."""
+Vietnamese reason; rendered in memory, then written private (0600) through a temporary file beside it renamed
+into place — a crash during that last write leaves only a temporary file that the station's journal names for
+removal), or memory — a :class:`PdfDocument` for the app's print preview and printers, so that a slip with a
+person's name and health data never touches the disk unless someone saves it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from ksk_desktop.errors import StorageError
-from ksk_desktop.fsio import write_via_temp
+from ksk_desktop.fsio import write_private, write_via_temp
 
 T = TypeVar("T")
 
@@ -76,9 +77,22 @@ def write_atomically(dest: Path, write: Callable[[Path], T]) -> T:
     return result[0]
 
 
-def write_pdf(dest: PdfTarget, render: Callable[[PdfTarget], int]) -> int:
-    """Run ``render(target) -> pages``: into a temporary file moved to *dest* when *dest* is a path, straight
-    into *dest* when it is a stream; returns the number of pages."""
-    if isinstance(dest, Path):
-        return write_atomically(dest, render)
-    return render(dest)
+def write_pdf(dest: PdfTarget, render: Callable[[BinaryIO], int], *, journal: Path | None = None) -> int:
+    """Run ``render(stream) -> pages``; returns the number of pages. A path *dest* is checked first, the PDF made
+    in memory and then written private; a stream *dest* is written straight. *journal*: the station's journal of
+    files being written (``StationPaths.pending``)."""
+    if not isinstance(dest, Path):
+        return render(dest)
+    dest = check_destination(dest)
+    buffer = io.BytesIO()
+    pages = render(buffer)
+    write_private(dest, buffer.getvalue(), journal=journal)
+    return pages
+
+
+def save_document(document: PdfDocument, dest: Path, *, journal: Path | None = None) -> Path:
+    """Save a PDF made in memory (the preview's "Lưu PDF") at *dest*, checked first and written private, like
+    every PDF the station writes; returns the absolute path."""
+    dest = check_destination(dest)
+    write_private(dest, document.data, journal=journal)
+    return dest

@@ -214,7 +214,8 @@ def build(
     title: str,
     footer: Callable[[Canvas, int, int], None] | None = None,
 ) -> int:
-    """Lay *story* out into *path* (margins: left, right, top, bottom); returns the number of pages."""
+    """Lay *story* out into *path*, a file or a buffer (margins: left, right, top, bottom); returns the number of
+    pages."""
     register_fonts()
     left, right, top, bottom = margins
     doc = SimpleDocTemplate(

@@ -3,6 +3,7 @@ diagnoses), why, how urgently, and the signatures."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
@@ -32,6 +33,7 @@ def referral_slip_pdf(
     station: Any,
     *,
     labels: dict[str, str] | None = None,
+    journal: Path | None = None,
 ) -> int:
     """Write the referral slip of *referral* (one of ``exam["referrals"]``) to *path* (atomically); returns the
     number of pages. *labels* names the form's own fields (``"<section>.<field>"``), as on the result slip."""
@@ -94,4 +96,6 @@ def referral_slip_pdf(
     table.setStyle(PLAIN)
     story.append(table)
     title = f"Giấy chuyển tuyến – {ex.person_name(person)}"
-    return write_pdf(path, lambda tmp: build(tmp, story, pagesize=A4, margins=MARGINS, title=title))
+    return write_pdf(
+        path, lambda out: build(out, story, pagesize=A4, margins=MARGINS, title=title), journal=journal
+    )

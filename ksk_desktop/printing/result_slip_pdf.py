@@ -4,6 +4,7 @@ advice, the doctor, and a QR that verifies the record (the caller's ``verify_qr`
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from reportlab.lib.pagesizes import A5
@@ -119,7 +120,7 @@ def slip_story(slip: dict, station: StationHeader, width: float, st: dict) -> li
     return story
 
 
-def result_slips_pdf(path: PdfTarget, slips: list[dict], station: Any) -> int:
+def result_slips_pdf(path: PdfTarget, slips: list[dict], station: Any, *, journal: Path | None = None) -> int:
     """Write the slips (``{"person", "exam", "verify_qr"}`` each) to *path*, one A5 page per slip (a long slip is
     shrunk to fit, never split); returns the number of pages."""
     header = StationHeader.of(station)
@@ -136,5 +137,7 @@ def result_slips_pdf(path: PdfTarget, slips: list[dict], station: Any) -> int:
         title += f" – {ex.person_name(slips[0]['person'])}"
     footer = footer_drawer(A5[0], MARGINS[0], numbered=False)
     return write_pdf(
-        path, lambda tmp: build(tmp, story, pagesize=A5, margins=MARGINS, title=title, footer=footer)
+        path,
+        lambda out: build(out, story, pagesize=A5, margins=MARGINS, title=title, footer=footer),
+        journal=journal,
     )

@@ -4,6 +4,7 @@ per appointment with a scannable Code128 of the appointment id."""
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
@@ -125,7 +126,9 @@ def _site_story(
     return story
 
 
-def day_schedule_pdf(path: PdfTarget, schedule: DaySchedule, station: Any) -> int:
+def day_schedule_pdf(
+    path: PdfTarget, schedule: DaySchedule, station: Any, *, journal: Path | None = None
+) -> int:
     """Write the day schedule of ``day_schedule(...)`` to *path* (atomically); returns the number of pages.
 
     One section per site, each starting on a new page; the table header repeats on every page."""
@@ -144,7 +147,9 @@ def day_schedule_pdf(path: PdfTarget, schedule: DaySchedule, station: Any) -> in
             para(f"Ngày {dmy(schedule.date)}: không có ngày khám nào.", st["subtitle"]),
         ]
     title = f"Lịch khám sức khỏe ngày {dmy(schedule.date)}"
-    return write_pdf(path, lambda tmp: build(tmp, story, pagesize=PAGE, margins=MARGINS, title=title))
+    return write_pdf(
+        path, lambda out: build(out, story, pagesize=PAGE, margins=MARGINS, title=title), journal=journal
+    )
 
 
 def schedule_rows(schedule: DaySchedule) -> int:

@@ -46,6 +46,12 @@ class StationPaths:
     def logs(self) -> Path:
         return self.root / "logs"
 
+    @property
+    def pending(self) -> Path:
+        """The journal of files being written outside the data folder (exports, reports, PDFs): what a crash
+        left half-written is removed when the station next opens (``fsio.sweep_pending``)."""
+        return self.root / "pending-writes"
+
     def sidecars(self) -> list[Path]:
         return [self.db.with_name(self.db.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
 

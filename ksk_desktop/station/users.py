@@ -68,9 +68,8 @@ def add_user(
         if s.scalar(select(AppUser.id).where(AppUser.username == name)) or ctx.keystore.has_user(name):
             raise InvalidInput(f"Tên đăng nhập {name!r} đã tồn tại.")
     # The slot is saved first; if the database write then fails, the slot is taken back out.
-    ctx.keystore.reload()
-    ctx.keystore.set_password_slot(name, password, ctx.key)
-    ctx.keystore.save()
+    with ctx.keystore.locked():
+        ctx.keystore.set_password_slot(name, password, ctx.key)
     try:
         with ctx.write() as s:
             user = AppUser(
@@ -86,9 +85,8 @@ def add_user(
             s.add(user)
             ctx.audit(s, "user.create", "app_user", user.id, {"username": name, "role": role_.value})
     except BaseException:
-        ctx.keystore.reload()
-        ctx.keystore.remove_password_slot(name)
-        ctx.keystore.save()
+        with ctx.keystore.locked():
+            ctx.keystore.remove_password_slot(name)
         raise
     return UserRow(user.id, name, user.full_name, role_.value, True, False, licence)
 
@@ -168,7 +166,6 @@ def change_password(
     if own:
         if current_password is None:
             raise InvalidInput("Hãy nhập mật khẩu hiện tại để đổi mật khẩu.")
-        ctx.keystore.reload()
         ctx.keystore.unwrap_with_password(user.username, current_password)  # counted toward lock-out
     else:
         ctx.require(Perm.USER_MANAGE)
@@ -193,9 +190,8 @@ def change_password(
         ctx.audit(s, "user.password", "app_user", user.id, details)
     # The database row is committed before the new slot replaces the old one on disk: a crash in between
     # leaves the old password working, never neither.
-    ctx.keystore.reload()
-    ctx.keystore.set_password_slot(user.username, new_password, ctx.key)
-    ctx.keystore.save()
+    with ctx.keystore.locked():
+        ctx.keystore.set_password_slot(user.username, new_password, ctx.key)
 
 
 def set_active(ctx: StationSession, username: str, active: bool) -> None:

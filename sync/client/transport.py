@@ -25,7 +25,7 @@ from sync.protocol import API_PREFIX, CHANGE_TYPES, STATUSES
 log = logging.getLogger("ksk.sync")
 
 DEFAULT_TIMEOUT = (5.0, 60.0)  # connect, read (seconds)
-_FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}\Z")  # \Z: $ would accept a final newline
 
 
 class SyncError(KskError):

@@ -54,6 +54,9 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_CODE_DAYS = 90  # a code is meant for a device being set up this week, not a standing pass
+
+
 def _admin(args: argparse.Namespace, action):  # noqa: ANN001, ANN202
     """Run ``action(store)`` and turn the hub's refusals into the CLI's errors (one line, non-zero exit)."""
     from ksk_desktop.errors import InvalidInput, NotFound
@@ -136,7 +139,10 @@ def _handover_move(args: argparse.Namespace) -> int:
 
 
 def _enroll_code(args: argparse.Namespace) -> int:
-    from ksk_desktop.errors import NotFound
+    from ksk_desktop.errors import InvalidInput, NotFound
+
+    if not 1 <= args.days <= MAX_CODE_DAYS:  # -3 made a code that had expired before it was shown
+        raise InvalidInput(f"Số ngày hiệu lực của mã đăng ký phải từ 1 đến {MAX_CODE_DAYS}.")
 
     try:
         code = _admin(args, lambda store: store.new_enroll_code(args.station, args.days))

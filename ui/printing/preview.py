@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog, QPrintPreviewWidget
 from PySide6.QtWidgets import QDialogButtonBox, QHBoxLayout, QPushButton, QWidget
 
-from ksk_desktop.printing.output import PdfDocument, write_atomically
+from ksk_desktop.printing.output import PdfDocument, save_document
 from ui import ops
 from ui.file_dialogs import ask_save_path, documents_folder, with_suffix
 from ui.messages import error_text, show_error
@@ -106,11 +106,8 @@ class PrintPreview(QPrintPreviewDialog):
         if dest is None:
             return None
         dest = with_suffix(dest, ".pdf")
-        data = self.pages.document.data
+        document = self.pages.document
         self.save_button.setEnabled(False)
-
-        def write(tmp: Path) -> None:
-            tmp.write_bytes(data)
 
         def saved(_result: object) -> None:
             self.save_button.setEnabled(True)
@@ -121,7 +118,7 @@ class PrintPreview(QPrintPreviewDialog):
             self.message.show_message(f"Không lưu được tệp PDF: {error_text(exc)}", "color: #b3261e;")
 
         self.save_task = ops.run_in_background(
-            lambda: write_atomically(dest, write), saved, failed, context=self
+            lambda: save_document(document, dest), saved, failed, context=self
         )
         return self.save_task
 
