@@ -221,7 +221,7 @@ def check_exam(s: Session, station_code: str, exam: dict) -> dict:
     if key.legacy_exams is None and _replaces_an_approved_key(s, key):
         raise ItemRejected(
             "signer_key_pending",
-            f"Phiếu khám ký bằng khóa mới của bác sĩ {key.full_name} (mã khóa {key_id}) trong khi bác sĩ đã có "
+            f"Phiếu khám ký bằng khóa mới của bác sĩ (mã khóa {key_id}) trong khi bác sĩ đã có "
             "khóa ký được xác nhận: khóa mới phải được quản trị máy chủ xác nhận trước (sau khi đặt lại mật khẩu); "
             "khi đã xác nhận, hãy gửi lại phiếu này. Nếu bác sĩ không hề đặt lại mật khẩu, hãy báo ngay cho quản "
             "trị: có thể có người giả chữ ký.",
