@@ -75,3 +75,28 @@ def test_synthetic_exams_sign_for_every_age(station, admin_session) -> None:
             signing.verify(doctor, r["id"])
     finally:
         doctor.close()
+
+
+def test_synthetic_exams_sign_whatever_the_measurements(station, admin_session) -> None:
+    """Sixty people of all ages and both sexes: every synthetic exam signs, also where the measurements leave an
+    index open (general physique without the chest measured) and the doctor chooses the class."""
+    from datetime import date
+
+    from exam_support import DOCTOR, STAFF_PASSWORD, add_person, add_staff, staff
+
+    from ksk_desktop.exams.demo import sign_synthetic_exams
+
+    paths, _ = station
+    add_staff(admin_session)
+    ids = [
+        add_person(admin_session, name=f"Người Thử {i}", birth=date(1940 + i, 1 + i % 12, 1), sex="MF"[i % 2])
+        for i in range(60)
+    ]
+    doctor = staff(paths, DOCTOR)
+    try:
+        assert sign_synthetic_exams(doctor, STAFF_PASSWORD, ids, date(2026, 11, 20), seed=3) == 60
+        rows = records.list_exams(doctor)
+        assert len(rows) == 60 and {r["status"] for r in rows} == {"signed"}
+        assert all(r["health_class"] for r in rows)
+    finally:
+        doctor.close()

@@ -144,14 +144,18 @@ def _sign_new(
     doc = document.new_document(new_id(), person.id, appointment_id, form.form, form.form_version, day)
     apply_values(doctor, doc, form, _exam_values(rng, form.form, age, person.sex or "M"), check_perm=False)
     recompute(doc, form, person)
-    apply_values(doctor, doc, form, _classes(rng, doc, form.form, person.sex), check_perm=False)
+    classes = _classes(rng, doc, form.form, person.sex)
+    apply_values(doctor, doc, form, classes, check_perm=False)
     recompute(doc, form, person)
     conclusion = _conclusion(doc)
-    if (
-        form.field("conclusion.health_class").required
-        and doc["values"].get("conclusion.health_class") is None
+    known = doc["health_class"]
+    if doc["values"].get("conclusion.health_class") is None and (
+        form.field("conclusion.health_class").required or known is None
     ):
-        conclusion["conclusion.health_class"] = doc["health_class"]  # the doctor agrees with the suggestion
+        # The doctor agrees with the suggestion; where the measurements leave an index open (general physique
+        # without the chest measured), the doctor chooses the class QĐ 1613 suggests from the indices classed.
+        suggested = (((doc["assessment"] or {}).get("qd1613") or {}).get("suggested") or {}).get("class")
+        conclusion["conclusion.health_class"] = known or suggested or max(classes.values(), default=1)
     apply_values(doctor, doc, form, conclusion, check_perm=False)
     for w in (doc["assessment"] or {}).get("warnings") or []:
         doc["confirmed"].append(w["field"])  # the demo doctor re-measured and confirms
