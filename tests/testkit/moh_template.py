@@ -155,6 +155,13 @@ def _validations(where: dict[str, str]) -> str:
     return f'<dataValidations count="{len(out)}">{"".join(out)}</dataValidations>'
 
 
+def _filler_codes():  # noqa: ANN202 - a generator of codes
+    for suffix in ["", *(f".{k}" for k in range(10)), *(f".{k:02d}" for k in range(100))]:
+        for first in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+            for nn in range(100):
+                yield f"{first}{nn:02d}{suffix}"
+
+
 def make_template(
     path: Path,
     *,
@@ -163,10 +170,12 @@ def make_template(
     unknown_code: str | None = None,
     with_vba: bool = True,
     sample_rows: int = 2,
+    catalogue_rows: int = 0,
 ) -> Path:
     """Write the synthetic template to *path* (.xlsm). *shuffle_seed* reorders the coded columns (the hidden
     columns keep their place right after the province and commune columns); *mahuyen_code* writes ``MAHUYEN`` in
-    row 2 over the hidden commune column; *unknown_code* puts a code the app does not know over column CV."""
+    row 2 over the hidden commune column; *unknown_code* puts a code the app does not know over column CV;
+    *catalogue_rows* pads ``dmicdme`` with synthetic codes to that size (the Ministry's has 35,735 rows)."""
     columns = list(MOH_COLUMNS)
     if unknown_code:
         columns[99] = unknown_code
@@ -233,7 +242,14 @@ def make_template(
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
     )
     guide = _sheet([["Hướng dẫn nhập liệu"], ["Dữ liệu bắt đầu từ dòng 4; dòng 2 là mã trường."]], sst)
-    icd = _sheet([["MA_ICD", "TEN_ICD"], *[list(r) for r in DMICDME]], sst)
+    icd_rows = [list(r) for r in DMICDME]
+    known = {c for c, _ in DMICDME}
+    for code in _filler_codes():
+        if len(icd_rows) >= catalogue_rows:
+            break
+        if code not in known:
+            icd_rows.append([code, f"Bệnh mã {code} (mục tổng hợp)"])
+    icd = _sheet([["MA_ICD", "TEN_ICD"], *icd_rows], sst)
     tinh = _sheet([["TEN_TINH", "MA_TINH"], *[list(r) for r in DMTINH]], sst)
     khac_rows: list[list[object]] = [[None] * 58 for _ in range(12)]
     for i, sex in enumerate(SEXES, 1):
