@@ -17,12 +17,14 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.people.persons import target_group_labels
+from ksk_desktop.reports import coverage_charts
 from ksk_desktop.scheduling import coverage
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
@@ -34,6 +36,7 @@ from ui.lazy_page import LazyPage
 from ui.messages import error_text
 from ui.printing.preview import preview_document
 from ui.progress import Progress
+from ui.reports.charts import CoverageCharts
 from ui.reports.moh_export_dialog import MohExportDialog, can_export, open_moh_export
 from ui.reports.not_examined import NotExaminedDialog
 from ui.schedule.rows_model import RowsModel
@@ -163,7 +166,12 @@ class ReportsPage(LazyPage):
         for column, width in enumerate((220, 200, 90, 90, 90, 100, 90)):
             self.table.setColumnWidth(column, width)
         self.table.opened.connect(self.drill_down)
-        body.addWidget(self.table, 1)
+        self.views = QTabWidget(self.body)  # the figures as a table, or as pictures (issue 14 §3)
+        self.views.addTab(self.table, "Bảng số liệu")
+        self.charts = CoverageCharts(self.views)
+        self.charts.opened.connect(self.drill_down)
+        self.views.addTab(self.charts, "Biểu đồ")
+        body.addWidget(self.views, 1)
         bottom = QHBoxLayout()
         self.export_progress = QProgressBar(self.body)
         self.export_progress.setMaximumWidth(260)
@@ -238,7 +246,7 @@ class ReportsPage(LazyPage):
         self.error_label.clear_message()
         self.refresh_button.setEnabled(False)
         self.task = ops.run_in_background(
-            lambda: coverage.coverage(ctx, year),
+            lambda: coverage_charts.chart_data(ctx, year),
             lambda data: self._loaded(ctx, data),
             lambda exc: self._failed(ctx, exc),
             context=self,
@@ -253,6 +261,7 @@ class ReportsPage(LazyPage):
             return
         self.data = data
         self._show()
+        self.charts.show_data(data)
         self.loaded.emit()
 
     def _failed(self, ctx: StationSession, exc: BaseException) -> None:
