@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QScrollArea, QTabWidget, QWidget
 from ksk_desktop.people.persons import target_group_labels
 from ksk_desktop.printing.call_list_pdf import natural_order
 from ksk_desktop.scheduling import coverage
+from ui.i18n import format_number
 
 EXAMINED, NOT_EXAMINED, TARGET = QColor("#2e7d32"), QColor("#ef6c00"), QColor("#c62828")
 BAR_HEIGHT = 26  # pixels per hamlet in the horizontal charts
@@ -107,8 +108,8 @@ class CoverageCharts(QTabWidget):
     def _months(self, data: dict) -> None:
         chart = self.month_view.reset()
         chart.setTitle(
-            f"Năm {data['year']}: số người đã khám theo tháng, so với chỉ tiêu "
-            f"{data['target_rate']:g}% ({data['target']:,} người)".replace(",", ".")
+            f"Năm {data['year']}: số người đã khám theo tháng, so với chỉ tiêu {data['target_rate']:g}% "
+            f"({format_number(data['target'])} người)"
         )
         months = data["months"]
         bars = QBarSet("Khám trong tháng")
@@ -133,6 +134,7 @@ class CoverageCharts(QTabWidget):
         x.append([m["label"] for m in months])
         y = QValueAxis()
         y.setRange(0, max(data["target"], max((m["cumulative"] or 0) for m in months), 1) * 1.05)
+        y.applyNiceNumbers()
         y.setLabelFormat("%d")
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
@@ -156,6 +158,7 @@ class CoverageCharts(QTabWidget):
         chart = self.group_view.reset()
         self.group_order = list(data["by_group"])
         series, done, left = self._stack(self.group_order)
+        series.setLabelsVisible(True)
         series.clicked.connect(lambda index, _set: self._open_group(index))
         chart.addSeries(series)
         x = QBarCategoryAxis()
@@ -166,6 +169,7 @@ class CoverageCharts(QTabWidget):
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(x)
         series.attachAxis(y)
+        y.applyNiceNumbers()
         self.series.update(group_done=done, group_left=left, group_series=series)
 
     def _horizontal(
@@ -180,6 +184,7 @@ class CoverageCharts(QTabWidget):
         series.setLabelsVisible(True)
         chart.addSeries(series)
         y = QBarCategoryAxis()
+        y.setTruncateLabels(False)  # a hamlet's name in full
         y.append([r["hamlet_label"] for r in rows][::-1])
         x = QValueAxis()
         x.setLabelFormat("%d")
@@ -187,6 +192,7 @@ class CoverageCharts(QTabWidget):
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(x)
         series.attachAxis(y)
+        x.applyNiceNumbers()
         view.setMinimumHeight(90 + BAR_HEIGHT * max(len(rows), 1))
         series.clicked.connect(lambda index, _set: self._open_hamlet(rows, len(rows) - 1 - index))
         return bars

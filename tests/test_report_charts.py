@@ -122,3 +122,39 @@ def test_a_bar_opens_the_people_behind_it(qtbot, page, world) -> None:
         qtbot.waitUntil(lambda d=dialog: d.model.ready, timeout=10_000)
         assert dialog.model.total == first["not_examined"]
         dialog.reject()
+
+
+def test_the_coverage_pdf_carries_the_charts(world, tmp_path) -> None:
+    import subprocess
+
+    from ksk_desktop.printing import jobs
+
+    core = coverage_charts.chart_data(world["ctx"], 2026)
+    printed = jobs.print_coverage(world["ctx"], 2026, tmp_path / "bao-cao.pdf")
+    text = subprocess.run(
+        ["pdftotext", str(printed.path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "III. Biểu đồ" in text
+    charts = text[text.index("III. Biểu đồ") :]  # the tables above name the hamlets too
+    for label in (
+        "Số người đã khám theo tháng, so với chỉ tiêu năm",
+        "Đã khám (cộng dồn)",
+        "Khám trong tháng",
+        f"Chỉ tiêu năm (100%: {core['target']} người)",
+        "Đã khám và chưa khám theo nhóm đối tượng",
+        "Tỷ lệ đã khám theo thôn/tổ dân phố",
+        "Số người chưa khám theo thôn/tổ dân phố",
+    ):
+        assert label in charts, label
+    words = charts.split()
+    assert all(f"T{m}" in words for m in range(1, 13))
+    assert "30" in words  # the running total's label at November
+    for r in core["by_group"]:
+        assert (f"Nhóm {r['group']}" if r["group"] else r["group_label"]) in charts
+    for r in core["by_hamlet"]:
+        assert r["hamlet_label"] in charts
+        assert f"{r['rate']:.1f}%".replace(".", ",") in words
+    missing = [w for w in words if w.isdigit()]
+    for r in core["by_hamlet"]:
+        if r["not_examined"]:
+            assert str(r["not_examined"]) in missing
