@@ -76,6 +76,7 @@ def test_export_fills_the_template_and_keeps_macros_and_validations(clinic) -> N
     assert summary["exported"] == 3 and summary["repeat_people"] == 1
     assert "nop-cong-2.xlsm" in summary["message"] and "nhiều lần" in summary["message"]
     assert summary["refused"] == 2 and summary["template"]["validations"] == 17
+    assert summary["template_warnings"] == []
     assert (out.stat().st_mode & 0o777) == 0o600
 
     # The zip: the macros byte for byte, the 17 validations exactly as in the template, no example rows left.
@@ -204,17 +205,28 @@ def test_a_file_that_is_not_the_template_is_refused(tmp_path) -> None:
     plain.write_bytes(wb.to_bytes())
     with pytest.raises(TemplateError, match="SO_CCCD"):
         open_template(plain)
-    no_hidden = tmp_path / "no-hidden.xlsm"
-    make_template(no_hidden)
-    with zipfile.ZipFile(no_hidden) as z:
+    with pytest.raises(TemplateError, match="MAHUYEN"):
+        open_template(make_template(tmp_path / "no-commune-column.xlsm", commune_column=False))
+    shown = tmp_path / "shown.xlsm"  # a copy where someone showed the hidden columns still works
+    with zipfile.ZipFile(make_template(tmp_path / "t.xlsm")) as z:
         parts = {n: z.read(n) for n in z.namelist()}
     parts["xl/worksheets/sheet2.xml"] = parts["xl/worksheets/sheet2.xml"].replace(b' hidden="1"', b"")
-    broken = tmp_path / "broken.xlsm"
-    with zipfile.ZipFile(broken, "w") as z:
+    with zipfile.ZipFile(shown, "w") as z:
         for n, data in parts.items():
             z.writestr(n, data)
-    with pytest.raises(TemplateError, match="MAHUYEN"):
-        open_template(broken)
+    assert open_template(shown).commune_column == 15 and not open_template(shown).hidden
+    lost = tmp_path / "lost-validations.xlsm"  # saved by a program that dropped them
+    parts["xl/worksheets/sheet2.xml"] = re.sub(
+        rb"<dataValidations\b.*?</dataValidations>", b"", parts["xl/worksheets/sheet2.xml"], flags=re.S
+    )
+    with zipfile.ZipFile(lost, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    warned = moh_export.template_warnings(open_template(lost))
+    assert warned and "chỉ có 0 ô kiểm tra dữ liệu" in warned[0]
+    plain_xlsx = make_template(tmp_path / "no-macros.xlsx", with_vba=False)
+    warned = moh_export.template_warnings(open_template(plain_xlsx))
+    assert len(warned) == 1 and "không có macro" in warned[0]
     bomb = tmp_path / "bomb.xlsm"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
         for n, data in parts.items():

@@ -31,6 +31,7 @@ from ksk_desktop.station.session import StationSession
 
 UNSIGNED = "phiếu khám chưa được bác sĩ ký"
 MAX_DAYS = 366
+TEMPLATE_VALIDATIONS = 17  # the Ministry's template (vietnam.md §2.2)
 
 
 @dataclass
@@ -224,6 +225,7 @@ def export(
         "refused": len(result.refused),
         "refused_reasons": _reason_counts(result.refused),
         "warnings": warnings,
+        "template_warnings": template_warnings(tpl),
         "report": str(report),
     }
     summary["message"] = summary_text(summary)
@@ -244,6 +246,22 @@ def export(
             },
         )
     return summary
+
+
+def template_warnings(tpl: MohTemplate) -> list[str]:
+    """What in the user's copy of the template the portal may refuse (it refuses a file that lost the template's
+    validations)."""
+    out = []
+    if tpl.validations < TEMPLATE_VALIDATIONS:
+        out.append(
+            f"Tệp mẫu {tpl.path.name} chỉ có {tpl.validations} ô kiểm tra dữ liệu (mẫu gốc của Bộ có "
+            f"{TEMPLATE_VALIDATIONS}): cổng có thể từ chối tệp; hãy dùng bản sao nguyên vẹn của tệp mẫu."
+        )
+    if not tpl.has_macros:
+        out.append(f"Tệp mẫu {tpl.path.name} không có macro (.xlsm) như mẫu gốc của Bộ.")
+    if not tpl.icd_names:
+        out.append("Tệp mẫu không có trang danh mục ICD (dmicdme): tên bệnh lấy theo danh mục của trạm.")
+    return out
 
 
 def _reason_counts(refused: list[Refusal]) -> dict[str, int]:
@@ -278,6 +296,7 @@ def summary_text(summary: dict[str, Any]) -> str:
         lines.append(
             f"{summary['refused']} phiếu không đưa vào được ({reasons}): xem {Path(summary['report']).name}."
         )
+    lines.extend(summary.get("template_warnings") or [])
     if summary["warnings"]:
         lines.append(f"{summary['warnings']} lưu ý trên các dòng đã ghi: xem {Path(summary['report']).name}.")
     return " ".join(lines)

@@ -12,8 +12,8 @@ How the template is read (each rule the portal's own, as the Thủy Nguyên team
 
 - the data sheet is the first sheet whose name does not start with ``dm`` and does not contain "hướng dẫn";
 - columns are found by the field codes in row 2, never by position; data starts at row 4;
-- the commune code goes to the ``MAHUYEN`` column: the one coded ``MAHUYEN`` in row 2, else the hidden column
-  without a code right after ``MAXA_CU_TRU`` (column O in the Ministry's file); the province id likewise goes to
+- the commune code goes to the ``MAHUYEN`` column: the one coded ``MAHUYEN`` in row 2, else the column without a
+  code right after ``MAXA_CU_TRU`` (column O, hidden, in the Ministry's file); the province id likewise goes to
   the column without a code right after ``MATINH_CU_TRU`` (column M), as a value, not the template's formula;
 - the hidden catalogue sheets give the official disease names (``dmicdme``) and province names (``dmtinh``).
 
@@ -234,13 +234,15 @@ def open_template(path: Path) -> MohTemplate:
     hidden = _hidden_columns(sheet_xml)
     coded = set(columns.values())
 
-    def after(code: str, *, must_hide: bool) -> int | None:
+    def after(code: str) -> int | None:
+        # The portal reads these by their place beside the coded column, hidden or not (a user may have shown
+        # them); a column with a code of its own there means the layout is not the Ministry's.
         col = columns.get(code)
-        if col is None or col + 1 in coded or (must_hide and col + 1 not in hidden):
+        if col is None or col + 1 in coded:
             return None
         return col + 1
 
-    commune = columns.get("MAHUYEN") or after("MAXA_CU_TRU", must_hide=True)
+    commune = columns.get("MAHUYEN") or after("MAXA_CU_TRU")
     if commune is None:
         raise TemplateError(
             f"Tệp mẫu {path.name} không có cột ẩn MAHUYEN (mã xã, ngay sau cột MAXA_CU_TRU): cổng dữ liệu đọc mã "
@@ -254,7 +256,7 @@ def open_template(path: Path) -> MohTemplate:
         columns=columns,
         width=width,
         commune_column=commune,
-        province_id_column=after("MATINH_CU_TRU", must_hide=False),
+        province_id_column=after("MATINH_CU_TRU"),
         hidden=hidden,
         icd_names=icd_names,
         provinces=provinces,

@@ -171,12 +171,17 @@ def make_template(
     with_vba: bool = True,
     sample_rows: int = 2,
     catalogue_rows: int = 0,
+    commune_column: bool = True,
 ) -> Path:
     """Write the synthetic template to *path* (.xlsm). *shuffle_seed* reorders the coded columns (the hidden
     columns keep their place right after the province and commune columns); *mahuyen_code* writes ``MAHUYEN`` in
     row 2 over the hidden commune column; *unknown_code* puts a code the app does not know over column CV;
-    *catalogue_rows* pads ``dmicdme`` with synthetic codes to that size (the Ministry's has 35,735 rows)."""
+    *catalogue_rows* pads ``dmicdme`` with synthetic codes to that size (the Ministry's has 35,735 rows);
+    ``commune_column=False`` leaves out the hidden commune column (a damaged copy: ``DIA_CHI`` follows
+    ``MAXA_CU_TRU``)."""
     columns = list(MOH_COLUMNS)
+    if not commune_column:
+        del columns[14]
     if unknown_code:
         columns[99] = unknown_code
     if shuffle_seed is not None:
