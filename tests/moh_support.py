@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from exam_support import STAFF_PASSWORD, add_staff, fill_adult, staff
 from testkit.moh_template import make_template
 
+from conftest import frozen_clock
 from ksk_desktop.exams import records, signing
 from ksk_desktop.exams.demo import sign_synthetic_exams
 from ksk_desktop.people import persons
@@ -75,3 +77,17 @@ def build_clinic(paths, admin, session_clock, tmp_path) -> dict:
     template = make_template(tmp_path / "Import_KSK_Tren 18.xlsm")
     return {"paths": paths, "head": head, "admin": admin, "template": template, "tmp": tmp_path,
            "a": a, "b": b, "c": c, "d": d, "first": first, "second": second, "draft": draft}  # fmt: skip
+
+
+@pytest.fixture
+def session_clock():
+    return frozen_clock()
+
+
+@pytest.fixture
+def clinic(station, admin_session, session_clock, tmp_path):
+    """:func:`build_clinic` on the test's station; the head's session closed afterwards."""
+    paths, _ = station
+    c = build_clinic(paths, admin_session, session_clock, tmp_path)
+    yield c
+    c["head"].close()

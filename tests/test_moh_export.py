@@ -13,28 +13,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 from exam_support import STAFF_PASSWORD
-from moh_support import A_ID, B_ID, FACILITY, FROM, TO, build_clinic
+from moh_support import A_ID, B_ID, FACILITY, FROM, TO, clinic, session_clock  # noqa: F401 - fixtures
 from python_calamine import CalamineWorkbook
 from testkit.moh_template import DMICDME, MOH_COLUMNS, VBA_BYTES, make_template
 
-from conftest import COMMUNE, frozen_clock, run_ksk
+from conftest import COMMUNE, run_ksk
 from ksk_desktop.errors import InvalidInput, PermissionDenied
 from ksk_desktop.reports import moh_export
 from ksk_desktop.reports.moh_template import TemplateError, open_template
 from ksk_desktop.xlsx.guard import UnsafeWorkbook
-
-
-@pytest.fixture
-def session_clock():
-    return frozen_clock()
-
-
-@pytest.fixture
-def clinic(station, admin_session, session_clock, tmp_path):
-    paths, _ = station
-    c = build_clinic(paths, admin_session, session_clock, tmp_path)
-    yield c
-    c["head"].close()
 
 
 def _codes_openpyxl(path: Path) -> tuple[dict[str, int], list[dict[str, object]], object]:
@@ -65,7 +52,7 @@ def _validations(xml: bytes) -> bytes:
     return m.group(0)
 
 
-def test_export_fills_the_template_and_keeps_macros_and_validations(clinic) -> None:
+def test_export_fills_the_template_and_keeps_macros_and_validations(clinic) -> None:  # noqa: F811
     out = clinic["tmp"] / "nop-cong.xlsm"
     summary = moh_export.export(clinic["head"], clinic["template"], FROM, TO, out, facility_code=FACILITY)
 
@@ -133,7 +120,7 @@ def test_export_fills_the_template_and_keeps_macros_and_validations(clinic) -> N
     assert len(grid) == 5 and len(header) == 103
 
 
-def test_refused_exams_are_listed_with_their_reason(clinic) -> None:
+def test_refused_exams_are_listed_with_their_reason(clinic) -> None:  # noqa: F811
     out = clinic["tmp"] / "nop.xlsm"
     summary = moh_export.export(clinic["head"], clinic["template"], FROM, TO, out, facility_code=FACILITY)
     assert summary["refused_reasons"] == {
@@ -156,7 +143,7 @@ def test_refused_exams_are_listed_with_their_reason(clinic) -> None:
     assert A_ID not in text and "Cường" not in text
 
 
-def test_columns_are_found_by_code_not_position(clinic) -> None:
+def test_columns_are_found_by_code_not_position(clinic) -> None:  # noqa: F811
     plain = clinic["tmp"] / "plain.xlsm"
     moh_export.export(clinic["head"], clinic["template"], FROM, TO, plain, facility_code=FACILITY)
     shuffled_tpl = make_template(clinic["tmp"] / "shuffled.xlsm", shuffle_seed=7, mahuyen_code=True,
@@ -176,7 +163,7 @@ def test_columns_are_found_by_code_not_position(clinic) -> None:
         assert s["MA_DICH_VU_CLS"] is None  # a column the app does not know stays empty
 
 
-def test_period_and_rights(clinic, tmp_path) -> None:
+def test_period_and_rights(clinic, tmp_path) -> None:  # noqa: F811
     out = tmp_path / "x.xlsm"
     with pytest.raises(InvalidInput, match="đứng trước"):
         moh_export.export(clinic["head"], clinic["template"], TO, FROM, out, facility_code=FACILITY)
@@ -236,13 +223,13 @@ def test_a_file_that_is_not_the_template_is_refused(tmp_path) -> None:
         open_template(bomb)
 
 
-def test_template_without_catalogue_falls_back_to_the_station_names(clinic) -> None:
+def test_template_without_catalogue_falls_back_to_the_station_names(clinic) -> None:  # noqa: F811
     tpl = open_template(clinic["template"])
     assert tpl.icd_names["E11.4"] == dict(DMICDME)["E11.4†"] and tpl.has_macros
     assert tpl.commune_column == MOH_COLUMNS.index("MAXA_CU_TRU") + 2 and tpl.province_id_column == 13
 
 
-def test_cli_moh_export_json(clinic) -> None:
+def test_cli_moh_export_json(clinic) -> None:  # noqa: F811
     out = clinic["tmp"] / "cli.xlsm"
     r = run_ksk(
         "report", "moh-export", "--template", str(clinic["template"]), "--from", "01/11/2026", "--to",

@@ -6,28 +6,14 @@ from __future__ import annotations
 import openpyxl
 import pytest
 from exam_support import NURSE, staff
-from moh_support import A_ID, FACILITY, FROM, TO, build_clinic
+from moh_support import A_ID, FACILITY, FROM, TO, clinic, session_clock  # noqa: F401 - fixtures
 from PySide6.QtCore import QDate
 
-from conftest import frozen_clock
 from ui.reports.page import ReportsPage
 
 
 @pytest.fixture
-def session_clock():
-    return frozen_clock()
-
-
-@pytest.fixture
-def clinic(station, admin_session, session_clock, tmp_path):
-    paths, _ = station
-    c = build_clinic(paths, admin_session, session_clock, tmp_path)
-    yield c
-    c["head"].close()
-
-
-@pytest.fixture
-def page(qtbot, clinic):
+def page(qtbot, clinic):  # noqa: F811
     widget = ReportsPage(None)
     qtbot.addWidget(widget)
     widget.resize(1280, 800)
@@ -37,7 +23,7 @@ def page(qtbot, clinic):
     return widget
 
 
-def _run(qtbot, page: ReportsPage, clinic, name: str) -> dict:
+def _run(qtbot, page: ReportsPage, clinic, name: str) -> dict:  # noqa: F811
     page.moh_button.click()
     dialog = page.moh_dialog
     assert dialog is not None and dialog.isVisible()
@@ -63,14 +49,14 @@ def _run(qtbot, page: ReportsPage, clinic, name: str) -> dict:
     return dialog.result_value
 
 
-def test_export_from_the_reports_page_twice(qtbot, page, clinic) -> None:
+def test_export_from_the_reports_page_twice(qtbot, page, clinic) -> None:  # noqa: F811
     assert page.moh_button.isVisible()
     first = _run(qtbot, page, clinic, "lan-1.xlsm")
     second = _run(qtbot, page, clinic, "lan-2.xlsm")
     assert first["exported"] == second["exported"] == 3
 
 
-def test_a_wrong_template_shows_the_reason(qtbot, page, clinic) -> None:
+def test_a_wrong_template_shows_the_reason(qtbot, page, clinic) -> None:  # noqa: F811
     page.moh_button.click()
     dialog = page.moh_dialog
     not_a_template = clinic["tmp"] / "khong-phai-mau.xlsm"
@@ -84,7 +70,7 @@ def test_a_wrong_template_shows_the_reason(qtbot, page, clinic) -> None:
     dialog.cancel_button.click()
 
 
-def test_only_roles_reading_health_data_see_it(qtbot, clinic, session_clock) -> None:
+def test_only_roles_reading_health_data_see_it(qtbot, clinic, session_clock) -> None:  # noqa: F811
     nurse = staff(clinic["paths"], NURSE, clock=session_clock)
     try:
         widget = ReportsPage(None)

@@ -50,16 +50,12 @@ def _check_period(date_from: date, date_to: date) -> None:
         raise InvalidInput("Mỗi lần xuất tối đa một năm: hãy chia khoảng thời gian ra.")
 
 
-def _signed(s: Any, date_from: date, date_to: date) -> list[tuple[ExamVersion, Person]]:
-    latest = (
-        select(ExamVersion.exam_id, func.max(ExamVersion.version).label("v"))
-        .where(ExamVersion.status == "signed")
-        .group_by(ExamVersion.exam_id)
-        .subquery()
-    )
+def _versions(s: Any, versions: Any, date_from: date, date_to: date) -> list[tuple[ExamVersion, Person]]:
+    """The exam versions named by the (exam_id, v) subquery *versions*, dated in the period, with their person,
+    in the order they were examined."""
     q = (
         select(ExamVersion, Person)
-        .join(latest, (latest.c.exam_id == ExamVersion.exam_id) & (latest.c.v == ExamVersion.version))
+        .join(versions, (versions.c.exam_id == ExamVersion.exam_id) & (versions.c.v == ExamVersion.version))
         .join(Person, Person.id == ExamVersion.person_id)
         .where(ExamVersion.exam_date.between(date_from, date_to))
         .order_by(ExamVersion.exam_date, ExamVersion.signed_at, ExamVersion.exam_id)
@@ -67,22 +63,18 @@ def _signed(s: Any, date_from: date, date_to: date) -> list[tuple[ExamVersion, P
     return [(e, p) for e, p in s.execute(q).all()]
 
 
+def _signed(s: Any, date_from: date, date_to: date) -> list[tuple[ExamVersion, Person]]:
+    """Each exam's latest signed version dated in the period (an amendment replaces what it amends)."""
+    newest = select(ExamVersion.exam_id, func.max(ExamVersion.version).label("v"))
+    latest = newest.where(ExamVersion.status == "signed").group_by(ExamVersion.exam_id).subquery()
+    return _versions(s, latest, date_from, date_to)
+
+
 def _unsigned(s: Any, date_from: date, date_to: date) -> list[tuple[ExamVersion, Person]]:
     """Exams with no signed version whose newest draft is dated in the period."""
-    newest = (
-        select(ExamVersion.exam_id, func.max(ExamVersion.version).label("v"))
-        .group_by(ExamVersion.exam_id)
-        .having(func.sum(ExamVersion.status == "signed") == 0)
-        .subquery()
-    )
-    q = (
-        select(ExamVersion, Person)
-        .join(newest, (newest.c.exam_id == ExamVersion.exam_id) & (newest.c.v == ExamVersion.version))
-        .join(Person, Person.id == ExamVersion.person_id)
-        .where(ExamVersion.exam_date.between(date_from, date_to))
-        .order_by(ExamVersion.exam_date, ExamVersion.exam_id)
-    )
-    return [(e, p) for e, p in s.execute(q).all()]
+    newest = select(ExamVersion.exam_id, func.max(ExamVersion.version).label("v"))
+    drafts = newest.group_by(ExamVersion.exam_id).having(func.sum(ExamVersion.status == "signed") == 0)
+    return _versions(s, drafts.subquery(), date_from, date_to)
 
 
 def plan(

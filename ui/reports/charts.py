@@ -54,6 +54,21 @@ def drill_row(hamlet: Any, group: Any, title: str) -> dict:
     return {"_filter": (hamlet, group), "_hamlet_text": title, "_group_text": ""}
 
 
+def _axes(chart: QChart, series: Any, categories: list[str], *, horizontal: bool) -> QValueAxis:
+    """The categories along one side (in full, never cut short), the counts along the other, round numbers."""
+    chart.addSeries(series)
+    names, values = QBarCategoryAxis(), QValueAxis()
+    names.setTruncateLabels(False)
+    names.append(categories)
+    values.setLabelFormat("%d")
+    chart.addAxis(names, Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom)
+    chart.addAxis(values, Qt.AlignmentFlag.AlignBottom if horizontal else Qt.AlignmentFlag.AlignLeft)
+    series.attachAxis(values)
+    series.attachAxis(names)
+    values.applyNiceNumbers()
+    return values
+
+
 class _View(QChartView):
     def __init__(self, title: str, parent: QWidget) -> None:
         chart = QChart()
@@ -160,16 +175,7 @@ class CoverageCharts(QTabWidget):
         series, done, left = self._stack(self.group_order)
         series.setLabelsVisible(True)
         series.clicked.connect(lambda index, _set: self._open_group(index))
-        chart.addSeries(series)
-        x = QBarCategoryAxis()
-        x.append([group_text(r) for r in self.group_order])
-        y = QValueAxis()
-        y.setLabelFormat("%d")
-        chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(x)
-        series.attachAxis(y)
-        y.applyNiceNumbers()
+        _axes(chart, series, [group_text(r) for r in self.group_order], horizontal=False)
         self.series.update(group_done=done, group_left=left, group_series=series)
 
     def _horizontal(
@@ -182,17 +188,7 @@ class CoverageCharts(QTabWidget):
         series = QHorizontalBarSeries()
         series.append(bars)
         series.setLabelsVisible(True)
-        chart.addSeries(series)
-        y = QBarCategoryAxis()
-        y.setTruncateLabels(False)  # a hamlet's name in full
-        y.append([r["hamlet_label"] for r in rows][::-1])
-        x = QValueAxis()
-        x.setLabelFormat("%d")
-        chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
-        chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
-        series.attachAxis(x)
-        series.attachAxis(y)
-        x.applyNiceNumbers()
+        _axes(chart, series, [r["hamlet_label"] for r in rows][::-1], horizontal=True)
         view.setMinimumHeight(90 + BAR_HEIGHT * max(len(rows), 1))
         series.clicked.connect(lambda index, _set: self._open_hamlet(rows, len(rows) - 1 - index))
         return bars
