@@ -19,6 +19,8 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from ksk_desktop.xlsx.writer import column_letter as letter
+
 #: The 103 columns in the template's order; None where row 2 has no code (M, O, CV).
 MOH_COLUMNS: list[str | None] = [
     "TT", "MA_CSKCB", "MA_GTIN_CSKCB", "NGAY_VAO", "HO_TEN", "GIOI_TINH", "NGAY_SINH", "MA_DAN_TOC", "SO_CCCD",
@@ -67,14 +69,6 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 _HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-
-
-def letter(n: int) -> str:
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
 
 
 class _Strings:
