@@ -77,9 +77,22 @@ def test_export_fills_the_template_and_keeps_macros_and_validations(clinic) -> N
         )  # the template's example row
         assert b"<f>" not in _sheet_xml(path)
     with zipfile.ZipFile(clinic["template"]) as t, zipfile.ZipFile(out) as o:
+        changed = (
+            "xl/worksheets/sheet2.xml",
+            "xl/styles.xml",
+            "[Content_Types].xml",
+            "xl/_rels/workbook.xml.rels",
+        )
         for name in t.namelist():
-            if name not in ("xl/worksheets/sheet2.xml", "xl/styles.xml"):
+            if name not in (*changed, "xl/calcChain.xml"):
                 assert o.read(name) == t.read(name), name
+        # The example rows' formulas are gone, and with them Excel's chain of formulas to recalculate.
+        assert "xl/calcChain.xml" in t.namelist() and "xl/calcChain.xml" not in o.namelist()
+        for name in changed[2:]:
+            assert b"calcChain" in t.read(name) and b"calcChain" not in o.read(name)
+            assert o.read(name) == t.read(name).replace(
+                re.search(rb"<[^<]*calcChain[^>]*>", t.read(name)).group(0), b""
+            )
 
     # Reader 1: openpyxl, macros kept.
     codes, rows, wb = _codes_openpyxl(out)

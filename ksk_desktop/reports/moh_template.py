@@ -398,5 +398,7 @@ def fill(template: MohTemplate, rows: list[Mapping[int, Any]]) -> bytes:
             elif name in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
                 data = _without_calc_chain(name, data)
             kind = zipfile.ZIP_STORED if info.compress_type == zipfile.ZIP_STORED else zipfile.ZIP_DEFLATED
-            dst.writestr(zipfile.ZipInfo(name, date_time=info.date_time), data, compress_type=kind)
+            copy = zipfile.ZipInfo(name, date_time=info.date_time)
+            copy.external_attr = info.external_attr
+            dst.writestr(copy, data, compress_type=kind)
     return out.getvalue()

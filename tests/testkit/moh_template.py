@@ -295,6 +295,8 @@ def make_template(
         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
         '<Override PartName="/xl/sharedStrings.xml" '
         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+        '<Override PartName="/xl/calcChain.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"/>'
         "</Types>"
     )
     sheet_tags = "".join(
@@ -312,6 +314,7 @@ def make_template(
         *((f"rId{i}", f"{_REL}/worksheet", f"worksheets/sheet{i}.xml") for i in range(1, n + 1)),
         (f"rId{n + 1}", f"{_REL}/styles", "styles.xml"),
         (f"rId{n + 2}", f"{_REL}/sharedStrings", "sharedStrings.xml"),
+        (f"rId{n + 4}", f"{_REL}/calcChain", "calcChain.xml"),
     ]
     if with_vba:
         rels.append(
@@ -351,6 +354,9 @@ def make_template(
             z.writestr(f"xl/worksheets/sheet{i}.xml", xml)
         z.writestr("xl/styles.xml", styles)
         z.writestr("xl/sharedStrings.xml", sst.xml())
+        # Excel's list of the formulas to recalculate: the example rows' lookups.
+        chain = "".join(f'<c r="{letter(province_col + 1)}{4 + n}" i="2"/>' for n in range(sample_rows))
+        z.writestr("xl/calcChain.xml", f'{_HEAD}<calcChain xmlns="{_MAIN}">{chain}</calcChain>')
         if with_vba:
             z.writestr("xl/vbaProject.bin", VBA_BYTES)
     return path
