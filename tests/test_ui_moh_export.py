@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+import shiboken6
 from exam_support import NURSE, staff
 from moh_support import A_ID, FACILITY, FROM, TO, clinic, session_clock  # noqa: F401 - fixtures
 from PySide6.QtCore import QDate
@@ -54,6 +55,12 @@ def test_export_from_the_reports_page_twice(qtbot, page, clinic) -> None:  # noq
     first = _run(qtbot, page, clinic, "lan-1.xlsm")
     second = _run(qtbot, page, clinic, "lan-2.xlsm")
     assert first["exported"] == second["exported"] == 3
+    page.moh_button.click()  # then the window locks: the dialog goes with the session
+    dialog = page.moh_dialog
+    assert dialog is not None and dialog.template_edit.text() == str(clinic["template"])
+    page.set_session(None)
+    qtbot.waitUntil(lambda: page.moh_dialog is None)
+    assert not shiboken6.isValid(dialog) or not dialog.isVisible()
 
 
 def test_a_wrong_template_shows_the_reason(qtbot, page, clinic) -> None:  # noqa: F811
