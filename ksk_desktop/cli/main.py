@@ -21,6 +21,7 @@ from ksk_desktop.cli import (
     consent_cmds,
     exam_cmds,
     icd_cmds,
+    moh_cmds,
     person_cmds,
     print_cmds,
     register_cmds,
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     print_cmds.register(sub, common)
     icd_cmds.register(sub, common)
     exam_cmds.register(sub, common)
+    moh_cmds.register(sub, common)
     for ep in entry_points(group="ksk.cli"):
         ep.load()(sub, common)
     return parser

@@ -106,6 +106,10 @@ def coverage_pdf(
     )
     sign.setStyle(PLAIN)
     story.append(sign)
+    if data.get("months"):  # the pictures (coverage_charts.chart_data), after the signatures: an annex
+        from ksk_desktop.printing.coverage_charts_pdf import chart_flowables
+
+        story.extend(chart_flowables(data, width, st))
     title = f"Báo cáo khám sức khỏe năm {year}"
     return write_pdf(
         path, lambda out: build(out, story, pagesize=A4, margins=MARGINS, title=title), journal=journal

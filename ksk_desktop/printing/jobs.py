@@ -14,8 +14,8 @@ from ksk_desktop.printing.formats import dmy
 from ksk_desktop.printing.output import PdfDocument, PdfTarget, check_destination, to_memory
 from ksk_desktop.printing.schedule_pdf import day_schedule_pdf, schedule_rows
 from ksk_desktop.printing.ticket_pdf import queue_ticket_pdf
+from ksk_desktop.reports import coverage_charts
 from ksk_desktop.scheduling import appointments as appts
-from ksk_desktop.scheduling import coverage
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling.checkin import CheckIn, _person
 from ksk_desktop.scheduling.day_schedule import DaySchedule, day_schedule
@@ -160,7 +160,9 @@ def ticket_document(ctx: StationSession, appointment_id: str) -> PdfDocument:
 
 def _coverage(ctx: StationSession, year: int, target: PdfTarget) -> tuple[int, int]:
     ctx.require(Perm.PRINT)
-    data = coverage.coverage(ctx, year)  # REPORT_READ
+    data = coverage_charts.chart_data(
+        ctx, year
+    )  # REPORT_READ; the coverage with the months, for the pictures
     pages = coverage_pdf(target, data, station_info(ctx), ctx.clock.today(), journal=ctx.paths.pending)
     people = data["totals"]["total"]
     with ctx.write() as s:

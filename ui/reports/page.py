@@ -17,12 +17,14 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.people.persons import target_group_labels
+from ksk_desktop.reports import coverage_charts
 from ksk_desktop.scheduling import coverage
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
@@ -34,6 +36,8 @@ from ui.lazy_page import LazyPage
 from ui.messages import error_text
 from ui.printing.preview import preview_document
 from ui.progress import Progress
+from ui.reports.charts import CoverageCharts
+from ui.reports.moh_export_dialog import MohExportDialog, can_export, open_moh_export
 from ui.reports.not_examined import NotExaminedDialog
 from ui.schedule.rows_model import RowsModel
 from ui.schedule.table import RowsTable
@@ -105,6 +109,7 @@ class ReportsPage(LazyPage):
         self.export_task: ops.Task | None = None
         self.export_path: Path | None = None
         self.drill_dialog: NotExaminedDialog | None = None
+        self.moh_dialog: MohExportDialog | None = None
         #: Replaceable (tests): where to save the export.
         self.choose_export_path: Callable[[QWidget, Path], Path | None] = ask_export_path
         layout = QVBoxLayout(self)
@@ -143,6 +148,13 @@ class ReportsPage(LazyPage):
         controls.addWidget(self.drill_button)
         controls.addWidget(self.export_button)
         controls.addWidget(self.print_button)
+        self.moh_button = QPushButton("Nộp cổng Bộ Y tế…", self.body)
+        self.moh_button.setObjectName("mohExport")
+        self.moh_button.setToolTip(
+            "Phiếu khám đã ký trong kỳ vào bản sao tệp mẫu Excel của Bộ Y tế, để nộp cổng"
+        )
+        self.moh_button.clicked.connect(lambda: open_moh_export(self))
+        controls.addWidget(self.moh_button)
         body.addLayout(controls)
         self.totals_label = heading("—", 2, self.body)
         self.totals_label.setObjectName("coverageTotals")
@@ -154,7 +166,12 @@ class ReportsPage(LazyPage):
         for column, width in enumerate((220, 200, 90, 90, 90, 100, 90)):
             self.table.setColumnWidth(column, width)
         self.table.opened.connect(self.drill_down)
-        body.addWidget(self.table, 1)
+        self.views = QTabWidget(self.body)  # the figures as a table, or as pictures (issue 14 §3)
+        self.views.addTab(self.table, "Bảng số liệu")
+        self.charts = CoverageCharts(self.views)
+        self.charts.opened.connect(self.drill_down)
+        self.views.addTab(self.charts, "Biểu đồ")
+        body.addWidget(self.views, 1)
         bottom = QHBoxLayout()
         self.export_progress = QProgressBar(self.body)
         self.export_progress.setMaximumWidth(260)
@@ -195,6 +212,8 @@ class ReportsPage(LazyPage):
         if self.drill_dialog is not None and self.drill_dialog.isVisible():
             self.drill_dialog.done(0)
         self.drill_dialog = None
+        if self.moh_dialog is not None:
+            self.moh_dialog.done(0)
         if session is not None and self.year_spin.value() == self._default_year:  # unless someone changed it
             self._default_year = session.clock.today().year
             self.year_spin.blockSignals(True)
@@ -227,7 +246,7 @@ class ReportsPage(LazyPage):
         self.error_label.clear_message()
         self.refresh_button.setEnabled(False)
         self.task = ops.run_in_background(
-            lambda: coverage.coverage(ctx, year),
+            lambda: coverage_charts.chart_data(ctx, year),
             lambda data: self._loaded(ctx, data),
             lambda exc: self._failed(ctx, exc),
             context=self,
@@ -242,6 +261,7 @@ class ReportsPage(LazyPage):
             return
         self.data = data
         self._show()
+        self.charts.show_data(data)
         self.loaded.emit()
 
     def _failed(self, ctx: StationSession, exc: BaseException) -> None:
@@ -359,5 +379,6 @@ class ReportsPage(LazyPage):
     def _update_buttons(self) -> None:
         self.print_button.setVisible(self.session is not None and self.session.can(Perm.PRINT))
         self.print_button.setEnabled(self.data is not None)
+        self.moh_button.setVisible(can_export(self.session))
         self.export_button.setEnabled(self.can_read() and not self.exporting)
         self.drill_button.setEnabled(self.data is not None)
