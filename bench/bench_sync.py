@@ -73,7 +73,7 @@ def main() -> int:
     args = ap.parse_args()
     import requests
     from sqlalchemy import func, select
-    from testkit.fastkdf import install as fast_key_slots
+    from testkit.childsite import install as fast_key_slots
     from testkit.hubproc import HubProcess
     from testkit.stations import PASSWORD, add_people, enroll, hub_rows, new_station
 

@@ -40,7 +40,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
 
-    from testkit.fastkdf import install as fast_key_slots
+    from testkit.childsite import install as fast_key_slots
     from testkit.stations import PASSWORD, add_people, new_station
 
     from ksk_desktop.outbox import sync_state

@@ -1,5 +1,6 @@
-"""Shared fixtures. Qt runs offscreen; key slots use a fast Argon2id profile (tests only), here and in every
-Python child process (tests/testkit/fastkdf)."""
+"""Shared fixtures. Qt runs offscreen; key slots use a fast Argon2id profile (tests only), and the day the run
+began on in Vietnam does not end before the run does, here and in every Python child process
+(tests/testkit/childsite)."""
 
 from __future__ import annotations
 
@@ -16,16 +17,19 @@ from datetime import date, datetime, time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from testkit import fastkdf  # noqa: E402
+from testkit import childsite  # noqa: E402
 
 from ksk_desktop import thread_guard  # noqa: E402
 from ksk_desktop.clock import SYSTEM_CLOCK, Clock, FixedClock  # noqa: E402
 from ksk_desktop.station.lifecycle import init_station, login  # noqa: E402
 from ksk_desktop.station.paths import StationPaths  # noqa: E402
 
-fastkdf.install()
+childsite.install()
+if not os.environ.get(childsite.DAY_ENDS_ENV):
+    os.environ[childsite.DAY_ENDS_ENV] = childsite.day_end(SYSTEM_CLOCK.now()).isoformat()
+childsite.hold_the_day(datetime.fromisoformat(os.environ[childsite.DAY_ENDS_ENV]))
 os.environ["PYTHONPATH"] = os.pathsep.join(
-    [str(fastkdf.SITE_DIR), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    [str(childsite.SITE_DIR), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
 )
 # A child process given no data folder (a hub, a command without a station) must not write into the user's
 # real one (its log file): the default data folder of the whole run is a temporary one.
@@ -43,7 +47,9 @@ COMMUNE = "10507"
 
 #: The day the date-sensitive tests freeze their sessions' clock on (a Thursday), so that what they expect never
 #: depends on the real date. Tests that run the real ``ksk`` in a child process cannot freeze it: they take
-#: the real date (``SYSTEM_CLOCK.today()``) and derive what they expect from the same data.
+#: the real date (``SYSTEM_CLOCK.today()``) and derive what they expect from the same data; the run's day holds
+#: until the run ends, in every process (``testkit.childsite``), so midnight in Vietnam cannot fall between
+#: the test's "today" and the child's.
 FROZEN_DAY = date(2026, 11, 26)
 
 

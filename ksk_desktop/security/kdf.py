@@ -2,7 +2,7 @@
 
 The default profile takes about 0.3–0.4 s on a 2-core laptop (see bench/bench_login.py). Each slot stores
 its own parameters, so a slot opens with the parameters it was made with whatever the default is now (the
-test suite makes its slots with a fast profile of its own: tests/testkit/fastkdf).
+test suite makes its slots with a fast profile of its own: tests/testkit/childsite).
 """
 
 from __future__ import annotations
