@@ -192,4 +192,7 @@ def create_app(
     ) -> ChangesAnswer:
         return ChangesAnswer(**store.changes(dev, cursor, limit))
 
+    from sync.hub import report_web  # the Health Department's read-only /reports pages
+
+    report_web.install(app, store)
     return app
