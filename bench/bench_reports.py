@@ -4,7 +4,7 @@
 The shared demo station is copied first (bench/out/station-100000-reports) and topped up with real signed exams
 (the demo doctor's Ed25519 key) spread over this year's months until 40,000 people have one.
 
-Run: .venv/bin/python bench/bench_reports.py [--exams 40000] [--runs 15]
+Run: .venv/bin/python bench/bench_reports.py [--exams 40000] [--runs 15] [--fresh]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402
 
-from bench.common import demo_copy, machine, pct, peak_rss_mib  # noqa: E402
+from bench.common import BENCH_DIR, demo_copy, machine, pct, peak_rss_mib  # noqa: E402
 from ksk_desktop.clock import SYSTEM_CLOCK  # noqa: E402
 from ksk_desktop.db.models import Person  # noqa: E402
 from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
@@ -91,8 +91,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--exams", type=int, default=40_000)
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument(
+        "--fresh", action="store_true", help="copy the demo station again and sign the exams again"
+    )
     args = ap.parse_args()
-    paths = StationPaths(demo_copy(100_000, "reports"))
+    cached = BENCH_DIR / "station-100000-reports"
+    # the copy with its 40,000 exams is kept between runs (signing them takes minutes); --fresh starts again
+    paths = StationPaths(cached if cached.exists() and not args.fresh else demo_copy(100_000, "reports"))
     t = time.perf_counter()
     added = top_up(paths, args.exams)
     print(f"(signed {added:,} more exams in {time.perf_counter() - t:.1f} s)")

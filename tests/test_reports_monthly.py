@@ -218,6 +218,24 @@ def test_twenty_ninth_of_february(tmp_path, monkeypatch) -> None:
     head.close()
 
 
+def test_the_exams_are_read_from_the_index_alone(year_end) -> None:
+    """The year's signed exams and their payer come from ``ix_exam_version_report``: no exam document is read (the
+    monthly report on 40,000 exams stays within its second)."""
+    from sqlalchemy import text
+
+    from ksk_desktop.reports import figures
+
+    paths, clock, _ids = year_end
+    head = login(paths, HEAD, PASSWORD, clock=clock)
+    with head.read() as s:
+        plan = s.execute(
+            text("EXPLAIN QUERY PLAN " + figures._EXAMS), {"start": "2026-01-01", "end": "2026-12-31"}
+        )
+        details = " ".join(str(r[-1]) for r in plan)
+    head.close()
+    assert "COVERING INDEX ix_exam_version_report" in details, details
+
+
 def test_plan_precedence_and_islands() -> None:
     p = target_groups.priority_of
     assert target_groups.classify("c", p(["elderly"], 65, False)) == "c"

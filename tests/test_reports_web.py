@@ -94,6 +94,12 @@ def browser():
     driver.quit()
 
 
+def _wait(driver, condition) -> None:  # noqa: ANN001 - a WebDriver and a predicate on it
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 15).until(condition)
+
+
 def _rows(driver, table: str) -> list[list[str]]:
     from selenium.webdriver.common.by import By
 
@@ -116,11 +122,11 @@ def test_department_reads_the_city_report_in_a_browser(hub, browser) -> None:
     browser.find_element(By.ID, "username").send_keys(VIEWER)
     browser.find_element(By.ID, "password").send_keys(VIEWER_PASSWORD)
     browser.find_element(By.ID, "login").click()
-    assert browser.current_url.endswith("/reports")
+    _wait(browser, lambda d: d.current_url.endswith("/reports"))
     month = browser.find_element(By.ID, "month")
     browser.execute_script("arguments[0].value = '2026-10'", month)
     browser.find_element(By.ID, "show").click()
-    assert "tháng 10/2026" in browser.find_element(By.TAG_NAME, "h1").text
+    _wait(browser, lambda d: "tháng 10/2026" in d.find_element(By.TAG_NAME, "h1").text)
     assert "Phòng Nghiệp vụ Y" in browser.page_source
     assert "2 / 3" in browser.page_source.replace("</b>", "").replace("<b>", "")
     assert "TYT-C" in browser.find_element(By.ID, "late").text  # not submitted by 15/11/2026
@@ -135,6 +141,7 @@ def test_department_reads_the_city_report_in_a_browser(hub, browser) -> None:
     lowest = _rows(browser, "lowest")
     assert [r[1] for r in lowest] == ["Phường Hải Dương", "Phường Thành Đông"]  # B examined fewer
     browser.find_element(By.XPATH, "//button[text()='Đăng xuất']").click()
+    _wait(browser, lambda d: d.current_url.endswith("/reports/login"))
     browser.get(proc.url + "/reports?month=2026-10")
     assert browser.current_url.endswith("/reports/login")
 

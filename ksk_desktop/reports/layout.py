@@ -32,6 +32,17 @@ class Layout:
     file_title: str
 
 
+def number(value: object) -> str:
+    """How a figure reads on a filed report: ``12345`` → ``12.345``, a rate ``87.5`` → ``87,5``, None → ``—``."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", ".")
+    return str(value)
+
+
 def dmy(iso: str) -> str:
     return date.fromisoformat(iso).strftime("%d/%m/%Y")
 
@@ -104,6 +115,23 @@ def _extra_notes(report: dict) -> list[str]:
     return notes
 
 
+SUBTITLE = "(Theo Kế hoạch khám sức khỏe định kỳ hoặc khám sàng lọc miễn phí cho người dân thành phố Hải Phòng, Phụ lục II)"
+
+
+def _filed(report: dict, made_on: date, title: str, tables: list[TableSpec], file_title: str) -> Layout:
+    """What every filed report has around its tables."""
+    return Layout(
+        title=title,
+        subtitle=SUBTITLE,
+        unit=_unit(report),
+        period=f"Kỳ báo cáo: từ ngày {dmy(report['period_start'])} đến hết ngày {dmy(report['as_of'])}",
+        tables=tables,
+        footnotes=[*report["definitions"], *_extra_notes(report)],
+        place_date=place_date(made_on),
+        file_title=file_title,
+    )
+
+
 def monthly(report: dict, made_on: date) -> Layout:
     first = date.fromisoformat(report["period_start"])
     keys = ("managed", "examined_month", "examined_ytd", "rate", "next_year_need")
@@ -121,19 +149,16 @@ def monthly(report: dict, made_on: date) -> Layout:
         _group_rows(report, keys),
         widths=[0.05, 0.45, 0.1, 0.1, 0.1, 0.1, 0.1],
     )
-    return Layout(
-        title=f"BÁO CÁO SỐ LIỆU KHÁM SỨC KHỎE ĐỊNH KỲ THÁNG {first.month:02d} NĂM {first.year}",
-        subtitle="(Theo Kế hoạch khám sức khỏe định kỳ hoặc khám sàng lọc miễn phí cho người dân thành phố Hải Phòng, Phụ lục II)",
-        unit=_unit(report),
-        period=f"Kỳ báo cáo: từ ngày {dmy(report['period_start'])} đến hết ngày {dmy(report['as_of'])}",
-        tables=[
+    return _filed(
+        report,
+        made_on,
+        f"BÁO CÁO SỐ LIỆU KHÁM SỨC KHỎE ĐỊNH KỲ THÁNG {first.month:02d} NĂM {first.year}",
+        [
             main,
             _priority_table(report),
             _funding_table(report, "funding_month", "III. Số người đã khám trong tháng theo nguồn kinh phí"),
         ],
-        footnotes=[*report["definitions"], *_extra_notes(report)],
-        place_date=place_date(made_on),
-        file_title=f"Báo cáo KSK tháng {first.month:02d}/{first.year}",
+        f"Báo cáo KSK tháng {first.month:02d}/{first.year}",
     )
 
 
@@ -155,18 +180,12 @@ def annual(report: dict, made_on: date) -> Layout:
         widths=[0.05, 0.37, 0.09, 0.09, 0.08, 0.1, 0.1, 0.12],
     )
     main.rows[-1][6] = ""  # no unit price for the total
-    return Layout(
-        title=f"BÁO CÁO KẾT QUẢ KHÁM SỨC KHỎE NĂM {report['year']} VÀ DỰ TOÁN NĂM {report['need_year']}",
-        subtitle="(Theo Kế hoạch khám sức khỏe định kỳ hoặc khám sàng lọc miễn phí cho người dân thành phố Hải Phòng, Phụ lục II)",
-        unit=_unit(report),
-        period=f"Kỳ báo cáo: từ ngày {dmy(report['period_start'])} đến hết ngày {dmy(report['as_of'])}",
-        tables=[
-            main,
-            _funding_table(report, "funding_ytd", "II. Số người đã khám trong năm theo nguồn kinh phí"),
-        ],
-        footnotes=[*report["definitions"], *_extra_notes(report)],
-        place_date=place_date(made_on),
-        file_title=f"Báo cáo KSK năm {report['year']}",
+    return _filed(
+        report,
+        made_on,
+        f"BÁO CÁO KẾT QUẢ KHÁM SỨC KHỎE NĂM {report['year']} VÀ DỰ TOÁN NĂM {report['need_year']}",
+        [main, _funding_table(report, "funding_ytd", "II. Số người đã khám trong năm theo nguồn kinh phí")],
+        f"Báo cáo KSK năm {report['year']}",
     )
 
 

@@ -12,21 +12,10 @@ from reportlab.platypus import Flowable, LongTable, Paragraph, Spacer, Table
 
 from ksk_desktop.printing.output import PdfTarget, write_pdf
 from ksk_desktop.printing.page import GRID, PLAIN, StationHeader, admin_header, build, para, styles
-from ksk_desktop.reports.layout import Layout, TableSpec
+from ksk_desktop.reports.layout import Layout, TableSpec, number
 
 MARGINS = (15 * mm, 15 * mm, 12 * mm, 14 * mm)
 PAGE = landscape(A4)
-
-
-def number(value: Any) -> str:
-    """``12345`` → ``12.345``; a rate ``87.5`` → ``87,5``; None → ``—``."""
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.1f}".replace(".", ",")
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", ".")
-    return str(value)
 
 
 def _table(spec: TableSpec, width: float, st: dict) -> LongTable:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from ksk_desktop import outbox
 from ksk_desktop.db.models import ReportSubmission
-from ksk_desktop.errors import AuthenticationFailed, InvalidInput, KskError
+from ksk_desktop.errors import InvalidInput, KskError
 from ksk_desktop.ids import new_id
 from ksk_desktop.reports import annual, monthly
 from ksk_desktop.security.roles import Perm
@@ -40,16 +40,10 @@ def digest(figures: dict) -> str:
 
 
 def _check_password(ctx: StationSession, password: str) -> None:
-    username = ctx.user.username
-    ctx.keystore.check_not_locked(username)
-    ctx.keystore.reload()
-    try:
-        ctx.keystore.unwrap_with_password(username, password)
-    except AuthenticationFailed:
-        left = max(0, ctx.keystore.policy.max_failures - ctx.keystore.failures(username))
-        raise AuthenticationFailed(
-            f"Mật khẩu không đúng: báo cáo chưa được nộp. Còn {left} lần thử trước khi tài khoản bị tạm khóa."
-        ) from None
+    from ksk_desktop.station.reauth import confirm_password
+
+    ctx.keystore.check_not_locked(ctx.user.username)
+    confirm_password(ctx, password, "báo cáo chưa được nộp")
 
 
 def _build(ctx: StationSession, kind: str, period: str) -> dict:

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ksk_desktop.errors import AuthenticationFailed, InvalidInput
+from ksk_desktop.reports.layout import number
 from sync.hub import city_report, viewers
 from sync.hub.limits import RateLimiter
 from sync.hub.store import HubStore
@@ -54,13 +55,7 @@ PRIORITY_LABELS = {
 
 
 def _n(value: object) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.1f}".replace(".", ",")
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", ".")
-    return escape(str(value))
+    return escape(number(value))
 
 
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
