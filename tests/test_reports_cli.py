@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
@@ -149,3 +149,26 @@ def test_annual_prices_and_errors(world, tmp_path) -> None:
         password=ADMIN_PASSWORD,
     )
     assert bad.returncode != 0 and "không có quyền" in bad.stderr
+
+
+def test_submit_from_the_command_line(world) -> None:
+    today = SYSTEM_CLOCK.today()
+    last = today.replace(day=1) - timedelta(days=1)  # last month is over on any day
+    month = _month(last)
+    out = ksk(world.root, "report", "submit", "--month", month, "--json")
+    assert out.returncode == 0, out.stderr
+    done = json.loads(out.stdout)
+    assert done["version"] == 1 and done["signed_by"] == HEAD and len(done["digest"]) == 64
+    again = ksk(world.root, "report", "submit", "--month", month)
+    assert again.returncode != 0 and "lý do" in again.stderr and len(again.stderr.strip().splitlines()) == 1
+    yearly = ksk(world.root, "report", "submit", "--year", str(today.year), "--json")
+    assert yearly.returncode == 0, yearly.stderr
+    listed = json.loads(ksk(world.root, "report", "submissions", "--json").stdout)
+    assert {(r["kind"], r["period"], r["version"]) for r in listed} == {
+        ("monthly", month, 1),
+        ("annual", str(today.year), 1),
+    }
+    both = ksk(world.root, "report", "submit", "--month", month, "--year", str(today.year))
+    assert both.returncode != 0 and "Chọn một kỳ" in both.stderr
+    doctor = ksk(world.root, "report", "submit", "--month", month, user="bacsi")
+    assert doctor.returncode != 0 and "không có quyền" in doctor.stderr

@@ -119,11 +119,12 @@ def test_sent_to_a_real_hub_and_added_up(station_a, tmp_path) -> None:
         head = login(paths, HEAD, PASSWORD, clock=clock)
         enroll(head, url, hub.url)
         submitted = submissions.submit(head, "monthly", "2026-11", PASSWORD)
+        submissions.submit(head, "annual", "2026", PASSWORD)  # the annual report travels the same way
         report = SyncWorker(head, config=FAST).run_once()
         assert report.rejected == 0 and report.complete, report.to_json()
         with head.read() as s:
             states = s.execute(text("SELECT state FROM outbox WHERE kind = 'report'")).scalars().all()
-        assert states == ["sent"]
+        assert states == ["sent", "sent"]
         frozen = submissions.frozen_figures(head, "monthly", "2026-11")["figures"]
         head.close()
         out = run_ksk(
@@ -131,6 +132,13 @@ def test_sent_to_a_real_hub_and_added_up(station_a, tmp_path) -> None:
         )
         assert out.returncode == 0, out.stderr
         city = json.loads(out.stdout)
+    hub_store = HubStore(url)
+    with hub_store.session() as s:
+        kept = s.execute(
+            text("SELECT kind, period, version, station_code FROM hub_report ORDER BY kind")
+        ).all()
+    hub_store.close()
+    assert [tuple(r) for r in kept] == [("annual", "2026", 1, A[0]), ("monthly", "2026-11", 1, A[0])]
     assert city["stations_registered"] == 2 and city["stations_submitted"] == 1
     a = next(st for st in city["stations"] if st["station_code"] == A[0])
     assert a["version"] == 1 and a["signer_name"] == "Trần Văn Trưởng"
