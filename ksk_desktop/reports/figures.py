@@ -18,6 +18,7 @@ One pass over the list and one over the year's signed exams (about 100,000 and 4
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -34,11 +35,24 @@ from ksk_desktop.reports.target_groups import (
     priority_of,
 )
 
+
+def _elderly_on(year: str, month_day: str) -> str:
+    """SQL: whether the person is 60 or older on the day of *year* and *month_day* (``MM-DD``) bound there."""
+    return (
+        f"(CASE WHEN p.birth_date IS NOT NULL THEN {year} - CAST(substr(p.birth_date, 1, 4) AS INTEGER) "
+        f"- (substr(p.birth_date, 6, 5) > {month_day}) WHEN p.birth_year IS NOT NULL THEN {year} - p.birth_year "
+        f"END) >= {ELDERLY_AGE}"
+    )
+
+
+#: Each person on the list by the cut-off with the facts their groups depend on: recorded group, commune, 60 or
+#: older on the reference day and on next year's, and their flags.
 _PEOPLE = (
-    "SELECT p.id, p.target_group, p.birth_date, p.birth_year, p.commune_code FROM person p "
-    "WHERE p.created_at < :cutoff"
+    f"SELECT p.id, p.target_group, p.commune_code, coalesce({_elderly_on(':y', ':md')}, 0), "
+    f"coalesce({_elderly_on(':ny', ':nmd')}, 0), "
+    "(SELECT group_concat(f.flag) FROM person_flag f WHERE f.person_id = p.id) "
+    "FROM person p WHERE p.created_at < :cutoff"
 )
-_FLAGS = "SELECT f.person_id, group_concat(f.flag) FROM person_flag f GROUP BY f.person_id"
 #: Answered from the index ``ix_exam_version_report`` alone (migration 0012), the exam documents unread.
 PAYER = "json_extract(document, '$.values.\"admin.payer\"')"
 _EXAMS = (
@@ -87,6 +101,9 @@ class Figures:
     data_version: dict
 
 
+_NONE = object()  # no exam in the period (a payer may be None: an exam that names none)
+
+
 def _cutoff(as_of: date) -> datetime:
     """Naive UTC of midnight after *as_of* in Vietnam."""
     return datetime.combine(as_of + timedelta(days=1), time(0), VIETNAM).astimezone(UTC).replace(tzinfo=None)
@@ -106,79 +123,69 @@ def compute(
     *defaults* maps a group to the funding source of an exam that names none."""
     year_start = date(as_of.year, 1, 1)
     raw = s.connection().connection  # the driver's own cursor: 140,000 rows without an ORM row each
-    flags = {pid: ",".join(sorted(f.split(","))) for pid, f in raw.execute(_FLAGS).fetchall()}
     exams = raw.execute(_EXAMS, {"start": year_start.isoformat(), "end": as_of.isoformat()}).fetchall()
     exams.sort(key=lambda r: (r[3], r[2]))
     h = hashlib.sha256(repr(exams).encode())
-    latest_ytd: dict[str, tuple] = {}
-    latest_month: dict[str, tuple] = {}
+    latest: dict[str, list] = {}  # person → [latest exam this year, latest exam this month]
     month_iso = month_start.isoformat()
     for pid, day, version, exam_id, payer in exams:
         day = str(day)
         key = (day, version, exam_id, payer)
-        if pid not in latest_ytd or key > latest_ytd[pid]:
-            latest_ytd[pid] = key
-        if day >= month_iso and (pid not in latest_month or key > latest_month[pid]):
-            latest_month[pid] = key
-    people = raw.execute(_PEOPLE, {"cutoff": _cutoff(as_of).isoformat(sep=" ")}).fetchall()
+        got = latest.setdefault(pid, [None, None])
+        if got[0] is None or key > got[0]:
+            got[0] = key
+        if day >= month_iso and (got[1] is None or key > got[1]):
+            got[1] = key
+    seen = {pid: (y[3] if y else _NONE, m[3] if m else _NONE) for pid, (y, m) in latest.items()}
+    params = {
+        "cutoff": _cutoff(as_of).isoformat(sep=" "),
+        "y": as_of.year,
+        "md": as_of.strftime("%m-%d"),
+        "ny": need_on.year,
+        "nmd": need_on.strftime("%m-%d"),
+    }
+    people = raw.execute(_PEOPLE, params).fetchall()
     people.sort()
     h.update(repr(people).encode())
-    h.update(repr(sorted(flags.items())).encode())
+    # Count people by the facts their figures depend on (a few hundred combinations on a ward), then work
+    # each combination out once.
+    tally: Counter = Counter()
+    not_seen = (_NONE, _NONE)
+    for pid, stored, commune, old, old_need, flags in people:
+        tally[(stored, commune, old, old_need, flags, seen.get(pid, not_seen))] += 1
 
     groups = {g: Counts() for g in GROUPS}
     total = Counts()
     priority = {k: Counts() for k, _ in PRIORITY}
     not_resident = no_group = reclassified = 0
-    # A person's groups depend only on these facts: worked out once per combination (a few hundred of them).
-    cache: dict[tuple, tuple[str, frozenset[str], str]] = {}
-    as_md, need_md = as_of.strftime("%m-%d"), need_on.strftime("%m-%d")
-    for pid, stored, birth_date, birth_year, commune in people:
+    for (stored, commune, old, old_need, flags, (payer_ytd, payer_month)), n in tally.items():
         if commune is not None and commune != station_commune:
-            not_resident += 1
+            not_resident += n
             continue
-        age: int | None
-        age_need: int | None
-        if birth_date:
-            born = int(str(birth_date)[:4])
-            md = str(birth_date)[5:10]
-            age, age_need = as_of.year - born - (md > as_md), need_on.year - born - (md > need_md)
-        elif birth_year:
-            age, age_need = as_of.year - birth_year, need_on.year - birth_year
-        else:
-            age = age_need = None
-        old = age is not None and age >= ELDERLY_AGE
-        old_need = age_need is not None and age_need >= ELDERLY_AGE
-        f = flags.get(pid, "")
-        facts = (stored, f, old, old_need, commune)
-        known = cache.get(facts)
-        if known is None:
-            split = f.split(",") if f else []
-            island = island_commune(commune)
-            prio = priority_of(split, ELDERLY_AGE if old else None, island)
-            need = classify(stored, priority_of(split, ELDERLY_AGE if old_need else None, island))
-            known = cache[facts] = (classify(stored, prio), prio, need)
-        group, prio, need_group = known
+        split = flags.split(",") if flags else []
+        island = island_commune(commune)
+        prio = priority_of(split, ELDERLY_AGE if old else None, island)
+        group = classify(stored, prio)
+        need_group = classify(stored, priority_of(split, ELDERLY_AGE if old_need else None, island))
         if stored is None:
-            no_group += 1
+            no_group += n
         elif stored != group:
-            reclassified += 1
-        groups[need_group].next_year_need += 1
-        total.next_year_need += 1
-        ytd = latest_ytd.get(pid)
-        month = latest_month.get(pid)
-        src_ytd = (funding.parse(ytd[3]) or defaults[group]) if ytd is not None else None
-        src_month = (funding.parse(month[3]) or defaults[group]) if month is not None else None
+            reclassified += n
+        groups[need_group].next_year_need += n
+        total.next_year_need += n
+        src_ytd = None if payer_ytd is _NONE else (funding.parse(payer_ytd) or defaults[group])
+        src_month = None if payer_month is _NONE else (funding.parse(payer_month) or defaults[group])
         buckets = [groups[group], total]
         if group == "a":
             buckets += [priority[k] for k in prio]
         for c in buckets:
-            c.managed += 1
+            c.managed += n
             if src_ytd is not None:
-                c.examined_ytd += 1
-                c.funding_ytd[src_ytd] += 1
+                c.examined_ytd += n
+                c.funding_ytd[src_ytd] += n
             if src_month is not None:
-                c.examined_month += 1
-                c.funding_month[src_month] += 1
+                c.examined_month += n
+                c.funding_month[src_month] += n
     return Figures(
         groups=groups,
         total=total,

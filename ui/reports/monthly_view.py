@@ -38,7 +38,7 @@ TAB_TITLE = "Báo cáo tháng"
 
 
 def _n(key: str) -> Callable[[dict], str]:
-    return lambda r: format_number(r[key])
+    return lambda r: "" if r.get(key) is None else format_number(r[key])
 
 
 COLUMNS = (
