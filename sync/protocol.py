@@ -21,6 +21,7 @@ KINDS = frozenset(
         "referral",
         "audit_head",
         "doctor_key",
+        "report",
     }
 )
 STATUSES = frozenset({"accepted", "duplicate", "rejected", "known_elsewhere"})

@@ -25,6 +25,7 @@ from ksk_desktop.cli import (
     person_cmds,
     print_cmds,
     register_cmds,
+    report_cmds,
     schedule_cmds,
     station_cmds,
 )
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     print_cmds.register(sub, common)
     icd_cmds.register(sub, common)
     exam_cmds.register(sub, common)
+    report_cmds.register(sub, common)
     moh_cmds.register(sub, common)
     for ep in entry_points(group="ksk.cli"):
         ep.load()(sub, common)

@@ -50,8 +50,7 @@ def add_moh_export(report_sub: argparse._SubParsersAction, common: argparse.Argu
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """A ``report`` group holding ``moh-export`` (merged into ``report_cmds`` when that group exists)."""
-    grp = sub.add_parser("report", parents=[common], help="báo cáo và tệp nộp cấp trên")
-    cmds = grp.add_subparsers(dest="report_command", metavar="LỆNH")
-    cmds.required = True
-    add_moh_export(cmds, common)
+    """``moh-export`` in the ``report`` group (``report_cmds.report_group``)."""
+    from ksk_desktop.cli.report_cmds import report_group
+
+    add_moh_export(report_group(sub, common), common)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -401,3 +401,37 @@ class FollowUp(Base):
         Index("ix_followup_due", "status", "due_date"),
         Index("ix_followup_person", "person_id"),
     )
+
+
+# -- reports (migration 0012) ----------------------------------------------------------------------------------
+class ReportGroupSetting(Base):
+    """What the head sets per year and target group: the unit price of one exam (VND, for the annual cost
+    estimate) and the funding source counted for an exam that does not name its own."""
+
+    __tablename__ = "report_group_setting"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    grp: Mapped[str] = mapped_column(String(2), primary_key=True)
+    unit_price: Mapped[int | None] = mapped_column(Integer)
+    funding: Mapped[str | None] = mapped_column(String(20))
+    set_by: Mapped[str] = mapped_column(String(40))
+    set_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ReportSubmission(Base):
+    """One submitted version of a monthly (period ``YYYY-MM``) or annual (``YYYY``) report: the figures frozen as
+    canonical JSON with the data version they came from, attested by the head; immutable (triggers)."""
+
+    __tablename__ = "report_submission"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # monthly | annual
+    period: Mapped[str] = mapped_column(String(7))
+    version: Mapped[int] = mapped_column(Integer)
+    figures: Mapped[str] = mapped_column(Text)
+    data_version: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    signed_by: Mapped[str] = mapped_column(String(40))
+    signer_name: Mapped[str] = mapped_column(String(200))
+    signed_at: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("kind", "period", "version", name="uq_report_submission_version"),)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
 from ksk_desktop.db.models import AppUser, ExamSigningKey, Station
-from ksk_desktop.errors import AuthenticationFailed, KskError
+from ksk_desktop.errors import KskError
 from ksk_desktop.exams import key_registration
 from ksk_desktop.exams.errors import SigningKeyUnavailable
 from ksk_desktop.security.roles import Perm
@@ -91,15 +91,9 @@ def unlock(ctx: StationSession, password: str) -> Signer:
 
 def _check_account_password(ctx: StationSession, password: str) -> None:
     """Raise unless *password* opens the user's key slot; a failure counts toward lock-out, as at login."""
-    username = ctx.user.username
-    ctx.keystore.reload()
-    try:
-        ctx.keystore.unwrap_with_password(username, password)
-    except AuthenticationFailed:
-        left = max(0, ctx.keystore.policy.max_failures - ctx.keystore.failures(username))
-        raise AuthenticationFailed(
-            f"Mật khẩu không đúng: phiếu chưa được ký. Còn {left} lần thử trước khi tài khoản bị tạm khóa."
-        ) from None
+    from ksk_desktop.station.reauth import confirm_password
+
+    confirm_password(ctx, password, "phiếu chưa được ký")
 
 
 def _create(ctx: StationSession, password: str) -> SoftwareSigner:

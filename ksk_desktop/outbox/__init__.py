@@ -36,6 +36,7 @@ KINDS = frozenset(
         "referral",
         "audit_head",
         "doctor_key",
+        "report",
     }
 )
 

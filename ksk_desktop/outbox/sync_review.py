@@ -30,6 +30,7 @@ KIND_LABELS = {
     "referral": "Chuyển tuyến",
     "audit_head": "Nhật ký kiểm tra",
     "doctor_key": "Khóa ký của bác sĩ",
+    "report": "Báo cáo đã nộp",
 }
 
 # Reason codes the worker itself writes before the hub's text (sync_state / worker): said in Vietnamese.

@@ -32,6 +32,7 @@ class Perm(StrEnum):
     SCHEDULE_MANAGE = "schedule.manage"
     PRINT = "print"
     REPORT_READ = "report.read"
+    REPORT_SUBMIT = "report.submit"
     USER_MANAGE = "user.manage"
     SETTINGS_MANAGE = "settings.manage"
     SYNC_MANAGE = "sync.manage"
@@ -70,6 +71,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.SCHEDULE_MANAGE,
             Perm.PRINT,
             Perm.REPORT_READ,
+            Perm.REPORT_SUBMIT,
             Perm.USER_MANAGE,
             Perm.BACKUP_CREATE,
             Perm.AUDIT_READ,
@@ -77,8 +79,10 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.SYNC_MANAGE,
         }
     ),
-    # The administrator runs the install; health data stays with the clinical roles.
-    Role.ADMIN: _ALL - {Perm.HEALTH_READ, Perm.EXAM_WRITE, Perm.EXAM_SIGN, Perm.VITALS_WRITE},
+    # The administrator runs the install; health data stays with the clinical roles, and the reports the station
+    # files are signed by its head.
+    Role.ADMIN: _ALL
+    - {Perm.HEALTH_READ, Perm.EXAM_WRITE, Perm.EXAM_SIGN, Perm.VITALS_WRITE, Perm.REPORT_SUBMIT},
 }
 
 PERM_LABELS = {
@@ -93,6 +97,7 @@ PERM_LABELS = {
     Perm.SCHEDULE_MANAGE: "lập lịch khám",
     Perm.PRINT: "in ấn",
     Perm.REPORT_READ: "xem báo cáo",
+    Perm.REPORT_SUBMIT: "đặt đơn giá, nộp và ký báo cáo",
     Perm.USER_MANAGE: "quản lý người dùng",
     Perm.SETTINGS_MANAGE: "thay đổi cài đặt",
     Perm.SYNC_MANAGE: "quản lý đồng bộ",

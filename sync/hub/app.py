@@ -71,6 +71,9 @@ station serving their commune (one station per commune).
   `legacy_key_not_allowed`, `signer_key_pending`) and never forwarded to the health record. The hub
   administrator approves each key after checking the doctor's name and licence number; until then a new
   doctor's exams are kept but not forwarded.
+* A submitted report (`report` item) is accepted only for the device's own station and a commune it serves,
+  with figures matching the SHA-256 the station froze them with (`not_your_station`, `commune_not_served`,
+  `bad_digest`, `bad_report`); a version once received is never replaced (`report_version_exists`).
 * A person registered at another station (same personal ID) is answered `known_elsewhere`: the station's
   record is linked, nothing of the other record is returned or pulled, and a handover request waits for the
   hub administrator, who releases or refuses it.
@@ -192,4 +195,7 @@ def create_app(
     ) -> ChangesAnswer:
         return ChangesAnswer(**store.changes(dev, cursor, limit))
 
+    from sync.hub import report_web  # the Health Department's read-only /reports pages
+
+    report_web.install(app, store)
     return app

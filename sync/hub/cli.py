@@ -358,6 +358,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     from sync.hub import doctor_key_cli
 
     doctor_key_cli.register(cmds, common, db_arg)
+    from sync.hub import report_cli
+
+    report_cli.register(cmds, common, db_arg)
     p = cmds.add_parser(
         "fingerprint", parents=[common], help="dấu vân tay SHA-256 của chứng chỉ máy chủ (để trạm ghim)"
     )

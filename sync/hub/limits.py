@@ -41,6 +41,7 @@ PAYLOAD_MAX = {
     # An old (unwrapped) doctor's key lists the exams it signed that were not sent yet: up to 20,000 entries of
     # ~160 bytes (sync.hub.doctor_keys.MAX_LEGACY_EXAMS), so about 3.2 MB at most; a push still stays under MAX_BODY.
     "doctor_key": 4 * MiB,
+    "report": 64 * 1024,  # a submitted report: the figures, the footnotes, the signer
 }
 PAYLOAD_MAX_DEFAULT = 32 * 1024
 PAYLOAD_MAX_DEPTH = 16

@@ -55,7 +55,7 @@ class PushItem(BaseModel):
     kind: str = Field(
         max_length=30,
         description="person | person_merge | consent | appointment | exam | amendment "
-        "| referral | audit_head | doctor_key",
+        "| referral | audit_head | doctor_key | report",
     )
     entity_id: str = Field(max_length=64)
     entity_version: int

@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.ids import new_id
-from sync.hub import authz, doctor_keys, fhirqueue, handover, limits, people, stations
+from sync.hub import authz, doctor_keys, fhirqueue, handover, limits, people, reports, stations
+from sync.hub import viewers as _viewers  # noqa: F401 - its tables are part of the hub's schema
 from sync.hub.admin import HubAdministration
 from sync.hub.dbfile import private_sqlite_file
 from sync.hub.errors import (
@@ -409,6 +410,8 @@ class HubStore(HubAdministration):
             return {"warning": warning} if warning else {}
         if kind == "doctor_key":
             return doctor_keys.register(s, device.station_code, device.id, entity_id, payload, now)
+        if kind == "report":  # authorized inside: only the device's own station's reports
+            return reports.apply(s, device, entity_id, version, payload, now)
         if kind in fhirqueue.FORWARD_KINDS:
             fhirqueue.check_exam(entity_id, version, payload)  # queued for FHIR once stored (push)
             authz.check_item(s, device, kind, entity_id, payload)

@@ -202,6 +202,9 @@ class ReportsPage(LazyPage):
         self.drill_button.clicked.connect(lambda: self.drill_down(self.table.current_row()))
         self.export_button.clicked.connect(self.start_export)
         self.print_button.clicked.connect(self.print_report)
+        from ui.reports import monthly_view  # the "Báo cáo tháng" tab: the city plan's monthly report
+
+        self.monthly_view = monthly_view.install(self, layout, self.body)
         self.set_session(session)
 
     # -- session -----------------------------------------------------------------------------------------------------
@@ -228,6 +231,7 @@ class ReportsPage(LazyPage):
         self.body.setVisible(readable)
         self.filler.setVisible(not readable)
         self.no_read_label.setVisible(session is not None and not readable)
+        self.monthly_view.session_changed(session, readable)
         self._update_buttons()
 
     # -- figures -----------------------------------------------------------------------------------------------------
