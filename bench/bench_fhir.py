@@ -82,10 +82,12 @@ def forward_round(store: HubStore, fhir: FhirClient, label: str, n: int) -> None
 def bench_forward(n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, FhirPeer() as peer:
         store = HubStore(f"sqlite:///{Path(tmp) / 'hub.db'}")
-        code = store.new_enroll_code("TYT-BENCH")
-        _dev, token = store.enroll(code, "TYT-BENCH", str(uuid.uuid4()), "11680")
+        store.add_station(ex.STATION_CODE, ["11680"])  # the hub administrator registers the station first
+        code = store.new_enroll_code(ex.STATION_CODE)
+        _dev, token = store.enroll(code, ex.STATION_CODE, str(uuid.uuid4()), "11680")
         device = store.authenticate(token)
-        items = []
+        ex.approve_doctor_key(store)  # the synthetic doctor's key, approved by the hub's administrator
+        items = [ex.doctor_key_item()]
         for i in range(n):
             person, exam = sample(i)
             consent_id = str(uuid.uuid4())  # consent to the health record: without it the hub holds the exam

@@ -104,12 +104,12 @@ def main() -> int:
                 first = SyncWorker(ctx, config=WorkerConfig(batch_size=args.batch, pull=True))
                 first.run_once()  # the people reach the hub first, untimed
                 first.close()
-                users.add_user(ctx, "bacsi", "doctor", PASSWORD, "BS. Đo Hiệu Năng")
+                users.add_user(ctx, "bacsi", "doctor", PASSWORD, "BS. Đo Hiệu Năng", "000999/HP-CCHN")
                 doctor = login(paths, "bacsi", PASSWORD)
                 t = time.perf_counter()
                 with ctx.read() as s:
                     ids = list(s.scalars(select(Person.id).order_by(Person.id).limit(args.items)))
-                sign_synthetic_exams(doctor, ids, doctor.clock.today())
+                sign_synthetic_exams(doctor, PASSWORD, ids, doctor.clock.today())
                 doctor.close()
                 print(f"({len(ids):,} exams signed in {time.perf_counter() - t:.1f} s)")
             before = len(hub_rows(db_url))

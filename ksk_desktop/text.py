@@ -8,6 +8,18 @@ from functools import lru_cache
 _D_MAP = str.maketrans({"đ": "d", "Đ": "d"})
 
 
+def nfkc(text: str) -> str:
+    r"""*text* in NFKC: full-width and other compatibility forms become plain ones (``０３１`` → ``031``, ``Ｅ`` → ``E``).
+    For identifiers, numbers and dates only, before they are checked against ASCII patterns (Python's ``\d``
+    and ``str.isdigit`` accept any script's digits). A digit of another script stays as it is and fails."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
+def is_ascii_digits(text: str) -> bool:
+    """Only 0–9, at least one (``str.isdigit`` alone would also take ``٣`` or ``²``)."""
+    return text.isascii() and text.isdigit()
+
+
 def nfc(text: str) -> str:
     """Return *text* in NFC with surrounding whitespace removed and inner runs of spaces collapsed."""
     if not text.isascii():

@@ -11,14 +11,26 @@ API_PREFIX = "/api/v1"
 API_VERSION = "1"
 
 KINDS = frozenset(
-    {"person", "person_merge", "consent", "appointment", "exam", "amendment", "referral", "audit_head"}
+    {
+        "person",
+        "person_merge",
+        "consent",
+        "appointment",
+        "exam",
+        "amendment",
+        "referral",
+        "audit_head",
+        "doctor_key",
+    }
 )
-STATUSES = frozenset({"accepted", "duplicate", "rejected"})
+STATUSES = frozenset({"accepted", "duplicate", "rejected", "known_elsewhere"})
 CHANGE_TYPES = frozenset({"roster", "merge"})
 
 MAX_PUSH_ITEMS = 1000
 MAX_PULL_LIMIT = 1000
 
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-SHA256_HEX_RE = re.compile(r"^[0-9a-f]{64}$")
-PERSONAL_ID_RE = re.compile(r"^\d{12}$")
+# Used with .match(): each ends in \Z, not $ ($ also matches before a final newline: "031…901\n" passed), and
+# spells its digits [0-9] (\d takes any script's digits: a full-width ０３１… passed as a personal ID).
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+SHA256_HEX_RE = re.compile(r"[0-9a-f]{64}\Z")
+PERSONAL_ID_RE = re.compile(r"[0-9]{12}\Z")

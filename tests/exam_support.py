@@ -11,6 +11,7 @@ from ksk_desktop.station.lifecycle import login
 
 DOCTOR, NURSE, DOCTOR2 = "bacsi", "dieuduong", "bacsi2"
 STAFF_PASSWORD = "Kham-benh-2026"
+DOCTOR_LICENCE = "000456/HP-CCHN"
 EXAM_DATE = date(2026, 11, 20)
 
 VITALS = {"height_cm": 165, "weight_kg": 60.5, "pulse": 72, "systolic": 120, "diastolic": 80}
@@ -37,8 +38,8 @@ OTHER = {
 
 
 def add_staff(admin_ctx) -> None:
-    users.add_user(admin_ctx, DOCTOR, "doctor", STAFF_PASSWORD, "BS. Nguyễn Văn Minh")
-    users.add_user(admin_ctx, DOCTOR2, "doctor", STAFF_PASSWORD, "BS. Lê Thị Thu")
+    users.add_user(admin_ctx, DOCTOR, "doctor", STAFF_PASSWORD, "BS. Nguyễn Văn Minh", DOCTOR_LICENCE)
+    users.add_user(admin_ctx, DOCTOR2, "doctor", STAFF_PASSWORD, "BS. Lê Thị Thu", "000457/HP-CCHN")
     users.add_user(admin_ctx, NURSE, "reception", STAFF_PASSWORD, "ĐD. Trần Thị Lan")
 
 

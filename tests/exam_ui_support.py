@@ -4,7 +4,7 @@ and waiting for what runs on the worker thread (opening, the autosave, signing).
 from __future__ import annotations
 
 import pytest
-from exam_support import DOCTOR, NURSE, add_person, add_staff, staff
+from exam_support import DOCTOR, NURSE, STAFF_PASSWORD, add_person, add_staff, staff
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ui.exam.page import ExamsPage
@@ -63,10 +63,11 @@ def load_exam(qtbot, page: ExamsPage, exam_id: str, version: int | None = None) 
         page.editor.load_exam(exam_id, version)
 
 
-def sign(qtbot, page: ExamsPage) -> bool:
-    """Sign the exam on screen; whether it was signed (a refusal is shown in a message box)."""
+def sign(qtbot, page: ExamsPage, password: str = STAFF_PASSWORD) -> bool:
+    """Sign the exam on screen with the doctor's *password* (what the password dialog hands on); whether it was
+    signed (a refusal is shown in a message box)."""
     with qtbot.waitSignal(page.editor.sign_finished, timeout=10_000) as blocker:
-        page.editor.sign_now()
+        page.editor.sign_now(password)
     return blocker.args[0]
 
 

@@ -56,7 +56,19 @@ def test_a_day_at_the_station_from_the_command_line(tmp_path):
         )
     )
     assert made["ok"] and made["recovery_key"]
-    ok(ksk("user", "add", DOCTOR, "--role", "doctor", "--json", env={"KSK_NEW_PASSWORD": DOCTOR_PASSWORD}))
+    ok(
+        ksk(
+            "user",
+            "add",
+            DOCTOR,
+            "--role",
+            "doctor",
+            "--licence",
+            "000123/HP-CCHN",
+            "--json",
+            env={"KSK_NEW_PASSWORD": DOCTOR_PASSWORD},
+        )
+    )
 
     # Born today is allowed, tomorrow is not: the person rules and the scheduler share one "today".
     refused(

@@ -155,5 +155,19 @@ def test_errors_exit_non_zero_with_one_line(cli) -> None:
     part_id = ksk(cli, "exam", "import", str(incomplete)).stdout.strip()
     blocked = ksk(cli, "exam", "sign", part_id)
     assert blocked.returncode == 17 and "còn thiếu" in blocked.stderr and "Mạch" in blocked.stderr
+    eyes = (
+        cli["tmp"] / "eyes.json"
+    )  # the doctor's class better than the measurements: the same words as the app
+    values = {
+        **cli["data"]["values"],
+        "vision_right_uncorrected": 6,
+        "vision_left_uncorrected": 6,
+        "eyes.class": 1,
+    }
+    eyes.write_text(json.dumps({**cli["data"], "values": values}), encoding="utf-8")
+    blocked = ksk(cli, "exam", "sign", ksk(cli, "exam", "import", str(eyes)).stdout.strip())
+    assert blocked.returncode == 17 and blocked.stderr.count("\n") == 1
+    assert "Mắt: bác sĩ xếp loại I nhưng số đo cho loại IV — ghi lý do." in blocked.stderr
+    assert "(reason)" not in blocked.stderr and "eyes.class" not in blocked.stderr
     form = run_ksk("exam", "form", "elderly", "--json", data_dir=cli["dir"])
     assert json.loads(form.stdout)["form"] == "elderly"

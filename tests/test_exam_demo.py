@@ -54,7 +54,7 @@ def test_synthetic_exams_sign_for_every_age(station, admin_session) -> None:
     elderly: every synthetic exam is complete, signed and verifies."""
     from datetime import date
 
-    from exam_support import DOCTOR, add_person, add_staff, staff
+    from exam_support import DOCTOR, STAFF_PASSWORD, add_person, add_staff, staff
 
     from ksk_desktop.exams.demo import sign_synthetic_exams
 
@@ -67,7 +67,7 @@ def test_synthetic_exams_sign_for_every_age(station, admin_session) -> None:
     ]
     doctor = staff(paths, DOCTOR)
     try:
-        assert sign_synthetic_exams(doctor, ids, date(2026, 11, 20)) == 4
+        assert sign_synthetic_exams(doctor, STAFF_PASSWORD, ids, date(2026, 11, 20)) == 4
         rows = records.list_exams(doctor)
         assert sorted(r["form"] for r in rows) == ["adult", "child", "child", "elderly"]
         assert {r["status"] for r in rows} == {"signed"} and all(r["health_class"] for r in rows)

@@ -60,7 +60,7 @@ def test_result_slip_and_referral_slip(station, admin_session, tmp_path) -> None
         suggested = plan.suggest_for(doctor, draft["id"])
         assert suggested["referrals"][0]["urgency"] == "urgent"
         plan.set_plan(doctor, draft["id"], suggested["referrals"], suggested["followups"], expected_version=0)
-        doc = signing.sign(doctor, draft["id"])
+        doc = signing.sign(doctor, draft["id"], STAFF_PASSWORD)
     finally:
         doctor.close()
 

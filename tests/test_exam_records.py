@@ -11,9 +11,20 @@ from datetime import date
 import pytest
 from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from exam_support import DOCTOR, DOCTOR2, EXAM_DATE, NURSE, add_person, add_staff, fill_adult, staff
+from exam_support import (
+    DOCTOR,
+    DOCTOR2,
+    EXAM_DATE,
+    NURSE,
+    STAFF_PASSWORD,
+    add_person,
+    add_staff,
+    fill_adult,
+    staff,
+)
 from sqlalchemy import select, text
 
+from conftest import ADMIN_PASSWORD
 from ksk_desktop.db.models import AuditEvent, ExamVersion, FollowUp, OutboxItem, Referral
 from ksk_desktop.errors import InvalidInput, PermissionDenied, Remedy
 from ksk_desktop.exams import amendments, followups, keys, plan, records, signing
@@ -51,7 +62,7 @@ def _draft(c) -> str:
 def _signed(c) -> dict:
     exam_id = _draft(c)
     fill_adult(c["doctor"], exam_id)
-    return signing.sign(c["doctor"], exam_id)
+    return signing.sign(c["doctor"], exam_id, STAFF_PASSWORD)
 
 
 def _audit(c, action: str) -> list[AuditEvent]:
@@ -147,7 +158,7 @@ def test_implausible_value_needs_confirmation_before_signing(clinic) -> None:
     )
     assert [u["field"] for u in st.unconfirmed] == ["height_cm"] and not st.can_sign
     with pytest.raises(SigningBlocked) as exc:
-        signing.sign(clinic["doctor"], exam_id)
+        signing.sign(clinic["doctor"], exam_id, STAFF_PASSWORD)
     assert [u["field"] for u in exc.value.unconfirmed] == ["height_cm"]
     assert "height_cm" not in st.document["assessment"]["inputs"]  # unconfirmed: left out of the computation
     st = records.save_section(
@@ -159,7 +170,7 @@ def test_implausible_value_needs_confirmation_before_signing(clinic) -> None:
         expected_version=st.section_versions["physique"],
     )
     assert st.document["confirmed"] == ["height_cm"] and st.unconfirmed == [] and st.can_sign, st.errors
-    doc = signing.sign(clinic["doctor"], exam_id)
+    doc = signing.sign(clinic["doctor"], exam_id, STAFF_PASSWORD)
     assert doc["confirmed"] == ["height_cm"] and doc["health_class"] == 5  # physique class V once confirmed
 
 
@@ -173,7 +184,7 @@ def test_missing_required_blocks_signing_with_the_list(clinic) -> None:
         expected_version=0,
     )
     with pytest.raises(SigningBlocked) as exc:
-        signing.sign(clinic["doctor"], exam_id)
+        signing.sign(clinic["doctor"], exam_id, STAFF_PASSWORD)
     missing = {m["key"] for m in exc.value.missing}
     assert {
         "vision_right_uncorrected",
@@ -190,10 +201,10 @@ def test_only_doctors_sign(clinic) -> None:
     exam_id = _draft(clinic)
     fill_adult(clinic["doctor"], exam_id)
     with pytest.raises(PermissionDenied):
-        signing.sign(clinic["nurse"], exam_id)
+        signing.sign(clinic["nurse"], exam_id, STAFF_PASSWORD)
     with pytest.raises(PermissionDenied):
-        signing.sign(clinic["admin"], exam_id)
-    doc = signing.sign(clinic["doctor2"], exam_id)
+        signing.sign(clinic["admin"], exam_id, ADMIN_PASSWORD)
+    doc = signing.sign(clinic["doctor2"], exam_id, STAFF_PASSWORD)
     assert doc["signed_by"] == DOCTOR2 and doc["signer_name"] == "BS. Lê Thị Thu"
 
 
@@ -222,7 +233,7 @@ def test_signed_exam_verifies_is_immutable_and_queued(clinic) -> None:
     with pytest.raises(ExamSigned):
         records.save_section(clinic["doctor"], doc["id"], "physique", {"weight_kg": 70}, expected_version=1)
     with pytest.raises(ExamSigned):
-        signing.sign(clinic["doctor"], doc["id"])
+        signing.sign(clinic["doctor"], doc["id"], STAFF_PASSWORD)
     with clinic["admin"].read() as s:
         items = list(s.scalars(select(OutboxItem).where(OutboxItem.kind == "exam")))
     assert len(items) == 1 and json.loads(items[0].payload) == doc and items[0].entity_version == 1
@@ -259,15 +270,20 @@ def test_database_trigger_refuses_changes_and_tampering_is_detected(clinic) -> N
 def test_amendment_chain(clinic) -> None:
     doc = _signed(clinic)
     with pytest.raises(InvalidInput, match="lý do"):
-        amendments.amend(clinic["doctor"], doc["id"], " ", {"weight_kg": 62})
+        amendments.amend(clinic["doctor"], doc["id"], " ", {"weight_kg": 62}, password=STAFF_PASSWORD)
     with pytest.raises(PermissionDenied):
-        amendments.amend(clinic["nurse"], doc["id"], "Sai cân nặng", {"weight_kg": 62})
-    v2 = amendments.amend(clinic["doctor2"], doc["id"], "Cân lại: 62 kg", {"weight_kg": 62})
+        amendments.amend(
+            clinic["nurse"], doc["id"], "Sai cân nặng", {"weight_kg": 62}, password=STAFF_PASSWORD
+        )
+    v2 = amendments.amend(
+        clinic["doctor2"], doc["id"], "Cân lại: 62 kg", {"weight_kg": 62}, password=STAFF_PASSWORD
+    )
     v3 = amendments.amend(
         clinic["doctor"],
         doc["id"],
         "Thêm chẩn đoán",
         {"diagnoses": ["I10"], "conclusion": "Theo dõi huyết áp"},
+        password=STAFF_PASSWORD,
     )
     assert (v2["version"], v2["amends_version"], v2["signed_by"]) == (2, 1, DOCTOR2)
     assert (v3["version"], v3["amends_version"], v3["values"]["weight_kg"]) == (3, 2, 62)
@@ -282,7 +298,7 @@ def test_amendment_chain(clinic) -> None:
     assert kinds == ["exam", "amendment", "amendment"]
     assert [json.loads(e.details)["amends_version"] for e in _audit(clinic, "exam.amend")] == [1, 2]
     with pytest.raises(InvalidInput, match="không thay đổi"):
-        amendments.amend(clinic["doctor"], doc["id"], "Không đổi", {"weight_kg": 62})
+        amendments.amend(clinic["doctor"], doc["id"], "Không đổi", {"weight_kg": 62}, password=STAFF_PASSWORD)
 
 
 def test_unknown_icd10_code_is_refused_by_name(clinic) -> None:
@@ -316,7 +332,10 @@ def test_index_class_better_than_measured_needs_a_reason(clinic) -> None:
         exam_id,
         vitals={"height_cm": 165, "weight_kg": 60, "pulse": 72, "systolic": 170, "diastolic": 85},
     )
-    assert not st.can_sign and any("TH" in e and "lý do" in e for e in st.errors)
+    assert not st.can_sign and st.errors == [
+        "Tuần hoàn: bác sĩ xếp loại I nhưng số đo cho loại IV — ghi lý do."  # 170/85 mmHg
+    ]
+    assert st.open_indices == []  # every index is classed: only the reason is missing
     st = records.save_section(
         clinic["doctor"],
         exam_id,
@@ -381,7 +400,7 @@ def test_suggested_referral_and_followups_are_recorded_on_signing(clinic) -> Non
     assert st.section_versions["plan"] == 1
     with pytest.raises(VersionConflict):
         plan.set_plan(clinic["doctor"], exam_id, [], [], expected_version=0)
-    doc = signing.sign(clinic["doctor"], exam_id)
+    doc = signing.sign(clinic["doctor"], exam_id, STAFF_PASSWORD)
     assert doc["health_class"] >= 3 and len(doc["referrals"]) == 1
     with clinic["admin"].read() as s:
         assert [r.id for r in s.scalars(select(Referral))] == [doc["referrals"][0]["id"]]
@@ -443,3 +462,74 @@ def test_a_code_of_the_stations_imported_icd_list_is_accepted(clinic, tmp_path) 
         clinic["doctor"], exam_id, "conclusion", {"diagnoses": ["a00.0"]}, expected_version=0
     )
     assert st.document["diagnoses"][0]["name"].startswith("Bệnh tả do Vibrio")
+
+
+def test_what_blocks_signing_is_said_in_clinical_words(clinic) -> None:
+    """No internal keys, no English, no "(reason)": the index by its name, the classes, what to do — one line
+    that the command line prints as it is."""
+    exam_id = _draft(clinic)
+    st = fill_adult(
+        clinic["doctor"],
+        exam_id,
+        vitals={"height_cm": 112, "weight_kg": 30, "pulse": 72, "systolic": 120, "diastolic": 80},
+    )
+    st = records.save_section(
+        clinic["doctor"],
+        exam_id,
+        "eyes",
+        {"vision_right_uncorrected": 6, "vision_left_uncorrected": 6, "eyes.class": 1},  # measured: class IV
+        expected_version=st.section_versions["eyes"],
+    )
+    assert st.errors == ["Mắt: bác sĩ xếp loại I nhưng số đo cho loại IV — ghi lý do."]
+    with pytest.raises(SigningBlocked) as exc:
+        signing.sign(clinic["doctor"], exam_id, STAFF_PASSWORD)
+    message = exc.value.message
+    assert message == (
+        "Chưa ký được phiếu khám: cần xác nhận giá trị bất thường: Chiều cao 112; "
+        "Mắt: bác sĩ xếp loại I nhưng số đo cho loại IV — ghi lý do."
+    )
+    assert exc.value.errors == st.errors and [u["label"] for u in exc.value.unconfirmed] == ["Chiều cao"]
+    for internal in ("height_cm", "eyes.class", "reason", "Chỉ số M", ".;"):
+        assert internal not in message
+
+    st = records.save_section(
+        clinic["doctor"],
+        exam_id,
+        "eyes",
+        {"eyes.class": {"class": 1, "reason": "Đo lại bằng bảng khác: 10/10"}},
+        confirm=["height_cm"],
+        expected_version=st.section_versions["eyes"],
+    )
+    assert st.errors == [] and st.unconfirmed == []
+    st = records.save_section(
+        clinic["doctor"],
+        exam_id,
+        "conclusion",
+        {"conclusion.health_class": 2},
+        expected_version=st.section_versions.get("conclusion", 0),
+    )
+    assert st.errors == ["Phân loại sức khỏe: bác sĩ chọn loại II nhưng các chỉ số cho loại V — ghi lý do."]
+
+
+def test_an_unfinished_form_has_no_class_yet(clinic) -> None:
+    exam_id = _draft(clinic)
+    st = records.save_section(
+        clinic["doctor"],
+        exam_id,
+        "physique",
+        {"height_cm": 112, "weight_kg": 30, "pulse": 72, "systolic": 120, "diastolic": 80},
+        confirm=["height_cm"],
+        expected_version=0,
+    )
+    suggested = st.document["assessment"]["qd1613"]["suggested"]
+    assert suggested["class"] == 5 and not suggested["complete"]  # the one index measured is class V …
+    assert st.document["health_class"] is None  # … but the person's class is not known yet
+    assert (
+        st.open_indices[:3] == ["Mắt", "Tai mũi họng", "Răng hàm mặt"]
+        and "Thể lực chung" not in st.open_indices
+    )
+    assert len(st.open_indices) == 12  # all but Thể lực chung, which height and weight settle
+    with clinic["doctor"].read() as s:
+        assert s.get(ExamVersion, (exam_id, 1)).health_class is None
+    st = fill_adult(clinic["doctor"], exam_id)  # every index classed (and a height of 165 cm this time)
+    assert st.open_indices == [] and st.document["health_class"] == 1 and st.can_sign

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import select
+from test_fhir_forward import queue_figures
 from testkit import fhir_examples as ex
 from testkit.faultproxy import FaultProxy
 from testkit.hubproc import HubProcess
@@ -26,6 +27,7 @@ from ksk_desktop.people import consent, persons
 from ksk_desktop.station.lifecycle import login
 from sync.fhir import codes
 from sync.fhir.client import FhirClient
+from sync.hub import doctor_keys
 from sync.hub.store import HubStore
 
 
@@ -39,6 +41,8 @@ def queue_signed_exams(ctx, n: int) -> tuple[list[dict], list[dict]]:
         consent.record(ctx, person_id, "ehr_share")
     with ctx.write() as s:
         people = [persons.to_json(p) for p in s.scalars(select(Person).order_by(Person.id)).all()]
+        registration = ex.doctor_key_registration(STATION)  # the doctor's key goes out before the exams
+        outbox.enqueue(s, "doctor_key", registration["key_id"], registration, 1)
         exams = []
         for i, person in enumerate(people):
             exam = ex.exam_document(
@@ -46,10 +50,25 @@ def queue_signed_exams(ctx, n: int) -> tuple[list[dict], list[dict]]:
                 form="elderly" if i % 2 else "adult",
                 diagnoses=ex.hypertension() if i % 2 else [],
                 referrals=[ex.referral()],
+                station_code=STATION,
             )
             outbox.enqueue(s, "exam", exam["id"], exam, 1)
             exams.append(exam)
     return people, exams
+
+
+STATION = "TYT-TEST"  # conftest's station
+
+
+def approve_keys(db_url: str, key_ids: list[str]) -> None:
+    """The hub's administrator approves the station's doctors' keys (before they arrive)."""
+    store = HubStore(db_url)
+    try:
+        with store.session(write=True) as s:
+            for key_id in key_ids:
+                doctor_keys.approve(s, key_id, STATION, store.clock())
+    finally:
+        store.close()
 
 
 def sync_once(paths) -> dict:
@@ -100,12 +119,14 @@ def assert_held_once(fhir: FhirClient, people: list[dict], exams: list[dict]) ->
 
 
 @contextmanager
-def synced_through_hub(ctx, tmp_path, fhir_url: str):
-    """A hub forwarding to *fhir_url*; the station enrols, closes its session and syncs once. Yields (hub db, report)."""
+def synced_through_hub(ctx, tmp_path, fhir_url: str, keys: list[str]):
+    """A hub forwarding to *fhir_url* whose administrator approved the doctors' *keys*; the station enrols, closes
+    its session and syncs once. Yields (hub db, report)."""
     db = tmp_path / "hub.db"
     db_url = f"sqlite:///{db}"
     with HubProcess(db, extra=["--fhir-url", fhir_url, "--fhir-retry-s", "0.2"]) as hub:
         enroll(ctx, db_url, hub.url)
+        approve_keys(db_url, keys)
         ctx.close()
         yield db_url, sync_once(ctx.paths)
 
@@ -113,15 +134,10 @@ def synced_through_hub(ctx, tmp_path, fhir_url: str):
 def test_station_sync_reaches_the_fhir_server_once(admin_session, medplum, tmp_path):
     ctx = admin_session
     people, exams = queue_signed_exams(ctx, 2)
-    with synced_through_hub(ctx, tmp_path, medplum.url) as (db_url, report):
-        assert report["accepted"] == 2 * len(people) + len(exams) and report["rejected"] == 0  # + consents
-        assert wait_sent(db_url, 2) == {
-            "pending": 0,
-            "sent": 2,
-            "parked": 0,
-            "waiting": 0,
-            "parked_items": [],
-        }
+    with synced_through_hub(ctx, tmp_path, medplum.url, [ex.doctor_key_id(STATION)]) as (db_url, report):
+        # + consents, + the doctor's key
+        assert report["accepted"] == 2 * len(people) + len(exams) + 1 and report["rejected"] == 0
+        assert wait_sent(db_url, 2) == queue_figures(pending=0, sent=2)
         # The station sends the same signed exam again under a new item id (a re-queue): accepted, not re-forwarded.
         again = login(ctx.paths, ADMIN, ADMIN_PASSWORD, record=False)
         with again.write() as s:
@@ -129,7 +145,7 @@ def test_station_sync_reaches_the_fhir_server_once(admin_session, medplum, tmp_p
         again.close()
         assert sync_once(ctx.paths)["accepted"] == 1
         # Queued or not is decided in the push's transaction: a second forward would show as pending (or sent).
-        assert fhir_stats(db_url) == {"pending": 0, "sent": 2, "parked": 0, "waiting": 0, "parked_items": []}
+        assert fhir_stats(db_url) == queue_figures(pending=0, sent=2)
     fhir = FhirClient(medplum.url)
     assert_held_once(fhir, people, exams)
     fhir.close()
@@ -146,8 +162,10 @@ def test_hub_killed_mid_forward_and_restarted_still_once(admin_session, medplum,
         hub = HubProcess(db, extra=extra).start()
         try:
             enroll(ctx, db_url, hub.url)
+            approve_keys(db_url, [ex.doctor_key_id(STATION)])
             ctx.close()
-            assert sync_once(ctx.paths)["accepted"] == 2 * len(people) + len(exams)  # + consents
+            # + consents, + the doctor's key
+            assert sync_once(ctx.paths)["accepted"] == 2 * len(people) + len(exams) + 1
             # The first transaction has gone through, the second is on its way.
             wait_until(lambda: sum(proxy.stats.values()), lambda n: n >= 2, what="two FHIR requests")
             hub.kill()  # SIGKILL: no clean shutdown of the forwarder
@@ -158,7 +176,7 @@ def test_hub_killed_mid_forward_and_restarted_still_once(admin_session, medplum,
         requests_before = sum(proxy.stats.values())
         with HubProcess(db, extra=extra):
             after = wait_sent(db_url, len(exams))
-        assert after == {"pending": 0, "sent": len(exams), "parked": 0, "waiting": 0, "parked_items": []}
+        assert after == queue_figures(pending=0, sent=len(exams))
         assert sum(proxy.stats.values()) > requests_before
     fhir = FhirClient(medplum.url)
     assert_held_once(fhir, people, exams)
@@ -166,7 +184,7 @@ def test_hub_killed_mid_forward_and_restarted_still_once(admin_session, medplum,
 
 
 def test_an_exam_signed_and_amended_by_the_exams_core_reaches_fhir(admin_session, medplum, tmp_path):
-    from exam_support import DOCTOR, EXAM_DATE, add_staff, fill_adult, staff
+    from exam_support import DOCTOR, EXAM_DATE, STAFF_PASSWORD, add_staff, fill_adult, staff
 
     from ksk_desktop.exams import amendments, records, signing
 
@@ -186,19 +204,13 @@ def test_an_exam_signed_and_amended_by_the_exams_core_reaches_fhir(admin_session
     doctor = staff(ctx.paths, DOCTOR)
     exam_id = records.open_draft(doctor, person.id, exam_date=EXAM_DATE).document["id"]
     fill_adult(doctor, exam_id)
-    v1 = signing.sign(doctor, exam_id)
-    v2 = amendments.amend(doctor, exam_id, "Cân lại: 63 kg", {"weight_kg": 63})
+    v1 = signing.sign(doctor, exam_id, STAFF_PASSWORD)
+    v2 = amendments.amend(doctor, exam_id, "Cân lại: 63 kg", {"weight_kg": 63}, password=STAFF_PASSWORD)
     doctor.close()
     assert (v1["version"], v2["version"], v2["amends_version"]) == (1, 2, 1)
-    with synced_through_hub(ctx, tmp_path, medplum.url) as (db_url, report):
+    with synced_through_hub(ctx, tmp_path, medplum.url, [v1["signer_key_id"]]) as (db_url, report):
         assert report["rejected"] == 0, report
-        assert wait_sent(db_url, 2) == {
-            "pending": 0,
-            "sent": 2,
-            "parked": 0,
-            "waiting": 0,
-            "parked_items": [],
-        }
+        assert wait_sent(db_url, 2) == queue_figures(pending=0, sent=2)
     fhir = FhirClient(medplum.url)
     (patient,) = fhir.search("Patient", {"identifier": f"{codes.CCCD_SYSTEM}|031070004321"})
     assert patient["name"][0]["text"] == "Phạm Văn Đức" and patient["gender"] == "male"

@@ -10,6 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import update
 from testkit import fhir_examples as ex
+from testkit.stations import register_station
 
 from sync.fhir import codes
 from sync.fhir.client import FhirClient
@@ -29,9 +30,19 @@ def store(tmp_path):
 
 @pytest.fixture
 def device(store):
+    """An enrolled device whose doctor's key is registered and approved (exams signed with it go on to FHIR)."""
+    register_station(store, "TYT-KT", "11680")
     code = store.new_enroll_code("TYT-KT")
     _device_id, token = store.enroll(code, "TYT-KT", str(uuid.uuid4()), "11680")
-    return store.authenticate(token)
+    dev = store.authenticate(token)
+    ex.approve_doctor_key(store)
+    assert store.push(dev, [ex.doctor_key_item()])[0]["status"] == "accepted"
+    return dev
+
+
+def queue_figures(*, pending: int = 0, sent: int = 0) -> dict:
+    """``ksk hub stats``'s FHIR figures with nothing parked, waiting or held."""
+    return {"pending": pending, "sent": sent, "parked": 0, "waiting": 0, "held": 0, "parked_items": []}
 
 
 def item(kind: str, entity_id: str, version: int, payload: dict) -> dict:
@@ -110,7 +121,7 @@ def test_the_hub_checks_exams_and_counts_them_per_kind(store, device):
             item("exam", draft["id"], 1, draft),
             item("exam", str(uuid.uuid4()), 1, wrong),
             item("amendment", amendment_without_base["id"], 2, amendment_without_base),
-            item("referral", str(uuid.uuid4()), 1, ex.referral()),
+            item("referral", str(uuid.uuid4()), 1, ex.referral() | {"person_id": person["id"]}),
         ],
     )
     assert [a["status"] for a in answers] == [
@@ -125,14 +136,8 @@ def test_the_hub_checks_exams_and_counts_them_per_kind(store, device):
     again = store.push(device, [item("exam", exam["id"], 1, exam)])  # same version, new item id
     assert again[0]["status"] == "accepted"
     stats = store.stats()
-    assert stats["items_per_kind"] == {"person": 1, "exam": 2, "referral": 1}
-    assert stats["fhir"] == {
-        "pending": 1,
-        "sent": 0,
-        "parked": 0,
-        "waiting": 0,
-        "parked_items": [],
-    }  # queued once per version
+    assert stats["items_per_kind"] == {"doctor_key": 1, "person": 1, "exam": 2, "referral": 1}
+    assert stats["fhir"] == queue_figures(pending=1, sent=0)  # queued once per version
 
 
 def test_forwarded_once_even_when_forwarded_twice(store, device, medplum):
@@ -200,7 +205,7 @@ def test_a_refusal_is_parked_with_the_servers_reason_and_can_be_retried(store, d
     assert store.fhir_requeue(parked["id"]) == 1
     fhir = FhirClient(medplum.url)
     assert Forwarder(store, fhir, config=NOW_CONFIG).run_once().sent == 1
-    assert store.stats()["fhir"] == {"pending": 0, "sent": 1, "parked": 0, "waiting": 0, "parked_items": []}
+    assert store.stats()["fhir"] == queue_figures(pending=0, sent=1)
     assert len(encounters(fhir, exam)) == 1
     wrong.close()
     fhir.close()
@@ -208,24 +213,28 @@ def test_a_refusal_is_parked_with_the_servers_reason_and_can_be_retried(store, d
 
 def test_a_document_that_cannot_become_a_record_is_parked(store, device):
     person = unique_person()
-    exam = ex.exam_document(person["id"]) | {"signed_at": "không rõ"}
+    exam = ex.sign(ex.exam_document(person["id"]) | {"signed_at": "không rõ"})
     push_person_and_exam(store, device, person, exam)
     client = FhirClient("http://127.0.0.1:9/fhir/R4")  # never reached
     assert Forwarder(store, client, config=NOW_CONFIG).run_once().parked == 1
     assert "Thời điểm ký" in store.stats()["fhir"]["parked_items"][0]["reason"]
 
 
-def test_server_down_and_person_missing_are_retried_not_parked(store, device, medplum):
+def test_server_down_is_retried_not_parked_and_an_exam_needs_its_person_first(store, device, medplum):
     person = unique_person()
     exam = ex.exam_document(person["id"])
-    store.push(device, [item("exam", exam["id"], 1, exam)])  # the person's item has not arrived yet
+    early = item("exam", exam["id"], 1, exam)
+    (answer,) = store.push(device, [early])  # the person's item has not arrived yet: nothing is queued
+    assert answer["status"] == "rejected" and answer["code"] == "unknown_person"
     fhir = FhirClient(medplum.url)
     report = Forwarder(store, fhir, config=NOW_CONFIG).run_once()
-    assert report.retried >= 1 and report.sent == 0 and WAITING_FOR_PERSON in report.errors
+    assert report.sent == report.retried == 0 and WAITING_FOR_PERSON not in report.errors
     store.push(device, [item("person", person["id"], 1, person), consent(person["id"])])
+    assert store.push(device, [early])[0]["status"] == "accepted"  # the same item, re-queued by a person
     down = FhirClient("http://127.0.0.1:9/fhir/R4", timeout=(1.0, 1.0))  # nothing listens on port 9
-    report = Forwarder(store, down, config=NOW_CONFIG).run_once()
-    assert report.retried >= 1 and report.sent == 0 and report.parked == 0
+    for _round in range(2):  # down twice: each round is one more attempt, never a parking
+        report = Forwarder(store, down, config=NOW_CONFIG).run_once()
+        assert report.retried >= 1 and report.sent == 0 and report.parked == 0
     with store.session() as s:
         row = s.query(FhirForward).one()
         assert row.state == "pending" and row.attempts >= 2 and "kết nối" in row.last_error
@@ -243,7 +252,7 @@ def test_hub_stats_json_shows_the_fhir_queue(store, device, tmp_path):
     out = run_ksk("hub", "stats", "--db", store.url, "--json", data_dir=tmp_path / "none")
     assert out.returncode == 0, out.stderr
     stats = json.loads(out.stdout)
-    assert stats["fhir"] == {"pending": 1, "sent": 0, "parked": 0, "waiting": 0, "parked_items": []}
+    assert stats["fhir"] == queue_figures(pending=1, sent=0)
     assert stats["items_per_kind"]["exam"] == 1
     bad = run_ksk("hub", "fhir-retry", "--db", store.url, "--id", "99", data_dir=tmp_path / "none")
     assert bad.returncode != 0 and bad.stderr.startswith("Lỗi:")

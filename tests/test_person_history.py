@@ -41,7 +41,7 @@ def visited(station, admin_session, session_clock):
         doctor, pid, appointment_id=visit.appointment["id"], exam_date=now.date()
     ).document["id"]
     fill_adult(doctor, exam_id)
-    signing.sign(doctor, exam_id)
+    signing.sign(doctor, exam_id, STAFF_PASSWORD)
     yield {
         "paths": paths,
         "person": pid,
@@ -150,7 +150,7 @@ def test_a_signed_exam_without_appointment_counts_as_examined_everywhere(
     try:
         exam_id = records.open_draft(doctor, examined, exam_date=today).document["id"]
         fill_adult(doctor, exam_id)
-        signing.sign(doctor, exam_id)
+        signing.sign(doctor, exam_id, STAFF_PASSWORD)
     finally:
         doctor.close()
     year = today.year

@@ -151,3 +151,14 @@ def test_print_errors(world, tmp_path):
     )
     fails(ksk(data, "print", "schedule", "--date", "31/02/2026", "-o", str(out / "f.pdf")), 2, "không hợp lệ")
     assert list(out.iterdir()) == []
+
+
+def test_print_coverage_report(world, tmp_path):
+    data, _ctx, _day = world
+    out = tmp_path / "bao-cao.pdf"
+    printed = ok(ksk(data, "print", "coverage", "--year", str(TODAY.year), "-o", str(out), "--json"))
+    assert printed["path"] == str(out) and printed["pages"] == pdf_pages(out) and printed["rows"] == 33
+    text = pdftotext(out)
+    assert f"NĂM {TODAY.year}" in text and "Theo thôn / tổ dân phố" in text and "Thôn Đông" in text
+    bad = ksk(data, "print", "coverage", "--year", "1990", "-o", str(tmp_path / "x.pdf"))
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and not (tmp_path / "x.pdf").exists()

@@ -21,7 +21,14 @@ from ksk_desktop.errors import NotFound, StorageError
 from ksk_desktop.people import persons
 from ksk_desktop.printing import call_list_pdf, day_schedule_pdf, queue_ticket_pdf
 from ksk_desktop.printing.codes import MODULE
-from ksk_desktop.printing.jobs import print_call_list, print_day_schedule, print_ticket
+from ksk_desktop.printing.jobs import (
+    call_list_document,
+    day_schedule_document,
+    print_call_list,
+    print_day_schedule,
+    print_ticket,
+    ticket_document,
+)
 from ksk_desktop.scheduling import campaigns, checkin, day_schedule, days, planner, sites
 from ksk_desktop.scheduling.day_schedule import AppointmentRow, DaySchedule, ScheduledDay, ScheduledSlot
 from ksk_desktop.scheduling.errors import InvalidStatus
@@ -274,3 +281,41 @@ def test_errors_leave_no_file(booked, tmp_path):
     with pytest.raises(StorageError):
         print_day_schedule(ctx, TODAY, tmp_path / "file" / "a.pdf")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_documents_made_in_memory_are_the_files_the_command_line_writes(booked, tmp_path):
+    """The app's print preview and ticket printer get the same PDFs, never written to disk, audited the same."""
+    ctx, world = booked
+    first = all_rows(world["schedule"])[0]
+    checkin.checkin_by_appointment(ctx, first["appointment_id"], today=TODAY)
+
+    def audits(action: str) -> int:
+        with ctx.read() as s:
+            return s.execute(
+                text("SELECT count(*) FROM audit_event WHERE action = :a"), {"a": action}
+            ).scalar_one()
+
+    before = sorted(p.name for p in ctx.paths.root.rglob("*"))
+    ticket = ticket_document(ctx, first["appointment_id"])
+    schedule = day_schedule_document(ctx, TODAY)
+    calls = call_list_document(ctx, TODAY, "Thôn Đông")
+    assert sorted(p.name for p in ctx.paths.root.rglob("*") if not p.name.startswith("station.db")) == sorted(
+        n for n in before if not n.startswith("station.db")
+    )  # nothing new in the data folder
+    assert ticket.data.startswith(b"%PDF") and ticket.pages == 1 and ticket.rows == 1
+    assert ticket.job_name == "Phiếu số thứ tự 1"  # no name in the printer's queue
+    for doc, name in ((ticket, "ve.pdf"), (schedule, "lich.pdf"), (calls, "goi.pdf")):
+        (tmp_path / name).write_bytes(doc.data)
+        assert pdf_pages(tmp_path / name) == doc.pages
+        assert not any(n in doc.job_name for n, *_ in NAMED)
+    assert first["name"] in pdftotext(tmp_path / "ve.pdf") and "SỐ THỨ TỰ KHÁM" in pdftotext(
+        tmp_path / "ve.pdf"
+    )
+    assert decode(tmp_path / "ve.pdf", tmp_path) == [[first["appointment_id"]]]
+    printed = print_day_schedule(ctx, TODAY, tmp_path / "cli.pdf")
+    assert (printed.pages, printed.rows) == (schedule.pages, schedule.rows)
+    assert first["name"] in pdftotext(tmp_path / "cli.pdf") and first["name"] in pdftotext(
+        tmp_path / "lich.pdf"
+    )
+    assert "Thôn Đông" in pdftotext(tmp_path / "goi.pdf")
+    assert (audits("print.ticket"), audits("print.schedule"), audits("print.calllist")) == (1, 2, 1)

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from testkit.hubproc import HubProcess
 from testkit.stations import hub_rows, outbox_rows, synthetic_people
 
-from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
+from conftest import ADMIN, ADMIN_PASSWORD, COMMUNE, run_ksk
 from ksk_desktop.outbox import sync_state
 from ksk_desktop.people import persons
 from ksk_desktop.station.lifecycle import login
@@ -37,8 +37,26 @@ def hub_cmd(hub, *args: str):
     return run_ksk("hub", *args, "--db", str(hub.db_path), "--json", data_dir=hub.db_path.parent)
 
 
+def register(hub, station: str = "TYT-TEST", commune: str = COMMUNE) -> None:
+    """What the hub administrator does before issuing a station's enrolment codes."""
+    out = hub_cmd(hub, "station", "add", "--station", station, "--commune", commune, "--name", "Trạm thử")
+    assert out.returncode == 0, out.stderr
+
+
 def test_hub_commands_enroll_code_stats_devices_revoke(station, hub):
     paths, _ = station
+    unknown = hub_cmd(hub, "enroll-code", "--station", "TYT-TEST")  # not registered yet: no code
+    assert unknown.returncode != 0 and "chưa được đăng ký" in unknown.stderr and unknown.stdout == ""
+    register(hub)
+    listed = json.loads(hub_cmd(hub, "station", "list").stdout)
+    assert [(s["station_code"], s["commune_codes"], s["devices"]) for s in listed] == [
+        ("TYT-TEST", [COMMUNE], 0)
+    ]
+    again_station = hub_cmd(hub, "station", "add", "--station", "TYT-TEST", "--commune", COMMUNE)
+    assert again_station.returncode != 0 and "đã được đăng ký" in again_station.stderr
+    for days in ("-3", "0", "91"):
+        bad = hub_cmd(hub, "enroll-code", "--station", "TYT-TEST", "--days", days)
+        assert bad.returncode != 0 and "Số ngày hiệu lực" in bad.stderr and bad.stdout == ""
     out = hub_cmd(hub, "enroll-code", "--station", "TYT-TEST")
     assert out.returncode == 0, out.stderr
     code = json.loads(out.stdout)["code"]
@@ -49,7 +67,8 @@ def test_hub_commands_enroll_code_stats_devices_revoke(station, hub):
     again = ksk(paths, "sync", "enroll", "--hub", hub.url, "--code", code)  # one-time code
     assert again.returncode == 6 and "Mã đăng ký" in again.stderr
     stats = json.loads(hub_cmd(hub, "stats").stdout)
-    assert stats["devices"] == 1 and stats["items"] == 0
+    assert stats["devices"] == 1 and stats["items"] == 0 and stats["stations"] == 1
+    assert json.loads(hub_cmd(hub, "station", "list").stdout)[0]["devices"] == 1
     assert json.loads(hub_cmd(hub, "devices").stdout)[0]["device_id"] == device
     assert hub_cmd(hub, "revoke", "--device", device).returncode == 0
     refused = ksk(paths, "sync", "run", "--once")
@@ -75,6 +94,7 @@ def test_item_4_of_10_rejected_is_parked_and_never_skipped(station, hub):
         queued = outbox_rows(ctx)
     finally:
         ctx.close()
+    register(hub)
     code = json.loads(hub_cmd(hub, "enroll-code", "--station", "TYT-TEST").stdout)["code"]
     assert ksk(paths, "sync", "enroll", "--hub", hub.url, "--code", code).returncode == 0
 
@@ -135,6 +155,7 @@ def test_enrolment_needs_the_sync_permission(station, hub):
         users.add_user(ctx, "letan", "reception", "Le-tan-2026-x", "Lễ Tân")
     finally:
         ctx.close()
+    register(hub)
     code = json.loads(hub_cmd(hub, "enroll-code", "--station", "TYT-TEST").stdout)["code"]
     out = run_ksk(
         "sync",

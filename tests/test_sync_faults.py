@@ -210,11 +210,13 @@ def test_hub_restarted_mid_sync_with_the_station_clock_two_days_wrong(admin_sess
 
 
 @pytest.mark.parametrize("hub", BACKENDS, indirect=True)
-def test_two_stations_register_the_same_personal_id_offline(tmp_path, hub):
-    """(d) One person at the hub; both stations converge after pulling, the duplicate resolving to the kept one
-    through the core's person merge (references re-pointed, merged id still resolvable)."""
+def test_two_laptops_register_the_same_personal_id_offline(tmp_path, hub):
+    """(d) Two laptops of one station (each its own install) register the same person offline. One person at
+    the hub; both laptops converge after pulling, the duplicate resolving to the kept one through the core's
+    person merge (references re-pointed, merged id still resolvable). Two *different* stations are kept apart:
+    tests/test_hub_trust.py."""
     a_paths = new_station(tmp_path / "a", code="TYT-A")
-    b_paths = new_station(tmp_path / "b", code="TYT-B")
+    b_paths = new_station(tmp_path / "b", code="TYT-A")
     a, b = login(a_paths, "admin", ADMIN_PASSWORD), login(b_paths, "admin", ADMIN_PASSWORD)
     try:
         pa = persons.create_person(

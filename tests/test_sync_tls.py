@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 from testkit.hubproc import HubProcess
 from testkit.stations import add_people, enroll, hub_rows, outbox_rows
 
-from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
+from conftest import ADMIN, ADMIN_PASSWORD, COMMUNE, run_ksk
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.outbox import sync_state
 from sync.client.transport import HubTransport, TlsRefused
@@ -142,6 +142,11 @@ def test_a_hub_with_another_certificate_gets_nothing(admin_session, tmp_path, hu
 
 def test_enrol_with_a_pinned_certificate_over_https_from_the_command_line(station, tmp_path, hub, good_cert):
     paths, _ = station
+    db = ["--db", str(tmp_path / "hub.db")]
+    added = run_ksk(
+        "hub", "station", "add", *db, "--station", "TYT-TEST", "--commune", COMMUNE, data_dir=tmp_path
+    )
+    assert added.returncode == 0, added.stderr
     code = json.loads(
         run_ksk(
             "hub",

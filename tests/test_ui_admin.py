@@ -79,6 +79,25 @@ def test_add_user_through_the_dialog(qtbot, page, admin_session):
     new.close()
 
 
+def test_add_a_doctor_with_a_licence_number_through_the_dialog(qtbot, page, admin_session):
+    panel = page.users_panel
+    qtbot.mouseClick(panel.add_button, CLICK)
+    dialog = panel.dialog
+    dialog.username_edit.setText("bacsi")
+    dialog.full_name_edit.setText("BS. Nguyễn Văn Minh")
+    dialog.role_combo.setCurrentIndex(dialog.role_combo.findData(Role.DOCTOR.value))
+    dialog.licence_edit.setText("số 12")  # not a licence number
+    dialog.password_edit.setText("Bac-si-2026x")
+    dialog.password2_edit.setText("Bac-si-2026x")
+    qtbot.mouseClick(dialog.submit_button, CLICK)
+    qtbot.waitUntil(lambda: "chứng chỉ hành nghề" in dialog.error_label.text(), timeout=10_000)
+    dialog.licence_edit.setText("000123/hp-cchn")
+    with qtbot.waitSignal(panel.users_loaded, timeout=10_000):
+        qtbot.mouseClick(dialog.submit_button, CLICK)
+    assert not dialog.isVisible()
+    assert {u.username: u.licence_no for u in users.list_users(admin_session)}["bacsi"] == "000123/HP-CCHN"
+
+
 def test_add_user_mismatched_passwords_stay_in_the_dialog(qtbot, page, admin_session):
     panel = page.users_panel
     qtbot.mouseClick(panel.add_button, CLICK)
@@ -110,6 +129,24 @@ def test_add_user_shows_the_core_refusal(qtbot, page, admin_session):
     qtbot.waitUntil(lambda: "ít nhất 8 ký tự" in dialog.error_label.text(), timeout=10_000)
     dialog.reject()
     assert [u.username for u in users.list_users(admin_session)] == ["admin"]
+
+
+def test_edit_a_doctors_licence_number(qtbot, page, admin_session):
+    users.add_user(admin_session, "bacsi", "doctor", "Bac-si-2026x", "BS. Minh")  # upgraded: no licence yet
+    panel = page.users_panel
+    with qtbot.waitSignal(panel.users_loaded, timeout=10_000):
+        qtbot.mouseClick(panel.refresh_button, CLICK)
+    panel.select_username("bacsi")
+    qtbot.mouseClick(panel.edit_button, CLICK)
+    dialog = panel.dialog
+    assert (
+        dialog.isVisible() and dialog.full_name_edit.text() == "BS. Minh" and dialog.licence_edit.text() == ""
+    )
+    dialog.licence_edit.setText("000123/HP-CCHN")
+    with qtbot.waitSignal(panel.users_loaded, timeout=10_000):
+        qtbot.mouseClick(dialog.submit_button, CLICK)
+    assert {u.username: u.licence_no for u in users.list_users(admin_session)}["bacsi"] == "000123/HP-CCHN"
+    assert "Đã sửa thông tin bacsi" in panel.status_label.text()
 
 
 def test_disable_and_enable_a_user(qtbot, page, admin_session):

@@ -183,7 +183,8 @@ def test_an_appointment_code_typed_and_enter_checks_in(qtbot, world, sessions):
     qtbot.keyClicks(edit, "031099000000")  # an ID number nobody on the list holds
     qtbot.keyClick(edit, Qt.Key.Key_Return)
     wait_result(qtbot, page, "error")
-    assert "Không có ai mang số 031099000000" in page.checkin_panel.result.text_label.text()
+    assert "Không có ai mang số …0000 " in page.checkin_panel.result.text_label.text()
+    assert "031099000000" not in page.checkin_panel.result.text_label.text()
 
 
 def test_an_id_number_typed_and_enter_checks_in_through_the_core(qtbot, world, sessions):
@@ -531,47 +532,6 @@ def test_a_full_day_offers_over_capacity_only_to_whoever_manages_schedules(qtbot
     assert head_result.queue_label.text() == "10"  # after the nine walk-ins
     (appt,) = q(ctx, "SELECT status, walk_in FROM appointment WHERE person_id = :p", p=later)
     assert appt.status == "checked_in" and appt.walk_in
-
-
-def test_the_queue_ticket_is_printed_after_check_in(qtbot, world, sessions, tmp_path, monkeypatch):
-    import subprocess
-
-    from ui import pdf_output
-
-    saved: list = []
-    monkeypatch.setattr(pdf_output, "choose_path", lambda _parent, suggested: tmp_path / suggested.name)
-    monkeypatch.setattr(pdf_output, "open_url", saved.append)
-    reception = sessions(RECEPTION)
-    page = make_page(qtbot, reception)
-    panel = page.checkin_panel
-    assert panel.print_button.isVisible() and not panel.print_button.isEnabled()  # nothing to print yet
-    appt = booked_today(reception, world["today"])[0]
-    page.flow.appointment(appt.id)
-    wait_result(qtbot, page, "checked_in")
-    assert panel.print_button.isEnabled()
-    qtbot.mouseClick(panel.print_button, CLICK)
-    qtbot.waitUntil(lambda: len(saved) == 1, timeout=10_000)  # written on the worker thread
-    pdf = tmp_path / f"phieu-so-thu-tu-1-{TODAY.isoformat()}.pdf"
-    text_ = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    name = q(reception, "SELECT full_name FROM person WHERE id = :p", p=appt.person_id)[0][0]
-    assert "SỐ THỨ TỰ KHÁM" in text_ and name in text_
-    assert (
-        q(
-            reception,
-            "SELECT count(*) FROM audit_event WHERE action = 'print.ticket' AND entity_id = :a",
-            a=appt.id,
-        )[0][0]
-        == 1
-    )
-
-    panel.auto_print_check.setChecked(True)  # every check-in prints its ticket straight away
-    second = booked_today(reception, world["today"])[1]
-    page.flow.appointment(second.id)
-    wait_result(qtbot, page, "checked_in")
-    qtbot.waitUntil(lambda: len(saved) == 2, timeout=5_000)
-    assert (tmp_path / f"phieu-so-thu-tu-2-{TODAY.isoformat()}.pdf").exists()
 
 
 def test_open_exam_from_the_board_shows_the_persons_exam_on_the_exam_page(qtbot, world, station, sessions):

@@ -76,7 +76,7 @@ def test_checkin_by_person_and_one_no_show_from_the_command_line(station, admin_
     fails(
         ksk("checkin", "--id-number", "031099000000", data_dir=data_dir),
         8,
-        "Không có ai mang số 031099000000",
+        "Không có ai mang số …0000 ",  # the last 4 digits only (ksk_desktop.redact)
     )
     fails(ksk("checkin", "--id-number", "12345", data_dir=data_dir), 2, "12 chữ số")
 

@@ -260,3 +260,56 @@ def test_an_index_class_better_than_the_measurements_takes_the_doctors_reason(qt
     load_exam(qtbot, page, page.editor.exam_id)
     shown = editor_of(page, "internal.circulation_class")
     assert shown.combo.currentData() == 1 and shown.reason_edit.text() == "đo lại sau nghỉ 15 phút: 128/82"
+
+
+def test_an_unfinished_form_shows_its_class_as_not_yet_known(qtbot, world, doctor):
+    from exam_support import fill_adult
+
+    short = {"height_cm": 112, "weight_kg": 30, "pulse": 72, "systolic": 120, "diastolic": 80}
+    draft = records.open_draft(doctor, world[1])
+    exam_id = draft.document["id"]
+    records.save_section(doctor, exam_id, "physique", short, confirm=["height_cm"], expected_version=0)
+    page = make_page(qtbot, doctor)
+    load_exam(qtbot, page, exam_id)
+    summary = page.editor.assessment.summary.text()
+    assert (
+        "Loại sức khỏe: chưa xác định — còn 12 chỉ số chưa xếp loại "
+        "(Mắt, Tai mũi họng, Răng hàm mặt, Tâm thần - Thần kinh và 8 chỉ số khác)" in summary
+    )
+    assert "Loại V" not in summary and "Rất yếu" not in summary and "chưa đủ chỉ số" not in summary
+
+    st = fill_adult(doctor, exam_id, vitals=short)  # every index classed, the eyes better than measured
+    records.save_section(
+        doctor,
+        exam_id,
+        "eyes",
+        {"vision_right_uncorrected": 6, "vision_left_uncorrected": 6, "eyes.class": 1},
+        expected_version=st.section_versions["eyes"],
+    )
+    load_exam(qtbot, page, exam_id)
+    summary = page.editor.assessment.summary.text()
+    assert "Loại sức khỏe: chưa xác định — xem mục cần sửa bên dưới" in summary
+    assert (
+        page.editor.assessment.errors.text()
+        == "• Mắt: bác sĩ xếp loại I nhưng số đo cho loại IV — ghi lý do."
+    )
+    assert not sign(qtbot, page)
+    (box,) = message_boxes()
+    assert (
+        "Cần sửa:" in box.text()
+        and "Mắt: bác sĩ xếp loại I nhưng số đo cho loại IV — ghi lý do" in box.text()
+    )
+    box.close()
+
+    st = records.load(doctor, exam_id)
+    records.save_section(
+        doctor,
+        exam_id,
+        "eyes",
+        {"eyes.class": 4},
+        expected_version=st.section_versions["eyes"],
+    )
+    load_exam(qtbot, page, exam_id)
+    summary = page.editor.assessment.summary.text()
+    assert "Loại gợi ý (chỉ số xấu nhất, QĐ 1613): Loại V – Rất yếu" in summary
+    assert "Phân loại sức khỏe của phiếu: Loại V" in summary and "chưa xác định" not in summary

@@ -1,6 +1,7 @@
 """Sign-off on the Khám page, on a real station: the doctor signs after a confirmation, the form turns read-only
 and the signature verifies; an amendment makes version 2 with its reason; the result slip and the referral slip
-are written as real PDFs (only the file-dialog choice is patched) and read back with pdftotext; the follow-up list
+open in the print preview and are saved from it as real PDFs (only the file-dialog choice is patched), read back
+with pdftotext; the follow-up list
 shows the signed exam's follow-ups, filters the overdue ones and marks one done."""
 
 from __future__ import annotations
@@ -9,15 +10,16 @@ from datetime import date
 
 import exam_ui_support as support
 import pytest
-from exam_support import VITALS, add_person, fill_adult
+from exam_support import STAFF_PASSWORD, VITALS, add_person, fill_adult
 from exam_ui_support import editor_of, make_page, message_boxes, open_exam, wait_saved
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 from test_printing_schedule import pdftotext
+from test_printing_ui import save_from_preview
 
 from conftest import frozen_clock
 from ksk_desktop.exams import followups, plan, records, signing
 from ksk_desktop.station.lifecycle import login
-from ui import pdf_output
+from ui.exam.sign_dialog import SignPasswordDialog
 
 world, doctor, nurse = support.world, support.doctor, support.nurse  # the shared fixtures
 
@@ -37,12 +39,36 @@ def draft_filled(ctx, person_id: str, vitals: dict = VITALS, exam_date: date | N
     return exam_id
 
 
+def sign_dialog() -> SignPasswordDialog:
+    (dialog,) = [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, SignPasswordDialog) and w.isVisible()
+    ]
+    return dialog
+
+
 def sign_through_the_dialog(qtbot, page) -> None:
     page.editor.bar.sign_button.click()
+    dialog = sign_dialog()
+    assert "không sửa được nữa" in "".join(label.text() for label in dialog.findChildren(QLabel))
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()  # no password yet
+    assert dialog.isVisible() and "mật khẩu" in dialog.error_label.text()
+    qtbot.keyClicks(dialog.password_edit, "Sai-mat-khau-1")  # someone else's, or a typo: nothing is signed
+    # The key is opened on the worker; the refusal comes back as sign_finished(False).
+    with qtbot.waitSignal(page.editor.sign_finished, timeout=10_000) as refused:
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert refused.args == [False]
     (box,) = message_boxes()
-    assert "không sửa được nữa" in box.text()
-    box.button(QMessageBox.StandardButton.Ok).click()
-    qtbot.waitUntil(lambda: page.editor.document.get("status") == "signed", timeout=5_000)
+    assert "Mật khẩu không đúng" in box.text()
+    box.close()
+    assert page.editor.document.get("status") == "draft"
+    page.editor.bar.sign_button.click()
+    dialog = sign_dialog()
+    qtbot.keyClicks(dialog.password_edit, STAFF_PASSWORD)
+    with qtbot.waitSignal(page.editor.sign_finished, timeout=10_000) as signed:
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        assert dialog.password_edit.text() == ""  # the password does not stay in the field
+    assert signed.args == [True]
+    assert page.editor.document.get("status") == "signed"
 
 
 def test_sign_makes_the_form_read_only_and_the_signature_verifies(qtbot, world, doctor):
@@ -78,6 +104,14 @@ def test_amendment_creates_version_two_with_its_reason(qtbot, world, doctor):
     weight = dialog.form.editors["weight_kg"]
     weight.edit.setText("")
     qtbot.keyClicks(weight.edit, "62")
+    dialog.submit()  # no password
+    assert dialog.isVisible() and "mật khẩu" in dialog.error_label.text()
+    qtbot.keyClicks(dialog.password_edit, "Sai-mat-khau-1")
+    dialog.submit()  # the key is opened on the worker: the refusal comes back to the dialog
+    qtbot.waitUntil(lambda: "Mật khẩu không đúng" in dialog.error_label.text(), timeout=5_000)
+    assert dialog.isVisible() and dialog.buttons.isEnabled()
+    assert records.load(doctor, exam_id).document["version"] == 1
+    qtbot.keyClicks(dialog.password_edit, STAFF_PASSWORD)
     with qtbot.waitSignal(dialog.finished, timeout=5_000):  # written on the worker, then the dialog closes
         dialog.submit()
     qtbot.waitUntil(lambda: "phiên bản 2" in page.editor.header.text(), timeout=5_000)
@@ -102,17 +136,13 @@ def test_prints_the_result_slip_and_the_referral_slip(qtbot, world, doctor, monk
     assert plan_editor.referrals.rowCount() == 1 and plan_editor.followups.rowCount() == 1
     wait_saved(qtbot, page)
     sign_through_the_dialog(qtbot, page)
-    chosen = iter([tmp_path / "phieu.pdf", tmp_path / "chuyen-tuyen.pdf"])
-    monkeypatch.setattr(pdf_output, "choose_path", lambda _parent, _suggested: next(chosen))
-    opened: list = []
-    monkeypatch.setattr(pdf_output, "open_url", opened.append)
-    page.editor.bar.print_button.click()
-    qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)  # written on the worker thread
+    page.editor.bar.print_button.click()  # made on the worker, shown in the print preview
+    assert save_from_preview(qtbot, page.editor, tmp_path / "phieu.pdf", monkeypatch) == 1  # one A5 page
     slip = pdftotext(tmp_path / "phieu.pdf")
     assert "PHIẾU KẾT QUẢ KHÁM SỨC KHỎE" in slip and "Nguyễn Văn An" in slip and "165/102" in slip
     assert page.editor.bar.referral_button.isVisible()
     page.editor.bar.referral_button.click()
-    qtbot.waitUntil(lambda: len(opened) == 2, timeout=10_000)
+    save_from_preview(qtbot, page.editor, tmp_path / "chuyen-tuyen.pdf", monkeypatch)
     referral = pdftotext(tmp_path / "chuyen-tuyen.pdf")
     assert (
         "GIẤY CHUYỂN TUYẾN" in referral and "Nguyễn Văn An" in referral and "Tăng huyết áp độ 2" in referral
@@ -161,7 +191,7 @@ def test_followup_list_shows_filters_overdue_and_marks_done(qtbot, world, doctor
     for exam_id in (old, new):
         suggested = plan.suggest_for(doctor, exam_id)
         plan.set_plan(doctor, exam_id, suggested["referrals"], suggested["followups"], expected_version=0)
-        signing.sign(doctor, exam_id)
+        signing.sign(doctor, exam_id, STAFF_PASSWORD)
     page = make_page(qtbot, doctor)
     page.tabs.setCurrentWidget(page.followups)
     view = page.followups

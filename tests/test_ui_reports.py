@@ -193,3 +193,24 @@ def test_only_report_readers_see_it(qtbot, world, session_clock):
     finally:
         reception.close()
         doctor.close()
+
+
+def test_the_report_opens_in_the_print_preview_and_reads_back(qtbot, page, world, tmp_path, monkeypatch):
+    from test_printing_schedule import pdftotext
+    from test_printing_ui import save_from_preview
+
+    assert page.print_button.isVisible() and page.print_button.isEnabled()
+    for _ in range(2):  # twice in a row
+        page.print_button.click()  # made on the worker, shown in the print preview
+        assert save_from_preview(qtbot, page, tmp_path / "bao-cao.pdf", monkeypatch) >= 1
+    text = " ".join(pdftotext(tmp_path / "bao-cao.pdf").split())
+    cov = coverage.coverage(world["ctx"], TODAY.year)
+    assert f"BÁO CÁO KẾT QUẢ KHÁM SỨC KHỎE ĐỊNH KỲ NĂM {TODAY.year}" in text
+    assert f"Số liệu đến ngày {TODAY:%d/%m/%Y}" in text
+    assert "Nhóm a: Người cao tuổi" in text and "Nhóm đ: Người dân khác 50 0" in text
+    assert coverage.NO_HAMLET_LABEL in text and text.index("Tổ dân phố 2 ") < text.index("Tổ dân phố 10 ")
+    assert "Tổng số người dân do trạm quản lý: 251; đã khám: 5 (2,0%)" in text
+    for h in cov["by_hamlet"]:
+        assert f"{h['hamlet_label']} {h['total']} {h['examined']}" in text  # each hamlet's row, its figures
+    printed = q(world["ctx"], "SELECT count(*) FROM audit_event WHERE action = 'print.coverage'")[0][0]
+    assert printed == 2

@@ -403,24 +403,14 @@ def pdf_text(path) -> str:
     ).stdout
 
 
-def test_print_buttons_write_the_day_schedule_and_a_call_list(qtbot, planned, page, tmp_path, monkeypatch):
-    from ui import pdf_output
+def test_print_buttons_preview_the_day_schedule_and_a_call_list(qtbot, planned, page, tmp_path, monkeypatch):
+    from test_printing_ui import save_from_preview
 
-    chosen, opened = [], []
-
-    def choose(_parent, suggested):
-        chosen.append(suggested.name)
-        return tmp_path / suggested.name
-
-    monkeypatch.setattr(pdf_output, "choose_path", choose)  # only the file dialog's choice is replaced
-    monkeypatch.setattr(pdf_output, "open_url", opened.append)
     ctx = planned["ctx"]
     view = open_first_day(qtbot, page)
-    qtbot.mouseClick(view.print_day_button, CLICK)
-    day = (TODAY + timedelta(days=1)).isoformat()
-    qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)  # written on the worker thread
-    assert chosen == [f"lich-kham-{day}.pdf"]
-    schedule = pdf_text(tmp_path / chosen[0])
+    qtbot.mouseClick(view.print_day_button, CLICK)  # made on the worker, shown in the print preview
+    assert save_from_preview(qtbot, view, tmp_path / "lich.pdf", monkeypatch) >= 1
+    schedule = pdf_text(tmp_path / "lich.pdf")
     names = [
         r[0]
         for r in q(
@@ -444,9 +434,9 @@ def test_print_buttons_write_the_day_schedule_and_a_call_list(qtbot, planned, pa
     )
     view.hamlet_combo.setCurrentIndex(view.hamlet_combo.findData(hamlet))
     qtbot.mouseClick(view.print_calls_button, CLICK)
-    qtbot.waitUntil(lambda: len(opened) == 2, timeout=10_000)
-    assert chosen[-1] == f"danh-sach-goi-{day}.pdf"
-    calls = " ".join(pdf_text(tmp_path / chosen[-1]).split())
+    save_from_preview(qtbot, view, tmp_path / "goi.pdf", monkeypatch)
+    day = (TODAY + timedelta(days=1)).isoformat()
+    calls = " ".join(pdf_text(tmp_path / "goi.pdf").split())
     mine = [
         n
         for n, h in q(

@@ -14,8 +14,9 @@ from sqlalchemy import select, update
 from testkit.faultproxy import FaultProxy
 from testkit.hubproc import HubProcess
 from testkit.setcheck import check_set
-from testkit.stations import add_people, enroll, hub_rows, outbox_rows
+from testkit.stations import add_people, enroll, hub_rows, outbox_rows, register_station
 
+from conftest import COMMUNE
 from ksk_desktop import outbox
 from ksk_desktop.db.models import AuditEvent, OutboxItem, Person
 from ksk_desktop.outbox import sync_state
@@ -76,6 +77,7 @@ def test_enrol_through_the_dialog_then_sync_now_delivers_everything(qtbot, admin
     assert not page.run_button.isEnabled() and page.enroll_button.isEnabled()
 
     store = HubStore(hub.db_url)
+    register_station(store, "TYT-TEST", COMMUNE)
     code = store.new_enroll_code("TYT-TEST")
     store.close()
     qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)

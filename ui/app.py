@@ -19,7 +19,7 @@ from ksk_desktop.station.paths import StationPaths, default_data_dir
 from ui import crash_log, ops
 from ui.flow import AppFlow
 from ui.fonts import load_bundled_fonts
-from ui.i18n import apply_button_texts
+from ui.i18n import apply_button_texts, install_qt_translation
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -44,6 +44,7 @@ def setup_application(app: QApplication) -> None:
     QCoreApplication.setOrganizationName("KSK")
     QCoreApplication.setApplicationVersion(__version__)
     QLocale.setDefault(QLocale(QLocale.Language.Vietnamese, QLocale.Country.Vietnam))
+    install_qt_translation(app)  # Qt's own texts (context menus, file and print dialogs) in Vietnamese
     fusion = QStyleFactory.create("Fusion")
     if fusion is not None:
         app.setStyle(fusion)

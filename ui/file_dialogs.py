@@ -1,4 +1,5 @@
-"""File dialogs with Vietnamese labels (Qt ships no Vietnamese translation for its own dialog)."""
+"""File dialogs with Vietnamese labels, set explicitly (the rest of the dialog speaks Vietnamese through the app's
+translation of Qt's own texts, ui.i18n)."""
 
 from __future__ import annotations
 

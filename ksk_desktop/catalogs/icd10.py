@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ksk_desktop.errors import InvalidInput, NotFound, Remedy
 from ksk_desktop.resources import read_text
-from ksk_desktop.text import fold, nfc
+from ksk_desktop.text import fold, nfc, nfkc
 
 BUNDLED_FILE = ("catalogs", "icd10", "icd10-vi.csv")
 STATION_FILE = Path("catalogs") / "icd10.csv"  # inside the station's data folder
@@ -32,10 +32,11 @@ DAGGER = "†"
 ASTERISK = "*"
 # "+" is how plain-ASCII lists write the dagger; "‡" turns up in some copies of the MoH list.
 _MARKS = {"†": DAGGER, "+": DAGGER, "‡": DAGGER, "*": ASTERISK, "✱": ASTERISK}
-_CODE_RE = re.compile(r"^([A-Z])(\d{2})(?:\.?(\d{1,2}))?$")
-_CODE_PREFIX_RE = re.compile(r"^[A-Z]\d{0,2}(?:\.?\d{0,2})?$")
+# ASCII digits, matched in full (\d takes any script's digits, $ a final newline), on NFKC text (split_mark).
+_CODE_RE = re.compile(r"([A-Z])([0-9]{2})(?:\.?([0-9]{1,2}))?")
+_CODE_PREFIX_RE = re.compile(r"[A-Z][0-9]{0,2}(?:\.?[0-9]{0,2})?")
 # The portal's own extraction pattern (vietnam.md §2.2): a code anywhere in a free-text field.
-_CODE_IN_TEXT_RE = re.compile(r"[A-Za-z]\d{2}(?:\.\d{1,4}|\d{1,2})?[†*+]?")
+_CODE_IN_TEXT_RE = re.compile(r"[A-Za-z][0-9]{2}(?:\.[0-9]{1,4}|[0-9]{1,2})?[†*+]?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ class Icd10Code:
 
 def split_mark(text: str) -> tuple[str, str]:
     """(code text without spaces and marks, upper case; the mark found or "")."""
-    cleaned = nfc(str(text)).upper().replace(" ", "")
+    cleaned = nfkc(nfc(str(text))).upper().replace(" ", "")
     mark = ""
     while cleaned and cleaned[-1] in _MARKS:
         mark = _MARKS[cleaned[-1]]
@@ -64,7 +65,7 @@ def split_mark(text: str) -> tuple[str, str]:
 def normalize_code(text: str) -> str:
     """``" i10 "`` → ``"I10"``, ``"E119"`` → ``"E11.9"``, ``"E10.5†"`` → ``"E10.5"``; InvalidInput if not a code."""
     cleaned, _ = split_mark(text)
-    match = _CODE_RE.match(cleaned)
+    match = _CODE_RE.fullmatch(cleaned)
     if not match:
         raise InvalidInput(f"“{nfc(str(text))}” không phải mã ICD-10 (ví dụ: I10, E11.9, E10.5†).")
     letter, digits, sub = match.groups()
@@ -77,7 +78,7 @@ def split_codes(text: str | None) -> list[str]:
     Order kept, repeats dropped; anything that is not a code is ignored, as the portal does.
     """
     codes: list[str] = []
-    for found in _CODE_IN_TEXT_RE.findall(text or ""):
+    for found in _CODE_IN_TEXT_RE.findall(nfkc(text or "")):
         code = normalize_code(found)
         if code not in codes:
             codes.append(code)
@@ -135,7 +136,7 @@ class Catalogue:
             return []
         ranked: dict[str, tuple] = {}
         cleaned, _ = split_mark(query)
-        if _CODE_PREFIX_RE.match(cleaned):
+        if _CODE_PREFIX_RE.fullmatch(cleaned):
             prefix = _key(cleaned)
             start = bisect.bisect_left(self._keys, prefix)
             for key in self._keys[start:]:

@@ -21,7 +21,7 @@ from ksk_desktop.fsio import atomic_write_bytes, sha256_file
 from ksk_desktop.importer.sources import HEADER_SCAN_ROWS, ImportFileError, header_key, read_table
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
-from ksk_desktop.text import nfc
+from ksk_desktop.text import nfc, nfkc
 
 PREFERRED_SHEET = "dmicdme"
 _CODE_HEADERS = {
@@ -57,7 +57,7 @@ _NAME_HEADERS = {
     "dien giai",
     "mo ta",
 }
-_CODE_CELL = re.compile(r"^\s*[A-Za-z]\d{2}(?:\.?\d{1,2})?\s*[†*+‡✱]?\s*$")
+_CODE_CELL = re.compile(r"\s*[A-Za-z][0-9]{2}(?:\.?[0-9]{1,2})?\s*[†*+‡✱]?\s*")  # matched in full
 
 
 def recognise(header: str) -> str | None:
@@ -101,7 +101,7 @@ def _columns_by_content(rows: list[list[Any]]) -> tuple[int, int] | None:
     best_code = None
     for i in range(width):
         values = [r[i] for r in rows if i < len(r) and r[i] not in (None, "")]
-        if values and sum(1 for v in values if _CODE_CELL.match(str(v))) >= 0.8 * len(values):
+        if values and sum(1 for v in values if _CODE_CELL.fullmatch(nfkc(str(v)))) >= 0.8 * len(values):
             best_code = i
             break
     if best_code is None:
@@ -118,6 +118,9 @@ def _columns_by_content(rows: list[list[Any]]) -> tuple[int, int] | None:
 def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[Any, Any]], str]:
     from python_calamine import CalamineWorkbook
 
+    from ksk_desktop.xlsx.guard import check_xlsx
+
+    check_xlsx(path)  # before the reader sees it: sizes, zip bomb, the cells' span
     try:
         wb = CalamineWorkbook.from_path(str(path))
         names = list(wb.sheet_names)

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from ksk_desktop.cccd import repair
-from ksk_desktop.cccd.personal_id import consistency_warnings, is_personal_id
+from ksk_desktop.cccd.personal_id import consistency_warnings, is_personal_id, normalise_personal_id
 from ksk_desktop.dates import show_date
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.text import fold, nfc
@@ -299,6 +299,9 @@ def _split(text: str, warnings: list[str]) -> list[str]:
 
 
 def _check_id(value: str) -> str:
+    value = normalise_personal_id(
+        value
+    )  # a full-width ０３１… (a wedge scanner behind a full-width IME) is 031…
     if is_personal_id(value):
         return value
     digits = sum(c in "0123456789" for c in value)

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from ksk_desktop.text import nfkc
+
 # The 63 pre-2025 province codes. After the 2025 mergers existing numbers keep their prefix, so every code
 # here (030 ex-Hải Dương as much as 031 Hải Phòng) is a valid prefix for a resident of new Hải Phòng.
 PROVINCES: dict[str, str] = {
@@ -110,6 +112,13 @@ class PersonalId:
 def is_personal_id(text: str) -> bool:
     """True for exactly 12 ASCII digits (``str.isdigit`` would also accept other scripts' digits)."""
     return _ID_RE.fullmatch(text) is not None
+
+
+def normalise_personal_id(text: str) -> str:
+    """A typed or scanned personal ID in the one form it is stored and compared in: NFKC (full-width digits
+    become ASCII: ``０３１…`` is ``031…``, so it cannot make a second person), surrounding blanks removed.
+    Check the result with :func:`is_personal_id`."""
+    return nfkc(text).strip()
 
 
 def split_id(text: str) -> PersonalId:

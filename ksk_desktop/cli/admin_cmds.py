@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ksk_desktop.cli.io import emit, new_password, paths_of, read_secret, session_command, user_password
+from ksk_desktop.errors import InvalidInput
 from ksk_desktop.security.roles import ROLE_LABELS, Role
 from ksk_desktop.station import audit, backup, security_policy, users
 from ksk_desktop.station.dbcheck import check_database
@@ -13,7 +14,9 @@ from ksk_desktop.station.dbcheck import check_database
 
 # -- users ----------------------------------------------------------------------------------------
 def _user_add(ctx, args) -> int:
-    row = users.add_user(ctx, args.name, args.role, new_password(args), args.full_name or "")
+    row = users.add_user(
+        ctx, args.name, args.role, new_password(args), args.full_name or "", args.licence or ""
+    )
     emit(
         args,
         {"ok": True, **row.to_json()},
@@ -30,6 +33,14 @@ def _user_list(ctx, args) -> int:
         for r in rows
     ]
     emit(args, [r.to_json() for r in rows], "\n".join(lines))
+    return 0
+
+
+def _user_edit(ctx, args) -> int:
+    if args.full_name is None and args.licence is None:
+        raise InvalidInput("Chọn điều cần sửa: --full-name và/hoặc --licence.")
+    row = users.edit_user(ctx, args.name, full_name=args.full_name, licence_no=args.licence)
+    emit(args, {"ok": True, **row.to_json()}, f"Đã sửa thông tin người dùng {row.username}.")
     return 0
 
 
@@ -104,8 +115,22 @@ def _audit_verify(ctx, args) -> int:
         human = f"Nhật ký truy cập toàn vẹn: {report.events} sự kiện, đầu chuỗi #{report.head_seq}."
     else:
         human = f"NHẬT KÝ BỊ CAN THIỆP: sự kiện đầu tiên sai là #{report.first_bad_seq}: {report.problem}."
+    if report.hub_alert:
+        human += (
+            f"\nCẢNH BÁO CỦA MÁY CHỦ: {report.hub_alert} (ghi nhận bằng: ksk sync acknowledge --reason …)"
+        )
     emit(args, report.to_json(), human)
-    return 0 if report.ok else 11
+    return 0 if report.ok and not report.hub_alert else 11
+
+
+def _audit_searched(ctx, args) -> int:
+    result = audit.who_searched(ctx, args.query)
+    lines = [f"#{e['seq']} {e['at']} {e['actor']} {e['action']}" for e in result["events"]]
+    human = f"Dấu vân tay {result['query']['fingerprint']}: {len(lines)} sự kiện." + "".join(
+        "\n" + line for line in lines
+    )
+    emit(args, result, human)
+    return 0
 
 
 def _db_check(ctx, args) -> int:
@@ -166,7 +191,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("name")
     p.add_argument("--role", required=True, choices=[r.value for r in Role])
     p.add_argument("--full-name")
+    p.add_argument("--licence", help="số chứng chỉ hành nghề (bác sĩ: cần để ký phiếu khám)")
     p.set_defaults(handler=session_command(_user_add))
+    p = user.add_parser("edit", parents=[common], help="sửa họ tên, số chứng chỉ hành nghề")
+    p.add_argument("name")
+    p.add_argument("--full-name")
+    p.add_argument("--licence", help="số chứng chỉ hành nghề (chuỗi rỗng: xóa)")
+    p.set_defaults(handler=session_command(_user_edit))
     p = user.add_parser("list", parents=[common], help="danh sách người dùng")
     p.set_defaults(handler=session_command(_user_list))
     p = user.add_parser("passwd", parents=[common, newpw], help="đổi mật khẩu")
@@ -203,6 +234,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     aud.add_parser("verify", parents=[common], help="kiểm tra chuỗi băm của nhật ký").set_defaults(
         handler=session_command(_audit_verify, record=False)
     )
+    p = aud.add_parser(
+        "searched",
+        parents=[common],
+        help="ai đã tìm, lọc hoặc xuất danh sách theo nội dung này (nhật ký chỉ giữ dấu vân tay của nó)",
+    )
+    p.add_argument("query", help="nội dung tìm kiếm cần tra (họ tên, số định danh, số điện thoại…)")
+    p.set_defaults(handler=session_command(_audit_searched))
 
     db = sub.add_parser("db", parents=[common], help="cơ sở dữ liệu").add_subparsers(
         dest="db_cmd", metavar="LỆNH"

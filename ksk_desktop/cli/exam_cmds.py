@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ksk_desktop.cli.io import emit, session_command
+from ksk_desktop.cli.io import emit, session_command, user_password
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.station.session import StationSession
 
@@ -77,7 +77,8 @@ def _exam_show(ctx: StationSession, args: argparse.Namespace) -> int:
 def _exam_sign(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.exams import signing
 
-    doc = signing.sign(ctx, args.id)
+    # The doctor's signing key opens with their own password: the one this command logged in with.
+    doc = signing.sign(ctx, args.id, user_password(args))
     emit(
         args,
         doc,
@@ -106,7 +107,9 @@ def _exam_amend(ctx: StationSession, args: argparse.Namespace) -> int:
     changes = dict(_set_value(item) for item in args.set or [])
     if not changes:
         raise InvalidInput("Phiếu điều chỉnh cần ít nhất một --set TRƯỜNG=GIÁ_TRỊ.")
-    doc = amendments.amend(ctx, args.id, args.reason, changes, confirm=args.confirm or [])
+    doc = amendments.amend(
+        ctx, args.id, args.reason, changes, confirm=args.confirm or [], password=user_password(args)
+    )
     emit(
         args,
         doc,
@@ -124,7 +127,9 @@ def _exam_keys(ctx: StationSession, args: argparse.Namespace) -> int:
         args,
         rows,
         "\n".join(
-            f"{k['key_id']}  {k['username']}  {k['full_name']}  Ed25519 {k['public_key']}" for k in rows
+            f"{k['key_id']}  {k['username']}  {k['full_name']}  Ed25519 {k['public_key']}"
+            + ("" if k["active"] else "  (đã thay)")
+            for k in rows
         )
         or "Chưa có khóa ký nào (khóa được tạo khi bác sĩ ký lần đầu).",
     )
@@ -185,7 +190,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("id")
     p.add_argument("--version", type=int, help="phiên bản (mặc định: mới nhất)")
     p.set_defaults(handler=session_command(_exam_show))
-    p = grp.add_parser("sign", parents=[common], help="bác sĩ ký phiếu khám")
+    p = grp.add_parser(
+        "sign", parents=[common], help="bác sĩ ký phiếu khám (khóa ký mở bằng mật khẩu của chính bác sĩ)"
+    )
     p.add_argument("id")
     p.set_defaults(handler=session_command(_exam_sign))
     p = grp.add_parser("verify", parents=[common], help="kiểm tra mã QR xác thực trên phiếu kết quả")

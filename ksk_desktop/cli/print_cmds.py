@@ -1,4 +1,5 @@
-"""``ksk print schedule|calllist|ticket``: the day schedule, a hamlet's call list and a queue ticket as PDFs."""
+"""``ksk print schedule|calllist|ticket|slip|referral|coverage``: the day schedule, a hamlet's call list, a queue
+ticket, a result slip, a referral slip and the year's coverage report as PDFs."""
 
 from __future__ import annotations
 
@@ -57,9 +58,17 @@ def _referral(ctx: StationSession, args: argparse.Namespace) -> int:
     return _done(args, print_referral(ctx, args.referral_id, Path(args.output)), "giấy chuyển tuyến")
 
 
+def _coverage(ctx: StationSession, args: argparse.Namespace) -> int:
+    from ksk_desktop.printing.jobs import print_coverage
+
+    return _done(args, print_coverage(ctx, args.year, Path(args.output)), f"báo cáo năm {args.year}")
+
+
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     grp = sub.add_parser(
-        "print", parents=[common], help="in ra PDF: lịch khám, danh sách mời, phiếu số thứ tự"
+        "print",
+        parents=[common],
+        help="in ra PDF: lịch khám, danh sách mời, phiếu số thứ tự, phiếu kết quả, báo cáo",
     )
     cmds = grp.add_subparsers(dest="print_cmd", metavar="LỆNH")
     cmds.required = True
@@ -85,6 +94,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("exam_id")
     p.add_argument("-o", "--output", required=True, help="tệp PDF cần tạo")
     p.set_defaults(handler=session_command(_slip))
+    p = cmds.add_parser(
+        "coverage", parents=[common], help="báo cáo kết quả khám trong năm: theo nhóm đối tượng và theo thôn"
+    )
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("-o", "--output", required=True, help="tệp PDF cần tạo")
+    p.set_defaults(handler=session_command(_coverage))
     p = cmds.add_parser("referral", parents=[common], help="giấy chuyển tuyến")
     p.add_argument("referral_id")
     p.add_argument("-o", "--output", required=True, help="tệp PDF cần tạo")

@@ -288,6 +288,20 @@ def _board(ctx: StationSession, args: argparse.Namespace) -> int:
     return 0
 
 
+def _calling(ctx: StationSession, args: argparse.Namespace) -> int:
+    from ksk_desktop.scheduling import calling
+
+    data = calling.now_calling(ctx, parse_date(args.date), args.site, upcoming=args.next)
+    said = [f"số {c.queue_no}" + (f" — {c.room}" if c.room else "") for c in data.called]
+    upcoming = ", ".join(str(n) for n in data.upcoming) or "không còn ai chờ"
+    human = [
+        f"Mời {said[0]}" if said else "Chưa gọi số nào.",
+        f"Tiếp theo: {upcoming} ({data.waiting} người đang chờ).",
+    ]
+    emit(args, data, "\n".join(human + [f"  đang khám: {x}" for x in said[1:]]))
+    return 0
+
+
 def _reconcile(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.scheduling import reconcile
 
@@ -335,8 +349,9 @@ def _board_step(step: str):  # noqa: ANN202 - an argparse handler
         from ksk_desktop.scheduling import board
 
         if step == "call":
-            a = board.start_exam(ctx, args.appointment)
-            human = f"Đã gọi {a['name']} (số thứ tự {a['queue_no']}) vào khám."
+            a = board.start_exam(ctx, args.appointment, room=args.room)
+            into = f" vào {args.room.strip()}" if args.room and args.room.strip() else " vào khám"
+            human = f"Đã gọi {a['name']} (số thứ tự {a['queue_no']}){into}."
         elif step == "requeue":
             a = board.return_to_queue(ctx, args.appointment)
             human = f"Đã trả {a['name']} về hàng chờ (số thứ tự {a['queue_no']})."
@@ -543,7 +558,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     ):
         p = grp.add_parser(step, parents=[common], help=text)
         p.add_argument("--appointment", required=True)
+        if step == "call":
+            p.add_argument(
+                "--room", help="phòng khám gọi vào, hiện trên màn hình gọi số (vd. “Phòng khám 1”)"
+            )
         p.set_defaults(handler=session_command(_board_step(step)))
+    p = grp.add_parser("calling", parents=[common], help="màn hình gọi số: số đang gọi, phòng, số tiếp theo")
+    p.add_argument("--date", default="today")
+    p.add_argument("--site")
+    p.add_argument("--next", type=int, default=5, help="bao nhiêu số tiếp theo (mặc định 5)")
+    p.set_defaults(handler=session_command(_calling))
     p = grp.add_parser("walkin", parents=[common], help="tiếp nhận khám ngoài lịch hôm nay")
     p.add_argument("--person", required=True)
     p.add_argument("--campaign")

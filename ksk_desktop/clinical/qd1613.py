@@ -435,6 +435,7 @@ def assess(m: Measurements) -> dict[str, Any]:
 
     criteria = [c for c in (fn(m) for fn in CRITERIA) if c is not None]
     indices = []
+    better_without_reason = []  # QĐ 1613: a doctor who classes an index better than its measurements says why
     for spec in data["indices"]:
         code = spec["code"]
         own = [c for c in criteria if c.index == code]
@@ -443,9 +444,9 @@ def assess(m: Measurements) -> dict[str, Any]:
         undetermined = [c.id for c in own if c.cls is None]
         doctor: DoctorClass | None = m.index_classes.get(code)
         if doctor and computed is not None and doctor.cls < computed and not doctor.reason:
-            raise InvalidMeasurement(
-                f"Chỉ số {spec['abbr']}: bác sĩ xếp loại {roman(doctor.cls)}, tốt hơn loại {roman(computed)} tính từ "
-                "số đo; cần ghi lý do (reason)."
+            better_without_reason.append(
+                f"{spec['label']}: bác sĩ xếp loại {roman(doctor.cls)} nhưng số đo cho loại {roman(computed)} "
+                "— ghi lý do"
             )
         if doctor:
             status, cls = "doctor", doctor.cls
@@ -472,6 +473,8 @@ def assess(m: Measurements) -> dict[str, Any]:
                 entry["reason"] = doctor.reason
         indices.append(entry)
 
+    if better_without_reason:
+        raise InvalidMeasurement("; ".join(better_without_reason) + ".")
     classed = [i["class"] for i in indices if i["class"] is not None]
     suggested_cls = max(classed) if classed else None
     missing = [i["code"] for i in indices if i["status"] in ("missing", "undetermined")]

@@ -32,6 +32,7 @@ class AppUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    licence_no: Mapped[str | None] = mapped_column(String(40))  # a doctor's practising licence number
 
 
 class AuditEvent(Base):
@@ -237,6 +238,8 @@ class Appointment(Base):
     rescheduled_from: Mapped[str | None] = mapped_column(ForeignKey("appointment.id"))
     note: Mapped[str | None] = mapped_column(String(400))
     checked_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    called_at: Mapped[datetime | None] = mapped_column(DateTime)  # called into an exam room (UTC)
+    room: Mapped[str | None] = mapped_column(String(60))  # the room it was called into, while in the exam
     created_by: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
@@ -287,6 +290,8 @@ class SyncState(Base):
     last_error_at: Mapped[datetime | None] = mapped_column(DateTime)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    hub_alert: Mapped[str | None] = mapped_column(Text)  # the hub saw the audit chain go backwards or change
+    hub_alert_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class SyncRemoteMerge(Base):
@@ -340,16 +345,23 @@ class ExamVersion(Base):
 
 
 class ExamSigningKey(Base):
-    """A doctor's Ed25519 key pair (raw keys, base64). The private key lives only inside the encrypted database."""
+    """A doctor's Ed25519 key pair (raw keys, base64). The private key is kept only wrapped with the doctor's own
+    password (``holder = "password"``, ``security.signer``): opening the database does not open it. A retired key
+    (``holder = "none"``: replaced after a password reset, or made before keys were wrapped) keeps only its public
+    half, so the signatures it made stay verifiable."""
 
     __tablename__ = "exam_signing_key"
     key_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     username: Mapped[str] = mapped_column(String(40))
     full_name: Mapped[str] = mapped_column(String(200))
+    licence_no: Mapped[str | None] = mapped_column(String(40))
     public_key: Mapped[str] = mapped_column(String(64))
-    private_key: Mapped[str] = mapped_column(String(64))
+    holder: Mapped[str] = mapped_column(String(20))
+    wrapped_private_key: Mapped[str | None] = mapped_column(Text)  # sealed JSON (security.sealing)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
+    retired_reason: Mapped[str | None] = mapped_column(String(40))
     __table_args__ = (Index("ix_exam_signing_key_user", "username", "active"),)
 
 

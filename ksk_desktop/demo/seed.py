@@ -28,6 +28,7 @@ DEMO_USERS = (
     ("bacsi", "doctor", "BS. Nguyễn Văn Minh"),
     ("letan", "reception", "ĐD. Trần Thị Lan"),
 )
+DEMO_LICENCES = {"bacsi": "000123/HP-CCHN", "truongtram": "000045/HP-CCHN"}  # synthetic
 BATCH = 5000
 
 
@@ -88,7 +89,7 @@ def create_demo(
     ctx = login(paths, "admin", DEMO_SECRET)
     try:
         for username, role, full_name in DEMO_USERS[1:]:
-            users.add_user(ctx, username, role, DEMO_SECRET, full_name)
+            users.add_user(ctx, username, role, DEMO_SECRET, full_name, DEMO_LICENCES.get(username, ""))
         added = add_people(ctx, n, seed, progress=progress)
         from ksk_desktop.scheduling.demo import seed_demo_schedule
 

@@ -24,10 +24,11 @@ is audited as ``exam.read`` / ``exam.save`` / ``exam.sign`` / ``exam.amend``, wi
 - ``plan.suggest_for(ctx, exam_id)`` → suggested ``referrals``/``followups``; ``plan.set_plan(ctx, exam_id,
   referrals, followups, expected_version=n)`` — the doctor confirms them (``section_versions["plan"]``);
   ``plan_rules`` holds what a plan may contain (follow-up kinds, urgencies) and the suggestions themselves.
-- ``signing.sign(ctx, exam_id) -> document`` — doctor only; ``errors.SigningBlocked`` carries ``missing`` and
-  ``unconfirmed``. ``signing.verify(ctx, exam_id)``, ``signing.verify_qr_text(doc)``, ``signing.verify_qr(ctx,
+- ``signing.sign(ctx, exam_id, password) -> document`` — doctor only, with their own password, which opens their
+  signing key (``keys.unlock``; a first signing makes the key and queues its registration at the hub);
+  ``errors.SigningBlocked`` carries ``missing`` and ``unconfirmed``. ``signing.verify(ctx, exam_id)``, ``signing.verify_qr_text(doc)``, ``signing.verify_qr(ctx,
   text)``.
-- ``amendments.amend(ctx, exam_id, reason, changes, sign=True)`` — a new version of a signed exam.
+- ``amendments.amend(ctx, exam_id, reason, changes, sign=True, password=...)`` — a new version of a signed exam.
 - ``records.list_exams(ctx, person_id=, exam_date=, status=)``, ``records.import_exam(ctx, data)``,
   ``keys.public_keys(ctx)``, ``followups.list_followups(...)``, ``followups.mark_done(ctx, id)``,
   ``referrals.get_referral(ctx, id)``.

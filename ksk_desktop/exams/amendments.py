@@ -33,6 +33,7 @@ def amend(
     *,
     confirm: list[str] | tuple[str, ...] = (),
     sign: Literal[True] = True,
+    password: str,
 ) -> dict[str, Any]: ...
 @overload
 def amend(
@@ -43,6 +44,7 @@ def amend(
     *,
     confirm: list[str] | tuple[str, ...] = (),
     sign: Literal[False],
+    password: str | None = None,
 ) -> ExamState: ...
 def amend(
     ctx: StationSession,
@@ -52,17 +54,22 @@ def amend(
     *,
     confirm: list[str] | tuple[str, ...] = (),
     sign: bool = True,
+    password: str | None = None,
 ) -> dict[str, Any] | ExamState:
     """Correct a signed exam: version n+1 with *changes* (field key → value, as in ``save_section``; also
     ``referrals``/``followups`` lists), ``amends_version`` n and the *reason*. Signed at once by default (the
-    amending doctor signs it); with ``sign=False`` it stays a draft to finish and sign later. Returns the document
-    (``sign=True``) or the draft's state."""
+    amending doctor signs it with the key their *password* opens); with ``sign=False`` it stays a draft to finish
+    and sign later. Returns the document (``sign=True``) or the draft's state."""
+    from ksk_desktop.exams import keys
     from ksk_desktop.exams.signing import sign_row
 
     ctx.require(Perm.EXAM_SIGN)
     reason = nfc(reason or "").strip()
     if not reason:
         raise InvalidInput("Phiếu điều chỉnh phải có lý do.")
+    if sign and not password:
+        raise InvalidInput("Nhập mật khẩu của bác sĩ để ký phiếu điều chỉnh.")
+    signer = keys.unlock(ctx, password) if sign and password else None
     with ctx.write() as s:
         prev = latest(s, exam_id)
         if prev.status != "signed":
@@ -107,6 +114,6 @@ def amend(
             exam_id,
             {"version": doc["version"], "amends_version": prev.version, "fields": sorted(changed)},
         )
-        if sign:
-            return sign_row(ctx, s, row)
+        if signer is not None:
+            return sign_row(ctx, s, row, signer)
         return state(ctx, row, doc, person, error)

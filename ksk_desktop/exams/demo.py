@@ -11,14 +11,14 @@ from sqlalchemy import select
 
 from ksk_desktop.dates import age_on
 from ksk_desktop.db.models import Appointment, ExamDay, Person
-from ksk_desktop.exams import document, plan_rules
+from ksk_desktop.exams import document, keys, plan_rules
 from ksk_desktop.exams.forms import default_form, load_form
 from ksk_desktop.exams.records import apply_values, insert_version, recompute
 from ksk_desktop.exams.signing import sign_row
 from ksk_desktop.ids import new_id
 from ksk_desktop.people import consent
 from ksk_desktop.scheduling import status as st
-from ksk_desktop.security.roles import Perm
+from ksk_desktop.security.signer import Signer
 from ksk_desktop.station.lifecycle import login
 from ksk_desktop.station.paths import StationPaths
 from ksk_desktop.station.session import StationSession
@@ -131,6 +131,7 @@ def _rows(doctor: StationSession) -> list[tuple[Appointment, Person, date]]:
 
 def _sign_new(
     doctor: StationSession,
+    signer: Signer,
     s,
     rng: random.Random,
     person: Person,
@@ -160,16 +161,19 @@ def _sign_new(
     row = insert_version(doctor, s, doc)
     doctor.audit(s, "exam.save", "exam", doc["id"], {"version": 1, "created": True, "demo": True})
     s.flush()
-    sign_row(doctor, s, row)
+    sign_row(doctor, s, row, signer)
 
 
-def sign_synthetic_exams(doctor: StationSession, person_ids: list[str], day: date, seed: int = 7) -> int:
-    """Signed exams with synthetic values for *person_ids* on *day*, in one transaction (benchmarks)."""
-    doctor.require(Perm.EXAM_SIGN)
+def sign_synthetic_exams(
+    doctor: StationSession, password: str, person_ids: list[str], day: date, seed: int = 7
+) -> int:
+    """Signed exams with synthetic values for *person_ids* on *day*, in one transaction (benchmarks); *password*
+    is the doctor's, which opens their signing key."""
+    signer = keys.unlock(doctor, password)
     rng = random.Random(seed)
     with doctor.write() as s:
         for person_id in person_ids:
-            _sign_new(doctor, s, rng, s.get_one(Person, person_id), None, day)
+            _sign_new(doctor, signer, s, rng, s.get_one(Person, person_id), None, day)
     return len(person_ids)
 
 
@@ -177,7 +181,7 @@ def seed_demo_exams(paths: StationPaths, username: str, password: str, seed: int
     """Create the demo's exams as the demo doctor *username*; returns ``{"signed", "drafts"}``."""
     doctor = login(paths, username, password)
     try:
-        doctor.require(Perm.EXAM_SIGN)
+        signer = keys.unlock(doctor, password)
         rng = random.Random(seed)
         signed = drafts = 0
         rows = _rows(doctor)
@@ -205,7 +209,7 @@ def seed_demo_exams(paths: StationPaths, username: str, password: str, seed: int
                     )
                     drafts += 1
                     continue
-                _sign_new(doctor, s, rng, person, appt.id, day)
+                _sign_new(doctor, signer, s, rng, person, appt.id, day)
                 signed += 1
         return {"signed": signed, "drafts": drafts}
     finally:

@@ -27,11 +27,16 @@ class SigningBlocked(KskError):
     exit_code = 17
 
     def __init__(
-        self, message: str, missing: list[dict] | None = None, unconfirmed: list[dict] | None = None
+        self,
+        message: str,
+        missing: list[dict] | None = None,
+        unconfirmed: list[dict] | None = None,
+        errors: list[str] | None = None,
     ) -> None:
         super().__init__(message)
         self.missing = missing or []
         self.unconfirmed = unconfirmed or []
+        self.errors = errors or []
 
 
 class InvalidSignature(KskError):
@@ -42,3 +47,10 @@ class InvalidSignature(KskError):
 
 class UnknownDiagnosis(InvalidInput):
     """An ICD-10 code that is not in the catalogue."""
+
+
+class SigningKeyUnavailable(KskError):
+    """The doctor's signing key cannot be opened or made: no licence number on record, or a key that the
+    password that opens the account does not open."""
+
+    exit_code = 19

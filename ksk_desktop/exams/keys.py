@@ -1,63 +1,198 @@
-"""Doctors' Ed25519 signing keys: one per doctor, made on first signing; the private key is kept only inside the
-encrypted database; public keys are exportable (``ksk exam keys``) so anyone can check a signed exam."""
+"""Doctors' Ed25519 signing keys: one active key per doctor, made the first time they sign and wrapped with their
+own password (``security.signer``). Opening the database does not open a key: signing asks for the doctor's
+password, so nobody else — no other staff member, no administrator — can sign in their name.
+
+- A password change (the doctor's own, proving the current password) re-wraps the key: same key pair.
+- A password reset (by a manager, or with the recovery key) cannot open the old key: it is retired — its
+  private half erased, its public half kept so the signatures it made stay verifiable — and the doctor gets a
+  new key pair the next time they sign.
+- A new key is registered at the hub (a ``doctor_key`` outbox item, in the transaction that makes it): the hub
+  accepts an exam only with a signature by a key registered from this station.
+
+Public keys are exportable (``ksk exam keys``) so anyone can check a signed exam.
+"""
 
 from __future__ import annotations
 
 import base64
-import hashlib
+import json
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ksk_desktop.db.models import ExamSigningKey
+from ksk_desktop import outbox
+from ksk_desktop.db.models import AppUser, ExamSigningKey, Station
+from ksk_desktop.errors import AuthenticationFailed, KskError
+from ksk_desktop.exams import key_registration
+from ksk_desktop.exams.errors import SigningKeyUnavailable
 from ksk_desktop.security.roles import Perm
-from ksk_desktop.station.session import CurrentUser, StationSession
+from ksk_desktop.security.signer import (
+    HOLDER_NONE,
+    HOLDER_PASSWORD,
+    Signer,
+    SoftwareSigner,
+    key_id_of,
+    load_public,
+    public_raw,
+    unwrap_private_key,
+    wrap_private_key,
+)
+from ksk_desktop.station.session import StationSession
+
+RETIRED_RESET = "password_reset"  # a manager or the recovery key set a new password: the old key is lost
+RETIRED_UNOPENABLE = "unopenable"  # the key opened with neither the old nor the new password
 
 
-def key_id_of(public_raw: bytes) -> str:
-    """The key id: the first 16 bytes of SHA-256 of the raw public key, in hex."""
-    return hashlib.sha256(public_raw).hexdigest()[:32]
+def _aad(station_id: str, key_id: str, username: str) -> bytes:
+    """Binds a wrapped key to its station, its id and its doctor: a blob copied to another row does not open."""
+    return f"ksk-signing-key|{station_id}|{key_id}|{username}".encode()
 
 
-def signing_key(s: Session, user: CurrentUser, now: datetime) -> tuple[str, Ed25519PrivateKey]:
-    """The user's active key (key id, private key), generated and stored in this transaction if there is none."""
-    row = s.scalars(
-        select(ExamSigningKey).where(
-            ExamSigningKey.username == user.username, ExamSigningKey.active.is_(True)
-        )
+def _active(s: Session, username: str) -> ExamSigningKey | None:
+    return s.scalars(
+        select(ExamSigningKey).where(ExamSigningKey.username == username, ExamSigningKey.active.is_(True))
     ).first()
-    if row is not None:
-        return row.key_id, Ed25519PrivateKey.from_private_bytes(base64.b64decode(row.private_key))
-    private = Ed25519PrivateKey.generate()
-    public_raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    private_raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-    key_id = key_id_of(public_raw)
-    s.add(
-        ExamSigningKey(
-            key_id=key_id,
-            username=user.username,
-            full_name=user.full_name,
-            public_key=base64.b64encode(public_raw).decode(),
-            private_key=base64.b64encode(private_raw).decode(),
-            created_at=now,
-            active=True,
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat(timespec="seconds") + "Z"
+
+
+def unlock(ctx: StationSession, password: str) -> Signer:
+    """The logged-in doctor's signer, opened with their *password* (Perm.EXAM_SIGN). A doctor without an active
+    key gets a new key pair here, wrapped with that password and queued for registration at the hub.
+
+    A wrong password counts toward the account's lock-out, as at login; a locked account cannot sign."""
+    ctx.require(Perm.EXAM_SIGN)
+    username = ctx.user.username
+    ctx.keystore.check_not_locked(username)
+    with ctx.read() as s:
+        row = _active(s, username)
+        if row is not None:
+            s.expunge(row)
+    if row is None:
+        return _create(ctx, password)
+    if row.holder != HOLDER_PASSWORD or not row.wrapped_private_key:
+        raise SigningKeyUnavailable("Khóa ký của bác sĩ không mở được bằng mật khẩu trên máy này.")
+    blob = json.loads(row.wrapped_private_key)
+    private = unwrap_private_key(blob, password, _aad(ctx.keystore.station_id, row.key_id, username))
+    if private is None:
+        # Not the key's password. Is it the account's? Asking the key slot counts the failure toward lock-out
+        # and raises for a wrong password; a right one means a password change was cut short (see rewrap).
+        _check_account_password(ctx, password)
+        raise SigningKeyUnavailable(
+            "Khóa ký chưa mở được bằng mật khẩu hiện tại: lần đổi mật khẩu trước chưa hoàn tất. Hãy đổi mật khẩu "
+            "lại, nhập đúng mật khẩu mới đã chọn lần trước, rồi ký."
         )
+    return SoftwareSigner(row.key_id, username, private)
+
+
+def _check_account_password(ctx: StationSession, password: str) -> None:
+    """Raise unless *password* opens the user's key slot; a failure counts toward lock-out, as at login."""
+    username = ctx.user.username
+    ctx.keystore.reload()
+    try:
+        ctx.keystore.unwrap_with_password(username, password)
+    except AuthenticationFailed:
+        left = max(0, ctx.keystore.policy.max_failures - ctx.keystore.failures(username))
+        raise AuthenticationFailed(
+            f"Mật khẩu không đúng: phiếu chưa được ký. Còn {left} lần thử trước khi tài khoản bị tạm khóa."
+        ) from None
+
+
+def _create(ctx: StationSession, password: str) -> SoftwareSigner:
+    username = ctx.user.username
+    with ctx.read() as s:
+        licence = s.scalar(select(AppUser.licence_no).where(AppUser.username == username))
+        station_code = s.scalars(select(Station.code)).one()
+    if not licence:
+        raise SigningKeyUnavailable(
+            f"Tài khoản bác sĩ {username} chưa có số chứng chỉ hành nghề: nhờ trưởng trạm hoặc quản trị viên "
+            "bổ sung vào hồ sơ người dùng rồi ký lại."
+        )
+    _check_account_password(ctx, password)  # the key is wrapped with it: it must be the account's
+    private = Ed25519PrivateKey.generate()
+    raw = public_raw(private)
+    key_id = key_id_of(raw)
+    blob = wrap_private_key(private, password, _aad(ctx.keystore.station_id, key_id, username))
+    now = ctx.clock.utcnow()
+    registration = key_registration.build(
+        public_raw=raw,
+        station_code=station_code,
+        username=username,
+        full_name=ctx.user.full_name,
+        licence_no=licence,
+        created_at=_iso(now),
+        sign=private.sign,
     )
-    s.flush()
-    return key_id, private
+    with ctx.write() as s:
+        if _active(s, username) is not None:  # made meanwhile in another window: sign with that one
+            raise KskError("Khóa ký vừa được tạo ở một cửa sổ khác. Hãy ký lại.")
+        s.add(
+            ExamSigningKey(
+                key_id=key_id,
+                username=username,
+                full_name=ctx.user.full_name,
+                licence_no=licence,
+                public_key=base64.b64encode(raw).decode(),
+                holder=HOLDER_PASSWORD,
+                wrapped_private_key=json.dumps(blob),
+                created_at=now,
+                active=True,
+            )
+        )
+        outbox.enqueue(s, key_registration.KIND, key_id, registration, 1)
+        ctx.audit(s, "exam.key.create", "exam_signing_key", key_id, {"username": username})
+    return SoftwareSigner(key_id, username, private)
+
+
+def rewrap(
+    s: Session, station_id: str, username: str, current_password: str, new_password: str, now: datetime
+) -> str | None:
+    """Inside a user's own password change: their active key re-wrapped under *new_password* (same key pair).
+
+    The change writes the database before the key slot; if it was cut short in between, the key already opens
+    with the new password and the slot still with the old one: doing the change again with the same new password
+    finishes it. A key that opens with neither is retired (the next signing makes a new one). Returns what
+    happened: ``"rewrapped"``, ``"retired"`` or None (no key)."""
+    row = _active(s, username)
+    if row is None or row.holder != HOLDER_PASSWORD or not row.wrapped_private_key:
+        return None
+    blob = json.loads(row.wrapped_private_key)
+    aad = _aad(station_id, row.key_id, username)
+    private = unwrap_private_key(blob, current_password, aad) or unwrap_private_key(blob, new_password, aad)
+    if private is None:
+        retire(s, username, RETIRED_UNOPENABLE, now)
+        return "retired"
+    row.wrapped_private_key = json.dumps(wrap_private_key(private, new_password, aad))
+    return "rewrapped"
+
+
+def retire(s: Session, username: str, reason: str, now: datetime) -> list[str]:
+    """Retire every key of *username* that still holds a private half (a password reset: nobody can open it any
+    more). The public keys stay, so old signatures verify. Returns the retired key ids."""
+    rows = s.scalars(
+        select(ExamSigningKey).where(
+            ExamSigningKey.username == username,
+            or_(ExamSigningKey.active.is_(True), ExamSigningKey.wrapped_private_key.is_not(None)),
+        )
+    ).all()
+    for r in rows:
+        r.active, r.holder, r.wrapped_private_key = False, HOLDER_NONE, None
+        r.retired_at, r.retired_reason = now, reason
+    return [r.key_id for r in rows]
 
 
 def public_key(s: Session, key_id: str) -> Ed25519PublicKey | None:
     row = s.get(ExamSigningKey, key_id)
-    return Ed25519PublicKey.from_public_bytes(base64.b64decode(row.public_key)) if row else None
+    return load_public(base64.b64decode(row.public_key)) if row else None
 
 
 def public_keys(ctx: StationSession) -> list[dict]:
     """Every doctor's public key: ``{"key_id", "username", "full_name", "algorithm", "public_key" (base64 raw),
-    "created_at", "active"}``."""
+    "created_at", "active", "licence_no", "retired_at", "retired_reason"}``."""
     ctx.require(Perm.PERSON_READ)
     with ctx.read() as s:
         rows = s.scalars(select(ExamSigningKey).order_by(ExamSigningKey.username, ExamSigningKey.created_at))
@@ -70,6 +205,9 @@ def public_keys(ctx: StationSession) -> list[dict]:
                 "public_key": r.public_key,
                 "created_at": r.created_at.isoformat(),
                 "active": r.active,
+                "licence_no": r.licence_no,
+                "retired_at": r.retired_at.isoformat() if r.retired_at else None,
+                "retired_reason": r.retired_reason,
             }
             for r in rows
         ]

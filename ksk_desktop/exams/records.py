@@ -66,7 +66,7 @@ def recompute(doc: dict, form: FormDef, person: Person) -> str | None:
     """Refresh the assessment and the class in *doc*; returns the reason it cannot be classified, if any."""
     assessment, error = validation.assess(doc, form, person.sex, person.birth_date, person.birth_year)
     doc["assessment"] = assessment
-    doc["health_class"] = validation.health_class(doc)
+    doc["health_class"] = validation.health_class(doc, form, error)
     return error
 
 
@@ -103,9 +103,14 @@ class ExamState(Shape):
     edit_seq: int  # every save counts one
     section_versions: dict[str, int]  # section → saves of it: the expected_version of the next save
     missing_required: list[dict[str, Any]]  # {"key", "label", "section", "section_title"} still empty
-    unconfirmed: list[dict[str, Any]]  # {"field", "message"} of implausible values not confirmed
+    unconfirmed: list[
+        dict[str, Any]
+    ]  # {"field", "label", "value", "message"} of implausible values not confirmed
     errors: list[str]  # what else blocks signing
     can_sign: bool
+    open_indices: list[
+        str
+    ]  # QĐ 1613 indices still to class (their names): while any is, the class is not known
 
 
 _UNKNOWN = "?"
@@ -121,6 +126,8 @@ def state(
         error = None
         if doc["status"] == "draft":
             _, error = validation.assess(doc, form, person.sex, person.birth_date, person.birth_year)
+    if doc["status"] == "draft":  # a draft saved under older rules shows its class as they stand now
+        doc = {**doc, "health_class": validation.health_class(doc, form, error)}
     todo = (
         validation.problems(doc, form, person.sex, error)
         if doc["status"] == "draft"
@@ -134,6 +141,9 @@ def state(
         unconfirmed=todo["unconfirmed"],
         errors=todo["errors"],
         can_sign=doc["status"] == "draft" and not any(todo.values()) and ctx.can(Perm.EXAM_SIGN),
+        open_indices=validation.open_indices(doc, form)
+        if doc["status"] == "draft" and ctx.can(Perm.HEALTH_READ)
+        else [],
     )
 
 

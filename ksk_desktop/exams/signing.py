@@ -1,6 +1,6 @@
 """Sign-off: a doctor signs a complete draft with Ed25519 over the canonical JSON of the exam document (without
-its ``signature``); the version becomes immutable. Verification of a stored exam and of the QR text printed on the
-result slip.
+its ``signature``), with their own key opened by their password (``keys.unlock``); the version becomes
+immutable. Verification of a stored exam and of the QR text printed on the result slip.
 
 QR text format (no health data)::
 
@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
 from ksk_desktop.db.models import Appointment, ExamVersion
+from ksk_desktop.errors import PermissionDenied
 from ksk_desktop.exams import document, keys, validation
 from ksk_desktop.exams.errors import InvalidSignature, SigningBlocked
 from ksk_desktop.exams.forms import load_form
 from ksk_desktop.security.roles import Perm
+from ksk_desktop.security.signer import Signer
 from ksk_desktop.station.session import StationSession
 
 QR_PREFIX = "KSK1"
@@ -34,7 +36,16 @@ def _unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _value(u: dict) -> str:
+    value = u.get("value")
+    if value is None:
+        return u["label"]
+    shown = str(value).replace(".", ",") if isinstance(value, float) else str(value)
+    return f"{u['label']} {shown}"
+
+
 def _blocked_message(todo: dict) -> str:
+    """One line, in the form's words: what is missing, what waits for confirmation, what else is wrong."""
     parts = []
     if todo["missing_required"]:
         by_section: dict[str, list[str]] = {}
@@ -43,8 +54,8 @@ def _blocked_message(todo: dict) -> str:
         names = "; ".join(f"{title}: {', '.join(labels)}" for title, labels in by_section.items())
         parts.append(f"còn thiếu {len(todo['missing_required'])} trường bắt buộc ({names})")
     if todo["unconfirmed"]:
-        parts.append("cần xác nhận giá trị bất thường: " + ", ".join(u["field"] for u in todo["unconfirmed"]))
-    parts.extend(todo["errors"])
+        parts.append("cần xác nhận giá trị bất thường: " + ", ".join(_value(u) for u in todo["unconfirmed"]))
+    parts.extend(e.rstrip(".") for e in todo["errors"])
     return "Chưa ký được phiếu khám: " + "; ".join(parts) + "."
 
 
@@ -59,11 +70,18 @@ def _mark_examined(ctx: StationSession, s: Session, appointment_id: str | None) 
         appts.change(ctx, s, appt, "appointment.examined", {"by_exam_sign": True}, status=st.EXAMINED)
 
 
-def sign_row(ctx: StationSession, s: Session, row: ExamVersion, *, signed_at: datetime | None = None) -> dict:
-    """Sign the draft *row* inside the caller's transaction: checks, signature, immutable status, referral and
-    follow-up rows, outbox (``exam`` or ``amendment``), appointment examined, audit. Returns the document."""
+def sign_row(
+    ctx: StationSession, s: Session, row: ExamVersion, signer: Signer, *, signed_at: datetime | None = None
+) -> dict:
+    """Sign the draft *row* with *signer* (the logged-in doctor's, from ``keys.unlock``) inside the caller's
+    transaction: checks, signature, immutable status, referral and follow-up rows, outbox (``exam`` or
+    ``amendment``), appointment examined, audit. Returns the document."""
     from ksk_desktop.exams import followups, referrals
     from ksk_desktop.exams.records import person_of, recompute
+
+    ctx.require(Perm.EXAM_SIGN)
+    if signer.username != ctx.user.username:
+        raise PermissionDenied("Chỉ bác sĩ đang đăng nhập mới ký được bằng khóa của mình.")
 
     doc = document.loads(row.document)
     form = load_form(row.form, row.form_version)
@@ -71,8 +89,10 @@ def sign_row(ctx: StationSession, s: Session, row: ExamVersion, *, signed_at: da
     error = recompute(doc, form, person)
     todo = validation.problems(doc, form, person.sex, error)
     if any(todo.values()):
-        raise SigningBlocked(_blocked_message(todo), todo["missing_required"], todo["unconfirmed"])
-    key_id, private = keys.signing_key(s, ctx.user, ctx.clock.utcnow())
+        raise SigningBlocked(
+            _blocked_message(todo), todo["missing_required"], todo["unconfirmed"], todo["errors"]
+        )
+    key_id = signer.key_id
     at = (signed_at or ctx.clock.now()).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     doc.update(
         status="signed",
@@ -82,7 +102,7 @@ def sign_row(ctx: StationSession, s: Session, row: ExamVersion, *, signed_at: da
         signer_key_id=key_id,
         signature=None,
     )
-    doc["signature"] = base64.b64encode(private.sign(document.signed_bytes(doc))).decode()
+    doc["signature"] = base64.b64encode(signer.sign(document.signed_bytes(doc))).decode()
     row.document = document.dumps(doc)
     row.health_class = doc["health_class"]
     row.status, row.signed_by, row.signed_at = "signed", ctx.user.username, at
@@ -105,14 +125,16 @@ def sign_row(ctx: StationSession, s: Session, row: ExamVersion, *, signed_at: da
     return doc
 
 
-def sign(ctx: StationSession, exam_id: str) -> dict:
-    """Sign the exam's draft as the logged-in doctor (Perm.EXAM_SIGN). Raises ``SigningBlocked`` with the list of
-    what is missing, ``ExamSigned`` if it is already signed. Returns the signed document."""
+def sign(ctx: StationSession, exam_id: str, password: str) -> dict:
+    """Sign the exam's draft as the logged-in doctor (Perm.EXAM_SIGN) with their key, opened by their *password*.
+    Raises ``AuthenticationFailed`` for a wrong password, ``SigningBlocked`` with the list of what is missing,
+    ``ExamSigned`` if it is already signed. Returns the signed document."""
     from ksk_desktop.exams.records import editable_draft
 
     ctx.require(Perm.EXAM_SIGN)
+    signer = keys.unlock(ctx, password)  # the slow part (Argon2id), before the write transaction
     with ctx.write() as s:
-        return sign_row(ctx, s, editable_draft(s, exam_id))
+        return sign_row(ctx, s, editable_draft(s, exam_id), signer)
 
 
 def check_document(s: Session, doc: dict) -> str | None:

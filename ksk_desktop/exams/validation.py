@@ -11,6 +11,7 @@ from typing import Any
 
 from ksk_desktop.clinical import classify
 from ksk_desktop.clinical.measurements import NUMERIC_FIELDS, InvalidMeasurement, parse_class
+from ksk_desktop.clinical.qd1613 import roman
 from ksk_desktop.dates import age_on, parse_date
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.exams.diagnoses import check_codes, check_diagnoses
@@ -163,16 +164,54 @@ def assess(
         return None, error
 
 
-def health_class(doc: dict) -> int | None:
-    """The exam's class: the doctor's choice, else the suggested class (QĐ 1613: the worst index)."""
+def _qd1613(doc: dict) -> dict:
+    return (doc.get("assessment") or {}).get("qd1613") or {}
+
+
+def open_indices(doc: dict, form: FormDef) -> list[str]:
+    """The QĐ 1613 indices this form classes that are not classed yet, by name (``["Mắt", "Tai mũi họng"]``),
+    in the decree's order; empty when QĐ 1613 does not apply (under 15: the doctor chooses the class)."""
+    qd = _qd1613(doc)
+    if not qd.get("applicable"):
+        return []
+    classed_here = {f.feeds for f in form.fields.values() if f.feeds}
+    by_doctor = {  # an index the doctor classed on the form (even while that class waits for its reason)
+        f.feeds
+        for f in form.fields.values()
+        if f.type == "class" and f.feeds and doc["values"].get(f.key) is not None
+    }
+    return [
+        ix["label"]
+        for ix in qd.get("indices") or []
+        if ix["code"] in classed_here - by_doctor and ix["status"] in ("missing", "undetermined", "partial")
+    ]
+
+
+def class_known(doc: dict, form: FormDef) -> bool:
+    """Whether the measurements and the doctor's index classes settle the class (QĐ 1613: the worst index):
+    every index the form classes is classed and no value waits for its confirmation. Until then an unfinished
+    form has no class — "Loại V" of the one index measured so far is not the person's class."""
+    qd = _qd1613(doc)
+    if not qd.get("applicable"):
+        return True
+    pending = any(c.get("status") == "pending" for c in qd.get("criteria") or [])
+    return not pending and not open_indices(doc, form)
+
+
+def health_class(doc: dict, form: FormDef, assessment_error: str | None = None) -> int | None:
+    """The exam's class: the doctor's choice, else the suggested class (QĐ 1613: the worst index) once every
+    index is classed and the doctor's classes stand (*assessment_error*: one of them waits for its reason);
+    None while it is not known yet."""
     chosen = class_of(doc["values"].get("conclusion.health_class"))
-    qd = (doc.get("assessment") or {}).get("qd1613") or {}
+    qd = _qd1613(doc)
     if not qd.get("applicable"):
         return chosen
     final = (qd.get("final") or {}).get("class")
     suggested = (qd.get("suggested") or {}).get("class")
     if chosen is not None and chosen != suggested and not doc.get("health_class_reason"):
         return chosen  # signing is blocked until the reason is written (see problems)
+    if chosen is None and (assessment_error or not class_known(doc, form)):
+        return None
     return final if final is not None else chosen
 
 
@@ -224,14 +263,40 @@ def missing_required(doc: dict, form: FormDef, sex: str | None) -> list[dict]:
     return out
 
 
+def _label(form: FormDef, key: str) -> str:
+    f = form.fields.get(key)
+    if f is not None:
+        return f.label
+    spec = NUMERIC_FIELDS.get(key)
+    return spec.label if spec is not None else key
+
+
 def problems(doc: dict, form: FormDef, sex: str | None, assessment_error: str | None) -> dict[str, Any]:
-    """Everything that blocks signing: ``{"missing_required", "unconfirmed", "errors"}``."""
+    """Everything that blocks signing: ``{"missing_required", "unconfirmed", "errors"}``, in clinical words (the
+    index and field names of the form, never its internal keys)."""
+    missing = missing_required(doc, form, sex)
+    unconfirmed = [
+        {
+            "field": w["field"],
+            "label": _label(form, w["field"]),
+            "value": w.get("value"),
+            "message": w["message"],
+        }
+        for w in warnings(doc, form)
+        if not w["confirmed"]
+    ]
     errors = []
     if assessment_error:
         errors.append(assessment_error)
-    elif doc["health_class"] is None:
-        errors.append("Chưa có phân loại sức khỏe: nhập đủ các chỉ số hoặc bác sĩ chọn loại.")
-    qd = (doc.get("assessment") or {}).get("qd1613") or {}
+    elif doc["health_class"] is None and not missing and not unconfirmed:
+        still = open_indices(doc, form)
+        errors.append(
+            f"Chưa xếp được loại sức khỏe: {', '.join(still)} chưa được xếp loại — xếp loại từng chỉ số hoặc "
+            "bác sĩ chọn loại sức khỏe."
+            if still
+            else "Chưa có phân loại sức khỏe: nhập đủ các chỉ số hoặc bác sĩ chọn loại."
+        )
+    qd = _qd1613(doc)
     chosen = class_of(doc["values"].get("conclusion.health_class"))
     suggested = (qd.get("suggested") or {}).get("class") if qd.get("applicable") else None
     if (
@@ -240,12 +305,8 @@ def problems(doc: dict, form: FormDef, sex: str | None, assessment_error: str | 
         and chosen != suggested
         and not doc.get("health_class_reason")
     ):
-        errors.append("Bác sĩ chọn loại sức khỏe khác loại gợi ý: phải ghi lý do.")
-    unconfirmed = [
-        {"field": w["field"], "message": w["message"]} for w in warnings(doc, form) if not w["confirmed"]
-    ]
-    return {
-        "missing_required": missing_required(doc, form, sex),
-        "unconfirmed": unconfirmed,
-        "errors": errors,
-    }
+        errors.append(
+            f"Phân loại sức khỏe: bác sĩ chọn loại {roman(chosen)} nhưng các chỉ số cho loại "
+            f"{roman(suggested)} — ghi lý do."
+        )
+    return {"missing_required": missing, "unconfirmed": unconfirmed, "errors": errors}

@@ -6,7 +6,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ksk_desktop.fsio import write_via_temp
+from ksk_desktop.fsio import write_private
+from ksk_desktop.xlsx.writer import Cell, Workbook
 
 
 def default_report_path(source: Path, local_now: datetime) -> Path:
@@ -21,23 +22,15 @@ def write_report(
     dest: Path | None = None,
     *,
     local_now: datetime,
+    journal: Path | None = None,
 ) -> Path:
-    import openpyxl
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.worksheet.worksheet import Worksheet
-
+    """Write the report (built in memory; every text cell inert: the rows come from an outside file) to *dest*
+    or beside *source*. *journal*: the station's journal of files being written (``StationPaths.pending``)."""
     dest = Path(dest) if dest else default_report_path(source, local_now)
-    wb = openpyxl.Workbook(write_only=False)
-    ws = wb.active
-    assert isinstance(ws, Worksheet)  # a new workbook has one worksheet
-    ws.title = "Dòng bị loại"
-    ws.append(["Dòng trong tệp gốc", "Lý do", *headers])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    red = PatternFill("solid", fgColor="FFF2CC")
-    for number, cells, reason in rows:
-        ws.append([number, reason, *[c.isoformat() if hasattr(c, "isoformat") else c for c in cells]])
-        ws.cell(row=ws.max_row, column=2).fill = red
-    ws.column_dimensions["B"].width = 48
-    ws.freeze_panes = "C2"
-    return write_via_temp(dest, wb.save)
+    wb = Workbook()
+    with wb.sheet("Dòng bị loại", widths={2: 48}, freeze="C2") as ws:
+        ws.append([Cell(h, bold=True) for h in ("Dòng trong tệp gốc", "Lý do", *headers)])
+        for number, cells, reason in rows:
+            raw = [c.isoformat() if hasattr(c, "isoformat") else c for c in cells]
+            ws.append([number, Cell(reason, highlight=True), *raw])
+    return write_private(dest, wb.to_bytes(), journal=journal)

@@ -217,7 +217,14 @@ def import_people(
         progress(counts.written, counts.written)
     if rejected:
         result.report = str(
-            write_report(path, table.headers, rejected, report_path, local_now=ctx.clock.local_now())
+            write_report(
+                path,
+                table.headers,
+                rejected,
+                report_path,
+                local_now=ctx.clock.local_now(),
+                journal=ctx.paths.pending,
+            )
         )
     result.seconds = round(time.perf_counter() - started, 2)
     return result

@@ -13,6 +13,7 @@ from typing import Any
 
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.text import fold, nfc
+from ksk_desktop.xlsx.guard import MAX_FILE_BYTES, check_xlsx
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
@@ -83,6 +84,11 @@ def _decode(raw: bytes, name: str) -> str:
 
 
 def _csv_rows(path: Path) -> tuple[list[list[Any]], None, int]:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ImportFileError(
+            f"Tệp {path.name} quá lớn để nhập ({size // (1024 * 1024)} MB; tối đa {MAX_FILE_BYTES // (1024 * 1024)} MB)."
+        )
     text = _decode(path.read_bytes(), path.name)
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
@@ -94,9 +100,11 @@ def _csv_rows(path: Path) -> tuple[list[list[Any]], None, int]:
 
 
 def _xlsx_rows(path: Path) -> tuple[Iterator[list[Any]], str, int]:
-    # calamine (Rust) reads a 100,000-row sheet in about a second and a half; openpyxl needs over ten.
+    # calamine (Rust) reads a 100,000-row sheet in about a second and a half; openpyxl needs over ten. It
+    # trusts the file, so the file is checked first (sizes, zip bomb, the cells' span): UnsafeWorkbook.
     from python_calamine import CalamineWorkbook
 
+    check_xlsx(path)
     try:
         wb = CalamineWorkbook.from_path(str(path))
         sheets = [wb.get_sheet_by_name(name) for name in wb.sheet_names]

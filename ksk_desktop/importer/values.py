@@ -6,18 +6,20 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ksk_desktop.dates import show_date
 from ksk_desktop.people.persons import sex_code
-from ksk_desktop.text import nfc
+from ksk_desktop.redact import tail
+from ksk_desktop.text import is_ascii_digits, nfc, nfkc
 
 EXCEL_EPOCH = date(1899, 12, 30)
-_YEAR = re.compile(r"\d{4}")
-_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{4})")
-_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})")
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
+# Dates and identifiers: ASCII digits only, on text put in NFKC first (full-width digits become ASCII; \d would
+# take any script's digits). A name is refused if it holds a digit of any script: \d on purpose.
+_YEAR = re.compile(r"[0-9]{4}")
+_MONTH_YEAR = re.compile(r"([0-9]{1,2})[/.\-]([0-9]{4})")
+_DMY = re.compile(r"([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{2,4})")
+_ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T].*)?", re.DOTALL)
 _SEPARATORS = re.compile(r"[\s.\-]")
 _SPACES = re.compile(r"\s")
-_INSURANCE = re.compile(r"[A-Z]{2}\d{13}|\d{10}")
+_INSURANCE = re.compile(r"[A-Z]{2}[0-9]{13}|[0-9]{10}")
 _DIGIT = re.compile(r"\d")
 
 
@@ -51,19 +53,19 @@ def parse_birth(value: Any, today: date) -> tuple[date | None, int | None]:
         if 1 <= value < 80_000:
             day = EXCEL_EPOCH + timedelta(days=int(value))
         else:
-            raise CellError(f"Ngày sinh {value!r} không hợp lệ")
+            raise CellError("Ngày sinh không hợp lệ (số ngày Excel ngoài khoảng)")
     else:
-        s = nfc(str(value)).strip()
+        s = nfkc(nfc(str(value))).strip()
         if _YEAR.fullmatch(s):
             year = int(s)
             if not 1880 <= year <= today.year:
-                raise CellError(f"Năm sinh {s} không hợp lệ")
+                raise CellError(f"Năm sinh không hợp lệ (từ 1880 đến {today.year})")
             return None, year
         m = _MONTH_YEAR.fullmatch(s)
         if m:  # month/year: only the year is kept
             year = int(m.group(2))
             if not (1 <= int(m.group(1)) <= 12 and 1880 <= year <= today.year):
-                raise CellError(f"Ngày sinh {s} không hợp lệ")
+                raise CellError("Ngày sinh (tháng/năm) không hợp lệ")
             return None, year
         m = _DMY.fullmatch(s)
         iso = _ISO.fullmatch(s)
@@ -72,18 +74,18 @@ def parse_birth(value: Any, today: date) -> tuple[date | None, int | None]:
                 day = date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
             elif m:
                 if len(m.group(3)) != 4:
-                    raise CellError(f"Năm sinh trong {s!r} phải đủ 4 chữ số")
+                    raise CellError("Năm sinh phải đủ 4 chữ số")
                 day = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))  # always day first
             else:
-                raise CellError(f"Không đọc được ngày sinh {s!r} (dùng dd/mm/yyyy)")
+                raise CellError("Không đọc được ngày sinh (dùng dd/mm/yyyy)")
         except ValueError as exc:
             if isinstance(exc, CellError):
                 raise
-            raise CellError(f"Ngày sinh {s} không tồn tại") from None
+            raise CellError("Ngày sinh không tồn tại trên lịch") from None
     if day > today:
-        raise CellError(f"Ngày sinh {show_date(day)} sau ngày hôm nay")
+        raise CellError("Ngày sinh sau ngày hôm nay")
     if day.year < 1880:
-        raise CellError(f"Ngày sinh {show_date(day)} không hợp lệ")
+        raise CellError("Ngày sinh trước năm 1880: không hợp lệ")
     return day, day.year
 
 
@@ -101,7 +103,7 @@ def _digits(value: Any) -> str | None:
     s = text_of(value)
     if s is None:
         return None
-    cleaned = _SEPARATORS.sub("", s)
+    cleaned = _SEPARATORS.sub("", nfkc(s))
     return cleaned or None
 
 
@@ -111,8 +113,8 @@ def parse_personal_id(value: Any) -> tuple[str | None, str | None, str | None]:
     s = _digits(value)
     if s is None:
         return None, None, None
-    if not s.isdigit():
-        raise CellError(f"Số định danh {s!r} có ký tự không phải chữ số")
+    if not is_ascii_digits(s):
+        raise CellError(f"Số định danh {tail(s)} có ký tự không phải chữ số")
     if len(s) == 12:
         return s, None, None
     if len(s) == 11:
@@ -126,10 +128,10 @@ def parse_old_id(value: Any) -> str | None:
     s = _digits(value)
     if s is None:
         return None
-    if len(s) == 8 and s.isdigit():
+    if len(s) == 8 and is_ascii_digits(s):
         s = "0" + s  # a number-formatted cell dropped the leading zero
-    if not (s.isdigit() and len(s) in (9, 12)):
-        raise CellError(f"Số CMND {s!r} không hợp lệ (9 chữ số)")
+    if not (is_ascii_digits(s) and len(s) in (9, 12)):
+        raise CellError(f"Số CMND {tail(s)} không hợp lệ (9 chữ số)")
     return s if len(s) == 9 else None
 
 
@@ -140,10 +142,10 @@ def parse_phone(value: Any) -> str | None:
     s = s.replace("+", "")
     if s.startswith("84") and len(s) == 11:
         s = "0" + s[2:]
-    if len(s) == 9 and s.isdigit():
+    if len(s) == 9 and is_ascii_digits(s):
         s = "0" + s  # a number-formatted cell dropped the leading zero
-    if not (s.isdigit() and s.startswith("0") and len(s) in (10, 11)):
-        raise CellError(f"Số điện thoại {s!r} không hợp lệ")
+    if not (is_ascii_digits(s) and s.startswith("0") and len(s) in (10, 11)):
+        raise CellError(f"Số điện thoại {tail(s)} không hợp lệ")
     return s
 
 
@@ -151,9 +153,9 @@ def parse_insurance(value: Any) -> str | None:
     s = text_of(value)
     if s is None:
         return None
-    s = _SPACES.sub("", s).upper()
+    s = _SPACES.sub("", nfkc(s)).upper()
     if not _INSURANCE.fullmatch(s):
-        raise CellError(f"Số thẻ BHYT {s!r} không hợp lệ (15 ký tự, ví dụ GD4313112345678)")
+        raise CellError(f"Số thẻ BHYT {tail(s)} không hợp lệ (15 ký tự, ví dụ GD4313112345678)")
     return s
 
 
@@ -177,5 +179,5 @@ def parse_name(value: Any) -> str:
     if s.isupper():  # lists typed in capitals: "NGUYỄN VĂN ĐỨC" → "Nguyễn Văn Đức"
         s = s.title()
     if len(s) < 2 or _DIGIT.search(s):
-        raise CellError(f"Họ và tên {s!r} không hợp lệ")
+        raise CellError("Họ và tên không hợp lệ (quá ngắn hoặc có chữ số)")
     return s

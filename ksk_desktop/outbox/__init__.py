@@ -26,7 +26,17 @@ def _utcnow(session: Session) -> datetime:
 
 
 KINDS = frozenset(
-    {"person", "person_merge", "consent", "appointment", "exam", "amendment", "referral", "audit_head"}
+    {
+        "person",
+        "person_merge",
+        "consent",
+        "appointment",
+        "exam",
+        "amendment",
+        "referral",
+        "audit_head",
+        "doctor_key",
+    }
 )
 
 

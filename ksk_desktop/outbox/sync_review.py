@@ -18,7 +18,7 @@ from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import nfc
 
 DISMISSED = "dismissed"
-STATES = ("pending", "in_flight", "parked", "sent", DISMISSED)
+STATES = ("pending", "in_flight", "parked", "sent", DISMISSED, sync_state.ELSEWHERE)
 
 KIND_LABELS = {
     "person": "Hồ sơ người dân",
@@ -29,6 +29,7 @@ KIND_LABELS = {
     "amendment": "Phiếu khám sửa đổi",
     "referral": "Chuyển tuyến",
     "audit_head": "Nhật ký kiểm tra",
+    "doctor_key": "Khóa ký của bác sĩ",
 }
 
 # Reason codes the worker itself writes before the hub's text (sync_state / worker): said in Vietnamese.
@@ -36,6 +37,7 @@ _LOCAL_CODES = {
     "format": "Máy chủ không đọc được mục này",
     "local": "Lỗi tại trạm",
     "rejected": "Máy chủ từ chối",
+    "known_elsewhere": "Đã có hồ sơ ở trạm khác",
 }
 
 

@@ -1,11 +1,13 @@
 """The station side of sync, without HTTP: the hub link, the outbox state machine, and what the sync page shows.
 
-Outbox items move ``pending → in_flight → sent | parked``. Items are marked ``in_flight`` (and persons
+Outbox items move ``pending → in_flight → sent | parked | elsewhere``. Items are marked ``in_flight`` (and persons
 serialised as stored) in one transaction before they go out; only a complete, well-formed per-item answer
 moves them on, in one transaction. Anything else puts them back to ``pending`` with the same ids, and an
 ``in_flight`` item found when a worker starts is an upload whose outcome was never learnt: it goes back to
 ``pending`` too (the hub answers "duplicate" if it had arrived). A rejected item is ``parked`` with the hub's
-reason until a person re-queues it; it never blocks the others.
+reason until a person re-queues it; it never blocks the others. A person the hub already holds for another
+station is answered "known elsewhere": the item is ``elsewhere`` (delivered, and linked at the hub; the record
+comes to this station if the hub administrator hands the person over).
 
 The device credential is read and written only here, inside the encrypted station database.
 
@@ -37,6 +39,7 @@ from ksk_desktop.station.session import StationSession
 
 STATE_ID = 1
 UNSENT = ("pending", "in_flight")
+ELSEWHERE = "elsewhere"  # delivered; the hub holds the person for another station
 AUDIT_HEAD_NS = uuid.UUID("6b1f5a8e-4c1d-4a57-9d0e-3f2a9c7e5b10")
 
 
@@ -164,6 +167,10 @@ class SyncStatus(Shape):
     consecutive_failures: int
     next_attempt_at: str | None
     pull_cursor: int
+    # The hub found this station's audit chain went backwards or changed; kept until acknowledged.
+    hub_alert: str | None
+    hub_alert_at: str | None
+    elsewhere: int = 0  # people the hub holds for another station ("known elsewhere")
     running: bool = not_in_json(False)  # a run is under way in this process (the GUI's controller sets it)
 
     def with_running(self, running: bool) -> SyncStatus:
@@ -192,6 +199,9 @@ def status(ctx: StationSession) -> SyncStatus:
         consecutive_failures=row.consecutive_failures if row else 0,
         next_attempt_at=_iso(row.next_attempt_at) if row else None,
         pull_cursor=row.pull_cursor if row else 0,
+        elsewhere=counts.get(ELSEWHERE, 0),
+        hub_alert=row.hub_alert if row else None,
+        hub_alert_at=_iso(row.hub_alert_at) if row else None,
     )
 
 
@@ -348,6 +358,7 @@ class Applied:
     duplicate: int = 0
     rejected: int = 0
     requeued: int = 0  # edited while in flight: a follow-up item carries the newer version
+    elsewhere: int = 0  # people the hub holds for another station
 
 
 def apply_results(
@@ -367,8 +378,10 @@ def apply_results(
         delivered: list[OutgoingItem] = []
         for res in results:
             item = by_id.get(res["item_id"])
-            if item is None:
-                continue  # the audit head rides along; it is not an outbox row
+            if item is None:  # the audit head rides along; it is not an outbox row
+                if res.get("warning"):
+                    _record_hub_alert(ctx, s, str(res["warning"]), now)
+                continue
             row = rows.get(item.seq)
             if row is None or row.state == "sent":
                 continue
@@ -376,6 +389,11 @@ def apply_results(
                 row.state = "parked"
                 row.last_error = f"{res.get('code') or 'rejected'}: {res.get('reason') or ''}".strip()
                 done.rejected += 1
+                continue
+            if res["status"] == "known_elsewhere":
+                row.state, row.sent_at = ELSEWHERE, now
+                row.last_error = f"known_elsewhere: {res.get('reason') or ''}".strip()
+                done.elsewhere += 1
                 continue
             row.state, row.sent_at, row.last_error = "sent", now, None
             if res["status"] == "accepted":
@@ -388,6 +406,38 @@ def apply_results(
             outbox.enqueue(s, "person", entity_id, None, version)
             done.requeued += 1
     return done
+
+
+def _record_hub_alert(ctx: StationSession, s: Session, warning: str, now: datetime) -> None:
+    """Keep the hub's tamper warning about this station's audit chain (shown until acknowledged) and record it
+    in the trail. The hub repeats it at every sync while the head it has seen stays ahead."""
+    row = _state(s, create=True)
+    warning = warning[:500]
+    if row.hub_alert != warning:
+        ctx.audit(s, "sync.hub_alert", "sync_state", row.device_id, {"warning": warning})
+    row.hub_alert, row.hub_alert_at = warning, now
+
+
+def acknowledge_hub_alert(ctx: StationSession, reason: str) -> dict:
+    """An administrator has looked into the hub's audit alert (a restore from an old backup explains it, or
+    the matter is reported): it stops being shown. Audited with the reason."""
+    ctx.require(Perm.SYNC_MANAGE)
+    reason = " ".join((reason or "").split())
+    if len(reason) < 3:
+        raise InvalidInput("Cần ghi lý do (ít nhất 3 ký tự).")
+    with ctx.write() as s:
+        row = _state(s)
+        if row is None or not row.hub_alert:
+            raise InvalidInput("Không có cảnh báo nào của máy chủ về nhật ký truy cập.")
+        ctx.audit(
+            s,
+            "sync.hub_alert.acknowledge",
+            "sync_state",
+            row.device_id,
+            {"warning": row.hub_alert, "reason": reason},
+        )
+        row.hub_alert = row.hub_alert_at = None
+    return {"acknowledged": True, "reason": reason}
 
 
 def _edited_meanwhile(s: Session, delivered: list[OutgoingItem]) -> list[tuple[str, int]]:

@@ -59,6 +59,15 @@ def find(ctx: StationSession, limit: int = 500) -> list[dict]:
                 if len(ids_with_two_pids) > 1:
                     continue  # two different personal IDs: two different people who share a name and birthday
                 groups.append({"reason": reason, "people": people})
+    if groups:  # a list of people read in bulk: audited (how many, never who)
+        with ctx.write() as s:
+            ctx.audit(
+                s,
+                "person.duplicates",
+                "person",
+                None,
+                {"groups": len(groups), "rows": sum(len(g["people"]) for g in groups), "limit": limit},
+            )
     return groups
 
 

@@ -17,6 +17,7 @@ from ksk_desktop.people import search as finder
 from ksk_desktop.people.persons import FLAGS, TARGET_GROUPS, sex_label
 from ksk_desktop.scheduling.examined import examined_ids_sql
 from ksk_desktop.security.roles import Perm
+from ksk_desktop.station import audit
 from ksk_desktop.station.session import StationSession
 
 SEARCH_CAP = 1000  # a typed query narrows the list to at most this many best matches
@@ -92,8 +93,24 @@ def count(ctx: StationSession, flt: ListFilter) -> int:
         return s.execute(text(f"SELECT count(*) FROM person p{where}"), params).scalar_one()
 
 
-def page(ctx: StationSession, flt: ListFilter, offset: int, limit: int) -> list[dict]:
-    """Rows *offset* … *offset + limit* of the filtered list (search matches keep their ranking)."""
+def page(ctx: StationSession, flt: ListFilter, offset: int, limit: int, *, record: bool = True) -> list[dict]:
+    """Rows *offset* … *offset + limit* of the filtered list (search matches keep their ranking). A page that
+    holds anyone is a read of personal data: audited (``person.list``: filter, offset, rows) unless *record* is
+    off for a caller that audits the whole read itself (the export)."""
+    rows = _page(ctx, flt, offset, limit)
+    if record and rows:
+        with ctx.write() as s:
+            ctx.audit(
+                s,
+                "person.list",
+                "person",
+                None,
+                {"filter": filter_details(ctx, flt), "offset": offset, "limit": limit, "rows": len(rows)},
+            )
+    return rows
+
+
+def _page(ctx: StationSession, flt: ListFilter, offset: int, limit: int) -> list[dict]:
     ctx.require(Perm.PERSON_READ)
     flt.check()
     with ctx.read() as s:
@@ -147,64 +164,58 @@ FLAG_LABELS = {
 }
 
 
-def export_xlsx(ctx: StationSession, flt: ListFilter, dest: Path, progress=None) -> int:  # noqa: ANN001
-    """Write the filtered list to an .xlsx (what is on screen, all pages). Returns the number of people."""
-    import openpyxl
-    from openpyxl.styles import Font
+def filter_details(ctx: StationSession, flt: ListFilter) -> dict:
+    """The filter as the audit trail keeps it: the choices as made, the typed query only as a fingerprint (it
+    may be a name, a personal ID or a phone: ``audit.typed_query``)."""
+    return {
+        "query": audit.typed_query(ctx, flt.query),
+        "groups": sorted(flt.groups),
+        "flags": sorted(flt.flags),
+        "hamlet": flt.hamlet,
+        "birth_year": flt.birth_year,
+        "exam_status": flt.exam_status,
+        "exam_year": flt.exam_year,
+    }
 
-    from ksk_desktop.fsio import write_via_temp
+
+def export_xlsx(ctx: StationSession, flt: ListFilter, dest: Path, progress=None) -> int:  # noqa: ANN001
+    """Write the filtered list to an .xlsx (what is on screen, all pages), built in memory and written private
+    (0600); the export is audited with its filter and row count. Returns the number of people."""
+    from ksk_desktop.fsio import write_private
+    from ksk_desktop.xlsx.writer import Cell, Workbook
 
     ctx.require(Perm.PERSON_READ)
     total = count(ctx, flt)
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("Danh sách")
-    title = openpyxl.cell.WriteOnlyCell(ws, value=f"DANH SÁCH NGƯỜI DÂN ({total} người)")
-    title.font = Font(bold=True, size=13)
-    ws.append([title])
-    header = []
-    for label, _key in (("STT", None), *EXPORT_COLUMNS):
-        cell = openpyxl.cell.WriteOnlyCell(ws, value=label)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
+    wb = Workbook()
     n = 0
-    for offset in range(0, total, 2000):
-        for row in page(ctx, flt, offset, 2000):
-            n += 1
-            values = [n]
-            for _label, key in EXPORT_COLUMNS:
-                v: Any = row.get(key)
-                if key == "dob" and v:
-                    # openpyxl writes dates; its stubs list only datetime
-                    cell = openpyxl.cell.WriteOnlyCell(ws, value=date.fromisoformat(v))  # type: ignore[arg-type]
-                    cell.number_format = "dd/mm/yyyy"
-                    v = cell
-                elif key == "sex":
-                    v = sex_label(v)
-                elif key == "groups":
-                    v = ", ".join(v)
-                elif key == "flags":
-                    v = ", ".join(FLAG_LABELS.get(f, f) for f in v)
-                values.append(v)
-            ws.append(values)
-        if progress:
-            progress(n, total)
-    dest = write_via_temp(Path(dest), wb.save)
+    with wb.sheet("Danh sách") as ws:
+        ws.append([Cell(f"DANH SÁCH NGƯỜI DÂN ({total} người)", title=True)])
+        ws.append([Cell(label, bold=True) for label, _key in (("STT", None), *EXPORT_COLUMNS)])
+        for offset in range(0, total, 2000):
+            for row in page(ctx, flt, offset, 2000, record=False):  # the export is audited as one event below
+                n += 1
+                values: list[Any] = [n]
+                for _label, key in EXPORT_COLUMNS:
+                    v: Any = row.get(key)
+                    if key == "dob" and v:
+                        v = date.fromisoformat(v)
+                    elif key == "sex":
+                        v = sex_label(v)
+                    elif key == "groups":
+                        v = ", ".join(v)
+                    elif key == "flags":
+                        v = ", ".join(FLAG_LABELS.get(f, f) for f in v)
+                    values.append(v)
+                ws.append(values)
+            if progress:
+                progress(n, total)
+    dest = write_private(Path(dest), wb.to_bytes(), journal=ctx.paths.pending)
     with ctx.write() as s:
         ctx.audit(
             s,
             "person.export",
             "person",
             None,
-            {
-                "file": dest.name,
-                "count": n,
-                "filter": {
-                    "query": flt.query,
-                    "groups": sorted(flt.groups),
-                    "flags": sorted(flt.flags),
-                    "hamlet": flt.hamlet,
-                },
-            },
+            {"file": dest.name, "count": n, "filter": filter_details(ctx, flt)},
         )
     return n

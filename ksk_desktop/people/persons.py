@@ -18,15 +18,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
+from ksk_desktop.cccd.personal_id import is_personal_id, normalise_personal_id
 from ksk_desktop.dates import age_on
 from ksk_desktop.db.bulk import insert_many
 from ksk_desktop.db.models import Person, PersonFlag, Station
 from ksk_desktop.errors import DuplicatePerson, InvalidInput, NotFound
 from ksk_desktop.ids import new_ids
+from ksk_desktop.redact import tail
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.shapes import Shape
+from ksk_desktop.station import audit
 from ksk_desktop.station.session import StationSession
-from ksk_desktop.text import fold, nfc, sort_key
+from ksk_desktop.text import fold, nfc, nfkc, sort_key
 
 TARGET_GROUPS = ("a", "b", "c", "d", "đ")
 BULK_INDEX_ROWS = 500  # from this many people in one write, the search index is built in one statement
@@ -67,9 +70,8 @@ def sex_code(text: str) -> str | None:
 
 
 FLAGS = ("elderly", "merit", "poor", "near_poor", "disabled", "chronic", "remote_area")
-_DIGITS12 = re.compile(r"^\d{12}$")
-_DIGITS9 = re.compile(r"^\d{9}$")
-_PHONE = re.compile(r"^0\d{9,10}$")
+_DIGITS9 = re.compile(r"[0-9]{9}")  # ASCII only, matched in full: \d takes any script's digits, $ a final \n
+_PHONE = re.compile(r"0[0-9]{9,10}")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-]")
 
 
@@ -116,12 +118,17 @@ def validate(data: PersonInput, today: date, *, normalised: bool = False) -> Per
     name = _blank(data.full_name)
     if not name or len(name) < 2:
         raise InvalidInput("Họ và tên không được để trống.")
+    # Identifiers in NFKC first (a full-width ０３１… is the same person as 031…), then ASCII digits only.
     pid = _blank(data.personal_id)
-    if pid is not None and not _DIGITS12.match(pid):
-        raise InvalidInput(f"Số định danh cá nhân phải gồm đúng 12 chữ số (nhận được {len(pid)} ký tự).")
+    if pid is not None:
+        pid = normalise_personal_id(pid)
+        if not is_personal_id(pid):
+            raise InvalidInput(f"Số định danh cá nhân phải gồm đúng 12 chữ số (nhận được {len(pid)} ký tự).")
     old = _blank(data.old_id)
-    if old is not None and not _DIGITS9.match(old):
-        raise InvalidInput("Số CMND cũ phải gồm đúng 9 chữ số.")
+    if old is not None:
+        old = nfkc(old).strip()
+        if not _DIGITS9.fullmatch(old):
+            raise InvalidInput("Số CMND cũ phải gồm đúng 9 chữ số.")
     birth_year = data.birth_year
     if data.birth_date is not None:
         if data.birth_date > today:
@@ -134,11 +141,13 @@ def validate(data: PersonInput, today: date, *, normalised: bool = False) -> Per
         raise InvalidInput("Giới tính phải là Nam (M) hoặc Nữ (F).")
     phone = _blank(data.phone)
     if phone is not None:
-        phone = _PHONE_SEPARATORS.sub("", phone)
+        phone = _PHONE_SEPARATORS.sub("", nfkc(phone))
         if phone.startswith("+84"):
             phone = "0" + phone[3:]
-        if not _PHONE.match(phone):
-            raise InvalidInput(f"Số điện thoại {data.phone!r} không hợp lệ.")
+        if not _PHONE.fullmatch(phone):
+            raise InvalidInput(
+                f"Số điện thoại {tail(data.phone)} không hợp lệ (cần 10 hoặc 11 chữ số, bắt đầu bằng 0)."
+            )
     group = _blank(data.target_group)
     if group is not None:
         group = group.lower()
@@ -159,7 +168,7 @@ def validate(data: PersonInput, today: date, *, normalised: bool = False) -> Per
         commune_code=_blank(data.commune_code),
         hamlet=_blank(data.hamlet),
         phone=phone,
-        insurance_no=(_blank(data.insurance_no) or "").upper() or None,
+        insurance_no=nfkc(_blank(data.insurance_no) or "").upper() or None,
         target_group=group,
         flags=sorted(set(data.flags)),
         guardian_name=_blank(data.guardian_name),
@@ -274,13 +283,13 @@ def _ensure_unique(s: Session, personal_ids: list[str]) -> None:
     seen: set[str] = set()
     for pid in personal_ids:
         if pid in seen:
-            raise DuplicatePerson(f"Số định danh {pid} xuất hiện hai lần trong cùng một lần ghi.")
+            raise DuplicatePerson(f"Số định danh {tail(pid)} xuất hiện hai lần trong cùng một lần ghi.")
         seen.add(pid)
     for i in range(0, len(personal_ids), 500):
         chunk = personal_ids[i : i + 500]
         hit = s.scalar(select(Person.personal_id).where(Person.personal_id.in_(chunk)).limit(1))
         if hit:
-            raise DuplicatePerson(f"Đã có người với số định danh {hit}; không tạo bản ghi trùng.")
+            raise DuplicatePerson(f"Đã có người với số định danh {tail(hit)}; không tạo bản ghi trùng.")
 
 
 def create_person(ctx: StationSession, data: PersonInput) -> PersonRecord:
@@ -378,7 +387,7 @@ def search(
                 "person.search",
                 "person",
                 None,
-                {"query": fold(query), "year": birth_year, "results": len(rows)},
+                {"query": audit.typed_query(ctx, query), "year": birth_year, "results": len(rows)},
             )
     return rows
 

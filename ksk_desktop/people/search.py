@@ -17,7 +17,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ksk_desktop.text import fold
+from ksk_desktop.text import fold, is_ascii_digits, nfkc
 
 _SPLIT = re.compile(r"[^0-9a-z]+")
 _NUMBER_GLUE = re.compile(r"[\s.\-+()]")
@@ -43,17 +43,17 @@ def parse_query(query: str, today: date) -> ParsedQuery:
     *today*'s)."""
     this_year = today.year
     parsed = ParsedQuery()
-    folded = fold(query)
+    folded = fold(nfkc(query))  # a full-width ０３１… finds the person stored as 031…
     glued = _NUMBER_GLUE.sub("", folded)
-    if glued.startswith("84") and len(glued) in (11, 12) and glued.isdigit():
+    if glued.startswith("84") and len(glued) in (11, 12) and is_ascii_digits(glued):
         glued = "0" + glued[2:]  # +84 912 345 678 → 0912345678
-    if glued.isdigit() and len(glued) >= 4:
+    if is_ascii_digits(glued) and len(glued) >= 4:
         parsed.ids.append(glued)  # "0912 345 678", "031.085.999.901"
         return parsed
     for token in _SPLIT.split(folded):
         if not token:
             continue
-        if token.isdigit():
+        if is_ascii_digits(token):
             if len(token) == 4 and 1880 <= int(token) <= this_year:
                 parsed.birth_year = int(token)
             elif len(token) >= 4:

@@ -14,7 +14,7 @@ from reportlab.platypus import LongTable, Paragraph, Spacer
 from ksk_desktop.errors import NotFound
 from ksk_desktop.printing.fonts import clean, markup
 from ksk_desktop.printing.formats import birth, dmy
-from ksk_desktop.printing.output import write_pdf
+from ksk_desktop.printing.output import PdfTarget, write_pdf
 from ksk_desktop.printing.page import GRID, StationHeader, admin_header, build, para, styles
 from ksk_desktop.scheduling.day_schedule import DaySchedule
 from ksk_desktop.text import collation_key, fold, sort_key
@@ -23,7 +23,7 @@ MARGINS = (20 * mm, 15 * mm, 12 * mm, 16 * mm)
 NO_HAMLET = "(chưa ghi thôn)"
 
 
-def _natural(name: str) -> list:
+def natural_order(name: str) -> list:
     """Hamlets in Vietnamese order with their numbers as numbers: Thôn 2 before Thôn 10."""
     return [int(part) if part.isdigit() else collation_key(part) for part in re.split(r"(\d+)", name)]
 
@@ -51,14 +51,16 @@ def pick_hamlet(schedule: DaySchedule, hamlet: str) -> tuple[str, list[dict]]:
     for name, rows in groups.items():
         if fold(name) == wanted:
             return name, rows
-    known = ", ".join(sorted(groups, key=_natural)) or "không có thôn nào"
+    known = ", ".join(sorted(groups, key=natural_order)) or "không có thôn nào"
     raise NotFound(
         f"Ngày {dmy(schedule.date)} không có ai ở “{clean(hamlet)}” có lịch khám. Các thôn / tổ dân "
         f"phố có lịch hôm đó: {known}."
     )
 
 
-def call_list_pdf(path: Path, schedule: DaySchedule, hamlet: str, station: Any) -> int:
+def call_list_pdf(
+    path: PdfTarget, schedule: DaySchedule, hamlet: str, station: Any, *, journal: Path | None = None
+) -> int:
     """Write the call list of *hamlet* on the schedule's date to *path* (atomically); returns the number of pages."""
     name, rows = pick_hamlet(schedule, hamlet)
     header = StationHeader.of(station)
@@ -129,4 +131,6 @@ def call_list_pdf(path: Path, schedule: DaySchedule, hamlet: str, station: Any) 
     )
     story.append(sign)
     title = f"Danh sách mời khám {name} ngày {dmy(schedule.date)}"
-    return write_pdf(path, lambda tmp: build(tmp, story, pagesize=A4, margins=MARGINS, title=title))
+    return write_pdf(
+        path, lambda out: build(out, story, pagesize=A4, margins=MARGINS, title=title), journal=journal
+    )

@@ -9,11 +9,13 @@ from pathlib import Path
 
 from ksk_desktop.errors import NotFound, Remedy
 from ksk_desktop.printing.call_list_pdf import call_list_pdf, pick_hamlet
+from ksk_desktop.printing.coverage_pdf import coverage_pdf
 from ksk_desktop.printing.formats import dmy
-from ksk_desktop.printing.output import check_destination
+from ksk_desktop.printing.output import PdfDocument, PdfTarget, check_destination, to_memory
 from ksk_desktop.printing.schedule_pdf import day_schedule_pdf, schedule_rows
 from ksk_desktop.printing.ticket_pdf import queue_ticket_pdf
 from ksk_desktop.scheduling import appointments as appts
+from ksk_desktop.scheduling import coverage
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling.checkin import CheckIn, _person
 from ksk_desktop.scheduling.day_schedule import DaySchedule, day_schedule
@@ -43,12 +45,10 @@ def _schedule_of(ctx: StationSession, day: date, site_id: str | None) -> DaySche
     return schedule
 
 
-def print_day_schedule(ctx: StationSession, day: date, dest: Path, *, site_id: str | None = None) -> Printed:
-    """The day schedule of *day* (every site, or *site_id*) to *dest*."""
+def _day_schedule(ctx: StationSession, day: date, target: PdfTarget, site_id: str | None) -> tuple[int, int]:
     ctx.require(Perm.PRINT)
-    dest = check_destination(dest)
     schedule = _schedule_of(ctx, day, site_id)
-    pages = day_schedule_pdf(dest, schedule, station_info(ctx))
+    pages = day_schedule_pdf(target, schedule, station_info(ctx), journal=ctx.paths.pending)
     rows = schedule_rows(schedule)
     with ctx.write() as s:
         ctx.audit(
@@ -64,16 +64,27 @@ def print_day_schedule(ctx: StationSession, day: date, dest: Path, *, site_id: s
                 "pages": pages,
             },
         )
-    return Printed(dest, pages, rows)
+    return pages, rows
 
 
-def print_call_list(ctx: StationSession, day: date, hamlet: str, dest: Path) -> Printed:
-    """The call list of *hamlet* on *day* to *dest*."""
+def print_day_schedule(ctx: StationSession, day: date, dest: Path, *, site_id: str | None = None) -> Printed:
+    """The day schedule of *day* (every site, or *site_id*) to *dest*."""
     ctx.require(Perm.PRINT)
     dest = check_destination(dest)
+    return Printed(dest, *_day_schedule(ctx, day, dest, site_id))
+
+
+def day_schedule_document(ctx: StationSession, day: date, *, site_id: str | None = None) -> PdfDocument:
+    """The day schedule of *day* in memory (for the app's print preview); audited like a printed file."""
+    data, (pages, rows) = to_memory(lambda stream: _day_schedule(ctx, day, stream, site_id))
+    return PdfDocument(data, pages, rows, f"Lịch khám ngày {dmy(day)}")
+
+
+def _call_list(ctx: StationSession, day: date, hamlet: str, target: PdfTarget) -> tuple[int, int]:
+    ctx.require(Perm.PRINT)
     schedule = _schedule_of(ctx, day, None)
     name, rows = pick_hamlet(schedule, hamlet)
-    pages = call_list_pdf(dest, schedule, name, station_info(ctx))
+    pages = call_list_pdf(target, schedule, name, station_info(ctx), journal=ctx.paths.pending)
     with ctx.write() as s:
         ctx.audit(
             s,
@@ -82,7 +93,20 @@ def print_call_list(ctx: StationSession, day: date, hamlet: str, dest: Path) -> 
             None,
             {"date": day.isoformat(), "hamlet": name, "rows": len(rows), "pages": pages},
         )
-    return Printed(dest, pages, len(rows))
+    return pages, len(rows)
+
+
+def print_call_list(ctx: StationSession, day: date, hamlet: str, dest: Path) -> Printed:
+    """The call list of *hamlet* on *day* to *dest*."""
+    ctx.require(Perm.PRINT)
+    dest = check_destination(dest)
+    return Printed(dest, *_call_list(ctx, day, hamlet, dest))
+
+
+def call_list_document(ctx: StationSession, day: date, hamlet: str) -> PdfDocument:
+    """The call list of *hamlet* on *day* in memory (for the app's print preview)."""
+    data, (pages, rows) = to_memory(lambda stream: _call_list(ctx, day, hamlet, stream))
+    return PdfDocument(data, pages, rows, f"Danh sách mời khám ngày {dmy(day)}")
 
 
 def ticket_data(ctx: StationSession, appointment_id: str) -> dict:
@@ -105,12 +129,10 @@ def ticket_data(ctx: StationSession, appointment_id: str) -> dict:
         ).to_json()
 
 
-def print_ticket(ctx: StationSession, appointment_id: str, dest: Path) -> Printed:
-    """Reprint the queue ticket of a checked-in appointment to *dest*."""
+def _ticket(ctx: StationSession, appointment_id: str, target: PdfTarget) -> tuple[int, int]:
     ctx.require(Perm.PRINT)
-    dest = check_destination(dest)
     data = ticket_data(ctx, appointment_id)
-    pages = queue_ticket_pdf(dest, data, station_info(ctx))
+    pages = queue_ticket_pdf(target, data, station_info(ctx), journal=ctx.paths.pending)
     with ctx.write() as s:
         ctx.audit(
             s,
@@ -119,4 +141,41 @@ def print_ticket(ctx: StationSession, appointment_id: str, dest: Path) -> Printe
             data["appointment"]["id"],
             {"queue_no": data["queue_no"], "pages": pages},
         )
+    return pages, data["queue_no"]
+
+
+def print_ticket(ctx: StationSession, appointment_id: str, dest: Path) -> Printed:
+    """Reprint the queue ticket of a checked-in appointment to *dest*."""
+    ctx.require(Perm.PRINT)
+    dest = check_destination(dest)
+    pages, _queue_no = _ticket(ctx, appointment_id, dest)
     return Printed(dest, pages, 1)
+
+
+def ticket_document(ctx: StationSession, appointment_id: str) -> PdfDocument:
+    """The queue ticket of a checked-in appointment in memory, for the desk's ticket printer."""
+    data, (pages, queue_no) = to_memory(lambda stream: _ticket(ctx, appointment_id, stream))
+    return PdfDocument(data, pages, 1, f"Phiếu số thứ tự {queue_no}")
+
+
+def _coverage(ctx: StationSession, year: int, target: PdfTarget) -> tuple[int, int]:
+    ctx.require(Perm.PRINT)
+    data = coverage.coverage(ctx, year)  # REPORT_READ
+    pages = coverage_pdf(target, data, station_info(ctx), ctx.clock.today(), journal=ctx.paths.pending)
+    people = data["totals"]["total"]
+    with ctx.write() as s:
+        ctx.audit(s, "print.coverage", "report", None, {"year": year, "people": people, "pages": pages})
+    return pages, people
+
+
+def print_coverage(ctx: StationSession, year: int, dest: Path) -> Printed:
+    """The coverage report of *year* (by target group and by hamlet) to *dest*."""
+    ctx.require(Perm.PRINT)
+    dest = check_destination(dest)
+    return Printed(dest, *_coverage(ctx, year, dest))
+
+
+def coverage_document(ctx: StationSession, year: int) -> PdfDocument:
+    """The coverage report of *year* in memory (for the app's print preview)."""
+    data, (pages, people) = to_memory(lambda stream: _coverage(ctx, year, stream))
+    return PdfDocument(data, pages, people, f"Báo cáo khám sức khỏe năm {year}")

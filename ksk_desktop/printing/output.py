@@ -1,17 +1,48 @@
-"""Writing a PDF so that nobody ever finds half of one: checks the destination first (with a Vietnamese reason),
-renders into a temporary file beside it, then renames it into place."""
+"""Where a PDF goes: a file, written so that nobody ever finds half of one (the destination checked first, with a
+Vietnamese reason; rendered in memory, then written private (0600) through a temporary file beside it renamed
+into place — a crash during that last write leaves only a temporary file that the station's journal names for
+removal), or memory — a :class:`PdfDocument` for the app's print preview and printers, so that a slip with a
+person's name and health data never touches the disk unless someone saves it."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from ksk_desktop.errors import StorageError
-from ksk_desktop.fsio import write_via_temp
+from ksk_desktop.fsio import write_private, write_via_temp
 
 T = TypeVar("T")
+
+#: Where a renderer writes: a file (written atomically) or an open binary stream (memory).
+PdfTarget = Path | BinaryIO
+
+
+@dataclass(frozen=True)
+class PdfDocument:
+    """A PDF made in memory: its bytes, its pages, how many people it lists, and a job name for the printer's
+    queue that names no one (the queue of a shared printer can be seen by others, and Windows may log it)."""
+
+    data: bytes
+    pages: int
+    rows: int
+    job_name: str
+
+
+def to_memory(render: Callable[[BinaryIO], T]) -> tuple[bytes, T]:
+    """Run ``render(stream)`` into memory; returns the bytes written and what *render* returned."""
+    stream = io.BytesIO()
+    result = render(stream)
+    return stream.getvalue(), result
+
+
+def reportlab_target(target: PdfTarget) -> str | BinaryIO:
+    """What reportlab's canvas takes for *target*: a file name, or the stream itself."""
+    return str(target) if isinstance(target, Path) else target
 
 
 def check_destination(dest: Path) -> Path:
@@ -46,6 +77,22 @@ def write_atomically(dest: Path, write: Callable[[Path], T]) -> T:
     return result[0]
 
 
-def write_pdf(dest: Path, render: Callable[[Path], int]) -> int:
-    """Run ``render(tmp_path) -> pages`` and move the PDF to *dest*; returns the number of pages."""
-    return write_atomically(dest, render)
+def write_pdf(dest: PdfTarget, render: Callable[[BinaryIO], int], *, journal: Path | None = None) -> int:
+    """Run ``render(stream) -> pages``; returns the number of pages. A path *dest* is checked first, the PDF made
+    in memory and then written private; a stream *dest* is written straight. *journal*: the station's journal of
+    files being written (``StationPaths.pending``)."""
+    if not isinstance(dest, Path):
+        return render(dest)
+    dest = check_destination(dest)
+    buffer = io.BytesIO()
+    pages = render(buffer)
+    write_private(dest, buffer.getvalue(), journal=journal)
+    return pages
+
+
+def save_document(document: PdfDocument, dest: Path, *, journal: Path | None = None) -> Path:
+    """Save a PDF made in memory (the preview's "Lưu PDF") at *dest*, checked first and written private, like
+    every PDF the station writes; returns the absolute path."""
+    dest = check_destination(dest)
+    write_private(dest, document.data, journal=journal)
+    return dest

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
@@ -18,6 +17,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, Ta
 from ksk_desktop.catalogs.communes import commune_by_code
 from ksk_desktop.printing.fonts import BOLD, ITALIC, REGULAR, clean, markup, register_fonts
 from ksk_desktop.printing.formats import printed_at
+from ksk_desktop.printing.output import PdfTarget, reportlab_target
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ def footer_drawer(
 
 
 def build(
-    path: Path,
+    path: PdfTarget,
     story: list[Flowable],
     *,
     pagesize: tuple[float, float],
@@ -214,11 +214,12 @@ def build(
     title: str,
     footer: Callable[[Canvas, int, int], None] | None = None,
 ) -> int:
-    """Lay *story* out into *path* (margins: left, right, top, bottom); returns the number of pages."""
+    """Lay *story* out into *path*, a file or a buffer (margins: left, right, top, bottom); returns the number of
+    pages."""
     register_fonts()
     left, right, top, bottom = margins
     doc = SimpleDocTemplate(
-        str(path),
+        reportlab_target(path),
         pagesize=pagesize,
         leftMargin=left,
         rightMargin=right,

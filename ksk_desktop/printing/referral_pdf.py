@@ -14,7 +14,7 @@ from ksk_desktop.people.persons import sex_label
 from ksk_desktop.printing import exam_text as ex
 from ksk_desktop.printing.fonts import markup
 from ksk_desktop.printing.formats import birth, dmy, place_date
-from ksk_desktop.printing.output import write_pdf
+from ksk_desktop.printing.output import PdfTarget, write_pdf
 from ksk_desktop.printing.page import PLAIN, StationHeader, admin_header, build, para, styles
 from ksk_desktop.printing.result_slip_pdf import signed_on
 
@@ -26,13 +26,14 @@ def _line(label: str, value: str, st: dict) -> Paragraph:
 
 
 def referral_slip_pdf(
-    path: Path,
+    path: PdfTarget,
     referral: dict,
     person: dict,
     exam: dict,
     station: Any,
     *,
     labels: dict[str, str] | None = None,
+    journal: Path | None = None,
 ) -> int:
     """Write the referral slip of *referral* (one of ``exam["referrals"]``) to *path* (atomically); returns the
     number of pages. *labels* names the form's own fields (``"<section>.<field>"``), as on the result slip."""
@@ -95,4 +96,6 @@ def referral_slip_pdf(
     table.setStyle(PLAIN)
     story.append(table)
     title = f"Giấy chuyển tuyến – {ex.person_name(person)}"
-    return write_pdf(path, lambda tmp: build(tmp, story, pagesize=A4, margins=MARGINS, title=title))
+    return write_pdf(
+        path, lambda out: build(out, story, pagesize=A4, margins=MARGINS, title=title), journal=journal
+    )

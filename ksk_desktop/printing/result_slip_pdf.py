@@ -17,7 +17,7 @@ from ksk_desktop.printing import exam_text as ex
 from ksk_desktop.printing.codes import qr
 from ksk_desktop.printing.fonts import markup
 from ksk_desktop.printing.formats import birth, dmy, place_date
-from ksk_desktop.printing.output import write_pdf
+from ksk_desktop.printing.output import PdfTarget, write_pdf
 from ksk_desktop.printing.page import PLAIN, StationHeader, admin_header, build, footer_drawer, para, styles
 
 MARGINS = (12 * mm, 10 * mm, 9 * mm, 13 * mm)
@@ -120,7 +120,7 @@ def slip_story(slip: dict, station: StationHeader, width: float, st: dict) -> li
     return story
 
 
-def result_slips_pdf(path: Path, slips: list[dict], station: Any) -> int:
+def result_slips_pdf(path: PdfTarget, slips: list[dict], station: Any, *, journal: Path | None = None) -> int:
     """Write the slips (``{"person", "exam", "verify_qr"}`` each) to *path*, one A5 page per slip (a long slip is
     shrunk to fit, never split); returns the number of pages."""
     header = StationHeader.of(station)
@@ -137,5 +137,7 @@ def result_slips_pdf(path: Path, slips: list[dict], station: Any) -> int:
         title += f" – {ex.person_name(slips[0]['person'])}"
     footer = footer_drawer(A5[0], MARGINS[0], numbered=False)
     return write_pdf(
-        path, lambda tmp: build(tmp, story, pagesize=A5, margins=MARGINS, title=title, footer=footer)
+        path,
+        lambda out: build(out, story, pagesize=A5, margins=MARGINS, title=title, footer=footer),
+        journal=journal,
     )

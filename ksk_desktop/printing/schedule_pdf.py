@@ -19,7 +19,7 @@ from ksk_desktop.people.persons import sex_label
 from ksk_desktop.printing.codes import code128, code128_width
 from ksk_desktop.printing.fonts import clean, markup
 from ksk_desktop.printing.formats import birth, dmy, group_label
-from ksk_desktop.printing.output import write_pdf
+from ksk_desktop.printing.output import PdfTarget, write_pdf
 from ksk_desktop.printing.page import GRID, StationHeader, admin_header, build, para, styles
 from ksk_desktop.scheduling.day_schedule import DaySchedule, ScheduledDay
 
@@ -126,7 +126,9 @@ def _site_story(
     return story
 
 
-def day_schedule_pdf(path: Path, schedule: DaySchedule, station: Any) -> int:
+def day_schedule_pdf(
+    path: PdfTarget, schedule: DaySchedule, station: Any, *, journal: Path | None = None
+) -> int:
     """Write the day schedule of ``day_schedule(...)`` to *path* (atomically); returns the number of pages.
 
     One section per site, each starting on a new page; the table header repeats on every page."""
@@ -145,7 +147,9 @@ def day_schedule_pdf(path: Path, schedule: DaySchedule, station: Any) -> int:
             para(f"Ngày {dmy(schedule.date)}: không có ngày khám nào.", st["subtitle"]),
         ]
     title = f"Lịch khám sức khỏe ngày {dmy(schedule.date)}"
-    return write_pdf(path, lambda tmp: build(tmp, story, pagesize=PAGE, margins=MARGINS, title=title))
+    return write_pdf(
+        path, lambda out: build(out, story, pagesize=PAGE, margins=MARGINS, title=title), journal=journal
+    )
 
 
 def schedule_rows(schedule: DaySchedule) -> int:

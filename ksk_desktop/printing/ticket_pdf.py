@@ -5,7 +5,7 @@ of printable width at a scannable module size, so it stands on its side)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
@@ -17,7 +17,7 @@ from ksk_desktop.people.persons import sex_label
 from ksk_desktop.printing.codes import LabelledCode128
 from ksk_desktop.printing.fonts import BOLD, REGULAR, clean, markup, register_fonts
 from ksk_desktop.printing.formats import birth, dmy, printed_at
-from ksk_desktop.printing.output import write_pdf
+from ksk_desktop.printing.output import PdfTarget, write_pdf
 from ksk_desktop.printing.page import StationHeader
 
 WIDTH = 80 * mm
@@ -29,13 +29,13 @@ def _style(name: str, size: float, font: str = REGULAR) -> ParagraphStyle:
     return ParagraphStyle(name, fontName=font, fontSize=size, leading=size * 1.2, alignment=TA_CENTER)
 
 
-def _render(tmp: Path, checkin: dict, station: StationHeader) -> int:
+def _render(out: BinaryIO, checkin: dict, station: StationHeader) -> int:
     register_fonts()
     appt, person = checkin["appointment"], checkin["person"]
     code = LabelledCode128(appt["id"], height=BAR_HEIGHT, font_size=6)
     height = code.width + 2 * MARGIN
     text_width = WIDTH - 2 * MARGIN - code.height - 2 * mm
-    canvas = Canvas(str(tmp), pagesize=(WIDTH, height))
+    canvas = Canvas(out, pagesize=(WIDTH, height))
     canvas.setTitle(clean(f"Phiếu số thứ tự {checkin['queue_no']}"))
     canvas.setAuthor("KSK Desktop")
     facts = " · ".join(
@@ -69,7 +69,7 @@ def _render(tmp: Path, checkin: dict, station: StationHeader) -> int:
     return 1
 
 
-def queue_ticket_pdf(path: Path, checkin: dict, station: Any) -> int:
+def queue_ticket_pdf(path: PdfTarget, checkin: dict, station: Any, *, journal: Path | None = None) -> int:
     """Write the queue ticket of ``CheckIn.to_json()`` to *path* (atomically); returns the number of pages (1)."""
     header = StationHeader.of(station)
-    return write_pdf(path, lambda tmp: _render(tmp, checkin, header))
+    return write_pdf(path, lambda out: _render(out, checkin, header), journal=journal)

@@ -22,7 +22,9 @@ from ksk_desktop.scheduling.errors import DateInPast, DayOverCapacity, InvalidSt
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 
-_UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$")
+_UUID = re.compile(
+    r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\Z"
+)  # \Z: $ takes a final \n
 
 
 def normalise_id(value: str) -> str:

@@ -14,6 +14,7 @@ from ksk_desktop.dates import show_date
 from ksk_desktop.db.models import ExamDay
 from ksk_desktop.scheduling import appointments as appts
 from ksk_desktop.scheduling import status as st
+from ksk_desktop.scheduling.calling import room_name
 from ksk_desktop.scheduling.day_schedule import AppointmentRow, appointment_rows
 from ksk_desktop.scheduling.errors import InvalidStatus
 from ksk_desktop.security.roles import Perm
@@ -77,13 +78,24 @@ def board(ctx: StationSession, day: date | None = None, site_id: str | None = No
     return DeskBoard(date=day.isoformat(), site_id=site_id, **columns, counts=counts)
 
 
-def start_exam(ctx: StationSession, appointment_id: str) -> dict:
-    """Call a waiting person into the exam room (checked_in → in_exam)."""
+def start_exam(ctx: StationSession, appointment_id: str, *, room: str | None = None) -> dict:
+    """Call a waiting person into the exam room (checked_in → in_exam); *room* names the room, for the waiting
+    room's screen (``calling.now_calling``)."""
     ctx.require(Perm.CHECKIN)
+    room = room_name(room)
     with ctx.write() as s:
         appt = appts.load(s, appointment_id)
         appts.check_step(appt, st.IN_EXAM, "gọi vào khám")
-        appts.change(ctx, s, appt, "appointment.start_exam", status=st.IN_EXAM)
+        appts.change(
+            ctx,
+            s,
+            appt,
+            "appointment.start_exam",
+            {"room": room} if room else None,
+            status=st.IN_EXAM,
+            called_at=ctx.clock.utcnow(),
+            room=room,
+        )
         return appts.to_json(s, appt)
 
 
@@ -96,7 +108,7 @@ def return_to_queue(ctx: StationSession, appointment_id: str) -> dict:
             raise InvalidStatus(
                 f"Lịch hẹn đang ở trạng thái “{st.LABELS[appt.status]}”, không trả về hàng chờ được."
             )
-        appts.change(ctx, s, appt, "appointment.requeue", status=st.CHECKED_IN)
+        appts.change(ctx, s, appt, "appointment.requeue", status=st.CHECKED_IN, called_at=None, room=None)
         return appts.to_json(s, appt)
 
 

@@ -22,6 +22,7 @@ from ksk_desktop.db.models import Appointment, Campaign, ExamDay, Person, Site, 
 from ksk_desktop.errors import InvalidInput, NotFound, Remedy
 from ksk_desktop.ids import new_id
 from ksk_desktop.people.registration import find_match
+from ksk_desktop.redact import tail
 from ksk_desktop.scheduling import appointments as appts
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.scheduling import sync_payload
@@ -30,8 +31,9 @@ from ksk_desktop.scheduling.examined import examined_on
 from ksk_desktop.scheduling.planner import priority_of
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
+from ksk_desktop.text import nfkc
 
-_ID_NUMBER = re.compile(r"^\d{9}$|^\d{12}$")
+_ID_NUMBER = re.compile(r"[0-9]{9}|[0-9]{12}")  # ASCII, in full, on NFKC text (see is_id_number)
 
 
 @dataclass
@@ -81,6 +83,11 @@ def _person(s: Session, person_id: str) -> dict:
     }
 
 
+def _who(person: dict) -> str:
+    """Name and date of birth, for the desk's window only: never in an error's message (``ksk_desktop.redact``)."""
+    return f"{person['name']} ({show_date(person['dob']) or person['birth_year'] or '?'})"
+
+
 def next_queue_no(s: Session, day_id: str) -> int:
     return (s.scalar(text("SELECT max(queue_no) FROM appointment WHERE day_id = :d"), {"d": day_id}) or 0) + 1
 
@@ -92,7 +99,7 @@ def _admit(ctx: StationSession, s: Session, appt: Appointment, how: str, matched
         return CheckIn("already_checked_in", appt.queue_no, appts.to_json(s, appt), person, matched_by)
     if appt.status == st.EXAMINED:
         raise AlreadyExamined(
-            f"{person['name']} đã khám xong hôm nay (số thứ tự {appt.queue_no}).", appt.person_id
+            f"Người này đã khám xong hôm nay (số thứ tự {appt.queue_no}).", appt.person_id, _who(person)
         )
     appts.check_step(appt, st.CHECKED_IN, "tiếp đón")
     queue = next_queue_no(s, appt.day_id)
@@ -128,11 +135,13 @@ def _check_in_person(
         todays.sort(key=lambda r: (r[0].status == st.EXAMINED, r[0].status not in st.EXPECTED))
         return _admit(ctx, s, todays[0][0], "person", matched_by)
     person = _person(s, person_id)
-    who = f"{person['name']} ({show_date(person['dob']) or person['birth_year'] or '?'})"
+    who = _who(person)
     done = _examined_this_year(s, person_id, today.year)
     if done:
         raise AlreadyExamined(
-            f"{who} đã khám ngày {show_date(done)} trong năm {today.year}: không cần khám lại.", person_id
+            f"Người này đã khám ngày {show_date(done)} trong năm {today.year}: không cần khám lại.",
+            person_id,
+            who,
         )
     later = [(a, d) for a, d in rows if a.status in st.EXPECTED]
     if later:
@@ -146,16 +155,18 @@ def _check_in_person(
             "site_name": site.name,
         }
         raise NotOnTodaysList(
-            f"{who} không có trong danh sách khám hôm nay ({show_date(today)}): lịch hẹn là ngày "
+            f"Người này không có trong danh sách khám hôm nay ({show_date(today)}): lịch hẹn là ngày "
             f"{show_date(d.exam_date)} lúc {slot.start_time} tại {site.name}. Có thể tiếp nhận "
             "khám ngoài lịch (walk-in) nếu còn chỗ.",
             person_id,
             other,
+            who,
         )
     raise NotOnTodaysList(
-        f"{who} không có trong danh sách khám hôm nay ({show_date(today)}) và chưa có lịch hẹn. "
+        f"Người này không có trong danh sách khám hôm nay ({show_date(today)}) và chưa có lịch hẹn. "
         "Có thể tiếp nhận khám ngoài lịch (walk-in) nếu còn chỗ.",
         person_id,
+        who=who,
     )
 
 
@@ -169,8 +180,9 @@ def checkin_by_payload(
     person_id, matched_by = find_match(ctx, card)
     if person_id is None:
         raise NotOnTodaysList(
-            f"{card.name} (sinh {show_date(card.dob)}) chưa có trong danh sách người dân của trạm, nên không có "
-            "lịch khám hôm nay: đăng ký người này (quét thẻ ở màn hình đăng ký) rồi tiếp nhận khám ngoài lịch."
+            "Người có thẻ vừa quét chưa có trong danh sách người dân của trạm, nên không có "
+            "lịch khám hôm nay: đăng ký người này (quét thẻ ở màn hình đăng ký) rồi tiếp nhận khám ngoài lịch.",
+            who=f"{card.name} (sinh {show_date(card.dob)})",
         )
     with ctx.write() as s:
         return _check_in_person(ctx, s, person_id, today, site_id, matched_by)
@@ -187,10 +199,11 @@ def checkin_by_appointment(ctx: StationSession, appointment_id: str, *, today: d
             person = _person(s, appt.person_id)
             if appt.status in st.EXPECTED:
                 raise NotOnTodaysList(
-                    f"Lịch hẹn của {person['name']} là ngày {show_date(day.exam_date)}, không phải hôm nay "
+                    f"Lịch hẹn này là ngày {show_date(day.exam_date)}, không phải hôm nay "
                     f"({show_date(today)}). Có thể tiếp nhận khám ngoài lịch (walk-in) nếu còn chỗ.",
                     appt.person_id,
                     {"appointment_id": appt.id, "date": day.exam_date.isoformat()},
+                    _who(person),
                 )
             return _check_in_person(ctx, s, appt.person_id, today, None, "appointment")
         if appt.status not in st.ACTIVE:
@@ -211,8 +224,9 @@ def checkin_by_person(
 
 
 def is_id_number(value: str) -> bool:
-    """A personal ID (12 digits) or an old ID card number (9 digits), as typed at the desk."""
-    return bool(_ID_NUMBER.match(value.strip()))
+    """A personal ID (12 digits) or an old ID card number (9 digits), as typed at the desk (full-width digits
+    count as the ASCII ones: NFKC first)."""
+    return _ID_NUMBER.fullmatch(nfkc(value).strip()) is not None
 
 
 def is_desk_code(value: str) -> bool:
@@ -227,10 +241,10 @@ def checkin_by_id_number(
     """Check in the one person who holds this personal ID (12 digits) or old ID number (9 digits), typed at the
     desk when the card's QR cannot be read: same rules as a scan."""
     ctx.require(Perm.CHECKIN)
-    number = number.strip()
+    number = nfkc(number).strip()
     if not is_id_number(number):
         raise InvalidInput(
-            f"“{number[:40]}” không phải số định danh cá nhân (12 chữ số) hay số CMND (9 chữ số)."
+            f"Số đã nhập ({len(number)} ký tự) không phải số định danh cá nhân (12 chữ số) hay số CMND (9 chữ số)."
         )
     today = today or ctx.clock.today()
     column = "personal_id" if len(number) == 12 else "old_id"
@@ -238,11 +252,13 @@ def checkin_by_id_number(
         found = s.scalars(select(Person.id).where(getattr(Person, column) == number).limit(2)).all()
         if not found:
             raise NotFound(
-                f"Không có ai mang số {number} trong danh sách người dân của trạm: quét thẻ CCCD để đăng ký "
+                f"Không có ai mang số {tail(number)} trong danh sách người dân của trạm: quét thẻ CCCD để đăng ký "
                 "người mới, hoặc tìm theo họ tên."
             )
         if len(found) > 1:
-            raise InvalidInput(f"Có nhiều người mang số CMND {number}: tìm theo họ tên để chọn đúng người.")
+            raise InvalidInput(
+                f"Có nhiều người mang số CMND {tail(number)}: tìm theo họ tên để chọn đúng người."
+            )
         return _check_in_person(ctx, s, found[0], today, site_id, column)
 
 
@@ -298,13 +314,11 @@ def _campaign_for(s: Session, person: dict, year: int, campaign_id: str | None) 
     ]
     if not fits:
         raise InvalidInput(
-            f"Chưa có đợt khám năm {year} cho nhóm đối tượng của {person['name']}: tạo đợt khám trước.",
+            f"Chưa có đợt khám năm {year} cho nhóm đối tượng của người này: tạo đợt khám trước.",
             remedy=Remedy.CREATE_CAMPAIGN,
         )
     if len(fits) > 1:
-        raise InvalidInput(
-            f"Có {len(fits)} đợt khám năm {year} phù hợp với {person['name']}: chọn một đợt khám."
-        )
+        raise InvalidInput(f"Có {len(fits)} đợt khám năm {year} phù hợp với người này: chọn một đợt khám.")
     return fits[0]
 
 
@@ -330,9 +344,9 @@ def walk_in(
         done = _examined_this_year(s, person_id, today.year)
         if done:
             raise AlreadyExamined(
-                f"{person['name']} đã khám ngày {show_date(done)} trong năm {today.year}: "
-                "không cần khám lại.",
+                f"Người này đã khám ngày {show_date(done)} trong năm {today.year}: không cần khám lại.",
                 person_id,
+                _who(person),
             )
         day = _todays_day(s, today, day_id)
         campaign = _campaign_for(s, person, today.year, campaign_id)
@@ -346,9 +360,7 @@ def walk_in(
         if current is not None and current.day_id == day.id:
             return _admit(ctx, s, current, "walk_in", None)  # they were on today's list after all
         if current is not None and current.status not in st.EXPECTED:
-            raise InvalidStatus(
-                f"{person['name']} đang có lịch hẹn ở trạng thái “{st.LABELS[current.status]}”."
-            )
+            raise InvalidStatus(f"Người này đang có lịch hẹn ở trạng thái “{st.LABELS[current.status]}”.")
         slot = _next_free_slot(s, day, hhmm(now), allow_over_capacity)
         queue = next_queue_no(s, day.id)
         stamp = ctx.clock.utcnow()

@@ -173,6 +173,22 @@ def not_examined(
     with ctx.read() as s:
         total = s.scalar(text(f"SELECT count(*) FROM ({sql})"), params)
         rows = s.execute(text(sql + " LIMIT :lim OFFSET :off"), {**params, "lim": limit, "off": offset}).all()
+    if rows:  # names, personal IDs and phones read in bulk: audited with the filter and the count
+        with ctx.write() as s:
+            ctx.audit(
+                s,
+                "coverage.read",
+                "person",
+                None,
+                {
+                    "year": year,
+                    "hamlet": hamlet,
+                    "group": group,
+                    "offset": offset,
+                    "limit": limit,
+                    "rows": len(rows),
+                },
+            )
     return {"year": year, "total": total, "offset": offset, "rows": [_row(r) for r in rows]}
 
 
@@ -186,128 +202,79 @@ def export_xlsx(
 ) -> dict:
     """Write the coverage (sheet "Tổng hợp") and everyone not examined (sheet "Chưa khám") to an .xlsx file;
     the export is audited. Returns the totals and the file name."""
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    from ksk_desktop.fsio import write_via_temp
+    from ksk_desktop.fsio import write_private
+    from ksk_desktop.xlsx.writer import Cell, Workbook
 
     summary = coverage(ctx, year)
-    wb = openpyxl.Workbook(write_only=True)
-    bold = Font(bold=True)
+    wb = Workbook()
 
-    def cells(ws, values, font=None):  # noqa: ANN001, ANN202
-        out = []
-        for v in values:
-            c = WriteOnlyCell(ws, value=v)
-            if font:
-                c.font = font
-            out.append(c)
-        return out
+    def bold(values: list) -> list:
+        return [Cell(v, bold=True) for v in values]
 
-    ws = wb.create_sheet("Tổng hợp")
-    ws.append(cells(ws, [f"ĐỘ BAO PHỦ KHÁM SỨC KHỎE NĂM {year}"], Font(bold=True, size=13)))
-    ws.append(
-        cells(
-            ws,
-            [
-                "Thôn / Tổ dân phố",
-                "Nhóm đối tượng",
-                "Số người",
-                "Đã khám",
-                "Chưa khám",
-                "Đã có lịch",
-                "Chưa có lịch",
-                "Tỷ lệ đã khám (%)",
-            ],
-            bold,
-        )
-    )
-    for c in summary["cells"]:
-        ws.append(
-            [
-                c["hamlet_label"],
-                c["group_label"],
-                c["total"],
-                c["examined"],
-                c["not_examined"],
-                c["booked"],
-                c["not_booked"],
-                c["rate"],
-            ]
-        )
     t = summary["totals"]
-    ws.append(
-        cells(
-            ws,
-            [
-                "Tổng cộng",
-                "",
-                t["total"],
-                t["examined"],
-                t["not_examined"],
-                t["booked"],
-                t["not_booked"],
-                t["rate"],
-            ],
-            bold,
-        )
-    )
-
-    ws = wb.create_sheet("Chưa khám")
-    total = t["not_examined"]
-    ws.append(cells(ws, [f"DANH SÁCH CHƯA KHÁM NĂM {year} ({total} người)"], Font(bold=True, size=13)))
-    ws.append(
-        cells(
-            ws,
-            [
-                "STT",
-                "Họ và tên",
-                "Ngày sinh",
-                "Năm sinh",
-                "Giới tính",
-                "Số định danh cá nhân",
-                "Thôn / Tổ dân phố",
-                "Nhóm đối tượng",
-                "Số điện thoại",
-                "Ngày hẹn",
-                "Giờ hẹn",
-            ],
-            bold,
-        )
-    )
-    n = 0
-    with ctx.read() as s:
-        for r in _iter_not_examined(s, year):
-            n += 1
-            dob = None
-            if r["dob"]:
-                # openpyxl writes dates; its stubs list only datetime
-                dob = WriteOnlyCell(ws, value=date.fromisoformat(r["dob"]))  # type: ignore[arg-type]
-                dob.number_format = "dd/mm/yyyy"
-            booked = None
-            if r["booked_date"]:
-                # openpyxl writes dates; its stubs list only datetime
-                booked = WriteOnlyCell(ws, value=date.fromisoformat(r["booked_date"]))  # type: ignore[arg-type]
-                booked.number_format = "dd/mm/yyyy"
-            ws.append(
+    with wb.sheet("Tổng hợp") as ws:
+        ws.append([Cell(f"ĐỘ BAO PHỦ KHÁM SỨC KHỎE NĂM {year}", title=True)])
+        ws.append(
+            bold(
                 [
-                    n,
-                    r["name"],
-                    dob,
-                    r["birth_year"],
-                    sex_label(r["sex"]),
-                    r["personal_id"],
-                    r["hamlet"] or NO_HAMLET_LABEL,
-                    r["group"] or NO_GROUP_LABEL,
-                    r["phone"],
-                    booked,
-                    r["booked_start"],
+                    "Thôn / Tổ dân phố",
+                    "Nhóm đối tượng",
+                    "Số người",
+                    "Đã khám",
+                    "Chưa khám",
+                    "Đã có lịch",
+                    "Chưa có lịch",
+                    "Tỷ lệ đã khám (%)",
                 ]
             )
-            if progress and n % 5000 == 0:
-                progress(n, total)
-    dest = write_via_temp(Path(dest), wb.save)
+        )
+        counts = ("total", "examined", "not_examined", "booked", "not_booked", "rate")
+        for c in summary["cells"]:
+            ws.append([c["hamlet_label"], c["group_label"], *(c[k] for k in counts)])
+        ws.append(bold(["Tổng cộng", "", *(t[k] for k in counts)]))
+
+    total = t["not_examined"]
+    n = 0
+    with wb.sheet("Chưa khám") as ws:
+        ws.append([Cell(f"DANH SÁCH CHƯA KHÁM NĂM {year} ({total} người)", title=True)])
+        ws.append(
+            bold(
+                [
+                    "STT",
+                    "Họ và tên",
+                    "Ngày sinh",
+                    "Năm sinh",
+                    "Giới tính",
+                    "Số định danh cá nhân",
+                    "Thôn / Tổ dân phố",
+                    "Nhóm đối tượng",
+                    "Số điện thoại",
+                    "Ngày hẹn",
+                    "Giờ hẹn",
+                ]
+            )
+        )
+        with ctx.read() as s:
+            for r in _iter_not_examined(s, year):
+                n += 1
+                ws.append(
+                    [
+                        n,
+                        r["name"],
+                        date.fromisoformat(r["dob"]) if r["dob"] else None,
+                        r["birth_year"],
+                        sex_label(r["sex"]),
+                        r["personal_id"],
+                        r["hamlet"] or NO_HAMLET_LABEL,
+                        r["group"] or NO_GROUP_LABEL,
+                        r["phone"],
+                        date.fromisoformat(r["booked_date"]) if r["booked_date"] else None,
+                        r["booked_start"],
+                    ]
+                )
+                if progress and n % 5000 == 0:
+                    progress(n, total)
+    dest = write_private(Path(dest), wb.to_bytes(), journal=ctx.paths.pending)
     with ctx.write() as s:
         ctx.audit(s, "coverage.export", "person", None, {"file": dest.name, "year": year, "not_examined": n})
     return {"file": str(dest), "year": year, "totals": t, "rows": n}

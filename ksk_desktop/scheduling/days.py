@@ -26,12 +26,14 @@ from ksk_desktop.scheduling.errors import DateInPast, DayOverCapacity, SiteCapac
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.shapes import Shape, optional
 from ksk_desktop.station.session import StationSession
-from ksk_desktop.text import nfc
+from ksk_desktop.text import nfc, nfkc
 
 DEFAULT_HOURS = "07:30-11:30,13:30-16:30"
 DEFAULT_SLOT_MINUTES = 30
 MORNING_ENDS = "12:00"  # a slot starting before noon is a morning slot
-_RANGE = re.compile(r"^(\d{1,2})[:hH.](\d{2})\s*[-–—]\s*(\d{1,2})[:hH.](\d{2})$")
+_RANGE = re.compile(
+    r"([0-9]{1,2})[:hH.]([0-9]{2})\s*[-–—]\s*([0-9]{1,2})[:hH.]([0-9]{2})"
+)  # in full, on NFKC text
 
 
 def _minutes(h: str, m: str) -> int:
@@ -52,7 +54,7 @@ def parse_hours(hours: str) -> list[tuple[int, int]]:
         part = part.strip()
         if not part:
             continue
-        m = _RANGE.match(part)
+        m = _RANGE.fullmatch(nfkc(part))
         if not m:
             raise InvalidInput(f"Khung giờ {part!r} không hợp lệ (ví dụ 07:30-11:30,13:30-16:30).")
         start, end = _minutes(m[1], m[2]), _minutes(m[3], m[4])

@@ -116,8 +116,8 @@ def seed_demo_schedule(ctx: StationSession, today: date | None = None) -> dict:
                 {"demo": True},
                 status=st.EXAMINED,
             )
-    for a in todays[5:7]:
-        board.start_exam(ctx, a.id)
+    for room, a in zip(("Phòng khám 1", "Phòng khám 2"), todays[5:7], strict=False):
+        board.start_exam(ctx, a.id, room=room)  # the waiting room's screen shows them with their rooms
     with ctx.read() as s:
         n_days = len(list(s.scalars(select(ExamDay.id))))
     return {

@@ -20,25 +20,31 @@ class DayOverCapacity(KskError):
 
 
 class AlreadyExamined(KskError):
-    """The person was already examined this year."""
+    """The person was already examined this year. The message names no one (``ksk_desktop.redact``); ``who``
+    (name and date of birth) is for the desk's window to show beside it."""
 
     exit_code = 12
 
-    def __init__(self, message: str, person_id: str | None = None) -> None:
+    def __init__(self, message: str, person_id: str | None = None, who: str | None = None) -> None:
         super().__init__(message)
         self.person_id = person_id
+        self.who = who
 
 
 class NotOnTodaysList(KskError):
     """The scanned person (or appointment) is not on today's list. ``person_id`` lets the desk offer a walk-in;
-    ``other`` describes the person's appointment on another day, if any."""
+    ``other`` describes the person's appointment on another day, if any; ``who`` (name and date of birth, never
+    in the message) is for the desk's window to show beside it."""
 
     exit_code = 13
 
-    def __init__(self, message: str, person_id: str | None = None, other: dict | None = None) -> None:
+    def __init__(
+        self, message: str, person_id: str | None = None, other: dict | None = None, who: str | None = None
+    ) -> None:
         super().__init__(message)
         self.person_id = person_id
         self.other = other
+        self.who = who
 
 
 class InvalidStatus(KskError):

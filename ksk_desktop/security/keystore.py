@@ -1,28 +1,32 @@
 """Key slots: the station's random 256-bit database key, wrapped once per user and once for recovery.
 
 Each slot holds the database key encrypted with AES-256-GCM under a key derived from a password (or the
-recovery key) with Argon2id. Only wrapped keys, salts and KDF parameters are stored; the keystore file
-holds nothing that opens the database without a password. Changing a password re-wraps one slot only.
+recovery key) with Argon2id (``security.sealing``). Only wrapped keys, salts and KDF parameters are stored;
+the keystore file holds nothing that opens the database without a password. Changing a password re-wraps one slot only.
 The file also keeps the login lock-out counters, which must work before the database is unlocked.
+
+Several processes change the file (the app, the ``ksk`` command line, an attacker's twelve parallel guesses),
+so every change is a read-modify-write under a lock file beside it (``keys.json.lock``, :meth:`KeyStore.locked`):
+re-read under the lock, change, write, release. A login attempt is counted *before* its password is tried
+(and the count cleared if it was right): however many guesses run at once, no more than the policy's number
+are ever tried, and killing the process in the middle of one does not take it back.
 """
 
 from __future__ import annotations
 
-import base64
+import contextlib
 import hmac
 import json
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.errors import AccountLocked, AuthenticationFailed, InvalidInput, NotAKskDatabase
-from ksk_desktop.fsio import atomic_write_json
-from ksk_desktop.security import kdf
+from ksk_desktop.fsio import atomic_write_json, file_lock
+from ksk_desktop.security import kdf, sealing
 from ksk_desktop.security.kdf import KdfParams
 
 FORMAT = 1
@@ -42,14 +46,6 @@ class LockoutPolicy:
             "lockout_minutes": self.lockout_minutes,
             "idle_lock_minutes": self.idle_lock_minutes,
         }
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.b64decode(text.encode("ascii"), validate=True)
 
 
 def new_database_key() -> bytes:
@@ -118,6 +114,18 @@ class KeyStore:
         if self.path is not None:
             atomic_write_json(self.path, self.data)
 
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Change the file safely against other processes: hold its lock, re-read it, let the block change
+        ``data``, and write it when the block ends without an error (nothing is written otherwise)."""
+        if self.path is None:
+            yield
+            return
+        with file_lock(self.path.with_name(self.path.name + ".lock")):
+            self.reload()
+            yield
+            self.save()
+
     @property
     def station_id(self) -> str:
         return self.data["station_id"]
@@ -135,36 +143,19 @@ class KeyStore:
     def set_policy(self, policy: LockoutPolicy) -> None:
         if policy.max_failures < 1 or policy.lockout_minutes < 0 or policy.idle_lock_minutes < 1:
             raise InvalidInput("Thông số khóa tài khoản không hợp lệ.")
-        self.data["policy"] = policy.to_json()
-        self.save()
+        with self.locked():
+            self.data["policy"] = policy.to_json()
 
     # -- slots -------------------------------------------------------------------------------
     def _aad(self, slot_id: str) -> bytes:
         return f"ksk-slot|{self.station_id}|{slot_id}".encode()
 
     def _wrap(self, slot_id: str, secret: bytes, dek: bytes, params: KdfParams | None) -> dict:
-        params = params or kdf.default_params()
-        salt = secrets.token_bytes(16)
-        nonce = secrets.token_bytes(12)
-        kek = params.derive(secret, salt)
-        wrapped = AESGCM(kek).encrypt(nonce, dek, self._aad(slot_id))
-        return {
-            "kdf": params.to_json(),
-            "salt": _b64(salt),
-            "nonce": _b64(nonce),
-            "wrapped": _b64(wrapped),
-            "created": SYSTEM_CLOCK.now().isoformat(timespec="seconds"),
-        }
+        return sealing.seal(secret, dek, self._aad(slot_id), params)
 
     def _unwrap(self, slot_id: str, secret: bytes) -> bytes | None:
         slot = self.data["slots"].get(slot_id)
-        if slot is None:
-            return None
-        kek = KdfParams.from_json(slot["kdf"]).derive(secret, _unb64(slot["salt"]))
-        try:
-            return AESGCM(kek).decrypt(_unb64(slot["nonce"]), _unb64(slot["wrapped"]), self._aad(slot_id))
-        except InvalidTag:
-            return None
+        return None if slot is None else sealing.unseal(slot, secret, self._aad(slot_id))
 
     def has_user(self, username: str) -> bool:
         return f"user:{username}" in self.data["slots"]
@@ -201,37 +192,47 @@ class KeyStore:
                 "hoặc nhờ quản trị viên mở khóa."
             )
 
-    def _record_failure(self, who: str, now: datetime) -> None:
-        policy = self.policy
-        state = self.data["lockout"].setdefault(who, {"failures": 0, "locked_until": None})
-        if state.get("locked_until") and now >= datetime.fromisoformat(state["locked_until"]):
-            state["failures"], state["locked_until"] = 0, None
-        state["failures"] = int(state.get("failures", 0)) + 1
-        state["last_failure"] = now.isoformat(timespec="seconds")
-        if state["failures"] >= policy.max_failures:
-            state["locked_until"] = (now + timedelta(minutes=policy.lockout_minutes)).isoformat(
-                timespec="seconds"
-            )
-        self.save()
+    def _count_attempt(self, who: str, now: datetime) -> None:
+        """Before a password is tried: refuse if the account is locked, else count the attempt as a failure
+        (locking the account when it is the last one allowed), atomically. :meth:`_record_success` takes it
+        back if the password was right."""
+        with self.locked():
+            self._check_locked(who, now)
+            policy = self.policy
+            state = self.data["lockout"].setdefault(who, {"failures": 0, "locked_until": None})
+            if state.get("locked_until") and now >= datetime.fromisoformat(state["locked_until"]):
+                state["failures"], state["locked_until"] = 0, None
+            state["failures"] = int(state.get("failures", 0)) + 1
+            state["last_failure"] = now.isoformat(timespec="seconds")
+            if state["failures"] >= policy.max_failures:
+                state["locked_until"] = (now + timedelta(minutes=policy.lockout_minutes)).isoformat(
+                    timespec="seconds"
+                )
 
     def _record_success(self, who: str) -> None:
-        if who in self.data["lockout"]:
-            del self.data["lockout"][who]
-            self.save()
+        with self.locked():
+            self.data["lockout"].pop(who, None)
+
+    def check_not_locked(self, username: str) -> None:
+        """Raise AccountLocked while *username* is locked out (as on disk now: another process may have locked it).
+        For a password asked again inside a session, e.g. a doctor's signing password."""
+        self.reload()
+        self._check_locked(username, SYSTEM_CLOCK.now())  # lock-out counts real time, like logging in
 
     def failures(self, who: str) -> int:
         return int(self.data["lockout"].get(who, {}).get("failures", 0))
 
     def unlock_account(self, username: str) -> None:
         """Clear the lock-out of *username* (an administrator's action)."""
-        self.reload()
-        self.data["lockout"].pop(username, None)
-        self.save()
+        with self.locked():
+            self.data["lockout"].pop(username, None)
 
     def unwrap_with_password(self, username: str, password: str, now: datetime | None = None) -> bytes:
-        """Return the database key, or raise AuthenticationFailed / AccountLocked. Failures are counted."""
+        """Return the database key, or raise AuthenticationFailed / AccountLocked. The attempt is counted
+        before the password is tried (see the module's docstring); the Argon2id work runs outside the lock, so
+        several people logging in at once do not wait for each other."""
         now = now or SYSTEM_CLOCK.now()  # lock-out counts real time: there is no session yet
-        self._check_locked(username, now)
+        self._count_attempt(username, now)
         slot_id = f"user:{username}"
         if slot_id in self.data["slots"]:
             dek = self._unwrap(slot_id, password.encode())
@@ -240,8 +241,7 @@ class KeyStore:
             kdf.default_params().derive(password.encode(), b"\0" * 16)
             dek = None
         if dek is None:
-            self._record_failure(username, now)
-            self._check_locked(username, now)
+            self._check_locked(username, now)  # this attempt was the last one allowed
             left = self.policy.max_failures - self.failures(username)
             raise AuthenticationFailed(
                 f"Sai tên đăng nhập hoặc mật khẩu. Còn {left} lần thử trước khi tài khoản bị tạm khóa."
@@ -251,11 +251,10 @@ class KeyStore:
 
     def unwrap_with_recovery(self, recovery_key: str, now: datetime | None = None) -> bytes:
         now = now or SYSTEM_CLOCK.now()  # lock-out counts real time: there is no session yet
-        self._check_locked(RECOVERY_SLOT, now)
         secret = normalise_recovery_key(recovery_key).encode()
+        self._count_attempt(RECOVERY_SLOT, now)
         dek = self._unwrap(RECOVERY_SLOT, secret)
         if dek is None:
-            self._record_failure(RECOVERY_SLOT, now)
             raise AuthenticationFailed("Khóa khôi phục không đúng.")
         self._record_success(RECOVERY_SLOT)
         return dek

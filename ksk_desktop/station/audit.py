@@ -1,10 +1,17 @@
 """The audit trail: append-only events in a SHA-256 hash chain, and its verifier.
 
 Each event's hash covers its own fields and the previous event's hash, so changing, deleting or inserting
-a row breaks the chain at that row. Deleting the newest rows is caught by the anchor: after every write the
-chain head (sequence number and hash) is kept in ``audit-anchor.json`` with a MAC under a key derived from
-the database key, and events appended behind the app's back are caught because the anchor does not cover
-them; the city hub keeps a copy of the head at every sync.
+a row breaks the chain at that row. Deleting the newest rows is caught by the anchor: the chain head
+(sequence number and hash) is kept in ``audit-anchor.json`` with a MAC under a key derived from the database
+key, and events appended behind the app's back are caught because the anchor does not cover them; the city
+hub keeps a copy of the head at every sync.
+
+The anchor and the database are two files, and no write reaches both at once, so each write moves the anchor
+in two steps (see :class:`Anchor`): *pending* just before COMMIT (the new head, and the head it started from,
+either of which may be what the database holds if the power fails now), then *confirmed* just after (the new
+head only). Deleting the last transactions therefore shows against a confirmed anchor; only a crash in the
+few milliseconds between COMMIT and the confirmation leaves a pending anchor, which accepts both heads until
+the next write settles it.
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +30,8 @@ from sqlalchemy.orm import Session
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.db.models import AuditEvent
-from ksk_desktop.fsio import atomic_write_bytes, atomic_write_json
+from ksk_desktop.fsio import atomic_write_bytes, atomic_write_json, file_lock
+from ksk_desktop.text import fold
 
 GENESIS = "0" * 64
 
@@ -89,10 +99,12 @@ def head(session: Session) -> tuple[int, str]:
 # -- the anchor -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Anchor:
-    """The chain head the app last wrote (``seq``/``hash``) and the head before that transaction (``prev_…``).
+    """The chain head the app last wrote (``seq``/``hash``) and the head it may still be at (``prev_…``).
 
-    The anchor moves just before COMMIT; if the power fails in between, the database still ends at
-    ``prev``, which is accepted. ``problem`` is set when the file is missing, damaged or forged.
+    *Pending* (written just before COMMIT): ``prev`` is the head the transaction started from; if the power
+    fails before the commit, the database still ends there, which is accepted. *Confirmed* (written once the
+    commit is done): ``prev`` equals the head itself, so only that head is accepted, and deleting the last
+    transaction shows. ``problem`` is set when the file is missing, damaged or forged.
     """
 
     seq: int
@@ -102,15 +114,22 @@ class Anchor:
     problem: str | None = None
 
     def covers(self, head: tuple[int, str]) -> bool:
-        """True if *head* is what the app itself left (the last commit, or the one before a failed commit)."""
+        """True if *head* is what the app itself left (the last commit, or, while the anchor is pending, the
+        head before a commit that may have failed)."""
         return self.problem is None and head in ((self.seq, self.hash), (self.prev_seq, self.prev_hash))
+
+    @property
+    def pending(self) -> bool:
+        return (self.seq, self.hash) != (self.prev_seq, self.prev_hash)
 
 
 def _anchor_mac(key: bytes, seq: int, hash_: str, prev_seq: int, prev_hash: str) -> str:
     return hmac.new(key, f"{seq}|{hash_}|{prev_seq}|{prev_hash}".encode(), "sha256").hexdigest()
 
 
-def write_anchor(path: Path, key: bytes, head: tuple[int, str], prev: tuple[int, str]) -> bytes | None:
+def write_anchor(
+    path: Path, key: bytes, head: tuple[int, str], prev: tuple[int, str], *, durable: bool = True
+) -> bytes | None:
     """Record the new chain head; return the previous anchor file's bytes (None if there was none).
 
     Called inside the write transaction, before COMMIT, so the database's write lock orders anchors
@@ -130,6 +149,7 @@ def write_anchor(path: Path, key: bytes, head: tuple[int, str], prev: tuple[int,
             "prev_hash": prev_hash,
             "mac": _anchor_mac(key, seq, hash_, prev_seq, prev_hash),
         },
+        durable=durable,
     )
     return previous
 
@@ -139,6 +159,26 @@ def restore_anchor(path: Path, previous: bytes | None) -> None:
         path.unlink(missing_ok=True)
     else:
         atomic_write_bytes(path, previous)
+
+
+def anchor_lock(path: Path):  # noqa: ANN201 - a context manager
+    """The lock every process holds while it reads and moves the anchor (``audit-anchor.json.lock``)."""
+    return file_lock(path.with_name(path.name + ".lock"))
+
+
+def confirm_anchor(path: Path, key: bytes, head: tuple[int, str], prev: tuple[int, str]) -> bool:
+    """After COMMIT: the pending anchor (*head*, *prev*) this write left becomes confirmed (*head* only). Does
+    nothing if another write has moved the anchor since (its own pending anchor stands). Holds the anchor lock."""
+    with anchor_lock(path):
+        current = read_anchor(path, key)
+        if current.problem or (current.seq, current.hash, current.prev_seq, current.prev_hash) != (
+            *head,
+            *prev,
+        ):
+            return False
+        # Losing this write to a power cut only leaves the anchor pending (both heads accepted): no folder sync.
+        write_anchor(path, key, head, head, durable=False)
+        return True
 
 
 def read_anchor(path: Path, key: bytes) -> Anchor:
@@ -165,6 +205,9 @@ class ChainReport:
     head_hash: str
     first_bad_seq: int | None = None
     problem: str | None = None
+    #: The city hub's warning that this station's chain went backwards or changed (``ok`` is about the chain
+    #: on this machine only; this is the evidence held elsewhere), until an administrator acknowledges it.
+    hub_alert: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -174,6 +217,7 @@ class ChainReport:
             "head_hash": self.head_hash,
             "first_bad_seq": self.first_bad_seq,
             "problem": self.problem,
+            "hub_alert": self.hub_alert,
         }
 
 
@@ -235,17 +279,68 @@ def verify(session: Session, anchor: Anchor | None = None) -> ChainReport:
     )
 
 
+# -- what the user typed --------------------------------------------------------------------------
+_NUMBER_GLUE = re.compile(r"[\s.\-+()]")
+
+
+def typed_query(ctx, query: str) -> dict | None:  # noqa: ANN001 - a StationSession (no import cycle)
+    """A search text the user typed, as the audit trail keeps it: whether it is a number or words, its length,
+    and a fingerprint (a keyed hash of its folded form), never the text itself — it may be a name, a personal ID
+    or a phone, and the trail must hold no personal data beyond ids. The same query typed again gives the same
+    fingerprint (``ksk audit fingerprint QUERY``), so an investigation can still ask "who looked this up?"."""
+    folded = fold(unicodedata.normalize("NFKC", query or ""))
+    if not folded:
+        return None
+    glued = _NUMBER_GLUE.sub("", folded)
+    number = glued.isascii() and glued.isdigit()
+    canonical = glued if number else folded
+    key = hmac.new(ctx.key, b"ksk-audit-query|" + ctx.keystore.station_id.encode(), "sha256").digest()
+    return {
+        "kind": "number" if number else "words",
+        "chars": len(canonical),
+        "fingerprint": hmac.new(key, canonical.encode("utf-8"), "sha256").hexdigest()[:16],
+    }
+
+
+def who_searched(ctx, query: str, limit: int = 200) -> dict:  # noqa: ANN001 - a StationSession
+    """The audit events whose typed query has the fingerprint of *query* (newest first): who searched, listed or
+    exported with it, and when. Needs the audit permission; the look-up is itself recorded."""
+    from ksk_desktop.security.roles import Perm
+
+    ctx.require(Perm.AUDIT_READ)
+    typed = typed_query(ctx, query)
+    if typed is None:
+        from ksk_desktop.errors import InvalidInput
+
+        raise InvalidInput("Cần nội dung tìm kiếm để tra cứu trong nhật ký.")
+    mark = f'"fingerprint":"{typed["fingerprint"]}"'
+    with ctx.read() as s:
+        rows = s.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.details.contains(mark))
+            .order_by(AuditEvent.seq.desc())
+            .limit(limit)
+        ).all()
+        events = [{"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action} for e in rows]
+    with ctx.write() as s:
+        ctx.audit(s, "audit.query", "audit_event", None, {"query": typed, "found": len(events)})
+    return {"query": typed, "events": events}
+
+
 def count_events(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
 def verify_and_record(ctx) -> ChainReport:  # noqa: ANN001 - a StationSession (imported lazily: no cycle)
-    """Verify the chain as it stands, then record that it was checked (and by whom, with the result)."""
+    """Verify the chain as it stands, with the hub's alert if there is one, then record that it was checked (and
+    by whom, with the result)."""
+    from ksk_desktop.db.models import SyncState
     from ksk_desktop.security.roles import Perm
 
     ctx.require(Perm.AUDIT_READ)
     with ctx.read() as s:
         report = verify(s, ctx.read_anchor())
+        report.hub_alert = s.scalar(select(SyncState.hub_alert))
     with ctx.write() as s:
         ctx.audit(
             s,

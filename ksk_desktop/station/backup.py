@@ -27,7 +27,7 @@ from ksk_desktop.db.database import Database
 from ksk_desktop.db.engine import driver
 from ksk_desktop.db.models import AppUser, Person, Station
 from ksk_desktop.errors import AuthenticationFailed, BackupError, KskError, PermissionDenied
-from ksk_desktop.fsio import disk_error, fsync_dir, sha256_file
+from ksk_desktop.fsio import disk_error, fsync_dir, open_private, sha256_file
 from ksk_desktop.security.keystore import KeyStore
 from ksk_desktop.security.roles import Perm, Role, allowed
 from ksk_desktop.station import audit
@@ -97,6 +97,9 @@ def _write_backup(db: Database, keystore: KeyStore, key: bytes, dest: Path, now:
     snap = dest.with_name(f".{dest.name}.{stamp}.snapshot")
     tmp = dest.with_name(f".{dest.name}.{stamp}.tmp")
     try:
+        # Every file of the backup is created private (0600) whatever the umask: VACUUM INTO fills an empty
+        # file made here, the container is written through a descriptor opened here.
+        os.close(open_private(snap, exclusive=True))
         raw = db.engine.raw_connection()
         try:
             # VACUUM INTO writes through the keyed connection: the snapshot is encrypted with the same key.
@@ -114,11 +117,12 @@ def _write_backup(db: Database, keystore: KeyStore, key: bytes, dest: Path, now:
             **facts,
         }
         keys = dict(keystore.data, lockout={})
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
-            zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
-            zf.writestr("keys.json", json.dumps(keys, ensure_ascii=False, indent=1))
-            zf.write(snap, "station.db")
-        with open(tmp, "rb+") as fh:
+        with os.fdopen(open_private(tmp, exclusive=True), "wb") as fh:
+            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
+                zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+                zf.writestr("keys.json", json.dumps(keys, ensure_ascii=False, indent=1))
+                zf.write(snap, "station.db")
+            fh.flush()
             os.fsync(fh.fileno())
         verify_backup_file(tmp, key)
         os.replace(tmp, dest)
@@ -218,7 +222,7 @@ def restore_backup(
     stamp = SYSTEM_CLOCK.now().strftime("%Y%m%d-%H%M%S")
     staged = paths.root / f".restore-{stamp}.db"
     try:
-        with zf, zf.open("station.db") as fin, open(staged, "wb") as fout:
+        with zf, zf.open("station.db") as fin, os.fdopen(open_private(staged), "wb") as fout:
             shutil.copyfileobj(fin, fout, 1 << 20)
             fout.flush()
             os.fsync(fout.fileno())
@@ -260,9 +264,9 @@ def restore_backup(
                     {"file": src.name, "created": manifest.get("created")},
                 )
                 # The restored chain was verified above; the anchor starts afresh from it.
-                audit.write_anchor(
-                    paths.anchor, keystore.anchor_key(key), s.info["audit_head"], s.info["audit_base"]
-                )
+                anchored = (s.info["audit_head"], s.info["audit_base"])
+                audit.write_anchor(paths.anchor, keystore.anchor_key(key), *anchored)
+            audit.confirm_anchor(paths.anchor, keystore.anchor_key(key), *anchored)
         finally:
             db.dispose()
     except OSError as exc:

@@ -65,6 +65,8 @@ def check_database(ctx: StationSession) -> dict:
             else f"sự kiện đầu tiên sai #{report.first_bad_seq}: {report.problem}",
         )
         audit_json = report.to_json()
+        if report.hub_alert:
+            add("hub_audit_alert", False, f"cảnh báo của máy chủ: {report.hub_alert}")
     except KskError as exc:
         add("audit_chain", False, exc.message)
         audit_json = None

@@ -14,6 +14,7 @@ from ksk_desktop.db import migrate
 from ksk_desktop.db.database import Database
 from ksk_desktop.db.models import AppUser, Station
 from ksk_desktop.errors import AuthenticationFailed, InvalidInput, Remedy, StationExists, StationNotFound
+from ksk_desktop.fsio import sweep_pending
 from ksk_desktop.ids import new_id
 from ksk_desktop.security.kdf import KdfParams
 from ksk_desktop.security.keystore import KeyStore, new_database_key, new_recovery_key
@@ -120,9 +121,9 @@ def init_station(
                 {"username": username, "role": "admin"},
                 at=clock.now(),
             )
-            audit.write_anchor(
-                paths.anchor, keystore.anchor_key(dek), s.info["audit_head"], s.info["audit_base"]
-            )
+            anchored = (s.info["audit_head"], s.info["audit_base"])
+            audit.write_anchor(paths.anchor, keystore.anchor_key(dek), *anchored)
+        audit.confirm_anchor(paths.anchor, keystore.anchor_key(dek), *anchored)
         keystore.save()
     except BaseException:
         # Nothing existed before: remove the half-made station so the next attempt starts clean.
@@ -187,6 +188,7 @@ def login(
     keystore = load_keystore(paths)
     name = username.strip().lower()
     key = keystore.unwrap_with_password(name, password)
+    sweep_pending(paths.pending)  # exports, reports, PDFs that a crash left half-written
     db = open_database(paths, key)
     try:
         with db.read() as s:
@@ -214,7 +216,10 @@ def station_info(session: StationSession) -> Station:
 def reset_password_with_recovery(
     paths: StationPaths, recovery_key: str, username: str, new_password: str
 ) -> None:
-    """Give *username* a new password using the printed recovery key (every password forgotten)."""
+    """Give *username* a new password using the printed recovery key (every password forgotten). A doctor's
+    signing key is retired (nobody can open it without the old password); the next signing makes a new one."""
+    from ksk_desktop.exams import keys
+
     keystore = load_keystore(paths)
     key = keystore.unwrap_with_recovery(recovery_key)
     name = username.strip().lower()
@@ -227,13 +232,18 @@ def reset_password_with_recovery(
             raise AuthenticationFailed(f"Không có người dùng {name!r} trong trạm này.")
         user = CurrentUser(row.id, row.username, row.full_name, Role(row.role))
         session = StationSession(paths, keystore, db, user, key)
-        keystore.set_password_slot(name, new_password, key)
         with session.write() as s:
             row = s.get_one(AppUser, user.id)
             row.active = True
             row.password_changed_at = session.clock.utcnow()
-            audit.append(s, "recovery-key", "user.password_reset", "app_user", user.id, {"username": name})
-        keystore.data["lockout"].pop(name, None)
-        keystore.save()
+            # The old password is unknown here, so the user's signing key cannot be opened: it is retired.
+            retired = keys.retire(s, name, keys.RETIRED_RESET, session.clock.utcnow())
+            details: dict[str, object] = {"username": name}
+            if retired:
+                details["signing_keys_retired"] = retired
+            audit.append(s, "recovery-key", "user.password_reset", "app_user", user.id, details)
+        with keystore.locked():
+            keystore.set_password_slot(name, new_password, key)
+            keystore.data["lockout"].pop(name, None)
     finally:
         db.dispose()

@@ -27,7 +27,7 @@ _COMMON = frozenset(
         "66666666",
     }
 )
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}\Z")  # \Z: $ takes a final \n
 
 
 def check_username(username: str) -> str:

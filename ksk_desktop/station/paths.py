@@ -34,12 +34,23 @@ class StationPaths:
         return self.root / "audit-anchor.json"
 
     @property
+    def device(self) -> Path:
+        """This computer's own settings (the ticket printer, the room its desk calls into): not in the database."""
+        return self.root / "device.json"
+
+    @property
     def backups(self) -> Path:
         return self.root / "backups"
 
     @property
     def logs(self) -> Path:
         return self.root / "logs"
+
+    @property
+    def pending(self) -> Path:
+        """The journal of files being written outside the data folder (exports, reports, PDFs): what a crash
+        left half-written is removed when the station next opens (``fsio.sweep_pending``)."""
+        return self.root / "pending-writes"
 
     def sidecars(self) -> list[Path]:
         return [self.db.with_name(self.db.name + suffix) for suffix in ("-wal", "-shm", "-journal")]

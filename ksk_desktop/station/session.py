@@ -69,12 +69,14 @@ class StationSession:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction; the audit anchor moves to the new chain head just before it commits.
+        """One transaction; the audit anchor moves to the new chain head in two steps: pending just before
+        the commit, confirmed just after (``ksk_desktop.station.audit``).
 
         The anchor only moves if it still covers the head this transaction started from: after tampering
         it stays put, so the evidence is not papered over by the next ordinary write.
         """
-        moved = False
+        path, key = self.paths.anchor, self._anchor_key  # the key as it is now: a lock may clear it meanwhile
+        moved: tuple[tuple[int, str], tuple[int, str]] | None = None
         previous = None
         try:
             with self.db.write() as session:
@@ -82,13 +84,20 @@ class StationSession:
                 yield session
                 new_head = session.info.get("audit_head")
                 base = session.info.get("audit_base")
-                if new_head is not None and base is not None and self.read_anchor().covers(base):
-                    previous = audit.write_anchor(self.paths.anchor, self._anchor_key, new_head, base)
-                    moved = True
+                if new_head is not None and base is not None:
+                    with audit.anchor_lock(path):
+                        if audit.read_anchor(path, key).covers(base):
+                            previous = audit.write_anchor(path, key, new_head, base)
+                            moved = (new_head, base)
         except BaseException:
-            if moved:  # the commit failed after the anchor moved: put it back
-                audit.restore_anchor(self.paths.anchor, previous)
+            if moved is not None:  # the commit failed after the anchor moved: put it back if it is still ours
+                with audit.anchor_lock(path):
+                    mine = audit.read_anchor(path, key)
+                    if (mine.seq, mine.hash, mine.prev_seq, mine.prev_hash) == (*moved[0], *moved[1]):
+                        audit.restore_anchor(path, previous)
             raise
+        if moved is not None:
+            audit.confirm_anchor(path, key, *moved)
 
     def audit(
         self,

@@ -1,4 +1,4 @@
-"""``ksk sync enroll|run|status|parked|retry|dismiss``: the station's side of sync on the command line.
+"""``ksk sync enroll|run|status|parked|retry|dismiss|acknowledge``: the station's side of sync on the command line.
 
 Registered through the ``ksk.cli`` entry-point group, so the core CLI never imports this package.
 """
@@ -68,6 +68,8 @@ def _run(ctx: StationSession, args: argparse.Namespace) -> int:
         f"Đã gửi: {report.accepted} mới, {report.duplicate} trùng (đã có ở máy chủ), {report.rejected} bị từ chối. "
         f"Nhận về: {report.pulled} thay đổi. Còn chờ: {status.pending}, bị từ chối chờ xử lý: {status.parked}."
     )
+    if report.elsewhere:
+        human += f"\nĐã có hồ sơ ở trạm khác (chờ chuyển giao): {report.elsewhere}."
     if report.error:
         human += f"\nLỗi: {report.error}"
     emit(args, data, human)
@@ -81,12 +83,21 @@ def _status(ctx: StationSession, args: argparse.Namespace) -> int:
     human = "\n".join(
         [
             f"Máy chủ: {st.hub_url or 'chưa đăng ký'}",
-            f"Chờ gửi: {st.pending}   Bị từ chối: {st.parked}   Đã gửi: {st.sent}",
+            f"Chờ gửi: {st.pending}   Bị từ chối: {st.parked}   Đã gửi: {st.sent}"
+            + (f"   Có hồ sơ ở trạm khác: {st.elsewhere}" if st.elsewhere else ""),
             f"Lần đồng bộ thành công gần nhất: {st.last_success_at or 'chưa có'}",
             f"Lỗi gần nhất: {st.last_error or 'không có'}",
         ]
     )
+    if st.hub_alert:
+        human += f"\nCẢNH BÁO của máy chủ về nhật ký truy cập ({st.hub_alert_at}): {st.hub_alert}"
     emit(args, st, human)
+    return 0
+
+
+def _acknowledge(ctx: StationSession, args: argparse.Namespace) -> int:
+    result = sync_state.acknowledge_hub_alert(ctx, args.reason)
+    emit(args, result, "Đã ghi nhận cảnh báo của máy chủ; cảnh báo không còn hiển thị.")
     return 0
 
 
@@ -156,3 +167,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("item_id")
     p.add_argument("--reason", required=True, help="lý do bỏ qua (ít nhất 3 ký tự)")
     p.set_defaults(handler=session_command(_dismiss))
+    p = cmds.add_parser(
+        "acknowledge",
+        parents=[common],
+        help="ghi nhận cảnh báo của máy chủ về nhật ký truy cập (đã xem xét), ghi lý do",
+    )
+    p.add_argument("--reason", required=True, help="đã xem xét thế nào (ít nhất 3 ký tự)")
+    p.set_defaults(handler=session_command(_acknowledge))

@@ -25,7 +25,7 @@ from sync.protocol import API_PREFIX, CHANGE_TYPES, STATUSES
 log = logging.getLogger("ksk.sync")
 
 DEFAULT_TIMEOUT = (5.0, 60.0)  # connect, read (seconds)
-_FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}\Z")  # \Z: $ would accept a final newline
 
 
 class SyncError(KskError):
@@ -182,9 +182,11 @@ class HubTransport:
 
     @staticmethod
     def _json(resp: requests.Response) -> dict:
-        if resp.status_code in (401, 403):
+        if resp.status_code in (401, 403, 409):
             detail = _detail(resp)
             raise HubRefused(detail or "Máy chủ từ chối thiết bị này (chưa đăng ký hoặc đã bị thu hồi).")
+        if resp.status_code == 429:  # the hub limits this address for a while: a later attempt works
+            raise HubAnswerInvalid("Máy chủ đang tạm giới hạn số yêu cầu từ máy này; sẽ thử lại sau.")
         if resp.status_code != 200:
             raise HubAnswerInvalid(f"Máy chủ trả lời mã {resp.status_code}.")
         ctype = resp.headers.get("Content-Type", "")

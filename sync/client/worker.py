@@ -53,6 +53,7 @@ class RunReport:
     duplicate: int = 0
     rejected: int = 0
     requeued: int = 0
+    elsewhere: int = 0  # people the hub holds for another station ("known elsewhere")
     batches: int = 0
     failures: int = 0
     resumed: int = 0
@@ -283,6 +284,7 @@ class SyncWorker:
             report.duplicate += done.duplicate
             report.rejected += done.rejected
             report.requeued += done.requeued
+            report.elsewhere += done.elsewhere
             report.warnings += [r["warning"] for r in results if r.get("warning")]
             self._succeeded(report)
             self._progress(report, "push")

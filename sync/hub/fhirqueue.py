@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ksk_desktop.catalogs.communes import commune_by_code
 from ksk_desktop.db import rowcount
-from sync.hub import people
+from sync.hub import doctor_keys, people
 from sync.hub.items import PERSON_ID_MAX, ItemRejected, fits
 from sync.hub.models import Device, FhirForward, HubConsent, HubPerson, Item, PersonAlias
 
@@ -56,14 +56,14 @@ def enqueue(s: Session, item: Item, now: datetime) -> bool:
     )
     if exists is not None:
         return False
-    person_id = _exam_of(item).get("person_id")
+    exam = _exam_of(item)
     s.add(
         FhirForward(
             item_seq=item.seq,
             exam_id=item.entity_id,
             version=item.entity_version,
-            person_id=person_id,
-            state="pending",
+            person_id=exam.get("person_id"),
+            state=doctor_keys.forward_state(s, item.station_code, exam),  # held while the key awaits approval
             attempts=0,
             next_attempt_at=now,
             created_at=now,
@@ -138,9 +138,10 @@ def release_waiting(s: Session, person_id: str, now: datetime) -> int:
 
 
 def counts(s: Session) -> dict:
-    """``{"pending", "sent", "parked", "waiting", "parked_items": [...]}`` for ``ksk hub stats`` (``waiting``:
-    exams of people who have not consented to sharing with the health record)."""
-    out: dict = {"pending": 0, "sent": 0, "parked": 0, "waiting": 0}
+    """``{"pending", "sent", "parked", "waiting", "held", "parked_items": [...]}`` for ``ksk hub stats``
+    (``waiting``: exams of people who have not consented to sharing with the health record; ``held``: exams
+    signed with a doctor's key the hub administrator has not approved yet)."""
+    out: dict = {"pending": 0, "sent": 0, "parked": 0, "waiting": 0, doctor_keys.HELD: 0}
     out.update(dict(s.execute(select(FhirForward.state, func.count()).group_by(FhirForward.state)).all()))
     parked = s.scalars(
         select(FhirForward).where(FhirForward.state == "parked").order_by(FhirForward.id).limit(100)

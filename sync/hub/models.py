@@ -169,7 +169,8 @@ class FhirForward(HubBase):
     person_id: Mapped[str | None] = mapped_column(
         String(36), index=True
     )  # as pushed; a consent releases by it
-    state: Mapped[str] = mapped_column(String(10))  # pending | sent | parked | waiting (no EHR consent yet)
+    # pending | sent | parked | waiting (no EHR consent yet) | held (doctor's key not approved yet)
+    state: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)

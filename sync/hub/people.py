@@ -1,10 +1,15 @@
 """People at the hub: one record per person across all stations, merged by personal ID.
 
-Two devices that register the same personal ID offline send two ids. The first to arrive is kept; the other
-id becomes an alias of it (FHIR ``replaced-by`` style), its non-empty fields fill the kept record's gaps,
-and the merge is announced in the pull feed so every device can re-point its rows. Aliases are permanent,
-so a replayed item, a late edit of the merged id or a station's own merge of the pair all land on the kept
-record and change nothing twice.
+Two devices of one station that register the same personal ID offline send two ids. The first to arrive is
+kept; the other id becomes an alias of it (FHIR ``replaced-by`` style), its non-empty fields fill the kept
+record's gaps, and the merge is announced in the station's pull feed so every device can re-point its rows.
+Aliases are permanent, so a replayed item, a late edit of the merged id or a station's own merge of the pair
+all land on the kept record and change nothing twice.
+
+A person belongs to the station that serves their commune (``sync.hub.stations``); only that station's devices
+change the record (``device.serves``). A station that registers someone another station holds (same personal
+ID) gets "known elsewhere": its record is linked to the existing one, nothing of the other station's record is
+revealed or changed, and a handover request is written (``sync.hub.handover``); ``hand_over`` carries it out.
 """
 
 from __future__ import annotations
@@ -15,9 +20,22 @@ from datetime import date, datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from sync.hub import handover, stations
+from sync.hub.errors import Conflict, NotFound
 from sync.hub.items import COMMUNE_CODE_MAX, PERSON_ID_MAX, ItemRejected, fits
 from sync.hub.models import Change, HubPerson, PersonAlias
 from sync.protocol import PERSONAL_ID_RE
+
+NOT_YOURS = "not_your_station"
+NOT_YOURS_REASON = "Người này thuộc trạm khác quản lý: máy chủ không nhận thay đổi của trạm này."
+WAITING_REASON = (
+    "Người này đang chờ chuyển giao từ trạm khác: gửi lại mục này sau khi quản trị máy chủ chuyển giao."
+)
+KNOWN_ELSEWHERE = {
+    "status": "known_elsewhere",
+    "reason": "Người này đã có hồ sơ ở trạm khác. Máy chủ đã ghi yêu cầu chuyển giao; hồ sơ về trạm khi quản trị "
+    "máy chủ chuyển giao.",
+}
 
 _MERGE_FILL = (
     "personal_id",
@@ -185,14 +203,77 @@ def _by_personal_id(s: Session, personal_id: str | None) -> HubPerson | None:
     return s.scalar(select(HubPerson).where(HubPerson.personal_id == personal_id))
 
 
+def not_yours(s: Session, device, person_id: str) -> ItemRejected:  # noqa: ANN001
+    """The refusal of an item about a person another station holds (saying so when a handover is pending)."""
+    waiting = handover.pending_for(s, person_id, device.station_code) is not None
+    return ItemRejected(NOT_YOURS, WAITING_REASON if waiting else NOT_YOURS_REASON)
+
+
+def _commune_for(device, data: dict, person: HubPerson | None) -> str:  # noqa: ANN001
+    """The commune a person write lands in: the one sent, else the record's, else the station's own; it must be
+    one the device's station serves (moving a person to another commune is a handover, not an edit)."""
+    commune = data.get("commune_code") or (person.commune_code if person is not None else None)
+    commune = commune or (device.communes[0] if device.communes else None)
+    if not isinstance(commune, str) or not device.serves(commune):
+        raise ItemRejected(
+            "commune_not_served",
+            "Xã/phường của người này không do trạm phục vụ. Người chuyển đến từ xã khác: nhờ quản trị máy chủ "
+            "chuyển giao hồ sơ.",
+        )
+    return commune
+
+
+def _known_elsewhere(
+    s: Session,
+    device,  # noqa: ANN001
+    holder: HubPerson,
+    linked_id: str,
+    person: HubPerson | None,
+    data: dict,
+    now: datetime,
+) -> dict:
+    """Link the station's record to the one another station holds, without changing or revealing it; ask for a
+    handover. A new record becomes an alias (its data kept aside for the handover); an edit is held back."""
+    if person is None and s.get(PersonAlias, linked_id) is None:
+        s.execute(update(PersonAlias).where(PersonAlias.kept_id == linked_id).values(kept_id=holder.id))
+        s.add(
+            PersonAlias(
+                merged_id=linked_id,
+                kept_id=holder.id,
+                reason="known_elsewhere",
+                snapshot=_canonical(data),
+                created_at=now,
+            )
+        )
+    handover.request(
+        s,
+        person_id=holder.id,
+        linked_id=linked_id,
+        from_station=stations.station_of_commune(s, holder.commune_code),
+        to_station=device.station_code,
+        to_commune=data.get("commune_code"),
+        requested_by=device.id,
+        now=now,
+    )
+    return dict(KNOWN_ELSEWHERE)
+
+
 def apply_person(s: Session, device, entity_id: str, payload: dict, now: datetime) -> dict:  # noqa: ANN001
-    """Create or update one person; merge when the personal ID is already held by someone else."""
+    """Create or update one person of the device's station; merge when another record of the station holds the
+    personal ID; link (known elsewhere) when another station holds it."""
     if len(entity_id) > PERSON_ID_MAX:
         raise ItemRejected("bad_entity_id", f"Mã người dài quá {PERSON_ID_MAX} ký tự.")
     pid_target = resolve(s, entity_id)
     data = clean_person(pid_target, payload)
     person = s.get(HubPerson, pid_target)
+    if person is not None and not device.serves(person.commune_code):
+        if handover.pending_for(s, entity_id, device.station_code) is not None:
+            return dict(KNOWN_ELSEWHERE)  # the station's linked record: its edits wait for the handover
+        raise not_yours(s, device, entity_id)
+    data["commune_code"] = _commune_for(device, data, person)
     holder = _by_personal_id(s, data.get("personal_id"))
+    if holder is not None and holder.id != pid_target and not device.serves(holder.commune_code):
+        return _known_elsewhere(s, device, holder, pid_target, person, data, now)
     if person is None:
         if holder is not None:  # registered elsewhere first: this id becomes an alias of the earlier record
             _merge_into(s, holder, pid_target, data, "same_personal_id", device.id, now)
@@ -240,6 +321,9 @@ def apply_station_merge(s: Session, device, payload: dict, now: datetime) -> dic
     if m == k:
         return {"merged_into": k}
     kept, dropped = s.get(HubPerson, k), s.get(HubPerson, m)
+    for sent_id, row in ((kept_id, kept), (merged_id, dropped)):
+        if row is not None and not device.serves(row.commune_code):
+            raise not_yours(s, device, sent_id)
     if (
         kept is not None
         and dropped is not None
@@ -284,3 +368,40 @@ def apply_station_merge(s: Session, device, payload: dict, now: datetime) -> dic
         s, kept, m, json.loads(dropped.data) if dropped is not None else {}, "station_merge", device.id, now
     )
     return {"merged_into": k}
+
+
+def hand_over(s: Session, request: handover.HubHandover, now: datetime) -> dict:
+    """Carry out a handover request: the person moves into a commune of the receiving station, and that
+    station's own records of the person (linked when it was told "known elsewhere") are merged into it and
+    announced in its pull feed. Returns what was done (ids only)."""
+    if request.state != handover.PENDING:
+        raise Conflict("Yêu cầu chuyển giao này đã được xử lý.")
+    person = s.get(HubPerson, resolve(s, request.person_id))
+    if person is None:
+        raise NotFound("Máy chủ không còn hồ sơ của người này.")
+    station = stations.get(s, request.to_station)
+    if station is None or not station.communes:
+        raise NotFound("Trạm nhận chưa được đăng ký ở máy chủ.")
+    commune = request.to_commune if request.to_commune in station.communes else station.communes[0]
+    _store(s, person, json.loads(person.data) | {"commune_code": commune}, now)
+    merged: list[str] = []
+    for req in handover.pending_of_person(s, request.person_id, request.to_station):
+        linked = req.linked_id
+        req.state, req.decided_at = handover.RELEASED, now
+        if linked == person.id:
+            continue
+        own = s.get(HubPerson, linked)
+        alias = s.get(PersonAlias, linked)
+        if own is not None:  # an edit held back: the station's record carries on as the moved one
+            if own.personal_id not in (None, person.personal_id) or own.commune_code not in station.communes:
+                continue  # changed since (another personal ID, another station): not the same person any more
+            _merge_into(s, person, linked, json.loads(own.data), "handover", None, now)
+            merged.append(linked)
+        elif alias is not None and resolve(s, linked) == person.id:
+            alias.reason = "handover"
+            _merge_into(s, person, linked, json.loads(alias.snapshot or "{}"), "handover", None, now)
+            merged.append(linked)
+    if not merged:
+        _roster(s, person, None, now)
+    s.flush()
+    return {"person_id": person.id, "to_station": station.code, "commune_code": commune, "merged": merged}

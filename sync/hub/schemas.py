@@ -18,11 +18,21 @@ class Health(BaseModel):
 
 
 class EnrollRequest(BaseModel):
-    code: str = Field(min_length=4, max_length=64, description="one-time code from the hub administrator")
-    station_code: str = Field(min_length=1, max_length=20)
+    code: str = Field(
+        min_length=4,
+        max_length=64,
+        description="one-time code the hub administrator issued for a registered station (one per device)",
+    )
+    station_code: str = Field(
+        min_length=1, max_length=20, description="must be the station the code was issued for"
+    )
     station_id: str = Field(min_length=1, max_length=36, description="the station install's UUID")
     commune_code: str | None = Field(
-        default=None, max_length=5, description="decides which roster updates it pulls"
+        default=None,
+        max_length=5,
+        description="the station's own commune, as a consistency check only: when given it must be one the "
+        "hub's registry has for the station (409 otherwise). What a device reads and writes comes from the "
+        "registry, never from this field",
     )
 
 
@@ -33,6 +43,9 @@ class EnrollAnswer(BaseModel):
         "its SHA-256 and cannot show it again"
     )
     station_code: str
+    commune_codes: list[str] = Field(
+        default_factory=list, description="the communes the hub's registry has for the station"
+    )
 
 
 class PushItem(BaseModel):
@@ -42,7 +55,7 @@ class PushItem(BaseModel):
     kind: str = Field(
         max_length=30,
         description="person | person_merge | consent | appointment | exam | amendment "
-        "| referral | audit_head",
+        "| referral | audit_head | doctor_key",
     )
     entity_id: str = Field(max_length=64)
     entity_version: int
@@ -55,12 +68,18 @@ class PushRequest(BaseModel):
 
 class ItemResult(BaseModel):
     item_id: str
-    status: Literal["accepted", "duplicate", "rejected"]
+    status: Literal["accepted", "duplicate", "rejected", "known_elsewhere"] = Field(
+        description="known_elsewhere: a person another station holds (same personal ID); the item is kept, "
+        "the station's record is linked to that person and a handover request is recorded, and nothing of the "
+        "other station's record is returned"
+    )
     code: str | None = Field(default=None, description="machine-readable reason (rejected only)")
     reason: str | None = Field(
         default=None, description="why it was rejected, for a person to read (Vietnamese)"
     )
-    merged_into: str | None = Field(default=None, description="person id this item's person now resolves to")
+    merged_into: str | None = Field(
+        default=None, description="person id this item's person now resolves to (records of the same station)"
+    )
     warning: str | None = Field(default=None, description="audit_head: tamper evidence found")
 
 
@@ -74,7 +93,8 @@ class ChangeOut(BaseModel):
     type: Literal["roster", "merge"]
     entity_id: str
     data: dict[str, Any] = Field(
-        description="roster: the person with the hub's revision; merge: {merged_id, kept_id, reason, kept}"
+        description="roster: the person with the hub's revision; merge: {merged_id, kept_id, reason, kept} "
+        "(kept: the kept person's record, or null when it is not this station's)"
     )
 
 

@@ -18,6 +18,28 @@ def db_url(value: str | None) -> str:
     return f"sqlite:///{value}"
 
 
+def database_tls_warning(url: str) -> str | None:
+    """A warning when the hub's PostgreSQL is reached over the network without verified TLS (the connection
+    carries every station's people): ``sslmode=verify-full`` is what production needs (see the README)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - the engine will report a bad URL itself
+        return None
+    if not parsed.drivername.startswith("postgresql"):
+        return None
+    host = parsed.host or str(parsed.query.get("host") or "")
+    if not host or host.startswith("/") or host in ("localhost", "127.0.0.1", "::1"):
+        return None  # a Unix socket or this machine
+    if parsed.query.get("sslmode") in ("verify-full", "verify-ca"):
+        return None
+    return (
+        "Cảnh báo: kết nối PostgreSQL tới máy khác không kiểm tra chứng chỉ TLS "
+        "(thêm ?sslmode=verify-full&sslrootcert=… vào URL; xem README, mục Security model)."
+    )
+
+
 def certificate_fingerprint(pem_path: str) -> str:
     """SHA-256 of a PEM certificate's DER bytes: what a station pins (``ksk sync enroll --pin``)."""
     import hashlib
@@ -38,13 +60,19 @@ def serve(
     fhir_url: str | None = None,
     fhir_max_entries: int = 8,
     fhir_retry_s: float = 2.0,
+    enroll_per_minute: int | None = None,
+    auth_failures_per_minute: int | None = None,
 ) -> None:
     """Serve ``/api/v1`` until interrupted; prints one JSON line with the address once listening. With
     *fhir_url*, accepted signed exams are forwarded there (``sync.fhir.forward``) from a background thread."""
     import uvicorn
 
+    from sync.hub import limits
     from sync.hub.app import create_app
 
+    warning = database_tls_warning(url)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     store = HubStore(url)
     forwarder = None
     if fhir_url:
@@ -63,8 +91,15 @@ def serve(
     sock.listen(128)
     sock.set_inheritable(True)
     real_port = sock.getsockname()[1]
+    app = create_app(
+        store,
+        enroll_per_minute=limits.ENROLL_PER_MINUTE if enroll_per_minute is None else enroll_per_minute,
+        auth_failures_per_minute=(
+            limits.AUTH_FAILURES_PER_MINUTE if auth_failures_per_minute is None else auth_failures_per_minute
+        ),
+    )
     config = uvicorn.Config(
-        create_app(store),
+        app,
         log_level="warning",
         access_log=access_log,
         ssl_certfile=ssl_certfile,

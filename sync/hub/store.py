@@ -1,4 +1,5 @@
-"""The hub's store: enrolment, per-item idempotent push, the pull feed, statistics.
+"""The hub's store: the station registry, enrolment, per-item idempotent and authorized push, the pull feed,
+handovers, statistics.
 
 A push is one database transaction: every item's effect and its id in the permanent table of seen ids are
 committed together, so an answer lost on the way back is harmless (the retry is answered "duplicate").
@@ -26,7 +27,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.ids import new_id
-from sync.hub import fhirqueue, people
+from sync.hub import authz, doctor_keys, fhirqueue, handover, limits, people, stations
+from sync.hub.admin import HubAdministration
+from sync.hub.dbfile import private_sqlite_file
+from sync.hub.errors import (
+    BadEnrollCode,
+    Conflict,
+    HubError,
+    NotFound,
+    Revoked,
+    TooLarge,
+    Unauthorized,
+)
 from sync.hub.items import (
     COMMUNE_CODE_MAX,
     ENTITY_ID_MAX,
@@ -53,6 +65,7 @@ from sync.protocol import KINDS, MAX_PULL_LIMIT, MAX_PUSH_ITEMS, SHA256_HEX_RE, 
 log = logging.getLogger("ksk.hub")
 
 ENROLL_CODE_DAYS = 7
+MAX_CODE_DAYS = 90
 _WRITE_LOCK, _SCHEMA_LOCK = 7007, 7008  # PostgreSQL advisory lock keys
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 
@@ -65,38 +78,19 @@ def canonical(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-class HubError(Exception):
-    """An expected refusal, with the HTTP status the API answers."""
-
-    status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class BadEnrollCode(HubError):
-    status = 403
-
-
-class Unauthorized(HubError):
-    status = 401
-
-
-class Revoked(HubError):
-    status = 403
-
-
-class TooLarge(HubError):
-    status = 413
-
-
 @dataclass(frozen=True)
 class DeviceInfo:
+    """An authenticated device; its station's communes come from the hub's registry (``sync.hub.stations``)."""
+
     id: str
     station_code: str
     station_id: str
-    commune_code: str | None
+    commune_code: str | None  # the station's own (first) commune
+    communes: tuple[str, ...] = ()
+
+    def serves(self, commune_code: str | None) -> bool:
+        """Whether the device's station serves *commune_code* (a person there is the station's)."""
+        return commune_code is not None and commune_code in self.communes
 
 
 def default_url() -> str:
@@ -133,13 +127,15 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
-class HubStore:
-    """All hub state behind one object; the web app and the ``ksk hub`` commands both use it."""
+class HubStore(HubAdministration):
+    """All hub state behind one object; the web app and the ``ksk hub`` commands both use it (the
+    administrator's registry and handover operations come from ``sync.hub.admin``)."""
 
     def __init__(
         self, url: str | None = None, *, clock: Callable[[], datetime] = SYSTEM_CLOCK.utcnow
     ) -> None:
         self.url = url or default_url()
+        private_sqlite_file(self.url)
         self.engine = make_engine(self.url)
         self.clock = clock
         self._sqlite = self.engine.dialect.name == "sqlite"
@@ -185,14 +181,21 @@ class HubStore:
 
     # -- enrolment --------------------------------------------------------------------------------
     def new_enroll_code(self, station_code: str, valid_days: int = ENROLL_CODE_DAYS) -> str:
-        """A one-time code for *station_code*; only its hash is stored. Shown once to the hub administrator."""
-        station_code = station_code.strip()
-        if not station_code or len(station_code) > 20:
-            raise HubError("Mã trạm không hợp lệ.")
+        """A one-time code for a registered station (one per device); only its hash is stored. Shown once to
+        the hub administrator."""
+        station_code = stations.check_station_code(station_code)
+        if (
+            isinstance(valid_days, bool)
+            or not isinstance(valid_days, int)
+            or not 1 <= valid_days <= MAX_CODE_DAYS
+        ):
+            raise HubError(f"Số ngày hiệu lực phải từ 1 đến {MAX_CODE_DAYS}.")
         raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
         code = "-".join(raw[i : i + 4] for i in range(0, 16, 4))
         now = self.clock()
         with self._write() as s:
+            if stations.get(s, station_code) is None:
+                raise NotFound(f"Trạm {station_code} chưa được đăng ký ở máy chủ: đăng ký trạm trước.")
             s.add(
                 EnrollCode(
                     code_hash=sha256_hex(_norm_code(code)),
@@ -206,13 +209,19 @@ class HubStore:
     def enroll(
         self, code: str, station_code: str, station_id: str, commune_code: str | None
     ) -> tuple[str, str]:
-        """Trade a one-time code for a device credential. Returns (device_id, token); only the hash is kept."""
+        """Trade a one-time code for a device credential. Returns (device_id, token); only the hash is kept.
+
+        The device's station is the one the code was issued for, and its communes are the registry's: the
+        *commune_code* a device sends is only compared with them (a mismatch is refused, the code stays
+        unused), never taken."""
         if not (
-            fits(station_code, 20)
+            fits(code, 64)
+            and code.isascii()
+            and fits(station_code, 20)
             and fits(station_id[:36], PERSON_ID_MAX)
             and (commune_code is None or fits(commune_code, COMMUNE_CODE_MAX, required=False))
         ):
-            raise HubError("Mã trạm, mã cài đặt hoặc mã xã không hợp lệ.")
+            raise HubError("Mã đăng ký, mã trạm, mã cài đặt hoặc mã xã không hợp lệ.")
         now = self.clock()
         with self._write() as s:
             row = s.get(EnrollCode, sha256_hex(_norm_code(code)))
@@ -220,6 +229,14 @@ class HubStore:
                 raise BadEnrollCode("Mã đăng ký không đúng, đã dùng hoặc đã hết hạn.")
             if row.station_code != station_code:
                 raise BadEnrollCode("Mã đăng ký này cấp cho một trạm khác.")
+            station = stations.get(s, row.station_code)
+            if station is None:
+                raise BadEnrollCode("Trạm của mã đăng ký này không còn được đăng ký ở máy chủ.")
+            if commune_code and commune_code not in station.communes:
+                raise Conflict(
+                    "Mã xã của trạm không khớp với đăng ký của trạm ở máy chủ: kiểm tra lại mã trạm, mã xã "
+                    "với quản trị máy chủ (mã đăng ký vẫn dùng được)."
+                )
             token = secrets.token_urlsafe(32)
             device_id = new_id()
             s.add(
@@ -228,7 +245,7 @@ class HubStore:
                     token_hash=sha256_hex(token),
                     station_code=station_code,
                     station_id=station_id[:36],
-                    commune_code=(commune_code or None),
+                    commune_code=station.communes[0] if station.communes else None,
                     enrolled_at=now,
                 )
             )
@@ -239,13 +256,18 @@ class HubStore:
     def authenticate(self, token: str | None) -> DeviceInfo:
         if not token:
             raise Unauthorized("Thiết bị chưa đăng ký với máy chủ.")
+        if len(token) > 256 or not token.isascii():
+            raise Unauthorized("Thiết bị chưa đăng ký với máy chủ.")
         with self._read() as s:
             dev = s.scalar(select(Device).where(Device.token_hash == sha256_hex(token)))
-        if dev is None:
-            raise Unauthorized("Thiết bị chưa đăng ký với máy chủ.")
-        if dev.revoked_at is not None:
-            raise Revoked("Thiết bị đã bị thu hồi quyền đồng bộ.")
-        return DeviceInfo(dev.id, dev.station_code, dev.station_id, dev.commune_code)
+            if dev is None:
+                raise Unauthorized("Thiết bị chưa đăng ký với máy chủ.")
+            if dev.revoked_at is not None:
+                raise Revoked("Thiết bị đã bị thu hồi quyền đồng bộ.")
+            station = stations.get(s, dev.station_code)
+        if station is None or not station.communes:
+            raise Revoked("Trạm của thiết bị chưa được đăng ký ở máy chủ: liên hệ quản trị máy chủ.")
+        return DeviceInfo(dev.id, dev.station_code, dev.station_id, station.communes[0], station.communes)
 
     def revoke(self, device_id: str) -> bool:
         with self._write() as s:
@@ -279,14 +301,21 @@ class HubStore:
         results: list[dict] = []
         queued = False
         with self._write() as s:
-            ids = [str(it.get("item_id", "")) for it in items]
+            ids = [i for i in (str(it.get("item_id", "")) for it in items) if UUID_RE.match(i)]
             seen: set[str] = set()
             for i in range(0, len(ids), 500):
                 seen.update(s.scalars(select(Item.item_id).where(Item.item_id.in_(ids[i : i + 500]))).all())
+            authz.prepare(s, items)
             for it in items:
                 item_id = str(it.get("item_id", ""))
                 if item_id in seen:
                     result = {"item_id": item_id, "status": "duplicate"}
+                    if it.get("kind") == "person" and isinstance(it.get("entity_id"), str):
+                        if handover.pending_for(s, it["entity_id"], device.station_code) is not None:
+                            result = {
+                                "item_id": item_id,
+                                **people.KNOWN_ELSEWHERE,
+                            }  # same answer as the first
                     if it.get("kind") == "audit_head":  # a head seen again is still compared with the newest
                         with contextlib.suppress(ItemRejected):
                             warning = self._check_head(s, device, it.get("payload"), now, store=False)
@@ -337,7 +366,9 @@ class HubStore:
                     )
                     continue
                 seen.add(item_id)
-                results.append({"item_id": item_id, "status": "accepted", **extra})
+                results.append(
+                    {"item_id": item_id, "status": "accepted", **extra}
+                )  # extra may say known_elsewhere
             s.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
         if queued:
             self.forward_wake.set()
@@ -348,7 +379,7 @@ class HubStore:
         if not UUID_RE.match(item_id):
             raise ItemRejected("bad_item_id", "Mã mục không phải UUID.")
         if kind not in KINDS:
-            raise ItemRejected("unknown_kind", f"Loại dữ liệu {str(kind)[:30]!r} máy chủ không nhận.")
+            raise ItemRejected("unknown_kind", "Máy chủ không nhận loại dữ liệu này.")  # not echoed back
         entity_id = it.get("entity_id")
         if not fits(entity_id, ENTITY_ID_MAX):
             raise ItemRejected("bad_entity_id", "Thiếu mã bản ghi hoặc mã không hợp lệ.")
@@ -358,7 +389,8 @@ class HubStore:
         payload = it.get("payload")
         if not isinstance(payload, dict):
             raise ItemRejected("bad_payload", "Thiếu nội dung bản ghi.")
-        if kind == "person":
+        limits.check_payload(kind, payload)
+        if kind == "person":  # authorized inside: a person belongs to the station serving their commune
             return people.apply_person(s, device, entity_id, payload, now)
         if kind == "person_merge":
             return people.apply_station_merge(s, device, payload, now)
@@ -370,12 +402,18 @@ class HubStore:
                 raise ItemRejected("bad_consent", "Bản ghi đồng ý thiếu người hoặc loại đồng ý.")
             if len(entity_id) > PERSON_ID_MAX:
                 raise ItemRejected("bad_entity_id", f"Mã bản ghi đồng ý dài quá {PERSON_ID_MAX} ký tự.")
+            authz.check_item(s, device, kind, entity_id, payload)
             return {}
         if kind == "audit_head":
             warning = self._check_head(s, device, payload, now, store=True)
             return {"warning": warning} if warning else {}
+        if kind == "doctor_key":
+            return doctor_keys.register(s, device.station_code, device.id, entity_id, payload, now)
         if kind in fhirqueue.FORWARD_KINDS:
             fhirqueue.check_exam(entity_id, version, payload)  # queued for FHIR once stored (push)
+            authz.check_item(s, device, kind, entity_id, payload)
+            return doctor_keys.check_exam(s, device.station_code, payload)  # the doctor's signature
+        authz.check_item(s, device, kind, entity_id, payload)
         return {}  # appointment, referral: stored as received until their domain lands
 
     def _check_head(
@@ -418,19 +456,26 @@ class HubStore:
 
     # -- pull -------------------------------------------------------------------------------------
     def changes(self, device: DeviceInfo, cursor: int, limit: int = 500) -> dict:
-        """Changes after *cursor* for this device: roster updates of its commune made elsewhere, and every merge
-        (with the kept record's data only for its commune and for devices that sent either record)."""
+        """Changes after *cursor* for this device's station only: roster updates of the communes it serves made
+        elsewhere (its other devices, a handover), and merges there or sent by one of its devices (the kept
+        record's data only when it is the station's)."""
         limit = max(1, min(limit, MAX_PULL_LIMIT))
-        cursor = max(0, cursor)
+        cursor = max(0, min(cursor, INT64_MAX))
+        communes = list(device.communes)
         with self._read() as s:
             newest = s.scalar(select(func.max(Change.seq))) or 0
+            own_devices = select(Device.id).where(Device.station_code == device.station_code)
             q = (
                 select(Change)
                 .where(Change.seq > cursor, Change.seq <= newest)
                 .where(
-                    (Change.type == "merge")
+                    (
+                        (Change.type == "merge")
+                        & (Change.commune_code.in_(communes) | Change.origin_device_id.in_(own_devices))
+                    )
                     | (
-                        (Change.commune_code == device.commune_code)
+                        (Change.type == "roster")
+                        & Change.commune_code.in_(communes)
                         & ((Change.origin_device_id.is_(None)) | (Change.origin_device_id != device.id))
                     )
                 )
@@ -443,28 +488,11 @@ class HubStore:
                 for r in rows
             ]
             for ch, r in zip(changes, rows, strict=True):
-                if (
-                    r.type == "merge"
-                    and r.commune_code != device.commune_code
-                    and ch["data"].get("kept")
-                    and not self._pushed_either(s, device, ch["data"])
-                ):
-                    ch["data"]["kept"] = None  # ids only for stations that never held either record
+                if r.type == "merge" and not device.serves(r.commune_code) and ch["data"].get("kept"):
+                    ch["data"]["kept"] = None  # another station's record: the ids only
         more = len(rows) == limit
         next_cursor = rows[-1].seq if more else max(newest, cursor)
         return {"changes": changes, "catalogue": [], "next_cursor": next_cursor, "more": more}
-
-    @staticmethod
-    def _pushed_either(s: Session, device: DeviceInfo, data: dict) -> bool:
-        ids = [i for i in (data.get("merged_id"), data.get("kept_id")) if isinstance(i, str)]
-        return (
-            s.scalar(
-                select(Item.seq)
-                .where(Item.device_id == device.id, Item.kind == "person", Item.entity_id.in_(ids))
-                .limit(1)
-            )
-            is not None
-        )
 
     # -- reporting --------------------------------------------------------------------------------
     def stats(self) -> dict:
@@ -478,6 +506,15 @@ class HubStore:
             persons = s.scalar(select(func.count()).select_from(HubPerson)) or 0
             merges = s.scalar(select(func.count()).select_from(PersonAlias)) or 0
             devices = s.scalar(select(func.count()).select_from(Device)) or 0
+            n_stations = s.scalar(select(func.count()).select_from(stations.HubStation)) or 0
+            waiting = (
+                s.scalar(
+                    select(func.count())
+                    .select_from(handover.HubHandover)
+                    .where(handover.HubHandover.state == handover.PENDING)
+                )
+                or 0
+            )
             alerts = s.execute(select(AuditAlert).order_by(AuditAlert.id)).scalars().all()
             fhir = fhirqueue.counts(s)
         return {
@@ -487,6 +524,8 @@ class HubStore:
             "persons": persons,
             "merges": merges,
             "devices": devices,
+            "stations": n_stations,
+            "handovers_pending": waiting,
             "audit_alerts": [
                 {
                     "station_code": a.station_code,

@@ -1,4 +1,5 @@
-"""Stations for sync tests and benchmarks: synthetic people, enrolment, and what the set checker compares."""
+"""Stations for sync tests and benchmarks: synthetic people, registration at the hub and enrolment, and what the
+set checker compares."""
 
 from __future__ import annotations
 
@@ -48,13 +49,25 @@ def add_people(ctx: StationSession, n: int, **kw) -> int:  # noqa: ANN003
     return persons.create_many(ctx, synthetic_people(n, **kw))
 
 
+def register_station(store: HubStore, station_code: str, commune_code: str) -> None:
+    """Register *station_code* serving *commune_code* at the hub (as ``ksk hub station add`` does), unless it
+    is registered already; a registered station must serve that commune."""
+    known = {s["station_code"]: s for s in store.stations()}
+    if station_code in known:
+        assert commune_code in known[station_code]["commune_codes"], (station_code, commune_code)
+        return
+    store.add_station(station_code, [commune_code])
+
+
 def enroll(
     ctx: StationSession, hub_db_url: str, hub_url: str, *, pin: str | None = None, ca_file: str | None = None
 ) -> str:
-    """Enrol *ctx*'s station at the hub the way ``ksk sync enroll`` does; returns the device id."""
+    """Enrol *ctx*'s station at the hub the way ``ksk sync enroll`` does (registering the station first, as the
+    hub administrator would); returns the device id."""
     ident = sync_state.station_identity(ctx)
     store = HubStore(hub_db_url)
     try:
+        register_station(store, ident["station_code"], ident["commune_code"])
         code = store.new_enroll_code(ident["station_code"])
     finally:
         store.close()

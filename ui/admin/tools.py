@@ -23,16 +23,17 @@ BACKUP_SUFFIX = ".kskbak"
 
 
 def describe_report(report: audit.ChainReport) -> str:
+    hub = f"\nCẢNH BÁO của máy chủ thành phố: {report.hub_alert}" if report.hub_alert else ""
     if report.ok:
         return (
             f"Nhật ký truy cập nguyên vẹn: {format_number(report.events)} sự kiện, sự kiện mới nhất "
-            f"số {report.head_seq} (mã kiểm tra {report.head_hash[:16]}…)."
+            f"số {report.head_seq} (mã kiểm tra {report.head_hash[:16]}…).{hub}"
         )
     where = f" tại sự kiện số {report.first_bad_seq}" if report.first_bad_seq is not None else ""
     return (
         f"Nhật ký truy cập có dấu hiệu bị can thiệp{where}: {report.problem}. "
         f"Đã kiểm tra {format_number(report.events)} sự kiện. Không sửa hay xóa gì trên máy; "
-        "hãy báo ngay cho quản trị viên và trung tâm y tế."
+        f"hãy báo ngay cho quản trị viên và trung tâm y tế.{hub}"
     )
 
 
@@ -99,7 +100,8 @@ class AuditPanel(QWidget):
             return
         self.check_button.setEnabled(True)
         self.report = report
-        self.result_label.show_message(describe_report(report), OK_STYLE if report.ok else ERROR_STYLE)
+        good = report.ok and not report.hub_alert
+        self.result_label.show_message(describe_report(report), OK_STYLE if good else ERROR_STYLE)
         self.checked.emit()
 
     def _failed(self, ctx: StationSession, exc: BaseException) -> None:

@@ -1,4 +1,5 @@
-"""Dialogs for station accounts: add a user, change a password. Each calls the core off the GUI thread."""
+"""Dialogs for station accounts: add a user, edit one's name and licence number, change a password. Each calls
+the core off the GUI thread."""
 
 from __future__ import annotations
 
@@ -41,15 +42,38 @@ class AddUserDialog(TaskDialog):
         self.password2_edit = password_edit(parent=self)
         self.form.addRow("Tên đăng nhập", self.username_edit)
         self.form.addRow("Họ và tên", self.full_name_edit)
+        self.licence_edit = QLineEdit(self)
+        self.licence_edit.setPlaceholderText("bác sĩ: cần để ký phiếu khám, ví dụ 000123/HP-CCHN")
         self.form.addRow("Vai trò", self.role_combo)
+        self.form.addRow("Số chứng chỉ hành nghề", self.licence_edit)
         self.form.addRow("Mật khẩu", self.password_edit)
         self.form.addRow("Nhập lại mật khẩu", self.password2_edit)
 
     def prepare(self) -> Callable[[], users.UserRow]:
         password = _same_passwords(self.password_edit, self.password2_edit)
         ctx, username, full_name = self.session, self.username_edit.text(), self.full_name_edit.text()
-        role = self.role_combo.currentData()
-        return lambda: users.add_user(ctx, username, role, password, full_name)
+        role, licence = self.role_combo.currentData(), self.licence_edit.text()
+        return lambda: users.add_user(ctx, username, role, password, full_name, licence)
+
+
+class EditUserDialog(TaskDialog):
+    """A user's full name and licence number (a doctor needs the licence number to sign)."""
+
+    changes = Changes.USERS
+
+    def __init__(self, session: StationSession, row: users.UserRow, parent: QWidget | None = None) -> None:
+        super().__init__(f"Sửa thông tin {row.username}", parent)
+        self.session, self.username = session, row.username
+        self.setMinimumWidth(440)
+        self.full_name_edit = QLineEdit(row.full_name, self)
+        self.licence_edit = QLineEdit(row.licence_no or "", self)
+        self.form.addRow("Họ và tên", self.full_name_edit)
+        self.form.addRow("Số chứng chỉ hành nghề", self.licence_edit)
+
+    def prepare(self) -> Callable[[], users.UserRow]:
+        ctx, username = self.session, self.username
+        full_name, licence = self.full_name_edit.text(), self.licence_edit.text()
+        return lambda: users.edit_user(ctx, username, full_name=full_name, licence_no=licence)
 
 
 class ChangePasswordDialog(TaskDialog):
@@ -71,7 +95,8 @@ class ChangePasswordDialog(TaskDialog):
         else:
             note = (
                 f"Đặt mật khẩu mới cho tài khoản {username}. Hãy báo mật khẩu mới trực tiếp cho người "
-                "dùng và nhắc họ tự đổi lại."
+                "dùng và nhắc họ tự đổi lại. Nếu là bác sĩ: khóa ký cũ không mở được nữa, lần ký sau tạo "
+                "khóa mới và khóa đó phải được quản trị máy chủ thành phố xác nhận."
             )
         self.outer.insertWidget(0, paragraph(note, self))
         self.current_edit = password_edit(parent=self) if own else None

@@ -1,4 +1,5 @@
-"""The station's accounts: list, add, reset a password, disable or re-enable, lift a lock-out."""
+"""The station's accounts: list, add, edit a name and licence number, reset a password, disable or re-enable,
+lift a lock-out."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from ksk_desktop.security.roles import ROLE_LABELS, Role
 from ksk_desktop.station import users
 from ksk_desktop.station.session import StationSession
 from ui import ops
-from ui.admin.user_dialogs import AddUserDialog, ChangePasswordDialog
+from ui.admin.user_dialogs import AddUserDialog, ChangePasswordDialog, EditUserDialog
 from ui.changes import Changes
 from ui.messages import ask, error_text
 from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel
@@ -52,7 +53,7 @@ class UsersPanel(QWidget):
         self.session: StationSession | None = None
         self.rows: list[users.UserRow] = []
         self.task: ops.Task | None = None
-        self.dialog: AddUserDialog | ChangePasswordDialog | None = None
+        self.dialog: AddUserDialog | EditUserDialog | ChangePasswordDialog | None = None
         self.confirm_box: QMessageBox | None = None
 
         layout = QVBoxLayout(self)
@@ -75,16 +76,24 @@ class UsersPanel(QWidget):
 
         row = QHBoxLayout()
         self.add_button = QPushButton("Thêm người dùng", self)
+        self.edit_button = QPushButton("Sửa thông tin", self)
         self.password_button = QPushButton("Đổi mật khẩu", self)
         self.active_button = QPushButton("Vô hiệu hóa", self)
         self.unlock_button = QPushButton("Mở khóa", self)
         self.refresh_button = QPushButton("Làm mới", self)
         self.add_button.clicked.connect(self.add_user)
+        self.edit_button.clicked.connect(self.edit_user)
         self.password_button.clicked.connect(self.change_password)
         self.active_button.clicked.connect(self.toggle_active)
         self.unlock_button.clicked.connect(self.unlock)
         self.refresh_button.clicked.connect(lambda: self.refresh())
-        for b in (self.add_button, self.password_button, self.active_button, self.unlock_button):
+        for b in (
+            self.add_button,
+            self.edit_button,
+            self.password_button,
+            self.active_button,
+            self.unlock_button,
+        ):
             row.addWidget(b)
         row.addStretch(1)
         row.addWidget(self.refresh_button)
@@ -165,6 +174,7 @@ class UsersPanel(QWidget):
         enabled = self.session is not None and not self.busy
         self.add_button.setEnabled(enabled)
         self.refresh_button.setEnabled(enabled)
+        self.edit_button.setEnabled(enabled and row is not None)
         self.password_button.setEnabled(enabled and row is not None)
         self.active_button.setEnabled(enabled and row is not None)
         self.active_button.setText("Kích hoạt" if row is not None and not row.active else "Vô hiệu hóa")
@@ -211,6 +221,16 @@ class UsersPanel(QWidget):
     def _user_added(self) -> None:
         row: users.UserRow = self.dialog.result_value
         self.status_label.show_message(f"Đã thêm người dùng {row.username} ({role_label(row.role)}).")
+
+    def edit_user(self) -> None:
+        row = self.selected_row()
+        if self.session is None or row is None:
+            return
+        self.status_label.clear_message()
+        self.dialog = EditUserDialog(self.session, row, self)
+        shown = self._done_with(f"Đã sửa thông tin {row.username}.")
+        self.dialog.accepted.connect(lambda: shown(None))
+        self.dialog.open()
 
     def change_password(self) -> None:
         name = self.selected_username()

@@ -48,6 +48,11 @@ class DeskContext:
         self.day_id = day_id
 
 
+def _said(exc: NotOnTodaysList | AlreadyExamined) -> str:
+    """The core's message, which names no one, after who it is about (kept apart so no log ever has it)."""
+    return f"{exc.who}: {exc.message}" if exc.who else exc.message
+
+
 class CheckinFlow(QObject):
     #: A check-in was recorded (or found): the ``CheckIn.to_json()`` dict.
     checked_in = Signal(dict)
@@ -148,7 +153,7 @@ class CheckinFlow(QObject):
             if exc.person_id and self.open_person is not None:
                 pid = exc.person_id
                 choices.append(Choice("Xem hồ sơ", lambda: self._open(pid), "choiceOpen"))
-            self.panel.show_choice("Đã khám trong năm", exc.message + " Không ghi nhận gì thêm.", choices)
+            self.panel.show_choice("Đã khám trong năm", _said(exc) + " Không ghi nhận gì thêm.", choices)
         else:
             self.panel.show_error(error_text(exc))
         self.changed.emit()
@@ -156,23 +161,23 @@ class CheckinFlow(QObject):
     def _not_on_list(self, exc: NotOnTodaysList, kind: str, value: str, ctx: StationSession | None) -> None:
         skip = Choice("Không tiếp đón", self.panel.clear, "choiceSkip")
         if ctx is None or not ctx.can(Perm.CHECKIN):
-            self.panel.show_error(exc.message)
+            self.panel.show_error(_said(exc))
             return
         if exc.person_id:
             pid = exc.person_id
             self.panel.show_choice(
                 "Không có trong danh sách hôm nay",
-                exc.message,
+                _said(exc),
                 [Choice("Tiếp nhận khám ngoài lịch", lambda: self.walk_in(pid), "choiceWalkIn"), skip],
             )
         elif kind == "scan" and not appointments.looks_like_id(value) and ctx.can(Perm.PERSON_WRITE):
             self.panel.show_choice(
                 "Chưa có trong danh sách người dân",
-                exc.message,
+                _said(exc),
                 [Choice("Đăng ký và khám ngoài lịch", lambda: self._register(value), "choiceRegister"), skip],
             )
         else:
-            self.panel.show_error(exc.message, "Không có trong danh sách hôm nay")
+            self.panel.show_error(_said(exc), "Không có trong danh sách hôm nay")
 
     def walk_in(self, person_id: str, over_capacity: bool = False) -> None:
         ctx = self.desk.session()

@@ -54,6 +54,8 @@ class CheckinPanel(QWidget):
     search_changed = Signal(str)  # the name typed, after a pause
     person_chosen = Signal(str)  # a person picked from the search results
     print_requested = Signal()
+    device_requested = Signal()  # "Máy in phiếu…": this computer's ticket printer and room
+    display_requested = Signal()  # "Màn hình gọi số"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,6 +108,27 @@ class CheckinPanel(QWidget):
         row.addWidget(self.auto_print_check)
         row.addStretch(1)
         layout.addLayout(row)
+        device_row = QHBoxLayout()
+        self.device_label = QLabel("", self)
+        self.device_label.setObjectName("deviceSummary")
+        self.device_label.setStyleSheet("color: #5f6368;")
+        self.device_label.setWordWrap(True)
+        self.device_button = QPushButton("Máy in phiếu…", self)
+        self.device_button.setObjectName("deviceSettings")
+        self.device_button.setAutoDefault(False)
+        self.device_button.setToolTip("Máy in phiếu số thứ tự và phòng khám của máy tính này")
+        self.device_button.clicked.connect(self.device_requested)
+        self.display_button = QPushButton("Màn hình gọi số", self)
+        self.display_button.setObjectName("openCallDisplay")
+        self.display_button.setAutoDefault(False)
+        self.display_button.setToolTip(
+            "Cửa sổ lớn cho phòng chờ (màn hình thứ hai / TV): số đang gọi và phòng"
+        )
+        self.display_button.clicked.connect(self.display_requested)
+        device_row.addWidget(self.device_label, 1)
+        device_row.addWidget(self.device_button)
+        device_row.addWidget(self.display_button)
+        layout.addLayout(device_row)
         layout.addStretch(1)
         self.result.state_changed.connect(lambda _s: self._update_print())
         self.printing_available = False
@@ -164,8 +187,16 @@ class CheckinPanel(QWidget):
     def _update_print(self) -> None:
         self.print_button.setEnabled(self.printing_available and self.result.checkin is not None)
 
+    def show_device(self, printer: str | None, room: str | None) -> None:
+        """The line saying where this computer's tickets print and which room its calls go to."""
+        text = f"Máy in phiếu: {printer}" if printer else "Chưa chọn máy in phiếu"
+        if room:
+            text += f" · Gọi vào: {room}"
+        self.device_label.setText(text)
+
     def set_allowed(self, checkin: bool, search: bool) -> None:
         self.code_edit.setEnabled(checkin)
+        self.display_button.setVisible(checkin)
         self.search_edit.setVisible(checkin and search)
         if not (checkin and search):
             self.results.hide()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -28,19 +29,22 @@ from ksk_desktop.dates import show_date
 from ksk_desktop.people import persons
 from ksk_desktop.scheduling import board
 from ksk_desktop.security.roles import Perm
+from ksk_desktop.station import device
 from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.changes import Changes
 from ui.desk.board_panel import BoardPanel
+from ui.desk.call_display import CallDisplay
 from ui.desk.checkin_flow import CheckinFlow, DeskContext
 from ui.desk.checkin_panel import CheckinPanel
 from ui.desk.desk_data import DeskSnapshot, load_desk
+from ui.desk.device_dialog import open_device_dialog
 from ui.desk.reconcile_dialog import EndOfDayDialog
 from ui.desk.station_facts import FactsHeader, TodayFacts, load_facts
-from ui.desk.ticket import print_ticket
 from ui.i18n import format_long_date
 from ui.lazy_page import LazyPage
 from ui.messages import error_text, show_error
+from ui.printing.ticket_printer import TicketPrinter
 from ui.widgets import ErrorLabel, heading, paragraph
 
 BOARD_REFRESH_MS = 5_000
@@ -82,6 +86,8 @@ class TodayPage(LazyPage):
         self._select_after: str | None = None
         self.site_id: str | None = None
         self.end_of_day: EndOfDayDialog | None = None
+        self.call_display: CallDisplay | None = None  # checked with shiboken6.isValid: it deletes itself
+        self.tickets = TicketPrinter(self, self._choose_device, declined=self._tickets_declined)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 18)
@@ -140,6 +146,8 @@ class TodayPage(LazyPage):
         self.checkin_panel.search_changed.connect(self._search)
         self.checkin_panel.person_chosen.connect(self._person_chosen)
         self.checkin_panel.print_requested.connect(self.print_ticket)
+        self.checkin_panel.device_requested.connect(lambda: self._choose_device(None))
+        self.checkin_panel.display_requested.connect(self.open_call_display)
         self.board_panel.action_requested.connect(self._step)
         QShortcut(QKeySequence("F2"), self, lambda: self.checkin_panel.code_edit.setFocus())
         QShortcut(QKeySequence("F3"), self, lambda: self.checkin_panel.search_edit.setFocus())
@@ -189,6 +197,7 @@ class TodayPage(LazyPage):
         self.header.show_user(session.user)
         self.checkin_panel.set_allowed(session.can(Perm.CHECKIN), session.can(Perm.PERSON_READ))
         self.checkin_panel.set_printing(session.can(Perm.PRINT))
+        self._show_device(device.load(session.paths))
         self.refresh_button.setEnabled(True)
         self.timer.start()
 
@@ -370,11 +379,48 @@ class TodayPage(LazyPage):
         if self.checkin_panel.auto_print_check.isChecked() and self.checkin_panel.printing_available:
             self.print_ticket()
 
-    def print_ticket(self) -> None:
+    def print_ticket(self) -> ops.Task | None:
+        """The ticket of the check-in shown, straight to this computer's ticket printer (asks for one if none)."""
         data = self.checkin_panel.result.checkin
         if self.session is None or data is None:
+            return None
+        return self.tickets.print_ticket(self.session, data)  # shows any failure itself
+
+    # -- this computer: ticket printer, room, the waiting room's screen ---------------------------------------------
+    def _show_device(self, settings: device.DeviceSettings) -> None:
+        self.checkin_panel.show_device(settings.ticket_printer, settings.call_room)
+
+    def _choose_device(self, then: Callable[[device.DeviceSettings | None], None] | None) -> None:
+        """ "Máy in phiếu…": this computer's ticket printer and room; ``then(saved settings or None)``."""
+        if self.session is None:
             return
-        print_ticket(self, self.session, data)  # save_pdf shows any failure itself
+
+        def closed(settings: device.DeviceSettings | None) -> None:
+            if settings is not None:
+                self._show_device(settings)
+            if then is not None:
+                then(settings)
+
+        open_device_dialog(self.session.paths, self, closed)
+
+    def _tickets_declined(self) -> None:
+        """No ticket printer for now: stop printing after each check-in rather than ask every time."""
+        self.checkin_panel.auto_print_check.setChecked(False)
+
+    def open_call_display(self) -> CallDisplay | None:
+        """ "Màn hình gọi số": the waiting room's screen (brought forward if already open)."""
+        if self.session is None:
+            return None
+        if self.call_display is not None and shiboken6.isValid(self.call_display):
+            self.call_display.raise_()
+            self.call_display.activateWindow()
+            return self.call_display
+        display = CallDisplay(
+            lambda: self.session, lambda: self.local_now().date(), lambda: self.site_id, self
+        )
+        self.call_display = display
+        display.present()
+        return display
 
     # -- board steps ---------------------------------------------------------------------------------------------
     def _step(self, key: str, appointment_id: str) -> None:
@@ -394,6 +440,10 @@ class TodayPage(LazyPage):
         fn: Callable[[], dict]
         if key == "no_show":
             fn = lambda: board.mark_no_show(ctx, appointment_id, today=today)  # noqa: E731
+        elif key == "start_exam":
+            # The room this desk calls into, for the waiting room's screen.
+            room = device.load(ctx.paths).call_room
+            fn = lambda: board.start_exam(ctx, appointment_id, room=room)  # noqa: E731
         else:
             step = STEPS[key]
             fn = lambda: step(ctx, appointment_id)  # noqa: E731

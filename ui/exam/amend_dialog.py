@@ -14,6 +14,7 @@ from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.changes import Changes
 from ui.exam.form_view import FormView
+from ui.exam.sign_dialog import add_password_field
 from ui.i18n import apply_button_texts
 from ui.messages import error_text
 from ui.widgets import ErrorLabel, paragraph
@@ -52,6 +53,7 @@ class AmendDialog(QDialog):
         )
         self.confirm_check.setObjectName("amendConfirm")
         layout.addWidget(self.confirm_check)
+        self.password_edit = add_password_field(layout, self, "amendPassword")
         self.error_label = ErrorLabel(self)
         layout.addWidget(self.error_label)
         self.buttons = QDialogButtonBox(
@@ -81,11 +83,18 @@ class AmendDialog(QDialog):
         confirm = list(changes) if self.confirm_check.isChecked() else []
         if self.task is not None and not self.task.done:
             return
+        password = self.password_edit.text()
+        if not password:
+            self.error_label.show_message("Nhập mật khẩu của bạn để ký phiếu đính chính.")
+            self.password_edit.setFocus()
+            return
+        self.password_edit.clear()
         ctx, exam_id = self.ctx, self.doc["id"]
         self.error_label.clear_message()
         self.buttons.setEnabled(False)
+        # The password opens the doctor's key (Argon2id) on the worker, like the write itself.
         self.task = ops.run_in_background(
-            lambda: amendments.amend(ctx, exam_id, reason, changes, confirm=confirm),
+            lambda: amendments.amend(ctx, exam_id, reason, changes, confirm=confirm, password=password),
             self._amended,
             self._failed,
             context=self,

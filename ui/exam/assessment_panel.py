@@ -101,12 +101,12 @@ class AssessmentPanel(QScrollArea):
         qd = a.get("qd1613") or {}
         if qd.get("applicable"):
             suggested = qd.get("suggested") or {}
-            if suggested.get("class"):
+            if doc.get("health_class") is None and doc.get("status") == "draft":
+                lines.append(self._not_known(state))
+            elif suggested.get("class") and suggested.get("complete", True):
                 text = f"Loại gợi ý (chỉ số xấu nhất, QĐ 1613): Loại {suggested['roman']}"
                 if suggested.get("class_label"):
                     text += f" – {suggested['class_label']}"
-                if not suggested.get("complete", True):
-                    text += " (chưa đủ chỉ số)"
                 lines.append(text)
         elif a:
             lines.append("QĐ 1613 áp dụng từ 15 tuổi: bác sĩ chọn loại sức khỏe.")
@@ -119,6 +119,20 @@ class AssessmentPanel(QScrollArea):
         if flags:
             lines.append("Cần lưu ý: " + ", ".join(flags))
         return "\n".join(lines) or "Chưa có chỉ số nào để đánh giá."
+
+    @staticmethod
+    def _not_known(state: records.ExamState) -> str:
+        """The class of an unfinished form: not known yet, and what it waits for (the core decides which)."""
+        text = "Loại sức khỏe: chưa xác định"
+        still = state.open_indices
+        if still:
+            shown = ", ".join(still[:4]) + (f" và {len(still) - 4} chỉ số khác" if len(still) > 4 else "")
+            text += f" — còn {len(still)} chỉ số chưa xếp loại ({shown})"
+        elif state.unconfirmed:
+            text += " — chờ xác nhận giá trị bất thường"
+        elif state.errors:
+            text += " — xem mục cần sửa bên dưới"
+        return text
 
     def _show_unconfirmed(self, unconfirmed: list[dict], read_only: bool) -> None:
         for box in self.confirm_boxes.values():

@@ -32,8 +32,9 @@ from ui.exam.autosave import AUTOSAVE_MS, SectionAutosave
 from ui.exam.display import iso_date
 from ui.exam.form_view import FormView
 from ui.exam.plan_editor import PlanEditor
+from ui.exam.sign_dialog import ask_password
 from ui.exam.sign_panel import SignPanel
-from ui.messages import ask, error_text, show_error
+from ui.messages import error_text, show_error
 from ui.widgets import MessageLabel, heading
 
 PLAN = plan.PLAN_SECTION
@@ -48,6 +49,9 @@ def blocked_text(exc: SigningBlocked) -> str:
     if exc.unconfirmed:
         lines.append("Cần kiểm tra và xác nhận giá trị bất thường (ô “Xác nhận” bên phải):")
         lines += [f"  • {u['message']}" for u in exc.unconfirmed]
+    if exc.errors:
+        lines.append("Cần sửa:")
+        lines += [f"  • {e}" for e in exc.errors]
     return "\n".join(lines) or exc.message
 
 
@@ -401,7 +405,7 @@ class ExamEditor(QWidget):
             return
 
         def ask_to_sign() -> None:
-            ask(
+            ask_password(
                 self,
                 "Ký xác nhận phiếu khám",
                 f"Ký xác nhận phiếu khám của {self.person.name}? Sau khi ký, phiếu không sửa được "
@@ -412,8 +416,9 @@ class ExamEditor(QWidget):
 
         self.leave(ask_to_sign)
 
-    def sign_now(self) -> None:
-        """Sign the exam in the background (after saving what is pending); ``sign_finished(signed)`` follows."""
+    def sign_now(self, password: str) -> None:
+        """Sign the exam in the background (after saving what is pending) with the doctor's key, opened by their
+        *password* on the worker (Argon2id); ``sign_finished(signed)`` follows."""
         ctx, exam_id = self.ctx, self.exam_id
         if ctx is None or exam_id is None:
             return
@@ -437,7 +442,7 @@ class ExamEditor(QWidget):
             self.sign_finished.emit(False)
 
         def sign() -> tuple[records.ExamState, persons.PersonRecord]:
-            signing.sign(ctx, exam_id)
+            signing.sign(ctx, exam_id, password)
             return load_with_person(ctx, exam_id)
 
         def start() -> None:

@@ -1,5 +1,5 @@
-"""Printing a signed exam from the screen: the result slip and a referral slip, through the printing module's
-jobs (permission checked, audited) and ``save_pdf`` (where to save, atomic write, opened in the PDF viewer)."""
+"""Printing a signed exam from the screen: the result slip and a referral slip, made by the printing module's jobs
+on the worker (permission checked, audited, in memory) and shown in the print preview ("In…", "Lưu PDF…")."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QWidget
 from ksk_desktop.printing import exam_jobs
 from ksk_desktop.station.session import StationSession
 from ksk_desktop.text import fold
-from ui import ops, pdf_output
+from ui import ops
+from ui.printing.preview import preview_document
 
 
 def _name(prefix: str, doc: dict, person_name: str) -> str:
@@ -17,19 +18,21 @@ def _name(prefix: str, doc: dict, person_name: str) -> str:
     return "-".join([prefix, *words, doc["exam_date"]]) + ".pdf"
 
 
-def print_result_slip(parent: QWidget, ctx: StationSession, doc: dict, person_name: str) -> ops.Task | None:
-    return pdf_output.save_pdf(
+def print_result_slip(parent: QWidget, ctx: StationSession, doc: dict, person_name: str) -> ops.Task:
+    exam_id, version = doc["id"], doc["version"]
+    return preview_document(
         parent,
+        lambda: exam_jobs.result_slip_document(ctx, exam_id, version=version),
         _name("phieu-ket-qua", doc, person_name),
-        lambda tmp: exam_jobs.print_result_slip(ctx, doc["id"], tmp, version=doc["version"]),
     )
 
 
 def print_referral_slip(
     parent: QWidget, ctx: StationSession, doc: dict, referral_id: str, person_name: str
-) -> ops.Task | None:
-    return pdf_output.save_pdf(
+) -> ops.Task:
+    exam_id, version = doc["id"], doc["version"]
+    return preview_document(
         parent,
+        lambda: exam_jobs.referral_slip_document(ctx, exam_id, referral_id, version=version),
         _name("giay-chuyen-tuyen", doc, person_name),
-        lambda tmp: exam_jobs.print_referral_slip(ctx, doc["id"], referral_id, tmp, version=doc["version"]),
     )

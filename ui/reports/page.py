@@ -32,6 +32,7 @@ from ui.file_dialogs import ask_save_path, documents_folder, with_suffix
 from ui.i18n import format_number
 from ui.lazy_page import LazyPage
 from ui.messages import error_text
+from ui.printing.preview import preview_document
 from ui.progress import Progress
 from ui.reports.not_examined import NotExaminedDialog
 from ui.schedule.rows_model import RowsModel
@@ -129,6 +130,9 @@ class ReportsPage(LazyPage):
         self.drill_button = QPushButton("Xem người chưa khám (Enter)", self.body)
         self.export_button = QPushButton("Xuất Excel…", self.body)
         self.export_button.setToolTip("Bảng tổng hợp và danh sách mọi người chưa khám, ra tệp .xlsx")
+        self.print_button = QPushButton("In báo cáo…", self.body)
+        self.print_button.setObjectName("printCoverage")
+        self.print_button.setToolTip("Báo cáo năm theo nhóm đối tượng và theo thôn/tổ, xem trước rồi in")
         controls.addWidget(QLabel("Năm:", self.body))
         controls.addWidget(self.year_spin)
         controls.addSpacing(12)
@@ -138,6 +142,7 @@ class ReportsPage(LazyPage):
         controls.addStretch(1)
         controls.addWidget(self.drill_button)
         controls.addWidget(self.export_button)
+        controls.addWidget(self.print_button)
         body.addLayout(controls)
         self.totals_label = heading("—", 2, self.body)
         self.totals_label.setObjectName("coverageTotals")
@@ -179,6 +184,7 @@ class ReportsPage(LazyPage):
         self.refresh_button.clicked.connect(lambda: self.load_now())
         self.drill_button.clicked.connect(lambda: self.drill_down(self.table.current_row()))
         self.export_button.clicked.connect(self.start_export)
+        self.print_button.clicked.connect(self.print_report)
         self.set_session(session)
 
     # -- session -----------------------------------------------------------------------------------------------------
@@ -203,6 +209,7 @@ class ReportsPage(LazyPage):
         self.body.setVisible(readable)
         self.filler.setVisible(not readable)
         self.no_read_label.setVisible(session is not None and not readable)
+        self._update_buttons()
 
     # -- figures -----------------------------------------------------------------------------------------------------
     @property
@@ -339,6 +346,18 @@ class ReportsPage(LazyPage):
         self._update_buttons()
         self.export_finished.emit()
 
+    def print_report(self) -> ops.Task | None:
+        """ "In báo cáo…": the year's report in the print preview (made on the worker, audited)."""
+        ctx = self.session
+        if ctx is None or not self.can_read() or not ctx.can(Perm.PRINT):
+            return None
+        from ksk_desktop.printing import jobs
+
+        year = self.year_spin.value()
+        return preview_document(self, lambda: jobs.coverage_document(ctx, year), f"bao-cao-kham-{year}.pdf")
+
     def _update_buttons(self) -> None:
+        self.print_button.setVisible(self.session is not None and self.session.can(Perm.PRINT))
+        self.print_button.setEnabled(self.data is not None)
         self.export_button.setEnabled(self.can_read() and not self.exporting)
         self.drill_button.setEnabled(self.data is not None)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -35,6 +34,7 @@ from ui.changes import Changes
 from ui.i18n import format_long_date
 from ui.messages import ask, error_text
 from ui.people.person_text import birth_text
+from ui.printing.preview import preview_document
 from ui.schedule.move_dialog import MoveDialog
 from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel, heading
 
@@ -43,13 +43,6 @@ COLUMNS = ["Ca / STT", "Họ và tên", "Ngày sinh", "Giới", "Thôn/Tổ", "�
 NO_HAMLET = "(chưa ghi thôn/tổ)"
 APPOINTMENT_CHANGES = Changes.APPOINTMENTS | Changes.OUTBOX
 DAY_CHANGES = Changes.SCHEDULE | Changes.APPOINTMENTS | Changes.OUTBOX
-
-
-def default_save_pdf(parent: QWidget, suggested_name: str, write: Callable[[Path], Any]) -> Any:
-    """The app's PDF output (asks where, writes on the worker thread, opens the file); the task or None."""
-    from ui.pdf_output import save_pdf
-
-    return save_pdf(parent, suggested_name, write)
 
 
 class DayView(QDialog):
@@ -64,8 +57,6 @@ class DayView(QDialog):
         self.day_data: day_schedule.ScheduledDay | None = None  # this day within it
         self.task: ops.Task | None = None
         self.move_dialog: MoveDialog | None = None
-        #: Replaceable (tests): how a PDF is saved.
-        self.save_pdf: Callable[[QWidget, str, Callable[[Path], Any]], Any] = default_save_pdf
         when = date.fromisoformat(day.date)
         self.setWindowTitle(f"Ngày khám {format_long_date(when)} — {day.site_name}")
         self.manage = session.can(Perm.SCHEDULE_MANAGE)
@@ -314,20 +305,20 @@ class DayView(QDialog):
         )
 
     # -- printing ----------------------------------------------------------------------------------------------------
-    def print_day(self) -> Any:
-        """The day schedule of this day (the printing module checks the right, writes and audits)."""
+    def print_day(self) -> ops.Task | None:
+        """The day schedule of this day in the print preview (the printing module checks the right and audits)."""
         if not self.printing or self.day_data is None:
             return None
         from ksk_desktop.printing import jobs
 
         ctx, when, site_id = self.session, date.fromisoformat(self.day.date), self.day.site_id
-        return self.save_pdf(
+        return preview_document(
             self,
+            lambda: jobs.day_schedule_document(ctx, when, site_id=site_id),
             f"lich-kham-{self.day.date}.pdf",
-            lambda path: jobs.print_day_schedule(ctx, when, path, site_id=site_id),
         )
 
-    def print_call_list(self) -> Any:
+    def print_call_list(self) -> ops.Task | None:
         """The call list of the chosen hamlet on this date, for its head to tell everyone their time."""
         if not self.printing or self.day_data is None or self.hamlet_combo.currentIndex() < 0:
             return None
@@ -336,10 +327,10 @@ class DayView(QDialog):
 
         hamlet = self.hamlet_combo.currentData() or PRINTED_NO_HAMLET
         ctx, when = self.session, date.fromisoformat(self.day.date)
-        return self.save_pdf(
+        return preview_document(
             self,
+            lambda: jobs.call_list_document(ctx, when, hamlet),
             f"danh-sach-goi-{self.day.date}.pdf",
-            lambda path: jobs.print_call_list(ctx, when, hamlet, path),
         )
 
     # -- state -------------------------------------------------------------------------------------------------------

@@ -49,9 +49,13 @@ def describe(status: SyncStatus | None, today: date) -> tuple[str, str, str]:
     ]
     if status.last_error:
         tip.append(f"Lỗi gần nhất: {status.last_error}")
+    if status.hub_alert:
+        tip.insert(0, f"CẢNH BÁO của máy chủ về nhật ký truy cập: {status.hub_alert}")
     tooltip = "\n".join(tip + ["Bấm để mở trang Đồng bộ."])
     if not status.enrolled:
         return "Chưa đăng ký máy chủ", GREY, tooltip
+    if status.hub_alert:  # before anything else: evidence that the audit trail was tampered with
+        return "Cảnh báo: máy chủ thấy nhật ký truy cập bị can thiệp", RED, tooltip
     if status.running:
         return f"Đồng bộ: đang gửi… ({format_number(pending)} chờ gửi)", BLUE, tooltip
     if status.last_error:
