@@ -94,7 +94,7 @@ def test_add_a_doctor_with_a_licence_number_through_the_dialog(qtbot, page, admi
     dialog.licence_edit.setText("000123/hp-cchn")
     with qtbot.waitSignal(panel.users_loaded, timeout=10_000):
         qtbot.mouseClick(dialog.submit_button, CLICK)
-    assert not dialog.isVisible()
+    assert panel.dialog is None and not (alive(dialog) and dialog.isVisible())  # closed (and deleted)
     assert {u.username: u.licence_no for u in users.list_users(admin_session)}["bacsi"] == "000123/HP-CCHN"
 
 

@@ -62,7 +62,7 @@ def world(admin_session):
     days.add_day(ctx, site_id=site.id, day=FROZEN_DAY + timedelta(days=3), hours="07:30-11:30")
     planner.plan(ctx, camp.id, FROZEN_DAY, FROZEN_DAY, population=planner.Population(groups={"a"}))
     users.add_user(ctx, HEAD[0], "head", HEAD[1], "BS. Trưởng Trạm")
-    users.add_user(ctx, DOCTOR[0], "doctor", DOCTOR[1], "BS. Thử")
+    users.add_user(ctx, DOCTOR[0], "doctor", DOCTOR[1], "BS. Thử", "000999/HP-CCHN")
     users.add_user(ctx, RECEPTION[0], "reception", RECEPTION[1], "ĐD. Thử")
     examined = persons.create_person(
         ctx, persons.PersonInput(full_name="Trần Văn Khám", birth_year=1980, sex="M", hamlet="Thôn 1")
@@ -73,7 +73,7 @@ def world(admin_session):
         fill_adult(doctor, exam_id)
         suggested = plan.suggest_for(doctor, exam_id)
         plan.set_plan(doctor, exam_id, suggested["referrals"], suggested["followups"], expected_version=0)
-        signing.sign(doctor, exam_id)
+        signing.sign(doctor, exam_id, DOCTOR[1])
     finally:
         doctor.close()
     with ctx.write() as s:  # as the sync worker leaves an item the hub refused
@@ -357,7 +357,9 @@ def test_each_dialog_twice_then_lock_unlock_again_and_log_out(qtbot, world, open
     with qtbot.waitSignal(window.logged_out, timeout=10_000):
         click(qtbot, window.logout_button)
     assert session.closed and not visible_dialogs(window)
-    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [
+        r.getMessage() for r in caplog.records
+    ]
 
 
 def test_second_scan_replaces_the_first_and_a_busy_one_is_kept(qtbot, world, open_window):

@@ -112,8 +112,12 @@ class DialogOwner:
         dialog = self.get(kind)
         self._dialogs.pop(kind, None)
         closer = self._closers.pop(kind, None)
-        if dialog is not None:
+        if dialog is None:
+            return
+        if dialog.isVisible():
             close_dialog(dialog, closer)
+        else:  # hidden without finishing: nobody will show it again
+            dialog.deleteLater()
 
     def close_all(self) -> None:
         """Close every open dialog (the station is being locked or left); one that fails does not stop the rest."""

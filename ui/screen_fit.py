@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QMargins, QObject, QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 #: A window's frame before the window system reports it (Windows 10/11: a 31 px title bar, thin borders).
 ASSUMED_FRAME = QMargins(1, 31, 1, 1)
@@ -105,3 +105,20 @@ def fit_to_screen(window: QWidget) -> ScreenFit:
     if isinstance(existing, ScreenFit):
         return existing
     return ScreenFit(window)
+
+
+def scrolled_layout(page: QWidget) -> QVBoxLayout:
+    """A vertical layout for *page*'s content inside a frameless scroll area that fills the page: a page taller
+    than a small screen (1280×720 at 125 %) scrolls instead of pushing the window off the screen."""
+    outer = QVBoxLayout(page)
+    outer.setContentsMargins(0, 0, 0, 0)
+    scroll = QScrollArea(page)
+    scroll.setObjectName("pageScroll")
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    content = QWidget(scroll)
+    content.setObjectName("pageContent")
+    scroll.setWidget(content)
+    outer.addWidget(scroll)
+    return QVBoxLayout(content)

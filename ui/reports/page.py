@@ -104,7 +104,6 @@ class ReportsPage(LazyPage):
         self.task: ops.Task | None = None
         self.export_task: ops.Task | None = None
         self.export_path: Path | None = None
-        self.drill_dialog: NotExaminedDialog | None = None
         #: Replaceable (tests): where to save the export.
         self.choose_export_path: Callable[[QWidget, Path], Path | None] = ask_export_path
         layout = QVBoxLayout(self)
@@ -191,10 +190,11 @@ class ReportsPage(LazyPage):
     def can_read(self) -> bool:
         return self.session is not None and self.session.can(Perm.REPORT_READ)
 
+    @property
+    def drill_dialog(self) -> NotExaminedDialog | None:
+        return self.dialogs.get("drill")
+
     def session_changed(self, session: StationSession | None) -> None:
-        if self.drill_dialog is not None and self.drill_dialog.isVisible():
-            self.drill_dialog.done(0)
-        self.drill_dialog = None
         if session is not None and self.year_spin.value() == self._default_year:  # unless someone changed it
             self._default_year = session.clock.today().year
             self.year_spin.blockSignals(True)
@@ -280,10 +280,7 @@ class ReportsPage(LazyPage):
             )
         )
         dialog = NotExaminedDialog(self.session, self.data["year"], hamlet, group, title, self)
-        dialog.finished.connect(dialog.deleteLater)
-        self.drill_dialog = dialog
-        dialog.open()
-        return dialog
+        return self.dialogs.open("drill", dialog)
 
     # -- export ---------------------------------------------------------------------------------------------------------
     @property

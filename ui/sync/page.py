@@ -35,6 +35,7 @@ from ui.changes import Changes
 from ui.i18n import format_number
 from ui.lazy_page import LazyPage
 from ui.messages import error_text
+from ui.screen_fit import scrolled_layout
 from ui.sync.enroll_dialog import EnrollDialog
 from ui.sync.status_indicator import SyncStatusIndicator, when_text
 from ui.sync.sync_controller import SyncController
@@ -74,13 +75,11 @@ class SyncPage(LazyPage):
         self.indicator = SyncStatusIndicator(self.controller)
         self.load_task: ops.Task | None = None
         self.action_task: ops.Task | None = None
-        self.enroll_dialog: EnrollDialog | None = None
-        self.dismiss_dialog: QInputDialog | None = None
         self.parked_rows: list[dict] = []
         self.counts: dict = {}
         self._reload_again = False
 
-        layout = QVBoxLayout(self)
+        layout = scrolled_layout(self)  # taller than a small laptop's screen: it scrolls
         layout.setContentsMargins(24, 20, 24, 20)
         layout.addWidget(heading("Đồng bộ", 1, self))
         layout.addWidget(
@@ -188,9 +187,6 @@ class SyncPage(LazyPage):
     # -- session ------------------------------------------------------------------------------------------
     def session_changed(self, session: StationSession | None) -> None:
         if session is None:
-            for dialog in (self.enroll_dialog, self.dismiss_dialog):
-                if dialog is not None and dialog.isVisible():
-                    dialog.done(QDialog.DialogCode.Rejected)
             self.parked_rows, self.counts = [], {}
             self.parked_table.setRowCount(0)
             self.counts_table.setRowCount(0)
@@ -282,14 +278,17 @@ class SyncPage(LazyPage):
             return
         status = self.controller.last_status
         dialog = EnrollDialog(self.session, self, hub_url=(status.hub_url if status else None) or "")
-        dialog.finished.connect(lambda result: self._enroll_finished(dialog, result))
-        self.enroll_dialog = dialog
-        dialog.open()
+        self.dialogs.open("enroll", dialog, self._enroll_finished)
+
+    @property
+    def enroll_dialog(self) -> EnrollDialog | None:
+        return self.dialogs.get("enroll")
+
+    @property
+    def dismiss_dialog(self) -> QInputDialog | None:
+        return self.dialogs.get("dismiss")
 
     def _enroll_finished(self, dialog: EnrollDialog, result: int) -> None:
-        if dialog is self.enroll_dialog:
-            self.enroll_dialog = None
-        dialog.deleteLater()
         if result == QDialog.DialogCode.Accepted and dialog.result_data:
             data = dialog.result_data
             self.result_label.show_message(
@@ -377,9 +376,7 @@ class SyncPage(LazyPage):
                 "Đã bỏ qua mục; lý do đã được ghi vào nhật ký.",
             )
         )
-        dialog.finished.connect(dialog.deleteLater)
-        self.dismiss_dialog = dialog
-        dialog.open()
+        self.dialogs.open("dismiss", dialog)
 
     def _act(self, fn, done_text: str) -> None:  # noqa: ANN001 - fn(ctx) runs on the worker thread
         ctx = self.session
