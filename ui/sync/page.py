@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.outbox import sync_review, sync_state
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
@@ -37,7 +36,8 @@ from ui.lazy_page import LazyPage
 from ui.messages import error_text
 from ui.screen_fit import scrolled_layout
 from ui.sync.enroll_dialog import EnrollDialog
-from ui.sync.status_indicator import SyncStatusIndicator, when_text
+from ui.sync.run_progress import RunProgress
+from ui.sync.status_indicator import SyncStatusIndicator, full_when_text
 from ui.sync.sync_controller import SyncController
 from ui.widgets import ERROR_STYLE, MUTED_STYLE, OK_STYLE, MessageLabel, heading, paragraph
 
@@ -135,7 +135,9 @@ class SyncPage(LazyPage):
         self.progress_label.setObjectName("syncProgress")
         self.result_label = MessageLabel(run_box)
         self.result_label.setObjectName("syncResult")
+        self.run_progress = RunProgress(run_box)  # total, bar and time left during a run
         run_layout.addWidget(self.summary_label)
+        run_layout.addWidget(self.run_progress)
         run_layout.addWidget(self.progress_label)
         run_layout.addWidget(self.result_label)
         layout.addWidget(run_box)
@@ -204,8 +206,7 @@ class SyncPage(LazyPage):
         enrolled = status.enrolled
         self.hub_label.setText(status.hub_url or "Chưa đăng ký")
         self.device_label.setText(status.device_id or "—")
-        clock = self.session.clock if self.session is not None else SYSTEM_CLOCK
-        self.last_label.setText(when_text(status.last_success_at, clock.today()) or "Chưa có")
+        self.last_label.setText(full_when_text(status.last_success_at) or "Chưa có")
         self.enroll_button.setText("Đăng ký lại…" if enrolled else "Đăng ký với máy chủ…")
         summary = (
             f"Chờ gửi: {format_number(status.pending)} · "
@@ -249,9 +250,11 @@ class SyncPage(LazyPage):
         self._update_buttons()
 
     def _show_progress(self, progress: dict) -> None:
+        self.run_progress.show_progress(progress)
         self.progress_label.show_message(progress_text(progress))
 
     def _run_finished(self, report: dict) -> None:
+        self.run_progress.finish()
         if report.get("cancelled"):
             text, style = (
                 "Đã hủy đồng bộ. Các mục chưa gửi vẫn nằm trong hàng chờ và sẽ được gửi lần sau.",
