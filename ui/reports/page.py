@@ -152,6 +152,7 @@ class ReportsPage(LazyPage):
         self.table.setObjectName("coverageTable")
         for column, width in enumerate((220, 200, 90, 90, 90, 100, 90)):
             self.table.setColumnWidth(column, width)
+        self.table.fit_columns(0, 1)  # a hamlet's or a group's name whole
         self.table.opened.connect(self.drill_down)
         body.addWidget(self.table, 1)
         bottom = QHBoxLayout()

@@ -133,6 +133,7 @@ class SchedulePage(LazyPage):
         self.days_table.setObjectName("daysTable")
         for column, width in enumerate((170, 200, 170, 170, 80, 80, 80)):
             self.days_table.setColumnWidth(column, width)
+        self.days_table.fit_columns(1)  # Điểm khám: a site's name whole
         self.days_table.opened.connect(self.open_day)
         box.addWidget(self.days_table, 1)
         self.add_day_button = QPushButton("Thêm ngày khám…", days_tab)
@@ -175,6 +176,7 @@ class SchedulePage(LazyPage):
         self.sites_table.setObjectName("sitesTable")
         for column, width in enumerate((240, 170, 80, 130)):
             self.sites_table.setColumnWidth(column, width)
+        self.sites_table.fit_columns(0)
         self.sites_table.opened.connect(self.edit_site)
         box.addWidget(self.sites_table, 1)
         self.add_site_button = QPushButton("Thêm điểm khám…", sites_tab)
