@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QScrollArea, QWidget
 
 from conftest import ADMIN, ADMIN_PASSWORD, COMMUNE, FROZEN_DAY, frozen_clock
 from ksk_desktop.demo.synthetic import generate_people
@@ -146,6 +146,11 @@ def test_wrapped_rows_do_not_overlap_at_the_smallest_size(qtbot, station, world,
     qtbot.waitUntil(
         lambda: people.filters.height() < people.search_edit.height() * 1.5 or not people.isVisible()
     )
+    sync = show_with_data(qtbot, window, "Đồng bộ", world)
+    scroll = sync.findChild(QScrollArea, "pageScroll")
+    qtbot.waitUntil(lambda: not scroll.verticalScrollBar().isVisible(), timeout=5_000)  # fits 1366×768 whole
+    window.resize(*client_area(*SCREENS["1280×720 at 125 %"]))
+    qtbot.waitUntil(scroll.verticalScrollBar().isVisible, timeout=5_000)  # scrolls on the small screen
     window.session.close()
 
 

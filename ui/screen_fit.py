@@ -107,6 +107,14 @@ def fit_to_screen(window: QWidget) -> ScreenFit:
     return ScreenFit(window)
 
 
+class _ContentLayout(QVBoxLayout):
+    """Says it has no height-for-width: a scroll area then gives the content the viewport's height (or its
+    minimum), not the taller preferred height a word-wrapped paragraph asks for — no scroll bar when it fits."""
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return False
+
+
 def scrolled_layout(page: QWidget) -> QVBoxLayout:
     """A vertical layout for *page*'s content inside a frameless scroll area that fills the page: a page taller
     than a small screen (1280×720 at 125 %) scrolls instead of pushing the window off the screen."""
@@ -121,4 +129,4 @@ def scrolled_layout(page: QWidget) -> QVBoxLayout:
     content.setObjectName("pageContent")
     scroll.setWidget(content)
     outer.addWidget(scroll)
-    return QVBoxLayout(content)
+    return _ContentLayout(content)
