@@ -12,6 +12,7 @@ world, doctor = support.world, support.doctor
 
 def test_the_sections_are_a_list_beside_the_page(qtbot, world, doctor):
     page = make_page(qtbot, doctor)
+    assert not page.editor.form.list.isVisible()  # no empty list before an exam is open
     open_exam(qtbot, page, world[1])
     form = page.editor.form
     titles = [form.list.item(i).text() for i in range(form.list.count())]

@@ -44,6 +44,7 @@ class SectionPages(QWidget):
         self.stack = QStackedWidget(self)
         row.addWidget(self.list)
         row.addWidget(self.stack, 1)
+        self.list.hide()  # until there are sections (no empty box before an exam is open)
         self.list.currentRowChanged.connect(self._row_changed)
 
     # -- QTabWidget's interface, as the form uses it ---------------------------------------------------------------
@@ -51,6 +52,7 @@ class SectionPages(QWidget):
         item = QListWidgetItem(title)
         item.setSizeHint(QSize(0, self.fontMetrics().height() + 12))
         self.list.addItem(item)
+        self.list.show()
         return self.stack.addWidget(page)
 
     def setTabToolTip(self, index: int, text: str) -> None:  # noqa: N802
@@ -73,6 +75,7 @@ class SectionPages(QWidget):
         if page is not None:
             self.stack.removeWidget(page)
         self.list.takeItem(index)
+        self.list.setVisible(self.list.count() > 0)
 
     def currentIndex(self) -> int:  # noqa: N802
         return self.list.currentRow()
