@@ -19,6 +19,7 @@ from ksk_desktop.station.lifecycle import login
 from ui.admin.page import AdminPage
 from ui.admin.policy import PolicyPanel
 from ui.admin.tools import AuditPanel
+from ui.dialog_owner import alive
 
 ADMIN_PASSWORD = "Quan-tri-2026"
 CLICK = Qt.MouseButton.LeftButton
@@ -68,7 +69,7 @@ def test_add_user_through_the_dialog(qtbot, page, admin_session):
     dialog.password2_edit.setText("Le-tan-2026")
     with qtbot.waitSignal(panel.users_loaded, timeout=10_000):
         qtbot.mouseClick(dialog.submit_button, CLICK)
-    assert not dialog.isVisible()
+    assert panel.dialog is None and not (alive(dialog) and dialog.isVisible())  # closed (and deleted)
     rows = {u.username: u for u in users.list_users(admin_session)}
     assert rows["letan"].full_name == "Trần Thị Lan" and rows["letan"].role == "reception"
     assert ["letan", "Trần Thị Lan", "Lễ tân / Điều dưỡng", "Hoạt động"] in table_texts(panel)
@@ -93,7 +94,7 @@ def test_add_a_doctor_with_a_licence_number_through_the_dialog(qtbot, page, admi
     dialog.licence_edit.setText("000123/hp-cchn")
     with qtbot.waitSignal(panel.users_loaded, timeout=10_000):
         qtbot.mouseClick(dialog.submit_button, CLICK)
-    assert not dialog.isVisible()
+    assert panel.dialog is None and not (alive(dialog) and dialog.isVisible())  # closed (and deleted)
     assert {u.username: u.licence_no for u in users.list_users(admin_session)}["bacsi"] == "000123/HP-CCHN"
 
 
@@ -181,8 +182,9 @@ def test_cancelled_confirmation_changes_nothing(qtbot, page, admin_session):
     panel.select_username("bacsi")
     loaded = panel.task  # the list's load, finished
     qtbot.mouseClick(panel.active_button, CLICK)
-    qtbot.mouseClick(panel.confirm_box.button(QMessageBox.StandardButton.Cancel), CLICK)
-    qtbot.waitUntil(lambda: not panel.confirm_box.isVisible(), timeout=5_000)
+    box = panel.confirm_box
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Cancel), CLICK)
+    qtbot.waitUntil(lambda: panel.confirm_box is None and not (alive(box) and box.isVisible()), timeout=5_000)
     assert (
         panel.task is loaded and not panel.busy
     )  # the answer started nothing (a confirmed one starts at once)

@@ -27,7 +27,7 @@ def make_window(qtbot, session, paths, idle_timeout_ms: int = 600_000) -> MainWi
 
 @pytest.fixture
 def session_clock():
-    """The first session's today is FROZEN_DAY (sessions opened by unlocking run on the system clock)."""
+    """The first session's today is FROZEN_DAY (a session opened by unlocking keeps the locked one's clock)."""
     return frozen_clock()
 
 
@@ -154,7 +154,7 @@ def test_unlock_gives_a_new_working_session(qtbot, window, admin_session):
     qtbot.waitUntil(lambda: not window.is_locked, timeout=10_000)
     new = window.session
     assert new is not admin_session and not new.closed
-    assert new.user.username == "admin"
+    assert new.user.username == "admin" and new.clock is admin_session.clock
     assert window.stack.isVisible() and not window.lock_panel.isVisible()
     assert window.today_page.session is new and window.admin_page.session is new
     assert [u.username for u in users.list_users(new)] == ["admin"]  # the new session really works

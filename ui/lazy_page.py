@@ -3,7 +3,8 @@ shows — at once if it is on screen, else the next time it is shown. A page tha
 
 Subclasses set ``cares`` (the :class:`ui.changes.Changes` they show), implement ``session_changed`` (reset the
 widgets for the new session or for none — no database work there) and ``reload`` (start reading in the
-background, through ``ui.ops``).
+background, through ``ui.ops``). The dialogs a page opens go through its ``dialogs`` owner
+(:class:`ui.dialog_owner.DialogOwner`): they are closed before the page gets another session or none.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QWidget
 from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.changes import Changes
+from ui.dialog_owner import DialogOwner
 
 
 class LazyPage(QWidget):
@@ -24,6 +26,7 @@ class LazyPage(QWidget):
         self.session: StationSession | None = None
         self.stale = True  # what is on screen may be out of date: read again when shown
         self.loads = 0  # how many times the page started reading (tests, measurements)
+        self.dialogs = DialogOwner()  # the dialogs this page opened, closed at a lock
         ops.hub().changed.connect(self._on_changes)
 
     # -- for subclasses ------------------------------------------------------------------------------------
@@ -33,8 +36,14 @@ class LazyPage(QWidget):
     def reload(self, changes: Changes) -> None:
         """Read (in the background) what the page shows; *changes* says what changed (everything at first)."""
 
+    def close_dialogs(self) -> None:
+        """Close every dialog the page opened (the station is being locked or left); pages with dialogs owned
+        by their parts close those too."""
+        self.dialogs.close_all()
+
     # -- machinery --------------------------------------------------------------------------------------------
     def set_session(self, session: StationSession | None) -> None:
+        self.close_dialogs()  # none of them may outlive the session it was opened with
         self.session = session
         self.stale = True
         self.session_changed(session)

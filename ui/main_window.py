@@ -35,6 +35,7 @@ from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.admin.page import AdminPage
 from ui.desk.page import TodayPage
+from ui.dialog_owner import DialogOwner, alive, close_dialog
 from ui.exam.page import ExamsPage
 from ui.login.idle import IdleWatcher
 from ui.login.login_dialog import LoginDialog
@@ -43,6 +44,7 @@ from ui.people.registration_dialog import ScanResultDialog
 from ui.reports.page import ReportsPage
 from ui.scan import install_scanner
 from ui.schedule.page import SchedulePage
+from ui.screen_fit import keep_on_screen
 from ui.sync.page import SyncPage
 from ui.sync.sync_controller import STOP_WAIT_S
 from ui.widgets import heading, paragraph
@@ -103,6 +105,7 @@ class MainWindow(QMainWindow):
         self.paths = paths
         self._locked = False
         self._logging_out = False
+        self._placed = False  # fitted to the screen when first shown
         self._leaving = False  # closing for good (log out or quit): the session is being ended
         self.closing_task: ops.Task | None = None  # the session being closed on the worker
         self.unlock_dialog: LoginDialog | None = None
@@ -191,7 +194,7 @@ class MainWindow(QMainWindow):
 
         # A keyboard-wedge scan anywhere in the app opens the card of the person scanned. Installed before the
         # idle watcher, so that the watcher (the last filter installed sees events first) still counts scans.
-        self.scan_dialog: ScanResultDialog | None = None
+        self.dialogs = DialogOwner()  # the window's own: the scan result, the camera
         # It listens only while this window is on screen, and goes away with it.
         self.scanner = install_scanner(QApplication.instance(), self.on_scan)
         self.scanner.set_enabled(False)
@@ -241,14 +244,16 @@ class MainWindow(QMainWindow):
         if self.current_page_title() == "Hôm nay" and self.today_page.accepts_scans():
             self.today_page.handle_scan(payload)  # an exam day: the desk checks the person in
             return
-        if self.scan_dialog is not None and self.scan_dialog.isVisible():
-            if self.scan_dialog.busy:
-                return
-            self.scan_dialog.done(QDialog.DialogCode.Rejected)
+        previous = self.scan_dialog
+        if previous is not None and previous.isVisible() and previous.busy:
+            return  # saving the previous card: a scan meanwhile is not mixed into it
         dialog = ScanResultDialog(self.session, payload, self, open_person=self._open_scanned_person)
-        dialog.finished.connect(dialog.deleteLater)
-        self.scan_dialog = dialog
-        dialog.open()
+        self.dialogs.open("scan", dialog)  # replaces the previous one, which is then deleted
+
+    @property
+    def scan_dialog(self) -> ScanResultDialog | None:
+        """The scan result on screen, or None (never a deleted one)."""
+        return self.dialogs.get("scan")
 
     def _open_exam(self, person_id: str, appointment_id: str) -> None:
         self.show_page("Khám")
@@ -261,10 +266,12 @@ class MainWindow(QMainWindow):
     def open_camera(self) -> None:
         from ui.scan.camera import CameraScanDialog
 
+        if self.dialogs.is_open("camera"):
+            self.dialogs.get("camera").raise_()
+            return
         dialog = CameraScanDialog(self)
         dialog.scanned.connect(self.on_scan)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
+        self.dialogs.open("camera", dialog)
 
     # -- locking ---------------------------------------------------------------------------------------
     @property
@@ -313,9 +320,20 @@ class MainWindow(QMainWindow):
         return self.session.closed and (self.closing_task is None or self.closing_task.done)
 
     def _close_child_dialogs(self) -> None:
+        """Close every dialog before the data leaves: the window's, each page's (through their owners, which
+        forget them), then any other still on screen (a message box). One that fails does not stop the rest."""
+        self.dialogs.close_all()
+        for page in self.pages:
+            try:
+                page.close_dialogs()
+            except Exception:
+                log.exception("a page failed to close its dialogs; the others are closed all the same")
         for dialog in self.findChildren(QDialog):
-            if dialog.isVisible() and dialog is not self.unlock_dialog:
-                dialog.done(QDialog.DialogCode.Rejected)
+            if alive(dialog) and dialog is not self.unlock_dialog:
+                try:
+                    close_dialog(dialog)
+                except Exception:
+                    log.exception("a dialog failed to close; the others are closed all the same")
 
     def _open_unlock_dialog(self) -> None:
         if not self._locked:
@@ -324,7 +342,9 @@ class MainWindow(QMainWindow):
             self.unlock_dialog.raise_()
             self.unlock_dialog.activateWindow()
             return
-        dialog = LoginDialog(self.paths, self, username=self.session.user.username, locked_user=True)
+        dialog = LoginDialog(
+            self.paths, self, username=self.session.user.username, locked_user=True, clock=self.session.clock
+        )
         dialog.finished.connect(lambda result: self._unlock_finished(dialog, result))
         self.unlock_dialog = dialog
         dialog.open()
@@ -351,6 +371,9 @@ class MainWindow(QMainWindow):
         self.close()
 
     def showEvent(self, event: QShowEvent) -> None:
+        if not self._placed:  # 1200×800 does not fit a 1366×768 laptop (nor 1280×720 at 125 %)
+            self._placed = True
+            keep_on_screen(self, center=True)
         self.scanner.set_enabled(True)
         super().showEvent(event)
 

@@ -125,7 +125,7 @@ def run(out: Path, people: int) -> list[tuple[str, str, str, int]]:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     setup_application(app)
-    screen = app.primaryScreen()
+    screen = app.primaryScreen()  # asked again at each use below: xcb may replace its QScreen meanwhile
     print(f"Màn hình {screen.size().width()}×{screen.size().height()}, nền tảng {app.platformName()}")
     shots: list[tuple[str, str, str, int]] = []
     with tempfile.TemporaryDirectory(prefix="ksk-screens-") as tmp:
@@ -147,12 +147,12 @@ def run(out: Path, people: int) -> list[tuple[str, str, str, int]]:
             dialog.login_button.click()
             wait_until(app, lambda f=flow: f.window is not None and f.window.isVisible())
             window = flow.window
-            window.setGeometry(screen.availableGeometry())  # "maximised" (Xvfb runs no window manager)
+            window.setGeometry(app.primaryScreen().availableGeometry())  # "maximised" (Xvfb runs no window manager)
             for title in PAGE_TITLES:
                 window.show_page(title)
                 wait_until(app, idle, timeout=120, settle=0.6)
                 name = f"{username}-{PAGE_FILES[title]}.png"
-                size = save_png(screen.grabWindow(0), out / name)
+                size = save_png(app.primaryScreen().grabWindow(0), out / name)
                 shots.append((username, title, name, size))
                 print(f"  {name:28} {size / 1000:6.1f} KB")
             if username == "letan":  # the waiting room's screen, opened from Hôm nay
@@ -160,9 +160,9 @@ def run(out: Path, people: int) -> list[tuple[str, str, str, int]]:
                 display = window.today_page.open_call_display()
                 if display is not None:
                     display.showNormal()
-                    display.setGeometry(screen.availableGeometry())
+                    display.setGeometry(app.primaryScreen().availableGeometry())
                     wait_until(app, lambda d=display: d.data is not None and idle(), timeout=60, settle=0.6)
-                    size = save_png(screen.grabWindow(0), out / "man-hinh-goi-so.png")
+                    size = save_png(app.primaryScreen().grabWindow(0), out / "man-hinh-goi-so.png")
                     shots.append(("", "Màn hình gọi số", "man-hinh-goi-so.png", size))
                     print(f"  {'man-hinh-goi-so.png':28} {size / 1000:6.1f} KB")
                     display.close()

@@ -10,13 +10,14 @@ QR text format (no health data)::
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
-from ksk_desktop.db.models import Appointment, ExamVersion
+from ksk_desktop.db.models import Appointment, ExamDay, ExamVersion
 from ksk_desktop.errors import PermissionDenied
 from ksk_desktop.exams import document, keys, validation
 from ksk_desktop.exams.errors import InvalidSignature, SigningBlocked
@@ -59,13 +60,25 @@ def _blocked_message(todo: dict) -> str:
     return "Chưa ký được phiếu khám: " + "; ".join(parts) + "."
 
 
-def _mark_examined(ctx: StationSession, s: Session, appointment_id: str | None) -> None:
+def _mark_examined(ctx: StationSession, s: Session, doc: dict) -> None:
+    """The visit the exam belongs to is examined: its appointment, or — an exam opened from a search rather than
+    from the queue has none — the person's appointment checked in on the exam's date."""
     from ksk_desktop.scheduling import appointments as appts
     from ksk_desktop.scheduling import status as st
 
-    if not appointment_id:
-        return
-    appt = s.get(Appointment, appointment_id)
+    if doc.get("appointment_id"):
+        appt = s.get(Appointment, doc["appointment_id"])
+    else:
+        appt = s.scalars(
+            select(Appointment)
+            .join(ExamDay, ExamDay.id == Appointment.day_id)
+            .where(
+                Appointment.person_id == doc["person_id"],
+                ExamDay.exam_date == date.fromisoformat(doc["exam_date"]),
+                Appointment.status.in_((st.CHECKED_IN, st.IN_EXAM)),
+            )
+            .limit(1)
+        ).first()
     if appt is not None and st.EXAMINED in st.TRANSITIONS[appt.status]:
         appts.change(ctx, s, appt, "appointment.examined", {"by_exam_sign": True}, status=st.EXAMINED)
 
@@ -114,7 +127,7 @@ def sign_row(
     followups.record(ctx, s, doc)
     kind = "amendment" if doc["amends_version"] else "exam"
     outbox.enqueue(s, kind, doc["id"], doc, doc["version"])
-    _mark_examined(ctx, s, doc["appointment_id"])
+    _mark_examined(ctx, s, doc)
     ctx.audit(
         s,
         "exam.sign",

@@ -213,3 +213,19 @@ def register(
     result.status, result.person_id = "created", created.id
     _keep_scan(ctx, payload, created.id, "created")
     return result
+
+
+def hamlet_in_address(address: str | None, known: list[str]) -> str | None:
+    """The one hamlet of *known* (the station's) that the card's *address* names as one of its parts ("Số 5,
+    Thôn Đông, Xã …" names "Thôn Đông"; ignoring case and marks), else None — never a guess between two."""
+    if not address:
+        return None
+    parts = [fold(p) for p in address.split(",") if p.strip()]
+    found = {
+        hamlet
+        for hamlet in known
+        if (h := fold(hamlet)) and any(part == h or part.endswith(" " + h) for part in parts)
+    }
+    if len(found) > 1:  # "Đông" and "Thôn Đông" both end the part "Thôn Đông": the one it names whole
+        found = {hamlet for hamlet in found if fold(hamlet) in parts}
+    return found.pop() if len(found) == 1 else None

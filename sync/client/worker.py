@@ -49,6 +49,7 @@ class WorkerConfig:
 
 @dataclass
 class RunReport:
+    total: int = 0  # waiting to be sent when the run began (a progress bar's end)
     accepted: int = 0
     duplicate: int = 0
     rejected: int = 0
@@ -171,6 +172,8 @@ class SyncWorker:
         report.resumed = sync_state.reset_in_flight(self.ctx)
         if report.resumed:
             log.info("resumed: %d items whose outcome was unknown are pending again", report.resumed)
+        report.total = sync_state.pending_count(self.ctx)
+        self._progress(report, "start")
         sync_state.record_attempt(self.ctx, self.clock)
         try:
             self._drain(report)

@@ -39,7 +39,6 @@ class AdminPage(LazyPage):
 
     def __init__(self, session: StationSession | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.password_dialog: ChangePasswordDialog | None = None
 
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -86,10 +85,15 @@ class AdminPage(LazyPage):
         layout.addStretch(1)
         self.set_session(session)
 
+    def close_dialogs(self) -> None:
+        super().close_dialogs()
+        self.users_panel.dialogs.close_all()
+
+    @property
+    def password_dialog(self) -> ChangePasswordDialog | None:
+        return self.dialogs.get("password")
+
     def session_changed(self, session: StationSession | None) -> None:
-        if self.password_dialog is not None and self.password_dialog.isVisible():
-            self.password_dialog.done(0)
-        self.password_dialog = None
         self.me_status.clear_message()
         can = session.can if session is not None else (lambda _perm: False)
         self.users_section.setVisible(can(Perm.USER_MANAGE))
@@ -125,6 +129,6 @@ class AdminPage(LazyPage):
         if self.session is None:
             return
         self.me_status.clear_message()
-        self.password_dialog = ChangePasswordDialog(self.session, self.session.user.username, self)
-        self.password_dialog.accepted.connect(lambda: self.me_status.show_message("Đã đổi mật khẩu của bạn."))
-        self.password_dialog.open()
+        dialog = ChangePasswordDialog(self.session, self.session.user.username, self)
+        dialog.accepted.connect(lambda: self.me_status.show_message("Đã đổi mật khẩu của bạn."))
+        self.dialogs.open("password", dialog)

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QMessageBox,
@@ -25,6 +26,7 @@ from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.admin.user_dialogs import AddUserDialog, ChangePasswordDialog, EditUserDialog
 from ui.changes import Changes
+from ui.dialog_owner import DialogOwner
 from ui.messages import ask, error_text
 from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel
 
@@ -53,8 +55,7 @@ class UsersPanel(QWidget):
         self.session: StationSession | None = None
         self.rows: list[users.UserRow] = []
         self.task: ops.Task | None = None
-        self.dialog: AddUserDialog | EditUserDialog | ChangePasswordDialog | None = None
-        self.confirm_box: QMessageBox | None = None
+        self.dialogs = DialogOwner()  # adding or editing a user, a password, a confirmation
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -118,10 +119,16 @@ class UsersPanel(QWidget):
         self._update_buttons()  # the page reads the list when it is shown
 
     def _close_dialogs(self) -> None:
-        for d in (self.dialog, self.confirm_box):
-            if d is not None and d.isVisible():
-                d.done(0)
-        self.dialog = self.confirm_box = None
+        self.dialogs.close_all()
+
+    @property
+    def dialog(self) -> AddUserDialog | EditUserDialog | ChangePasswordDialog | None:
+        """The user dialog open (adding, editing, a password), or None."""
+        return self.dialogs.get("user")
+
+    @property
+    def confirm_box(self) -> QMessageBox | None:
+        return self.dialogs.get("confirm")
 
     # -- reading -------------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -214,12 +221,12 @@ class UsersPanel(QWidget):
         if self.session is None:
             return
         self.status_label.clear_message()
-        self.dialog = AddUserDialog(self.session, self)
-        self.dialog.accepted.connect(self._user_added)
-        self.dialog.open()
+        self.dialogs.open("user", AddUserDialog(self.session, self), self._user_added)
 
-    def _user_added(self) -> None:
-        row: users.UserRow = self.dialog.result_value
+    def _user_added(self, dialog: AddUserDialog, result: int) -> None:
+        if result != QDialog.DialogCode.Accepted:
+            return
+        row: users.UserRow = dialog.result_value
         self.status_label.show_message(f"Đã thêm người dùng {row.username} ({role_label(row.role)}).")
 
     def edit_user(self) -> None:
@@ -227,19 +234,18 @@ class UsersPanel(QWidget):
         if self.session is None or row is None:
             return
         self.status_label.clear_message()
-        self.dialog = EditUserDialog(self.session, row, self)
-        shown = self._done_with(f"Đã sửa thông tin {row.username}.")
-        self.dialog.accepted.connect(lambda: shown(None))
-        self.dialog.open()
+        dialog = EditUserDialog(self.session, row, self)
+        dialog.accepted.connect(lambda: self.status_label.show_message(f"Đã sửa thông tin {row.username}."))
+        self.dialogs.open("user", dialog)
 
     def change_password(self) -> None:
         name = self.selected_username()
         if self.session is None or name is None:
             return
         self.status_label.clear_message()
-        self.dialog = ChangePasswordDialog(self.session, name, self)
-        self.dialog.accepted.connect(lambda: self.status_label.show_message(f"Đã đổi mật khẩu cho {name}."))
-        self.dialog.open()
+        dialog = ChangePasswordDialog(self.session, name, self)
+        dialog.accepted.connect(lambda: self.status_label.show_message(f"Đã đổi mật khẩu cho {name}."))
+        self.dialogs.open("user", dialog)
 
     def toggle_active(self) -> None:
         row = self.selected_row()
@@ -249,7 +255,7 @@ class UsersPanel(QWidget):
         self.status_label.clear_message()
         name = row.username
         if row.active:
-            self.confirm_box = ask(
+            box = ask(
                 self,
                 "Vô hiệu hóa tài khoản",
                 f"Vô hiệu hóa tài khoản {name}? Người này sẽ không đăng nhập được cho đến khi được kích hoạt lại.",
@@ -260,6 +266,7 @@ class UsersPanel(QWidget):
                 ),
                 yes_text="Vô hiệu hóa",
             )
+            self.dialogs.adopt("confirm", box)
         else:
             self._run(
                 lambda: users.set_active(ctx, name, True),

@@ -21,6 +21,7 @@ from ksk_desktop.scheduling import status as st
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui.desk.board_model import APPOINTMENT_ID_ROLE, FILTERS, NAME, BoardModel
+from ui.flow_layout import flow_row, labelled
 from ui.i18n import format_number
 
 #: Counter key → label, in the order shown.
@@ -77,21 +78,13 @@ class BoardPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
-        counters = QHBoxLayout()
-        self.counters: dict[str, Counter] = {}
-        for key, title in COUNTERS.items():
-            self.counters[key] = Counter(title, self)
-            counters.addWidget(self.counters[key])
-        layout.addLayout(counters)
+        self.counters: dict[str, Counter] = {key: Counter(title, self) for key, title in COUNTERS.items()}
+        layout.addWidget(flow_row(self, *self.counters.values()))  # two rows on a narrow screen
 
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("Xem:", self))
         self.filter_combo = QComboBox(self)
         for label, columns in FILTERS.items():
             self.filter_combo.addItem(label, columns)
         self.filter_combo.currentIndexChanged.connect(self._filter_changed)
-        bar.addWidget(self.filter_combo)
-        bar.addStretch(1)
         self.buttons: dict[str, QPushButton] = {}
         for key, (text, _states, _perm) in ACTIONS.items():
             button = QPushButton(text, self)
@@ -99,7 +92,9 @@ class BoardPanel(QWidget):
             button.setAutoDefault(False)
             button.clicked.connect(lambda _=False, k=key: self.request(k))
             self.buttons[key] = button
-            bar.addWidget(button)
+        bar = QHBoxLayout()  # the step buttons wrap under each other on a narrow screen
+        bar.addWidget(labelled(self, "Xem:", self.filter_combo), 0, Qt.AlignmentFlag.AlignTop)
+        bar.addWidget(flow_row(self, *self.buttons.values(), align_right=True), 1)
         layout.addLayout(bar)
 
         self.model = BoardModel(self)

@@ -24,7 +24,9 @@ from ui import ops
 from ui.changes import Changes
 from ui.desk.result_panel import Choice, ResultPanel
 from ui.desk.walk_in import register_stranger
+from ui.dialog_owner import DialogOwner
 from ui.messages import error_text
+from ui.people.registration_dialog import ScanResultDialog
 
 UNKNOWN_CODE = (
     "Không nhận ra “{value}”: nhập mã lịch hẹn trên phiếu hẹn, số CCCD (12 chữ số) hoặc CMND (9 chữ số); "
@@ -74,7 +76,11 @@ class CheckinFlow(QObject):
         self.open_person = open_person
         self.task: ops.Task | None = None
         self.waiting: deque[tuple[str, str]] = deque()  # (kind, value) that came while busy
-        self.walk_in_dialog: QWidget | None = None
+        self.dialogs = DialogOwner()  # a stranger's registration
+
+    @property
+    def walk_in_dialog(self) -> ScanResultDialog | None:
+        return self.dialogs.get("walk-in")
 
     @property
     def busy(self) -> bool:
@@ -215,10 +221,9 @@ class CheckinFlow(QObject):
         if ctx is None:
             return
         self.panel.show_busy("Đăng ký người mới từ thẻ…")
-        self.walk_in_dialog = register_stranger(ctx, payload, self.parent_widget, self._registered)
+        register_stranger(ctx, payload, self.parent_widget, self._registered, self.dialogs)
 
     def _registered(self, person_id: str | None) -> None:
-        self.walk_in_dialog = None
         if person_id is None:
             self.panel.show_error(
                 "Chưa đăng ký người này nên chưa tiếp nhận khám ngoài lịch.", "Chưa tiếp đón"

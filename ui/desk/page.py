@@ -85,7 +85,6 @@ class TodayPage(LazyPage):
         self._board_again = False
         self._select_after: str | None = None
         self.site_id: str | None = None
-        self.end_of_day: EndOfDayDialog | None = None
         self.call_display: CallDisplay | None = None  # checked with shiboken6.isValid: it deletes itself
         self.tickets = TicketPrinter(self, self._choose_device, declined=self._tickets_declined)
 
@@ -122,7 +121,7 @@ class TodayPage(LazyPage):
         self.no_day = self._no_day_panel()
         self.desk = QSplitter(Qt.Orientation.Horizontal, self.stack)
         self.checkin_panel = CheckinPanel(self.desk)
-        self.checkin_panel.setMinimumWidth(360)
+        self.checkin_panel.setMinimumWidth(320)
         self.board_panel = BoardPanel(self.desk)
         self.desk.addWidget(self.checkin_panel)
         self.desk.addWidget(self.board_panel)
@@ -181,6 +180,10 @@ class TodayPage(LazyPage):
         return panel
 
     # -- session ----------------------------------------------------------------------------------------------
+    def close_dialogs(self) -> None:
+        super().close_dialogs()
+        self.flow.dialogs.close_all()  # a stranger's registration
+
     def session_changed(self, session: StationSession | None) -> None:
         self.board_panel.set_session(session)
         self.flow.waiting.clear()
@@ -483,6 +486,8 @@ class TodayPage(LazyPage):
             self.local_now,
             self,
         )
-        dialog.finished.connect(dialog.deleteLater)
-        self.end_of_day = dialog
-        dialog.open()
+        self.dialogs.open("end of day", dialog)
+
+    @property
+    def end_of_day(self) -> EndOfDayDialog | None:
+        return self.dialogs.get("end of day")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QWidget
 
 from ksk_desktop.station.session import StationSession
+from ui.dialog_owner import DialogOwner
 from ui.people.registration_dialog import ScanResultDialog
 
 #: Dialog states in which the card's holder is on the station's list.
@@ -15,18 +16,19 @@ REGISTERED = ("created", "existing", "saved", "differences")
 
 
 def register_stranger(
-    ctx: StationSession, payload: str, parent: QWidget, on_done: Callable[[str | None], None]
+    ctx: StationSession,
+    payload: str,
+    parent: QWidget,
+    on_done: Callable[[str | None], None],
+    owner: DialogOwner,
 ) -> ScanResultDialog:
-    """Open the registration dialog for *payload*; when it closes, ``on_done(person id or None)``."""
+    """Open the registration dialog for *payload* as *owner*'s ``"walk-in"``; when it closes,
+    ``on_done(person id or None)``."""
     dialog = ScanResultDialog(ctx, payload, parent)
     dialog.setWindowTitle("Đăng ký người khám ngoài lịch — KSK Desktop")
 
-    def finished(_result: int) -> None:
-        reg = dialog.registration
-        person_id = reg.person_id if reg is not None and dialog.state in REGISTERED else None
-        dialog.deleteLater()
-        on_done(person_id)
+    def finished(done: ScanResultDialog, _result: int) -> None:
+        reg = done.registration
+        on_done(reg.person_id if reg is not None and done.state in REGISTERED else None)
 
-    dialog.finished.connect(finished)
-    dialog.open()
-    return dialog
+    return owner.open("walk-in", dialog, finished)

@@ -25,6 +25,7 @@ from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.changes import Changes
+from ui.dialog_owner import DialogOwner
 from ui.exam import exam_printing
 from ui.exam.amend_dialog import AmendDialog
 from ui.exam.assessment_panel import AssessmentPanel
@@ -32,6 +33,7 @@ from ui.exam.autosave import AUTOSAVE_MS, SectionAutosave
 from ui.exam.display import iso_date
 from ui.exam.form_view import FormView
 from ui.exam.plan_editor import PlanEditor
+from ui.exam.section_pages import scrolling
 from ui.exam.sign_dialog import ask_password
 from ui.exam.sign_panel import SignPanel
 from ui.messages import error_text, show_error
@@ -68,7 +70,7 @@ class ExamEditor(QWidget):
         self.person: persons.PersonRecord | None = None
         self.pending_reapply: tuple[str, dict[str, Any]] | None = None
         self.plan_editor: PlanEditor | None = None
-        self.dialog: AmendDialog | None = None
+        self.dialogs = DialogOwner()  # the sign-off password, the amendment
         self.task: ops.Task | None = None  # opening, signing, suggesting (one at a time)
         self.confirming: dict[str, set[str]] = {}  # per section: implausible values the user confirmed
         self.autosave = SectionAutosave(lambda section, done: self._save(section, done), self, autosave_ms)
@@ -139,6 +141,7 @@ class ExamEditor(QWidget):
         if ctx is None and self.ctx is not None and not self.ctx.closing and self.state:
             # Locking: what was typed is saved, on the worker, before the session closes behind it.
             self.autosave.flush()
+        self.dialogs.close_all()
         self.ctx = ctx
         self.task = None
         self.autosave.reset()
@@ -229,7 +232,9 @@ class ExamEditor(QWidget):
             self.plan_editor = None
         if rebuilt and ctx.can(Perm.EXAM_WRITE) and ctx.can(Perm.HEALTH_READ):
             self.plan_editor = PlanEditor(self.form)
-            self.form.addTab(self.plan_editor, "Chuyển tuyến, theo dõi")
+            self.form.addTab(
+                scrolling(self.plan_editor), "Chuyển tuyến, theo dõi"
+            )  # scrolls on a small screen
             self.plan_editor.edited.connect(lambda: self.autosave.mark(PLAN))
             self.plan_editor.save_requested.connect(
                 lambda: self.autosave.mark(PLAN) or self.autosave.save_now(PLAN)
@@ -405,7 +410,7 @@ class ExamEditor(QWidget):
             return
 
         def ask_to_sign() -> None:
-            ask_password(
+            dialog = ask_password(
                 self,
                 "Ký xác nhận phiếu khám",
                 f"Ký xác nhận phiếu khám của {self.person.name}? Sau khi ký, phiếu không sửa được "
@@ -413,6 +418,7 @@ class ExamEditor(QWidget):
                 self.sign_now,
                 "Ký xác nhận",
             )
+            self.dialogs.adopt("sign", dialog)
 
         self.leave(ask_to_sign)
 
@@ -455,10 +461,12 @@ class ExamEditor(QWidget):
             return None
         dialog = AmendDialog(self.ctx, self.document, self.person.sex, self)
         dialog.amended.connect(lambda doc: self.load_exam(doc["id"]))
-        dialog.finished.connect(dialog.deleteLater)
-        self.dialog = dialog
-        dialog.open()
-        return dialog
+        return self.dialogs.open("amend", dialog)
+
+    @property
+    def dialog(self) -> AmendDialog | None:
+        """The amendment being written, or None."""
+        return self.dialogs.get("amend")
 
     def print_slip(self) -> ops.Task | None:
         if self.ctx is not None and self.state is not None:

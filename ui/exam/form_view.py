@@ -1,5 +1,5 @@
-"""The exam form generated from its definition: one tab per section (in the definition's order, marked with the
-role that fills it), one editor per field in the definition's order, which is also the Tab order. Enter moves to
+"""The exam form generated from its definition: one page per section, chosen from the list of sections on the
+left (in the definition's order, marked with the role that fills it), one editor per field in the definition's order, which is also the Tab order. Enter moves to
 the next field and, at the end of a section, to the first field of the next section the user may fill. Sections
 the user may not fill are read-only, and say so, before anyone types."""
 
@@ -10,20 +10,21 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ksk_desktop.exams.forms import FieldDef, FormDef, SectionDef
 from ksk_desktop.security.roles import Perm
 from ui.exam.field_editors import EnterMovesOn, FieldEditor, make_editor
+from ui.exam.section_pages import SectionPages
 from ui.widgets import paragraph
 
 ROLE_NAMES = {"vitals": "Điều dưỡng", "doctor": "Bác sĩ", "conclusion": "Bác sĩ kết luận"}
 READ_ONLY_NOTE = "Chỉ xem: phần này do {who} nhập, tài khoản của bạn không nhập được."
 
 
-class FormView(QTabWidget):
+class FormView(SectionPages):
     """``edited(section_id)`` when the user changes a field; ``section_left(section_id)`` when the focus leaves
-    a section's tab."""
+    a section."""
 
     edited = Signal(str)
     section_left = Signal(str)

@@ -60,6 +60,10 @@ class ExamsPage(LazyPage):
         self.tabs.currentChanged.connect(self._tab_changed)
         self.set_session(session)
 
+    def close_dialogs(self) -> None:
+        super().close_dialogs()
+        self.editor.dialogs.close_all()
+
     def session_changed(self, session: StationSession | None) -> None:
         self.queue.set_session(session)
         self.editor.set_session(session)

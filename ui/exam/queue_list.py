@@ -37,6 +37,7 @@ class QueueList(QWidget):
     person_chosen = Signal(str, object)  # person id, appointment id (or None): open today's exam
     exam_chosen = Signal(str, int)  # exam id, version
     exams_shown = Signal()  # the chosen person's exams are listed
+    queue_shown = Signal()  # today's queue is listed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,6 +86,7 @@ class QueueList(QWidget):
         self.exams.itemActivated.connect(lambda item: self.exam_chosen.emit(*item.data(DATA)))
         self.exams.itemClicked.connect(lambda item: self.exam_chosen.emit(*item.data(DATA)))
         self.queue_task: ops.Task | None = None
+        self._queue_again = False
         self.search_task: ops.Task | None = None
         self.exams_task: ops.Task | None = None
         self.open_button.setEnabled(False)
@@ -112,8 +114,12 @@ class QueueList(QWidget):
 
     def refresh_queue(self) -> None:
         ctx = self.ctx
-        if ctx is None or not ctx.can(Perm.CHECKIN) or (self.queue_task and not self.queue_task.done):
+        if ctx is None or not ctx.can(Perm.CHECKIN):
             return
+        if self.queue_task is not None and not self.queue_task.done:
+            self._queue_again = True  # the answer on its way may predate the change (a signature)
+            return
+        self._queue_again = False
         today = ctx.clock.today()
         self.queue_task = ops.run_in_background(
             lambda: board.board(ctx, today),
@@ -135,6 +141,9 @@ class QueueList(QWidget):
                     self.queue.setCurrentItem(item)
         if not self.queue.count():
             QListWidgetItem("Chưa có ai chờ khám.", self.queue).setFlags(Qt.ItemFlag.NoItemFlags)
+        self.queue_shown.emit()
+        if self._queue_again:
+            self.refresh_queue()
 
     def _queue_activated(self, item: QListWidgetItem) -> None:
         data = item.data(DATA)

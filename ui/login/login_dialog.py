@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from ksk_desktop.clock import SYSTEM_CLOCK, Clock
 from ksk_desktop.station.lifecycle import login
 from ksk_desktop.station.paths import StationPaths
 from ksk_desktop.station.session import StationSession
@@ -24,6 +25,7 @@ class LoginDialog(TaskDialog):
         parent: QWidget | None = None,
         username: str = "",
         locked_user: bool = False,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         super().__init__(
             "Đăng nhập — KSK Desktop",
@@ -34,6 +36,7 @@ class LoginDialog(TaskDialog):
         )
         self.paths = paths
         self.locked_user = locked_user
+        self.clock = clock  # unlocking keeps the locked session's clock
         self.session: StationSession | None = None
         self.setMinimumWidth(420)
 
@@ -87,8 +90,8 @@ class LoginDialog(TaskDialog):
         password = self.password_edit.text()
         if not username or not password:
             raise FormError("Hãy nhập tên đăng nhập và mật khẩu.")
-        paths = self.paths
-        return lambda: login(paths, username, password)
+        paths, clock = self.paths, self.clock
+        return lambda: login(paths, username, password, clock=clock)
 
     def succeeded(self, result: StationSession) -> None:
         self.session = result

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -37,6 +36,7 @@ from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.changes import Changes
 from ui.file_dialogs import ask_save_path, documents_folder, with_suffix
+from ui.flow_layout import flow_row, labelled
 from ui.i18n import format_number
 from ui.lazy_page import LazyPage
 from ui.messages import error_text
@@ -121,9 +121,6 @@ class PeoplePage(LazyPage):
 
     def __init__(self, session: StationSession | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.card: PersonCard | None = None
-        self.import_wizard: ImportWizard | None = None
-        self.duplicates_dialog: DuplicatesDialog | None = None
         self.export_task: ops.Task | None = None
         self.export_path: Path | None = None
         self.export_count: int | None = None
@@ -169,9 +166,7 @@ class PeoplePage(LazyPage):
         search_row.addWidget(self.count_label)
         layout.addLayout(search_row)
 
-        filters = QHBoxLayout()
-        filters.setSpacing(6)
-        filters.addWidget(QLabel("Nhóm:", self))
+        # The filters wrap onto a second row on a narrow screen (1366 px, or 1280 px at 125 %).
         self.group_buttons: dict[str, QToolButton] = {}
         labels = target_group_labels()
         for g in TARGET_GROUPS:
@@ -182,17 +177,11 @@ class PeoplePage(LazyPage):
             button.setMinimumWidth(32)
             button.toggled.connect(self.apply_filter)
             self.group_buttons[g] = button
-            filters.addWidget(button)
-        filters.addSpacing(14)
-        filters.addWidget(QLabel("Diện ưu tiên:", self))
         self.flag_combo = QComboBox(self)
         self.flag_combo.addItem("Tất cả", None)
         for flag, label in FLAG_LABELS.items():
             self.flag_combo.addItem(label, flag)
         self.flag_combo.currentIndexChanged.connect(self.apply_filter)
-        filters.addWidget(self.flag_combo)
-        filters.addSpacing(14)
-        filters.addWidget(QLabel("Thôn/Tổ:", self))
         self.hamlet_combo = QComboBox(self)
         self.hamlet_combo.setMinimumContentsLength(14)
         self.hamlet_combo.setSizeAdjustPolicy(
@@ -200,9 +189,6 @@ class PeoplePage(LazyPage):
         )
         self.hamlet_combo.addItem("Tất cả", None)
         self.hamlet_combo.currentIndexChanged.connect(self.apply_filter)
-        filters.addWidget(self.hamlet_combo)
-        filters.addSpacing(14)
-        filters.addWidget(QLabel("Năm sinh:", self))
         self.year_edit = QLineEdit(self)
         self.year_edit.setObjectName("birthYearFilter")
         self.year_edit.setPlaceholderText("vd. 1960")
@@ -210,21 +196,25 @@ class PeoplePage(LazyPage):
         self.year_edit.setMaxLength(4)
         self.year_edit.setFixedWidth(80)
         self.year_edit.setClearButtonEnabled(True)
-        filters.addWidget(self.year_edit)
-        filters.addSpacing(14)
-        filters.addWidget(QLabel("Khám năm nay:", self))
         self.status_combo = QComboBox(self)
         self.status_combo.setObjectName("examStatusFilter")
         self.status_combo.addItem("Tất cả", None)
         for status, label in EXAM_STATUSES.items():
             self.status_combo.addItem(label, status)
         self.status_combo.currentIndexChanged.connect(self.apply_filter)
-        filters.addWidget(self.status_combo)
-        filters.addStretch(1)
         self.clear_filters_button = QPushButton("Xóa bộ lọc", self)
         self.clear_filters_button.clicked.connect(self.clear_filters)
-        filters.addWidget(self.clear_filters_button)
-        layout.addLayout(filters)
+        self.filters = flow_row(
+            self,
+            labelled(self, "Nhóm:", *self.group_buttons.values()),
+            labelled(self, "Diện ưu tiên:", self.flag_combo),
+            labelled(self, "Thôn/Tổ:", self.hamlet_combo),
+            labelled(self, "Năm sinh:", self.year_edit),
+            labelled(self, "Khám năm nay:", self.status_combo),
+            self.clear_filters_button,
+            spacing=14,
+        )
+        layout.addWidget(self.filters)
 
         self.model = PeopleModel(self)
         self.model.load_failed.connect(self._load_failed)
@@ -277,7 +267,6 @@ class PeoplePage(LazyPage):
         return self.session is not None and self.session.can(perm)
 
     def session_changed(self, session: StationSession | None) -> None:
-        self.close_dialogs()
         self.status_label.clear_message()
         self.error_label.clear_message()
         self.open_export_button.hide()
@@ -314,14 +303,18 @@ class PeoplePage(LazyPage):
         """First shown, or people changed: the hamlets and the list again, keeping the place in it."""
         self.refresh()
 
-    def close_dialogs(self) -> None:
-        """Close the card, the import and the duplicate finder (the station is being locked)."""
-        if self.import_wizard is not None and self.import_wizard.isVisible():
-            self.import_wizard.stop()
-        for dialog in (self.card, self.duplicates_dialog):
-            if dialog is not None and dialog.isVisible():
-                dialog.done(0)
-        self.card = self.import_wizard = self.duplicates_dialog = None
+    # -- the dialogs it opened (None once closed) ----------------------------------------------------------------
+    @property
+    def card(self) -> PersonCard | None:
+        return self.dialogs.get("card")
+
+    @property
+    def import_wizard(self) -> ImportWizard | None:
+        return self.dialogs.get("import")
+
+    @property
+    def duplicates_dialog(self) -> DuplicatesDialog | None:
+        return self.dialogs.get("duplicates")
 
     # -- filter ----------------------------------------------------------------------------------------------
     def current_filter(self) -> ListFilter:
@@ -459,13 +452,11 @@ class PeoplePage(LazyPage):
 
     def open_person(self, person_id: str | None) -> PersonCard | None:
         """Open the card of *person_id* (``None``: an empty card to add someone)."""
-        if self.session is None or (self.card is not None and self.card.isVisible()):
+        if self.session is None or self.dialogs.is_open("card"):
             return None
         card = PersonCard(self.session, person_id, self)
         card.set_hamlets(self.hamlet_names)
-        card.finished.connect(card.deleteLater)
-        self.card = card
-        card.open()
+        self.dialogs.open("card", card)
         self.card_opened.emit(card)
         return card
 
@@ -477,20 +468,13 @@ class PeoplePage(LazyPage):
     def open_import(self) -> ImportWizard | None:
         if not self.can(Perm.PERSON_WRITE):
             return None
-        wizard = ImportWizard(self.session, self)
-        wizard.finished.connect(wizard.deleteLater)
-        self.import_wizard = wizard
-        wizard.open()
-        return wizard
+        # At a lock a running import is cancelled (nothing is saved) rather than waited for.
+        return self.dialogs.open("import", ImportWizard(self.session, self), closer=lambda w: w.stop())
 
     def open_duplicates(self) -> DuplicatesDialog | None:
         if not self.can(Perm.PERSON_MERGE):
             return None
-        dialog = DuplicatesDialog(self.session, self)
-        dialog.finished.connect(dialog.deleteLater)
-        self.duplicates_dialog = dialog
-        dialog.open()
-        return dialog
+        return self.dialogs.open("duplicates", DuplicatesDialog(self.session, self))
 
     # -- export --------------------------------------------------------------------------------------------------------
     def suggested_export_path(self) -> Path:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from ksk_desktop.dates import age_on
 from ksk_desktop.people import consent
-from ksk_desktop.people.registration import Registration, register
+from ksk_desktop.people.registration import Registration, hamlet_in_address, register
 from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.changes import Changes
@@ -427,7 +427,8 @@ class ScanResultDialog(QDialog):
     def _show_new(self, reg: Registration) -> None:
         card, suggestion = reg.card, reg.suggestion or {}
         page, left, right = two_columns(self.pages)
-        left.addWidget(self._warnings_box(reg.warnings, page))
+        if reg.warnings:  # a clean card shows no empty box
+            left.addWidget(self._warnings_box(reg.warnings, page))
         left.addWidget(person_summary(card, self.session.clock.today(), page))
         left.addStretch(1)
 
@@ -435,6 +436,9 @@ class ScanResultDialog(QDialog):
         self.group_combo, self.flag_checks = target.group_combo, target.flag_checks
         right.addWidget(target)
         right.addWidget(self._place_section(page))
+        known = hamlet_in_address(card.get("address"), self.place[1] if self.place else [])
+        if known is not None and self.hamlet_combo is not None:  # the card names a hamlet of the station
+            self.hamlet_combo.setCurrentIndex(self.hamlet_combo.findText(known))
         right.addWidget(self._consent_section(page, suggestion.get("age")))
         right.addStretch(1)
 

@@ -142,17 +142,11 @@ def open_moh_export(page: Any) -> MohExportDialog | None:
     template, facility = getattr(page, "moh_last", (None, ""))
     dialog = MohExportDialog(ctx, ctx.clock.today(), page, template=template, facility_code=facility)
 
-    def remember(_result: int) -> None:
-        text = dialog.template_edit.text().strip()
-        page.moh_last = (Path(text) if text else None, dialog.facility_edit.text().strip())
-        if page.moh_dialog is dialog:
-            page.moh_dialog = None
+    def remember(closed: MohExportDialog, _result: int) -> None:
+        text = closed.template_edit.text().strip()
+        page.moh_last = (Path(text) if text else None, closed.facility_edit.text().strip())
 
-    dialog.finished.connect(remember)
-    dialog.finished.connect(dialog.deleteLater)
-    page.moh_dialog = dialog
-    dialog.open()
-    return dialog
+    return page.dialogs.open("moh", dialog, on_finished=remember)
 
 
 def can_export(ctx: StationSession | None) -> bool:

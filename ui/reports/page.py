@@ -31,6 +31,7 @@ from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.changes import Changes
 from ui.file_dialogs import ask_save_path, documents_folder, with_suffix
+from ui.flow_layout import flow_row
 from ui.i18n import format_number
 from ui.lazy_page import LazyPage
 from ui.messages import error_text
@@ -108,8 +109,6 @@ class ReportsPage(LazyPage):
         self.task: ops.Task | None = None
         self.export_task: ops.Task | None = None
         self.export_path: Path | None = None
-        self.drill_dialog: NotExaminedDialog | None = None
-        self.moh_dialog: MohExportDialog | None = None
         #: Replaceable (tests): where to save the export.
         self.choose_export_path: Callable[[QWidget, Path], Path | None] = ask_export_path
         layout = QVBoxLayout(self)
@@ -144,17 +143,23 @@ class ReportsPage(LazyPage):
         controls.addWidget(QLabel("Xem:", self.body))
         controls.addWidget(self.view_combo)
         controls.addWidget(self.refresh_button)
-        controls.addStretch(1)
-        controls.addWidget(self.drill_button)
-        controls.addWidget(self.export_button)
-        controls.addWidget(self.print_button)
         self.moh_button = QPushButton("Nộp cổng Bộ Y tế…", self.body)
         self.moh_button.setObjectName("mohExport")
         self.moh_button.setToolTip(
             "Phiếu khám đã ký trong kỳ vào bản sao tệp mẫu Excel của Bộ Y tế, để nộp cổng"
         )
         self.moh_button.clicked.connect(lambda: open_moh_export(self))
-        controls.addWidget(self.moh_button)
+        controls.addWidget(  # the buttons wrap under each other on a small screen (1280×720 at 125 %)
+            flow_row(
+                self.body,
+                self.drill_button,
+                self.export_button,
+                self.print_button,
+                self.moh_button,
+                align_right=True,
+            ),
+            1,
+        )
         body.addLayout(controls)
         self.totals_label = heading("—", 2, self.body)
         self.totals_label.setObjectName("coverageTotals")
@@ -165,6 +170,7 @@ class ReportsPage(LazyPage):
         self.table.setObjectName("coverageTable")
         for column, width in enumerate((220, 200, 90, 90, 90, 100, 90)):
             self.table.setColumnWidth(column, width)
+        self.table.fit_columns(0, 1)  # a hamlet's or a group's name whole
         self.table.opened.connect(self.drill_down)
         self.views = QTabWidget(self.body)  # the figures as a table, or as pictures (issue 14 §3)
         self.views.addTab(self.table, "Bảng số liệu")
@@ -211,12 +217,15 @@ class ReportsPage(LazyPage):
     def can_read(self) -> bool:
         return self.session is not None and self.session.can(Perm.REPORT_READ)
 
+    @property
+    def drill_dialog(self) -> NotExaminedDialog | None:
+        return self.dialogs.get("drill")
+
+    @property
+    def moh_dialog(self) -> MohExportDialog | None:
+        return self.dialogs.get("moh")  # type: ignore[return-value]
+
     def session_changed(self, session: StationSession | None) -> None:
-        if self.drill_dialog is not None and self.drill_dialog.isVisible():
-            self.drill_dialog.done(0)
-        self.drill_dialog = None
-        if self.moh_dialog is not None:
-            self.moh_dialog.done(0)
         if session is not None and self.year_spin.value() == self._default_year:  # unless someone changed it
             self._default_year = session.clock.today().year
             self.year_spin.blockSignals(True)
@@ -304,10 +313,7 @@ class ReportsPage(LazyPage):
             )
         )
         dialog = NotExaminedDialog(self.session, self.data["year"], hamlet, group, title, self)
-        dialog.finished.connect(dialog.deleteLater)
-        self.drill_dialog = dialog
-        dialog.open()
-        return dialog
+        return self.dialogs.open("drill", dialog)
 
     # -- export ---------------------------------------------------------------------------------------------------------
     @property

@@ -31,6 +31,7 @@ from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.changes import Changes
+from ui.dialog_owner import DialogOwner
 from ui.i18n import format_long_date
 from ui.messages import ask, error_text
 from ui.people.person_text import birth_text
@@ -56,7 +57,7 @@ class DayView(QDialog):
         self.schedule: day_schedule.DaySchedule | None = None  # day_schedule() of the date and site
         self.day_data: day_schedule.ScheduledDay | None = None  # this day within it
         self.task: ops.Task | None = None
-        self.move_dialog: MoveDialog | None = None
+        self.dialogs = DialogOwner()  # the appointment being moved
         when = date.fromisoformat(day.date)
         self.setWindowTitle(f"Ngày khám {format_long_date(when)} — {day.site_name}")
         self.manage = session.can(Perm.SCHEDULE_MANAGE)
@@ -235,17 +236,20 @@ class DayView(QDialog):
                 f"Lịch hẹn đang ở trạng thái “{a['status_label']}”, không chuyển ca được."
             )
             return None
-        dialog = MoveDialog(self.session, a, self)
-        dialog.accepted.connect(
-            lambda: self._changed(
-                f"Đã chuyển {a['name']} sang ca {dialog.result_value['start']} ngày "
-                f"{format_long_date(date.fromisoformat(dialog.result_value['date']))}."
-            )
-        )
-        dialog.finished.connect(dialog.deleteLater)
-        self.move_dialog = dialog
-        dialog.open()
-        return dialog
+
+        def finished(dialog: MoveDialog, result: int) -> None:
+            if result == QDialog.DialogCode.Accepted:
+                moved = dialog.result_value
+                self._changed(
+                    f"Đã chuyển {a['name']} sang ca {moved['start']} ngày "
+                    f"{format_long_date(date.fromisoformat(moved['date']))}."
+                )
+
+        return self.dialogs.open("move", MoveDialog(self.session, a, self), finished)
+
+    @property
+    def move_dialog(self) -> MoveDialog | None:
+        return self.dialogs.get("move")
 
     def notify_selected(self) -> None:
         chosen = [a["appointment_id"] for a in self.selected()]
@@ -351,3 +355,7 @@ class DayView(QDialog):
         if self.busy:
             return
         super().reject()
+
+    def done(self, result: int) -> None:
+        self.dialogs.close_all()  # the move dialog goes with the day
+        super().done(result)

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -88,7 +89,6 @@ class SchedulePage(LazyPage):
 
     def __init__(self, session: StationSession | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.dialog: QWidget | None = None
         self.task: ops.Task | None = None
         self.days_task: ops.Task | None = None
         self._again = False
@@ -133,6 +133,7 @@ class SchedulePage(LazyPage):
         self.days_table.setObjectName("daysTable")
         for column, width in enumerate((170, 200, 170, 170, 80, 80, 80)):
             self.days_table.setColumnWidth(column, width)
+        self.days_table.fit_columns(1)  # Điểm khám: a site's name whole
         self.days_table.opened.connect(self.open_day)
         box.addWidget(self.days_table, 1)
         self.add_day_button = QPushButton("Thêm ngày khám…", days_tab)
@@ -175,6 +176,7 @@ class SchedulePage(LazyPage):
         self.sites_table.setObjectName("sitesTable")
         for column, width in enumerate((240, 170, 80, 130)):
             self.sites_table.setColumnWidth(column, width)
+        self.sites_table.fit_columns(0)
         self.sites_table.opened.connect(self.edit_site)
         box.addWidget(self.sites_table, 1)
         self.add_site_button = QPushButton("Thêm điểm khám…", sites_tab)
@@ -195,10 +197,12 @@ class SchedulePage(LazyPage):
     def manage(self) -> bool:
         return self.session is not None and self.session.can(Perm.SCHEDULE_MANAGE)
 
+    @property
+    def dialog(self) -> QDialog | None:
+        """The dialog this page has open (one at a time), or None."""
+        return self.dialogs.get("dialog")
+
     def session_changed(self, session: StationSession | None) -> None:
-        if self.dialog is not None and self.dialog.isVisible():
-            self.dialog.done(0)  # type: ignore[attr-defined]
-        self.dialog = None
         if session is not None:
             self._follow_today(session.clock.today())
         self.status_label.clear_message()
@@ -309,17 +313,14 @@ class SchedulePage(LazyPage):
             self.days_table.selectRow(ids.index(current.id))
 
     # -- dialogs ----------------------------------------------------------------------------------------------------
-    def _open(self, dialog: QWidget, done_message=None) -> QWidget:  # noqa: ANN001 - a callable or None
-        def finished(result: int) -> None:  # the lists refresh from the dialog's changes (ui.changes)
+    def _open(self, dialog: QDialog, done_message=None) -> QDialog:  # noqa: ANN001 - a callable or None
+        def finished(done: QDialog, result: int) -> None:  # the lists refresh from its changes (ui.changes)
             if result and done_message is not None:
-                self.status_label.show_message(done_message(dialog.result_value))  # type: ignore[attr-defined]
+                self.status_label.show_message(done_message(done.result_value))  # type: ignore[attr-defined]
 
-        dialog.finished.connect(finished)  # type: ignore[attr-defined]
-        dialog.finished.connect(dialog.deleteLater)  # type: ignore[attr-defined]
-        self.dialog = dialog
         self.status_label.clear_message()
         self.error_label.clear_message()
-        dialog.open()  # type: ignore[attr-defined]
+        self.dialogs.open("dialog", dialog, finished)
         self.dialog_opened.emit(dialog)
         return dialog
 

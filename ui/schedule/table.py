@@ -32,6 +32,21 @@ class RowsTable(QTableView):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.doubleClicked.connect(self._open)
+        self._fitted: dict[int, int] = {}  # column → its designed width (the least it gets)
+        self._fit_limit = 0
+        model.modelReset.connect(self._fit)
+
+    def fit_columns(self, *columns: int, limit: int = 460) -> None:
+        """Widen *columns* to their longest text (up to *limit* px) whenever the rows change: a site's or a
+        group's name is not cut; the cell's tooltip shows a longer one whole."""
+        self._fitted = {column: self.columnWidth(column) for column in columns}
+        self._fit_limit = limit
+        self._fit()
+
+    def _fit(self) -> None:
+        for column, least in self._fitted.items():
+            self.resizeColumnToContents(column)
+            self.setColumnWidth(column, min(max(self.columnWidth(column), least), self._fit_limit))
 
     @property
     def rows_model(self) -> RowsModel:

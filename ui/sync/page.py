@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.outbox import sync_review, sync_state
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
@@ -35,8 +34,10 @@ from ui.changes import Changes
 from ui.i18n import format_number
 from ui.lazy_page import LazyPage
 from ui.messages import error_text
+from ui.screen_fit import scrolled_layout
 from ui.sync.enroll_dialog import EnrollDialog
-from ui.sync.status_indicator import SyncStatusIndicator, when_text
+from ui.sync.run_progress import RunProgress
+from ui.sync.status_indicator import SyncStatusIndicator, full_when_text
 from ui.sync.sync_controller import SyncController
 from ui.widgets import ERROR_STYLE, MUTED_STYLE, OK_STYLE, MessageLabel, heading, paragraph
 
@@ -74,13 +75,11 @@ class SyncPage(LazyPage):
         self.indicator = SyncStatusIndicator(self.controller)
         self.load_task: ops.Task | None = None
         self.action_task: ops.Task | None = None
-        self.enroll_dialog: EnrollDialog | None = None
-        self.dismiss_dialog: QInputDialog | None = None
         self.parked_rows: list[dict] = []
         self.counts: dict = {}
         self._reload_again = False
 
-        layout = QVBoxLayout(self)
+        layout = scrolled_layout(self)  # taller than a small laptop's screen: it scrolls
         layout.setContentsMargins(24, 20, 24, 20)
         layout.addWidget(heading("Đồng bộ", 1, self))
         layout.addWidget(
@@ -136,7 +135,9 @@ class SyncPage(LazyPage):
         self.progress_label.setObjectName("syncProgress")
         self.result_label = MessageLabel(run_box)
         self.result_label.setObjectName("syncResult")
+        self.run_progress = RunProgress(run_box)  # total, bar and time left during a run
         run_layout.addWidget(self.summary_label)
+        run_layout.addWidget(self.run_progress)
         run_layout.addWidget(self.progress_label)
         run_layout.addWidget(self.result_label)
         layout.addWidget(run_box)
@@ -188,9 +189,6 @@ class SyncPage(LazyPage):
     # -- session ------------------------------------------------------------------------------------------
     def session_changed(self, session: StationSession | None) -> None:
         if session is None:
-            for dialog in (self.enroll_dialog, self.dismiss_dialog):
-                if dialog is not None and dialog.isVisible():
-                    dialog.done(QDialog.DialogCode.Rejected)
             self.parked_rows, self.counts = [], {}
             self.parked_table.setRowCount(0)
             self.counts_table.setRowCount(0)
@@ -208,8 +206,7 @@ class SyncPage(LazyPage):
         enrolled = status.enrolled
         self.hub_label.setText(status.hub_url or "Chưa đăng ký")
         self.device_label.setText(status.device_id or "—")
-        clock = self.session.clock if self.session is not None else SYSTEM_CLOCK
-        self.last_label.setText(when_text(status.last_success_at, clock.today()) or "Chưa có")
+        self.last_label.setText(full_when_text(status.last_success_at) or "Chưa có")
         self.enroll_button.setText("Đăng ký lại…" if enrolled else "Đăng ký với máy chủ…")
         summary = (
             f"Chờ gửi: {format_number(status.pending)} · "
@@ -253,9 +250,11 @@ class SyncPage(LazyPage):
         self._update_buttons()
 
     def _show_progress(self, progress: dict) -> None:
+        self.run_progress.show_progress(progress)
         self.progress_label.show_message(progress_text(progress))
 
     def _run_finished(self, report: dict) -> None:
+        self.run_progress.finish()
         if report.get("cancelled"):
             text, style = (
                 "Đã hủy đồng bộ. Các mục chưa gửi vẫn nằm trong hàng chờ và sẽ được gửi lần sau.",
@@ -282,14 +281,17 @@ class SyncPage(LazyPage):
             return
         status = self.controller.last_status
         dialog = EnrollDialog(self.session, self, hub_url=(status.hub_url if status else None) or "")
-        dialog.finished.connect(lambda result: self._enroll_finished(dialog, result))
-        self.enroll_dialog = dialog
-        dialog.open()
+        self.dialogs.open("enroll", dialog, self._enroll_finished)
+
+    @property
+    def enroll_dialog(self) -> EnrollDialog | None:
+        return self.dialogs.get("enroll")
+
+    @property
+    def dismiss_dialog(self) -> QInputDialog | None:
+        return self.dialogs.get("dismiss")
 
     def _enroll_finished(self, dialog: EnrollDialog, result: int) -> None:
-        if dialog is self.enroll_dialog:
-            self.enroll_dialog = None
-        dialog.deleteLater()
         if result == QDialog.DialogCode.Accepted and dialog.result_data:
             data = dialog.result_data
             self.result_label.show_message(
@@ -377,9 +379,7 @@ class SyncPage(LazyPage):
                 "Đã bỏ qua mục; lý do đã được ghi vào nhật ký.",
             )
         )
-        dialog.finished.connect(dialog.deleteLater)
-        self.dismiss_dialog = dialog
-        dialog.open()
+        self.dialogs.open("dismiss", dialog)
 
     def _act(self, fn, done_text: str) -> None:  # noqa: ANN001 - fn(ctx) runs on the worker thread
         ctx = self.session

@@ -28,6 +28,14 @@ def when_text(iso: str | None, today: date) -> str:
     return clock if moment.date() == today else f"{moment.day:02d}/{moment.month:02d} {clock}"
 
 
+def full_when_text(iso: str | None) -> str:
+    """``05/12/2026 14:05`` (Vietnam's wall clock) of a stored UTC moment: the date always."""
+    if not iso:
+        return ""
+    moment = to_vietnam(datetime.fromisoformat(iso.rstrip("Z")))
+    return f"{moment.day:02d}/{moment.month:02d}/{moment.year} {hhmm(moment)}"
+
+
 def short_error(error: str) -> str:
     """The first clause of the worker's error, as the rest of a sentence after "Lỗi: "."""
     first = error.split(" (")[0].split(". ")[0].rstrip(".")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -73,6 +74,7 @@ class SyncController(QObject):
         self._status_task: ops.Task | None = None
         self._refresh_again = False
         self._worker_done.connect(self._finished)
+        self.progress.connect(self._pending_moves)  # queued: the worker reports from its thread
         self.status_timer = QTimer(self)
         self.status_timer.setInterval(status_interval_ms)
         self.status_timer.timeout.connect(self.refresh)
@@ -185,6 +187,15 @@ class SyncController(QObject):
             self._worker_done.emit(result)
         except RuntimeError:  # the controller was deleted while the last request finished
             pass
+
+    def _pending_moves(self, progress: dict) -> None:
+        """During a run "Chờ gửi" counts down with what the hub has answered for (GUI thread)."""
+        status = self.last_status
+        if status is None or not self.running or not progress.get("total"):
+            return
+        answered = sum(int(progress.get(key) or 0) for key in ("accepted", "duplicate", "rejected"))
+        self.last_status = replace(status, pending=max(int(progress["total"]) - answered, 0), running=True)
+        self.status_changed.emit(self.last_status)
 
     def _progress_from_thread(self, progress: dict) -> None:
         try:
