@@ -8,7 +8,7 @@ import itertools
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
@@ -61,6 +61,22 @@ day_spec = st.fixed_dictionaries(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Found by Hypothesis: two morning places, two priority people in them, and one afternoon person recorded as
+# disabled — rebalancing must not push one of the two into the afternoon for the newcomer.
+@example(
+    people=[{"hamlet": 0, "group": "a", "age": 0, "exact_dob": False, "flags": set()}] * 5
+    + [
+        {"hamlet": 0, "group": "a", "age": 60, "exact_dob": False, "flags": set()},
+        {"hamlet": 0, "group": "a", "age": 0, "exact_dob": False, "flags": {"elderly"}},
+    ],
+    day_specs=[
+        {"school": False, "offset": 1, "hours": "07:00-08:00,14:00-15:00", "minutes": 30, "capacity": 1}
+    ],
+    lock=False,
+    first_hamlet_only=True,
+    rebalance=True,
+    promote=1,
+)
 @given(
     people=st.lists(person, max_size=45),
     day_specs=st.lists(day_spec, min_size=1, max_size=4),

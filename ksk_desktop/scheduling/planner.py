@@ -276,8 +276,16 @@ def _compute(
         # Who gets a place is decided first, those who had one before newcomers (nobody who has a time loses it
         # to someone new); then they are all spread afresh in the usual order, so rebalancing twice changes
         # nothing.
+        # When the mornings cannot take every priority person, those who already had a morning keep theirs: a
+        # person newly recorded as a priority does not push another out into the afternoon.
+        had_morning = {
+            p.id
+            for p in people
+            if p.priority and p.movable and slot_starts.get(p.movable[2], "") < MORNING_ENDS
+        }
         final = copy_days(days)
-        assign(days, people, placed, unplaced, rebalance=True)
+        # (Only the choice puts them first; the spreading below keeps the usual order, so that it is stable.)
+        assign(days, sorted(people, key=lambda p: p.id not in had_morning), placed, unplaced, rebalance=True)
         chosen = set(placed)
         placed = {}
         for stream, stream_days in streams(final):
