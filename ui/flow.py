@@ -17,6 +17,7 @@ from ui.main_window import MainWindow
 
 class AppFlow(QObject):
     finished = Signal()  # nothing left open: the application should quit
+    login_shown = Signal(object)  # the LoginDialog, once shown
 
     def __init__(
         self,
@@ -64,6 +65,7 @@ class AppFlow(QObject):
         self.login_dialog = dialog
         dialog.finished.connect(lambda result: self._login_done(dialog, result))
         dialog.show()
+        self.login_shown.emit(dialog)
 
     def _login_done(self, dialog: LoginDialog, result: int) -> None:
         self.login_dialog = None
