@@ -5,6 +5,8 @@ Every step is opened with ``open()``/``show()`` and continues from a signal, so 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog
 
@@ -12,7 +14,9 @@ from ksk_desktop.station.paths import StationPaths
 from ksk_desktop.station.session import StationSession
 from ui.login.first_run import FirstRunDialog
 from ui.login.login_dialog import LoginDialog
-from ui.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 
 class AppFlow(QObject):
@@ -76,6 +80,10 @@ class AppFlow(QObject):
             self.finished.emit()
 
     def show_main(self, session: StationSession) -> None:
+        # Imported here, not at the top: every page comes with it, and the login dialog shows ~1 s sooner
+        # without them (bench/bench_bundle_start.py); the import runs while the login is checked.
+        from ui.main_window import MainWindow
+
         window = MainWindow(session, self.paths, idle_timeout_ms=self.idle_timeout_ms)
         self.window = window
         window.logged_out.connect(lambda: self._main_done(window, again=True))
