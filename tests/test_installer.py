@@ -39,9 +39,15 @@ def test_the_login_dialog_shows_the_version(qtbot, station):
     assert dialog.version_label.text() == f"Phiên bản {version('ksk-desktop')}"
 
 
-def test_smoke_exit_prints_one_line_once_the_login_dialog_is_shown(station):
+def test_smoke_exit_prints_one_line_once_the_login_dialog_is_shown(station, tmp_path):
     paths, _ = station
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", KSK_SMOKE_EXIT_AFTER_LOGIN_SHOWN="1")
+    out = tmp_path / "smoke.txt"  # for the windowed Windows build, which has no stdout
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        KSK_SMOKE_EXIT_AFTER_LOGIN_SHOWN="1",
+        KSK_SMOKE_OUTPUT=str(out),
+    )
     result = subprocess.run(
         [sys.executable, "-m", "ui.app", "--data-dir", str(paths.root)],
         capture_output=True,
@@ -52,6 +58,7 @@ def test_smoke_exit_prints_one_line_once_the_login_dialog_is_shown(station):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [f"SMOKE_LOGIN_SHOWN ksk-desktop {version('ksk-desktop')}"]
+    assert out.read_text(encoding="utf-8").splitlines() == result.stdout.splitlines()
 
 
 def test_the_smoke_exit_is_not_an_option_people_see():

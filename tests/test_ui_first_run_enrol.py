@@ -21,11 +21,12 @@ PASSWORD = "Mat-khau-tram-2026"
 
 @pytest.fixture
 def hub(tmp_path):
-    db = tmp_path / "hub.db"
-    proc = HubProcess(db, log=tmp_path / "hub.log").start()
-    proc.db_url = f"sqlite:///{db}"
-    yield proc
-    proc.stop()
+    with HubProcess(tmp_path / "hub.db", log=tmp_path / "hub.log") as proc:
+        yield proc
+
+
+def hub_store(hub: HubProcess) -> HubStore:
+    return HubStore(f"sqlite:///{hub.db}")
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def create(qtbot, dialog):
 
 
 def test_the_new_station_is_enrolled_with_the_hub(qtbot, dialog, paths, hub):
-    store = HubStore(hub.db_url)
+    store = hub_store(hub)
     register_station(store, "TYT-10507", "10507")
     code = store.new_enroll_code("TYT-10507")
     store.close()
@@ -66,7 +67,7 @@ def test_the_new_station_is_enrolled_with_the_hub(qtbot, dialog, paths, hub):
 
 
 def test_a_wrong_code_leaves_the_station_created_and_says_why(qtbot, dialog, paths, hub):
-    store = HubStore(hub.db_url)
+    store = hub_store(hub)
     register_station(store, "TYT-10507", "10507")
     store.close()
     dialog.hub_url_edit.setText(hub.url)

@@ -2,7 +2,7 @@
 
 ``KSK_SMOKE_EXIT_AFTER_LOGIN_SHOWN=1`` (for the bundle's smoke test and start-up benchmark, not for people): once
 the login dialog is on screen and the event loop has run, print one line (``SMOKE_LOGIN_SHOWN ksk-desktop
-<version>``) and close it, so the application quits.
+<version>``; also into the file named by ``KSK_SMOKE_OUTPUT`` if set) and close it, so the application quits.
 
 ``KSK_DEBUG_THREADS=1`` turns on the guard that makes any database work started by GUI code on the GUI thread
 raise (the test suite always runs with it; see ``ui.ops``)."""
@@ -87,7 +87,11 @@ def close_when_shown(dialog: QDialog) -> None:
 
     def report() -> None:
         if dialog.isVisible():
-            print(f"{SMOKE_LINE} ksk-desktop {__version__}", flush=True)
+            line = f"{SMOKE_LINE} ksk-desktop {__version__}"
+            if sys.stdout is not None:  # None in a windowed (no console) Windows build
+                print(line, flush=True)
+            if os.environ.get("KSK_SMOKE_OUTPUT"):  # so a windowed build can be checked too
+                Path(os.environ["KSK_SMOKE_OUTPUT"]).write_text(line + "\n", encoding="utf-8")
         dialog.reject()
 
     QTimer.singleShot(0, report)
