@@ -16,6 +16,7 @@ from ui.login.first_run import FirstRunDialog
 from ui.login.login_dialog import LoginDialog
 
 if TYPE_CHECKING:
+    from ui.backup_reminder import BackupReminder
     from ui.main_window import MainWindow
 
 
@@ -41,6 +42,7 @@ class AppFlow(QObject):
         self.first_run: FirstRunDialog | None = None
         self.login_dialog: LoginDialog | None = None
         self.window: MainWindow | None = None
+        self.backup_reminder: BackupReminder | None = None
 
     def start(self) -> None:
         if self.paths.exists():
@@ -82,10 +84,12 @@ class AppFlow(QObject):
     def show_main(self, session: StationSession) -> None:
         # Imported here, not at the top: every page comes with it, and the login dialog shows ~1 s sooner
         # without them (bench/bench_bundle_start.py); the import runs while the login is checked.
+        from ui.backup_reminder import BackupReminder
         from ui.main_window import MainWindow
 
         window = MainWindow(session, self.paths, idle_timeout_ms=self.idle_timeout_ms)
         self.window = window
+        self.backup_reminder = BackupReminder(window, session, self.paths)
         window.logged_out.connect(lambda: self._main_done(window, again=True))
         window.closed.connect(lambda: self._main_done(window, again=False))
         window.show()

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QCommandLinkButton,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLineEdit,
     QProgressBar,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -24,9 +28,17 @@ from ui import ops
 from ui.commune_combo import CommuneCombo
 from ui.i18n import format_number
 from ui.login.recovery_key_dialog import RecoveryKeyDialog
-from ui.login.station_setup import SetupOutcome, check_hub_fields, create_and_enrol
+from ui.login.station_setup import SetupOutcome, check_backup_folder, check_hub_fields, create_and_enrol
 from ui.messages import error_text
 from ui.widgets import ErrorLabel, heading, paragraph, password_edit
+
+
+def ask_backup_folder(parent: QWidget) -> str:
+    return QFileDialog.getExistingDirectory(parent, "Chọn thư mục sao lưu (ví dụ trên ổ USB)")
+
+
+#: Replaceable (tests): the folder chooser of "Sao lưu tự động".
+choose_folder = ask_backup_folder
 
 
 class FirstRunDialog(QDialog):
@@ -123,6 +135,19 @@ class FirstRunDialog(QDialog):
         form.addRow(heading("Máy chủ đồng bộ thành phố (có thể đăng ký sau)", 2))
         form.addRow("Địa chỉ máy chủ", self.hub_url_edit)
         form.addRow("Mã đăng ký", self.enroll_code_edit)
+        # Optional: encrypted backups to a folder of this computer (a USB drive), and a reminder after a week.
+        self.backup_check = QCheckBox("Sao lưu tự động (đã mã hóa) mỗi ngày vào thư mục", page)
+        self.backup_folder_edit = QLineEdit(page)
+        self.backup_folder_edit.setPlaceholderText("ví dụ: thư mục trên ổ USB, E:\\SaoLuuKSK")
+        self.backup_browse_button = QPushButton("Chọn…", page)
+        self.backup_browse_button.setAutoDefault(False)
+        self.backup_browse_button.clicked.connect(self._browse_backup_folder)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.backup_folder_edit, 1)
+        folder_row.addWidget(self.backup_browse_button)
+        form.addRow(heading("Sao lưu", 2))
+        form.addRow(self.backup_check)
+        form.addRow("Thư mục sao lưu", folder_row)
         layout.addWidget(self.form_widget)
         self.form_error = ErrorLabel(page)
         layout.addWidget(self.form_error)
@@ -201,6 +226,7 @@ class FirstRunDialog(QDialog):
             return
         try:
             hub, code = check_hub_fields(self.hub_url_edit.text(), self.enroll_code_edit.text())
+            backup_folder = check_backup_folder(self.backup_check.isChecked(), self.backup_folder_edit.text())
         except InvalidInput as exc:
             self.form_error.show_message(exc.message)
             return
@@ -215,11 +241,17 @@ class FirstRunDialog(QDialog):
         }
         self._set_form_busy(True)
         self.task = ops.run_in_background(
-            lambda: create_and_enrol(paths, args, hub, code),
+            lambda: create_and_enrol(paths, args, hub, code, backup_folder=backup_folder),
             self._station_created,
             self._station_failed,
             context=self,
         )
+
+    def _browse_backup_folder(self) -> None:
+        folder = choose_folder(self)
+        if folder:
+            self.backup_folder_edit.setText(folder)
+            self.backup_check.setChecked(True)
 
     def _set_form_busy(self, busy: bool) -> None:
         self.form_widget.setEnabled(not busy)

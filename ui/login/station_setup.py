@@ -5,9 +5,11 @@ dialog says why, and the administrator enrols later from the Đồng bộ page."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ksk_desktop.errors import InvalidInput, KskError
+from ksk_desktop.station import backup_schedule
 from ksk_desktop.station.lifecycle import InitResult, init_station, login
 from ksk_desktop.station.paths import StationPaths
 from sync.client.enrolment import enroll_station
@@ -37,10 +39,25 @@ def check_hub_fields(hub: str, code: str) -> tuple[str, str]:
         raise InvalidInput(exc.message) from exc
 
 
-def create_and_enrol(paths: StationPaths, args: dict[str, Any], hub: str, code: str) -> SetupOutcome:
-    """``init_station(paths, **args)``, then enrol with *hub* using *code* if both are given (network: call it
-    off the GUI thread)."""
+def check_backup_folder(wanted: bool, folder: str) -> str:
+    """The folder for scheduled backups ('' when not wanted); InvalidInput when wanted without a full path. The
+    folder need not exist yet (the USB drive may be out): the reminder says so later."""
+    if not wanted:
+        return ""
+    folder = folder.strip()
+    if not folder or not Path(folder).expanduser().is_absolute():
+        raise InvalidInput('Sao lưu tự động: hãy chọn thư mục sao lưu (bấm "Chọn…").')
+    return folder
+
+
+def create_and_enrol(
+    paths: StationPaths, args: dict[str, Any], hub: str, code: str, *, backup_folder: str = ""
+) -> SetupOutcome:
+    """``init_station(paths, **args)``, then this computer's backup schedule if *backup_folder*, then enrol with
+    *hub* using *code* if both are given (network: call it off the GUI thread)."""
     result = init_station(paths, **args)
+    if backup_folder:
+        backup_schedule.save(paths, backup_schedule.BackupSchedule(backup_folder, every_days=1))
     if not hub:
         return SetupOutcome(result)
     try:
