@@ -93,7 +93,9 @@ def reminder(last: datetime | None, now: datetime) -> str | None:
     if last is not None and now - last < REMIND_AFTER:
         return None
     if last is None:
-        return "Trạm chưa có bản sao lưu nào: hãy sao lưu (trang Quản trị → Sao lưu dữ liệu) hoặc cắm ổ sao lưu."
+        return (
+            "Trạm chưa có bản sao lưu nào: hãy sao lưu (trang Quản trị → Sao lưu dữ liệu) hoặc cắm ổ sao lưu."
+        )
     days = (now - last).days
     shown = last.astimezone(VIETNAM).strftime("%d/%m/%Y")
     return f"Bản sao lưu gần nhất đã {days} ngày (ngày {shown}): hãy sao lưu hoặc cắm ổ sao lưu."
