@@ -19,12 +19,13 @@ if ! command -v makensis >/dev/null || ! command -v readelf >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nsis binutils >/dev/null
 fi
 if ! .venv/bin/python -c "import PyInstaller" 2>/dev/null; then
-  step "pip install PyInstaller (the build extra)"
-  .venv/bin/python -m pip install -q "$(.venv/bin/python - <<'PY'
-import tomllib
-print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["build"]))
-PY
-)" 2>&1 | grep -v "is ignored" || true
+  # pyproject.toml's "build" extra (pinned), into the dev venv, without reinstalling the app itself.
+  reqs="$(.venv/bin/python -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["build"]))')"
+  step "pip install $reqs"
+  pip_log="$(mktemp)"
+  # shellcheck disable=SC2086 # one word per requirement
+  .venv/bin/python -m pip install -q $reqs 2>"$pip_log" || { grep -v "is ignored" "$pip_log" >&2; fail "pip install"; }
+  rm -f "$pip_log"
 fi
 
 if [ -n "${1:-}" ]; then WORK="$(mkdir -p "$1" && cd "$1" && pwd)"; KEEP=1; else WORK="$(mktemp -d)"; KEEP=0; fi
