@@ -12,8 +12,6 @@ from ksk_desktop.errors import InvalidInput, KskError
 from ksk_desktop.station import backup_schedule
 from ksk_desktop.station.lifecycle import InitResult, init_station, login
 from ksk_desktop.station.paths import StationPaths
-from sync.client.enrolment import enroll_station
-from sync.client.transport import check_hub_url
 
 
 @dataclass(frozen=True)
@@ -26,6 +24,8 @@ class SetupOutcome:
 def check_hub_fields(hub: str, code: str) -> tuple[str, str]:
     """Both empty (no enrolment now), or a valid hub address and a code; else InvalidInput, before anything is
     created."""
+    from sync.client.transport import check_hub_url  # requests: only when someone fills the fields in
+
     hub, code = hub.strip(), code.strip()
     if not hub and not code:
         return "", ""
@@ -60,6 +60,8 @@ def create_and_enrol(
         backup_schedule.save(paths, backup_schedule.BackupSchedule(backup_folder, every_days=1))
     if not hub:
         return SetupOutcome(result)
+    from sync.client.enrolment import enroll_station
+
     try:
         ctx = login(paths, args["admin_username"].strip().lower(), args["admin_password"])
         try:
