@@ -1,5 +1,9 @@
 """The ``ksk-desktop`` entry point: parse the options, set up Qt, then run the window flow.
 
+``KSK_SMOKE_EXIT_AFTER_LOGIN_SHOWN=1`` (for the bundle's smoke test and start-up benchmark, not for people): once
+the login dialog is on screen and the event loop has run, print one line (``SMOKE_LOGIN_SHOWN ksk-desktop
+<version>``; also into the file named by ``KSK_SMOKE_OUTPUT`` if set) and close it, so the application quits.
+
 ``KSK_DEBUG_THREADS=1`` turns on the guard that makes any database work started by GUI code on the GUI thread
 raise (the test suite always runs with it; see ``ui.ops``)."""
 
@@ -10,8 +14,8 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale
-from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory
+from PySide6.QtCore import QCoreApplication, QLocale, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QStyleFactory
 
 from ksk_desktop import __version__
 from ksk_desktop.errors import KskError
@@ -74,6 +78,25 @@ def _excepthook(exc_type, exc, tb) -> None:  # noqa: ANN001 - sys.excepthook sig
         box.exec()
 
 
+SMOKE_ENV = "KSK_SMOKE_EXIT_AFTER_LOGIN_SHOWN"
+SMOKE_LINE = "SMOKE_LOGIN_SHOWN"
+
+
+def close_when_shown(dialog: QDialog) -> None:
+    """The smoke test's exit: after the event loop has run once with *dialog* shown, say so and close it."""
+
+    def report() -> None:
+        if dialog.isVisible():
+            line = f"{SMOKE_LINE} ksk-desktop {__version__}"
+            if sys.stdout is not None:  # None in a windowed (no console) Windows build
+                print(line, flush=True)
+            if os.environ.get("KSK_SMOKE_OUTPUT"):  # so a windowed build can be checked too
+                Path(os.environ["KSK_SMOKE_OUTPUT"]).write_text(line + "\n", encoding="utf-8")
+        dialog.reject()
+
+    QTimer.singleShot(0, report)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     paths = StationPaths(args.data_dir.expanduser() if args.data_dir else default_data_dir())
@@ -86,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
 
     flow = AppFlow(paths, demo=args.demo)
     flow.finished.connect(app.quit)
+    if os.environ.get(SMOKE_ENV) == "1":
+        flow.login_shown.connect(close_when_shown)
     flow.start()
     code = app.exec()
     ops.wait_for_workers()

@@ -5,6 +5,8 @@ Every step is opened with ``open()``/``show()`` and continues from a signal, so 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog
 
@@ -12,11 +14,15 @@ from ksk_desktop.station.paths import StationPaths
 from ksk_desktop.station.session import StationSession
 from ui.login.first_run import FirstRunDialog
 from ui.login.login_dialog import LoginDialog
-from ui.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from ui.backup_reminder import BackupReminder
+    from ui.main_window import MainWindow
 
 
 class AppFlow(QObject):
     finished = Signal()  # nothing left open: the application should quit
+    login_shown = Signal(object)  # the LoginDialog, once shown
 
     def __init__(
         self,
@@ -36,6 +42,7 @@ class AppFlow(QObject):
         self.first_run: FirstRunDialog | None = None
         self.login_dialog: LoginDialog | None = None
         self.window: MainWindow | None = None
+        self.backup_reminder: BackupReminder | None = None
 
     def start(self) -> None:
         if self.paths.exists():
@@ -64,6 +71,7 @@ class AppFlow(QObject):
         self.login_dialog = dialog
         dialog.finished.connect(lambda result: self._login_done(dialog, result))
         dialog.show()
+        self.login_shown.emit(dialog)
 
     def _login_done(self, dialog: LoginDialog, result: int) -> None:
         self.login_dialog = None
@@ -74,8 +82,14 @@ class AppFlow(QObject):
             self.finished.emit()
 
     def show_main(self, session: StationSession) -> None:
+        # Imported here, not at the top: every page comes with it, and the login dialog shows ~1 s sooner
+        # without them (bench/bench_bundle_start.py); the import runs while the login is checked.
+        from ui.backup_reminder import BackupReminder
+        from ui.main_window import MainWindow
+
         window = MainWindow(session, self.paths, idle_timeout_ms=self.idle_timeout_ms)
         self.window = window
+        self.backup_reminder = BackupReminder(window, session, self.paths)
         window.logged_out.connect(lambda: self._main_done(window, again=True))
         window.closed.connect(lambda: self._main_done(window, again=False))
         window.show()

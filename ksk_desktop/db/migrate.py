@@ -2,33 +2,45 @@
 
 from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from typing import TYPE_CHECKING
+
 from sqlalchemy.engine import Connection, Engine
 
 from ksk_desktop.errors import DatabaseTooNew
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported when a database is opened, not when this module is: the window shows the login dialog
+# without it (~0.7 s less to start; bench/bench_bundle_start.py).
+
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()  # no alembic.ini at run time; the scripts ship inside the package
     cfg.set_main_option("script_location", "ksk_desktop.db:migrations")
     return cfg
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None  # the migration scripts ship with the package
     return head
 
 
 def current_revision(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
 
 
 def check_not_newer(conn: Connection) -> str | None:
     """Return the file's revision; raise DatabaseTooNew if this app does not know it."""
+    from alembic.script import ScriptDirectory
+
     current = current_revision(conn)
     if current is not None:
         script = ScriptDirectory.from_config(alembic_config())
@@ -44,6 +56,8 @@ def check_not_newer(conn: Connection) -> str | None:
 
 def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str]:
     """Upgrade the schema to *target* in one transaction. Returns (before, after) revisions."""
+    from alembic import command
+
     cfg = alembic_config()
     with engine.connect().execution_options(ksk_write=True) as conn:
         with conn.begin():

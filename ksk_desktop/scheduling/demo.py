@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from ksk_desktop.clock import vietnam_to_utc
-from ksk_desktop.db.models import Appointment, ExamDay, Slot
+from ksk_desktop.db.models import Appointment, ExamDay, Person, Slot
 from ksk_desktop.scheduling import appointments as appts
 from ksk_desktop.scheduling import board, campaigns, checkin, planner, reconcile, sites
 from ksk_desktop.scheduling import status as st
@@ -83,6 +83,11 @@ def seed_demo_schedule(ctx: StationSession, today: date | None = None) -> dict:
     # today's plan, which would otherwise give them a new appointment straight away).
     planner.plan(ctx, campaign.id, past, past, today=past)
     came = _expected_on(ctx, past_day.id)
+    # Today's synthetic population has babies born since that day: they were planned with everyone, but cannot
+    # have been examined before they were born (signing their exam would fail on "Ngày khám trước ngày sinh").
+    with ctx.read() as s:
+        unborn = set(s.scalars(select(Person.id).where(Person.birth_date > past)))
+    came = [a for a in came if a.person_id not in unborn]
     came = came[: int(len(came) * SHARE_EXAMINED_PAST)]
     with ctx.write() as s:
         for n, a in enumerate(came, start=1):

@@ -4,27 +4,41 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QCommandLinkButton,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLineEdit,
     QProgressBar,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ksk_desktop.demo.seed import DEMO_SECRET, DEMO_USERS, DemoResult, create_demo
+from ksk_desktop.errors import InvalidInput
 from ksk_desktop.security.roles import ROLE_LABELS, Role
-from ksk_desktop.station.lifecycle import InitResult, init_station
+from ksk_desktop.station.lifecycle import InitResult
 from ksk_desktop.station.paths import StationPaths
 from ui import ops
 from ui.commune_combo import CommuneCombo
 from ui.i18n import format_number
 from ui.login.recovery_key_dialog import RecoveryKeyDialog
+from ui.login.station_setup import SetupOutcome, check_backup_folder, check_hub_fields, create_and_enrol
 from ui.messages import error_text
 from ui.widgets import ErrorLabel, heading, paragraph, password_edit
+
+
+def ask_backup_folder(parent: QWidget) -> str:
+    return QFileDialog.getExistingDirectory(parent, "Chọn thư mục sao lưu (ví dụ trên ổ USB)")
+
+
+#: Replaceable (tests): the folder chooser of "Sao lưu tự động".
+choose_folder = ask_backup_folder
 
 
 class FirstRunDialog(QDialog):
@@ -36,6 +50,7 @@ class FirstRunDialog(QDialog):
         self.demo_people = demo_people
         self.username = ""
         self.init_result: InitResult | None = None
+        self.setup_outcome: SetupOutcome | None = None
         self.demo_result: DemoResult | None = None
         self.recovery_dialog: RecoveryKeyDialog | None = None
         self.task: ops.Task | None = None
@@ -112,6 +127,27 @@ class FirstRunDialog(QDialog):
         form.addRow("Họ và tên", self.admin_full_name_edit)
         form.addRow("Mật khẩu", self.password_edit)
         form.addRow("Nhập lại mật khẩu", self.password2_edit)
+        # Optional: the city hub's address and the one-time code its administrator gave (else: later, Đồng bộ).
+        self.hub_url_edit = QLineEdit(page)
+        self.hub_url_edit.setPlaceholderText("Không bắt buộc, ví dụ: https://dongbo.haiphong.gov.vn")
+        self.enroll_code_edit = QLineEdit(page)
+        self.enroll_code_edit.setPlaceholderText("Không bắt buộc: mã do quản trị máy chủ thành phố cấp")
+        form.addRow(heading("Máy chủ đồng bộ thành phố (có thể đăng ký sau)", 2))
+        form.addRow("Địa chỉ máy chủ", self.hub_url_edit)
+        form.addRow("Mã đăng ký", self.enroll_code_edit)
+        # Optional: encrypted backups to a folder of this computer (a USB drive), and a reminder after a week.
+        self.backup_check = QCheckBox("Sao lưu tự động (đã mã hóa) mỗi ngày vào thư mục", page)
+        self.backup_folder_edit = QLineEdit(page)
+        self.backup_folder_edit.setPlaceholderText("ví dụ: thư mục trên ổ USB, E:\\SaoLuuKSK")
+        self.backup_browse_button = QPushButton("Chọn…", page)
+        self.backup_browse_button.setAutoDefault(False)
+        self.backup_browse_button.clicked.connect(self._browse_backup_folder)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.backup_folder_edit, 1)
+        folder_row.addWidget(self.backup_browse_button)
+        form.addRow(heading("Sao lưu", 2))
+        form.addRow(self.backup_check)
+        form.addRow("Thư mục sao lưu", folder_row)
         layout.addWidget(self.form_widget)
         self.form_error = ErrorLabel(page)
         layout.addWidget(self.form_error)
@@ -188,6 +224,12 @@ class FirstRunDialog(QDialog):
             self.password2_edit.clear()
             self.password2_edit.setFocus()
             return
+        try:
+            hub, code = check_hub_fields(self.hub_url_edit.text(), self.enroll_code_edit.text())
+            backup_folder = check_backup_folder(self.backup_check.isChecked(), self.backup_folder_edit.text())
+        except InvalidInput as exc:
+            self.form_error.show_message(exc.message)
+            return
         paths = self.paths
         args = {
             "station_code": self.station_code_edit.text(),
@@ -199,8 +241,17 @@ class FirstRunDialog(QDialog):
         }
         self._set_form_busy(True)
         self.task = ops.run_in_background(
-            lambda: init_station(paths, **args), self._station_created, self._station_failed, context=self
+            lambda: create_and_enrol(paths, args, hub, code, backup_folder=backup_folder),
+            self._station_created,
+            self._station_failed,
+            context=self,
         )
+
+    def _browse_backup_folder(self) -> None:
+        folder = choose_folder(self)
+        if folder:
+            self.backup_folder_edit.setText(folder)
+            self.backup_check.setChecked(True)
 
     def _set_form_busy(self, busy: bool) -> None:
         self.form_widget.setEnabled(not busy)
@@ -212,15 +263,26 @@ class FirstRunDialog(QDialog):
         self._set_form_busy(False)
         self.form_error.show_message(error_text(exc))
 
-    def _station_created(self, result: InitResult) -> None:
+    def _station_created(self, outcome: SetupOutcome) -> None:
         self._set_form_busy(False)
-        self.init_result = result
+        result = self.init_result = outcome.init
+        self.setup_outcome = outcome
         self.username = self.admin_username_edit.text().strip().lower()
         self.password_edit.clear()
         self.password2_edit.clear()
         self.form_widget.setEnabled(False)
         self.form_buttons.setEnabled(False)
-        self.recovery_dialog = RecoveryKeyDialog(result.recovery_key, self)
+        name, code = self.station_name_edit.text().strip(), self.station_code_edit.text().strip()
+        station = f"{name} ({code})" if name else code
+        note = ""
+        if outcome.enrolment is not None:
+            note = f"Đã đăng ký trạm với máy chủ đồng bộ {outcome.enrolment['hub_url']}."
+        elif outcome.enrol_error:
+            note = (
+                f"Trạm đã được tạo nhưng chưa đăng ký được với máy chủ đồng bộ: {outcome.enrol_error} "
+                "Quản trị viên có thể đăng ký sau ở trang Đồng bộ."
+            )
+        self.recovery_dialog = RecoveryKeyDialog(result.recovery_key, self, station=station, note=note)
         self.recovery_dialog.accepted.connect(self.accept)
         self.recovery_dialog.open()
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from ksk_desktop import __version__
 from ksk_desktop.clock import SYSTEM_CLOCK, Clock
 from ksk_desktop.station.lifecycle import login
 from ksk_desktop.station.paths import StationPaths
@@ -64,6 +65,10 @@ class LoginDialog(TaskDialog):
         self.form.addRow("Mật khẩu", self.password_edit)
         self.login_button = self.submit_button
 
+        # The version, so a station can tell support what it runs (and see that an update took).
+        self.version_label = QLabel(f"Phiên bản {__version__}", self)
+        self.version_label.setStyleSheet("color: #5f6368;")
+        self.outer.insertWidget(self.outer.indexOf(self.buttons), self.version_label)
         folder = QLabel(f"Dữ liệu trạm: {paths.root}", self)
         folder.setStyleSheet("color: #5f6368;")
         folder.setWordWrap(True)

@@ -15,19 +15,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksk_desktop.printing.recovery_key_pdf import recovery_key_document
+from ui import ops
 from ui.fonts import monospace_font
+from ui.printing.preview import preview_document
 from ui.widgets import heading, paragraph
 
 
 class RecoveryKeyDialog(QDialog):
-    def __init__(self, recovery_key: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, recovery_key: str, parent: QWidget | None = None, station: str = "", note: str = ""
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Khóa khôi phục — KSK Desktop")
         self.setModal(True)
         self.recovery_key = recovery_key
+        self.station = station  # printed under the title of the A5 sheet
+        self.print_task: ops.Task | None = None
         layout = QVBoxLayout(self)
         layout.setSpacing(12)
         layout.addWidget(heading("Khóa khôi phục của trạm", 1))
+        self.note_label = paragraph(note)  # what became of the enrolment asked for in the first-run form
+        self.note_label.setVisible(bool(note))
+        layout.addWidget(self.note_label)
         layout.addWidget(
             paragraph(
                 "Đây là lần duy nhất khóa khôi phục được hiển thị. Khi quên mật khẩu quản trị viên hoặc phải khôi "
@@ -50,6 +60,11 @@ class RecoveryKeyDialog(QDialog):
 
         copy_row = QHBoxLayout()
         copy_row.addStretch(1)
+        self.print_button = QPushButton("In ra giấy A5…", self)
+        self.print_button.setAutoDefault(False)
+        self.print_button.setToolTip("Xem trước rồi in khóa trên một tờ A5 để cất vào tủ có khóa.")
+        self.print_button.clicked.connect(self.print_key)
+        copy_row.addWidget(self.print_button)
         self.copy_button = QPushButton("Sao chép", self)
         self.copy_button.setAutoDefault(False)
         self.copy_button.clicked.connect(self.copy_key)
@@ -70,6 +85,14 @@ class RecoveryKeyDialog(QDialog):
     def copy_key(self) -> None:
         QGuiApplication.clipboard().setText(self.recovery_key)
         self.copy_button.setText("Đã sao chép")
+
+    def print_key(self) -> ops.Task:
+        """The A5 sheet in the print preview (made in memory; saved to a file only if the person asks)."""
+        key, station = self.recovery_key, self.station
+        self.print_task = preview_document(
+            self, lambda: recovery_key_document(key, station), "khoa-khoi-phuc.pdf"
+        )
+        return self.print_task
 
     def accept(self) -> None:
         if self.confirm_box.isChecked():
