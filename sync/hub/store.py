@@ -30,7 +30,7 @@ from ksk_desktop.ids import new_id
 from sync.hub import authz, doctor_keys, fhirqueue, handover, limits, people, reports, stations
 from sync.hub import viewers as _viewers  # noqa: F401 - its tables are part of the hub's schema
 from sync.hub.admin import HubAdministration
-from sync.hub.dbfile import private_sqlite_file
+from sync.hub.dbfile import private_sqlite_file, schema_lock
 from sync.hub.errors import (
     BadEnrollCode,
     Conflict,
@@ -143,7 +143,8 @@ class HubStore(HubAdministration):
         self._lock = threading.Lock()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.forward_wake = threading.Event()  # set when an exam is queued for the FHIR forwarder
-        self._create_schema()
+        with schema_lock(self.url):
+            self._create_schema()
 
     def _create_schema(self) -> None:
         """The hub's tables, created by whichever process opens an empty database first. Hubs and ``ksk hub``
