@@ -95,9 +95,13 @@ def browser():
 
 
 def _wait(driver, condition) -> None:  # noqa: ANN001 - a WebDriver and a predicate on it
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, 15).until(condition)
+    # The page may be replaced while the condition reads it (a form just submitted): read it again.
+    WebDriverWait(
+        driver, 15, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+    ).until(condition)
 
 
 def _rows(driver, table: str) -> list[list[str]]:
