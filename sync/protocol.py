@@ -1,29 +1,19 @@
 """What the station and the hub agree on: the API prefix, item kinds, answer statuses, header names.
 
-Shared by the client and the reference hub; plain constants only (no HTTP library, no web framework).
+Shared by the client and the reference hub; constants only (no HTTP library, no web framework). The item kinds
+are the outbox's own, so that the two cannot disagree.
 """
 
 from __future__ import annotations
 
 import re
 
+from ksk_desktop import outbox
+
 API_PREFIX = "/api/v1"
 API_VERSION = "1"
 
-KINDS = frozenset(
-    {
-        "person",
-        "person_merge",
-        "consent",
-        "appointment",
-        "exam",
-        "amendment",
-        "referral",
-        "audit_head",
-        "doctor_key",
-        "report",
-    }
-)
+KINDS = outbox.KINDS  # what a station may send: the kinds its outbox holds
 STATUSES = frozenset({"accepted", "duplicate", "rejected", "known_elsewhere"})
 CHANGE_TYPES = frozenset({"roster", "merge"})
 

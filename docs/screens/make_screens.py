@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
+
 WIDTH, HEIGHT = 1366, 768
 ROLES = (  # demo account, what the README calls it
     ("admin", "Quản trị viên"),
@@ -36,7 +38,6 @@ ROLES = (  # demo account, what the README calls it
     ("bacsi", "Bác sĩ"),
     ("letan", "Lễ tân / Điều dưỡng"),
 )
-PASSWORD = "demo-2026"
 PAGE_FILES = {  # page title → file-name part
     "Hôm nay": "hom-nay",
     "Người dân": "nguoi-dan",
@@ -139,7 +140,7 @@ def run(out: Path, people: int) -> list[tuple[str, str, str, int]]:
             flow.start()
             wait_until(app, lambda f=flow: f.login_dialog is not None and f.login_dialog.isVisible())
             dialog = flow.login_dialog
-            dialog.password_edit.setText(PASSWORD)
+            dialog.password_edit.setText(DEMO_SECRET)  # the demo accounts' public password
             if n == 0:
                 wait_until(app, lambda: True, settle=0.3)
                 size = save_png(dialog.grab().toImage(), out / "dang-nhap.png")
@@ -147,7 +148,9 @@ def run(out: Path, people: int) -> list[tuple[str, str, str, int]]:
             dialog.login_button.click()
             wait_until(app, lambda f=flow: f.window is not None and f.window.isVisible())
             window = flow.window
-            window.setGeometry(app.primaryScreen().availableGeometry())  # "maximised" (Xvfb runs no window manager)
+            window.setGeometry(
+                app.primaryScreen().availableGeometry()
+            )  # "maximised" (Xvfb runs no window manager)
             for title in PAGE_TITLES:
                 window.show_page(title)
                 wait_until(app, idle, timeout=120, settle=0.6)
