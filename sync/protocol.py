@@ -23,6 +23,9 @@ KINDS = frozenset(
         "doctor_key",
     }
 )
+#: Kinds a device receives from its station's other devices (``/station-items``, docs/multi-device.md §1);
+#: people and merges come through ``/changes``, audit heads stay each device's own.
+REPLICATED_KINDS = frozenset({"consent", "appointment", "exam", "amendment", "referral", "doctor_key"})
 STATUSES = frozenset({"accepted", "duplicate", "rejected", "known_elsewhere"})
 CHANGE_TYPES = frozenset({"roster", "merge"})
 

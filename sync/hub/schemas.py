@@ -105,5 +105,33 @@ class ChangesAnswer(BaseModel):
     more: bool
 
 
+class StationItemOut(BaseModel):
+    seq: int = Field(description="the hub's order; the next request's cursor is the last seq applied")
+    item_id: str = Field(
+        description="the id the sending device gave the item: the same item arriving again "
+        "(through the hub or a transfer file) is applied once"
+    )
+    kind: str = Field(description="consent | appointment | exam | amendment | referral | doctor_key")
+    entity_id: str
+    entity_version: int
+    device_id: str = Field(description="the station's device that delivered it")
+    payload: Any = Field(description="the item's content as the device sent it")
+
+
+class StationDeviceOut(BaseModel):
+    device_id: str
+    enrolled_at: str | None
+    last_seen_at: str | None = Field(description="when the hub last heard from the device (UTC)")
+    revoked: bool
+
+
+class StationItemsAnswer(BaseModel):
+    items: list[StationItemOut]
+    next_cursor: int
+    more: bool
+    remaining: int = Field(description="items after this page (for progress while catching up)")
+    devices: list[StationDeviceOut] = Field(description="the station's enrolled devices")
+
+
 class ErrorAnswer(BaseModel):
     detail: str

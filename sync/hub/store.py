@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.ids import new_id
-from sync.hub import authz, doctor_keys, fhirqueue, handover, limits, people, stations
+from sync.hub import authz, doctor_keys, feed, fhirqueue, handover, limits, people, stations
 from sync.hub.admin import HubAdministration
 from sync.hub.dbfile import private_sqlite_file
 from sync.hub.errors import (
@@ -152,6 +152,7 @@ class HubStore(HubAdministration):
             if self.engine.dialect.name == "postgresql":
                 conn.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
             HubBase.metadata.create_all(conn)
+            feed.ensure_index(conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -493,6 +494,11 @@ class HubStore(HubAdministration):
         more = len(rows) == limit
         next_cursor = rows[-1].seq if more else max(newest, cursor)
         return {"changes": changes, "catalogue": [], "next_cursor": next_cursor, "more": more}
+
+    def station_items(self, device: DeviceInfo, cursor: int, limit: int = 500) -> dict:
+        """The station feed (``sync.hub.feed``): items the station's other devices delivered after *cursor*."""
+        with self._read() as s:
+            return feed.station_items(s, device, cursor, limit)
 
     # -- reporting --------------------------------------------------------------------------------
     def stats(self) -> dict:
