@@ -5,18 +5,34 @@ folder of another station."""
 from __future__ import annotations
 
 from contextlib import closing
+from datetime import date
 
 import pytest
 from exam_support import DOCTOR, EXAM_DATE, STAFF_PASSWORD, add_person, add_staff, fill_adult, staff
-from sqlalchemy import select
+from sqlalchemy import func, select
 from testkit.hubdb import BACKENDS, empty_hub_db
 from testkit.hubproc import HubProcess
 from testkit.stations import PASSWORD, add_people, enroll, new_station, outbox_rows
 
-from ksk_desktop.db.models import Person
-from ksk_desktop.exams import records, signing
+from ksk_desktop.db.models import (
+    Appointment,
+    Campaign,
+    Consent,
+    ExamDay,
+    ExamSigningKey,
+    ExamVersion,
+    FollowUp,
+    Person,
+    Referral,
+    Site,
+    Slot,
+)
+from ksk_desktop.exams import amendments, plan, records, signing
+from ksk_desktop.outbox import sync_state
 from ksk_desktop.people import consent
+from ksk_desktop.scheduling import appointments, campaigns, checkin, days, planner, sites
 from ksk_desktop.station.lifecycle import login
+from sync.client import station_apply
 from sync.client.transport import HubRefused, HubTransport
 from sync.client.worker import SyncWorker, WorkerConfig
 from sync.hub.store import HubStore
@@ -50,8 +66,6 @@ def devices(tmp_path, hub):
 
 
 def transport_of(ctx, hub) -> HubTransport:
-    from ksk_desktop.outbox import sync_state
-
     link = sync_state.hub_link(ctx)
     assert link is not None
     return HubTransport(hub.url, link.credential)
@@ -164,3 +178,179 @@ def test_a_revoked_device_reads_nothing_of_its_station(devices, hub):
         t.station_items(0)
     with closing(HubTransport(hub.url, "not-a-credential")) as t, pytest.raises(HubRefused):
         t.station_items(0)
+
+
+# -- the client: applying what the station's other devices recorded -------------------------------------------
+TODAY = date(2026, 11, 26)
+
+
+def copy_schedule(src, dst) -> None:
+    """The campaign, site, exam day and slots of *src* into *dst* with the same ids (what the campaign and
+    exam-day items of the next step carry; docs/multi-device.md §7 step 4)."""
+    for model in (Campaign, Site, ExamDay, Slot):
+        with src.read() as s:
+            rows = [
+                {c.key: getattr(r, c.key) for c in model.__table__.columns} for r in s.scalars(select(model))
+            ]
+        with dst.write() as s:
+            s.add_all(model(**values) for values in rows)
+
+
+def schedule_and_examine(main) -> dict:
+    """On the main desk: people, consents, a day with appointments, two check-ins, a signed exam with a referral
+    and follow-ups, and its amendment."""
+    add_staff(main)
+    an_id = add_person(main)
+    add_people(main, 6, commune=ISLAND[1])
+    given = consent.record(main, an_id, "ehr_share")
+    camp = campaigns.create_campaign(main, name="Khám sức khỏe 2026", year=2026, groups="a,b,c,d,đ")
+    site = sites.add_site(main, name="Điểm khám đảo", kind="island", capacity_per_hour=40)
+    day = days.add_day(main, site_id=site.id, day=TODAY, today=TODAY)
+    planner.plan(main, camp.id, TODAY, TODAY, today=TODAY)
+    with main.read() as s:
+        appt_ids = list(s.scalars(select(Appointment.id).order_by(Appointment.person_id)))
+    for a in appt_ids[:2]:
+        checkin.checkin_by_appointment(main, a, today=TODAY)
+    doctor = staff(main.paths, DOCTOR)
+    exam_id = records.open_draft(doctor, an_id, exam_date=EXAM_DATE).document["id"]
+    fill_adult(
+        doctor,
+        exam_id,
+        vitals={"height_cm": 160, "weight_kg": 72, "pulse": 80, "systolic": 165, "diastolic": 100},
+    )
+    records.save_section(doctor, exam_id, "paraclinical", {"glucose_fasting_mmol_l": 8.2}, expected_version=0)
+    records.save_section(
+        doctor,
+        exam_id,
+        "internal",
+        {"internal.circulation_class": 4, "internal.endocrine_class": 4},
+        expected_version=1,
+    )
+    suggested = plan.suggest_for(doctor, exam_id)
+    plan.set_plan(doctor, exam_id, suggested["referrals"][:1], suggested["followups"][:2], expected_version=0)
+    v1 = signing.sign(doctor, exam_id, STAFF_PASSWORD)
+    v2 = amendments.amend(doctor, exam_id, "Cân lại: 70 kg", {"weight_kg": 70}, password=STAFF_PASSWORD)
+    doctor.close()
+    return {"an": an_id, "consent": given.id, "exam": exam_id, "v1": v1, "v2": v2, "day": day.id}
+
+
+def snapshot(ctx) -> dict:
+    """What both devices must agree on (ids and states; no timestamps of local bookkeeping)."""
+    with ctx.read() as s:
+        return {
+            "consents": sorted(
+                (c.id, c.person_id, c.kind, c.withdrawn_at is None) for c in s.scalars(select(Consent))
+            ),
+            "exams": sorted(
+                (e.exam_id, e.version, e.status, e.signature, e.health_class)
+                for e in s.scalars(select(ExamVersion).where(ExamVersion.status == "signed"))
+            ),
+            "referrals": sorted((r.id, r.exam_id, r.urgency) for r in s.scalars(select(Referral))),
+            "followups": sorted((f.id, f.kind, f.due_date) for f in s.scalars(select(FollowUp))),
+            "appointments": sorted(
+                (a.id, a.person_id, a.day_id, a.slot_id, a.status, a.queue_no, a.version)
+                for a in s.scalars(select(Appointment))
+            ),
+        }
+
+
+def test_the_team_laptop_applies_what_the_main_desk_recorded_once_and_verifies_it(devices, hub, tmp_path):
+    (main, team, _other), (main_id, team_id, _other_id) = devices
+    made = schedule_and_examine(main)
+    assert SyncWorker(main, config=FAST).run_once().rejected == 0
+    # The appointments arrive before their exam day: they wait, and are applied once the day is here.
+    early = SyncWorker(team, config=FAST).run_once()
+    assert early.complete and early.receive["waiting"] > 0, early
+    assert sync_state.status(team).received_waiting == early.receive["waiting"]
+    with team.read() as s:
+        assert s.scalar(select(func.count()).select_from(Appointment)) == 0
+    copy_schedule(main, team)
+    report = SyncWorker(team, config=FAST).run_once()
+    assert report.complete and report.rejected == 0 and report.received == 0, report
+    # People came through /changes, everything else through the station feed: the same state on both.
+    want = snapshot(main)
+    assert (
+        len(want["appointments"]) >= 3 and len(want["exams"]) == 2 and want["referrals"] and want["followups"]
+    )
+    assert sorted(q for *_, q, _v in want["appointments"] if q) == [1, 2]
+    assert snapshot(team) == want
+    assert report.receive["waiting"] == 0 and report.receive["applied"] == early.receive["waiting"]
+    # The exams verify on the team laptop with the doctor's public key that came with them; no private key.
+    with team.read() as s:
+        for version in (1, 2):
+            assert signing.check_row(s, s.get_one(ExamVersion, (made["exam"], version))) is None
+        key = s.get_one(ExamSigningKey, made["v1"]["signer_key_id"])
+        assert key.wrapped_private_key is None and not key.active
+    # Nothing received goes back up (no echo); the main desk receives nothing of its own.
+    assert [r for r in outbox_rows(team) if r[1] in REPLICATED_KINDS] == []
+    again = SyncWorker(main, config=FAST).run_once()
+    assert again.received == 0 and snapshot(main) == want
+    # The station's devices, with the hub's last contact, in `ksk sync status --json` (the old keys kept).
+    status = sync_state.status(team).to_json()
+    assert {d["device_id"]: d["this_device"] for d in status["devices"]} == {main_id: False, team_id: True}
+    assert all(d["last_seen_at"] for d in status["devices"])
+    assert status["received_waiting"] == 0 and status["item_cursor"] > 0 and "pull_cursor" in status
+    # The same items again, by another route (a transfer file): each applied once, nothing changes.
+    with closing(transport_of(team, hub)) as t:
+        items = pull_all(t)[0]
+    repeat = station_apply.apply_items(team, items, "file")
+    assert (repeat.repeated, repeat.applied) == (len(items), 0)
+    assert snapshot(team) == want
+
+
+def both_in_step(main, team) -> list[str]:
+    """The main desk's day on both devices, synced; returns the appointments still only scheduled."""
+    schedule_and_examine(main)
+    copy_schedule(main, team)
+    for ctx in (main, team):
+        assert SyncWorker(ctx, config=FAST).run_once().rejected == 0
+    with main.read() as s:
+        return list(
+            s.scalars(
+                select(Appointment.id).where(Appointment.status == "scheduled").order_by(Appointment.id)
+            )
+        )
+
+
+def test_two_devices_change_the_same_appointment_offline_the_same_winner_everywhere_and_the_loser_kept(
+    devices, hub
+):
+    (main, team, _other), (_main_id, team_id, _other_id) = devices
+    waiting = both_in_step(main, team)
+    assert len(waiting) >= 1
+    contested = waiting[0]
+    # Offline: the desk only notifies the person, the team checks them in on the island.
+    appointments.mark_notified(main, [contested])
+    came = checkin.checkin_by_appointment(team, contested, today=TODAY)
+    for ctx in (main, team, main):
+        assert SyncWorker(ctx, config=FAST).run_once().rejected == 0
+    assert snapshot(main) == snapshot(team)
+    with main.read() as s:
+        appt = s.get_one(Appointment, contested)
+        assert (appt.status, appt.queue_no) == ("checked_in", came.queue_no)  # the visit went further
+    # The notification that lost is kept and shown on both devices.
+    for ctx in (main, team):
+        (conflict,) = station_apply.conflicts(ctx)
+        assert conflict["entity_id"] == contested and conflict["kind"] == "appointment"
+        assert "song song" in conflict["detail"]
+        assert sync_state.status(ctx).conflicts == 1
+    (on_team,) = station_apply.conflicts(team)
+    assert on_team["lost_device_id"] is not None and on_team["lost_device_id"] != team_id
+
+
+def test_one_queue_number_given_twice_offline_goes_to_whoever_came_first_on_both_devices(devices, hub):
+    (main, team, _other), _ids = devices
+    waiting = both_in_step(main, team)
+    assert len(waiting) >= 2
+    first = checkin.checkin_by_appointment(main, waiting[0], today=TODAY)
+    second = checkin.checkin_by_appointment(team, waiting[1], today=TODAY)
+    assert first.queue_no == second.queue_no  # both desks gave the next number
+    for ctx in (main, team, main):
+        assert SyncWorker(ctx, config=FAST).run_once().rejected == 0
+    assert snapshot(main) == snapshot(team)
+    with team.read() as s:
+        assert s.get_one(Appointment, waiting[0]).queue_no == first.queue_no
+        kept_out = s.get_one(Appointment, waiting[1])
+        assert kept_out.queue_no is None and kept_out.status == "checked_in"
+    for ctx in (main, team):
+        assert [c["detail"] for c in station_apply.conflicts(ctx)] == ["số thứ tự trùng: giữ người đến trước"]

@@ -1,0 +1,419 @@
+"""Applying one item of another device of the station to this device's database, kind by kind
+(docs/multi-device.md §4). Each function runs inside the caller's transaction and returns an ``Outcome``:
+
+- ``applied``: the record is here now (or already was, the same: a repeat changes nothing);
+- ``waiting``: something it refers to (the person, the exam day, the doctor's key) has not arrived yet; the
+  item is kept and tried again after later items;
+- ``refused``: it can never be applied here (a signature that does not verify, a signed version that
+  differs from the one already here); kept with the reason, shown;
+- ``superseded``: a newer version is here; kept.
+
+Nothing here queues anything in this device's outbox: items received are never sent back (no echo).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from ksk_desktop.db.models import (
+    Appointment,
+    Campaign,
+    Consent,
+    ExamDay,
+    ExamSigningKey,
+    ExamVersion,
+    OutboxItem,
+    Person,
+    Referral,
+    Slot,
+    SyncConflict,
+    SyncReceivedItem,
+)
+from ksk_desktop.exams import document, followups, key_registration, signing
+from ksk_desktop.scheduling import status as st
+from ksk_desktop.security.signer import HOLDER_NONE, key_id_of
+from ksk_desktop.station.audit import canonical_json
+from ksk_desktop.station.session import StationSession
+
+APPLIED, WAITING, REFUSED, SUPERSEDED = "applied", "waiting", "refused", "superseded"
+UNSENT = ("pending", "in_flight", "parked")
+#: How far along the visit an appointment state is: the greater wins a conflict (docs/multi-device.md §4).
+STATUS_RANK = {
+    st.SCHEDULED: 0,
+    st.NOTIFIED: 1,
+    st.CANCELLED: 2,
+    st.NO_SHOW: 2,
+    st.RESCHEDULED: 3,
+    st.CHECKED_IN: 4,
+    st.IN_EXAM: 5,
+    st.EXAMINED: 6,
+}
+REMOTE_KEY = "other_device"  # ExamSigningKey.retired_reason of a doctor's key learnt from another device
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str
+    reason: str | None = None
+
+
+OK = Outcome(APPLIED)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    item_id: str
+    kind: str
+    entity_id: str
+    entity_version: int
+    device_id: str | None
+    payload: dict
+
+
+def _utc(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return datetime.fromisoformat(value.removesuffix("Z")).replace(tzinfo=None)
+
+
+def local_person(s: Session, person_id: object) -> str | None:
+    """The id under which *person_id* lives here (after this device's merges and those the hub announced)."""
+    if not isinstance(person_id, str):
+        return None
+    pid = person_id
+    for _ in range(20):
+        if s.get(Person, pid) is not None:
+            return pid
+        kept = s.execute(
+            text(
+                "SELECT kept_id FROM person_merge WHERE merged_id = :i "
+                "UNION ALL SELECT kept_id FROM sync_remote_merge WHERE merged_id = :i LIMIT 1"
+            ),
+            {"i": pid},
+        ).scalar()
+        if kept is None or kept == pid:
+            return None
+        pid = kept
+    return None
+
+
+def _no_person() -> Outcome:
+    return Outcome(WAITING, "chưa có hồ sơ người này trên máy")
+
+
+# -- consents ----------------------------------------------------------------------------------------------
+def consent(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
+    p = it.payload
+    pid = local_person(s, p.get("person_id"))
+    if pid is None:
+        return _no_person()
+    row = s.get(Consent, it.entity_id)
+    if row is None:
+        row = Consent(
+            id=it.entity_id,
+            person_id=pid,
+            kind=p["kind"],
+            given_by=p.get("given_by") or "self",
+            recorded_by=p.get("recorded_by") or "?",
+            recorded_at=_utc(p.get("recorded_at")) or ctx.clock.utcnow(),
+            note=p.get("note"),
+        )
+        s.add(row)
+    if p.get("withdrawn_at") and row.withdrawn_at is None:  # withdrawn stays withdrawn
+        row.withdrawn_by, row.withdrawn_at = p.get("withdrawn_by"), _utc(p["withdrawn_at"])
+    return OK
+
+
+# -- doctors' keys, signed exams and amendments, referrals ---------------------------------------------------
+def doctor_key(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
+    """The public half of a doctor's key of another device, so that its exams verify here; never usable to
+    sign (no private key) and never this device's active key for that user."""
+    p = it.payload
+    try:
+        public_raw = base64.b64decode(p["public_key"], validate=True)
+        valid = key_id_of(public_raw) == it.entity_id and key_registration.proof_holds(p, public_raw)
+    except (KeyError, TypeError, ValueError):
+        valid = False
+    if not valid:
+        return Outcome(REFUSED, "khóa của bác sĩ không hợp lệ (không tự ký đúng)")
+    if s.get(ExamSigningKey, it.entity_id) is None:
+        s.add(
+            ExamSigningKey(
+                key_id=it.entity_id,
+                username=p["username"],
+                full_name=p.get("full_name") or p["username"],
+                licence_no=p.get("licence_no"),
+                public_key=p["public_key"],
+                holder=HOLDER_NONE,
+                wrapped_private_key=None,
+                created_at=_utc(p.get("created_at")) or ctx.clock.utcnow(),
+                active=False,
+                retired_at=None,
+                retired_reason=REMOTE_KEY,
+            )
+        )
+    return OK
+
+
+def exam(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
+    """A signed exam or amendment: written once, verified here before it is kept; never changed afterwards."""
+    doc = it.payload
+    if (
+        doc.get("status") != "signed"
+        or doc.get("id") != it.entity_id
+        or doc.get("version") != it.entity_version
+    ):
+        return Outcome(REFUSED, "phiếu khám chưa ký hoặc không khớp với mục đồng bộ")
+    here = s.get(ExamVersion, (it.entity_id, it.entity_version))
+    if here is not None:
+        if here.status == "signed" and here.signature == doc.get("signature"):
+            return OK  # the same signed version (a repeat through another route)
+        return Outcome(REFUSED, "máy này đã có phiên bản phiếu khám này với nội dung khác")
+    pid = local_person(s, doc.get("person_id"))
+    if pid is None:
+        return _no_person()
+    if s.get(ExamSigningKey, doc.get("signer_key_id") or "") is None:
+        return Outcome(WAITING, "chưa có khóa của bác sĩ đã ký")
+    problem = signing.check_document(s, doc)
+    if problem is not None:
+        return Outcome(REFUSED, problem)
+    now = ctx.clock.utcnow()
+    s.add(
+        ExamVersion(
+            exam_id=doc["id"],
+            version=doc["version"],
+            person_id=pid,
+            appointment_id=doc.get("appointment_id"),
+            form=doc["form"],
+            form_version=doc["form_version"],
+            exam_date=date.fromisoformat(doc["exam_date"]),
+            status="signed",
+            edit_seq=1,
+            section_versions="{}",
+            health_class=doc.get("health_class"),
+            document=document.dumps(doc),
+            amends_version=doc.get("amends_version"),
+            amendment_reason=doc.get("amendment_reason"),
+            signed_by=doc.get("signed_by"),
+            signed_at=doc.get("signed_at"),
+            signer_key_id=doc.get("signer_key_id"),
+            signature=doc.get("signature"),
+            created_by=doc.get("signed_by") or "?",
+            created_at=now,
+            updated_by=doc.get("signed_by") or "?",
+            updated_at=now,
+        )
+    )
+    s.flush()
+    followups.record(ctx, s, doc | {"person_id": pid})  # derived from the document, ids included
+    return OK
+
+
+def referral(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
+    p = it.payload
+    if s.get(Referral, it.entity_id) is not None:
+        return OK
+    pid = local_person(s, p.get("person_id"))
+    if pid is None:
+        return _no_person()
+    s.add(
+        Referral(
+            id=it.entity_id,
+            exam_id=p["exam_id"],
+            exam_version=p["exam_version"],
+            person_id=pid,
+            destination=p["destination"],
+            reason=p["reason"],
+            urgency=p["urgency"],
+            created_by=p.get("signed_by") or "?",
+            created_at=ctx.clock.utcnow(),
+        )
+    )
+    return OK
+
+
+# -- appointments --------------------------------------------------------------------------------------------
+def _key(status: str, version: int, item_id: str) -> tuple[int, int, str]:
+    return (STATUS_RANK.get(status, 0), version, item_id)
+
+
+def _local_item(s: Session, appt: Appointment) -> tuple[str, bool]:
+    """The id of the item that made the row what it is here, and whether that change is still unsent."""
+    own = s.execute(
+        select(OutboxItem.item_id, OutboxItem.state)
+        .where(
+            OutboxItem.kind == "appointment",
+            OutboxItem.entity_id == appt.id,
+            OutboxItem.entity_version == appt.version,
+        )
+        .order_by(OutboxItem.seq.desc())
+        .limit(1)
+    ).first()
+    if own is not None:
+        return own[0], own[1] in UNSENT
+    got = s.scalar(
+        select(SyncReceivedItem.item_id)
+        .where(
+            SyncReceivedItem.kind == "appointment",
+            SyncReceivedItem.entity_id == appt.id,
+            SyncReceivedItem.entity_version == appt.version,
+            SyncReceivedItem.state == APPLIED,
+        )
+        .order_by(SyncReceivedItem.received_at.desc())
+        .limit(1)
+    )
+    return got or "", False
+
+
+def _payload_of(s: Session, appt: Appointment) -> dict:
+    from ksk_desktop.scheduling import sync_payload
+
+    (p,) = sync_payload.payloads(s, [appt.id])
+    return p
+
+
+def _conflict(
+    s: Session, it: Incoming, kept: str, lost: str, lost_device: str | None, payload: dict, detail: str, now
+) -> None:  # noqa: ANN001
+    s.add(
+        SyncConflict(
+            kind=it.kind,
+            entity_id=it.entity_id,
+            kept_item_id=kept or None,
+            lost_item_id=lost or None,
+            lost_device_id=lost_device,
+            lost_payload=canonical_json(payload),
+            detail=detail,
+            found_at=now,
+        )
+    )
+
+
+def _order(checked_in: datetime | None) -> str:
+    """A check-in moment as sortable text; none sorts last."""
+    return checked_in.isoformat() if checked_in is not None else "~"
+
+
+def _place(s: Session, p: dict) -> tuple[ExamDay, Slot] | None:
+    day = s.scalar(
+        select(ExamDay).where(
+            ExamDay.site_id == p.get("site_id"), ExamDay.exam_date == date.fromisoformat(p["date"])
+        )
+    )
+    if day is None:
+        return None
+    slot = s.scalar(select(Slot).where(Slot.day_id == day.id, Slot.start_time == p.get("start")))
+    return (day, slot) if slot is not None else None
+
+
+def appointment(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
+    """The greatest (status rank, version, item id) wins on every device whatever the arrival order. The loser is
+    kept as a conflict to be shown when the two were concurrent: a local version replaced by an incoming one that
+    is not a later step of it (same or lower version, or the local change not sent yet), an incoming version that
+    loses at the same or a newer version."""
+    p, now = it.payload, ctx.clock.utcnow()
+    pid = local_person(s, p.get("person_id"))
+    if pid is None:
+        return _no_person()
+    if s.get(Campaign, p.get("campaign_id")) is None:
+        return Outcome(WAITING, "chưa có đợt khám của lịch hẹn này trên máy")
+    place = _place(s, p)
+    if place is None:
+        return Outcome(WAITING, "chưa có ngày khám hoặc ca khám của lịch hẹn này trên máy")
+    day, slot = place
+    appt = s.get(Appointment, it.entity_id)
+    incoming = _key(p["status"], it.entity_version, it.item_id)
+    if appt is not None:
+        local_item, unsent = _local_item(s, appt)
+        if incoming <= _key(appt.status, appt.version, local_item):
+            if incoming[1:] != (appt.version, local_item) and it.entity_version >= appt.version:
+                _conflict(
+                    s, it, local_item, it.item_id, it.device_id, p, "lịch hẹn bị thay đổi song song", now
+                )
+            return Outcome(SUPERSEDED, "máy này có phiên bản mới hơn của lịch hẹn")
+        if unsent or it.entity_version <= appt.version:  # not a later step of the local version: concurrent
+            _conflict(
+                s,
+                it,
+                it.item_id,
+                local_item,
+                None,
+                _payload_of(s, appt),
+                "lịch hẹn bị thay đổi song song",
+                now,
+            )
+    if p["status"] in st.ACTIVE:
+        other = s.scalar(
+            select(Appointment.id).where(
+                Appointment.campaign_id == p["campaign_id"],
+                Appointment.person_id == pid,
+                Appointment.status.in_(st.ACTIVE),
+                Appointment.id != it.entity_id,
+            )
+        )
+        if other is not None:
+            _conflict(s, it, other, it.item_id, it.device_id, p, "hai lịch hẹn cùng đợt cho một người", now)
+            return Outcome(SUPERSEDED, "người này đã có lịch hẹn khác trong đợt khám trên máy này")
+    queue_no = p.get("queue_no")
+    if queue_no is not None:
+        holder = s.scalar(
+            select(Appointment).where(
+                Appointment.day_id == day.id, Appointment.queue_no == queue_no, Appointment.id != it.entity_id
+            )
+        )
+        if holder is not None:
+            # One number, two people: the one checked in first keeps it, on every device.
+            theirs = (_order(holder.checked_in_at), holder.id)
+            ours = (_order(_utc(p.get("checked_in_at"))), it.entity_id)
+            if theirs < ours:
+                _conflict(s, it, "", it.item_id, it.device_id, p, "số thứ tự trùng: giữ người đến trước", now)
+                queue_no = None
+            else:
+                _conflict(
+                    s,
+                    it,
+                    it.item_id,
+                    "",
+                    None,
+                    _payload_of(s, holder),
+                    "số thứ tự trùng: giữ người đến trước",
+                    now,
+                )
+                holder.queue_no = None
+                s.flush()
+    values = {
+        "person_id": pid,
+        "campaign_id": p["campaign_id"],
+        "day_id": day.id,
+        "slot_id": slot.id,
+        "status": p["status"],
+        "queue_no": queue_no,
+        "priority": 1 if p.get("priority") else 0,
+        "walk_in": bool(p.get("walk_in")),
+        "rescheduled_from": p.get("rescheduled_from"),
+        "checked_in_at": _utc(p.get("checked_in_at")),
+        "updated_at": _utc(p.get("updated_at")) or now,
+        "version": it.entity_version,
+    }
+    if appt is None:
+        s.add(Appointment(id=it.entity_id, created_by="sync", created_at=now, **values))
+    else:
+        for k, v in values.items():
+            setattr(appt, k, v)
+    s.flush()
+    return OK
+
+
+APPLIERS = {
+    "consent": consent,
+    "doctor_key": doctor_key,
+    "exam": exam,
+    "amendment": exam,
+    "referral": referral,
+    "appointment": appointment,
+}
