@@ -5,42 +5,40 @@ folder of another station."""
 from __future__ import annotations
 
 from contextlib import closing
-from datetime import date
 
 import pytest
 from exam_support import DOCTOR, EXAM_DATE, STAFF_PASSWORD, add_person, add_staff, fill_adult, staff
+from multidevice_support import (
+    FAST,
+    ISLAND,
+    OTHER,
+    TODAY,
+    both_in_step,
+    copy_schedule,
+    schedule_and_examine,
+    snapshot,
+    three_devices,
+)
 from sqlalchemy import func, select
 from testkit.hubdb import BACKENDS, empty_hub_db
 from testkit.hubproc import HubProcess
-from testkit.stations import PASSWORD, add_people, enroll, new_station, outbox_rows
+from testkit.stations import add_people, outbox_rows
 
 from ksk_desktop.db.models import (
     Appointment,
-    Campaign,
-    Consent,
-    ExamDay,
     ExamSigningKey,
     ExamVersion,
-    FollowUp,
     Person,
-    Referral,
-    Site,
-    Slot,
 )
-from ksk_desktop.exams import amendments, plan, records, signing
+from ksk_desktop.exams import records, signing
 from ksk_desktop.outbox import sync_state
 from ksk_desktop.people import consent
-from ksk_desktop.scheduling import appointments, campaigns, checkin, days, planner, sites
-from ksk_desktop.station.lifecycle import login
+from ksk_desktop.scheduling import appointments, checkin
 from sync.client import station_apply
 from sync.client.transport import HubRefused, HubTransport
-from sync.client.worker import SyncWorker, WorkerConfig
+from sync.client.worker import SyncWorker
 from sync.hub.store import HubStore
 from sync.protocol import REPLICATED_KINDS
-
-FAST = WorkerConfig(batch_size=50, backoff_base_s=0.01, max_failures=3, timeout_s=(2.0, 5.0))
-ISLAND = ("TYT-CATHAI", "10507")
-OTHER = ("TYT-KHAC", "11680")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -54,15 +52,7 @@ def hub(request, tmp_path):
 
 @pytest.fixture
 def devices(tmp_path, hub):
-    """(main desk, team laptop, another station's laptop), each enrolled; returns sessions and device ids."""
-    main = login(new_station(tmp_path / "main", code=ISLAND[0], commune=ISLAND[1]), "admin", PASSWORD)
-    team = login(new_station(tmp_path / "team", code=ISLAND[0], commune=ISLAND[1]), "admin", PASSWORD)
-    other = login(new_station(tmp_path / "other", code=OTHER[0], commune=OTHER[1]), "admin", PASSWORD)
-    ids = [enroll(ctx, hub.db_url, hub.url) for ctx in (main, team, other)]
-    yield (main, team, other), ids
-    for ctx in (main, team, other):
-        if not ctx.closed:
-            ctx.close()
+    yield from three_devices(tmp_path, hub)
 
 
 def transport_of(ctx, hub) -> HubTransport:
@@ -181,79 +171,6 @@ def test_a_revoked_device_reads_nothing_of_its_station(devices, hub):
 
 
 # -- the client: applying what the station's other devices recorded -------------------------------------------
-TODAY = date(2026, 11, 26)
-
-
-def copy_schedule(src, dst) -> None:
-    """The campaign, site, exam day and slots of *src* into *dst* with the same ids (what the campaign and
-    exam-day items of the next step carry; docs/multi-device.md §7 step 4)."""
-    for model in (Campaign, Site, ExamDay, Slot):
-        with src.read() as s:
-            rows = [
-                {c.key: getattr(r, c.key) for c in model.__table__.columns} for r in s.scalars(select(model))
-            ]
-        with dst.write() as s:
-            s.add_all(model(**values) for values in rows)
-
-
-def schedule_and_examine(main) -> dict:
-    """On the main desk: people, consents, a day with appointments, two check-ins, a signed exam with a referral
-    and follow-ups, and its amendment."""
-    add_staff(main)
-    an_id = add_person(main)
-    add_people(main, 6, commune=ISLAND[1])
-    given = consent.record(main, an_id, "ehr_share")
-    camp = campaigns.create_campaign(main, name="Khám sức khỏe 2026", year=2026, groups="a,b,c,d,đ")
-    site = sites.add_site(main, name="Điểm khám đảo", kind="island", capacity_per_hour=40)
-    day = days.add_day(main, site_id=site.id, day=TODAY, today=TODAY)
-    planner.plan(main, camp.id, TODAY, TODAY, today=TODAY)
-    with main.read() as s:
-        appt_ids = list(s.scalars(select(Appointment.id).order_by(Appointment.person_id)))
-    for a in appt_ids[:2]:
-        checkin.checkin_by_appointment(main, a, today=TODAY)
-    doctor = staff(main.paths, DOCTOR)
-    exam_id = records.open_draft(doctor, an_id, exam_date=EXAM_DATE).document["id"]
-    fill_adult(
-        doctor,
-        exam_id,
-        vitals={"height_cm": 160, "weight_kg": 72, "pulse": 80, "systolic": 165, "diastolic": 100},
-    )
-    records.save_section(doctor, exam_id, "paraclinical", {"glucose_fasting_mmol_l": 8.2}, expected_version=0)
-    records.save_section(
-        doctor,
-        exam_id,
-        "internal",
-        {"internal.circulation_class": 4, "internal.endocrine_class": 4},
-        expected_version=1,
-    )
-    suggested = plan.suggest_for(doctor, exam_id)
-    plan.set_plan(doctor, exam_id, suggested["referrals"][:1], suggested["followups"][:2], expected_version=0)
-    v1 = signing.sign(doctor, exam_id, STAFF_PASSWORD)
-    v2 = amendments.amend(doctor, exam_id, "Cân lại: 70 kg", {"weight_kg": 70}, password=STAFF_PASSWORD)
-    doctor.close()
-    return {"an": an_id, "consent": given.id, "exam": exam_id, "v1": v1, "v2": v2, "day": day.id}
-
-
-def snapshot(ctx) -> dict:
-    """What both devices must agree on (ids and states; no timestamps of local bookkeeping)."""
-    with ctx.read() as s:
-        return {
-            "consents": sorted(
-                (c.id, c.person_id, c.kind, c.withdrawn_at is None) for c in s.scalars(select(Consent))
-            ),
-            "exams": sorted(
-                (e.exam_id, e.version, e.status, e.signature, e.health_class)
-                for e in s.scalars(select(ExamVersion).where(ExamVersion.status == "signed"))
-            ),
-            "referrals": sorted((r.id, r.exam_id, r.urgency) for r in s.scalars(select(Referral))),
-            "followups": sorted((f.id, f.kind, f.due_date) for f in s.scalars(select(FollowUp))),
-            "appointments": sorted(
-                (a.id, a.person_id, a.day_id, a.slot_id, a.status, a.queue_no, a.version)
-                for a in s.scalars(select(Appointment))
-            ),
-        }
-
-
 def test_the_team_laptop_applies_what_the_main_desk_recorded_once_and_verifies_it(devices, hub, tmp_path):
     (main, team, _other), (main_id, team_id, _other_id) = devices
     made = schedule_and_examine(main)
@@ -296,20 +213,6 @@ def test_the_team_laptop_applies_what_the_main_desk_recorded_once_and_verifies_i
     repeat = station_apply.apply_items(team, items, "file")
     assert (repeat.repeated, repeat.applied) == (len(items), 0)
     assert snapshot(team) == want
-
-
-def both_in_step(main, team) -> list[str]:
-    """The main desk's day on both devices, synced; returns the appointments still only scheduled."""
-    schedule_and_examine(main)
-    copy_schedule(main, team)
-    for ctx in (main, team):
-        assert SyncWorker(ctx, config=FAST).run_once().rejected == 0
-    with main.read() as s:
-        return list(
-            s.scalars(
-                select(Appointment.id).where(Appointment.status == "scheduled").order_by(Appointment.id)
-            )
-        )
 
 
 def test_two_devices_change_the_same_appointment_offline_the_same_winner_everywhere_and_the_loser_kept(

@@ -293,6 +293,14 @@ class SyncState(Base):
     hub_alert: Mapped[str | None] = mapped_column(Text)  # the hub saw the audit chain go backwards or change
     hub_alert_at: Mapped[datetime | None] = mapped_column(DateTime)
     item_cursor: Mapped[int] = mapped_column(Integer, default=0)  # the station feed's (migration 0012)
+    device_private_key: Mapped[str | None] = mapped_column(
+        Text
+    )  # Ed25519, signs this device's transfer files
+    device_public_key: Mapped[str | None] = mapped_column(String(64))
+    transfer_key: Mapped[str | None] = mapped_column(
+        Text
+    )  # the station's, from the hub: encrypts transfer files
+    transfer_key_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class SyncRemoteMerge(Base):
@@ -358,6 +366,7 @@ class SyncDevice(Base):
     enrolled_at: Mapped[str | None] = mapped_column(String(40))
     last_seen_at: Mapped[str | None] = mapped_column(String(40))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_key: Mapped[str | None] = mapped_column(String(64))  # Ed25519, checks its transfer files
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 

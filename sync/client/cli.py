@@ -133,7 +133,11 @@ def _dismiss(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add the ``sync`` command group (idempotent: a second registration changes nothing)."""
+    """Add the ``sync`` command group, and ``transfer`` with it (idempotent: a second registration changes
+    nothing)."""
+    from sync.client import transfer_cli
+
+    transfer_cli.register(sub, common)
     if "sync" in sub.choices:
         return
     grp = sub.add_parser("sync", parents=[common], help="đồng bộ với máy chủ thành phố")

@@ -99,6 +99,23 @@ def _count(report: ReceiveReport, kind: str, outcome: kinds.Outcome) -> None:
         report.superseded += 1
 
 
+def _relay(s: Session, it: kinds.Incoming, now) -> None:  # noqa: ANN001
+    """Queue an item that came by a transfer file for the hub, under its own id: the hub answers "duplicate" if
+    its device delivers it too (docs/multi-device.md §6)."""
+    s.add(
+        OutboxItem(
+            item_id=it.item_id,
+            kind=it.kind,
+            entity_id=it.entity_id,
+            entity_version=it.entity_version,
+            payload=canonical_json(it.payload),
+            created_at=now,
+            state="pending",
+            attempts=0,
+        )
+    )
+
+
 def _receive(
     ctx: StationSession,
     s: Session,
@@ -107,6 +124,7 @@ def _receive(
     report: ReceiveReport,
     *,
     last: bool,
+    relay: bool = False,
 ) -> int:
     """Apply *raw_items* in order inside *s*; returns how many were applied. Waiting items are tried again after
     a page that applied something, and after the *last* page (what they wait for may have come another way)."""
@@ -128,6 +146,8 @@ def _receive(
         outcome = _try(ctx, s, it)
         _count(report, it.kind, outcome)
         applied += outcome.state == kinds.APPLIED
+        if relay and outcome.state != kinds.REFUSED:
+            _relay(s, it, now)
         s.add(
             SyncReceivedItem(
                 item_id=it.item_id,
@@ -207,13 +227,27 @@ def apply_feed_page(ctx: StationSession, page: dict, report: ReceiveReport) -> N
             )
 
 
-def apply_items(ctx: StationSession, items: list[dict], source: str) -> ReceiveReport:
-    """Items from another route (a transfer file), in one transaction; returns what happened to them."""
+def apply_items(
+    ctx: StationSession,
+    items: list[dict],
+    source: str,
+    *,
+    relay: bool = False,
+    audit: tuple[str, str, str] = ("sync.receive", "station_items", ""),
+) -> ReceiveReport:
+    """Items from another route (a transfer file), in one transaction with its *audit* event (action, entity
+    type, id); returns what happened to them. With *relay*, each new item is also queued for the hub under its
+    own id."""
     report = ReceiveReport()
     with ctx.write() as s:
-        n = _receive(ctx, s, items, source, report, last=True)
+        _receive(ctx, s, items, source, report, last=True, relay=relay)
+        action, entity_type, entity_id = audit
         ctx.audit(
-            s, "sync.receive", "station_items", None, {"source": source, "items": len(items), "applied": n}
+            s,
+            action,
+            entity_type,
+            entity_id or None,
+            {"source": source, "items": len(items), **report.to_json()},
         )
     return report
 
@@ -233,6 +267,8 @@ def save_devices(s: Session, devices: list[dict], now) -> None:  # noqa: ANN001
         row.enrolled_at = d.get("enrolled_at") if isinstance(d.get("enrolled_at"), str) else None
         row.last_seen_at = d.get("last_seen_at") if isinstance(d.get("last_seen_at"), str) else None
         row.revoked, row.updated_at = bool(d.get("revoked")), now
+        if isinstance(d.get("public_key"), str):
+            row.public_key = d["public_key"]
         s.merge(row)
 
 

@@ -33,6 +33,7 @@ from ksk_desktop.db.models import (
     Slot,
     SyncConflict,
     SyncReceivedItem,
+    SyncRemoteMerge,
 )
 from ksk_desktop.exams import document, followups, key_registration, signing
 from ksk_desktop.scheduling import status as st
@@ -409,7 +410,37 @@ def appointment(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
     return OK
 
 
+# -- people (transfer files only: through the hub, people come by /changes) -----------------------------------
+def person(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
+    """A person recorded on the other device. Someone this device already holds under another id with the same
+    personal ID (a walk-in scanned on both laptops) stays one person here: the other id is remembered as theirs
+    (as a merge the hub announced would be), so what the other device recorded about them lands on them."""
+    from sync.client import apply
+
+    p = dict(it.payload, id=it.entity_id)
+    holder = None
+    if isinstance(p.get("personal_id"), str) and s.get(Person, it.entity_id) is None:
+        holder = s.scalar(select(Person.id).where(Person.personal_id == p["personal_id"]))
+    if holder is not None:
+        if s.get(SyncRemoteMerge, it.entity_id) is None:
+            s.add(
+                SyncRemoteMerge(
+                    merged_id=it.entity_id,
+                    kept_id=holder,
+                    reason="same_personal_id",
+                    received_at=ctx.clock.utcnow(),
+                )
+            )
+        return OK
+    report = apply.PullReport()
+    apply.apply_roster(s, p, report, ctx.clock.utcnow())
+    if report.skipped.get("invalid"):
+        return Outcome(REFUSED, "hồ sơ người không hợp lệ")
+    return OK
+
+
 APPLIERS = {
+    "person": person,
     "consent": consent,
     "doctor_key": doctor_key,
     "exam": exam,

@@ -234,6 +234,15 @@ class HubTransport:
         body = self._json(self._request("GET", "/changes", params={"cursor": cursor, "limit": limit}))
         return check_changes_answer(body, cursor)
 
+    def device_key(self, public_key: str) -> dict:
+        """Register this device's public key; the answer carries the station's transfer key."""
+        body = self._json(self._request("POST", "/device-key", body={"public_key": public_key}))
+        if not all(
+            isinstance(body.get(k), str) and body[k] for k in ("device_id", "station_key_id", "station_key")
+        ):
+            raise HubAnswerInvalid("Câu trả lời đăng ký khóa thiết bị không đúng định dạng.")
+        return body
+
     def station_items(self, cursor: int, limit: int = 500) -> dict:
         """A page of the station feed (items the station's other devices delivered), checked."""
         body = self._json(self._request("GET", "/station-items", params={"cursor": cursor, "limit": limit}))

@@ -28,7 +28,7 @@ from functools import partial
 from ksk_desktop.errors import DatabaseBusy, Remedy
 from ksk_desktop.outbox import sync_state
 from ksk_desktop.station.session import StationSession
-from sync.client import apply, station_apply
+from sync.client import apply, device_keys, station_apply
 from sync.client.transport import BatchRefused, HubRefused, HubTransport, SyncError, TlsRefused
 
 log = logging.getLogger("ksk.sync")
@@ -181,6 +181,7 @@ class SyncWorker:
             if self.config.pull and not self.cancelled:
                 self._pull(report)
             if self.config.pull and not self.cancelled:
+                self._register_key(report)
                 self._receive(report)
             report.complete = not self.cancelled
         except GaveUp:
@@ -324,6 +325,15 @@ class SyncWorker:
             report.pulled += len(page["changes"])
         report.pull = asdict(pulled)
         self._progress(report, "pull")
+
+    def _register_key(self, report: RunReport) -> None:
+        """Once: this device's public key to the hub, the station's transfer key back (transfer files). A failure
+        here never stops the run: the next run asks again."""
+        try:
+            device_keys.ensure_registered(self.ctx, self.transport)
+        except SyncError as exc:
+            log.info("device key not registered this run (%s)", type(exc).__name__)
+            report.warnings.append(f"Chưa đăng ký được khóa của thiết bị: {exc.message}")
 
     def _receive(self, report: RunReport) -> None:
         """The station feed: what the station's other devices delivered, a page at a time (resumable), with

@@ -19,6 +19,8 @@ from sync.hub.items import INT64_MAX
 from sync.hub.limits import AUTH_FAILURES_PER_MINUTE, ENROLL_PER_MINUTE, MAX_BODY, Gate
 from sync.hub.schemas import (
     ChangesAnswer,
+    DeviceKeyAnswer,
+    DeviceKeyRequest,
     EnrollAnswer,
     EnrollRequest,
     ErrorAnswer,
@@ -210,5 +212,19 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
     ) -> StationItemsAnswer:
         return StationItemsAnswer(**store.station_items(dev, cursor, limit))
+
+    @app.post(
+        f"{API_PREFIX}/device-key",
+        response_model=DeviceKeyAnswer,
+        tags=["devices"],
+        responses={
+            409: {"model": ErrorAnswer, "description": "the device registered another key already"},
+            **_ERRORS,
+        },
+        description="Register the device's Ed25519 public key (once; the same key again is fine) and receive the "
+        "station's transfer key: transfer files are encrypted to the station and signed by the sending device.",
+    )
+    def device_key(body: DeviceKeyRequest, dev: Annotated[DeviceInfo, Depends(device)]) -> DeviceKeyAnswer:
+        return DeviceKeyAnswer(**store.register_device_key(dev, body.public_key))
 
     return app

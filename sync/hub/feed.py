@@ -15,6 +15,7 @@ from sqlalchemy import Index, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from sync.hub import transfer_keys
 from sync.hub.items import INT64_MAX
 from sync.hub.models import Device, Item
 from sync.protocol import MAX_PULL_LIMIT, REPLICATED_KINDS
@@ -32,16 +33,19 @@ def _iso(value) -> str | None:  # noqa: ANN001
 
 
 def station_devices(s: Session, station_code: str) -> list[dict]:
-    """The station's enrolled devices and when the hub last heard from each (UTC, ISO 8601 with ``Z``)."""
+    """The station's enrolled devices, when the hub last heard from each (UTC, ISO 8601 with ``Z``) and their
+    public keys (for transfer files; None until the device registered one)."""
     rows = s.scalars(
         select(Device).where(Device.station_code == station_code).order_by(Device.enrolled_at, Device.id)
     ).all()
+    keys = transfer_keys.public_keys(s, [d.id for d in rows])
     return [
         {
             "device_id": d.id,
             "enrolled_at": _iso(d.enrolled_at),
             "last_seen_at": _iso(d.last_seen_at),
             "revoked": d.revoked_at is not None,
+            "public_key": keys.get(d.id),
         }
         for d in rows
     ]

@@ -123,6 +123,25 @@ class StationDeviceOut(BaseModel):
     enrolled_at: str | None
     last_seen_at: str | None = Field(description="when the hub last heard from the device (UTC)")
     revoked: bool
+    public_key: str | None = Field(
+        default=None,
+        description="the device's Ed25519 public key (base64): checks who signed a transfer file",
+    )
+
+
+class DeviceKeyRequest(BaseModel):
+    public_key: str = Field(
+        min_length=40, max_length=64, description="the device's Ed25519 public key, base64"
+    )
+
+
+class DeviceKeyAnswer(BaseModel):
+    device_id: str
+    station_key_id: str
+    station_key: str = Field(
+        description="the station's transfer key (AES-256, base64): encrypts transfer files to the station; given "
+        "only to its enrolled devices"
+    )
 
 
 class StationItemsAnswer(BaseModel):

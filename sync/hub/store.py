@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.ids import new_id
-from sync.hub import authz, doctor_keys, feed, fhirqueue, handover, limits, people, stations
+from sync.hub import authz, doctor_keys, feed, fhirqueue, handover, limits, people, stations, transfer_keys
 from sync.hub.admin import HubAdministration
 from sync.hub.dbfile import private_sqlite_file
 from sync.hub.errors import (
@@ -499,6 +499,11 @@ class HubStore(HubAdministration):
         """The station feed (``sync.hub.feed``): items the station's other devices delivered after *cursor*."""
         with self._read() as s:
             return feed.station_items(s, device, cursor, limit)
+
+    def register_device_key(self, device: DeviceInfo, public_key: str) -> dict:
+        """The device's public key for transfer files (once), answered with its station's transfer key."""
+        with self._write() as s:
+            return transfer_keys.register(s, device, public_key, self.clock())
 
     # -- reporting --------------------------------------------------------------------------------
     def stats(self) -> dict:

@@ -1,7 +1,8 @@
 """One station, several devices (docs/multi-device.md): the cursor of the hub's station feed, every item received
 from the station's other devices (applied once, or waiting for what it refers to, or refused, with its content
 kept), the conflicts found while applying them (the losing version kept to be shown), and the station's devices
-with when the hub last heard from each.
+with when the hub last heard from each and their public keys; this device's key pair and the station's transfer
+key (transfer files).
 
 Revision ID: 0012
 Revises: 0011
@@ -18,6 +19,11 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("sync_state", sa.Column("item_cursor", sa.Integer, nullable=False, server_default="0"))
+    # Transfer files: this device's Ed25519 key pair (raw, base64) and the station's transfer key from the hub.
+    op.add_column("sync_state", sa.Column("device_private_key", sa.Text))
+    op.add_column("sync_state", sa.Column("device_public_key", sa.String(64)))
+    op.add_column("sync_state", sa.Column("transfer_key", sa.Text))
+    op.add_column("sync_state", sa.Column("transfer_key_id", sa.String(32)))
     op.create_table(
         "sync_received_item",
         sa.Column("item_id", sa.String(36), primary_key=True),
@@ -55,6 +61,7 @@ def upgrade() -> None:
         sa.Column("enrolled_at", sa.String(40)),
         sa.Column("last_seen_at", sa.String(40)),
         sa.Column("revoked", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("public_key", sa.String(64)),
         sa.Column("updated_at", sa.DateTime, nullable=False),
     )
 
@@ -64,4 +71,11 @@ def downgrade() -> None:
     op.drop_table("sync_conflict")
     op.drop_table("sync_received_item")
     with op.batch_alter_table("sync_state") as batch:
-        batch.drop_column("item_cursor")
+        for column in (
+            "transfer_key_id",
+            "transfer_key",
+            "device_public_key",
+            "device_private_key",
+            "item_cursor",
+        ):
+            batch.drop_column(column)
