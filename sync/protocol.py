@@ -21,11 +21,16 @@ KINDS = frozenset(
         "referral",
         "audit_head",
         "doctor_key",
+        "campaign",
+        "site",
+        "exam_day",
     }
 )
 #: Kinds a device receives from its station's other devices (``/station-items``, docs/multi-device.md §1);
 #: people and merges come through ``/changes``, audit heads stay each device's own.
-REPLICATED_KINDS = frozenset({"consent", "appointment", "exam", "amendment", "referral", "doctor_key"})
+REPLICATED_KINDS = frozenset(
+    {"consent", "appointment", "exam", "amendment", "referral", "doctor_key", "campaign", "site", "exam_day"}
+)
 STATUSES = frozenset({"accepted", "duplicate", "rejected", "known_elsewhere"})
 CHANGE_TYPES = frozenset({"roster", "merge"})
 

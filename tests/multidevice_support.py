@@ -12,14 +12,10 @@ from testkit.stations import PASSWORD, add_people, enroll, new_station
 
 from ksk_desktop.db.models import (
     Appointment,
-    Campaign,
     Consent,
-    ExamDay,
     ExamVersion,
     FollowUp,
     Referral,
-    Site,
-    Slot,
 )
 from ksk_desktop.exams import amendments, plan, records, signing
 from ksk_desktop.people import consent
@@ -45,18 +41,6 @@ def three_devices(tmp_path, hub):  # noqa: ANN201 - a fixture's body (yield)
 
 
 TODAY = date(2026, 11, 26)
-
-
-def copy_schedule(src, dst) -> None:
-    """The campaign, site, exam day and slots of *src* into *dst* with the same ids (what the campaign and
-    exam-day items of the next step carry; docs/multi-device.md §7 step 4)."""
-    for model in (Campaign, Site, ExamDay, Slot):
-        with src.read() as s:
-            rows = [
-                {c.key: getattr(r, c.key) for c in model.__table__.columns} for r in s.scalars(select(model))
-            ]
-        with dst.write() as s:
-            s.add_all(model(**values) for values in rows)
 
 
 def schedule_and_examine(main) -> dict:
@@ -118,9 +102,8 @@ def snapshot(ctx) -> dict:
 
 
 def both_in_step(main, team) -> list[str]:
-    """The main desk's day on both devices, synced; returns the appointments still only scheduled."""
+    """The main desk's day on both devices through the hub; returns the appointments still only scheduled."""
     schedule_and_examine(main)
-    copy_schedule(main, team)
     for ctx in (main, team):
         assert SyncWorker(ctx, config=FAST).run_once().rejected == 0
     with main.read() as s:

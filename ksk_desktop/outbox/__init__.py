@@ -36,6 +36,9 @@ KINDS = frozenset(
         "referral",
         "audit_head",
         "doctor_key",
+        "campaign",
+        "site",
+        "exam_day",
     }
 )
 

@@ -14,6 +14,7 @@ Nothing here queues anything in this device's outbox: items received are never s
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -30,6 +31,7 @@ from ksk_desktop.db.models import (
     OutboxItem,
     Person,
     Referral,
+    Site,
     Slot,
     SyncConflict,
     SyncReceivedItem,
@@ -37,6 +39,7 @@ from ksk_desktop.db.models import (
 )
 from ksk_desktop.exams import document, followups, key_registration, signing
 from ksk_desktop.scheduling import status as st
+from ksk_desktop.scheduling import sync_items, sync_payload
 from ksk_desktop.security.signer import HOLDER_NONE, key_id_of
 from ksk_desktop.station.audit import canonical_json
 from ksk_desktop.station.session import StationSession
@@ -243,14 +246,13 @@ def _key(status: str, version: int, item_id: str) -> tuple[int, int, str]:
     return (STATUS_RANK.get(status, 0), version, item_id)
 
 
-def _local_item(s: Session, appt: Appointment) -> tuple[str, bool]:
-    """The id of the item that made the row what it is here, and whether that change is still unsent."""
+def _local_item(s: Session, kind: str, entity_id: str, version: int) -> tuple[str, bool]:
+    """The id of the item that made the row what it is here (this device's own or one received), and whether
+    that change is still unsent."""
     own = s.execute(
         select(OutboxItem.item_id, OutboxItem.state)
         .where(
-            OutboxItem.kind == "appointment",
-            OutboxItem.entity_id == appt.id,
-            OutboxItem.entity_version == appt.version,
+            OutboxItem.kind == kind, OutboxItem.entity_id == entity_id, OutboxItem.entity_version == version
         )
         .order_by(OutboxItem.seq.desc())
         .limit(1)
@@ -260,9 +262,9 @@ def _local_item(s: Session, appt: Appointment) -> tuple[str, bool]:
     got = s.scalar(
         select(SyncReceivedItem.item_id)
         .where(
-            SyncReceivedItem.kind == "appointment",
-            SyncReceivedItem.entity_id == appt.id,
-            SyncReceivedItem.entity_version == appt.version,
+            SyncReceivedItem.kind == kind,
+            SyncReceivedItem.entity_id == entity_id,
+            SyncReceivedItem.entity_version == version,
             SyncReceivedItem.state == APPLIED,
         )
         .order_by(SyncReceivedItem.received_at.desc())
@@ -272,8 +274,6 @@ def _local_item(s: Session, appt: Appointment) -> tuple[str, bool]:
 
 
 def _payload_of(s: Session, appt: Appointment) -> dict:
-    from ksk_desktop.scheduling import sync_payload
-
     (p,) = sync_payload.payloads(s, [appt.id])
     return p
 
@@ -330,7 +330,7 @@ def appointment(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
     appt = s.get(Appointment, it.entity_id)
     incoming = _key(p["status"], it.entity_version, it.item_id)
     if appt is not None:
-        local_item, unsent = _local_item(s, appt)
+        local_item, unsent = _local_item(s, "appointment", appt.id, appt.version)
         if incoming <= _key(appt.status, appt.version, local_item):
             if incoming[1:] != (appt.version, local_item) and it.entity_version >= appt.version:
                 _conflict(
@@ -410,6 +410,94 @@ def appointment(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
     return OK
 
 
+# -- campaigns, sites, exam days: the newest version wins, the loser is kept ---------------------------------------
+def _newest_wins(s: Session, it: Incoming, row, payload_now: dict, now) -> bool:  # noqa: ANN001
+    """Whether the incoming version replaces *row* ((version, item id) greater); a concurrent loser is kept."""
+    local_item, unsent = _local_item(s, it.kind, it.entity_id, row.version)
+    if (it.entity_version, it.item_id) <= (row.version, local_item):
+        if it.entity_version >= row.version and it.item_id != local_item:
+            _conflict(
+                s, it, local_item, it.item_id, it.device_id, it.payload, "bản ghi bị thay đổi song song", now
+            )
+        return False
+    if unsent or it.entity_version <= row.version:
+        _conflict(s, it, it.item_id, local_item, None, payload_now, "bản ghi bị thay đổi song song", now)
+    return True
+
+
+def campaign(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
+    p, now = it.payload, ctx.clock.utcnow()
+    row = s.get(Campaign, it.entity_id)
+    if row is None:
+        row = Campaign(id=it.entity_id, created_by=p.get("created_by") or "?", created_at=now)
+        s.add(row)
+    elif not _newest_wins(s, it, row, sync_items.campaign_payload(row), now):
+        return Outcome(SUPERSEDED, "máy này có phiên bản mới hơn")
+    row.year, row.name = int(p["year"]), str(p["name"])
+    row.target_groups = json.dumps(p["target_groups"], ensure_ascii=False)
+    row.exam_forms = json.dumps(p["exam_forms"], ensure_ascii=False)
+    row.version, row.updated_at = it.entity_version, now
+    return OK
+
+
+def site(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
+    p, now = it.payload, ctx.clock.utcnow()
+    row = s.get(Site, it.entity_id)
+    if row is None:
+        row = Site(id=it.entity_id, created_at=now)
+        s.add(row)
+    elif not _newest_wins(s, it, row, sync_items.site_payload(row), now):
+        return Outcome(SUPERSEDED, "máy này có phiên bản mới hơn")
+    row.name, row.address, row.kind = str(p["name"]), p.get("address"), str(p["kind"])
+    row.mobile, row.active = bool(p.get("mobile")), bool(p.get("active", True))
+    row.capacity_per_hour = p.get("capacity_per_hour")
+    row.version, row.updated_at = it.entity_version, now
+    return OK
+
+
+def exam_day(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
+    """A day with its slots (same ids). Another day at the same site and date made on this device offline stays
+    the day here (the loser is kept as a conflict): appointments find their place by site, date and time."""
+    p, now = it.payload, ctx.clock.utcnow()
+    if s.get(Site, p.get("site_id")) is None:
+        return Outcome(WAITING, "chưa có điểm khám của ngày khám này trên máy")
+    day_date = date.fromisoformat(p["date"])
+    row = s.get(ExamDay, it.entity_id)
+    if row is None:
+        twin = s.scalar(select(ExamDay).where(ExamDay.site_id == p["site_id"], ExamDay.exam_date == day_date))
+        if twin is not None:
+            _conflict(s, it, "", it.item_id, it.device_id, p, "hai ngày khám cùng điểm, cùng ngày", now)
+            return Outcome(SUPERSEDED, "máy này đã có ngày khám khác cùng điểm, cùng ngày")
+        row = ExamDay(id=it.entity_id, site_id=p["site_id"], exam_date=day_date, created_at=now)
+        s.add(row)
+        for x in p["slots"]:
+            s.add(
+                Slot(
+                    id=x["id"],
+                    day_id=it.entity_id,
+                    seq=x["seq"],
+                    start_time=x["start"],
+                    end_time=x["end"],
+                    capacity=x["capacity"],
+                )
+            )
+    elif not _newest_wins(s, it, row, sync_items.day_payload(s, row), now):
+        return Outcome(SUPERSEDED, "máy này có phiên bản mới hơn")
+    else:
+        for x in p["slots"]:
+            slot = s.get(Slot, x["id"])
+            if slot is not None:
+                slot.capacity = x["capacity"]
+    row.opening_hours, row.slot_minutes = str(p["opening_hours"]), int(p["slot_minutes"])
+    row.capacity_per_slot, row.team_note, row.locked = (
+        int(p["capacity_per_slot"]),
+        p.get("team_note"),
+        bool(p.get("locked")),
+    )
+    row.version, row.updated_at = it.entity_version, now
+    return OK
+
+
 # -- people (transfer files only: through the hub, people come by /changes) -----------------------------------
 def person(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
     """A person recorded on the other device. Someone this device already holds under another id with the same
@@ -439,8 +527,27 @@ def person(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
     return OK
 
 
+def person_merge(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
+    """A merge made on the other device: remembered (the merged id resolves to the kept one here), carried out
+    when the hub announces it, as every hub merge is (``sync.client.apply``)."""
+    merged, kept = it.payload.get("merged_id"), it.payload.get("kept_id")
+    if not isinstance(merged, str) or not isinstance(kept, str) or merged == kept:
+        return Outcome(REFUSED, "bản ghi gộp hồ sơ không hợp lệ")
+    if s.get(SyncRemoteMerge, merged) is None:
+        s.add(
+            SyncRemoteMerge(
+                merged_id=merged, kept_id=kept, reason="station_merge", received_at=ctx.clock.utcnow()
+            )
+        )
+    return OK
+
+
 APPLIERS = {
     "person": person,
+    "person_merge": person_merge,
+    "campaign": campaign,
+    "site": site,
+    "exam_day": exam_day,
     "consent": consent,
     "doctor_key": doctor_key,
     "exam": exam,

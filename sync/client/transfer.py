@@ -40,13 +40,14 @@ from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.audit import canonical_json
 from ksk_desktop.station.session import StationSession
 from sync.client import device_keys, station_apply
+from sync.protocol import KINDS
 
 MAGIC = b"KSKTX\x00\x01\n"
 FORMAT = "ksktx/1"
 MAX_FILE = 1024 * 1024 * 1024  # 1 GiB: a whole station's history fits; anything larger is not ours
 MAX_HEADER = 16 * 1024
 #: What a transfer file carries: what the hub receives from a device, its audit-chain heads aside.
-CARRIED = ("person", "person_merge", "consent", "appointment", "exam", "amendment", "referral", "doctor_key")
+CARRIED = tuple(sorted(KINDS - {"audit_head"}))
 
 
 class TransferError(KskError):
@@ -79,7 +80,7 @@ def _keys(ctx: StationSession) -> device_keys.TransferKeys:
     return keys
 
 
-def _items(ctx: StationSession, since: int) -> tuple[list[dict], int]:
+def own_items(ctx: StationSession, since: int) -> tuple[list[dict], int]:
     """This device's own items after outbox seq *since*, in order, each with its payload; and the last seq."""
     out: list[dict] = []
     with ctx.read() as s:
@@ -131,7 +132,7 @@ def export(
     keys = _keys(ctx)
     if since is None:
         since = last_exported(ctx, for_device) if for_device else 0
-    items, until = _items(ctx, max(0, since))
+    items, until = own_items(ctx, max(0, since))
     transfer_id = new_id()
     header = {
         "format": FORMAT,

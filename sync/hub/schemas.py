@@ -55,7 +55,7 @@ class PushItem(BaseModel):
     kind: str = Field(
         max_length=30,
         description="person | person_merge | consent | appointment | exam | amendment "
-        "| referral | audit_head | doctor_key",
+        "| referral | audit_head | doctor_key | campaign | site | exam_day",
     )
     entity_id: str = Field(max_length=64)
     entity_version: int
@@ -111,7 +111,9 @@ class StationItemOut(BaseModel):
         description="the id the sending device gave the item: the same item arriving again "
         "(through the hub or a transfer file) is applied once"
     )
-    kind: str = Field(description="consent | appointment | exam | amendment | referral | doctor_key")
+    kind: str = Field(
+        description="consent | appointment | exam | amendment | referral | doctor_key | campaign | site | exam_day"
+    )
     entity_id: str
     entity_version: int
     device_id: str = Field(description="the station's device that delivered it")
