@@ -91,7 +91,7 @@ def local_person(s: Session, person_id: object) -> str | None:
         return None
     pid = person_id
     for _ in range(20):
-        if s.get(Person, pid) is not None:
+        if s.scalar(select(Person.id).where(Person.id == pid)) is not None:  # no flags loaded: many per page
             return pid
         kept = s.execute(
             text(
@@ -300,16 +300,27 @@ def _order(checked_in: datetime | None) -> str:
     return checked_in.isoformat() if checked_in is not None else "~"
 
 
-def _place(s: Session, p: dict) -> tuple[ExamDay, Slot] | None:
-    day = s.scalar(
-        select(ExamDay).where(
-            ExamDay.site_id == p.get("site_id"), ExamDay.exam_date == date.fromisoformat(p["date"])
+def _place(s: Session, p: dict) -> tuple[str, str] | None:
+    """(day id, slot id) here for the appointment's site, date and start time; remembered for the transaction
+    (a page places hundreds of appointments on a few days)."""
+    key = (p.get("site_id"), p.get("date"), p.get("start"))
+    places = s.info.setdefault("ksk_station_places", {})
+    if key in places:
+        return places[key]
+    found = s.execute(
+        select(ExamDay.id, Slot.id)
+        .join(Slot, Slot.day_id == ExamDay.id)
+        .where(
+            ExamDay.site_id == key[0],
+            ExamDay.exam_date == date.fromisoformat(p["date"]),
+            Slot.start_time == key[2],
         )
-    )
-    if day is None:
+        .limit(1)
+    ).first()
+    if found is None:
         return None
-    slot = s.scalar(select(Slot).where(Slot.day_id == day.id, Slot.start_time == p.get("start")))
-    return (day, slot) if slot is not None else None
+    places[key] = (found[0], found[1])
+    return places[key]
 
 
 def appointment(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
@@ -326,7 +337,7 @@ def appointment(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
     place = _place(s, p)
     if place is None:
         return Outcome(WAITING, "chưa có ngày khám hoặc ca khám của lịch hẹn này trên máy")
-    day, slot = place
+    day_id, slot_id = place
     appt = s.get(Appointment, it.entity_id)
     incoming = _key(p["status"], it.entity_version, it.item_id)
     if appt is not None:
@@ -364,7 +375,7 @@ def appointment(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
     if queue_no is not None:
         holder = s.scalar(
             select(Appointment).where(
-                Appointment.day_id == day.id, Appointment.queue_no == queue_no, Appointment.id != it.entity_id
+                Appointment.day_id == day_id, Appointment.queue_no == queue_no, Appointment.id != it.entity_id
             )
         )
         if holder is not None:
@@ -390,8 +401,8 @@ def appointment(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
     values = {
         "person_id": pid,
         "campaign_id": p["campaign_id"],
-        "day_id": day.id,
-        "slot_id": slot.id,
+        "day_id": day_id,
+        "slot_id": slot_id,
         "status": p["status"],
         "queue_no": queue_no,
         "priority": 1 if p.get("priority") else 0,
