@@ -30,6 +30,9 @@ KIND_LABELS = {
     "referral": "Chuyển tuyến",
     "audit_head": "Nhật ký kiểm tra",
     "doctor_key": "Khóa ký của bác sĩ",
+    "campaign": "Đợt khám",
+    "site": "Điểm khám",
+    "exam_day": "Ngày khám",
 }
 
 # Reason codes the worker itself writes before the hub's text (sync_state / worker): said in Vietnamese.
