@@ -24,10 +24,15 @@ from ksk_desktop.outbox.sync_state import STATE_ID
 from ksk_desktop.station.audit import canonical_json
 from ksk_desktop.station.session import StationSession
 from sync.client import station_kinds as kinds
+from sync.client import station_schedule
 
 log = logging.getLogger("ksk.sync")
 
-WAITING_RETRY_LIMIT = 5000  # waiting items tried again after a page (oldest first)
+WAITING_RETRY_LIMIT = 5000
+APPLIERS = {
+    **kinds.APPLIERS,
+    **station_schedule.APPLIERS,
+}  # waiting items tried again after a page (oldest first)
 
 
 @dataclass
@@ -57,7 +62,7 @@ def _incoming(raw: dict) -> kinds.Incoming | None:
         )
     except (KeyError, TypeError, ValueError):
         return None
-    return item if isinstance(item.payload, dict) and item.kind in kinds.APPLIERS else None
+    return item if isinstance(item.payload, dict) and item.kind in APPLIERS else None
 
 
 def _known(s: Session, ids: list[str]) -> set[str]:
@@ -72,7 +77,7 @@ def _known(s: Session, ids: list[str]) -> set[str]:
 def _try(ctx: StationSession, s: Session, it: kinds.Incoming) -> kinds.Outcome:
     savepoint = s.begin_nested()
     try:
-        outcome = kinds.APPLIERS[it.kind](ctx, s, it)
+        outcome = APPLIERS[it.kind](ctx, s, it)
         s.flush()
     except (IntegrityError, KeyError, TypeError, ValueError) as exc:
         savepoint.rollback()
