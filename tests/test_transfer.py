@@ -5,22 +5,30 @@ after the hub delivered the same items, nothing is duplicated; a truncated or al
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from exam_support import DOCTOR, EXAM_DATE, STAFF_PASSWORD, add_staff, fill_adult, staff
 from multidevice_support import FAST, ISLAND, TODAY, both_in_step, snapshot, three_devices
 from sqlalchemy import func, select
+from testkit.faultproxy import FaultProxy
 from testkit.hubproc import HubProcess
-from testkit.stations import PASSWORD, hub_rows, outbox_rows
+from testkit.stations import PASSWORD, add_people, hub_rows, outbox_rows
+from testkit.waiting import wait_until
 
 from conftest import run_ksk
-from ksk_desktop.db.models import OutboxItem, Person
+from ksk_desktop.db.models import OutboxItem, Person, SyncReceivedItem, SyncState
 from ksk_desktop.exams import records, signing
 from ksk_desktop.people import persons
-from ksk_desktop.scheduling import checkin
-from sync.client import transfer
+from ksk_desktop.scheduling import campaigns, checkin, days, planner, sites
+from ksk_desktop.station.lifecycle import login
+from sync.client import station_apply, transfer
 from sync.client.worker import SyncWorker
+from sync.protocol import REPLICATED_KINDS
 
 WALK_IN_ID = "031190005678"
 
@@ -195,3 +203,64 @@ def test_transfer_on_the_command_line(devices, hub, tmp_path):
     out.write_bytes(out.read_bytes()[:-10])
     cut = ksk("team", "transfer", "import", str(out))
     assert cut.returncode != 0 and len(cut.stderr.strip().splitlines()) == 1 and "không nhận gì" in cut.stderr
+
+
+# -- killed mid-sync: the station feed resumes, nothing is applied twice -------------------------------------
+def test_a_team_laptop_killed_while_catching_up_resumes_and_ends_like_the_desk(devices, hub, tmp_path):
+    (main, team, _other), _ids = devices
+    add_people(main, 1200, commune=ISLAND[1])
+    camp = campaigns.create_campaign(main, name="Khám đảo", year=TODAY.year, groups="a,b,c,d,đ")
+    site = sites.add_site(main, name="Điểm khám đảo", kind="island", capacity_per_hour=400)
+    for n in range(3):
+        days.add_day(main, site_id=site.id, day=TODAY + timedelta(days=n), today=TODAY, capacity_per_slot=40)
+    planner.plan(main, camp.id, TODAY, TODAY + timedelta(days=2), today=TODAY)
+    assert SyncWorker(main, config=FAST).run_once().rejected == 0
+    want = snapshot(main)
+    assert len(want["appointments"]) > 1000
+    team_root = team.paths.root
+    team.close()
+    # A little latency on every request widens the window in which a kill lands between two pages.
+    with FaultProxy(("127.0.0.1", hub.port), fail_rate=0.0, latency_s=0.02) as proxy:
+        probe = login(team.paths, "admin", PASSWORD, record=False)
+        with probe.write() as s:
+            s.get_one(SyncState, 1).hub_url = proxy.url
+        env = dict(os.environ, KSK_DATA_DIR=str(team_root), KSK_PASSWORD=PASSWORD)
+        cmd = [
+            sys.executable,
+            "-m",
+            "ksk_desktop.cli.main",
+            "sync",
+            "run",
+            "--once",
+            "--user",
+            "admin",
+            "--json",
+        ]
+        cursors = [station_apply.item_cursor(probe)]
+        for _ in range(10):  # each run is killed just after it committed a page, until one completes
+            child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_until(
+                lambda child=child: (station_apply.item_cursor(probe), child.poll()),
+                lambda seen, last=cursors[-1]: seen[0] > last or seen[1] is not None,
+                timeout=120,
+                interval=0.005,
+                what="a page of the station feed applied",
+            )
+            if child.poll() is not None:
+                break
+            child.kill()  # SIGKILL while it fetches or applies the next page: no cleanup of any kind
+            child.wait(10)
+            cursors.append(station_apply.item_cursor(probe))
+        final = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        assert final.returncode == 0, final.stderr
+        end = station_apply.item_cursor(probe)
+        assert len({c for c in cursors if 0 < c < end}) >= 2, f"kills did not land mid-catch-up: {cursors}"
+        assert cursors == sorted(cursors)  # the cursor moves only with what was applied: never back
+        assert snapshot(probe) == want
+        with probe.read() as s:
+            received = s.scalar(select(func.count()).select_from(SyncReceivedItem))
+            applied = s.scalar(
+                select(func.count()).select_from(SyncReceivedItem).where(SyncReceivedItem.state == "applied")
+            )
+        assert received == applied == len([r for r in outbox_rows(main) if r[1] in REPLICATED_KINDS])
+        probe.close()
