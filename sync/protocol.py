@@ -14,6 +14,11 @@ API_PREFIX = "/api/v1"
 API_VERSION = "1"
 
 KINDS = outbox.KINDS  # what a station may send: the kinds its outbox holds
+#: Kinds a device receives from its station's other devices (``/station-items``, docs/multi-device.md §1);
+#: people and merges come through ``/changes``, audit heads stay each device's own.
+REPLICATED_KINDS = frozenset(
+    {"consent", "appointment", "exam", "amendment", "referral", "doctor_key", "campaign", "site", "exam_day"}
+)
 STATUSES = frozenset({"accepted", "duplicate", "rejected", "known_elsewhere"})
 CHANGE_TYPES = frozenset({"roster", "merge"})
 

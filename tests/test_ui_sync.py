@@ -107,6 +107,11 @@ def test_enrol_through_the_dialog_then_sync_now_delivers_everything(qtbot, admin
     assert progress and progress[-1]["phase"] == "done"
     assert "25 mới" in page.progress_label.text()
     assert page.result_label.text() == "Đồng bộ xong."
+    # The station's devices, as the hub listed them: this one, with its last contact.
+    device = sync_state.hub_link(ctx).device_id
+    qtbot.waitUntil(lambda: table_rows(page.devices_table)[:1] != [], timeout=10_000)
+    ((name, seen, state),) = table_rows(page.devices_table)
+    assert (name, state) == (f"{device} (máy này)", "Đang dùng") and seen != "Chưa có"
     text = page.indicator.text()
     assert text.startswith("Đồng bộ: 0 chờ gửi · lần cuối ") and len(text.rsplit(" ", 1)[1]) == 5  # HH:MM
     assert page.indicator.colour == GREEN

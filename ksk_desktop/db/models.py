@@ -292,6 +292,15 @@ class SyncState(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     hub_alert: Mapped[str | None] = mapped_column(Text)  # the hub saw the audit chain go backwards or change
     hub_alert_at: Mapped[datetime | None] = mapped_column(DateTime)
+    item_cursor: Mapped[int] = mapped_column(Integer, default=0)  # the station feed's (migration 0012)
+    device_private_key: Mapped[str | None] = mapped_column(
+        Text
+    )  # Ed25519, signs this device's transfer files
+    device_public_key: Mapped[str | None] = mapped_column(String(64))
+    transfer_key: Mapped[str | None] = mapped_column(
+        Text
+    )  # the station's, from the hub: encrypts transfer files
+    transfer_key_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class SyncRemoteMerge(Base):
@@ -306,6 +315,59 @@ class SyncRemoteMerge(Base):
         DateTime
     )  # set when merged locally (core person merge)
     __table_args__ = (Index("ix_sync_remote_merge_kept", "kept_id"),)
+
+
+class SyncReceivedItem(Base):
+    """An item received from another device of the station (hub or transfer file), by the id its device gave it:
+    applied once, ``waiting`` for what it refers to, ``refused`` (with the reason) or ``superseded`` by a newer
+    version; its content is kept unless applied (docs/multi-device.md §5)."""
+
+    __tablename__ = "sync_received_item"
+    item_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    entity_version: Mapped[int] = mapped_column(Integer)
+    device_id: Mapped[str | None] = mapped_column(String(36))
+    source: Mapped[str] = mapped_column(String(10))  # hub | file
+    state: Mapped[str] = mapped_column(String(12))  # applied | waiting | refused | superseded
+    payload: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        Index("ix_sync_received_item_state", "state", "received_at"),
+        Index("ix_sync_received_item_entity", "kind", "entity_id"),
+    )
+
+
+class SyncConflict(Base):
+    """Two devices changed the same record: the version that lost is kept here to be shown, never dropped."""
+
+    __tablename__ = "sync_conflict"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    kept_item_id: Mapped[str | None] = mapped_column(String(36))
+    lost_item_id: Mapped[str | None] = mapped_column(String(36))
+    lost_device_id: Mapped[str | None] = mapped_column(String(36))
+    lost_payload: Mapped[str] = mapped_column(Text)  # canonical JSON
+    detail: Mapped[str] = mapped_column(String(200))  # Vietnamese, no personal data
+    found_at: Mapped[datetime] = mapped_column(DateTime)
+    seen_by: Mapped[str | None] = mapped_column(String(40))
+    seen_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_sync_conflict_entity", "kind", "entity_id"),)
+
+
+class SyncDevice(Base):
+    """A device of this station as the hub last listed it (times: UTC ISO 8601 text, as the hub said them)."""
+
+    __tablename__ = "sync_device"
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    enrolled_at: Mapped[str | None] = mapped_column(String(40))
+    last_seen_at: Mapped[str | None] = mapped_column(String(40))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_key: Mapped[str | None] = mapped_column(String(64))  # Ed25519, checks its transfer files
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 # -- exams (migration 0008) ------------------------------------------------------------------------------------

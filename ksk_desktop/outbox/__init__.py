@@ -37,6 +37,9 @@ KINDS = frozenset(
         "audit_head",
         "doctor_key",
         "report",
+        "campaign",
+        "site",
+        "exam_day",
     }
 )
 

@@ -31,6 +31,9 @@ KIND_LABELS = {
     "audit_head": "Nhật ký kiểm tra",
     "doctor_key": "Khóa ký của bác sĩ",
     "report": "Báo cáo đã nộp",
+    "campaign": "Đợt khám",
+    "site": "Điểm khám",
+    "exam_day": "Ngày khám",
 }
 
 # Reason codes the worker itself writes before the hub's text (sync_state / worker): said in Vietnamese.

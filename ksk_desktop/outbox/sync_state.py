@@ -29,7 +29,16 @@ from sqlalchemy.orm import Session
 
 from ksk_desktop import outbox
 from ksk_desktop.db import rowcount
-from ksk_desktop.db.models import OutboxItem, Person, PersonMerge, Station, SyncState
+from ksk_desktop.db.models import (
+    OutboxItem,
+    Person,
+    PersonMerge,
+    Station,
+    SyncConflict,
+    SyncDevice,
+    SyncReceivedItem,
+    SyncState,
+)
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.people import persons
 from ksk_desktop.security.roles import Perm
@@ -128,6 +137,7 @@ def save_enrolment(
         row.pin_sha256, row.ca_file = pin_sha256, ca_file
         row.enrolled_at, row.enrolled_by = (clock or ctx.clock.utcnow)(), ctx.user.username
         row.pull_cursor = 0 if previous != device_id else row.pull_cursor
+        row.item_cursor = 0 if previous != device_id else row.item_cursor
         row.last_error = row.last_error_at = row.next_attempt_at = None
         row.consecutive_failures = 0
         ctx.audit(
@@ -171,6 +181,12 @@ class SyncStatus(Shape):
     hub_alert: str | None
     hub_alert_at: str | None
     elsewhere: int = 0  # people the hub holds for another station ("known elsewhere")
+    # One station, several devices (docs/multi-device.md): the station feed's cursor, the station's devices with
+    # the hub's last contact with each, items received from them waiting for what they refer to, conflicts kept.
+    item_cursor: int = 0
+    devices: tuple[dict, ...] = ()
+    received_waiting: int = 0
+    conflicts: int = 0
     running: bool = not_in_json(False)  # a run is under way in this process (the GUI's controller sets it)
 
     def with_running(self, running: bool) -> SyncStatus:
@@ -183,6 +199,22 @@ def status(ctx: StationSession) -> SyncStatus:
         counts = outbox.counts(s)
         oldest = s.scalar(select(func.min(OutboxItem.created_at)).where(OutboxItem.state.in_(UNSENT)))
         row = _state(s)
+        devices = tuple(
+            {
+                "device_id": d.device_id,
+                "this_device": bool(row and d.device_id == row.device_id),
+                "enrolled_at": d.enrolled_at,
+                "last_seen_at": d.last_seen_at,
+                "revoked": d.revoked,
+            }
+            for d in s.scalars(select(SyncDevice).order_by(SyncDevice.enrolled_at, SyncDevice.device_id))
+        )
+        waiting = s.scalar(
+            select(func.count()).select_from(SyncReceivedItem).where(SyncReceivedItem.state == "waiting")
+        )
+        conflicts = s.scalar(
+            select(func.count()).select_from(SyncConflict).where(SyncConflict.seen_at.is_(None))
+        )
     return SyncStatus(
         enrolled=bool(row and row.credential),
         hub_url=row.hub_url if row else None,
@@ -202,6 +234,10 @@ def status(ctx: StationSession) -> SyncStatus:
         elsewhere=counts.get(ELSEWHERE, 0),
         hub_alert=row.hub_alert if row else None,
         hub_alert_at=_iso(row.hub_alert_at) if row else None,
+        item_cursor=row.item_cursor if row else 0,
+        devices=devices,
+        received_waiting=waiting or 0,
+        conflicts=conflicts or 0,
     )
 
 

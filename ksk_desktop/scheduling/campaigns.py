@@ -15,6 +15,7 @@ from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.exams.forms import canonical_form_id
 from ksk_desktop.ids import new_id
 from ksk_desktop.people.persons import TARGET_GROUPS
+from ksk_desktop.scheduling import sync_items
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.shapes import Shape
 from ksk_desktop.station.session import StationSession
@@ -105,6 +106,7 @@ def create_campaign(
             version=1,
         )
         s.add(c)
+        sync_items.queue_campaign(s, c)
         ctx.audit(
             s,
             "campaign.create",

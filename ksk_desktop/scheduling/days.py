@@ -21,7 +21,7 @@ from ksk_desktop.db.models import ExamDay, Site, Slot
 from ksk_desktop.errors import InvalidInput, NotFound, Remedy
 from ksk_desktop.ids import new_id
 from ksk_desktop.scheduling import status as st
-from ksk_desktop.scheduling import sync_payload
+from ksk_desktop.scheduling import sync_items, sync_payload
 from ksk_desktop.scheduling.errors import DateInPast, DayOverCapacity, SiteCapacityMissing
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.shapes import Shape, optional
@@ -223,6 +223,7 @@ def insert_day(
         for i, (a, b) in enumerate(times)
     ]
     s.add_all(slots)
+    sync_items.queue_day(s, row)
     capacity = capacity_per_slot * len(slots)
     info = day_info(row, site, 0, capacity)
     ctx.audit(s, "exam_day.create", "exam_day", row.id, info.to_json())
@@ -268,6 +269,7 @@ def set_capacity(ctx: StationSession, day_id: str, capacity_per_slot: int) -> Da
         day.capacity_per_slot = capacity_per_slot
         day.version += 1
         day.updated_at = ctx.clock.utcnow()
+        sync_items.queue_day(s, day)
         ctx.audit(s, "exam_day.capacity", "exam_day", day.id, {"old": old, "new": capacity_per_slot})
         return day_info(day, s.get(Site, day.site_id), sum(booked.values()), capacity_per_slot * len(slots))
 
@@ -282,6 +284,7 @@ def lock_day(ctx: StationSession, day_id: str, locked: bool = True) -> DayInfo:
         day.locked = locked
         day.version += 1
         day.updated_at = ctx.clock.utcnow()
+        sync_items.queue_day(s, day)
         n = set_locked(s, "day_id = :k", {"k": day.id}, locked, ctx.clock.utcnow())
         ctx.audit(
             s, "exam_day.lock" if locked else "exam_day.unlock", "exam_day", day.id, {"appointments": n}

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ksk_desktop.db.models import Site
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.ids import new_id
+from ksk_desktop.scheduling import sync_items
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.shapes import Shape
 from ksk_desktop.station.session import StationSession
@@ -106,6 +107,7 @@ def add_site(
             version=1,
         )
         s.add(site)
+        sync_items.queue_site(s, site)
         ctx.audit(s, "site.create", "site", site.id, to_json(site))
         return site_info(site)
 
@@ -141,6 +143,7 @@ def update_site(
             site.address = nfc(address) or None
         site.version += 1
         site.updated_at = ctx.clock.utcnow()
+        sync_items.queue_site(s, site)
         ctx.audit(s, "site.update", "site", site.id, {"old": old, "new": to_json(site)})
         return site_info(site)
 

@@ -66,7 +66,7 @@ def _run(ctx: StationSession, args: argparse.Namespace) -> int:
         return 0
     human = (
         f"Đã gửi: {report.accepted} mới, {report.duplicate} trùng (đã có ở máy chủ), {report.rejected} bị từ chối. "
-        f"Nhận về: {report.pulled} thay đổi. Còn chờ: {status.pending}, bị từ chối chờ xử lý: {status.parked}."
+        f"Nhận về: {report.pulled} thay đổi, {report.received} mục của các máy khác trong trạm. Còn chờ: {status.pending}, bị từ chối chờ xử lý: {status.parked}."
     )
     if report.elsewhere:
         human += f"\nĐã có hồ sơ ở trạm khác (chờ chuyển giao): {report.elsewhere}."
@@ -89,6 +89,12 @@ def _status(ctx: StationSession, args: argparse.Namespace) -> int:
             f"Lỗi gần nhất: {st.last_error or 'không có'}",
         ]
     )
+    for d in st.devices:
+        mark = " (máy này)" if d["this_device"] else ""
+        gone = ", đã thu hồi" if d["revoked"] else ""
+        human += f"\nMáy {d['device_id']}{mark}: liên lạc gần nhất {d['last_seen_at'] or 'chưa có'}{gone}"
+    if st.received_waiting or st.conflicts:
+        human += f"\nMục của máy khác chờ dữ liệu liên quan: {st.received_waiting}   Thay đổi song song: {st.conflicts}"
     if st.hub_alert:
         human += f"\nCẢNH BÁO của máy chủ về nhật ký truy cập ({st.hub_alert_at}): {st.hub_alert}"
     emit(args, st, human)
@@ -127,7 +133,11 @@ def _dismiss(ctx: StationSession, args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add the ``sync`` command group (idempotent: a second registration changes nothing)."""
+    """Add the ``sync`` command group, and ``transfer`` with it (idempotent: a second registration changes
+    nothing)."""
+    from sync.client import transfer_cli
+
+    transfer_cli.register(sub, common)
     if "sync" in sub.choices:
         return
     grp = sub.add_parser("sync", parents=[common], help="đồng bộ với máy chủ thành phố")

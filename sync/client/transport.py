@@ -20,7 +20,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ksk_desktop.errors import KskError
-from sync.protocol import API_PREFIX, CHANGE_TYPES, STATUSES
+from sync.protocol import API_PREFIX, CHANGE_TYPES, REPLICATED_KINDS, STATUSES
 
 log = logging.getLogger("ksk.sync")
 
@@ -234,6 +234,20 @@ class HubTransport:
         body = self._json(self._request("GET", "/changes", params={"cursor": cursor, "limit": limit}))
         return check_changes_answer(body, cursor)
 
+    def device_key(self, public_key: str) -> dict:
+        """Register this device's public key; the answer carries the station's transfer key."""
+        body = self._json(self._request("POST", "/device-key", body={"public_key": public_key}))
+        if not all(
+            isinstance(body.get(k), str) and body[k] for k in ("device_id", "station_key_id", "station_key")
+        ):
+            raise HubAnswerInvalid("Câu trả lời đăng ký khóa thiết bị không đúng định dạng.")
+        return body
+
+    def station_items(self, cursor: int, limit: int = 500) -> dict:
+        """A page of the station feed (items the station's other devices delivered), checked."""
+        body = self._json(self._request("GET", "/station-items", params={"cursor": cursor, "limit": limit}))
+        return check_station_items_answer(body, cursor)
+
 
 def _detail(resp: requests.Response) -> str | None:
     try:
@@ -285,4 +299,38 @@ def check_changes_answer(body: dict, cursor: int) -> dict:
         last = ch["seq"]
     if next_cursor < last:
         raise HubAnswerInvalid("Con trỏ thay đổi lùi lại.")
+    return body
+
+
+def check_station_items_answer(body: dict, cursor: int) -> dict:
+    """A station-feed page must be complete: ascending seqs after the cursor, known kinds, ids as text, a cursor
+    that never goes back, and the station's devices."""
+    items, next_cursor, more = body.get("items"), body.get("next_cursor"), body.get("more")
+    devices, remaining = body.get("devices"), body.get("remaining")
+    if (
+        not isinstance(items, list)
+        or not isinstance(next_cursor, int)
+        or not isinstance(more, bool)
+        or not isinstance(remaining, int)
+        or not isinstance(devices, list)
+    ):
+        raise HubAnswerInvalid("Danh sách dữ liệu của trạm không đúng định dạng.")
+    last = cursor
+    for it in items:
+        if (
+            not isinstance(it, dict)
+            or not isinstance(it.get("seq"), int)
+            or it["seq"] <= last
+            or it.get("kind") not in REPLICATED_KINDS
+            or not all(isinstance(it.get(k), str) and it[k] for k in ("item_id", "entity_id", "device_id"))
+            or not isinstance(it.get("entity_version"), int)
+            or not isinstance(it.get("payload"), dict)
+        ):
+            raise HubAnswerInvalid("Danh sách dữ liệu của trạm không đúng định dạng.")
+        last = it["seq"]
+    for d in devices:
+        if not isinstance(d, dict) or not isinstance(d.get("device_id"), str):
+            raise HubAnswerInvalid("Danh sách máy của trạm không đúng định dạng.")
+    if next_cursor < last:
+        raise HubAnswerInvalid("Con trỏ dữ liệu của trạm lùi lại.")
     return body

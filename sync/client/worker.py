@@ -20,14 +20,15 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import partial
 
 from ksk_desktop.errors import DatabaseBusy, Remedy
 from ksk_desktop.outbox import sync_state
 from ksk_desktop.station.session import StationSession
-from sync.client import apply
+from sync.client import apply, device_keys, station_apply
 from sync.client.transport import BatchRefused, HubRefused, HubTransport, SyncError, TlsRefused
 
 log = logging.getLogger("ksk.sync")
@@ -60,6 +61,9 @@ class RunReport:
     resumed: int = 0
     pulled: int = 0
     pull: dict = field(default_factory=dict)
+    received: int = 0  # items of the station's other devices, through the station feed
+    receive: dict = field(default_factory=dict)
+    receive_remaining: int = 0  # still to fetch (progress while catching up)
     warnings: list[str] = field(default_factory=list)
     complete: bool = False
     cancelled: bool = False
@@ -179,6 +183,9 @@ class SyncWorker:
             self._drain(report)
             if self.config.pull and not self.cancelled:
                 self._pull(report)
+            if self.config.pull and not self.cancelled:
+                self._register_key(report)
+                self._receive(report)
             report.complete = not self.cancelled
         except GaveUp:
             pass
@@ -293,22 +300,53 @@ class SyncWorker:
             self._progress(report, "push")
 
     # -- pull -------------------------------------------------------------------------------------
-    def _pull(self, report: RunReport) -> None:
-        pulled = apply.PullReport()
+    def _pages(
+        self, report: RunReport, cursor: Callable[[], int], fetch: Callable[[int], dict]
+    ) -> Iterator[dict]:
+        """Pages from the stored cursor on, until the hub says there are no more; transient failures are
+        waited out (the cursor is read again: it moves only with what was applied)."""
         while not self.cancelled:
-            cursor = sync_state.pull_cursor(self.ctx)
             try:
-                page = self.transport.changes(cursor, self.config.pull_limit)
+                page = fetch(cursor())
             except (HubRefused, TlsRefused):
                 raise
             except SyncError as exc:
                 self._fail(report, exc)
                 self._probe(report)
                 continue
-            apply.apply_page(self.ctx, page, pulled, self.clock)
-            report.pulled += len(page["changes"])
+            yield page
             self._succeeded(report)
             if not page["more"]:
-                break
+                return
+
+    def _pull(self, report: RunReport) -> None:
+        pulled = apply.PullReport()
+        cursor = partial(sync_state.pull_cursor, self.ctx)
+        fetch = partial(self.transport.changes, limit=self.config.pull_limit)
+        for page in self._pages(report, cursor, fetch):
+            apply.apply_page(self.ctx, page, pulled, self.clock)
+            report.pulled += len(page["changes"])
         report.pull = asdict(pulled)
         self._progress(report, "pull")
+
+    def _register_key(self, report: RunReport) -> None:
+        """Once: this device's public key to the hub, the station's transfer key back (transfer files). A failure
+        here never stops the run: the next run asks again."""
+        try:
+            device_keys.ensure_registered(self.ctx, self.transport)
+        except SyncError as exc:
+            log.info("device key not registered this run (%s)", type(exc).__name__)
+            report.warnings.append(f"Chưa đăng ký được khóa của thiết bị: {exc.message}")
+
+    def _receive(self, report: RunReport) -> None:
+        """The station feed: what the station's other devices delivered, a page at a time (resumable), with
+        progress (what remains) after each page."""
+        received = station_apply.ReceiveReport()
+        cursor = partial(station_apply.item_cursor, self.ctx)
+        fetch = partial(self.transport.station_items, limit=self.config.pull_limit)
+        for page in self._pages(report, cursor, fetch):
+            station_apply.apply_feed_page(self.ctx, page, received)
+            report.received += len(page["items"])
+            report.receive_remaining = page["remaining"]
+            report.receive = received.to_json()
+            self._progress(report, "receive")

@@ -19,12 +19,15 @@ from sync.hub.items import INT64_MAX
 from sync.hub.limits import AUTH_FAILURES_PER_MINUTE, ENROLL_PER_MINUTE, MAX_BODY, Gate
 from sync.hub.schemas import (
     ChangesAnswer,
+    DeviceKeyAnswer,
+    DeviceKeyRequest,
     EnrollAnswer,
     EnrollRequest,
     ErrorAnswer,
     Health,
     PushAnswer,
     PushRequest,
+    StationItemsAnswer,
 )
 from sync.hub.store import DeviceInfo, HubError, HubStore
 from sync.protocol import API_PREFIX, API_VERSION, MAX_PULL_LIMIT
@@ -59,7 +62,8 @@ roster updates and merges since a cursor.
 station and communes come from that registry, never from the enrolment request. A person belongs to the
 station serving their commune (one station per commune).
 
-* A device reads only its own station's people and changes (`/changes`).
+* A device reads only its own station's people and changes (`/changes`), and only the items its station's
+  other devices delivered (`/station-items`).
 * It writes only records its station owns: a person of another station sent by id is refused
   (`not_your_station`), a person cannot be moved to a commune its station does not serve
   (`commune_not_served`), a consent, appointment, exam, amendment or referral is accepted only for a person of
@@ -194,6 +198,37 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
     ) -> ChangesAnswer:
         return ChangesAnswer(**store.changes(dev, cursor, limit))
+
+    @app.get(
+        f"{API_PREFIX}/station-items",
+        response_model=StationItemsAnswer,
+        tags=["sync"],
+        responses=_ERRORS,
+        description="The station feed: campaigns, sites, exam days, consents, appointments, signed exams and "
+        "amendments, referrals and doctors' keys that the other devices of the device's station delivered after a cursor, in the hub's "
+        "order, with the station's devices and when each was last heard from. Never another station's items, "
+        "never the device's own.",
+    )
+    def station_items(
+        dev: Annotated[DeviceInfo, Depends(device)],
+        cursor: Annotated[int, Query(ge=0, le=INT64_MAX, description="last seq applied (0 at first)")] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
+    ) -> StationItemsAnswer:
+        return StationItemsAnswer(**store.station_items(dev, cursor, limit))
+
+    @app.post(
+        f"{API_PREFIX}/device-key",
+        response_model=DeviceKeyAnswer,
+        tags=["devices"],
+        responses={
+            409: {"model": ErrorAnswer, "description": "the device registered another key already"},
+            **_ERRORS,
+        },
+        description="Register the device's Ed25519 public key (once; the same key again is fine) and receive the "
+        "station's transfer key: transfer files are encrypted to the station and signed by the sending device.",
+    )
+    def device_key(body: DeviceKeyRequest, dev: Annotated[DeviceInfo, Depends(device)]) -> DeviceKeyAnswer:
+        return DeviceKeyAnswer(**store.register_device_key(dev, body.public_key))
 
     from sync.hub import report_web  # the Health Department's read-only /reports pages
 

@@ -47,7 +47,9 @@ PAYLOAD_MAX_DEFAULT = 32 * 1024
 PAYLOAD_MAX_DEPTH = 16
 
 ENROLL_PATH = f"{API_PREFIX}/enroll"
-AUTHENTICATED_PATHS = frozenset({f"{API_PREFIX}/push", f"{API_PREFIX}/changes"})
+AUTHENTICATED_PATHS = frozenset(
+    {f"{API_PREFIX}/push", f"{API_PREFIX}/changes", f"{API_PREFIX}/station-items", f"{API_PREFIX}/device-key"}
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

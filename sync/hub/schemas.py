@@ -55,7 +55,7 @@ class PushItem(BaseModel):
     kind: str = Field(
         max_length=30,
         description="person | person_merge | consent | appointment | exam | amendment "
-        "| referral | audit_head | doctor_key | report",
+        "| referral | audit_head | doctor_key | report | campaign | site | exam_day",
     )
     entity_id: str = Field(max_length=64)
     entity_version: int
@@ -103,6 +103,55 @@ class ChangesAnswer(BaseModel):
     catalogue: list[dict[str, Any]] = Field(description="catalogue updates (none published yet)")
     next_cursor: int
     more: bool
+
+
+class StationItemOut(BaseModel):
+    seq: int = Field(description="the hub's order; the next request's cursor is the last seq applied")
+    item_id: str = Field(
+        description="the id the sending device gave the item: the same item arriving again "
+        "(through the hub or a transfer file) is applied once"
+    )
+    kind: str = Field(
+        description="consent | appointment | exam | amendment | referral | doctor_key | campaign | site | exam_day"
+    )
+    entity_id: str
+    entity_version: int
+    device_id: str = Field(description="the station's device that delivered it")
+    payload: Any = Field(description="the item's content as the device sent it")
+
+
+class StationDeviceOut(BaseModel):
+    device_id: str
+    enrolled_at: str | None
+    last_seen_at: str | None = Field(description="when the hub last heard from the device (UTC)")
+    revoked: bool
+    public_key: str | None = Field(
+        default=None,
+        description="the device's Ed25519 public key (base64): checks who signed a transfer file",
+    )
+
+
+class DeviceKeyRequest(BaseModel):
+    public_key: str = Field(
+        min_length=40, max_length=64, description="the device's Ed25519 public key, base64"
+    )
+
+
+class DeviceKeyAnswer(BaseModel):
+    device_id: str
+    station_key_id: str
+    station_key: str = Field(
+        description="the station's transfer key (AES-256, base64): encrypts transfer files to the station; given "
+        "only to its enrolled devices"
+    )
+
+
+class StationItemsAnswer(BaseModel):
+    items: list[StationItemOut]
+    next_cursor: int
+    more: bool
+    remaining: int = Field(description="items after this page (for progress while catching up)")
+    devices: list[StationDeviceOut] = Field(description="the station's enrolled devices")
 
 
 class ErrorAnswer(BaseModel):

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.ids import new_id
-from sync.hub import authz, doctor_keys, fhirqueue, handover, limits, people, reports, stations
+from sync.hub import authz, doctor_keys, feed, fhirqueue, handover, limits, people, reports, stations, transfer_keys
 from sync.hub import viewers as _viewers  # noqa: F401 - its tables are part of the hub's schema
 from sync.hub.admin import HubAdministration
 from sync.hub.dbfile import private_sqlite_file, schema_lock
@@ -154,6 +154,7 @@ class HubStore(HubAdministration):
             if self.engine.dialect.name == "postgresql":
                 conn.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
             HubBase.metadata.create_all(conn)
+            feed.ensure_index(conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -497,6 +498,16 @@ class HubStore(HubAdministration):
         more = len(rows) == limit
         next_cursor = rows[-1].seq if more else max(newest, cursor)
         return {"changes": changes, "catalogue": [], "next_cursor": next_cursor, "more": more}
+
+    def station_items(self, device: DeviceInfo, cursor: int, limit: int = 500) -> dict:
+        """The station feed (``sync.hub.feed``): items the station's other devices delivered after *cursor*."""
+        with self._read() as s:
+            return feed.station_items(s, device, cursor, limit)
+
+    def register_device_key(self, device: DeviceInfo, public_key: str) -> dict:
+        """The device's public key for transfer files (once), answered with its station's transfer key."""
+        with self._write() as s:
+            return transfer_keys.register(s, device, public_key, self.clock())
 
     # -- reporting --------------------------------------------------------------------------------
     def stats(self) -> dict:

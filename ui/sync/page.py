@@ -43,6 +43,7 @@ from ui.widgets import ERROR_STYLE, MUTED_STYLE, OK_STYLE, MessageLabel, heading
 
 PARKED_COLUMNS = ("Loại", "Thời điểm", "Hồ sơ", "Lý do máy chủ từ chối")
 COUNT_COLUMNS = ("Loại", "Chờ gửi", "Đã gửi", "Bị từ chối", "Đã bỏ qua")
+DEVICE_COLUMNS = ("Máy của trạm", "Liên lạc gần nhất với máy chủ", "Trạng thái")
 
 
 def progress_text(p: dict) -> str:
@@ -51,6 +52,10 @@ def progress_text(p: dict) -> str:
         f"(đã có ở máy chủ) · {format_number(p.get('rejected', 0))} bị từ chối · "
         f"nhận về {format_number(p.get('pulled', 0))} thay đổi"
     )
+    if p.get("received") or p.get("receive_remaining"):
+        text += f" · {format_number(p.get('received', 0))} mục của các máy khác trong trạm"
+        if p.get("receive_remaining"):
+            text += f" (còn {format_number(p['receive_remaining'])})"
     if p.get("phase") == "waiting" and p.get("error"):
         text += f"\nĐang chờ thử lại: {p['error']}"
     return text
@@ -142,6 +147,11 @@ class SyncPage(LazyPage):
         run_layout.addWidget(self.result_label)
         layout.addWidget(run_box)
 
+        layout.addWidget(heading("Các máy của trạm", 2, self))
+        self.devices_table = self._table(DEVICE_COLUMNS, "syncDevices")
+        self.devices_table.setMaximumHeight(120)
+        layout.addWidget(self.devices_table)
+
         layout.addWidget(heading("Theo loại dữ liệu", 2, self))
         self.counts_table = self._table(COUNT_COLUMNS, "syncCounts")
         self.counts_table.setMaximumHeight(170)
@@ -213,9 +223,24 @@ class SyncPage(LazyPage):
             f"Bị từ chối: {format_number(status.parked)} · "
             f"Đã gửi: {format_number(status.sent)}"
         )
+        if status.received_waiting or status.conflicts:
+            summary += (
+                f"\nMục của máy khác chờ dữ liệu liên quan: {format_number(status.received_waiting)} · "
+                f"Thay đổi song song cần xem: {format_number(status.conflicts)}"
+            )
         if status.last_error:
             summary += f"\nLỗi gần nhất: {status.last_error}"
         self.summary_label.setText(summary)
+        self.devices_table.setRowCount(0)
+        for d in status.devices:
+            self._append(
+                self.devices_table,
+                [
+                    d["device_id"] + (" (máy này)" if d["this_device"] else ""),
+                    when_text(d["last_seen_at"], clock.today()) or "Chưa có",
+                    "Đã thu hồi" if d["revoked"] else "Đang dùng",
+                ],
+            )
         self.summary_label.setStyleSheet(ERROR_STYLE if status.last_error else "")
         self._update_buttons()
 

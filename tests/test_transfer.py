@@ -1,0 +1,266 @@
+"""Transfer files between two devices of one station (issue 16 §2, docs/multi-device.md §6): encrypted to the
+station, signed by the sending device, the same items and ids as the hub sync; imported twice, out of order or
+after the hub delivered the same items, nothing is duplicated; a truncated or altered file is refused whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from exam_support import DOCTOR, EXAM_DATE, STAFF_PASSWORD, add_staff, fill_adult, staff
+from multidevice_support import FAST, ISLAND, TODAY, both_in_step, snapshot, three_devices
+from sqlalchemy import func, select
+from testkit.faultproxy import FaultProxy
+from testkit.hubproc import HubProcess
+from testkit.stations import PASSWORD, add_people, hub_rows, outbox_rows
+from testkit.waiting import wait_until
+
+from conftest import run_ksk
+from ksk_desktop.db.models import OutboxItem, Person, SyncReceivedItem, SyncState
+from ksk_desktop.exams import records, signing
+from ksk_desktop.people import persons
+from ksk_desktop.scheduling import campaigns, checkin, days, planner, sites
+from ksk_desktop.station.lifecycle import login
+from sync.client import station_apply, transfer
+from sync.client.worker import SyncWorker
+from sync.protocol import REPLICATED_KINDS
+
+WALK_IN_ID = "031190005678"
+
+
+def walk_in_card() -> persons.PersonInput:
+    """The walk-in as their citizen ID card gives them (scanned on both laptops the same day)."""
+    return persons.PersonInput(
+        full_name="Phạm Văn Đảo",
+        personal_id=WALK_IN_ID,
+        birth_date=EXAM_DATE.replace(year=1990),
+        sex="M",
+        commune_code=ISLAND[1],
+    )
+
+
+@pytest.fixture
+def hub(tmp_path):
+    proc = HubProcess(tmp_path / "hub.db", log=tmp_path / "hub.log").start()
+    proc.db_url = f"sqlite:///{tmp_path / 'hub.db'}"
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def devices(tmp_path, hub):
+    yield from three_devices(tmp_path, hub)
+
+
+def in_step(main, team) -> list[str]:
+    """Both devices hold the day and know each other's keys (the team synced before it left)."""
+    waiting = both_in_step(main, team)
+    assert SyncWorker(main, config=FAST).run_once().complete  # main learns the team laptop's public key
+    return waiting
+
+
+def island_day(team, waiting: list[str]) -> dict:
+    """Offline on the island: two check-ins, a walk-in registered by CCCD, a signed exam for the walk-in."""
+    first = checkin.checkin_by_appointment(team, waiting[0], today=TODAY)
+    second = checkin.checkin_by_appointment(team, waiting[1], today=TODAY)
+    walk_in = persons.create_person(
+        team,
+        walk_in_card(),
+    )
+    add_staff(team)
+    doctor = staff(team.paths, DOCTOR)
+    exam_id = records.open_draft(doctor, walk_in.id, exam_date=EXAM_DATE).document["id"]
+    fill_adult(doctor, exam_id)
+    signed = signing.sign(doctor, exam_id, STAFF_PASSWORD)
+    doctor.close()
+    return {
+        "queue": (first.queue_no, second.queue_no),
+        "walk_in": walk_in.id,
+        "exam": exam_id,
+        "signed": signed,
+    }
+
+
+def outbox_count(ctx) -> int:
+    with ctx.read() as s:
+        return s.scalar(select(func.count()).select_from(OutboxItem)) or 0
+
+
+def people_with_id(ctx, personal_id: str) -> list[str]:
+    with ctx.read() as s:
+        return list(s.scalars(select(Person.id).where(Person.personal_id == personal_id)))
+
+
+def test_the_team_brings_results_home_on_a_stick_then_both_sync_and_nothing_is_twice(devices, hub, tmp_path):
+    (main, team, _other), (_main_id, team_id, _other_id) = devices
+    waiting = in_step(main, team)
+    # The main desk registers the same walk-in the same day (the person came to the station first).
+    at_desk = persons.create_person(
+        main,
+        walk_in_card(),
+    )
+    day = island_day(team, waiting)
+    stick = tmp_path / "usb" / "dao.ksktx"
+    stick.parent.mkdir()
+    done = transfer.export(team, stick, since=0)
+    assert done.items == len([r for r in outbox_rows(team) if r[1] in transfer.CARRIED])
+    raw = stick.read_bytes()
+    assert stick.stat().st_mode & 0o077 == 0  # readable by its owner only
+    assert b"Ph\xe1\xba\xa1m" not in raw and WALK_IN_ID.encode() not in raw and b"signature" not in raw
+
+    got = transfer.import_file(main, stick)
+    assert got["refused"] == 0 and got["waiting"] == 0 and got["applied"] > 0, got
+    # The walk-in is one person at the desk; the team's exam of them landed on that person.
+    assert people_with_id(main, WALK_IN_ID) == [at_desk.id]
+    with main.read() as s:
+        from ksk_desktop.db.models import Appointment, ExamVersion
+
+        exam = s.get_one(ExamVersion, (day["exam"], 1))
+        assert exam.person_id == at_desk.id and exam.signature == day["signed"]["signature"]
+        assert signing.check_row(s, exam) is None
+        queues = [s.get_one(Appointment, a).queue_no for a in waiting[:2]]
+    assert tuple(queues) == day["queue"]
+
+    # Imported again (or a copy found later): every item is already here, nothing changes.
+    before, queued = snapshot(main), outbox_count(main)
+    again = transfer.import_file(main, stick)
+    assert again["repeated"] == done.items and again["applied"] == 0
+    assert snapshot(main) == before and outbox_count(main) == queued
+
+    # A truncated, an altered and a padded file: refused with one line, nothing changed.
+    broken = tmp_path / "broken.ksktx"
+    for bad in (raw[: len(raw) // 2], raw[:-1], raw[:200] + bytes([raw[200] ^ 1]) + raw[201:], raw + b"\0"):
+        broken.write_bytes(bad)
+        with pytest.raises(transfer.TransferError) as refused:
+            transfer.import_file(main, broken)
+        assert "\n" not in refused.value.message and "không nhận gì" in refused.value.message
+    assert snapshot(main) == before and outbox_count(main) == queued
+
+    # Then both reach the hub, in either order: each exam once at the hub, the same state on both laptops.
+    for ctx in (main, team, main, team):
+        report = SyncWorker(ctx, config=FAST).run_once()
+        assert report.complete and report.rejected == 0, report
+    assert snapshot(main) == snapshot(team)
+    exams = [(k, e, v) for _i, k, e, v in hub_rows(hub.db_url) if k in ("exam", "amendment")]
+    assert len(exams) == len(set(exams))
+    assert {e for _k, e, _v in exams} >= {day["exam"]}
+    assert len(people_with_id(main, WALK_IN_ID)) == 1 and len(people_with_id(team, WALK_IN_ID)) == 1
+    # The desk relayed the team's items under their own ids: the team's own push found them "duplicate".
+    team_ids = {r[0] for r in outbox_rows(team)}
+    assert team_ids & {r[0] for r in outbox_rows(main)}
+    assert {r[4] for r in outbox_rows(team) if r[1] != "audit_head"} <= {"sent"}
+    assert team_id
+
+
+def test_a_file_is_refused_by_another_station_and_by_a_device_that_does_not_know_the_sender(
+    devices, hub, tmp_path
+):
+    (main, team, other), _ids = devices
+    for ctx in (main, team, other):
+        assert SyncWorker(ctx, config=FAST).run_once().complete
+    persons.create_person(team, persons.PersonInput(full_name="Lê Văn Biển", commune_code=ISLAND[1]))
+    stick = tmp_path / "team.ksktx"
+    transfer.export(team, stick, since=0)
+    with pytest.raises(transfer.TransferError, match="trạm khác"):
+        transfer.import_file(other, stick)
+    # The main desk synced before the team laptop registered its key: it does not know the sender yet.
+    with pytest.raises(transfer.TransferError, match="máy chưa biết"):
+        transfer.import_file(main, stick)
+    assert SyncWorker(main, config=FAST).run_once().complete
+    assert transfer.import_file(main, stick)["applied"] == 1
+    with pytest.raises(transfer.TransferError, match="chính máy này"):
+        transfer.import_file(team, stick)
+
+
+def test_transfer_on_the_command_line(devices, hub, tmp_path):
+    (main, team, _other), (_main_id, team_id, _other_id) = devices
+    in_step(main, team)
+    paths = {"main": main.paths, "team": team.paths}
+    main.close()
+    team.close()
+
+    def ksk(where: str, *args: str):
+        return run_ksk(*args, "--user", "admin", "--json", data_dir=paths[where].root, password=PASSWORD)
+
+    out = tmp_path / "for-team.ksktx"
+    made = ksk("main", "transfer", "export", "--for", team_id, "-o", str(out))
+    assert made.returncode == 0, made.stderr
+    first = json.loads(made.stdout)
+    assert first["items"] > 0 and first["since"] == 0 and Path(first["path"]) == out
+    got = json.loads(ksk("team", "transfer", "import", str(out)).stdout)
+    # The hub had brought them already: the items repeat, and people (which devices get through the hub's roster,
+    # not as items) are applied unchanged.
+    assert got["repeated"] > 0 and got["repeated"] + got["applied"] == first["items"]
+    assert set(got["per_kind"]) <= {"person"} and got["refused"] == got["waiting"] == 0
+    # The next file for the same device starts where the last one ended.
+    again = json.loads(ksk("main", "transfer", "export", "--for", team_id, "-o", str(out)).stdout)
+    assert (again["since"], again["items"]) == (first["until"], 0)
+    out.write_bytes(out.read_bytes()[:-10])
+    cut = ksk("team", "transfer", "import", str(out))
+    assert cut.returncode != 0 and len(cut.stderr.strip().splitlines()) == 1 and "không nhận gì" in cut.stderr
+
+
+# -- killed mid-sync: the station feed resumes, nothing is applied twice -------------------------------------
+def test_a_team_laptop_killed_while_catching_up_resumes_and_ends_like_the_desk(devices, hub, tmp_path):
+    (main, team, _other), _ids = devices
+    add_people(main, 1200, commune=ISLAND[1])
+    camp = campaigns.create_campaign(main, name="Khám đảo", year=TODAY.year, groups="a,b,c,d,đ")
+    site = sites.add_site(main, name="Điểm khám đảo", kind="island", capacity_per_hour=400)
+    for n in range(3):
+        days.add_day(main, site_id=site.id, day=TODAY + timedelta(days=n), today=TODAY, capacity_per_slot=40)
+    planner.plan(main, camp.id, TODAY, TODAY + timedelta(days=2), today=TODAY)
+    assert SyncWorker(main, config=FAST).run_once().rejected == 0
+    want = snapshot(main)
+    assert len(want["appointments"]) > 1000
+    team_root = team.paths.root
+    team.close()
+    # A little latency on every request widens the window in which a kill lands between two pages.
+    with FaultProxy(("127.0.0.1", hub.port), fail_rate=0.0, latency_s=0.02) as proxy:
+        probe = login(team.paths, "admin", PASSWORD, record=False)
+        with probe.write() as s:
+            s.get_one(SyncState, 1).hub_url = proxy.url
+        env = dict(os.environ, KSK_DATA_DIR=str(team_root), KSK_PASSWORD=PASSWORD)
+        cmd = [
+            sys.executable,
+            "-m",
+            "ksk_desktop.cli.main",
+            "sync",
+            "run",
+            "--once",
+            "--user",
+            "admin",
+            "--json",
+        ]
+        cursors = [station_apply.item_cursor(probe)]
+        for _ in range(10):  # each run is killed just after it committed a page, until one completes
+            child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_until(
+                lambda child=child: (station_apply.item_cursor(probe), child.poll()),
+                lambda seen, last=cursors[-1]: seen[0] > last or seen[1] is not None,
+                timeout=120,
+                interval=0.005,
+                what="a page of the station feed applied",
+            )
+            if child.poll() is not None:
+                break
+            child.kill()  # SIGKILL while it fetches or applies the next page: no cleanup of any kind
+            child.wait(10)
+            cursors.append(station_apply.item_cursor(probe))
+        final = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        assert final.returncode == 0, final.stderr
+        end = station_apply.item_cursor(probe)
+        assert len({c for c in cursors if 0 < c < end}) >= 2, f"kills did not land mid-catch-up: {cursors}"
+        assert cursors == sorted(cursors)  # the cursor moves only with what was applied: never back
+        assert snapshot(probe) == want
+        with probe.read() as s:
+            received = s.scalar(select(func.count()).select_from(SyncReceivedItem))
+            applied = s.scalar(
+                select(func.count()).select_from(SyncReceivedItem).where(SyncReceivedItem.state == "applied")
+            )
+        assert received == applied == len([r for r in outbox_rows(main) if r[1] in REPLICATED_KINDS])
+        probe.close()
