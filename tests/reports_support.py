@@ -4,20 +4,14 @@ from the records — written apart from ``ksk_desktop.reports`` so a mistake the
 
 from __future__ import annotations
 
-import base64
-import copy
-import uuid
 from collections import defaultdict
 from datetime import date, datetime, time
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
 from ksk_desktop.clock import FixedClock
-from ksk_desktop.exams import demo, key_registration
+from ksk_desktop.exams import demo
 from ksk_desktop.people import persons
-from ksk_desktop.reports import signature
-from ksk_desktop.security.signer import key_id_of, public_raw
 from ksk_desktop.station import users
 from ksk_desktop.station.lifecycle import login
 
@@ -70,57 +64,6 @@ def sign_on(paths, clock: FixedClock, day: date, person_ids: list[str], monkeypa
         doctor.close()
         if payer is not None:
             monkeypatch.setattr(demo, "_exam_values", original)
-
-
-# -- signing keys the hub sees ------------------------------------------------------------------------------------
-class StationKey:
-    """A signing key made in the test for *username* of *station_code* with *role* ("head"; None: a doctor's): the
-    hub sees only payloads, so this is what that station would register and sign with."""
-
-    def __init__(self, station_code: str, username: str = HEAD, role: str | None = "head") -> None:
-        self.username = username
-        self.private = Ed25519PrivateKey.generate()
-        raw = public_raw(self.private)
-        self.key_id = key_id_of(raw)
-        self.registration = key_registration.build(
-            public_raw=raw,
-            station_code=station_code,
-            username=username,
-            full_name="Trần Văn Trưởng",
-            licence_no=None if role else "000999/HP-CCHN",
-            created_at="2026-12-01T00:00:00Z",
-            sign=self.private.sign,
-            role=role,
-        )
-
-    def sign(self, payload: dict, signed_by: str | None = None) -> dict:
-        """*payload* signed by this key (a copy), naming *signed_by* (default: the key's user) as signer."""
-        out = copy.deepcopy(payload)
-        out.update(signer_key_id=self.key_id, signed_by=signed_by or self.username)
-        out["signature"] = base64.b64encode(self.private.sign(signature.signed_bytes(out))).decode()
-        return out
-
-
-def key_item(registration: dict) -> dict:
-    """A ``doctor_key`` item registering *registration* (a payload as the station queues it)."""
-    return {
-        "item_id": str(uuid.uuid4()),
-        "kind": key_registration.KIND,
-        "entity_id": registration["key_id"],
-        "entity_version": 1,
-        "payload": registration,
-    }
-
-
-def register_key(store, device, registration: dict, *, approve: bool = True) -> None:  # noqa: ANN001
-    """Push *registration* from *device* to an in-process hub *store*; approve it as the hub administrator."""
-    from sync.hub import doctor_keys
-
-    (res,) = store.push(device, [key_item(registration)])
-    assert res["status"] == "accepted", res
-    if approve:
-        with store.session(write=True) as s:
-            doctor_keys.approve(s, registration["key_id"], None, store.clock())
 
 
 # -- the independent recount --------------------------------------------------------------------------------

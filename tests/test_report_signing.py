@@ -17,7 +17,7 @@ import uuid
 from datetime import date, datetime
 
 import pytest
-from reports_support import DOCTOR, HEAD, PASSWORD, StationKey, key_item, register_key, sign_on, wall
+from reports_support import DOCTOR, HEAD, PASSWORD, sign_on, wall
 from sqlalchemy import func, select, text
 from test_reports_hub import (  # noqa: F401 - the fixtures too
     FAST,
@@ -33,10 +33,11 @@ from test_reports_hub import (  # noqa: F401 - the fixtures too
 )
 from testkit.hubdb import empty_hub_db
 from testkit.hubproc import HubProcess
+from testkit.signing_keys import StationKey, key_item, register_key
 from testkit.stations import enroll
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
-from ksk_desktop.errors import AuthenticationFailed
+from ksk_desktop.errors import AuthenticationFailed, KskError
 from ksk_desktop.exams import keys
 from ksk_desktop.outbox import sync_review, sync_state
 from ksk_desktop.reports import submissions
@@ -309,5 +310,37 @@ def test_a_role_change_makes_a_new_key_for_the_new_role(station_a) -> None:  # n
     try:
         with pytest.raises(Exception, match="không có quyền"):
             keys.unlock(head, PASSWORD)  # a head opens no key to sign exams
+    finally:
+        head.close()
+
+
+def test_an_unsigned_version_from_before_may_be_signed_as_the_next(station_a) -> None:  # noqa: F811
+    """A version submitted before reports were signed (no key, no signature; the hub refuses it): the head signs
+    the same figures as the next version, with a reason; a signed version is never submitted twice."""
+    paths, clock, _ids = station_a
+    head = login(paths, HEAD, PASSWORD, clock=clock)
+    try:
+        figures = submissions.frozen(submissions.monthly.build(head, "2026-11"))
+        with head.write() as s:  # the row as the station wrote it before the upgrade
+            s.execute(
+                text(
+                    "INSERT INTO report_submission (id, kind, period, version, figures, data_version, digest, "
+                    "reason, signed_by, signer_name, signed_at, created_at) VALUES (:id, 'monthly', '2026-11', 1, "
+                    ":f, :dv, :d, NULL, :u, 'Trần Văn Trưởng', '2026-12-03T09:00:00+07:00', '2026-12-03 02:00:00')"
+                ),
+                {
+                    "id": str(uuid.uuid4()),
+                    "f": json.dumps(figures),
+                    "dv": json.dumps(figures["data_version"]),
+                    "d": submissions.digest(figures),
+                    "u": HEAD,
+                },
+            )
+        listed = submissions.list_submissions(head)
+        assert [(r["version"], r["signer_key_id"]) for r in listed] == [(1, None)]
+        signed = submissions.submit(head, "monthly", "2026-11", PASSWORD, reason="Ký số báo cáo đã nộp")
+        assert signed["version"] == 2 and signed["digest"] == listed[0]["digest"] and signed["signer_key_id"]
+        with pytest.raises(KskError, match="không thay đổi"):
+            submissions.submit(head, "monthly", "2026-11", PASSWORD, reason="Lần nữa")
     finally:
         head.close()

@@ -13,10 +13,11 @@ import uuid
 from datetime import date, datetime
 
 import pytest
-from reports_support import HEAD, PASSWORD, add_staff, person, register_key, sign_on, wall
+from reports_support import HEAD, PASSWORD, add_staff, person, sign_on, wall
 from sqlalchemy import text
 from testkit.hubdb import empty_hub_db
 from testkit.hubproc import HubProcess
+from testkit.signing_keys import register_key
 from testkit.stations import enroll, register_station
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk

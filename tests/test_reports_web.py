@@ -16,10 +16,11 @@ import uuid
 
 import pytest
 import requests
-from reports_support import HEAD, PASSWORD, StationKey, register_key
+from reports_support import HEAD, PASSWORD
 from sqlalchemy import text
 from test_reports_hub import _device, _item, station_a  # noqa: F401 - the fixture
 from testkit.hubproc import HubProcess
+from testkit.signing_keys import StationKey, register_key
 
 from conftest import run_ksk
 from ksk_desktop.reports import submissions
