@@ -1,7 +1,8 @@
 """The hub's city report over all 114 communes of Hải Phòng (target ≤ 5 s on PostgreSQL): every unit of the
-catalogue is registered as a station, one device each pushes a monthly report through ``HubStore.push`` (checked
-and stored as any submission), with figures that add up to the city's 4.2 million people; then the city report
-is made repeatedly (p50/p95) and the ``/reports`` page rendered.
+catalogue is registered as a station; one device each registers its head's signing key (approved) and pushes a
+monthly report signed with it through ``HubStore.push`` (checked and stored as any submission), with figures that
+add up to the city's 4.2 million people; then the city report (each signature verified again) is made repeatedly
+(p50/p95) and the ``/reports`` page rendered.
 
 Run: .venv/bin/python bench/bench_hub_reports.py [--db postgresql+psycopg://…] [--runs 20]
 (default: KSK_TEST_PG_URL in a schema of its own, else a SQLite file)
@@ -20,6 +21,9 @@ from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from testkit.signing_keys import StationKey, register_key  # noqa: E402
 
 from bench.common import BENCH_DIR, machine, pct  # noqa: E402
 from ksk_desktop.catalogs.communes import load_communes  # noqa: E402
@@ -103,8 +107,10 @@ def main() -> None:
             "reason": None, "supersedes": None, "signed_by": "truongtram", "signer_name": "Trưởng trạm",
             "signed_at": "2026-12-03T09:00:00+07:00",
         }  # fmt: skip
+        head = StationKey(code)  # each station's head signs its report with an approved key
+        register_key(store, device, head.registration)
         item = {"item_id": str(uuid.uuid4()), "kind": "report", "entity_id": rid, "entity_version": 1}
-        (res,) = store.push(device, [{**item, "payload": payload}])
+        (res,) = store.push(device, [{**item, "payload": head.sign(payload)}])
         assert res["status"] == "accepted", res
     print(machine())
     print(

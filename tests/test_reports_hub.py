@@ -1,4 +1,4 @@
-"""Submitting reports and the city's view of them, on frozen clocks: the head freezes and attests a month (a wrong
+"""Submitting reports and the city's view of them, on frozen clocks: the head freezes and signs a month (a wrong
 password, a month not over, a correction without a reason or with the same figures are refused; a submitted row
 cannot be changed), the station sends it through the outbox to a real hub process, ``ksk hub report monthly``
 adds the stations up; in-process with the hub's clock frozen: the 15th's deadline, and the authorisation — a
@@ -6,6 +6,7 @@ device submits only its own station's reports, never with figures that do not ma
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import uuid
@@ -16,12 +17,15 @@ from reports_support import HEAD, PASSWORD, add_staff, person, sign_on, wall
 from sqlalchemy import text
 from testkit.hubdb import empty_hub_db
 from testkit.hubproc import HubProcess
+from testkit.signing_keys import register_key
 from testkit.stations import enroll, register_station
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
 from ksk_desktop.clock import FixedClock
 from ksk_desktop.errors import AuthenticationFailed, InvalidInput, KskError
-from ksk_desktop.reports import monthly, submissions
+from ksk_desktop.exams import keys
+from ksk_desktop.reports import monthly, signature, submissions
+from ksk_desktop.security.signer import Signer
 from ksk_desktop.station.lifecycle import init_station, login
 from ksk_desktop.station.paths import StationPaths
 from sync.client.worker import SyncWorker, WorkerConfig
@@ -120,6 +124,13 @@ def test_sent_to_a_real_hub_and_added_up(station_a, tmp_path) -> None:
         enroll(head, url, hub.url)
         submitted = submissions.submit(head, "monthly", "2026-11", PASSWORD)
         submissions.submit(head, "annual", "2026", PASSWORD)  # the annual report travels the same way
+        # the head's signing key, made on the first submission, approved by the hub's administrator before it
+        # arrives (the key id read out by the head); test_report_signing covers a key approved after
+        approved = run_ksk(
+            "hub", "doctor-key", "approve", submitted["signer_key_id"], "--station", A[0], "--db", url,
+            data_dir=tmp_path,
+        )  # fmt: skip
+        assert approved.returncode == 0, approved.stderr
         report = SyncWorker(head, config=FAST).run_once()
         assert report.rejected == 0 and report.complete, report.to_json()
         with head.read() as s:
@@ -142,6 +153,11 @@ def test_sent_to_a_real_hub_and_added_up(station_a, tmp_path) -> None:
     assert city["stations_registered"] == 2 and city["stations_submitted"] == 1
     a = next(st for st in city["stations"] if st["station_code"] == A[0])
     assert a["version"] == 1 and a["signer_name"] == "Trần Văn Trưởng"
+    assert (a["signed_by"], a["signer_key_id"], a["signature_verified"]) == (
+        HEAD,
+        submitted["signer_key_id"],
+        True,
+    )
     assert [g["managed"] for g in a["groups"]] == [g["managed"] for g in frozen["groups"]]
     assert city["total"]["managed"] == frozen["total"]["managed"]
     assert city["total"]["examined_ytd"] == frozen["total"]["examined_ytd"]
@@ -189,13 +205,42 @@ def frozen_payload(station_a) -> dict:
     return payload
 
 
+@pytest.fixture
+def head_key(station_a, frozen_payload) -> tuple[dict, Signer]:
+    """The registration of the head's key (queued by the submission) and the head's signer, opened with the
+    head's password as a submission opens it."""
+    paths, clock, _ids = station_a
+    head = login(paths, HEAD, PASSWORD, clock=clock)
+    try:
+        with head.read() as s:
+            registration = json.loads(
+                s.scalar(
+                    text("SELECT payload FROM outbox WHERE kind = 'doctor_key' AND entity_id = :k"),
+                    {"k": frozen_payload["signer_key_id"]},
+                )
+            )
+        signer = keys.unlock(head, PASSWORD, keys.REPORT)
+    finally:
+        head.close()
+    assert registration["key_id"] == frozen_payload["signer_key_id"] == signer.key_id
+    return registration, signer
+
+
+def resign(payload: dict, signer: Signer) -> dict:
+    """*payload* after a change, signed again by *signer* (what the station would have sent)."""
+    payload["signature"] = base64.b64encode(signer.sign(signature.signed_bytes(payload))).decode()
+    return payload
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_hub_authorises_and_flags_late(frozen_payload, tmp_path, backend) -> None:
+def test_hub_authorises_and_flags_late(frozen_payload, head_key, tmp_path, backend) -> None:
     clock = HubClock(datetime(2026, 12, 10, 3, 0))  # noqa: DTZ001 - the hub's naive UTC
     store = HubStore(empty_hub_db(backend, tmp_path), clock=clock)
+    registration, signer = head_key
     try:
         dev_a = _device(store, *A)
         dev_b = _device(store, *B)
+        register_key(store, dev_a, registration)  # the head's key, approved
         # B's device cannot submit A's report, nor A's report relabelled as B's with A's commune
         (res,) = store.push(dev_b, [_item(frozen_payload)])
         assert res["status"] == "rejected" and res["code"] == "not_your_station"
@@ -231,6 +276,7 @@ def test_hub_authorises_and_flags_late(frozen_payload, tmp_path, backend) -> Non
         late["period"] = late["figures"]["month"] = "2026-10"
         late["id"] = str(uuid.uuid4())
         late["digest"] = submissions.digest(late["figures"])
+        resign(late, signer)
         (res,) = store.push(dev_a, [_item(late)])
         assert res["status"] == "accepted", res
         with store.session() as s:

@@ -20,6 +20,7 @@ from reports_support import HEAD, PASSWORD
 from sqlalchemy import text
 from test_reports_hub import _device, _item, station_a  # noqa: F401 - the fixture
 from testkit.hubproc import HubProcess
+from testkit.signing_keys import StationKey, register_key
 
 from conftest import run_ksk
 from ksk_desktop.reports import submissions
@@ -63,7 +64,9 @@ def hub(station_a, tmp_path):  # noqa: F811 - the fixture imported above
     try:
         for (code, commune), examined in zip(STATIONS[:2], (managed_a, 1), strict=True):
             device = _device(store, code, commune)
-            (res,) = store.push(device, [_item(_as_station(payload, code, commune, examined))])
+            key = StationKey(code)  # that station's head's key, registered and approved
+            register_key(store, device, key.registration)
+            (res,) = store.push(device, [_item(key.sign(_as_station(payload, code, commune, examined)))])
             assert res["status"] == "accepted", res
         store.add_station(STATIONS[2][0], [STATIONS[2][1]])  # registered, never submits
         code = store.new_enroll_code("TYT-A")
@@ -142,6 +145,7 @@ def test_department_reads_the_city_report_in_a_browser(hub, browser) -> None:
     communes = {r[1].split(" ")[0]: r for r in _rows(browser, "communes")}
     assert communes["TYT-C"][2] == "Chưa nộp báo cáo"
     assert communes["TYT-A"][3] == "100,0"  # group a's rate in that commune
+    assert communes["TYT-A"][-1] == f"Trần Văn Trưởng ({HEAD}): chữ ký đã xác minh"  # the head's, verified
     lowest = _rows(browser, "lowest")
     assert [r[1] for r in lowest] == ["Phường Hải Dương", "Phường Thành Đông"]  # B examined fewer
     browser.find_element(By.XPATH, "//button[text()='Đăng xuất']").click()

@@ -140,6 +140,42 @@ def test_head_submits_from_the_tab(qtbot, world) -> None:
     assert queued == 1
 
 
+def test_head_submits_through_the_dialog_and_sees_the_signer(qtbot, world) -> None:
+    """The real dialog: the head types their password, the report is signed with their key (made now, queued for
+    registration at the hub ahead of the report), and the tab says who signed with which key."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+    from ui.reports.monthly_view import SubmitDialog
+
+    page = _open(qtbot, world["head"])
+    view = _monthly_tab(qtbot, page)
+    seen: list[str] = []
+
+    def answer() -> None:  # the dialog is modal: fill it in once it is up
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, SubmitDialog):
+            QTimer.singleShot(20, answer)
+            return
+        seen.append(dialog.windowTitle())
+        dialog.password_edit.setText(PASSWORD)
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+
+    QTimer.singleShot(20, answer)
+    with qtbot.waitSignal(view.submitted, timeout=15_000), qtbot.waitSignal(view.loaded, timeout=15_000):
+        view.submit_button.click()
+    assert seen == ["Nộp báo cáo tháng"]
+    key_id = view.submissions[-1]["signer_key_id"]
+    assert key_id and view.submissions[-1]["signed_by"] == HEAD
+    assert f"Trần Văn Trưởng ký (mã khóa {key_id})" in view.status_label.text()
+    assert f"ký bằng khóa {key_id}" in view.submission_label.text()
+    with world["head"].read() as s:
+        queued = s.execute(
+            text("SELECT kind, entity_id FROM outbox WHERE kind IN ('doctor_key', 'report') ORDER BY seq")
+        ).all()
+    assert [k for k, e in queued if k == "report" or e == key_id] == ["doctor_key", "report"]
+
+
 @pytest.mark.parametrize("role", [DOCTOR, "letan"])
 def test_other_roles(qtbot, world, role) -> None:
     ctx = login(world["paths"], role, PASSWORD, clock=world["clock"])

@@ -110,7 +110,8 @@ def _submissions(ctx: StationSession, args: argparse.Namespace) -> int:
 
     rows = submissions.list_submissions(ctx)
     human = "\n".join(
-        f"{r['kind']} {r['period']} v{r['version']} — {r['signer_name']} ({r['signed_at']}) {r['reason'] or ''}"
+        f"{r['kind']} {r['period']} v{r['version']} — {r['signer_name']} ({r['signed_at']}, "
+        f"{'khóa ' + r['signer_key_id'] if r['signer_key_id'] else 'chưa ký'}) {r['reason'] or ''}"
         for r in rows
     )
     emit(args, rows, human or "Chưa nộp báo cáo nào.")

@@ -407,16 +407,19 @@ class ExamVersion(Base):
 
 
 class ExamSigningKey(Base):
-    """A doctor's Ed25519 key pair (raw keys, base64). The private key is kept only wrapped with the doctor's own
-    password (``holder = "password"``, ``security.signer``): opening the database does not open it. A retired key
-    (``holder = "none"``: replaced after a password reset, or made before keys were wrapped) keeps only its public
-    half, so the signatures it made stay verifiable."""
+    """A signer's Ed25519 key pair (raw keys, base64): a doctor's (exams) or the head's (reports), by ``role`` —
+    the user's role when it was made; None on keys from before roles were recorded, all doctors'. The table keeps
+    its first name. The private key is kept only wrapped with the user's own password (``holder = "password"``,
+    ``security.signer``): opening the database does not open it. A retired key (``holder = "none"``: replaced
+    after a password reset or a role change, or made before keys were wrapped) keeps only its public half, so the
+    signatures it made stay verifiable."""
 
     __tablename__ = "exam_signing_key"
     key_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     username: Mapped[str] = mapped_column(String(40))
     full_name: Mapped[str] = mapped_column(String(200))
     licence_no: Mapped[str | None] = mapped_column(String(40))
+    role: Mapped[str | None] = mapped_column(String(20))
     public_key: Mapped[str] = mapped_column(String(64))
     holder: Mapped[str] = mapped_column(String(20))
     wrapped_private_key: Mapped[str | None] = mapped_column(Text)  # sealed JSON (security.sealing)
@@ -481,7 +484,7 @@ class ReportGroupSetting(Base):
 
 class ReportSubmission(Base):
     """One submitted version of a monthly (period ``YYYY-MM``) or annual (``YYYY``) report: the figures frozen as
-    canonical JSON with the data version they came from, attested by the head; immutable (triggers)."""
+    canonical JSON with the data version they came from, signed by the head's key; immutable (triggers)."""
 
     __tablename__ = "report_submission"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -495,5 +498,9 @@ class ReportSubmission(Base):
     signed_by: Mapped[str] = mapped_column(String(40))
     signer_name: Mapped[str] = mapped_column(String(200))
     signed_at: Mapped[str] = mapped_column(String(40))
+    signer_key_id: Mapped[str | None] = mapped_column(
+        String(64)
+    )  # None: attested by password only (before 0014)
+    signature: Mapped[str | None] = mapped_column(Text)  # base64 Ed25519 over reports.signature.signed_bytes
     created_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (UniqueConstraint("kind", "period", "version", name="uq_report_submission_version"),)

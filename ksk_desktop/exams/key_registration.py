@@ -1,6 +1,8 @@
-"""A doctor's public key as the station registers it at the hub (the ``doctor_key`` sync item).
+"""A signer's public key as the station registers it at the hub (the ``doctor_key`` sync item, named when only
+doctors had keys): a doctor's, which signs exams, or a station head's, which signs the reports the station submits.
 
-The payload names the key, its station and its doctor (user name, full name, licence number) and carries a
+The payload names the key, its station and its user (user name, full name, licence number — required of a doctor
+— and ``role``: absent on a doctor's key, as before roles were recorded; ``"head"`` on the head's) and carries a
 proof of possession: the key's own signature over the rest of the payload, so nobody registers a public key
 they do not hold. The hub (``sync.hub.doctor_keys``) checks the same bytes with :func:`statement`.
 
@@ -39,8 +41,9 @@ def build(
     created_at: str,
     sign: Callable[[bytes], bytes],
     legacy_exams: list[dict] | None = None,
+    role: str | None = None,
 ) -> dict:
-    """The registration payload, signed by the key it registers (*sign*)."""
+    """The registration payload, signed by the key it registers (*sign*); *role* None is a doctor's key."""
     payload = {
         "format": FORMAT,
         "key_id": key_id_of(public_raw),
@@ -53,6 +56,8 @@ def build(
         "created_at": created_at,
         "legacy_exams": legacy_exams,
     }
+    if role is not None:
+        payload["role"] = role
     payload["proof"] = base64.b64encode(sign(statement(payload))).decode()
     return payload
 

@@ -29,7 +29,7 @@ KIND_LABELS = {
     "amendment": "Phiếu khám sửa đổi",
     "referral": "Chuyển tuyến",
     "audit_head": "Nhật ký kiểm tra",
-    "doctor_key": "Khóa ký của bác sĩ",
+    "doctor_key": "Khóa ký (bác sĩ, trưởng trạm)",
     "report": "Báo cáo đã nộp",
     "campaign": "Đợt khám",
     "site": "Điểm khám",

@@ -1,14 +1,22 @@
-"""Submitting a report: the head freezes its figures with the data version they came from, attests them with
-their own password, and the station sends them to the city hub as a ``report`` sync item (outbox, same
+"""Submitting a report: the head freezes its figures with the data version they came from, signs them with their
+own signing key, and the station sends them to the city hub as a ``report`` sync item (outbox, same
 transaction). A submitted version is never changed (database triggers); a correction is the next version of
 the same period, with a reason, sent the same way. The hub keeps every version and shows the latest.
 
-The attestation is the head's password, checked as at login (a wrong one counts toward the lock-out), and the
-SHA-256 of the frozen figures, which the hub recomputes; the device credential proves the station.
+The signature is the head's Ed25519 key (``exams.keys``, purpose ``REPORT``: made on the head's first
+submission, wrapped with their password, registered at the hub and approved there by its administrator) over
+``reports.signature.signed_bytes``: kind, period, version, station, commune, the frozen figures and their data
+version, their SHA-256, the reason, the signer and the moment. The password opens the key (a wrong one counts
+toward the lock-out, as at login); the hub accepts the report only if the signature verifies under an approved key
+this station registered for that user as head. The device credential proves the station.
+
+Versions submitted before reports were signed keep no signature (``signer_key_id`` None): the same figures may
+then be submitted again, signed, as the next version with a reason.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 
@@ -17,8 +25,9 @@ from sqlalchemy import select
 from ksk_desktop import outbox
 from ksk_desktop.db.models import ReportSubmission
 from ksk_desktop.errors import InvalidInput, KskError
+from ksk_desktop.exams import keys
 from ksk_desktop.ids import new_id
-from ksk_desktop.reports import annual, monthly
+from ksk_desktop.reports import annual, monthly, signature
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.audit import canonical_json
 from ksk_desktop.station.session import StationSession
@@ -37,13 +46,6 @@ def frozen(report: dict) -> dict:
 def digest(figures: dict) -> str:
     """SHA-256 (hex) of the canonical JSON of *figures*: what the hub recomputes."""
     return hashlib.sha256(canonical_json(figures).encode()).hexdigest()
-
-
-def _check_password(ctx: StationSession, password: str) -> None:
-    from ksk_desktop.station.reauth import confirm_password
-
-    ctx.keystore.check_not_locked(ctx.user.username)
-    confirm_password(ctx, password, "báo cáo chưa được nộp")
 
 
 def _build(ctx: StationSession, kind: str, period: str) -> dict:
@@ -68,7 +70,7 @@ def submit(ctx: StationSession, kind: str, period: str, password: str, *, reason
             f"Tháng {period} chưa kết thúc: chỉ nộp được báo cáo tháng từ ngày đầu của tháng sau."
         )
     reason = (reason or "").strip() or None
-    _check_password(ctx, password)
+    signer = keys.unlock(ctx, password, keys.REPORT)  # the slow part (Argon2id), before the write transaction
     figures = frozen(report)
     digest_hex = digest(figures)
     period_key = report.get("month") or str(report.get("year"))
@@ -85,7 +87,7 @@ def submit(ctx: StationSession, kind: str, period: str, password: str, *, reason
                     f"Báo cáo kỳ {period_key} đã nộp (phiên bản {latest.version}): bản điều chỉnh phải ghi lý do "
                     "(--reason)."
                 )
-            if latest.digest == digest_hex:
+            if latest.digest == digest_hex and latest.signature is not None:  # an unsigned one may be signed
                 raise KskError(
                     f"Số liệu không thay đổi so với phiên bản {latest.version} đã nộp: không cần nộp lại."
                 )
@@ -103,24 +105,38 @@ def submit(ctx: StationSession, kind: str, period: str, password: str, *, reason
             signed_by=ctx.user.username,
             signer_name=ctx.user.full_name,
             signed_at=now.isoformat(timespec="seconds"),
+            signer_key_id=signer.key_id,
             created_at=ctx.clock.utcnow(),
         )
+        supersedes = latest.id if latest is not None else None
+        # Signed before the row is written: a written row is frozen (triggers), signature included.
+        row.signature = base64.b64encode(
+            signer.sign(signature.signed_bytes(payload_of(row, supersedes)))
+        ).decode()
         s.add(row)
         s.flush()
-        payload = payload_of(row, latest.id if latest is not None else None)
+        payload = payload_of(row, supersedes)
         outbox.enqueue(s, KIND, row.id, payload, version)
         ctx.audit(
             s,
             "report.submit",
             "report_submission",
             row.id,
-            {"kind": kind, "period": period_key, "version": version, "digest": digest_hex, "reason": reason},
+            {
+                "kind": kind,
+                "period": period_key,
+                "version": version,
+                "digest": digest_hex,
+                "reason": reason,
+                "signer_key_id": signer.key_id,
+            },
         )
     return _row_json(row)
 
 
 def payload_of(row: ReportSubmission, supersedes: str | None) -> dict:
-    """The ``report`` sync item's payload."""
+    """The ``report`` sync item's payload (``signature`` and ``signer_key_id`` None on a version submitted before
+    reports were signed: the hub refuses it)."""
     figures = json.loads(row.figures)
     return {
         "format": FORMAT,
@@ -137,6 +153,8 @@ def payload_of(row: ReportSubmission, supersedes: str | None) -> dict:
         "signed_by": row.signed_by,
         "signer_name": row.signer_name,
         "signed_at": row.signed_at,
+        "signer_key_id": row.signer_key_id,
+        "signature": row.signature,
     }
 
 
@@ -152,6 +170,7 @@ def _row_json(row: ReportSubmission) -> dict:
         "signed_by": row.signed_by,
         "signer_name": row.signer_name,
         "signed_at": row.signed_at,
+        "signer_key_id": row.signer_key_id,  # None: submitted before reports were signed
     }
 
 

@@ -1,6 +1,6 @@
-"""Who signs an exam: a key holder that can sign bytes for one doctor.
+"""Who signs an exam or a report: a key holder that can sign bytes for one user (a doctor, the station head).
 
-Today the holder is a software Ed25519 key wrapped with the doctor's own password (Argon2id + AES-GCM, the same
+Today the holder is a software Ed25519 key wrapped with the user's own password (Argon2id + AES-GCM, the same
 sealing as the key slots, but under its own salt and independent of the database key): the database holds
 the wrapped key, so every staff member who can open the file still cannot sign. Tomorrow a PKCS#11 token
 (the VNeID issue) is another holder behind the same :class:`Signer` protocol; only ``exams.keys`` chooses

@@ -216,8 +216,9 @@ def station_info(session: StationSession) -> Station:
 def reset_password_with_recovery(
     paths: StationPaths, recovery_key: str, username: str, new_password: str
 ) -> None:
-    """Give *username* a new password using the printed recovery key (every password forgotten). A doctor's
-    signing key is retired (nobody can open it without the old password); the next signing makes a new one."""
+    """Give *username* a new password using the printed recovery key (every password forgotten). The user's
+    signing key (a doctor's or the head's) is retired (nobody can open it without the old password); the next
+    signing makes a new one."""
     from ksk_desktop.exams import keys
 
     keystore = load_keystore(paths)

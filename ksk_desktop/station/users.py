@@ -1,6 +1,6 @@
-"""Station users: add, list, edit, change passwords, disable. Each user has one key slot; a doctor also has a
-signing key wrapped with their password (``exams.keys``), re-wrapped when they change it and retired when
-someone else resets it."""
+"""Station users: add, list, edit, change passwords, disable. Each user has one key slot; a doctor or a head who
+signs also has a signing key wrapped with their password (``exams.keys``), re-wrapped when they change it and
+retired when someone else resets it."""
 
 from __future__ import annotations
 
@@ -158,7 +158,7 @@ def edit_user(
 def change_password(
     ctx: StationSession, username: str, new_password: str, current_password: str | None = None
 ) -> None:
-    """Re-wrap one slot. Users change their own (proving the current password; a doctor's signing key is re-wrapped
+    """Re-wrap one slot. Users change their own (proving the current password; their signing key is re-wrapped
     with it); managers reset others' (never a higher role's; the user's signing key is retired: nobody can open
     it without the old password, and the next signing makes a new key pair)."""
     user = _get(ctx, username)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ksk_desktop.catalogs.communes import commune_by_code
 from ksk_desktop.clock import VIETNAM
 from ksk_desktop.errors import InvalidInput
-from sync.hub import stations
+from sync.hub import reports, stations
 from sync.hub.reports import COUNTS, GROUPS, HubReport
 
 DEADLINE_DAY = 15
@@ -128,6 +128,7 @@ def monthly(s: Session, month: str, now: datetime) -> dict:
             reason=report.reason,
             signer_name=report.signer_name,
             signed_at=report.signed_at,
+            **reports.signature_of(s, report),  # signed_by, signer_key_id, signature_verified
             received_at=report.received_at.isoformat() + "Z",
             first_received_at=first.isoformat() + "Z",
             groups=[{"group": g, **_with_rate(groups[g])} for g in GROUPS],

@@ -1,8 +1,10 @@
-"""``ksk hub doctor-key list|approve``: the hub administrator reviews doctors' signing keys and approves them.
+"""``ksk hub doctor-key list|approve``: the hub administrator reviews the stations' signing keys — doctors' and
+heads' (``role`` ``head``: they sign reports) — and approves them.
 
-Approving a key says: this station's doctor (name, licence number) holds this key — checked with the station
-(ideally the key id read out by the doctor from ``ksk exam keys``). Exams signed with it and held meanwhile are
-then forwarded to the health record.
+Approving a key says: this station's doctor (name, licence number) or head (name, role) holds this key — checked
+with the station (ideally the key id read out by its holder from ``ksk exam keys``). Exams signed with it and held
+meanwhile are then forwarded to the health record; reports signed with it are accepted when the station sends them
+again.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def _list(args: argparse.Namespace) -> int:
         store.close()
     lines = [
         f"{r['key_id']}  {r['station_code']}  {r['full_name']} ({r['username']}, CCHN {r['licence_no'] or '-'})"
+        + ("  trưởng trạm" if r["role"] == "head" else "")
         + ("" if r["legacy_exams"] is None else f"  khóa cũ, {r['legacy_exams']} phiếu")
         + ("  đã xác nhận" if r["approved_at"] else "  CHỜ XÁC NHẬN")
         for r in rows
@@ -67,7 +70,9 @@ def register(
     common: argparse.ArgumentParser,
     db_arg: Callable[[argparse.ArgumentParser], None],
 ) -> None:
-    grp = cmds.add_parser("doctor-key", parents=[common], help="khóa ký của bác sĩ: xem, xác nhận")
+    grp = cmds.add_parser(
+        "doctor-key", parents=[common], help="khóa ký của bác sĩ, trưởng trạm: xem, xác nhận"
+    )
     sub = grp.add_subparsers(dest="doctor_key_cmd", metavar="LỆNH")
     sub.required = True
     p = sub.add_parser("list", parents=[common], help="các khóa ký đã đăng ký và việc xác nhận")
@@ -76,7 +81,9 @@ def register(
     p.add_argument("--pending", action="store_true", help="chỉ các khóa chờ xác nhận")
     p.set_defaults(handler=_list)
     p = sub.add_parser(
-        "approve", parents=[common], help="xác nhận khóa ký của bác sĩ (sau khi kiểm tra họ tên, số CCHN)"
+        "approve",
+        parents=[common],
+        help="xác nhận khóa ký (sau khi kiểm tra họ tên, vai trò, số CCHN của bác sĩ)",
     )
     db_arg(p)
     p.add_argument("key_id", help="mã khóa (32 ký tự, như trong danh sách của lệnh doctor-key list)")

@@ -1,9 +1,10 @@
-"""Doctors' signing keys at the hub: registered by a station's enrolled device, approved by the hub's
-administrator, checked against every exam and amendment that station pushes.
+"""Signing keys at the hub — doctors' (exams) and station heads' (reports), the module keeping its first name:
+registered by a station's enrolled device, approved by the hub's administrator, checked against every exam,
+amendment and report that station pushes.
 
 Anyone holding a station's database file can change its rows, its outbox and its public keys; what they cannot
-do is sign with a doctor's key, which only the doctor's password opens (``ksk_desktop.exams.keys``). So the
-hub, not the station, is where a forged exam fails:
+do is sign with a doctor's or the head's key, which only that user's password opens (``ksk_desktop.exams.keys``).
+So the hub, not the station, is where a forged exam or report fails:
 
 - **Registration** (a ``doctor_key`` item, ``ksk_desktop.exams.key_registration``): the key id is the hash of
   the public key, the payload's station is the device's own, the key's signature over the payload proves the
@@ -17,6 +18,12 @@ hub, not the station, is where a forged exam fails:
   signer, with a signature that verifies over the document; a legacy key (made before keys were wrapped, when
   every staff password could read it) only for the exam versions its registration listed. Anything else is
   rejected with a reason, never stored, never forwarded.
+- **Roles**: a registration names the user's role (none: a doctor, as before roles were recorded; ``"head"``:
+  the station head). Only a doctor's key signs exams; only a key whose role may submit reports (the head's)
+  signs reports. The administrator approves the role with the key.
+- **Reports** (``check_report``): signed by an *approved* key of the pushing station, for the user named as
+  signer, registered as head, with a signature that verifies over ``ksk_desktop.reports.signature``; anything
+  else is refused (a pending key too: a report is not held, the station sends it again once approved).
 - **Pending keys**: an exam signed with a key that waits for approval is rejected when the doctor already has
   an approved key at that station (a replacement after a password reset — or a forgery: the administrator
   decides, and the station sends it again once approved); for a doctor new to the hub it is accepted but
@@ -35,6 +42,8 @@ from sqlalchemy import DateTime, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ksk_desktop.exams import document, key_registration
+from ksk_desktop.reports import signature as report_signature
+from ksk_desktop.security.roles import PERMISSIONS, ROLE_LABELS, Perm, Role
 from ksk_desktop.security.signer import ALGORITHM, key_id_of, load_public
 from sync.hub.items import ENTITY_ID_MAX, INT32_MAX, ItemRejected, fits, int_in_range
 from sync.hub.models import FhirForward, HubBase, Item
@@ -77,7 +86,27 @@ def _canonical(value: object) -> str:
 
 
 def _bad(detail: str) -> ItemRejected:
-    return ItemRejected("bad_doctor_key", f"Đăng ký khóa ký của bác sĩ không hợp lệ: {detail}.")
+    return ItemRejected("bad_doctor_key", f"Đăng ký khóa ký không hợp lệ: {detail}.")
+
+
+def role_of(key: DoctorKey) -> str:
+    """The role the key was registered with (none in the payload: a doctor, as before roles were recorded)."""
+    return str(json.loads(key.payload).get("role") or Role.DOCTOR.value)
+
+
+def may(role: str, perm: Perm) -> bool:
+    """Whether a key registered with *role* may sign what *perm* allows."""
+    try:
+        return perm in PERMISSIONS[Role(role)]
+    except ValueError:
+        return False
+
+
+def _role_label(role: str) -> str:
+    try:
+        return ROLE_LABELS[Role(role)].lower()
+    except ValueError:
+        return role
 
 
 def _public_raw(text: object) -> bytes | None:
@@ -125,11 +154,14 @@ def register(
         raise _bad("khóa được đăng ký cho một trạm khác với trạm của thiết bị")
     legacy = _legacy_entries(payload.get("legacy_exams"))
     licence = payload.get("licence_no")
+    role = payload.get("role", Role.DOCTOR.value)
+    if role not in (Role.DOCTOR.value, Role.HEAD.value) or (role != Role.DOCTOR.value and legacy is not None):
+        raise _bad("vai trò của người ký không được hỗ trợ")
     if not (
         fits(payload.get("username"), 40)
         and fits(payload.get("full_name"), 200)
         and fits(payload.get("created_at"), 40)
-        and (fits(licence, 40) or (licence is None and legacy is not None))
+        and (fits(licence, 40) or (licence is None and (legacy is not None or role != Role.DOCTOR.value)))
     ):
         raise _bad("thiếu tên đăng nhập, họ tên hoặc số chứng chỉ hành nghề của bác sĩ")
     if not key_registration.proof_holds(payload, raw):
@@ -157,6 +189,12 @@ def register(
         )
     if approved(s, key_id, station_code):
         return {}
+    if role != Role.DOCTOR.value:
+        return {
+            "warning": f"Khóa ký của {_role_label(role)} {payload['full_name']} (mã khóa {key_id}) đã đăng ký "
+            "và đang chờ quản trị máy chủ xác nhận; báo cáo ký bằng khóa này chỉ được nhận sau khi khóa được "
+            "xác nhận."
+        }
     return {
         "warning": f"Khóa ký của bác sĩ {payload['full_name']} (mã khóa {key_id}) đã đăng ký và đang chờ quản "
         "trị máy chủ xác nhận; phiếu khám ký bằng khóa này được nhận nhưng chỉ chuyển lên hồ sơ sức khỏe "
@@ -198,6 +236,10 @@ def check_exam(s: Session, station_code: str, exam: dict) -> dict:
         raise ItemRejected(
             "signer_mismatch", "Người ký ghi trên phiếu khám không phải bác sĩ sở hữu khóa ký: không nhận."
         )
+    if not may(role_of(key), Perm.EXAM_SIGN):
+        raise ItemRejected(
+            "signer_role", "Phiếu khám ký bằng khóa không phải của bác sĩ (khóa của trưởng trạm): không nhận."
+        )
     try:
         sig = base64.b64decode(signature, validate=True)
         load_public(base64.b64decode(key.public_key)).verify(sig, document.signed_bytes(exam))
@@ -230,6 +272,47 @@ def check_exam(s: Session, station_code: str, exam: dict) -> dict:
         "warning": "Phiếu khám được nhận nhưng chưa chuyển lên hồ sơ sức khỏe: khóa ký của bác sĩ đang chờ quản "
         "trị máy chủ xác nhận."
     }
+
+
+def check_report(s: Session, station_code: str, report: dict) -> DoctorKey:
+    """Raise ItemRejected unless *report* (a ``report`` item from a device of *station_code*) carries a signature
+    that verifies under an approved key this station registered for the user named as signer, with a role that
+    submits reports. Returns the key."""
+    key_id, sig = report.get("signer_key_id"), report.get("signature")
+    if not fits(key_id, KEY_ID_LEN) or not isinstance(sig, str) or not sig:
+        raise ItemRejected(
+            "unsigned_report",
+            "Báo cáo chưa được trưởng trạm ký bằng khóa ký (bản nộp trước khi báo cáo được ký): không nhận. "
+            "Trưởng trạm hãy nộp lại bản điều chỉnh để ký.",
+        )
+    key = s.get(DoctorKey, key_id)
+    if key is None:
+        raise ItemRejected(
+            "unknown_signer_key", f"Báo cáo ký bằng khóa {key_id} chưa được đăng ký ở máy chủ: không nhận."
+        )
+    if key.station_code != station_code:
+        raise ItemRejected("foreign_signer_key", "Báo cáo ký bằng khóa do một trạm khác đăng ký: không nhận.")
+    if report.get("signed_by") != key.username:
+        raise ItemRejected(
+            "signer_mismatch", "Người ký ghi trên báo cáo không phải người sở hữu khóa ký: không nhận."
+        )
+    if not may(role_of(key), Perm.REPORT_SUBMIT):
+        raise ItemRejected(
+            "signer_not_head",
+            f"Báo cáo ký bằng khóa của {_role_label(role_of(key))}, không phải trưởng trạm: không nhận.",
+        )
+    if not report_signature.verifies(report, key.public_key):
+        raise ItemRejected(
+            "bad_signature",
+            "Chữ ký của trưởng trạm không khớp với nội dung báo cáo (báo cáo đã bị sửa sau khi ký): không nhận.",
+        )
+    if not approved(s, key_id, station_code):
+        raise ItemRejected(
+            "signer_key_pending",
+            f"Báo cáo ký bằng khóa của trưởng trạm (mã khóa {key_id}) chưa được quản trị máy chủ xác nhận: "
+            "chưa nhận. Khi khóa đã được xác nhận, hãy gửi lại báo cáo ở trang Đồng bộ.",
+        )
+    return key
 
 
 def _replaces_an_approved_key(s: Session, key: DoctorKey) -> bool:
@@ -310,6 +393,7 @@ def list_keys(s: Session, station_code: str | None = None, *, pending: bool = Fa
             "username": k.username,
             "full_name": k.full_name,
             "licence_no": k.licence_no,
+            "role": role_of(k),
             "legacy_exams": len(json.loads(k.legacy_exams)) if k.legacy_exams is not None else None,
             "registered_at": k.registered_at.isoformat(),
             "approved_at": approved_at.isoformat() if approved_at else None,

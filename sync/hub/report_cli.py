@@ -38,6 +38,11 @@ def _report_monthly(args: argparse.Namespace) -> int:
             for g in report["groups"]
         ),
     ]
+    unverified = [
+        st["station_code"] for st in report["stations"] if st["submitted"] and not st["signature_verified"]
+    ]
+    if unverified:
+        lines.append("Báo cáo chưa có chữ ký trưởng trạm xác minh được: " + ", ".join(unverified))
     if report["not_submitted_by_deadline"]:
         lines.append("Chưa nộp đúng hạn (ngày 15): " + ", ".join(report["not_submitted_by_deadline"]))
     _emit(args, report, "\n".join(lines))

@@ -3,8 +3,9 @@
 Behind a login the hub administrator creates (``sync.hub.viewers``): a form posts the name and password, the
 answer sets an HttpOnly, SameSite=Strict session cookie scoped to ``/reports``. The page shows the city's monthly
 report (``sync.hub.city_report``): the city by target group beside the plan's Phụ lục I figures, the priority
-sub-groups, each commune × group with rates, the lowest coverage first, and the stations that had not submitted
-by the 15th. Nothing on it can change anything; no personal data is on it (aggregates only).
+sub-groups, each commune × group with rates and who signed the report (verified under the head's approved key, or
+"chưa ký" for a report received before reports were signed), the lowest coverage first, and the stations that
+had not submitted by the 15th. Nothing on it can change anything; no personal data is on it (aggregates only).
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads these annotations at run time.
@@ -85,6 +86,16 @@ def _previous_month(today: date) -> str:
     return f"{last.year:04d}-{last.month:02d}"
 
 
+def _signer_cell(st: dict) -> str:
+    """Who signed a station's report and whether the signature verified under the head's approved key."""
+    who = escape(f"{st['signer_name']} ({st['signed_by']})")
+    if st["signature_verified"]:
+        return f'<td class="signed">{who}: chữ ký đã xác minh</td>'
+    if st["signer_key_id"] is None:
+        return f'<td class="flag">{who}: chưa ký (báo cáo nộp trước khi có chữ ký số)</td>'
+    return f'<td class="flag">{who}: chữ ký KHÔNG xác minh được</td>'
+
+
 def render(report: dict, viewer: str) -> str:
     """The page body for one city report."""
     y, m = report["month"].split("-")
@@ -140,7 +151,7 @@ def render(report: dict, viewer: str) -> str:
         name = escape(st.get("commune_name") or st.get("name") or st["station_code"])
         if not st["submitted"]:
             crow.append(
-                f'<tr><td>{name}</td><td>{escape(st["station_code"])}</td><td colspan="7" class="flag">'
+                f'<tr><td>{name}</td><td>{escape(st["station_code"])}</td><td colspan="8" class="flag">'
                 "Chưa nộp báo cáo</td></tr>"
             )
             continue
@@ -148,11 +159,11 @@ def render(report: dict, viewer: str) -> str:
         note = " (nộp muộn)" if st["flagged"] else ""
         crow.append(
             f"<tr><td>{name}</td><td>{escape(st['station_code'])}{note}</td><td class=n>{_n(st['total']['managed'])}</td>"
-            f"{cells}<td class=n>{_n(st['total']['rate'])}</td></tr>"
+            f"{cells}<td class=n>{_n(st['total']['rate'])}</td>{_signer_cell(st)}</tr>"
         )
     parts.append(
         '<h2>Theo xã, phường, đặc khu</h2><table id="communes"><thead><tr><th>Xã / phường / đặc khu</th><th>Trạm</th>'
-        f"<th>Quản lý</th>{head}<th>Chung (%)</th></tr></thead><tbody>{''.join(crow)}</tbody></table>"
+        f"<th>Quản lý</th>{head}<th>Chung (%)</th><th>Người ký</th></tr></thead><tbody>{''.join(crow)}</tbody></table>"
     )
     rank = "".join(
         f'<tr class="{"low" if i <= 10 else ""}"><td class=n>{i}</td>'

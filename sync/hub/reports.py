@@ -5,6 +5,12 @@ commune its station serves (from the hub's registry, never from the device), and
 station sent first. A report is frozen at the station; the hub recomputes the SHA-256 of the figures and refuses a
 report whose figures do not match it. A version already received cannot be replaced by another report; a later
 version (a correction) must give its reason.
+
+Signature: a report is accepted only signed by the station's head (``doctor_keys.check_report``: an approved key
+that station registered for that user as head, verifying over ``ksk_desktop.reports.signature``); the key id and
+signature are kept beside it (``hub_report_signature``, a table of its own so hubs that had reports before it
+gain it at start) and verified again whenever the report is shown. Reports received before reports were signed
+have no row there: shown as not signed ("chưa ký"), never as verified.
 """
 
 from __future__ import annotations
@@ -17,8 +23,10 @@ from datetime import datetime
 from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ksk_desktop.reports import signature as report_signature
+from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.audit import canonical_json
-from sync.hub import authz, people
+from sync.hub import authz, doctor_keys, people
 from sync.hub.items import INT32_MAX, ItemRejected, fits, int_in_range
 from sync.hub.models import HubBase
 
@@ -50,6 +58,15 @@ class HubReport(HubBase):
         UniqueConstraint("station_code", "kind", "period", "version", name="uq_hub_report_version"),
         Index("ix_hub_report_period", "kind", "period"),
     )
+
+
+class HubReportSignature(HubBase):
+    """The head's signature of one received report version (every report received since reports were signed)."""
+
+    __tablename__ = "hub_report_signature"
+    report_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    signer_key_id: Mapped[str] = mapped_column(String(doctor_keys.KEY_ID_LEN))
+    signature: Mapped[str] = mapped_column(String(100))
 
 
 def _bad(reason: str) -> ItemRejected:
@@ -119,6 +136,7 @@ def apply(s: Session, device, entity_id: str, version: int, payload: dict, now: 
         if not fits(payload.get(key), limit):
             raise _bad("Báo cáo thiếu người ký hoặc thời điểm ký.")
     authz.check_entity(s, device, "report", entity_id)
+    doctor_keys.check_report(s, station, payload)  # the head's signature, by an approved key: or refused
     taken = s.scalar(
         select(HubReport.id).where(
             HubReport.station_code == station,
@@ -149,4 +167,47 @@ def apply(s: Session, device, entity_id: str, version: int, payload: dict, now: 
                 received_at=now,
             )
         )
+        s.add(
+            HubReportSignature(
+                report_id=entity_id, signer_key_id=payload["signer_key_id"], signature=payload["signature"]
+            )
+        )
     return {}
+
+
+def signature_of(s: Session, report: HubReport) -> dict:
+    """Who signed *report* and whether the signature verifies now under the key it names: ``{"signed_by",
+    "signer_key_id", "signature_verified"}`` — ``signer_key_id`` None for a report received before reports were
+    signed."""
+    row = s.get(HubReportSignature, report.id)
+    key = s.get(doctor_keys.DoctorKey, row.signer_key_id) if row is not None else None
+    verified = (
+        row is not None
+        and key is not None
+        and key.station_code == report.station_code
+        and key.username == report.signed_by
+        and doctor_keys.may(doctor_keys.role_of(key), Perm.REPORT_SUBMIT)
+        and doctor_keys.approved(s, key.key_id, report.station_code)
+        and report_signature.verifies(
+            {
+                "kind": report.kind,
+                "period": report.period,
+                "version": report.version,
+                "station_code": report.station_code,
+                "commune_code": report.commune_code,
+                "figures": json.loads(report.figures),
+                "digest": report.digest,
+                "reason": report.reason,
+                "signed_by": report.signed_by,
+                "signed_at": report.signed_at,
+                "signer_key_id": row.signer_key_id,
+                "signature": row.signature,
+            },
+            key.public_key,
+        )
+    )
+    return {
+        "signed_by": report.signed_by,
+        "signer_key_id": row.signer_key_id if row is not None else None,
+        "signature_verified": bool(verified),
+    }

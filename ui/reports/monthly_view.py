@@ -71,8 +71,8 @@ class SubmitDialog(QDialog):
         form = QFormLayout(self)
         form.addRow(
             paragraph(
-                f"Nộp báo cáo tháng {month_label}: số liệu được chốt, ký bằng mật khẩu của Trưởng trạm và gửi lên "
-                "máy chủ thành phố ở lần đồng bộ tới. Báo cáo đã nộp không sửa được; muốn sửa thì nộp bản điều "
+                f"Nộp báo cáo tháng {month_label}: số liệu được chốt, ký bằng khóa ký của Trưởng trạm (mở bằng mật "
+                "khẩu của bạn) và gửi lên máy chủ thành phố ở lần đồng bộ tới. Báo cáo đã nộp không sửa được; muốn sửa thì nộp bản điều "
                 "chỉnh có lý do.",
                 self,
             )
@@ -256,6 +256,11 @@ class MonthlyReportView(QWidget):
             self.submission_label.setText(
                 f"Đã nộp phiên bản {last['version']} — {last['signer_name']}, {last['signed_at'][:16].replace('T', ' ')}"
                 + (f" (lý do: {last['reason']})" if last["reason"] else "")
+                + (
+                    f"; ký bằng khóa {last['signer_key_id']}"
+                    if last["signer_key_id"]
+                    else "; chưa ký bằng khóa ký (nộp trước khi báo cáo được ký)"
+                )
             )
         else:
             self.submission_label.setText("Chưa nộp báo cáo tháng này.")
@@ -301,8 +306,9 @@ class MonthlyReportView(QWidget):
 
         def done(result: dict) -> None:
             self.status_label.show_message(
-                f"Đã nộp báo cáo tháng {self.month_label()} (phiên bản {result['version']}); sẽ gửi lên máy chủ "
-                "thành phố ở lần đồng bộ tới.",
+                f"Đã nộp báo cáo tháng {self.month_label()} (phiên bản {result['version']}), "
+                f"{result['signer_name']} ký (mã khóa {result['signer_key_id']}); sẽ gửi lên máy chủ thành phố ở "
+                "lần đồng bộ tới.",
                 OK_STYLE,
             )
             self.submitted.emit()
