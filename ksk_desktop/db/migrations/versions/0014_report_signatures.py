@@ -4,14 +4,14 @@ signature and the key that made it. Reports submitted before this revision were 
 only: their rows keep no signature (shown as not signed), and stay frozen as they were.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
