@@ -150,7 +150,8 @@ def test_forwarded_once_even_when_forwarded_twice(store, device, medplum):
     assert (report.sent, report.parked, report.retried) == (1, 0, 0)
     assert store.stats()["fhir"]["sent"] == 1
     first = held(fhir, exam)
-    assert first == {"Observation": 6, "Condition": 1, "ServiceRequest": 1, "Composition": 1}
+    # height, weight, BMI, BP, pulse, health class, vision right and left
+    assert first == {"Observation": 8, "Condition": 1, "ServiceRequest": 1, "Composition": 1}
     # The same row forwarded a second time (as after a crash between the server's answer and our commit).
     with store.session(write=True) as s:
         s.execute(update(FhirForward).values(state="pending"))
