@@ -174,7 +174,9 @@ class _Builder:
             }
             value = {"valueCodeableConcept": values.class_concept(cls)}
             out.append(
-                self._observation(exam, "health-class", concept, "exam", value, exam.get("health_class_reason"))
+                self._observation(
+                    exam, "health-class", concept, "exam", value, exam.get("health_class_reason")
+                )
             )
         for part in values.exam_parts(exam):
             out.append(self._observation(exam, part.label, part.code, part.category, part.value, part.note))
