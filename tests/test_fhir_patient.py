@@ -284,3 +284,26 @@ def test_a_doctor_is_one_practitioner_and_one_without_licence_is_named_only(fhir
     ident = codes.uuid_identifier(exam["id"])
     (enc,) = by_identifier(fhir, "Encounter", ident["system"], ident["value"])
     assert enc["participant"] == [{"individual": {"display": "BS. Cũ"}}]
+
+
+def test_the_merge_keeps_a_fuller_birth_date_and_other_names():
+    held = {
+        "resourceType": "Patient",
+        "id": "p1",
+        "meta": {"versionId": "3"},
+        "identifier": [{"system": BHYT, "value": "HT3313123456789"}],
+        "name": [{"use": "official", "text": "Nguyen Thi Hong Nhung"}, {"use": "nickname", "text": "Nhung"}],
+        "birthDate": "1988-05-17",
+        "contact": [{"name": {"text": "Nguyễn Văn A"}}],
+    }
+    ours = patient.resource(ex.person(dob=None) | {"birth_year": 1988}, codes.CCCD_SYSTEM)
+    merged = patient.merge(held, ours, codes.CCCD_SYSTEM)
+    assert merged["birthDate"] == "1988-05-17" and merged["contact"] == held["contact"]
+    assert [(n["use"], n["text"]) for n in merged["name"]] == [
+        ("official", "Nguyễn Thị Hồng Nhung"),
+        ("old", "Nguyen Thi Hong Nhung"),
+        ("nickname", "Nhung"),
+    ]
+    assert merged["identifier"][0] == {"system": BHYT, "value": "HT3313123456789"}
+    assert held["name"][0]["use"] == "official"  # the server's copy is not changed in place
+    assert patient.merge(merged, ours, codes.CCCD_SYSTEM) == merged  # merging again changes nothing

@@ -13,7 +13,8 @@ written back with ``If-Match`` on the version read (a concurrent change makes th
 merge is done again on the new version). The merge keeps every identifier, telecom, name, address, contact and
 extension the server holds: ours are added; a corrected personal ID marks the previous one ``use: old``; a new
 name or home address goes first and the previous official name or home address is kept as ``use: old``; gender
-and birth date are ours when we know them. When nothing would change, nothing is written.
+and birth date are ours when we know them (a birth year alone never replaces a full date the server holds).
+When nothing would change, nothing is written.
 """
 
 from __future__ import annotations
@@ -87,9 +88,11 @@ def merge(server: dict, ours: dict, personal_id_system: str) -> dict:
                     h["use"] = "old"
             held_list.insert(0, dict(ours_first))
         out[key] = held_list
-    for key in ("gender", "birthDate"):
-        if ours.get(key):
-            out[key] = ours[key]
+    if ours.get("gender"):
+        out["gender"] = ours["gender"]
+    held_dob, our_dob = str(out.get("birthDate") or ""), ours.get("birthDate")
+    if our_dob and not (held_dob.startswith(our_dob) and len(held_dob) > len(our_dob)):
+        out["birthDate"] = our_dob  # but a year alone never replaces the full date the server knows
     return out
 
 
