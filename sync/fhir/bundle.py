@@ -12,9 +12,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from ksk_desktop.dates import show_date
-from sync.fhir import codes, patient, values
+from sync.fhir import codes, patient
+from sync.fhir import values as exam_values
 from sync.fhir.codes import exam_part_identifier, full_url, search, uuid_identifier
-from sync.fhir.values import _number
+from sync.fhir.values import number
 
 
 class ExamNotForwardable(ValueError):
@@ -172,13 +173,13 @@ class _Builder:
                 "coding": [{"system": codes.EXAM_FIELD, "code": "health_class", "display": label}],
                 "text": label,
             }
-            value = {"valueCodeableConcept": values.class_concept(cls)}
+            value = {"valueCodeableConcept": exam_values.class_concept(cls)}
             out.append(
                 self._observation(
                     exam, "health-class", concept, "exam", value, exam.get("health_class_reason")
                 )
             )
-        for part in values.exam_parts(exam):
+        for part in exam_values.exam_parts(exam):
             out.append(self._observation(exam, part.label, part.code, part.category, part.value, part.note))
         seen = set()
         for dx in exam.get("diagnoses") or []:
@@ -195,14 +196,14 @@ class _Builder:
         values = exam.get("values") or {}
         out = []
         for field, code, display, unit in (codes.HEIGHT, codes.WEIGHT):
-            if (v := _number(values.get(field))) is not None:
+            if (v := number(values.get(field))) is not None:
                 out.append(self._quantity(exam, code, display, v, unit))
         if (bmi := _bmi(exam)) is not None:
             _f, code, display, unit = codes.BMI
             out.append(self._quantity(exam, code, display, bmi, unit))
         components = []
         for field, code, display, unit in (codes.SYSTOLIC, codes.DIASTOLIC):
-            if (v := _number(values.get(field))) is not None:
+            if (v := number(values.get(field))) is not None:
                 components.append(
                     {
                         "code": {"coding": [{"system": codes.LOINC, "code": code, "display": display}]},
@@ -215,7 +216,7 @@ class _Builder:
                 self._observation(exam, code, _loinc(code, display), "vital-signs", {"component": components})
             )
         field, code, display, unit = codes.PULSE
-        if (v := _number(values.get(field))) is not None:
+        if (v := number(values.get(field))) is not None:
             out.append(self._quantity(exam, code, display, v, unit))
         return out
 
@@ -380,10 +381,10 @@ def _qty(value: float, unit: str) -> dict:
 
 def _bmi(exam: dict) -> float | None:
     bmi = (exam.get("assessment") or {}).get("bmi")
-    if isinstance(bmi, dict) and _number(bmi.get("value")) is not None:
+    if isinstance(bmi, dict) and number(bmi.get("value")) is not None:
         return bmi["value"]
     values = exam.get("values") or {}
-    h, w = _number(values.get("height_cm")), _number(values.get("weight_kg"))
+    h, w = number(values.get("height_cm")), number(values.get("weight_kg"))
     if h and w and h > 0:
         return round(w / (h / 100) ** 2, 1)
     return None

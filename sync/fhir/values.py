@@ -63,7 +63,7 @@ def class_concept(cls: int) -> dict:
     }
 
 
-def _number(value: object) -> float | int | None:
+def number(value: object) -> float | int | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return value
@@ -107,7 +107,7 @@ def _component_values(f: forms.FieldDef | None, value: object) -> list[dict]:
         ]
     if kind == "date" and isinstance(value, str) and value:
         return [{"valueDateTime": value[:10]}]
-    if (n := _number(value)) is not None:
+    if (n := number(value)) is not None:
         return [{"valueQuantity": quantity(n, f.unit if f else None)}]
     if isinstance(value, str):
         return [{"valueString": value}] if value.strip() else []
@@ -148,7 +148,7 @@ def exam_parts(exam: dict) -> list[Part]:
                     )
                 )
             continue
-        if f is not None and f.type in ("number", "integer") and (n := _number(value)) is not None:
+        if f is not None and f.type in ("number", "integer") and (n := number(value)) is not None:
             vital = section == "physique" and key in codes.FIELD_LOINC
             category = "vital-signs" if vital else _category(section)
             integer = f.type == "integer" and isinstance(n, int)
