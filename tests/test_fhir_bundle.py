@@ -39,7 +39,7 @@ def resources(bundle: dict, kind: str) -> list[dict]:
 
 def loinc(res: dict) -> str | None:
     coding = res["code"].get("coding") or [{}]
-    return coding[0].get("code")
+    return coding[0].get("code") if coding[0].get("system") == codes.LOINC else None
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -96,9 +96,9 @@ def test_child_without_blood_pressure_has_no_bp_panel():
     codes_ = {loinc(o) for o in resources(bundle, "Observation")}
     assert "85354-9" not in codes_ and {"8302-2", "29463-7", "39156-5", "8867-4"} <= codes_
     patient = resources(bundle, "Patient")[0]
-    # No personal ID: the person's UUID is the identifier the conditional update matches on.
+    # No personal ID: the person's UUID is the only identifier.
     assert patient["identifier"] == [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{person['id']}"}]
-    assert bundle["entry"][0]["request"]["url"] == "Patient?" + codes.search(patient["identifier"][0])
+    assert bundle["entry"][0]["request"]["ifNoneExist"] == codes.search(patient["identifier"][0])
 
 
 def test_patient_carries_the_personal_id_and_nothing_it_does_not_need():
@@ -115,9 +115,12 @@ def test_patient_carries_the_personal_id_and_nothing_it_does_not_need():
         "system": "http://fhir.hl7.org.vn/core/sid/cccd",
         "value": "031088001234",
     }
+    assert patient["identifier"][1] == codes.uuid_identifier(person["id"])
+    # Created only when absent, matched on the stable person UUID (an existing Patient is merged: patient.send)
     assert entry["request"] == {
-        "method": "PUT",
-        "url": "Patient?identifier=http%3A%2F%2Ffhir.hl7.org.vn%2Fcore%2Fsid%2Fcccd%7C031088001234",
+        "method": "POST",
+        "url": "Patient",
+        "ifNoneExist": f"identifier=urn%3Aietf%3Arfc%3A3986%7Curn%3Auuid%3A{person['id']}",
     }
     assert patient["name"][0] == {
         "use": "official",
@@ -140,8 +143,9 @@ def test_identifiers_are_deterministic_and_every_request_is_conditional():
         exam_bundle(person, copy.deepcopy(exam), ex.STATION),
     )
     assert first == second
-    for entry in first["entry"][1:]:
+    for entry in first["entry"]:
         ident = entry["resource"]["identifier"]
+        ident = ident[-1] if entry["resource"]["resourceType"] == "Patient" else ident
         ident = ident[0] if isinstance(ident, list) else ident
         assert entry["request"] == {
             "method": "POST",
@@ -186,7 +190,7 @@ def test_references_point_only_backwards_so_a_split_bundle_resolves():
         assert refs <= seen, f"{entry['resource']['resourceType']} refers forward"
         seen.add(entry["fullUrl"])
     groups = split(bundle, 8)
-    assert [len(g) for g in groups] == [8, 4]
+    assert [len(g) for g in groups] == [8, 6]
     resolved = {e["fullUrl"]: f"{e['resource']['resourceType']}/x{i}" for i, e in enumerate(groups[0])}
     later = json.dumps(_rewrite(groups[1], resolved))
     assert "Patient/x0" in later and "Encounter/x1" in later
@@ -211,8 +215,15 @@ def test_amendment_updates_in_place_and_retires_what_it_dropped():
     by_kind = {}
     for e in bundle["entry"]:
         by_kind.setdefault(e["resource"]["resourceType"], []).append(e)
-    assert all(e["request"]["method"] == "PUT" for k, es in by_kind.items() if k != "Composition" for e in es)
-    obs = {loinc(e["resource"]) or "class": e["resource"] for e in by_kind["Observation"]}
+    # The Patient is created if absent (and merged by patient.send), never overwritten by a PUT.
+    assert by_kind["Patient"][0]["request"]["method"] == "POST"
+    assert all(
+        e["request"]["method"] == "PUT"
+        for k, es in by_kind.items()
+        if k not in ("Composition", "Patient")
+        for e in es
+    )
+    obs = {e["resource"]["code"]["coding"][0]["code"]: e["resource"] for e in by_kind["Observation"]}
     assert obs["8867-4"]["status"] == "entered-in-error"  # pulse was not in the amended values
     assert obs["8480-6" if "8480-6" in obs else "85354-9"]["status"] == "amended"
     conds = {c["resource"]["code"]["coding"][0]["code"]: c["resource"] for c in by_kind["Condition"]}

@@ -58,6 +58,9 @@ def queue_signed_exams(ctx, n: int) -> tuple[list[dict], list[dict]]:
 
 
 STATION = "TYT-TEST"  # conftest's station
+PID_SYSTEM = (
+    "http://fhir.ehealth.gov.vn/core/sid/cccd"  # not the default: ksk hub serve --fhir-personal-id-system
+)
 
 
 def approve_keys(db_url: str, key_ids: list[str]) -> None:
@@ -109,7 +112,8 @@ def assert_held_once(fhir: FhirClient, people: list[dict], exams: list[dict]) ->
             kind: len(fhir.search(kind, {"encounter": f"Encounter/{enc['id']}"}))
             for kind in ("Observation", "Condition", "ServiceRequest", "Composition")
         }
-        wanted_obs = 6 if exam["form"] == "adult" else 6  # height, weight, BMI, BP, pulse, health class
+        # height, weight, BMI, BP, pulse, health class (+ vision right and left in the adult examples)
+        wanted_obs = 8 if exam["form"] == "adult" else 6
         assert counts == {
             "Observation": wanted_obs,
             "Condition": len(exam["diagnoses"]),
@@ -119,12 +123,12 @@ def assert_held_once(fhir: FhirClient, people: list[dict], exams: list[dict]) ->
 
 
 @contextmanager
-def synced_through_hub(ctx, tmp_path, fhir_url: str, keys: list[str]):
+def synced_through_hub(ctx, tmp_path, fhir_url: str, keys: list[str], extra: tuple[str, ...] = ()):
     """A hub forwarding to *fhir_url* whose administrator approved the doctors' *keys*; the station enrols, closes
     its session and syncs once. Yields (hub db, report)."""
     db = tmp_path / "hub.db"
     db_url = f"sqlite:///{db}"
-    with HubProcess(db, extra=["--fhir-url", fhir_url, "--fhir-retry-s", "0.2"]) as hub:
+    with HubProcess(db, extra=["--fhir-url", fhir_url, "--fhir-retry-s", "0.2", *extra]) as hub:
         enroll(ctx, db_url, hub.url)
         approve_keys(db_url, keys)
         ctx.close()
@@ -184,7 +188,22 @@ def test_hub_killed_mid_forward_and_restarted_still_once(admin_session, medplum,
 
 
 def test_an_exam_signed_and_amended_by_the_exams_core_reaches_fhir(admin_session, medplum, tmp_path):
-    from exam_support import DOCTOR, EXAM_DATE, STAFF_PASSWORD, add_staff, fill_adult, staff
+    """Also: the Patient the city's record system already holds (insurance number, phone) keeps all of it, under the
+    personal-ID system the hub is configured with; the signing doctor is a Practitioner with the licence number."""
+    from exam_support import (
+        DOCTOR,
+        DOCTOR_LICENCE,
+        ENT,
+        EXAM_DATE,
+        EYES,
+        INTERNAL,
+        OTHER,
+        STAFF_PASSWORD,
+        VITALS,
+        add_staff,
+        fill_adult,
+        staff,
+    )
 
     from ksk_desktop.exams import amendments, records, signing
 
@@ -208,12 +227,33 @@ def test_an_exam_signed_and_amended_by_the_exams_core_reaches_fhir(admin_session
     v2 = amendments.amend(doctor, exam_id, "Cân lại: 63 kg", {"weight_kg": 63}, password=STAFF_PASSWORD)
     doctor.close()
     assert (v1["version"], v2["version"], v2["amends_version"]) == (1, 2, 1)
-    with synced_through_hub(ctx, tmp_path, medplum.url, [v1["signer_key_id"]]) as (db_url, report):
+    fhir = FhirClient(medplum.url)
+    city = {
+        "resourceType": "Patient",
+        "identifier": [
+            {"use": "official", "system": PID_SYSTEM, "value": "031070004321"},
+            {"system": "http://fhir.hl7.org.vn/core/sid/bhyt", "value": "GD4313123456789"},
+        ],
+        "name": [{"use": "official", "text": "Phạm Văn Đức"}],
+        "telecom": [{"system": "phone", "value": "0987654321"}],
+    }
+    made = fhir.http.post(
+        f"{medplum.url}/Patient", json=city, headers={"Content-Type": "application/fhir+json"}
+    )
+    assert made.status_code == 201, made.text
+    extra = ("--fhir-personal-id-system", PID_SYSTEM)
+    with synced_through_hub(ctx, tmp_path, medplum.url, [v1["signer_key_id"]], extra) as (db_url, report):
         assert report["rejected"] == 0, report
         assert wait_sent(db_url, 2) == queue_figures(pending=0, sent=2)
-    fhir = FhirClient(medplum.url)
-    (patient,) = fhir.search("Patient", {"identifier": f"{codes.CCCD_SYSTEM}|031070004321"})
+    (patient,) = fhir.search("Patient", {"identifier": f"{PID_SYSTEM}|031070004321"})
+    assert patient["id"] == made.json()["id"]  # adopted: no second Patient
     assert patient["name"][0]["text"] == "Phạm Văn Đức" and patient["gender"] == "male"
+    assert {"system": "http://fhir.hl7.org.vn/core/sid/bhyt", "value": "GD4313123456789"} in patient[
+        "identifier"
+    ]
+    assert patient["telecom"] == [{"system": "phone", "value": "0987654321"}]
+    assert codes.uuid_identifier(person.id) in patient["identifier"]
+    assert not fhir.search("Patient", {"identifier": f"{codes.CCCD_SYSTEM}|031070004321"})
     ident = codes.uuid_identifier(exam_id)
     (enc,) = fhir.search("Encounter", {"identifier": f"{ident['system']}|{ident['value']}"})
     weights = fhir.search(
@@ -223,4 +263,30 @@ def test_an_exam_signed_and_amended_by_the_exams_core_reaches_fhir(admin_session
     comps = fhir.search("Composition", {"encounter": f"Encounter/{enc['id']}"})
     assert sorted(c["status"] for c in comps) == ["amended", "final"]
     assert {c["attester"][0]["party"]["display"] for c in comps} == {"BS. Nguyễn Văn Minh"}
+    (doctor,) = fhir.search("Practitioner", {"identifier": f"{codes.CCHN_SYSTEM}|{DOCTOR_LICENCE}"})
+    assert {c["attester"][0]["party"]["reference"] for c in comps} == {f"Practitioner/{doctor['id']}"}
+    # Every value the core filled in reaches the server; the organ classes are coded Observations.
+    observations = fhir.search("Observation", {"encounter": f"Encounter/{enc['id']}"})
+    fields = {c["code"] for o in observations for c in o["code"]["coding"] if c["system"] == codes.EXAM_FIELD}
+    filled = {
+        **VITALS,
+        **EYES,
+        **ENT,
+        **INTERNAL,
+        **{k: v for part in OTHER.values() for k, v in part.items()},
+    }
+    assert {
+        k for k in filled if k not in ("height_cm", "weight_kg", "pulse", "systolic", "diastolic")
+    } <= fields
+    classes = {
+        o["code"]["coding"][0]["code"]: o["valueCodeableConcept"]["coding"][0]
+        for o in observations
+        if o.get("valueCodeableConcept", {}).get("coding", [{}])[0].get("system") == codes.HEALTH_CLASS
+    }
+    assert classes["eyes.class"] == {
+        "system": codes.HEALTH_CLASS,
+        "code": "I",
+        "display": "Loại I - Rất khỏe",
+    }
+    assert {k for k in filled if k.endswith("class")} | {"health_class"} == set(classes)
     fhir.close()

@@ -150,7 +150,8 @@ def test_forwarded_once_even_when_forwarded_twice(store, device, medplum):
     assert (report.sent, report.parked, report.retried) == (1, 0, 0)
     assert store.stats()["fhir"]["sent"] == 1
     first = held(fhir, exam)
-    assert first == {"Observation": 6, "Condition": 1, "ServiceRequest": 1, "Composition": 1}
+    # height, weight, BMI, BP, pulse, health class, vision right and left
+    assert first == {"Observation": 8, "Condition": 1, "ServiceRequest": 1, "Composition": 1}
     # The same row forwarded a second time (as after a crash between the server's answer and our commit).
     with store.session(write=True) as s:
         s.execute(update(FhirForward).values(state="pending"))
@@ -289,3 +290,21 @@ def test_an_exam_waits_for_the_persons_consent_to_the_health_record(store, devic
     report = Forwarder(store, fhir, config=NOW_CONFIG).run_once()
     assert (report.sent, report.waiting) == (0, 1) and encounters(fhir, second) == []
     fhir.close()
+
+
+def test_the_personal_id_system_must_be_a_uri(tmp_path):
+    from conftest import run_ksk
+
+    bad = run_ksk(
+        "hub",
+        "serve",
+        "--db",
+        str(tmp_path / "x.db"),
+        "--fhir-url",
+        "http://127.0.0.1:9/fhir/R4",
+        "--fhir-personal-id-system",
+        "số CCCD",
+        data_dir=tmp_path,
+    )
+    assert bad.returncode != 0 and "--fhir-personal-id-system" in bad.stderr
+    assert not (tmp_path / "x.db").exists()  # refused before anything started

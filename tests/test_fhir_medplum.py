@@ -41,7 +41,7 @@ def exam_resources(fhir: FhirClient, exam: dict) -> dict[str, list[dict]]:
 
 
 def by_code(observations: list[dict]) -> dict[str, dict]:
-    return {(o["code"].get("coding") or [{"code": "class"}])[0]["code"]: o for o in observations}
+    return {o["code"]["coding"][0]["code"]: o for o in observations}
 
 
 def test_a_bundle_is_stored_once_and_a_replay_creates_nothing(fhir):
@@ -49,14 +49,17 @@ def test_a_bundle_is_stored_once_and_a_replay_creates_nothing(fhir):
     exam = ex.exam_document(person["id"], diagnoses=ex.hypertension(), referrals=[ex.referral()])
     bundle = exam_bundle(person, exam, ex.STATION)
     first = fhir.transaction(bundle)
-    assert len(first) == len(bundle["entry"]) == 11  # more than Medplum's 8: sent in two transactions
+    assert len(first) == len(bundle["entry"]) == 13  # more than Medplum's 8: sent in two transactions
 
     (patient,) = found(fhir, "Patient", {"system": codes.CCCD_SYSTEM, "value": "031088100001"})
     assert patient["name"][0]["text"] == "Nguyễn Thị Hồng Nhung" and patient["birthDate"] == "1988-05-17"
     held = exam_resources(fhir, exam)
     assert held["Encounter"][0]["subject"]["reference"] == f"Patient/{patient['id']}"
     assert sorted(by_code(held["Observation"])) == sorted(
-        ["8302-2", "29463-7", "39156-5", "85354-9", "8867-4", "class"]
+        [
+            *("8302-2", "29463-7", "39156-5", "85354-9", "8867-4", "health_class"),
+            *("vision_right_uncorrected", "vision_left_uncorrected"),
+        ]
     )
     assert len(held["Condition"]) == 1 and len(held["ServiceRequest"]) == 1 and len(held["Composition"]) == 1
     comp = held["Composition"][0]
@@ -92,12 +95,16 @@ def test_an_amendment_updates_values_in_place(fhir):
 
     held = exam_resources(fhir, v1)
     obs = by_code(held["Observation"])
-    assert len(held["Observation"]) == len(obs) == 6
+    assert len(held["Observation"]) == len(obs) == 8
+    # v2 has no vision values: the v1 ones are withdrawn, not left standing
+    assert obs["vision_right_uncorrected"]["status"] == "entered-in-error"
     assert obs["29463-7"]["valueQuantity"]["value"] == 62.0 and obs["29463-7"]["status"] == "amended"
     assert {
         c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in obs["85354-9"]["component"]
     } == {"8480-6": 150, "8462-4": 96}
-    assert obs["class"]["valueCodeableConcept"]["text"] == "Loại III"
+    assert obs["health_class"]["valueCodeableConcept"]["coding"] == [
+        {"system": codes.HEALTH_CLASS, "code": "III", "display": "Loại III - Trung bình"}
+    ]
     conds = {c["code"]["coding"][0]["code"]: c for c in held["Condition"]}
     assert set(conds) == {"I10", "E11.9"}
     assert conds["I10"]["verificationStatus"]["coding"][0]["code"] == "entered-in-error"

@@ -7,26 +7,38 @@ the same inputs always give the same Bundle, with the same identifiers and condi
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 from ksk_desktop.dates import show_date
-from sync.fhir import codes
+from sync.fhir import codes, patient
+from sync.fhir import values as exam_values
 from sync.fhir.codes import exam_part_identifier, full_url, search, uuid_identifier
+from sync.fhir.values import number
 
 
 class ExamNotForwardable(ValueError):
     """The document cannot become a health record (not signed, malformed); the message is Vietnamese."""
 
 
-def exam_bundle(person: dict, exam: dict, station: dict, previous: dict | None = None) -> dict:
+def exam_bundle(
+    person: dict,
+    exam: dict,
+    station: dict,
+    previous: dict | None = None,
+    *,
+    doctor: dict | None = None,
+    personal_id_system: str = codes.CCCD_SYSTEM,
+) -> dict:
     """The transaction Bundle for one signed exam version. For an amendment, *previous* (the version it amends)
-    lets the parts that disappeared (a diagnosis, a referral, a measurement) be marked entered-in-error/revoked."""
+    lets the parts that disappeared (a diagnosis, a referral, a measurement) be marked entered-in-error/revoked.
+    *doctor* (``full_name``, ``licence_no``: the signing key's registration at the hub) becomes a Practitioner;
+    *personal_id_system* is the identifier system of the personal ID (``--fhir-personal-id-system``)."""
     _check(exam)
-    b = _Builder(person, exam, station)
-    b.patient()
+    b = _Builder(person, exam, station, doctor)
+    b.patient(personal_id_system)
+    b.practitioner()
     b.encounter()
     parts = b.parts(exam)
     if previous is not None and b.amended:
@@ -71,12 +83,6 @@ def _instant(value: object, fallback: str) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _number(value: object) -> float | int | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return value
-
-
 def _narrative(*paragraphs: str) -> dict:
     body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p)
     return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{body}</div>'}
@@ -99,13 +105,17 @@ def _retired(resource: dict) -> dict:
 
 
 class _Builder:
-    def __init__(self, person: dict, exam: dict, station: dict) -> None:
+    def __init__(self, person: dict, exam: dict, station: dict, doctor: dict | None) -> None:
         self.person, self.exam, self.station = person, exam, station
         self.amended = is_amendment(exam)
         self.entries: list[dict] = []
         self.patient_ref = ""
         self.encounter_ref = ""
-        self.signer = exam.get("signer_name") or exam.get("signed_by") or "Bác sĩ"
+        self.signer = (
+            (doctor or {}).get("full_name") or exam.get("signer_name") or exam.get("signed_by") or "Bác sĩ"
+        )
+        self.licence = (doctor or {}).get("licence_no") or None
+        self.doctor: dict = {"display": self.signer}  # a reference once the Practitioner is in the bundle
         self.station_name = station.get("name") or station.get("station_code") or "Trạm y tế"
 
     def add(self, resource: dict, identifier: dict, *, update: bool) -> str:
@@ -120,32 +130,21 @@ class _Builder:
         return url
 
     # -- who and when -------------------------------------------------------------------------------
-    def patient(self) -> None:
-        p = self.person
-        pid = p.get("personal_id")
-        local = uuid_identifier(p["id"])
-        identifiers = [{"use": "official", "system": codes.CCCD_SYSTEM, "value": pid}] if pid else []
-        identifiers.append(local)
-        full_name = " ".join(str(p.get("name") or p.get("full_name") or "").split())
-        words = full_name.split()
-        name: dict = {"use": "official", "text": full_name}
-        if words:  # Vietnamese order: family name first, then middle and given names
-            name["family"] = words[0]
-        if len(words) > 1:
-            name["given"] = words[1:]
-        res: dict = {"resourceType": "Patient", "identifier": identifiers, "name": [name]}
-        if p.get("sex") in codes.SEX:
-            res["gender"] = codes.SEX[p["sex"]]
-        dob = p.get("dob") or p.get("birth_date")
-        if dob:
-            res["birthDate"] = str(dob)[:10]
-        elif p.get("birth_year"):
-            res["birthDate"] = f"{int(p['birth_year']):04d}"
-        address = p.get("current_address") or p.get("permanent_address")
-        if address:
-            res["address"] = [{"use": "home", "text": address, "country": "VN"}]
-        # The personal ID is the natural key; without one, the station's person id is.
-        self.patient_ref = self.add(res, identifiers[0], update=True)
+    def patient(self, personal_id_system: str) -> None:
+        """The Patient, created if absent, matched on the person's stable UUID (``patient.send`` merges it into a
+        Patient the server already holds instead)."""
+        res = patient.resource(self.person, personal_id_system)
+        self.patient_ref = self.add(res, uuid_identifier(self.person["id"]), update=False)
+
+    def practitioner(self) -> None:
+        """The signing doctor, by licence number (created if absent, never overwritten: the server may know more)."""
+        if not self.licence:
+            return
+        ident = {"use": "official", "system": codes.CCHN_SYSTEM, "value": self.licence}
+        name: dict = {"use": "official", "text": self.signer}
+        res = {"resourceType": "Practitioner", "identifier": [ident], "active": True, "name": [name]}
+        ref = self.add(res, ident, update=False)
+        self.doctor = {"reference": ref, "display": self.signer}
 
     def encounter(self) -> None:
         e = self.exam
@@ -157,6 +156,7 @@ class _Builder:
             "class": {"system": codes.ACT_CODE, "code": "AMB", "display": "ambulatory"},
             "type": [{"text": f"Khám sức khỏe định kỳ (mẫu {form})"}],
             "subject": {"reference": self.patient_ref},
+            "participant": [{"individual": self.doctor}],
             "period": {"start": e["exam_date"], "end": e["exam_date"]},
             "serviceProvider": {"display": self.station_name},
         }
@@ -168,16 +168,19 @@ class _Builder:
         out = [*self._vitals(exam)]
         cls = exam.get("health_class")
         if isinstance(cls, int) and cls in codes.ROMAN:
-            res = self._observation(
-                exam,
-                "health-class",
-                {"text": "Phân loại sức khỏe (QĐ 1613/BYT-QĐ)"},
-                "exam",
-                {"valueCodeableConcept": {"text": f"Loại {codes.ROMAN[cls]}"}},
+            label = "Phân loại sức khỏe (QĐ 1613/BYT-QĐ)"
+            concept = {
+                "coding": [{"system": codes.EXAM_FIELD, "code": "health_class", "display": label}],
+                "text": label,
+            }
+            value = {"valueCodeableConcept": exam_values.class_concept(cls)}
+            out.append(
+                self._observation(
+                    exam, "health-class", concept, "exam", value, exam.get("health_class_reason")
+                )
             )
-            if exam.get("health_class_reason"):
-                res[1]["note"] = [{"text": str(exam["health_class_reason"])}]
-            out.append(res)
+        for part in exam_values.exam_parts(exam):
+            out.append(self._observation(exam, part.label, part.code, part.category, part.value, part.note))
         seen = set()
         for dx in exam.get("diagnoses") or []:
             code = str(dx.get("code") or "").strip().rstrip("†*")
@@ -193,14 +196,14 @@ class _Builder:
         values = exam.get("values") or {}
         out = []
         for field, code, display, unit in (codes.HEIGHT, codes.WEIGHT):
-            if (v := _number(values.get(field))) is not None:
+            if (v := number(values.get(field))) is not None:
                 out.append(self._quantity(exam, code, display, v, unit))
         if (bmi := _bmi(exam)) is not None:
             _f, code, display, unit = codes.BMI
             out.append(self._quantity(exam, code, display, bmi, unit))
         components = []
         for field, code, display, unit in (codes.SYSTOLIC, codes.DIASTOLIC):
-            if (v := _number(values.get(field))) is not None:
+            if (v := number(values.get(field))) is not None:
                 components.append(
                     {
                         "code": {"coding": [{"system": codes.LOINC, "code": code, "display": display}]},
@@ -213,7 +216,7 @@ class _Builder:
                 self._observation(exam, code, _loinc(code, display), "vital-signs", {"component": components})
             )
         field, code, display, unit = codes.PULSE
-        if (v := _number(values.get(field))) is not None:
+        if (v := number(values.get(field))) is not None:
             out.append(self._quantity(exam, code, display, v, unit))
         return out
 
@@ -223,10 +226,10 @@ class _Builder:
         )
 
     def _observation(
-        self, exam: dict, label: str, code: dict, category: str, value: dict
+        self, exam: dict, label: str, code: dict, category: str, value: dict, note: object = None
     ) -> tuple[dict, dict]:
         ident = exam_part_identifier(exam["id"], f"observation/{label}")
-        res = {
+        res: dict = {
             "resourceType": "Observation",
             "identifier": [ident],
             "status": "amended" if is_amendment(exam) else "final",
@@ -235,8 +238,11 @@ class _Builder:
             "subject": {"reference": self.patient_ref},
             "encounter": {"reference": self.encounter_ref},
             "effectiveDateTime": exam["exam_date"],
+            "performer": [self.doctor],
             **value,
         }
+        if note:
+            res["note"] = [{"text": str(note)}]
         return ident, res
 
     def _condition(self, exam: dict, code: str, name: str) -> tuple[dict, dict]:
@@ -251,6 +257,7 @@ class _Builder:
             "subject": {"reference": self.patient_ref},
             "encounter": {"reference": self.encounter_ref},
             "recordedDate": exam["exam_date"],
+            "asserter": self.doctor,
         }
         return ident, res
 
@@ -266,7 +273,7 @@ class _Builder:
             "subject": {"reference": self.patient_ref},
             "encounter": {"reference": self.encounter_ref},
             "authoredOn": exam["exam_date"],
-            "requester": {"display": self.signer},
+            "requester": self.doctor,
         }
         if ref.get("destination"):
             res["performer"] = [{"display": str(ref["destination"])}]
@@ -291,9 +298,19 @@ class _Builder:
         def of_kind(kind: str, vital: bool | None = None) -> Callable[[dict], bool]:
             return lambda res: res["resourceType"] == kind and (vital is None or _is_vital(res) == vital)
 
+        def of_category(category: str, classes: bool = False) -> Callable[[dict], bool]:
+            return lambda res: (
+                res["resourceType"] == "Observation"
+                and res["category"][0]["coding"][0]["code"] == category
+                and _is_class(res) == classes
+            )
+
         sections = [
             section("Dấu hiệu sinh tồn", codes.VITALS_SECTION, of_kind("Observation", True)),
-            section("Phân loại sức khỏe", None, of_kind("Observation", False)),
+            section("Tiền sử và thông tin bổ sung", None, of_category("survey")),
+            section("Khám lâm sàng", codes.EXAM_SECTION, of_category("exam")),
+            section("Cận lâm sàng", None, of_category("laboratory")),
+            section("Phân loại sức khỏe", None, of_category("exam", classes=True)),
             section("Chẩn đoán", codes.PROBLEMS_SECTION, of_kind("Condition")),
             section("Chuyển tuyến", codes.REFERRAL_SECTION, of_kind("ServiceRequest")),
         ]
@@ -326,9 +343,9 @@ class _Builder:
             "subject": {"reference": self.patient_ref},
             "encounter": {"reference": self.encounter_ref},
             "date": signed,
-            "author": [{"display": self.signer}],
+            "author": [self.doctor],
             "title": f"Kết quả khám sức khỏe định kỳ ngày {_vn_date(e['exam_date'])}",
-            "attester": [{"mode": "legal", "time": signed, "party": {"display": self.signer}}],
+            "attester": [{"mode": "legal", "time": signed, "party": self.doctor}],
             "custodian": {"display": self.station_name},
             "section": [s for s in sections if s],
         }
@@ -348,6 +365,12 @@ def _is_vital(res: dict) -> bool:
     return res["category"][0]["coding"][0]["code"] == "vital-signs"
 
 
+def _is_class(res: dict) -> bool:
+    """An Observation whose value is a QĐ 1613 class (the overall health class or an organ/specialty class)."""
+    coding = (res.get("valueCodeableConcept") or {}).get("coding") or [{}]
+    return coding[0].get("system") == codes.HEALTH_CLASS
+
+
 def _loinc(code: str, display: str) -> dict:
     return {"coding": [{"system": codes.LOINC, "code": code, "display": display}]}
 
@@ -358,10 +381,10 @@ def _qty(value: float, unit: str) -> dict:
 
 def _bmi(exam: dict) -> float | None:
     bmi = (exam.get("assessment") or {}).get("bmi")
-    if isinstance(bmi, dict) and _number(bmi.get("value")) is not None:
+    if isinstance(bmi, dict) and number(bmi.get("value")) is not None:
         return bmi["value"]
     values = exam.get("values") or {}
-    h, w = _number(values.get("height_cm")), _number(values.get("weight_kg"))
+    h, w = number(values.get("height_cm")), number(values.get("weight_kg"))
     if h and w and h > 0:
         return round(w / (h / 100) ** 2, 1)
     return None

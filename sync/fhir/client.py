@@ -34,6 +34,10 @@ class FhirUnavailable(FhirError):
     """Network trouble, a timeout, 5xx, 429: try again later."""
 
 
+class FhirConflict(FhirUnavailable):
+    """A versioned update found the resource changed since it was read (412/409): read it again."""
+
+
 def outcome_text(body: object) -> str:
     """The issues of an OperationOutcome as one line (diagnostics, details, where)."""
     if not isinstance(body, dict) or body.get("resourceType") != "OperationOutcome":
@@ -91,9 +95,10 @@ class FhirClient:
     def close(self) -> None:
         self.http.close()
 
-    def transaction(self, bundle: dict) -> list[str]:
-        """Send *bundle* (split if needed); returns the ``Type/id`` of every entry, in order."""
-        resolved: dict[str, str] = {}
+    def transaction(self, bundle: dict, resolved: dict[str, str] | None = None) -> list[str]:
+        """Send *bundle* (split if needed); returns the ``Type/id`` of every entry, in order. *resolved* maps the
+        fullUrls of resources already on the server (not in the bundle) to their ``Type/id``."""
+        resolved = dict(resolved or {})
         locations: list[str] = []
         for group in split(bundle, self.max_entries):
             part = {"resourceType": "Bundle", "type": "transaction", "entry": _rewrite(group, resolved)}
@@ -133,6 +138,31 @@ class FhirClient:
             raise FhirUnavailable("Máy chủ FHIR trả lời không phải JSON.")
         return [e["resource"] for e in body.get("entry") or [] if "resource" in e]
 
+    def update(self, resource: dict, *, if_match: str) -> dict:
+        """``PUT Type/id`` of *resource*, only if the server still holds version *if_match* (``If-Match``); the stored
+        resource. Raises FhirConflict when the version changed meanwhile."""
+        data = json.dumps(resource, ensure_ascii=False).encode("utf-8")
+        try:
+            r = self.http.put(
+                f"{self.base_url}/{resource['resourceType']}/{resource['id']}",
+                data=data,
+                timeout=self.timeout,
+                headers={
+                    "Content-Type": f"{FHIR_JSON}; charset=utf-8",
+                    "Accept": FHIR_JSON,
+                    "If-Match": f'W/"{if_match}"',
+                },
+            )
+        except requests.RequestException as exc:
+            raise FhirUnavailable(f"Không kết nối được máy chủ FHIR ({type(exc).__name__}).") from None
+        body = self._json(r)
+        if r.status_code in (409, 412):
+            raise FhirConflict(f"Bản ghi trên máy chủ FHIR vừa thay đổi (HTTP {r.status_code}).")
+        self._check(r, body)
+        if not isinstance(body, dict):
+            raise FhirUnavailable("Máy chủ FHIR trả lời không phải JSON.")
+        return body
+
     def _post(self, bundle: dict) -> dict:
         data = json.dumps(bundle, ensure_ascii=False).encode("utf-8")
         try:
@@ -145,6 +175,13 @@ class FhirClient:
         except requests.RequestException as exc:
             raise FhirUnavailable(f"Không kết nối được máy chủ FHIR ({type(exc).__name__}).") from None
         body = self._json(r)
+        self._check(r, body)
+        if not isinstance(body, dict):
+            raise FhirUnavailable("Máy chủ FHIR trả lời không phải JSON.")
+        return body
+
+    @staticmethod
+    def _check(r: requests.Response, body: object) -> None:
         if r.status_code >= 500 or r.status_code in (408, 409, 429):
             raise FhirUnavailable(f"Máy chủ FHIR tạm thời lỗi (HTTP {r.status_code}).")
         if r.status_code >= 400:
@@ -154,9 +191,6 @@ class FhirClient:
                     f"Máy chủ FHIR trả lời HTTP {r.status_code} không kèm OperationOutcome."
                 )
             raise FhirRejected(f"HTTP {r.status_code}: {reason}")
-        if not isinstance(body, dict):
-            raise FhirUnavailable("Máy chủ FHIR trả lời không phải JSON.")
-        return body
 
     @staticmethod
     def _json(r: requests.Response) -> object:

@@ -13,9 +13,28 @@ from __future__ import annotations
 import uuid
 from urllib.parse import quote
 
-# Identifier systems. CCCD: the VN Core community IG's NamingSystem vn-cccd-ns (shared/domain/vietnam.md §3.3).
+# Identifier systems. CCCD: the VN Core community IG's NamingSystem vn-cccd-ns (shared/domain/vietnam.md §3.3), the
+# default of ``ksk hub serve --fhir-personal-id-system``. CCHN: the same IG's NamingSystem vn-cchn-ns (số chứng
+# chỉ hành nghề), for the signing doctor's Practitioner.
 CCCD_SYSTEM = "http://fhir.hl7.org.vn/core/sid/cccd"
+CCHN_SYSTEM = "http://fhir.hl7.org.vn/core/sid/cchn"
 URI_SYSTEM = "urn:ietf:rfc:3986"
+
+# The project's own code systems (no public one fits, or its URL could not be found): every form field of the
+# exam (code = the field's key in the exam document, e.g. ``internal.circulation_class``, ``history.diabetes``,
+# ``vision_right_uncorrected``; display = the form's Vietnamese label), each form section as a panel
+# (``section/<id>``), and the QĐ 1613 health class I–V (used for the overall class and for every organ/specialty
+# class). Documented in README (FHIR).
+KSK_SYSTEM = "urn:ksk-desktop:fhir:CodeSystem"
+EXAM_FIELD = f"{KSK_SYSTEM}:exam-field"
+HEALTH_CLASS = f"{KSK_SYSTEM}:health-class"
+HEALTH_CLASS_LABEL = {
+    1: "Loại I - Rất khỏe",
+    2: "Loại II - Khỏe",
+    3: "Loại III - Trung bình",
+    4: "Loại IV - Yếu",
+    5: "Loại V - Rất yếu",
+}
 
 # Code systems.
 LOINC = "http://loinc.org"
@@ -63,6 +82,29 @@ PULSE = ("pulse", "8867-4", "Heart rate", "/min")
 BP_PANEL = ("85354-9", "Blood pressure panel with all children optional")
 SYSTOLIC = ("systolic", "8480-6", "Systolic blood pressure", "mm[Hg]")
 DIASTOLIC = ("diastolic", "8462-4", "Diastolic blood pressure", "mm[Hg]")
+TEMPERATURE = ("physique.temperature_c", "8310-5", "Body temperature", "Cel")
+WAIST = ("physique.waist_cm", "8280-0", "Waist Circumference at umbilicus by Tape measure", "cm")
+HBA1C = ("hba1c_percent", "4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", "%")
+GLUCOSE_FASTING = (
+    "glucose_fasting_mmol_l",
+    "14771-0",
+    "Fasting glucose [Moles/volume] in Serum or Plasma",
+    "mmol/L",
+)
+#: LOINC codes of form fields beyond the vital signs above: field key -> (code, display).
+FIELD_LOINC = {f[0]: (f[1], f[2]) for f in (TEMPERATURE, WAIST, HBA1C, GLUCOSE_FASTING)}
+#: The form's units written as UCUM codes (a unit missing here is sent as text only).
+UCUM_OF = {
+    "cm": "cm",
+    "kg": "kg",
+    "lần/phút": "/min",
+    "mmHg": "mm[Hg]",
+    "°C": "Cel",
+    "m": "m",
+    "%": "%",
+    "mmol/L": "mmol/L",
+    "răng": "{tooth}",
+}
 VITALS_SECTION = ("8716-3", "Vital signs")
 PROBLEMS_SECTION = ("11450-4", "Problem list - Reported")
 REFERRAL_SECTION = ("57133-1", "Referral note")
@@ -74,3 +116,4 @@ SEX = {"M": "male", "F": "female"}
 PRIORITY = {"routine": "routine", "soon": "urgent", "urgent": "asap"}
 FORM_LABEL = {"adult": "người lớn", "child": "trẻ em, học sinh", "elderly": "người cao tuổi"}
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}
+EXAM_SECTION = ("29545-1", "Physical findings Narrative")

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from sync.client.worker import backoff_delay
+from sync.fhir import codes, patient
 from sync.fhir.bundle import ExamNotForwardable, exam_bundle
 from sync.fhir.client import FhirClient, FhirRejected, FhirUnavailable
 from sync.hub import fhirqueue
@@ -38,6 +39,7 @@ class ForwardConfig:
     retry_cap_s: float = 600.0
     batch: int = 20
     poll_s: float = 5.0  # the longest idle wait; a push wakes the forwarder at once
+    personal_id_system: str = codes.CCCD_SYSTEM  # ksk hub serve --fhir-personal-id-system
 
 
 @dataclass
@@ -129,8 +131,16 @@ class Forwarder:
             report.waiting += 1
             return
         try:
-            bundle = exam_bundle(work.person, work.exam, work.station, previous=work.previous)
-            self.client.transaction(bundle)
+            system = self.config.personal_id_system
+            bundle = exam_bundle(
+                work.person,
+                work.exam,
+                work.station,
+                previous=work.previous,
+                doctor=work.doctor,
+                personal_id_system=system,
+            )
+            patient.send(self.client, bundle, work.person, system)
         except (ExamNotForwardable, FhirRejected) as exc:
             reason = exc.message if isinstance(exc, FhirRejected) else str(exc)
             with self.store.session(write=True) as s:

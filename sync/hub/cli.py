@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from sync.fhir.codes import CCCD_SYSTEM
 from sync.hub.server import db_url
 
 
@@ -36,6 +37,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     if args.fhir_max_entries < 1:
         raise KskError("--fhir-max-entries phải từ 1 trở lên.")
+    if not _is_uri(args.fhir_personal_id_system):
+        raise KskError(
+            "--fhir-personal-id-system phải là một URI (ví dụ http://fhir.hl7.org.vn/core/sid/cccd)."
+        )
     if args.enroll_per_minute < 0 or args.auth_failures_per_minute < 0:
         raise KskError("Giới hạn số yêu cầu mỗi phút phải từ 0 trở lên (0: không giới hạn).")
     serve(
@@ -48,10 +53,18 @@ def _serve(args: argparse.Namespace) -> int:
         fhir_url=args.fhir_url,
         fhir_max_entries=args.fhir_max_entries,
         fhir_retry_s=args.fhir_retry_s,
+        fhir_personal_id_system=args.fhir_personal_id_system,
         enroll_per_minute=args.enroll_per_minute,
         auth_failures_per_minute=args.auth_failures_per_minute,
     )
     return 0
+
+
+def _is_uri(text: str) -> bool:
+    scheme, sep, rest = text.partition(":")
+    return bool(sep and rest and scheme.isascii() and scheme[:1].isalpha()) and not any(
+        c.isspace() for c in text
+    )
 
 
 MAX_CODE_DAYS = 90  # a code is meant for a device being set up this week, not a standing pass
@@ -270,6 +283,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument(
         "--fhir-retry-s", type=float, default=2.0, help="thời gian chờ thử lại đầu tiên (giây), tăng dần"
+    )
+    p.add_argument(
+        "--fhir-personal-id-system",
+        default=os.environ.get("KSK_FHIR_PERSONAL_ID_SYSTEM", CCCD_SYSTEM),
+        help=(
+            "hệ định danh (URI) của số định danh cá nhân/CCCD trên Patient "
+            f"(mặc định: KSK_FHIR_PERSONAL_ID_SYSTEM hoặc {CCCD_SYSTEM})"
+        ),
     )
     p.set_defaults(handler=_serve)
     p.add_argument(

@@ -202,6 +202,15 @@ def register(
     }
 
 
+def doctor_of(s: Session, key_id: object) -> dict | None:
+    """The doctor a key was registered for (``full_name``, ``licence_no``), for the FHIR Practitioner; None for an
+    unknown key."""
+    if not isinstance(key_id, str):
+        return None
+    key = s.get(DoctorKey, key_id)
+    return None if key is None else {"full_name": key.full_name, "licence_no": key.licence_no}
+
+
 def approved(s: Session, key_id: object, station_code: str) -> bool:
     return (
         isinstance(key_id, str)

@@ -189,6 +189,7 @@ class ForwardWork:
     superseded: bool  # a newer version of this exam is already at the FHIR server
     attempts: int
     consented: bool  # the person has an active consent to sharing with the health record
+    doctor: dict | None = None  # the signing key's doctor as registered: full_name, licence_no
 
 
 def load(s: Session, forward_id: int) -> ForwardWork | None:
@@ -198,7 +199,10 @@ def load(s: Session, forward_id: int) -> ForwardWork | None:
     item = s.get_one(Item, row.item_seq)
     exam = _exam_of(item)
     person_row = s.get(HubPerson, people.resolve(s, str(exam["person_id"])))
-    person = json.loads(person_row.data) | {"id": person_row.id} if person_row else None
+    person = None
+    if person_row is not None:
+        merged = s.scalars(select(PersonAlias.merged_id).where(PersonAlias.kept_id == person_row.id)).all()
+        person = json.loads(person_row.data) | {"id": person_row.id, "merged_ids": sorted(merged)}
     previous = None
     before = exam.get("amends_version")
     if isinstance(before, int):
@@ -224,6 +228,7 @@ def load(s: Session, forward_id: int) -> ForwardWork | None:
         newer is not None,
         row.attempts,
         has_ehr_consent(s, str(exam["person_id"])),
+        doctor_keys.doctor_of(s, exam.get("signer_key_id")),
     )
 
 

@@ -60,6 +60,7 @@ def serve(
     fhir_url: str | None = None,
     fhir_max_entries: int = 8,
     fhir_retry_s: float = 2.0,
+    fhir_personal_id_system: str | None = None,
     enroll_per_minute: int | None = None,
     auth_failures_per_minute: int | None = None,
 ) -> None:
@@ -77,12 +78,15 @@ def serve(
     forwarder = None
     if fhir_url:
         from sync.fhir.client import FhirClient
+        from sync.fhir.codes import CCCD_SYSTEM
         from sync.fhir.forward import ForwardConfig, Forwarder
 
         forwarder = Forwarder(
             store,
             FhirClient(fhir_url, max_entries=fhir_max_entries),
-            config=ForwardConfig(retry_base_s=fhir_retry_s),
+            config=ForwardConfig(
+                retry_base_s=fhir_retry_s, personal_id_system=fhir_personal_id_system or CCCD_SYSTEM
+            ),
         )
         forwarder.start()
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
