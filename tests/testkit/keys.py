@@ -76,13 +76,19 @@ def type_text(
     target: QObject | Callable[[], QObject], text: str, pace_ms: float, *, ime: bool = False
 ) -> float:
     """Send *text* to *target* one character every *pace_ms*; returns ``time.perf_counter()`` (seconds) when
-    the last character was sent. *target* may be a callable giving the widget to send to (the focus widget)."""
+    the last character was sent. *target* may be a callable giving the widget to send to (the focus widget).
+
+    Key events carry the window system's time stamp of when the key was meant to arrive, as real ones do: the
+    device's pace, not when this (possibly descheduled, on a loaded machine) test process got round to it."""
     last = time.perf_counter()
+    first_stamp = int(last * 1000.0) + 1
     for i, ch in enumerate(text):
         if i:
             wait_ms(pace_ms - (time.perf_counter() - last) * 1000.0)
         receiver = target() if callable(target) else target
         last = time.perf_counter()
         for event in char_events(ch, ime):
+            if isinstance(event, QKeyEvent):
+                event.setTimestamp(first_stamp + round(i * pace_ms))
             QCoreApplication.sendEvent(receiver, event)
     return last
