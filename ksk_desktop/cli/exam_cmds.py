@@ -146,6 +146,21 @@ def _exam_form(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exam_export_1551(ctx: StationSession, args: argparse.Namespace) -> int:
+    from ksk_desktop.moh1551.export import export
+
+    # --json names the file's format here (as the command line of QĐ 1551 tools does); the summary is then
+    # printed as JSON too. --xml (the default) writes XML.
+    if args.json and args.xml:
+        raise InvalidInput("Chọn một định dạng: --json hoặc --xml.")
+    result = export(ctx, args.id, Path(args.output), "json" if args.json else "xml")
+    human = f"Đã ghi tệp {result['file']} (MA_LK {result['ma_lk']}, chưa ký số)."
+    if result["warnings"]:
+        human += "\nLưu ý: " + "; ".join(result["warnings"]) + "."
+    emit(args, result, human)
+    return 0
+
+
 def _followup_list(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.cli.schedule_cmds import parse_date
     from ksk_desktop.exams import followups
@@ -206,6 +221,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--set", action="append", metavar="TRƯỜNG=GIÁ_TRỊ", help="giá trị mới (lặp lại được)")
     p.add_argument("--confirm", action="append", metavar="TRƯỜNG", help="xác nhận giá trị bất thường")
     p.set_defaults(handler=session_command(_exam_amend))
+    p = grp.add_parser(
+        "export-1551",
+        parents=[common],
+        help="tệp KHAMSUCKHOE (QĐ 1551) của một phiếu đã ký, đã kiểm tra theo bộ dữ liệu",
+    )
+    p.add_argument("id")
+    p.add_argument("--xml", action="store_true", help="tệp XML (mặc định); --json: tệp JSON")
+    p.add_argument("-o", "--output", required=True, help="tệp cần ghi")
+    p.set_defaults(handler=session_command(_exam_export_1551))
     p = grp.add_parser("keys", parents=[common], help="khóa công khai Ed25519 của các bác sĩ")
     p.set_defaults(handler=session_command(_exam_keys))
     p = grp.add_parser("form", parents=[common], help="định nghĩa mẫu phiếu khám (adult, child, elderly)")

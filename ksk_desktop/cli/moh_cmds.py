@@ -16,15 +16,26 @@ from ksk_desktop.station.session import StationSession
 
 
 def _moh_export(ctx: StationSession, args: argparse.Namespace) -> int:
+    from ksk_desktop.moh1551 import settings
     from ksk_desktop.reports.moh_export import export
 
+    facility = args.facility_code
+    if not facility:  # the station's MA_CSKCB (ksk station moh-settings), when set
+        with ctx.read() as s:
+            facility = settings.read(s).ma_cskcb
+        if not facility:
+            from ksk_desktop.errors import InvalidInput
+
+            raise InvalidInput(
+                "Chưa có mã cơ sở KCB: thêm --facility-code hoặc đặt cho trạm bằng ksk station moh-settings --ma-cskcb."
+            )
     summary = export(
         ctx,
         Path(args.template),
         parse_date(args.date_from),
         parse_date(args.date_to),
         Path(args.output),
-        facility_code=args.facility_code,
+        facility_code=facility,
         report=Path(args.report) if args.report else None,
     )
     emit(args, summary, summary["message"])
@@ -44,7 +55,10 @@ def add_moh_export(report_sub: argparse._SubParsersAction, common: argparse.Argu
     p.add_argument("--from", dest="date_from", required=True, help="ngày đầu, dd/mm/yyyy")
     p.add_argument("--to", dest="date_to", required=True, help="ngày cuối, dd/mm/yyyy")
     p.add_argument("-o", "--output", required=True, help="tệp .xlsm cần tạo (lần khám thứ hai: TỆP-2.xlsm …)")
-    p.add_argument("--facility-code", required=True, help="mã cơ sở KCB của trạm (MA_CSKCB, 5 ký tự)")
+    p.add_argument(
+        "--facility-code",
+        help="mã cơ sở KCB (MA_CSKCB, 5 ký tự); mặc định: mã đã đặt cho trạm (ksk station moh-settings)",
+    )
     p.add_argument("--report", help="tệp .xlsx liệt kê phiếu không gửi được (mặc định: TỆP-bao-cao.xlsx)")
     p.set_defaults(handler=session_command(_moh_export))
 

@@ -435,3 +435,20 @@ class ReportSubmission(Base):
     signed_at: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (UniqueConstraint("kind", "period", "version", name="uq_report_submission_version"),)
+
+
+# -- QĐ 1551 data set (migration 0014) ---------------------------------------------------------------------------
+class Moh1551Settings(Base):
+    """The station's facility codes for the Ministry's health-check data set (QĐ 1551) and its data-link account
+    (one row, id 1). The account's password is kept only here, inside the encrypted database: never in a file, a
+    log or an error message."""
+
+    __tablename__ = "moh1551_settings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ma_cskcb: Mapped[str | None] = mapped_column(String(5))
+    ma_gtin_cskcb: Mapped[str | None] = mapped_column(String(13))
+    province_code: Mapped[str | None] = mapped_column(String(3))
+    account_user: Mapped[str | None] = mapped_column(String(100))
+    account_password: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

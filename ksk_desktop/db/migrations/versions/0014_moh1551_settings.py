@@ -1,0 +1,32 @@
+"""QĐ 1551 data set: the station's facility codes (MA_CSKCB, MA_GTIN_CSKCB, province) and the Ministry data-link
+account, whose password lives only in this encrypted database.
+
+Revision ID: 0014
+Revises: 0012 (the devices branch takes 0013; the lead renumbers when both land)
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0014"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "moh1551_settings",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("ma_cskcb", sa.String(5)),
+        sa.Column("ma_gtin_cskcb", sa.String(13)),
+        sa.Column("province_code", sa.String(3)),
+        sa.Column("account_user", sa.String(100)),
+        sa.Column("account_password", sa.Text),
+        sa.Column("updated_by", sa.String(40), nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("moh1551_settings")
