@@ -151,9 +151,10 @@ def _exam_export_1551(ctx: StationSession, args: argparse.Namespace) -> int:
 
     # --json names the file's format here (as the command line of QĐ 1551 tools does); the summary is then
     # printed as JSON too. --xml (the default) writes XML.
-    if args.json and args.xml:
+    as_json = bool(getattr(args, "json", False))
+    if as_json and args.xml:
         raise InvalidInput("Chọn một định dạng: --json hoặc --xml.")
-    result = export(ctx, args.id, Path(args.output), "json" if args.json else "xml")
+    result = export(ctx, args.id, Path(args.output), "json" if as_json else "xml")
     human = f"Đã ghi tệp {result['file']} (MA_LK {result['ma_lk']}, chưa ký số)."
     if result["warnings"]:
         human += "\nLưu ý: " + "; ".join(result["warnings"]) + "."

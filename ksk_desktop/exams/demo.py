@@ -58,7 +58,10 @@ def _vitals(rng: random.Random, age: int, sex: str) -> dict:
 
 
 def _exam_values(rng: random.Random, form: str, age: int, sex: str) -> dict:
-    v = {**_vitals(rng, age, sex), "admin.ethnicity_code": "01"}  # Kinh: most of Hải Phòng (no draw: same values)
+    v = {
+        **_vitals(rng, age, sex),
+        "admin.ethnicity_code": "01",
+    }  # Kinh: most of Hải Phòng (no draw: same values)
     good = 10 if age < 40 else rng.choice([10, 9, 8, 8, 7])
     v |= {
         "vision_right_uncorrected": rng.choice([good, good, max(good - 2, 3)]),

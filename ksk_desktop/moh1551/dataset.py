@@ -274,7 +274,7 @@ def build_record(s: Session, row: ExamVersion, settings: MohSettings, data_dir: 
     subject = values.get("admin.subject_code")
     subject_codes = (
         str(subject).replace(" ", "")
-        if subject and schema.PATTERNS["codes"].fullmatch(str(subject).replace(" ", ""))
+        if subject and schema.SUBJECT_CODES.fullmatch(str(subject).replace(" ", ""))
         else ";".join(
             codes.subjects(
                 exam_date, person.target_group, flags, person.birth_date, person.birth_year, commune

@@ -254,7 +254,7 @@ def validate(data: bytes) -> list[Problem]:
     out: list[Problem] = []
     if not (parsed.ma_cskcb or "").strip():
         out.append(Problem(None, "MACSKCB", "Thiếu mã cơ sở (THONGTINDONVI/MACSKCB).", True))
-    if not schema.PATTERNS["date8"].fullmatch(parsed.ngaylap or ""):
+    if not schema.DATE8.fullmatch(parsed.ngaylap or ""):
         out.append(Problem(None, "NGAYLAP", "Ngày lập (NGAYLAP) phải có dạng YYYYMMDD."))
     if parsed.count != str(len(parsed.records)):
         out.append(
@@ -265,7 +265,8 @@ def validate(data: bytes) -> list[Problem]:
     if not parsed.records:
         out.append(Problem(None, "HOSO", "Tệp không có hồ sơ nào."))
     for hoso_id, parts in parsed.records:
-        visit = parts.get("XML2") if isinstance(parts.get("XML2"), dict) else {}
+        xml2 = parts.get("XML2")
+        visit: dict[str, str] = xml2 if isinstance(xml2, dict) else {}
         ma_lk = visit.get("MA_LK")
         if hoso_id != ma_lk:
             out.append(Problem(None, "HOSO", "Thuộc tính Id của HOSO phải bằng MA_LK của hồ sơ."))

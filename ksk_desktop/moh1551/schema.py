@@ -50,7 +50,7 @@ OPTIONAL_PARTS = frozenset({"XML11"})
 LAB_LIST, LAB_ITEM = "DANH_SACH_CLS", "CHI_TIET_CLS"
 
 _ICD = r"[A-Z][0-9]{2}(?:\.[0-9]{1,4})?"
-PATTERNS = {
+_PATTERNS: dict[str, re.Pattern[str] | None] = {
     "text": None,
     "int": re.compile(r"[0-9]+"),
     "num": re.compile(r"[0-9]+(?:\.[0-9]+)?"),
@@ -67,6 +67,9 @@ PATTERNS = {
     "vision": re.compile(r"(?:[0-9]|1[0-9]|20)/10"),
     "codes": re.compile(r"(?:[1-9]|1[0-4])(?:;(?:[1-9]|1[0-4]))*"),
 }
+PATTERNS = _PATTERNS
+DATE8 = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])")
+SUBJECT_CODES = re.compile(r"(?:[1-9]|1[0-4])(?:;(?:[1-9]|1[0-4]))*")
 TYPE_LABELS = {
     "text": "văn bản",
     "int": "số nguyên",
