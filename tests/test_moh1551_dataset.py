@@ -193,3 +193,83 @@ def test_settings_check_codes_and_keep_the_password_out_of_sight(admin_session) 
         assert moh_settings.account_password(s) == "Bi-mat-2026"
         details = " ".join(str(e.details) for e in s.scalars(select(AuditEvent)))
     assert "Bi-mat-2026" not in details and "password_changed" in details
+
+
+def test_an_exam_on_form_version_1_keeps_it_signs_prints_and_exports(
+    station, admin_session, tmp_path
+) -> None:
+    """Old exams keep their form version: a version-1 draft still validates, signs, prints and makes a valid
+    file (its conclusion block, which version 1 lacks, is derived)."""
+    from exam_support import DOCTOR, ENT, EYES, INTERNAL, OTHER, STAFF_PASSWORD, add_staff, staff
+
+    from ksk_desktop.exams import signing
+    from ksk_desktop.moh1551.export import export
+    from ksk_desktop.people import persons
+    from ksk_desktop.printing.exam_jobs import result_slip_document
+
+    paths, _ = station
+    add_staff(admin_session)
+    moh_settings.update(admin_session, ma_cskcb="31006", ma_gtin_cskcb=DEMO_GTIN)
+    pid = persons.create_person(
+        admin_session,
+        persons.PersonInput(
+            full_name="Lê Thị Bình",
+            personal_id="031185012345",
+            birth_date=date(1985, 3, 2),
+            sex="F",
+            current_address="Thôn 2",
+            commune_code="11680",
+        ),
+    ).id
+    doctor = staff(paths, DOCTOR)
+    try:
+        values = {
+            "height_cm": 156,
+            "weight_kg": 50,
+            "pulse": 72,
+            "systolic": 118,
+            "diastolic": 76,
+            **EYES,
+            **ENT,
+            **INTERNAL,
+            "obgyn.class": 1,
+            **{k: v for part in OTHER.values() for k, v in part.items()},
+        }
+        doc = records.import_exam(
+            doctor,
+            {
+                "person_id": pid,
+                "form": "adult",
+                "form_version": 1,
+                "exam_date": "2026-11-20",
+                "values": values,
+            },
+        )
+        assert doc["form_version"] == 1
+        signed = signing.sign(doctor, doc["id"], STAFF_PASSWORD)
+        assert signed["form_version"] == 1 and signing.verify(doctor, doc["id"])["valid"]
+        assert records.load(doctor, doc["id"]).document["form_version"] == 1
+        assert result_slip_document(doctor, doc["id"]).pages == 1
+        summary = export(doctor, doc["id"], tmp_path / "v1.xml")
+        assert (
+            summary["type"] == "Adult"
+            and "chưa ghi dân tộc: MA_DAN_TOC ghi 56 (không xác định)" in summary["warnings"]
+        )
+        [(_, parts)] = khamsuckhoe.parse_file((tmp_path / "v1.xml").read_bytes()).records
+        assert parts["XML8"]["BINH_THUONG"] == "1" and parts["XML12"]["KET_LUAN_BENH"] == "Z00.0"
+        assert "XML11" not in parts and parts["XML1"]["GIOI_TINH"] == "2"
+        new = records.open_draft(doctor, pid, exam_date=date(2026, 11, 21))
+        assert new.document["form_version"] == 2  # a new exam takes the newest version
+    finally:
+        doctor.close()
+
+
+def test_coded_fields_take_the_code_or_the_name() -> None:
+    from ksk_desktop.exams.forms import load_form
+    from ksk_desktop.exams.validation import coerce
+
+    f = load_form("adult").field("admin.ethnicity_code")
+    assert coerce(f, "kinh") == "01" and coerce(f, "1") == "01" and coerce(f, "08 - HMông") == "08"
+    with pytest.raises(InvalidInput, match="Dân tộc"):
+        coerce(f, "99")
+    assert load_form("adult", 1).field("admin.ethnicity_code").catalog is None  # version 1 is unchanged

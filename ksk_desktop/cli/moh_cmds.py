@@ -16,26 +16,15 @@ from ksk_desktop.station.session import StationSession
 
 
 def _moh_export(ctx: StationSession, args: argparse.Namespace) -> int:
-    from ksk_desktop.moh1551 import settings
     from ksk_desktop.reports.moh_export import export
 
-    facility = args.facility_code
-    if not facility:  # the station's MA_CSKCB (ksk station moh-settings), when set
-        with ctx.read() as s:
-            facility = settings.read(s).ma_cskcb
-        if not facility:
-            from ksk_desktop.errors import InvalidInput
-
-            raise InvalidInput(
-                "Chưa có mã cơ sở KCB: thêm --facility-code hoặc đặt cho trạm bằng ksk station moh-settings --ma-cskcb."
-            )
     summary = export(
         ctx,
         Path(args.template),
         parse_date(args.date_from),
         parse_date(args.date_to),
         Path(args.output),
-        facility_code=facility,
+        facility_code=args.facility_code,
         report=Path(args.report) if args.report else None,
     )
     emit(args, summary, summary["message"])
