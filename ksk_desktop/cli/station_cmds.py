@@ -122,3 +122,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     p = sub.add_parser("station", parents=[common], help="thông tin trạm")
     p.set_defaults(handler=session_command(_info))
+    from ksk_desktop.cli import moh1551_cmds
+
+    moh1551_cmds.register_station(p.add_subparsers(dest="station_cmd", metavar="LỆNH"), common)

@@ -18,6 +18,7 @@ import binascii
 import hashlib
 import json
 import re
+import secrets
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,7 +62,9 @@ def signed_bytes(header: dict, data: str) -> bytes:
 
 def new_msg_id(sender_id: str, now: datetime) -> str:
     """sender_id + YYMMDD (the sending day, as *now* carries its zone) + a UUIDv4 without dashes."""
-    return f"{sender_id}{now:%y%m%d}{uuid.uuid4().hex}"
+    # The Ministry's format asks for a random (version 4) UUID; the project's own ids are UUIDv7 (ksk_desktop.ids).
+    random_uuid = uuid.UUID(bytes=secrets.token_bytes(16), version=4)
+    return f"{sender_id}{now:%y%m%d}{random_uuid.hex}"
 
 
 def build(
