@@ -157,6 +157,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     p = sub.add_parser("station", parents=[common], help="thông tin trạm")
     p.set_defaults(handler=session_command(_info))
+    from ksk_desktop.cli import moh1551_cmds
+
     station_sub = p.add_subparsers(dest="station_cmd", metavar="LỆNH")
     m = station_sub.add_parser(
         "moh-settings",
@@ -174,3 +176,4 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--moh-password-stdin", action="store_true", help="đọc mật khẩu tài khoản liên thông từ stdin"
     )
     m.set_defaults(handler=session_command(_moh_settings))
+    moh1551_cmds.register_station(station_sub, common)

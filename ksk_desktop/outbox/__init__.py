@@ -37,6 +37,7 @@ KINDS = frozenset(
         "audit_head",
         "doctor_key",
         "report",
+        "moh_push",
     }
 )
 

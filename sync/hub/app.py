@@ -23,6 +23,7 @@ from sync.hub.schemas import (
     EnrollRequest,
     ErrorAnswer,
     Health,
+    MohStatusAnswer,
     PushAnswer,
     PushRequest,
 )
@@ -194,6 +195,17 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
     ) -> ChangesAnswer:
         return ChangesAnswer(**store.changes(dev, cursor, limit))
+
+    @app.get(
+        f"{API_PREFIX}/moh-status",
+        response_model=MohStatusAnswer,
+        tags=["sync"],
+        responses=_ERRORS,
+        description="What became of the station's QĐ 1551 envelopes at the Ministry (`moh_push` items): state, "
+        "the Ministry's answer code and message, the 24-hour deadline and whether it was missed.",
+    )
+    def moh_status(dev: Annotated[DeviceInfo, Depends(device)]) -> MohStatusAnswer:
+        return MohStatusAnswer(**store.moh_status(dev.station_code))
 
     from sync.hub import report_web  # the Health Department's read-only /reports pages
 

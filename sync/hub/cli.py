@@ -26,6 +26,7 @@ def _emit(args: argparse.Namespace, data: object, human: str) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     from ksk_desktop.errors import KskError
+    from sync.hub import moh_cli
     from sync.hub.server import serve
 
     try:
@@ -50,6 +51,7 @@ def _serve(args: argparse.Namespace) -> int:
         fhir_retry_s=args.fhir_retry_s,
         enroll_per_minute=args.enroll_per_minute,
         auth_failures_per_minute=args.auth_failures_per_minute,
+        moh=moh_cli.moh_settings(args),
     )
     return 0
 
@@ -272,6 +274,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--fhir-retry-s", type=float, default=2.0, help="thời gian chờ thử lại đầu tiên (giây), tăng dần"
     )
     p.set_defaults(handler=_serve)
+    from sync.hub import moh_cli
+
+    moh_cli.add_serve_options(p)
     p.add_argument(
         "--enroll-per-minute",
         type=int,
@@ -358,6 +363,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     from sync.hub import doctor_key_cli
 
     doctor_key_cli.register(cmds, common, db_arg)
+    moh_cli.register(cmds, common, db_arg)
     from sync.hub import report_cli
 
     report_cli.register(cmds, common, db_arg)

@@ -62,6 +62,7 @@ def serve(
     fhir_retry_s: float = 2.0,
     enroll_per_minute: int | None = None,
     auth_failures_per_minute: int | None = None,
+    moh: dict | None = None,
 ) -> None:
     """Serve ``/api/v1`` until interrupted; prints one JSON line with the address once listening. With
     *fhir_url*, accepted signed exams are forwarded there (``sync.fhir.forward``) from a background thread."""
@@ -85,6 +86,11 @@ def serve(
             config=ForwardConfig(retry_base_s=fhir_retry_s),
         )
         forwarder.start()
+    moh_forwarder = None
+    if moh:
+        from sync.moh.forward import start_forwarder
+
+        moh_forwarder = start_forwarder(store, moh)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
@@ -115,5 +121,8 @@ def serve(
         if forwarder is not None:
             forwarder.stop()
             forwarder.client.close()
+        if moh_forwarder is not None:
+            moh_forwarder.stop()
+            moh_forwarder.client.close()
         store.close()
         sys.stdout.flush()

@@ -1,15 +1,15 @@
 """QĐ 1551 data set: the station's facility codes (MA_CSKCB, MA_GTIN_CSKCB, province) and the Ministry data-link
-account, whose password lives only in this encrypted database.
+account, whose password lives only in this encrypted database; and the signed exams not queued for the Ministry (no certificates or codes at sign-off).
 
-Revision ID: 0014
-Revises: 0012 (the devices branch takes 0013; the lead renumbers when both land)
+Revision ID: 0017
+Revises: 0016 (the QĐ 1551 certificates of the moh-push branch; the devices branch takes 0013)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0012"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
@@ -26,7 +26,15 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(40), nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
     )
+    op.create_table(
+        "moh1551_unsent",
+        sa.Column("exam_id", sa.String(36), primary_key=True),
+        sa.Column("exam_version", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("reason", sa.String(20), nullable=False),
+        sa.Column("at", sa.DateTime, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("moh1551_unsent")
     op.drop_table("moh1551_settings")

@@ -1,0 +1,191 @@
+"""The hub's forwarder to the Ministry: drains ``hub_moh_push`` (``sync.hub.mohqueue``) oldest first.
+
+A row is decided only by a JSON answer with a ``res_code``: ``CM_SUCCESS`` (or ``PS_SYNC_SUCCESS``) →
+accepted; ``PS_CCCD_DUPLICATE_IN_6_MONTHS`` → duplicate, final; ``CM_INVALID_REQUEST`` → parked with the
+Ministry's message (the station shows what to fix); ``PS_SIGNATURE_INVALID`` → the station's pushes stop and
+the administrator is alerted (a certificate or configuration error: retrying blindly cannot help). Anything
+else (network, timeouts, 5xx, garbled answers, ``ERROR_99``) retries with back-off and jitter. The same
+envelope (same ``msg_id``, same bytes) is sent every time, so the Ministry's idempotency makes a retry after
+a lost answer, or after the hub was killed mid-forward, count once. Every exchange is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from cryptography import x509
+
+from ksk_desktop.clock import SYSTEM_CLOCK
+from sync.client.worker import backoff_delay
+from sync.hub import mohqueue
+from sync.hub.store import HubStore
+from sync.moh.client import MohClient, MohUnavailable, receiver_signature_ok
+
+log = logging.getLogger("ksk.moh")
+
+SUCCESS = ("CM_SUCCESS", "PS_SYNC_SUCCESS")
+
+
+@dataclass
+class MohConfig:
+    retry_base_s: float = 2.0
+    retry_cap_s: float = 600.0
+    batch: int = 50
+    poll_s: float = 5.0
+    workers: int = 1
+
+
+@dataclass
+class MohReport:
+    accepted: int = 0
+    duplicate: int = 0
+    parked: int = 0
+    stopped: int = 0
+    retried: int = 0
+    waiting: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class MohForwarder:
+    def __init__(
+        self,
+        store: HubStore,
+        client: MohClient,
+        *,
+        receiver_cert: x509.Certificate | None = None,
+        config: MohConfig | None = None,
+        clock: Callable[[], datetime] = SYSTEM_CLOCK.utcnow,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store, self.client, self.receiver_cert = store, client, receiver_cert
+        self.config = config or MohConfig()
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> threading.Thread:
+        self._thread = threading.Thread(target=self._loop, name="ksk-moh-forward", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self.store.moh_wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # the thread must not die: the next round tries again
+                log.exception("Ministry forwarder round failed")
+            with self.store.session() as s:
+                nxt = mohqueue.next_due(s)
+            wait = self.config.poll_s
+            if nxt is not None:
+                wait = min(wait, max(0.0, (nxt - self.clock()).total_seconds()))
+            self.store.moh_wake.wait(wait)
+            self.store.moh_wake.clear()
+
+    def run_once(self) -> MohReport:
+        report = MohReport()
+        after = 0
+        while not self._stop.is_set():
+            with self.store.session() as s:
+                ids = mohqueue.due(s, self.clock(), self.config.batch, after)
+            if not ids:
+                break
+            after = ids[-1]
+            if self.config.workers > 1:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(self.config.workers) as pool:
+                    list(pool.map(lambda i: self.forward(i, report), ids))
+            else:
+                for push_id in ids:
+                    if self._stop.is_set():
+                        break
+                    self.forward(push_id, report)
+        return report
+
+    def forward(self, push_id: int, report: MohReport) -> None:
+        with self.store.session() as s:
+            work = mohqueue.load(s, push_id)
+        if work is None:
+            return
+        if not work.consented:  # Luật 91/2025: no health data leaves without the person's consent
+            with self.store.session(write=True) as s:
+                mohqueue.mark_waiting(s, push_id)
+            report.waiting += 1
+            return
+        try:
+            answer = self.client.push(work.body)
+        except MohUnavailable as exc:
+            with self.store.session(write=True) as s:
+                mohqueue.record_exchange(s, push_id, self.clock(), work.body, error=exc.message)
+            self._retry(push_id, work.attempts, exc.message, report)
+            return
+        code = answer.body["res_code"]
+        message = str(answer.body.get("message_notify") or answer.body.get("message") or "")[:2000]
+        now = self.clock()
+        with self.store.session(write=True) as s:
+            mohqueue.record_exchange(
+                s, push_id, now, work.body, http_status=answer.http_status, answer=answer.body,
+                signature_ok=receiver_signature_ok(answer.body, self.receiver_cert),
+            )  # fmt: skip
+            if code in SUCCESS:
+                mohqueue.mark(s, push_id, "accepted", now, res_code=code, message=message or None)
+                report.accepted += 1
+            elif code == "PS_CCCD_DUPLICATE_IN_6_MONTHS":
+                mohqueue.mark(s, push_id, "duplicate", now, res_code=code, message=message)
+                report.duplicate += 1
+            elif code == "CM_INVALID_REQUEST":
+                mohqueue.mark(s, push_id, "parked", now, res_code=code, message=message)
+                report.parked += 1
+            elif code == "PS_SIGNATURE_INVALID":
+                mohqueue.mark(s, push_id, "stopped", now, res_code=code, message=message)
+                mohqueue.stop_station(s, work.station_code, f"{mohqueue.STOPPED} {message}".strip(), now)
+                report.stopped += 1
+            else:
+                code = ""
+        if code == "":
+            self._retry(
+                push_id, work.attempts, f"Bộ Y tế trả lời {answer.body['res_code']}; sẽ thử lại.", report
+            )
+        elif answer.body["res_code"] == "PS_SIGNATURE_INVALID":
+            # The alert: the hub's log and `ksk hub moh-status` (stopped_stations); no personal data in either.
+            log.error(
+                "Ministry refused station %s's signature: pushes stopped until resumed", work.station_code
+            )
+
+    def _retry(self, push_id: int, attempts: int, reason: str, report: MohReport) -> None:
+        delay = backoff_delay(
+            min(attempts + 1, 30), self.config.retry_base_s, self.config.retry_cap_s, self.rng
+        )
+        with self.store.session(write=True) as s:
+            mohqueue.mark_retry(s, push_id, reason, self.clock() + timedelta(seconds=delay))
+        report.retried += 1
+        report.errors.append(reason)
+
+
+def start_forwarder(store: HubStore, settings: dict) -> MohForwarder:
+    """The forwarder ``ksk hub serve --moh-url`` runs (``sync.hub.moh_cli.moh_settings``), started."""
+    client = MohClient(settings["url"], settings["account"], settings["password"])
+    cert = (
+        x509.load_pem_x509_certificate(settings["receiver_cert"]) if settings.get("receiver_cert") else None
+    )
+    forwarder = MohForwarder(
+        store,
+        client,
+        receiver_cert=cert,
+        config=MohConfig(retry_base_s=settings["retry_s"], workers=settings["workers"]),
+    )
+    forwarder.start()
+    return forwarder
