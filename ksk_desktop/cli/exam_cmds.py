@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
-from ksk_desktop.cli.io import emit, session_command, user_password
+from ksk_desktop.cli.io import emit, read_secret, session_command, user_password
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.station.session import StationSession
 
@@ -77,8 +78,18 @@ def _exam_show(ctx: StationSession, args: argparse.Namespace) -> int:
 def _exam_sign(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.exams import signing
 
-    # The doctor's signing key opens with their own password: the one this command logged in with.
-    doc = signing.sign(ctx, args.id, user_password(args))
+    # The doctor's signing key opens with their own password: the one this command logged in with. Their QĐ 1551
+    # certificate (if the station has one) opens with the same password unless another is given.
+    cert_password = None
+    if args.cert_password_stdin or os.environ.get("KSK_CERT_PASSWORD"):
+        cert_password = read_secret(
+            args,
+            env="KSK_CERT_PASSWORD",
+            stdin_flag="cert_password_stdin",
+            prompt="Mật khẩu chứng thư số: ",
+            what="mật khẩu chứng thư số",
+        )
+    doc = signing.sign(ctx, args.id, user_password(args), cert_password=cert_password)
     emit(
         args,
         doc,
@@ -210,6 +221,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "sign", parents=[common], help="bác sĩ ký phiếu khám (khóa ký mở bằng mật khẩu của chính bác sĩ)"
     )
     p.add_argument("id")
+    p.add_argument(
+        "--cert-password-stdin",
+        action="store_true",
+        help="mật khẩu chứng thư số QĐ 1551 của bác sĩ, nếu khác mật khẩu đăng nhập (hoặc KSK_CERT_PASSWORD)",
+    )
     p.set_defaults(handler=session_command(_exam_sign))
     p = grp.add_parser("verify", parents=[common], help="kiểm tra mã QR xác thực trên phiếu kết quả")
     p.add_argument("qr_text")

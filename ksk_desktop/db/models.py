@@ -498,5 +498,8 @@ class Moh1551Unsent(Base):
     __tablename__ = "moh1551_unsent"
     exam_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     exam_version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    reason: Mapped[str] = mapped_column(String(20))  # no_certificate | no_settings
+    reason: Mapped[str] = mapped_column(String(20))  # no_certificate | no_settings | invalid
+    detail: Mapped[str | None] = mapped_column(
+        Text
+    )  # invalid: what the file lacks (field names, no personal data)
     at: Mapped[datetime] = mapped_column(DateTime)

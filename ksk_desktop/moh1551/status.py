@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ksk_desktop.db.models import MohPushStatus, OutboxItem
+from ksk_desktop.db.models import Moh1551Unsent, MohPushStatus, OutboxItem
+from ksk_desktop.moh1551.codes import ma_lk
+from ksk_desktop.moh1551.envelope import DEADLINE
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 
@@ -29,8 +31,13 @@ LABELS = {
     "duplicate": "Trùng số định danh trong 6 tháng",
     "parked": "Bộ Y tế trả lại — cần sửa dữ liệu",
     "stopped": "Dừng gửi: chữ ký số không hợp lệ — báo quản trị",
+    # Signed but never queued (moh1551.sign_off): the station lacked its codes or certificates, or the data.
+    "no_settings": "Chưa gửi Bộ Y tế (chưa đặt mã cơ sở)",
+    "no_certificate": "Chưa gửi Bộ Y tế (thiếu chứng thư số)",
+    "invalid": "Chưa gửi Bộ Y tế (dữ liệu chưa đủ)",
 }
-TO_FIX = ("hub_refused", "parked", "stopped")
+NOT_SENT = ("no_settings", "no_certificate", "invalid")
+TO_FIX = ("hub_refused", "parked", "stopped", *NOT_SENT)
 
 
 def _utc(text: str) -> datetime:
@@ -108,6 +115,26 @@ def station_status(ctx: StationSession) -> dict:
                     "deadline": deadline.isoformat() + "Z" if deadline else None,
                     "overdue": overdue,
                     "to_fix": state in TO_FIX,
+                }
+            )
+        queued = {i["exam_id"] for i in items}
+        for u in s.scalars(select(Moh1551Unsent).order_by(Moh1551Unsent.at)):
+            if u.exam_id in queued or u.reason not in NOT_SENT:
+                continue
+            deadline = u.at + DEADLINE
+            items.append(
+                {
+                    "exam_id": u.exam_id,
+                    "exam_version": u.exam_version,
+                    "ma_lk": ma_lk(u.exam_id),
+                    "msg_id": None,
+                    "state": u.reason,
+                    "label": LABELS[u.reason],
+                    "res_code": None,
+                    "message": u.detail,
+                    "deadline": deadline.isoformat() + "Z",
+                    "overdue": now > deadline,
+                    "to_fix": True,
                 }
             )
     counts = {k: sum(1 for i in items if i["state"] == k) for k in LABELS}

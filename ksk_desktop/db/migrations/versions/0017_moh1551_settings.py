@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("exam_id", sa.String(36), primary_key=True),
         sa.Column("exam_version", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("reason", sa.String(20), nullable=False),
+        sa.Column("detail", sa.Text),
         sa.Column("at", sa.DateTime, nullable=False),
     )
 
