@@ -4,31 +4,21 @@ station: an exam that cannot make a valid file writes nothing and names the miss
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
-from exam_support import DOCTOR, ENT, EYES, INTERNAL, OTHER, STAFF_PASSWORD, add_staff
+from exam_support import DOCTOR, ENT, EYES, INTERNAL, OTHER, STAFF_PASSWORD, add_identified_person, add_staff
 
 from conftest import ADMIN, ADMIN_PASSWORD, run_ksk
 from ksk_desktop.demo.seed import DEMO_GTIN
 from ksk_desktop.moh1551 import khamsuckhoe
-from ksk_desktop.people import persons
 
 
 @pytest.fixture
 def signed(station, admin_session, tmp_path):
     paths, _ = station
     add_staff(admin_session)
-    pid = persons.create_person(
-        admin_session,
-        persons.PersonInput(
-            full_name="Nguyễn Văn An",
-            personal_id="031080012345",
-            birth_date=__import__("datetime").date(1980, 5, 17),
-            sex="M",
-            current_address="Thôn 1, xã Kiến Thụy",
-            commune_code="11680",
-        ),
-    ).id
+    pid = add_identified_person(admin_session, "Nguyễn Văn An", "031080012345", date(1980, 5, 17))
     admin_session.close()
     data = {
         "person_id": pid,
@@ -62,26 +52,23 @@ def signed(station, admin_session, tmp_path):
     return {"dir": paths.root, "exam": exam_id, "tmp": tmp_path}
 
 
+def as_doctor(c, *args: str):
+    return run_ksk("--user", DOCTOR, *args, data_dir=c["dir"], password=STAFF_PASSWORD)
+
+
+def as_admin(c, *args: str, stdin: str | None = None):
+    return run_ksk("--user", ADMIN, *args, data_dir=c["dir"], password=ADMIN_PASSWORD, stdin=stdin)
+
+
 def test_export_refuses_without_facility_codes_then_writes_a_valid_file(signed) -> None:
     target = signed["tmp"] / "ksk.xml"
-    out = run_ksk(
-        "--user",
-        DOCTOR,
-        "exam",
-        "export-1551",
-        signed["exam"],
-        "-o",
-        str(target),
-        data_dir=signed["dir"],
-        password=STAFF_PASSWORD,
-    )
+    out = as_doctor(signed, "exam", "export-1551", signed["exam"], "-o", str(target))
     assert out.returncode != 0 and not target.exists()
     line = out.stderr.strip()
     assert "\n" not in line and "thiếu MACSKCB, MA_CSKCB, MA_GTIN_CSKCB" in line
 
-    out = run_ksk(
-        "--user",
-        ADMIN,
+    out = as_admin(
+        signed,
         "station",
         "moh-settings",
         "--ma-cskcb",
@@ -92,8 +79,6 @@ def test_export_refuses_without_facility_codes_then_writes_a_valid_file(signed) 
         "tyt.kienthuy",
         "--moh-password-stdin",
         "--json",
-        data_dir=signed["dir"],
-        password=ADMIN_PASSWORD,
         stdin="Mat-khau-lien-thong\n",
     )
     assert out.returncode == 0, out.stderr
@@ -101,17 +86,7 @@ def test_export_refuses_without_facility_codes_then_writes_a_valid_file(signed) 
     assert shown["ma_cskcb"] == "31006" and shown["account_password_set"] is True
     assert "Mat-khau-lien-thong" not in out.stdout + out.stderr
 
-    out = run_ksk(
-        "--user",
-        DOCTOR,
-        "exam",
-        "export-1551",
-        signed["exam"],
-        "-o",
-        str(target),
-        data_dir=signed["dir"],
-        password=STAFF_PASSWORD,
-    )
+    out = as_doctor(signed, "exam", "export-1551", signed["exam"], "-o", str(target))
     assert out.returncode == 0, out.stderr
     data = target.read_bytes()
     assert khamsuckhoe.validate(data) == []
@@ -134,18 +109,7 @@ def test_export_refuses_without_facility_codes_then_writes_a_valid_file(signed) 
     }
 
     as_json = signed["tmp"] / "ksk.json"
-    out = run_ksk(
-        "--user",
-        DOCTOR,
-        "exam",
-        "export-1551",
-        signed["exam"],
-        "--json",
-        "-o",
-        str(as_json),
-        data_dir=signed["dir"],
-        password=STAFF_PASSWORD,
-    )
+    out = as_doctor(signed, "exam", "export-1551", signed["exam"], "--json", "-o", str(as_json))
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)
     assert summary["format"] == "json" and summary["signed"] is False and summary["ma_lk"] == ma_lk
@@ -153,22 +117,11 @@ def test_export_refuses_without_facility_codes_then_writes_a_valid_file(signed) 
 
 
 def test_settings_refuse_a_wrong_gln_and_station_info_is_unchanged(signed) -> None:
-    out = run_ksk(
-        "--user",
-        ADMIN,
-        "station",
-        "moh-settings",
-        "--gtin",
-        "8930000111686",
-        data_dir=signed["dir"],
-        password=ADMIN_PASSWORD,
-    )
+    out = as_admin(signed, "station", "moh-settings", "--gtin", "8930000111686")
     assert out.returncode != 0 and "chữ số kiểm tra" in out.stderr
-    out = run_ksk("--user", ADMIN, "station", "--json", data_dir=signed["dir"], password=ADMIN_PASSWORD)
+    out = as_admin(signed, "station", "--json")
     assert out.returncode == 0 and json.loads(out.stdout)["code"]
-    out = run_ksk(
-        "--user", DOCTOR, "station", "moh-settings", data_dir=signed["dir"], password=STAFF_PASSWORD
-    )
+    out = as_doctor(signed, "station", "moh-settings")
     assert out.returncode != 0  # only who may change settings sees them
 
 
@@ -177,17 +130,7 @@ def test_catalog_import_replaces_the_occupation_list(signed) -> None:
     src.write_text(
         "Mã,Tên nghề nghiệp\n1,Nhà lãnh đạo\n02,Nhà chuyên môn bậc cao\nxx1,bỏ\n", encoding="utf-8"
     )
-    out = run_ksk(
-        "--user",
-        ADMIN,
-        "catalog",
-        "import",
-        "occupation",
-        str(src),
-        "--json",
-        data_dir=signed["dir"],
-        password=ADMIN_PASSWORD,
-    )
+    out = as_admin(signed, "catalog", "import", "occupation", str(src), "--json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {"list": "occupation", "file": "nghe.csv", "imported": 2, "skipped": 1}
     listed = json.loads(run_ksk("catalog", "list", "occupation", "--json", data_dir=signed["dir"]).stdout)

@@ -200,27 +200,26 @@ def test_an_exam_on_form_version_1_keeps_it_signs_prints_and_exports(
 ) -> None:
     """Old exams keep their form version: a version-1 draft still validates, signs, prints and makes a valid
     file (its conclusion block, which version 1 lacks, is derived)."""
-    from exam_support import DOCTOR, ENT, EYES, INTERNAL, OTHER, STAFF_PASSWORD, add_staff, staff
+    from exam_support import (
+        DOCTOR,
+        ENT,
+        EYES,
+        INTERNAL,
+        OTHER,
+        STAFF_PASSWORD,
+        add_identified_person,
+        add_staff,
+        staff,
+    )
 
     from ksk_desktop.exams import signing
     from ksk_desktop.moh1551.export import export
-    from ksk_desktop.people import persons
     from ksk_desktop.printing.exam_jobs import result_slip_document
 
     paths, _ = station
     add_staff(admin_session)
     moh_settings.update(admin_session, ma_cskcb="31006", ma_gtin_cskcb=DEMO_GTIN)
-    pid = persons.create_person(
-        admin_session,
-        persons.PersonInput(
-            full_name="Lê Thị Bình",
-            personal_id="031185012345",
-            birth_date=date(1985, 3, 2),
-            sex="F",
-            current_address="Thôn 2",
-            commune_code="11680",
-        ),
-    ).id
+    pid = add_identified_person(admin_session, "Lê Thị Bình", "031185012345", date(1985, 3, 2), "F")
     doctor = staff(paths, DOCTOR)
     try:
         values = {

@@ -9,7 +9,17 @@ import json
 from datetime import date
 
 import pytest
-from exam_support import DOCTOR, ENT, EYES, INTERNAL, OTHER, STAFF_PASSWORD, add_staff, staff
+from exam_support import (
+    DOCTOR,
+    ENT,
+    EYES,
+    INTERNAL,
+    OTHER,
+    STAFF_PASSWORD,
+    add_identified_person,
+    add_staff,
+    staff,
+)
 from sqlalchemy import select
 from testkit.testca import TestCA
 
@@ -19,7 +29,6 @@ from ksk_desktop.exams import records, signing
 from ksk_desktop.moh1551 import codes, envelope, khamsuckhoe, station_certs, status, xmldsig
 from ksk_desktop.moh1551 import settings as moh_settings
 from ksk_desktop.moh1551.errors import WrongCertificatePassword
-from ksk_desktop.people import persons
 
 
 @pytest.fixture(scope="module")
@@ -31,17 +40,7 @@ def ca() -> TestCA:
 def clinic(station, admin_session):
     paths, _ = station
     add_staff(admin_session)
-    pid = persons.create_person(
-        admin_session,
-        persons.PersonInput(
-            full_name="Phạm Văn Cường",
-            personal_id="031078004567",
-            birth_date=date(1978, 8, 8),
-            sex="M",
-            current_address="Thôn 3",
-            commune_code="11680",
-        ),
-    ).id
+    pid = add_identified_person(admin_session, "Phạm Văn Cường", "031078004567", date(1978, 8, 8))
     return {"paths": paths, "admin": admin_session, "person": pid}
 
 
@@ -145,10 +144,7 @@ def test_an_exam_the_data_set_refuses_is_signed_and_names_what_it_lacks(clinic, 
     moh_settings.update(admin, ma_cskcb="31006", ma_gtin_cskcb=DEMO_GTIN)
     station_certs.import_facility_p12(admin, ca.facility().p12("tram-p12"), "tram-p12")
     station_certs.import_doctor_p12(admin, DOCTOR, ca.doctor().p12(STAFF_PASSWORD), STAFF_PASSWORD)
-    no_id = persons.create_person(
-        admin,
-        persons.PersonInput(full_name="Vũ Văn Dũng", birth_date=date(1990, 1, 2), sex="M", hamlet="Thôn 4"),
-    ).id
+    no_id = add_identified_person(admin, "Vũ Văn Dũng", None, date(1990, 1, 2))
     doctor = staff(clinic["paths"], DOCTOR)
     try:
         exam_id = _draft(doctor, no_id)

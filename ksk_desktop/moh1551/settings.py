@@ -23,7 +23,6 @@ from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 
 HAI_PHONG_PROVINCE = "31"
-_FACILITY = re.compile(r"[0-9A-Za-z]{5}")
 _GTIN = re.compile(r"[0-9]{13}")
 _PROVINCE = re.compile(r"[0-9]{2,3}")
 MAX_ACCOUNT = 100
@@ -61,13 +60,9 @@ def gs1_check_digit(first12: str) -> int:
 
 
 def check_facility_code(code: str | None) -> str:
-    text = (code or "").strip().upper()
-    if not _FACILITY.fullmatch(text):
-        raise InvalidInput(
-            "Mã cơ sở khám chữa bệnh (MA_CSKCB) phải gồm đúng 5 chữ số hoặc chữ cái, ví dụ 31006 "
-            f"(đã nhập {len(text)} ký tự)."
-        )
-    return text
+    from ksk_desktop.reports.moh_rows import check_facility_code as check
+
+    return check((code or "").strip().upper())
 
 
 def check_gtin(code: str | None) -> str:
