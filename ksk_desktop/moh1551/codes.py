@@ -53,7 +53,7 @@ SUBJECTS: dict[str, str] = {
     "13": "Người lao động",
     "14": "Đối tượng khác",
 }
-#: Which codes rest on an assumption (shown in the README and by ``ksk exam export-1551 --json``).
+#: Which codes rest on an assumption (named in the README too).
 ASSUMED_SUBJECTS = frozenset({"8", "9", "10", "11", "12"})
 
 FUNDING_CODES: dict[str, str] = {

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from ksk_desktop.dates import show_date
 from ksk_desktop.db.models import ExamVersion, Person
-from ksk_desktop.errors import InvalidInput
+from ksk_desktop.errors import InvalidInput, Remedy
 from ksk_desktop.reports.moh_rows import Refusal, Row, RowContext, build_row, check_facility_code
 from ksk_desktop.reports.moh_template import MohTemplate, fill, open_template
 from ksk_desktop.security.roles import Perm
@@ -195,8 +195,8 @@ def export(
             facility_code = moh_settings.read(s).ma_cskcb
     if not facility_code:
         raise InvalidInput(
-            "Chưa có mã cơ sở KCB (MA_CSKCB): nhập mã, hoặc đặt cho trạm ở trang Quản trị "
-            "(ksk station moh-settings --ma-cskcb)."
+            "Chưa có mã cơ sở KCB (MA_CSKCB): nhập mã, hoặc đặt mã của trạm ở trang Quản trị.",
+            remedy=Remedy.SET_MOH_CODES,
         )
     facility = check_facility_code(facility_code)
     tpl = open_template(Path(template))
