@@ -86,6 +86,15 @@ def test_sign_off_queues_the_file_signed_by_doctor_and_facility(clinic, ca) -> N
         [(hoso_id, parts)] = parsed.records
         assert hoso_id == item["ma_lk"] and parts["XML12"]["PHAN_LOAI_SK"] == str(signed["health_class"])
         assert khamsuckhoe.validate(data) == []
+        # The reference Ministry endpoint accepts it: both signatures, the mandatory fields, the visit day.
+        from sync.moh_ref.checks import check_file
+
+        [accepted] = check_file(data, facility.certificate)
+        assert (accepted.ma_lk, accepted.so_cccd, accepted.exam_day) == (
+            item["ma_lk"],
+            "031078004567",
+            date(2026, 11, 20),
+        )
         # The deadline counts from the signature; the station lists the exam as queued, not overdue.
         assert item["deadline"].startswith(signed["signed_at"][:10]) or item["deadline"] > signed["signed_at"]
         [row] = status.station_status(doctor)["items"]

@@ -3,8 +3,8 @@ name → text exactly as the file carries it (``XML11`` a list of laboratory res
 
 Where a value comes from:
 
-- the person: name (capitals), sex (1 male, 2 female), birth date (``YYYYMMDD0000``; only a birth year gives
-  ``YYYY01010000``, as the Ministry's Excel import does, and a warning), personal ID, address, commune
+- the person: name (capitals), sex (1 male, 2 female), birth date (``YYYYMMDD``; only a birth year gives
+  ``YYYY0101``, as the Ministry's Excel import does, and a warning), personal ID, address, commune
   (``MAXA_CU_TRU``), phone, guardian;
 - the station's QĐ 1551 settings: ``MA_CSKCB``, ``MA_GTIN_CSKCB``, the province (``MATINH_CU_TRU``);
 - the exam: its form's fields by their template code (history flags, organ findings and classes, vision with
@@ -159,9 +159,9 @@ class _Builder:
         self.put("XML1", "HO_TEN", _text(p.full_name.upper()) if p.full_name else None)
         self.put("XML1", "GIOI_TINH", {"M": "1", "F": "2"}.get(p.sex or ""))
         if p.birth_date:
-            self.put("XML1", "NGAY_SINH", p.birth_date.strftime("%Y%m%d") + "0000")
+            self.put("XML1", "NGAY_SINH", p.birth_date.strftime("%Y%m%d"))
         elif p.birth_year:
-            self.put("XML1", "NGAY_SINH", f"{p.birth_year}01010000")
+            self.put("XML1", "NGAY_SINH", f"{p.birth_year}0101")
             self.warnings.append(f"chỉ có năm sinh: NGAY_SINH ghi 01/01/{p.birth_year}")
         self.put("XML1", "SO_CCCD", (p.personal_id or "").strip() or None)
         self.put("XML1", "DIA_CHI", _text(p.current_address or p.permanent_address or p.hamlet))

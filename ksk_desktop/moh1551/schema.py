@@ -7,7 +7,7 @@ Sources: field names and maximum lengths as public HIS code checks them against 
 (``KskVlgLengthRules``: "n" = no limit, not checked); the parts' root elements as public code maps them
 (``XML1`` THONG_TIN_HANH_CHINH … ``XML12`` KET_LUAN); mandatory fields from the decision's digest and public code
 (``DOI_TUONG`` and ``NGUON_CHI_TRA`` are mandatory since QĐ 2062); formats: dates ``YYYYMMDD``, moments
-``YYYYMMDDHHmm`` (birth date as in the insurance XML standard, ``YYYYMMDD0000``), yes/no ``1``/``0``, classes
+``YYYYMMDDHHmm`` (the birth date ``YYYYMMDD``, as the domain notes give it, within the field's 12 characters), yes/no ``1``/``0``, classes
 ``1``–``5``, ICD-10 codes joined with ``;``.
 
 Which parts a record carries depends on its type (``XML2/TYPE``): every record has XML1, XML2, XML7, XML8 and
@@ -109,7 +109,7 @@ FIELDS: tuple[Field, ...] = (
     # XML1 administrative
     _f("XML1", "HO_TEN", "Họ và tên", "text", 255, ALL),
     _f("XML1", "GIOI_TINH", "Giới tính", "int", 1, ALL, {"1", "2"}),
-    _f("XML1", "NGAY_SINH", "Ngày sinh", "dt12", 12, ALL),
+    _f("XML1", "NGAY_SINH", "Ngày sinh", "date8", 12, ALL),
     _f("XML1", "MA_DAN_TOC", "Mã dân tộc", "digits", 2, ALL),
     _f("XML1", "SO_CCCD", "Số định danh cá nhân (CCCD)", "cccd", 12, ALL),
     _f("XML1", "NGAYCAP_CCCD", "Ngày cấp CCCD", "date8", 8),
