@@ -15,16 +15,18 @@ import logging
 import random
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cryptography import x509
+from sqlalchemy.orm import Session
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from sync.client.worker import backoff_delay
 from sync.hub import mohqueue
 from sync.hub.store import HubStore
-from sync.moh.client import MohClient, MohUnavailable, receiver_signature_ok
+from sync.moh.client import Answer, MohClient, MohUnavailable, receiver_signature_ok
 
 log = logging.getLogger("ksk.moh")
 
@@ -95,84 +97,97 @@ class MohForwarder:
             self.store.moh_wake.clear()
 
     def run_once(self) -> MohReport:
+        """One pass over the rows due now, a batch at a time: read the batch, push it (``workers`` in flight),
+        then write every outcome in one transaction. A crash between the push and that write leaves the rows
+        pending: they go again with the same msg_id and the Ministry answers as the first time."""
         report = MohReport()
         after = 0
         while not self._stop.is_set():
             with self.store.session() as s:
                 ids = mohqueue.due(s, self.clock(), self.config.batch, after)
+                works = [w for w in (mohqueue.load(s, i) for i in ids) if w is not None]
             if not ids:
                 break
             after = ids[-1]
-            if self.config.workers > 1:
-                from concurrent.futures import ThreadPoolExecutor
-
-                with ThreadPoolExecutor(self.config.workers) as pool:
-                    list(pool.map(lambda i: self.forward(i, report), ids))
-            else:
-                for push_id in ids:
-                    if self._stop.is_set():
-                        break
-                    self.forward(push_id, report)
+            self._batch(works, report)
         return report
 
-    def forward(self, push_id: int, report: MohReport) -> None:
-        with self.store.session() as s:
-            work = mohqueue.load(s, push_id)
-        if work is None:
-            return
-        if not work.consented:  # Luật 91/2025: no health data leaves without the person's consent
-            with self.store.session(write=True) as s:
-                mohqueue.mark_waiting(s, push_id)
-            report.waiting += 1
-            return
-        try:
-            answer = self.client.push(work.body)
-        except MohUnavailable as exc:
-            with self.store.session(write=True) as s:
-                mohqueue.record_exchange(s, push_id, self.clock(), work.body, error=exc.message)
-            self._retry(push_id, work.attempts, exc.message, report)
-            return
+    def _batch(self, works: list[mohqueue.PushWork], report: MohReport) -> None:
+        waiting = [w for w in works if not w.consented]  # Luật 91/2025: nothing leaves without consent
+        to_send = [w for w in works if w.consented]
+        stopped: set[str] = set()  # stations refused in this batch: their later rows wait, unsent
+
+        def send(work: mohqueue.PushWork) -> tuple[mohqueue.PushWork, Answer | MohUnavailable | None]:
+            if self._stop.is_set() or work.station_code in stopped:
+                return work, None
+            try:
+                answer = self.client.push(work.body)
+            except MohUnavailable as exc:
+                return work, exc
+            if answer.body["res_code"] == "PS_SIGNATURE_INVALID":
+                stopped.add(work.station_code)
+            return work, answer
+
+        if self.config.workers > 1 and len(to_send) > 1:
+            with ThreadPoolExecutor(self.config.workers) as pool:
+                outcomes = list(pool.map(send, to_send))
+        else:
+            outcomes = [send(w) for w in to_send]
+        now = self.clock()
+        retries: list[tuple[int, int, str]] = []
+        with self.store.session(write=True) as s:
+            for work in waiting:
+                mohqueue.mark_waiting(s, work.id)
+                report.waiting += 1
+            for work, outcome in outcomes:
+                if outcome is None:
+                    continue
+                if isinstance(outcome, MohUnavailable):
+                    mohqueue.record_exchange(s, work.id, now, work.body, error=outcome.message)
+                    retries.append((work.id, work.attempts, outcome.message))
+                    continue
+                self._decide(s, work, outcome, now, report, retries)
+            for push_id, attempts, reason in retries:
+                delay = backoff_delay(
+                    min(attempts + 1, 30), self.config.retry_base_s, self.config.retry_cap_s, self.rng
+                )
+                mohqueue.mark_retry(s, push_id, reason, now + timedelta(seconds=delay))
+                report.retried += 1
+                report.errors.append(reason)
+        for code in sorted(stopped):
+            # The alert: the hub's log and `ksk hub moh-status` (stopped_stations); no personal data in either.
+            log.error("Ministry refused station %s's signature: pushes stopped until resumed", code)
+
+    def _decide(
+        self,
+        s: Session,
+        work: mohqueue.PushWork,
+        answer: Answer,
+        now: datetime,
+        report: MohReport,
+        retries: list[tuple[int, int, str]],
+    ) -> None:
         code = answer.body["res_code"]
         message = str(answer.body.get("message_notify") or answer.body.get("message") or "")[:2000]
-        now = self.clock()
-        with self.store.session(write=True) as s:
-            mohqueue.record_exchange(
-                s, push_id, now, work.body, http_status=answer.http_status, answer=answer.body,
-                signature_ok=receiver_signature_ok(answer.body, self.receiver_cert),
-            )  # fmt: skip
-            if code in SUCCESS:
-                mohqueue.mark(s, push_id, "accepted", now, res_code=code, message=message or None)
-                report.accepted += 1
-            elif code == "PS_CCCD_DUPLICATE_IN_6_MONTHS":
-                mohqueue.mark(s, push_id, "duplicate", now, res_code=code, message=message)
-                report.duplicate += 1
-            elif code == "CM_INVALID_REQUEST":
-                mohqueue.mark(s, push_id, "parked", now, res_code=code, message=message)
-                report.parked += 1
-            elif code == "PS_SIGNATURE_INVALID":
-                mohqueue.mark(s, push_id, "stopped", now, res_code=code, message=message)
-                mohqueue.stop_station(s, work.station_code, f"{mohqueue.STOPPED} {message}".strip(), now)
-                report.stopped += 1
-            else:
-                code = ""
-        if code == "":
-            self._retry(
-                push_id, work.attempts, f"Bộ Y tế trả lời {answer.body['res_code']}; sẽ thử lại.", report
-            )
-        elif answer.body["res_code"] == "PS_SIGNATURE_INVALID":
-            # The alert: the hub's log and `ksk hub moh-status` (stopped_stations); no personal data in either.
-            log.error(
-                "Ministry refused station %s's signature: pushes stopped until resumed", work.station_code
-            )
-
-    def _retry(self, push_id: int, attempts: int, reason: str, report: MohReport) -> None:
-        delay = backoff_delay(
-            min(attempts + 1, 30), self.config.retry_base_s, self.config.retry_cap_s, self.rng
-        )
-        with self.store.session(write=True) as s:
-            mohqueue.mark_retry(s, push_id, reason, self.clock() + timedelta(seconds=delay))
-        report.retried += 1
-        report.errors.append(reason)
+        mohqueue.record_exchange(
+            s, work.id, now, work.body, http_status=answer.http_status, answer=answer.body,
+            signature_ok=receiver_signature_ok(answer.body, self.receiver_cert),
+        )  # fmt: skip
+        if code in SUCCESS:
+            mohqueue.mark(s, work.id, "accepted", now, res_code=code, message=message or None)
+            report.accepted += 1
+        elif code == "PS_CCCD_DUPLICATE_IN_6_MONTHS":
+            mohqueue.mark(s, work.id, "duplicate", now, res_code=code, message=message)
+            report.duplicate += 1
+        elif code == "CM_INVALID_REQUEST":
+            mohqueue.mark(s, work.id, "parked", now, res_code=code, message=message)
+            report.parked += 1
+        elif code == "PS_SIGNATURE_INVALID":
+            mohqueue.mark(s, work.id, "stopped", now, res_code=code, message=message)
+            mohqueue.stop_station(s, work.station_code, f"{mohqueue.STOPPED} {message}".strip(), now)
+            report.stopped += 1
+        else:  # ERROR_99, an expired session the client could not renew…: the same envelope again later
+            retries.append((work.id, work.attempts, f"Bộ Y tế trả lời {code}; sẽ thử lại."))
 
 
 def start_forwarder(store: HubStore, settings: dict) -> MohForwarder:
