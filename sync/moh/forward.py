@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cryptography import x509
-from sqlalchemy.orm import Session
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from sync.client.worker import backoff_delay
@@ -30,7 +29,14 @@ from sync.moh.client import Answer, MohClient, MohUnavailable, receiver_signatur
 
 log = logging.getLogger("ksk.moh")
 
-SUCCESS = ("CM_SUCCESS", "PS_SYNC_SUCCESS")
+#: The Ministry's answer codes that decide a row, and the state each leaves it in (the report counts by state).
+OUTCOMES = {
+    "CM_SUCCESS": "accepted",
+    "PS_SYNC_SUCCESS": "accepted",
+    "PS_CCCD_DUPLICATE_IN_6_MONTHS": "duplicate",
+    "CM_INVALID_REQUEST": "parked",
+    "PS_SIGNATURE_INVALID": "stopped",
+}
 
 
 @dataclass
@@ -97,56 +103,91 @@ class MohForwarder:
             self.store.moh_wake.clear()
 
     def run_once(self) -> MohReport:
-        """One pass over the rows due now, a batch at a time: read the batch, push it (``workers`` in flight),
-        then write every outcome in one transaction. A crash between the push and that write leaves the rows
-        pending: they go again with the same msg_id and the Ministry answers as the first time."""
+        """One pass over the rows due now, a batch at a time: read a batch and hand its pushes to the workers
+        (``workers`` in flight), and while they run write the previous batch's outcomes in one transaction. A
+        crash between a push and that write leaves the row pending: it goes again with the same msg_id and the
+        Ministry answers as the first time."""
         report = MohReport()
         after = 0
-        while not self._stop.is_set():
-            with self.store.session() as s:
-                ids = mohqueue.due(s, self.clock(), self.config.batch, after)
-                works = [w for w in (mohqueue.load(s, i) for i in ids) if w is not None]
-            if not ids:
-                break
-            after = ids[-1]
-            self._batch(works, report)
+        stopped: set[str] = set()  # stations refused during this pass: their later rows wait, unsent
+        previous: tuple[list[mohqueue.PushWork], list] | None = None
+        with ThreadPoolExecutor(max(1, self.config.workers), thread_name_prefix="ksk-moh-push") as pool:
+            while not self._stop.is_set():
+                with self.store.session() as s:
+                    ids = mohqueue.due(s, self.clock(), self.config.batch, after)
+                    works = mohqueue.load_many(s, ids)
+                if not ids:
+                    break
+                after = ids[-1]
+                waiting = [
+                    w for w in works if not w.consented
+                ]  # Luật 91/2025: nothing leaves without consent
+                futures = [pool.submit(self._send, w, stopped) for w in works if w.consented]
+                if previous is not None:
+                    self._write(*previous, report)
+                previous = (waiting, [f.result() for f in futures])
+            if previous is not None:
+                self._write(*previous, report)
+        for code in sorted(stopped):
+            # The alert: the hub's log and `ksk hub moh-status` (stopped_stations); no personal data in either.
+            log.error("Ministry refused station %s's signature: pushes stopped until resumed", code)
         return report
 
-    def _batch(self, works: list[mohqueue.PushWork], report: MohReport) -> None:
-        waiting = [w for w in works if not w.consented]  # Luật 91/2025: nothing leaves without consent
-        to_send = [w for w in works if w.consented]
-        stopped: set[str] = set()  # stations refused in this batch: their later rows wait, unsent
+    def _send(
+        self, work: mohqueue.PushWork, stopped: set[str]
+    ) -> tuple[mohqueue.PushWork, Answer | MohUnavailable | None]:
+        if self._stop.is_set() or work.station_code in stopped:
+            return work, None
+        try:
+            answer = self.client.push(work.body)
+        except MohUnavailable as exc:
+            return work, exc
+        if answer.body["res_code"] == "PS_SIGNATURE_INVALID":
+            stopped.add(work.station_code)
+        return work, answer
 
-        def send(work: mohqueue.PushWork) -> tuple[mohqueue.PushWork, Answer | MohUnavailable | None]:
-            if self._stop.is_set() or work.station_code in stopped:
-                return work, None
-            try:
-                answer = self.client.push(work.body)
-            except MohUnavailable as exc:
-                return work, exc
-            if answer.body["res_code"] == "PS_SIGNATURE_INVALID":
-                stopped.add(work.station_code)
-            return work, answer
-
-        if self.config.workers > 1 and len(to_send) > 1:
-            with ThreadPoolExecutor(self.config.workers) as pool:
-                outcomes = list(pool.map(send, to_send))
-        else:
-            outcomes = [send(w) for w in to_send]
+    def _write(self, waiting: list[mohqueue.PushWork], outcomes: list, report: MohReport) -> None:
         now = self.clock()
+        exchanges: list[dict] = []
+        answered: dict[tuple[str, str, str | None], list[int]] = {}  # (state, code, message) -> row ids
+        stops: dict[str, str] = {}
         retries: list[tuple[int, int, str]] = []
+        for work, outcome in outcomes:
+            if outcome is None:
+                continue
+            if isinstance(outcome, MohUnavailable):
+                exchanges.append(mohqueue.exchange_row(work.id, now, work.body, error=outcome.message))
+                retries.append((work.id, work.attempts, outcome.message))
+                continue
+            code = outcome.body["res_code"]
+            message = str(outcome.body.get("message_notify") or outcome.body.get("message") or "")[:2000]
+            exchanges.append(
+                mohqueue.exchange_row(
+                    work.id,
+                    now,
+                    work.body,
+                    http_status=outcome.http_status,
+                    answer=outcome.body,
+                    signature_ok=receiver_signature_ok(outcome.body, self.receiver_cert),
+                )  # fmt: skip
+            )
+            state = OUTCOMES.get(code)
+            if state is None:  # ERROR_99, a session the client could not renew…: the same envelope later
+                retries.append((work.id, work.attempts, f"Bộ Y tế trả lời {code}; sẽ thử lại."))
+                continue
+            answered.setdefault((state, code, message or None), []).append(work.id)
+            setattr(report, state, getattr(report, state) + 1)
+            if state == "stopped":
+                stops[work.station_code] = f"{mohqueue.STOPPED} {message}".strip()
         with self.store.session(write=True) as s:
             for work in waiting:
                 mohqueue.mark_waiting(s, work.id)
                 report.waiting += 1
-            for work, outcome in outcomes:
-                if outcome is None:
-                    continue
-                if isinstance(outcome, MohUnavailable):
-                    mohqueue.record_exchange(s, work.id, now, work.body, error=outcome.message)
-                    retries.append((work.id, work.attempts, outcome.message))
-                    continue
-                self._decide(s, work, outcome, now, report, retries)
+            mohqueue.record_exchanges(s, exchanges)
+            for (state, code, text), ids in answered.items():
+                mohqueue.mark_many(s, ids, state, now, res_code=code, message=text)
+            for station_code, reason in stops.items():
+                mohqueue.stop_station(s, station_code, reason, now)
             for push_id, attempts, reason in retries:
                 delay = backoff_delay(
                     min(attempts + 1, 30), self.config.retry_base_s, self.config.retry_cap_s, self.rng
@@ -154,40 +195,6 @@ class MohForwarder:
                 mohqueue.mark_retry(s, push_id, reason, now + timedelta(seconds=delay))
                 report.retried += 1
                 report.errors.append(reason)
-        for code in sorted(stopped):
-            # The alert: the hub's log and `ksk hub moh-status` (stopped_stations); no personal data in either.
-            log.error("Ministry refused station %s's signature: pushes stopped until resumed", code)
-
-    def _decide(
-        self,
-        s: Session,
-        work: mohqueue.PushWork,
-        answer: Answer,
-        now: datetime,
-        report: MohReport,
-        retries: list[tuple[int, int, str]],
-    ) -> None:
-        code = answer.body["res_code"]
-        message = str(answer.body.get("message_notify") or answer.body.get("message") or "")[:2000]
-        mohqueue.record_exchange(
-            s, work.id, now, work.body, http_status=answer.http_status, answer=answer.body,
-            signature_ok=receiver_signature_ok(answer.body, self.receiver_cert),
-        )  # fmt: skip
-        if code in SUCCESS:
-            mohqueue.mark(s, work.id, "accepted", now, res_code=code, message=message or None)
-            report.accepted += 1
-        elif code == "PS_CCCD_DUPLICATE_IN_6_MONTHS":
-            mohqueue.mark(s, work.id, "duplicate", now, res_code=code, message=message)
-            report.duplicate += 1
-        elif code == "CM_INVALID_REQUEST":
-            mohqueue.mark(s, work.id, "parked", now, res_code=code, message=message)
-            report.parked += 1
-        elif code == "PS_SIGNATURE_INVALID":
-            mohqueue.mark(s, work.id, "stopped", now, res_code=code, message=message)
-            mohqueue.stop_station(s, work.station_code, f"{mohqueue.STOPPED} {message}".strip(), now)
-            report.stopped += 1
-        else:  # ERROR_99, an expired session the client could not renew…: the same envelope again later
-            retries.append((work.id, work.attempts, f"Bộ Y tế trả lời {code}; sẽ thử lại."))
 
 
 def start_forwarder(store: HubStore, settings: dict) -> MohForwarder:
