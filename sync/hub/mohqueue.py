@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -28,6 +28,7 @@ from sync.hub.items import ENTITY_ID_MAX, PERSON_ID_MAX, ItemRejected, fits
 from sync.hub.models import HubConsent, Item, MohCert, MohExchange, MohPush
 
 FINAL = ("accepted", "duplicate")
+RECENT = timedelta(days=14)
 WAITING_FOR_CONSENT = "Người được khám chưa đồng ý chia sẻ dữ liệu; hồ sơ sẽ được gửi khi có sự đồng ý."
 STOPPED = (
     "Bộ Y tế báo chữ ký không hợp lệ (PS_SIGNATURE_INVALID): đã dừng gửi, chờ quản trị kiểm tra chứng thư số."
@@ -310,6 +311,8 @@ def status(s: Session, now: datetime, station_code: str | None = None, limit: in
 
 
 def station_rows(s: Session, station_code: str, now: datetime) -> list[dict]:
-    """Every envelope of the station (for its devices): the station keeps the latest answer of each."""
-    q = select(MohPush).where(MohPush.station_code == station_code).order_by(MohPush.id)
+    """The station's envelopes still open, and those answered in the last :data:`RECENT` (its devices keep what
+    they were told, so an answer long settled need not travel again on every sync)."""
+    recent = MohPush.state.not_in(FINAL) | (MohPush.answered_at >= now - RECENT)
+    q = select(MohPush).where(MohPush.station_code == station_code, recent).order_by(MohPush.id)
     return [_row(r, now) for r in s.scalars(q)]
