@@ -20,8 +20,12 @@ def khamsuckhoe(
     so_cccd: str = "031190000123",
     ngay_sinh: str = "19900115",
     phan_loai_sk: str = "2",
+    ngay_vao: str | None = None,
 ) -> bytes:
+    """The file before signing; *ngay_vao* (YYYYMMDDHHmm) is the visit time the 6-month rule counts from."""
     xml1 = record_xml({"MA_LK": ma_lk, "HO_TEN": ho_ten, "SO_CCCD": so_cccd, "NGAY_SINH": ngay_sinh})
+    if ngay_vao is not None:
+        xml1 = xml1.replace("</TONG_HOP>", f"<NGAY_VAO>{ngay_vao}</NGAY_VAO></TONG_HOP>")
     xml12 = record_xml({"MA_LK": ma_lk, "PHAN_LOAI_SK": phan_loai_sk, "KET_LUAN_BENH": "I10"})
     files = "".join(
         f"<FILEHOSO><LOAIHOSO>{kind}</LOAIHOSO><NOIDUNGFILE>"

@@ -6,6 +6,7 @@ exactly once at the Ministry under the network's faults and a hub killed in the 
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from moh1551_support import khamsuckhoe
 from sqlalchemy import func, select
 from testkit.faultproxy import FaultProxy
+from testkit.hubdb import BACKENDS, empty_hub_db
 from testkit.hubproc import HubProcess
 from testkit.mohref import MohRefProcess, hub_moh_args, pem, set_up_ministry, signed_envelope
 from testkit.stations import add_people, enroll
@@ -85,7 +87,7 @@ def station_moh(paths) -> dict:
 
 
 def hub_moh(db: str) -> dict:
-    out = run_ksk("hub", "moh-status", "--db", db, "--json", data_dir=Path(db).parent)
+    out = run_ksk("hub", "moh-status", "--db", db, "--json", data_dir=Path(tempfile.gettempdir()))
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
@@ -103,7 +105,10 @@ def by_exam(status: dict) -> dict[str, dict]:
     return {i["exam_id"]: i for i in status["items"]}
 
 
-def test_each_answer_reaches_the_station_and_the_deadline_is_flagged(admin_session, signers, tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_each_answer_reaches_the_station_and_the_deadline_is_flagged(
+    admin_session, signers, tmp_path, backend
+):
     ctx = admin_session
     doctor, facility = signers
     ids = people_of(ctx, 5, consented=4)
@@ -113,8 +118,7 @@ def test_each_answer_reaches_the_station_and_the_deadline_is_flagged(admin_sessi
     late = queue(ctx, signers, ids[3], "031190000003", ended_hours_ago=30)
     waiting = queue(ctx, signers, ids[4], "031190000004")  # no consent to sharing yet
     set_up_ministry(tmp_path / "moh", pem(facility.certificate))
-    db = tmp_path / "hub.db"
-    db_url = f"sqlite:///{db}"
+    db = db_url = empty_hub_db(backend, tmp_path)
     with MohRefProcess(tmp_path / "moh") as moh:
         args, env = hub_moh_args(moh.url, workers=1)
         with HubProcess(db, extra=args, env=env) as hub:
@@ -124,7 +128,7 @@ def test_each_answer_reaches_the_station_and_the_deadline_is_flagged(admin_sessi
             report = sync_once(ctx.paths)
             assert report["rejected"] == 0
             wait_until(
-                lambda: hub_moh(str(db)), lambda st: st["counts"]["pending"] == 0, timeout=60, what="answers"
+                lambda: hub_moh(db_url), lambda st: st["counts"]["pending"] == 0, timeout=60, what="answers"
             )
             sync_once(ctx.paths)
             st = by_exam(station_moh(ctx.paths))
@@ -136,7 +140,7 @@ def test_each_answer_reaches_the_station_and_the_deadline_is_flagged(admin_sessi
             )
             assert st[late]["state"] == "accepted" and st[late]["overdue"]
             assert st[waiting]["state"] == "waiting" and "đồng ý" in st[waiting]["label"]
-            hub_status = hub_moh(str(db))
+            hub_status = hub_moh(db_url)
             assert hub_status["counts"] == {
                 "pending": 0, "waiting": 1, "accepted": 2, "duplicate": 1, "parked": 1, "stopped": 0,
             }  # fmt: skip
@@ -146,7 +150,7 @@ def test_each_answer_reaches_the_station_and_the_deadline_is_flagged(admin_sessi
             consent.record(ctx2, ids[4], "ehr_share")
             ctx2.close()
             sync_once(ctx.paths)
-            wait_until(lambda: hub_moh(str(db)), lambda st: st["counts"]["accepted"] == 3, timeout=60)
+            wait_until(lambda: hub_moh(db_url), lambda st: st["counts"]["accepted"] == 3, timeout=60)
             sync_once(ctx.paths)
             assert by_exam(station_moh(ctx.paths))[waiting]["state"] == "accepted"
             ministry = moh.stats()
@@ -182,7 +186,7 @@ def test_a_signature_the_ministry_refuses_stops_the_station(admin_session, signe
             report = sync_once(ctx.paths)
             assert report["rejected"] == 1
             hub_status = wait_until(
-                lambda: hub_moh(str(db)), lambda st: st["stopped_stations"], timeout=60, what="the stop"
+                lambda: hub_moh(db_url), lambda st: st["stopped_stations"], timeout=60, what="the stop"
             )
             assert hub_status["counts"]["stopped"] == 1 and hub_status["counts"]["pending"] == 1
             assert moh.stats()["messages"] == 1  # nothing more after PS_SIGNATURE_INVALID: no blind retry
@@ -193,14 +197,17 @@ def test_a_signature_the_ministry_refuses_stops_the_station(admin_session, signe
             assert st[rogue]["state"] == "hub_refused" and "chứng thư" in st[rogue]["message"]
             # The administrator registers the right certificate at the Ministry, then resumes the station.
             set_up_ministry(tmp_path / "moh", pem(facility.certificate))
-            out = run_ksk("hub", "moh-resume", STATION, "--db", str(db), data_dir=tmp_path)
+            out = run_ksk("hub", "moh-resume", STATION, "--db", db_url, data_dir=tmp_path)
             assert out.returncode == 0, out.stderr
-            wait_until(lambda: hub_moh(str(db)), lambda st: st["counts"]["accepted"] == 1, timeout=60)
-            assert hub_moh(str(db))["stopped_stations"] == []
+            wait_until(lambda: hub_moh(db_url), lambda st: st["counts"]["accepted"] == 1, timeout=60)
+            assert hub_moh(db_url)["stopped_stations"] == []
             assert moh.stats()["messages"] == 2
 
 
-def test_exactly_once_at_the_ministry_under_faults_and_a_killed_hub(admin_session, signers, tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_exactly_once_at_the_ministry_under_faults_and_a_killed_hub(
+    admin_session, signers, tmp_path, backend
+):
     ctx = admin_session
     doctor, facility = signers
     n = 30
@@ -208,8 +215,7 @@ def test_exactly_once_at_the_ministry_under_faults_and_a_killed_hub(admin_sessio
     for i, pid in enumerate(ids):
         queue(ctx, signers, pid, f"0311900{i:05d}")
     set_up_ministry(tmp_path / "moh", pem(facility.certificate))
-    db = tmp_path / "hub.db"
-    db_url = f"sqlite:///{db}"
+    db = db_url = empty_hub_db(backend, tmp_path)
     with MohRefProcess(tmp_path / "moh", token_seconds=2) as moh:
         faults = ("drop", "error_500", "error_503", "html_200", "commit_then_503", "reset_after_commit",
                   "reset_mid_response", "truncate_body", "garble_body")  # fmt: skip
@@ -227,7 +233,7 @@ def test_exactly_once_at_the_ministry_under_faults_and_a_killed_hub(admin_sessio
                 hub.stop()
             with HubProcess(db, extra=args, env=env):
                 final = wait_until(
-                    lambda: hub_moh(str(db)),
+                    lambda: hub_moh(db_url),
                     lambda st: st["counts"]["accepted"] == n,
                     timeout=120,
                     what="all",

@@ -137,7 +137,12 @@ def _reference_c14n(reference: Element) -> tuple[bool, bool]:
 
 def verify(xml: bytes, *, at: str) -> x509.Certificate:
     """Check the signature inside the element named *at*; return its certificate, raise on any mismatch."""
-    root = parse(xml)
+    return verify_tree(parse(xml), at=at)
+
+
+def verify_tree(root: Element, *, at: str) -> x509.Certificate:
+    """:func:`verify` on a document already parsed (``xmltree.parse``): a reader checking both signatures
+    parses once."""
     holder = _one(root, at)
     sigs = [e for e in holder.elements() if e.local == "Signature" and e.namespace() == DSIG_NS]
     if len(sigs) != 1:

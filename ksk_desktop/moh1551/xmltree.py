@@ -23,6 +23,9 @@ class Element:
     attrs: list[tuple[str, str]] = field(default_factory=list)  # as written, xmlns declarations included
     children: list[Element | str] = field(default_factory=list)
     parent: Element | None = None
+    _scope: dict[str, str] | None = field(
+        default=None, repr=False
+    )  # cached: attrs never change once parented
 
     @property
     def prefix(self) -> str:
@@ -49,16 +52,12 @@ class Element:
         return next((v for n, v in self.attrs if n == name), None)
 
     def in_scope(self) -> dict[str, str]:
-        """Namespace bindings in scope here (nearest declaration wins)."""
-        chain = []
-        node: Element | None = self
-        while node is not None:
-            chain.append(node)
-            node = node.parent
-        scope: dict[str, str] = {}
-        for node in reversed(chain):
-            scope.update(node.declarations())
-        return scope
+        """Namespace bindings in scope here (nearest declaration wins); do not change the result."""
+        if self._scope is None:
+            own = self.declarations()
+            base = self.parent.in_scope() if self.parent is not None else {}
+            self._scope = {**base, **own} if own else base
+        return self._scope
 
     def namespace(self) -> str:
         return self.in_scope().get(self.prefix, "")
@@ -67,9 +66,13 @@ class Element:
         return [c for c in self.children if isinstance(c, Element)]
 
     def iter(self) -> list[Element]:
-        out = [self]
-        for child in self.elements():
-            out.extend(child.iter())
+        """This element and its descendants, in document order."""
+        out: list[Element] = []
+        stack: list[Element] = [self]
+        while stack:
+            node = stack.pop()
+            out.append(node)
+            stack.extend(reversed([c for c in node.children if isinstance(c, Element)]))
         return out
 
     def text(self) -> str:
@@ -77,6 +80,7 @@ class Element:
 
     def append(self, child: Element) -> Element:
         child.parent = self
+        child._scope = None
         self.children.append(child)
         return child
 

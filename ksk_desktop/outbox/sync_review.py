@@ -31,6 +31,7 @@ KIND_LABELS = {
     "audit_head": "Nhật ký kiểm tra",
     "doctor_key": "Khóa ký của bác sĩ",
     "report": "Báo cáo đã nộp",
+    "moh_push": "Hồ sơ gửi Bộ Y tế (QĐ 1551)",
 }
 
 # Reason codes the worker itself writes before the hub's text (sync_state / worker): said in Vietnamese.

@@ -10,16 +10,26 @@ import argparse
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from ksk_desktop.cli.io import emit
 from ksk_desktop.errors import InvalidInput, KskError
 from sync.hub.server import db_url
 
+T = TypeVar("T")
 
-def _store(args: argparse.Namespace):  # noqa: ANN202
+
+def _in_session(args: argparse.Namespace, fn: Callable[..., T], *, write: bool = False) -> T:
+    """``fn(session, now)`` on the hub database of ``--db``, which is closed afterwards."""
+    from ksk_desktop.clock import SYSTEM_CLOCK
     from sync.hub.store import HubStore
 
-    return HubStore(db_url(args.db))
+    store = HubStore(db_url(args.db))
+    try:
+        with store.session(write=write) as s:
+            return fn(s, SYSTEM_CLOCK.utcnow())
+    finally:
+        store.close()
 
 
 def add_serve_options(p: argparse.ArgumentParser) -> None:
@@ -61,35 +71,27 @@ def moh_settings(args: argparse.Namespace) -> dict | None:
 
 
 def _cert(args: argparse.Namespace) -> int:
-    from ksk_desktop.clock import SYSTEM_CLOCK
     from sync.hub import mohqueue, stations
 
     try:
         pem = Path(args.pem).read_bytes()
     except OSError as exc:
         raise InvalidInput("Không đọc được tệp chứng thư số.") from exc
-    store = _store(args)
-    try:
-        with store.session(write=True) as s:
-            if stations.get(s, args.station) is None:
-                raise KskError(f"Trạm {args.station} chưa được đăng ký ở máy chủ.")
-            info = mohqueue.register_cert(s, args.station, pem, SYSTEM_CLOCK.utcnow())
-    finally:
-        store.close()
+
+    def register_cert(s, now):  # noqa: ANN001, ANN202
+        if stations.get(s, args.station) is None:
+            raise KskError(f"Trạm {args.station} chưa được đăng ký ở máy chủ.")
+        return mohqueue.register_cert(s, args.station, pem, now)
+
+    info = _in_session(args, register_cert, write=True)
     emit(args, info, f"Đã đăng ký chứng thư số cơ sở cho trạm {args.station}: {info['subject']}")
     return 0
 
 
 def _status(args: argparse.Namespace) -> int:
-    from ksk_desktop.clock import SYSTEM_CLOCK
     from sync.hub import mohqueue
 
-    store = _store(args)
-    try:
-        with store.session() as s:
-            data = mohqueue.status(s, SYSTEM_CLOCK.utcnow(), args.station)
-    finally:
-        store.close()
+    data = _in_session(args, lambda s, now: mohqueue.status(s, now, args.station))
     c = data["counts"]
     lines = [
         f"Gửi Bộ Y tế: chờ gửi {c['pending']}, chờ đồng ý {c['waiting']}, đã nhận {c['accepted']}, "
@@ -107,15 +109,9 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _resume(args: argparse.Namespace) -> int:
-    from ksk_desktop.clock import SYSTEM_CLOCK
     from sync.hub import mohqueue
 
-    store = _store(args)
-    try:
-        with store.session(write=True) as s:
-            n = mohqueue.resume_station(s, args.station, SYSTEM_CLOCK.utcnow())
-    finally:
-        store.close()
+    n = _in_session(args, lambda s, now: mohqueue.resume_station(s, args.station, now), write=True)
     emit(
         args,
         {"station_code": args.station, "requeued": n},

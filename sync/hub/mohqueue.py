@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ksk_desktop.db import rowcount
@@ -25,9 +25,10 @@ from ksk_desktop.errors import KskError
 from ksk_desktop.moh1551 import envelope
 from sync.hub import fhirqueue
 from sync.hub.items import ENTITY_ID_MAX, PERSON_ID_MAX, ItemRejected, fits
-from sync.hub.models import Item, MohCert, MohExchange, MohPush
+from sync.hub.models import HubConsent, Item, MohCert, MohExchange, MohPush
 
 FINAL = ("accepted", "duplicate")
+RECENT = timedelta(days=14)
 WAITING_FOR_CONSENT = "Người được khám chưa đồng ý chia sẻ dữ liệu; hồ sơ sẽ được gửi khi có sự đồng ý."
 STOPPED = (
     "Bộ Y tế báo chữ ký không hợp lệ (PS_SIGNATURE_INVALID): đã dừng gửi, chờ quản trị kiểm tra chứng thư số."
@@ -175,23 +176,38 @@ class PushWork:
     consented: bool
 
 
-def load(s: Session, push_id: int) -> PushWork | None:
-    row = s.get(MohPush, push_id)
-    if row is None or row.state != "pending":
-        return None
-    if s.scalar(select(MohCert.stopped_at).where(MohCert.station_code == row.station_code)) is not None:
-        return None  # stopped since this row was picked: it waits for the administrator
-    item = s.get_one(Item, row.item_seq)
-    assert item.payload is not None
-    env = json.loads(item.payload)["envelope"]
-    body = json.dumps(env, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return PushWork(
-        row.id, row.station_code, env, body, row.attempts, fhirqueue.has_ehr_consent(s, row.person_id)
+def load_many(s: Session, ids: list[int]) -> list[PushWork]:
+    """The pending rows of *ids* whose station is not stopped, with what pushing them needs, in a few queries."""
+    if not ids:
+        return []
+    stopped = set(s.scalars(select(MohCert.station_code).where(MohCert.stopped_at.is_not(None))))
+    rows = s.execute(
+        select(MohPush.id, MohPush.station_code, MohPush.person_id, MohPush.attempts, Item.payload)
+        .join(Item, Item.seq == MohPush.item_seq)
+        .where(MohPush.id.in_(ids), MohPush.state == "pending")
+        .order_by(MohPush.id)
+    ).all()
+    people = {r.person_id for r in rows}
+    consented = set(
+        s.scalars(
+            select(HubConsent.person_id).where(
+                HubConsent.person_id.in_(people), HubConsent.kind == "ehr_share", HubConsent.active.is_(True)
+            )
+        )
     )
+    out = []
+    for r in rows:
+        if r.station_code in stopped:
+            continue
+        env = json.loads(r.payload)["envelope"]
+        body = json.dumps(env, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        # A person merged into another has the consent under either id: the careful lookup then.
+        ok = r.person_id in consented or fhirqueue.has_ehr_consent(s, r.person_id)
+        out.append(PushWork(r.id, r.station_code, env, body, r.attempts, ok))
+    return out
 
 
-def record_exchange(
-    s: Session,
+def exchange_row(
     push_id: int,
     now: datetime,
     body: bytes,
@@ -200,25 +216,30 @@ def record_exchange(
     answer: dict | None = None,
     signature_ok: bool | None = None,
     error: str | None = None,
-) -> None:
-    s.add(
-        MohExchange(
-            push_id=push_id,
-            at=now,
-            request_sha256=hashlib.sha256(body).hexdigest(),
-            http_status=http_status,
-            res_code=(answer or {}).get("res_code"),
-            answer=json.dumps(answer, ensure_ascii=False) if answer is not None else None,
-            receiver_signature=(answer or {}).get("signature"),
-            signature_ok=signature_ok,
-            error=error[:2000] if error else None,
-        )
-    )
+) -> dict:
+    """One exchange with the Ministry as a ``hub_moh_exchange`` row (written by :func:`record_exchanges`)."""
+    return {
+        "push_id": push_id,
+        "at": now,
+        "request_sha256": hashlib.sha256(body).hexdigest(),
+        "http_status": http_status,
+        "res_code": (answer or {}).get("res_code"),
+        "answer": json.dumps(answer, ensure_ascii=False) if answer is not None else None,
+        "receiver_signature": (answer or {}).get("signature"),
+        "signature_ok": signature_ok,
+        "error": error[:2000] if error else None,
+    }
 
 
-def mark(
-    s: Session, push_id: int, state: str, now: datetime, *, res_code: str | None, message: str | None
+def record_exchanges(s: Session, rows: list[dict]) -> None:
+    if rows:
+        s.execute(insert(MohExchange), rows)
+
+
+def mark_many(
+    s: Session, ids: list[int], state: str, now: datetime, *, res_code: str | None, message: str | None
 ) -> None:
+    """Rows answered alike (same state, code and message) in one statement."""
     values: dict = {
         "state": state,
         "res_code": res_code,
@@ -227,7 +248,7 @@ def mark(
     }
     if state in FINAL or state in ("parked", "stopped"):
         values["answered_at"] = now
-    s.execute(update(MohPush).where(MohPush.id == push_id).values(**values))
+    s.execute(update(MohPush).where(MohPush.id.in_(ids)).values(**values))
 
 
 def mark_retry(s: Session, push_id: int, reason: str, at: datetime) -> None:
@@ -290,6 +311,8 @@ def status(s: Session, now: datetime, station_code: str | None = None, limit: in
 
 
 def station_rows(s: Session, station_code: str, now: datetime) -> list[dict]:
-    """Every envelope of the station (for its devices): the station keeps the latest answer of each."""
-    q = select(MohPush).where(MohPush.station_code == station_code).order_by(MohPush.id)
+    """The station's envelopes still open, and those answered in the last :data:`RECENT` (its devices keep what
+    they were told, so an answer long settled need not travel again on every sync)."""
+    recent = MohPush.state.not_in(FINAL) | (MohPush.answered_at >= now - RECENT)
+    q = select(MohPush).where(MohPush.station_code == station_code, recent).order_by(MohPush.id)
     return [_row(r, now) for r in s.scalars(q)]

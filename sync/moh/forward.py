@@ -15,6 +15,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,11 +25,18 @@ from ksk_desktop.clock import SYSTEM_CLOCK
 from sync.client.worker import backoff_delay
 from sync.hub import mohqueue
 from sync.hub.store import HubStore
-from sync.moh.client import MohClient, MohUnavailable, receiver_signature_ok
+from sync.moh.client import Answer, MohClient, MohUnavailable, receiver_signature_ok
 
 log = logging.getLogger("ksk.moh")
 
-SUCCESS = ("CM_SUCCESS", "PS_SYNC_SUCCESS")
+#: The Ministry's answer codes that decide a row, and the state each leaves it in (the report counts by state).
+OUTCOMES = {
+    "CM_SUCCESS": "accepted",
+    "PS_SYNC_SUCCESS": "accepted",
+    "PS_CCCD_DUPLICATE_IN_6_MONTHS": "duplicate",
+    "CM_INVALID_REQUEST": "parked",
+    "PS_SIGNATURE_INVALID": "stopped",
+}
 
 
 @dataclass
@@ -95,84 +103,98 @@ class MohForwarder:
             self.store.moh_wake.clear()
 
     def run_once(self) -> MohReport:
+        """One pass over the rows due now, a batch at a time: read a batch and hand its pushes to the workers
+        (``workers`` in flight), and while they run write the previous batch's outcomes in one transaction. A
+        crash between a push and that write leaves the row pending: it goes again with the same msg_id and the
+        Ministry answers as the first time."""
         report = MohReport()
         after = 0
-        while not self._stop.is_set():
-            with self.store.session() as s:
-                ids = mohqueue.due(s, self.clock(), self.config.batch, after)
-            if not ids:
-                break
-            after = ids[-1]
-            if self.config.workers > 1:
-                from concurrent.futures import ThreadPoolExecutor
-
-                with ThreadPoolExecutor(self.config.workers) as pool:
-                    list(pool.map(lambda i: self.forward(i, report), ids))
-            else:
-                for push_id in ids:
-                    if self._stop.is_set():
-                        break
-                    self.forward(push_id, report)
+        stopped: set[str] = set()  # stations refused during this pass: their later rows wait, unsent
+        previous: tuple[list[mohqueue.PushWork], list] | None = None
+        with ThreadPoolExecutor(max(1, self.config.workers), thread_name_prefix="ksk-moh-push") as pool:
+            while not self._stop.is_set():
+                with self.store.session() as s:
+                    ids = mohqueue.due(s, self.clock(), self.config.batch, after)
+                    works = mohqueue.load_many(s, ids)
+                if not ids:
+                    break
+                after = ids[-1]
+                waiting = [
+                    w for w in works if not w.consented
+                ]  # Luật 91/2025: nothing leaves without consent
+                futures = [pool.submit(self._send, w, stopped) for w in works if w.consented]
+                if previous is not None:
+                    self._write(*previous, report)
+                previous = (waiting, [f.result() for f in futures])
+            if previous is not None:
+                self._write(*previous, report)
+        for code in sorted(stopped):
+            # The alert: the hub's log and `ksk hub moh-status` (stopped_stations); no personal data in either.
+            log.error("Ministry refused station %s's signature: pushes stopped until resumed", code)
         return report
 
-    def forward(self, push_id: int, report: MohReport) -> None:
-        with self.store.session() as s:
-            work = mohqueue.load(s, push_id)
-        if work is None:
-            return
-        if not work.consented:  # Luật 91/2025: no health data leaves without the person's consent
-            with self.store.session(write=True) as s:
-                mohqueue.mark_waiting(s, push_id)
-            report.waiting += 1
-            return
+    def _send(
+        self, work: mohqueue.PushWork, stopped: set[str]
+    ) -> tuple[mohqueue.PushWork, Answer | MohUnavailable | None]:
+        if self._stop.is_set() or work.station_code in stopped:
+            return work, None
         try:
             answer = self.client.push(work.body)
         except MohUnavailable as exc:
-            with self.store.session(write=True) as s:
-                mohqueue.record_exchange(s, push_id, self.clock(), work.body, error=exc.message)
-            self._retry(push_id, work.attempts, exc.message, report)
-            return
-        code = answer.body["res_code"]
-        message = str(answer.body.get("message_notify") or answer.body.get("message") or "")[:2000]
-        now = self.clock()
-        with self.store.session(write=True) as s:
-            mohqueue.record_exchange(
-                s, push_id, now, work.body, http_status=answer.http_status, answer=answer.body,
-                signature_ok=receiver_signature_ok(answer.body, self.receiver_cert),
-            )  # fmt: skip
-            if code in SUCCESS:
-                mohqueue.mark(s, push_id, "accepted", now, res_code=code, message=message or None)
-                report.accepted += 1
-            elif code == "PS_CCCD_DUPLICATE_IN_6_MONTHS":
-                mohqueue.mark(s, push_id, "duplicate", now, res_code=code, message=message)
-                report.duplicate += 1
-            elif code == "CM_INVALID_REQUEST":
-                mohqueue.mark(s, push_id, "parked", now, res_code=code, message=message)
-                report.parked += 1
-            elif code == "PS_SIGNATURE_INVALID":
-                mohqueue.mark(s, push_id, "stopped", now, res_code=code, message=message)
-                mohqueue.stop_station(s, work.station_code, f"{mohqueue.STOPPED} {message}".strip(), now)
-                report.stopped += 1
-            else:
-                code = ""
-        if code == "":
-            self._retry(
-                push_id, work.attempts, f"Bộ Y tế trả lời {answer.body['res_code']}; sẽ thử lại.", report
-            )
-        elif answer.body["res_code"] == "PS_SIGNATURE_INVALID":
-            # The alert: the hub's log and `ksk hub moh-status` (stopped_stations); no personal data in either.
-            log.error(
-                "Ministry refused station %s's signature: pushes stopped until resumed", work.station_code
-            )
+            return work, exc
+        if answer.body["res_code"] == "PS_SIGNATURE_INVALID":
+            stopped.add(work.station_code)
+        return work, answer
 
-    def _retry(self, push_id: int, attempts: int, reason: str, report: MohReport) -> None:
-        delay = backoff_delay(
-            min(attempts + 1, 30), self.config.retry_base_s, self.config.retry_cap_s, self.rng
-        )
+    def _write(self, waiting: list[mohqueue.PushWork], outcomes: list, report: MohReport) -> None:
+        now = self.clock()
+        exchanges: list[dict] = []
+        answered: dict[tuple[str, str, str | None], list[int]] = {}  # (state, code, message) -> row ids
+        stops: dict[str, str] = {}
+        retries: list[tuple[int, int, str]] = []
+        for work, outcome in outcomes:
+            if outcome is None:
+                continue
+            if isinstance(outcome, MohUnavailable):
+                exchanges.append(mohqueue.exchange_row(work.id, now, work.body, error=outcome.message))
+                retries.append((work.id, work.attempts, outcome.message))
+                continue
+            code = outcome.body["res_code"]
+            message = str(outcome.body.get("message_notify") or outcome.body.get("message") or "")[:2000]
+            exchanges.append(
+                mohqueue.exchange_row(
+                    work.id,
+                    now,
+                    work.body,
+                    http_status=outcome.http_status,
+                    answer=outcome.body,
+                    signature_ok=receiver_signature_ok(outcome.body, self.receiver_cert),
+                )  # fmt: skip
+            )
+            state = OUTCOMES.get(code)
+            if state is None:  # ERROR_99, a session the client could not renew…: the same envelope later
+                retries.append((work.id, work.attempts, f"Bộ Y tế trả lời {code}; sẽ thử lại."))
+                continue
+            answered.setdefault((state, code, message or None), []).append(work.id)
+            setattr(report, state, getattr(report, state) + 1)
+            if state == "stopped":
+                stops[work.station_code] = f"{mohqueue.STOPPED} {message}".strip()
         with self.store.session(write=True) as s:
-            mohqueue.mark_retry(s, push_id, reason, self.clock() + timedelta(seconds=delay))
-        report.retried += 1
-        report.errors.append(reason)
+            for work in waiting:
+                mohqueue.mark_waiting(s, work.id)
+                report.waiting += 1
+            mohqueue.record_exchanges(s, exchanges)
+            for (state, code, text), ids in answered.items():
+                mohqueue.mark_many(s, ids, state, now, res_code=code, message=text)
+            for station_code, reason in stops.items():
+                mohqueue.stop_station(s, station_code, reason, now)
+            for push_id, attempts, reason in retries:
+                delay = backoff_delay(
+                    min(attempts + 1, 30), self.config.retry_base_s, self.config.retry_cap_s, self.rng
+                )
+                mohqueue.mark_retry(s, push_id, reason, now + timedelta(seconds=delay))
+                report.retried += 1
+                report.errors.append(reason)
 
 
 def start_forwarder(store: HubStore, settings: dict) -> MohForwarder:

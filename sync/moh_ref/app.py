@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.errors import KskError
 from ksk_desktop.moh1551 import envelope as env_mod
-from sync.moh_ref.checks import Refused, check_file
+from sync.moh_ref.checks import Record, Refused, check_file
 from sync.moh_ref.store import RefStore
 
 RECEIVER_ID = "TDLBYT"
@@ -100,11 +100,15 @@ def create_app(store: RefStore, *, token_seconds: int = 3600) -> FastAPI:
         msg_id = body.get("header", {}).get("msg_id") if isinstance(body, dict) else None
         msg_id = msg_id if isinstance(msg_id, str) and len(msg_id) <= 64 else None
         with store.lock:
-            if msg_id is not None:
-                known = store.answer_of(msg_id)
-                if known is not None:
-                    return JSONResponse(known[1], known[0])
-            status, answer, accepted = _decide(store, body)
+            known = store.answer_of(msg_id) if msg_id is not None else None
+        if known is not None:
+            return JSONResponse(known[1], known[0])
+        checked = _check(store, body)  # the signatures and fields, outside the lock (CPU work)
+        with store.lock:  # the 6-month rule and the record: one push at a time
+            known = store.answer_of(msg_id) if msg_id is not None else None
+            if known is not None:
+                return JSONResponse(known[1], known[0])
+            status, answer, accepted = _decide(store, body, checked)
             if msg_id is not None:
                 sender = body["header"].get("sender_id", "") if isinstance(body, dict) else ""
                 store.record(msg_id, str(sender), hashlib.sha256(raw).hexdigest(), status, answer, accepted)
@@ -135,44 +139,52 @@ def _answer(store: RefStore, header: dict, res_code: str, notify: str, check_ca:
     return answer
 
 
-def _decide(store: RefStore, body: object) -> tuple[int, dict, list[tuple]]:
-    header = body.get("header") if isinstance(body, dict) and isinstance(body.get("header"), dict) else {}
-    assert isinstance(header, dict)
+def _refusal(
+    store: RefStore, header: dict, code: str, notify: str, check_ca: str = ""
+) -> tuple[int, dict, list]:
+    return _STATUS.get(code, 400), _answer(store, header, code, notify, check_ca), []
 
-    def refuse(code: str, notify: str, check_ca: str = "") -> tuple[int, dict, list[tuple]]:
-        return _STATUS.get(code, 400), _answer(store, header, code, notify, check_ca), []
 
+def _check(store: RefStore, body: object) -> list[Record] | tuple[str, str, str]:
+    """The file's records, or the refusal (code, message_notify, message_check_ca)."""
     field = env_mod.check_shape(body)
     if field is not None:
-        return refuse("CM_INVALID_REQUEST", f"Gói tin sai cấu trúc: trường {field}.")
+        return "CM_INVALID_REQUEST", f"Gói tin sai cấu trúc: trường {field}.", ""
     assert isinstance(body, dict)
-    cert = store.cert_of(header["sender_id"])
+    cert = store.cert_of(body["header"]["sender_id"])
     if cert is None:
-        return refuse(
-            "PS_SIGNATURE_INVALID", "Cơ sở chưa đăng ký chứng thư số.", "Không tìm thấy chứng thư số."
-        )
+        return "PS_SIGNATURE_INVALID", "Cơ sở chưa đăng ký chứng thư số.", "Không tìm thấy chứng thư số."
     try:
         env_mod.verify(body, cert)
     except KskError:
-        return refuse(
-            "PS_SIGNATURE_INVALID", "Chữ ký gói tin không hợp lệ.", "Chữ ký không khớp chứng thư số."
-        )
-    if header["data_type"] != "xml/base64":
-        return refuse("CM_INVALID_REQUEST", "Chỉ nhận data_type xml/base64 cho khám sức khỏe.")
+        return "PS_SIGNATURE_INVALID", "Chữ ký gói tin không hợp lệ.", "Chữ ký không khớp chứng thư số."
+    if body["header"]["data_type"] != "xml/base64":
+        return "CM_INVALID_REQUEST", "Chỉ nhận data_type xml/base64 cho khám sức khỏe.", ""
     try:
-        records = check_file(env_mod.file_of(body), cert)
+        return check_file(env_mod.file_of(body), cert)
     except Refused as exc:
         ca = "Chữ ký số không hợp lệ." if exc.code == "PS_SIGNATURE_INVALID" else "Chữ ký số hợp lệ."
-        return refuse(exc.code, exc.message, ca)
+        return exc.code, exc.message, ca
     except KskError as exc:
-        return refuse("CM_INVALID_REQUEST", exc.message)
+        return "CM_INVALID_REQUEST", exc.message, ""
+
+
+def _decide(
+    store: RefStore, body: object, checked: list[Record] | tuple[str, str, str]
+) -> tuple[int, dict, list]:
+    header = body.get("header") if isinstance(body, dict) and isinstance(body.get("header"), dict) else {}
+    assert isinstance(header, dict)
+    if isinstance(checked, tuple):
+        return _refusal(store, header, *checked)
     today = SYSTEM_CLOCK.today()
     accepted = []
-    for rec in records:
+    for rec in checked:
         day = rec.exam_day or today
         last = store.last_accepted(rec.so_cccd)
         if last is not None and date.fromisoformat(last) > _six_months_before(day):
-            return refuse(
+            return _refusal(
+                store,
+                header,
                 "PS_CCCD_DUPLICATE_IN_6_MONTHS",
                 f"Số định danh đã có kết quả khám trong vòng 6 tháng (MA_LK {rec.ma_lk}).",
                 "Chữ ký số hợp lệ.",

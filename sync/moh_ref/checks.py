@@ -58,15 +58,15 @@ def _fields(hoso: Element) -> dict[str, str]:
 def check_file(data: bytes, facility: x509.Certificate) -> list[Record]:
     """The records of a pushed file, or :class:`Refused` with the Ministry's code and a message."""
     try:
-        doctor_cert = xmldsig.verify(data, at="CKS_NGUOI_KET_LUAN")
-        file_cert = xmldsig.verify(data, at="CKS_BENH_VIEN")
+        root = parse(data)
+        doctor_cert = xmldsig.verify_tree(root, at="CKS_NGUOI_KET_LUAN")
+        file_cert = xmldsig.verify_tree(root, at="CKS_BENH_VIEN")
     except KskError as exc:
         raise Refused("PS_SIGNATURE_INVALID", f"Chữ ký số trong hồ sơ không hợp lệ: {exc.message}") from exc
     if file_cert != facility:
         raise Refused("PS_SIGNATURE_INVALID", "CKS_BENH_VIEN không phải chứng thư số đã đăng ký của cơ sở.")
     if doctor_cert == facility:
         raise Refused("PS_SIGNATURE_INVALID", "CKS_NGUOI_KET_LUAN phải là chữ ký của người kết luận.")
-    root = parse(data)
     records = [e for e in root.iter() if e.name == "HOSO"]
     if not records:
         raise Refused("CM_INVALID_REQUEST", "Hồ sơ không có HOSO nào.")

@@ -45,7 +45,7 @@ class RefStore:
         self.folder = folder
         self.db = sqlite3.connect(folder / "moh-ref.sqlite", check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: a killed process loses no commit
         self.db.executescript(SCHEMA)
         self.lock = threading.RLock()
         self.key, self.certificate = self._receiver_key()

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -17,18 +16,19 @@ from cryptography.hazmat.primitives import serialization
 
 from ksk_desktop.moh1551 import certs, envelope, xmldsig
 from sync.moh_ref.store import RefStore
+from testkit.hubproc import HubProcess
+from testkit.waiting import wait_until
 
 SENDER_ID = "8930000123456"
 ACCOUNT, ACCOUNT_PASSWORD = "tyt-lienthong", "Lien-thong-2026"
 
 
-class MohRefProcess:
-    """``ksk moh-ref serve`` in a child process; ``url`` once it answers. Use ``with`` or ``stop()``."""
+class MohRefProcess(HubProcess):
+    """``ksk moh-ref serve`` in a child process; ``url`` once it answers. Use ``with`` or ``stop()`` (as a hub)."""
 
     def __init__(self, data: Path, *, token_seconds: int = 3600, port: int = 0) -> None:
-        self.data, self.token_seconds, self.port = data, token_seconds, port
-        self.proc: subprocess.Popen | None = None
-        self.url = ""
+        super().__init__(data, port)
+        self.data, self.token_seconds = data, token_seconds
 
     def start(self, timeout: float = 30.0) -> MohRefProcess:
         cmd = [
@@ -42,36 +42,17 @@ class MohRefProcess:
             raise RuntimeError("moh-ref did not start")
         info = json.loads(line)
         self.port, self.url = info["port"], info["listening"]
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.url}/api/ref/stats", timeout=2).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("moh-ref did not answer")
+        wait_until(self._answers, timeout=timeout, interval=0.05, what="the reference endpoint to answer")
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            return requests.get(f"{self.url}/api/ref/stats", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
 
     def stats(self) -> dict:
         return requests.get(f"{self.url}/api/ref/stats", timeout=10).json()
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        if self.proc and self.proc.stdout:
-            self.proc.stdout.close()
-
-    def __enter__(self) -> MohRefProcess:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
 
 def set_up_ministry(data: Path, facility_pem: bytes, sender_id: str = SENDER_ID) -> None:
