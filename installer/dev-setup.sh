@@ -9,7 +9,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 PKGS=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3 libx11-6 libxcb1
-      fonts-dejavu-core fonts-noto-core poppler-utils libpulse0 chromium chromium-driver)
+      fonts-dejavu-core fonts-noto-core poppler-utils libpulse0 chromium chromium-driver
+      softhsm2 xmlsec1 opensc)
 if [ "${1:-}" = "--gui" ]; then
   PKGS+=(libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0
          libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libx11-xcb1)

@@ -22,6 +22,7 @@ class Remedy(StrEnum):
     AMEND_EXAM = "exam.amend"
     IMPORT_ICD10 = "icd.import"
     ENROL_SYNC = "sync.enroll"
+    SET_MOH_CODES = "station.moh_settings"
 
 
 class KskError(Exception):

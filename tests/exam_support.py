@@ -51,6 +51,23 @@ def add_person(
     ).id
 
 
+def add_identified_person(
+    admin_ctx, name: str, personal_id: str | None, birth: date, sex: str = "M", commune: str = "11680"
+) -> str:
+    """A person with (or without) a personal ID, an address and a commune: what the QĐ 1551 data set needs."""
+    return persons.create_person(
+        admin_ctx,
+        persons.PersonInput(
+            full_name=name,
+            personal_id=personal_id,
+            birth_date=birth,
+            sex=sex,
+            current_address="Thôn 1, xã Kiến Thụy",
+            commune_code=commune,
+        ),
+    ).id
+
+
 def staff(paths, username: str, clock: Clock = SYSTEM_CLOCK):
     return login(paths, username, STAFF_PASSWORD, clock=clock)
 

@@ -47,10 +47,13 @@ def test_three_forms_ship_and_aliases_resolve() -> None:
         load_form("nope")
 
 
-@pytest.mark.parametrize("name", FORMS)
-def test_every_field_is_well_formed(name: str) -> None:
-    form = load_form(name)
-    assert form.form == name and form.form_version == 1
+VERSIONS = [(name, v) for name in FORMS for v in available()[name]]
+
+
+@pytest.mark.parametrize(("name", "version"), VERSIONS)
+def test_every_field_is_well_formed(name: str, version: int) -> None:
+    form = load_form(name, version)
+    assert form.form == name and form.form_version == version
     for section in form.sections:
         assert section.role in ROLE_PERMS and section.fields
         for f in section.fields:

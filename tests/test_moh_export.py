@@ -259,3 +259,24 @@ def test_cli_moh_export_json(clinic) -> None:  # noqa: F811
         data_dir=clinic["paths"].root, password=STAFF_PASSWORD,
     )  # fmt: skip
     assert bad.returncode != 0 and bad.stderr.count("\n") == 1 and "Không tìm thấy tệp mẫu" in bad.stderr
+
+
+def test_the_station_facility_code_is_used_when_none_is_given(clinic) -> None:  # noqa: F811
+    """MA_CSKCB comes from the station's QĐ 1551 settings when the export names none; without either, it refuses."""
+    from ksk_desktop.moh1551 import settings as moh_settings
+
+    out = clinic["tmp"] / "tram.xlsm"
+    with pytest.raises(InvalidInput, match="Chưa có mã cơ sở KCB"):
+        moh_export.export(clinic["head"], clinic["template"], FROM, TO, out)
+    assert not out.exists()
+    moh_settings.update(clinic["admin"], ma_cskcb=FACILITY)
+    summary = moh_export.export(clinic["head"], clinic["template"], FROM, TO, out)
+    assert summary["exported"] == 3
+    book = openpyxl.load_workbook(out, keep_vba=True)
+    codes = [
+        (ws, c)
+        for ws in book.worksheets
+        for c in range(1, ws.max_column + 1)
+        if ws.cell(2, c).value == "MA_CSKCB"
+    ]
+    assert codes and all(ws.cell(4, c).value == FACILITY for ws, c in codes)

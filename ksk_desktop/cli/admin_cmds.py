@@ -187,6 +187,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         dest="user_cmd", metavar="LỆNH"
     )
     user.required = True
+    from ksk_desktop.cli import moh1551_cmds
+
+    moh1551_cmds.register_user(user, common)
     p = user.add_parser("add", parents=[common, newpw], help="thêm người dùng")
     p.add_argument("name")
     p.add_argument("--role", required=True, choices=[r.value for r in Role])

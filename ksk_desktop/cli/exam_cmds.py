@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
-from ksk_desktop.cli.io import emit, session_command, user_password
+from ksk_desktop.cli.io import emit, read_secret, session_command, user_password
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.station.session import StationSession
 
@@ -77,8 +78,18 @@ def _exam_show(ctx: StationSession, args: argparse.Namespace) -> int:
 def _exam_sign(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.exams import signing
 
-    # The doctor's signing key opens with their own password: the one this command logged in with.
-    doc = signing.sign(ctx, args.id, user_password(args))
+    # The doctor's signing key opens with their own password: the one this command logged in with. Their QĐ 1551
+    # certificate (if the station has one) opens with the same password unless another is given.
+    cert_password = None
+    if args.cert_password_stdin or os.environ.get("KSK_CERT_PASSWORD"):
+        cert_password = read_secret(
+            args,
+            env="KSK_CERT_PASSWORD",
+            stdin_flag="cert_password_stdin",
+            prompt="Mật khẩu chứng thư số: ",
+            what="mật khẩu chứng thư số",
+        )
+    doc = signing.sign(ctx, args.id, user_password(args), cert_password=cert_password)
     emit(
         args,
         doc,
@@ -146,6 +157,22 @@ def _exam_form(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exam_export_1551(ctx: StationSession, args: argparse.Namespace) -> int:
+    from ksk_desktop.moh1551.export import export
+
+    # --json names the file's format here (as the command line of QĐ 1551 tools does); the summary is then
+    # printed as JSON too. --xml (the default) writes XML.
+    as_json = bool(getattr(args, "json", False))
+    if as_json and args.xml:
+        raise InvalidInput("Chọn một định dạng: --json hoặc --xml.")
+    result = export(ctx, args.id, Path(args.output), "json" if as_json else "xml")
+    human = f"Đã ghi tệp {result['file']} (MA_LK {result['ma_lk']}, chưa ký số)."
+    if result["warnings"]:
+        human += "\nLưu ý: " + "; ".join(result["warnings"]) + "."
+    emit(args, result, human)
+    return 0
+
+
 def _followup_list(ctx: StationSession, args: argparse.Namespace) -> int:
     from ksk_desktop.cli.schedule_cmds import parse_date
     from ksk_desktop.exams import followups
@@ -194,6 +221,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "sign", parents=[common], help="bác sĩ ký phiếu khám (khóa ký mở bằng mật khẩu của chính bác sĩ)"
     )
     p.add_argument("id")
+    p.add_argument(
+        "--cert-password-stdin",
+        action="store_true",
+        help="mật khẩu chứng thư số QĐ 1551 của bác sĩ, nếu khác mật khẩu đăng nhập (hoặc KSK_CERT_PASSWORD)",
+    )
     p.set_defaults(handler=session_command(_exam_sign))
     p = grp.add_parser("verify", parents=[common], help="kiểm tra mã QR xác thực trên phiếu kết quả")
     p.add_argument("qr_text")
@@ -206,6 +238,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--set", action="append", metavar="TRƯỜNG=GIÁ_TRỊ", help="giá trị mới (lặp lại được)")
     p.add_argument("--confirm", action="append", metavar="TRƯỜNG", help="xác nhận giá trị bất thường")
     p.set_defaults(handler=session_command(_exam_amend))
+    p = grp.add_parser(
+        "export-1551",
+        parents=[common],
+        help="tệp KHAMSUCKHOE (QĐ 1551) của một phiếu đã ký, đã kiểm tra theo bộ dữ liệu",
+    )
+    p.add_argument("id")
+    p.add_argument("--xml", action="store_true", help="tệp XML (mặc định); --json: tệp JSON")
+    p.add_argument("-o", "--output", required=True, help="tệp cần ghi")
+    p.set_defaults(handler=session_command(_exam_export_1551))
     p = grp.add_parser("keys", parents=[common], help="khóa công khai Ed25519 của các bác sĩ")
     p.set_defaults(handler=session_command(_exam_keys))
     p = grp.add_parser("form", parents=[common], help="định nghĩa mẫu phiếu khám (adult, child, elderly)")

@@ -16,6 +16,7 @@ COMMANDS = {
     Remedy.AMEND_EXAM: "ksk exam amend",
     Remedy.IMPORT_ICD10: "ksk icd import",
     Remedy.ENROL_SYNC: "ksk sync enroll",
+    Remedy.SET_MOH_CODES: "ksk station moh-settings --ma-cskcb MÃ, hoặc --facility-code MÃ",
 }
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from ksk_desktop import __version__
 from ksk_desktop.cli import (
     admin_cmds,
+    catalog_cmds,
     cccd_cmds,
     classify_cmds,
     consent_cmds,
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     schedule_cmds.register(sub, common)
     print_cmds.register(sub, common)
     icd_cmds.register(sub, common)
+    catalog_cmds.register(sub, common)
     exam_cmds.register(sub, common)
     report_cmds.register(sub, common)
     moh_cmds.register(sub, common)

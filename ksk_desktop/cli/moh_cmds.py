@@ -44,7 +44,10 @@ def add_moh_export(report_sub: argparse._SubParsersAction, common: argparse.Argu
     p.add_argument("--from", dest="date_from", required=True, help="ngày đầu, dd/mm/yyyy")
     p.add_argument("--to", dest="date_to", required=True, help="ngày cuối, dd/mm/yyyy")
     p.add_argument("-o", "--output", required=True, help="tệp .xlsm cần tạo (lần khám thứ hai: TỆP-2.xlsm …)")
-    p.add_argument("--facility-code", required=True, help="mã cơ sở KCB của trạm (MA_CSKCB, 5 ký tự)")
+    p.add_argument(
+        "--facility-code",
+        help="mã cơ sở KCB (MA_CSKCB, 5 ký tự); mặc định: mã đã đặt cho trạm (ksk station moh-settings)",
+    )
     p.add_argument("--report", help="tệp .xlsx liệt kê phiếu không gửi được (mặc định: TỆP-bao-cao.xlsx)")
     p.set_defaults(handler=session_command(_moh_export))
 

@@ -102,6 +102,41 @@ def _info(ctx: StationSession, args: argparse.Namespace) -> int:
     return 0
 
 
+def _moh_settings(ctx: StationSession, args: argparse.Namespace) -> int:
+    from ksk_desktop.moh1551 import settings
+
+    changes = {
+        "ma_cskcb": args.ma_cskcb,
+        "ma_gtin_cskcb": args.gtin,
+        "province_code": args.province,
+        "account_user": args.account,
+    }
+    if any(v is not None for v in changes.values()):
+        password = None
+        if args.account is not None:
+            password = read_secret(
+                args,
+                env="KSK_MOH_PASSWORD",
+                stdin_flag="moh_password_stdin",
+                prompt="Mật khẩu tài khoản liên thông Bộ Y tế: ",
+                what="mật khẩu tài khoản liên thông",
+            )
+        result = settings.update(ctx, **changes, account_password=password)
+    else:
+        result = settings.get(ctx)
+    data = result.to_json()
+    labels = {
+        "ma_cskcb": "Mã cơ sở KCB (MA_CSKCB)",
+        "ma_gtin_cskcb": "Mã định danh cơ sở (MA_GTIN_CSKCB)",
+        "province_code": "Mã tỉnh (MATINH_CU_TRU)",
+        "account_user": "Tài khoản liên thông",
+        "account_password_set": "Đã lưu mật khẩu",
+        "complete": "Đủ để lập tệp gửi Bộ Y tế",
+    }
+    emit(args, data, "\n".join(f"{labels[k]}: {'—' if v is None else v}" for k, v in data.items()))
+    return 0
+
+
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "init", parents=[common], help="thiết lập trạm mới (cơ sở dữ liệu mã hóa, quản trị viên đầu tiên)"
@@ -122,3 +157,23 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     p = sub.add_parser("station", parents=[common], help="thông tin trạm")
     p.set_defaults(handler=session_command(_info))
+    from ksk_desktop.cli import moh1551_cmds
+
+    station_sub = p.add_subparsers(dest="station_cmd", metavar="LỆNH")
+    m = station_sub.add_parser(
+        "moh-settings",
+        parents=[common],
+        help="mã cơ sở và tài khoản liên thông dữ liệu khám sức khỏe với Bộ Y tế (QĐ 1551); không tham số: xem",
+    )
+    m.add_argument("--ma-cskcb", help="mã cơ sở khám chữa bệnh, 5 ký tự")
+    m.add_argument("--gtin", help="mã định danh cơ sở MA_GTIN_CSKCB, 13 chữ số (chuẩn GLN)")
+    m.add_argument("--province", help="mã tỉnh MATINH_CU_TRU (Hải Phòng: 31)")
+    m.add_argument(
+        "--account",
+        help="tên tài khoản liên thông (mật khẩu hỏi sau, hoặc KSK_MOH_PASSWORD / --moh-password-stdin)",
+    )
+    m.add_argument(
+        "--moh-password-stdin", action="store_true", help="đọc mật khẩu tài khoản liên thông từ stdin"
+    )
+    m.set_defaults(handler=session_command(_moh_settings))
+    moh1551_cmds.register_station(station_sub, common)

@@ -504,3 +504,71 @@ class ReportSubmission(Base):
     signature: Mapped[str | None] = mapped_column(Text)  # base64 Ed25519 over reports.signature.signed_bytes
     created_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (UniqueConstraint("kind", "period", "version", name="uq_report_submission_version"),)
+
+
+class MohCertificate(Base):
+    """A QĐ 1551 signing certificate: the facility's (``owner = "@facility"``) or a doctor's (their user name).
+    Only the facility's password or PIN is kept (``secret``, inside the encrypted database) so the station can
+    sign the file offline; a doctor's PKCS#12 opens only with the password the doctor types at sign-off."""
+
+    __tablename__ = "moh_certificate"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(40))
+    holder: Mapped[str] = mapped_column(String(10))
+    certificate: Mapped[str] = mapped_column(Text)
+    p12: Mapped[str | None] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(Text)
+    module: Mapped[str | None] = mapped_column(String(500))
+    token_label: Mapped[str | None] = mapped_column(String(64))
+    key_label: Mapped[str | None] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    imported_by: Mapped[str] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean)
+    __table_args__ = (Index("ix_moh_certificate_owner", "owner", "active"),)
+
+
+class MohPushStatus(Base):
+    """What the hub last reported about one envelope pushed to the Ministry (by its ``msg_id``)."""
+
+    __tablename__ = "moh_push_status"
+    msg_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    exam_id: Mapped[str] = mapped_column(String(64))
+    exam_version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20))
+    res_code: Mapped[str | None] = mapped_column(String(40))
+    message: Mapped[str | None] = mapped_column(Text)
+    deadline: Mapped[datetime | None] = mapped_column(DateTime)
+    pushed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_moh_push_status_exam", "exam_id"),)
+
+
+# -- QĐ 1551 data set (migration 0017) ---------------------------------------------------------------------------
+class Moh1551Settings(Base):
+    """The station's facility codes for the Ministry's health-check data set (QĐ 1551) and its data-link account
+    (one row, id 1). The account's password is kept only here, inside the encrypted database: never in a file, a
+    log or an error message."""
+
+    __tablename__ = "moh1551_settings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ma_cskcb: Mapped[str | None] = mapped_column(String(5))
+    ma_gtin_cskcb: Mapped[str | None] = mapped_column(String(13))
+    province_code: Mapped[str | None] = mapped_column(String(3))
+    account_user: Mapped[str | None] = mapped_column(String(100))
+    account_password: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Moh1551Unsent(Base):
+    """A signed exam version that was not queued for the Ministry, and why (the station had no certificates, or
+    no facility codes, when the doctor signed): shown by ``ksk sync moh-status`` as "chưa gửi Bộ Y tế"."""
+
+    __tablename__ = "moh1551_unsent"
+    exam_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    exam_version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    reason: Mapped[str] = mapped_column(String(20))  # no_certificate | no_settings | invalid
+    detail: Mapped[str | None] = mapped_column(
+        Text
+    )  # invalid: what the file lacks (field names, no personal data)
+    at: Mapped[datetime] = mapped_column(DateTime)

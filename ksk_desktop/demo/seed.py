@@ -28,6 +28,8 @@ DEMO_USERS = (
     ("bacsi", "doctor", "BS. Nguyễn Văn Minh"),
     ("letan", "reception", "ĐD. Trần Thị Lan"),
 )
+#: Synthetic QĐ 1551 facility codes of the demo station (a GLN with a valid check digit, not a real facility's).
+DEMO_MA_CSKCB, DEMO_GTIN = "31999", "8930000111685"
 DEMO_LICENCES = {"bacsi": "000123/HP-CCHN", "truongtram": "000045/HP-CCHN"}  # synthetic
 BATCH = 5000
 
@@ -90,6 +92,9 @@ def create_demo(
     try:
         for username, role, full_name in DEMO_USERS[1:]:
             users.add_user(ctx, username, role, DEMO_SECRET, full_name, DEMO_LICENCES.get(username, ""))
+        from ksk_desktop.moh1551 import settings as moh_settings
+
+        moh_settings.update(ctx, ma_cskcb=DEMO_MA_CSKCB, ma_gtin_cskcb=DEMO_GTIN)
         added = add_people(ctx, n, seed, progress=progress)
         from ksk_desktop.scheduling.demo import seed_demo_schedule
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ksk_desktop.dates import age_on
 from ksk_desktop.db.models import Appointment, ExamDay, Person
 from ksk_desktop.exams import document, keys, plan_rules
-from ksk_desktop.exams.forms import default_form, load_form
+from ksk_desktop.exams.forms import FormDef, default_form, load_form
 from ksk_desktop.exams.records import apply_values, insert_version, recompute
 from ksk_desktop.exams.signing import sign_row
 from ksk_desktop.ids import new_id
@@ -58,7 +58,10 @@ def _vitals(rng: random.Random, age: int, sex: str) -> dict:
 
 
 def _exam_values(rng: random.Random, form: str, age: int, sex: str) -> dict:
-    v = {**_vitals(rng, age, sex)}
+    v = {
+        **_vitals(rng, age, sex),
+        "admin.ethnicity_code": "01",
+    }  # Kinh: most of Hải Phòng (no draw: same values)
     good = 10 if age < 40 else rng.choice([10, 9, 8, 8, 7])
     v |= {
         "vision_right_uncorrected": rng.choice([good, good, max(good - 2, 3)]),
@@ -83,6 +86,18 @@ def _exam_values(rng: random.Random, form: str, age: int, sex: str) -> dict:
         if rng.random() < 0.3:
             v["glucose_fasting_mmol_l"] = round(max(4.0, rng.gauss(6.4, 1.5)), 1)
     return v
+
+
+def _history(form: FormDef, sex: str | None) -> dict:
+    """The personal and family history the doctor asks (the yes/no items of the QĐ 1551 data set): nothing to
+    report, for every item that applies to the person."""
+    if "history" not in {s.id for s in form.sections}:
+        return {}
+    return {
+        f.key: False
+        for f in form.section("history").fields
+        if f.type == "bool" and f.applies(sex) and (f.template_code or "").startswith(("TSGD_", "TSBT_"))
+    }
 
 
 def _classes(rng: random.Random, doc: dict, form_id: str, sex: str | None) -> dict:
@@ -142,7 +157,8 @@ def _sign_new(
     age = _age(person, day)
     form = load_form(default_form(age))
     doc = document.new_document(new_id(), person.id, appointment_id, form.form, form.form_version, day)
-    apply_values(doctor, doc, form, _exam_values(rng, form.form, age, person.sex or "M"), check_perm=False)
+    values = _exam_values(rng, form.form, age, person.sex or "M") | _history(form, person.sex)
+    apply_values(doctor, doc, form, values, check_perm=False)
     recompute(doc, form, person)
     classes = _classes(rng, doc, form.form, person.sex)
     apply_values(doctor, doc, form, classes, check_perm=False)

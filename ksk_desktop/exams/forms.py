@@ -3,7 +3,10 @@
 A form has sections; each section is filled by one role (``vitals``: the nurse who measures, ``doctor``: a
 specialty doctor, ``conclusion``: the doctor who concludes and signs). Each field has a ``key`` (its name in the
 exam document's ``values``: the clinical measurement name such as ``height_cm``, or ``<section>.<field>``), a type,
-a unit, a plausible range, whether it is required, the QĐ 1613 index it feeds and its MoH template code.
+a unit, a plausible range, whether it is required, the QĐ 1613 index it feeds and its MoH template code; a
+laboratory field carries its QĐ 1551 service and index codes (``lab``), a coded text field the Ministry code list it
+takes (``catalog``). Versions: a new version is a new file; an exam keeps the version it was opened with
+(``form_version`` in its document) and is validated, printed and signed against it.
 Fields marked ``document_key`` (the conclusion's class, diagnoses, conclusion, advice) are top-level keys of the
 exam document rather than entries of ``values``.
 """
@@ -45,6 +48,10 @@ class FieldDef:
     applies_to_sex: str | None = None
     document_key: bool = False
     note: str | None = None
+    #: A laboratory result's codes in the QĐ 1551 data set: ``{"service_code": MA_DICH_VU, "index_code": MA_CHI_SO}``.
+    lab: dict[str, str] | None = None
+    #: The Ministry code list a text field takes its code from (``ethnicity`` | ``occupation``).
+    catalog: str | None = None
 
     def applies(self, sex: str | None) -> bool:
         return self.applies_to_sex is None or sex == self.applies_to_sex
@@ -147,6 +154,8 @@ def _section(raw: dict) -> SectionDef:
                 applies_to_sex=f.get("applies_to_sex"),
                 document_key=bool(f.get("document_key")),
                 note=f.get("note"),
+                lab=dict(f["lab"]) if f.get("lab") else None,
+                catalog=f.get("catalog"),
             )
         )
     if raw["role"] not in ROLE_PERMS:

@@ -84,11 +84,19 @@ def _mark_examined(ctx: StationSession, s: Session, doc: dict) -> None:
 
 
 def sign_row(
-    ctx: StationSession, s: Session, row: ExamVersion, signer: Signer, *, signed_at: datetime | None = None
+    ctx: StationSession,
+    s: Session,
+    row: ExamVersion,
+    signer: Signer,
+    *,
+    signed_at: datetime | None = None,
+    cert_password: str | None = None,
 ) -> dict:
     """Sign the draft *row* with *signer* (the logged-in doctor's, from ``keys.unlock``) inside the caller's
     transaction: checks, signature, immutable status, referral and follow-up rows, outbox (``exam`` or
-    ``amendment``), appointment examined, audit. Returns the document."""
+    ``amendment``), appointment examined, audit; and, for an exam's first version, its QĐ 1551 file signed and
+    queued for the Ministry (``moh1551.sign_off``: the doctor's certificate opens with *cert_password*) or the
+    reason it was not. Returns the document."""
     from ksk_desktop.exams import followups, referrals
     from ksk_desktop.exams.records import person_of, recompute
 
@@ -106,7 +114,8 @@ def sign_row(
             _blocked_message(todo), todo["missing_required"], todo["unconfirmed"], todo["errors"]
         )
     key_id = signer.key_id
-    at = (signed_at or ctx.clock.now()).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    moment = (signed_at or ctx.clock.now()).astimezone(UTC)
+    at = moment.isoformat(timespec="seconds").replace("+00:00", "Z")
     doc.update(
         status="signed",
         signed_by=ctx.user.username,
@@ -128,26 +137,51 @@ def sign_row(
     kind = "amendment" if doc["amends_version"] else "exam"
     outbox.enqueue(s, kind, doc["id"], doc, doc["version"])
     _mark_examined(ctx, s, doc)
+    moh = None
+    if kind == "exam":
+        from ksk_desktop.moh1551.sign_off import queue_signed_exam
+
+        moh = queue_signed_exam(
+            s,
+            doc,
+            username=ctx.user.username,
+            cert_password=cert_password or "",
+            signed_at=moment,
+            data_dir=ctx.paths.root,
+        )
     ctx.audit(
         s,
         "exam.sign",
         "exam",
         doc["id"],
-        {"version": doc["version"], "key_id": key_id, "person": doc["person_id"]},
+        {
+            "version": doc["version"],
+            "key_id": key_id,
+            "person": doc["person_id"],
+            **({"moh1551": moh["reason"] if not moh["queued"] else "queued"} if moh else {}),
+        },
     )
     return doc
 
 
-def sign(ctx: StationSession, exam_id: str, password: str) -> dict:
-    """Sign the exam's draft as the logged-in doctor (Perm.EXAM_SIGN) with their key, opened by their *password*.
-    Raises ``AuthenticationFailed`` for a wrong password, ``SigningBlocked`` with the list of what is missing,
-    ``ExamSigned`` if it is already signed. Returns the signed document."""
+def sign(ctx: StationSession, exam_id: str, password: str, *, cert_password: str | None = None) -> dict:
+    """Sign the exam's draft as the logged-in doctor (Perm.EXAM_SIGN) with their key, opened by their *password*;
+    the doctor's QĐ 1551 certificate, if the station has one, opens with *cert_password* (default: the same
+    password). Raises ``AuthenticationFailed`` for a wrong password, ``SigningBlocked`` with the list of what is
+    missing, ``ExamSigned`` if it is already signed, a certificate error if the certificate does not open.
+    Returns the signed document."""
     from ksk_desktop.exams.records import editable_draft
 
     ctx.require(Perm.EXAM_SIGN)
     signer = keys.unlock(ctx, password)  # the slow part (Argon2id), before the write transaction
     with ctx.write() as s:
-        return sign_row(ctx, s, editable_draft(s, exam_id), signer)
+        return sign_row(
+            ctx,
+            s,
+            editable_draft(s, exam_id),
+            signer,
+            cert_password=password if cert_password is None else cert_password,
+        )
 
 
 def check_document(s: Session, doc: dict) -> str | None:

@@ -94,6 +94,13 @@ def coerce(f: FieldDef, raw: Any, data_dir: Path | None = None) -> Any:
         raise InvalidInput(f"{f.label}: chọn một trong {', '.join(f.choices)}, không phải {text!r}.")
     if f.type == "icd10_codes":
         return check_codes(text, data_dir)
+    if f.catalog:  # a Ministry code list (QĐ 1551): stored as the code, typed as the code or the name
+        from ksk_desktop.catalogs import codelists
+
+        try:
+            return codelists.require(f.catalog, text, data_dir)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{f.label}: {exc.message}") from None
     return text
 
 

@@ -34,6 +34,7 @@ KIND_LABELS = {
     "campaign": "Đợt khám",
     "site": "Điểm khám",
     "exam_day": "Ngày khám",
+    "moh_push": "Hồ sơ gửi Bộ Y tế (QĐ 1551)",
 }
 
 # Reason codes the worker itself writes before the hub's text (sync_state / worker): said in Vietnamese.

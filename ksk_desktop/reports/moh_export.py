@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from ksk_desktop.dates import show_date
 from ksk_desktop.db.models import ExamVersion, Person
-from ksk_desktop.errors import InvalidInput
+from ksk_desktop.errors import InvalidInput, Remedy
 from ksk_desktop.reports.moh_rows import Refusal, Row, RowContext, build_row, check_facility_code
 from ksk_desktop.reports.moh_template import MohTemplate, fill, open_template
 from ksk_desktop.security.roles import Perm
@@ -173,24 +173,33 @@ def export(
     date_to: date,
     out: Path,
     *,
-    facility_code: str,
+    facility_code: str | None = None,
     report: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Fill copies of *template* with the signed exams dated *date_from*…*date_to* (``out``, ``out-2``…), list what
-    could not go in *report*; returns the summary."""
+    could not go in *report*; returns the summary. *facility_code* (MA_CSKCB) defaults to the station's QĐ 1551
+    setting."""
     from ksk_desktop.fsio import sha256_file, write_private
 
     ctx.require(Perm.REPORT_READ)
     ctx.require(Perm.HEALTH_READ)
     _check_period(date_from, date_to)
-    facility = check_facility_code(facility_code)
-    tpl = open_template(Path(template))
     with ctx.read() as s:
         from ksk_desktop.db.models import Station
+        from ksk_desktop.moh1551 import settings as moh_settings
 
         station = s.scalars(select(Station)).one()
         station_commune = station.commune_code
+        if not (facility_code or "").strip():
+            facility_code = moh_settings.read(s).ma_cskcb
+    if not facility_code:
+        raise InvalidInput(
+            "Chưa có mã cơ sở KCB (MA_CSKCB): nhập mã, hoặc đặt mã của trạm ở trang Quản trị.",
+            remedy=Remedy.SET_MOH_CODES,
+        )
+    facility = check_facility_code(facility_code)
+    tpl = open_template(Path(template))
     row_ctx = RowContext(facility, station_commune, tpl.icd_names, tpl.provinces, ctx.paths.root)
     result = plan(ctx, date_from, date_to, row_ctx, progress)
     out = Path(out)

@@ -101,6 +101,21 @@ def _status(ctx: StationSession, args: argparse.Namespace) -> int:
     return 0
 
 
+def _moh_status(ctx: StationSession, args: argparse.Namespace) -> int:
+    from ksk_desktop.moh1551 import status
+
+    data = status.station_status(ctx)
+    lines = [f"Hồ sơ gửi Bộ Y tế: cần xử lý {data['to_fix']}, quá hạn 24 giờ {data['overdue']}"]
+    lines += [
+        f"  phiếu {i['exam_id']} (MA_LK {i['ma_lk']}): {i['label']}{' — QUÁ HẠN' if i['overdue'] else ''}"
+        f", hạn {i['deadline']}" + (f" — {i['res_code']}: {i['message']}" if i["message"] else "")
+        for i in data["items"]
+        if i["to_fix"] or i["overdue"] or i["state"] not in status.DONE
+    ]
+    emit(args, data, "\n".join(lines))
+    return 0
+
+
 def _acknowledge(ctx: StationSession, args: argparse.Namespace) -> int:
     result = sync_state.acknowledge_hub_alert(ctx, args.reason)
     emit(args, result, "Đã ghi nhận cảnh báo của máy chủ; cảnh báo không còn hiển thị.")
@@ -168,6 +183,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "status", parents=[common], help="số mục chờ gửi, bị từ chối, lần thành công và lỗi gần nhất"
     )
     p.set_defaults(handler=session_command(_status, record=False))
+    p = cmds.add_parser(
+        "moh-status", parents=[common], help="hồ sơ gửi Bộ Y tế (QĐ 1551): cần sửa, quá hạn 24 giờ"
+    )
+    p.set_defaults(handler=session_command(_moh_status, record=False))
     p = cmds.add_parser("parked", parents=[common], help="các mục bị máy chủ từ chối và lý do")
     p.set_defaults(handler=session_command(_parked, record=False))
     p = cmds.add_parser("retry", parents=[common], help="đưa một mục bị từ chối trở lại hàng chờ")

@@ -230,6 +230,13 @@ class HubTransport:
             raise BatchRefused(f"Máy chủ không nhận định dạng của lô dữ liệu (mã {resp.status_code}).")
         return check_push_answer(self._json(resp), items)
 
+    def moh_status(self) -> dict:
+        """What the hub reports about the station's QĐ 1551 envelopes (``/moh-status``)."""
+        body = self._json(self._request("GET", "/moh-status"))
+        if not isinstance(body.get("items"), list):
+            raise HubAnswerInvalid("Câu trả lời của máy chủ không đúng định dạng.")
+        return body
+
     def changes(self, cursor: int, limit: int = 500) -> dict:
         body = self._json(self._request("GET", "/changes", params={"cursor": cursor, "limit": limit}))
         return check_changes_answer(body, cursor)

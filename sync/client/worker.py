@@ -183,6 +183,7 @@ class SyncWorker:
             self._drain(report)
             if self.config.pull and not self.cancelled:
                 self._pull(report)
+                self._moh_status()
             if self.config.pull and not self.cancelled:
                 self._register_key(report)
                 self._receive(report)
@@ -298,6 +299,18 @@ class SyncWorker:
             report.warnings += [r["warning"] for r in results if r.get("warning")]
             self._succeeded(report)
             self._progress(report, "push")
+
+    def _moh_status(self) -> None:
+        """Fetch what became of the station's envelopes at the Ministry; a failure waits for the next run."""
+        from ksk_desktop.moh1551 import status
+
+        fetch = getattr(self.transport, "moh_status", None)  # transports made for tests may not have it
+        if fetch is None:
+            return
+        try:
+            status.record(self.ctx, fetch())
+        except SyncError as exc:  # an older hub, or the network: the last known status stays
+            log.info("Ministry status not fetched (%s)", type(exc).__name__)
 
     # -- pull -------------------------------------------------------------------------------------
     def _pages(

@@ -25,6 +25,7 @@ from sync.hub.schemas import (
     EnrollRequest,
     ErrorAnswer,
     Health,
+    MohStatusAnswer,
     PushAnswer,
     PushRequest,
     StationItemsAnswer,
@@ -229,6 +230,17 @@ def create_app(
     )
     def device_key(body: DeviceKeyRequest, dev: Annotated[DeviceInfo, Depends(device)]) -> DeviceKeyAnswer:
         return DeviceKeyAnswer(**store.register_device_key(dev, body.public_key))
+
+    @app.get(
+        f"{API_PREFIX}/moh-status",
+        response_model=MohStatusAnswer,
+        tags=["sync"],
+        responses=_ERRORS,
+        description="What became of the station's QĐ 1551 envelopes at the Ministry (`moh_push` items): state, "
+        "the Ministry's answer code and message, the 24-hour deadline and whether it was missed.",
+    )
+    def moh_status(dev: Annotated[DeviceInfo, Depends(device)]) -> MohStatusAnswer:
+        return MohStatusAnswer(**store.moh_status(dev.station_code))
 
     from sync.hub import report_web  # the Health Department's read-only /reports pages
 

@@ -24,7 +24,7 @@ from sync.hub.items import PERSON_ID_MAX, ItemRejected, fits
 from sync.hub.models import HubPerson, Item, PersonAlias
 
 #: Kinds that concern one person, named by ``payload["person_id"]``.
-ABOUT_A_PERSON = frozenset({"consent", "appointment", "exam", "amendment", "referral"})
+ABOUT_A_PERSON = frozenset({"consent", "appointment", "exam", "amendment", "referral", "moh_push"})
 #: Kinds sharing one entity id space (an amendment is a later version of an exam).
 _SAME_ENTITY = {"amendment": ("exam", "amendment"), "exam": ("exam", "amendment")}
 _CHECKED = frozenset({*ABOUT_A_PERSON, "person_merge"})  # kinds whose entity ids are checked here

@@ -27,6 +27,7 @@ def _emit(args: argparse.Namespace, data: object, human: str) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     from ksk_desktop.errors import KskError
+    from sync.hub import moh_cli
     from sync.hub.server import serve
 
     try:
@@ -56,6 +57,7 @@ def _serve(args: argparse.Namespace) -> int:
         fhir_personal_id_system=args.fhir_personal_id_system,
         enroll_per_minute=args.enroll_per_minute,
         auth_failures_per_minute=args.auth_failures_per_minute,
+        moh=moh_cli.moh_settings(args),
     )
     return 0
 
@@ -293,6 +295,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         ),
     )
     p.set_defaults(handler=_serve)
+    from sync.hub import moh_cli
+
+    moh_cli.add_serve_options(p)
     p.add_argument(
         "--enroll-per-minute",
         type=int,
@@ -379,6 +384,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     from sync.hub import doctor_key_cli
 
     doctor_key_cli.register(cmds, common, db_arg)
+    moh_cli.register(cmds, common, db_arg)
     from sync.hub import report_cli
 
     report_cli.register(cmds, common, db_arg)

@@ -42,6 +42,7 @@ PAYLOAD_MAX = {
     # ~160 bytes (sync.hub.doctor_keys.MAX_LEGACY_EXAMS), so about 3.2 MB at most; a push still stays under MAX_BODY.
     "doctor_key": 4 * MiB,
     "report": 64 * 1024,  # a submitted report: the figures, the footnotes, the signer
+    "moh_push": 1 * MiB,  # a signed QĐ 1551 file in its envelope (Base64 of a file holding Base64 records)
 }
 PAYLOAD_MAX_DEFAULT = 32 * 1024
 PAYLOAD_MAX_DEPTH = 16

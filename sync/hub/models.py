@@ -180,3 +180,61 @@ class FhirForward(HubBase):
         UniqueConstraint("exam_id", "version", name="uq_hub_fhir_forward_exam_version"),
         Index("ix_hub_fhir_forward_due", "state", "next_attempt_at"),
     )
+
+
+class MohCert(HubBase):
+    """A station's facility certificate for QĐ 1551 (registered by the hub administrator): the hub forwards an
+    envelope only if this certificate's key signed it. ``stopped`` is set when the Ministry answered
+    ``PS_SIGNATURE_INVALID``: the station's pushes wait until the administrator fixes the cause and resumes."""
+
+    __tablename__ = "hub_moh_cert"
+    station_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    certificate: Mapped[str] = mapped_column(Text)  # PEM
+    sha256: Mapped[str] = mapped_column(String(64))
+    registered_at: Mapped[datetime] = mapped_column(DateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime)
+    stop_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class MohPush(HubBase):
+    """One envelope to push to the Ministry (by its ``msg_id``, the Ministry's idempotency key).
+
+    ``state``: pending | waiting (no consent to sharing yet) | accepted | duplicate (``PS_CCCD_DUPLICATE_IN_6_
+    MONTHS``) | parked (``CM_INVALID_REQUEST``: the data must be fixed) | stopped (``PS_SIGNATURE_INVALID``)."""
+
+    __tablename__ = "hub_moh_push"
+    id: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    item_seq: Mapped[int] = mapped_column(ForeignKey("hub_item.seq"))
+    station_code: Mapped[str] = mapped_column(String(20), index=True)
+    exam_id: Mapped[str] = mapped_column(String(64))
+    exam_version: Mapped[int] = mapped_column(Integer)
+    msg_id: Mapped[str] = mapped_column(String(64), unique=True)
+    ma_lk: Mapped[str] = mapped_column(String(100))
+    person_id: Mapped[str] = mapped_column(String(36), index=True)
+    state: Mapped[str] = mapped_column(String(10))
+    res_code: Mapped[str | None] = mapped_column(String(40))
+    message: Mapped[str | None] = mapped_column(Text)
+    exam_ended_at: Mapped[datetime] = mapped_column(DateTime)
+    deadline: Mapped[datetime] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_hub_moh_push_due", "state", "next_attempt_at"),)
+
+
+class MohExchange(HubBase):
+    """Every request the hub made to the Ministry for an envelope and what came back (kept for audit): HTTP
+    status, the answer's body, its receiver signature and whether that verified, or the network error."""
+
+    __tablename__ = "hub_moh_exchange"
+    id: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    push_id: Mapped[int] = mapped_column(ForeignKey("hub_moh_push.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    res_code: Mapped[str | None] = mapped_column(String(40))
+    answer: Mapped[str | None] = mapped_column(Text)
+    receiver_signature: Mapped[str | None] = mapped_column(Text)
+    signature_ok: Mapped[bool | None] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -156,3 +156,25 @@ class StationItemsAnswer(BaseModel):
 
 class ErrorAnswer(BaseModel):
     detail: str
+
+
+class MohPushOut(BaseModel):
+    exam_id: str
+    exam_version: int
+    msg_id: str
+    station_code: str
+    state: Literal["pending", "waiting", "accepted", "duplicate", "parked", "stopped"] = Field(
+        description="waiting: the person has not consented to sharing; duplicate: PS_CCCD_DUPLICATE_IN_6_MONTHS; "
+        "parked: CM_INVALID_REQUEST (fix the data); stopped: PS_SIGNATURE_INVALID (the station's pushes stop)"
+    )
+    res_code: str | None
+    message: str | None = Field(description="the Ministry's message_notify, or why the hub waits")
+    deadline: str = Field(description="exam end + 24 hours (UTC, QĐ 1551)")
+    answered_at: str | None
+    overdue: bool
+    attempts: int
+
+
+class MohStatusAnswer(BaseModel):
+    items: list[MohPushOut]
+    stopped: str | None = Field(description="why the station's pushes are stopped, if they are")

@@ -63,6 +63,7 @@ def serve(
     fhir_personal_id_system: str | None = None,
     enroll_per_minute: int | None = None,
     auth_failures_per_minute: int | None = None,
+    moh: dict | None = None,
 ) -> None:
     """Serve ``/api/v1`` until interrupted; prints one JSON line with the address once listening. With
     *fhir_url*, accepted signed exams are forwarded there (``sync.fhir.forward``) from a background thread."""
@@ -89,6 +90,11 @@ def serve(
             ),
         )
         forwarder.start()
+    moh_forwarder = None
+    if moh:
+        from sync.moh.forward import start_forwarder
+
+        moh_forwarder = start_forwarder(store, moh)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
@@ -119,5 +125,8 @@ def serve(
         if forwarder is not None:
             forwarder.stop()
             forwarder.client.close()
+        if moh_forwarder is not None:
+            moh_forwarder.stop()
+            moh_forwarder.client.close()
         store.close()
         sys.stdout.flush()

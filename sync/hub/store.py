@@ -34,6 +34,7 @@ from sync.hub import (
     fhirqueue,
     handover,
     limits,
+    mohqueue,
     people,
     reports,
     stations,
@@ -70,6 +71,7 @@ from sync.hub.models import (
     HubBase,
     HubPerson,
     Item,
+    MohCert,
     PersonAlias,
 )
 from sync.protocol import KINDS, MAX_PULL_LIMIT, MAX_PUSH_ITEMS, SHA256_HEX_RE, UUID_RE
@@ -154,6 +156,7 @@ class HubStore(HubAdministration):
         self._lock = threading.Lock()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.forward_wake = threading.Event()  # set when an exam is queued for the FHIR forwarder
+        self.moh_wake = threading.Event()  # … and for the Ministry's forwarder (QĐ 1551)
         with schema_lock(self.url):
             self._create_schema()
 
@@ -354,10 +357,14 @@ class HubStore(HubAdministration):
                     s.flush()
                     if row.kind in fhirqueue.FORWARD_KINDS:
                         queued = fhirqueue.enqueue(s, row, now) or queued
+                    elif row.kind == "moh_push":
+                        mohqueue.enqueue(s, row, now)
+                        queued = True
                     elif row.kind == "consent" and fhirqueue.record_consent(
                         s, row.entity_id, row.entity_version, it["payload"], now
                     ):
                         queued = fhirqueue.release_waiting(s, it["payload"]["person_id"], now) > 0 or queued
+                        queued = mohqueue.release_waiting(s, it["payload"]["person_id"], now) > 0 or queued
                     savepoint.commit()
                 except ItemRejected as exc:
                     savepoint.rollback()
@@ -386,6 +393,7 @@ class HubStore(HubAdministration):
             s.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
         if queued:
             self.forward_wake.set()
+            self.moh_wake.set()
         return results
 
     def _apply(self, s: Session, device: DeviceInfo, it: dict, now: datetime) -> dict:
@@ -425,6 +433,10 @@ class HubStore(HubAdministration):
             return doctor_keys.register(s, device.station_code, device.id, entity_id, payload, now)
         if kind == "report":  # authorized inside: only the device's own station's reports
             return reports.apply(s, device, entity_id, version, payload, now)
+        if kind == "moh_push":  # the owning station, then the envelope against its facility certificate
+            authz.check_item(s, device, kind, entity_id, payload)
+            mohqueue.check_item(s, device.station_code, entity_id, payload)
+            return {}
         if kind in fhirqueue.FORWARD_KINDS:
             fhirqueue.check_exam(entity_id, version, payload)  # queued for FHIR once stored (push)
             authz.check_item(s, device, kind, entity_id, payload)
@@ -565,6 +577,15 @@ class HubStore(HubAdministration):
             ],
             "fhir": fhir,
         }
+
+    def moh_status(self, station_code: str) -> dict:
+        """The station's envelopes to the Ministry and whether its pushes are stopped (``/moh-status``)."""
+        with self._read() as s:
+            stop = s.get(MohCert, station_code)
+            return {
+                "items": mohqueue.station_rows(s, station_code, self.clock()),
+                "stopped": stop.stop_reason if stop is not None and stop.stopped_at is not None else None,
+            }
 
     def fhir_requeue(self, forward_id: int | None = None) -> int:
         """Parked FHIR forwards (one, or all) back to the queue after a person fixed the cause; how many."""

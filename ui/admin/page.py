@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVB
 
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
+from ui.admin.moh_settings import MohSettingsPanel
 from ui.admin.policy import PolicyPanel
 from ui.admin.tools import AuditPanel, BackupPanel
 from ui.admin.user_dialogs import ChangePasswordDialog
@@ -76,11 +77,21 @@ class AdminPage(LazyPage):
         self.policy_panel = PolicyPanel(content)
         self.audit_panel = AuditPanel(content)
         self.backup_panel = BackupPanel(content)
+        self.moh_panel = MohSettingsPanel(content)
         self.users_section = Section("Người dùng của trạm", self.users_panel, content)
         self.policy_section = Section("Bảo mật đăng nhập", self.policy_panel, content)
         self.audit_section = Section("Nhật ký truy cập", self.audit_panel, content)
         self.backup_section = Section("Sao lưu dữ liệu", self.backup_panel, content)
-        for section in (self.users_section, self.policy_section, self.audit_section, self.backup_section):
+        self.moh_section = Section(
+            "Liên thông dữ liệu khám sức khỏe với Bộ Y tế (QĐ 1551)", self.moh_panel, content
+        )
+        for section in (
+            self.users_section,
+            self.policy_section,
+            self.moh_section,
+            self.audit_section,
+            self.backup_section,
+        ):
             layout.addWidget(section)
         layout.addStretch(1)
         self.set_session(session)
@@ -98,10 +109,12 @@ class AdminPage(LazyPage):
         can = session.can if session is not None else (lambda _perm: False)
         self.users_section.setVisible(can(Perm.USER_MANAGE))
         self.policy_section.setVisible(can(Perm.SETTINGS_MANAGE))
+        self.moh_section.setVisible(can(Perm.SETTINGS_MANAGE))
         self.audit_section.setVisible(can(Perm.AUDIT_READ))
         self.backup_section.setVisible(can(Perm.BACKUP_CREATE))
         self.users_panel.set_session(session if can(Perm.USER_MANAGE) else None)
         self.policy_panel.set_session(session if can(Perm.SETTINGS_MANAGE) else None)
+        self.moh_panel.set_session(session if can(Perm.SETTINGS_MANAGE) else None)
         self.audit_panel.set_session(session if can(Perm.AUDIT_READ) else None)
         self.backup_panel.set_session(session if can(Perm.BACKUP_CREATE) else None)
         self.own_password_button.setEnabled(session is not None)
@@ -124,6 +137,7 @@ class AdminPage(LazyPage):
             self.users_panel.refresh()
         if changes & Changes.STATION and self.session.can(Perm.SETTINGS_MANAGE):
             self.policy_panel.refresh()
+            self.moh_panel.refresh()
 
     def change_own_password(self) -> None:
         if self.session is None:

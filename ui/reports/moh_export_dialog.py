@@ -78,7 +78,7 @@ class MohExportDialog(TaskDialog):
         self.facility_edit = QLineEdit(facility_code, self)
         self.facility_edit.setObjectName("mohFacility")
         self.facility_edit.setMaxLength(5)
-        self.facility_edit.setPlaceholderText("mã cơ sở KCB, 5 ký tự (ví dụ 31006)")
+        self.facility_edit.setPlaceholderText("mã cơ sở KCB, 5 ký tự; để trống: mã đã đặt cho trạm")
         self.form.addRow("Mã CSKCB:", self.facility_edit)
         self.output_edit = QLineEdit(self)
         self.output_edit.setObjectName("mohOutput")
@@ -127,7 +127,7 @@ class MohExportDialog(TaskDialog):
         out = Path(self.output_edit.text().strip())
         facility = self.facility_edit.text().strip()
         self.summary_label.clear_message()
-        return lambda: moh_export.export(ctx, Path(template), d1, d2, out, facility_code=facility)
+        return lambda: moh_export.export(ctx, Path(template), d1, d2, out, facility_code=facility or None)
 
     def succeeded(self, result: Any) -> None:
         self.summary_label.show_message(result["message"], OK_STYLE)

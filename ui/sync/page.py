@@ -27,12 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from ksk_desktop.clock import SYSTEM_CLOCK
+from ksk_desktop.moh1551 import status as moh_status
 from ksk_desktop.outbox import sync_review, sync_state
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui import ops
 from ui.changes import Changes
-from ui.i18n import format_number
+from ui.i18n import format_datetime, format_number
 from ui.lazy_page import LazyPage
 from ui.messages import error_text
 from ui.screen_fit import scrolled_layout
@@ -45,6 +46,7 @@ from ui.widgets import ERROR_STYLE, MUTED_STYLE, OK_STYLE, MessageLabel, heading
 PARKED_COLUMNS = ("Loại", "Thời điểm", "Hồ sơ", "Lý do máy chủ từ chối")
 COUNT_COLUMNS = ("Loại", "Chờ gửi", "Đã gửi", "Bị từ chối", "Đã bỏ qua")
 DEVICE_COLUMNS = ("Máy của trạm", "Liên lạc gần nhất với máy chủ", "Trạng thái")
+MOH_COLUMNS = ("Phiếu (MA_LK)", "Tình trạng", "Hạn gửi (24 giờ)", "Bộ Y tế trả lời")
 
 
 def progress_text(p: dict) -> str:
@@ -62,9 +64,26 @@ def progress_text(p: dict) -> str:
     return text
 
 
-def load(ctx: StationSession) -> tuple[dict, list[dict]]:
-    """Runs on the worker thread: counts per kind and state, and the parked items (names read with audit)."""
-    return sync_review.counts_by_kind(ctx), sync_review.review_parked(ctx)
+def load(ctx: StationSession) -> tuple[dict, list[dict], dict | None]:
+    """Runs on the worker thread: counts per kind and state, the parked items (names read with audit), and the
+    QĐ 1551 envelopes' state at the Ministry (None for a user who may not see it)."""
+    moh = moh_status.station_status(ctx) if ctx.can(Perm.EXAM_SIGN) or ctx.can(Perm.SYNC_MANAGE) else None
+    return sync_review.counts_by_kind(ctx), sync_review.review_parked(ctx), moh
+
+
+def moh_rows(moh: dict) -> list[list[str]]:
+    """What the Ministry table shows: what to fix first, then what is overdue, then what is still on its way."""
+    shown = [i for i in moh["items"] if i["to_fix"] or i["overdue"] or i["state"] not in moh_status.DONE]
+    shown.sort(key=lambda i: (not i["to_fix"], not i["overdue"], i["deadline"] or ""))
+    return [
+        [
+            f"{i['exam_id'][:8]}… ({i['ma_lk'] or '-'})",
+            i["label"] + (" — QUÁ HẠN" if i["overdue"] else ""),
+            format_datetime(i["deadline"].rstrip("Z")) if i["deadline"] else "",
+            " — ".join(x for x in (i["res_code"], i["message"]) if x),
+        ]
+        for i in shown
+    ]
 
 
 class SyncPage(LazyPage):
@@ -157,6 +176,15 @@ class SyncPage(LazyPage):
         self.counts_table = self._table(COUNT_COLUMNS, "syncCounts")
         self.counts_table.setMaximumHeight(170)
         layout.addWidget(self.counts_table)
+
+        layout.addWidget(heading("Gửi Bộ Y tế (QĐ 1551)", 2, self))
+        self.moh_label = MessageLabel(self, MUTED_STYLE)
+        self.moh_label.setObjectName("mohSummary")
+        layout.addWidget(self.moh_label)
+        self.moh_table = self._table(MOH_COLUMNS, "mohTable")
+        self.moh_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.moh_table.setMaximumHeight(200)
+        layout.addWidget(self.moh_table)
 
         layout.addWidget(heading("Mục bị máy chủ từ chối", 2, self))
         self.parked_table = self._table(PARKED_COLUMNS, "parkedTable")
@@ -343,7 +371,8 @@ class SyncPage(LazyPage):
             return
         if self._reload_again:
             self.reload()
-        self.counts, self.parked_rows = result
+        self.counts, self.parked_rows, moh = result
+        self._show_moh(moh)
         self.counts_table.setRowCount(0)
         for kind in sorted(self.counts, key=sync_review.kind_label):
             n = self.counts[kind]
@@ -363,6 +392,26 @@ class SyncPage(LazyPage):
                 r["item_id"],
             )
         self._update_buttons()
+
+    def _show_moh(self, moh: dict | None) -> None:
+        self.moh_table.setRowCount(0)
+        if moh is None:
+            self.moh_label.show_message("Chỉ bác sĩ và người quản lý đồng bộ xem được mục này.", MUTED_STYLE)
+            return
+        for values in moh_rows(moh):
+            self._append(self.moh_table, values)
+        if not moh["items"]:
+            text, style = "Chưa có hồ sơ nào gửi Bộ Y tế.", MUTED_STYLE
+        elif moh["to_fix"] or moh["overdue"]:
+            text = f"Cần xử lý: {format_number(moh['to_fix'])} hồ sơ · quá hạn 24 giờ: {format_number(moh['overdue'])}"
+            style = ERROR_STYLE
+        else:
+            done = sum(moh["counts"][k] for k in moh_status.DONE)
+            text, style = (
+                f"Bộ Y tế đã nhận {format_number(done)}/{format_number(len(moh['items']))} hồ sơ.",
+                OK_STYLE,
+            )
+        self.moh_label.show_message(text, style)
 
     def _load_failed(self, exc: BaseException) -> None:
         if self.session is not None:
