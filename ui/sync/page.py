@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.outbox import sync_review, sync_state
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
@@ -37,7 +38,7 @@ from ui.messages import error_text
 from ui.screen_fit import scrolled_layout
 from ui.sync.enroll_dialog import EnrollDialog
 from ui.sync.run_progress import RunProgress
-from ui.sync.status_indicator import SyncStatusIndicator, full_when_text
+from ui.sync.status_indicator import SyncStatusIndicator, full_when_text, when_text
 from ui.sync.sync_controller import SyncController
 from ui.widgets import ERROR_STYLE, MUTED_STYLE, OK_STYLE, MessageLabel, heading, paragraph
 
@@ -232,6 +233,7 @@ class SyncPage(LazyPage):
             summary += f"\nLỗi gần nhất: {status.last_error}"
         self.summary_label.setText(summary)
         self.devices_table.setRowCount(0)
+        clock = self.session.clock if self.session is not None else SYSTEM_CLOCK
         for d in status.devices:
             self._append(
                 self.devices_table,
