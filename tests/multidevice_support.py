@@ -19,7 +19,7 @@ from ksk_desktop.db.models import (
 )
 from ksk_desktop.exams import amendments, plan, records, signing
 from ksk_desktop.people import consent
-from ksk_desktop.scheduling import campaigns, checkin, days, planner, sites
+from ksk_desktop.scheduling import campaigns, checkin, days, desk_owner, planner, sites
 from ksk_desktop.station.lifecycle import login
 from sync.client.worker import SyncWorker, WorkerConfig
 
@@ -112,3 +112,11 @@ def both_in_step(main, team) -> list[str]:
                 select(Appointment.id).where(Appointment.status == "scheduled").order_by(Appointment.id)
             )
         )
+
+
+def take_the_desk(ctx, appointment_id: str) -> dict:
+    """The head takes over, on *ctx*'s device, the desk of the day of this appointment (docs/multi-device.md §3):
+    the main desk claimed it with its first check-in."""
+    with ctx.read() as s:
+        day_id = s.get_one(Appointment, appointment_id).day_id
+    return desk_owner.take_desk(ctx, day_id)

@@ -1,0 +1,26 @@
+"""One station, several devices (docs/multi-device.md §3, §4): the device that runs an exam day's desk (it gives
+the day's queue numbers), a version on each follow-up item (its status changes replicate, newest wins).
+
+Revision ID: 0017
+Revises: 0013
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0017"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("exam_day", sa.Column("desk_device_id", sa.String(36)))
+    op.add_column("followup", sa.Column("version", sa.Integer, nullable=False, server_default="1"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("followup") as batch:
+        batch.drop_column("version")
+    with op.batch_alter_table("exam_day") as batch:
+        batch.drop_column("desk_device_id")
