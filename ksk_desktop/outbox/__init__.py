@@ -40,6 +40,7 @@ KINDS = frozenset(
         "campaign",
         "site",
         "exam_day",
+        "followup",
     }
 )
 

@@ -34,6 +34,7 @@ KIND_LABELS = {
     "campaign": "Đợt khám",
     "site": "Điểm khám",
     "exam_day": "Ngày khám",
+    "followup": "Theo dõi sau khám",
 }
 
 # Reason codes the worker itself writes before the hub's text (sync_state / worker): said in Vietnamese.

@@ -55,7 +55,7 @@ class PushItem(BaseModel):
     kind: str = Field(
         max_length=30,
         description="person | person_merge | consent | appointment | exam | amendment "
-        "| referral | audit_head | doctor_key | report | campaign | site | exam_day",
+        "| referral | audit_head | doctor_key | report | campaign | site | exam_day | followup",
     )
     entity_id: str = Field(max_length=64)
     entity_version: int
@@ -112,7 +112,8 @@ class StationItemOut(BaseModel):
         "(through the hub or a transfer file) is applied once"
     )
     kind: str = Field(
-        description="consent | appointment | exam | amendment | referral | doctor_key | campaign | site | exam_day"
+        description="consent | appointment | exam | amendment | referral | doctor_key | campaign | site | exam_day "
+        "| followup"
     )
     entity_id: str
     entity_version: int

@@ -430,7 +430,7 @@ class HubStore(HubAdministration):
             authz.check_item(s, device, kind, entity_id, payload)
             return doctor_keys.check_exam(s, device.station_code, payload)  # the doctor's signature
         authz.check_item(s, device, kind, entity_id, payload)
-        return {}  # appointment, referral: stored as received until their domain lands
+        return {}  # appointment, referral, follow-up: stored as received until their domain lands
 
     def _check_head(
         self, s: Session, device: DeviceInfo, payload: object, now: datetime, *, store: bool
