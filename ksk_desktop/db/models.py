@@ -95,6 +95,8 @@ class Person(Base):
     guardian_name: Mapped[str | None] = mapped_column(String(200))
     guardian_phone: Mapped[str | None] = mapped_column(String(15))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The hub's revision of the record this device last saw (sent back as base_revision; migration 0017).
+    hub_revision: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     flags: Mapped[list[PersonFlag]] = relationship(

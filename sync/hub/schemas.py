@@ -81,6 +81,11 @@ class ItemResult(BaseModel):
         default=None, description="person id this item's person now resolves to (records of the same station)"
     )
     warning: str | None = Field(default=None, description="audit_head: tamper evidence found")
+    revision: int | None = Field(
+        default=None,
+        description="person: the hub's revision of the record, when it is now exactly what the device sent "
+        "(the device sends it back as base_revision with its next change of the person)",
+    )
 
 
 class PushAnswer(BaseModel):

@@ -166,6 +166,7 @@ class HubStore(HubAdministration):
                 conn.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
             HubBase.metadata.create_all(conn)
             feed.ensure_index(conn)
+            people.person_conflicts.ensure_index(conn)
 
     def close(self) -> None:
         self.engine.dispose()

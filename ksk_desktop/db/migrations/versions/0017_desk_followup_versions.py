@@ -1,5 +1,6 @@
 """One station, several devices (docs/multi-device.md §3, §4): the device that runs an exam day's desk (it gives
-the day's queue numbers), a version on each follow-up item (its status changes replicate, newest wins).
+the day's queue numbers), a version on each follow-up item (its status changes replicate, newest wins), the hub
+revision of each person this device last saw (sent back as ``base_revision``: the hub keeps concurrent changes).
 
 Revision ID: 0017
 Revises: 0013
@@ -17,9 +18,12 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("exam_day", sa.Column("desk_device_id", sa.String(36)))
     op.add_column("followup", sa.Column("version", sa.Integer, nullable=False, server_default="1"))
+    op.add_column("person", sa.Column("hub_revision", sa.Integer))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("person") as batch:
+        batch.drop_column("hub_revision")
     with op.batch_alter_table("followup") as batch:
         batch.drop_column("version")
     with op.batch_alter_table("exam_day") as batch:
