@@ -1,6 +1,9 @@
 """One station, several devices (docs/multi-device.md §3, §4): the device running a day's desk, follow-up status
-changes and two appointments of one person made on two devices — with two data folders of one station enrolled
-at the real hub in a child process on loopback."""
+changes, two appointments of one person made on two devices, and one person changed on two devices (the hub
+applies each change field by field from the revision the device last saw; a field both changed takes the later
+arrival's value and the overwritten one is kept at the hub, announced, recorded on the devices and shown on the
+person's card) — with two data folders of one station enrolled at the real hub in a child process on loopback
+(SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -9,31 +12,28 @@ from datetime import date
 
 import pytest
 from exam_support import DOCTOR, add_person, add_staff, staff
-from multidevice_support import FAST, TODAY, both_in_step, three_devices
-from sqlalchemy import select
-from testkit.hubdb import BACKENDS, empty_hub_db
-from testkit.hubproc import HubProcess
+from multidevice_support import TODAY, both_in_step, hub_process, sync_all, three_devices
+from sqlalchemy import create_engine, select
+from testkit.hubdb import BACKENDS
 from testkit.stations import PASSWORD, new_station, outbox_rows
 
 from conftest import run_ksk
-from ksk_desktop.db.models import Appointment, ExamDay, FollowUp, OutboxItem
+from ksk_desktop.db.models import Appointment, ExamDay, FollowUp, OutboxItem, Person
 from ksk_desktop.exams import followups
+from ksk_desktop.outbox import sync_conflicts
+from ksk_desktop.people import persons
 from ksk_desktop.scheduling import checkin, desk_owner, planner
 from ksk_desktop.scheduling.errors import DeskElsewhere
 from ksk_desktop.scheduling.sync_items import day_payload
 from ksk_desktop.station.lifecycle import login
 from sync.client import station_apply
 from sync.client.station_schedule import STATUS_RANK
-from sync.client.worker import SyncWorker
+from ui.people.person_card import PersonCard
 
 
 @pytest.fixture(params=BACKENDS)
 def hub(request, tmp_path):
-    url = empty_hub_db(request.param, tmp_path)
-    proc = HubProcess(url, log=tmp_path / "hub.log").start()
-    proc.db_url = url
-    yield proc
-    proc.stop()
+    yield from hub_process(request.param, tmp_path)
 
 
 @pytest.fixture
@@ -41,10 +41,7 @@ def devices(tmp_path, hub):
     yield from three_devices(tmp_path, hub)
 
 
-def sync(*ctxs) -> None:
-    for ctx in ctxs:
-        report = SyncWorker(ctx, config=FAST).run_once()
-        assert report.complete and report.rejected == 0, report
+sync = sync_all
 
 
 def day_of(ctx, appointment_id: str) -> ExamDay:
@@ -200,3 +197,64 @@ def test_two_appointments_of_one_person_made_on_two_devices_the_same_one_stays_a
 def appointment_ids(ctx) -> set[str]:
     with ctx.read() as s:
         return set(s.scalars(select(Appointment.id)))
+
+
+# -- one person changed on two devices: field by field at the hub, the overwritten value kept -----------------
+def record(ctx, pid: str) -> tuple:
+    with ctx.read() as s:
+        p = s.get_one(Person, pid)
+        return p.phone, p.permanent_address, p.hamlet
+
+
+def hub_conflicts(hub) -> list[tuple]:
+    engine = create_engine(hub.db_url)
+    try:
+        with engine.connect() as c:
+            return [
+                (r.person_id, json.loads(r.fields), r.overwritten_device_id, r.by_device_id)
+                for r in c.exec_driver_sql(
+                    "SELECT person_id, fields, overwritten_device_id, by_device_id FROM hub_person_conflict"
+                )
+            ]
+    finally:
+        engine.dispose()
+
+
+def test_concurrent_edits_of_one_person_merge_field_by_field_and_the_overwritten_value_is_kept(
+    qtbot, devices, hub
+):
+    (main, team, _other), (main_id, team_id, _other_id) = devices
+    pid = add_person(main)
+    persons.update_person(main, pid, {"phone": "0901000001"})
+    sync(main, team)
+    assert record(team, pid)[0] == "0901000001"
+    # Offline: the desk corrects the phone and the address; the team the phone again and the hamlet.
+    persons.update_person(main, pid, {"phone": "0901000002", "permanent_address": "Số 5 đường Biển"})
+    persons.update_person(team, pid, {"phone": "0902000003", "hamlet": "Thôn Đảo"})
+    sync(main, team, main, team)
+    # Field by field: the address (only the desk's) and the hamlet (only the team's) both stay; the phone both
+    # changed takes the later arrival's value (the team's), the same on both devices.
+    want = ("0902000003", "Số 5 đường Biển", "Thôn Đảo")
+    assert record(main, pid) == want and record(team, pid) == want
+    # The desk's overwritten phone is kept at the hub, with who wrote it and whose write won.
+    assert hub_conflicts(hub) == [(pid, {"phone": "0901000002"}, main_id, team_id)]
+    # Both devices recorded it once, and show it.
+    for ctx in (main, team):
+        (kept,) = sync_conflicts.for_person(ctx, pid)
+        assert (
+            kept["device"] == main_id and kept["lost_text"] == "Giá trị bị ghi đè: Số điện thoại: 0901000002"
+        )
+        (listed,) = [c for c in sync_conflicts.review(ctx) if c["kind"] == "person"]
+        assert listed["what"] == "Nguyễn Văn An" and listed["kind_label"] == "Hồ sơ người dân"
+    sync(main, team)
+    assert len(sync_conflicts.for_person(main, pid)) == 1  # announced once, recorded once
+
+    # The card says so.
+    card = PersonCard(main, pid)
+    qtbot.addWidget(card)
+    card.show()
+    qtbot.waitUntil(lambda: card.record is not None and not card.busy, timeout=10_000)
+    assert card.conflict_label.isVisible()
+    assert card.conflict_label.text().startswith("Có thay đổi song song:")
+    assert "Số điện thoại: 0901000002" in card.conflict_label.text() and main_id in card.conflict_label.text()
+    card.reject()

@@ -7,11 +7,10 @@ the file brought is listed in words and marked "Đã xem" (audited)."""
 from __future__ import annotations
 
 import pytest
-from multidevice_support import FAST, TODAY, both_in_step, snapshot, take_the_desk, three_devices
+from multidevice_support import FAST, TODAY, both_in_step, hub_process, snapshot, take_the_desk, three_devices
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QScrollArea
 from sqlalchemy import select
-from testkit.hubproc import HubProcess
 
 from ksk_desktop.db.models import AuditEvent, SyncConflict
 from ksk_desktop.scheduling import appointments, checkin
@@ -25,10 +24,7 @@ CLICK = Qt.MouseButton.LeftButton
 
 @pytest.fixture
 def hub(tmp_path):
-    proc = HubProcess(tmp_path / "hub.db", log=tmp_path / "hub.log").start()
-    proc.db_url = f"sqlite:///{tmp_path / 'hub.db'}"
-    yield proc
-    proc.stop()
+    yield from hub_process("sqlite", tmp_path)
 
 
 @pytest.fixture

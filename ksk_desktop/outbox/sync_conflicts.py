@@ -12,10 +12,10 @@ import json
 from sqlalchemy import select
 
 from ksk_desktop.dates import show_date, show_moment
-from ksk_desktop.db.models import Person, SyncConflict
+from ksk_desktop.db.models import SyncConflict
 from ksk_desktop.errors import InvalidInput, NotFound
 from ksk_desktop.exams.plan_rules import FOLLOWUP_KINDS
-from ksk_desktop.outbox.sync_review import kind_label
+from ksk_desktop.outbox.sync_review import kind_label, read_names
 from ksk_desktop.scheduling import status as st
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
@@ -107,16 +107,7 @@ def review(ctx: StationSession, *, include_seen: bool = False, limit: int = 500)
         rows = list(s.scalars(q))
         payloads = {c.id: _json(c.lost_payload) for c in rows}
         people = sorted({pid for c in rows if (pid := _about(c.kind, c.entity_id, payloads[c.id]))})
-        names: dict[str, str] = {}
-        if people and ctx.can(Perm.PERSON_READ):
-            for i in range(0, len(people), 500):
-                names.update(
-                    s.execute(
-                        select(Person.id, Person.full_name).where(Person.id.in_(people[i : i + 500]))
-                    ).all()
-                )
-            if names:
-                ctx.audit(s, "sync.conflict.read", "person", None, {"person_ids": sorted(names)})
+        names = read_names(ctx, s, people, "sync.conflict.read")
         out = []
         for c in rows:
             p = payloads[c.id]

@@ -37,23 +37,7 @@ KNOWN_ELSEWHERE = {
     "máy chủ chuyển giao.",
 }
 
-_MERGE_FILL = (
-    "personal_id",
-    "old_id",
-    "name",
-    "dob",
-    "birth_year",
-    "sex",
-    "permanent_address",
-    "current_address",
-    "commune_code",
-    "hamlet",
-    "phone",
-    "insurance_no",
-    "target_group",
-    "guardian_name",
-    "guardian_phone",
-)
+_MERGE_FILL = tuple(f for f in person_conflicts.FIELDS if f != "flags")  # flags are united instead
 _DEVICE_ONLY = (
     "version",
     "base_revision",
