@@ -48,7 +48,7 @@ def claim_for_checkin(ctx: StationSession, s: Session, day: ExamDay) -> None:
     raise DeskElsewhere(
         f"Ngày khám này do máy khác điều hành quầy (máy {day.desk_device_id}): số thứ tự của ngày "
         f"{show_date(day.exam_date)}{' tại ' + site.name if site else ''} chỉ do máy đó cấp. Trưởng trạm có thể "
-        "nhận quầy về máy này (nút “Nhận quầy về máy này” hoặc lệnh ksk day take-desk).",
+        "nhận quầy về máy này (nút “Nhận quầy về máy này” ở trang Hôm nay).",
         day.id,
         day.desk_device_id,
     )

@@ -22,9 +22,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("person") as batch:
-        batch.drop_column("hub_revision")
-    with op.batch_alter_table("followup") as batch:
-        batch.drop_column("version")
-    with op.batch_alter_table("exam_day") as batch:
-        batch.drop_column("desk_device_id")
+    # ALTER TABLE … DROP COLUMN in place: a batch copy would drop tables other tables' foreign keys point to.
+    op.execute("ALTER TABLE person DROP COLUMN hub_revision")
+    op.execute("ALTER TABLE followup DROP COLUMN version")
+    op.execute("ALTER TABLE exam_day DROP COLUMN desk_device_id")
