@@ -17,7 +17,18 @@ KINDS = outbox.KINDS  # what a station may send: the kinds its outbox holds
 #: Kinds a device receives from its station's other devices (``/station-items``, docs/multi-device.md §1);
 #: people and merges come through ``/changes``, audit heads stay each device's own.
 REPLICATED_KINDS = frozenset(
-    {"consent", "appointment", "exam", "amendment", "referral", "doctor_key", "campaign", "site", "exam_day"}
+    {
+        "consent",
+        "appointment",
+        "exam",
+        "amendment",
+        "referral",
+        "doctor_key",
+        "campaign",
+        "site",
+        "exam_day",
+        "followup",
+    }
 )
 STATUSES = frozenset({"accepted", "duplicate", "rejected", "known_elsewhere"})
 CHANGE_TYPES = frozenset({"roster", "merge"})

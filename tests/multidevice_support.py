@@ -8,6 +8,8 @@ from datetime import date
 
 from exam_support import DOCTOR, EXAM_DATE, STAFF_PASSWORD, add_person, add_staff, fill_adult, staff
 from sqlalchemy import select
+from testkit.hubdb import empty_hub_db
+from testkit.hubproc import HubProcess
 from testkit.stations import PASSWORD, add_people, enroll, new_station
 
 from ksk_desktop.db.models import (
@@ -19,7 +21,7 @@ from ksk_desktop.db.models import (
 )
 from ksk_desktop.exams import amendments, plan, records, signing
 from ksk_desktop.people import consent
-from ksk_desktop.scheduling import campaigns, checkin, days, planner, sites
+from ksk_desktop.scheduling import campaigns, checkin, days, desk_owner, planner, sites
 from ksk_desktop.station.lifecycle import login
 from sync.client.worker import SyncWorker, WorkerConfig
 
@@ -112,3 +114,27 @@ def both_in_step(main, team) -> list[str]:
                 select(Appointment.id).where(Appointment.status == "scheduled").order_by(Appointment.id)
             )
         )
+
+
+def take_the_desk(ctx, appointment_id: str) -> dict:
+    """The head takes over, on *ctx*'s device, the desk of the day of this appointment (docs/multi-device.md §3):
+    the main desk claimed it with its first check-in."""
+    with ctx.read() as s:
+        day_id = s.get_one(Appointment, appointment_id).day_id
+    return desk_owner.take_desk(ctx, day_id)
+
+
+def hub_process(backend: str, tmp_path):  # noqa: ANN201 - a fixture's body (yield)
+    """The real hub in a child process on loopback, on an empty database of *backend*; ``db_url`` set."""
+    url = empty_hub_db(backend, tmp_path)
+    proc = HubProcess(url, log=tmp_path / "hub.log").start()
+    proc.db_url = url
+    yield proc
+    proc.stop()
+
+
+def sync_all(*ctxs) -> None:
+    """One sync run of each device in turn, each complete with nothing rejected."""
+    for ctx in ctxs:
+        report = SyncWorker(ctx, config=FAST).run_once()
+        assert report.complete and report.rejected == 0, report

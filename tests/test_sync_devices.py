@@ -16,6 +16,7 @@ from multidevice_support import (
     both_in_step,
     schedule_and_examine,
     snapshot,
+    take_the_desk,
     three_devices,
 )
 from sqlalchemy import select
@@ -219,6 +220,7 @@ def test_two_devices_change_the_same_appointment_offline_the_same_winner_everywh
     contested = waiting[0]
     # Offline: the desk only notifies the person, the team checks them in on the island.
     appointments.mark_notified(main, [contested])
+    take_the_desk(team, contested)  # the head moved the day's desk to the team laptop
     came = checkin.checkin_by_appointment(team, contested, today=TODAY)
     for ctx in (main, team, main):
         assert SyncWorker(ctx, config=FAST).run_once().rejected == 0
@@ -241,6 +243,7 @@ def test_one_queue_number_given_twice_offline_goes_to_whoever_came_first_on_both
     waiting = both_in_step(main, team)
     assert len(waiting) >= 2
     first = checkin.checkin_by_appointment(main, waiting[0], today=TODAY)
+    take_the_desk(team, waiting[1])  # the head moved the desk to the team laptop, the desk did not know yet
     second = checkin.checkin_by_appointment(team, waiting[1], today=TODAY)
     assert first.queue_no == second.queue_no  # both desks gave the next number
     for ctx in (main, team, main):

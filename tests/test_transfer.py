@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from exam_support import DOCTOR, EXAM_DATE, STAFF_PASSWORD, add_staff, fill_adult, staff
-from multidevice_support import FAST, ISLAND, TODAY, both_in_step, snapshot, three_devices
+from multidevice_support import FAST, ISLAND, TODAY, both_in_step, snapshot, take_the_desk, three_devices
 from sqlalchemy import func, select
 from testkit.faultproxy import FaultProxy
 from testkit.hubproc import HubProcess
@@ -65,7 +65,9 @@ def in_step(main, team) -> list[str]:
 
 
 def island_day(team, waiting: list[str]) -> dict:
-    """Offline on the island: two check-ins, a walk-in registered by CCCD, a signed exam for the walk-in."""
+    """Offline on the island: the head takes the day's desk (the main desk had claimed it), two check-ins, a
+    walk-in registered by CCCD, a signed exam for the walk-in."""
+    take_the_desk(team, waiting[0])
     first = checkin.checkin_by_appointment(team, waiting[0], today=TODAY)
     second = checkin.checkin_by_appointment(team, waiting[1], today=TODAY)
     walk_in = persons.create_person(

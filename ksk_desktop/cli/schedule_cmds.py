@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from ksk_desktop import dates
+from ksk_desktop.cli import desk_cmds
 from ksk_desktop.cli.io import emit, session_command
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.station.session import StationSession
@@ -498,6 +499,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--day", required=True)
     p.add_argument("--unlock", action="store_true")
     p.set_defaults(handler=session_command(_day_lock))
+    desk_cmds.register_day(grp, common)
 
     # ksk schedule ...
     grp = sub.add_parser(

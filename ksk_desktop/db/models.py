@@ -95,6 +95,8 @@ class Person(Base):
     guardian_name: Mapped[str | None] = mapped_column(String(200))
     guardian_phone: Mapped[str | None] = mapped_column(String(15))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The hub's revision of the record this device last saw (sent back as base_revision; migration 0017).
+    hub_revision: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     flags: Mapped[list[PersonFlag]] = relationship(
@@ -201,6 +203,9 @@ class ExamDay(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The device running the day's desk (it gives the queue numbers; migration 0017): claimed by the first
+    # check-in, taken over by the head; None until then or on a device never enrolled.
+    desk_device_id: Mapped[str | None] = mapped_column(String(36))
     __table_args__ = (
         Index("ux_exam_day_site_date", "site_id", "exam_date", unique=True),
         Index("ix_exam_day_date", "exam_date"),
@@ -462,6 +467,7 @@ class FollowUp(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     done_by: Mapped[str | None] = mapped_column(String(40))
     done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # each status change (migration 0017)
     __table_args__ = (
         Index("ix_followup_due", "status", "due_date"),
         Index("ix_followup_person", "person_id"),

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ksk_desktop import outbox
 from ksk_desktop.db.models import FollowUp, Person
 from ksk_desktop.errors import InvalidInput
 from ksk_desktop.exams.errors import ExamNotFound
@@ -58,6 +59,20 @@ def _json(f: FollowUp, name: str | None) -> dict:
     }
 
 
+def sync_payload(f: FollowUp) -> dict:
+    """What a status change sends to the station's other devices (docs/multi-device.md §1): the item's state at
+    its version; the item itself comes to them with the signed exam (same id)."""
+    return {
+        "id": f.id,
+        "exam_id": f.exam_id,
+        "person_id": f.person_id,
+        "status": f.status,
+        "done_by": f.done_by,
+        "done_at": f.done_at.isoformat() + "Z" if f.done_at else None,
+        "version": f.version,
+    }
+
+
 def list_followups(
     ctx: StationSession,
     *,
@@ -91,5 +106,7 @@ def mark_done(ctx: StationSession, followup_id: str) -> dict:
         if f.status == "done":
             raise InvalidInput("Mục theo dõi này đã được đánh dấu xong.")
         f.status, f.done_by, f.done_at = "done", ctx.user.username, ctx.clock.utcnow()
+        f.version = (f.version or 1) + 1
+        outbox.enqueue(s, "followup", f.id, sync_payload(f), f.version)
         ctx.audit(s, "exam.save", "followup", f.id, {"exam": f.exam_id, "status": "done"})
         return _json(f, s.get_one(Person, f.person_id).full_name)

@@ -41,6 +41,7 @@ KINDS = frozenset(
         "site",
         "exam_day",
         "moh_push",
+        "followup",
     }
 )
 

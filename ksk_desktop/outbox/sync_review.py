@@ -8,6 +8,7 @@ A dismissed item (``state = "dismissed"``) is never sent; the reason and who dec
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ksk_desktop.dates import show_moment
 from ksk_desktop.db.models import OutboxItem, Person
@@ -35,6 +36,7 @@ KIND_LABELS = {
     "site": "Điểm khám",
     "exam_day": "Ngày khám",
     "moh_push": "Hồ sơ gửi Bộ Y tế (QĐ 1551)",
+    "followup": "Theo dõi sau khám",
 }
 
 # Reason codes the worker itself writes before the hub's text (sync_state / worker): said in Vietnamese.
@@ -84,14 +86,7 @@ def review_parked(ctx: StationSession, limit: int = 1000) -> list[dict]:
     names: dict[str, str] = {}
     if person_ids and ctx.can(Perm.PERSON_READ):
         with ctx.write() as s:
-            for i in range(0, len(person_ids), 500):
-                names.update(
-                    s.execute(
-                        select(Person.id, Person.full_name).where(Person.id.in_(person_ids[i : i + 500]))
-                    ).all()
-                )
-            if names:
-                ctx.audit(s, "sync.parked.read", "person", None, {"person_ids": sorted(names)})
+            names = read_names(ctx, s, person_ids, "sync.parked.read")
     out = []
     for r in rows:
         out.append(
@@ -104,6 +99,20 @@ def review_parked(ctx: StationSession, limit: int = 1000) -> list[dict]:
             }
         )
     return out
+
+
+def read_names(ctx: StationSession, s: Session, person_ids: list[str], action: str) -> dict[str, str]:
+    """The names of these people if this user may read people: an audited read (*action*), in *s*."""
+    names: dict[str, str] = {}
+    if not person_ids or not ctx.can(Perm.PERSON_READ):
+        return names
+    for i in range(0, len(person_ids), 500):
+        names.update(
+            s.execute(select(Person.id, Person.full_name).where(Person.id.in_(person_ids[i : i + 500]))).all()
+        )
+    if names:
+        ctx.audit(s, action, "person", None, {"person_ids": sorted(names)})
+    return names
 
 
 def dismiss(ctx: StationSession, item_id: str, reason: str) -> dict:

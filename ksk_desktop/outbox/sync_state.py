@@ -338,6 +338,8 @@ def take_batch(ctx: StationSession, limit: int) -> list[OutgoingItem]:
                 if person is not None:
                     payload = persons.to_json(person)
                     sent_version = payload["version"]
+                    if person.hub_revision is not None:  # the hub keeps what this change overwrites
+                        payload["base_revision"] = person.hub_revision
                 else:
                     payload = _merged_payload(s, r.entity_id)
                 if payload is None:
@@ -438,6 +440,12 @@ def apply_results(
                 done.duplicate += 1
             if item.kind == "person" and item.sent_version is not None:
                 delivered.append(item)
+                if isinstance(res.get("revision"), int):  # the hub now holds exactly what was sent
+                    s.execute(
+                        update(Person)
+                        .where(Person.id == item.entity_id, Person.version == item.sent_version)
+                        .values(hub_revision=res["revision"])
+                    )
         for entity_id, version in _edited_meanwhile(s, delivered):
             outbox.enqueue(s, "person", entity_id, None, version)
             done.requeued += 1

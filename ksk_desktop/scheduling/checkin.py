@@ -24,8 +24,8 @@ from ksk_desktop.ids import new_id
 from ksk_desktop.people.registration import find_match
 from ksk_desktop.redact import tail
 from ksk_desktop.scheduling import appointments as appts
+from ksk_desktop.scheduling import desk_owner, sync_payload
 from ksk_desktop.scheduling import status as st
-from ksk_desktop.scheduling import sync_payload
 from ksk_desktop.scheduling.errors import AlreadyExamined, DayOverCapacity, InvalidStatus, NotOnTodaysList
 from ksk_desktop.scheduling.examined import examined_on
 from ksk_desktop.scheduling.planner import priority_of
@@ -102,6 +102,7 @@ def _admit(ctx: StationSession, s: Session, appt: Appointment, how: str, matched
             f"Người này đã khám xong hôm nay (số thứ tự {appt.queue_no}).", appt.person_id, _who(person)
         )
     appts.check_step(appt, st.CHECKED_IN, "tiếp đón")
+    desk_owner.claim_for_checkin(ctx, s, s.get_one(ExamDay, appt.day_id))
     queue = next_queue_no(s, appt.day_id)
     appts.change(
         ctx,
@@ -362,6 +363,7 @@ def walk_in(
         if current is not None and current.status not in st.EXPECTED:
             raise InvalidStatus(f"Người này đang có lịch hẹn ở trạng thái “{st.LABELS[current.status]}”.")
         slot = _next_free_slot(s, day, hhmm(now), allow_over_capacity)
+        desk_owner.claim_for_checkin(ctx, s, day)
         queue = next_queue_no(s, day.id)
         stamp = ctx.clock.utcnow()
         if current is not None:  # the appointment of another day comes to today

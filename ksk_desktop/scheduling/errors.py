@@ -51,3 +51,15 @@ class InvalidStatus(KskError):
     """The appointment is in a state that does not allow this step."""
 
     exit_code = 14
+
+
+class DeskElsewhere(KskError):
+    """The exam day's desk runs on another device of the station (it gives the day's queue numbers); the head may
+    take the desk over on this device (docs/multi-device.md §3). ``day_id`` lets the desk offer that."""
+
+    exit_code = 20
+
+    def __init__(self, message: str, day_id: str, device_id: str) -> None:
+        super().__init__(message)
+        self.day_id = day_id
+        self.device_id = device_id

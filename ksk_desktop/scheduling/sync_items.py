@@ -52,6 +52,7 @@ def day_payload(s: Session, day: ExamDay) -> dict:
         "capacity_per_slot": day.capacity_per_slot,
         "team_note": day.team_note,
         "locked": day.locked,
+        "desk_device_id": day.desk_device_id,
         "version": day.version,
         "slots": [
             {"id": x.id, "seq": x.seq, "start": x.start_time, "end": x.end_time, "capacity": x.capacity}

@@ -17,11 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ksk_desktop.clock import to_vietnam
-from ksk_desktop.db.models import OutboxItem, Person, PersonFlag, PersonMerge, SyncRemoteMerge
+from ksk_desktop.db.models import OutboxItem, Person, PersonFlag, PersonMerge, SyncConflict, SyncRemoteMerge
 from ksk_desktop.errors import KskError
 from ksk_desktop.outbox import sync_state
 from ksk_desktop.people import duplicates, persons
 from ksk_desktop.security.roles import Role
+from ksk_desktop.station.audit import canonical_json
 from ksk_desktop.station.session import CurrentUser, StationSession
 from ksk_desktop.text import fold, sort_key
 
@@ -115,12 +116,42 @@ def _insert(s: Session, person_id: str, clean: persons.PersonInput, now, *, pers
     s.flush()
 
 
+PERSON_CONFLICT = "Có thay đổi song song của hồ sơ: máy chủ giữ lại các giá trị bị ghi đè"
+
+
+def _record_conflict(s: Session, person_id: str, conflict: dict, now) -> None:  # noqa: ANN001
+    """A concurrent change of the person that the hub kept (docs/multi-device.md §4): shown on the card and the
+    Đồng bộ page; recorded once whatever happens to the roster change itself."""
+    key = f"hub-{conflict.get('id')}"
+    fields = conflict.get("fields")
+    if not isinstance(fields, dict) or s.scalar(
+        select(SyncConflict.id).where(SyncConflict.lost_item_id == key)
+    ):
+        return
+    device = conflict.get("device_id")
+    s.add(
+        SyncConflict(
+            kind="person",
+            entity_id=person_id,
+            kept_item_id=None,
+            lost_item_id=key,
+            lost_device_id=device if isinstance(device, str) else None,
+            lost_payload=canonical_json({"fields": fields}),
+            detail=PERSON_CONFLICT,
+            found_at=now,
+        )
+    )
+
+
 def apply_roster(s: Session, data: dict, report: PullReport, now) -> str | None:  # noqa: ANN001
     """Insert or update one person from the hub; returns its id when something changed here."""
     pid = data.get("id")
     if not isinstance(pid, str) or not pid:
         report.skip("invalid")
         return None
+    if isinstance(data.get("conflict"), dict):
+        _record_conflict(s, pid, data["conflict"], now)
+    revision = data.get("revision") if isinstance(data.get("revision"), int) else None
     if s.get(PersonMerge, pid) is not None:
         report.skip("merged_here")  # our own merge of it is on its way up
         return None
@@ -135,6 +166,7 @@ def apply_roster(s: Session, data: dict, report: PullReport, now) -> str | None:
             report.skip("personal_id_held")  # a local record with this ID goes up and the hub merges the two
             return None
         _insert(s, pid, clean, now, personal_id=clean.personal_id)
+        s.get_one(Person, pid).hub_revision = revision
         report.inserted += 1
         return pid
     if _has_local_changes(s, pid):
@@ -153,6 +185,7 @@ def apply_roster(s: Session, data: dict, report: PullReport, now) -> str | None:
     if sorted(fl.flag for fl in person.flags) != clean.flags:
         person.flags = [PersonFlag(flag=f) for f in clean.flags]
         changed = True
+    person.hub_revision = revision
     if not changed:
         report.unchanged += 1
         return None

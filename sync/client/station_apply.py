@@ -23,8 +23,8 @@ from ksk_desktop.db.models import OutboxItem, SyncConflict, SyncDevice, SyncRece
 from ksk_desktop.outbox.sync_state import STATE_ID
 from ksk_desktop.station.audit import canonical_json
 from ksk_desktop.station.session import StationSession
+from sync.client import station_followups, station_schedule
 from sync.client import station_kinds as kinds
-from sync.client import station_schedule
 
 log = logging.getLogger("ksk.sync")
 
@@ -32,6 +32,7 @@ WAITING_RETRY_LIMIT = 5000
 APPLIERS = {
     **kinds.APPLIERS,
     **station_schedule.APPLIERS,
+    **station_followups.APPLIERS,
 }  # waiting items tried again after a page (oldest first)
 
 

@@ -39,6 +39,7 @@ from sync.client.station_kinds import (
 )
 
 UNSENT = ("pending", "in_flight", "parked")
+DOUBLE_BOOKED = "hai lịch hẹn cùng đợt cho một người: giữ lịch đi xa hơn, lịch kia hủy trên máy này"
 #: How far along the visit an appointment state is: the greater wins a conflict (docs/multi-device.md §4).
 STATUS_RANK = {
     st.SCHEDULED: 0,
@@ -173,18 +174,7 @@ def appointment(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
                 "lịch hẹn bị thay đổi song song",
                 now,
             )
-    if p["status"] in st.ACTIVE:
-        other = s.scalar(
-            select(Appointment.id).where(
-                Appointment.campaign_id == p["campaign_id"],
-                Appointment.person_id == pid,
-                Appointment.status.in_(st.ACTIVE),
-                Appointment.id != it.entity_id,
-            )
-        )
-        if other is not None:
-            _conflict(s, it, other, it.item_id, it.device_id, p, "hai lịch hẹn cùng đợt cho một người", now)
-            return Outcome(SUPERSEDED, "người này đã có lịch hẹn khác trong đợt khám trên máy này")
+    status = _one_active(s, it, pid, now) if p["status"] in st.ACTIVE else p["status"]
     queue_no = p.get("queue_no")
     if queue_no is not None:
         holder = s.scalar(
@@ -217,7 +207,7 @@ def appointment(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
         "campaign_id": p["campaign_id"],
         "day_id": day_id,
         "slot_id": slot_id,
-        "status": p["status"],
+        "status": status,
         "queue_no": queue_no,
         "priority": 1 if p.get("priority") else 0,
         "walk_in": bool(p.get("walk_in")),
@@ -235,8 +225,47 @@ def appointment(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
     return OK
 
 
+def _one_active(s: Session, it: Incoming, pid: str, now) -> str:  # noqa: ANN001
+    """Two active appointments of one person in one campaign, made on two devices: the greater (status rank,
+    version, item id) stays active, the other becomes cancelled here (not queued: every device does the same,
+    whatever the arrival order) and is kept as a conflict. Returns the incoming appointment's status here."""
+    p = it.payload
+    incoming = _key(p["status"], it.entity_version, it.item_id)
+    for other in s.scalars(
+        select(Appointment).where(
+            Appointment.campaign_id == p["campaign_id"],
+            Appointment.person_id == pid,
+            Appointment.status.in_(st.ACTIVE),
+            Appointment.id != it.entity_id,
+        )
+    ).all():
+        local_item, _unsent = _local_item(s, "appointment", other.id, other.version)
+        if incoming < _key(other.status, other.version, local_item):
+            _conflict(s, it, local_item, it.item_id, it.device_id, p, DOUBLE_BOOKED, now)
+            return st.CANCELLED
+        lost = _payload_of(s, other)
+        lost_device = s.scalar(
+            select(SyncReceivedItem.device_id).where(SyncReceivedItem.item_id == local_item)
+        )
+        s.add(
+            SyncConflict(
+                kind="appointment",
+                entity_id=other.id,
+                kept_item_id=it.item_id,
+                lost_item_id=local_item or None,
+                lost_device_id=lost_device,
+                lost_payload=canonical_json(lost),
+                detail=DOUBLE_BOOKED,
+                found_at=now,
+            )
+        )
+        other.status = st.CANCELLED
+        s.flush()
+    return str(p["status"])
+
+
 # -- campaigns, sites, exam days: the newest version wins, the loser is kept ---------------------------------------
-def _newest_wins(s: Session, it: Incoming, row, payload_now: dict, now) -> bool:  # noqa: ANN001
+def newest_wins(s: Session, it: Incoming, row, payload_now: dict, now) -> bool:  # noqa: ANN001
     """Whether the incoming version replaces *row* ((version, item id) greater); a concurrent loser is kept."""
     local_item, unsent = _local_item(s, it.kind, it.entity_id, row.version)
     if (it.entity_version, it.item_id) <= (row.version, local_item):
@@ -256,7 +285,7 @@ def campaign(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
     if row is None:
         row = Campaign(id=it.entity_id, created_by=p.get("created_by") or "?", created_at=now)
         s.add(row)
-    elif not _newest_wins(s, it, row, sync_items.campaign_payload(row), now):
+    elif not newest_wins(s, it, row, sync_items.campaign_payload(row), now):
         return Outcome(SUPERSEDED, "máy này có phiên bản mới hơn")
     row.year, row.name = int(p["year"]), str(p["name"])
     row.target_groups = json.dumps(p["target_groups"], ensure_ascii=False)
@@ -271,7 +300,7 @@ def site(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
     if row is None:
         row = Site(id=it.entity_id, created_at=now)
         s.add(row)
-    elif not _newest_wins(s, it, row, sync_items.site_payload(row), now):
+    elif not newest_wins(s, it, row, sync_items.site_payload(row), now):
         return Outcome(SUPERSEDED, "máy này có phiên bản mới hơn")
     row.name, row.address, row.kind = str(p["name"]), p.get("address"), str(p["kind"])
     row.mobile, row.active = bool(p.get("mobile")), bool(p.get("active", True))
@@ -306,7 +335,7 @@ def exam_day(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
                     capacity=x["capacity"],
                 )
             )
-    elif not _newest_wins(s, it, row, sync_items.day_payload(s, row), now):
+    elif not newest_wins(s, it, row, sync_items.day_payload(s, row), now):
         return Outcome(SUPERSEDED, "máy này có phiên bản mới hơn")
     else:
         for x in p["slots"]:
@@ -319,6 +348,7 @@ def exam_day(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
         p.get("team_note"),
         bool(p.get("locked")),
     )
+    row.desk_device_id = p.get("desk_device_id") if isinstance(p.get("desk_device_id"), str) else None
     row.version, row.updated_at = it.entity_version, now
     return OK
 

@@ -205,7 +205,7 @@ def create_app(
         response_model=StationItemsAnswer,
         tags=["sync"],
         responses=_ERRORS,
-        description="The station feed: campaigns, sites, exam days, consents, appointments, signed exams and "
+        description="The station feed: campaigns, sites, exam days, follow-up status changes, consents, appointments, signed exams and "
         "amendments, referrals and doctors' keys that the other devices of the device's station delivered after a cursor, in the hub's "
         "order, with the station's devices and when each was last heard from. Never another station's items, "
         "never the device's own.",

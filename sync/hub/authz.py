@@ -2,7 +2,7 @@
 
 - A person belongs to the station serving their commune; only its devices change the record, and only within
   the communes it serves (``sync.hub.people`` applies this to person items and merges).
-- Every other item about a person (consent, appointment, exam, amendment, referral) names the person in its
+- Every other item about a person (consent, appointment, exam, amendment, referral, follow-up) names the person in its
   ``person_id``: that person must be at the hub and belong to the device's station. A person another station
   holds is refused (``not_your_station``), a person the hub has never received is refused until it arrives
   (``unknown_person``: the station sends people before what concerns them, so this only follows a person the
@@ -24,7 +24,9 @@ from sync.hub.items import PERSON_ID_MAX, ItemRejected, fits
 from sync.hub.models import HubPerson, Item, PersonAlias
 
 #: Kinds that concern one person, named by ``payload["person_id"]``.
-ABOUT_A_PERSON = frozenset({"consent", "appointment", "exam", "amendment", "referral", "moh_push"})
+ABOUT_A_PERSON = frozenset(
+    {"consent", "appointment", "exam", "amendment", "referral", "moh_push", "followup"}
+)
 #: Kinds sharing one entity id space (an amendment is a later version of an exam).
 _SAME_ENTITY = {"amendment": ("exam", "amendment"), "exam": ("exam", "amendment")}
 _CHECKED = frozenset({*ABOUT_A_PERSON, "person_merge"})  # kinds whose entity ids are checked here

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from sync.hub import handover, stations
+from sync.hub import handover, person_conflicts, stations
 from sync.hub.errors import Conflict, NotFound
 from sync.hub.items import COMMUNE_CODE_MAX, PERSON_ID_MAX, ItemRejected, fits
 from sync.hub.models import Change, HubPerson, PersonAlias
@@ -37,25 +37,10 @@ KNOWN_ELSEWHERE = {
     "máy chủ chuyển giao.",
 }
 
-_MERGE_FILL = (
-    "personal_id",
-    "old_id",
-    "name",
-    "dob",
-    "birth_year",
-    "sex",
-    "permanent_address",
-    "current_address",
-    "commune_code",
-    "hamlet",
-    "phone",
-    "insurance_no",
-    "target_group",
-    "guardian_name",
-    "guardian_phone",
-)
+_MERGE_FILL = tuple(f for f in person_conflicts.FIELDS if f != "flags")  # flags are united instead
 _DEVICE_ONLY = (
     "version",
+    "base_revision",
 )  # device counters are not comparable across devices; the hub keeps its own revision
 
 
@@ -123,14 +108,19 @@ def _emit(
     )
 
 
-def _roster(s: Session, person: HubPerson, origin: str | None, now: datetime) -> None:
+def _roster(
+    s: Session, person: HubPerson, origin: str | None, now: datetime, conflict: dict | None = None
+) -> None:
+    """Announce the person as stored now (with a concurrent change it overwrote, if any)."""
     _emit(
         s,
         "roster",
         person.id,
         person.commune_code,
         origin,
-        json.loads(person.data) | {"revision": person.revision},
+        json.loads(person.data)
+        | {"revision": person.revision}
+        | ({"conflict": conflict} if conflict else {}),
         now,
     )
 
@@ -264,6 +254,7 @@ def apply_person(s: Session, device, entity_id: str, payload: dict, now: datetim
     if len(entity_id) > PERSON_ID_MAX:
         raise ItemRejected("bad_entity_id", f"Mã người dài quá {PERSON_ID_MAX} ký tự.")
     pid_target = resolve(s, entity_id)
+    base = payload.get("base_revision")  # the hub revision the device last saw (person_conflicts)
     data = clean_person(pid_target, payload)
     person = s.get(HubPerson, pid_target)
     if person is not None and not device.serves(person.commune_code):
@@ -291,7 +282,7 @@ def apply_person(s: Session, device, entity_id: str, payload: dict, now: datetim
         s.add(person)
         s.flush()
         _roster(s, person, device.id, now)
-        return {} if pid_target == entity_id else {"merged_into": pid_target}
+        return {"revision": person.revision} if pid_target == entity_id else {"merged_into": pid_target}
     if holder is not None and holder.id != person.id:
         # An edit gave this person an ID another record holds: the older record is kept.
         keep, drop = (holder, person) if holder.created_at <= person.created_at else (person, holder)
@@ -305,11 +296,16 @@ def apply_person(s: Session, device, entity_id: str, payload: dict, now: datetim
         else:
             _merge_into(s, keep, drop.id, drop_data, "same_personal_id", device.id, now)
         return {"merged_into": keep.id} if keep.id != entity_id else {}
-    if _same(json.loads(person.data), data):
-        return {} if pid_target == entity_id else {"merged_into": pid_target}
-    _store(s, person, data, now)  # last arrival wins field by field; the hub's order, never device clocks
-    _roster(s, person, device.id, now)
-    return {} if pid_target == entity_id else {"merged_into": pid_target}
+    # Field by field: what the device changed since the revision it saw; a field another device changed meanwhile
+    # takes this later arrival's value (the hub's order, never device clocks) and the overwritten one is kept.
+    stored, lost, lost_device = person_conflicts.merge(s, person, data, base, device.id)
+    as_sent = _same(stored, data)  # else the device gets the merged record back through the pull feed
+    result = {} if pid_target == entity_id else {"merged_into": pid_target}
+    if not _same(json.loads(person.data), stored):
+        _store(s, person, stored, now)
+        conflict = person_conflicts.record(s, person, lost, lost_device, device.id, now) if lost else None
+        _roster(s, person, device.id if as_sent else None, now, conflict)
+    return result | ({"revision": person.revision} if as_sent and pid_target == entity_id else {})
 
 
 def apply_station_merge(s: Session, device, payload: dict, now: datetime) -> dict:  # noqa: ANN001

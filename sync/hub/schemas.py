@@ -55,7 +55,7 @@ class PushItem(BaseModel):
     kind: str = Field(
         max_length=30,
         description="person | person_merge | consent | appointment | exam | amendment "
-        "| referral | audit_head | doctor_key | report | campaign | site | exam_day",
+        "| referral | audit_head | doctor_key | report | campaign | site | exam_day | followup",
     )
     entity_id: str = Field(max_length=64)
     entity_version: int
@@ -81,6 +81,11 @@ class ItemResult(BaseModel):
         default=None, description="person id this item's person now resolves to (records of the same station)"
     )
     warning: str | None = Field(default=None, description="audit_head: tamper evidence found")
+    revision: int | None = Field(
+        default=None,
+        description="person: the hub's revision of the record, when it is now exactly what the device sent "
+        "(the device sends it back as base_revision with its next change of the person)",
+    )
 
 
 class PushAnswer(BaseModel):
@@ -112,7 +117,8 @@ class StationItemOut(BaseModel):
         "(through the hub or a transfer file) is applied once"
     )
     kind: str = Field(
-        description="consent | appointment | exam | amendment | referral | doctor_key | campaign | site | exam_day"
+        description="consent | appointment | exam | amendment | referral | doctor_key | campaign | site | exam_day "
+        "| followup"
     )
     entity_id: str
     entity_version: int

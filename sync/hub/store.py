@@ -40,6 +40,7 @@ from sync.hub import (
     stations,
     transfer_keys,
 )
+from sync.hub import stats as hub_stats
 from sync.hub import viewers as _viewers  # noqa: F401 - its tables are part of the hub's schema
 from sync.hub.admin import HubAdministration
 from sync.hub.dbfile import private_sqlite_file, schema_lock
@@ -72,7 +73,6 @@ from sync.hub.models import (
     HubPerson,
     Item,
     MohCert,
-    PersonAlias,
 )
 from sync.protocol import KINDS, MAX_PULL_LIMIT, MAX_PUSH_ITEMS, SHA256_HEX_RE, UUID_RE
 
@@ -169,6 +169,7 @@ class HubStore(HubAdministration):
                 conn.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
             HubBase.metadata.create_all(conn)
             feed.ensure_index(conn)
+            people.person_conflicts.ensure_index(conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -442,7 +443,7 @@ class HubStore(HubAdministration):
             authz.check_item(s, device, kind, entity_id, payload)
             return doctor_keys.check_exam(s, device.station_code, payload)  # the doctor's signature
         authz.check_item(s, device, kind, entity_id, payload)
-        return {}  # appointment, referral: stored as received until their domain lands
+        return {}  # appointment, referral, follow-up: stored as received until their domain lands
 
     def _check_head(
         self, s: Session, device: DeviceInfo, payload: object, now: datetime, *, store: bool
@@ -534,49 +535,9 @@ class HubStore(HubAdministration):
 
     # -- reporting --------------------------------------------------------------------------------
     def stats(self) -> dict:
+        """Counts for ``ksk hub stats`` and the tests: items per kind and station, people, devices, alerts."""
         with self._read() as s:
-            per_kind = dict(s.execute(select(Item.kind, func.count()).group_by(Item.kind)).all())
-            per_station: dict[str, dict[str, int]] = {}
-            for station, kind, n in s.execute(
-                select(Item.station_code, Item.kind, func.count()).group_by(Item.station_code, Item.kind)
-            ).all():
-                per_station.setdefault(station, {})[kind] = n
-            persons = s.scalar(select(func.count()).select_from(HubPerson)) or 0
-            merges = s.scalar(select(func.count()).select_from(PersonAlias)) or 0
-            devices = s.scalar(select(func.count()).select_from(Device)) or 0
-            n_stations = s.scalar(select(func.count()).select_from(stations.HubStation)) or 0
-            waiting = (
-                s.scalar(
-                    select(func.count())
-                    .select_from(handover.HubHandover)
-                    .where(handover.HubHandover.state == handover.PENDING)
-                )
-                or 0
-            )
-            alerts = s.execute(select(AuditAlert).order_by(AuditAlert.id)).scalars().all()
-            fhir = fhirqueue.counts(s)
-        return {
-            "items": sum(per_kind.values()),
-            "items_per_kind": per_kind,
-            "items_per_station": per_station,
-            "persons": persons,
-            "merges": merges,
-            "devices": devices,
-            "stations": n_stations,
-            "handovers_pending": waiting,
-            "audit_alerts": [
-                {
-                    "station_code": a.station_code,
-                    "device_id": a.device_id,
-                    "kind": a.kind,
-                    "seq": a.seq,
-                    "detail": a.detail,
-                    "at": a.created_at.isoformat(),
-                }
-                for a in alerts
-            ],
-            "fhir": fhir,
-        }
+            return hub_stats.counts(s)
 
     def moh_status(self, station_code: str) -> dict:
         """The station's envelopes to the Ministry and whether its pushes are stopped (``/moh-status``)."""

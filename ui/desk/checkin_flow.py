@@ -2,7 +2,8 @@
 
 The core decides (``ksk_desktop.scheduling.checkin``); this turns its typed errors into choices: someone not on
 today's list can be taken as a walk-in (a stranger is registered first, with the scan dialog), a full day can be
-overridden by whoever may manage schedules, someone already examined is only shown. Nothing is dropped: a scan
+overridden by whoever may manage schedules, someone already examined is only shown, a day whose desk runs on
+another device of the station can be taken over by the head (then the check-in is tried again). Nothing is dropped: a scan
 that arrives while another is being handled waits its turn.
 """
 
@@ -16,8 +17,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from ksk_desktop.scheduling import appointments, checkin
-from ksk_desktop.scheduling.errors import AlreadyExamined, DayOverCapacity, NotOnTodaysList
+from ksk_desktop.scheduling import appointments, checkin, desk_owner
+from ksk_desktop.scheduling.errors import AlreadyExamined, DayOverCapacity, DeskElsewhere, NotOnTodaysList
 from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.session import StationSession
 from ui import ops
@@ -154,6 +155,8 @@ class CheckinFlow(QObject):
         ctx = self.desk.session()
         if isinstance(exc, NotOnTodaysList):
             self._not_on_list(exc, kind, value, ctx)
+        elif isinstance(exc, DeskElsewhere):
+            self._desk_elsewhere(exc, lambda: self._enqueue(kind, value))
         elif isinstance(exc, AlreadyExamined):
             choices = [Choice("Không tiếp đón", self.panel.clear, "choiceSkip")]
             if exc.person_id and self.open_person is not None:
@@ -212,9 +215,51 @@ class CheckinFlow(QObject):
             self.panel.show_choice("Hôm nay đã kín chỗ", exc.message, choices)
         elif isinstance(exc, AlreadyExamined):
             self._failed(exc, "person", person_id)
+        elif isinstance(exc, DeskElsewhere):
+            self._desk_elsewhere(exc, lambda: self.walk_in(person_id))
         else:
             self.panel.show_error(error_text(exc), "Chưa tiếp nhận được")
         self.changed.emit()
+
+    def _desk_elsewhere(self, exc: DeskElsewhere, again: Callable[[], None]) -> None:
+        ctx = self.desk.session()
+        if ctx is None or not ctx.can(Perm.SCHEDULE_MANAGE):
+            self.panel.show_error(exc.message + " Hãy báo trưởng trạm.", "Quầy do máy khác điều hành")
+            return
+        day_id = exc.day_id
+        self.panel.show_choice(
+            "Quầy do máy khác điều hành",
+            exc.message,
+            [
+                Choice("Nhận quầy về máy này", lambda: self.take_desk(day_id, again), "choiceTakeDesk"),
+                Choice("Không tiếp đón", self.panel.clear, "choiceSkip"),
+            ],
+        )
+
+    def take_desk(self, day_id: str, again: Callable[[], None]) -> None:
+        """The head moves the day's desk to this device, then the check-in is tried again."""
+        ctx = self.desk.session()
+        if ctx is None or self.busy:
+            return
+        self.panel.show_busy("Đang nhận quầy về máy này…")
+        self.busy_changed.emit(True)
+
+        def done(_result: dict) -> None:
+            self.busy_changed.emit(False)
+            again()
+
+        def failed(exc: BaseException) -> None:
+            self.busy_changed.emit(False)
+            self.panel.show_error(error_text(exc), "Chưa nhận được quầy")
+            self._next()
+
+        self.task = ops.run_in_background(
+            lambda: desk_owner.take_desk(ctx, day_id),
+            done,
+            failed,
+            context=self,
+            changes=Changes.SCHEDULE | Changes.OUTBOX,
+        )
 
     def _register(self, payload: str) -> None:
         ctx = self.desk.session()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ksk_desktop.dates import hhmm
+from ksk_desktop.outbox import sync_conflicts
 from ksk_desktop.people import consent, persons
 from ksk_desktop.people.history import person_history
 from ksk_desktop.security.roles import Perm
@@ -39,6 +40,19 @@ from ui.task_dialog import FormError
 from ui.widgets import OK_STYLE, ErrorLabel, MessageLabel, heading, paragraph
 
 CONSENT_CHANGES = Changes.CONSENTS | Changes.OUTBOX
+CONFLICT_STYLE = "color: #8a4b00;"
+
+
+def conflict_text(conflicts: list[dict]) -> str:
+    """ "Có thay đổi song song: …" with the values the hub kept, or nothing."""
+    if not conflicts:
+        return ""
+    parts = [
+        f"máy {c['device'] or 'khác'} lúc {c['when']} — {c['lost_text']}{'' if not c['seen'] else ' (đã xem)'}"
+        for c in conflicts[:3]
+    ]
+    more = f" (và {len(conflicts) - 3} lần khác, xem trang Đồng bộ)" if len(conflicts) > 3 else ""
+    return "Có thay đổi song song: " + "; ".join(parts) + more
 
 
 class PersonCard(QDialog, CardForm):
@@ -71,8 +85,12 @@ class PersonCard(QDialog, CardForm):
         self.title_label = heading("Người dân mới" if person_id is None else "Đang mở hồ sơ…", 1, self)
         self.title_label.setWordWrap(True)
         self.meta_label = paragraph("", self, muted=True)
+        # Concurrent changes of this record on two devices that the hub kept (docs/multi-device.md §4).
+        self.conflict_label = MessageLabel(self, CONFLICT_STYLE)
+        self.conflict_label.setObjectName("personConflicts")
         outer.addWidget(self.title_label)
         outer.addWidget(self.meta_label)
+        outer.addWidget(self.conflict_label)
 
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -155,13 +173,19 @@ class PersonCard(QDialog, CardForm):
     def load(self) -> None:
         ctx, pid = self.session, self.person_id
 
-        def read() -> tuple[persons.PersonRecord, list[consent.ConsentRow], dict]:
-            return persons.get_person(ctx, pid), consent.of_person(ctx, pid), person_history(ctx, pid)
+        def read() -> tuple[persons.PersonRecord, list[consent.ConsentRow], dict, list[dict]]:
+            return (
+                persons.get_person(ctx, pid),
+                consent.of_person(ctx, pid),
+                person_history(ctx, pid),
+                sync_conflicts.for_person(ctx, pid),
+            )
 
-        def show(result: tuple[persons.PersonRecord, list[consent.ConsentRow], dict]) -> None:
+        def show(result: tuple[persons.PersonRecord, list[consent.ConsentRow], dict, list[dict]]) -> None:
             self._show_record(result[0])
             self._show_consents(result[1])
             self.history_view.show_history(result[2])
+            self.conflict_label.show_message(conflict_text(result[3]))
             self.loaded.emit()
 
         self._run(read, show)

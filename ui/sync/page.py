@@ -1,5 +1,7 @@
-"""The "Đồng bộ" page: enrolment, "Đồng bộ ngay" with live progress and Cancel, automatic sync, counts per kind
-and state, and the items the hub rejected with its reason, to send again or dismiss.
+"""The "Đồng bộ" page: enrolment, "Đồng bộ ngay" with live progress and Cancel, automatic sync, the station's
+devices, the transfer file for a mobile team with no network (export for the team's device, import its results),
+counts per kind and state, the conflicts between devices to look at, and the items the hub rejected with its
+reason, to send again or dismiss.
 
 The page owns the sync controller and the status-bar indicator (the window puts the indicator in its status
 bar). Every database read runs in the background; the network only ever in the controller's worker thread.
@@ -37,10 +39,12 @@ from ui.i18n import format_datetime, format_number
 from ui.lazy_page import LazyPage
 from ui.messages import error_text
 from ui.screen_fit import scrolled_layout
+from ui.sync.conflicts_panel import ConflictsPanel
 from ui.sync.enroll_dialog import EnrollDialog
 from ui.sync.run_progress import RunProgress
 from ui.sync.status_indicator import SyncStatusIndicator, full_when_text, when_text
 from ui.sync.sync_controller import SyncController
+from ui.sync.transfer_dialog import EXPORT, IMPORT, TransferDialog, export_text, import_text
 from ui.widgets import ERROR_STYLE, MUTED_STYLE, OK_STYLE, MessageLabel, heading, paragraph
 
 PARKED_COLUMNS = ("Loại", "Thời điểm", "Hồ sơ", "Lý do máy chủ từ chối")
@@ -171,11 +175,14 @@ class SyncPage(LazyPage):
         self.devices_table = self._table(DEVICE_COLUMNS, "syncDevices")
         self.devices_table.setMaximumHeight(120)
         layout.addWidget(self.devices_table)
+        layout.addWidget(self._transfer_box())
 
         layout.addWidget(heading("Theo loại dữ liệu", 2, self))
         self.counts_table = self._table(COUNT_COLUMNS, "syncCounts")
         self.counts_table.setMaximumHeight(170)
         layout.addWidget(self.counts_table)
+        self.conflicts_panel = ConflictsPanel(lambda: self.session, self)
+        layout.addWidget(self.conflicts_panel)
 
         layout.addWidget(heading("Gửi Bộ Y tế (QĐ 1551)", 2, self))
         self.moh_label = MessageLabel(self, MUTED_STYLE)
@@ -215,6 +222,57 @@ class SyncPage(LazyPage):
         self.controller.run_finished.connect(self._run_finished)
         self.set_session(session)
 
+    def _transfer_box(self) -> QWidget:
+        """Under the devices: a mobile team with no network takes a transfer file (only who manages sync)."""
+        box = QWidget(self)
+        box.setObjectName("transferBox")
+        box_layout = QVBoxLayout(box)
+        box_layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.export_button = QPushButton("Chuẩn bị đi khám lưu động…", box)
+        self.export_button.setToolTip("Ghi tệp .ksktx cho máy của đoàn khám (mã hóa cho trạm)")
+        self.export_button.clicked.connect(lambda: self.open_transfer(EXPORT))
+        self.import_button = QPushButton("Nhận kết quả từ máy đoàn khám…", box)
+        self.import_button.setToolTip("Nhận tệp .ksktx do máy của đoàn khám ghi khi về")
+        self.import_button.clicked.connect(lambda: self.open_transfer(IMPORT))
+        row.addWidget(QLabel("Đoàn khám không có mạng:", box))
+        row.addWidget(self.export_button)
+        row.addWidget(self.import_button)
+        row.addStretch(1)
+        box_layout.addLayout(row)
+        self.transfer_box = box
+        self.transfer_label = MessageLabel(box)
+        self.transfer_label.setObjectName("transferResult")
+        box_layout.addWidget(self.transfer_label)
+        return box
+
+    def open_transfer(self, mode: str) -> None:
+        if self.session is None:
+            return
+        status = self.controller.last_status
+        devices = [
+            d["device_id"]
+            for d in (status.devices if status is not None else ())
+            if not d["this_device"] and not d["revoked"]
+        ]
+        dialog = TransferDialog(self.session, mode, devices, self)
+        self.transfer_label.clear_message()
+        self.dialogs.open("transfer", dialog, self._transfer_finished)
+
+    @property
+    def transfer_dialog(self) -> TransferDialog | None:
+        return self.dialogs.get("transfer")
+
+    def _transfer_finished(self, dialog: TransferDialog, result: int) -> None:
+        data = dialog.result_data
+        if result != QDialog.DialogCode.Accepted or data is None:
+            return
+        if dialog.mode == EXPORT:
+            self.transfer_label.show_message(export_text(data, dialog.device_combo.currentData()), OK_STYLE)
+        else:
+            self.transfer_label.show_message(import_text(data), OK_STYLE)
+            self.conflicts_panel.reload()
+
     def _table(self, columns: tuple[str, ...], name: str) -> QTableWidget:
         table = QTableWidget(0, len(columns), self)
         table.setObjectName(name)
@@ -231,6 +289,8 @@ class SyncPage(LazyPage):
             self.parked_rows, self.counts = [], {}
             self.parked_table.setRowCount(0)
             self.counts_table.setRowCount(0)
+            self.conflicts_panel.clear()
+            self.transfer_label.clear_message()
             self.progress_label.clear_message()
             self.result_label.clear_message()
             self.action_label.clear_message()
@@ -283,6 +343,10 @@ class SyncPage(LazyPage):
         self.run_button.setEnabled(ctx is not None and enrolled and not running)
         self.cancel_button.setEnabled(running)
         self.auto_check.setEnabled(ctx is not None and enrolled)
+        self.transfer_box.setVisible(ctx is not None and ctx.can(Perm.SYNC_MANAGE))
+        self.export_button.setEnabled(ctx is not None and not running)
+        self.import_button.setEnabled(ctx is not None and not running)
+        self.conflicts_panel.update_buttons()
         selected = self.selected_item() is not None
         busy = self.action_task is not None and not self.action_task.done
         self.retry_button.setEnabled(ctx is not None and selected and not busy and ctx.can(Perm.PERSON_WRITE))
@@ -325,6 +389,7 @@ class SyncPage(LazyPage):
         self.result_label.show_message(text, style)
         if "accepted" in report:
             self.progress_label.show_message(progress_text(report))
+        self.conflicts_panel.reload()
         self._update_buttons()
 
     def _auto_changed(self, *_args: object) -> None:
@@ -365,6 +430,7 @@ class SyncPage(LazyPage):
         self.load_task = ops.run_in_background(
             lambda: load(ctx), self._loaded, self._load_failed, context=self
         )
+        self.conflicts_panel.reload()
 
     def _loaded(self, result: tuple[dict, list[dict]]) -> None:
         if self.session is None:
