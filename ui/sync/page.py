@@ -184,13 +184,16 @@ class SyncPage(LazyPage):
         self.conflicts_panel = ConflictsPanel(lambda: self.session, self)
         layout.addWidget(self.conflicts_panel)
 
-        layout.addWidget(heading("Gửi Bộ Y tế (QĐ 1551)", 2, self))
+        moh_row = QHBoxLayout()  # a heading and its one-line state side by side: the page fits 1366×768 whole
+        moh_row.addWidget(heading("Gửi Bộ Y tế (QĐ 1551):", 2, self))
         self.moh_label = MessageLabel(self, MUTED_STYLE)
         self.moh_label.setObjectName("mohSummary")
-        layout.addWidget(self.moh_label)
+        moh_row.addWidget(self.moh_label, 1)
+        layout.addLayout(moh_row)
         self.moh_table = self._table(MOH_COLUMNS, "mohTable")
         self.moh_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.moh_table.setMaximumHeight(200)
+        self.moh_table.hide()  # shown while it lists something: the page fits 1366×768 whole on a quiet day
         layout.addWidget(self.moh_table)
 
         layout.addWidget(heading("Mục bị máy chủ từ chối", 2, self))
@@ -461,11 +464,13 @@ class SyncPage(LazyPage):
 
     def _show_moh(self, moh: dict | None) -> None:
         self.moh_table.setRowCount(0)
+        self.moh_table.hide()
         if moh is None:
             self.moh_label.show_message("Chỉ bác sĩ và người quản lý đồng bộ xem được mục này.", MUTED_STYLE)
             return
         for values in moh_rows(moh):
             self._append(self.moh_table, values)
+        self.moh_table.setVisible(self.moh_table.rowCount() > 0)
         if not moh["items"]:
             text, style = "Chưa có hồ sơ nào gửi Bộ Y tế.", MUTED_STYLE
         elif moh["to_fix"] or moh["overdue"]:
