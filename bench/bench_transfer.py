@@ -32,7 +32,7 @@ def main() -> int:
     ap.add_argument("--profile", action="store_true", help="print where reading the file spends its time")
     args = ap.parse_args()
     from sqlalchemy import func, select
-    from testkit.fastkdf import install as fast_key_slots
+    from testkit.childsite import install as fast_key_slots
     from testkit.hubproc import HubProcess
     from testkit.stations import PASSWORD, add_people, enroll, new_station
 

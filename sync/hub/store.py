@@ -27,7 +27,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from ksk_desktop.ids import new_id
-from sync.hub import authz, doctor_keys, feed, fhirqueue, handover, limits, people, reports, stations, transfer_keys
+from sync.hub import (
+    authz,
+    doctor_keys,
+    feed,
+    fhirqueue,
+    handover,
+    limits,
+    people,
+    reports,
+    stations,
+    transfer_keys,
+)
 from sync.hub import viewers as _viewers  # noqa: F401 - its tables are part of the hub's schema
 from sync.hub.admin import HubAdministration
 from sync.hub.dbfile import private_sqlite_file, schema_lock
