@@ -124,6 +124,11 @@ def _relay_row(it: kinds.Incoming, now) -> dict:  # noqa: ANN001
     }
 
 
+#: Kinds whose applied payload is not kept: rebuilt from the tables when a transfer file carries them on
+#: (a signed exam's or amendment's payload is its document, stored whole in ``exam_version.document``).
+REBUILT = ("exam", "amendment")
+
+
 def _received_row(it: kinds.Incoming, outcome: kinds.Outcome, source: str, now) -> dict:  # noqa: ANN001
     applied = outcome.state == kinds.APPLIED
     wait = outcome.wait if outcome.state == kinds.WAITING else None
@@ -135,7 +140,7 @@ def _received_row(it: kinds.Incoming, outcome: kinds.Outcome, source: str, now) 
         "device_id": it.device_id,
         "source": source,
         "state": outcome.state,
-        "payload": None if applied else canonical_json(it.payload),
+        "payload": None if applied and it.kind in REBUILT else canonical_json(it.payload),
         "reason": outcome.reason,
         "received_at": now,
         "applied_at": now if applied else None,
@@ -177,8 +182,8 @@ def _apply_page(
         if outcome.state == kinds.APPLIED:
             applied += 1
             page_applied[(it.kind, it.entity_id, it.entity_version)] = it.item_id
-        if relay and outcome.state != kinds.REFUSED:
-            relayed.append(_relay_row(it, now))
+        if relay and outcome.state != kinds.REFUSED and raw.get("relay", True) is not False:
+            relayed.append(_relay_row(it, now))  # not what the sender had from the hub: the hub has it
         received.append(_received_row(it, outcome, source, now))
     s.flush()
     for i in range(0, len(received), 500):
@@ -303,7 +308,9 @@ def _retry_waiting(ctx: StationSession, s: Session, report: ReceiveReport, *, ev
                 _count(report, it.kind, outcome)
                 row.state, row.reason, row.wait_kind, row.wait_id = outcome.state, outcome.reason, None, None
                 if outcome.state == kinds.APPLIED:
-                    row.payload, row.applied_at = None, ctx.clock.utcnow()
+                    row.applied_at = ctx.clock.utcnow()
+                    if it.kind in REBUILT:
+                        row.payload = None
                     moved += 1
         s.flush()
         total += moved
