@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # testkit
 
-from bench.common import BENCH_DIR, machine, peak_rss_mib  # noqa: E402
+from bench.common import BENCH_DIR, machine, peak_rss_mib, sign_exams  # noqa: E402
 
 STATION = ("TYT-DAO", "10507")
 
@@ -38,8 +38,7 @@ def build(root: Path, people: int, exams: int) -> None:
     from testkit.stations import PASSWORD, add_people, enroll, new_station
 
     from ksk_desktop.db.models import Person
-    from ksk_desktop.exams import demo, keys
-    from ksk_desktop.exams.errors import SigningBlocked
+    from ksk_desktop.exams import keys
     from ksk_desktop.station import users
     from ksk_desktop.station.lifecycle import login
     from sync.client.worker import SyncWorker, WorkerConfig
@@ -56,22 +55,7 @@ def build(root: Path, people: int, exams: int) -> None:
     day = doctor.clock.today()
     with doctor.read() as s:
         ids = list(s.scalars(select(Person.id).where(Person.birth_date.is_not(None)).order_by(Person.id)))
-    import random
-
-    rng, signed, at = random.Random(14), 0, 0
-    while signed < exams and at < len(ids):
-        with doctor.write() as s:
-            for pid in ids[at : at + 2000]:
-                if signed >= exams:
-                    break
-                nested = s.begin_nested()
-                try:
-                    demo._sign_new(doctor, signer, s, rng, s.get_one(Person, pid), None, day)
-                    nested.commit()
-                    signed += 1
-                except SigningBlocked:
-                    nested.rollback()  # a synthetic record the classification cannot place: skipped
-        at += 2000
+    signed = sign_exams(doctor, signer, ids, lambda _n: day, exams)
     doctor.close()
     print(f"(desk filled in {time.perf_counter() - t:.0f} s: {people:,} people, {signed:,} signed exams)")
     t = time.perf_counter()

@@ -156,22 +156,18 @@ def hand_over(src: StationPaths, dest: StationPaths, tmp_path, *, kill: bool = F
     transfer.export(ctx, stick, since=0)
     ctx.close()
     if kill:
-        from test_transfer_kill import writing
+        from test_transfer import writing
 
         probe = login(dest, "admin", PASSWORD, record=False)
         before = snapshot(probe), count(probe, Person)
-        cmd, env = ksk_cmd(dest, "transfer", "import", str(stick))
-        child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         held: list[bool] = []
-        wait_until(
-            lambda: child.poll() is not None or (held.append(writing(probe)) or held[-3:] == [True] * 3),
-            timeout=120,
-            interval=0.02,
-            what="the import writing",
+        kill_when(
+            ksk_cmd(dest, "transfer", "import", str(stick)),
+            lambda: (
+                held.append(writing(probe)) or held[-3:] == [True] * 3
+            ),  # its transaction, not the login's
+            "the import writing",
         )
-        assert child.poll() is None, "the import finished before it could be killed"
-        child.kill()
-        child.wait(10)
         assert (snapshot(probe), count(probe, Person)) == before  # nothing half-written
         probe.close()
     if kill:  # the import run again, to the end, as the person at the desk would
@@ -186,6 +182,16 @@ def hand_over(src: StationPaths, dest: StationPaths, tmp_path, *, kill: bool = F
     return report
 
 
+def kill_when(command: tuple[list[str], dict], ready, what: str) -> None:  # noqa: ANN001
+    """Start *command* and SIGKILL it once ``ready()`` holds (no cleanup of any kind); it must still be running."""
+    cmd, env = command
+    child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until(lambda: child.poll() is not None or ready(), timeout=120, interval=0.005, what=what)
+    assert child.poll() is None, f"it finished before it could be killed ({what})"
+    child.kill()
+    child.wait(10)
+
+
 def count(ctx, model) -> int:  # noqa: ANN001
     with ctx.read() as s:
         return s.scalar(select(func.count()).select_from(model)) or 0
@@ -198,16 +204,7 @@ def killed_sync(paths: StationPaths, moved, hub_port: int) -> None:  # noqa: ANN
         probe = login(paths, "admin", PASSWORD, record=False)
         start = moved(probe)
         cmd, env = ksk_cmd(paths, "sync", "run", "--once")
-        child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(
-            lambda: child.poll() is not None or moved(probe) > start,
-            timeout=120,
-            interval=0.005,
-            what="part of the sync done",
-        )
-        assert child.poll() is None, "the sync finished before it could be killed"
-        child.kill()
-        child.wait(10)
+        kill_when((cmd, env), lambda: moved(probe) > start, "part of the sync done")
         probe.close()
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
