@@ -107,9 +107,9 @@ def main() -> int:
             worker = SyncWorker(
                 team,
                 config=WorkerConfig(batch_size=1000, pull_limit=args.page),
-                on_progress=progress.append,
+                on_progress=lambda p: progress.append(p | {"at": time.perf_counter()}),
             )
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.process_time()
             if args.profile:
                 import cProfile
                 import pstats
@@ -121,6 +121,7 @@ def main() -> int:
             else:
                 report = worker.run_once()
                 total_s = time.perf_counter() - t
+            cpu_s = time.process_time() - cpu
             worker.close()
         finally:
             hub.stop()
@@ -146,6 +147,11 @@ def main() -> int:
     print(
         f"catch-up from empty: {total_s:.1f} s (target ≤ 300 s → {'met' if total_s <= 300 else 'NOT met'}); "
         f"{report.pulled:,} roster changes + {report.received:,} station items = {moved / total_s:,.0f} items/s"
+    )
+    roster_s = pulls[-1]["at"] - t if pulls else 0.0
+    print(
+        f"of which the roster (people, /changes) {roster_s:.1f} s, the station feed (keys, exams, referrals) "
+        f"{total_s - roster_s:.1f} s; this device's process used {cpu_s:.1f} s of CPU (the hub runs apart)"
     )
     print(
         f"progress reported: {len(pulls)} after the roster, {len(receives)} receive pages, remaining "
