@@ -10,7 +10,6 @@ Run: .venv/bin/python bench/bench_reports.py [--exams 40000] [--runs 15] [--fres
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import tempfile
 import time
@@ -21,12 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402
 
-from bench.common import BENCH_DIR, demo_copy, machine, pct, peak_rss_mib  # noqa: E402
+from bench.common import BENCH_DIR, demo_copy, machine, pct, peak_rss_mib, sign_exams  # noqa: E402
 from ksk_desktop.clock import SYSTEM_CLOCK  # noqa: E402
-from ksk_desktop.db.models import Person  # noqa: E402
 from ksk_desktop.demo.seed import DEMO_SECRET  # noqa: E402
-from ksk_desktop.exams import demo, keys  # noqa: E402
-from ksk_desktop.exams.errors import SigningBlocked  # noqa: E402
+from ksk_desktop.exams import keys  # noqa: E402
 from ksk_desktop.reports import annual, files, monthly  # noqa: E402
 from ksk_desktop.station.lifecycle import login  # noqa: E402
 from ksk_desktop.station.paths import StationPaths  # noqa: E402
@@ -69,19 +66,7 @@ def top_up(paths: StationPaths, wanted: int) -> int:
             for m in range(1, today.month + 1)
         ]
         signer = keys.unlock(doctor, DEMO_SECRET)
-        rng = random.Random(14)
-        signed = 0
-        for start in range(0, len(ids), 2000):
-            with doctor.write() as s:
-                for pid in ids[start : start + 2000]:
-                    day = days[signed % len(days)]
-                    nested = s.begin_nested()
-                    try:
-                        demo._sign_new(doctor, signer, s, rng, s.get_one(Person, pid), None, day)
-                        nested.commit()
-                        signed += 1
-                    except SigningBlocked:
-                        nested.rollback()  # a synthetic record the classification cannot place: skipped
+        signed = sign_exams(doctor, signer, list(ids), lambda n: days[n % len(days)])
         return signed
     finally:
         doctor.close()

@@ -69,3 +69,33 @@ def demo_copy(people: int, name: str) -> Path:
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(demo_station(people), dest)
     return dest
+
+
+def sign_exams(
+    doctor: Any, signer: Any, person_ids: list[str], day_of: Callable[[int], Any], wanted: int | None = None
+) -> int:
+    """Real signed exams (synthetic values, the doctor's Ed25519 *signer*) for *person_ids*, 2,000 per
+    transaction, the n-th on ``day_of(n)``, until *wanted* are signed; a synthetic record the classification
+    cannot place is skipped. Returns how many were signed."""
+    import random
+
+    from ksk_desktop.db.models import Person
+    from ksk_desktop.exams import demo
+    from ksk_desktop.exams.errors import SigningBlocked
+
+    rng, signed = random.Random(14), 0
+    for start in range(0, len(person_ids), 2000):
+        if wanted is not None and signed >= wanted:
+            break
+        with doctor.write() as s:
+            for pid in person_ids[start : start + 2000]:
+                if wanted is not None and signed >= wanted:
+                    break
+                nested = s.begin_nested()
+                try:
+                    demo._sign_new(doctor, signer, s, rng, s.get_one(Person, pid), None, day_of(signed))
+                    nested.commit()
+                    signed += 1
+                except SigningBlocked:
+                    nested.rollback()
+    return signed

@@ -390,3 +390,58 @@ def test_the_hub_notices_a_station_history_cut_after_sync(admin_session, hub):
         assert [a["kind"] for a in store.stats()["audit_alerts"]] == ["went_backwards"]
     finally:
         store.close()
+
+
+def test_a_run_of_new_people_from_the_roster_is_inserted_in_bulk_with_the_outcome_of_one_by_one(
+    admin_session, tmp_path, session_clock
+):
+    """A device catching up from empty inserts a roster page in bulk; the outcome is the one-by-one path's: a
+    personal ID held here or earlier in the run is skipped, an invalid record skipped, flags kept."""
+    from testkit.stations import PASSWORD, new_station
+
+    from ksk_desktop.db.models import Person
+    from ksk_desktop.station.lifecycle import login
+    from sync.client import apply
+
+    def card(name: str, personal_id: str | None, **more) -> dict:  # noqa: ANN003
+        return {
+            "id": str(uuid.uuid4()),
+            "name": name,
+            "personal_id": personal_id,
+            "dob": "1950-03-04",
+            "sex": "F",
+            "commune_code": "10507",
+            **more,
+        }
+
+    held = "031150001234"
+    run = [
+        card("Lê Thị Một", held),  # already here under another id
+        card("Lê Thị Hai", "031150005678", flags=["elderly", "poor"]),
+        card("Lê Thị Ba", "031150005678"),  # the same ID as the one before it
+        card("", None),  # no name: invalid
+        card("Lê Thị Bốn", None),
+    ]
+    other = login(new_station(tmp_path / "other"), "admin", PASSWORD, clock=session_clock)
+    outcomes = []
+    for ctx, bulk in ((admin_session, True), (other, False)):
+        persons.create_person(ctx, persons.PersonInput(full_name="Lê Thị Có Sẵn", personal_id=held))
+        report = apply.PullReport()
+        now = ctx.clock.utcnow()
+        with ctx.write() as s:
+            if bulk:
+                changed = apply.apply_roster_run(s, run, report, now)
+            else:
+                changed = [pid for d in run if (pid := apply.apply_roster(s, d, report, now))]
+        with ctx.read() as s:
+            people = sorted(
+                (p.id, p.full_name, p.personal_id, tuple(f.flag for f in p.flags), p.name_fold)
+                for p in s.query(Person).filter(Person.id.in_([d["id"] for d in run]))
+            )
+        outcomes.append((changed, report, people))
+    other.close()
+    assert outcomes[0] == outcomes[1]
+    changed, report, people = outcomes[0]
+    assert changed == [run[1]["id"], run[4]["id"]]
+    assert report.inserted == 2 and report.skipped == {"personal_id_held": 2, "invalid": 1}
+    assert people[[p[0] for p in people].index(run[1]["id"])][3] == ("elderly", "poor")

@@ -1,6 +1,9 @@
 """Transfer files between two devices of one station (issue 16 §2, docs/multi-device.md §6): encrypted to the
 station, signed by the sending device, the same items and ids as the hub sync; imported twice, out of order or
-after the hub delivered the same items, nothing is duplicated; a truncated or altered file is refused whole."""
+after the hub delivered the same items, nothing is duplicated; a truncated or altered file is refused whole; an
+import killed mid-way leaves nothing of the file. A file carries what its device received through the hub from a
+third device too. Receiving (by file or feed) applies a page in one go, refusing a broken item alone, and tries
+waiting items again only when what they wait for has arrived (docs/multi-device.md §5)."""
 
 from __future__ import annotations
 
@@ -8,20 +11,32 @@ import json
 import os
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlcipher3
 from exam_support import DOCTOR, EXAM_DATE, STAFF_PASSWORD, add_staff, fill_adult, staff
-from multidevice_support import FAST, ISLAND, TODAY, both_in_step, snapshot, take_the_desk, three_devices
+from multidevice_support import (
+    FAST,
+    ISLAND,
+    TODAY,
+    both_in_step,
+    schedule_and_examine,
+    snapshot,
+    take_the_desk,
+    three_devices,
+)
 from sqlalchemy import func, select
 from testkit.faultproxy import FaultProxy
 from testkit.hubproc import HubProcess
-from testkit.stations import PASSWORD, add_people, hub_rows, outbox_rows
+from testkit.stations import PASSWORD, add_people, enroll, hub_rows, new_station, outbox_rows
 from testkit.waiting import wait_until
 
 from conftest import run_ksk
-from ksk_desktop.db.models import OutboxItem, Person, SyncReceivedItem, SyncState
+from ksk_desktop.db.engine import BUSY_TIMEOUT_MS
+from ksk_desktop.db.models import AuditEvent, OutboxItem, Person, SyncReceivedItem, SyncState
 from ksk_desktop.exams import records, signing
 from ksk_desktop.people import persons
 from ksk_desktop.scheduling import campaigns, checkin, days, planner, sites
@@ -110,7 +125,10 @@ def test_the_team_brings_results_home_on_a_stick_then_both_sync_and_nothing_is_t
     stick = tmp_path / "usb" / "dao.ksktx"
     stick.parent.mkdir()
     done = transfer.export(team, stick, since=0)
-    assert done.items == len([r for r in outbox_rows(team) if r[1] in transfer.CARRIED])
+    # Its own items, and what it received from the desk through the hub (with the people they name).
+    own = [r for r in outbox_rows(team) if r[1] in transfer.CARRIED]
+    received, _until = transfer.received_items(team, 0, not_from=None, skip_people=set())
+    assert own and received and done.items == len(own) + len(received)
     raw = stick.read_bytes()
     assert stick.stat().st_mode & 0o077 == 0  # readable by its owner only
     assert b"Ph\xe1\xba\xa1m" not in raw and WALK_IN_ID.encode() not in raw and b"signature" not in raw
@@ -207,15 +225,20 @@ def test_transfer_on_the_command_line(devices, hub, tmp_path):
     assert cut.returncode != 0 and len(cut.stderr.strip().splitlines()) == 1 and "không nhận gì" in cut.stderr
 
 
-# -- killed mid-sync: the station feed resumes, nothing is applied twice -------------------------------------
-def test_a_team_laptop_killed_while_catching_up_resumes_and_ends_like_the_desk(devices, hub, tmp_path):
-    (main, team, _other), _ids = devices
+def three_island_days(main) -> None:
+    """1,200 people planned over three island days (over 1,000 appointments) on the main desk."""
     add_people(main, 1200, commune=ISLAND[1])
     camp = campaigns.create_campaign(main, name="Khám đảo", year=TODAY.year, groups="a,b,c,d,đ")
     site = sites.add_site(main, name="Điểm khám đảo", kind="island", capacity_per_hour=400)
     for n in range(3):
         days.add_day(main, site_id=site.id, day=TODAY + timedelta(days=n), today=TODAY, capacity_per_slot=40)
     planner.plan(main, camp.id, TODAY, TODAY + timedelta(days=2), today=TODAY)
+
+
+# -- killed mid-sync: the station feed resumes, nothing is applied twice -------------------------------------
+def test_a_team_laptop_killed_while_catching_up_resumes_and_ends_like_the_desk(devices, hub, tmp_path):
+    (main, team, _other), _ids = devices
+    three_island_days(main)
     assert SyncWorker(main, config=FAST).run_once().rejected == 0
     want = snapshot(main)
     assert len(want["appointments"]) > 1000
@@ -266,3 +289,203 @@ def test_a_team_laptop_killed_while_catching_up_resumes_and_ends_like_the_desk(d
             )
         assert received == applied == len([r for r in outbox_rows(main) if r[1] in REPLICATED_KINDS])
         probe.close()
+
+
+# -- receiving cheaply: a page in one go, a broken item refused alone, waiting items by what they wait for ---
+def received(ctx, item_id: str) -> SyncReceivedItem:
+    with ctx.read() as s:
+        row = s.get_one(SyncReceivedItem, item_id)
+        s.expunge(row)
+        return row
+
+
+def test_one_broken_item_is_refused_alone_and_the_rest_of_the_page_applied(devices):
+    (main, team, _other), (main_id, _team_id, _other_id) = devices
+    schedule_and_examine(main)
+    items = [dict(it, device_id=main_id) for it in transfer.own_items(main, 0)[0]]
+    broken = next(it for it in items if it["kind"] == "consent")
+    del broken["payload"]["kind"]  # fails inside the applier (a KeyError), after the items before it went in
+    got = station_apply.apply_items(team, items, "file")
+    assert got.refused == 1 and got.applied == len(items) - 1 and got.waiting == 0, got
+    row = received(team, broken["item_id"])
+    assert row.state == "refused" and "KeyError" in (row.reason or "")
+    assert json.loads(row.payload or "{}") == broken["payload"]  # its content kept, to be looked at
+    want, here = snapshot(main), snapshot(team)
+    assert here["consents"] == [] and want["consents"]
+    assert {k: v for k, v in here.items() if k != "consents"} == {
+        k: v for k, v in want.items() if k != "consents"
+    }
+    again = station_apply.apply_items(team, items, "file")  # every id known: nothing applied twice
+    assert again.repeated == len(items) and again.applied == again.refused == 0
+
+
+def test_waiting_items_are_tried_again_only_when_what_they_wait_for_arrives(devices, monkeypatch):
+    (main, team, _other), (main_id, _team_id, _other_id) = devices
+    schedule_and_examine(main)
+    items = [dict(it, device_id=main_id) for it in transfer.own_items(main, 0)[0]]
+    by_kind: dict[str, list[dict]] = {}
+    for it in items:
+        by_kind.setdefault(it["kind"], []).append(it)
+    late = [it for k in ("appointment", "exam", "amendment", "referral", "consent") for it in by_kind[k]]
+    first = station_apply.apply_items(team, late, "file")
+    assert first.applied == 0 and first.waiting == len(late)
+    with team.read() as s:
+        waits = {r.wait_kind for r in s.scalars(select(SyncReceivedItem))}
+    assert waits == {"person"}  # each says what it waits for
+
+    calls: list[str] = []
+    for kind, applier in list(station_apply.APPLIERS.items()):
+        monkeypatch.setitem(
+            station_apply.APPLIERS,
+            kind,
+            lambda ctx, s, it, applier=applier: calls.append(it.kind) or applier(ctx, s, it),
+        )
+    # A site and a campaign arrive: nothing waits for them yet, so no waiting item is even read again.
+    second = station_apply.apply_items(team, by_kind["site"] + by_kind["campaign"], "file")
+    assert second.applied == 2 and calls == ["site", "campaign"]
+    # The people arrive: the items waiting for them are tried again; appointments now wait for their day.
+    calls.clear()
+    third = station_apply.apply_items(team, by_kind["person"], "file")
+    assert third.applied >= len(by_kind["person"]) and "appointment" in calls
+    with team.read() as s:
+        still = {
+            (r.kind, r.wait_kind)
+            for r in s.scalars(select(SyncReceivedItem).where(SyncReceivedItem.state == "waiting"))
+        }
+    assert ("appointment", "place") in still and all(w in ("place", "key") for _k, w in still)
+    rest = [it for k in ("exam_day", "doctor_key") for it in by_kind[k]]
+    last = station_apply.apply_items(team, rest, "file")
+    assert last.waiting == 0
+    assert snapshot(team) == snapshot(main)
+
+
+# -- killed mid-import: nothing of the file, the next import completes ---------------------------------------
+def writing(ctx) -> bool:
+    """Whether another process holds the database's write lock now (a write transaction is open)."""
+    pooled = ctx.db.engine.raw_connection()  # the driver's own connection: no transaction begun for us
+    conn = pooled.driver_connection
+    try:
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlcipher3.dbapi2.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            return True
+        conn.execute("ROLLBACK")
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        pooled.close()
+
+
+def state(ctx) -> dict:
+    with ctx.read() as s:
+        counts = {
+            model.__name__: s.scalar(select(func.count()).select_from(model)) or 0
+            for model in (Person, OutboxItem, SyncReceivedItem)
+        }
+        imports = s.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "transfer.import")
+        )
+    return {"counts": counts, "imports": imports, **snapshot(ctx)}
+
+
+def test_an_import_killed_mid_way_leaves_nothing_half_written_and_the_next_one_completes(devices, tmp_path):
+    (main, team, _other), _ids = devices
+    for ctx in (main, team):  # each knows the other's public key; then the desk works with no network
+        assert SyncWorker(ctx, config=FAST).run_once().complete
+    three_island_days(main)
+    stick = tmp_path / "usb" / "dao.ksktx"
+    stick.parent.mkdir()
+    made = transfer.export(main, stick, since=0)
+    assert made.items > 2000
+    want = snapshot(main)
+    before = state(team)
+    paths = team.paths
+    team.close()
+    probe = login(paths, "admin", PASSWORD, record=False)
+    env = dict(os.environ, KSK_DATA_DIR=str(paths.root), KSK_PASSWORD=PASSWORD)
+    cmd = [sys.executable, "-m", "ksk_desktop.cli.main", "transfer", "import", str(stick), "--user", "admin"]
+
+    assert not writing(probe)  # the probe tells a held lock from a free one
+    child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The import's transaction holds the write lock from its first write to its commit (seconds for this
+    # file); the login's own short writes do not hold it for long. Kill once it has been held a while.
+    held_since: list[float] = []
+
+    def lock_held_long() -> bool:
+        if child.poll() is not None:
+            return True
+        if not writing(probe):
+            held_since.clear()
+            return False
+        held_since.append(time.monotonic())
+        return held_since[-1] - held_since[0] >= 0.5
+
+    wait_until(
+        lambda: lock_held_long(), lambda held: held, timeout=120, interval=0.01, what="the import writing"
+    )
+    assert child.poll() is None, "the import finished before it could be killed"
+    child.kill()  # SIGKILL inside the import's transaction: no cleanup of any kind
+    child.wait(10)
+    assert not writing(probe)
+    assert state(probe) == before  # nothing of the file: not a person, an appointment or a received id
+
+    done = subprocess.run(cmd + ["--json"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    after = state(probe)
+    assert after["imports"] == before["imports"] + 1
+    assert after["counts"]["SyncReceivedItem"] == made.items  # every item once
+    assert after["counts"]["Person"] == before["counts"]["Person"] + 1200
+    assert after["appointments"] == want["appointments"]
+    again = subprocess.run(cmd + ["--json"], env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and state(probe)["counts"] == after["counts"]
+    probe.close()
+
+
+# -- items received through the hub from a third device travel on --------------------------------------------
+def test_the_desk_hands_the_team_what_the_doctors_laptop_signed(devices, hub, tmp_path):
+    (main, team, _other), (_main_id, team_id, _other_id) = devices
+    doctor = login(new_station(tmp_path / "doctor", code=ISLAND[0], commune=ISLAND[1]), "admin", PASSWORD)
+    doctor_id = enroll(doctor, hub.db_url, hub.url)
+    for ctx in (main, doctor, team):  # each registers its key; the team learns the desk's
+        assert SyncWorker(ctx, config=FAST).run_once().complete
+    day = schedule_and_examine(doctor)  # people, a day, check-ins, a signed exam, its amendment, a referral
+    assert SyncWorker(doctor, config=FAST).run_once().rejected == 0
+    assert SyncWorker(main, config=FAST).run_once().complete  # the desk gets it through the hub
+    want = snapshot(doctor)
+    assert snapshot(main) == want and want["exams"]
+
+    # The team has no network: the desk's file for it carries the doctor's items, under their ids.
+    stick = tmp_path / "usb" / "for-team.ksktx"
+    stick.parent.mkdir()
+    made = transfer.export(main, stick, for_device=team_id)
+    got = transfer.import_file(team, stick)
+    assert got["refused"] == 0 and got["waiting"] == 0 and got["applied"] == made.items, got
+    assert snapshot(team) == want
+    with team.read() as s:
+        exam_row = s.get_one(SyncReceivedItem, next(iter(exam_items(doctor, day["exam"]))))
+        assert exam_row.device_id == doctor_id and exam_row.source == "file"
+        # What the desk had from the hub is not queued for the hub again from here.
+        assert not s.scalars(select(OutboxItem).where(OutboxItem.kind != "audit_head")).all()
+
+    # The next file for the team starts after it: nothing more to carry.
+    again = transfer.export(main, tmp_path / "usb" / "again.ksktx", for_device=team_id)
+    assert again.items == 0
+    # Then the team syncs: the hub's copies are repeats; each exam once everywhere.
+    report = SyncWorker(team, config=FAST).run_once()
+    assert report.complete and report.receive["applied"] == 0, report.receive
+    assert snapshot(team) == want
+    exams = [(k, e, v) for _i, k, e, v in hub_rows(hub.db_url) if k in ("exam", "amendment")]
+    assert len(exams) == len(set(exams)) == 2
+    doctor.close()
+
+
+def exam_items(ctx, exam_id: str) -> list[str]:
+    with ctx.read() as s:
+        return list(
+            s.scalars(
+                select(OutboxItem.item_id).where(OutboxItem.kind == "exam", OutboxItem.entity_id == exam_id)
+            )
+        )

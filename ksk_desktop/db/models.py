@@ -339,9 +339,14 @@ class SyncReceivedItem(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(DateTime)
     applied_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # What a waiting item waits for (person, campaign, site, place, appointment, key), so that only the items
+    # whose record has arrived are tried again.
+    wait_kind: Mapped[str | None] = mapped_column(String(12))
+    wait_id: Mapped[str | None] = mapped_column(String(200))
     __table_args__ = (
         Index("ix_sync_received_item_state", "state", "received_at"),
         Index("ix_sync_received_item_entity", "kind", "entity_id"),
+        Index("ix_sync_received_item_wait", "state", "wait_kind", "wait_id"),
     )
 
 

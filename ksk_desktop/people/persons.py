@@ -266,6 +266,9 @@ def _row(data: PersonInput, now: datetime, person_id: str) -> dict:
     }
 
 
+person_row = _row  # for the sync client, which inserts people pulled from the hub in bulk the same way
+
+
 def station_commune(s: Session) -> str:
     """The commune a new person belongs to unless told otherwise: the station's own."""
     return s.execute(select(Station.commune_code)).scalar_one()

@@ -17,10 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ksk_desktop.clock import to_vietnam
+from ksk_desktop.db.bulk import insert_many
 from ksk_desktop.db.models import OutboxItem, Person, PersonFlag, PersonMerge, SyncConflict, SyncRemoteMerge
 from ksk_desktop.errors import KskError
 from ksk_desktop.outbox import sync_state
-from ksk_desktop.people import duplicates, persons
+from ksk_desktop.people import duplicates, persons, search
 from ksk_desktop.security.roles import Role
 from ksk_desktop.station.audit import canonical_json
 from ksk_desktop.station.session import CurrentUser, StationSession
@@ -87,32 +88,8 @@ def _holder(s: Session, personal_id: str | None) -> str | None:
 
 
 def _insert(s: Session, person_id: str, clean: persons.PersonInput, now, *, personal_id: str | None) -> None:  # noqa: ANN001
-    s.add(
-        Person(
-            id=person_id,
-            personal_id=personal_id,
-            old_id=clean.old_id,
-            full_name=clean.full_name,
-            name_fold=fold(clean.full_name),
-            sort_key=sort_key(clean.full_name),
-            birth_date=clean.birth_date,
-            birth_year=clean.birth_year,
-            sex=clean.sex,
-            permanent_address=clean.permanent_address,
-            current_address=clean.current_address,
-            commune_code=clean.commune_code,
-            hamlet=clean.hamlet,
-            phone=clean.phone,
-            insurance_no=clean.insurance_no,
-            target_group=clean.target_group,
-            guardian_name=clean.guardian_name,
-            guardian_phone=clean.guardian_phone,
-            version=1,
-            created_at=now,
-            updated_at=now,
-            flags=[PersonFlag(flag=f) for f in clean.flags],
-        )
-    )
+    values = persons.person_row(clean, now, person_id) | {"personal_id": personal_id}
+    s.add(Person(**values, flags=[PersonFlag(flag=f) for f in clean.flags]))
     s.flush()
 
 
@@ -197,6 +174,59 @@ def apply_roster(s: Session, data: dict, report: PullReport, now) -> str | None:
     return pid
 
 
+def _all_new(s: Session, ids: list) -> bool:
+    """Whether every id of a run of roster changes is a distinct person this device has never seen."""
+    if not all(isinstance(i, str) and i for i in ids) or len(set(ids)) != len(ids):
+        return False
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        if s.scalar(select(Person.id).where(Person.id.in_(chunk)).limit(1)) is not None:
+            return False
+        if (
+            s.scalar(select(PersonMerge.merged_id).where(PersonMerge.merged_id.in_(chunk)).limit(1))
+            is not None
+        ):
+            return False
+    return True
+
+
+def apply_roster_run(s: Session, datas: list[dict], report: PullReport, now) -> list[str]:  # noqa: ANN001
+    """``apply_roster`` for a run of changes, in order; returns the ids changed here. A run of people all new here
+    (a device catching up from empty) is inserted in bulk, straight through the driver, with the same outcome:
+    an invalid record skipped, a personal ID already held here (or earlier in the run) skipped."""
+    if not _all_new(s, [d.get("id") for d in datas]):
+        return [pid for d in datas if (pid := apply_roster(s, d, report, now))]
+    today = to_vietnam(now).date()
+    checked: list[tuple[str, persons.PersonInput]] = []
+    for d in datas:
+        try:
+            checked.append((d["id"], persons.validate(_input(d), today)))
+        except (KskError, ValueError, TypeError):
+            report.skip("invalid")
+    wanted = [c.personal_id for _i, c in checked if c.personal_id]
+    taken: set[str | None] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        taken.update(s.scalars(select(Person.personal_id).where(Person.personal_id.in_(chunk))))
+    rows: list[dict] = []
+    flags: list[dict] = []
+    for pid, clean in checked:
+        if clean.personal_id and clean.personal_id in taken:
+            report.skip("personal_id_held")
+            continue
+        taken.add(clean.personal_id)
+        rows.append(persons.person_row(clean, now, pid))
+        flags.extend({"person_id": pid, "flag": f} for f in clean.flags)
+    if len(rows) >= persons.BULK_INDEX_ROWS:
+        with search.index_in_bulk(s):
+            insert_many(s, Person.__table__, rows)
+    else:
+        insert_many(s, Person.__table__, rows)
+    insert_many(s, PersonFlag.__table__, flags)
+    report.inserted += len(rows)
+    return [r["id"] for r in rows]
+
+
 def _system_session(ctx: StationSession) -> StationSession:
     user = CurrentUser(ctx.user.id, SYSTEM_ACTOR, "Đồng bộ với máy chủ thành phố", Role.HEAD)
     return StationSession(ctx.paths, ctx.keystore, ctx.db, user, ctx.key, ctx.clock)
@@ -275,7 +305,7 @@ def apply_page(ctx: StationSession, page: dict, report: PullReport, clock) -> No
             return
         now = clock()
         with ctx.write() as s:
-            touched = [pid for ch in run if (pid := apply_roster(s, ch["data"], report, now))]
+            touched = apply_roster_run(s, [ch["data"] for ch in run], report, now)
             if touched:
                 ctx.audit(s, "sync.pull", "person", None, {"changed": touched})
             sync_state.set_cursor(s, run[-1]["seq"])

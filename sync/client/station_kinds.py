@@ -36,12 +36,17 @@ from ksk_desktop.station.session import StationSession
 
 APPLIED, WAITING, REFUSED, SUPERSEDED = "applied", "waiting", "refused", "superseded"
 REMOTE_KEY = "other_device"  # ExamSigningKey.retired_reason of a doctor's key learnt from another device
+#: ``Session.info`` key: ids of people found here while a page is applied (a page names the same people often;
+#: a person is not deleted while items are received).
+PEOPLE_HERE = "ksk_station_people_here"
 
 
 @dataclass(frozen=True)
 class Outcome:
     state: str
     reason: str | None = None
+    #: What a waiting item waits for: (person | campaign | site | place | appointment | key, its id here).
+    wait: tuple[str, str] | None = None
 
 
 OK = Outcome(APPLIED)
@@ -67,9 +72,14 @@ def local_person(s: Session, person_id: object) -> str | None:
     """The id under which *person_id* lives here (after this device's merges and those the hub announced)."""
     if not isinstance(person_id, str):
         return None
+    present = s.info.get(PEOPLE_HERE)
+    if present is not None and person_id in present:
+        return person_id
     pid = person_id
     for _ in range(20):
         if s.scalar(select(Person.id).where(Person.id == pid)) is not None:  # no flags loaded: many per page
+            if present is not None and pid == person_id:
+                present.add(pid)
             return pid
         kept = s.execute(
             text(
@@ -84,8 +94,8 @@ def local_person(s: Session, person_id: object) -> str | None:
     return None
 
 
-def no_person() -> Outcome:
-    return Outcome(WAITING, "chưa có hồ sơ người này trên máy")
+def no_person(person_id: object) -> Outcome:
+    return Outcome(WAITING, "chưa có hồ sơ người này trên máy", ("person", str(person_id)))
 
 
 # -- consents ----------------------------------------------------------------------------------------------
@@ -93,7 +103,7 @@ def consent(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
     p = it.payload
     pid = local_person(s, p.get("person_id"))
     if pid is None:
-        return no_person()
+        return no_person(p.get("person_id"))
     row = s.get(Consent, it.entity_id)
     if row is None:
         row = Consent(
@@ -158,9 +168,9 @@ def exam(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
         return Outcome(REFUSED, "máy này đã có phiên bản phiếu khám này với nội dung khác")
     pid = local_person(s, doc.get("person_id"))
     if pid is None:
-        return no_person()
+        return no_person(doc.get("person_id"))
     if s.get(ExamSigningKey, doc.get("signer_key_id") or "") is None:
-        return Outcome(WAITING, "chưa có khóa của bác sĩ đã ký")
+        return Outcome(WAITING, "chưa có khóa của bác sĩ đã ký", ("key", str(doc.get("signer_key_id"))))
     problem = signing.check_document(s, doc)
     if problem is not None:
         return Outcome(REFUSED, problem)
@@ -202,7 +212,7 @@ def referral(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
         return OK
     pid = local_person(s, p.get("person_id"))
     if pid is None:
-        return no_person()
+        return no_person(p.get("person_id"))
     s.add(
         Referral(
             id=it.entity_id,

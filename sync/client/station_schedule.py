@@ -40,6 +40,8 @@ from sync.client.station_kinds import (
 
 UNSENT = ("pending", "in_flight", "parked")
 DOUBLE_BOOKED = "hai lịch hẹn cùng đợt cho một người: giữ lịch đi xa hơn, lịch kia hủy trên máy này"
+#: ``Session.info`` key: {(kind, entity id, version): item id} of the items applied in the page being received.
+PAGE_APPLIED = "ksk_station_page_applied"
 #: How far along the visit an appointment state is: the greater wins a conflict (docs/multi-device.md §4).
 STATUS_RANK = {
     st.SCHEDULED: 0,
@@ -71,6 +73,9 @@ def _local_item(s: Session, kind: str, entity_id: str, version: int) -> tuple[st
     ).first()
     if own is not None:
         return own[0], own[1] in UNSENT
+    this_page = s.info.get(PAGE_APPLIED, {}).get((kind, entity_id, version))
+    if this_page is not None:  # applied earlier in this page: its bookkeeping row is written with the page's
+        return this_page, False
     got = s.scalar(
         select(SyncReceivedItem.item_id)
         .where(
@@ -112,6 +117,27 @@ def _order(checked_in: datetime | None) -> str:
     return checked_in.isoformat() if checked_in is not None else "~"
 
 
+def place_key(p: dict) -> str:
+    """What an appointment waiting for its exam day waits for: its site, date and start time."""
+    return f"{p.get('site_id')}|{p.get('date')}|{p.get('start')}"
+
+
+def place_ready(s: Session, key: str) -> bool:
+    site_id, _sep, rest = key.partition("|")
+    day, _sep, start = rest.partition("|")
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        return False
+    found = s.execute(
+        select(Slot.id)
+        .join(ExamDay, Slot.day_id == ExamDay.id)
+        .where(ExamDay.site_id == site_id, ExamDay.exam_date == when, Slot.start_time == start)
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def _place(s: Session, p: dict) -> tuple[str, str] | None:
     """(day id, slot id) here for the appointment's site, date and start time; remembered for the transaction
     (a page places hundreds of appointments on a few days)."""
@@ -143,16 +169,20 @@ def appointment(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
     p, now = it.payload, ctx.clock.utcnow()
     pid = local_person(s, p.get("person_id"))
     if pid is None:
-        return no_person()
+        return no_person(p.get("person_id"))
     if s.get(Campaign, p.get("campaign_id")) is None:
-        return Outcome(WAITING, "chưa có đợt khám của lịch hẹn này trên máy")
+        return Outcome(
+            WAITING, "chưa có đợt khám của lịch hẹn này trên máy", ("campaign", str(p.get("campaign_id")))
+        )
     place = _place(s, p)
     if place is None:
-        return Outcome(WAITING, "chưa có ngày khám hoặc ca khám của lịch hẹn này trên máy")
+        return Outcome(
+            WAITING, "chưa có ngày khám hoặc ca khám của lịch hẹn này trên máy", ("place", place_key(p))
+        )
     day_id, slot_id = place
     earlier = p.get("rescheduled_from")
     if earlier and s.scalar(select(Appointment.id).where(Appointment.id == earlier)) is None:
-        return Outcome(WAITING, "chưa có lịch hẹn cũ mà lịch hẹn này thay thế")
+        return Outcome(WAITING, "chưa có lịch hẹn cũ mà lịch hẹn này thay thế", ("appointment", str(earlier)))
     appt = s.get(Appointment, it.entity_id)
     incoming = _key(p["status"], it.entity_version, it.item_id)
     if appt is not None:
@@ -314,7 +344,9 @@ def exam_day(ctx: StationSession, s: Session, it: Incoming) -> Outcome:
     the day here (the loser is kept as a conflict): appointments find their place by site, date and time."""
     p, now = it.payload, ctx.clock.utcnow()
     if s.get(Site, p.get("site_id")) is None:
-        return Outcome(WAITING, "chưa có điểm khám của ngày khám này trên máy")
+        return Outcome(
+            WAITING, "chưa có điểm khám của ngày khám này trên máy", ("site", str(p.get("site_id")))
+        )
     day_date = date.fromisoformat(p["date"])
     row = s.get(ExamDay, it.entity_id)
     if row is None:

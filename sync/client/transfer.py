@@ -21,6 +21,7 @@ import base64
 import json
 import os
 import struct
+import uuid
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +29,9 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from ksk_desktop.db.models import AuditEvent, OutboxItem, Person, SyncDevice
+from ksk_desktop.db.models import AuditEvent, ExamVersion, OutboxItem, Person, SyncDevice
 from ksk_desktop.errors import KskError
 from ksk_desktop.fsio import write_private
 from ksk_desktop.ids import new_id
@@ -40,6 +41,7 @@ from ksk_desktop.security.roles import Perm
 from ksk_desktop.station.audit import canonical_json
 from ksk_desktop.station.session import StationSession
 from sync.client import device_keys, station_apply
+from sync.client.station_kinds import local_person
 from sync.protocol import KINDS
 
 MAGIC = b"KSKTX\x00\x01\n"
@@ -111,16 +113,107 @@ def own_items(ctx: StationSession, since: int) -> tuple[list[dict], int]:
     return out, until
 
 
-def last_exported(ctx: StationSession, device_id: str) -> int:
-    """Where the last file made for *device_id* ended (the audit trail keeps every export), else 0."""
+#: Namespace of the ids given to people a file carries from this device's roster (not items of its own).
+ROSTER_NS = uuid.UUID("6f1d3c2a-58b4-4f0e-9a57-0d6c7e2b9a31")
+
+
+def _person_ids(kind: str, payload: dict) -> list[str]:
+    pid = payload.get("person_id")
+    return (
+        [pid]
+        if isinstance(pid, str) and kind in ("consent", "appointment", "exam", "amendment", "referral")
+        else []
+    )
+
+
+def received_items(
+    ctx: StationSession, after: int, *, not_from: str | None, skip_people: set[str]
+) -> tuple[list[dict], int]:
+    """What this device received through the hub from the station's other devices after received position
+    *after* (``sync_received_item``'s rowid), except *not_from*'s own items, with their own device ids, and the
+    people they name (as this device holds them, unless *skip_people* already go in the file); and the last
+    position. Carried as received, never queued for the hub again by the device that reads them (``relay``
+    false): the hub has them. Exams and amendments come from the stored signed document; items applied before
+    their payload was kept (older versions) cannot be carried."""
+    items: list[dict] = []
+    named: dict[str, None] = {}
+    with ctx.read() as s:
+        until = s.scalar(text("SELECT coalesce(max(rowid), 0) FROM sync_received_item")) or 0
+        rows = s.execute(
+            text(
+                "SELECT item_id, kind, entity_id, entity_version, device_id, payload FROM sync_received_item "
+                "WHERE rowid > :after AND rowid <= :until AND source = 'hub' "
+                "AND state IN ('applied', 'waiting', 'superseded') ORDER BY rowid"
+            ),
+            {"after": after, "until": until},
+        ).all()
+        for item_id, kind, entity_id, version, device_id, payload in rows:
+            if not_from is not None and device_id == not_from:
+                continue
+            if payload is None and kind in station_apply.REBUILT:
+                exam = s.get(ExamVersion, (entity_id, version))
+                payload = exam.document if exam is not None and exam.status == "signed" else None
+            if payload is None:
+                continue
+            body = json.loads(payload)
+            named.update(dict.fromkeys(_person_ids(kind, body)))
+            items.append(
+                {
+                    "item_id": item_id,
+                    "kind": kind,
+                    "entity_id": entity_id,
+                    "entity_version": version,
+                    "device_id": device_id,
+                    "payload": body,
+                    "relay": False,
+                }
+            )
+        people = []
+        for pid in named:
+            here = local_person(s, pid)
+            person = s.get(Person, here) if here is not None and here not in skip_people else None
+            if person is None:
+                continue
+            people.append(
+                {
+                    "item_id": str(uuid.uuid5(ROSTER_NS, f"{person.id}:{person.version}")),
+                    "kind": "person",
+                    "entity_id": person.id,
+                    "entity_version": person.version,
+                    "payload": persons.to_json(person),
+                    "relay": False,
+                }
+            )
+    return people + items, until
+
+
+def _exports(ctx: StationSession) -> list[dict]:
     with ctx.read() as s:
         rows = s.scalars(
             select(AuditEvent.details).where(
                 AuditEvent.action == "transfer.export", AuditEvent.entity_type == "transfer"
             )
         ).all()
-    ends = [d.get("until", 0) for d in map(json.loads, rows) if d.get("for_device") == device_id]
+    return [d for d in map(json.loads, rows) if isinstance(d, dict)]
+
+
+def last_exported(ctx: StationSession, device_id: str) -> int:
+    """Where the last file made for *device_id* ended (the audit trail keeps every export), else 0."""
+    ends = [d.get("until", 0) for d in _exports(ctx) if d.get("for_device") == device_id]
     return max((e for e in ends if isinstance(e, int)), default=0)
+
+
+def _received_since(ctx: StationSession, since: int, for_device: str | None) -> int:
+    """The received position a file starts at: after the last file for *for_device*; with *since*, after the
+    file that ended at that outbox position (0 from the start)."""
+    if since == 0 and for_device is None:
+        return 0
+    marks = [
+        d.get("received_until", 0)
+        for d in _exports(ctx)
+        if (d.get("for_device") == for_device if for_device else d.get("until") == since)
+    ]
+    return max((m for m in marks if isinstance(m, int)), default=0)
 
 
 def export(
@@ -130,9 +223,15 @@ def export(
     without *since*: what was not in the last file made for it. Audited."""
     ctx.require(Perm.SYNC_MANAGE)
     keys = _keys(ctx)
+    by_device = since is None and for_device is not None
     if since is None:
         since = last_exported(ctx, for_device) if for_device else 0
-    items, until = own_items(ctx, max(0, since))
+    since = max(0, since)
+    items, until = own_items(ctx, since)
+    received_since = _received_since(ctx, since, for_device if by_device else None)
+    mine = {i["entity_id"] for i in items if i["kind"] == "person"}
+    relayed, received_until = received_items(ctx, received_since, not_from=for_device, skip_people=mine)
+    items += relayed
     transfer_id = new_id()
     header = {
         "format": FORMAT,
@@ -144,6 +243,8 @@ def export(
         "since": since,
         "until": until,
         "count": len(items),
+        "received_since": received_since,
+        "received_until": received_until,
         "created_at": ctx.clock.utcnow().isoformat(timespec="seconds") + "Z",
     }
     head = canonical_json(header).encode("utf-8")
@@ -160,7 +261,14 @@ def export(
             "transfer.export",
             "transfer",
             transfer_id,
-            {"items": len(items), "since": since, "until": until, "for_device": for_device},
+            {
+                "items": len(items),
+                "since": since,
+                "until": until,
+                "for_device": for_device,
+                "received_since": received_since,
+                "received_until": received_until,
+            },
         )
     return Exported(str(path), transfer_id, len(items), since, until, len(data))
 
@@ -212,22 +320,23 @@ def open_file(ctx: StationSession, path: Path) -> tuple[dict, list[dict]]:
     data = _read(Path(path))
     header, head, nonce, body, signed = parse(data)
     keys = _keys(ctx)
-    if header.get("station_code") != keys.station_code:
-        raise TransferError("Tệp trao đổi này của một trạm khác: không nhận.")
     sender = header.get("from_device")
     if sender == keys.device_id:
         raise TransferError("Tệp trao đổi này do chính máy này tạo: không cần nhận.")
     with ctx.read() as s:
         known = s.get(SyncDevice, sender) if isinstance(sender, str) else None
         public = known.public_key if known is not None else None
+    if public:  # every byte checked before anything the header says is believed
+        try:
+            Ed25519PublicKey.from_public_bytes(base64.b64decode(public)).verify(data[len(signed) :], signed)
+        except (InvalidSignature, ValueError):
+            raise TransferError(_BROKEN) from None
+    if header.get("station_code") != keys.station_code:
+        raise TransferError("Tệp trao đổi này của một trạm khác: không nhận.")
     if not public:
         raise TransferError(
             "Tệp trao đổi của một máy chưa biết: đồng bộ máy này với máy chủ (để biết các máy của trạm) rồi nhận lại."
         )
-    try:
-        Ed25519PublicKey.from_public_bytes(base64.b64decode(public)).verify(data[len(signed) :], signed)
-    except (InvalidSignature, ValueError):
-        raise TransferError(_BROKEN) from None
     if header.get("station_key_id") != keys.station_key_id:
         raise TransferError("Tệp trao đổi được mã hóa bằng khóa khác của trạm: không đọc được.")
     try:
@@ -241,7 +350,8 @@ def open_file(ctx: StationSession, path: Path) -> tuple[dict, list[dict]]:
         or not all(isinstance(i, dict) for i in items)
     ):
         raise TransferError(_BROKEN)
-    return header, [dict(i, device_id=sender) for i in items]
+    # An item another device of the station made, received here through the hub, keeps its own device id.
+    return header, [dict(i, device_id=i.get("device_id") or sender) for i in items]
 
 
 def import_file(ctx: StationSession, path: Path) -> dict:
