@@ -411,6 +411,7 @@ def test_a_run_of_new_people_from_the_roster_is_inserted_in_bulk_with_the_outcom
             "dob": "1950-03-04",
             "sex": "F",
             "commune_code": "10507",
+            "revision": 7,  # the hub revision the device keeps (sent back as base_revision)
             **more,
         }
 
@@ -435,7 +436,14 @@ def test_a_run_of_new_people_from_the_roster_is_inserted_in_bulk_with_the_outcom
                 changed = [pid for d in run if (pid := apply.apply_roster(s, d, report, now))]
         with ctx.read() as s:
             people = sorted(
-                (p.id, p.full_name, p.personal_id, tuple(f.flag for f in p.flags), p.name_fold)
+                (
+                    p.id,
+                    p.full_name,
+                    p.personal_id,
+                    tuple(f.flag for f in p.flags),
+                    p.name_fold,
+                    p.hub_revision,
+                )
                 for p in s.query(Person).filter(Person.id.in_([d["id"] for d in run]))
             )
         outcomes.append((changed, report, people))
@@ -445,3 +453,4 @@ def test_a_run_of_new_people_from_the_roster_is_inserted_in_bulk_with_the_outcom
     assert changed == [run[1]["id"], run[4]["id"]]
     assert report.inserted == 2 and report.skipped == {"personal_id_held": 2, "invalid": 1}
     assert people[[p[0] for p in people].index(run[1]["id"])][3] == ("elderly", "poor")
+    assert {p[5] for p in people} == {7}

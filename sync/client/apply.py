@@ -194,28 +194,31 @@ def apply_roster_run(s: Session, datas: list[dict], report: PullReport, now) -> 
     """``apply_roster`` for a run of changes, in order; returns the ids changed here. A run of people all new here
     (a device catching up from empty) is inserted in bulk, straight through the driver, with the same outcome:
     an invalid record skipped, a personal ID already held here (or earlier in the run) skipped."""
-    if not _all_new(s, [d.get("id") for d in datas]):
+    if any(isinstance(d.get("conflict"), dict) for d in datas) or not _all_new(
+        s, [d.get("id") for d in datas]
+    ):
         return [pid for d in datas if (pid := apply_roster(s, d, report, now))]
     today = to_vietnam(now).date()
-    checked: list[tuple[str, persons.PersonInput]] = []
+    checked: list[tuple[str, persons.PersonInput, int | None]] = []
     for d in datas:
+        revision = d.get("revision") if isinstance(d.get("revision"), int) else None
         try:
-            checked.append((d["id"], persons.validate(_input(d), today)))
+            checked.append((d["id"], persons.validate(_input(d), today), revision))
         except (KskError, ValueError, TypeError):
             report.skip("invalid")
-    wanted = [c.personal_id for _i, c in checked if c.personal_id]
+    wanted = [c.personal_id for _i, c, _r in checked if c.personal_id]
     taken: set[str | None] = set()
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         taken.update(s.scalars(select(Person.personal_id).where(Person.personal_id.in_(chunk))))
     rows: list[dict] = []
     flags: list[dict] = []
-    for pid, clean in checked:
+    for pid, clean, revision in checked:
         if clean.personal_id and clean.personal_id in taken:
             report.skip("personal_id_held")
             continue
         taken.add(clean.personal_id)
-        rows.append(persons.person_row(clean, now, pid))
+        rows.append(persons.person_row(clean, now, pid) | {"hub_revision": revision})
         flags.extend({"person_id": pid, "flag": f} for f in clean.flags)
     if len(rows) >= persons.BULK_INDEX_ROWS:
         with search.index_in_bulk(s):
