@@ -62,3 +62,60 @@ def test_the_page_shows_what_to_fix_and_what_is_overdue(qtbot, admin_session):
         assert "LK-B" in rows[1][0] and rows[1][1].endswith("QUÁ HẠN")
         assert "LK-C" in rows[2][0] and rows[2][1] == "Chờ gửi lên máy chủ thành phố"
         assert page.moh_label.text() == "Cần xử lý: 1 hồ sơ · quá hạn 24 giờ: 1"
+
+
+def test_the_sign_dialog_opens_a_certificate_whose_password_is_not_the_login_password(
+    qtbot, station, admin_session, session_clock
+):
+    """A doctor whose QĐ 1551 certificate has its own password types it in the sign dialog's second field: a wrong
+    one signs nothing; the right one signs the exam and queues its envelope for the Ministry."""
+    from datetime import date
+
+    from exam_support import DOCTOR, STAFF_PASSWORD, add_identified_person, add_staff, staff
+    from exam_ui_support import load_exam, make_page, message_boxes
+    from PySide6.QtWidgets import QApplication, QDialogButtonBox
+    from test_moh1551_sign_off import _draft, _moh_items
+
+    from ksk_desktop.demo.seed import DEMO_GTIN
+    from ksk_desktop.moh1551 import settings as moh_settings
+    from ksk_desktop.moh1551 import station_certs
+    from ui.exam.sign_dialog import SignPasswordDialog
+
+    ca = TestCA()
+    add_staff(admin_session)
+    pid = add_identified_person(admin_session, "Phạm Văn Cường", "031078004567", date(1978, 8, 8))
+    moh_settings.update(admin_session, ma_cskcb="31006", ma_gtin_cskcb=DEMO_GTIN)
+    station_certs.import_facility_p12(admin_session, ca.facility().p12("tram-p12"), "tram-p12")
+    station_certs.import_doctor_p12(admin_session, DOCTOR, ca.doctor().p12("Chung-thu-9"), "Chung-thu-9")
+    doctor = staff(station[0], DOCTOR, session_clock)
+    try:
+        exam_id = _draft(doctor, pid)
+        page = make_page(qtbot, doctor)
+        load_exam(qtbot, page, exam_id)
+
+        def sign_with(cert_password: str) -> bool:
+            page.editor.bar.sign_button.click()
+            (dialog,) = [
+                w
+                for w in QApplication.topLevelWidgets()
+                if isinstance(w, SignPasswordDialog) and w.isVisible()
+            ]
+            qtbot.keyClicks(dialog.password_edit, STAFF_PASSWORD)
+            assert dialog.cert_edit is not None
+            qtbot.keyClicks(dialog.cert_edit, cert_password)
+            with qtbot.waitSignal(page.editor.sign_finished, timeout=20_000) as done:
+                dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+                assert dialog.cert_edit.text() == ""  # no password stays in a field
+            return bool(done.args[0])
+
+        assert not sign_with("Sai-chung-thu-1")
+        (box,) = message_boxes()
+        assert "chứng thư" in box.text().lower() or "mật khẩu" in box.text().lower()
+        box.close()
+        assert page.editor.document.get("status") == "draft" and _moh_items(doctor) == []
+        assert sign_with("Chung-thu-9")
+        assert page.editor.document.get("status") == "signed"
+        [item] = _moh_items(doctor)
+        assert item["exam_id"] == exam_id
+    finally:
+        doctor.close()

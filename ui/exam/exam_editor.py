@@ -417,14 +417,16 @@ class ExamEditor(QWidget):
                 "nữa; muốn sửa phải lập phiếu đính chính có ghi lý do.",
                 self.sign_now,
                 "Ký xác nhận",
+                cert_password=True,
             )
             self.dialogs.adopt("sign", dialog)
 
         self.leave(ask_to_sign)
 
-    def sign_now(self, password: str) -> None:
+    def sign_now(self, password: str, cert_password: str | None = None) -> None:
         """Sign the exam in the background (after saving what is pending) with the doctor's key, opened by their
-        *password* on the worker (Argon2id); ``sign_finished(signed)`` follows."""
+        *password* on the worker (Argon2id), and their QĐ 1551 certificate if the station has one (opened by
+        *cert_password*, or by *password* when None); ``sign_finished(signed)`` follows."""
         ctx, exam_id = self.ctx, self.exam_id
         if ctx is None or exam_id is None:
             return
@@ -448,7 +450,7 @@ class ExamEditor(QWidget):
             self.sign_finished.emit(False)
 
         def sign() -> tuple[records.ExamState, persons.PersonRecord]:
-            signing.sign(ctx, exam_id, password)
+            signing.sign(ctx, exam_id, password, cert_password=cert_password)
             return load_with_person(ctx, exam_id)
 
         def start() -> None:
