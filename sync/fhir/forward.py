@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from sync.client.worker import backoff_delay
@@ -23,6 +24,7 @@ from sync.fhir import codes, patient
 from sync.fhir.bundle import ExamNotForwardable, exam_bundle
 from sync.fhir.client import FhirClient, FhirRejected, FhirUnavailable
 from sync.hub import fhirqueue
+from sync.hub.forward_loop import ForwardLoop
 from sync.hub.store import HubStore
 
 log = logging.getLogger("ksk.fhir")
@@ -51,8 +53,10 @@ class ForwardReport:
     errors: list[str] = field(default_factory=list)
 
 
-class Forwarder:
+class Forwarder(ForwardLoop):
     """Forwards queued exams from *store* through *client*; ``start()`` runs it in a daemon thread."""
+
+    thread_name = "ksk-fhir-forward"
 
     def __init__(
         self,
@@ -65,35 +69,15 @@ class Forwarder:
     ) -> None:
         self.store, self.client = store, client
         self.config = config or ForwardConfig()
+        super().__init__(store, store.forward_wake, self.config.poll_s)
         self.clock = clock
         self.rng = rng or random.Random()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> threading.Thread:
-        self._thread = threading.Thread(target=self._loop, name="ksk-fhir-forward", daemon=True)
-        self._thread.start()
-        return self._thread
+    def next_due(self, s: Session) -> datetime | None:
+        return fhirqueue.next_due(s)
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self.store.forward_wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:  # the thread must not die: the next round tries again
-                log.exception("FHIR forwarder round failed")
-            with self.store.session() as s:
-                nxt = fhirqueue.next_due(s)
-            wait = self.config.poll_s
-            if nxt is not None:
-                wait = min(wait, max(0.0, (nxt - self.clock()).total_seconds()))
-            self.store.forward_wake.wait(wait)
-            self.store.forward_wake.clear()
+    def now(self) -> datetime:
+        return self.clock()
 
     def run_once(self) -> ForwardReport:
         """One pass over the rows that are due now (each at most once: a retry waits for the next pass)."""

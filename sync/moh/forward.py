@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cryptography import x509
+from sqlalchemy.orm import Session
 
 from ksk_desktop.clock import SYSTEM_CLOCK
 from sync.client.worker import backoff_delay
 from sync.hub import mohqueue
+from sync.hub.forward_loop import ForwardLoop
 from sync.hub.store import HubStore
 from sync.moh.client import Answer, MohClient, MohUnavailable, receiver_signature_ok
 
@@ -59,7 +60,9 @@ class MohReport:
     errors: list[str] = field(default_factory=list)
 
 
-class MohForwarder:
+class MohForwarder(ForwardLoop):
+    thread_name = "ksk-moh-forward"
+
     def __init__(
         self,
         store: HubStore,
@@ -72,35 +75,15 @@ class MohForwarder:
     ) -> None:
         self.store, self.client, self.receiver_cert = store, client, receiver_cert
         self.config = config or MohConfig()
+        super().__init__(store, store.moh_wake, self.config.poll_s)
         self.clock = clock
         self.rng = rng or random.Random()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> threading.Thread:
-        self._thread = threading.Thread(target=self._loop, name="ksk-moh-forward", daemon=True)
-        self._thread.start()
-        return self._thread
+    def next_due(self, s: Session) -> datetime | None:
+        return mohqueue.next_due(s)
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self.store.moh_wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:  # the thread must not die: the next round tries again
-                log.exception("Ministry forwarder round failed")
-            with self.store.session() as s:
-                nxt = mohqueue.next_due(s)
-            wait = self.config.poll_s
-            if nxt is not None:
-                wait = min(wait, max(0.0, (nxt - self.clock()).total_seconds()))
-            self.store.moh_wake.wait(wait)
-            self.store.moh_wake.clear()
+    def now(self) -> datetime:
+        return self.clock()
 
     def run_once(self) -> MohReport:
         """One pass over the rows due now, a batch at a time: read a batch and hand its pushes to the workers
