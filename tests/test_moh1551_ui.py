@@ -119,3 +119,34 @@ def test_the_sign_dialog_opens_a_certificate_whose_password_is_not_the_login_pas
         assert item["exam_id"] == exam_id
     finally:
         doctor.close()
+
+
+def test_exams_a_station_could_not_send_for_want_of_certificates_are_one_line_not_a_row_each(
+    qtbot, station, admin_session, session_clock
+):
+    from datetime import date
+
+    from exam_support import DOCTOR, STAFF_PASSWORD, add_identified_person, add_staff, staff
+    from test_moh1551_sign_off import _draft
+
+    from ksk_desktop.demo.seed import DEMO_GTIN
+    from ksk_desktop.exams import signing
+    from ksk_desktop.moh1551 import settings as moh_settings
+
+    add_staff(admin_session)
+    moh_settings.update(admin_session, ma_cskcb="31006", ma_gtin_cskcb=DEMO_GTIN)  # codes, no certificates
+    doctor = staff(station[0], DOCTOR, session_clock)
+    try:
+        for n, cccd in enumerate(("031078004567", "031078004568")):
+            pid = add_identified_person(admin_session, f"Người Thứ {n}", cccd, date(1978, 8, 8))
+            signing.sign(doctor, _draft(doctor, pid), STAFF_PASSWORD)
+    finally:
+        doctor.close()
+    page = SyncPage(None)
+    qtbot.addWidget(page)
+    qtbot.addWidget(page.indicator)
+    page.set_session(admin_session)
+    page.show()
+    want = "2 phiếu chưa gửi được: thiếu chứng thư số của trạm hoặc của bác sĩ ký"
+    qtbot.waitUntil(lambda: page.moh_label.text() == want, timeout=10_000)
+    assert page.moh_table.rowCount() == 0 and not page.moh_table.isVisible()

@@ -75,9 +75,22 @@ def load(ctx: StationSession) -> tuple[dict, list[dict], dict | None]:
     return sync_review.counts_by_kind(ctx), sync_review.review_parked(ctx), moh
 
 
+#: Exams not sent because of the station, not of the exam: one line says how many and what to set up, rather than
+#: a row per exam on every day until the certificates are imported.
+STATION_WIDE = {
+    "no_settings": "trạm chưa đặt mã cơ sở (Quản trị → QĐ 1551)",
+    "no_certificate": "thiếu chứng thư số của trạm hoặc của bác sĩ ký",
+}
+
+
 def moh_rows(moh: dict) -> list[list[str]]:
     """What the Ministry table shows: what to fix first, then what is overdue, then what is still on its way."""
-    shown = [i for i in moh["items"] if i["to_fix"] or i["overdue"] or i["state"] not in moh_status.DONE]
+    shown = [
+        i
+        for i in moh["items"]
+        if i["state"] not in STATION_WIDE
+        and (i["to_fix"] or i["overdue"] or i["state"] not in moh_status.DONE)
+    ]
     shown.sort(key=lambda i: (not i["to_fix"], not i["overdue"], i["deadline"] or ""))
     return [
         [
@@ -471,18 +484,24 @@ class SyncPage(LazyPage):
         for values in moh_rows(moh):
             self._append(self.moh_table, values)
         self.moh_table.setVisible(self.moh_table.rowCount() > 0)
-        if not moh["items"]:
-            text, style = "Chưa có hồ sơ nào gửi Bộ Y tế.", MUTED_STYLE
-        elif moh["to_fix"] or moh["overdue"]:
-            text = f"Cần xử lý: {format_number(moh['to_fix'])} hồ sơ · quá hạn 24 giờ: {format_number(moh['overdue'])}"
+        wide = [(moh["counts"].get(k, 0), why) for k, why in STATION_WIDE.items() if moh["counts"].get(k, 0)]
+        items = [i for i in moh["items"] if i["state"] not in STATION_WIDE]
+        to_fix = sum(1 for i in items if i["to_fix"])
+        overdue = sum(1 for i in items if i["overdue"])
+        if not items:
+            text, style = ("" if wide else "Chưa có hồ sơ nào gửi Bộ Y tế."), MUTED_STYLE
+        elif to_fix or overdue:
+            text = f"Cần xử lý: {format_number(to_fix)} hồ sơ · quá hạn 24 giờ: {format_number(overdue)}"
             style = ERROR_STYLE
         else:
             done = sum(moh["counts"][k] for k in moh_status.DONE)
             text, style = (
-                f"Bộ Y tế đã nhận {format_number(done)}/{format_number(len(moh['items']))} hồ sơ.",
+                f"Bộ Y tế đã nhận {format_number(done)}/{format_number(len(items))} hồ sơ.",
                 OK_STYLE,
             )
-        self.moh_label.show_message(text, style)
+        for n, why in wide:
+            text += ("; " if text else "") + f"{format_number(n)} phiếu chưa gửi được: {why}"
+        self.moh_label.show_message(text, style if items else MUTED_STYLE)
 
     def _load_failed(self, exc: BaseException) -> None:
         if self.session is not None:
