@@ -10,13 +10,7 @@ import argparse
 import os
 
 from sync.fhir.codes import CCCD_SYSTEM
-from sync.hub.server import db_url
-
-
-def _store(args: argparse.Namespace):  # noqa: ANN202
-    from sync.hub.store import HubStore
-
-    return HubStore(db_url(args.db))
+from sync.hub.server import db_url, open_store
 
 
 def _emit(args: argparse.Namespace, data: object, human: str) -> None:
@@ -78,7 +72,7 @@ def _admin(args: argparse.Namespace, action):  # noqa: ANN001, ANN202
     from sync.hub.store import HubError
     from sync.hub.store import NotFound as HubNotFound
 
-    store = _store(args)
+    store = open_store(args)
     try:
         return action(store)
     except HubNotFound as exc:
@@ -172,7 +166,7 @@ def _enroll_code(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = open_store(args)
     try:
         stats = store.stats()
     finally:
@@ -205,7 +199,7 @@ def _fhir_retry(args: argparse.Namespace) -> int:
 
     if args.id is None and not args.all:
         raise InvalidInput("Chọn --id N (một mục) hoặc --all (mọi mục đang tạm dừng).")
-    store = _store(args)
+    store = open_store(args)
     try:
         n = store.fhir_requeue(None if args.all else args.id)
     finally:
@@ -228,7 +222,7 @@ def _devices(args: argparse.Namespace) -> int:
 def _revoke(args: argparse.Namespace) -> int:
     from ksk_desktop.errors import NotFound
 
-    store = _store(args)
+    store = open_store(args)
     try:
         found = store.revoke(args.device)
     finally:

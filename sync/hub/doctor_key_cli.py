@@ -13,19 +13,13 @@ import argparse
 from collections.abc import Callable
 
 from ksk_desktop.cli.io import emit
-from sync.hub.server import db_url
-
-
-def _store(args: argparse.Namespace):  # noqa: ANN202
-    from sync.hub.store import HubStore
-
-    return HubStore(db_url(args.db))
+from sync.hub.server import open_store
 
 
 def _list(args: argparse.Namespace) -> int:
     from sync.hub import doctor_keys
 
-    store = _store(args)
+    store = open_store(args)
     try:
         with store.session() as s:
             rows = doctor_keys.list_keys(s, args.station, pending=args.pending)
@@ -46,7 +40,7 @@ def _approve(args: argparse.Namespace) -> int:
     from ksk_desktop.errors import InvalidInput
     from sync.hub import doctor_keys
 
-    store = _store(args)
+    store = open_store(args)
     try:
         with store.session(write=True) as s:
             result = doctor_keys.approve(

@@ -10,26 +10,10 @@ import argparse
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 from ksk_desktop.cli.io import emit
 from ksk_desktop.errors import InvalidInput, KskError
-from sync.hub.server import db_url
-
-T = TypeVar("T")
-
-
-def _in_session(args: argparse.Namespace, fn: Callable[..., T], *, write: bool = False) -> T:
-    """``fn(session, now)`` on the hub database of ``--db``, which is closed afterwards."""
-    from ksk_desktop.clock import SYSTEM_CLOCK
-    from sync.hub.store import HubStore
-
-    store = HubStore(db_url(args.db))
-    try:
-        with store.session(write=write) as s:
-            return fn(s, SYSTEM_CLOCK.utcnow())
-    finally:
-        store.close()
+from sync.hub.server import in_session
 
 
 def add_serve_options(p: argparse.ArgumentParser) -> None:
@@ -83,7 +67,7 @@ def _cert(args: argparse.Namespace) -> int:
             raise KskError(f"Trạm {args.station} chưa được đăng ký ở máy chủ.")
         return mohqueue.register_cert(s, args.station, pem, now)
 
-    info = _in_session(args, register_cert, write=True)
+    info = in_session(args, register_cert, write=True)
     emit(args, info, f"Đã đăng ký chứng thư số cơ sở cho trạm {args.station}: {info['subject']}")
     return 0
 
@@ -91,7 +75,7 @@ def _cert(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     from sync.hub import mohqueue
 
-    data = _in_session(args, lambda s, now: mohqueue.status(s, now, args.station))
+    data = in_session(args, lambda s, now: mohqueue.status(s, now, args.station))
     c = data["counts"]
     lines = [
         f"Gửi Bộ Y tế: chờ gửi {c['pending']}, chờ đồng ý {c['waiting']}, đã nhận {c['accepted']}, "
@@ -111,7 +95,7 @@ def _status(args: argparse.Namespace) -> int:
 def _resume(args: argparse.Namespace) -> int:
     from sync.hub import mohqueue
 
-    n = _in_session(args, lambda s, now: mohqueue.resume_station(s, args.station, now), write=True)
+    n = in_session(args, lambda s, now: mohqueue.resume_station(s, args.station, now), write=True)
     emit(
         args,
         {"station_code": args.station, "requeued": n},

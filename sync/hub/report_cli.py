@@ -6,12 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-
-def _store(args: argparse.Namespace):  # noqa: ANN202
-    from sync.hub.server import db_url
-    from sync.hub.store import HubStore
-
-    return HubStore(db_url(args.db))
+from sync.hub.server import open_store
 
 
 def _emit(args: argparse.Namespace, data: object, human: str) -> None:
@@ -23,7 +18,7 @@ def _emit(args: argparse.Namespace, data: object, human: str) -> None:
 def _report_monthly(args: argparse.Namespace) -> int:
     from sync.hub import city_report
 
-    store = _store(args)
+    store = open_store(args)
     try:
         with store.session() as s:
             report = city_report.monthly(s, args.month, store.clock())
@@ -54,7 +49,7 @@ def _viewer_add(args: argparse.Namespace) -> int:
     from sync.hub import viewers
 
     password = new_password(args)
-    store = _store(args)
+    store = open_store(args)
     try:
         with store.session(write=True) as s:
             row = viewers.add(s, args.username, password, args.full_name or "", store.clock())
@@ -67,7 +62,7 @@ def _viewer_add(args: argparse.Namespace) -> int:
 def _viewer_list(args: argparse.Namespace) -> int:
     from sync.hub import viewers
 
-    store = _store(args)
+    store = open_store(args)
     try:
         with store.session() as s:
             rows = viewers.listing(s)
@@ -83,7 +78,7 @@ def _viewer_list(args: argparse.Namespace) -> int:
 def _viewer_disable(args: argparse.Namespace) -> int:
     from sync.hub import viewers
 
-    store = _store(args)
+    store = open_store(args)
     try:
         with store.session(write=True) as s:
             row = viewers.disable(s, args.username)

@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import socket
 import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
 
+from sqlalchemy.orm import Session
+
+from ksk_desktop.clock import SYSTEM_CLOCK
 from sync.hub.store import HubStore
+
+T = TypeVar("T")
+
+
+def open_store(args: argparse.Namespace) -> HubStore:
+    """The hub database of ``--db``, for an administration command to use and close."""
+    return HubStore(db_url(args.db))
+
+
+def in_session(args: argparse.Namespace, fn: Callable[[Session, datetime], T], *, write: bool = False) -> T:
+    """``fn(session, now)`` on the hub database of ``--db``, which is closed afterwards."""
+    store = open_store(args)
+    try:
+        with store.session(write=write) as s:
+            return fn(s, SYSTEM_CLOCK.utcnow())
+    finally:
+        store.close()
 
 
 def db_url(value: str | None) -> str:
