@@ -8,13 +8,14 @@ the saved password; typed, it replaces it together with the account name.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from ksk_desktop.moh1551 import settings as moh_settings
 from ksk_desktop.station.session import StationSession
 from ui import ops
+from ui.admin.save_row import add_save_row
 from ui.messages import error_text
-from ui.widgets import ERROR_STYLE, OK_STYLE, MessageLabel, paragraph
+from ui.widgets import ERROR_STYLE, OK_STYLE, paragraph
 
 
 def describe(conf: moh_settings.MohSettings) -> str:
@@ -71,15 +72,9 @@ class MohSettingsPanel(QWidget):
         form.addRow("Tài khoản liên thông", self.account_edit)
         form.addRow("Mật khẩu tài khoản", self.password_edit)
         layout.addLayout(form)
-        row = QHBoxLayout()
-        self.save_button = QPushButton("Lưu thông tin liên thông", self)
-        self.save_button.clicked.connect(self.save)
-        row.addWidget(self.save_button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.result_label = MessageLabel(self)
-        self.result_label.setObjectName("mohResult")
-        layout.addWidget(self.result_label)
+        self.save_button, self.result_label = add_save_row(
+            self, layout, "Lưu thông tin liên thông", self.save, "mohResult"
+        )
         self._set_enabled(False)
 
     @property

@@ -6,14 +6,15 @@ The core (``ksk_desktop.station.security_policy``) reads, checks and records it,
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QSpinBox, QVBoxLayout, QWidget
 
 from ksk_desktop.security.keystore import LockoutPolicy
 from ksk_desktop.station import security_policy
 from ksk_desktop.station.session import StationSession
 from ui import ops
+from ui.admin.save_row import add_save_row
 from ui.messages import error_text
-from ui.widgets import ERROR_STYLE, OK_STYLE, MessageLabel, paragraph
+from ui.widgets import ERROR_STYLE, OK_STYLE, paragraph
 
 
 def describe_policy(policy: LockoutPolicy) -> str:
@@ -59,15 +60,9 @@ class PolicyPanel(QWidget):
             form.addRow(label, spin)
             self.spins[field] = spin
         layout.addLayout(form)
-        row = QHBoxLayout()
-        self.save_button = QPushButton("Lưu chính sách", self)
-        self.save_button.clicked.connect(self.save)
-        row.addWidget(self.save_button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.result_label = MessageLabel(self)
-        self.result_label.setObjectName("policyResult")
-        layout.addWidget(self.result_label)
+        self.save_button, self.result_label = add_save_row(
+            self, layout, "Lưu chính sách", self.save, "policyResult"
+        )
         self._set_enabled(False)
 
     @property
